@@ -1,0 +1,249 @@
+#pragma once
+// The node's value types: what travels between actors (and between cluster
+// nodes). Plain structs with a CAF 0.17 `inspect()` overload. This header
+// includes no CAF header, so pure cores may use the same types; the inspect
+// templates only bind when CAF instantiates them.
+//
+// Renaming a type or reordering its fields breaks wire compatibility between
+// nodes of different versions (the wire identity is the name registered in
+// messages/type_ids.hpp).
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace grace {
+
+// Timestamps are unix milliseconds (UTC) throughout the node.
+using timestamp_ms = int64_t;
+
+// Where a value stands against its metric's thresholds.
+enum class band : uint8_t { good = 0, warning = 1, critical = 2 };
+
+inline std::string to_string(band b) {
+  switch (b) {
+    case band::good:
+      return "good";
+    case band::warning:
+      return "warning";
+    case band::critical:
+      return "critical";
+  }
+  return "unknown";
+}
+
+// One observation of one catalog metric, at its own event time.
+struct metric_sample {
+  std::string metric_id;
+  timestamp_ms ts = 0;
+  double value = 0.0;
+  std::map<std::string, std::string> labels;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metric_sample& x) {
+  return f(x.metric_id, x.ts, x.value, x.labels);
+}
+
+using sample_batch = std::vector<metric_sample>;
+
+// The statistics of one metric over one aggregation window [start, end).
+struct snapshot {
+  std::string metric_id;
+  timestamp_ms window_start = 0;
+  timestamp_ms window_end = 0;
+  uint64_t count = 0;
+  double mean = 0.0;
+  double min = 0.0;
+  double max = 0.0;
+  double p50 = 0.0;
+  double p95 = 0.0;
+  double last = 0.0;
+  band level = band::good; // band of the catalog's aggregation statistic
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
+  return f(x.metric_id, x.window_start, x.window_end, x.count, x.mean, x.min, x.max, x.p50,
+           x.p95, x.last, x.level);
+}
+
+// One step of a forecast with its central 80% and 95% prediction intervals.
+struct forecast_point {
+  timestamp_ms ts = 0;
+  double mean = 0.0;
+  double lo80 = 0.0;
+  double hi80 = 0.0;
+  double lo95 = 0.0;
+  double hi95 = 0.0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, forecast_point& x) {
+  return f(x.ts, x.mean, x.lo80, x.hi80, x.lo95, x.hi95);
+}
+
+// How much a feature group contributed to a forecast.
+struct feature_weight {
+  std::string feature;
+  double weight = 0.0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feature_weight& x) {
+  return f(x.feature, x.weight);
+}
+
+// A forecast of one metric's aggregation statistic.
+struct forecast {
+  std::string metric_id;
+  timestamp_ms generated_at = 0;
+  timestamp_ms step = 0; // spacing of the points, ms
+  std::string model_version;
+  std::vector<forecast_point> points;
+  std::vector<feature_weight> feature_importance;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, forecast& x) {
+  return f(x.metric_id, x.generated_at, x.step, x.model_version, x.points,
+           x.feature_importance);
+}
+
+// How an early warning ended.
+enum class warning_outcome : uint8_t {
+  open = 0,      // still open
+  prevented = 1, // an action ran and the breach did not come
+  came_true = 2, // the breach happened
+  false_alarm = 3 // no action, no breach
+};
+
+inline std::string to_string(warning_outcome o) {
+  switch (o) {
+    case warning_outcome::open:
+      return "open";
+    case warning_outcome::prevented:
+      return "prevented";
+    case warning_outcome::came_true:
+      return "came_true";
+    case warning_outcome::false_alarm:
+      return "false_alarm";
+  }
+  return "unknown";
+}
+
+// A predicted threshold breach, raised ahead of time.
+struct early_warning {
+  std::string id;
+  std::string metric_id;
+  std::string service;
+  band severity = band::warning;    // which threshold is predicted to break
+  double probability = 0.0;         // of crossing within the horizon
+  timestamp_ms raised_at = 0;
+  timestamp_ms updated_at = 0;
+  timestamp_ms expected_breach_at = 0;
+  double predicted_value = 0.0;
+  double threshold = 0.0;
+  double lo80 = 0.0;
+  double hi80 = 0.0;
+  std::string recommended_playbook;
+  warning_outcome outcome = warning_outcome::open;
+  timestamp_ms resolved_at = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, early_warning& x) {
+  return f(x.id, x.metric_id, x.service, x.severity, x.probability, x.raised_at, x.updated_at,
+           x.expected_breach_at, x.predicted_value, x.threshold, x.lo80, x.hi80,
+           x.recommended_playbook, x.outcome, x.resolved_at);
+}
+
+// One candidate in a recommendation, best first.
+struct ranked_playbook {
+  std::string playbook;
+  double score = 0.0;
+  double probability = 0.0; // of being chosen
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ranked_playbook& x) {
+  return f(x.playbook, x.score, x.probability);
+}
+
+// The RL agent's answer for a (service, diagnosis) context.
+struct recommendation {
+  std::string event_id;
+  std::string service;
+  std::string diagnosis;
+  std::string chosen;
+  double propensity = 0.0;
+  std::vector<ranked_playbook> ranked;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recommendation& x) {
+  return f(x.event_id, x.service, x.diagnosis, x.chosen, x.propensity, x.ranked);
+}
+
+// What a playbook run did: the unit the RL agent learns from.
+struct experience {
+  std::string event_id;
+  std::string service;
+  std::string diagnosis;
+  std::string playbook;
+  double propensity = 0.0;
+  double reward = 0.0; // in [-1, 1]
+  std::map<std::string, double> kpi_deltas;
+  double trust_delta = 0.0; // how much this moved the playbook's estimate
+  timestamp_ms ts = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, experience& x) {
+  return f(x.event_id, x.service, x.diagnosis, x.playbook, x.propensity, x.reward, x.kpi_deltas,
+           x.trust_delta, x.ts);
+}
+
+// One forecaster training cycle.
+struct training_record {
+  uint64_t cycle = 0;
+  timestamp_ms started_at = 0;
+  timestamp_ms finished_at = 0;
+  uint64_t samples = 0;
+  uint64_t metrics = 0;
+  std::string model_version;
+  std::map<std::string, double> validation_scores; // per metric
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, training_record& x) {
+  return f(x.cycle, x.started_at, x.finished_at, x.samples, x.metrics, x.model_version,
+           x.validation_scores);
+}
+
+// One weighted part of the health score.
+struct health_part {
+  std::string name;
+  double weight = 0.0;
+  double value = 0.0; // 0..100
+  bool has_data = false;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_part& x) {
+  return f(x.name, x.weight, x.value, x.has_data);
+}
+
+struct health_report {
+  bool has_score = false; // false when no part has data yet
+  double score = 0.0;     // 0..100
+  std::string label;      // good / fair / poor, empty without a score
+  std::vector<health_part> parts;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, health_report& x) {
+  return f(x.has_score, x.score, x.label, x.parts);
+}
+
+} // namespace grace
