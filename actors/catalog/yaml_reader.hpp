@@ -1,0 +1,73 @@
+#pragma once
+// Typed, validating access to a YAML document. Every problem is collected as
+// a config_error naming the file, line, column and key path, so a loader can
+// report all of them at once and the caller can refuse the whole document.
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <vector>
+#include <yaml-cpp/yaml.h>
+
+namespace grace::config {
+
+struct config_error {
+  std::string file;
+  int line = 0;         // 1-based; 0 when unknown
+  int column = 0;       // 1-based; 0 when unknown
+  std::string key_path; // e.g. metrics[3].thresholds.warning
+  std::string message;
+
+  // "file:line:column: key_path: message"
+  std::string to_string() const;
+};
+
+// Parses "250ms", "30s", "15m", "6h", "7d" (a positive or zero number with a
+// unit) into milliseconds.
+std::optional<int64_t> parse_duration_ms(const std::string& text);
+
+// Formats milliseconds back into the shortest exact unit ("15m", "6h").
+std::string format_duration(int64_t ms);
+
+class yaml_reader {
+public:
+  yaml_reader(std::string file, std::vector<config_error>& errors);
+
+  // Loads the file; a syntax error is recorded and yields a null node.
+  YAML::Node load_file();
+  YAML::Node load_string(const std::string& text);
+
+  void error(const YAML::Node& at, const std::string& path, const std::string& message);
+
+  // Checks `node` is a mapping, reports keys outside `allowed` (at the key's
+  // own position) and `required` keys that are missing. Returns whether it is
+  // a mapping at all: the caller goes on reading the keys that are there, so
+  // that every problem is reported at once.
+  bool expect_map(const YAML::Node& node, const std::string& path,
+                  std::initializer_list<const char*> allowed,
+                  std::initializer_list<const char*> required);
+  bool expect_sequence(const YAML::Node& node, const std::string& path);
+
+  // Typed access to `map[key]`; absent gives nullopt without an error (the
+  // required check is expect_map's job), a wrong type gives an error.
+  std::optional<std::string> string(const YAML::Node& map, const char* key,
+                                    const std::string& path);
+  std::optional<double> number(const YAML::Node& map, const char* key, const std::string& path);
+  std::optional<int64_t> integer(const YAML::Node& map, const char* key, const std::string& path);
+  std::optional<bool> boolean(const YAML::Node& map, const char* key, const std::string& path);
+  std::optional<int64_t> duration_ms(const YAML::Node& map, const char* key,
+                                     const std::string& path);
+  std::optional<std::vector<std::string>> string_list(const YAML::Node& map, const char* key,
+                                                      const std::string& path);
+
+  const std::string& file() const { return file_; }
+
+private:
+  std::string file_;
+  std::vector<config_error>* errors_;
+};
+
+std::string join_path(const std::string& parent, const std::string& key);
+std::string index_path(const std::string& parent, size_t index);
+
+} // namespace grace::config

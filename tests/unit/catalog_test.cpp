@@ -1,0 +1,242 @@
+// Catalog loading, validation messages, bands and indexes.
+#include "actors/catalog/catalog.hpp"
+
+#include <cstdlib>
+#include <gtest/gtest.h>
+#include <string>
+
+using namespace grace;
+using namespace grace::catalog;
+
+namespace {
+
+std::string source_dir() {
+  const char* dir = std::getenv("GRACE_SOURCE_DIR");
+  return dir ? dir : ".";
+}
+
+// A minimal valid catalog the error cases below mutate.
+const char* valid_catalog = R"(version: 1
+metrics:
+  - id: api.latency_p95
+    category: api
+    service: grace-api
+    unit: ms
+    description: latency
+    direction: higher_is_worse
+    thresholds: {warning: 400, critical: 500}
+    collection_interval: 60s
+    aggregation: mean
+    forecast: true
+    playbooks: [scale-api-shard]
+  - id: autonomy.plan_success_rate
+    category: autonomy
+    service: grace-autonomy
+    unit: percent
+    description: success
+    direction: lower_is_worse
+    thresholds: {warning: 90, critical: 80}
+    collection_interval: 1m
+    aggregation: p50
+    forecast: false
+    playbooks: []
+    max_risk_tier: 2
+    prometheus_name: plan_success
+playbooks:
+  - id: scale-api-shard
+    description: scale
+    action: {kind: simulator}
+    risk_tier: 2
+    mode: auto
+    cooldown: 15m
+    max_runs_per_hour: 4
+)";
+
+std::vector<std::string> errors_of(const std::string& yaml) {
+  auto result = load_catalog_string(yaml, "test.yaml");
+  std::vector<std::string> out;
+  for (const auto& e : result.errors)
+    out.push_back(e.to_string());
+  return out;
+}
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  auto pos = text.find(from);
+  EXPECT_NE(pos, std::string::npos) << from;
+  return text.replace(pos, from.size(), to);
+}
+
+} // namespace
+
+TEST(catalog_load, shipped_catalog_is_valid_and_complete) {
+  auto result = load_catalog_file(source_dir() + "/config/metrics_catalog.yaml");
+  for (const auto& e : result.errors)
+    ADD_FAILURE() << e.to_string();
+  ASSERT_TRUE(result.catalog);
+  const auto& c = *result.catalog;
+  EXPECT_EQ(c.metrics().size(), 14u);
+  EXPECT_EQ(c.playbooks().size(), 20u);
+  EXPECT_EQ(c.categories(), (std::vector<std::string>{"api", "executor", "learning", "autonomy",
+                                                      "infra", "trigger"}));
+  EXPECT_EQ(c.forecast_metrics(),
+            (std::vector<std::string>{"api.latency_p95", "api.error_rate", "executor.queue_depth",
+                                      "autonomy.plan_success_rate", "infra.cpu_utilization",
+                                      "infra.memory_utilization"}));
+}
+
+TEST(catalog_load, parses_fields_and_defaults) {
+  auto result = load_catalog_string(valid_catalog, "test.yaml");
+  ASSERT_TRUE(result.errors.empty()) << result.errors[0].to_string();
+  const auto& c = *result.catalog;
+  const auto* lat = c.find_metric("api.latency_p95");
+  ASSERT_NE(lat, nullptr);
+  EXPECT_EQ(lat->collection_interval_ms, 60000);
+  EXPECT_EQ(lat->prometheus_name, "api_latency_p95");
+  EXPECT_FALSE(lat->max_risk_tier.has_value());
+  const auto* plan = c.find_metric("autonomy.plan_success_rate");
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(plan->direction, direction::lower_is_worse);
+  EXPECT_EQ(plan->aggregation, aggregation::p50);
+  EXPECT_EQ(plan->max_risk_tier, 2);
+  EXPECT_EQ(c.find_by_prometheus_name("plan_success"), plan);
+  const auto* pb = c.find_playbook("scale-api-shard");
+  ASSERT_NE(pb, nullptr);
+  EXPECT_EQ(pb->cooldown_ms, 15 * 60000);
+  EXPECT_EQ(pb->mode, playbook_mode::auto_run);
+  EXPECT_EQ(c.metrics_using_playbook("scale-api-shard"),
+            std::vector<std::string>{"api.latency_p95"});
+  EXPECT_EQ(c.metrics_of_service("grace-autonomy"),
+            std::vector<std::string>{"autonomy.plan_success_rate"});
+}
+
+TEST(catalog_validation, unknown_key_names_line_column_and_path) {
+  auto errors =
+      errors_of(replace(valid_catalog, "    unit: ms\n", "    unit: ms\n    colour: red\n"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "test.yaml:7:5: metrics[0].colour: unknown key (allowed: id, category, "
+                       "service, unit, description, direction, thresholds, collection_interval, "
+                       "aggregation, forecast, playbooks, max_risk_tier, prometheus_name)");
+}
+
+TEST(catalog_validation, missing_field) {
+  auto errors = errors_of(replace(valid_catalog, "    unit: ms\n", ""));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "test.yaml:3:5: metrics[0].unit: missing required key");
+}
+
+TEST(catalog_validation, duplicate_metric_id) {
+  auto errors =
+      errors_of(replace(valid_catalog, "id: autonomy.plan_success_rate", "id: api.latency_p95"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "test.yaml:14:9: metrics[1].id: duplicate metric id 'api.latency_p95'");
+}
+
+TEST(catalog_validation, thresholds_in_wrong_order_for_direction) {
+  auto up = errors_of(
+      replace(valid_catalog, "{warning: 400, critical: 500}", "{warning: 500, critical: 400}"));
+  ASSERT_EQ(up.size(), 1u);
+  EXPECT_EQ(up[0], "test.yaml:9:17: metrics[0].thresholds: for higher_is_worse the warning "
+                   "threshold must be below the critical one (warning 500, critical 400)");
+  auto down = errors_of(
+      replace(valid_catalog, "{warning: 90, critical: 80}", "{warning: 80, critical: 90}"));
+  ASSERT_EQ(down.size(), 1u);
+  EXPECT_EQ(down[0], "test.yaml:20:17: metrics[1].thresholds: for lower_is_worse the warning "
+                     "threshold must be above the critical one (warning 80, critical 90)");
+}
+
+TEST(catalog_validation, link_to_undefined_playbook) {
+  auto errors =
+      errors_of(replace(valid_catalog, "playbooks: []", "playbooks: [restart-everything]"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(
+      errors[0],
+      "test.yaml:24:17: metrics[1].playbooks[0]: links to undefined playbook 'restart-everything'");
+}
+
+TEST(catalog_validation, non_positive_interval) {
+  auto errors =
+      errors_of(replace(valid_catalog, "collection_interval: 60s", "collection_interval: 0s"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "test.yaml:10:26: metrics[0].collection_interval: must be positive");
+  auto bad =
+      errors_of(replace(valid_catalog, "collection_interval: 60s", "collection_interval: soon"));
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0], "test.yaml:10:26: metrics[0].collection_interval: expected a duration such as "
+                    "500ms, 30s, 15m, 6h or 7d, found 'soon'");
+}
+
+TEST(catalog_validation, reports_every_error_at_once) {
+  std::string yaml = replace(valid_catalog, "    unit: ms\n", "");
+  yaml = replace(yaml, "aggregation: p50", "aggregation: median");
+  yaml = replace(yaml, "mode: auto", "mode: yolo");
+  auto errors = errors_of(yaml);
+  ASSERT_EQ(errors.size(), 3u) << ::testing::PrintToString(errors);
+  EXPECT_NE(errors[0].find("playbooks[0].mode: expected auto, approval or dry-run, found 'yolo'"),
+            std::string::npos);
+  EXPECT_NE(errors[1].find("metrics[0].unit: missing required key"), std::string::npos);
+  EXPECT_NE(errors[2].find("metrics[1].aggregation: expected one of mean, min, max, p50, p95, "
+                           "last; found 'median'"),
+            std::string::npos);
+}
+
+TEST(catalog_validation, command_playbook_needs_absolute_argv) {
+  auto errors = errors_of(replace(valid_catalog, "action: {kind: simulator}",
+                                  "action: {kind: command, argv: [kubectl, scale]}"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("playbooks[0].action.argv: expected a non-empty list whose first "
+                           "element is an absolute path"),
+            std::string::npos);
+}
+
+TEST(catalog_validation, syntax_error_and_missing_file) {
+  auto errors = errors_of("version: 1\nmetrics: [\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].rfind("test.yaml:", 0), 0u);
+  EXPECT_NE(errors[0].find("YAML syntax"), std::string::npos);
+  auto missing = load_catalog_file("/nonexistent/catalog.yaml");
+  ASSERT_EQ(missing.errors.size(), 1u);
+  EXPECT_EQ(missing.errors[0].to_string(),
+            "/nonexistent/catalog.yaml: cannot open the file for reading");
+}
+
+TEST(catalog_band, higher_is_worse) {
+  metric_definition m;
+  m.direction = direction::higher_is_worse;
+  m.warning = 400;
+  m.critical = 500;
+  EXPECT_EQ(band_of(m, 100), band::good);
+  EXPECT_EQ(band_of(m, 399.9), band::good);
+  EXPECT_EQ(band_of(m, 400), band::warning);
+  EXPECT_EQ(band_of(m, 499), band::warning);
+  EXPECT_EQ(band_of(m, 500), band::critical);
+  EXPECT_EQ(band_of(m, 1e9), band::critical);
+}
+
+TEST(catalog_band, lower_is_worse) {
+  metric_definition m;
+  m.direction = direction::lower_is_worse;
+  m.warning = 90;
+  m.critical = 80;
+  EXPECT_EQ(band_of(m, 99), band::good);
+  EXPECT_EQ(band_of(m, 90.1), band::good);
+  EXPECT_EQ(band_of(m, 90), band::warning);
+  EXPECT_EQ(band_of(m, 80.5), band::warning);
+  EXPECT_EQ(band_of(m, 80), band::critical);
+  EXPECT_EQ(band_of(m, 0), band::critical);
+}
+
+TEST(catalog_durations, parse_and_format) {
+  using grace::config::format_duration;
+  using grace::config::parse_duration_ms;
+  EXPECT_EQ(parse_duration_ms("250ms"), 250);
+  EXPECT_EQ(parse_duration_ms("30s"), 30000);
+  EXPECT_EQ(parse_duration_ms("15m"), 900000);
+  EXPECT_EQ(parse_duration_ms("6h"), 21600000);
+  EXPECT_EQ(parse_duration_ms("7d"), 604800000);
+  EXPECT_EQ(parse_duration_ms("1.5h"), 5400000);
+  EXPECT_FALSE(parse_duration_ms("15"));
+  EXPECT_FALSE(parse_duration_ms("-5m"));
+  EXPECT_FALSE(parse_duration_ms("m"));
+  EXPECT_EQ(format_duration(900000), "15m");
+  EXPECT_EQ(format_duration(1500), "1500ms");
+}
