@@ -1,9 +1,11 @@
 #pragma once
 // A fresh temp directory per test (mkdtemp), removed at the end.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace grace::storage::test {
 

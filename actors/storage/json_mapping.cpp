@@ -1,0 +1,342 @@
+#include "actors/storage/json_mapping.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace grace {
+
+using nlohmann::json;
+
+namespace {
+
+// One field list per struct, used by both directions: `f(name, member)`.
+// S is the struct, const when writing.
+
+template <class F, class S> void fields(F& f, S& x, metric_sample*) {
+  f("metric_id", x.metric_id);
+  f("ts", x.ts);
+  f("value", x.value);
+  f.optional("labels", x.labels);
+}
+
+template <class F, class S> void fields(F& f, S& x, snapshot*) {
+  f("metric_id", x.metric_id);
+  f("window_start", x.window_start);
+  f("window_end", x.window_end);
+  f("count", x.count);
+  f("mean", x.mean);
+  f("min", x.min);
+  f("max", x.max);
+  f("p50", x.p50);
+  f("p95", x.p95);
+  f("last", x.last);
+  f("band", x.level);
+}
+
+template <class F, class S> void fields(F& f, S& x, forecast_point*) {
+  f("ts", x.ts);
+  f("mean", x.mean);
+  f("lo80", x.lo80);
+  f("hi80", x.hi80);
+  f("lo95", x.lo95);
+  f("hi95", x.hi95);
+}
+
+template <class F, class S> void fields(F& f, S& x, feature_weight*) {
+  f("feature", x.feature);
+  f("weight", x.weight);
+}
+
+template <class F, class S> void fields(F& f, S& x, forecast*) {
+  f("metric_id", x.metric_id);
+  f("generated_at", x.generated_at);
+  f("step_ms", x.step);
+  f("model_version", x.model_version);
+  f.optional("points", x.points);
+  f.optional("feature_importance", x.feature_importance);
+}
+
+template <class F, class S> void fields(F& f, S& x, early_warning*) {
+  f("id", x.id);
+  f("metric_id", x.metric_id);
+  f("service", x.service);
+  f("severity", x.severity);
+  f("probability", x.probability);
+  f("raised_at", x.raised_at);
+  f("updated_at", x.updated_at);
+  f("expected_breach_at", x.expected_breach_at);
+  f("predicted_value", x.predicted_value);
+  f("threshold", x.threshold);
+  f("lo80", x.lo80);
+  f("hi80", x.hi80);
+  f("recommended_playbook", x.recommended_playbook);
+  f("outcome", x.outcome);
+  f("resolved_at", x.resolved_at);
+}
+
+template <class F, class S> void fields(F& f, S& x, ranked_playbook*) {
+  f("playbook", x.playbook);
+  f("score", x.score);
+  f("probability", x.probability);
+}
+
+template <class F, class S> void fields(F& f, S& x, recommendation*) {
+  f("event_id", x.event_id);
+  f("service", x.service);
+  f("diagnosis", x.diagnosis);
+  f("chosen", x.chosen);
+  f("propensity", x.propensity);
+  f.optional("ranked", x.ranked);
+}
+
+template <class F, class S> void fields(F& f, S& x, experience*) {
+  f("event_id", x.event_id);
+  f("service", x.service);
+  f("diagnosis", x.diagnosis);
+  f("playbook", x.playbook);
+  f("propensity", x.propensity);
+  f("reward", x.reward);
+  f.optional("kpi_deltas", x.kpi_deltas);
+  f("trust_delta", x.trust_delta);
+  f("ts", x.ts);
+}
+
+template <class F, class S> void fields(F& f, S& x, training_record*) {
+  f("cycle", x.cycle);
+  f("started_at", x.started_at);
+  f("finished_at", x.finished_at);
+  f("samples", x.samples);
+  f("metrics", x.metrics);
+  f("model_version", x.model_version);
+  f.optional("validation_scores", x.validation_scores);
+}
+
+template <class F, class S> void fields(F& f, S& x, health_part*) {
+  f("name", x.name);
+  f("weight", x.weight);
+  f("value", x.value);
+  f("has_data", x.has_data);
+}
+
+template <class F, class S> void fields(F& f, S& x, health_report*) {
+  f("has_score", x.has_score);
+  f("score", x.score);
+  f("label", x.label);
+  f.optional("parts", x.parts);
+}
+
+// --- writing ---------------------------------------------------------------
+
+struct writer {
+  json& j;
+  template <class T> void operator()(const char* name, const T& value) { j[name] = value; }
+  template <class T> void optional(const char* name, const T& value) { j[name] = value; }
+};
+
+template <class T> void write_struct(json& j, const T& x) {
+  j = json::object();
+  writer w{j};
+  fields(w, x, static_cast<T*>(nullptr));
+}
+
+// --- reading ---------------------------------------------------------------
+
+template <class T> void read_struct(const json& j, T& x, const std::string& ctx);
+
+std::string found(const json& v) {
+  return std::string(", found ") + v.type_name();
+}
+
+struct reader {
+  const json& j;
+  const std::string& ctx;
+
+  [[noreturn]] void fail(const char* name, const std::string& what) const {
+    throw json_mapping_error(ctx + ": field '" + name + "' " + what);
+  }
+
+  template <class T> void operator()(const char* name, T& out) const {
+    auto it = j.find(name);
+    if (it == j.end())
+      fail(name, "is missing");
+    read(name, *it, out);
+  }
+
+  template <class T> void optional(const char* name, T& out) const {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null()) {
+      out = T{};
+      return;
+    }
+    read(name, *it, out);
+  }
+
+  void read(const char* name, const json& v, std::string& out) const {
+    if (!v.is_string())
+      fail(name, "must be a string" + found(v));
+    out = v.get<std::string>();
+  }
+
+  void read(const char* name, const json& v, int64_t& out) const {
+    if (v.is_number_unsigned()) {
+      if (v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        fail(name, "is too large");
+      out = static_cast<int64_t>(v.get<uint64_t>());
+    } else if (v.is_number_integer()) {
+      out = v.get<int64_t>();
+    } else {
+      fail(name, "must be an integer" + found(v));
+    }
+  }
+
+  void read(const char* name, const json& v, uint64_t& out) const {
+    if (v.is_number_unsigned())
+      out = v.get<uint64_t>();
+    else if (v.is_number_integer() && v.get<int64_t>() >= 0)
+      out = static_cast<uint64_t>(v.get<int64_t>());
+    else if (v.is_number_integer())
+      fail(name, "must not be negative");
+    else
+      fail(name, "must be a non-negative integer" + found(v));
+  }
+
+  void read(const char* name, const json& v, double& out) const {
+    if (v.is_number())
+      out = v.get<double>();
+    else if (v.is_null())
+      out = std::numeric_limits<double>::quiet_NaN();
+    else
+      fail(name, "must be a number" + found(v));
+  }
+
+  void read(const char* name, const json& v, bool& out) const {
+    if (!v.is_boolean())
+      fail(name, "must be true or false" + found(v));
+    out = v.get<bool>();
+  }
+
+  void read(const char* name, const json& v, band& out) const {
+    if (!v.is_string())
+      fail(name, "must be a string (good, warning or critical)" + found(v));
+    try {
+      out = band_from_string(v.get_ref<const std::string&>());
+    } catch (const json_mapping_error& e) {
+      fail(name, std::string("has an ") + e.what());
+    }
+  }
+
+  void read(const char* name, const json& v, warning_outcome& out) const {
+    if (!v.is_string())
+      fail(name, "must be a string (open, prevented, came_true or false_alarm)" + found(v));
+    try {
+      out = warning_outcome_from_string(v.get_ref<const std::string&>());
+    } catch (const json_mapping_error& e) {
+      fail(name, std::string("has an ") + e.what());
+    }
+  }
+
+  void read(const char* name, const json& v, std::map<std::string, double>& out) const {
+    if (!v.is_object())
+      fail(name, "must be an object of numbers" + found(v));
+    out.clear();
+    for (const auto& [key, value] : v.items()) {
+      if (value.is_number())
+        out[key] = value.get<double>();
+      else if (value.is_null())
+        out[key] = std::numeric_limits<double>::quiet_NaN();
+      else
+        fail(name, "entry '" + key + "' must be a number" + found(value));
+    }
+  }
+
+  void read(const char* name, const json& v, std::map<std::string, std::string>& out) const {
+    if (!v.is_object())
+      fail(name, "must be an object of strings" + found(v));
+    out.clear();
+    for (const auto& [key, value] : v.items()) {
+      if (!value.is_string())
+        fail(name, "entry '" + key + "' must be a string" + found(value));
+      out[key] = value.get<std::string>();
+    }
+  }
+
+  template <class T> void read(const char* name, const json& v, std::vector<T>& out) const {
+    if (!v.is_array())
+      fail(name, "must be an array" + found(v));
+    out.clear();
+    out.resize(v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+      read_struct(v[i], out[i], ctx + ": " + name + "[" + std::to_string(i) + "]");
+  }
+};
+
+template <class T> void read_struct(const json& j, T& x, const std::string& ctx) {
+  if (!j.is_object())
+    throw json_mapping_error(ctx + ": must be a JSON object" + found(j));
+  reader r{j, ctx};
+  fields(r, x, static_cast<T*>(nullptr));
+}
+
+} // namespace
+
+band band_from_string(std::string_view name) {
+  for (auto b : {band::good, band::warning, band::critical})
+    if (to_string(b) == name)
+      return b;
+  throw json_mapping_error("unknown band '" + std::string(name)
+                           + "' (expected good, warning or critical)");
+}
+
+warning_outcome warning_outcome_from_string(std::string_view name) {
+  for (auto o : {warning_outcome::open, warning_outcome::prevented, warning_outcome::came_true,
+                 warning_outcome::false_alarm})
+    if (to_string(o) == name)
+      return o;
+  throw json_mapping_error("unknown warning outcome '" + std::string(name)
+                           + "' (expected open, prevented, came_true or false_alarm)");
+}
+
+void to_json(json& j, band x) {
+  j = to_string(x);
+}
+
+void from_json(const json& j, band& x) {
+  if (!j.is_string())
+    throw json_mapping_error("band must be a string" + found(j));
+  x = band_from_string(j.get_ref<const std::string&>());
+}
+
+void to_json(json& j, warning_outcome x) {
+  j = to_string(x);
+}
+
+void from_json(const json& j, warning_outcome& x) {
+  if (!j.is_string())
+    throw json_mapping_error("warning outcome must be a string" + found(j));
+  x = warning_outcome_from_string(j.get_ref<const std::string&>());
+}
+
+#define GRACE_JSON_MAPPING(type)                                                                   \
+  void to_json(json& j, const type& x) {                                                           \
+    write_struct(j, x);                                                                            \
+  }                                                                                                \
+  void from_json(const json& j, type& x) {                                                         \
+    read_struct(j, x, #type);                                                                      \
+  }
+
+GRACE_JSON_MAPPING(metric_sample)
+GRACE_JSON_MAPPING(snapshot)
+GRACE_JSON_MAPPING(forecast_point)
+GRACE_JSON_MAPPING(feature_weight)
+GRACE_JSON_MAPPING(forecast)
+GRACE_JSON_MAPPING(early_warning)
+GRACE_JSON_MAPPING(ranked_playbook)
+GRACE_JSON_MAPPING(recommendation)
+GRACE_JSON_MAPPING(experience)
+GRACE_JSON_MAPPING(training_record)
+GRACE_JSON_MAPPING(health_part)
+GRACE_JSON_MAPPING(health_report)
+
+#undef GRACE_JSON_MAPPING
+
+} // namespace grace

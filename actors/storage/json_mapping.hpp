@@ -1,0 +1,70 @@
+#pragma once
+// The JSON form of the value types in messages/types.hpp: the one place it is
+// defined. The storage core (SQLite columns holding JSON, ledger payloads)
+// and the HTTP API both use exactly these mappings, through nlohmann's ADL
+// hooks: `nlohmann::json j = snap;` and `j.get<grace::snapshot>()`.
+//
+// Field names are the struct's, in snake_case, except:
+//   snapshot.level   -> "band"
+//   forecast.step    -> "step_ms"
+// Enums are their to_string() names ("good", "came_true", ...).
+// Timestamps are integer unix milliseconds.
+//
+// Reading (from_json) is strict about types and names the offending field:
+// "snapshot: field 'mean' must be a number, found string";
+// "forecast: points[2]: field 'ts' is missing". Scalars are required;
+// lists and maps (labels, points, feature_importance, ranked, kpi_deltas,
+// validation_scores, parts) may be omitted and then are empty. Unknown
+// fields are ignored (newer writers). A double may be null, read as NaN -
+// which is what nlohmann writes for NaN/Inf, so non-finite values survive a
+// round trip as NaN.
+#include "messages/types.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace grace {
+
+// Thrown by every from_json below (the HTTP layer answers 400 with what()).
+class json_mapping_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+// Parsing enum names; throw json_mapping_error listing the valid names.
+band band_from_string(std::string_view name);
+warning_outcome warning_outcome_from_string(std::string_view name);
+
+void to_json(nlohmann::json& j, band x);
+void from_json(const nlohmann::json& j, band& x);
+void to_json(nlohmann::json& j, warning_outcome x);
+void from_json(const nlohmann::json& j, warning_outcome& x);
+
+void to_json(nlohmann::json& j, const metric_sample& x);
+void from_json(const nlohmann::json& j, metric_sample& x);
+void to_json(nlohmann::json& j, const snapshot& x);
+void from_json(const nlohmann::json& j, snapshot& x);
+void to_json(nlohmann::json& j, const forecast_point& x);
+void from_json(const nlohmann::json& j, forecast_point& x);
+void to_json(nlohmann::json& j, const feature_weight& x);
+void from_json(const nlohmann::json& j, feature_weight& x);
+void to_json(nlohmann::json& j, const forecast& x);
+void from_json(const nlohmann::json& j, forecast& x);
+void to_json(nlohmann::json& j, const early_warning& x);
+void from_json(const nlohmann::json& j, early_warning& x);
+void to_json(nlohmann::json& j, const ranked_playbook& x);
+void from_json(const nlohmann::json& j, ranked_playbook& x);
+void to_json(nlohmann::json& j, const recommendation& x);
+void from_json(const nlohmann::json& j, recommendation& x);
+void to_json(nlohmann::json& j, const experience& x);
+void from_json(const nlohmann::json& j, experience& x);
+void to_json(nlohmann::json& j, const training_record& x);
+void from_json(const nlohmann::json& j, training_record& x);
+void to_json(nlohmann::json& j, const health_part& x);
+void from_json(const nlohmann::json& j, health_part& x);
+void to_json(nlohmann::json& j, const health_report& x);
+void from_json(const nlohmann::json& j, health_report& x);
+
+} // namespace grace

@@ -1,0 +1,181 @@
+#include "actors/storage/json_mapping.hpp"
+
+#include <cmath>
+#include <gtest/gtest.h>
+
+using nlohmann::json;
+
+namespace {
+
+grace::snapshot sample_snapshot() {
+  grace::snapshot s;
+  s.metric_id = "cpu_usage";
+  s.window_start = 1700000000000;
+  s.window_end = 1700000060000;
+  s.count = 60;
+  s.mean = 0.5;
+  s.min = 0.1;
+  s.max = 0.9;
+  s.p50 = 0.45;
+  s.p95 = 0.85;
+  s.last = 0.7;
+  s.level = grace::band::warning;
+  return s;
+}
+
+grace::forecast sample_forecast() {
+  grace::forecast f;
+  f.metric_id = "latency_p95";
+  f.generated_at = 1700000000000;
+  f.step = 60000;
+  f.model_version = "tft-3";
+  f.points = {{1700000060000, 1.0, 0.8, 1.2, 0.7, 1.3}, {1700000120000, 1.1, 0.9, 1.3, 0.8, 1.4}};
+  f.feature_importance = {{"lags", 0.7}, {"calendar", 0.3}};
+  return f;
+}
+
+std::string error_of(const json& j, void (*parse)(const json&)) {
+  try {
+    parse(j);
+  } catch (const grace::json_mapping_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+template <class T> void parse_as(const json& j) {
+  (void)j.get<T>();
+}
+
+} // namespace
+
+TEST(storage_json_mapping, snapshot_uses_the_agreed_field_names_and_round_trips) {
+  auto s = sample_snapshot();
+  json j = s;
+  EXPECT_EQ(j["band"], "warning");
+  EXPECT_EQ(j["window_start"], 1700000000000);
+  EXPECT_EQ(j.size(), 11u);
+  for (auto name : {"metric_id", "window_start", "window_end", "count", "mean", "min", "max", "p50",
+                    "p95", "last", "band"})
+    EXPECT_TRUE(j.contains(name)) << name;
+  auto back = json::parse(j.dump()).get<grace::snapshot>();
+  EXPECT_EQ(json(back), j);
+  EXPECT_EQ(back.level, grace::band::warning);
+  EXPECT_EQ(back.count, 60u);
+}
+
+TEST(storage_json_mapping, forecast_round_trips_with_step_ms_and_nested_lists) {
+  auto f = sample_forecast();
+  json j = f;
+  EXPECT_EQ(j["step_ms"], 60000);
+  EXPECT_FALSE(j.contains("step"));
+  EXPECT_EQ(j["points"][1]["hi95"], 1.4);
+  EXPECT_EQ(j["feature_importance"][0]["feature"], "lags");
+  auto back = json::parse(j.dump()).get<grace::forecast>();
+  EXPECT_EQ(back.step, 60000);
+  ASSERT_EQ(back.points.size(), 2u);
+  EXPECT_EQ(back.points[1].ts, 1700000120000);
+  EXPECT_EQ(json(back), j);
+}
+
+TEST(storage_json_mapping, every_other_type_round_trips) {
+  grace::experience e{"ev1", "checkout", "memory_leak",          "restart_pod",
+                      0.25,  -0.5,       {{"error_rate", -0.1}}, 0.02,
+                      123};
+  EXPECT_EQ(json(json(e).get<grace::experience>()), json(e));
+  EXPECT_EQ(json(e)["kpi_deltas"]["error_rate"], -0.1);
+
+  grace::training_record t{7, 100, 200, 5000, 12, "tft-7", {{"cpu", 0.12}}};
+  EXPECT_EQ(json(json(t).get<grace::training_record>()), json(t));
+
+  grace::early_warning w;
+  w.id = "w1";
+  w.metric_id = "cpu";
+  w.severity = grace::band::critical;
+  w.outcome = grace::warning_outcome::came_true;
+  json jw = w;
+  EXPECT_EQ(jw["outcome"], "came_true");
+  EXPECT_EQ(jw["severity"], "critical");
+  EXPECT_EQ(json(jw.get<grace::early_warning>()), jw);
+
+  grace::recommendation r{"ev", "svc", "diag", "pb", 0.5, {{"pb", 1.0, 0.5}, {"pb2", 0.2, 0.5}}};
+  EXPECT_EQ(json(json(r).get<grace::recommendation>()), json(r));
+
+  grace::health_report h{true, 87.5, "good", {{"availability", 0.5, 99.0, true}}};
+  EXPECT_EQ(json(json(h).get<grace::health_report>()), json(h));
+  EXPECT_EQ(json(h)["parts"][0]["has_data"], true);
+
+  grace::metric_sample m{"cpu", 5, 0.5, {{"host", "a"}}};
+  EXPECT_EQ(json(json(m).get<grace::metric_sample>()), json(m));
+}
+
+TEST(storage_json_mapping, nan_is_written_as_null_and_read_back_as_nan) {
+  auto s = sample_snapshot();
+  s.p95 = std::nan("");
+  auto back = json::parse(json(s).dump()).get<grace::snapshot>();
+  EXPECT_TRUE(std::isnan(back.p95));
+}
+
+TEST(storage_json_mapping, optional_lists_may_be_omitted) {
+  json j = sample_forecast();
+  j.erase("points");
+  j.erase("feature_importance");
+  auto f = j.get<grace::forecast>();
+  EXPECT_TRUE(f.points.empty());
+  json m{{"metric_id", "cpu"}, {"ts", 1}, {"value", 2.5}};
+  EXPECT_TRUE(m.get<grace::metric_sample>().labels.empty());
+}
+
+TEST(storage_json_mapping, bad_fields_are_named) {
+  json j = sample_snapshot();
+  j["mean"] = "high";
+  EXPECT_EQ(error_of(j, parse_as<grace::snapshot>),
+            "snapshot: field 'mean' must be a number, found string");
+
+  j = sample_snapshot();
+  j.erase("window_end");
+  EXPECT_EQ(error_of(j, parse_as<grace::snapshot>), "snapshot: field 'window_end' is missing");
+
+  j = sample_snapshot();
+  j["band"] = "purple";
+  EXPECT_EQ(error_of(j, parse_as<grace::snapshot>),
+            "snapshot: field 'band' has an unknown band 'purple' (expected good, warning or "
+            "critical)");
+
+  j = sample_snapshot();
+  j["count"] = -3;
+  EXPECT_EQ(error_of(j, parse_as<grace::snapshot>), "snapshot: field 'count' must not be negative");
+
+  j = sample_snapshot();
+  j["window_start"] = 1.5;
+  EXPECT_EQ(error_of(j, parse_as<grace::snapshot>),
+            "snapshot: field 'window_start' must be an integer, found number");
+
+  j = sample_forecast();
+  j["points"][1].erase("ts");
+  EXPECT_EQ(error_of(j, parse_as<grace::forecast>), "forecast: points[1]: field 'ts' is missing");
+
+  j = sample_forecast();
+  j["points"] = json::object();
+  EXPECT_EQ(error_of(j, parse_as<grace::forecast>),
+            "forecast: field 'points' must be an array, found object");
+
+  json e = grace::experience{};
+  e["kpi_deltas"] = json{{"cpu", "up"}};
+  EXPECT_EQ(error_of(e, parse_as<grace::experience>),
+            "experience: field 'kpi_deltas' entry 'cpu' must be a number, found string");
+
+  EXPECT_EQ(error_of(json::array(), parse_as<grace::training_record>),
+            "training_record: must be a JSON object, found array");
+
+  json w = grace::early_warning{};
+  w["outcome"] = "maybe";
+  EXPECT_NE(error_of(w, parse_as<grace::early_warning>).find("field 'outcome'"), std::string::npos);
+}
+
+TEST(storage_json_mapping, enum_names_parse_and_reject_unknowns) {
+  EXPECT_EQ(grace::band_from_string("critical"), grace::band::critical);
+  EXPECT_EQ(json("false_alarm").get<grace::warning_outcome>(), grace::warning_outcome::false_alarm);
+  EXPECT_THROW(grace::band_from_string("Good"), grace::json_mapping_error);
+  EXPECT_THROW(json(1).get<grace::band>(), grace::json_mapping_error);
+}
