@@ -1,0 +1,27 @@
+#pragma once
+// The forecaster's persisted form (ml_artifacts/temporal_forecaster/tft_model.json):
+// format name and version, training time, configuration, global model
+// weights and feature importances, per-metric parameters with their
+// calibration state and validation scores. The storage actor does the file
+// I/O; this is only the document.
+#include "actors/forecaster/temporal_forecaster.hpp"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace grace::forecaster {
+
+inline constexpr const char* artifact_format = "grace.temporal_forecaster";
+inline constexpr int artifact_version = 1;
+
+// Thrown for a document that is corrupt or of another format/version; the
+// message names the offending field.
+struct artifact_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+nlohmann::json to_json(const temporal_forecaster& forecaster);
+temporal_forecaster forecaster_from_json(const nlohmann::json& document);
+
+} // namespace grace::forecaster

@@ -1,0 +1,182 @@
+#include "actors/forecaster/robust_component.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace grace::forecaster {
+
+double median_inplace(std::vector<double>& v) {
+  if (v.empty()) {
+    return 0.0;
+  }
+  const size_t mid = v.size() / 2;
+  std::nth_element(v.begin(), v.begin() + static_cast<long>(mid), v.end());
+  double m = v[mid];
+  if (v.size() % 2 == 0) {
+    m = 0.5 * (m + *std::max_element(v.begin(), v.begin() + static_cast<long>(mid)));
+  }
+  return m;
+}
+
+double median_of_range(const std::vector<double>& y, size_t first, size_t last,
+                       std::vector<double>& scratch) {
+  scratch.assign(y.begin() + static_cast<long>(first), y.begin() + static_cast<long>(last));
+  return median_inplace(scratch);
+}
+
+const char* candidate_name(int c) {
+  static const char* names[candidate_count] = {
+      "naive",          "median_short",           "median_long", "seasonal_median",
+      "seasonal_naive", "seasonal_naive_shifted", "damped_es"};
+  return (c >= 0 && c < candidate_count) ? names[c] : "unknown";
+}
+
+std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0) {
+  if (cycle < 2 || end > y.size()) {
+    return {};
+  }
+  const size_t m = static_cast<size_t>(cycle);
+  const size_t cycles = end / m;
+  if (cycles < 1) {
+    return {};
+  }
+  const size_t begin = end - cycles * m;
+  // Deviations from each cycle's own median, so that level shifts between
+  // days do not leak into the profile.
+  std::vector<double> dev(cycles * m), scratch;
+  for (size_t c = 0; c < cycles; ++c) {
+    const size_t b = begin + c * m;
+    const double med = median_of_range(y, b, b + m, scratch);
+    for (size_t i = 0; i < m; ++i) {
+      dev[c * m + i] = y[b + i] - med;
+    }
+  }
+  std::vector<double> profile(m);
+  std::vector<double> column(cycles);
+  for (size_t i = 0; i < m; ++i) {
+    for (size_t c = 0; c < cycles; ++c) {
+      column[c] = dev[c * m + i];
+    }
+    const size_t phase = (static_cast<size_t>(phase0) + begin + i) % m;
+    profile[phase] = median_inplace(column);
+  }
+  std::vector<double> copy(profile);
+  const double centre = median_inplace(copy);
+  for (double& v : profile) {
+    v -= centre;
+  }
+  return profile;
+}
+
+prepared_series prepare(std::vector<double> y, std::vector<double> profile, int cycle, int phase0,
+                        const robust_settings& st) {
+  prepared_series p;
+  p.y = std::move(y);
+  p.profile = std::move(profile);
+  p.cycle = p.profile.empty() ? 0 : cycle;
+  p.phase0 = phase0;
+  const size_t n = p.y.size();
+  p.d.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    p.d[i] = p.y[i] - p.seasonal(i);
+  }
+  // Clip threshold from the typical one-step change: the median keeps spikes
+  // out of it; a fraction of the mean covers step-like series whose median
+  // change is 0.
+  std::vector<double> diffs;
+  diffs.reserve(n);
+  double mean_abs = 0.0;
+  for (size_t i = 1; i < n; ++i) {
+    diffs.push_back(std::fabs(p.d[i] - p.d[i - 1]));
+    mean_abs += diffs.back();
+  }
+  mean_abs = diffs.empty() ? 0.0 : mean_abs / static_cast<double>(diffs.size());
+  const double robust_sigma = std::max(1.4826 * median_inplace(diffs), 0.2 * mean_abs);
+  const double limit =
+      robust_sigma > 0.0 ? st.clip * robust_sigma : std::numeric_limits<double>::infinity();
+  p.es.resize(n + 1);
+  es_state s;
+  if (n > 0) {
+    std::vector<double> scratch;
+    s.level =
+        median_of_range(p.d, 0, std::min<size_t>(n, static_cast<size_t>(st.short_window)), scratch);
+  }
+  p.es[0] = s;
+  for (size_t i = 0; i < n; ++i) {
+    const double predicted = s.level + st.phi * s.trend;
+    const double e = std::clamp(p.d[i] - predicted, -limit, limit);
+    s.level = predicted + st.alpha * e;
+    s.trend = st.phi * s.trend + st.beta * e;
+    p.es[i + 1] = s;
+  }
+  return p;
+}
+
+origin_summary summarise(const prepared_series& p, size_t t, const robust_settings& st,
+                         std::vector<double>& scratch) {
+  origin_summary s;
+  if (t == 0) {
+    return s;
+  }
+  const size_t ks = std::min(t, static_cast<size_t>(st.short_window));
+  const size_t kl = std::min(t, static_cast<size_t>(st.long_window));
+  s.med_short = median_of_range(p.y, t - ks, t, scratch);
+  s.med_long = median_of_range(p.y, t - kl, t, scratch);
+  s.med_short_d = p.profile.empty() ? s.med_short : median_of_range(p.d, t - ks, t, scratch);
+  double sum = 0.0, lo = p.y[t - ks], hi = lo;
+  for (size_t i = t - ks; i < t; ++i) {
+    sum += p.y[i];
+    lo = std::min(lo, p.y[i]);
+    hi = std::max(hi, p.y[i]);
+  }
+  s.mean_short = sum / static_cast<double>(ks);
+  s.mid_short = 0.5 * (lo + hi);
+  const size_t m = static_cast<size_t>(p.cycle);
+  if (m > 0 && t >= m + ks) {
+    s.med_prev_cycle = median_of_range(p.y, t - m - ks, t - m, scratch);
+    s.has_prev_cycle = true;
+  }
+  return s;
+}
+
+long seasonal_lag_index(size_t t, int h, int cycle) {
+  if (cycle <= 0 || h < 1) {
+    return -1;
+  }
+  const long target = static_cast<long>(t) + h - 1;
+  const long back = static_cast<long>(cycle) * ((h + cycle - 1) / cycle);
+  const long idx = target - back;
+  return idx >= 0 ? idx : -1;
+}
+
+std::array<double, candidate_count> candidate_forecasts(const prepared_series& p, size_t t, int h,
+                                                        const origin_summary& s, const es_state& es,
+                                                        const robust_settings& st) {
+  std::array<double, candidate_count> c{};
+  const size_t target = t + static_cast<size_t>(h) - 1;
+  c[candidate_naive] = t > 0 ? p.y[t - 1] : 0.0;
+  c[candidate_median_short] = s.med_short;
+  c[candidate_median_long] = s.med_long;
+  c[candidate_seasonal_median] = s.med_short_d + p.seasonal(target);
+  const long lag = seasonal_lag_index(t, h, p.cycle);
+  if (lag >= 0) {
+    c[candidate_seasonal_naive] = p.y[static_cast<size_t>(lag)];
+    c[candidate_seasonal_naive_shifted] =
+        s.has_prev_cycle ? p.y[static_cast<size_t>(lag)] + (s.med_short - s.med_prev_cycle)
+                         : p.y[static_cast<size_t>(lag)];
+  } else {
+    c[candidate_seasonal_naive] = s.med_short;
+    c[candidate_seasonal_naive_shifted] = s.med_short;
+  }
+  // Damped trend: sum_{j=1..h} phi^j.
+  double damp = 0.0, pw = 1.0;
+  for (int j = 1; j <= h; ++j) {
+    pw *= st.phi;
+    damp += pw;
+  }
+  c[candidate_damped_es] = es.level + damp * es.trend + p.seasonal(target);
+  return c;
+}
+
+} // namespace grace::forecaster

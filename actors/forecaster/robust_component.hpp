@@ -1,0 +1,94 @@
+#pragma once
+// The per-series statistical component: a small set of robust candidate
+// forecasters (rolling medians, seasonal naive, a spike-clipped damped-trend
+// exponential smoothing on the deseasonalised series) over a robust daily
+// profile. Which candidates a series trusts is decided by its own rolling
+// validation (see temporal_forecaster.cpp), not fixed here.
+#include <array>
+#include <cstddef>
+#include <vector>
+
+namespace grace::forecaster {
+
+// Median of v (v is reordered). 0 for an empty vector.
+double median_inplace(std::vector<double>& v);
+// Median of rows [first, last) of y, using scratch as working space.
+double median_of_range(const std::vector<double>& y, size_t first, size_t last,
+                       std::vector<double>& scratch);
+
+enum candidate_id : int {
+  candidate_naive,                  // last value
+  candidate_median_short,           // median of the last short_window rows
+  candidate_median_long,            // median of the last long_window rows
+  candidate_seasonal_median,        // short median of the deseasonalised rows + profile
+  candidate_seasonal_naive,         // value one cycle before the target row
+  candidate_seasonal_naive_shifted, // seasonal naive moved by the change of the short median
+  candidate_damped_es,              // spike-clipped damped-trend smoothing + profile
+  candidate_count
+};
+const char* candidate_name(int c);
+
+struct robust_settings {
+  int short_window = 12;
+  int long_window = 48;
+  // Damped-trend smoothing constants. Fixed rather than fitted per series: the
+  // validation-weighted combination decides how much to trust this candidate,
+  // and fixed constants keep the fit within the time budget.
+  double alpha = 0.25;
+  double beta = 0.02;
+  double phi = 0.9;
+  double clip = 3.0; // innovations beyond clip robust-sigmas are cut (spikes)
+};
+
+struct es_state {
+  double level = 0.0;
+  double trend = 0.0;
+};
+
+// Robust daily profile from the whole cycles of y[0, end) counted back from
+// end: per phase, the median over cycles of (value - that cycle's median),
+// centred to median 0. phase0 is the phase of row 0. Empty when there is not
+// one whole cycle or cycle < 2.
+std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0);
+
+// A cleaned series ready for candidate forecasts.
+struct prepared_series {
+  std::vector<double> y;       // values, gaps already filled
+  std::vector<double> d;       // y minus the profile
+  std::vector<es_state> es;    // es[t]: smoothing state after rows [0, t); size n + 1
+  std::vector<double> profile; // empty: no daily profile
+  int cycle = 0;               // rows per day (0: none)
+  int phase0 = 0;              // phase of row 0
+  double seasonal(size_t row) const {
+    return profile.empty() ? 0.0 : profile[(static_cast<size_t>(phase0) + row) % profile.size()];
+  }
+};
+
+prepared_series prepare(std::vector<double> y, std::vector<double> profile, int cycle, int phase0,
+                        const robust_settings& settings);
+
+// Statistics of one origin t (rows [0, t) seen) shared by all horizons.
+struct origin_summary {
+  double med_short = 0.0;
+  double med_long = 0.0;
+  double med_short_d = 0.0;    // short median of the deseasonalised rows
+  double med_prev_cycle = 0.0; // short median one cycle earlier (valid if has_prev_cycle)
+  bool has_prev_cycle = false;
+  double mean_short = 0.0;
+  double mid_short = 0.0; // (max + min) / 2 of the short window
+};
+origin_summary summarise(const prepared_series& p, size_t t, const robust_settings& settings,
+                         std::vector<double>& scratch);
+
+// Candidate forecasts of row t + h - 1 (h >= 1) from origin t given the
+// smoothing state at t. A candidate that needs more history than there is
+// falls back to the short median.
+std::array<double, candidate_count> candidate_forecasts(const prepared_series& p, size_t t, int h,
+                                                        const origin_summary& s, const es_state& es,
+                                                        const robust_settings& settings);
+
+// Index of the value one (or more) cycles before row t + h - 1 that is
+// already seen at origin t; -1 when there is none.
+long seasonal_lag_index(size_t t, int h, int cycle);
+
+} // namespace grace::forecaster

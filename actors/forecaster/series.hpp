@@ -1,0 +1,39 @@
+#pragma once
+// A metric's history as the forecaster sees it: regularly spaced rows, with
+// NaN standing for a missing step (the node's snapshots can have gaps).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace grace::forecaster {
+
+constexpr int64_t day_ms = 86'400'000;
+
+struct series_input {
+  std::string id;
+  int64_t start_ms = 0;       // time of values[0], unix ms
+  int64_t step_ms = 300'000;  // spacing of the rows
+  std::vector<double> values; // NaN (or ±inf) = missing step
+};
+
+// Places irregular (timestamp, value) pairs on a regular grid. The step is the
+// median positive spacing when step_ms is 0; a grid slot takes the first value
+// whose timestamp rounds to it; empty slots become NaN. Timestamps need not be
+// sorted. Throws std::invalid_argument if the two vectors differ in length.
+series_input regularise(std::string id, const std::vector<int64_t>& timestamps_ms,
+                        const std::vector<double>& values, int64_t step_ms = 0);
+
+// Rows per daily cycle: 288 for 5-minute data, 24 for hourly. 0 when the step
+// does not divide a day or the cycle would be shorter than 4 rows or longer
+// than 2016 rows (no usable daily profile then).
+int daily_cycle_rows(int64_t step_ms);
+
+// Position of a time within its day in rows (0 ... cycle-1); 0 without a cycle.
+int phase_of(int64_t time_ms, int64_t step_ms, int cycle_rows);
+
+// Missing values filled so that the statistics stay defined: interior gaps are
+// interpolated linearly, leading/trailing gaps hold the nearest value, an
+// all-missing series becomes zeros. `missing` counts the filled rows.
+std::vector<double> fill_missing(const std::vector<double>& values, int* missing = nullptr);
+
+} // namespace grace::forecaster

@@ -1,0 +1,428 @@
+#include "actors/forecaster/temporal_forecaster.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <thread>
+
+namespace grace::forecaster {
+namespace {
+
+constexpr double feature_limit = 20.0; // scale units; keeps spikes from dominating the fit
+
+double damped_sum(double phi, int h) {
+  double s = 0.0, p = 1.0;
+  for (int j = 1; j <= h; ++j) {
+    p *= phi;
+    s += p;
+  }
+  return s;
+}
+
+// A scale that is never 0: constant series still get finite features.
+double safe_scale(double scale, double level) {
+  if (scale > 0.0 && std::isfinite(scale)) {
+    return scale;
+  }
+  return std::max(1e-6 * std::fabs(level), 1e-9);
+}
+
+feature_vector make_features(const prepared_series& p, size_t t, int h, const origin_summary& s,
+                             const es_state& es, double component, double scale, int64_t target_ms,
+                             const robust_settings& st) {
+  const double ref = s.med_short;
+  const double inv = 1.0 / scale;
+  auto rel = [&](double v) { return std::clamp((v - ref) * inv, -feature_limit, feature_limit); };
+  feature_vector f{};
+  f[feature_intercept] = 1.0;
+  f[feature_component] = rel(component);
+  const double lag1 = t >= 1 ? p.y[t - 1] : ref;
+  const double lag2 = t >= 2 ? p.y[t - 2] : lag1;
+  f[feature_lag1] = rel(lag1);
+  f[feature_lag2] = rel(lag2);
+  const size_t k = std::min<size_t>(t, 4);
+  double sum = 0.0;
+  for (size_t i = t - k; i < t; ++i) {
+    sum += p.y[i];
+  }
+  f[feature_lag_mean4] = rel(k > 0 ? sum / static_cast<double>(k) : ref);
+  const size_t target = t + static_cast<size_t>(h) - 1;
+  const long lag = seasonal_lag_index(t, h, p.cycle);
+  f[feature_seasonal_lag] = rel(lag >= 0 ? p.y[static_cast<size_t>(lag)] : ref);
+  f[feature_profile_change] =
+      std::clamp((p.seasonal(target) - (t >= 1 ? p.seasonal(t - 1) : 0.0)) * inv, -feature_limit,
+                 feature_limit);
+  f[feature_median_long] = rel(s.med_long);
+  f[feature_mean_short] = rel(s.mean_short);
+  f[feature_midrange_short] = rel(s.mid_short);
+  f[feature_damped_trend] =
+      std::clamp(damped_sum(st.phi, h) * es.trend * inv, -feature_limit, feature_limit);
+  int64_t in_day = target_ms % day_ms;
+  if (in_day < 0) {
+    in_day += day_ms;
+  }
+  const double angle = 2.0 * M_PI * static_cast<double>(in_day) / static_cast<double>(day_ms);
+  f[feature_time_of_day_sin] = std::sin(angle);
+  f[feature_time_of_day_cos] = std::cos(angle);
+  int64_t days = target_ms / day_ms;
+  if (target_ms < 0 && target_ms % day_ms != 0) {
+    --days;
+  }
+  const int64_t dow = ((days + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
+  f[feature_weekend] = (dow == 0 || dow == 6) ? 1.0 : 0.0;
+  return f;
+}
+
+double combine(const std::array<double, candidate_count>& c,
+               const std::array<double, candidate_count>& w) {
+  double s = 0.0;
+  for (int i = 0; i < candidate_count; ++i) {
+    s += w[static_cast<size_t>(i)] * c[static_cast<size_t>(i)];
+  }
+  return s;
+}
+
+// Weights from validation errors: the best few candidates, inversely to their
+// squared error (forecast combination in the M4 sense, but only among the
+// candidates that fit this series).
+std::array<double, candidate_count>
+combination_weights(const std::array<double, candidate_count>& mae) {
+  std::array<int, candidate_count> order{};
+  std::iota(order.begin(), order.end(), 0);
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    return mae[static_cast<size_t>(a)] < mae[static_cast<size_t>(b)];
+  });
+  std::array<double, candidate_count> w{};
+  const double best = mae[static_cast<size_t>(order[0])];
+  if (!(best > 1e-12)) {
+    w[static_cast<size_t>(order[0])] = 1.0;
+    return w;
+  }
+  constexpr int top = 3;
+  double total = 0.0;
+  for (int i = 0; i < top; ++i) {
+    const double m = mae[static_cast<size_t>(order[static_cast<size_t>(i)])];
+    if (m > 1.5 * best) {
+      break; // far worse candidates only add noise
+    }
+    const double v = 1.0 / (m * m);
+    w[static_cast<size_t>(order[static_cast<size_t>(i)])] = v;
+    total += v;
+  }
+  for (double& v : w) {
+    v /= total;
+  }
+  return w;
+}
+
+prepared_series prepared_tail(const series_model& m) {
+  prepared_series p;
+  p.y = m.tail;
+  p.profile = m.profile;
+  p.cycle = m.profile.empty() ? 0 : m.cycle;
+  p.phase0 = m.tail_phase0;
+  p.d.resize(p.y.size());
+  for (size_t i = 0; i < p.y.size(); ++i) {
+    p.d[i] = p.y[i] - p.seasonal(i);
+  }
+  return p;
+}
+
+} // namespace
+
+series_model fit_series(const series_input& input, const forecaster_config& cfg,
+                        const quantile_model& global, training_set* rows, size_t max_rows) {
+  const robust_settings& st = cfg.robust;
+  const int H = std::max(cfg.horizon, 1);
+  series_model model;
+  model.id = input.id;
+  model.step_ms = input.step_ms > 0 ? input.step_ms : 300'000;
+  std::vector<double> y = fill_missing(input.values);
+  const size_t n = y.size();
+  model.history_rows = n;
+  model.next_ms = input.start_ms + static_cast<int64_t>(n) * model.step_ms;
+  double abs_diff = 0.0;
+  for (size_t i = 1; i < n; ++i) {
+    abs_diff += std::fabs(y[i] - y[i - 1]);
+  }
+  std::vector<double> scratch;
+  const double level = n > 0 ? median_of_range(y, 0, n, scratch) : 0.0;
+  model.scale = safe_scale(n > 1 ? abs_diff / static_cast<double>(n - 1) : 0.0, level);
+  const int cycle = daily_cycle_rows(model.step_ms);
+  const int phase0 = phase_of(input.start_ms, model.step_ms, cycle);
+
+  if (n < static_cast<size_t>(std::max(cfg.min_rows, 4))) {
+    // Short history: the median, with intervals from the spread around it.
+    model.weights[candidate_median_short] = 1.0;
+    model.tail = y;
+    if (n > 0) {
+      model.es.level = level;
+    }
+    std::vector<std::vector<calibration_sample>> samples(static_cast<size_t>(H));
+    for (int h = 1; h <= H; ++h) {
+      for (double v : y) {
+        samples[static_cast<size_t>(h - 1)].push_back({(v - level) * 1.25, 0.0});
+      }
+    }
+    model.calibration = conformal_calibration::calibrate(samples, 0.0);
+    return model;
+  }
+
+  // Rolling-origin validation over the last rows of the window. The profile
+  // used here is estimated before the validation span so that seasonal
+  // candidates are not judged on data they were fitted to.
+  const size_t span = std::min(static_cast<size_t>(std::max(cfg.validation_rows, H)), n / 2);
+  const size_t v_begin = n - span;
+  std::vector<double> v_profile;
+  if (cycle > 0 && v_begin >= static_cast<size_t>(cycle)) {
+    v_profile = daily_profile(y, v_begin, cycle, phase0);
+  }
+  const bool seasonal = !v_profile.empty();
+  const prepared_series pv = prepare(y, v_profile, cycle, phase0, st);
+
+  struct cell {
+    size_t origin; // index into summaries
+    int h;
+    std::array<double, candidate_count> c;
+  };
+  std::vector<origin_summary> summaries;
+  std::vector<cell> cells;
+  summaries.reserve(span);
+  cells.reserve(span * static_cast<size_t>(H));
+  std::array<double, candidate_count> mae{};
+  double naive_mae = 0.0;
+  for (size_t t = v_begin; t < n; ++t) {
+    summaries.push_back(summarise(pv, t, st, scratch));
+    for (int h = 1; h <= H && t + static_cast<size_t>(h) - 1 < n; ++h) {
+      cell c{summaries.size() - 1, h,
+             candidate_forecasts(pv, t, h, summaries.back(), pv.es[t], st)};
+      const double actual = y[t + static_cast<size_t>(h) - 1];
+      for (int k = 0; k < candidate_count; ++k) {
+        mae[static_cast<size_t>(k)] += std::fabs(actual - c.c[static_cast<size_t>(k)]);
+      }
+      cells.push_back(c);
+    }
+  }
+  naive_mae = mae[candidate_naive];
+  model.weights = combination_weights(mae);
+
+  // Global-model features on every validation cell; training rows subsampled
+  // evenly when a budget is set.
+  const size_t stride =
+      (rows && max_rows > 0) ? std::max<size_t>(1, (cells.size() + max_rows - 1) / max_rows) : 1;
+  std::vector<double> comp(cells.size()), glob(cells.size());
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const cell& c = cells[i];
+    const size_t t = v_begin + c.origin;
+    const origin_summary& s = summaries[c.origin];
+    comp[i] = combine(c.c, model.weights);
+    const int64_t target_ms =
+        input.start_ms + static_cast<int64_t>(t + static_cast<size_t>(c.h) - 1) * model.step_ms;
+    const feature_vector f =
+        make_features(pv, t, c.h, s, pv.es[t], comp[i], model.scale, target_ms, st);
+    glob[i] = s.med_short + model.scale * global.predict(c.h, f);
+    if (rows && i % stride == 0) {
+      const double z = (y[t + static_cast<size_t>(c.h) - 1] - s.med_short) / model.scale;
+      rows->add(c.h, f, std::clamp(z, -5.0 * feature_limit, 5.0 * feature_limit));
+    }
+  }
+
+  // Blend of component and global model, chosen on the validation cells.
+  double best_err = -1.0;
+  for (double share : {0.0, 0.5, 1.0}) {
+    double err = 0.0;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      const double actual = y[v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1];
+      err += std::fabs(actual - ((1.0 - share) * comp[i] + share * glob[i]));
+    }
+    if (best_err < 0.0 || err < best_err - 1e-12) {
+      best_err = err;
+      model.global_share = share;
+    }
+  }
+  const double cells_n = std::max<double>(1.0, static_cast<double>(cells.size()));
+  model.validation_mase = best_err / cells_n / model.scale;
+  model.validation_naive_mase = naive_mae / cells_n / model.scale;
+
+  // Conformal calibration on the blended forecast's residuals.
+  std::vector<std::vector<calibration_sample>> samples(static_cast<size_t>(H));
+  for (size_t i = 0; i < cells.size(); ++i) {
+    const size_t target = v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1;
+    const double mean = (1.0 - model.global_share) * comp[i] + model.global_share * glob[i];
+    samples[static_cast<size_t>(cells[i].h - 1)].push_back(
+        {y[target] - mean, static_cast<double>(n - 1 - target)});
+  }
+  model.calibration = conformal_calibration::calibrate(samples, cfg.calibration_half_life);
+
+  // Final state from the whole window.
+  std::vector<double> profile;
+  if (seasonal) {
+    profile = daily_profile(y, n, cycle, phase0);
+  }
+  const prepared_series pf = prepare(y, profile, cycle, phase0, st);
+  model.es = pf.es[n];
+  model.profile = pf.profile;
+  model.cycle = pf.cycle;
+  const size_t keep = std::min(
+      n, static_cast<size_t>(std::max({model.cycle + st.short_window, st.long_window, 4})));
+  model.tail.assign(y.end() - static_cast<long>(keep), y.end());
+  model.tail_phase0 = model.cycle > 0 ? static_cast<int>((static_cast<size_t>(phase0) + n - keep)
+                                                         % static_cast<size_t>(model.cycle))
+                                      : 0;
+  return model;
+}
+
+forecast_result forecast_from(const series_model& m, const quantile_model& global,
+                              const forecaster_config& cfg, int horizon_steps) {
+  forecast_result out;
+  out.series_id = m.id;
+  const int H = std::max(horizon_steps, 0);
+  out.steps.reserve(static_cast<size_t>(H));
+  const prepared_series p = prepared_tail(m);
+  const size_t t = p.y.size();
+  std::vector<double> scratch;
+  const origin_summary s = summarise(p, t, cfg.robust, scratch);
+  std::array<double, group_count> attribution{};
+  for (int h = 1; h <= H; ++h) {
+    forecast_step step;
+    step.time_ms = m.next_ms + static_cast<int64_t>(h - 1) * m.step_ms;
+    double mean = s.med_short;
+    if (t > 0) {
+      const double comp = combine(candidate_forecasts(p, t, h, s, m.es, cfg.robust), m.weights);
+      const feature_vector f =
+          make_features(p, t, h, s, m.es, comp, m.scale, step.time_ms, cfg.robust);
+      const double glob = s.med_short + m.scale * global.predict(h, f);
+      mean = (1.0 - m.global_share) * comp + m.global_share * glob;
+      // Attribution: the global model's group contributions (normalised) for
+      // its share of the blend, the statistical group for the rest.
+      const auto c = global.contributions(h, f);
+      const double c_total = std::accumulate(c.begin(), c.end(), 0.0);
+      for (int g = 0; g < group_count; ++g) {
+        const double part = c_total > 0.0 ? c[static_cast<size_t>(g)] / c_total : 0.0;
+        attribution[static_cast<size_t>(g)] += m.global_share * part;
+      }
+      attribution[group_statistical_component] += 1.0 - m.global_share;
+      if (!std::isfinite(mean)) {
+        mean = s.med_short;
+      }
+    }
+    const interval_offsets o = m.calibration.offsets(h);
+    step.mean = mean;
+    step.lo80 = mean + std::min(o.lo80, 0.0);
+    step.hi80 = mean + std::max(o.hi80, 0.0);
+    step.lo95 = std::min(mean + o.lo95, step.lo80);
+    step.hi95 = std::max(mean + o.hi95, step.hi80);
+    out.steps.push_back(step);
+  }
+  const double total = std::accumulate(attribution.begin(), attribution.end(), 0.0);
+  for (int g = 0; g < group_count; ++g) {
+    out.importance.push_back(
+        {feature_group_name(g), total > 0.0 ? attribution[static_cast<size_t>(g)] / total : 0.0});
+  }
+  return out;
+}
+
+temporal_forecaster::temporal_forecaster(forecaster_config config)
+    : config_(config), global_(std::max(config.horizon, 1), 0.5) {}
+
+void temporal_forecaster::fit(const series_input& series, int64_t trained_at_ms) {
+  fit(std::vector<series_input>{series}, trained_at_ms);
+}
+
+void temporal_forecaster::fit(const std::vector<series_input>& series, int64_t trained_at_ms) {
+  const int H = std::max(config_.horizon, 1);
+  const size_t count = series.size();
+  const int threads = static_cast<int>(std::clamp<size_t>(
+      static_cast<size_t>(std::max(config_.threads, 1)), 1, std::max<size_t>(count, 1)));
+  auto parallel = [&](auto&& work) {
+    std::atomic<size_t> next{0};
+    auto run = [&](int worker) {
+      for (size_t i = next++; i < count; i = next++) {
+        work(worker, i);
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int w = 1; w < threads; ++w) {
+      pool.emplace_back(run, w);
+    }
+    run(0);
+    for (auto& th : pool) {
+      th.join();
+    }
+  };
+
+  // Pass 1: validation cells of every series become the global model's
+  // training rows (under the prior model, which the rows do not depend on
+  // except through the component feature).
+  quantile_model prior(H, 0.5);
+  const size_t per_series = std::max<size_t>(
+      static_cast<size_t>(H), config_.max_training_rows / std::max<size_t>(count, 1));
+  std::vector<training_set> rows(static_cast<size_t>(threads), training_set(H));
+  parallel([&](int worker, size_t i) {
+    fit_series(series[i], config_, prior, &rows[static_cast<size_t>(worker)], per_series);
+  });
+  training_set all(H);
+  for (const auto& r : rows) {
+    all.append(r);
+  }
+  quantile_model global(H, 0.5);
+  global.fit(all, config_.global);
+
+  // Pass 2: per-series blend and calibration against the trained global model.
+  std::vector<series_model> fitted(count);
+  parallel([&](int, size_t i) { fitted[i] = fit_series(series[i], config_, global, nullptr, 0); });
+
+  global_ = std::move(global);
+  series_.clear();
+  validation_ = {};
+  for (auto& m : fitted) {
+    validation_.mean_mase += m.validation_mase;
+    validation_.mean_naive_mase += m.validation_naive_mase;
+    series_[m.id] = std::move(m);
+  }
+  validation_.series = count;
+  if (count > 0) {
+    validation_.mean_mase /= static_cast<double>(count);
+    validation_.mean_naive_mase /= static_cast<double>(count);
+  }
+  trained_at_ms_ = trained_at_ms;
+}
+
+forecast_result temporal_forecaster::forecast(const std::string& series_id,
+                                              int horizon_steps) const {
+  const auto it = series_.find(series_id);
+  if (it == series_.end()) {
+    throw std::out_of_range("forecaster: no fitted series '" + series_id + "'");
+  }
+  return forecast_from(it->second, global_, config_, horizon_steps);
+}
+
+forecast_result temporal_forecaster::forecast(const series_input& history,
+                                              int horizon_steps) const {
+  return forecast_from(fit_series(history, config_, global_), global_, config_, horizon_steps);
+}
+
+std::vector<feature_weight> temporal_forecaster::feature_importance() const {
+  std::vector<feature_weight> out;
+  const auto& imp = global_.permutation_importance();
+  for (int g = 0; g < group_count; ++g) {
+    out.push_back({feature_group_name(g), imp[static_cast<size_t>(g)]});
+  }
+  return out;
+}
+
+temporal_forecaster temporal_forecaster::restore(forecaster_config config, quantile_model global,
+                                                 std::map<std::string, series_model> series,
+                                                 validation_summary validation,
+                                                 int64_t trained_at_ms) {
+  temporal_forecaster f(config);
+  f.global_ = std::move(global);
+  f.series_ = std::move(series);
+  f.validation_ = validation;
+  f.trained_at_ms_ = trained_at_ms;
+  return f;
+}
+
+} // namespace grace::forecaster

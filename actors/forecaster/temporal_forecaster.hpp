@@ -1,0 +1,129 @@
+#pragma once
+// GRACE's forecaster ("temporal fusion" in the sense, not the
+// Transformer of the TFT paper): per series, a validation-weighted
+// combination of robust statistical candidates (robust_component.hpp); across
+// series, a global direct multi-horizon quantile regression that fuses that
+// combination with lag, seasonal-lag, rolling-statistics, trend and calendar
+// features (quantile_model.hpp); per series, a blend of the two chosen on
+// validation, and conformal intervals per horizon (conformal.hpp).
+//
+// Thread-safety: fit() replaces the whole state and must not run
+// concurrently with anything else on the same object; the const members
+// (forecast, accessors) may run concurrently with each other.
+#include "actors/forecaster/conformal.hpp"
+#include "actors/forecaster/quantile_model.hpp"
+#include "actors/forecaster/robust_component.hpp"
+#include "actors/forecaster/series.hpp"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace grace::forecaster {
+
+struct forecaster_config {
+  int horizon = 12;          // steps calibrated and trained directly (beyond: extrapolated)
+  int validation_rows = 288; // rolling-origin validation span per series, in rows
+  int min_rows = 24;         // below this a series gets the short-history fallback
+  robust_settings robust;
+  quantile_fit_options global;
+  double calibration_half_life = 144.0; // rows; age weighting of residuals
+  size_t max_training_rows = 400'000;   // cap on the global model's rows (memory, time)
+  int threads = 2;
+};
+
+struct forecast_step {
+  int64_t time_ms = 0;
+  double mean = 0.0, lo80 = 0.0, hi80 = 0.0, lo95 = 0.0, hi95 = 0.0;
+};
+
+struct feature_weight {
+  std::string group;
+  double weight = 0.0;
+};
+
+struct forecast_result {
+  std::string series_id;
+  std::vector<forecast_step> steps;
+  // Share of the forecast attributable to each feature group (sums to 1).
+  std::vector<feature_weight> importance;
+};
+
+// Per-metric parameters: everything forecast(series_id, h) needs.
+struct series_model {
+  std::string id;
+  int64_t step_ms = 0;
+  int64_t next_ms = 0; // time of the first row after the fitted history
+  size_t history_rows = 0;
+  int cycle = 0;       // rows per day used by the profile (0: none)
+  int tail_phase0 = 0; // phase of tail[0]
+  std::vector<double> profile;
+  std::vector<double> tail; // last rows of the history (gaps filled)
+  es_state es;              // smoothing state at the end of the history
+  std::array<double, candidate_count> weights{};
+  double global_share = 0.0; // blend: (1 - share) component + share global model
+  double scale = 1.0;        // mean absolute one-step change (the MASE scale)
+  conformal_calibration calibration;
+  // Validation scores (rolling origins inside the window): MAE / scale and
+  // coverage of the calibrated intervals on those same origins.
+  double validation_mase = 0.0;
+  double validation_naive_mase = 0.0;
+};
+
+struct validation_summary {
+  size_t series = 0;
+  double mean_mase = 0.0;       // mean over series of validation MASE
+  double mean_naive_mase = 0.0; // same for the last-value forecast
+};
+
+class temporal_forecaster {
+public:
+  explicit temporal_forecaster(forecaster_config config = {});
+
+  // Fits the global model on all series, then each series' parameters and
+  // calibration. Series ids should be unique (a repeated id keeps the last).
+  void fit(const std::vector<series_input>& series, int64_t trained_at_ms = 0);
+  // One series alone: the global model then learns from this window only,
+  // anchored by its prior on the statistical component.
+  void fit(const series_input& series, int64_t trained_at_ms = 0);
+
+  // From the state of the last fit. Throws std::out_of_range for an unknown id.
+  forecast_result forecast(const std::string& series_id, int horizon_steps) const;
+  // Fits this history's per-series parameters now (keeping the global model
+  // as trained) and forecasts; nothing is stored.
+  forecast_result forecast(const series_input& history, int horizon_steps) const;
+
+  // Global permutation importance of the feature groups (sums to 1 once trained).
+  std::vector<feature_weight> feature_importance() const;
+
+  const forecaster_config& config() const { return config_; }
+  const quantile_model& global_model() const { return global_; }
+  const std::map<std::string, series_model>& series() const { return series_; }
+  const validation_summary& validation() const { return validation_; }
+  int64_t trained_at_ms() const { return trained_at_ms_; }
+
+  // Reassembles a fitted forecaster (artifact loading).
+  static temporal_forecaster restore(forecaster_config config, quantile_model global,
+                                     std::map<std::string, series_model> series,
+                                     validation_summary validation, int64_t trained_at_ms);
+
+private:
+  forecaster_config config_;
+  quantile_model global_;
+  std::map<std::string, series_model> series_;
+  validation_summary validation_;
+  int64_t trained_at_ms_ = 0;
+};
+
+// Fits one series' parameters given a global model; when rows is not null,
+// also collects up to max_rows global-model training rows from its validation.
+series_model fit_series(const series_input& input, const forecaster_config& config,
+                        const quantile_model& global, training_set* rows = nullptr,
+                        size_t max_rows = 0);
+
+forecast_result forecast_from(const series_model& model, const quantile_model& global,
+                              const forecaster_config& config, int horizon_steps);
+
+} // namespace grace::forecaster
