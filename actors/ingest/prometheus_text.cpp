@@ -384,16 +384,15 @@ private:
     }
   }
 
+  // A TYPE line must come before the samples of its family. A histogram's or
+  // summary's _bucket/_sum/_count series follow their TYPE line, so a second
+  // TYPE for them is caught as a duplicate; an untyped `x_count` is its own
+  // family and does not stop a later `# TYPE x ...`.
   void note_sampled(std::string_view name) {
     if (name == last_sampled_)
       return;
     last_sampled_.assign(name);
-    // A TYPE line must come before any sample of its family, including the
-    // _bucket/_sum/_count series of histograms and summaries.
-    sampled_.emplace(std::string(name));
-    for (std::string_view suffix : {"_bucket", "_sum", "_count"})
-      if (ends_with(name, suffix))
-        sampled_.emplace(std::string(name.substr(0, name.size() - suffix.size())));
+    sampled_.emplace(last_sampled_);
   }
 
   void parse_sample() {

@@ -161,6 +161,15 @@ TEST(PrometheusText, RejectsBadMetadata) {
   EXPECT_NE(std::string(error_of("# TYPE s summary\ns 1\n").what()).find("'quantile'"),
             std::string::npos);
   EXPECT_EQ(error_of("# TYPE a gauge extra\n").line(), 1u);
+  EXPECT_NE(std::string(error_of("# TYPE h histogram\nh_sum 1\n# TYPE h histogram\n").what())
+                .find("second TYPE"),
+            std::string::npos);
+}
+
+TEST(PrometheusText, AnUntypedCountSeriesIsItsOwnFamily) {
+  auto doc = parse_prometheus_text("jobs_count 3\n# TYPE jobs counter\njobs 7\n");
+  ASSERT_EQ(doc.samples.size(), 2u);
+  EXPECT_EQ(doc.families[0].type, metric_type::counter);
 }
 
 TEST(SeriesMapper, MapsBySeriesNameAndRequiredLabels) {
