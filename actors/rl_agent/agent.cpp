@@ -1,0 +1,647 @@
+#include "actors/rl_agent/agent.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+#include <sstream>
+
+namespace grace::rl {
+
+namespace {
+
+constexpr const char* snapshot_format = "grace.rl_agent/1";
+constexpr const char* context_format = "grace.rl_context/1";
+
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+const arm_statistics& unseen_arm() {
+  static const arm_statistics empty{};
+  return empty;
+}
+
+[[noreturn]] void corrupt(const std::string& why) {
+  throw rl_error(error_code::corrupt_state, "RL agent state rejected: " + why);
+}
+
+void require(bool ok, const std::string& why) {
+  if (!ok)
+    corrupt(why);
+}
+
+} // namespace
+
+const char* to_string(policy_kind kind) {
+  switch (kind) {
+  case policy_kind::hierarchical_thompson:
+    return "hierarchical_thompson";
+  case policy_kind::thompson:
+    return "thompson";
+  case policy_kind::greedy_ema:
+    return "greedy_ema";
+  }
+  return "unknown";
+}
+
+policy_kind parse_policy_kind(const std::string& name) {
+  for (auto kind :
+       {policy_kind::hierarchical_thompson, policy_kind::thompson, policy_kind::greedy_ema})
+    if (name == to_string(kind))
+      return kind;
+  throw rl_error(error_code::invalid_argument,
+                 "unknown RL policy '" + name
+                     + "' (expected hierarchical_thompson, thompson or greedy_ema)");
+}
+
+nlohmann::json config_to_json(const agent_config& c) {
+  return {{"policy", to_string(c.policy)},
+          {"learning_rate", c.learning_rate},
+          {"seed", c.seed},
+          {"prior_mean", c.pooling.prior_mean},
+          {"prior_sd", c.pooling.prior_sd},
+          {"noise_sd", c.pooling.noise_sd},
+          {"noise_pseudo_count", c.pooling.noise_pseudo_count},
+          {"pooling_sd", c.pooling.pooling_sd},
+          {"pooling_pseudo_count", c.pooling.pooling_pseudo_count},
+          {"min_pooling_sd", c.pooling.min_pooling_sd},
+          {"discount", c.discount},
+          {"change_slack", c.change_slack},
+          {"change_threshold", c.change_threshold},
+          {"probability_samples", c.probability_samples},
+          {"replay_capacity", c.replay_capacity},
+          {"max_pending", c.max_pending},
+          {"pending_ttl_ms", c.pending_ttl_ms}};
+}
+
+agent_config config_from_json(const nlohmann::json& j) {
+  agent_config c;
+  auto bad = [](const std::string& key, const std::string& why) {
+    throw rl_error(error_code::invalid_argument, "RL config '" + key + "': " + why);
+  };
+  try {
+    if (!j.is_object())
+      bad("(root)", "expected an object");
+    if (j.contains("policy"))
+      c.policy = parse_policy_kind(j.at("policy").get<std::string>());
+    auto num = [&](const char* key, double& out, double lo, double hi) {
+      if (!j.contains(key))
+        return;
+      const double v = j.at(key).get<double>();
+      if (!std::isfinite(v) || v < lo || v > hi)
+        bad(key, "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      out = v;
+    };
+    num("learning_rate", c.learning_rate, 1e-9, 1.0);
+    num("prior_mean", c.pooling.prior_mean, -1.0, 1.0);
+    num("prior_sd", c.pooling.prior_sd, 1e-3, 10.0);
+    num("noise_sd", c.pooling.noise_sd, 1e-3, 10.0);
+    num("noise_pseudo_count", c.pooling.noise_pseudo_count, 1e-3, 1e6);
+    num("pooling_sd", c.pooling.pooling_sd, 1e-3, 10.0);
+    num("pooling_pseudo_count", c.pooling.pooling_pseudo_count, 1e-3, 1e6);
+    num("min_pooling_sd", c.pooling.min_pooling_sd, 1e-4, 10.0);
+    num("discount", c.discount, 0.5, 1.0);
+    num("change_slack", c.change_slack, 0.0, 10.0);
+    num("change_threshold", c.change_threshold, 0.1, 1e9);
+    if (j.contains("seed"))
+      c.seed = j.at("seed").get<std::uint64_t>();
+    if (j.contains("probability_samples")) {
+      c.probability_samples = j.at("probability_samples").get<int>();
+      if (c.probability_samples < 1 || c.probability_samples > 1000000)
+        bad("probability_samples", "must be in [1, 1000000]");
+    }
+    auto count = [&](const char* key, std::size_t& out) {
+      if (!j.contains(key))
+        return;
+      out = j.at(key).get<std::size_t>();
+      if (out < 1)
+        bad(key, "must be at least 1");
+    };
+    count("replay_capacity", c.replay_capacity);
+    count("max_pending", c.max_pending);
+    if (j.contains("pending_ttl_ms")) {
+      c.pending_ttl_ms = j.at("pending_ttl_ms").get<std::int64_t>();
+      if (c.pending_ttl_ms < 1)
+        bad("pending_ttl_ms", "must be positive");
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw rl_error(error_code::invalid_argument, std::string("RL config: ") + e.what());
+  }
+  return c;
+}
+
+void validate_candidates(const context_key& context, const std::vector<candidate>& candidates) {
+  if (context.service.empty() || context.diagnosis.empty())
+    throw rl_error(error_code::invalid_argument, "service and diagnosis must not be empty");
+  if (candidates.empty())
+    throw rl_error(error_code::invalid_argument,
+                   "no candidate playbooks for " + context.to_string());
+  std::set<std::string> seen;
+  for (const auto& c : candidates) {
+    if (c.playbook.empty())
+      throw rl_error(error_code::invalid_argument, "a candidate playbook has an empty name");
+    if (c.risk_tier < 1 || c.risk_tier > 4)
+      throw rl_error(error_code::invalid_argument, "playbook '" + c.playbook + "' has risk tier "
+                                                       + std::to_string(c.risk_tier)
+                                                       + " (expected 1..4)");
+    if (!seen.insert(c.playbook).second)
+      throw rl_error(error_code::invalid_argument,
+                     "playbook '" + c.playbook + "' is a candidate twice");
+  }
+}
+
+agent::agent(agent_config cfg)
+    : cfg_(std::move(cfg)), rng_(cfg_.seed), salt_(splitmix64(cfg_.seed) >> 32),
+      replay_(cfg_.replay_capacity) {}
+
+population_model agent::population() const {
+  return population_model(contexts_, cfg_.pooling,
+                          cfg_.policy == policy_kind::hierarchical_thompson);
+}
+
+double agent::estimate(const population_model& pop, const std::string& playbook,
+                       const arm_statistics& arm) const {
+  if (cfg_.policy == policy_kind::greedy_ema)
+    return arm.ema_value;
+  return pop.posterior_for(playbook, arm).mean;
+}
+
+agent::scored agent::score(const context_key& context, const std::vector<candidate>& candidates,
+                           std::optional<int> max_risk_tier, std::mt19937_64& rng) const {
+  scored out;
+  std::vector<const candidate*> allowed;
+  for (const auto& c : candidates) {
+    if (max_risk_tier && c.risk_tier > *max_risk_tier)
+      out.excluded.push_back(c.playbook);
+    else
+      allowed.push_back(&c);
+  }
+  if (allowed.empty())
+    throw rl_error(error_code::no_allowed_candidate, "every candidate for " + context.to_string()
+                                                         + " is above risk tier "
+                                                         + std::to_string(*max_risk_tier));
+  const auto ctx = contexts_.find(context);
+  auto arm_of = [&](const std::string& name) -> const arm_statistics& {
+    if (ctx == contexts_.end())
+      return unseen_arm();
+    const auto it = ctx->second.arms.find(name);
+    return it == ctx->second.arms.end() ? unseen_arm() : it->second;
+  };
+
+  if (cfg_.policy == policy_kind::greedy_ema) {
+    // The seed's rule: highest value wins, the first candidate on ties.
+    std::size_t best = 0;
+    for (std::size_t i = 0; i < allowed.size(); ++i) {
+      const double v = arm_of(allowed[i]->playbook).ema_value;
+      out.ranked.push_back({allowed[i]->playbook, v, 0.0});
+      if (v > out.ranked[best].score)
+        best = i;
+    }
+    out.ranked[best].probability = 1.0;
+    return out;
+  }
+
+  const auto pop = population();
+  std::vector<gaussian> posts;
+  for (const auto* c : allowed) {
+    posts.push_back(pop.posterior_for(c->playbook, arm_of(c->playbook)));
+    out.ranked.push_back({c->playbook, posts.back().mean, 0.0});
+  }
+  if (allowed.size() == 1) {
+    out.ranked[0].probability = 1.0;
+    return out;
+  }
+  // Thompson sampling chooses the arm whose posterior draw is highest; the
+  // probability of that is estimated by drawing it many times, and the
+  // choice is then drawn from those probabilities, so the logged propensity
+  // is exactly the probability the choice had.
+  std::vector<int> wins(allowed.size(), 0);
+  std::normal_distribution<double> normal(0.0, 1.0);
+  for (int s = 0; s < cfg_.probability_samples; ++s) {
+    std::size_t best = 0;
+    double best_draw = -INFINITY;
+    for (std::size_t i = 0; i < posts.size(); ++i) {
+      const double draw = posts[i].mean + std::sqrt(posts[i].var) * normal(rng);
+      if (draw > best_draw) {
+        best_draw = draw;
+        best = i;
+      }
+    }
+    ++wins[best];
+  }
+  for (std::size_t i = 0; i < wins.size(); ++i)
+    out.ranked[i].probability = static_cast<double>(wins[i]) / cfg_.probability_samples;
+  return out;
+}
+
+std::string agent::next_event_id() {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "rl-%08llx-%012llx", static_cast<unsigned long long>(salt_),
+                static_cast<unsigned long long>(next_sequence_));
+  ++next_sequence_;
+  return buf;
+}
+
+recommendation agent::recommend(const context_key& context,
+                                const std::vector<candidate>& candidates,
+                                std::optional<int> max_risk_tier, std::int64_t now_ms) {
+  validate_candidates(context, candidates);
+  auto s = score(context, candidates, max_risk_tier, rng_);
+
+  std::size_t chosen = 0;
+  if (cfg_.policy == policy_kind::greedy_ema) {
+    while (s.ranked[chosen].probability < 1.0)
+      ++chosen;
+  } else {
+    const double u = std::uniform_real_distribution<double>(0.0, 1.0)(rng_);
+    double cumulative = 0.0;
+    chosen = s.ranked.size();
+    for (std::size_t i = 0; i < s.ranked.size(); ++i) {
+      cumulative += s.ranked[i].probability;
+      if (u < cumulative && s.ranked[i].probability > 0.0) {
+        chosen = i;
+        break;
+      }
+    }
+    if (chosen == s.ranked.size()) // rounding left u above the last sum
+      for (std::size_t i = s.ranked.size(); i-- > 0;)
+        if (s.ranked[i].probability > 0.0) {
+          chosen = i;
+          break;
+        }
+  }
+
+  recommendation r;
+  r.event_id = next_event_id();
+  r.chosen = s.ranked[chosen].playbook;
+  r.propensity = s.ranked[chosen].probability;
+  r.excluded = std::move(s.excluded);
+  r.ranked = std::move(s.ranked);
+  std::stable_sort(r.ranked.begin(), r.ranked.end(),
+                   [](const auto& a, const auto& b) { return a.score > b.score; });
+  ++recommendations_;
+  if (r.chosen != r.ranked.front().playbook)
+    ++explorations_;
+
+  // The context's arms exist from the first recommendation on, so that
+  // `policies` lists what was offered even before any reward.
+  auto& policy = contexts_[context];
+  for (const auto& c : candidates)
+    policy.arms.try_emplace(c.playbook);
+
+  pending_event p{context,      candidates, max_risk_tier,     r.chosen,
+                  r.propensity, now_ms,     next_sequence_ - 1};
+  pending_.emplace(r.event_id, std::move(p));
+  pending_order_.push_back(r.event_id);
+  while (pending_.size() > cfg_.max_pending && !pending_order_.empty()) {
+    pending_.erase(pending_order_.front());
+    pending_order_.pop_front();
+  }
+  return r;
+}
+
+learn_result agent::reward(const std::string& event_id, double reward,
+                           const std::map<std::string, double>& kpi_deltas, std::int64_t now_ms) {
+  if (!std::isfinite(reward) || reward < -1.0 || reward > 1.0) {
+    std::ostringstream os;
+    os << "reward " << reward << " for event '" << event_id << "' is outside [-1, 1]";
+    throw rl_error(error_code::reward_out_of_range, os.str());
+  }
+  for (const auto& [name, value] : kpi_deltas)
+    if (!std::isfinite(value))
+      throw rl_error(error_code::invalid_argument, "KPI delta '" + name + "' is not finite");
+  const auto it = pending_.find(event_id);
+  if (it == pending_.end()) {
+    if (replay_.contains(event_id))
+      throw rl_error(error_code::already_rewarded, "event '" + event_id + "' was already rewarded");
+    throw rl_error(error_code::unknown_event,
+                   "event '" + event_id + "' is unknown (never recommended, or expired)");
+  }
+  experience e;
+  e.event_id = event_id;
+  e.context = it->second.context;
+  e.candidates = it->second.candidates;
+  e.max_risk_tier = it->second.max_risk_tier;
+  e.chosen = it->second.chosen;
+  e.propensity = it->second.propensity;
+  e.reward = reward;
+  e.kpi_deltas = kpi_deltas;
+  e.recommended_at_ms = it->second.recommended_at_ms;
+  e.rewarded_at_ms = now_ms;
+  pending_.erase(it);
+  pending_order_.erase(std::find(pending_order_.begin(), pending_order_.end(), event_id));
+  auto result = apply(e);
+  replay_.push(std::move(e));
+  return result;
+}
+
+learn_result agent::apply(const experience& e) {
+  auto& policy = contexts_[e.context];
+  for (const auto& c : e.candidates)
+    policy.arms.try_emplace(c.playbook);
+  auto& arm = policy.arms[e.chosen];
+
+  learn_result out;
+  out.context = e.context;
+  out.playbook = e.chosen;
+  out.reward = e.reward;
+  const auto pop = population();
+  const double before = estimate(pop, e.chosen, arm);
+
+  if (cfg_.policy == policy_kind::hierarchical_thompson) {
+    // Change detection on the surprise of this outcome given what the agent
+    // believed (predictive spread = noise + remaining uncertainty).
+    const auto post = pop.posterior_for(e.chosen, arm);
+    const double z = (e.reward - post.mean) / std::sqrt(pop.noise_var() + post.var);
+    if (arm.detect_change(z, cfg_.change_slack, cfg_.change_threshold)) {
+      arm.forget();
+      arm.decoupled = true;
+      out.change_detected = true;
+      ++changes_detected_;
+    }
+    policy.discount_all(cfg_.discount);
+  }
+  arm.add(e.reward);
+  ++arm.pulls;
+  arm.ema_value = ema_update(arm.ema_value, e.reward, cfg_.learning_rate);
+  ++policy.updates;
+  ++updates_;
+  reward_sum_ += e.reward;
+
+  out.value = estimate(population(), e.chosen, arm);
+  out.trust_delta = out.value - before;
+  return out;
+}
+
+std::size_t agent::expire_pending(std::int64_t now_ms) {
+  std::size_t dropped = 0;
+  for (auto it = pending_order_.begin(); it != pending_order_.end();) {
+    const auto p = pending_.find(*it);
+    if (p != pending_.end() && now_ms - p->second.recommended_at_ms > cfg_.pending_ttl_ms) {
+      pending_.erase(p);
+      it = pending_order_.erase(it);
+      ++dropped;
+    } else {
+      ++it;
+    }
+  }
+  return dropped;
+}
+
+std::vector<ranked_playbook> agent::action_probabilities(const context_key& context,
+                                                         const std::vector<candidate>& candidates,
+                                                         std::optional<int> max_risk_tier,
+                                                         std::uint64_t seed) const {
+  validate_candidates(context, candidates);
+  std::mt19937_64 rng(seed);
+  auto s = score(context, candidates, max_risk_tier, rng);
+  std::stable_sort(s.ranked.begin(), s.ranked.end(),
+                   [](const auto& a, const auto& b) { return a.score > b.score; });
+  return s.ranked;
+}
+
+void agent::refit_from_replay() {
+  contexts_.clear();
+  updates_ = 0;
+  reward_sum_ = 0.0;
+  changes_detected_ = 0;
+  for (const auto& e : replay_.items())
+    apply(e);
+  // Contexts with only unrewarded recommendations keep their arm list.
+  for (const auto& [id, p] : pending_)
+    for (const auto& c : p.candidates)
+      contexts_[p.context].arms.try_emplace(c.playbook);
+}
+
+agent_statistics agent::statistics() const {
+  agent_statistics s;
+  s.contexts = contexts_.size();
+  s.experiences = replay_.size();
+  s.updates = updates_;
+  s.recommendations = recommendations_;
+  s.pending = pending_.size();
+  s.average_reward = updates_ ? reward_sum_ / static_cast<double>(updates_) : 0.0;
+  s.exploration_rate =
+      recommendations_ ? static_cast<double>(explorations_) / static_cast<double>(recommendations_)
+                       : 0.0;
+  s.changes_detected = changes_detected_;
+  s.policy = cfg_.policy;
+  return s;
+}
+
+std::optional<context_summary> agent::policy(const context_key& context) const {
+  const auto it = contexts_.find(context);
+  if (it == contexts_.end())
+    return std::nullopt;
+  const auto pop = population();
+  context_summary out;
+  out.context = context;
+  out.updates = it->second.updates;
+  for (const auto& [name, arm] : it->second.arms) {
+    const auto post = pop.posterior_for(name, arm);
+    out.arms.push_back({name, estimate(pop, name, arm), std::sqrt(post.var), arm.pulls,
+                        arm.ema_value, arm.decoupled});
+  }
+  std::stable_sort(out.arms.begin(), out.arms.end(),
+                   [](const auto& a, const auto& b) { return a.value > b.value; });
+  return out;
+}
+
+std::vector<context_summary> agent::policies() const {
+  std::vector<context_summary> out;
+  for (const auto& [key, p] : contexts_)
+    out.push_back(*policy(key));
+  return out;
+}
+
+// --- persistence -----------------------------------------------------------
+
+nlohmann::json agent::to_json() const {
+  std::ostringstream rng_state;
+  rng_state << rng_;
+  nlohmann::json contexts = nlohmann::json::array();
+  for (const auto& [key, p] : contexts_)
+    contexts.push_back({{"service", key.service}, {"diagnosis", key.diagnosis}, {"policy", p}});
+  nlohmann::json pending = nlohmann::json::array();
+  for (const auto& id : pending_order_) {
+    const auto& p = pending_.at(id);
+    pending.push_back({{"event_id", id},
+                       {"service", p.context.service},
+                       {"diagnosis", p.context.diagnosis},
+                       {"candidates", p.candidates},
+                       {"max_risk_tier", p.max_risk_tier ? nlohmann::json(*p.max_risk_tier)
+                                                         : nlohmann::json(nullptr)},
+                       {"chosen", p.chosen},
+                       {"propensity", p.propensity},
+                       {"recommended_at_ms", p.recommended_at_ms},
+                       {"sequence", p.sequence}});
+  }
+  return {{"format", snapshot_format},
+          {"config", config_to_json(cfg_)},
+          {"rng", rng_state.str()},
+          {"next_sequence", next_sequence_},
+          {"updates", updates_},
+          {"recommendations", recommendations_},
+          {"explorations", explorations_},
+          {"changes_detected", changes_detected_},
+          {"reward_sum", reward_sum_},
+          {"contexts", contexts},
+          {"pending", pending},
+          {"experiences", replay_.to_vector()}};
+}
+
+namespace {
+
+void check_arm(const std::string& where, const arm_statistics& a) {
+  for (double v : {a.weight, a.sum, a.sum_sq, a.ema_value, a.cusum_up, a.cusum_down})
+    require(std::isfinite(v), where + ": non-finite statistic");
+  require(a.weight >= 0.0 && a.sum_sq >= 0.0, where + ": negative weight or sum of squares");
+  require(a.ema_value >= -1.0 && a.ema_value <= 1.0, where + ": EMA value outside [-1, 1]");
+}
+
+void check_policy(const context_key& key, const context_policy& p) {
+  require(!key.service.empty() && !key.diagnosis.empty(), "context with an empty name");
+  for (const auto& [name, arm] : p.arms)
+    check_arm("context " + key.to_string() + " playbook '" + name + "'", arm);
+}
+
+} // namespace
+
+agent agent::from_json(const nlohmann::json& j) {
+  try {
+    require(j.is_object(), "snapshot is not a JSON object");
+    require(j.contains("format") && j.at("format") == snapshot_format,
+            std::string("unknown snapshot format (expected ") + snapshot_format + ")");
+    agent a(config_from_json(j.at("config")));
+    std::istringstream rng_state(j.at("rng").get<std::string>());
+    rng_state >> a.rng_;
+    require(!rng_state.fail(), "random generator state unreadable");
+    a.next_sequence_ = j.at("next_sequence").get<std::uint64_t>();
+    a.updates_ = j.at("updates").get<std::uint64_t>();
+    a.recommendations_ = j.at("recommendations").get<std::uint64_t>();
+    a.explorations_ = j.at("explorations").get<std::uint64_t>();
+    a.changes_detected_ = j.at("changes_detected").get<std::uint64_t>();
+    a.reward_sum_ = j.at("reward_sum").get<double>();
+    require(a.explorations_ <= a.recommendations_, "more explorations than recommendations");
+    for (const auto& c : j.at("contexts")) {
+      context_key key{c.at("service").get<std::string>(), c.at("diagnosis").get<std::string>()};
+      auto policy = c.at("policy").get<context_policy>();
+      check_policy(key, policy);
+      require(a.contexts_.emplace(key, std::move(policy)).second,
+              "context " + key.to_string() + " appears twice");
+    }
+    for (const auto& p : j.at("pending")) {
+      pending_event e;
+      const auto id = p.at("event_id").get<std::string>();
+      e.context = {p.at("service").get<std::string>(), p.at("diagnosis").get<std::string>()};
+      e.candidates = p.at("candidates").get<std::vector<candidate>>();
+      const auto& tier = p.at("max_risk_tier");
+      e.max_risk_tier = tier.is_null() ? std::nullopt : std::optional<int>(tier.get<int>());
+      e.chosen = p.at("chosen").get<std::string>();
+      e.propensity = p.at("propensity").get<double>();
+      e.recommended_at_ms = p.at("recommended_at_ms").get<std::int64_t>();
+      e.sequence = p.at("sequence").get<std::uint64_t>();
+      require(e.propensity > 0.0 && e.propensity <= 1.0,
+              "pending event '" + id + "' has propensity outside (0, 1]");
+      require(a.pending_.emplace(id, std::move(e)).second,
+              "pending event '" + id + "' appears twice");
+      a.pending_order_.push_back(id);
+    }
+    for (const auto& x : j.at("experiences")) {
+      auto e = x.get<experience>();
+      require(e.propensity > 0.0 && e.propensity <= 1.0,
+              "experience '" + e.event_id + "' has propensity outside (0, 1]");
+      require(std::isfinite(e.reward) && e.reward >= -1.0 && e.reward <= 1.0,
+              "experience '" + e.event_id + "' has a reward outside [-1, 1]");
+      a.replay_.push(std::move(e));
+    }
+    return a;
+  } catch (const nlohmann::json::exception& e) {
+    corrupt(std::string("malformed JSON snapshot: ") + e.what());
+  } catch (const rl_error& e) {
+    if (e.code() == error_code::corrupt_state)
+      throw;
+    corrupt(e.what());
+  }
+}
+
+nlohmann::json agent::export_context(const context_key& context) const {
+  const auto it = contexts_.find(context);
+  if (it == contexts_.end())
+    throw rl_error(error_code::invalid_argument, "no state for context " + context.to_string());
+  return {{"format", context_format},
+          {"service", context.service},
+          {"diagnosis", context.diagnosis},
+          {"policy", it->second}};
+}
+
+void agent::import_context(const nlohmann::json& j) {
+  try {
+    require(j.is_object() && j.contains("format") && j.at("format") == context_format,
+            std::string("unknown context format (expected ") + context_format + ")");
+    context_key key{j.at("service").get<std::string>(), j.at("diagnosis").get<std::string>()};
+    auto policy = j.at("policy").get<context_policy>();
+    check_policy(key, policy);
+    contexts_[key] = std::move(policy);
+  } catch (const nlohmann::json::exception& e) {
+    corrupt(std::string("malformed context export: ") + e.what());
+  }
+}
+
+void agent::erase_context(const context_key& context) {
+  contexts_.erase(context);
+}
+
+// --- JSON views for the HTTP layer -----------------------------------------
+
+void to_json(nlohmann::json& j, const agent_statistics& s) {
+  j = nlohmann::json{
+      {"policy", to_string(s.policy)},         {"contexts", s.contexts},
+      {"experiences", s.experiences},          {"updates", s.updates},
+      {"recommendations", s.recommendations},  {"pending", s.pending},
+      {"average_reward", s.average_reward},    {"exploration_rate", s.exploration_rate},
+      {"changes_detected", s.changes_detected}};
+}
+
+void to_json(nlohmann::json& j, const context_summary& s) {
+  nlohmann::json arms = nlohmann::json::array();
+  for (const auto& a : s.arms)
+    arms.push_back({{"playbook", a.playbook},
+                    {"value", a.value},
+                    {"uncertainty", a.uncertainty},
+                    {"pulls", a.pulls},
+                    {"ema_value", a.ema_value},
+                    {"decoupled", a.decoupled}});
+  j = nlohmann::json{{"service", s.context.service},
+                     {"diagnosis", s.context.diagnosis},
+                     {"updates", s.updates},
+                     {"playbooks", arms}};
+}
+
+void to_json(nlohmann::json& j, const recommendation& r) {
+  nlohmann::json ranked = nlohmann::json::array();
+  for (const auto& x : r.ranked)
+    ranked.push_back(
+        {{"playbook", x.playbook}, {"score", x.score}, {"probability", x.probability}});
+  j = nlohmann::json{{"event_id", r.event_id},
+                     {"chosen", r.chosen},
+                     {"propensity", r.propensity},
+                     {"ranked", ranked},
+                     {"excluded", r.excluded}};
+}
+
+void to_json(nlohmann::json& j, const learn_result& r) {
+  j = nlohmann::json{{"service", r.context.service},
+                     {"diagnosis", r.context.diagnosis},
+                     {"playbook", r.playbook},
+                     {"reward", r.reward},
+                     {"trust_delta", r.trust_delta},
+                     {"value", r.value},
+                     {"change_detected", r.change_detected}};
+}
+
+} // namespace grace::rl

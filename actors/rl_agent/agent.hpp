@@ -1,0 +1,188 @@
+// The causal playbook learner's pure core: recommends a playbook per
+// (service, diagnosis) context, learns from the causal reward of what it
+// recommended, and keeps what off-policy evaluation and persistence need.
+//
+// Default policy `hierarchical_thompson`: Thompson sampling on a Gaussian
+// posterior per (context, playbook) whose prior is what the playbook did in
+// the other contexts (partial pooling), with discounted statistics and a CUSUM
+// change detector so that a playbook that stops working in one context is
+// noticed. `thompson` is the same without pooling, discounting or change
+// detection; `greedy_ema` is the seed's rule (value <- 0.7 value + 0.3 reward,
+// pick the highest value, ties to the first candidate).
+//
+// Not thread-safe: one owner (the actor) calls it. Deterministic given the
+// seed and the sequence of calls; the RNG state is part of the snapshot.
+#pragma once
+
+#include "actors/rl_agent/context_policy.hpp"
+#include "actors/rl_agent/population.hpp"
+#include "actors/rl_agent/replay_buffer.hpp"
+#include "actors/rl_agent/types.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace grace::rl {
+
+enum class policy_kind { hierarchical_thompson, thompson, greedy_ema };
+
+const char* to_string(policy_kind kind);
+/// Parses the config value `policy:`; throws rl_error(invalid_argument).
+policy_kind parse_policy_kind(const std::string& name);
+
+struct agent_config {
+  policy_kind policy = policy_kind::hierarchical_thompson;
+  double learning_rate = 0.3; ///< the seed's EMA rate (grace.yaml)
+  std::uint64_t seed = 42;
+  pooling_config pooling;
+  /// Per learning step in a context every arm's statistics are multiplied by
+  /// this, so the effective memory is about 1 / (1 - discount) outcomes.
+  double discount = 0.995;
+  double change_slack = 0.5;     ///< CUSUM k, in noise standard deviations
+  double change_threshold = 8.0; ///< CUSUM h; higher = fewer false alarms
+  int probability_samples = 256; ///< Monte Carlo draws for choice probabilities
+  std::size_t replay_capacity = 10000;
+  std::size_t max_pending = 10000;                  ///< oldest unrewarded event dropped beyond this
+  std::int64_t pending_ttl_ms = 24LL * 3600 * 1000; ///< expire_pending() drops older events
+};
+
+nlohmann::json config_to_json(const agent_config& cfg);
+/// Reads the keys present in `j` over the defaults; throws rl_error on bad values.
+agent_config config_from_json(const nlohmann::json& j);
+
+struct agent_statistics {
+  std::size_t contexts = 0;
+  std::size_t experiences = 0; ///< in the replay buffer
+  std::uint64_t updates = 0;   ///< learning steps since creation
+  std::uint64_t recommendations = 0;
+  std::size_t pending = 0;
+  double average_reward = 0.0;
+  /// Share of recommendations whose choice was not the top-scored playbook.
+  double exploration_rate = 0.0;
+  std::uint64_t changes_detected = 0;
+  policy_kind policy = policy_kind::hierarchical_thompson;
+};
+
+struct arm_summary {
+  std::string playbook;
+  double value = 0.0;       ///< posterior mean (greedy_ema: the EMA value)
+  double uncertainty = 0.0; ///< posterior standard deviation
+  std::uint64_t pulls = 0;
+  double ema_value = 0.0; ///< the seed's value, tracked under every policy
+  bool decoupled = false; ///< a change was detected: no longer pooled
+};
+
+struct context_summary {
+  context_key context;
+  std::uint64_t updates = 0;
+  std::vector<arm_summary> arms; ///< best value first
+};
+
+void to_json(nlohmann::json& j, const agent_statistics& s);
+void to_json(nlohmann::json& j, const context_summary& s);
+void to_json(nlohmann::json& j, const recommendation& r);
+void to_json(nlohmann::json& j, const learn_result& r);
+
+class agent {
+public:
+  explicit agent(agent_config cfg = {});
+
+  /// Chooses one of `candidates` for the context and remembers the event until
+  /// its reward arrives. Candidates above `max_risk_tier` are never chosen and
+  /// are listed in `excluded`, not in `ranked`. Throws rl_error.
+  recommendation recommend(const context_key& context, const std::vector<candidate>& candidates,
+                           std::optional<int> max_risk_tier = std::nullopt,
+                           std::int64_t now_ms = 0);
+
+  /// Learns from the reward of a recommended event (about its `chosen`).
+  /// Rejects unknown/expired or already-rewarded events and rewards outside
+  /// [-1, 1]. Throws rl_error.
+  learn_result reward(const std::string& event_id, double reward,
+                      const std::map<std::string, double>& kpi_deltas = {},
+                      std::int64_t now_ms = 0);
+
+  /// Drops pending events recommended more than pending_ttl_ms before now_ms;
+  /// returns how many. The owner calls it periodically with its clock.
+  std::size_t expire_pending(std::int64_t now_ms);
+
+  /// Choice probabilities the current policy would give, without choosing or
+  /// changing state (Monte Carlo with its own generator seeded by `seed`).
+  /// Used as a target policy for off-policy evaluation.
+  std::vector<ranked_playbook> action_probabilities(const context_key& context,
+                                                    const std::vector<candidate>& candidates,
+                                                    std::optional<int> max_risk_tier,
+                                                    std::uint64_t seed) const;
+
+  /// Rebuilds every context's policy from the replay buffer, in the order the
+  /// rewards arrived (the buffer is bounded: older experiences are gone).
+  void refit_from_replay();
+
+  agent_statistics statistics() const;
+  std::vector<context_summary> policies() const;
+  std::optional<context_summary> policy(const context_key& context) const;
+  const replay_buffer& experiences() const { return replay_; }
+  const agent_config& config() const { return cfg_; }
+
+  /// Snapshot of everything (config, RNG, contexts, pending events, replay
+  /// buffer, counters).
+  nlohmann::json to_json() const;
+  /// Restores a snapshot; throws rl_error(corrupt_state) with the reason.
+  static agent from_json(const nlohmann::json& j);
+
+  /// One context's state, to move it to the node that now owns it.
+  nlohmann::json export_context(const context_key& context) const;
+  /// Replaces (or adds) the context described by an export_context() result.
+  void import_context(const nlohmann::json& j);
+  /// Forgets a context (after it moved away).
+  void erase_context(const context_key& context);
+
+private:
+  struct pending_event {
+    context_key context;
+    std::vector<candidate> candidates;
+    std::optional<int> max_risk_tier;
+    std::string chosen;
+    double propensity = 1.0;
+    std::int64_t recommended_at_ms = 0;
+    std::uint64_t sequence = 0;
+  };
+
+  struct scored {
+    std::vector<ranked_playbook> ranked; // candidate order, not yet sorted
+    std::vector<std::string> excluded;
+  };
+  scored score(const context_key& context, const std::vector<candidate>& candidates,
+               std::optional<int> max_risk_tier, std::mt19937_64& rng) const;
+  double estimate(const population_model& population, const std::string& playbook,
+                  const arm_statistics& arm) const;
+  learn_result apply(const experience& e);
+  population_model population() const;
+  std::string next_event_id();
+
+  agent_config cfg_;
+  std::mt19937_64 rng_;
+  std::uint64_t salt_;
+  std::uint64_t next_sequence_ = 0;
+  std::map<context_key, context_policy> contexts_;
+  std::unordered_map<std::string, pending_event> pending_;
+  std::deque<std::string> pending_order_; // issue order, for eviction
+  replay_buffer replay_;
+  std::uint64_t updates_ = 0;
+  std::uint64_t recommendations_ = 0;
+  std::uint64_t explorations_ = 0;
+  std::uint64_t changes_detected_ = 0;
+  double reward_sum_ = 0.0;
+};
+
+/// Throws rl_error(invalid_argument) for empty names, no candidates,
+/// duplicate playbooks or risk tiers outside 1..4.
+void validate_candidates(const context_key& context, const std::vector<candidate>& candidates);
+
+} // namespace grace::rl

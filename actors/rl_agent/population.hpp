@@ -1,0 +1,60 @@
+// Partial pooling across contexts. A playbook tends to do similar things
+// wherever it runs, so a context that has never tried it should start from what
+// it did elsewhere, with the between-context spread (estimated from the data)
+// deciding how much that borrowed knowledge counts.
+#pragma once
+
+#include "actors/rl_agent/context_policy.hpp"
+#include "actors/rl_agent/posterior.hpp"
+
+#include <map>
+#include <string>
+
+namespace grace::rl {
+
+struct pooling_config {
+  double prior_mean = 0.0; ///< belief about an unseen playbook anywhere
+  double prior_sd = 0.5;
+  double noise_sd = 0.3;         ///< initial guess of the reward noise
+  double noise_pseudo_count = 5; ///< how many observations that guess is worth
+  double pooling_sd = 0.15;      ///< initial guess of the between-context spread
+  double pooling_pseudo_count = 5;
+  double min_pooling_sd = 0.02;
+};
+
+/// Population estimates from every context the agent holds: reward noise,
+/// between-context spread, and per playbook the precision-weighted evidence.
+class population_model {
+public:
+  /// Without pooling every playbook starts from the global prior in every
+  /// context (plain per-context Thompson sampling).
+  population_model(const std::map<context_key, context_policy>& contexts, const pooling_config& cfg,
+                   bool pool);
+
+  double noise_var() const { return noise_var_; }
+  double pooling_var() const { return pooling_var_; }
+
+  /// Prior for `playbook` in a context whose own statistics are `own`: the
+  /// evidence of all other contexts (own contribution removed so it is not
+  /// counted twice), widened by the between-context spread.
+  gaussian prior_for(const std::string& playbook, const arm_statistics& own) const;
+
+  /// Posterior of the playbook's mean reward in that context.
+  gaussian posterior_for(const std::string& playbook, const arm_statistics& own) const;
+
+private:
+  struct evidence {
+    double precision = 0.0;
+    double weighted_sum = 0.0;
+  };
+  bool contributes(const arm_statistics& a) const;
+  double precision_of(const arm_statistics& a) const;
+
+  pooling_config cfg_;
+  bool pool_;
+  double noise_var_;
+  double pooling_var_;
+  std::map<std::string, evidence> evidence_;
+};
+
+} // namespace grace::rl

@@ -1,0 +1,304 @@
+// RL agent core: update maths, propensities, risk caps, determinism, reward
+// validation, pending-event bounds, pooling and change detection.
+#include "actors/rl_agent/agent.hpp"
+
+#include <cmath>
+#include <gtest/gtest.h>
+#include <set>
+
+using namespace grace::rl;
+
+namespace {
+
+const context_key api{"grace-api", "api.latency_p95"};
+const context_key db{"grace-db", "db.connections"};
+
+std::vector<candidate> three() {
+  return {{"restart-api-workers", 2}, {"scale-api-shard", 2}, {"enable-response-cache", 1}};
+}
+
+agent_config with_policy(policy_kind p, std::uint64_t seed = 7) {
+  agent_config c;
+  c.policy = p;
+  c.seed = seed;
+  return c;
+}
+
+double sum_of_probabilities(const recommendation& r) {
+  double s = 0.0;
+  for (const auto& x : r.ranked)
+    s += x.probability;
+  return s;
+}
+
+} // namespace
+
+TEST(RlAgentMaths, EmaFollowsTheSeedsNumbers) {
+  EXPECT_DOUBLE_EQ(ema_update(0.0, 1.0, 0.3), 0.3);
+  EXPECT_DOUBLE_EQ(ema_update(0.3, 1.0, 0.3), 0.51);
+  agent a(with_policy(policy_kind::greedy_ema));
+  auto r1 = a.recommend(api, {{"scale-api-shard", 2}});
+  auto l1 = a.reward(r1.event_id, 1.0);
+  EXPECT_NEAR(l1.value, 0.3, 1e-12);
+  EXPECT_NEAR(l1.trust_delta, 0.3, 1e-12);
+  auto r2 = a.recommend(api, {{"scale-api-shard", 2}});
+  auto l2 = a.reward(r2.event_id, 1.0);
+  EXPECT_NEAR(l2.value, 0.51, 1e-12);
+  EXPECT_NEAR(l2.trust_delta, 0.21, 1e-12);
+  EXPECT_EQ(l2.playbook, "scale-api-shard");
+  const auto p = a.policy(api);
+  ASSERT_TRUE(p);
+  EXPECT_NEAR(p->arms.at(0).value, 0.51, 1e-12);
+  EXPECT_EQ(p->arms.at(0).pulls, 2u);
+}
+
+TEST(RlAgentMaths, EmaValueIsTrackedUnderEveryPolicy) {
+  agent a; // hierarchical_thompson
+  auto r = a.recommend(api, {{"scale-api-shard", 2}});
+  a.reward(r.event_id, 1.0);
+  EXPECT_NEAR(a.policy(api)->arms.at(0).ema_value, 0.3, 1e-12);
+}
+
+TEST(RlAgentMaths, GreedyEmaBreaksTiesToTheFirstCandidate) {
+  agent a(with_policy(policy_kind::greedy_ema));
+  const auto r = a.recommend(api, three());
+  EXPECT_EQ(r.chosen, "restart-api-workers");
+  EXPECT_DOUBLE_EQ(r.propensity, 1.0);
+  a.reward(r.event_id, -0.5); // below the others' 0: the next one is tried
+  EXPECT_EQ(a.recommend(api, three()).chosen, "scale-api-shard");
+}
+
+TEST(RlAgentMaths, PosteriorOfMeanIsThePrecisionWeightedAverage) {
+  const auto g = posterior_of_mean({0.0, 1.0}, 4.0, 2.0, 1.0); // 4 obs averaging 0.5
+  EXPECT_NEAR(g.mean, 0.4, 1e-12);
+  EXPECT_NEAR(g.var, 0.2, 1e-12);
+}
+
+TEST(RlAgentRecommend, PropensitiesSumToOneAndMatchTheChoice) {
+  for (auto p :
+       {policy_kind::hierarchical_thompson, policy_kind::thompson, policy_kind::greedy_ema}) {
+    agent a(with_policy(p));
+    for (int i = 0; i < 200; ++i) {
+      const auto r = a.recommend(api, three());
+      EXPECT_NEAR(sum_of_probabilities(r), 1.0, 1e-9) << to_string(p);
+      EXPECT_GT(r.propensity, 0.0);
+      bool found = false;
+      for (std::size_t k = 0; k < r.ranked.size(); ++k) {
+        if (k > 0) {
+          EXPECT_GE(r.ranked[k - 1].score, r.ranked[k].score);
+        }
+        if (r.ranked[k].playbook == r.chosen) {
+          EXPECT_DOUBLE_EQ(r.ranked[k].probability, r.propensity);
+          found = true;
+        }
+      }
+      EXPECT_TRUE(found);
+      a.reward(r.event_id, r.chosen == "enable-response-cache" ? 0.8 : -0.2);
+    }
+  }
+}
+
+TEST(RlAgentRecommend, LearnsTheBestPlaybookAndExploresLess) {
+  agent a;
+  int best = 0;
+  for (int i = 0; i < 300; ++i) {
+    const auto r = a.recommend(api, three());
+    const double effect = r.chosen == "scale-api-shard" ? 0.6 : 0.1;
+    a.reward(r.event_id, effect + 0.2 * std::sin(i * 1.7)); // deterministic "noise"
+    best += i >= 100 && r.chosen == "scale-api-shard";
+  }
+  EXPECT_GT(best, 190); // of 200
+  const auto p = a.policy(api);
+  EXPECT_EQ(p->arms.front().playbook, "scale-api-shard");
+  EXPECT_NEAR(p->arms.front().value, 0.6, 0.1);
+  EXPECT_LT(p->arms.front().uncertainty, 0.1);
+}
+
+TEST(RlAgentRecommend, NeverChoosesAbovetheRiskCap) {
+  agent a;
+  const std::vector<candidate> c = {
+      {"notify-oncall", 1}, {"failover-database", 3}, {"scale-api-shard", 2}};
+  for (int i = 0; i < 300; ++i) {
+    // Uncapped, the tier-3 playbook is by far the best...
+    const auto r = a.recommend(api, c);
+    a.reward(r.event_id, r.chosen == "failover-database" ? 1.0 : 0.0);
+  }
+  EXPECT_EQ(a.recommend(api, c).ranked.front().playbook, "failover-database");
+  // ...but with a cap of 2 it is never chosen, and listed as excluded.
+  for (int i = 0; i < 300; ++i) {
+    const auto r = a.recommend(api, c, 2);
+    EXPECT_NE(r.chosen, "failover-database");
+    ASSERT_EQ(r.excluded.size(), 1u);
+    EXPECT_EQ(r.excluded[0], "failover-database");
+    EXPECT_EQ(r.ranked.size(), 2u);
+    EXPECT_NEAR(sum_of_probabilities(r), 1.0, 1e-9);
+    a.reward(r.event_id, 0.0);
+  }
+  try {
+    a.recommend(api, {{"failover-database", 3}}, 2);
+    FAIL() << "expected no_allowed_candidate";
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::no_allowed_candidate);
+  }
+}
+
+TEST(RlAgentRecommend, RejectsBadCandidates) {
+  agent a;
+  auto code_of = [&](const context_key& k, const std::vector<candidate>& c) {
+    try {
+      a.recommend(k, c);
+    } catch (const rl_error& e) {
+      return e.code();
+    }
+    return error_code::corrupt_state; // sentinel: nothing thrown
+  };
+  EXPECT_EQ(code_of(api, {}), error_code::invalid_argument);
+  EXPECT_EQ(code_of(api, {{"a", 1}, {"a", 2}}), error_code::invalid_argument);
+  EXPECT_EQ(code_of(api, {{"", 1}}), error_code::invalid_argument);
+  EXPECT_EQ(code_of(api, {{"a", 9}}), error_code::invalid_argument);
+  EXPECT_EQ(code_of({"", "x"}, {{"a", 1}}), error_code::invalid_argument);
+}
+
+TEST(RlAgentDeterminism, SameSeedSameDecisions) {
+  agent a, b;
+  agent c(with_policy(policy_kind::hierarchical_thompson, 99));
+  bool differs = false;
+  for (int i = 0; i < 100; ++i) {
+    const auto ra = a.recommend(i % 2 ? api : db, three());
+    const auto rb = b.recommend(i % 2 ? api : db, three());
+    const auto rc = c.recommend(i % 2 ? api : db, three());
+    EXPECT_EQ(ra.event_id, rb.event_id);
+    EXPECT_EQ(ra.chosen, rb.chosen);
+    EXPECT_EQ(ra.propensity, rb.propensity);
+    differs = differs || ra.event_id != rc.event_id;
+    const double reward = ra.chosen == "scale-api-shard" ? 0.5 : -0.1;
+    a.reward(ra.event_id, reward);
+    b.reward(rb.event_id, reward);
+    c.reward(rc.event_id, reward);
+  }
+  EXPECT_TRUE(differs);
+  EXPECT_EQ(a.to_json(), b.to_json());
+}
+
+TEST(RlAgentDeterminism, RefitFromReplayRebuildsTheSamePolicies) {
+  agent a;
+  std::vector<std::string> open;
+  for (int i = 0; i < 200; ++i) {
+    const auto r = a.recommend(i % 3 ? api : db, three());
+    open.push_back(r.event_id);
+    if (i % 4 == 3) { // delayed, out-of-order rewards
+      for (auto it = open.rbegin(); it != open.rend(); ++it)
+        a.reward(*it, std::fmod(i * 0.37, 2.0) - 1.0);
+      open.clear();
+    }
+  }
+  const auto before = nlohmann::json(a.policies());
+  const auto stats = a.statistics();
+  a.refit_from_replay();
+  EXPECT_EQ(nlohmann::json(a.policies()), before);
+  EXPECT_EQ(a.statistics().updates, stats.updates);
+  EXPECT_DOUBLE_EQ(a.statistics().average_reward, stats.average_reward);
+}
+
+TEST(RlAgentReward, ValidatesInputs) {
+  agent a;
+  const auto r = a.recommend(api, three());
+  auto code_of = [&](const std::string& id, double reward) {
+    try {
+      a.reward(id, reward);
+    } catch (const rl_error& e) {
+      return e.code();
+    }
+    return error_code::corrupt_state; // sentinel: accepted
+  };
+  EXPECT_EQ(code_of(r.event_id, 1.5), error_code::reward_out_of_range);
+  EXPECT_EQ(code_of(r.event_id, -1.01), error_code::reward_out_of_range);
+  EXPECT_EQ(code_of(r.event_id, std::nan("")), error_code::reward_out_of_range);
+  EXPECT_EQ(code_of("rl-nope", 0.5), error_code::unknown_event);
+  // A rejected reward leaves the event pending; the valid one is accepted once.
+  EXPECT_EQ(code_of(r.event_id, -1.0), error_code::corrupt_state);
+  EXPECT_EQ(code_of(r.event_id, 0.5), error_code::already_rewarded);
+  try {
+    a.reward(r.event_id, 2.0);
+  } catch (const rl_error& e) {
+    EXPECT_NE(std::string(e.what()).find("outside [-1, 1]"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(a.statistics().updates, 1u);
+  EXPECT_EQ(a.statistics().experiences, 1u);
+}
+
+TEST(RlAgentPending, BoundedAndExpiring) {
+  agent_config cfg;
+  cfg.max_pending = 3;
+  cfg.pending_ttl_ms = 1000;
+  agent a(cfg);
+  std::vector<std::string> ids;
+  std::set<std::string> unique;
+  for (int i = 0; i < 4; ++i) {
+    ids.push_back(a.recommend(api, three(), std::nullopt, i * 400).event_id);
+    unique.insert(ids.back());
+  }
+  EXPECT_EQ(unique.size(), 4u);
+  EXPECT_EQ(a.statistics().pending, 3u);
+  EXPECT_THROW(a.reward(ids[0], 0.1), rl_error); // evicted: the oldest beyond the cap
+  EXPECT_EQ(a.expire_pending(1500), 1u);         // ids[1] at 400 is older than 1000 ms
+  EXPECT_THROW(a.reward(ids[1], 0.1), rl_error);
+  EXPECT_NO_THROW(a.reward(ids[3], 0.1));
+  EXPECT_EQ(a.statistics().pending, 1u); // ids[2]
+}
+
+TEST(RlAgentPooling, ANewContextStartsFromWhatThePlaybookDidElsewhere) {
+  agent a;
+  const std::vector<candidate> c = {{"restart-api-workers", 2}, {"scale-api-shard", 2}};
+  for (int i = 0; i < 200; ++i) {
+    const auto r = a.recommend(api, c);
+    a.reward(r.event_id, r.chosen == "scale-api-shard" ? 0.7 : -0.3);
+  }
+  // In a context never seen, the same two playbooks: the pooled prior already
+  // prefers the one that worked elsewhere. Plain Thompson has no such prior.
+  const auto r = a.recommend(db, c);
+  EXPECT_EQ(r.ranked.front().playbook, "scale-api-shard");
+  EXPECT_GT(r.ranked.front().score, 0.5);
+  EXPECT_GT(r.ranked.front().probability, 0.9);
+  agent plain(with_policy(policy_kind::thompson));
+  EXPECT_DOUBLE_EQ(plain.recommend(db, c).ranked.front().score, 0.0);
+}
+
+TEST(RlAgentChange, DetectsAPlaybookThatStoppedWorking) {
+  agent a;
+  for (int i = 0; i < 150; ++i) {
+    const auto r = a.recommend(api, {{"scale-api-shard", 2}});
+    a.reward(r.event_id, 0.6 + 0.1 * std::sin(i));
+  }
+  int detected_after = -1;
+  for (int i = 0; i < 30 && detected_after < 0; ++i) {
+    const auto r = a.recommend(api, {{"scale-api-shard", 2}});
+    if (a.reward(r.event_id, -0.4 + 0.1 * std::sin(i)).change_detected)
+      detected_after = i + 1;
+  }
+  EXPECT_GT(detected_after, 0);
+  EXPECT_LE(detected_after, 10);
+  EXPECT_TRUE(a.policy(api)->arms.front().decoupled);
+  EXPECT_EQ(a.statistics().changes_detected, 1u);
+}
+
+TEST(RlAgentConfig, ParsesAndRejects) {
+  const auto c = config_from_json({{"policy", "greedy_ema"}, {"learning_rate", 0.3}, {"seed", 5}});
+  EXPECT_EQ(c.policy, policy_kind::greedy_ema);
+  EXPECT_EQ(c.seed, 5u);
+  EXPECT_EQ(config_from_json(nlohmann::json::object()).policy, policy_kind::hierarchical_thompson);
+  EXPECT_THROW(config_from_json({{"policy", "epsilon"}}), rl_error);
+  EXPECT_THROW(config_from_json({{"learning_rate", 1.5}}), rl_error);
+  EXPECT_THROW(config_from_json({{"discount", "x"}}), rl_error);
+  EXPECT_EQ(config_from_json(config_to_json(c)).policy, policy_kind::greedy_ema);
+}
+
+TEST(RlAgentReward, CausalRewardFollowsTheMetricsDirection) {
+  // Latency forecast 500 ms without the playbook, 400 observed: better.
+  EXPECT_GT(causal_reward(400, 500, 100, true), 0.7);
+  EXPECT_LT(causal_reward(600, 500, 100, true), -0.7);
+  // Success rate: higher is better.
+  EXPECT_GT(causal_reward(0.99, 0.9, 0.05, false), 0.9);
+  EXPECT_DOUBLE_EQ(causal_reward(500, 500, 100, true), 0.0);
+  EXPECT_LE(causal_reward(0, 1e9, 1, true), 1.0);
+}

@@ -1,0 +1,112 @@
+// RL agent persistence: snapshot round trip, corrupt snapshots rejected with
+// a clear error, one context moved between agents.
+#include "actors/rl_agent/agent.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace grace::rl;
+
+namespace {
+
+const context_key api{"grace-api", "api.latency_p95"};
+const context_key queue{"grace-executor", "executor.queue_depth"};
+const std::vector<candidate> cands = {{"restart-api-workers", 2}, {"scale-api-shard", 2}};
+
+agent trained(std::vector<std::string>* open = nullptr) {
+  agent a;
+  for (int i = 0; i < 60; ++i) {
+    const auto r = a.recommend(i % 2 ? api : queue, cands, std::nullopt, i);
+    if (i >= 55 && open)
+      open->push_back(r.event_id);
+    else
+      a.reward(r.event_id, r.chosen == "scale-api-shard" ? 0.5 : -0.2, {{"latency_ms", -40.0}},
+               i + 1);
+  }
+  return a;
+}
+
+std::string corrupt_message(const nlohmann::json& j) {
+  try {
+    agent::from_json(j);
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::corrupt_state) << e.what();
+    return e.what();
+  }
+  ADD_FAILURE() << "snapshot accepted: " << j.dump().substr(0, 200);
+  return {};
+}
+
+} // namespace
+
+TEST(RlAgentPersistence, RoundTripRestoresEverything) {
+  std::vector<std::string> open;
+  agent a = trained(&open);
+  const auto snapshot = a.to_json();
+  agent b = agent::from_json(nlohmann::json::parse(snapshot.dump()));
+  EXPECT_EQ(b.to_json(), snapshot);
+  EXPECT_EQ(b.statistics().experiences, a.statistics().experiences);
+  EXPECT_EQ(b.statistics().pending, open.size());
+  EXPECT_EQ(b.experiences().items().back().kpi_deltas.at("latency_ms"), -40.0);
+  // Pending events can be rewarded after the restart, and both agents go on
+  // to make the same decisions (RNG state restored).
+  for (const auto& id : open) {
+    EXPECT_EQ(a.reward(id, 0.3).trust_delta, b.reward(id, 0.3).trust_delta);
+  }
+  for (int i = 0; i < 20; ++i) {
+    const auto ra = a.recommend(api, cands);
+    const auto rb = b.recommend(api, cands);
+    EXPECT_EQ(ra.event_id, rb.event_id);
+    EXPECT_EQ(ra.chosen, rb.chosen);
+  }
+}
+
+TEST(RlAgentPersistence, CorruptSnapshotsAreRejectedClearly) {
+  const auto good = trained().to_json();
+  EXPECT_NE(corrupt_message(nlohmann::json::array()).find("not a JSON object"), std::string::npos);
+  auto j = good;
+  j["format"] = "grace.rl_agent/0";
+  EXPECT_NE(corrupt_message(j).find("format"), std::string::npos);
+  j = good;
+  j.erase("contexts");
+  EXPECT_NE(corrupt_message(j).find("contexts"), std::string::npos);
+  j = good;
+  j["rng"] = "not a generator";
+  EXPECT_NE(corrupt_message(j).find("random generator"), std::string::npos);
+  j = good;
+  j["contexts"][0]["policy"]["arms"]["scale-api-shard"]["weight"] = -3.0;
+  EXPECT_NE(corrupt_message(j).find("negative weight"), std::string::npos);
+  j = good;
+  j["contexts"][0]["policy"]["arms"]["scale-api-shard"]["sum"] = "many";
+  corrupt_message(j);
+  j = good;
+  j["experiences"][0]["propensity"] = 0.0;
+  EXPECT_NE(corrupt_message(j).find("propensity"), std::string::npos);
+  j = good;
+  j["experiences"][0]["reward"] = 4.0;
+  EXPECT_NE(corrupt_message(j).find("reward"), std::string::npos);
+  j = good;
+  j["config"]["policy"] = "bogus";
+  EXPECT_NE(corrupt_message(j).find("bogus"), std::string::npos);
+  j = good;
+  j["contexts"].push_back(j["contexts"][0]);
+  EXPECT_NE(corrupt_message(j).find("twice"), std::string::npos);
+}
+
+TEST(RlAgentPersistence, OneContextMovesBetweenAgents) {
+  agent a = trained();
+  agent b;
+  b.import_context(a.export_context(api));
+  ASSERT_TRUE(b.policy(api));
+  // The context's statistics move as they are; its posteriors may differ,
+  // since the pooled prior comes from the other contexts each agent holds.
+  EXPECT_EQ(b.export_context(api), a.export_context(api));
+  EXPECT_EQ(b.policy(api)->arms.front().playbook, a.policy(api)->arms.front().playbook);
+  EXPECT_FALSE(b.policy(queue));
+  a.erase_context(api);
+  EXPECT_FALSE(a.policy(api));
+  EXPECT_THROW(a.export_context(api), rl_error);
+  auto bad = b.export_context(api);
+  bad["policy"]["arms"]["scale-api-shard"]["ema_value"] = 7.0;
+  EXPECT_THROW(b.import_context(bad), rl_error);
+  EXPECT_THROW(b.import_context({{"format", "x"}}), rl_error);
+}
