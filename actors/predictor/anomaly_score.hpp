@@ -1,0 +1,69 @@
+#pragma once
+// Streaming anomaly score of one metric: how surprising each new sample is
+// under the one-step predictive distribution, with memory of recent surprise.
+// Used for warnings on metrics without a nearby threshold and for NAB scoring
+// (`grace-node detect`). Pure core: no CAF, no global state, deterministic.
+#include "actors/predictor/streaming_predictive_model.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <nlohmann/json.hpp>
+
+namespace grace::predictor {
+
+struct anomaly_score_params {
+  robust_seasonal_params model;
+  double surprise_cap =
+      30.0;              // -log p beyond this counts as "impossible" (limits one outlier's pull)
+  int short_window = 12; // samples averaged into "recent surprise"
+  double long_alpha = 1.0 / 2016;  // EWMA weight of the surprise baseline (~a week at 5 min)
+  int warmup_samples = 150;        // samples before any score other than 0
+  int64_t hold_ms = 6 * 3'600'000; // a score that is no new high within this span is a repeat
+  double repeat_factor = 0.5;      // how much a repeat is damped
+};
+void to_json(nlohmann::json& j, const anomaly_score_params& p);
+void from_json(const nlohmann::json& j, anomaly_score_params& p);
+
+// What one update produced, for callers that want more than the score.
+struct anomaly_detail {
+  double expected = 0.0;   // centre of the predictive distribution
+  double scale = 0.0;      // its Laplace scale
+  double surprise = 0.0;   // -log of the two-sided tail probability of the sample
+  double likelihood = 0.0; // P(recent surprise is not unusual) complement, in [0,1]
+  double score = 0.0;      // what update() returned
+};
+
+class anomaly_scorer {
+public:
+  explicit anomaly_scorer(anomaly_score_params p = {});
+
+  // Feeds the next sample (in arrival order) and returns its anomaly score in
+  // [0, 1]; uses this and earlier samples only.
+  double update(int64_t ts_ms, double value);
+
+  const anomaly_detail& last() const { return last_; }
+  const anomaly_score_params& params() const { return p_; }
+
+  nlohmann::json to_json() const;
+  static anomaly_scorer from_json(const nlohmann::json& j);
+
+private:
+  double surprise_of(double value, const predictive_distribution& d) const;
+
+  anomaly_score_params p_;
+  robust_seasonal_model model_;
+  std::deque<double> recent_; // last short_window surprises
+  double recent_sum_ = 0.0;
+  double base_mean_ = 0.0, base_var_ = 0.0; // baseline of the recent-surprise average
+  size_t base_n_ = 0;
+  size_t n_ = 0;
+  // Running maximum of the raw scores within hold_ms (monotone queue of
+  // (ts, score)): a score that does not beat it repeats an episode already
+  // reported.
+  std::deque<std::pair<int64_t, double>> peaks_;
+  double spread_ = 0.0; // mean |step| of the series: floor for the scale
+  double last_value_ = 0.0;
+  anomaly_detail last_;
+};
+
+} // namespace grace::predictor

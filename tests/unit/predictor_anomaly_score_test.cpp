@@ -1,0 +1,136 @@
+// Behaviour of the streaming anomaly score: events score high, steady noise
+// low, no look-ahead, state survives a JSON round trip.
+#include "actors/predictor/anomaly_score.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <gtest/gtest.h>
+#include <vector>
+
+using grace::predictor::anomaly_scorer;
+
+namespace {
+
+constexpr int64_t five_min = 300'000;
+
+// Deterministic noise in [-0.5, 0.5).
+struct noise {
+  uint64_t x = 88172645463325252ULL;
+  double operator()() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return static_cast<double>(x % 100000) / 100000.0 - 0.5;
+  }
+};
+
+std::vector<double> daily_noisy(size_t n, double amp = 10.0, double noise_amp = 2.0) {
+  noise rnd;
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = 50.0 + amp * std::sin(2.0 * M_PI * static_cast<double>(i) / 288.0) + noise_amp * rnd();
+  return v;
+}
+
+std::vector<double> score_all(const std::vector<double>& v) {
+  anomaly_scorer s;
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i)
+    out.push_back(s.update(static_cast<int64_t>(i) * five_min, v[i]));
+  return out;
+}
+
+double max_in(const std::vector<double>& v, size_t from, size_t to) {
+  return *std::max_element(v.begin() + static_cast<long>(from), v.begin() + static_cast<long>(to));
+}
+
+} // namespace
+
+TEST(predictor_anomaly_score, scores_stay_in_unit_interval) {
+  auto v = daily_noisy(2000);
+  v[1500] = 1e300;
+  v[1501] = -1e300;
+  for (double s : score_all(v)) {
+    EXPECT_GE(s, 0.0);
+    EXPECT_LE(s, 1.0);
+    EXPECT_TRUE(std::isfinite(s));
+  }
+}
+
+TEST(predictor_anomaly_score, steady_noise_scores_low_and_a_spike_high) {
+  auto v = daily_noisy(2000);
+  const auto quiet = score_all(v);
+  v[1500] += 40.0;
+  const auto spiky = score_all(v);
+  const double background = max_in(quiet, 600, 2000);
+  EXPECT_LT(background, 0.5);
+  EXPECT_GT(spiky[1500], 0.5);
+  EXPECT_GT(spiky[1500], background + 0.2);
+}
+
+TEST(predictor_anomaly_score, step_change_scores_high_early) {
+  auto v = daily_noisy(2000);
+  const double background = max_in(score_all(v), 600, 2000);
+  for (size_t i = 1400; i < v.size(); ++i)
+    v[i] += 25.0;
+  const auto s = score_all(v);
+  EXPECT_GT(max_in(s, 1400, 1406), 0.5);
+  EXPECT_GT(max_in(s, 1400, 1406), background + 0.2);
+}
+
+TEST(predictor_anomaly_score, constant_series_scores_zero_until_it_changes) {
+  std::vector<double> v(1000, 7.0);
+  v[900] = 8.0;
+  const auto s = score_all(v);
+  EXPECT_EQ(max_in(s, 0, 900), 0.0);
+  EXPECT_GT(s[900], 0.5);
+}
+
+TEST(predictor_anomaly_score, no_look_ahead_prefix_scores_do_not_change) {
+  auto v = daily_noisy(1500);
+  for (size_t i = 1000; i < v.size(); ++i)
+    v[i] += 30.0;
+  const auto full = score_all(v);
+  const std::vector<double> prefix_values(v.begin(), v.begin() + 1200);
+  const auto prefix = score_all(prefix_values);
+  for (size_t i = 0; i < prefix.size(); ++i)
+    ASSERT_EQ(prefix[i], full[i]) << "row " << i;
+}
+
+TEST(predictor_anomaly_score, deterministic_across_instances) {
+  const auto v = daily_noisy(800);
+  EXPECT_EQ(score_all(v), score_all(v));
+}
+
+TEST(predictor_anomaly_score, state_round_trip_continues_identically) {
+  const auto v = daily_noisy(1200);
+  anomaly_scorer a;
+  for (size_t i = 0; i < 700; ++i)
+    a.update(static_cast<int64_t>(i) * five_min, v[i]);
+  // Through text, as the node would persist it or send it to another node.
+  anomaly_scorer b = anomaly_scorer::from_json(nlohmann::json::parse(a.to_json().dump()));
+  for (size_t i = 700; i < v.size(); ++i) {
+    const int64_t ts = static_cast<int64_t>(i) * five_min;
+    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
+  }
+}
+
+TEST(predictor_anomaly_score, short_series_and_repeated_timestamps) {
+  anomaly_scorer s;
+  EXPECT_EQ(s.update(0, 1.0), 0.0);
+  for (int i = 0; i < 50; ++i) {
+    const double r = s.update(1000 * (i / 3), 1.0 + (i % 2)); // each timestamp three times
+    EXPECT_GE(r, 0.0);
+    EXPECT_LE(r, 1.0);
+  }
+}
+
+TEST(predictor_anomaly_score, infers_daily_period_from_hourly_samples) {
+  anomaly_scorer s;
+  grace::predictor::robust_seasonal_model m;
+  for (int i = 0; i < 40; ++i)
+    m.observe(static_cast<int64_t>(i) * 3'600'000, 1.0);
+  EXPECT_EQ(m.step_ms(), 3'600'000);
+  EXPECT_EQ(m.period(), 24);
+}
