@@ -49,8 +49,8 @@ void read_metric(reader& r, const YAML::Node& node, const std::string& path,
   m.where = r.location(node);
   r.check_keys(node, path,
                {"id", "level", "daily_amplitude", "daily_peak_hour", "noise",
-                "noise_autocorrelation", "trend_per_day", "trend_period", "min", "max",
-                "interval"});
+                "noise_autocorrelation", "trend_per_day", "trend_period", "spike_probability",
+                "spike_size", "min", "max", "interval"});
   if (auto v = r.text(r.required(node, path, "id"), reader::join(path, "id")))
     m.id = *v;
   if (auto v = r.number(r.required(node, path, "level"), reader::join(path, "level")))
@@ -79,6 +79,10 @@ void read_metric(reader& r, const YAML::Node& node, const std::string& path,
     m.trend_per_day = *v;
   if (auto v = r.duration(node["trend_period"], reader::join(path, "trend_period")))
     m.trend_period_ms = *v;
+  if (auto v = r.probability(node["spike_probability"], reader::join(path, "spike_probability")))
+    m.spike_probability = *v;
+  if (auto v = r.number(node["spike_size"], reader::join(path, "spike_size")))
+    m.spike_size = *v;
   auto lo = r.number(r.required(node, path, "min"), reader::join(path, "min"));
   auto hi = r.number(r.required(node, path, "max"), reader::join(path, "max"));
   if (lo && hi) {

@@ -29,7 +29,9 @@ struct duration_range {
 // Normal behaviour of one metric:
 // level + daily_amplitude * cos(2*pi*(hour_utc - daily_peak_hour)/24)
 //   + trend_per_day * days since start (restarting every trend_period when > 0)
-//   + AR(1) noise with standard deviation `noise`, clamped to [min, max].
+//   + AR(1) noise with standard deviation `noise`
+//   + now and then a one-sample spike of spike_size * U(0.5, 1),
+// clamped to [min, max].
 struct metric_baseline {
   std::string id;
   double level = 0.0;
@@ -38,7 +40,9 @@ struct metric_baseline {
   double noise = 0.0;           // stationary standard deviation
   double noise_autocorrelation = 0.0;
   double trend_per_day = 0.0;
-  int64_t trend_period_ms = 0; // 0 = the trend never restarts
+  int64_t trend_period_ms = 0;    // 0 = the trend never restarts
+  double spike_probability = 0.0; // per sample
+  double spike_size = 0.0;        // signed: negative for metrics that breach downward
   double min = 0.0;
   double max = 0.0;
   int64_t interval_ms = 0; // sampling interval, a multiple of collection_interval

@@ -41,8 +41,24 @@ world::world(simulator_config config, uint64_t seed, int64_t start_ms)
   noise_.resize(config_.metrics.size());
   deviation_.resize(config_.metrics.size());
   for (std::size_t i = 0; i < config_.metrics.size(); ++i)
-    noise_[i] = config_.metrics[i].noise * gaussian_(noise_rng_);
+    noise_[i] = config_.metrics[i].noise * gaussian();
   next_incident_at_ = start_ + draw(config_.schedule.first_incident, incident_rng_);
+}
+
+double world::gaussian() {
+  // Box-Muller on our own uniform draws: the same numbers with any standard
+  // library (std::normal_distribution's algorithm is unspecified).
+  if (has_spare_) {
+    has_spare_ = false;
+    return spare_;
+  }
+  const double u1 = 1.0 - uniform01(noise_rng_); // (0, 1]
+  const double u2 = uniform01(noise_rng_);
+  const double r = std::sqrt(-2.0 * std::log(u1));
+  constexpr double two_pi = 6.28318530717958647692;
+  spare_ = r * std::sin(two_pi * u2);
+  has_spare_ = true;
+  return r * std::cos(two_pi * u2);
 }
 
 int64_t world::draw(const duration_range& range, std::mt19937_64& rng) {
@@ -116,8 +132,12 @@ void world::tick(int64_t t) {
     if ((t - start_) % m.interval_ms != 0)
       continue;
     const double phi = m.noise_autocorrelation;
-    noise_[i] = phi * noise_[i] + std::sqrt(1.0 - phi * phi) * m.noise * gaussian_(noise_rng_);
+    noise_[i] = phi * noise_[i] + std::sqrt(1.0 - phi * phi) * m.noise * gaussian();
     double value = baseline_value(m, t, start_) + deviation_[i] + noise_[i];
+    const double spike_roll = uniform01(noise_rng_); // drawn for every sample, spike or not
+    const double spike_scale = 0.5 + 0.5 * uniform01(noise_rng_);
+    if (spike_roll < m.spike_probability)
+      value += m.spike_size * spike_scale;
     value = std::clamp(value, m.min, m.max);
     pending_.push_back(metric_sample{m.id, t, value, {{"source", "simulator"}}});
   }
@@ -255,7 +275,7 @@ playbook_result world::apply_playbook(const std::string& playbook_id, int64_t no
 
   running* target = nullptr;
   const playbook_effect* effect = nullptr;
-  int best_rank = -2;
+  int best_rank = -100;
   for (std::size_t idx : active_) {
     running& r = incidents_[idx];
     if (r.inc.resolved(t))
@@ -264,7 +284,10 @@ playbook_result world::apply_playbook(const std::string& playbook_id, int64_t no
     for (const auto& p : r.inc.type().playbooks)
       if (p.playbook == playbook_id)
         found = &p;
-    const int rank = found == nullptr ? -1 : static_cast<int>(found->effect);
+    // Incidents not yet recovering first, then by effect: fix > partial > none > unknown.
+    const bool recovering = r.inc.phase(t) >= incident_phase::recovering;
+    const int rank =
+        (recovering ? -10 : 0) + (found == nullptr ? -1 : static_cast<int>(found->effect));
     if (rank > best_rank) {
       best_rank = rank;
       target = &r;

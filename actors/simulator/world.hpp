@@ -34,7 +34,8 @@ public:
 
   // Applies a playbook at now_ms (or at the world's current time if now_ms
   // is earlier). Targets the active incident the playbook helps most (fix >
-  // partial > none; the earliest started on a tie). Samples generated up to
+  // partial > none; incidents already recovering last; the earliest started
+  // on a tie). Samples generated up to
   // now_ms to get there are kept for the next advance_to.
   playbook_result apply_playbook(const std::string& playbook_id, int64_t now_ms);
 
@@ -75,6 +76,7 @@ private:
   void emit(int64_t ts, event_kind kind, const std::string& incident_id,
             const std::string& incident_type, std::string message);
   int64_t draw(const duration_range& range, std::mt19937_64& rng);
+  double gaussian(); // standard normal, from noise_rng_
 
   simulator_config config_;
   uint64_t seed_;
@@ -84,7 +86,8 @@ private:
   std::mt19937_64 noise_rng_;
   std::mt19937_64 incident_rng_;
   std::mt19937_64 playbook_rng_;
-  std::normal_distribution<double> gaussian_{0.0, 1.0};
+  double spare_ = 0.0; // the second value of the last Box-Muller pair
+  bool has_spare_ = false;
   std::vector<double> noise_;
   std::vector<double> deviation_;   // scratch, per metric
   std::vector<running> incidents_;  // all, in start order

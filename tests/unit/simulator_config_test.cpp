@@ -104,7 +104,8 @@ TEST(simulator_config, unknown_key_names_file_line_column_and_path) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], "test.yaml:5:56: metrics[0]: unknown key 'jitter' (expected one of: id, "
                        "level, daily_amplitude, daily_peak_hour, noise, noise_autocorrelation, "
-                       "trend_per_day, trend_period, min, max, interval)");
+                       "trend_per_day, trend_period, spike_probability, spike_size, min, max, "
+                       "interval)");
 }
 
 TEST(simulator_config, missing_field) {
