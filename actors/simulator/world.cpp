@@ -136,7 +136,8 @@ void world::tick(int64_t t) {
     double value = baseline_value(m, t, start_) + deviation_[i] + noise_[i];
     const double spike_roll = uniform01(noise_rng_); // drawn for every sample, spike or not
     const double spike_scale = 0.5 + 0.5 * uniform01(noise_rng_);
-    if (spike_roll < m.spike_probability)
+    // Spikes belong to normal operation: none on a metric an incident drives.
+    if (spike_roll < m.spike_probability && deviation_[i] == 0.0)
       value += m.spike_size * spike_scale;
     value = std::clamp(value, m.min, m.max);
     pending_.push_back(metric_sample{m.id, t, value, {{"source", "simulator"}}});
