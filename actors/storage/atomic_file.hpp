@@ -14,7 +14,8 @@ namespace grace::storage {
 // A new file gets mode 0644; an existing file keeps its mode.
 // Throws storage_error naming the path and the cause ("disk full", "not
 // writable", ...); the temp file is removed on failure. The directory must
-// exist.
+// exist. If only the final directory fsync fails, the new content is
+// already in place (but its durability is not confirmed) and it still throws.
 void write_file_atomically(const std::filesystem::path& path, std::string_view content);
 
 // The whole content of `path`. Throws storage_error ("does not exist", "is a

@@ -26,6 +26,9 @@
 // head (seq, hash) elsewhere - e.g. in the metric store's state table or
 // another node - to catch that.
 //
+// Opening and verify() read the whole file into memory and re-hash every
+// entry (O(size)); fine for audit volumes (one entry per action/approval).
+//
 // Not thread-safe: one writer (the storage actor). The file is locked with
 // flock(LOCK_EX) while a ledger object holds it, so a second writer (another
 // process on the same data directory) is refused. verify() only reads.
