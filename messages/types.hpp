@@ -22,12 +22,12 @@ enum class band : uint8_t { good = 0, warning = 1, critical = 2 };
 
 inline std::string to_string(band b) {
   switch (b) {
-    case band::good:
-      return "good";
-    case band::warning:
-      return "warning";
-    case band::critical:
-      return "critical";
+  case band::good:
+    return "good";
+  case band::warning:
+    return "warning";
+  case band::critical:
+    return "critical";
   }
   return "unknown";
 }
@@ -40,8 +40,7 @@ struct metric_sample {
   std::map<std::string, std::string> labels;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, metric_sample& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, metric_sample& x) {
   return f(x.metric_id, x.ts, x.value, x.labels);
 }
 
@@ -62,10 +61,9 @@ struct snapshot {
   band level = band::good; // band of the catalog's aggregation statistic
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
-  return f(x.metric_id, x.window_start, x.window_end, x.count, x.mean, x.min, x.max, x.p50,
-           x.p95, x.last, x.level);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
+  return f(x.metric_id, x.window_start, x.window_end, x.count, x.mean, x.min, x.max, x.p50, x.p95,
+           x.last, x.level);
 }
 
 // One step of a forecast with its central 80% and 95% prediction intervals.
@@ -104,30 +102,28 @@ struct forecast {
   std::vector<feature_weight> feature_importance;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, forecast& x) {
-  return f(x.metric_id, x.generated_at, x.step, x.model_version, x.points,
-           x.feature_importance);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, forecast& x) {
+  return f(x.metric_id, x.generated_at, x.step, x.model_version, x.points, x.feature_importance);
 }
 
 // How an early warning ended.
 enum class warning_outcome : uint8_t {
-  open = 0,      // still open
-  prevented = 1, // an action ran and the breach did not come
-  came_true = 2, // the breach happened
+  open = 0,       // still open
+  prevented = 1,  // an action ran and the breach did not come
+  came_true = 2,  // the breach happened
   false_alarm = 3 // no action, no breach
 };
 
 inline std::string to_string(warning_outcome o) {
   switch (o) {
-    case warning_outcome::open:
-      return "open";
-    case warning_outcome::prevented:
-      return "prevented";
-    case warning_outcome::came_true:
-      return "came_true";
-    case warning_outcome::false_alarm:
-      return "false_alarm";
+  case warning_outcome::open:
+    return "open";
+  case warning_outcome::prevented:
+    return "prevented";
+  case warning_outcome::came_true:
+    return "came_true";
+  case warning_outcome::false_alarm:
+    return "false_alarm";
   }
   return "unknown";
 }
@@ -137,8 +133,8 @@ struct early_warning {
   std::string id;
   std::string metric_id;
   std::string service;
-  band severity = band::warning;    // which threshold is predicted to break
-  double probability = 0.0;         // of crossing within the horizon
+  band severity = band::warning; // which threshold is predicted to break
+  double probability = 0.0;      // of crossing within the horizon
   timestamp_ms raised_at = 0;
   timestamp_ms updated_at = 0;
   timestamp_ms expected_breach_at = 0;
@@ -151,8 +147,7 @@ struct early_warning {
   timestamp_ms resolved_at = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, early_warning& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, early_warning& x) {
   return f(x.id, x.metric_id, x.service, x.severity, x.probability, x.raised_at, x.updated_at,
            x.expected_breach_at, x.predicted_value, x.threshold, x.lo80, x.hi80,
            x.recommended_playbook, x.outcome, x.resolved_at);
@@ -198,8 +193,7 @@ struct experience {
   timestamp_ms ts = 0;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, experience& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, experience& x) {
   return f(x.event_id, x.service, x.diagnosis, x.playbook, x.propensity, x.reward, x.kpi_deltas,
            x.trust_delta, x.ts);
 }
@@ -229,8 +223,7 @@ struct health_part {
   bool has_data = false;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, health_part& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, health_part& x) {
   return f(x.name, x.weight, x.value, x.has_data);
 }
 
@@ -241,8 +234,7 @@ struct health_report {
   std::vector<health_part> parts;
 };
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, health_report& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, health_report& x) {
   return f(x.has_score, x.score, x.label, x.parts);
 }
 

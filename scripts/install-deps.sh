@@ -8,7 +8,7 @@ build_packages=(
   build-essential cmake ninja-build pkg-config git
   libcaf-dev libyaml-cpp-dev nlohmann-json3-dev libeigen3-dev
   libcpp-httplib-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
-  libbenchmark-dev libcli11-dev libsqlite3-dev libssl-dev
+  libbenchmark-dev libcli11-dev libsqlite3-dev libssl-dev libsimdjson-dev
   curl python3 ca-certificates
 )
 # Real peers used by integration tests (Alertmanager, Prometheus).

@@ -1,0 +1,117 @@
+#include "actors/storage/storage_actor.hpp"
+
+#include "actors/storage/data_dir.hpp"
+#include "actors/storage/provenance_ledger.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace grace {
+
+namespace {
+
+timestamp_ms wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// Creates the layout and opens the ledger; throws storage_error.
+void prepare(storage_state& st) {
+  if (st.prepared)
+    return;
+  spdlog::info("[TRAINING-STORAGE] 📁 Initializing knowledge storage system...");
+  storage::prepare_data_dir(st.root);
+  st.ledger = std::make_shared<storage::provenance_ledger>(storage::ledger_path(st.root));
+  const auto& rec = st.ledger->recovery();
+  if (rec.truncated_tail)
+    spdlog::warn("[TRAINING-STORAGE] ⚠️ Ledger: cut off a torn last line ({} bytes): {}",
+                 rec.bytes_dropped, rec.reason);
+  st.prepared = true;
+  spdlog::info("[TRAINING-STORAGE] ✅ {} category folders ready",
+               storage::training_categories.size());
+  spdlog::info("[TRAINING-STORAGE] 📁 Base path: {}",
+               std::filesystem::absolute(storage::training_dir(st.root)).string());
+  spdlog::info("[TRAINING-STORAGE] 🔗 Provenance ledger: {} entries, chain verified", rec.entries);
+}
+
+} // namespace
+
+storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<storage_state> self,
+                                               std::filesystem::path root) {
+  self->state.root = std::move(root);
+  try {
+    prepare(self->state);
+  } catch (const std::exception& e) {
+    spdlog::error("[TRAINING-STORAGE] ❌ Cannot prepare the data directory: {}", e.what());
+    self->quit(make_error(errc::startup_failed,
+                          std::string("cannot prepare the data directory: ") + e.what()));
+    return storage_actor::behavior_type::make_empty_behavior();
+  }
+  return {
+      [=](atom::prepare) -> caf::result<std::string> {
+        try {
+          prepare(self->state);
+          return self->state.root.string();
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::record, const std::string& category, const std::string& kind, const std::string& id,
+          const std::string& json_text) -> caf::result<std::string> {
+        auto& st = self->state;
+        try {
+          auto parsed = nlohmann::json::parse(json_text); // refuse to store non-JSON
+          auto path = storage::write_record(st.root, category, kind, id, wall_clock_ms(),
+                                            parsed.dump(2) + "\n");
+          ++st.records_written;
+          auto relative = std::filesystem::relative(path, storage::training_dir(st.root));
+          spdlog::info("[TRAINING-STORAGE] 💾 Saved: {}", relative.string());
+          return path.string();
+        } catch (const nlohmann::json::exception& e) {
+          return make_error(errc::invalid_input,
+                            std::string("record is not valid JSON: ") + e.what());
+        } catch (const std::exception& e) {
+          ++st.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Write failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::append, const std::string& kind,
+          const std::string& payload_json) -> caf::result<uint64_t> {
+        auto& st = self->state;
+        try {
+          auto payload = nlohmann::json::parse(payload_json);
+          auto entry = st.ledger->append(kind, std::move(payload), wall_clock_ms());
+          return entry.seq;
+        } catch (const nlohmann::json::exception& e) {
+          return make_error(errc::invalid_input,
+                            std::string("ledger payload is not valid JSON: ") + e.what());
+        } catch (const std::exception& e) {
+          ++st.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Ledger append failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::verify) -> ledger_report {
+        auto v = storage::verify_ledger(storage::ledger_path(self->state.root));
+        return ledger_report{v.ok, v.entries_checked,
+                             v.first_bad_seq ? v.first_bad_seq : v.first_bad_line, v.reason};
+      },
+      [=](atom::status) -> std::string {
+        const auto& st = self->state;
+        nlohmann::json j{{"data_dir", st.root.string()},
+                         {"prepared", st.prepared},
+                         {"records_written", st.records_written},
+                         {"write_failures", st.write_failures},
+                         {"ledger_entries", st.ledger ? st.ledger->last_seq() : 0}};
+        return j.dump();
+      },
+  };
+}
+
+} // namespace grace

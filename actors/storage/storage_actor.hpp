@@ -1,0 +1,28 @@
+#pragma once
+// The storage component: the only writer of files under the data directory.
+#include "messages/actors.hpp"
+
+#include <filesystem>
+#include <memory>
+
+namespace grace::storage {
+class provenance_ledger;
+}
+
+namespace grace {
+
+struct storage_state {
+  static inline const char* name = "storage";
+  std::filesystem::path root;
+  bool prepared = false;
+  std::shared_ptr<storage::provenance_ledger> ledger;
+  uint64_t records_written = 0;
+  uint64_t write_failures = 0;
+};
+
+// Prepares the data directory layout at start (and on `prepare`); a directory
+// that cannot be prepared stops the actor with errc::startup_failed.
+storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<storage_state> self,
+                                               std::filesystem::path root);
+
+} // namespace grace

@@ -1,0 +1,60 @@
+#pragma once
+// Synchronous requests from HTTP worker threads into the actor system: look
+// the owning component up at the supervisor (so a restarted component is found
+// again), ask it with a timeout, and turn failures into HTTP status codes.
+#include "messages/actors.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/scoped_actor.hpp>
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace grace::http {
+
+struct gateway_failure {
+  int status = 500;
+  std::string message;
+};
+
+// 400 invalid_input, 404 not_found, 409 conflict, 503 unavailable or a
+// component that is down, 504 request timeout, 500 anything else.
+gateway_failure to_failure(const caf::error& e);
+
+class actor_gateway {
+public:
+  actor_gateway(caf::actor_system& sys, supervisor_actor supervisor,
+                std::chrono::milliseconds timeout)
+      : sys_(&sys), supervisor_(std::move(supervisor)), timeout_(timeout) {}
+
+  // Asks the component `name` (a Handle) and returns its one result, or the
+  // failure to report.
+  template <class Result, class Handle, class... Ts>
+  std::optional<Result> ask(const std::string& name, gateway_failure& failure, Ts&&... xs) {
+    auto handle = lookup(name, failure);
+    if (!handle)
+      return std::nullopt;
+    std::optional<Result> out;
+    caf::scoped_actor self{*sys_};
+    self->request(caf::actor_cast<Handle>(*handle), timeout_, std::forward<Ts>(xs)...)
+        .receive([&](Result& r) { out = std::move(r); },
+                 [&](caf::error& e) { failure = to_failure(e); });
+    return out;
+  }
+
+  std::optional<caf::actor> lookup(const std::string& name, gateway_failure& failure);
+
+  bool ready(gateway_failure& failure);
+
+  // The supervisor's JSON status of every component.
+  std::optional<std::string> supervisor_status(gateway_failure& failure);
+
+private:
+  caf::actor_system* sys_;
+  supervisor_actor supervisor_;
+  std::chrono::milliseconds timeout_;
+};
+
+} // namespace grace::http

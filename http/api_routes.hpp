@@ -1,0 +1,20 @@
+#pragma once
+// The REST routes. Each handler asks the owning actor through the gateway and
+// maps the answer to JSON; nothing here holds component state.
+#include "http/actor_gateway.hpp"
+
+#include <cstdint>
+#include <httplib.h>
+#include <string>
+
+namespace grace::http {
+
+struct api_settings {
+  std::string token; // empty: no authentication
+  int64_t max_body_bytes = 16 * 1024 * 1024;
+};
+
+// Installs authentication, size limits, JSON error bodies and every route.
+void install_routes(httplib::Server& server, actor_gateway& gateway, const api_settings& settings);
+
+} // namespace grace::http

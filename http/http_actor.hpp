@@ -1,0 +1,36 @@
+#pragma once
+// The HTTP front: owns a cpp-httplib server running on its own threads; every
+// route asks the owning actor through the supervisor.
+#include "http/actor_gateway.hpp"
+#include "http/api_routes.hpp"
+
+#include <httplib.h>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace grace {
+
+struct http_settings_view {
+  std::string bind = "127.0.0.1";
+  int port = 8000; // 0: any free port (logged)
+  int threads = 16;
+  int64_t request_timeout_ms = 5000;
+  http::api_settings api;
+};
+
+struct http_state {
+  static inline const char* name = "http";
+  std::unique_ptr<http::actor_gateway> gateway;
+  std::unique_ptr<httplib::Server> server;
+  std::thread listener;
+  int port = 0;
+  ~http_state(); // stops the server and joins its thread
+};
+
+// Binds at start; a port that cannot be bound stops the actor with
+// errc::startup_failed.
+http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state> self,
+                                         supervisor_actor supervisor, http_settings_view settings);
+
+} // namespace grace

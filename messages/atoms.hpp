@@ -1,0 +1,22 @@
+#pragma once
+// Every atom of the node, in one namespace (at most 10 characters of text).
+#include <caf/atom.hpp>
+
+#define GRACE_ATOM(name, text)                                                                     \
+  namespace grace::atom {                                                                          \
+  using name = caf::atom_constant<caf::atom(text)>;                                                \
+  constexpr name name##_v = name{};                                                                \
+  }
+
+GRACE_ATOM(get, "get")
+GRACE_ATOM(reload, "reload")
+GRACE_ATOM(status, "status")
+GRACE_ATOM(ready, "ready")
+GRACE_ATOM(prepare, "prepare")
+GRACE_ATOM(record, "record")
+GRACE_ATOM(append, "append")
+GRACE_ATOM(verify, "verify")
+GRACE_ATOM(restart, "restart")
+GRACE_ATOM(started, "started")
+
+#undef GRACE_ATOM

@@ -1,0 +1,25 @@
+#include "messages/register_types.hpp"
+
+#include "messages/errors.hpp"
+#include "messages/type_ids.hpp"
+
+#include <caf/actor_system_config.hpp>
+
+namespace grace {
+
+void register_types(caf::actor_system_config& cfg) {
+  cfg.add_message_types<caf::id_block::grace>();
+  cfg.add_message_type<catalog_actor>("grace::catalog_actor");
+  cfg.add_message_type<storage_actor>("grace::storage_actor");
+  cfg.add_message_type<supervisor_actor>("grace::supervisor_actor");
+  cfg.add_message_type<status_client>("grace::status_client");
+  cfg.add_error_category(error_category(),
+                         [](uint8_t code, caf::atom_value, const caf::message& ctx) {
+                           std::string text = "grace:" + to_string(static_cast<errc>(code));
+                           if (ctx.match_elements<std::string>())
+                             text += ": " + ctx.get_as<std::string>(0);
+                           return text;
+                         });
+}
+
+} // namespace grace

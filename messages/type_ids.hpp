@@ -1,0 +1,24 @@
+#pragma once
+// The node's one type-ID block. The registered name is the wire identity
+// between cluster nodes: renaming a type breaks compatibility.
+#include "messages/actors.hpp"
+#include "messages/types.hpp"
+
+#include <caf/type_id.hpp>
+
+CAF_BEGIN_TYPE_ID_BLOCK(grace, caf::first_custom_type_id)
+CAF_ADD_TYPE_ID(grace, (grace::metric_sample))
+CAF_ADD_TYPE_ID(grace, (grace::snapshot))
+CAF_ADD_TYPE_ID(grace, (grace::forecast_point))
+CAF_ADD_TYPE_ID(grace, (grace::feature_weight))
+CAF_ADD_TYPE_ID(grace, (grace::forecast))
+CAF_ADD_TYPE_ID(grace, (grace::early_warning))
+CAF_ADD_TYPE_ID(grace, (grace::ranked_playbook))
+CAF_ADD_TYPE_ID(grace, (grace::recommendation))
+CAF_ADD_TYPE_ID(grace, (grace::experience))
+CAF_ADD_TYPE_ID(grace, (grace::training_record))
+CAF_ADD_TYPE_ID(grace, (grace::health_part))
+CAF_ADD_TYPE_ID(grace, (grace::health_report))
+CAF_ADD_TYPE_ID(grace, (grace::reload_outcome))
+CAF_ADD_TYPE_ID(grace, (grace::ledger_report))
+CAF_END_TYPE_ID_BLOCK(grace)

@@ -1,0 +1,145 @@
+// grace-node: the command line. Subcommands read grace.yaml (--config) and
+// accept --data-dir; flags override the file.
+#include "actors/catalog/catalog.hpp"
+#include "actors/storage/data_dir.hpp"
+#include "actors/storage/provenance_ledger.hpp"
+#include "node/logging.hpp"
+#include "node/node_config.hpp"
+#include "node/node_system.hpp"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#ifndef GRACE_VERSION
+#define GRACE_VERSION "unknown"
+#endif
+
+namespace {
+
+using grace::node::node_settings;
+
+struct common_options {
+  std::string config_path = "config/grace.yaml";
+  std::string data_dir;
+};
+
+void add_common(CLI::App* cmd, common_options& o) {
+  cmd->add_option("--config", o.config_path, "grace.yaml to read")->capture_default_str();
+  cmd->add_option("--data-dir", o.data_dir, "data directory (overrides node.data_dir)");
+}
+
+// Loads the settings; prints every error and returns false when the file is
+// invalid.
+bool load_settings(const common_options& o, node_settings& out) {
+  auto result = grace::node::load_node_settings(o.config_path);
+  if (!result.ok()) {
+    std::cerr << "grace-node: " << o.config_path << " is invalid:\n";
+    for (const auto& e : result.errors)
+      std::cerr << "  " << e.to_string() << "\n";
+    return false;
+  }
+  out = result.settings;
+  if (!o.data_dir.empty())
+    out.data_dir = o.data_dir;
+  return true;
+}
+
+int validate_catalog(const std::string& path) {
+  auto result = grace::catalog::load_catalog_file(path);
+  if (!result.catalog) {
+    std::cerr << path << ": " << result.errors.size() << " error"
+              << (result.errors.size() == 1 ? "" : "s") << "\n";
+    for (const auto& e : result.errors)
+      std::cerr << "  " << e.to_string() << "\n";
+    return 1;
+  }
+  std::cout << path << ": valid (" << result.catalog->metrics().size() << " metrics, "
+            << result.catalog->playbooks().size() << " playbooks)\n";
+  return 0;
+}
+
+int verify_ledger(const node_settings& s) {
+  auto path = grace::storage::ledger_path(s.data_dir);
+  auto v = grace::storage::verify_ledger(path);
+  if (!v.ok) {
+    std::cerr << path.string() << ": BROKEN after " << v.entries_checked
+              << " good entries: " << v.reason << "\n";
+    return 1;
+  }
+  std::cout << path.string() << ": OK, " << v.entries_checked << " entries, head " << v.last_hash
+            << "\n";
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"GRACE node: forecasts operational metrics, warns before threshold breaches, "
+               "runs and learns remediation playbooks."};
+  app.set_version_flag("--version", std::string("grace-node ") + GRACE_VERSION);
+  app.require_subcommand(1);
+
+  common_options run_opts;
+  std::string http_bind, log_format;
+  int http_port = -1;
+  auto* run = app.add_subcommand("run", "start the node");
+  add_common(run, run_opts);
+  run->add_option("--http-bind", http_bind, "address to listen on (overrides http.bind)");
+  run->add_option("--http-port", http_port, "port to listen on, 0 for any (overrides http.port)")
+      ->check(CLI::Range(0, 65535));
+  run->add_option("--log-format", log_format, "text or json (overrides node.log_format)")
+      ->check(CLI::IsMember({"text", "json"}));
+
+  common_options catalog_opts;
+  std::string catalog_file;
+  auto* validate =
+      app.add_subcommand("validate-catalog", "check a metrics catalog and print every error");
+  add_common(validate, catalog_opts);
+  validate->add_option("FILE", catalog_file,
+                       "catalog to check (default: catalog.path of grace.yaml)");
+
+  common_options ledger_opts;
+  auto* ledger = app.add_subcommand("ledger", "provenance ledger tools");
+  ledger->require_subcommand(1);
+  auto* verify = ledger->add_subcommand("verify", "check the whole hash chain");
+  add_common(verify, ledger_opts);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*validate) {
+    if (catalog_file.empty()) {
+      node_settings s;
+      if (!load_settings(catalog_opts, s))
+        return 2;
+      catalog_file = s.catalog_path;
+    }
+    return validate_catalog(catalog_file);
+  }
+  if (*verify) {
+    node_settings s;
+    if (!load_settings(ledger_opts, s))
+      return 2;
+    return verify_ledger(s);
+  }
+  // run
+  node_settings s;
+  if (!load_settings(run_opts, s))
+    return 2;
+  if (!http_bind.empty())
+    s.http.bind = http_bind;
+  if (http_port >= 0)
+    s.http.port = http_port;
+  if (!log_format.empty())
+    s.log_format = log_format;
+  grace::node::setup_logging(s.log_format, s.log_level);
+  // Refuse to start on an invalid catalog, and say why.
+  auto catalog = grace::catalog::load_catalog_file(s.catalog_path);
+  if (!catalog.catalog) {
+    std::cerr << "grace-node: the catalog " << s.catalog_path << " is invalid:\n";
+    for (const auto& e : catalog.errors)
+      std::cerr << "  " << e.to_string() << "\n";
+    return 2;
+  }
+  return grace::node::run_node(s);
+}

@@ -1,0 +1,173 @@
+#include "node/node_config.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+namespace grace::node {
+
+using config::join_path;
+using config::yaml_reader;
+
+namespace {
+
+std::string resolve(const std::string& base_dir, const std::string& p) {
+  if (p.empty() || std::filesystem::path(p).is_absolute() || base_dir.empty())
+    return p;
+  return (std::filesystem::path(base_dir) / p).lexically_normal().string();
+}
+
+void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& base_dir,
+                   node_settings& s) {
+  if (!root.IsDefined() || root.IsNull())
+    return; // an empty file means all defaults
+  if (!in.expect_map(
+          root, "",
+          {"node", "catalog", "http", "aggregation", "forecasting", "training", "rl", "supervisor"},
+          {}))
+    return;
+  auto section = [&](const char* name, std::initializer_list<const char*> keys) {
+    const YAML::Node n = root[name];
+    if (!n)
+      return YAML::Node();
+    return in.expect_map(n, name, keys, {}) ? n : YAML::Node();
+  };
+  auto positive_duration = [&](const YAML::Node& n, const char* key, const std::string& path,
+                               int64_t& out) {
+    if (auto v = in.duration_ms(n, key, path)) {
+      if (*v <= 0)
+        in.error(n[key], join_path(path, key), "must be positive");
+      else
+        out = *v;
+    }
+  };
+
+  if (auto n = section("node", {"data_dir", "time_scale", "log_format", "log_level"})) {
+    if (auto v = in.string(n, "data_dir", "node")) {
+      if (v->empty())
+        in.error(n["data_dir"], "node.data_dir", "must not be empty");
+      else
+        s.data_dir = resolve(base_dir, *v);
+    }
+    if (auto v = in.number(n, "time_scale", "node")) {
+      if (*v <= 0 || *v > 100000)
+        in.error(n["time_scale"], "node.time_scale", "must be above 0 and at most 100000");
+      else
+        s.time_scale = *v;
+    }
+    if (auto v = in.string(n, "log_format", "node")) {
+      if (*v != "text" && *v != "json")
+        in.error(n["log_format"], "node.log_format", "expected text or json, found '" + *v + "'");
+      else
+        s.log_format = *v;
+    }
+    if (auto v = in.string(n, "log_level", "node")) {
+      static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
+      if (std::find(levels.begin(), levels.end(), *v) == levels.end())
+        in.error(n["log_level"], "node.log_level",
+                 "expected trace, debug, info, warn or error, found '" + *v + "'");
+      else
+        s.log_level = *v;
+    }
+  }
+  if (auto n = section("catalog", {"path"})) {
+    if (auto v = in.string(n, "path", "catalog"))
+      s.catalog_path = resolve(base_dir, *v);
+  }
+  if (auto n = section("http", {"bind", "port", "token", "request_timeout", "max_body_bytes",
+                                "threads", "max_event_streams"})) {
+    if (auto v = in.string(n, "bind", "http")) {
+      if (v->empty())
+        in.error(n["bind"], "http.bind", "must not be empty");
+      else
+        s.http.bind = *v;
+    }
+    if (auto v = in.integer(n, "port", "http")) {
+      if (*v < 0 || *v > 65535)
+        in.error(n["port"], "http.port", "must be between 0 and 65535");
+      else
+        s.http.port = static_cast<int>(*v);
+    }
+    if (auto v = in.string(n, "token", "http"))
+      s.http.token = *v;
+    positive_duration(n, "request_timeout", "http", s.http.request_timeout_ms);
+    if (auto v = in.integer(n, "max_body_bytes", "http")) {
+      if (*v < 1024)
+        in.error(n["max_body_bytes"], "http.max_body_bytes", "must be at least 1024");
+      else
+        s.http.max_body_bytes = *v;
+    }
+    if (auto v = in.integer(n, "threads", "http")) {
+      if (*v < 2 || *v > 256)
+        in.error(n["threads"], "http.threads", "must be between 2 and 256");
+      else
+        s.http.threads = static_cast<int>(*v);
+    }
+    if (auto v = in.integer(n, "max_event_streams", "http")) {
+      if (*v < 0 || *v > 1024)
+        in.error(n["max_event_streams"], "http.max_event_streams", "must be between 0 and 1024");
+      else
+        s.http.max_event_streams = static_cast<int>(*v);
+    }
+  }
+  if (auto n = section("aggregation", {"snapshot_interval"}))
+    positive_duration(n, "snapshot_interval", "aggregation", s.snapshot_interval_ms);
+  if (auto n = section("forecasting", {"interval", "horizon"})) {
+    positive_duration(n, "interval", "forecasting", s.forecast_interval_ms);
+    positive_duration(n, "horizon", "forecasting", s.forecast_horizon_ms);
+  }
+  if (auto n = section("training", {"interval", "window", "history"})) {
+    positive_duration(n, "interval", "training", s.training_interval_ms);
+    positive_duration(n, "window", "training", s.training_window_ms);
+    positive_duration(n, "history", "training", s.training_history_ms);
+    if (s.training_history_ms < s.training_window_ms)
+      in.error(n, "training", "history must be at least as long as window");
+  }
+  if (auto n = section("rl", {"learning_rate"})) {
+    if (auto v = in.number(n, "learning_rate", "rl")) {
+      if (*v <= 0 || *v > 1)
+        in.error(n["learning_rate"], "rl.learning_rate", "must be in (0, 1]");
+      else
+        s.rl_learning_rate = *v;
+    }
+  }
+  if (auto n = section("supervisor", {"max_restarts", "restart_window", "backoff_initial",
+                                      "backoff_max", "shutdown_grace"})) {
+    if (auto v = in.integer(n, "max_restarts", "supervisor")) {
+      if (*v < 0 || *v > 1000)
+        in.error(n["max_restarts"], "supervisor.max_restarts", "must be between 0 and 1000");
+      else
+        s.supervisor.max_restarts = static_cast<int>(*v);
+    }
+    positive_duration(n, "restart_window", "supervisor", s.supervisor.restart_window_ms);
+    positive_duration(n, "backoff_initial", "supervisor", s.supervisor.backoff_initial_ms);
+    positive_duration(n, "backoff_max", "supervisor", s.supervisor.backoff_max_ms);
+    positive_duration(n, "shutdown_grace", "supervisor", s.supervisor.shutdown_grace_ms);
+  }
+}
+
+} // namespace
+
+settings_result load_node_settings(const std::string& path) {
+  settings_result r;
+  yaml_reader in(path, r.errors);
+  YAML::Node root = in.load_file();
+  r.settings.config_path = path;
+  if (!r.errors.empty())
+    return r;
+  read_settings(in, root, std::filesystem::path(path).parent_path().string(), r.settings);
+  return r;
+}
+
+settings_result load_node_settings_string(const std::string& yaml, const std::string& source_name,
+                                          const std::string& base_dir) {
+  settings_result r;
+  yaml_reader in(source_name, r.errors);
+  YAML::Node root = in.load_string(yaml);
+  r.settings.config_path = source_name;
+  if (!r.errors.empty())
+    return r;
+  read_settings(in, root, base_dir, r.settings);
+  return r;
+}
+
+} // namespace grace::node

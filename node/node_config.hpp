@@ -1,0 +1,60 @@
+#pragma once
+// grace.yaml: the node's own settings, validated like the catalog (every
+// problem reported with file, line, column and key path).
+#include "actors/catalog/yaml_reader.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace grace::node {
+
+struct http_settings {
+  std::string bind = "127.0.0.1";
+  int port = 8000;
+  std::string token;
+  int64_t request_timeout_ms = 5000;
+  int64_t max_body_bytes = 16 * 1024 * 1024;
+  int threads = 16;
+  int max_event_streams = 8;
+};
+
+struct supervisor_settings {
+  int max_restarts = 5;
+  int64_t restart_window_ms = 60000;
+  int64_t backoff_initial_ms = 100;
+  int64_t backoff_max_ms = 5000;
+  int64_t shutdown_grace_ms = 5000;
+};
+
+struct node_settings {
+  std::string config_path; // the file these were read from, empty for defaults
+  std::string data_dir = "./grace-data";
+  double time_scale = 1.0;
+  std::string log_format = "text";
+  std::string log_level = "info";
+  std::string catalog_path = "config/metrics_catalog.yaml";
+  http_settings http;
+  int64_t snapshot_interval_ms = 5 * 60000;
+  int64_t forecast_interval_ms = 15 * 60000;
+  int64_t forecast_horizon_ms = 60 * 60000;
+  int64_t training_interval_ms = 6 * 3600000LL;
+  int64_t training_window_ms = 24 * 3600000LL;
+  int64_t training_history_ms = 7 * 86400000LL;
+  double rl_learning_rate = 0.3;
+  supervisor_settings supervisor;
+};
+
+struct settings_result {
+  node_settings settings;
+  std::vector<config::config_error> errors;
+  bool ok() const { return errors.empty(); }
+};
+
+// Reads grace.yaml. Relative paths in it (data_dir, catalog.path) are taken
+// relative to the file's directory.
+settings_result load_node_settings(const std::string& path);
+settings_result load_node_settings_string(const std::string& yaml, const std::string& source_name,
+                                          const std::string& base_dir);
+
+} // namespace grace::node

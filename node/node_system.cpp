@@ -1,0 +1,142 @@
+#include "node/node_system.hpp"
+
+#include "actors/catalog/catalog_actor.hpp"
+#include "actors/storage/storage_actor.hpp"
+#include "actors/supervisor/supervisor_actor.hpp"
+#include "http/http_actor.hpp"
+#include "messages/errors.hpp"
+#include "messages/register_types.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/after.hpp>
+#include <caf/exit_reason.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <csignal>
+#include <ctime>
+#include <spdlog/spdlog.h>
+
+namespace grace::node {
+
+namespace {
+
+class node_config : public caf::actor_system_config {
+public:
+  node_config() {
+    register_types(*this);
+    // CAF's own console output would interleave with ours.
+    set("logger.console", caf::atom("none"));
+  }
+};
+
+std::vector<component_spec> components(const node_settings& s) {
+  std::vector<component_spec> out;
+  out.push_back({"storage", [root = s.data_dir](caf::local_actor* self, const supervisor_actor&) {
+                   return caf::actor_cast<caf::actor>(
+                       self->spawn<caf::linked>(storage_component, root));
+                 }});
+  out.push_back(
+      {"catalog", [path = s.catalog_path](caf::local_actor* self, const supervisor_actor&) {
+         return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(catalog_component, path));
+       }});
+  http_settings_view hv;
+  hv.bind = s.http.bind;
+  hv.port = s.http.port;
+  hv.threads = s.http.threads;
+  hv.request_timeout_ms = s.http.request_timeout_ms;
+  hv.api.token = s.http.token;
+  hv.api.max_body_bytes = s.http.max_body_bytes;
+  out.push_back({"http", [hv](caf::local_actor* self, const supervisor_actor& sup) {
+                   return caf::actor_cast<caf::actor>(
+                       self->spawn<caf::linked>(http_component, sup, hv));
+                 }});
+  return out;
+}
+
+// Waits up to `ms` for one of the node's signals; 0 when none came.
+int wait_for_signal(const sigset_t& set, long ms) {
+  timespec ts{ms / 1000, (ms % 1000) * 1000000};
+  int sig = sigtimedwait(&set, nullptr, &ts);
+  return sig > 0 ? sig : 0;
+}
+
+} // namespace
+
+int run_node(const node_settings& settings) {
+  // Signals are taken synchronously by this thread only: block them before
+  // CAF starts its threads, which inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  node_config cfg;
+  caf::actor_system sys{cfg};
+  supervision::restart_limits limits{
+      settings.supervisor.max_restarts, settings.supervisor.restart_window_ms,
+      settings.supervisor.backoff_initial_ms, settings.supervisor.backoff_max_ms};
+  auto sup = sys.spawn(supervisor, components(settings), limits);
+  caf::scoped_actor self{sys};
+  self->monitor(sup);
+
+  bool announced = false;
+  int exit_code = 0;
+  bool supervisor_down = false;
+  for (;;) {
+    int sig = wait_for_signal(signals, 200);
+    if (sig == SIGHUP) {
+      spdlog::info("[NODE] SIGHUP: reloading the catalog");
+      self->request(sup, std::chrono::seconds(5), atom::get_v, std::string("catalog"))
+          .receive(
+              [&](caf::actor& c) {
+                caf::anon_send(caf::actor_cast<catalog_actor>(c), atom::reload_v);
+              },
+              [&](caf::error& e) { spdlog::warn("[NODE] Cannot reload: {}", describe(e)); });
+    } else if (sig == SIGINT || sig == SIGTERM) {
+      spdlog::info("[NODE] 👋 {} received, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+    self->receive(
+        [&](caf::down_msg& d) {
+          supervisor_down = true;
+          if (d.reason && d.reason != caf::exit_reason::user_shutdown) {
+            spdlog::critical("[NODE] ❌ Stopping: {}", describe(d.reason));
+            exit_code = 1;
+          }
+        },
+        caf::after(std::chrono::milliseconds(0)) >> [] {});
+    if (supervisor_down)
+      break;
+    if (!announced) {
+      self->request(sup, std::chrono::seconds(1), atom::ready_v)
+          .receive(
+              [&](bool ready) {
+                if (ready) {
+                  announced = true;
+                  spdlog::info("[ML-SYSTEMS] 🧠 Node components online: storage, catalog, http");
+                }
+              },
+              [&](caf::error&) {});
+    }
+  }
+  if (!supervisor_down) {
+    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    bool stopped = false;
+    self->receive([&](caf::down_msg&) { stopped = true; },
+                  caf::after(std::chrono::milliseconds(settings.supervisor.shutdown_grace_ms)) >>
+                      [] {});
+    if (!stopped) {
+      spdlog::warn("[NODE] Components did not stop within the grace period; killing them");
+      caf::anon_send_exit(sup, caf::exit_reason::kill);
+    }
+  }
+  spdlog::info("[NODE] Stopped");
+  return exit_code;
+}
+
+} // namespace grace::node

@@ -1,0 +1,12 @@
+#pragma once
+// Runs the node: the actor system, the supervision tree and the signal loop.
+#include "node/node_config.hpp"
+
+namespace grace::node {
+
+// Blocks until SIGINT/SIGTERM (exit code 0) or until the supervisor stops on
+// its own because a component could not start or kept crashing (exit code 1).
+// SIGHUP reloads the catalog.
+int run_node(const node_settings& settings);
+
+} // namespace grace::node

@@ -1,0 +1,55 @@
+// grace.yaml: defaults, the shipped file, and validation messages.
+#include "node/node_config.hpp"
+
+#include <cstdlib>
+#include <gtest/gtest.h>
+
+using namespace grace::node;
+
+namespace {
+std::string source_dir() {
+  const char* dir = std::getenv("GRACE_SOURCE_DIR");
+  return dir ? dir : ".";
+}
+} // namespace
+
+TEST(node_config, shipped_file_holds_the_seed_defaults) {
+  auto r = load_node_settings(source_dir() + "/config/grace.yaml");
+  for (const auto& e : r.errors)
+    ADD_FAILURE() << e.to_string();
+  const auto& s = r.settings;
+  EXPECT_EQ(s.forecast_interval_ms, 15 * 60000);
+  EXPECT_EQ(s.forecast_horizon_ms, 60 * 60000);
+  EXPECT_EQ(s.training_interval_ms, 6 * 3600000LL);
+  EXPECT_EQ(s.training_window_ms, 24 * 3600000LL);
+  EXPECT_DOUBLE_EQ(s.rl_learning_rate, 0.3);
+  EXPECT_EQ(s.http.bind, "127.0.0.1");
+  EXPECT_EQ(s.http.port, 8000);
+  // Relative paths are taken relative to the file's directory.
+  EXPECT_EQ(s.catalog_path, source_dir() + "/config/metrics_catalog.yaml");
+  EXPECT_EQ(s.data_dir, source_dir() + "/grace-data");
+}
+
+TEST(node_config, empty_document_means_defaults) {
+  auto r = load_node_settings_string("", "grace.yaml", "/etc/grace");
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.settings.http.port, 8000);
+}
+
+TEST(node_config, reports_every_error_with_position) {
+  auto r = load_node_settings_string("http:\n  port: 70000\n  colour: red\n"
+                                     "training:\n  interval: 0s\n",
+                                     "grace.yaml", "/etc/grace");
+  ASSERT_EQ(r.errors.size(), 3u);
+  EXPECT_EQ(r.errors[0].to_string(),
+            "grace.yaml:3:3: http.colour: unknown key (allowed: bind, port, token, "
+            "request_timeout, max_body_bytes, threads, max_event_streams)");
+  EXPECT_EQ(r.errors[1].to_string(), "grace.yaml:2:9: http.port: must be between 0 and 65535");
+  EXPECT_EQ(r.errors[2].to_string(), "grace.yaml:5:13: training.interval: must be positive");
+}
+
+TEST(node_config, learning_rate_range) {
+  auto r = load_node_settings_string("rl:\n  learning_rate: 1.5\n", "g.yaml", "");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].to_string(), "g.yaml:2:18: rl.learning_rate: must be in (0, 1]");
+}
