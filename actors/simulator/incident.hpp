@@ -38,8 +38,9 @@ struct playbook_result {
   std::string incident_type;
   effect_kind effect = effect_kind::none; // the configured effect on that incident
   double success_probability = 0.0;
-  bool success = false; // the effect took hold (always false for none)
-  std::string message;  // e.g. "API shard scaling initiated; ..."
+  bool success = false;       // the effect took hold (always false for none)
+  std::string action_message; // what the playbook does, e.g. "API shard scaling initiated"
+  std::string message;        // the same plus the ground truth in parentheses (for logs)
 };
 
 // A live incident as the node's evaluation and logs see it.

@@ -273,6 +273,7 @@ playbook_result world::apply_playbook(const std::string& playbook_id, int64_t no
   result.playbook_id = playbook_id;
   result.ts = t;
   const std::string base = config_.message_for(playbook_id);
+  result.action_message = base;
 
   running* target = nullptr;
   const playbook_effect* effect = nullptr;

@@ -381,6 +381,7 @@ TEST(simulator_world, playbook_without_any_incident) {
   EXPECT_FALSE(r.success);
   EXPECT_TRUE(r.incident_id.empty());
   EXPECT_EQ(r.message, "API shard scaling initiated (no active incident)");
+  EXPECT_EQ(r.action_message, "API shard scaling initiated");
   EXPECT_EQ(r.ts, t0 + hour);
   EXPECT_EQ(w.now(), t0 + hour); // samples up to then are kept for advance_to
   EXPECT_EQ(only(w.advance_to(t0 + hour), "api.latency_p95").size(), 61u);
