@@ -44,7 +44,7 @@ struct agent_config {
   pooling_config pooling;
   /// Per learning step in a context every arm's statistics are multiplied by
   /// this, so the effective memory is about 1 / (1 - discount) outcomes.
-  double discount = 0.995;
+  double discount = 0.998;
   double change_slack = 0.5;     ///< CUSUM k, in noise standard deviations
   double change_threshold = 8.0; ///< CUSUM h; higher = fewer false alarms
   int probability_samples = 256; ///< Monte Carlo draws for choice probabilities

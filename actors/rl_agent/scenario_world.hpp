@@ -26,13 +26,13 @@ struct scenario_config {
   int playbooks = 10;
   int candidates_per_context = 4;
   int incidents = 3000;
-  double effect_low = -0.4; ///< playbook mean effects are uniform in [low, high]
-  double effect_high = 0.6;
+  double effect_low = -0.5; ///< playbook mean effects are uniform in [low, high]
+  double effect_high = 0.5;
   double context_spread = 0.05; ///< sd of a playbook's deviation in one context
   double noise_sd = 0.3;
-  double min_gap = 0.05; ///< the best beats the runner-up by this in every context
-  int max_delay = 20;    ///< a reward arrives 0..max_delay incidents later
-  int change_at = 1500;  ///< incident at which context 0's best playbook degrades
+  double min_gap = 0.1; ///< the best beats the runner-up by this in every context
+  int max_delay = 20;   ///< a reward arrives 0..max_delay incidents later
+  int change_at = 1500; ///< incident at which context 0's best playbook degrades
   double change_drop = 0.6;
 };
 
