@@ -7,7 +7,7 @@ namespace grace::predictor {
 
 namespace {
 
-// Smallest spread of the recent-surprise average we trust: keeps a perfectly
+// Smallest spread of a surprise average we trust: keeps a perfectly
 // predictable series from turning rounding noise into alarms.
 constexpr double min_base_std = 0.1;
 
@@ -20,7 +20,44 @@ double neg_log10_upper_tail(double x) {
   return -ln_q / std::log(10.0);
 }
 
+nlohmann::json pairs_to_json(const std::deque<std::pair<int64_t, double>>& q) {
+  nlohmann::json a = nlohmann::json::array();
+  for (const auto& [t, s] : q)
+    a.push_back({t, s});
+  return a;
+}
+
 } // namespace
+
+double surprise_baseline::evidence(double x) const {
+  if (n == 0)
+    return 0.0;
+  const double sd = std::max(std::sqrt(var), min_base_std);
+  // Evidence only for more surprise than usual; none (0) at or below it.
+  const double z = (x - mean) / sd;
+  const double nl = z > 0.0 ? neg_log10_upper_tail(z) - std::log10(2.0) : 0.0;
+  // Unbounded evidence -> [0,1) without saturating, so big events stay
+  // ordered by how unlikely they are (10 = a one-in-1e10 average).
+  return nl / (nl + 10.0);
+}
+
+void surprise_baseline::add(double x, double alpha) {
+  ++n;
+  const double a = std::max(alpha, 1.0 / static_cast<double>(n));
+  const double delta = x - mean;
+  mean += a * delta;
+  var = (1.0 - a) * (var + a * delta * delta);
+}
+
+void to_json(nlohmann::json& j, const surprise_baseline& b) {
+  j = {{"mean", b.mean}, {"var", b.var}, {"n", b.n}};
+}
+
+void from_json(const nlohmann::json& j, surprise_baseline& b) {
+  b.mean = j.at("mean").get<double>();
+  b.var = j.at("var").get<double>();
+  b.n = j.at("n").get<size_t>();
+}
 
 void to_json(nlohmann::json& j, const anomaly_score_params& p) {
   j = {{"model", p.model},
@@ -29,7 +66,10 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"long_alpha", p.long_alpha},
        {"warmup_samples", p.warmup_samples},
        {"hold_ms", p.hold_ms},
-       {"repeat_factor", p.repeat_factor}};
+       {"repeat_factor", p.repeat_factor},
+       {"new_high_margin", p.new_high_margin},
+       {"use_mixture", p.use_mixture},
+       {"use_direction", p.use_direction}};
 }
 
 void from_json(const nlohmann::json& j, anomaly_score_params& p) {
@@ -41,24 +81,36 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.warmup_samples = j.value("warmup_samples", p.warmup_samples);
   p.hold_ms = j.value("hold_ms", p.hold_ms);
   p.repeat_factor = j.value("repeat_factor", p.repeat_factor);
+  p.new_high_margin = j.value("new_high_margin", p.new_high_margin);
+  p.use_mixture = j.value("use_mixture", p.use_mixture);
+  p.use_direction = j.value("use_direction", p.use_direction);
 }
 
 anomaly_scorer::anomaly_scorer(anomaly_score_params p) : p_(p), model_(p.model) {
   p_.short_window = std::max(1, p_.short_window);
 }
 
-double anomaly_scorer::surprise_of(double value, const predictive_distribution& d) const {
-  const double r = std::abs(value - d.mean);
-  if (r == 0.0)
-    return 0.0;
+double anomaly_scorer::scale_floor(double mean) const {
   // A scale of zero (flat series) would make any change infinitely surprising;
   // floor it by a small share of the series' typical step and its magnitude.
-  const double floor = 0.05 * spread_ + 1e-9 * (std::abs(d.mean) + 1e-300);
-  const double b = std::max(d.scale, floor);
-  // Laplace two-sided tail: p = exp(-r/b), so -log p = r/b, capped: beyond
-  // the cap a sample is simply "impossible", and one wild outlier must not
-  // swamp the surprise baseline that later samples are judged against.
-  return std::min(r / b, p_.surprise_cap);
+  return 0.05 * spread_ + 1e-9 * std::abs(mean) + 1e-300;
+}
+
+double anomaly_scorer::surprise_of(double value, const predictive_distribution& d) const {
+  // -log of the Laplace two-sided tail exp(-r/b), per component.
+  auto neg_log_tail = [&](double mean, double scale) {
+    const double r = std::abs(value - mean);
+    return r == 0.0 ? 0.0 : r / std::max(scale, scale_floor(mean));
+  };
+  double z = neg_log_tail(d.mean, d.scale);
+  if (p_.use_mixture && d.alt_weight > 0.0) {
+    // Tail of the mixture, (1-w) e^-z1 + w e^-z2, in log space.
+    const double z2 = neg_log_tail(d.alt_mean, d.alt_scale);
+    const double a = std::log1p(-d.alt_weight) - z, b = std::log(d.alt_weight) - z2;
+    const double m = std::max(a, b);
+    z = std::max(0.0, -(m + std::log(std::exp(a - m) + std::exp(b - m))));
+  }
+  return std::min(z, p_.surprise_cap);
 }
 
 double anomaly_scorer::update(int64_t ts_ms, double value) {
@@ -69,47 +121,51 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
   double raw = 0.0;
   if (pd.ready) {
     d.surprise = surprise_of(value, pd);
-    recent_.push_back(d.surprise);
+    const double signed_z = std::clamp((value - pd.mean) / std::max(pd.scale, scale_floor(pd.mean)),
+                                       -p_.surprise_cap, p_.surprise_cap);
+    recent_.emplace_back(d.surprise, signed_z);
     recent_sum_ += d.surprise;
+    recent_signed_sum_ += signed_z;
     if (recent_.size() > static_cast<size_t>(p_.short_window)) {
-      recent_sum_ -= recent_.front();
+      recent_sum_ -= recent_.front().first;
+      recent_signed_sum_ -= recent_.front().second;
       recent_.pop_front();
     }
     if (recent_.size() == static_cast<size_t>(p_.short_window)) {
-      // Recompute now and then so the running sum does not drift.
+      // Recompute now and then so the running sums do not drift.
       if (n_ % 1024 == 0) {
-        recent_sum_ = 0.0;
-        for (double s : recent_)
+        recent_sum_ = recent_signed_sum_ = 0.0;
+        for (const auto& [s, z] : recent_) {
           recent_sum_ += s;
+          recent_signed_sum_ += z;
+        }
       }
-      const double avg = recent_sum_ / static_cast<double>(recent_.size());
-      if (base_n_ > 0) {
-        const double sd = std::max(std::sqrt(base_var_), min_base_std);
-        // Evidence only for more surprise than usual; none (0) at or below it.
-        const double x = (avg - base_mean_) / sd;
-        const double nl = x > 0.0 ? neg_log10_upper_tail(x) - std::log10(2.0) : 0.0;
-        // Unbounded evidence -> [0,1) without saturating, so big events stay
-        // ordered by how unlikely they are.
-        d.likelihood = nl / (nl + 10.0);
-      }
-      ++base_n_;
-      const double a = std::max(p_.long_alpha, 1.0 / static_cast<double>(base_n_));
-      const double delta = avg - base_mean_;
-      base_mean_ += a * delta;
-      base_var_ = (1.0 - a) * (base_var_ + a * delta * delta);
+      const double k = static_cast<double>(recent_.size());
+      // Memory of recent surprise (as HTM's anomaly likelihood): the average
+      // over the short window against its own long-run distribution.
+      const double avg = recent_sum_ / k;
+      d.likelihood = memory_.evidence(avg);
+      memory_.add(avg, p_.long_alpha);
       raw = d.likelihood;
+      if (p_.use_direction) {
+        // Residuals that keep the same sign: a level shift the rolling
+        // forecast is still catching up with, even when each is small.
+        const double drift = std::abs(recent_signed_sum_) / k;
+        raw = std::max(raw, direction_.evidence(drift));
+        direction_.add(drift, p_.long_alpha);
+      }
     }
   }
   if (n_ > 0)
-    spread_ += (spread_ == 0.0 && n_ == 1 ? 1.0 : 0.01) * (std::abs(value - last_value_) - spread_);
+    spread_ += (n_ == 1 ? 1.0 : 0.01) * (std::abs(value - last_value_) - spread_);
   last_value_ = value;
   model_.observe(ts_ms, value);
   ++n_;
 
-  // Report an episode once: only a new high within hold_ms counts in full.
+  // Report an episode once: only a clear new high within hold_ms counts in full.
   while (!peaks_.empty() && peaks_.front().first + p_.hold_ms <= ts_ms)
     peaks_.pop_front();
-  const bool repeat = !peaks_.empty() && peaks_.front().second >= raw;
+  const bool repeat = !peaks_.empty() && peaks_.front().second * (1.0 + p_.new_high_margin) >= raw;
   while (!peaks_.empty() && peaks_.back().second <= raw)
     peaks_.pop_back();
   peaks_.emplace_back(ts_ms, raw);
@@ -123,19 +179,19 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
 }
 
 nlohmann::json anomaly_scorer::to_json() const {
-  nlohmann::json peaks = nlohmann::json::array();
-  for (const auto& [t, s] : peaks_)
-    peaks.push_back({t, s});
+  nlohmann::json recent = nlohmann::json::array();
+  for (const auto& [s, z] : recent_)
+    recent.push_back({s, z});
   return {{"version", 1},
           {"params", p_},
           {"model", model_.to_json()},
-          {"recent", std::vector<double>(recent_.begin(), recent_.end())},
+          {"recent", recent},
           {"recent_sum", recent_sum_},
-          {"base_mean", base_mean_},
-          {"base_var", base_var_},
-          {"base_n", base_n_},
+          {"recent_signed_sum", recent_signed_sum_},
+          {"memory", memory_},
+          {"direction", direction_},
           {"n", n_},
-          {"peaks", peaks},
+          {"peaks", pairs_to_json(peaks_)},
           {"spread", spread_},
           {"last_value", last_value_}};
 }
@@ -143,12 +199,12 @@ nlohmann::json anomaly_scorer::to_json() const {
 anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
   anomaly_scorer s(j.at("params").get<anomaly_score_params>());
   s.model_ = robust_seasonal_model::from_json(j.at("model"));
-  const auto r = j.at("recent").get<std::vector<double>>();
-  s.recent_.assign(r.begin(), r.end());
+  for (const auto& r : j.at("recent"))
+    s.recent_.emplace_back(r.at(0).get<double>(), r.at(1).get<double>());
   s.recent_sum_ = j.at("recent_sum").get<double>();
-  s.base_mean_ = j.at("base_mean").get<double>();
-  s.base_var_ = j.at("base_var").get<double>();
-  s.base_n_ = j.at("base_n").get<size_t>();
+  s.recent_signed_sum_ = j.at("recent_signed_sum").get<double>();
+  s.memory_ = j.at("memory").get<surprise_baseline>();
+  s.direction_ = j.at("direction").get<surprise_baseline>();
   s.n_ = j.at("n").get<size_t>();
   for (const auto& p : j.at("peaks"))
     s.peaks_.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());

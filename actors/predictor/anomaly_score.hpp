@@ -8,28 +8,51 @@
 #include <cstdint>
 #include <deque>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace grace::predictor {
 
 struct anomaly_score_params {
   robust_seasonal_params model;
-  double surprise_cap =
-      30.0;              // -log p beyond this counts as "impossible" (limits one outlier's pull)
-  int short_window = 12; // samples averaged into "recent surprise"
+  // -log p beyond this counts as "impossible": limits one outlier's pull on
+  // the baseline that later samples are judged against.
+  double surprise_cap = 30.0;
+  int short_window = 12;           // samples averaged into "recent surprise" (1 h at 5 min)
   double long_alpha = 1.0 / 2016;  // EWMA weight of the surprise baseline (~a week at 5 min)
   int warmup_samples = 150;        // samples before any score other than 0
   int64_t hold_ms = 6 * 3'600'000; // a score that is no new high within this span is a repeat
   double repeat_factor = 0.5;      // how much a repeat is damped
+  // A growing episode (the surprise average ramps up over short_window
+  // samples) is reported again only when it beats its earlier high by this share.
+  double new_high_margin = 0.1;
+  // Also judge samples by "same time yesterday" (see predictive_distribution).
+  // Off: it silences daily jobs but cost more missed anomalies than it saved
+  // false alarms on NAB (docs/evaluation/detection.md).
+  bool use_mixture = false;
+  // Also track the signed residual average: a sustained shift in one direction.
+  bool use_direction = true;
 };
 void to_json(nlohmann::json& j, const anomaly_score_params& p);
 void from_json(const nlohmann::json& j, anomaly_score_params& p);
+
+// Running mean and variance of a surprise statistic (EWMA after a plain
+// average at the start), and how unusual a new value is against them.
+struct surprise_baseline {
+  double mean = 0.0, var = 0.0;
+  size_t n = 0;
+  // -log10 of the Gaussian upper tail beyond "as usual", mapped to [0,1).
+  double evidence(double x) const;
+  void add(double x, double alpha);
+};
+void to_json(nlohmann::json& j, const surprise_baseline& b);
+void from_json(const nlohmann::json& j, surprise_baseline& b);
 
 // What one update produced, for callers that want more than the score.
 struct anomaly_detail {
   double expected = 0.0;   // centre of the predictive distribution
   double scale = 0.0;      // its Laplace scale
   double surprise = 0.0;   // -log of the two-sided tail probability of the sample
-  double likelihood = 0.0; // P(recent surprise is not unusual) complement, in [0,1]
+  double likelihood = 0.0; // how unusual recent surprise is, in [0,1)
   double score = 0.0;      // what update() returned
 };
 
@@ -48,14 +71,15 @@ public:
   static anomaly_scorer from_json(const nlohmann::json& j);
 
 private:
+  double scale_floor(double mean) const;
   double surprise_of(double value, const predictive_distribution& d) const;
 
   anomaly_score_params p_;
   robust_seasonal_model model_;
-  std::deque<double> recent_; // last short_window surprises
-  double recent_sum_ = 0.0;
-  double base_mean_ = 0.0, base_var_ = 0.0; // baseline of the recent-surprise average
-  size_t base_n_ = 0;
+  std::deque<std::pair<double, double>> recent_; // last short_window (surprise, signed z)
+  double recent_sum_ = 0.0, recent_signed_sum_ = 0.0;
+  surprise_baseline memory_;    // of the recent-surprise average
+  surprise_baseline direction_; // of |recent signed-residual average|
   size_t n_ = 0;
   // Running maximum of the raw scores within hold_ms (monotone queue of
   // (ts, score)): a score that does not beat it repeats an episode already

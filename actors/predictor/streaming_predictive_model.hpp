@@ -13,10 +13,16 @@ namespace grace::predictor {
 // Centre and scale of the one-step-ahead predictive distribution. The scale is
 // the mean absolute residual (a Laplace scale): robust to the spikes that
 // operational metrics are full of, and its tail is exp(-|r|/scale).
+// A second component (the candidate forecast not chosen, e.g. "same time
+// yesterday") makes it a two-part mixture: a value one candidate explains is
+// not surprising even when the other missed it (daily batch jobs, backups).
 struct predictive_distribution {
   double mean = 0.0;
   double scale = 0.0;
   bool ready = false; // false while the model has too little history to predict
+  double alt_mean = 0.0;
+  double alt_scale = 0.0;
+  double alt_weight = 0.0; // 0 when there is no second component
 };
 
 // What any one-step model must offer the anomaly scorer.
@@ -30,11 +36,11 @@ public:
 };
 
 struct robust_seasonal_params {
-  int level_window = 48;        // samples in the rolling median (4 h at 5 min)
-  double residual_alpha = 0.01; // EWMA weight of the residual scale (~100 samples)
-  double choice_alpha = 0.005;  // EWMA weight used to pick local vs seasonal
-  int max_period = 2016;        // longest daily cycle kept in memory (samples)
-  int min_history = 12;         // samples before the first prediction
+  int level_window = 48;         // samples in the rolling median (4 h at 5 min)
+  double residual_alpha = 0.003; // EWMA weight of the residual scale (~a day at 5 min)
+  double choice_alpha = 0.005;   // EWMA weight used to pick local vs seasonal
+  int max_period = 2016;         // longest daily cycle kept in memory (samples)
+  int min_history = 12;          // samples before the first prediction
 };
 void to_json(nlohmann::json& j, const robust_seasonal_params& p);
 void from_json(const nlohmann::json& j, robust_seasonal_params& p);
@@ -73,6 +79,8 @@ private:
   size_t n_ = 0;
   double local_mae_ = 0.0, seasonal_mae_ = 0.0; // per-candidate error, for the choice
   size_t local_scored_ = 0, seasonal_scored_ = 0;
+  double local_scale_ = 0.0, seasonal_scale_ = 0.0; // clipped, like mae_: mixture scales
+  size_t local_scale_n_ = 0, seasonal_scale_n_ = 0;
   double mae_ = 0.0;  // error of the chosen prediction
   size_t scored_ = 0; // residuals folded into mae_
 };
