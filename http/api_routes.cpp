@@ -3,6 +3,7 @@
 #include "http/catalog_json.hpp"
 
 #include <nlohmann/json.hpp>
+#include <cstdlib>
 #include <spdlog/spdlog.h>
 
 namespace grace::http {
@@ -67,8 +68,23 @@ void post_without_body(httplib::Server& server, const std::string& pattern,
 void install_routes(httplib::Server& server, actor_gateway& gateway, const api_settings& settings) {
   server.set_payload_max_length(static_cast<size_t>(settings.max_body_bytes));
 
-  // Mutating requests need the bearer token when one is configured.
+  // A declared body over the limit is refused on every route, also on those
+  // that never read their body; then mutating requests need the bearer token
+  // when one is configured.
   server.set_pre_routing_handler([settings](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Content-Length")) {
+      const std::string text = req.get_header_value("Content-Length");
+      char* end = nullptr;
+      const unsigned long long declared = std::strtoull(text.c_str(), &end, 10);
+      if (end != text.c_str() + text.size() || text.empty()) {
+        send_error(res, 400, "Content-Length is not a number");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (declared > static_cast<unsigned long long>(settings.max_body_bytes)) {
+        send_error(res, 413, "request body too large");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     if (settings.token.empty() || !is_mutating(req.method))
       return httplib::Server::HandlerResponse::Unhandled;
     const std::string expected = "Bearer " + settings.token;

@@ -1,0 +1,39 @@
+# Two entry points for people: `make run` and `make test`. Both install what is
+# missing (Debian packages, via scripts/install-deps.sh), configure and build.
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CONFIG ?= config/grace.yaml
+RUN_ARGS ?=
+
+.PHONY: deps test-deps configure build node run test clean format
+
+deps:
+	bash scripts/install-deps.sh
+
+test-deps:
+	bash scripts/install-deps.sh --with-test-peers
+
+configure:
+	@if [ ! -f $(BUILD)/build.ninja ]; then \
+	  cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo; \
+	fi
+
+node: deps configure
+	cmake --build $(BUILD) --target grace-node -j$(JOBS)
+
+build: deps configure
+	cmake --build $(BUILD) -j$(JOBS)
+
+# Starts the node in the foreground (Ctrl-C stops it).
+run: node
+	./$(BUILD)/grace-node run --config $(CONFIG) $(RUN_ARGS)
+
+test: test-deps configure
+	cmake --build $(BUILD) -j$(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD)
