@@ -73,6 +73,7 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"change_slack", c.change_slack},
           {"change_threshold", c.change_threshold},
           {"probability_samples", c.probability_samples},
+          {"exploration_floor", c.exploration_floor},
           {"replay_capacity", c.replay_capacity},
           {"max_pending", c.max_pending},
           {"pending_ttl_ms", c.pending_ttl_ms}};
@@ -107,6 +108,7 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("discount", c.discount, 0.5, 1.0);
     num("change_slack", c.change_slack, 0.0, 10.0);
     num("change_threshold", c.change_threshold, 0.1, 1e9);
+    num("exploration_floor", c.exploration_floor, 0.0, 1.0);
     if (j.contains("seed"))
       c.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("probability_samples")) {
@@ -234,7 +236,9 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
     ++wins[best];
   }
   for (std::size_t i = 0; i < wins.size(); ++i)
-    out.ranked[i].probability = static_cast<double>(wins[i]) / cfg_.probability_samples;
+    out.ranked[i].probability =
+        (1.0 - cfg_.exploration_floor) * static_cast<double>(wins[i]) / cfg_.probability_samples
+        + cfg_.exploration_floor / static_cast<double>(wins.size());
   return out;
 }
 
@@ -402,6 +406,21 @@ std::vector<ranked_playbook> agent::action_probabilities(const context_key& cont
   std::stable_sort(s.ranked.begin(), s.ranked.end(),
                    [](const auto& a, const auto& b) { return a.score > b.score; });
   return s.ranked;
+}
+
+void agent::load_experiences(const std::vector<experience>& experiences) {
+  for (const auto& e : experiences) {
+    if (!(e.propensity > 0.0 && e.propensity <= 1.0) || !std::isfinite(e.reward) || e.reward < -1.0
+        || e.reward > 1.0 || e.chosen.empty())
+      throw rl_error(error_code::corrupt_state,
+                     "RL agent state rejected: experience '" + e.event_id
+                         + "' has a propensity outside (0, 1], a reward outside [-1, 1] or no "
+                           "chosen playbook");
+  }
+  replay_.clear();
+  for (const auto& e : experiences)
+    replay_.push(e);
+  refit_from_replay();
 }
 
 void agent::refit_from_replay() {

@@ -48,6 +48,11 @@ struct agent_config {
   double change_slack = 0.5;     ///< CUSUM k, in noise standard deviations
   double change_threshold = 8.0; ///< CUSUM h; higher = fewer false alarms
   int probability_samples = 256; ///< Monte Carlo draws for choice probabilities
+  /// Share of choices spread uniformly over the allowed candidates (Thompson
+  /// policies). Every playbook then keeps a propensity of at least
+  /// floor / candidates, so off-policy evaluation of any other policy has
+  /// support in the log; costs about that share of non-best picks.
+  double exploration_floor = 0.01;
   std::size_t replay_capacity = 10000;
   std::size_t max_pending = 10000;                  ///< oldest unrewarded event dropped beyond this
   std::int64_t pending_ttl_ms = 24LL * 3600 * 1000; ///< expire_pending() drops older events
@@ -119,6 +124,12 @@ public:
                                                     const std::vector<candidate>& candidates,
                                                     std::optional<int> max_risk_tier,
                                                     std::uint64_t seed) const;
+
+  /// Replaces the replay buffer with experiences read back from storage (in
+  /// the order their rewards arrived; only the newest replay_capacity are
+  /// kept) and re-fits every policy from them. The way back when a snapshot
+  /// is missing or corrupt but the experiences table is intact.
+  void load_experiences(const std::vector<experience>& experiences);
 
   /// Rebuilds every context's policy from the replay buffer, in the order the
   /// rewards arrived (the buffer is bounded: older experiences are gone).

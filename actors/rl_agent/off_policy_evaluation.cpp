@@ -179,6 +179,14 @@ target_policy agent_policy(const agent& a, std::uint64_t seed) {
   };
 }
 
+target_policy greedy_ema_policy(const agent& a) {
+  std::map<context_key, std::map<std::string, double>> values;
+  for (const auto& c : a.policies())
+    for (const auto& arm : c.arms)
+      values[c.context][arm.playbook] = arm.ema_value;
+  return greedy_policy(std::move(values));
+}
+
 target_policy uniform_policy() {
   return [](const experience& e) {
     std::map<std::string, double> out;

@@ -68,6 +68,8 @@ target_policy greedy_policy(std::map<context_key, std::map<std::string, double>>
 /// the agent must outlive the returned function).
 target_policy agent_policy(const agent& a, std::uint64_t seed = 1);
 target_policy uniform_policy();
+/// The seed's rule frozen at the agent's current EMA values: greedy on them.
+target_policy greedy_ema_policy(const agent& a);
 
 /// Quantile of the standard normal distribution (p in (0, 1)).
 double normal_quantile(double p);

@@ -70,7 +70,7 @@ scenario_world::scenario_world(const scenario_config& cfg) : cfg_(cfg) {
       if (c == 0) {
         auto after = e;
         after[argmax(e)] -= cfg.change_drop;
-        if (!acceptable(after, cfg.min_gap))
+        if (!acceptable(after, cfg.min_gap) || argmax(after) == argmax(e))
           continue;
         changed_candidate_ = argmax(e);
       }

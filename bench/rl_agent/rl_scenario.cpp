@@ -2,12 +2,14 @@
 // world over many seeds against the agent and the anchors and prints, per
 // learner, the share of best picks after 20 incidents per context and the
 // cumulative regret, as mean and standard deviation over seeds.
+#include "actors/rl_agent/off_policy_evaluation.hpp"
 #include "actors/rl_agent/scenario_runner.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -30,6 +32,89 @@ std::pair<double, double> mean_sd(const std::vector<double>& v) {
 struct tally {
   std::vector<double> share, regret, adapt;
 };
+
+/// Remembers at which incident each of the agent's events was recommended,
+/// so the true value of a target policy on the logged incidents is known.
+class recording_learner : public scenario_learner {
+public:
+  explicit recording_learner(agent_config cfg) : inner_(std::move(cfg)) {}
+  std::size_t choose(int context, const context_key& key, const std::vector<candidate>& candidates,
+                     std::string& ticket) override {
+    const auto i = inner_.choose(context, key, candidates, ticket);
+    incident_of[ticket] = {t_++, context};
+    return i;
+  }
+  void learn(const std::string& ticket, double reward) override { inner_.learn(ticket, reward); }
+  const agent& core() const { return inner_.core(); }
+  std::map<std::string, std::pair<int, int>> incident_of; // event id -> (t, context)
+
+private:
+  agent_learner inner_;
+  int t_ = 0;
+};
+
+/// Off-policy evaluation check: on the agent's own log in a stationary world,
+/// estimate three frozen target policies and compare with their true value.
+void ope_check(const scenario_config& base, int seeds, std::uint64_t first_seed,
+               const std::string& overrides) {
+  const char* names[] = {"greedy on the agent's final posterior means",
+                         "greedy-EMA (frozen values)", "uniform over the candidates"};
+  struct acc {
+    double err[3] = {0, 0, 0};
+    int covered[3] = {0, 0, 0};
+    double width[3] = {0, 0, 0};
+    double truth = 0;
+  } stats[3];
+  for (int k = 0; k < seeds; ++k) {
+    auto cfg = base;
+    cfg.seed = first_seed + static_cast<std::uint64_t>(k);
+    cfg.change_at = cfg.incidents; // stationary: a frozen policy has one true value
+    const scenario_world w(cfg);
+    auto j = nlohmann::json::parse(overrides);
+    j["seed"] = cfg.seed * 7919 + 1;
+    recording_learner learner(config_from_json(j));
+    run_scenario(w, learner);
+    const auto log = learner.core().experiences().to_vector();
+    std::map<context_key, std::map<std::string, double>> means;
+    for (const auto& c : learner.core().policies())
+      for (const auto& a : c.arms)
+        means[c.context][a.playbook] = a.value;
+    const target_policy targets[] = {greedy_policy(means), greedy_ema_policy(learner.core()),
+                                     uniform_policy()};
+    for (int p = 0; p < 3; ++p) {
+      double truth = 0.0;
+      for (const auto& e : log) {
+        const auto [t, ctx] = learner.incident_of.at(e.event_id);
+        const auto& cands = w.candidates(ctx);
+        for (const auto& [playbook, prob] : targets[p](e))
+          for (std::size_t i = 0; i < cands.size(); ++i)
+            if (cands[i].playbook == playbook)
+              truth += prob * w.expected_reward(ctx, i, t);
+      }
+      truth /= static_cast<double>(log.size());
+      const auto r = evaluate_off_policy(log, targets[p]);
+      const interval_estimate* est[] = {&r.ips, &r.snips, &r.dr};
+      stats[p].truth += truth / seeds;
+      for (int m = 0; m < 3; ++m) {
+        stats[p].err[m] += std::abs(est[m]->value - truth) / seeds;
+        stats[p].covered[m] += est[m]->low <= truth && truth <= est[m]->high;
+        stats[p].width[m] += (est[m]->high - est[m]->low) / seeds;
+      }
+    }
+  }
+  std::printf("\nOff-policy evaluation on the agent's own log (%d stationary worlds, %d incidents "
+              "each). Per estimator: mean absolute error, 95%% interval coverage, mean interval "
+              "width.\n\n| target policy | true value (mean) | IPS | SNIPS | DR |\n"
+              "|---|---|---|---|---|\n",
+              seeds, base.incidents);
+  for (int p = 0; p < 3; ++p) {
+    std::printf("| %s | %.3f |", names[p], stats[p].truth);
+    for (int m = 0; m < 3; ++m)
+      std::printf(" %.3f, %d/%d, %.3f |", stats[p].err[m], stats[p].covered[m], seeds,
+                  stats[p].width[m]);
+    std::printf("\n");
+  }
+}
 
 using factory = std::function<std::unique_ptr<scenario_learner>(std::uint64_t)>;
 
@@ -58,6 +143,7 @@ int main(int argc, char** argv) {
   std::string policy = "hierarchical_thompson";
   std::string overrides = "{}";
   bool all = false;
+  bool ope = false;
   app.add_option("--seeds", seeds, "number of seeds (worlds) to average over");
   app.add_option("--first-seed", first_seed, "first world seed");
   app.add_option("--incidents", world.incidents, "incidents per run");
@@ -72,6 +158,7 @@ int main(int argc, char** argv) {
   app.add_option("--policy", policy, "the agent's policy");
   app.add_option("--agent-config", overrides,
                  "agent config overrides as JSON, e.g. '{\"discount\": 1.0}'");
+  app.add_flag("--ope", ope, "also check off-policy evaluation against the known truth");
   app.add_flag("--all", all, "also run the agent's other policies");
   CLI11_PARSE(app, argc, argv);
 
@@ -137,6 +224,7 @@ int main(int argc, char** argv) {
   std::printf("\nagent regret / best anchor's (%s) = %.3f (target <= 0.8); agent best picks "
               "%.1f%% (target >= 85%%)\n",
               best_anchor_name.c_str(), agent_regret / best_anchor, 100 * agent_share);
-  // Spread is the standard deviation over seeds.
+  if (ope)
+    ope_check(world, seeds, first_seed, overrides);
   return 0;
 }

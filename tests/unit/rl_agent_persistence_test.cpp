@@ -110,3 +110,16 @@ TEST(RlAgentPersistence, OneContextMovesBetweenAgents) {
   EXPECT_THROW(b.import_context(bad), rl_error);
   EXPECT_THROW(b.import_context({{"format", "x"}}), rl_error);
 }
+
+TEST(RlAgentPersistence, ExperiencesAloneRebuildThePolicies) {
+  agent a = trained();
+  agent b;
+  b.load_experiences(a.experiences().to_vector());
+  EXPECT_EQ(nlohmann::json(b.policies()), nlohmann::json(a.policies()));
+  EXPECT_EQ(b.statistics().updates, a.statistics().updates);
+  auto list = a.experiences().to_vector();
+  list[3].propensity = 0.0;
+  EXPECT_THROW(b.load_experiences(list), rl_error);
+  // A rewarded event loaded from storage cannot be rewarded again.
+  EXPECT_THROW(b.reward(list[0].event_id, 0.1), rl_error);
+}

@@ -44,18 +44,20 @@ TEST(RlAgentScenario, AgentsGreedyEmaPolicyIsTheSeedsRule) {
 }
 
 TEST(RlAgentScenario, WorldKeepsItsPromises) {
-  scenario_config cfg;
-  cfg.seed = 5;
-  const scenario_world world(cfg);
-  ASSERT_EQ(world.contexts().size(), static_cast<std::size_t>(cfg.contexts));
-  for (int c = 0; c < cfg.contexts; ++c) {
-    EXPECT_NE(world.best(c, 0), 0u); // the catalog's first is never the best
-    EXPECT_NE(world.best(c, cfg.incidents - 1), 0u);
-  }
-  EXPECT_NE(world.best(0, cfg.change_at - 1), world.best(0, cfg.change_at));
-  for (int t = 0; t < 50; ++t) {
-    const double r = world.observed_reward(1, t);
-    EXPECT_GE(r, -1.0);
-    EXPECT_LE(r, 1.0);
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    scenario_config cfg;
+    cfg.seed = seed;
+    const scenario_world world(cfg);
+    ASSERT_EQ(world.contexts().size(), static_cast<std::size_t>(cfg.contexts));
+    for (int c = 0; c < cfg.contexts; ++c) {
+      EXPECT_NE(world.best(c, 0), 0u); // the catalog's first is never the best
+      EXPECT_NE(world.best(c, cfg.incidents - 1), 0u);
+    }
+    EXPECT_NE(world.best(0, cfg.change_at - 1), world.best(0, cfg.change_at));
+    for (int t = 0; t < 50; ++t) {
+      const double r = world.observed_reward(1, t);
+      EXPECT_GE(r, -1.0);
+      EXPECT_LE(r, 1.0);
+    }
   }
 }
