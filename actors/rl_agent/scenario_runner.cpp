@@ -116,7 +116,8 @@ scenario_score run_scenario(const scenario_world& world, scenario_learner& learn
   std::vector<std::vector<std::pair<std::string, double>>> due(n + 1);
   std::vector<int> seen(world.contexts().size(), 0);
   scenario_score score;
-  std::size_t best_picks = 0, after_change = 0, after_change_best = 0;
+  std::size_t best_picks = 0, after_change = 0, after_change_best = 0, next_20 = 0,
+              next_20_best = 0;
   for (int t = 0; t < n; ++t) {
     for (auto& [ticket, reward] : due[t])
       learner.learn(ticket, reward);
@@ -128,9 +129,14 @@ scenario_score run_scenario(const scenario_world& world, scenario_learner& learn
     const auto best = world.best(inc.context, t);
     score.regret +=
         world.expected_reward(inc.context, best, t) - world.expected_reward(inc.context, chosen, t);
-    if (seen[inc.context]++ >= warmup_per_context) {
+    const int index = seen[inc.context]++;
+    if (index >= warmup_per_context) {
       ++score.scored_picks;
       best_picks += chosen == best;
+    }
+    if (index >= warmup_per_context && index < 2 * warmup_per_context) {
+      ++next_20;
+      next_20_best += chosen == best;
     }
     if (inc.context == 0 && t >= world.config().change_at) {
       ++after_change;
@@ -141,6 +147,8 @@ scenario_score run_scenario(const scenario_world& world, scenario_learner& learn
   }
   if (score.scored_picks)
     score.best_pick_share = static_cast<double>(best_picks) / score.scored_picks;
+  if (next_20)
+    score.best_pick_share_next_20 = static_cast<double>(next_20_best) / next_20;
   if (after_change)
     score.best_pick_share_after_change = static_cast<double>(after_change_best) / after_change;
   return score;

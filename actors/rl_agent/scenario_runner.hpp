@@ -88,6 +88,8 @@ struct scenario_score {
   double best_pick_share = 0.0; ///< over incidents after a context's first 20
   double regret = 0.0;          ///< sum of expected best minus expected chosen
   std::size_t scored_picks = 0;
+  /// Learning speed: share of best picks at a context's incidents 21..40.
+  double best_pick_share_next_20 = 0.0;
   /// Context 0 after the change: share of best picks (adaptation).
   double best_pick_share_after_change = 0.0;
 };

@@ -30,7 +30,7 @@ std::pair<double, double> mean_sd(const std::vector<double>& v) {
 }
 
 struct tally {
-  std::vector<double> share, regret, adapt;
+  std::vector<double> share, regret, adapt, early;
 };
 
 /// Remembers at which incident each of the agent's events was recommended,
@@ -193,6 +193,7 @@ int main(int argc, char** argv) {
       tallies[i].share.push_back(s.best_pick_share);
       tallies[i].regret.push_back(s.regret);
       tallies[i].adapt.push_back(s.best_pick_share_after_change);
+      tallies[i].early.push_back(s.best_pick_share_next_20);
     }
   }
   std::printf("%d worlds (seeds %llu..%llu): %d incidents, %d contexts x %d of %d playbooks, "
@@ -204,7 +205,8 @@ int main(int argc, char** argv) {
               world.effect_high, world.context_spread, world.noise_sd, world.min_gap,
               world.max_delay, world.change_drop, world.change_at);
   std::printf("\n| learner | best picks after 20 per context | regret over %d incidents | "
-              "best picks in context 0 after the change |\n|---|---|---|---|\n",
+              "best picks at a context's incidents 21-40 | best picks in context 0 after the "
+              "change |\n|---|---|---|---|---|\n",
               world.incidents);
   double best_anchor = INFINITY;
   std::string best_anchor_name;
@@ -212,8 +214,10 @@ int main(int argc, char** argv) {
     const auto [sm, ss] = mean_sd(tallies[i].share);
     const auto [rm, rs] = mean_sd(tallies[i].regret);
     const auto [am, as] = mean_sd(tallies[i].adapt);
-    std::printf("| %s | %.1f%% ± %.1f | %.1f ± %.1f | %.1f%% ± %.1f |\n", learners[i].name.c_str(),
-                100 * sm, 100 * ss, rm, rs, 100 * am, 100 * as);
+    const auto [em, es] = mean_sd(tallies[i].early);
+    std::printf("| %s | %.1f%% ± %.1f | %.1f ± %.1f | %.1f%% ± %.1f | %.1f%% ± %.1f |\n",
+                learners[i].name.c_str(), 100 * sm, 100 * ss, rm, rs, 100 * em, 100 * es, 100 * am,
+                100 * as);
     if (learners[i].anchor && rm < best_anchor) {
       best_anchor = rm;
       best_anchor_name = learners[i].name;
