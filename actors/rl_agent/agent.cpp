@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <set>
 #include <sstream>
 
@@ -420,6 +422,15 @@ void agent::load_experiences(const std::vector<experience>& experiences) {
   replay_.clear();
   for (const auto& e : experiences)
     replay_.push(e);
+  // Never issue an id again that a stored experience already carries (the
+  // snapshot with the counter may be the thing that was lost).
+  char prefix[24];
+  std::snprintf(prefix, sizeof prefix, "rl-%08llx-", static_cast<unsigned long long>(salt_));
+  for (const auto& e : replay_.items())
+    if (e.event_id.rfind(prefix, 0) == 0) {
+      const auto counter = std::strtoull(e.event_id.c_str() + std::strlen(prefix), nullptr, 16);
+      next_sequence_ = std::max<std::uint64_t>(next_sequence_, counter + 1);
+    }
   refit_from_replay();
 }
 
@@ -613,6 +624,12 @@ void agent::import_context(const nlohmann::json& j) {
 
 void agent::erase_context(const context_key& context) {
   contexts_.erase(context);
+}
+
+std::string learned_log_line(const learn_result& r) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "reward=%.2f (trust_delta=%+.2f)", r.reward, r.trust_delta);
+  return "[CAUSAL-RL] \xF0\x9F\x93\x8A Learned: " + r.playbook + " \xE2\x86\x92 " + buf;
 }
 
 // --- JSON views for the HTTP layer -----------------------------------------

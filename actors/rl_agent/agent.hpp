@@ -192,6 +192,10 @@ private:
   double reward_sum_ = 0.0;
 };
 
+/// The seed's console line for a learning step:
+/// `[CAUSAL-RL] 📊 Learned: scale-api-shard → reward=1.00 (trust_delta=+0.05)`.
+std::string learned_log_line(const learn_result& r);
+
 /// Throws rl_error(invalid_argument) for empty names, no candidates,
 /// duplicate playbooks or risk tiers outside 1..4.
 void validate_candidates(const context_key& context, const std::vector<candidate>& candidates);

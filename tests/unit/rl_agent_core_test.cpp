@@ -302,3 +302,11 @@ TEST(RlAgentReward, CausalRewardFollowsTheMetricsDirection) {
   EXPECT_DOUBLE_EQ(causal_reward(500, 500, 100, true), 0.0);
   EXPECT_LE(causal_reward(0, 1e9, 1, true), 1.0);
 }
+
+TEST(RlAgentMaths, LogsTheSeedsLine) {
+  agent a(with_policy(policy_kind::greedy_ema));
+  const auto r = a.recommend(api, {{"scale-api-shard", 2}});
+  EXPECT_EQ(learned_log_line(a.reward(r.event_id, 1.0)),
+            "[CAUSAL-RL] \xF0\x9F\x93\x8A Learned: scale-api-shard \xE2\x86\x92 reward=1.00 "
+            "(trust_delta=+0.30)");
+}

@@ -122,4 +122,10 @@ TEST(RlAgentPersistence, ExperiencesAloneRebuildThePolicies) {
   EXPECT_THROW(b.load_experiences(list), rl_error);
   // A rewarded event loaded from storage cannot be rewarded again.
   EXPECT_THROW(b.reward(list[0].event_id, 0.1), rl_error);
+  // Nor is its id issued again, although b's own counter started at 0.
+  list[3].propensity = 0.5;
+  agent c;
+  c.load_experiences(list);
+  for (int i = 0; i < 80; ++i)
+    EXPECT_FALSE(c.experiences().contains(c.recommend(api, cands).event_id));
 }
