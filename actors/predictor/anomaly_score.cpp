@@ -68,7 +68,6 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"hold_ms", p.hold_ms},
        {"repeat_factor", p.repeat_factor},
        {"new_high_margin", p.new_high_margin},
-       {"use_mixture", p.use_mixture},
        {"use_direction", p.use_direction}};
 }
 
@@ -82,7 +81,6 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.hold_ms = j.value("hold_ms", p.hold_ms);
   p.repeat_factor = j.value("repeat_factor", p.repeat_factor);
   p.new_high_margin = j.value("new_high_margin", p.new_high_margin);
-  p.use_mixture = j.value("use_mixture", p.use_mixture);
   p.use_direction = j.value("use_direction", p.use_direction);
 }
 
@@ -97,20 +95,11 @@ double anomaly_scorer::scale_floor(double mean) const {
 }
 
 double anomaly_scorer::surprise_of(double value, const predictive_distribution& d) const {
-  // -log of the Laplace two-sided tail exp(-r/b), per component.
-  auto neg_log_tail = [&](double mean, double scale) {
-    const double r = std::abs(value - mean);
-    return r == 0.0 ? 0.0 : r / std::max(scale, scale_floor(mean));
-  };
-  double z = neg_log_tail(d.mean, d.scale);
-  if (p_.use_mixture && d.alt_weight > 0.0) {
-    // Tail of the mixture, (1-w) e^-z1 + w e^-z2, in log space.
-    const double z2 = neg_log_tail(d.alt_mean, d.alt_scale);
-    const double a = std::log1p(-d.alt_weight) - z, b = std::log(d.alt_weight) - z2;
-    const double m = std::max(a, b);
-    z = std::max(0.0, -(m + std::log(std::exp(a - m) + std::exp(b - m))));
-  }
-  return std::min(z, p_.surprise_cap);
+  // -log of the Laplace two-sided tail exp(-r/b); capped (see surprise_cap).
+  const double r = std::abs(value - d.mean);
+  if (r == 0.0)
+    return 0.0;
+  return std::min(r / std::max(d.scale, scale_floor(d.mean)), p_.surprise_cap);
 }
 
 double anomaly_scorer::update(int64_t ts_ms, double value) {

@@ -25,10 +25,6 @@ struct anomaly_score_params {
   // A growing episode (the surprise average ramps up over short_window
   // samples) is reported again only when it beats its earlier high by this share.
   double new_high_margin = 0.1;
-  // Also judge samples by "same time yesterday" (see predictive_distribution).
-  // Off: it silences daily jobs but cost more missed anomalies than it saved
-  // false alarms on NAB (docs/evaluation/detection.md).
-  bool use_mixture = false;
   // Also track the signed residual average: a sustained shift in one direction.
   bool use_direction = true;
 };

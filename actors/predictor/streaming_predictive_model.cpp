@@ -86,21 +86,11 @@ predictive_distribution robust_seasonal_model::predict() const {
   predictive_distribution d;
   if (n_ < static_cast<size_t>(p_.min_history) || history_.empty())
     return d;
-  const bool seasonal_on = has_seasonal() && seasonal_scored_ >= seasonal_trial;
-  const bool seasonal = seasonal_on && seasonal_mae_ < local_mae_;
+  const bool seasonal =
+      has_seasonal() && seasonal_scored_ >= seasonal_trial && seasonal_mae_ < local_mae_;
   d.mean = seasonal ? seasonal_forecast() : local_forecast();
   d.scale = mae_;
   d.ready = scored_ >= static_cast<size_t>(p_.min_history);
-  // Only "same time yesterday" is offered as a second explanation: it is
-  // evidence of a routine (a nightly job). The recent level is not, and on a
-  // series that yesterday predicts better, it would excuse a missing cycle.
-  if (seasonal_on && !seasonal && local_scale_ > 0.0 && seasonal_scale_ > 0.0) {
-    d.alt_mean = seasonal_forecast();
-    d.alt_scale = seasonal_scale_;
-    // Weight by predictive density (a Laplace peak is 1/(2b)): the sharper
-    // candidate counts more, so a vague one cannot explain everything away.
-    d.alt_weight = d.scale / (d.scale + d.alt_scale);
-  }
   return d;
 }
 
@@ -121,11 +111,9 @@ void robust_seasonal_model::observe(int64_t ts_ms, double value) {
     const double chosen = predict().mean;
     const double local_r = std::abs(value - local_forecast());
     fold(local_mae_, local_scored_, local_r, p_.choice_alpha);
-    fold_clipped(local_scale_, local_scale_n_, local_r, p_.residual_alpha, warm);
     if (has_seasonal()) {
       const double seasonal_r = std::abs(value - seasonal_forecast());
       fold(seasonal_mae_, seasonal_scored_, seasonal_r, p_.choice_alpha);
-      fold_clipped(seasonal_scale_, seasonal_scale_n_, seasonal_r, p_.residual_alpha, warm);
     }
     // Clipped so that a lone spike stands out against the scale instead of
     // inflating it for the next hundred samples.
@@ -167,10 +155,6 @@ nlohmann::json robust_seasonal_model::to_json() const {
           {"seasonal_mae", seasonal_mae_},
           {"local_scored", local_scored_},
           {"seasonal_scored", seasonal_scored_},
-          {"local_scale", local_scale_},
-          {"seasonal_scale", seasonal_scale_},
-          {"local_scale_n", local_scale_n_},
-          {"seasonal_scale_n", seasonal_scale_n_},
           {"mae", mae_},
           {"scored", scored_}};
 }
@@ -188,10 +172,6 @@ robust_seasonal_model robust_seasonal_model::from_json(const nlohmann::json& j) 
   m.seasonal_mae_ = j.at("seasonal_mae").get<double>();
   m.local_scored_ = j.at("local_scored").get<size_t>();
   m.seasonal_scored_ = j.at("seasonal_scored").get<size_t>();
-  m.local_scale_ = j.at("local_scale").get<double>();
-  m.seasonal_scale_ = j.at("seasonal_scale").get<double>();
-  m.local_scale_n_ = j.at("local_scale_n").get<size_t>();
-  m.seasonal_scale_n_ = j.at("seasonal_scale_n").get<size_t>();
   m.mae_ = j.at("mae").get<double>();
   m.scored_ = j.at("scored").get<size_t>();
   return m;

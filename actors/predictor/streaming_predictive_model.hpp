@@ -13,16 +13,10 @@ namespace grace::predictor {
 // Centre and scale of the one-step-ahead predictive distribution. The scale is
 // the mean absolute residual (a Laplace scale): robust to the spikes that
 // operational metrics are full of, and its tail is exp(-|r|/scale).
-// A second component (the candidate forecast not chosen, e.g. "same time
-// yesterday") makes it a two-part mixture: a value one candidate explains is
-// not surprising even when the other missed it (daily batch jobs, backups).
 struct predictive_distribution {
   double mean = 0.0;
   double scale = 0.0;
   bool ready = false; // false while the model has too little history to predict
-  double alt_mean = 0.0;
-  double alt_scale = 0.0;
-  double alt_weight = 0.0; // 0 when there is no second component
 };
 
 // What any one-step model must offer the anomaly scorer.
@@ -79,8 +73,6 @@ private:
   size_t n_ = 0;
   double local_mae_ = 0.0, seasonal_mae_ = 0.0; // per-candidate error, for the choice
   size_t local_scored_ = 0, seasonal_scored_ = 0;
-  double local_scale_ = 0.0, seasonal_scale_ = 0.0; // clipped, like mae_: mixture scales
-  size_t local_scale_n_ = 0, seasonal_scale_n_ = 0;
   double mae_ = 0.0;  // error of the chosen prediction
   size_t scored_ = 0; // residuals folded into mae_
 };

@@ -33,8 +33,9 @@ std::vector<double> daily_noisy(size_t n, double amp = 10.0, double noise_amp = 
   return v;
 }
 
-std::vector<double> score_all(const std::vector<double>& v) {
-  anomaly_scorer s;
+std::vector<double> score_all(const std::vector<double>& v,
+                              grace::predictor::anomaly_score_params p = {}) {
+  anomaly_scorer s(p);
   std::vector<double> out;
   for (size_t i = 0; i < v.size(); ++i)
     out.push_back(s.update(static_cast<int64_t>(i) * five_min, v[i]));
@@ -77,6 +78,20 @@ TEST(predictor_anomaly_score, step_change_scores_high_early) {
   const auto s = score_all(v);
   EXPECT_GT(max_in(s, 1400, 1406), 0.5);
   EXPECT_GT(max_in(s, 1400, 1406), background + 0.2);
+}
+
+TEST(predictor_anomaly_score, small_sustained_shift_is_caught_by_the_drift_memory) {
+  // A shift of about one noise amplitude: no single sample is remarkable, but
+  // the residuals keep one sign while the rolling median catches up.
+  auto v = daily_noisy(2000, 0.0, 2.0);
+  const double background = max_in(score_all(v), 600, 2000);
+  for (size_t i = 1400; i < v.size(); ++i)
+    v[i] += 1.0;
+  const auto with_drift = score_all(v);
+  EXPECT_GT(max_in(with_drift, 1400, 1440), background + 0.1);
+  grace::predictor::anomaly_score_params no_drift;
+  no_drift.use_direction = false;
+  EXPECT_LT(max_in(score_all(v, no_drift), 1400, 1440), max_in(with_drift, 1400, 1440));
 }
 
 TEST(predictor_anomaly_score, constant_series_scores_zero_until_it_changes) {
