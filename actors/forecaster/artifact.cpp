@@ -94,6 +94,10 @@ json to_json(const temporal_forecaster& f) {
                    {"es_beta", c.robust.beta},
                    {"es_phi", c.robust.phi},
                    {"clip", c.robust.clip},
+                   {"shift_rows", c.robust.shift_rows},
+                   {"shift_sigmas", c.robust.shift_sigmas},
+                   {"profile_halfwidth", c.robust.profile_halfwidth},
+                   {"combination_band", c.combination_band},
                    {"ridge", c.global.ridge},
                    {"calibration_half_life", c.calibration_half_life}};
   const quantile_model& g = f.global_model();
@@ -128,9 +132,13 @@ json to_json(const temporal_forecaster& f) {
     for (const auto& o : m.calibration.per_horizon()) {
       cal.push_back(finite_array({o.lo80, o.hi80, o.lo95, o.hi95}, "calibration"));
     }
-    json w = json::object();
-    for (int k = 0; k < candidate_count; ++k) {
-      w[candidate_name(k)] = finite(m.weights[static_cast<size_t>(k)], "candidate weight");
+    json w = json::array();
+    for (const auto& per_h : m.weights) {
+      json wh = json::object();
+      for (int k = 0; k < candidate_count; ++k) {
+        wh[candidate_name(k)] = finite(per_h[static_cast<size_t>(k)], "candidate weight");
+      }
+      w.push_back(wh);
     }
     series.push_back(
         {{"id", id},
@@ -178,6 +186,10 @@ temporal_forecaster forecaster_from_json(const json& doc) {
   c.robust.beta = number(jc, "es_beta", "config");
   c.robust.phi = number(jc, "es_phi", "config");
   c.robust.clip = number(jc, "clip", "config");
+  c.robust.shift_rows = static_cast<int>(integer(jc, "shift_rows", "config"));
+  c.robust.shift_sigmas = number(jc, "shift_sigmas", "config");
+  c.robust.profile_halfwidth = static_cast<int>(integer(jc, "profile_halfwidth", "config"));
+  c.combination_band = static_cast<int>(integer(jc, "combination_band", "config"));
   c.global.ridge = number(jc, "ridge", "config");
   c.calibration_half_life = number(jc, "calibration_half_life", "config");
   if (c.horizon < 1 || c.horizon > 10000 || c.robust.short_window < 1 || c.robust.long_window < 1
@@ -278,20 +290,27 @@ temporal_forecaster forecaster_from_json(const json& doc) {
     m.es.level = number(es, "level", where + ".es");
     m.es.trend = number(es, "trend", where + ".es");
     const json& w = field(e, "candidate_weights", where);
-    double wsum = 0.0;
-    for (int k = 0; k < candidate_count; ++k) {
-      m.weights[static_cast<size_t>(k)] =
-          number(w, candidate_name(k), where + ".candidate_weights");
-      wsum += m.weights[static_cast<size_t>(k)];
+    if (!w.is_array() || w.size() != static_cast<size_t>(c.horizon)) {
+      fail(where + ".candidate_weights", "expected one entry per horizon");
     }
-    if (std::fabs(wsum - 1.0) > 1e-6) {
-      fail(where + ".candidate_weights", "weights must sum to 1");
+    for (const json& wh : w) {
+      std::array<double, candidate_count> per_h{};
+      double wsum = 0.0;
+      for (int k = 0; k < candidate_count; ++k) {
+        per_h[static_cast<size_t>(k)] = number(wh, candidate_name(k), where + ".candidate_weights");
+        wsum += per_h[static_cast<size_t>(k)];
+      }
+      if (std::fabs(wsum - 1.0) > 1e-6) {
+        fail(where + ".candidate_weights", "weights must sum to 1");
+      }
+      m.weights.push_back(per_h);
     }
     m.global_share = number(e, "global_share", where);
     if (m.global_share < 0.0 || m.global_share > 1.0) {
       fail(where + ".global_share", "must lie in [0, 1]");
     }
     m.scale = number(e, "scale", where);
+    m.noise_sigma = number(e, "noise_sigma", where);
     if (!(m.scale > 0.0)) {
       fail(where + ".scale", "must be positive");
     }

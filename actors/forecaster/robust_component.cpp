@@ -27,12 +27,13 @@ double median_of_range(const std::vector<double>& y, size_t first, size_t last,
 
 const char* candidate_name(int c) {
   static const char* names[candidate_count] = {
-      "naive",          "median_short",           "median_long", "seasonal_median",
+      "naive",          "median_short",           "median_mid", "median_long", "seasonal_median",
       "seasonal_naive", "seasonal_naive_shifted", "damped_es"};
   return (c >= 0 && c < candidate_count) ? names[c] : "unknown";
 }
 
-std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0) {
+std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0,
+                                  int halfwidth) {
   if (cycle < 2 || end > y.size()) {
     return {};
   }
@@ -53,10 +54,16 @@ std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int 
     }
   }
   std::vector<double> profile(m);
-  std::vector<double> column(cycles);
+  const long hw = std::clamp<long>(halfwidth, 0, static_cast<long>(m - 1) / 2);
+  std::vector<double> column;
   for (size_t i = 0; i < m; ++i) {
-    for (size_t c = 0; c < cycles; ++c) {
-      column[c] = dev[c * m + i];
+    column.clear();
+    for (long k = -hw; k <= hw; ++k) {
+      const size_t j = static_cast<size_t>((static_cast<long>(i) + k + static_cast<long>(m))
+                                           % static_cast<long>(m));
+      for (size_t c = 0; c < cycles; ++c) {
+        column.push_back(dev[c * m + j]);
+      }
     }
     const size_t phase = (static_cast<size_t>(phase0) + begin + i) % m;
     profile[phase] = median_inplace(column);
@@ -93,6 +100,10 @@ prepared_series prepare(std::vector<double> y, std::vector<double> profile, int 
   }
   mean_abs = diffs.empty() ? 0.0 : mean_abs / static_cast<double>(diffs.size());
   const double robust_sigma = std::max(1.4826 * median_inplace(diffs), 0.2 * mean_abs);
+  // The shift test uses the larger of the robust sigma and the mean change:
+  // on bursty series (frequent spikes) it then stays quiet rather than
+  // mistaking every burst for a new level.
+  p.noise_sigma = std::max(robust_sigma, mean_abs);
   const double limit =
       robust_sigma > 0.0 ? st.clip * robust_sigma : std::numeric_limits<double>::infinity();
   p.es.resize(n + 1);
@@ -123,6 +134,7 @@ origin_summary summarise(const prepared_series& p, size_t t, const robust_settin
   const size_t kl = std::min(t, static_cast<size_t>(st.long_window));
   s.med_short = median_of_range(p.y, t - ks, t, scratch);
   s.med_long = median_of_range(p.y, t - kl, t, scratch);
+  s.med_mid = median_of_range(p.y, t - std::min(t, 2 * ks), t, scratch);
   s.med_short_d = p.profile.empty() ? s.med_short : median_of_range(p.d, t - ks, t, scratch);
   double sum = 0.0, lo = p.y[t - ks], hi = lo;
   for (size_t i = t - ks; i < t; ++i) {
@@ -132,6 +144,10 @@ origin_summary summarise(const prepared_series& p, size_t t, const robust_settin
   }
   s.mean_short = sum / static_cast<double>(ks);
   s.mid_short = 0.5 * (lo + hi);
+  const size_t kr = std::min(t, static_cast<size_t>(std::max(st.shift_rows, 1)));
+  const double med_recent = median_of_range(p.y, t - kr, t, scratch);
+  s.level_shift =
+      p.noise_sigma > 0.0 && std::fabs(med_recent - s.med_long) > st.shift_sigmas * p.noise_sigma;
   const size_t m = static_cast<size_t>(p.cycle);
   if (m > 0 && t >= m + ks) {
     s.med_prev_cycle = median_of_range(p.y, t - m - ks, t - m, scratch);
@@ -157,14 +173,16 @@ std::array<double, candidate_count> candidate_forecasts(const prepared_series& p
   const size_t target = t + static_cast<size_t>(h) - 1;
   c[candidate_naive] = t > 0 ? p.y[t - 1] : 0.0;
   c[candidate_median_short] = s.med_short;
-  c[candidate_median_long] = s.med_long;
+  c[candidate_median_mid] = s.level_shift ? s.med_short : s.med_mid;
+  c[candidate_median_long] = s.level_shift ? s.med_short : s.med_long;
   c[candidate_seasonal_median] = s.med_short_d + p.seasonal(target);
   const long lag = seasonal_lag_index(t, h, p.cycle);
   if (lag >= 0) {
-    c[candidate_seasonal_naive] = p.y[static_cast<size_t>(lag)];
+    const size_t l = static_cast<size_t>(lag);
+    const double v = p.y[l];
+    c[candidate_seasonal_naive] = v;
     c[candidate_seasonal_naive_shifted] =
-        s.has_prev_cycle ? p.y[static_cast<size_t>(lag)] + (s.med_short - s.med_prev_cycle)
-                         : p.y[static_cast<size_t>(lag)];
+        s.has_prev_cycle ? v + (s.med_short - s.med_prev_cycle) : v;
   } else {
     c[candidate_seasonal_naive] = s.med_short;
     c[candidate_seasonal_naive_shifted] = s.med_short;
@@ -175,7 +193,8 @@ std::array<double, candidate_count> candidate_forecasts(const prepared_series& p
     pw *= st.phi;
     damp += pw;
   }
-  c[candidate_damped_es] = es.level + damp * es.trend + p.seasonal(target);
+  c[candidate_damped_es] = s.level_shift ? s.med_short_d + p.seasonal(target)
+                                         : es.level + damp * es.trend + p.seasonal(target);
   return c;
 }
 

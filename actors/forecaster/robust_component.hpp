@@ -19,6 +19,7 @@ double median_of_range(const std::vector<double>& y, size_t first, size_t last,
 enum candidate_id : int {
   candidate_naive,                  // last value
   candidate_median_short,           // median of the last short_window rows
+  candidate_median_mid,             // median of the last 2 * short_window rows
   candidate_median_long,            // median of the last long_window rows
   candidate_seasonal_median,        // short median of the deseasonalised rows + profile
   candidate_seasonal_naive,         // value one cycle before the target row
@@ -38,6 +39,12 @@ struct robust_settings {
   double beta = 0.02;
   double phi = 0.9;
   double clip = 3.0; // innovations beyond clip robust-sigmas are cut (spikes)
+  // A level shift at the origin: the last shift_rows rows' median departs from
+  // the long median by more than shift_sigmas robust sigmas. The long-memory
+  // candidates then restart from the short median instead of lagging behind.
+  int shift_rows = 6;
+  double shift_sigmas = 4.0;
+  int profile_halfwidth = 2; // phases pooled each side when estimating the daily profile
 };
 
 struct es_state {
@@ -47,9 +54,11 @@ struct es_state {
 
 // Robust daily profile from the whole cycles of y[0, end) counted back from
 // end: per phase, the median over cycles of (value - that cycle's median),
-// centred to median 0. phase0 is the phase of row 0. Empty when there is not
-// one whole cycle or cycle < 2.
-std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0);
+// centred to median 0, pooled over phases within +-halfwidth (a running
+// median: it averages out noise, yet keeps the edges of square waves). phase0
+// is the phase of row 0. Empty when there is not one whole cycle or cycle < 2.
+std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0,
+                                  int halfwidth = 2);
 
 // A cleaned series ready for candidate forecasts.
 struct prepared_series {
@@ -59,6 +68,7 @@ struct prepared_series {
   std::vector<double> profile; // empty: no daily profile
   int cycle = 0;               // rows per day (0: none)
   int phase0 = 0;              // phase of row 0
+  double noise_sigma = 0.0;    // robust sigma of one-step changes of d
   double seasonal(size_t row) const {
     return profile.empty() ? 0.0 : profile[(static_cast<size_t>(phase0) + row) % profile.size()];
   }
@@ -70,12 +80,14 @@ prepared_series prepare(std::vector<double> y, std::vector<double> profile, int 
 // Statistics of one origin t (rows [0, t) seen) shared by all horizons.
 struct origin_summary {
   double med_short = 0.0;
+  double med_mid = 0.0;
   double med_long = 0.0;
   double med_short_d = 0.0;    // short median of the deseasonalised rows
   double med_prev_cycle = 0.0; // short median one cycle earlier (valid if has_prev_cycle)
   bool has_prev_cycle = false;
   double mean_short = 0.0;
   double mid_short = 0.0; // (max + min) / 2 of the short window
+  bool level_shift = false;
 };
 origin_summary summarise(const prepared_series& p, size_t t, const robust_settings& settings,
                          std::vector<double>& scratch);

@@ -10,7 +10,18 @@
 namespace grace::forecaster {
 namespace {
 
-constexpr double feature_limit = 20.0; // scale units; keeps spikes from dominating the fit
+// Scale units. Features are clipped so that a spike at the origin cannot
+// drive the linear model far (it would extrapolate it linearly).
+constexpr double feature_limit = 8.0;
+// The global model's forecast is kept within the candidates' range widened by
+// this many scale units: it may re-weigh and correct the candidates, not
+// leave them behind on an unusual origin.
+constexpr double envelope_margin = 2.0;
+
+double within_envelope(double v, const std::array<double, candidate_count>& c, double scale) {
+  const auto [lo, hi] = std::minmax_element(c.begin(), c.end());
+  return std::clamp(v, *lo - envelope_margin * scale, *hi + envelope_margin * scale);
+}
 
 double damped_sum(double phi, int h) {
   double s = 0.0, p = 1.0;
@@ -123,6 +134,7 @@ prepared_series prepared_tail(const series_model& m) {
   p.profile = m.profile;
   p.cycle = m.profile.empty() ? 0 : m.cycle;
   p.phase0 = m.tail_phase0;
+  p.noise_sigma = m.noise_sigma;
   p.d.resize(p.y.size());
   for (size_t i = 0; i < p.y.size(); ++i) {
     p.d[i] = p.y[i] - p.seasonal(i);
@@ -155,7 +167,9 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
 
   if (n < static_cast<size_t>(std::max(cfg.min_rows, 4))) {
     // Short history: the median, with intervals from the spread around it.
-    model.weights[candidate_median_short] = 1.0;
+    std::array<double, candidate_count> median_only{};
+    median_only[candidate_median_short] = 1.0;
+    model.weights.assign(static_cast<size_t>(H), median_only);
     model.tail = y;
     if (n > 0) {
       model.es.level = level;
@@ -177,7 +191,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   const size_t v_begin = n - span;
   std::vector<double> v_profile;
   if (cycle > 0 && v_begin >= static_cast<size_t>(cycle)) {
-    v_profile = daily_profile(y, v_begin, cycle, phase0);
+    v_profile = daily_profile(y, v_begin, cycle, phase0, st.profile_halfwidth);
   }
   const bool seasonal = !v_profile.empty();
   const prepared_series pv = prepare(y, v_profile, cycle, phase0, st);
@@ -191,7 +205,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   std::vector<cell> cells;
   summaries.reserve(span);
   cells.reserve(span * static_cast<size_t>(H));
-  std::array<double, candidate_count> mae{};
+  std::vector<std::array<double, candidate_count>> mae(static_cast<size_t>(H));
   double naive_mae = 0.0;
   for (size_t t = v_begin; t < n; ++t) {
     summaries.push_back(summarise(pv, t, st, scratch));
@@ -200,40 +214,74 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
              candidate_forecasts(pv, t, h, summaries.back(), pv.es[t], st)};
       const double actual = y[t + static_cast<size_t>(h) - 1];
       for (int k = 0; k < candidate_count; ++k) {
-        mae[static_cast<size_t>(k)] += std::fabs(actual - c.c[static_cast<size_t>(k)]);
+        mae[static_cast<size_t>(h - 1)][static_cast<size_t>(k)] +=
+            std::fabs(actual - c.c[static_cast<size_t>(k)]);
       }
       cells.push_back(c);
     }
   }
-  naive_mae = mae[candidate_naive];
-  model.weights = combination_weights(mae);
+  // Weights per horizon from the errors of neighbouring horizons too: the
+  // best candidate changes with the horizon (recent values help the first
+  // steps, longer medians the later ones), but one horizon alone is noisy.
+  const int band = std::max(cfg.combination_band, 0);
+  model.weights.resize(static_cast<size_t>(H));
+  for (int h = 0; h < H; ++h) {
+    std::array<double, candidate_count> pooled{};
+    for (int k = std::max(0, h - band); k <= std::min(H - 1, h + band); ++k) {
+      for (int c = 0; c < candidate_count; ++c) {
+        pooled[static_cast<size_t>(c)] += mae[static_cast<size_t>(k)][static_cast<size_t>(c)];
+      }
+    }
+    model.weights[static_cast<size_t>(h)] = combination_weights(pooled);
+    naive_mae += mae[static_cast<size_t>(h)][candidate_naive];
+  }
 
-  // Global-model features on every validation cell; training rows subsampled
-  // evenly when a budget is set.
+  // Global-model features on every validation cell. Training rows come from
+  // the older half of the origins only and the blend is chosen on the newer
+  // half, so that a global model fitted on this very series (a backtest
+  // window) is judged out of sample. Rows are subsampled evenly when a budget
+  // is set.
+  const size_t mid = summaries.size() / 2;
+  size_t older = 0;
+  for (const cell& c : cells) {
+    older += c.origin < mid ? 1 : 0;
+  }
   const size_t stride =
-      (rows && max_rows > 0) ? std::max<size_t>(1, (cells.size() + max_rows - 1) / max_rows) : 1;
+      (rows && max_rows > 0) ? std::max<size_t>(1, (older + max_rows - 1) / max_rows) : 1;
   std::vector<double> comp(cells.size()), glob(cells.size());
   for (size_t i = 0; i < cells.size(); ++i) {
     const cell& c = cells[i];
     const size_t t = v_begin + c.origin;
     const origin_summary& s = summaries[c.origin];
-    comp[i] = combine(c.c, model.weights);
+    comp[i] = combine(c.c, model.weights[static_cast<size_t>(c.h - 1)]);
     const int64_t target_ms =
         input.start_ms + static_cast<int64_t>(t + static_cast<size_t>(c.h) - 1) * model.step_ms;
     const feature_vector f =
         make_features(pv, t, c.h, s, pv.es[t], comp[i], model.scale, target_ms, st);
-    glob[i] = s.med_short + model.scale * global.predict(c.h, f);
-    if (rows && i % stride == 0) {
+    glob[i] = within_envelope(s.med_short + model.scale * global.predict(c.h, f), c.c, model.scale);
+    if (rows && c.origin < mid && i % stride == 0) {
       const double z = (y[t + static_cast<size_t>(c.h) - 1] - s.med_short) / model.scale;
       rows->add(c.h, f, std::clamp(z, -5.0 * feature_limit, 5.0 * feature_limit));
     }
   }
 
-  // Blend of component and global model, chosen on the validation cells.
+  // Blend of component and global model, chosen on the newer half.
   double best_err = -1.0;
+  double naive_err = 0.0;
+  size_t newer = 0;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    if (cells[i].origin >= mid) {
+      const double actual = y[v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1];
+      naive_err += std::fabs(actual - cells[i].c[candidate_naive]);
+      ++newer;
+    }
+  }
   for (double share : {0.0, 0.5, 1.0}) {
     double err = 0.0;
     for (size_t i = 0; i < cells.size(); ++i) {
+      if (cells[i].origin < mid) {
+        continue;
+      }
       const double actual = y[v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1];
       err += std::fabs(actual - ((1.0 - share) * comp[i] + share * glob[i]));
     }
@@ -242,13 +290,18 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
       model.global_share = share;
     }
   }
-  const double cells_n = std::max<double>(1.0, static_cast<double>(cells.size()));
-  model.validation_mase = best_err / cells_n / model.scale;
-  model.validation_naive_mase = naive_mae / cells_n / model.scale;
+  const double newer_n = std::max<double>(1.0, static_cast<double>(newer));
+  model.validation_mase = best_err / newer_n / model.scale;
+  model.validation_naive_mase = naive_err / newer_n / model.scale;
 
-  // Conformal calibration on the blended forecast's residuals.
+  // Conformal calibration on the blended forecast's residuals: all cells when
+  // the component alone is used (its weights are few and robust), the newer
+  // half when the global model takes part (it has seen the older half).
   std::vector<std::vector<calibration_sample>> samples(static_cast<size_t>(H));
   for (size_t i = 0; i < cells.size(); ++i) {
+    if (model.global_share > 0.0 && cells[i].origin < mid) {
+      continue;
+    }
     const size_t target = v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1;
     const double mean = (1.0 - model.global_share) * comp[i] + model.global_share * glob[i];
     samples[static_cast<size_t>(cells[i].h - 1)].push_back(
@@ -259,10 +312,11 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   // Final state from the whole window.
   std::vector<double> profile;
   if (seasonal) {
-    profile = daily_profile(y, n, cycle, phase0);
+    profile = daily_profile(y, n, cycle, phase0, st.profile_halfwidth);
   }
   const prepared_series pf = prepare(y, profile, cycle, phase0, st);
   model.es = pf.es[n];
+  model.noise_sigma = pf.noise_sigma;
   model.profile = pf.profile;
   model.cycle = pf.cycle;
   const size_t keep = std::min(
@@ -290,10 +344,13 @@ forecast_result forecast_from(const series_model& m, const quantile_model& globa
     step.time_ms = m.next_ms + static_cast<int64_t>(h - 1) * m.step_ms;
     double mean = s.med_short;
     if (t > 0) {
-      const double comp = combine(candidate_forecasts(p, t, h, s, m.es, cfg.robust), m.weights);
+      const auto cands = candidate_forecasts(p, t, h, s, m.es, cfg.robust);
+      const double comp =
+          combine(cands, m.weights[static_cast<size_t>(std::min<size_t>(h, m.weights.size()) - 1)]);
       const feature_vector f =
           make_features(p, t, h, s, m.es, comp, m.scale, step.time_ms, cfg.robust);
-      const double glob = s.med_short + m.scale * global.predict(h, f);
+      const double glob =
+          within_envelope(s.med_short + m.scale * global.predict(h, f), cands, m.scale);
       mean = (1.0 - m.global_share) * comp + m.global_share * glob;
       // Attribution: the global model's group contributions (normalised) for
       // its share of the blend, the statistical group for the rest.

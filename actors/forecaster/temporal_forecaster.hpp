@@ -27,6 +27,7 @@ struct forecaster_config {
   int horizon = 12;          // steps calibrated and trained directly (beyond: extrapolated)
   int validation_rows = 288; // rolling-origin validation span per series, in rows
   int min_rows = 24;         // below this a series gets the short-history fallback
+  int combination_band = 2;  // candidate weights of horizon h pool the errors of h +- band
   robust_settings robust;
   quantile_fit_options global;
   double calibration_half_life = 144.0; // rows; age weighting of residuals
@@ -62,7 +63,9 @@ struct series_model {
   std::vector<double> profile;
   std::vector<double> tail; // last rows of the history (gaps filled)
   es_state es;              // smoothing state at the end of the history
-  std::array<double, candidate_count> weights{};
+  double noise_sigma = 0.0; // robust sigma of one-step changes (level-shift test)
+  // Candidate weights per horizon (beyond the last, the last applies).
+  std::vector<std::array<double, candidate_count>> weights;
   double global_share = 0.0; // blend: (1 - share) component + share global model
   double scale = 1.0;        // mean absolute one-step change (the MASE scale)
   conformal_calibration calibration;
