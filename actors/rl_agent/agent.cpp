@@ -490,6 +490,35 @@ std::vector<context_summary> agent::policies() const {
 
 // --- persistence -----------------------------------------------------------
 
+nlohmann::json agent::pending_to_json(const std::string& id, const pending_event& p) {
+  return {{"event_id", id},
+          {"service", p.context.service},
+          {"diagnosis", p.context.diagnosis},
+          {"candidates", p.candidates},
+          {"max_risk_tier",
+           p.max_risk_tier ? nlohmann::json(*p.max_risk_tier) : nlohmann::json(nullptr)},
+          {"chosen", p.chosen},
+          {"propensity", p.propensity},
+          {"recommended_at_ms", p.recommended_at_ms},
+          {"sequence", p.sequence}};
+}
+
+std::pair<std::string, agent::pending_event> agent::pending_from_json(const nlohmann::json& p) {
+  pending_event e;
+  const auto id = p.at("event_id").get<std::string>();
+  e.context = {p.at("service").get<std::string>(), p.at("diagnosis").get<std::string>()};
+  e.candidates = p.at("candidates").get<std::vector<candidate>>();
+  const auto& tier = p.at("max_risk_tier");
+  e.max_risk_tier = tier.is_null() ? std::nullopt : std::optional<int>(tier.get<int>());
+  e.chosen = p.at("chosen").get<std::string>();
+  e.propensity = p.at("propensity").get<double>();
+  e.recommended_at_ms = p.at("recommended_at_ms").get<std::int64_t>();
+  e.sequence = p.at("sequence").get<std::uint64_t>();
+  require(e.propensity > 0.0 && e.propensity <= 1.0,
+          "pending event '" + id + "' has propensity outside (0, 1]");
+  return {id, std::move(e)};
+}
+
 nlohmann::json agent::to_json() const {
   std::ostringstream rng_state;
   rng_state << rng_;
@@ -497,19 +526,8 @@ nlohmann::json agent::to_json() const {
   for (const auto& [key, p] : contexts_)
     contexts.push_back({{"service", key.service}, {"diagnosis", key.diagnosis}, {"policy", p}});
   nlohmann::json pending = nlohmann::json::array();
-  for (const auto& id : pending_order_) {
-    const auto& p = pending_.at(id);
-    pending.push_back({{"event_id", id},
-                       {"service", p.context.service},
-                       {"diagnosis", p.context.diagnosis},
-                       {"candidates", p.candidates},
-                       {"max_risk_tier", p.max_risk_tier ? nlohmann::json(*p.max_risk_tier)
-                                                         : nlohmann::json(nullptr)},
-                       {"chosen", p.chosen},
-                       {"propensity", p.propensity},
-                       {"recommended_at_ms", p.recommended_at_ms},
-                       {"sequence", p.sequence}});
-  }
+  for (const auto& id : pending_order_)
+    pending.push_back(pending_to_json(id, pending_.at(id)));
   return {{"format", snapshot_format},
           {"config", config_to_json(cfg_)},
           {"rng", rng_state.str()},
@@ -539,6 +557,15 @@ void check_policy(const context_key& key, const context_policy& p) {
     check_arm("context " + key.to_string() + " playbook '" + name + "'", arm);
 }
 
+experience checked_experience(const nlohmann::json& x) {
+  auto e = x.get<experience>();
+  require(e.propensity > 0.0 && e.propensity <= 1.0,
+          "experience '" + e.event_id + "' has propensity outside (0, 1]");
+  require(std::isfinite(e.reward) && e.reward >= -1.0 && e.reward <= 1.0,
+          "experience '" + e.event_id + "' has a reward outside [-1, 1]");
+  return e;
+}
+
 } // namespace
 
 agent agent::from_json(const nlohmann::json& j) {
@@ -565,30 +592,13 @@ agent agent::from_json(const nlohmann::json& j) {
               "context " + key.to_string() + " appears twice");
     }
     for (const auto& p : j.at("pending")) {
-      pending_event e;
-      const auto id = p.at("event_id").get<std::string>();
-      e.context = {p.at("service").get<std::string>(), p.at("diagnosis").get<std::string>()};
-      e.candidates = p.at("candidates").get<std::vector<candidate>>();
-      const auto& tier = p.at("max_risk_tier");
-      e.max_risk_tier = tier.is_null() ? std::nullopt : std::optional<int>(tier.get<int>());
-      e.chosen = p.at("chosen").get<std::string>();
-      e.propensity = p.at("propensity").get<double>();
-      e.recommended_at_ms = p.at("recommended_at_ms").get<std::int64_t>();
-      e.sequence = p.at("sequence").get<std::uint64_t>();
-      require(e.propensity > 0.0 && e.propensity <= 1.0,
-              "pending event '" + id + "' has propensity outside (0, 1]");
+      auto [id, e] = pending_from_json(p);
       require(a.pending_.emplace(id, std::move(e)).second,
               "pending event '" + id + "' appears twice");
       a.pending_order_.push_back(id);
     }
-    for (const auto& x : j.at("experiences")) {
-      auto e = x.get<experience>();
-      require(e.propensity > 0.0 && e.propensity <= 1.0,
-              "experience '" + e.event_id + "' has propensity outside (0, 1]");
-      require(std::isfinite(e.reward) && e.reward >= -1.0 && e.reward <= 1.0,
-              "experience '" + e.event_id + "' has a reward outside [-1, 1]");
-      a.replay_.push(std::move(e));
-    }
+    for (const auto& x : j.at("experiences"))
+      a.replay_.push(checked_experience(x));
     return a;
   } catch (const nlohmann::json::exception& e) {
     corrupt(std::string("malformed JSON snapshot: ") + e.what());
@@ -603,10 +613,17 @@ nlohmann::json agent::export_context(const context_key& context) const {
   const auto it = contexts_.find(context);
   if (it == contexts_.end())
     throw rl_error(error_code::invalid_argument, "no state for context " + context.to_string());
-  return {{"format", context_format},
-          {"service", context.service},
-          {"diagnosis", context.diagnosis},
-          {"policy", it->second}};
+  nlohmann::json pending = nlohmann::json::array();
+  for (const auto& id : pending_order_)
+    if (pending_.at(id).context == context)
+      pending.push_back(pending_to_json(id, pending_.at(id)));
+  nlohmann::json experiences = nlohmann::json::array();
+  for (const auto& e : replay_.items())
+    if (e.context == context)
+      experiences.push_back(e);
+  return {
+      {"format", context_format}, {"service", context.service}, {"diagnosis", context.diagnosis},
+      {"policy", it->second},     {"pending", pending},         {"experiences", experiences}};
 }
 
 void agent::import_context(const nlohmann::json& j) {
@@ -616,7 +633,24 @@ void agent::import_context(const nlohmann::json& j) {
     context_key key{j.at("service").get<std::string>(), j.at("diagnosis").get<std::string>()};
     auto policy = j.at("policy").get<context_policy>();
     check_policy(key, policy);
+    // Validate everything before changing anything.
+    std::vector<std::pair<std::string, pending_event>> pending;
+    for (const auto& p : j.at("pending")) {
+      pending.push_back(pending_from_json(p));
+      require(pending.back().second.context == key, "pending event of another context");
+    }
+    std::vector<experience> experiences;
+    for (const auto& x : j.at("experiences")) {
+      experiences.push_back(checked_experience(x));
+      require(experiences.back().context == key, "experience of another context");
+    }
     contexts_[key] = std::move(policy);
+    for (auto& [id, p] : pending)
+      if (pending_.emplace(id, std::move(p)).second)
+        pending_order_.push_back(id);
+    for (auto& e : experiences)
+      if (!replay_.contains(e.event_id))
+        replay_.push(std::move(e));
   } catch (const nlohmann::json::exception& e) {
     corrupt(std::string("malformed context export: ") + e.what());
   }
@@ -624,6 +658,15 @@ void agent::import_context(const nlohmann::json& j) {
 
 void agent::erase_context(const context_key& context) {
   contexts_.erase(context);
+  for (auto it = pending_order_.begin(); it != pending_order_.end();) {
+    if (pending_.at(*it).context == context) {
+      pending_.erase(*it);
+      it = pending_order_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  replay_.remove_context(context);
 }
 
 std::string learned_log_line(const learn_result& r) {

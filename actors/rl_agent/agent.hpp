@@ -147,11 +147,17 @@ public:
   /// Restores a snapshot; throws rl_error(corrupt_state) with the reason.
   static agent from_json(const nlohmann::json& j);
 
-  /// One context's state, to move it to the node that now owns it.
+  /// One context's state, to move it to the node that now owns it: its
+  /// policy, its pending events and its experiences in the replay buffer.
+  /// The posterior the new owner computes can differ: the pooled prior comes
+  /// from the other contexts each agent holds.
   nlohmann::json export_context(const context_key& context) const;
-  /// Replaces (or adds) the context described by an export_context() result.
+  /// Replaces (or adds) the context described by an export_context() result;
+  /// adds its pending events and experiences not already held. Throws
+  /// rl_error(corrupt_state) and changes nothing if the export is invalid.
   void import_context(const nlohmann::json& j);
-  /// Forgets a context (after it moved away).
+  /// Forgets a context with its pending events and experiences (after it
+  /// moved away): rewards for its events are then rejected here as unknown.
   void erase_context(const context_key& context);
 
 private:
@@ -169,6 +175,8 @@ private:
     std::vector<ranked_playbook> ranked; // candidate order, not yet sorted
     std::vector<std::string> excluded;
   };
+  static nlohmann::json pending_to_json(const std::string& id, const pending_event& p);
+  static std::pair<std::string, pending_event> pending_from_json(const nlohmann::json& j);
   scored score(const context_key& context, const std::vector<candidate>& candidates,
                std::optional<int> max_risk_tier, std::mt19937_64& rng) const;
   double estimate(const population_model& population, const std::string& playbook,

@@ -61,6 +61,17 @@ void replay_buffer::clear() {
   ids_.clear();
 }
 
+void replay_buffer::remove_context(const context_key& context) {
+  std::deque<experience> kept;
+  for (auto& e : items_) {
+    if (e.context == context)
+      ids_.erase(e.event_id);
+    else
+      kept.push_back(std::move(e));
+  }
+  items_ = std::move(kept);
+}
+
 double causal_reward(double observed, double counterfactual_forecast, double effect_scale,
                      bool higher_is_worse) {
   if (!(effect_scale > 0.0) || !std::isfinite(observed) || !std::isfinite(counterfactual_forecast))

@@ -48,6 +48,8 @@ public:
   const std::deque<experience>& items() const { return items_; }
   std::vector<experience> to_vector() const { return {items_.begin(), items_.end()}; }
   void clear();
+  /// Drops every experience of one context (it moved to another node).
+  void remove_context(const context_key& context);
 
 private:
   std::size_t capacity_;

@@ -104,6 +104,8 @@ TEST(RlAgentPersistence, OneContextMovesBetweenAgents) {
   EXPECT_FALSE(b.policy(queue));
   a.erase_context(api);
   EXPECT_FALSE(a.policy(api));
+  for (const auto& e : a.experiences().items())
+    EXPECT_FALSE(e.context == api);
   EXPECT_THROW(a.export_context(api), rl_error);
   auto bad = b.export_context(api);
   bad["policy"]["arms"]["scale-api-shard"]["ema_value"] = 7.0;
@@ -128,4 +130,38 @@ TEST(RlAgentPersistence, ExperiencesAloneRebuildThePolicies) {
   c.load_experiences(list);
   for (int i = 0; i < 80; ++i)
     EXPECT_FALSE(c.experiences().contains(c.recommend(api, cands).event_id));
+}
+
+TEST(RlAgentPersistence, PendingEventsAndExperiencesMoveWithTheirContext) {
+  std::vector<std::string> open;
+  agent a = trained(&open);
+  agent b;
+  b.import_context(a.export_context(api));
+  a.erase_context(api);
+  std::size_t moved = 0;
+  for (const auto& id : open) {
+    // Events of the moved context are rewarded by the new owner only.
+    bool at_b = true;
+    try {
+      b.reward(id, 0.2);
+      ++moved;
+    } catch (const rl_error& e) {
+      EXPECT_EQ(e.code(), error_code::unknown_event);
+      at_b = false;
+    }
+    if (at_b)
+      EXPECT_THROW(a.reward(id, 0.2), rl_error);
+    else
+      EXPECT_NO_THROW(a.reward(id, 0.2));
+  }
+  EXPECT_GT(moved, 0u);
+  EXPECT_LT(moved, open.size());
+  EXPECT_EQ(b.experiences().size(), 27u + moved); // 27 api incidents rewarded at a + the moved
+  // An invalid export changes nothing.
+  auto bad = b.export_context(api);
+  bad["experiences"][0]["propensity"] = 2.0;
+  agent c;
+  EXPECT_THROW(c.import_context(bad), rl_error);
+  EXPECT_FALSE(c.policy(api));
+  EXPECT_EQ(c.experiences().size(), 0u);
 }
