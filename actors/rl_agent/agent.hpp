@@ -10,6 +10,13 @@
 // detection; `greedy_ema` is the seed's rule (value <- 0.7 value + 0.3 reward,
 // pick the highest value, ties to the first candidate).
 //
+// Events: recommend() issues an id `rl-<salt>-<counter>` (8 hex digits of a
+// salt derived from the seed, 12 of a counter kept in the snapshot), unique
+// per agent and, with distinct seeds, across nodes. The event waits in a
+// pending set until reward(); the set holds at most max_pending events (the
+// oldest is dropped first) and expire_pending(now) drops those older than
+// pending_ttl_ms. A reward for a dropped event is rejected as unknown.
+//
 // Not thread-safe: one owner (the actor) calls it. Deterministic given the
 // seed and the sequence of calls; the RNG state is part of the snapshot.
 #pragma once
