@@ -99,7 +99,9 @@ double anomaly_scorer::surprise_of(double value, const predictive_distribution& 
   const double r = std::abs(value - d.mean);
   if (r == 0.0)
     return 0.0;
-  return std::min(r / std::max(d.scale, scale_floor(d.mean)), p_.surprise_cap);
+  const double z = r / std::max(d.scale, scale_floor(d.mean));
+  // NaN/inf only come from overflow at extreme magnitudes: treat as maximal.
+  return z <= p_.surprise_cap ? z : p_.surprise_cap;
 }
 
 double anomaly_scorer::update(int64_t ts_ms, double value) {
@@ -110,43 +112,39 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
   double raw = 0.0;
   if (pd.ready) {
     d.surprise = surprise_of(value, pd);
-    const double signed_z = std::clamp((value - pd.mean) / std::max(pd.scale, scale_floor(pd.mean)),
-                                       -p_.surprise_cap, p_.surprise_cap);
+    double signed_z = (value - pd.mean) / std::max(pd.scale, scale_floor(pd.mean));
+    signed_z = std::isnan(signed_z) ? (value > pd.mean ? 1.0 : -1.0) * p_.surprise_cap
+                                    : std::clamp(signed_z, -p_.surprise_cap, p_.surprise_cap);
     recent_.emplace_back(d.surprise, signed_z);
-    recent_sum_ += d.surprise;
-    recent_signed_sum_ += signed_z;
-    if (recent_.size() > static_cast<size_t>(p_.short_window)) {
-      recent_sum_ -= recent_.front().first;
-      recent_signed_sum_ -= recent_.front().second;
+    const size_t w = static_cast<size_t>(p_.short_window);
+    if (recent_.size() > w)
       recent_.pop_front();
-    }
-    if (recent_.size() == static_cast<size_t>(p_.short_window)) {
-      // Recompute now and then so the running sums do not drift.
-      if (n_ % 1024 == 0) {
-        recent_sum_ = recent_signed_sum_ = 0.0;
-        for (const auto& [s, z] : recent_) {
-          recent_sum_ += s;
-          recent_signed_sum_ += z;
-        }
-      }
-      const double k = static_cast<double>(recent_.size());
+    // Sums recomputed each time (at most a few dozen terms): nothing to drift.
+    auto mean_of_last = [&](size_t k, bool signed_part) {
+      double sum = 0.0;
+      for (size_t i = recent_.size() - k; i < recent_.size(); ++i)
+        sum += signed_part ? recent_[i].second : recent_[i].first;
+      return sum / static_cast<double>(k);
+    };
+    if (recent_.size() == w) {
       // Memory of recent surprise (as HTM's anomaly likelihood): the average
       // over the short window against its own long-run distribution.
-      const double avg = recent_sum_ / k;
+      const double avg = mean_of_last(w, false);
       d.likelihood = memory_.evidence(avg);
       memory_.add(avg, p_.long_alpha);
       raw = d.likelihood;
-      if (p_.use_direction) {
-        // Residuals that keep the same sign: a level shift the rolling
-        // forecast is still catching up with, even when each is small.
-        const double drift = std::abs(recent_signed_sum_) / k;
-        raw = std::max(raw, direction_.evidence(drift));
-        direction_.add(drift, p_.long_alpha);
-      }
+    }
+    if (p_.use_direction && recent_.size() == w) {
+      // Residuals that keep the same sign: a level shift the rolling
+      // forecast is still catching up with, even when each is small.
+      const double drift = std::abs(mean_of_last(w, true));
+      raw = std::max(raw, direction_.evidence(drift));
+      direction_.add(drift, p_.long_alpha);
     }
   }
-  if (n_ > 0)
-    spread_ += (n_ == 1 ? 1.0 : 0.01) * (std::abs(value - last_value_) - spread_);
+  const double step = std::abs(value - last_value_);
+  if (n_ > 0 && std::isfinite(step))
+    spread_ += (n_ == 1 ? 1.0 : 0.01) * (step - spread_);
   last_value_ = value;
   model_.observe(ts_ms, value);
   ++n_;
@@ -175,8 +173,6 @@ nlohmann::json anomaly_scorer::to_json() const {
           {"params", p_},
           {"model", model_.to_json()},
           {"recent", recent},
-          {"recent_sum", recent_sum_},
-          {"recent_signed_sum", recent_signed_sum_},
           {"memory", memory_},
           {"direction", direction_},
           {"n", n_},
@@ -190,8 +186,6 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
   s.model_ = robust_seasonal_model::from_json(j.at("model"));
   for (const auto& r : j.at("recent"))
     s.recent_.emplace_back(r.at(0).get<double>(), r.at(1).get<double>());
-  s.recent_sum_ = j.at("recent_sum").get<double>();
-  s.recent_signed_sum_ = j.at("recent_signed_sum").get<double>();
   s.memory_ = j.at("memory").get<surprise_baseline>();
   s.direction_ = j.at("direction").get<surprise_baseline>();
   s.n_ = j.at("n").get<size_t>();

@@ -72,8 +72,8 @@ private:
 
   anomaly_score_params p_;
   robust_seasonal_model model_;
-  std::deque<std::pair<double, double>> recent_; // last short_window (surprise, signed z)
-  double recent_sum_ = 0.0, recent_signed_sum_ = 0.0;
+  // Last short_window (surprise, signed z) pairs.
+  std::deque<std::pair<double, double>> recent_;
   surprise_baseline memory_;    // of the recent-surprise average
   surprise_baseline direction_; // of |recent signed-residual average|
   size_t n_ = 0;

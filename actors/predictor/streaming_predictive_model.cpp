@@ -16,6 +16,10 @@ constexpr size_t seasonal_trial = 48;
 // Running mean that starts as a plain average and becomes an EWMA: early
 // estimates are not biased towards the initial zero.
 void fold(double& mean, size_t& count, double x, double alpha) {
+  // Residuals of values near the limits of double can overflow; skip them
+  // rather than poison the estimate for good.
+  if (!std::isfinite(x))
+    return;
   ++count;
   const double a = std::max(alpha, 1.0 / static_cast<double>(count));
   mean += a * (x - mean);

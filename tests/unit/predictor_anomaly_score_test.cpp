@@ -52,11 +52,28 @@ TEST(predictor_anomaly_score, scores_stay_in_unit_interval) {
   auto v = daily_noisy(2000);
   v[1500] = 1e300;
   v[1501] = -1e300;
-  for (double s : score_all(v)) {
-    EXPECT_GE(s, 0.0);
-    EXPECT_LE(s, 1.0);
-    EXPECT_TRUE(std::isfinite(s));
+  const auto s = score_all(v);
+  for (double x : s) {
+    EXPECT_GE(x, 0.0);
+    EXPECT_LE(x, 1.0);
+    EXPECT_TRUE(std::isfinite(x));
   }
+  EXPECT_GT(s[1500], 0.3) << "an extreme value is still seen as one";
+}
+
+TEST(predictor_anomaly_score, values_near_the_double_limit_do_not_blind_the_scorer) {
+  // Residuals overflow to inf here; the scorer must keep working afterwards.
+  std::vector<double> v(1200);
+  noise rnd;
+  for (auto& x : v)
+    x = 1e307 * (1.5 + rnd());
+  v[700] = -1.7e308;
+  v[1000] = 1.7e308;
+  const auto s = score_all(v);
+  for (double x : s)
+    ASSERT_TRUE(x >= 0.0 && x <= 1.0);
+  EXPECT_GT(s[700], 0.1);
+  EXPECT_GT(s[1000], 0.1);
 }
 
 TEST(predictor_anomaly_score, steady_noise_scores_low_and_a_spike_high) {
