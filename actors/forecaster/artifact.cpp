@@ -98,6 +98,7 @@ json to_json(const temporal_forecaster& f) {
                    {"shift_sigmas", c.robust.shift_sigmas},
                    {"profile_halfwidth", c.robust.profile_halfwidth},
                    {"combination_band", c.combination_band},
+                   {"validation_stride", c.validation_stride},
                    {"ridge", c.global.ridge},
                    {"calibration_half_life", c.calibration_half_life}};
   const quantile_model& g = f.global_model();
@@ -153,6 +154,7 @@ json to_json(const temporal_forecaster& f) {
          {"candidate_weights", w},
          {"global_share", m.global_share},
          {"scale", finite(m.scale, "scale")},
+         {"noise_sigma", finite(m.noise_sigma, "noise_sigma")},
          {"calibration", cal},
          {"validation",
           {{"mase", finite(m.validation_mase, "validation score")},
@@ -190,6 +192,7 @@ temporal_forecaster forecaster_from_json(const json& doc) {
   c.robust.shift_sigmas = number(jc, "shift_sigmas", "config");
   c.robust.profile_halfwidth = static_cast<int>(integer(jc, "profile_halfwidth", "config"));
   c.combination_band = static_cast<int>(integer(jc, "combination_band", "config"));
+  c.validation_stride = static_cast<int>(integer(jc, "validation_stride", "config"));
   c.global.ridge = number(jc, "ridge", "config");
   c.calibration_half_life = number(jc, "calibration_half_life", "config");
   if (c.horizon < 1 || c.horizon > 10000 || c.robust.short_window < 1 || c.robust.long_window < 1

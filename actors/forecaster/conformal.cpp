@@ -5,11 +5,12 @@
 
 namespace grace::forecaster {
 
-double weighted_quantile(std::vector<std::pair<double, double>>& vw, double level) {
+namespace {
+// vw sorted by value.
+double sorted_weighted_quantile(const std::vector<std::pair<double, double>>& vw, double level) {
   if (vw.empty()) {
     return 0.0;
   }
-  std::sort(vw.begin(), vw.end());
   double total = 0.0;
   for (const auto& p : vw) {
     total += p.second;
@@ -23,6 +24,12 @@ double weighted_quantile(std::vector<std::pair<double, double>>& vw, double leve
     }
   }
   return vw.back().first;
+}
+} // namespace
+
+double weighted_quantile(std::vector<std::pair<double, double>>& vw, double level) {
+  std::sort(vw.begin(), vw.end());
+  return sorted_weighted_quantile(vw, level);
 }
 
 conformal_calibration
@@ -52,11 +59,12 @@ conformal_calibration::calibrate(const std::vector<std::vector<calibration_sampl
       const double t = std::max(0.0, tail_mass * (n_eff + 1.0) / n_eff - 1.0 / n_eff);
       return upper ? 1.0 - t : t;
     };
+    std::sort(vw.begin(), vw.end());
     interval_offsets o;
-    o.lo80 = weighted_quantile(vw, level(0.10, false));
-    o.hi80 = weighted_quantile(vw, level(0.10, true));
-    o.lo95 = weighted_quantile(vw, level(0.025, false));
-    o.hi95 = weighted_quantile(vw, level(0.025, true));
+    o.lo80 = sorted_weighted_quantile(vw, level(0.10, false));
+    o.hi80 = sorted_weighted_quantile(vw, level(0.10, true));
+    o.lo95 = sorted_weighted_quantile(vw, level(0.025, false));
+    o.hi95 = sorted_weighted_quantile(vw, level(0.025, true));
     o.lo95 = std::min(o.lo95, o.lo80);
     o.hi95 = std::max(o.hi95, o.hi80);
     out[h] = o;

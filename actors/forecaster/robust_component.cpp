@@ -53,20 +53,24 @@ std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int 
       dev[c * m + i] = y[b + i] - med;
     }
   }
-  std::vector<double> profile(m);
-  const long hw = std::clamp<long>(halfwidth, 0, static_cast<long>(m - 1) / 2);
-  std::vector<double> column;
+  // Per phase, the median over cycles; then a running median over +-halfwidth
+  // phases (median of medians: close to pooling them, at a fraction of the cost).
+  std::vector<double> per_phase(m), column(cycles);
   for (size_t i = 0; i < m; ++i) {
-    column.clear();
-    for (long k = -hw; k <= hw; ++k) {
-      const size_t j = static_cast<size_t>((static_cast<long>(i) + k + static_cast<long>(m))
-                                           % static_cast<long>(m));
-      for (size_t c = 0; c < cycles; ++c) {
-        column.push_back(dev[c * m + j]);
-      }
+    for (size_t c = 0; c < cycles; ++c) {
+      column[c] = dev[c * m + i];
     }
-    const size_t phase = (static_cast<size_t>(phase0) + begin + i) % m;
-    profile[phase] = median_inplace(column);
+    per_phase[(static_cast<size_t>(phase0) + begin + i) % m] = median_inplace(column);
+  }
+  const long hw = std::clamp<long>(halfwidth, 0, static_cast<long>(m - 1) / 2);
+  std::vector<double> profile(m);
+  std::vector<double> near(static_cast<size_t>(2 * hw + 1));
+  for (size_t i = 0; i < m; ++i) {
+    for (long k = -hw; k <= hw; ++k) {
+      near[static_cast<size_t>(k + hw)] = per_phase[static_cast<size_t>(
+          (static_cast<long>(i) + k + static_cast<long>(m)) % static_cast<long>(m))];
+    }
+    profile[i] = median_inplace(near);
   }
   std::vector<double> copy(profile);
   const double centre = median_inplace(copy);
@@ -154,6 +158,88 @@ origin_summary summarise(const prepared_series& p, size_t t, const robust_settin
     s.has_prev_cycle = true;
   }
   return s;
+}
+
+std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, size_t last,
+                                    size_t k) {
+  std::vector<double> out;
+  if (last <= first || k == 0) {
+    return out;
+  }
+  out.reserve(last - first);
+  std::vector<double> window; // sorted values of x[t - k', t)
+  const size_t start = first > k ? first - k : 0;
+  window.assign(x.begin() + static_cast<long>(start), x.begin() + static_cast<long>(first));
+  std::sort(window.begin(), window.end());
+  for (size_t t = first; t < last; ++t) {
+    if (t > first) {
+      // Row t - 1 enters, row t - 1 - k leaves (when it was inside).
+      if (t - 1 >= k) {
+        const double old = x[t - 1 - k];
+        window.erase(std::lower_bound(window.begin(), window.end(), old));
+      }
+      const double v = x[t - 1];
+      window.insert(std::upper_bound(window.begin(), window.end(), v), v);
+    }
+    const size_t n = window.size();
+    out.push_back(n == 0 ? 0.0
+                         : (n % 2 ? window[n / 2] : 0.5 * (window[n / 2 - 1] + window[n / 2])));
+  }
+  return out;
+}
+
+std::vector<origin_summary> summarise_range(const prepared_series& p, size_t first, size_t last,
+                                            const robust_settings& st) {
+  std::vector<origin_summary> out;
+  if (last <= first) {
+    return out;
+  }
+  const size_t ks = static_cast<size_t>(std::max(st.short_window, 1));
+  const auto med_short = sliding_medians(p.y, first, last, ks);
+  const auto med_mid = sliding_medians(p.y, first, last, 2 * ks);
+  const auto med_long =
+      sliding_medians(p.y, first, last, static_cast<size_t>(std::max(st.long_window, 1)));
+  const auto med_recent =
+      sliding_medians(p.y, first, last, static_cast<size_t>(std::max(st.shift_rows, 1)));
+  const auto med_short_d = p.profile.empty() ? med_short : sliding_medians(p.d, first, last, ks);
+  const size_t m = static_cast<size_t>(p.cycle);
+  std::vector<double> med_prev;
+  size_t prev_first = 0;
+  if (m > 0 && last > m + ks) {
+    prev_first = std::max(first, m + ks);
+    med_prev = sliding_medians(p.y, prev_first - m, last - m, ks);
+  }
+  std::vector<double> scratch;
+  out.reserve(last - first);
+  for (size_t t = first; t < last; ++t) {
+    const size_t i = t - first;
+    origin_summary s;
+    if (t == 0) {
+      out.push_back(s);
+      continue;
+    }
+    s.med_short = med_short[i];
+    s.med_mid = med_mid[i];
+    s.med_long = med_long[i];
+    s.med_short_d = med_short_d[i];
+    const size_t kk = std::min(t, ks);
+    double sum = 0.0, lo = p.y[t - kk], hi = lo;
+    for (size_t j = t - kk; j < t; ++j) {
+      sum += p.y[j];
+      lo = std::min(lo, p.y[j]);
+      hi = std::max(hi, p.y[j]);
+    }
+    s.mean_short = sum / static_cast<double>(kk);
+    s.mid_short = 0.5 * (lo + hi);
+    s.level_shift = p.noise_sigma > 0.0
+                    && std::fabs(med_recent[i] - s.med_long) > st.shift_sigmas * p.noise_sigma;
+    if (!med_prev.empty() && t >= prev_first) {
+      s.med_prev_cycle = med_prev[t - prev_first];
+      s.has_prev_cycle = true;
+    }
+    out.push_back(s);
+  }
+  return out;
 }
 
 long seasonal_lag_index(size_t t, int h, int cycle) {

@@ -91,6 +91,14 @@ struct origin_summary {
 };
 origin_summary summarise(const prepared_series& p, size_t t, const robust_settings& settings,
                          std::vector<double>& scratch);
+// The same for every origin t in [first, last), with sliding-window medians
+// (one sorted insert/erase per row instead of a selection per origin).
+std::vector<origin_summary> summarise_range(const prepared_series& p, size_t first, size_t last,
+                                            const robust_settings& settings);
+
+// Medians of x[t - k, t) (fewer rows near the start) for t in [first, last).
+std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, size_t last,
+                                    size_t k);
 
 // Candidate forecasts of row t + h - 1 (h >= 1) from origin t given the
 // smoothing state at t. A candidate that needs more history than there is

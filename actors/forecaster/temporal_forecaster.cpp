@@ -207,11 +207,12 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   cells.reserve(span * static_cast<size_t>(H));
   std::vector<std::array<double, candidate_count>> mae(static_cast<size_t>(H));
   double naive_mae = 0.0;
-  for (size_t t = v_begin; t < n; ++t) {
-    summaries.push_back(summarise(pv, t, st, scratch));
+  summaries = summarise_range(pv, v_begin, n, st);
+  // Origins counted back from the end so that the newest origin is always in.
+  const size_t vstride = static_cast<size_t>(std::max(cfg.validation_stride, 1));
+  for (size_t t = v_begin + (n - 1 - v_begin) % vstride; t < n; t += vstride) {
     for (int h = 1; h <= H && t + static_cast<size_t>(h) - 1 < n; ++h) {
-      cell c{summaries.size() - 1, h,
-             candidate_forecasts(pv, t, h, summaries.back(), pv.es[t], st)};
+      cell c{t - v_begin, h, candidate_forecasts(pv, t, h, summaries[t - v_begin], pv.es[t], st)};
       const double actual = y[t + static_cast<size_t>(h) - 1];
       for (int k = 0; k < candidate_count; ++k) {
         mae[static_cast<size_t>(h - 1)][static_cast<size_t>(k)] +=
