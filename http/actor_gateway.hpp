@@ -46,6 +46,8 @@ public:
 
   std::optional<caf::actor> lookup(const std::string& name, gateway_failure& failure);
 
+  caf::actor_system& system() { return *sys_; }
+
   bool ready(gateway_failure& failure);
 
   // The supervisor's JSON status of every component.

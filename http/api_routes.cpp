@@ -2,8 +2,8 @@
 
 #include "http/catalog_json.hpp"
 
-#include <nlohmann/json.hpp>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 namespace grace::http {

@@ -11,6 +11,8 @@
 namespace grace {
 
 http_state::~http_state() {
+  if (stopping)
+    stopping->store(true);
   if (server)
     server->stop();
   if (listener.joinable())
@@ -29,6 +31,11 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
   http::install_routes(*st.server, *st.gateway, settings.api);
+  // Each incarnation gets its own stop flag, so a restart does not inherit a
+  // stopped one.
+  settings.telemetry.stopping = std::make_shared<std::atomic<bool>>(false);
+  st.stopping = settings.telemetry.stopping;
+  http::install_telemetry_routes(*st.server, *st.gateway, settings.telemetry);
   int port = settings.port;
   bool bound = false;
   if (port == 0) {

@@ -3,6 +3,7 @@
 // route asks the owning actor through the supervisor.
 #include "http/actor_gateway.hpp"
 #include "http/api_routes.hpp"
+#include "http/telemetry_routes.hpp"
 
 #include <httplib.h>
 #include <memory>
@@ -17,6 +18,7 @@ struct http_settings_view {
   int threads = 16;
   int64_t request_timeout_ms = 5000;
   http::api_settings api;
+  http::telemetry_settings telemetry;
 };
 
 struct http_state {
@@ -25,6 +27,7 @@ struct http_state {
   std::unique_ptr<httplib::Server> server;
   std::thread listener;
   int port = 0;
+  std::shared_ptr<std::atomic<bool>> stopping;
   ~http_state(); // stops the server and joins its thread
 };
 

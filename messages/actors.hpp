@@ -57,6 +57,44 @@ using catalog_actor = caf::typed_actor<
     // Re-reads the catalog file; on any error the last good catalog stays.
     caf::replies_to<atom::reload>::with<reload_outcome>>::extend_with<status_client>;
 
+// Snapshots of one metric in [since, until), at most `limit` (the most recent),
+// oldest first. limit 0 means no limit.
+struct snapshot_query {
+  std::string metric_id;
+  timestamp_ms since = 0;
+  timestamp_ms until = 0;
+  uint64_t limit = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot_query& x) {
+  return f(x.metric_id, x.since, x.until, x.limit);
+}
+
+// What a playbook run did to the simulated world (action kind `simulator`).
+struct simulated_action {
+  std::string playbook;
+  bool matched = false; // an active incident was there to act on
+  std::string incident_id;
+  std::string action_message; // e.g. "API shard scaling initiated"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, simulated_action& x) {
+  return f(x.playbook, x.matched, x.incident_id, x.action_message);
+}
+
+// Metric storage of the storage component (SQLite, WAL).
+using metric_store_actor = caf::typed_actor<
+    // Stores snapshots (idempotent per metric and window); answers how many.
+    caf::replies_to<atom::store, std::vector<snapshot>>::with<uint64_t>,
+    // Snapshots of one metric in a time range.
+    caf::replies_to<atom::query, snapshot_query>::with<std::vector<snapshot>>,
+    // The latest snapshot of every metric.
+    caf::replies_to<atom::latest>::with<std::vector<snapshot>>,
+    // Every snapshot since a time, all metrics (reloading recent history).
+    caf::replies_to<atom::history, timestamp_ms>::with<std::vector<snapshot>>>;
+
 // The only writer of files under the data directory.
 using storage_actor = caf::typed_actor<
     // Creates the data directory layout if missing; answers the data directory.
@@ -69,7 +107,41 @@ using storage_actor = caf::typed_actor<
     // sequence number once it is on disk.
     caf::replies_to<atom::append, std::string, std::string>::with<uint64_t>,
     // Checks the whole ledger chain.
-    caf::replies_to<atom::verify>::with<ledger_report>>::extend_with<status_client>;
+    caf::replies_to<atom::verify>::with<ledger_report>>::extend_with<status_client,
+                                                                     metric_store_actor>;
+
+// Receives samples from every source (push, scrape, replay, simulator) and
+// hands them to the aggregator.
+using ingest_actor = caf::typed_actor<
+    // Accepts a batch of already validated samples; answers how many were taken.
+    caf::replies_to<atom::ingest, sample_batch>::with<uint64_t>>::extend_with<status_client>;
+
+// Turns samples into 5-minute snapshots.
+using aggregator_actor = caf::typed_actor<
+    // Adds samples to their event-time windows.
+    caf::reacts_to<atom::ingest, sample_batch>,
+    // Internal: closes the windows that virtual time has passed.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// The built-in world of metrics and incidents (grace-node run --simulate).
+using simulator_actor = caf::typed_actor<
+    // Internal: generates the samples that are due.
+    caf::reacts_to<atom::tick>,
+    // Applies a playbook to the simulated world.
+    caf::replies_to<atom::apply, std::string>::with<simulated_action>>::extend_with<status_client>;
+
+// The event mesh: topic pub/sub used by /api/events and the components.
+using mesh_actor = caf::typed_actor<
+    // Subscribes an actor to a topic ("*" for all); it gets (event, topic, JSON).
+    caf::reacts_to<atom::subscribe, std::string, caf::actor>,
+    // Publishes a JSON event on a topic.
+    caf::reacts_to<atom::publish, std::string, std::string>>::extend_with<status_client>;
+
+// Watches snapshots; a metric entering warning or critical asks for a
+// targeted forecast.
+using integration_actor = caf::typed_actor<
+    // New snapshots from the aggregator.
+    caf::reacts_to<atom::ingest, std::vector<snapshot>>>::extend_with<status_client>;
 
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client;

@@ -13,6 +13,11 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<storage_actor>("grace::storage_actor");
   cfg.add_message_type<supervisor_actor>("grace::supervisor_actor");
   cfg.add_message_type<status_client>("grace::status_client");
+  cfg.add_message_type<ingest_actor>("grace::ingest_actor");
+  cfg.add_message_type<aggregator_actor>("grace::aggregator_actor");
+  cfg.add_message_type<simulator_actor>("grace::simulator_actor");
+  cfg.add_message_type<mesh_actor>("grace::mesh_actor");
+  cfg.add_message_type<integration_actor>("grace::integration_actor");
   cfg.add_error_category(error_category(),
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
                            std::string text = "grace:" + to_string(static_cast<errc>(code));

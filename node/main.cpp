@@ -1,6 +1,7 @@
 // grace-node: the command line. Subcommands read grace.yaml (--config) and
 // accept --data-dir; flags override the file.
 #include "actors/catalog/catalog.hpp"
+#include "actors/simulator/simulator_config.hpp"
 #include "actors/storage/data_dir.hpp"
 #include "actors/storage/provenance_ledger.hpp"
 #include "node/logging.hpp"
@@ -10,6 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <iostream>
+#include <limits>
+#include <optional>
 
 #ifndef GRACE_VERSION
 #define GRACE_VERSION "unknown"
@@ -90,6 +93,15 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 65535));
   run->add_option("--log-format", log_format, "text or json (overrides node.log_format)")
       ->check(CLI::IsMember({"text", "json"}));
+  bool simulate = false;
+  double time_scale = 0;
+  int64_t seed = -1;
+  run->add_flag("--simulate", simulate, "run the built-in simulated world as the metric source");
+  run->add_option("--time-scale", time_scale,
+                  "virtual seconds per real second (overrides node.time_scale)")
+      ->check(CLI::Range(0.001, 100000.0));
+  run->add_option("--seed", seed, "simulator seed (default: the simulator config's)")
+      ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
 
   common_options catalog_opts;
   std::string catalog_file;
@@ -132,6 +144,10 @@ int main(int argc, char** argv) {
     s.http.port = http_port;
   if (!log_format.empty())
     s.log_format = log_format;
+  if (time_scale > 0)
+    s.time_scale = time_scale;
+  s.simulate = simulate;
+  s.simulator_seed = seed;
   grace::node::setup_logging(s.log_format, s.log_level);
   // Refuse to start on an invalid catalog, and say why.
   auto catalog = grace::catalog::load_catalog_file(s.catalog_path);
@@ -141,5 +157,26 @@ int main(int argc, char** argv) {
       std::cerr << "  " << e.to_string() << "\n";
     return 2;
   }
-  return grace::node::run_node(s);
+  std::optional<grace::simulator::simulator_config> simulation;
+  if (s.simulate) {
+    try {
+      simulation = grace::simulator::load_simulator_config(s.simulator_config_path);
+    } catch (const std::exception& e) {
+      std::cerr << "grace-node: the simulator config is invalid:\n" << e.what() << "\n";
+      return 2;
+    }
+    std::vector<std::string> metric_ids, playbook_ids;
+    for (const auto& m : catalog.catalog->metrics())
+      metric_ids.push_back(m.id);
+    for (const auto& p : catalog.catalog->playbooks())
+      playbook_ids.push_back(p.id);
+    auto mismatches = simulation->validate_against(metric_ids, playbook_ids);
+    if (!mismatches.empty()) {
+      std::cerr << "grace-node: " << s.simulator_config_path << " does not match the catalog:\n";
+      for (const auto& m : mismatches)
+        std::cerr << "  " << m << "\n";
+      return 2;
+    }
+  }
+  return grace::node::run_node(s, simulation);
 }

@@ -20,10 +20,10 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
                    node_settings& s) {
   if (!root.IsDefined() || root.IsNull())
     return; // an empty file means all defaults
-  if (!in.expect_map(
-          root, "",
-          {"node", "catalog", "http", "aggregation", "forecasting", "training", "rl", "supervisor"},
-          {}))
+  if (!in.expect_map(root, "",
+                     {"node", "catalog", "simulator", "ingest", "http", "aggregation",
+                      "forecasting", "training", "rl", "supervisor"},
+                     {}))
     return;
   auto section = [&](const char* name, std::initializer_list<const char*> keys) {
     const YAML::Node n = root[name];
@@ -72,6 +72,14 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (auto n = section("catalog", {"path"})) {
     if (auto v = in.string(n, "path", "catalog"))
       s.catalog_path = resolve(base_dir, *v);
+  }
+  if (auto n = section("simulator", {"config"})) {
+    if (auto v = in.string(n, "config", "simulator"))
+      s.simulator_config_path = resolve(base_dir, *v);
+  }
+  if (auto n = section("ingest", {"max_future"})) {
+    if (auto v = in.duration_ms(n, "max_future", "ingest"))
+      s.max_future_ms = *v;
   }
   if (auto n = section("http", {"bind", "port", "token", "request_timeout", "max_body_bytes",
                                 "threads", "max_event_streams"})) {

@@ -34,6 +34,10 @@ struct node_settings {
   std::string log_format = "text";
   std::string log_level = "info";
   std::string catalog_path = "config/metrics_catalog.yaml";
+  std::string simulator_config_path = "config/simulator.yaml";
+  bool simulate = false;       // --simulate: run the built-in world
+  int64_t simulator_seed = -1; // --seed; -1: the simulator config's seed
+  int64_t max_future_ms = 5 * 60000;
   http_settings http;
   int64_t snapshot_interval_ms = 5 * 60000;
   int64_t forecast_interval_ms = 15 * 60000;

@@ -1,6 +1,11 @@
 #include "node/node_system.hpp"
 
+#include "actors/aggregator/aggregator_actor.hpp"
 #include "actors/catalog/catalog_actor.hpp"
+#include "actors/ingest/ingest_actor.hpp"
+#include "actors/integration/integration_actor.hpp"
+#include "actors/mesh/mesh_actor.hpp"
+#include "actors/simulator/simulator_actor.hpp"
 #include "actors/storage/storage_actor.hpp"
 #include "actors/supervisor/supervisor_actor.hpp"
 #include "http/http_actor.hpp"
@@ -17,6 +22,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 #include <spdlog/spdlog.h>
 
 namespace grace::node {
@@ -32,16 +38,35 @@ public:
   }
 };
 
-std::vector<component_spec> components(const node_settings& s) {
+template <class F, class... Ts> component_spec spec(std::string name, F behavior, Ts... args) {
+  return {std::move(name), [=](caf::local_actor* self, const supervisor_actor&) {
+            return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(behavior, args...));
+          }};
+}
+
+// Components that talk to others get the supervisor to find them.
+template <class F, class... Ts> component_spec peer_spec(std::string name, F behavior, Ts... args) {
+  return {std::move(name), [=](caf::local_actor* self, const supervisor_actor& sup) {
+            return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(behavior, sup, args...));
+          }};
+}
+
+std::vector<component_spec> components(const node_settings& s, const node_clock& clock,
+                                       const std::optional<simulator::simulator_config>& sim) {
   std::vector<component_spec> out;
-  out.push_back({"storage", [root = s.data_dir](caf::local_actor* self, const supervisor_actor&) {
-                   return caf::actor_cast<caf::actor>(
-                       self->spawn<caf::linked>(storage_component, root));
-                 }});
-  out.push_back(
-      {"catalog", [path = s.catalog_path](caf::local_actor* self, const supervisor_actor&) {
-         return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(catalog_component, path));
-       }});
+  out.push_back(spec("storage", storage_component, std::filesystem::path(s.data_dir)));
+  out.push_back(spec("catalog", catalog_component, s.catalog_path));
+  out.push_back(spec("mesh", mesh_component));
+  aggregator_settings agg;
+  agg.snapshot_interval_ms = s.snapshot_interval_ms;
+  out.push_back(peer_spec("aggregator", aggregator_component, clock, agg));
+  out.push_back(peer_spec("ingest", ingest_component));
+  out.push_back(peer_spec("integration", integration_component));
+  if (sim) {
+    const uint64_t seed =
+        s.simulator_seed >= 0 ? static_cast<uint64_t>(s.simulator_seed) : sim->seed;
+    out.push_back(peer_spec("simulator", simulator_component, clock, *sim, seed));
+  }
   http_settings_view hv;
   hv.bind = s.http.bind;
   hv.port = s.http.port;
@@ -49,10 +74,10 @@ std::vector<component_spec> components(const node_settings& s) {
   hv.request_timeout_ms = s.http.request_timeout_ms;
   hv.api.token = s.http.token;
   hv.api.max_body_bytes = s.http.max_body_bytes;
-  out.push_back({"http", [hv](caf::local_actor* self, const supervisor_actor& sup) {
-                   return caf::actor_cast<caf::actor>(
-                       self->spawn<caf::linked>(http_component, sup, hv));
-                 }});
+  hv.telemetry.clock = clock;
+  hv.telemetry.max_future_ms = s.max_future_ms;
+  hv.telemetry.max_event_streams = s.http.max_event_streams;
+  out.push_back(peer_spec("http", http_component, hv));
   return out;
 }
 
@@ -65,7 +90,8 @@ int wait_for_signal(const sigset_t& set, long ms) {
 
 } // namespace
 
-int run_node(const node_settings& settings) {
+int run_node(const node_settings& settings,
+             const std::optional<simulator::simulator_config>& simulation) {
   // Signals are taken synchronously by this thread only: block them before
   // CAF starts its threads, which inherit the mask.
   sigset_t signals;
@@ -80,7 +106,15 @@ int run_node(const node_settings& settings) {
   supervision::restart_limits limits{
       settings.supervisor.max_restarts, settings.supervisor.restart_window_ms,
       settings.supervisor.backoff_initial_ms, settings.supervisor.backoff_max_ms};
-  auto sup = sys.spawn(supervisor, components(settings), limits);
+  node_clock clock;
+  clock.scale = settings.time_scale;
+  clock.real_origin_ns = sys.clock().now().time_since_epoch().count();
+  clock.virtual_origin_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                std::chrono::system_clock::now().time_since_epoch())
+                                .count();
+  if (settings.time_scale != 1.0)
+    spdlog::info("[NODE] ⏱️ Virtual time runs {}x real time", settings.time_scale);
+  auto sup = sys.spawn(supervisor, components(settings, clock, simulation), limits);
   caf::scoped_actor self{sys};
   self->monitor(sup);
 
@@ -118,7 +152,10 @@ int run_node(const node_settings& settings) {
               [&](bool ready) {
                 if (ready) {
                   announced = true;
-                  spdlog::info("[ML-SYSTEMS] 🧠 Node components online: storage, catalog, http");
+                  spdlog::info("[ML-SYSTEMS] 🔗 Metrics → snapshots → integration active ({} "
+                               "snapshots every {})",
+                               simulation ? "simulated metrics," : "pushed metrics,",
+                               config::format_duration(settings.snapshot_interval_ms));
                 }
               },
               [&](caf::error&) {});

@@ -1,6 +1,7 @@
 #include "actors/storage/storage_actor.hpp"
 
 #include "actors/storage/data_dir.hpp"
+#include "actors/storage/metric_store.hpp"
 #include "actors/storage/provenance_ledger.hpp"
 #include "messages/errors.hpp"
 
@@ -31,6 +32,7 @@ void prepare(storage_state& st) {
   if (rec.truncated_tail)
     spdlog::warn("[TRAINING-STORAGE] ⚠️ Ledger: cut off a torn last line ({} bytes): {}",
                  rec.bytes_dropped, rec.reason);
+  st.metrics = std::make_shared<storage::metric_store>(storage::metric_store_path(st.root));
   st.prepared = true;
   spdlog::info("[TRAINING-STORAGE] ✅ {} category folders ready",
                storage::training_categories.size());
@@ -102,12 +104,48 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
         return ledger_report{v.ok, v.entries_checked,
                              v.first_bad_seq ? v.first_bad_seq : v.first_bad_line, v.reason};
       },
+      [=](atom::store, const std::vector<snapshot>& batch) -> caf::result<uint64_t> {
+        try {
+          self->state.metrics->insert_snapshots(batch);
+          self->state.snapshots_stored += batch.size();
+          return static_cast<uint64_t>(batch.size());
+        } catch (const std::exception& e) {
+          ++self->state.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Storing snapshots failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::query, const snapshot_query& q) -> caf::result<std::vector<snapshot>> {
+        try {
+          std::optional<size_t> limit;
+          if (q.limit > 0)
+            limit = static_cast<size_t>(q.limit);
+          return self->state.metrics->query_snapshots(q.metric_id, q.since, q.until, limit);
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::latest) -> caf::result<std::vector<snapshot>> {
+        try {
+          return self->state.metrics->latest_per_metric();
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::history, timestamp_ms since) -> caf::result<std::vector<snapshot>> {
+        try {
+          return self->state.metrics->snapshots_since(since);
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
       [=](atom::status) -> std::string {
         const auto& st = self->state;
         nlohmann::json j{{"data_dir", st.root.string()},
                          {"prepared", st.prepared},
                          {"records_written", st.records_written},
                          {"write_failures", st.write_failures},
+                         {"snapshots_stored", st.snapshots_stored},
                          {"ledger_entries", st.ledger ? st.ledger->last_seq() : 0}};
         return j.dump();
       },

@@ -7,7 +7,8 @@
 
 namespace grace::storage {
 class provenance_ledger;
-}
+class metric_store;
+} // namespace grace::storage
 
 namespace grace {
 
@@ -16,6 +17,8 @@ struct storage_state {
   std::filesystem::path root;
   bool prepared = false;
   std::shared_ptr<storage::provenance_ledger> ledger;
+  std::shared_ptr<storage::metric_store> metrics;
+  uint64_t snapshots_stored = 0;
   uint64_t records_written = 0;
   uint64_t write_failures = 0;
 };

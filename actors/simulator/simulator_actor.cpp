@@ -1,0 +1,70 @@
+#include "actors/simulator/simulator_actor.hpp"
+
+#include "actors/supervisor/component_lookup.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace grace {
+
+namespace {
+
+using self_ptr = simulator_actor::stateful_pointer<simulator_state>;
+
+int64_t virtual_now(self_ptr self, const node_clock& clock) {
+  return clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+}
+
+void log_events(self_ptr self) {
+  for (const auto& e : self->state.world->take_events())
+    spdlog::info("[SIMULATOR] {}", e.message);
+}
+
+} // namespace
+
+simulator_actor::behavior_type
+simulator_component(simulator_actor::stateful_pointer<simulator_state> self,
+                    supervisor_actor supervisor, node_clock clock,
+                    simulator::simulator_config config, uint64_t seed) {
+  const int64_t interval = config.collection_interval_ms;
+  self->state.world =
+      std::make_unique<simulator::world>(std::move(config), seed, virtual_now(self, clock));
+  spdlog::info("[SIMULATOR] 🌍 Simulated world running (seed {}, time scale {})", seed, clock.scale);
+  self->delayed_send(self, clock.real_delay(interval), atom::tick_v);
+  return {
+      [=](atom::tick) {
+        auto batch = self->state.world->advance_to(virtual_now(self, clock));
+        log_events(self);
+        self->state.samples += batch.size();
+        if (!batch.empty())
+          with_component<ingest_actor>(
+              self, supervisor, "ingest", [=, b = std::move(batch)](ingest_actor i) {
+                self->request(i, std::chrono::seconds(10), atom::ingest_v, b)
+                    .then([](uint64_t) {}, [](caf::error&) {});
+              });
+        self->delayed_send(self, clock.real_delay(interval), atom::tick_v);
+      },
+      [=](atom::apply, const std::string& playbook) -> simulated_action {
+        auto r = self->state.world->apply_playbook(playbook, virtual_now(self, clock));
+        ++self->state.playbooks_applied;
+        log_events(self);
+        return simulated_action{r.playbook_id, r.matched, r.incident_id, r.action_message};
+      },
+      [=](atom::status) -> std::string {
+        nlohmann::json active = nlohmann::json::array();
+        for (const auto& i : self->state.world->active_incidents())
+          active.push_back({{"id", i.id}, {"type", i.type}});
+        return nlohmann::json{{"seed", self->state.world->seed()},
+                              {"samples", self->state.samples},
+                              {"playbooks_applied", self->state.playbooks_applied},
+                              {"incidents_so_far", self->state.world->incident_history().size()},
+                              {"active_incidents", active}}
+            .dump();
+      },
+  };
+}
+
+} // namespace grace

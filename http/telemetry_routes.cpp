@@ -1,0 +1,195 @@
+#include "http/telemetry_routes.hpp"
+
+#include "actors/ingest/sample_batch_parser.hpp"
+#include "actors/storage/json_mapping.hpp"
+
+#include <caf/after.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace grace::http {
+
+namespace {
+
+void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, status, {{"error", message}});
+}
+
+int64_t now_virtual(const node_clock& clock) {
+  using namespace std::chrono;
+  // The actor system's clock is steady_clock in production.
+  return clock.virtual_now_ms(steady_clock::now().time_since_epoch().count());
+}
+
+// Parses an optional integer query parameter; false (and a 400) when malformed.
+bool int_param(const httplib::Request& req, httplib::Response& res, const char* name,
+               int64_t& out) {
+  if (!req.has_param(name))
+    return true;
+  const std::string text = req.get_param_value(name);
+  char* end = nullptr;
+  errno = 0;
+  long long v = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE || v < 0) {
+    send_error(res, 400,
+               std::string("query parameter '") + name
+                   + "' must be a non-negative whole number (unix ms or a count), found '" + text
+                   + "'");
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+void push_metrics(actor_gateway& gateway, const telemetry_settings& settings,
+                  const httplib::Request& req, httplib::Response& res) {
+  const auto format = ingest::format_for_content_type(req.get_header_value("Content-Type"));
+  if (format == ingest::body_format::unsupported)
+    return send_error(res, 415,
+                      "Content-Type must be application/json or text/plain (Prometheus text "
+                      "format 0.0.4)");
+  gateway_failure failure;
+  auto cat = gateway.ask<catalog_ref, catalog_actor>("catalog", failure, atom::get_v);
+  if (!cat)
+    return send_error(res, failure.status, failure.message);
+  const catalog_ref catalog = *cat;
+  ingest::time_rules rules{now_virtual(settings.clock), settings.max_future_ms};
+  ingest::batch_parse_result parsed;
+  if (format == ingest::body_format::json) {
+    parsed = ingest::parse_json_batch(
+        req.body, [&](const std::string& id) { return catalog->find_metric(id) != nullptr; },
+        rules);
+  } else {
+    parsed = ingest::parse_prometheus_batch(
+        req.body,
+        [&](const std::string& name) -> std::optional<std::string> {
+          const auto* m = catalog->find_by_prometheus_name(name);
+          return m ? std::optional<std::string>(m->id) : std::nullopt;
+        },
+        rules);
+  }
+  if (parsed.malformed())
+    return send_error(res, 400, "malformed body, nothing accepted: " + parsed.error);
+  nlohmann::json rejected = nlohmann::json::array();
+  for (const auto& r : parsed.rejected)
+    rejected.push_back({{"index", r.index}, {"reason", r.reason}});
+  const size_t accepted = parsed.accepted.size();
+  if (accepted > 0) {
+    auto taken = gateway.ask<uint64_t, ingest_actor>("ingest", failure, atom::ingest_v,
+                                                     std::move(parsed.accepted));
+    if (!taken)
+      return send_error(res, failure.status, failure.message);
+  }
+  send_json(res, accepted == 0 ? 400 : 200,
+            {{"accepted", accepted}, {"rejected", rejected}, {"total", parsed.total}});
+}
+
+void snapshots_of_metric(actor_gateway& gateway, const httplib::Request& req,
+                         httplib::Response& res) {
+  snapshot_query q;
+  q.metric_id = req.matches[1];
+  int64_t since = 0, until = std::numeric_limits<int64_t>::max(), limit = 288;
+  if (!int_param(req, res, "since", since) || !int_param(req, res, "until", until)
+      || !int_param(req, res, "limit", limit))
+    return;
+  if (limit < 1 || limit > 100000)
+    return send_error(res, 400, "query parameter 'limit' must be between 1 and 100000");
+  if (until <= since)
+    return send_error(res, 400, "'until' must be after 'since'");
+  gateway_failure failure;
+  auto cat = gateway.ask<catalog_ref, catalog_actor>("catalog", failure, atom::get_v);
+  if (!cat)
+    return send_error(res, failure.status, failure.message);
+  if ((*cat)->find_metric(q.metric_id) == nullptr)
+    return send_error(res, 404, "unknown metric '" + q.metric_id + "'");
+  q.since = since;
+  q.until = until;
+  q.limit = static_cast<uint64_t>(limit);
+  auto rows =
+      gateway.ask<std::vector<snapshot>, storage_actor>("storage", failure, atom::query_v, q);
+  if (!rows)
+    return send_error(res, failure.status, failure.message);
+  send_json(res, 200, {{"metric_id", q.metric_id}, {"snapshots", *rows}});
+}
+
+// One server-sent event stream: subscribes a scoped actor to the mesh and
+// writes what arrives; a comment line every 15 s keeps proxies from closing it.
+void event_stream(actor_gateway& gateway, const telemetry_settings& settings,
+                  std::shared_ptr<std::atomic<int>> open_streams, const httplib::Request& req,
+                  httplib::Response& res) {
+  if (open_streams->fetch_add(1) >= settings.max_event_streams) {
+    open_streams->fetch_sub(1);
+    return send_error(res, 503, "too many open event streams (http.max_event_streams)");
+  }
+  gateway_failure failure;
+  auto mesh = gateway.lookup("mesh", failure);
+  if (!mesh) {
+    open_streams->fetch_sub(1);
+    return send_error(res, failure.status, failure.message);
+  }
+  const std::string topic = req.has_param("topic") ? req.get_param_value("topic") : "*";
+  auto listener = std::make_shared<caf::scoped_actor>(gateway.system());
+  (*listener)->send(caf::actor_cast<mesh_actor>(*mesh), atom::subscribe_v, topic,
+                    caf::actor_cast<caf::actor>(*listener));
+  res.set_header("Cache-Control", "no-cache");
+  auto stopping = settings.stopping;
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [listener, stopping, idle = 0](size_t, httplib::DataSink& sink) mutable {
+        if (stopping->load())
+          return false;
+        bool got = false;
+        std::string chunk;
+        (*listener)->receive(
+            [&](atom::event, const std::string& t, const std::string& json) {
+              chunk = "event: " + t + "\ndata: " + json + "\n\n";
+              got = true;
+            },
+            caf::after(std::chrono::milliseconds(500)) >> [] {});
+        if (!got) {
+          if (++idle < 30)
+            return true;
+          chunk = ": keep-alive\n\n";
+        }
+        idle = 0;
+        return sink.write(chunk.data(), chunk.size());
+      },
+      [open_streams](bool) { open_streams->fetch_sub(1); });
+}
+
+} // namespace
+
+void install_telemetry_routes(httplib::Server& server, actor_gateway& gateway,
+                              const telemetry_settings& settings) {
+  server.Post("/api/metrics",
+              [&gateway, settings](const httplib::Request& req, httplib::Response& res) {
+                push_metrics(gateway, settings, req, res);
+              });
+  server.Get(R"(/api/metrics/([^/]+)/snapshots)",
+             [&gateway](const httplib::Request& req, httplib::Response& res) {
+               snapshots_of_metric(gateway, req, res);
+             });
+  server.Get("/api/snapshots/latest", [&gateway](const httplib::Request&, httplib::Response& res) {
+    gateway_failure failure;
+    auto rows =
+        gateway.ask<std::vector<snapshot>, storage_actor>("storage", failure, atom::latest_v);
+    if (!rows)
+      return send_error(res, failure.status, failure.message);
+    send_json(res, 200, {{"snapshots", *rows}});
+  });
+  auto open_streams = std::make_shared<std::atomic<int>>(0);
+  server.Get("/api/events", [&gateway, settings, open_streams](const httplib::Request& req,
+                                                               httplib::Response& res) {
+    event_stream(gateway, settings, open_streams, req, res);
+  });
+}
+
+} // namespace grace::http
