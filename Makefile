@@ -3,6 +3,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 CONFIG ?= config/grace.yaml
+TIME_SCALE ?= 360
 RUN_ARGS ?=
 
 .PHONY: deps test-deps configure build node run test clean format
@@ -24,9 +25,10 @@ node: deps configure
 build: deps configure
 	cmake --build $(BUILD) -j$(JOBS)
 
-# Starts the node in the foreground (Ctrl-C stops it).
+# Starts the node in the foreground on its built-in simulator, 6 virtual hours
+# per real minute (Ctrl-C stops it).
 run: node
-	./$(BUILD)/grace-node run --config $(CONFIG) $(RUN_ARGS)
+	./$(BUILD)/grace-node run --config $(CONFIG) --simulate --time-scale $(TIME_SCALE) $(RUN_ARGS)
 
 test: test-deps configure
 	cmake --build $(BUILD) -j$(JOBS)

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Integration tests: the real grace-node binary over HTTP and its CLI.
 
+
 Run by ctest as `node_http_test.py PATH/TO/grace-node SOURCE_DIR`. Each test
 starts the binary on a free loopback port with its own data directory.
 """
@@ -14,80 +15,9 @@ import sys
 import tempfile
 import time
 import unittest
-import urllib.error
-import urllib.request
 
-BINARY = None
-SOURCE = None
-TOKEN = "s3cret-token"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def request(port, method, path, body=None, headers=None, timeout=10):
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method,
-                                 headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
-
-
-class Node:
-    """A grace-node process with its own config, data dir and port."""
-
-    def __init__(self, extra_yaml="", catalog=None):
-        self.dir = tempfile.TemporaryDirectory(prefix="grace-it-")
-        self.port = free_port()
-        catalog = catalog or os.path.join(SOURCE, "config", "metrics_catalog.yaml")
-        self.config = os.path.join(self.dir.name, "grace.yaml")
-        with open(self.config, "w") as f:
-            f.write(f"node:\n  data_dir: {self.dir.name}/data\n"
-                    f"catalog:\n  path: {catalog}\n"
-                    f"http:\n  port: {self.port}\n  token: {TOKEN}\n  max_body_bytes: 4096\n"
-                    + extra_yaml)
-        self.log = open(os.path.join(self.dir.name, "node.log"), "w+")
-        self.proc = None
-
-    def start(self, wait_ready=True):
-        self.proc = subprocess.Popen([BINARY, "run", "--config", self.config],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        if wait_ready:
-            deadline = time.time() + 20
-            while time.time() < deadline:
-                if self.proc.poll() is not None:
-                    raise AssertionError("node exited early:\n" + self.output())
-                try:
-                    status, _ = request(self.port, "GET", "/readyz", timeout=2)
-                    if status == 200:
-                        return self
-                except (urllib.error.URLError, ConnectionError, socket.timeout):
-                    pass
-                time.sleep(0.1)
-            raise AssertionError("node not ready within 20 s:\n" + self.output())
-        return self
-
-    def output(self):
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read()
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        self.dir.cleanup()
-
+import grace_node
+from grace_node import TOKEN, Node, free_port, request
 
 class RunningNodeTest(unittest.TestCase):
     @classmethod
@@ -107,7 +37,8 @@ class RunningNodeTest(unittest.TestCase):
         status, body = self.get("/api/status")
         self.assertEqual(status, 200)
         names = [c["name"] for c in body["components"]]
-        self.assertEqual(names, ["storage", "catalog", "http"])
+        self.assertEqual(names, ["storage", "catalog", "mesh", "aggregator", "ingest",
+                                 "integration", "http"])
         self.assertTrue(all(c["up"] for c in body["components"]))
 
     def test_catalog_shape(self):
@@ -289,6 +220,6 @@ class CommandLineTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    BINARY = os.path.abspath(sys.argv[1])
-    SOURCE = os.path.abspath(sys.argv[2])
+    grace_node.BINARY = BINARY = os.path.abspath(sys.argv[1])
+    grace_node.SOURCE = SOURCE = os.path.abspath(sys.argv[2])
     unittest.main(argv=[sys.argv[0], "-v"])

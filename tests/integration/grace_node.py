@@ -1,0 +1,95 @@
+"""Shared helpers of the integration tests: a grace-node process with its own
+config, data directory and free loopback port."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+BINARY = os.environ.get("GRACE_NODE_BINARY")
+SOURCE = os.environ.get("GRACE_SOURCE_DIR")
+TOKEN = "s3cret-token"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(port, method, path, body=None, headers=None, timeout=10):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=body, method=method,
+                                 headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+class Node:
+    """A grace-node process with its own config, data dir and port."""
+
+    def __init__(self, extra_yaml="", catalog=None, args=(), data_dir=None):
+        self.dir = tempfile.TemporaryDirectory(prefix="grace-it-")
+        self.port = free_port()
+        catalog = catalog or os.path.join(SOURCE, "config", "metrics_catalog.yaml")
+        self.config = os.path.join(self.dir.name, "grace.yaml")
+        self.data_dir = data_dir or os.path.join(self.dir.name, "data")
+        self.args = list(args)
+        with open(self.config, "w") as f:
+            f.write(f"node:\n  data_dir: {self.data_dir}\n"
+                    f"simulator:\n  config: {os.path.join(SOURCE, 'config', 'simulator.yaml')}\n"
+                    f"catalog:\n  path: {catalog}\n"
+                    f"http:\n  port: {self.port}\n  token: {TOKEN}\n  max_body_bytes: 4096\n"
+                    + extra_yaml)
+        self.log = open(os.path.join(self.dir.name, "node.log"), "w+")
+        self.proc = None
+
+    def start(self, wait_ready=True):
+        self.proc = subprocess.Popen([BINARY, "run", "--config", self.config] + self.args,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if wait_ready:
+            deadline = time.time() + 20
+            while time.time() < deadline:
+                if self.proc.poll() is not None:
+                    raise AssertionError("node exited early:\n" + self.output())
+                try:
+                    status, _ = request(self.port, "GET", "/readyz", timeout=2)
+                    if status == 200:
+                        return self
+                except (urllib.error.URLError, ConnectionError, socket.timeout):
+                    pass
+                time.sleep(0.1)
+            raise AssertionError("node not ready within 20 s:\n" + self.output())
+        return self
+
+    def output(self):
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read()
+
+    def wait_for_log(self, text, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if text in self.output():
+                return True
+            time.sleep(0.1)
+        return False
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.dir.cleanup()
+
+
