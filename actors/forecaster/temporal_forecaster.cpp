@@ -394,10 +394,10 @@ void temporal_forecaster::fit(const std::vector<series_input>& series, int64_t t
   const size_t count = series.size();
   const int threads = static_cast<int>(std::clamp<size_t>(
       static_cast<size_t>(std::max(config_.threads, 1)), 1, std::max<size_t>(count, 1)));
-  auto parallel = [&](auto&& work) {
+  auto parallel = [&](size_t jobs, auto&& work) {
     std::atomic<size_t> next{0};
     auto run = [&](int worker) {
-      for (size_t i = next++; i < count; i = next++) {
+      for (size_t i = next++; i < jobs; i = next++) {
         work(worker, i);
       }
     };
@@ -411,14 +411,18 @@ void temporal_forecaster::fit(const std::vector<series_input>& series, int64_t t
     }
   };
 
-  // Pass 1: validation cells of every series become the global model's
-  // training rows (under the prior model, which the rows do not depend on
-  // except through the component feature).
+  // Pass 1: validation cells of the series become the global model's
+  // training rows (the rows do not depend on the global model). A dozen
+  // weights per horizon need no more than a few thousand series: beyond
+  // max_training_series an even sample of them is used, which bounds the
+  // trainer's cost to about one per-series fit per series.
   quantile_model prior(H, 0.5);
+  const size_t sample = std::min(count, std::max<size_t>(config_.max_training_series, 1));
   const size_t per_series = std::max<size_t>(
-      static_cast<size_t>(H), config_.max_training_rows / std::max<size_t>(count, 1));
+      static_cast<size_t>(H), config_.max_training_rows / std::max<size_t>(sample, 1));
   std::vector<training_set> rows(static_cast<size_t>(threads), training_set(H));
-  parallel([&](int worker, size_t i) {
+  parallel(sample, [&](int worker, size_t k) {
+    const size_t i = sample == count ? k : k * count / sample;
     fit_series(series[i], config_, prior, &rows[static_cast<size_t>(worker)], per_series);
   });
   training_set all(H);
@@ -430,7 +434,8 @@ void temporal_forecaster::fit(const std::vector<series_input>& series, int64_t t
 
   // Pass 2: per-series blend and calibration against the trained global model.
   std::vector<series_model> fitted(count);
-  parallel([&](int, size_t i) { fitted[i] = fit_series(series[i], config_, global, nullptr, 0); });
+  parallel(count,
+           [&](int, size_t i) { fitted[i] = fit_series(series[i], config_, global, nullptr, 0); });
 
   global_ = std::move(global);
   series_.clear();

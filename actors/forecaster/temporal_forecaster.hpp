@@ -34,6 +34,7 @@ struct forecaster_config {
   quantile_fit_options global;
   double calibration_half_life = 144.0; // rows; age weighting of residuals
   size_t max_training_rows = 400'000;   // cap on the global model's rows (memory, time)
+  size_t max_training_series = 2'000;   // series sampled for the global model (time)
   int threads = 2;
 };
 
