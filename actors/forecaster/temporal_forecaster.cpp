@@ -40,9 +40,27 @@ double safe_scale(double scale, double level) {
   return std::max(1e-6 * std::fabs(level), 1e-9);
 }
 
+struct calendar_features {
+  double tod_sin = 0.0, tod_cos = 1.0, weekend = 0.0;
+};
+
+calendar_features calendar_of(int64_t ms) {
+  int64_t in_day = ms % day_ms;
+  if (in_day < 0) {
+    in_day += day_ms;
+  }
+  const double angle = 2.0 * M_PI * static_cast<double>(in_day) / static_cast<double>(day_ms);
+  int64_t days = ms / day_ms;
+  if (ms < 0 && ms % day_ms != 0) {
+    --days;
+  }
+  const int64_t dow = ((days + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
+  return {std::sin(angle), std::cos(angle), (dow == 0 || dow == 6) ? 1.0 : 0.0};
+}
+
 feature_vector make_features(const prepared_series& p, size_t t, int h, const origin_summary& s,
-                             const es_state& es, double component, double scale, int64_t target_ms,
-                             const robust_settings& st) {
+                             const es_state& es, double component, double scale,
+                             const calendar_features& cal, const robust_settings& st) {
   const double ref = s.med_short;
   const double inv = 1.0 / scale;
   auto rel = [&](double v) { return std::clamp((v - ref) * inv, -feature_limit, feature_limit); };
@@ -70,19 +88,9 @@ feature_vector make_features(const prepared_series& p, size_t t, int h, const or
   f[feature_midrange_short] = rel(s.mid_short);
   f[feature_damped_trend] =
       std::clamp(damped_sum(st.phi, h) * es.trend * inv, -feature_limit, feature_limit);
-  int64_t in_day = target_ms % day_ms;
-  if (in_day < 0) {
-    in_day += day_ms;
-  }
-  const double angle = 2.0 * M_PI * static_cast<double>(in_day) / static_cast<double>(day_ms);
-  f[feature_time_of_day_sin] = std::sin(angle);
-  f[feature_time_of_day_cos] = std::cos(angle);
-  int64_t days = target_ms / day_ms;
-  if (target_ms < 0 && target_ms % day_ms != 0) {
-    --days;
-  }
-  const int64_t dow = ((days + 4) % 7 + 7) % 7; // 1970-01-01 was a Thursday; 0 = Sunday
-  f[feature_weekend] = (dow == 0 || dow == 6) ? 1.0 : 0.0;
+  f[feature_time_of_day_sin] = cal.tod_sin;
+  f[feature_time_of_day_cos] = cal.tod_cos;
+  f[feature_weekend] = cal.weekend;
   return f;
 }
 
@@ -160,8 +168,13 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
     abs_diff += std::fabs(y[i] - y[i - 1]);
   }
   std::vector<double> scratch;
-  const double level = n > 0 ? median_of_range(y, 0, n, scratch) : 0.0;
-  model.scale = safe_scale(n > 1 ? abs_diff / static_cast<double>(n - 1) : 0.0, level);
+  const double raw_scale = n > 1 ? abs_diff / static_cast<double>(n - 1) : 0.0;
+  // The level is only needed for a constant series' scale or a short history.
+  const double level =
+      (n > 0 && (!(raw_scale > 0.0) || n < static_cast<size_t>(std::max(cfg.min_rows, 4))))
+          ? median_of_range(y, 0, n, scratch)
+          : 0.0;
+  model.scale = safe_scale(raw_scale, level);
   const int cycle = daily_cycle_rows(model.step_ms);
   const int phase0 = phase_of(input.start_ms, model.step_ms, cycle);
 
@@ -250,15 +263,19 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   const size_t stride =
       (rows && max_rows > 0) ? std::max<size_t>(1, (older + max_rows - 1) / max_rows) : 1;
   std::vector<double> comp(cells.size()), glob(cells.size());
+  // Calendar features of every target row, computed once (not per cell).
+  std::vector<calendar_features> calendar(n - v_begin);
+  for (size_t r = v_begin; r < n; ++r) {
+    calendar[r - v_begin] = calendar_of(input.start_ms + static_cast<int64_t>(r) * model.step_ms);
+  }
   for (size_t i = 0; i < cells.size(); ++i) {
     const cell& c = cells[i];
     const size_t t = v_begin + c.origin;
     const origin_summary& s = summaries[c.origin];
     comp[i] = combine(c.c, model.weights[static_cast<size_t>(c.h - 1)]);
-    const int64_t target_ms =
-        input.start_ms + static_cast<int64_t>(t + static_cast<size_t>(c.h) - 1) * model.step_ms;
     const feature_vector f =
-        make_features(pv, t, c.h, s, pv.es[t], comp[i], model.scale, target_ms, st);
+        make_features(pv, t, c.h, s, pv.es[t], comp[i], model.scale,
+                      calendar[t + static_cast<size_t>(c.h) - 1 - v_begin], st);
     glob[i] = within_envelope(s.med_short + model.scale * global.predict(c.h, f), c.c, model.scale);
     if (rows && c.origin < mid && i % stride == 0) {
       const double z = (y[t + static_cast<size_t>(c.h) - 1] - s.med_short) / model.scale;
@@ -349,7 +366,7 @@ forecast_result forecast_from(const series_model& m, const quantile_model& globa
       const double comp =
           combine(cands, m.weights[static_cast<size_t>(std::min<size_t>(h, m.weights.size()) - 1)]);
       const feature_vector f =
-          make_features(p, t, h, s, m.es, comp, m.scale, step.time_ms, cfg.robust);
+          make_features(p, t, h, s, m.es, comp, m.scale, calendar_of(step.time_ms), cfg.robust);
       const double glob =
           within_envelope(s.med_short + m.scale * global.predict(h, f), cands, m.scale);
       mean = (1.0 - m.global_share) * comp + m.global_share * glob;
