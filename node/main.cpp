@@ -1,6 +1,8 @@
 // grace-node: the command line. Subcommands read grace.yaml (--config) and
 // accept --data-dir; flags override the file.
 #include "actors/catalog/catalog.hpp"
+#include "actors/forecaster/backtest.hpp"
+#include "actors/predictor/detect.hpp"
 #include "actors/simulator/simulator_config.hpp"
 #include "actors/storage/data_dir.hpp"
 #include "actors/storage/provenance_ledger.hpp"
@@ -117,7 +119,37 @@ int main(int argc, char** argv) {
   auto* verify = ledger->add_subcommand("verify", "check the whole hash chain");
   add_common(verify, ledger_opts);
 
+  // Offline evaluation tools (docs/evaluation/): the same forecaster and
+  // detector code the node runs, driven from a CSV file.
+  grace::forecaster::backtest_options backtest_opts;
+  auto* backtest = app.add_subcommand(
+      "backtest", "rolling-origin forecast backtest of one timestamp,value CSV (protocol P1)");
+  backtest->add_option("--csv", backtest_opts.csv_path, "timestamp,value CSV")->required();
+  backtest
+      ->add_option("--out", backtest_opts.out_path,
+                   "forecast CSV to write (origin,step,mean,lo80,hi80,lo95,hi95)")
+      ->required();
+  backtest->add_option("--horizon", backtest_opts.horizon, "steps ahead")->capture_default_str();
+  backtest->add_option("--every", backtest_opts.every, "rows between origins")
+      ->capture_default_str();
+  backtest->add_option("--first", backtest_opts.first, "first origin (rows seen)")
+      ->capture_default_str();
+  backtest->add_option("--window", backtest_opts.window, "rows of history per fit")
+      ->capture_default_str();
+
+  grace::predictor::detect_options detect_opts;
+  auto* detect = app.add_subcommand(
+      "detect", "stream a timestamp,value CSV through the anomaly score (NAB scoring)");
+  detect->add_option("--csv", detect_opts.csv_path, "timestamp,value CSV")->required();
+  detect->add_option("--out", detect_opts.out_path, "CSV to write (timestamp,value,anomaly_score)")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  if (*backtest)
+    return grace::forecaster::run_backtest(backtest_opts, std::cerr);
+  if (*detect)
+    return grace::predictor::run_detect(detect_opts, std::cerr);
 
   if (*validate) {
     if (catalog_file.empty()) {
