@@ -1,6 +1,7 @@
 #include "http/api_routes.hpp"
 
 #include "http/catalog_json.hpp"
+#include "http/json_response.hpp"
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -9,15 +10,6 @@
 namespace grace::http {
 
 namespace {
-
-void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, status, {{"error", message}});
-}
 
 void send_failure(httplib::Response& res, const gateway_failure& f) {
   send_error(res, f.status, f.message);

@@ -2,6 +2,7 @@
 
 #include "actors/ingest/sample_batch_parser.hpp"
 #include "actors/storage/json_mapping.hpp"
+#include "http/json_response.hpp"
 
 #include <caf/after.hpp>
 #include <chrono>
@@ -13,15 +14,6 @@
 namespace grace::http {
 
 namespace {
-
-void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
-  res.status = status;
-  res.set_content(body.dump(), "application/json");
-}
-
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, status, {{"error", message}});
-}
 
 int64_t now_virtual(const node_clock& clock) {
   using namespace std::chrono;

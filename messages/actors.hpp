@@ -130,6 +130,16 @@ using simulator_actor = caf::typed_actor<
     // Applies a playbook to the simulated world.
     caf::replies_to<atom::apply, std::string>::with<simulated_action>>::extend_with<status_client>;
 
+// CSV replay as a metric source.
+using replay_actor = caf::typed_actor<
+    // Internal: sends the rows virtual time has reached.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// Scrapes Prometheus endpoints (scrape_targets in grace.yaml).
+using scrape_actor = caf::typed_actor<
+    // Internal: scrapes the targets that are due.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
 // The event mesh: topic pub/sub used by /api/events and the components.
 using mesh_actor = caf::typed_actor<
     // Subscribes an actor to a topic ("*" for all); it gets (event, topic, JSON).

@@ -17,6 +17,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<aggregator_actor>("grace::aggregator_actor");
   cfg.add_message_type<simulator_actor>("grace::simulator_actor");
   cfg.add_message_type<mesh_actor>("grace::mesh_actor");
+  cfg.add_message_type<replay_actor>("grace::replay_actor");
+  cfg.add_message_type<scrape_actor>("grace::scrape_actor");
   cfg.add_message_type<integration_actor>("grace::integration_actor");
   cfg.add_error_category(error_category(),
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {

@@ -2,6 +2,7 @@
 // accept --data-dir; flags override the file.
 #include "actors/catalog/catalog.hpp"
 #include "actors/forecaster/backtest.hpp"
+#include "actors/ingest/csv_series.hpp"
 #include "actors/predictor/detect.hpp"
 #include "actors/simulator/simulator_config.hpp"
 #include "actors/storage/data_dir.hpp"
@@ -102,6 +103,13 @@ int main(int argc, char** argv) {
   run->add_option("--time-scale", time_scale,
                   "virtual seconds per real second (overrides node.time_scale)")
       ->check(CLI::Range(0.001, 100000.0));
+  std::string replay_path, replay_metric;
+  auto* replay_opt = run->add_option("--replay", replay_path,
+                                     "feed a timestamp,value CSV at event time (NAB format)");
+  auto* metric_opt = run->add_option("--metric", replay_metric,
+                                     "the catalog metric id the replayed values belong to");
+  replay_opt->needs(metric_opt);
+  metric_opt->needs(replay_opt);
   run->add_option("--seed", seed, "simulator seed (default: the simulator config's)")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
 
@@ -188,6 +196,36 @@ int main(int argc, char** argv) {
     for (const auto& e : catalog.errors)
       std::cerr << "  " << e.to_string() << "\n";
     return 2;
+  }
+  for (const auto& target : s.scrape_targets)
+    for (const auto& rule : target.mappings)
+      if (catalog.catalog->find_metric(rule.metric_id) == nullptr) {
+        std::cerr << "grace-node: scrape target '" << target.name << "' maps '" << rule.series
+                  << "' to '" << rule.metric_id << "', which is not in the catalog\n";
+        return 2;
+      }
+  if (!replay_path.empty()) {
+    if (catalog.catalog->find_metric(replay_metric) == nullptr) {
+      std::cerr << "grace-node: --metric '" << replay_metric << "' is not in the catalog "
+                << s.catalog_path << "\n";
+      return 2;
+    }
+    try {
+      auto rows = grace::ingest::sorted_unique_by_time(
+          grace::ingest::read_csv_series_file(replay_path).rows);
+      if (rows.empty()) {
+        std::cerr << "grace-node: " << replay_path << " has no rows to replay\n";
+        return 2;
+      }
+      // Virtual time starts one window before the file does, so that its
+      // first rows are not late.
+      s.virtual_origin_ms = rows.front().unix_ms - s.snapshot_interval_ms;
+    } catch (const std::exception& e) {
+      std::cerr << "grace-node: cannot replay: " << e.what() << "\n";
+      return 2;
+    }
+    s.replay_path = replay_path;
+    s.replay_metric = replay_metric;
   }
   std::optional<grace::simulator::simulator_config> simulation;
   if (s.simulate) {

@@ -21,8 +21,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (!root.IsDefined() || root.IsNull())
     return; // an empty file means all defaults
   if (!in.expect_map(root, "",
-                     {"node", "catalog", "simulator", "ingest", "http", "aggregation",
-                      "forecasting", "training", "rl", "supervisor"},
+                     {"node", "catalog", "simulator", "ingest", "scrape_targets", "http",
+                      "aggregation", "forecasting", "training", "rl", "supervisor"},
                      {}))
     return;
   auto section = [&](const char* name, std::initializer_list<const char*> keys) {
@@ -80,6 +80,52 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (auto n = section("ingest", {"max_future"})) {
     if (auto v = in.duration_ms(n, "max_future", "ingest"))
       s.max_future_ms = *v;
+  }
+  if (const YAML::Node targets = root["scrape_targets"]) {
+    if (in.expect_sequence(targets, "scrape_targets")) {
+      for (size_t i = 0; i < targets.size(); ++i) {
+        const YAML::Node t = targets[i];
+        const std::string path = config::index_path("scrape_targets", i);
+        if (!in.expect_map(t, path, {"name", "url", "interval", "timeout", "mappings"},
+                           {"name", "url", "mappings"}))
+          continue;
+        scrape_target target;
+        if (auto v = in.string(t, "name", path))
+          target.name = *v;
+        if (auto v = in.string(t, "url", path)) {
+          if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0)
+            in.error(t["url"], join_path(path, "url"), "expected an http:// or https:// URL");
+          target.url = *v;
+        }
+        positive_duration(t, "interval", path, target.interval_ms);
+        positive_duration(t, "timeout", path, target.timeout_ms);
+        const YAML::Node maps = t["mappings"];
+        const std::string mpath = join_path(path, "mappings");
+        if (maps && in.expect_sequence(maps, mpath)) {
+          for (size_t j = 0; j < maps.size(); ++j) {
+            const YAML::Node m = maps[j];
+            const std::string rpath = config::index_path(mpath, j);
+            if (!in.expect_map(m, rpath, {"series", "labels", "metric"}, {"series", "metric"}))
+              continue;
+            ingest::mapping_rule rule;
+            if (auto v = in.string(m, "series", rpath))
+              rule.series = *v;
+            if (auto v = in.string(m, "metric", rpath))
+              rule.metric_id = *v;
+            if (const YAML::Node labels = m["labels"]) {
+              if (!labels.IsMap()) {
+                in.error(labels, join_path(rpath, "labels"), "expected a mapping of strings");
+              } else {
+                for (auto it = labels.begin(); it != labels.end(); ++it)
+                  rule.match[it->first.Scalar()] = it->second.Scalar();
+              }
+            }
+            target.mappings.push_back(std::move(rule));
+          }
+        }
+        s.scrape_targets.push_back(std::move(target));
+      }
+    }
   }
   if (auto n = section("http", {"bind", "port", "token", "request_timeout", "max_body_bytes",
                                 "threads", "max_event_streams"})) {

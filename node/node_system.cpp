@@ -3,6 +3,8 @@
 #include "actors/aggregator/aggregator_actor.hpp"
 #include "actors/catalog/catalog_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"
+#include "actors/ingest/replay_actor.hpp"
+#include "actors/ingest/scrape_actor.hpp"
 #include "actors/integration/integration_actor.hpp"
 #include "actors/mesh/mesh_actor.hpp"
 #include "actors/simulator/simulator_actor.hpp"
@@ -12,6 +14,7 @@
 #include "messages/errors.hpp"
 #include "messages/register_types.hpp"
 
+#include <algorithm>
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/after.hpp>
@@ -59,6 +62,10 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   out.push_back(spec("mesh", mesh_component));
   aggregator_settings agg;
   agg.snapshot_interval_ms = s.snapshot_interval_ms;
+  // Samples reach the aggregator a few milliseconds of real time after their
+  // event time; at a high time scale that is minutes of virtual time. Allow a
+  // quarter of a real second of it, and at least one collection interval.
+  agg.allowed_lateness_ms = std::max<int64_t>(60000, static_cast<int64_t>(250.0 * clock.scale));
   out.push_back(peer_spec("aggregator", aggregator_component, clock, agg));
   out.push_back(peer_spec("ingest", ingest_component));
   out.push_back(peer_spec("integration", integration_component));
@@ -67,6 +74,18 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
         s.simulator_seed >= 0 ? static_cast<uint64_t>(s.simulator_seed) : sim->seed;
     out.push_back(peer_spec("simulator", simulator_component, clock, *sim, seed));
   }
+  if (!s.scrape_targets.empty()) {
+    std::vector<scrape_target_spec> targets;
+    for (const auto& t : s.scrape_targets)
+      targets.push_back({t.name, t.url, t.interval_ms, t.timeout_ms, t.mappings});
+    // Detached: a scrape blocks on the network, never a shared worker thread.
+    out.push_back({"scrape", [=](caf::local_actor* self, const supervisor_actor& sup) {
+                     return caf::actor_cast<caf::actor>(self->spawn<caf::linked + caf::detached>(
+                         scrape_component, sup, clock, targets));
+                   }});
+  }
+  if (!s.replay_path.empty())
+    out.push_back(peer_spec("replay", replay_component, clock, s.replay_path, s.replay_metric));
   http_settings_view hv;
   hv.bind = s.http.bind;
   hv.port = s.http.port;
@@ -109,9 +128,11 @@ int run_node(const node_settings& settings,
   node_clock clock;
   clock.scale = settings.time_scale;
   clock.real_origin_ns = sys.clock().now().time_since_epoch().count();
-  clock.virtual_origin_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                                std::chrono::system_clock::now().time_since_epoch())
-                                .count();
+  clock.virtual_origin_ms = settings.virtual_origin_ms != 0
+                                ? settings.virtual_origin_ms
+                                : std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::system_clock::now().time_since_epoch())
+                                      .count();
   if (settings.time_scale != 1.0)
     spdlog::info("[NODE] ⏱️ Virtual time runs {}x real time", settings.time_scale);
   auto sup = sys.spawn(supervisor, components(settings, clock, simulation), limits);
@@ -154,7 +175,9 @@ int run_node(const node_settings& settings,
                   announced = true;
                   spdlog::info("[ML-SYSTEMS] 🔗 Metrics → snapshots → integration active ({} "
                                "snapshots every {})",
-                               simulation ? "simulated metrics," : "pushed metrics,",
+                               simulation                      ? "simulated metrics,"
+                               : !settings.replay_path.empty() ? "replayed metrics,"
+                                                               : "pushed metrics,",
                                config::format_duration(settings.snapshot_interval_ms));
                 }
               },

@@ -5,9 +5,11 @@ stream, and kept across a restart.
 
 Run by ctest as `telemetry_test.py PATH/TO/grace-node SOURCE_DIR`.
 """
+import http.server
 import json
 import os
 import sys
+import threading
 import time
 import unittest
 import urllib.request
@@ -155,6 +157,114 @@ class SimulatorTest(unittest.TestCase):
             self.assertGreater(len(kept), 10)
         finally:
             again.stop()
+            node.stop()
+
+
+class ExporterHandler(http.server.BaseHTTPRequestHandler):
+    """A Prometheus exporter: /metrics serves the text format, /garbage does not."""
+    page = (b"# HELP node_load1 1m load average.\n"
+            b"# TYPE node_load1 gauge\n"
+            b"node_load1 0.5\n"
+            b"# TYPE http_request_duration_seconds histogram\n"
+            b"http_request_duration_seconds_bucket{le=\"0.5\",route=\"/api\"} 3\n"
+            b"http_request_duration_seconds_bucket{le=\"+Inf\",route=\"/api\"} 4\n"
+            b"app_latency_ms{quantile=\"0.95\",route=\"/api\"} 432.5\n"
+            b"app_latency_ms{quantile=\"0.95\",route=\"/admin\"} 9000\n")
+
+    def do_GET(self):
+        body = self.page if self.path == "/metrics" else b"this is {not prometheus"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+class ScrapeTest(unittest.TestCase):
+    def test_scrapes_a_prometheus_endpoint_and_survives_bad_targets(self):
+        exporter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ExporterHandler)
+        threading.Thread(target=exporter.serve_forever, daemon=True).start()
+        port = exporter.server_address[1]
+        down = grace_node.free_port()
+        targets = f"""scrape_targets:
+  - name: app
+    url: http://127.0.0.1:{port}/metrics
+    interval: 60s
+    mappings:
+      - {{series: app_latency_ms, labels: {{quantile: "0.95", route: /api}}, metric: api.latency_p95}}
+      - {{series: node_load1, metric: infra.cpu_utilization}}
+  - name: down
+    url: http://127.0.0.1:{down}/metrics
+    interval: 60s
+    timeout: 1s
+    mappings: [{{series: x, metric: api.error_rate}}]
+  - name: garbage
+    url: http://127.0.0.1:{port}/garbage
+    mappings: [{{series: x, metric: api.error_rate}}]
+"""
+        node = Node(extra_yaml=targets, args=["--time-scale", "600"]).start()
+        try:
+            def scraped():
+                _, body = request(node.port, "GET",
+                                  "/api/metrics/api.latency_p95/snapshots?limit=10")
+                return body["snapshots"] or None
+            snaps = wait_for(scraped, 30)
+            self.assertIsNotNone(snaps, node.output())
+            # Only the /api series matched its rule.
+            self.assertEqual(snaps[0]["max"], 432.5)
+            self.assertIn("[SCRAPE] ⚠️ down: cannot reach", node.output())
+            self.assertIn("[SCRAPE] ⚠️ garbage:", node.output())
+            self.assertIn("invalid exposition", node.output())
+            self.assertEqual(request(node.port, "GET", "/readyz")[0], 200)
+        finally:
+            node.stop()
+            exporter.shutdown()
+
+    def test_mapping_to_an_unknown_metric_refuses_to_start(self):
+        node = Node(extra_yaml="scrape_targets:\n  - name: a\n    url: http://127.0.0.1:1/m\n"
+                               "    mappings: [{series: x, metric: no.such}]\n")
+        try:
+            node.start(wait_ready=False)
+            self.assertEqual(node.proc.wait(timeout=10), 2)
+            self.assertIn("maps 'x' to 'no.such', which is not in the catalog", node.output())
+        finally:
+            node.stop()
+
+
+class ReplayTest(unittest.TestCase):
+    def test_replay_feeds_a_csv_at_event_time(self):
+        node = Node()
+        csv = os.path.join(node.dir.name, "series.csv")
+        with open(csv, "w") as f:
+            f.write("timestamp,value\n")
+            for i in range(60):  # five hours of 5-minute rows
+                f.write(f"2014-02-14 {10 + i // 12:02d}:{(i % 12) * 5:02d}:00,{i}\n")
+        node.args = ["--replay", csv, "--metric", "infra.cpu_utilization",
+                     "--time-scale", "36000"]
+        node.start()
+        try:
+            def all_replayed():
+                _, body = request(node.port, "GET",
+                                  "/api/metrics/infra.cpu_utilization/snapshots?limit=1000")
+                return body["snapshots"] if len(body["snapshots"]) == 60 else None
+            snaps = wait_for(all_replayed, 30)
+            self.assertIsNotNone(snaps, node.output())
+            self.assertEqual([s["mean"] for s in snaps], list(range(60)))
+            self.assertEqual(snaps[0]["window_start"], 1392372000000)  # 2014-02-14 10:00 UTC
+            self.assertTrue(node.wait_for_log("[REPLAY] ✅ Finished: 60 samples replayed"))
+        finally:
+            node.stop()
+
+    def test_replay_needs_a_known_metric(self):
+        node = Node(args=["--replay", "/nonexistent.csv", "--metric", "no.such"])
+        try:
+            node.start(wait_ready=False)
+            self.assertEqual(node.proc.wait(timeout=10), 2)
+            self.assertIn("--metric 'no.such' is not in the catalog", node.output())
+        finally:
             node.stop()
 
 

@@ -1,0 +1,45 @@
+#pragma once
+// Scraping Prometheus endpoints. Runs detached (on its own thread), because an
+// HTTP GET blocks: a target that is slow or down never stalls other actors.
+// A target that is down or serves garbage is logged and counted; the node
+// goes on.
+#include "actors/clock/node_clock.hpp"
+#include "actors/ingest/prometheus_text.hpp"
+#include "messages/actors.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace grace {
+
+struct scrape_target_spec {
+  std::string name;
+  std::string url;
+  int64_t interval_ms = 60000; // virtual
+  int64_t timeout_ms = 10000;  // real
+  std::vector<ingest::mapping_rule> mappings;
+};
+
+struct scrape_target_state {
+  scrape_target_spec spec;
+  ingest::series_mapper mapper;
+  int64_t next_due_ms = 0; // virtual
+  uint64_t scrapes = 0;
+  uint64_t failures = 0;
+  uint64_t consecutive_failures = 0;
+  uint64_t samples = 0;
+  uint64_t unmatched = 0;
+  std::string last_error;
+};
+
+struct scrape_state {
+  static inline const char* name = "scrape";
+  std::vector<scrape_target_state> targets;
+};
+
+scrape_actor::behavior_type scrape_component(scrape_actor::stateful_pointer<scrape_state> self,
+                                             supervisor_actor supervisor, node_clock clock,
+                                             std::vector<scrape_target_spec> targets);
+
+} // namespace grace
