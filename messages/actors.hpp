@@ -107,8 +107,9 @@ using storage_actor = caf::typed_actor<
     // sequence number once it is on disk.
     caf::replies_to<atom::append, std::string, std::string>::with<uint64_t>,
     // Checks the whole ledger chain.
-    caf::replies_to<atom::verify>::with<ledger_report>>::extend_with<status_client,
-                                                                     metric_store_actor>;
+    caf::replies_to<atom::verify>::with<ledger_report>,
+    // Internal: applies the retention setting (every virtual hour).
+    caf::reacts_to<atom::tick>>::extend_with<status_client, metric_store_actor>;
 
 // Receives samples from every source (push, scrape, replay, simulator) and
 // hands them to the aggregator.

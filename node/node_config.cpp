@@ -163,8 +163,10 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
         s.http.max_event_streams = static_cast<int>(*v);
     }
   }
-  if (auto n = section("aggregation", {"snapshot_interval"}))
+  if (auto n = section("aggregation", {"snapshot_interval", "retention"})) {
     positive_duration(n, "snapshot_interval", "aggregation", s.snapshot_interval_ms);
+    positive_duration(n, "retention", "aggregation", s.retention_ms);
+  }
   if (auto n = section("forecasting", {"interval", "horizon"})) {
     positive_duration(n, "interval", "forecasting", s.forecast_interval_ms);
     positive_duration(n, "horizon", "forecasting", s.forecast_horizon_ms);

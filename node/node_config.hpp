@@ -54,6 +54,7 @@ struct node_settings {
   http_settings http;
   std::vector<scrape_target> scrape_targets;
   int64_t snapshot_interval_ms = 5 * 60000;
+  int64_t retention_ms = 30 * 86400000LL;
   int64_t forecast_interval_ms = 15 * 60000;
   int64_t forecast_horizon_ms = 60 * 60000;
   int64_t training_interval_ms = 6 * 3600000LL;

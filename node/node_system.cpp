@@ -57,7 +57,8 @@ template <class F, class... Ts> component_spec peer_spec(std::string name, F beh
 std::vector<component_spec> components(const node_settings& s, const node_clock& clock,
                                        const std::optional<simulator::simulator_config>& sim) {
   std::vector<component_spec> out;
-  out.push_back(spec("storage", storage_component, std::filesystem::path(s.data_dir)));
+  out.push_back(
+      spec("storage", storage_component, std::filesystem::path(s.data_dir), clock, s.retention_ms));
   out.push_back(spec("catalog", catalog_component, s.catalog_path));
   out.push_back(spec("mesh", mesh_component));
   aggregator_settings agg;

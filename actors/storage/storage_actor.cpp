@@ -44,7 +44,8 @@ void prepare(storage_state& st) {
 } // namespace
 
 storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<storage_state> self,
-                                               std::filesystem::path root) {
+                                               std::filesystem::path root, node_clock clock,
+                                               int64_t retention_ms) {
   self->state.root = std::move(root);
   try {
     prepare(self->state);
@@ -54,6 +55,9 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
                           std::string("cannot prepare the data directory: ") + e.what()));
     return storage_actor::behavior_type::make_empty_behavior();
   }
+  constexpr int64_t retention_check_ms = 3600000; // virtual
+  if (retention_ms > 0)
+    self->delayed_send(self, clock.real_delay(retention_check_ms), atom::tick_v);
   return {
       [=](atom::prepare) -> caf::result<std::string> {
         try {
@@ -139,6 +143,20 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
           return make_error(errc::storage_failure, e.what());
         }
       },
+      [=](atom::tick) {
+        auto& st = self->state;
+        const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+        try {
+          auto removed = st.metrics->delete_older_than(now - retention_ms);
+          st.snapshots_expired += removed.snapshots;
+          if (removed.snapshots + removed.forecasts > 0)
+            spdlog::info("[TRAINING-STORAGE] 🧹 Retention: removed {} snapshots, {} forecasts",
+                         removed.snapshots, removed.forecasts);
+        } catch (const std::exception& e) {
+          spdlog::error("[TRAINING-STORAGE] ❌ Retention failed: {}", e.what());
+        }
+        self->delayed_send(self, clock.real_delay(retention_check_ms), atom::tick_v);
+      },
       [=](atom::status) -> std::string {
         const auto& st = self->state;
         nlohmann::json j{{"data_dir", st.root.string()},
@@ -146,6 +164,7 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
                          {"records_written", st.records_written},
                          {"write_failures", st.write_failures},
                          {"snapshots_stored", st.snapshots_stored},
+                         {"snapshots_expired", st.snapshots_expired},
                          {"ledger_entries", st.ledger ? st.ledger->last_seq() : 0}};
         return j.dump();
       },

@@ -183,6 +183,24 @@ class ExporterHandler(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class RetentionTest(unittest.TestCase):
+    def test_old_snapshots_are_deleted(self):
+        node = Node(extra_yaml="aggregation:\n  retention: 1h\n",
+                    args=["--simulate", "--time-scale", "3600"]).start()
+        try:
+            self.assertTrue(node.wait_for_log("[TRAINING-STORAGE] 🧹 Retention: removed", 40),
+                            node.output())
+            _, body = request(node.port, "GET",
+                              "/api/metrics/api.latency_p95/snapshots?limit=100000")
+            # At most the last hour (12 windows) plus one hour between checks
+            # plus the windows still settling.
+            self.assertLessEqual(len(body["snapshots"]), 12 * 2 + 4)
+            span = body["snapshots"][-1]["window_start"] - body["snapshots"][0]["window_start"]
+            self.assertLess(span, 2 * 3600 * 1000 + 1)
+        finally:
+            node.stop()
+
+
 class ScrapeTest(unittest.TestCase):
     def test_scrapes_a_prometheus_endpoint_and_survives_bad_targets(self):
         exporter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ExporterHandler)
