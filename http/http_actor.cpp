@@ -26,6 +26,9 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
       std::make_unique<http::actor_gateway>(self->system(), std::move(supervisor),
                                             std::chrono::milliseconds(settings.request_timeout_ms));
   st.server = std::make_unique<httplib::Server>();
+  // Responses go out as header and body writes: without TCP_NODELAY, Nagle and
+  // delayed ACKs add ~40 ms to every keep-alive request.
+  st.server->set_tcp_nodelay(true);
   const int threads = settings.threads;
   st.server->new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
