@@ -89,7 +89,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
         if (!in.expect_map(t, path, {"name", "url", "interval", "timeout", "mappings"},
                            {"name", "url", "mappings"}))
           continue;
-        scrape_target target;
+        ingest::scrape_target target;
         if (auto v = in.string(t, "name", path))
           target.name = *v;
         if (auto v = in.string(t, "url", path)) {

@@ -2,7 +2,7 @@
 // grace.yaml: the node's own settings, validated like the catalog (every
 // problem reported with file, line, column and key path).
 #include "actors/catalog/yaml_reader.hpp"
-#include "actors/ingest/prometheus_text.hpp"
+#include "actors/ingest/scrape_target.hpp"
 
 #include <cstdint>
 #include <string>
@@ -18,15 +18,6 @@ struct http_settings {
   int64_t max_body_bytes = 16 * 1024 * 1024;
   int threads = 16;
   int max_event_streams = 8;
-};
-
-// A Prometheus endpoint the node scrapes.
-struct scrape_target {
-  std::string name;
-  std::string url; // http(s)://host[:port]/path
-  int64_t interval_ms = 60000;
-  int64_t timeout_ms = 10000;
-  std::vector<ingest::mapping_rule> mappings;
 };
 
 struct supervisor_settings {
@@ -52,7 +43,7 @@ struct node_settings {
   std::string replay_metric;     // --metric: the catalog id its values belong to
   int64_t virtual_origin_ms = 0; // where virtual time starts; 0: the wall clock
   http_settings http;
-  std::vector<scrape_target> scrape_targets;
+  std::vector<ingest::scrape_target> scrape_targets;
   int64_t snapshot_interval_ms = 5 * 60000;
   int64_t retention_ms = 30 * 86400000LL;
   int64_t forecast_interval_ms = 15 * 60000;

@@ -76,9 +76,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
     out.push_back(peer_spec("simulator", simulator_component, clock, *sim, seed));
   }
   if (!s.scrape_targets.empty()) {
-    std::vector<scrape_target_spec> targets;
-    for (const auto& t : s.scrape_targets)
-      targets.push_back({t.name, t.url, t.interval_ms, t.timeout_ms, t.mappings});
+    const auto targets = s.scrape_targets;
     // Detached: a scrape blocks on the network, never a shared worker thread.
     out.push_back({"scrape", [=](caf::local_actor* self, const supervisor_actor& sup) {
                      return caf::actor_cast<caf::actor>(self->spawn<caf::linked + caf::detached>(

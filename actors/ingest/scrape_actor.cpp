@@ -61,7 +61,7 @@ std::string scrape_once(self_ptr self, const supervisor_actor& supervisor,
 
 scrape_actor::behavior_type scrape_component(scrape_actor::stateful_pointer<scrape_state> self,
                                              supervisor_actor supervisor, node_clock clock,
-                                             std::vector<scrape_target_spec> targets) {
+                                             std::vector<ingest::scrape_target> targets) {
   for (auto& t : targets) {
     ingest::series_mapper mapper(t.mappings);
     scrape_target_state target{std::move(t), std::move(mapper), 0, 0, 0, 0, 0, 0, {}};

@@ -4,7 +4,7 @@
 // A target that is down or serves garbage is logged and counted; the node
 // goes on.
 #include "actors/clock/node_clock.hpp"
-#include "actors/ingest/prometheus_text.hpp"
+#include "actors/ingest/scrape_target.hpp"
 #include "messages/actors.hpp"
 
 #include <cstdint>
@@ -13,16 +13,8 @@
 
 namespace grace {
 
-struct scrape_target_spec {
-  std::string name;
-  std::string url;
-  int64_t interval_ms = 60000; // virtual
-  int64_t timeout_ms = 10000;  // real
-  std::vector<ingest::mapping_rule> mappings;
-};
-
 struct scrape_target_state {
-  scrape_target_spec spec;
+  ingest::scrape_target spec;
   ingest::series_mapper mapper;
   int64_t next_due_ms = 0; // virtual
   uint64_t scrapes = 0;
@@ -40,6 +32,6 @@ struct scrape_state {
 
 scrape_actor::behavior_type scrape_component(scrape_actor::stateful_pointer<scrape_state> self,
                                              supervisor_actor supervisor, node_clock clock,
-                                             std::vector<scrape_target_spec> targets);
+                                             std::vector<ingest::scrape_target> targets);
 
 } // namespace grace
