@@ -26,13 +26,49 @@ gateway_failure to_failure(const caf::error& e) {
   return {500, describe(e)};
 }
 
+namespace {
+constexpr auto cache_ttl = std::chrono::seconds(1);
+} // namespace
+
 std::optional<caf::actor> actor_gateway::lookup(const std::string& name, gateway_failure& failure) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> guard{cache_mutex_};
+    auto it = handles_.find(name);
+    if (it != handles_.end() && now - it->second.at < cache_ttl)
+      return it->second.handle;
+  }
   std::optional<caf::actor> out;
   caf::scoped_actor self{*sys_};
   self->request(supervisor_, timeout_, atom::get_v, name)
       .receive([&](caf::actor& a) { out = std::move(a); },
                [&](caf::error& e) { failure = to_failure(e); });
+  if (out) {
+    std::lock_guard<std::mutex> guard{cache_mutex_};
+    handles_[name] = {*out, now};
+  }
   return out;
+}
+
+void actor_gateway::forget(const std::string& name) {
+  std::lock_guard<std::mutex> guard{cache_mutex_};
+  handles_.erase(name);
+}
+
+std::optional<catalog_ref> actor_gateway::recent_catalog(gateway_failure& failure) {
+  const auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard<std::mutex> guard{cache_mutex_};
+    if (catalog_ && now - catalog_at_ < cache_ttl)
+      return catalog_;
+  }
+  auto fresh = ask<catalog_ref, catalog_actor>("catalog", failure, atom::get_v);
+  if (fresh) {
+    std::lock_guard<std::mutex> guard{cache_mutex_};
+    catalog_ = *fresh;
+    catalog_at_ = now;
+  }
+  return fresh;
 }
 
 bool actor_gateway::ready(gateway_failure& failure) {

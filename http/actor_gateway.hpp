@@ -8,7 +8,10 @@
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/scoped_actor.hpp>
+#include <caf/sec.hpp>
 #include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -40,11 +43,22 @@ public:
     caf::scoped_actor self{*sys_};
     self->request(caf::actor_cast<Handle>(*handle), timeout_, std::forward<Ts>(xs)...)
         .receive([&](Result& r) { out = std::move(r); },
-                 [&](caf::error& e) { failure = to_failure(e); });
+                 [&](caf::error& e) {
+                   failure = to_failure(e);
+                   if (e == caf::sec::request_receiver_down)
+                     forget(name);
+                 });
     return out;
   }
 
+  // The live catalog, at most one second old: the hot push path validates
+  // against it without asking the catalog component for every batch.
+  std::optional<catalog_ref> recent_catalog(gateway_failure& failure);
+
+  // The component's handle; cached for a second (a handle found dead is
+  // forgotten at once, so a restarted component is found again).
   std::optional<caf::actor> lookup(const std::string& name, gateway_failure& failure);
+  void forget(const std::string& name);
 
   caf::actor_system& system() { return *sys_; }
 
@@ -54,9 +68,18 @@ public:
   std::optional<std::string> supervisor_status(gateway_failure& failure);
 
 private:
+  struct cached_handle {
+    caf::actor handle;
+    std::chrono::steady_clock::time_point at;
+  };
+
   caf::actor_system* sys_;
   supervisor_actor supervisor_;
   std::chrono::milliseconds timeout_;
+  std::mutex cache_mutex_;
+  std::map<std::string, cached_handle> handles_;
+  catalog_ref catalog_;
+  std::chrono::steady_clock::time_point catalog_at_;
 };
 
 } // namespace grace::http

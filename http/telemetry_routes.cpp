@@ -49,7 +49,7 @@ void push_metrics(actor_gateway& gateway, const telemetry_settings& settings,
                       "Content-Type must be application/json or text/plain (Prometheus text "
                       "format 0.0.4)");
   gateway_failure failure;
-  auto cat = gateway.ask<catalog_ref, catalog_actor>("catalog", failure, atom::get_v);
+  auto cat = gateway.recent_catalog(failure);
   if (!cat)
     return send_error(res, failure.status, failure.message);
   const catalog_ref catalog = *cat;
