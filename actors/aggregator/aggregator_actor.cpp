@@ -1,7 +1,7 @@
 #include "actors/aggregator/aggregator_actor.hpp"
 
 #include "actors/storage/json_mapping.hpp"
-#include "actors/supervisor/component_lookup.hpp"
+#include "actors/supervisor/actor_lookup.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>

@@ -1,6 +1,7 @@
 #pragma once
-// Finding another component from inside an actor: ask the supervisor for the
-// live handle every time, so that a restarted component is found again.
+// For actor shells (it uses CAF): finding another component from inside an
+// actor. Ask the supervisor for the live handle every time, so that a
+// restarted component is found again.
 #include "messages/actors.hpp"
 #include "messages/errors.hpp"
 
