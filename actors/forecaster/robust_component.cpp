@@ -242,46 +242,11 @@ std::vector<origin_summary> summarise_range(const prepared_series& p, size_t fir
   return out;
 }
 
-long seasonal_lag_index(size_t t, int h, int cycle) {
-  if (cycle <= 0 || h < 1) {
-    return -1;
-  }
-  const long target = static_cast<long>(t) + h - 1;
-  const long back = static_cast<long>(cycle) * ((h + cycle - 1) / cycle);
-  const long idx = target - back;
-  return idx >= 0 ? idx : -1;
-}
-
 std::array<double, candidate_count> candidate_forecasts(const prepared_series& p, size_t t, int h,
                                                         const origin_summary& s, const es_state& es,
                                                         const robust_settings& st) {
-  std::array<double, candidate_count> c{};
-  const size_t target = t + static_cast<size_t>(h) - 1;
-  c[candidate_naive] = t > 0 ? p.y[t - 1] : 0.0;
-  c[candidate_median_short] = s.med_short;
-  c[candidate_median_mid] = s.level_shift ? s.med_short : s.med_mid;
-  c[candidate_median_long] = s.level_shift ? s.med_short : s.med_long;
-  c[candidate_seasonal_median] = s.med_short_d + p.seasonal(target);
-  const long lag = seasonal_lag_index(t, h, p.cycle);
-  if (lag >= 0) {
-    const size_t l = static_cast<size_t>(lag);
-    const double v = p.y[l];
-    c[candidate_seasonal_naive] = v;
-    c[candidate_seasonal_naive_shifted] =
-        s.has_prev_cycle ? v + (s.med_short - s.med_prev_cycle) : v;
-  } else {
-    c[candidate_seasonal_naive] = s.med_short;
-    c[candidate_seasonal_naive_shifted] = s.med_short;
-  }
-  // Damped trend: sum_{j=1..h} phi^j.
-  double damp = 0.0, pw = 1.0;
-  for (int j = 1; j <= h; ++j) {
-    pw *= st.phi;
-    damp += pw;
-  }
-  c[candidate_damped_es] = s.level_shift ? s.med_short_d + p.seasonal(target)
-                                         : es.level + damp * es.trend + p.seasonal(target);
-  return c;
+  return candidate_forecasts_given(p, t, h, s, es, damped_trend_factor(st.phi, h),
+                                   p.seasonal(t + static_cast<size_t>(h) - 1));
 }
 
 } // namespace grace::forecaster

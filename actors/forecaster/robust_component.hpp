@@ -107,8 +107,53 @@ std::array<double, candidate_count> candidate_forecasts(const prepared_series& p
                                                         const origin_summary& s, const es_state& es,
                                                         const robust_settings& settings);
 
+// Sum of phi^j for j = 1 ... h (the damped trend's multiplier at horizon h).
+inline double damped_trend_factor(double phi, int h) {
+  double damp = 0.0, pw = 1.0;
+  for (int j = 1; j <= h; ++j) {
+    pw *= phi;
+    damp += pw;
+  }
+  return damp;
+}
+
 // Index of the value one (or more) cycles before row t + h - 1 that is
 // already seen at origin t; -1 when there is none.
-long seasonal_lag_index(size_t t, int h, int cycle);
+inline long seasonal_lag_index(size_t t, int h, int cycle) {
+  if (cycle <= 0 || h < 1) {
+    return -1;
+  }
+  const long target = static_cast<long>(t) + h - 1;
+  const long back = static_cast<long>(cycle) * ((h + cycle - 1) / cycle);
+  const long idx = target - back;
+  return idx >= 0 ? idx : -1;
+}
+
+// candidate_forecasts with the horizon's damped-trend factor
+// (damped_trend_factor(phi, h)) and the profile at the target row
+// (p.seasonal(t + h - 1)) given: the validation loop computes those once.
+inline std::array<double, candidate_count>
+candidate_forecasts_given(const prepared_series& p, size_t t, int h, const origin_summary& s,
+                          const es_state& es, double damp, double seasonal_target) {
+  std::array<double, candidate_count> c{};
+  c[candidate_naive] = t > 0 ? p.y[t - 1] : 0.0;
+  c[candidate_median_short] = s.med_short;
+  c[candidate_median_mid] = s.level_shift ? s.med_short : s.med_mid;
+  c[candidate_median_long] = s.level_shift ? s.med_short : s.med_long;
+  c[candidate_seasonal_median] = s.med_short_d + seasonal_target;
+  const long lag = seasonal_lag_index(t, h, p.cycle);
+  if (lag >= 0) {
+    const double v = p.y[static_cast<size_t>(lag)];
+    c[candidate_seasonal_naive] = v;
+    c[candidate_seasonal_naive_shifted] =
+        s.has_prev_cycle ? v + (s.med_short - s.med_prev_cycle) : v;
+  } else {
+    c[candidate_seasonal_naive] = s.med_short;
+    c[candidate_seasonal_naive_shifted] = s.med_short;
+  }
+  c[candidate_damped_es] = s.level_shift ? s.med_short_d + seasonal_target
+                                         : es.level + damp * es.trend + seasonal_target;
+  return c;
+}
 
 } // namespace grace::forecaster

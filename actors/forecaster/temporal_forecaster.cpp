@@ -58,15 +58,16 @@ calendar_features calendar_of(int64_t ms) {
   return {std::sin(angle), std::cos(angle), (dow == 0 || dow == 6) ? 1.0 : 0.0};
 }
 
-feature_vector make_features(const prepared_series& p, size_t t, int h, const origin_summary& s,
-                             const es_state& es, double component, double scale,
-                             const calendar_features& cal, const robust_settings& st) {
+// The features that depend on the origin only (every entry but the
+// component, the seasonal lag, the profile change, the trend and the
+// calendar); make_horizon_features completes them for one horizon.
+feature_vector make_origin_features(const prepared_series& p, size_t t, const origin_summary& s,
+                                    double scale) {
   const double ref = s.med_short;
   const double inv = 1.0 / scale;
   auto rel = [&](double v) { return std::clamp((v - ref) * inv, -feature_limit, feature_limit); };
   feature_vector f{};
   f[feature_intercept] = 1.0;
-  f[feature_component] = rel(component);
   const double lag1 = t >= 1 ? p.y[t - 1] : ref;
   const double lag2 = t >= 2 ? p.y[t - 2] : lag1;
   f[feature_lag1] = rel(lag1);
@@ -77,21 +78,66 @@ feature_vector make_features(const prepared_series& p, size_t t, int h, const or
     sum += p.y[i];
   }
   f[feature_lag_mean4] = rel(k > 0 ? sum / static_cast<double>(k) : ref);
-  const size_t target = t + static_cast<size_t>(h) - 1;
-  const long lag = seasonal_lag_index(t, h, p.cycle);
-  f[feature_seasonal_lag] = rel(lag >= 0 ? p.y[static_cast<size_t>(lag)] : ref);
-  f[feature_profile_change] =
-      std::clamp((p.seasonal(target) - (t >= 1 ? p.seasonal(t - 1) : 0.0)) * inv, -feature_limit,
-                 feature_limit);
   f[feature_median_long] = rel(s.med_long);
   f[feature_mean_short] = rel(s.mean_short);
   f[feature_midrange_short] = rel(s.mid_short);
-  f[feature_damped_trend] =
-      std::clamp(damped_sum(st.phi, h) * es.trend * inv, -feature_limit, feature_limit);
+  return f;
+}
+
+// base: make_origin_features of this origin. damp = damped_trend_factor(phi, h);
+// seasonal_target, seasonal_now: the profile at rows t + h - 1 and t - 1 (0
+// when t = 0).
+void make_horizon_features(feature_vector& f, const prepared_series& p, size_t t, int h,
+                           const origin_summary& s, const es_state& es, double component,
+                           double scale, const calendar_features& cal, double damp,
+                           double seasonal_target, double seasonal_now) {
+  const double ref = s.med_short;
+  const double inv = 1.0 / scale;
+  auto rel = [&](double v) { return std::clamp((v - ref) * inv, -feature_limit, feature_limit); };
+  f[feature_component] = rel(component);
+  const long lag = seasonal_lag_index(t, h, p.cycle);
+  f[feature_seasonal_lag] = rel(lag >= 0 ? p.y[static_cast<size_t>(lag)] : ref);
+  f[feature_profile_change] =
+      std::clamp((seasonal_target - seasonal_now) * inv, -feature_limit, feature_limit);
+  f[feature_damped_trend] = std::clamp(damp * es.trend * inv, -feature_limit, feature_limit);
   f[feature_time_of_day_sin] = cal.tod_sin;
   f[feature_time_of_day_cos] = cal.tod_cos;
   f[feature_weekend] = cal.weekend;
+}
+
+feature_vector make_features(const prepared_series& p, size_t t, int h, const origin_summary& s,
+                             const es_state& es, double component, double scale,
+                             const calendar_features& cal, const robust_settings& st) {
+  feature_vector f = make_origin_features(p, t, s, scale);
+  make_horizon_features(f, p, t, h, s, es, component, scale, cal, damped_sum(st.phi, h),
+                        p.seasonal(t + static_cast<size_t>(h) - 1),
+                        t >= 1 ? p.seasonal(t - 1) : 0.0);
   return f;
+}
+
+// The global model's weights of one horizon, copied out of the Eigen matrix
+// so that the validation loop's dot products inline (same order of
+// summation as quantile_model::predict, hence the same result).
+using weight_row = std::array<double, feature_count>;
+
+std::vector<weight_row> weight_rows(const quantile_model& global, int H) {
+  const Eigen::MatrixXd& w = global.weights();
+  std::vector<weight_row> out(static_cast<size_t>(H));
+  for (int h = 1; h <= H; ++h) {
+    const long row = std::clamp<long>(h - 1, 0, w.rows() - 1);
+    for (int f = 0; f < feature_count; ++f) {
+      out[static_cast<size_t>(h - 1)][static_cast<size_t>(f)] = w(row, f);
+    }
+  }
+  return out;
+}
+
+inline double predict_with(const weight_row& w, const feature_vector& x) {
+  double s = 0.0;
+  for (int f = 0; f < feature_count; ++f) {
+    s += w[static_cast<size_t>(f)] * x[static_cast<size_t>(f)];
+  }
+  return s;
 }
 
 double combine(const std::array<double, candidate_count>& c,
@@ -209,27 +255,42 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   const bool seasonal = !v_profile.empty();
   const prepared_series pv = prepare(y, v_profile, cycle, phase0, st);
 
+  // Cells (origin, horizon) in origin-major order. What depends on the
+  // horizon only (damped-trend factor, weights of the global model) or on the
+  // row only (profile value, calendar) is computed once, not per cell.
   struct cell {
     size_t origin; // index into summaries
     int h;
     std::array<double, candidate_count> c;
   };
-  std::vector<origin_summary> summaries;
+  const std::vector<origin_summary> summaries = summarise_range(pv, v_begin, n, st);
+  std::vector<double> damp(static_cast<size_t>(H) + 1);
+  for (int h = 1; h <= H; ++h) {
+    damp[static_cast<size_t>(h)] = damped_trend_factor(st.phi, h);
+  }
+  // Profile value of rows v_begin - 1 ... n - 1 (index + 1 - v_begin).
+  std::vector<double> seas(span + 1, 0.0);
+  for (size_t r = v_begin > 0 ? v_begin - 1 : 0; r < n; ++r) {
+    seas[r + 1 - v_begin] = pv.seasonal(r);
+  }
+  auto seasonal_at = [&](size_t row) { return seas[row + 1 - v_begin]; };
   std::vector<cell> cells;
-  summaries.reserve(span);
   cells.reserve(span * static_cast<size_t>(H));
   std::vector<std::array<double, candidate_count>> mae(static_cast<size_t>(H));
   double naive_mae = 0.0;
-  summaries = summarise_range(pv, v_begin, n, st);
   // Origins counted back from the end so that the newest origin is always in.
   const size_t vstride = static_cast<size_t>(std::max(cfg.validation_stride, 1));
   for (size_t t = v_begin + (n - 1 - v_begin) % vstride; t < n; t += vstride) {
+    const origin_summary& s = summaries[t - v_begin];
     for (int h = 1; h <= H && t + static_cast<size_t>(h) - 1 < n; ++h) {
-      cell c{t - v_begin, h, candidate_forecasts(pv, t, h, summaries[t - v_begin], pv.es[t], st)};
-      const double actual = y[t + static_cast<size_t>(h) - 1];
+      const size_t target = t + static_cast<size_t>(h) - 1;
+      cell c{t - v_begin, h,
+             candidate_forecasts_given(pv, t, h, s, pv.es[t], damp[static_cast<size_t>(h)],
+                                       seasonal_at(target))};
+      const double actual = y[target];
+      auto& e = mae[static_cast<size_t>(h - 1)];
       for (int k = 0; k < candidate_count; ++k) {
-        mae[static_cast<size_t>(h - 1)][static_cast<size_t>(k)] +=
-            std::fabs(actual - c.c[static_cast<size_t>(k)]);
+        e[static_cast<size_t>(k)] += std::fabs(actual - c.c[static_cast<size_t>(k)]);
       }
       cells.push_back(c);
     }
@@ -268,44 +329,52 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   for (size_t r = v_begin; r < n; ++r) {
     calendar[r - v_begin] = calendar_of(input.start_ms + static_cast<int64_t>(r) * model.step_ms);
   }
+  const std::vector<weight_row> w_global = weight_rows(global, H);
+  // Blend errors on the newer half for shares 0, 1/2, 1 (one pass).
+  constexpr std::array<double, 3> shares{0.0, 0.5, 1.0};
+  std::array<double, 3> share_err{};
+  double naive_err = 0.0;
+  size_t newer = 0;
+  feature_vector base{};
+  size_t base_origin = cells.empty() ? 0 : cells[0].origin + 1; // origin of base (none yet)
   for (size_t i = 0; i < cells.size(); ++i) {
     const cell& c = cells[i];
     const size_t t = v_begin + c.origin;
+    const size_t target = t + static_cast<size_t>(c.h) - 1;
     const origin_summary& s = summaries[c.origin];
+    if (c.origin != base_origin) {
+      base = make_origin_features(pv, t, s, model.scale);
+      base_origin = c.origin;
+    }
     comp[i] = combine(c.c, model.weights[static_cast<size_t>(c.h - 1)]);
-    const feature_vector f =
-        make_features(pv, t, c.h, s, pv.es[t], comp[i], model.scale,
-                      calendar[t + static_cast<size_t>(c.h) - 1 - v_begin], st);
-    glob[i] = within_envelope(s.med_short + model.scale * global.predict(c.h, f), c.c, model.scale);
-    if (rows && c.origin < mid && i % stride == 0) {
-      const double z = (y[t + static_cast<size_t>(c.h) - 1] - s.med_short) / model.scale;
-      rows->add(c.h, f, std::clamp(z, -5.0 * feature_limit, 5.0 * feature_limit));
+    feature_vector f = base;
+    make_horizon_features(f, pv, t, c.h, s, pv.es[t], comp[i], model.scale,
+                          calendar[target - v_begin], damp[static_cast<size_t>(c.h)],
+                          seasonal_at(target), t >= 1 ? seasonal_at(t - 1) : 0.0);
+    glob[i] = within_envelope(
+        s.med_short + model.scale * predict_with(w_global[static_cast<size_t>(c.h - 1)], f), c.c,
+        model.scale);
+    const double actual = y[target];
+    if (c.origin < mid) {
+      if (rows && i % stride == 0) {
+        const double z = (actual - s.med_short) / model.scale;
+        rows->add(c.h, f, std::clamp(z, -5.0 * feature_limit, 5.0 * feature_limit));
+      }
+    } else {
+      naive_err += std::fabs(actual - c.c[candidate_naive]);
+      ++newer;
+      for (size_t k = 0; k < shares.size(); ++k) {
+        share_err[k] += std::fabs(actual - ((1.0 - shares[k]) * comp[i] + shares[k] * glob[i]));
+      }
     }
   }
 
   // Blend of component and global model, chosen on the newer half.
   double best_err = -1.0;
-  double naive_err = 0.0;
-  size_t newer = 0;
-  for (size_t i = 0; i < cells.size(); ++i) {
-    if (cells[i].origin >= mid) {
-      const double actual = y[v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1];
-      naive_err += std::fabs(actual - cells[i].c[candidate_naive]);
-      ++newer;
-    }
-  }
-  for (double share : {0.0, 0.5, 1.0}) {
-    double err = 0.0;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      if (cells[i].origin < mid) {
-        continue;
-      }
-      const double actual = y[v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1];
-      err += std::fabs(actual - ((1.0 - share) * comp[i] + share * glob[i]));
-    }
-    if (best_err < 0.0 || err < best_err - 1e-12) {
-      best_err = err;
-      model.global_share = share;
+  for (size_t k = 0; k < shares.size(); ++k) {
+    if (best_err < 0.0 || share_err[k] < best_err - 1e-12) {
+      best_err = share_err[k];
+      model.global_share = shares[k];
     }
   }
   const double newer_n = std::max<double>(1.0, static_cast<double>(newer));
@@ -316,6 +385,9 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   // the component alone is used (its weights are few and robust), the newer
   // half when the global model takes part (it has seen the older half).
   std::vector<std::vector<calibration_sample>> samples(static_cast<size_t>(H));
+  for (auto& v : samples) {
+    v.reserve(cells.size() / static_cast<size_t>(H) + 1);
+  }
   for (size_t i = 0; i < cells.size(); ++i) {
     if (model.global_share > 0.0 && cells[i].origin < mid) {
       continue;
