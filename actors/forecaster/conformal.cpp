@@ -1,6 +1,7 @@
 #include "actors/forecaster/conformal.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace grace::forecaster {
@@ -25,6 +26,43 @@ double sorted_weighted_quantile(const std::vector<std::pair<double, double>>& vw
   }
   return vw.back().first;
 }
+
+// sorted_weighted_quantile at several levels in one pass (same sums, same
+// comparisons, hence the same values).
+template <size_t N>
+std::array<double, N> sorted_weighted_quantiles(const std::vector<std::pair<double, double>>& vw,
+                                                const std::array<double, N>& levels) {
+  std::array<double, N> out{};
+  if (vw.empty()) {
+    return out;
+  }
+  double total = 0.0;
+  for (const auto& p : vw) {
+    total += p.second;
+  }
+  std::array<double, N> target{};
+  std::array<bool, N> found{};
+  for (size_t k = 0; k < N; ++k) {
+    target[k] = std::clamp(levels[k], 0.0, 1.0) * total;
+    out[k] = vw.back().first;
+  }
+  size_t left = N;
+  double acc = 0.0;
+  for (const auto& p : vw) {
+    acc += p.second;
+    for (size_t k = 0; k < N; ++k) {
+      if (!found[k] && acc >= target[k]) {
+        found[k] = true;
+        out[k] = p.first;
+        --left;
+      }
+    }
+    if (left == 0) {
+      break;
+    }
+  }
+  return out;
+}
 } // namespace
 
 double weighted_quantile(std::vector<std::pair<double, double>>& vw, double level) {
@@ -40,14 +78,28 @@ conformal_calibration::calibrate(const std::vector<std::vector<calibration_sampl
   std::vector<bool> done(H, false);
   std::vector<std::pair<double, double>> vw;
   const double decay = half_life > 0.0 ? std::log(2.0) / half_life : 0.0;
+  // Ages are whole rows, and the same few hundred recur for every horizon:
+  // their weights are computed once (same expression, same value).
+  std::vector<double> age_weight;
+  auto weight_of = [&](double age) {
+    if (age >= 0.0 && age < 65536.0 && age == std::floor(age)) {
+      const size_t a = static_cast<size_t>(age);
+      while (age_weight.size() <= a) {
+        age_weight.push_back(std::exp(-decay * static_cast<double>(age_weight.size())));
+      }
+      return age_weight[a];
+    }
+    return std::exp(-decay * age);
+  };
   for (size_t h = 0; h < H; ++h) {
     if (samples[h].empty()) {
       continue;
     }
     vw.clear();
+    vw.reserve(samples[h].size());
     double wsum = 0.0, w2sum = 0.0;
     for (const auto& s : samples[h]) {
-      const double w = std::exp(-decay * s.age);
+      const double w = weight_of(s.age);
       vw.emplace_back(s.residual, w);
       wsum += w;
       w2sum += w * w;
@@ -60,11 +112,14 @@ conformal_calibration::calibrate(const std::vector<std::vector<calibration_sampl
       return upper ? 1.0 - t : t;
     };
     std::sort(vw.begin(), vw.end());
+    const std::array<double, 4> q = sorted_weighted_quantiles(
+        vw, std::array<double, 4>{level(0.10, false), level(0.10, true), level(0.025, false),
+                                  level(0.025, true)});
     interval_offsets o;
-    o.lo80 = sorted_weighted_quantile(vw, level(0.10, false));
-    o.hi80 = sorted_weighted_quantile(vw, level(0.10, true));
-    o.lo95 = sorted_weighted_quantile(vw, level(0.025, false));
-    o.hi95 = sorted_weighted_quantile(vw, level(0.025, true));
+    o.lo80 = q[0];
+    o.hi80 = q[1];
+    o.lo95 = q[2];
+    o.hi95 = q[3];
     o.lo95 = std::min(o.lo95, o.lo80);
     o.hi95 = std::max(o.hi95, o.hi80);
     out[h] = o;

@@ -89,8 +89,20 @@ prepared_series prepare(std::vector<double> y, std::vector<double> profile, int 
   p.phase0 = phase0;
   const size_t n = p.y.size();
   p.d.resize(n);
-  for (size_t i = 0; i < n; ++i) {
-    p.d[i] = p.y[i] - p.seasonal(i);
+  if (p.profile.empty()) {
+    for (size_t i = 0; i < n; ++i) {
+      p.d[i] = p.y[i] - 0.0;
+    }
+  } else {
+    // p.seasonal(i) with the phase stepped instead of a division per row.
+    const size_t m = p.profile.size();
+    size_t phase = static_cast<size_t>(p.phase0) % m;
+    for (size_t i = 0; i < n; ++i) {
+      p.d[i] = p.y[i] - p.profile[phase];
+      if (++phase == m) {
+        phase = 0;
+      }
+    }
   }
   // Clip threshold from the typical one-step change: the median keeps spikes
   // out of it; a fraction of the mean covers step-like series whose median
@@ -173,13 +185,24 @@ std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, 
   std::sort(window.begin(), window.end());
   for (size_t t = first; t < last; ++t) {
     if (t > first) {
-      // Row t - 1 enters, row t - 1 - k leaves (when it was inside).
-      if (t - 1 >= k) {
-        const double old = x[t - 1 - k];
-        window.erase(std::lower_bound(window.begin(), window.end(), old));
-      }
+      // Row t - 1 enters, row t - 1 - k leaves (when it was inside): the
+      // first copy of the old value is removed and the new value goes after
+      // its equals, done as one shift of the values in between.
       const double v = x[t - 1];
-      window.insert(std::upper_bound(window.begin(), window.end(), v), v);
+      const auto b = window.begin();
+      const auto j = std::upper_bound(b, window.end(), v);
+      if (t - 1 >= k) {
+        const auto i = std::lower_bound(b, window.end(), x[t - 1 - k]);
+        if (j > i) {
+          std::move(i + 1, j, i);
+          *(j - 1) = v;
+        } else {
+          std::move_backward(j, i, i + 1);
+          *j = v;
+        }
+      } else {
+        window.insert(j, v);
+      }
     }
     const size_t n = window.size();
     out.push_back(n == 0 ? 0.0

@@ -342,30 +342,40 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
     const size_t t = v_begin + c.origin;
     const size_t target = t + static_cast<size_t>(c.h) - 1;
     const origin_summary& s = summaries[c.origin];
+    comp[i] = combine(c.c, model.weights[static_cast<size_t>(c.h - 1)]);
+    // The global model's forecast of an older cell is never used: the blend
+    // is chosen and (when the global model takes part) calibrated on the
+    // newer half; with share 0 the calibration's mean (1 - 0) * comp + 0 *
+    // glob is comp whatever (finite) glob is, so glob = 0 there. An older
+    // cell only needs its features when it becomes a training row.
+    const bool older_cell = c.origin < mid;
+    const bool training_row = older_cell && rows && i % stride == 0;
+    if (older_cell && !training_row) {
+      glob[i] = 0.0;
+      continue;
+    }
     if (c.origin != base_origin) {
       base = make_origin_features(pv, t, s, model.scale);
       base_origin = c.origin;
     }
-    comp[i] = combine(c.c, model.weights[static_cast<size_t>(c.h - 1)]);
     feature_vector f = base;
     make_horizon_features(f, pv, t, c.h, s, pv.es[t], comp[i], model.scale,
                           calendar[target - v_begin], damp[static_cast<size_t>(c.h)],
                           seasonal_at(target), t >= 1 ? seasonal_at(t - 1) : 0.0);
+    const double actual = y[target];
+    if (training_row) {
+      glob[i] = 0.0;
+      const double z = (actual - s.med_short) / model.scale;
+      rows->add(c.h, f, std::clamp(z, -5.0 * feature_limit, 5.0 * feature_limit));
+      continue;
+    }
     glob[i] = within_envelope(
         s.med_short + model.scale * predict_with(w_global[static_cast<size_t>(c.h - 1)], f), c.c,
         model.scale);
-    const double actual = y[target];
-    if (c.origin < mid) {
-      if (rows && i % stride == 0) {
-        const double z = (actual - s.med_short) / model.scale;
-        rows->add(c.h, f, std::clamp(z, -5.0 * feature_limit, 5.0 * feature_limit));
-      }
-    } else {
-      naive_err += std::fabs(actual - c.c[candidate_naive]);
-      ++newer;
-      for (size_t k = 0; k < shares.size(); ++k) {
-        share_err[k] += std::fabs(actual - ((1.0 - shares[k]) * comp[i] + shares[k] * glob[i]));
-      }
+    naive_err += std::fabs(actual - c.c[candidate_naive]);
+    ++newer;
+    for (size_t k = 0; k < shares.size(); ++k) {
+      share_err[k] += std::fabs(actual - ((1.0 - shares[k]) * comp[i] + shares[k] * glob[i]));
     }
   }
 
