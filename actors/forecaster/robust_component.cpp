@@ -32,23 +32,42 @@ const char* candidate_name(int c) {
   return (c >= 0 && c < candidate_count) ? names[c] : "unknown";
 }
 
-std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0,
-                                  int halfwidth) {
+std::vector<double> cycle_medians(const std::vector<double>& y, size_t end, int cycle) {
   if (cycle < 2 || end > y.size()) {
     return {};
   }
   const size_t m = static_cast<size_t>(cycle);
   const size_t cycles = end / m;
-  if (cycles < 1) {
+  const size_t begin = end - cycles * m;
+  std::vector<double> out(cycles), scratch;
+  for (size_t c = 0; c < cycles; ++c) {
+    out[c] = median_of_range(y, begin + c * m, begin + (c + 1) * m, scratch);
+  }
+  return out;
+}
+
+std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0,
+                                  int halfwidth) {
+  return daily_profile(y, end, cycle, phase0, halfwidth, cycle_medians(y, end, cycle));
+}
+
+std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0,
+                                  int halfwidth, const std::vector<double>& medians) {
+  if (cycle < 2 || end > y.size()) {
+    return {};
+  }
+  const size_t m = static_cast<size_t>(cycle);
+  const size_t cycles = end / m;
+  if (cycles < 1 || medians.size() < cycles) {
     return {};
   }
   const size_t begin = end - cycles * m;
   // Deviations from each cycle's own median, so that level shifts between
   // days do not leak into the profile.
-  std::vector<double> dev(cycles * m), scratch;
+  std::vector<double> dev(cycles * m);
   for (size_t c = 0; c < cycles; ++c) {
     const size_t b = begin + c * m;
-    const double med = median_of_range(y, b, b + m, scratch);
+    const double med = medians[c];
     for (size_t i = 0; i < m; ++i) {
       dev[c * m + i] = y[b + i] - med;
     }
@@ -187,21 +206,35 @@ std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, 
     if (t > first) {
       // Row t - 1 enters, row t - 1 - k leaves (when it was inside): the
       // first copy of the old value is removed and the new value goes after
-      // its equals, done as one shift of the values in between.
+      // its equals, done as one shift of the values in between. The windows
+      // are short, so the positions are counted without branches rather
+      // than searched (count of <= v is upper_bound, of < old lower_bound).
       const double v = x[t - 1];
-      const auto b = window.begin();
-      const auto j = std::upper_bound(b, window.end(), v);
+      double* w = window.data();
+      const size_t size = window.size();
+      size_t j = 0;
+      for (size_t q = 0; q < size; ++q) {
+        j += w[q] <= v ? 1 : 0;
+      }
       if (t - 1 >= k) {
-        const auto i = std::lower_bound(b, window.end(), x[t - 1 - k]);
+        const double old = x[t - 1 - k];
+        size_t i = 0;
+        for (size_t q = 0; q < size; ++q) {
+          i += w[q] < old ? 1 : 0;
+        }
         if (j > i) {
-          std::move(i + 1, j, i);
-          *(j - 1) = v;
+          for (size_t q = i; q + 1 < j; ++q) {
+            w[q] = w[q + 1];
+          }
+          w[j - 1] = v;
         } else {
-          std::move_backward(j, i, i + 1);
-          *j = v;
+          for (size_t q = i; q > j; --q) {
+            w[q] = w[q - 1];
+          }
+          w[j] = v;
         }
       } else {
-        window.insert(j, v);
+        window.insert(window.begin() + static_cast<long>(j), v);
       }
     }
     const size_t n = window.size();

@@ -59,6 +59,15 @@ struct es_state {
 // is the phase of row 0. Empty when there is not one whole cycle or cycle < 2.
 std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0,
                                   int halfwidth = 2);
+// Medians of the whole cycles of y[0, end) counted back from end, oldest
+// first: entry c is the median of rows [end % cycle + c * cycle, + cycle).
+std::vector<double> cycle_medians(const std::vector<double>& y, size_t end, int cycle);
+// daily_profile given those cycle medians: medians may come from
+// cycle_medians(y, end2, cycle) for any end2 >= end with end2 % cycle ==
+// end % cycle (its first end / cycle entries are used), so that profiles of
+// windows that end whole cycles apart share the work. Same result.
+std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int cycle, int phase0,
+                                  int halfwidth, const std::vector<double>& medians);
 
 // A cleaned series ready for candidate forecasts.
 struct prepared_series {

@@ -248,9 +248,14 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   // candidates are not judged on data they were fitted to.
   const size_t span = std::min(static_cast<size_t>(std::max(cfg.validation_rows, H)), n / 2);
   const size_t v_begin = n - span;
-  std::vector<double> v_profile;
+  // The medians of the window's whole days serve both profiles when the
+  // validation span is whole days (the default: 288 rows at 5 minutes).
+  std::vector<double> v_profile, day_medians;
   if (cycle > 0 && v_begin >= static_cast<size_t>(cycle)) {
-    v_profile = daily_profile(y, v_begin, cycle, phase0, st.profile_halfwidth);
+    day_medians = cycle_medians(y, n, cycle);
+    v_profile = span % static_cast<size_t>(cycle) == 0
+                    ? daily_profile(y, v_begin, cycle, phase0, st.profile_halfwidth, day_medians)
+                    : daily_profile(y, v_begin, cycle, phase0, st.profile_halfwidth);
   }
   const bool seasonal = !v_profile.empty();
   const prepared_series pv = prepare(y, v_profile, cycle, phase0, st);
@@ -412,7 +417,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   // Final state from the whole window.
   std::vector<double> profile;
   if (seasonal) {
-    profile = daily_profile(y, n, cycle, phase0, st.profile_halfwidth);
+    profile = daily_profile(y, n, cycle, phase0, st.profile_halfwidth, day_medians);
   }
   const prepared_series pf = prepare(y, profile, cycle, phase0, st);
   model.es = pf.es[n];
