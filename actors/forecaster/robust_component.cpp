@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace grace::forecaster {
 
@@ -191,6 +195,37 @@ origin_summary summarise(const prepared_series& p, size_t t, const robust_settin
   return s;
 }
 
+namespace {
+// le = number of w[0, size) <= v, lt = number < old (for sorted w: the
+// upper bound of v and the lower bound of old).
+inline void count_le_lt(const double* w, size_t size, double v, double old, size_t& le,
+                        size_t& lt) {
+  size_t q = 0;
+#if defined(__SSE2__)
+  __m128i acc_le = _mm_setzero_si128(), acc_lt = _mm_setzero_si128();
+  const __m128d vv = _mm_set1_pd(v), vo = _mm_set1_pd(old);
+  for (; q + 2 <= size; q += 2) {
+    const __m128d x = _mm_loadu_pd(w + q);
+    // A true comparison is all ones, -1 as an integer.
+    acc_le = _mm_sub_epi64(acc_le, _mm_castpd_si128(_mm_cmple_pd(x, vv)));
+    acc_lt = _mm_sub_epi64(acc_lt, _mm_castpd_si128(_mm_cmplt_pd(x, vo)));
+  }
+  alignas(16) int64_t a[2], b[2];
+  _mm_store_si128(reinterpret_cast<__m128i*>(a), acc_le);
+  _mm_store_si128(reinterpret_cast<__m128i*>(b), acc_lt);
+  le = static_cast<size_t>(a[0] + a[1]);
+  lt = static_cast<size_t>(b[0] + b[1]);
+#else
+  le = 0;
+  lt = 0;
+#endif
+  for (; q < size; ++q) {
+    le += w[q] <= v ? 1 : 0;
+    lt += w[q] < old ? 1 : 0;
+  }
+}
+} // namespace
+
 std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, size_t last,
                                     size_t k) {
   std::vector<double> out;
@@ -212,16 +247,9 @@ std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, 
       const double v = x[t - 1];
       double* w = window.data();
       const size_t size = window.size();
-      size_t j = 0;
-      for (size_t q = 0; q < size; ++q) {
-        j += w[q] <= v ? 1 : 0;
-      }
       if (t - 1 >= k) {
-        const double old = x[t - 1 - k];
-        size_t i = 0;
-        for (size_t q = 0; q < size; ++q) {
-          i += w[q] < old ? 1 : 0;
-        }
+        size_t j = 0, i = 0;
+        count_le_lt(w, size, v, x[t - 1 - k], j, i);
         if (j > i) {
           for (size_t q = i; q + 1 < j; ++q) {
             w[q] = w[q + 1];
@@ -234,7 +262,7 @@ std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, 
           w[j] = v;
         }
       } else {
-        window.insert(window.begin() + static_cast<long>(j), v);
+        window.insert(std::upper_bound(window.begin(), window.end(), v), v);
       }
     }
     const size_t n = window.size();

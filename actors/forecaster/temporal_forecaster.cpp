@@ -321,18 +321,53 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   // half, so that a global model fitted on this very series (a backtest
   // window) is judged out of sample. Rows are subsampled evenly when a budget
   // is set.
+  // Cells are in origin order: the older half is a prefix.
   const size_t mid = summaries.size() / 2;
-  size_t older = 0;
-  for (const cell& c : cells) {
-    older += c.origin < mid ? 1 : 0;
-  }
+  const size_t older =
+      static_cast<size_t>(std::partition_point(cells.begin(), cells.end(),
+                                               [&](const cell& c) { return c.origin < mid; })
+                          - cells.begin());
   const size_t stride =
       (rows && max_rows > 0) ? std::max<size_t>(1, (older + max_rows - 1) / max_rows) : 1;
-  std::vector<double> comp(cells.size()), glob(cells.size());
-  // Calendar features of every target row, computed once (not per cell).
+  std::vector<double> comp(cells.size()), glob(cells.size(), 0.0);
+  for (size_t i = 0; i < cells.size(); ++i) {
+    comp[i] = combine(cells[i].c, model.weights[static_cast<size_t>(cells[i].h - 1)]);
+  }
+  // The global model's forecast of an older cell is never used: the blend
+  // is chosen and (when the global model takes part) calibrated on the newer
+  // half; with share 0 the calibration's mean (1 - 0) * comp + 0 * glob is
+  // comp whatever (finite) glob is, so glob = 0 there. An older cell only
+  // needs its features when it becomes a training row.
+  // Calendar features of the target rows that need them, computed once.
+  const size_t cal_first = rows ? v_begin : v_begin + mid;
   std::vector<calendar_features> calendar(n - v_begin);
-  for (size_t r = v_begin; r < n; ++r) {
+  for (size_t r = cal_first; r < n; ++r) {
     calendar[r - v_begin] = calendar_of(input.start_ms + static_cast<int64_t>(r) * model.step_ms);
+  }
+  feature_vector base{};
+  size_t base_origin = summaries.size(); // origin of base (none yet)
+  auto features_of = [&](size_t i) {
+    const cell& c = cells[i];
+    const size_t t = v_begin + c.origin;
+    const size_t target = t + static_cast<size_t>(c.h) - 1;
+    if (c.origin != base_origin) {
+      base = make_origin_features(pv, t, summaries[c.origin], model.scale);
+      base_origin = c.origin;
+    }
+    feature_vector f = base;
+    make_horizon_features(f, pv, t, c.h, summaries[c.origin], pv.es[t], comp[i], model.scale,
+                          calendar[target - v_begin], damp[static_cast<size_t>(c.h)],
+                          seasonal_at(target), t >= 1 ? seasonal_at(t - 1) : 0.0);
+    return f;
+  };
+  if (rows) {
+    for (size_t i = 0; i < older; i += stride) {
+      const feature_vector f = features_of(i);
+      const double med = summaries[cells[i].origin].med_short;
+      const double z =
+          (y[v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1] - med) / model.scale;
+      rows->add(cells[i].h, f, std::clamp(z, -5.0 * feature_limit, 5.0 * feature_limit));
+    }
   }
   const std::vector<weight_row> w_global = weight_rows(global, H);
   // Blend errors on the newer half for shares 0, 1/2, 1 (one pass).
@@ -340,43 +375,14 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   std::array<double, 3> share_err{};
   double naive_err = 0.0;
   size_t newer = 0;
-  feature_vector base{};
-  size_t base_origin = cells.empty() ? 0 : cells[0].origin + 1; // origin of base (none yet)
-  for (size_t i = 0; i < cells.size(); ++i) {
+  for (size_t i = older; i < cells.size(); ++i) {
     const cell& c = cells[i];
-    const size_t t = v_begin + c.origin;
-    const size_t target = t + static_cast<size_t>(c.h) - 1;
-    const origin_summary& s = summaries[c.origin];
-    comp[i] = combine(c.c, model.weights[static_cast<size_t>(c.h - 1)]);
-    // The global model's forecast of an older cell is never used: the blend
-    // is chosen and (when the global model takes part) calibrated on the
-    // newer half; with share 0 the calibration's mean (1 - 0) * comp + 0 *
-    // glob is comp whatever (finite) glob is, so glob = 0 there. An older
-    // cell only needs its features when it becomes a training row.
-    const bool older_cell = c.origin < mid;
-    const bool training_row = older_cell && rows && i % stride == 0;
-    if (older_cell && !training_row) {
-      glob[i] = 0.0;
-      continue;
-    }
-    if (c.origin != base_origin) {
-      base = make_origin_features(pv, t, s, model.scale);
-      base_origin = c.origin;
-    }
-    feature_vector f = base;
-    make_horizon_features(f, pv, t, c.h, s, pv.es[t], comp[i], model.scale,
-                          calendar[target - v_begin], damp[static_cast<size_t>(c.h)],
-                          seasonal_at(target), t >= 1 ? seasonal_at(t - 1) : 0.0);
-    const double actual = y[target];
-    if (training_row) {
-      glob[i] = 0.0;
-      const double z = (actual - s.med_short) / model.scale;
-      rows->add(c.h, f, std::clamp(z, -5.0 * feature_limit, 5.0 * feature_limit));
-      continue;
-    }
-    glob[i] = within_envelope(
-        s.med_short + model.scale * predict_with(w_global[static_cast<size_t>(c.h - 1)], f), c.c,
-        model.scale);
+    const feature_vector f = features_of(i);
+    const double med = summaries[c.origin].med_short;
+    glob[i] =
+        within_envelope(med + model.scale * predict_with(w_global[static_cast<size_t>(c.h - 1)], f),
+                        c.c, model.scale);
+    const double actual = y[v_begin + c.origin + static_cast<size_t>(c.h) - 1];
     naive_err += std::fabs(actual - c.c[candidate_naive]);
     ++newer;
     for (size_t k = 0; k < shares.size(); ++k) {
