@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -10,9 +11,122 @@
 
 namespace grace::forecaster {
 
+namespace {
+
+// Doubles mapped to unsigned integers of the same order (no NaN).
+inline uint64_t order_key(double x) {
+  uint64_t b;
+  std::memcpy(&b, &x, sizeof b);
+  return (b >> 63) ? ~b : (b | (uint64_t{1} << 63));
+}
+
+inline double from_order_key(uint64_t k) {
+  const uint64_t b = (k >> 63) ? (k & ~(uint64_t{1} << 63)) : ~k;
+  double x;
+  std::memcpy(&x, &b, sizeof x);
+  return x;
+}
+
+// The k-th smallest (0-based) of keys[0, n) by MSD radix selection: each
+// pass keeps the 8-bit bucket (below the keys' common leading bits, lo and hi
+// being their minimum and maximum) that holds the k-th key. keys is
+// reordered.
+uint64_t radix_select(uint64_t* keys, size_t n, size_t k, uint64_t lo, uint64_t hi) {
+  while (n > 48) {
+    if (lo == hi) {
+      return lo;
+    }
+    const int top = 63 - __builtin_clzll(lo ^ hi);
+    const int shift = std::max(top - 7, 0);
+    // Four interleaved histograms: runs of one bucket do not serialise on
+    // a single counter.
+    uint32_t count[4][256] = {};
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+      ++count[0][(keys[i] >> shift) & 0xff];
+      ++count[1][(keys[i + 1] >> shift) & 0xff];
+      ++count[2][(keys[i + 2] >> shift) & 0xff];
+      ++count[3][(keys[i + 3] >> shift) & 0xff];
+    }
+    for (; i < n; ++i) {
+      ++count[0][(keys[i] >> shift) & 0xff];
+    }
+    uint64_t d = 0;
+    for (;; ++d) {
+      const size_t c = size_t{count[0][d]} + count[1][d] + count[2][d] + count[3][d];
+      if (k < c) {
+        break;
+      }
+      k -= c;
+    }
+    size_t m = 0;
+    lo = ~uint64_t{0};
+    hi = 0;
+    for (i = 0; i < n; ++i) {
+      const uint64_t key = keys[i];
+      const bool keep = ((key >> shift) & 0xff) == d;
+      keys[m] = key;
+      m += keep ? 1 : 0;
+      lo = keep ? std::min(lo, key) : lo;
+      hi = keep ? std::max(hi, key) : hi;
+    }
+    n = m;
+  }
+  std::nth_element(keys, keys + k, keys + n);
+  return keys[k];
+}
+
+// Exact median by selection on order keys. The median's value is the same
+// whichever selection finds it unless two distinct doubles compare equal
+// (-0 and +0) or a NaN is present: those inputs return false and take the
+// std::nth_element path, so the result is always bit-identical to it.
+bool radix_median(const std::vector<double>& v, double& out) {
+  thread_local std::vector<uint64_t> keys;
+  const size_t n = v.size();
+  keys.resize(n);
+  bool odd_input = false;
+  uint64_t lo = ~uint64_t{0}, hi = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double x = v[i];
+    odd_input |= (x != x) || (x == 0.0 && std::signbit(x));
+    const uint64_t key = order_key(x);
+    keys[i] = key;
+    lo = std::min(lo, key);
+    hi = std::max(hi, key);
+  }
+  if (odd_input) {
+    return false;
+  }
+  const size_t mid = n / 2;
+  const uint64_t km = radix_select(keys.data(), n, mid, lo, hi);
+  double m = from_order_key(km);
+  if (n % 2 == 0) {
+    // The (mid - 1)-th value: the largest key below km, or km itself when
+    // fewer than mid keys are below it (ties).
+    size_t below = 0;
+    uint64_t prev = 0;
+    for (size_t i = 0; i < n; ++i) {
+      const uint64_t k = order_key(v[i]);
+      if (k < km) {
+        ++below;
+        prev = std::max(prev, k);
+      }
+    }
+    m = 0.5 * (m + from_order_key(below >= mid ? prev : km));
+  }
+  out = m;
+  return true;
+}
+
+} // namespace
+
 double median_inplace(std::vector<double>& v) {
   if (v.empty()) {
     return 0.0;
+  }
+  double r;
+  if (v.size() >= 64 && radix_median(v, r)) {
+    return r;
   }
   const size_t mid = v.size() / 2;
   std::nth_element(v.begin(), v.begin() + static_cast<long>(mid), v.end());

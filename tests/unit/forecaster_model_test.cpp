@@ -5,6 +5,7 @@
 #include "actors/forecaster/series.hpp"
 #include "actors/forecaster/temporal_forecaster.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <gtest/gtest.h>
 #include <random>
@@ -237,4 +238,82 @@ TEST(ForecasterRobustComponent, ProfileIgnoresLevelShiftsBetweenDays) {
   const auto p = gf::daily_profile(y, y.size(), 24, 0, 0);
   ASSERT_EQ(p.size(), 24u);
   EXPECT_NEAR(p[13] - p[2], 10.0, 1e-9);
+}
+
+// The fast paths (radix selection, sliding windows, shared day medians) must
+// return exactly what the plain definitions give.
+TEST(ForecasterRobustComponent, MedianMatchesTheSortedDefinition) {
+  std::mt19937 rng(11);
+  std::normal_distribution<double> normal(0.0, 5.0);
+  std::uniform_int_distribution<int> small(-3, 3);
+  for (size_t n : {1u, 2u, 5u, 6u, 63u, 64u, 65u, 288u, 289u, 2015u, 2016u}) {
+    for (int kind = 0; kind < 5; ++kind) {
+      std::vector<double> v(n);
+      for (double& x : v) {
+        switch (kind) {
+        case 0:
+          x = normal(rng);
+          break; // distinct values
+        case 1:
+          x = small(rng);
+          break; // many ties
+        case 2:
+          x = 7.25;
+          break; // constant
+        case 3:
+          x = std::fabs(normal(rng)) * 1e-300;
+          break; // tiny, near 0
+        default:
+          x = small(rng) == 0 ? -0.0 : normal(rng); // -0 and +0 mixed
+        }
+      }
+      std::vector<double> sorted(v);
+      std::sort(sorted.begin(), sorted.end());
+      const size_t mid = n / 2;
+      const double expected = n % 2 ? sorted[mid] : 0.5 * (sorted[mid] + sorted[mid - 1]);
+      std::vector<double> work(v);
+      EXPECT_EQ(gf::median_inplace(work), expected) << "n=" << n << " kind=" << kind;
+    }
+  }
+}
+
+TEST(ForecasterRobustComponent, SlidingMediansMatchWindowMedians) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> ties(0, 6);
+  std::normal_distribution<double> normal(10.0, 3.0);
+  std::vector<double> x(400);
+  for (size_t i = 0; i < x.size(); ++i) {
+    x[i] = i % 3 == 0 ? static_cast<double>(ties(rng)) : normal(rng);
+  }
+  std::vector<double> scratch;
+  for (size_t k : {1u, 2u, 6u, 12u, 24u, 48u, 49u}) {
+    for (size_t first : {0u, 3u, 100u}) {
+      const auto med = gf::sliding_medians(x, first, x.size(), k);
+      ASSERT_EQ(med.size(), x.size() - first);
+      for (size_t t = first; t < x.size(); ++t) {
+        const double expected =
+            t == 0 ? 0.0 : gf::median_of_range(x, t - std::min(t, k), t, scratch);
+        ASSERT_EQ(med[t - first], expected) << "k=" << k << " t=" << t;
+      }
+    }
+  }
+}
+
+TEST(ForecasterRobustComponent, ProfileFromSharedDayMediansIsTheSame) {
+  std::mt19937 rng(9);
+  std::normal_distribution<double> noise(0.0, 1.0);
+  std::vector<double> y;
+  for (int i = 0; i < 24 * 7 + 5; ++i) {
+    y.push_back(std::sin(i * 2.0 * M_PI / 24.0) * 4.0 + noise(rng) + (i > 90 ? 6.0 : 0.0));
+  }
+  const auto medians = gf::cycle_medians(y, y.size(), 24);
+  ASSERT_EQ(medians.size(), 7u);
+  for (size_t end : {y.size(), y.size() - 24, y.size() - 48}) {
+    const auto direct = gf::daily_profile(y, end, 24, 3, 2);
+    const auto shared = gf::daily_profile(y, end, 24, 3, 2, medians);
+    ASSERT_EQ(direct.size(), 24u);
+    for (size_t i = 0; i < direct.size(); ++i) {
+      EXPECT_EQ(direct[i], shared[i]);
+    }
+  }
 }
