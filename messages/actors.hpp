@@ -15,7 +15,15 @@
 #include <string>
 #include <vector>
 
+namespace grace::forecaster {
+class temporal_forecaster;
+} // namespace grace::forecaster
+
 namespace grace {
+
+// A trained forecaster, immutable once built and shared by reference inside
+// one node (each node loads its artifact from its own data directory).
+using forecaster_model = std::shared_ptr<const forecaster::temporal_forecaster>;
 
 // The live catalog: immutable once built, shared between actors in one node
 // (each node loads its own catalog file, so it never crosses the network).
@@ -100,7 +108,8 @@ using storage_actor = caf::typed_actor<
     // Creates the data directory layout if missing; answers the data directory.
     caf::replies_to<atom::prepare>::with<std::string>,
     // Writes a JSON record (category, kind, id, JSON text) atomically to
-    // grace_training/<category>/YYYY-MM-DD/HHMMSS_<kind>_<id>.json; answers its path.
+    // grace_training/<category>/YYYY-MM-DD/HHMMSS_<kind>_<id>.json, dated in the
+    // node's virtual time; answers its path.
     caf::replies_to<atom::record, std::string, std::string, std::string,
                     std::string>::with<std::string>,
     // Appends an entry (kind, JSON payload) to the provenance ledger; answers its
@@ -108,6 +117,18 @@ using storage_actor = caf::typed_actor<
     caf::replies_to<atom::append, std::string, std::string>::with<uint64_t>,
     // Checks the whole ledger chain.
     caf::replies_to<atom::verify>::with<ledger_report>,
+    // Stores forecasts (idempotent per metric and generation time); answers how many.
+    caf::replies_to<atom::store, std::vector<forecast>>::with<uint64_t>,
+    // Stores a training record in the metric store; answers 1.
+    caf::replies_to<atom::store, training_record>::with<uint64_t>,
+    // The newest `n` training records, newest first.
+    caf::replies_to<atom::history, atom::train, uint64_t>::with<std::vector<training_record>>,
+    // Saves a model artifact (model folder, file name, content) as the current
+    // ml_artifacts/<model>/<file>, keeping previous versions; answers its path.
+    caf::replies_to<atom::save, std::string, std::string, std::string>::with<std::string>,
+    // Every stored version of ml_artifacts/<model>/<file>, newest first (the
+    // reader validates them and takes the first good one).
+    caf::replies_to<atom::load, std::string, std::string>::with<std::vector<artifact_copy>>,
     // Internal: applies the retention setting (every virtual hour).
     caf::reacts_to<atom::tick>>::extend_with<status_client, metric_store_actor>;
 
@@ -154,6 +175,31 @@ using integration_actor = caf::typed_actor<
     // New snapshots from the aggregator.
     caf::reacts_to<atom::ingest, std::vector<snapshot>>>::extend_with<status_client>;
 
+// Holds the trained forecaster and answers forecasts from the stored history.
+using forecaster_actor = caf::typed_actor<
+    // Forecasts of the request's metrics from their stored snapshots. An
+    // unknown metric or a horizon out of range is invalid_input; metrics with
+    // no snapshots yet are left out of the answer.
+    caf::replies_to<atom::forecast, forecast_request>::with<std::vector<forecast>>,
+    // Installs a newly trained model (from the trainer) with its version.
+    caf::reacts_to<atom::model, forecaster_model, std::string>,
+    // JSON: metrics modelled, model version, validation per metric, importances.
+    caf::replies_to<atom::statistics>::with<std::string>>::extend_with<status_client>;
+
+// Retrains the forecaster every training interval and on demand.
+using trainer_actor = caf::typed_actor<
+    // Runs a training cycle now (or joins the one running); answers its record.
+    caf::replies_to<atom::train>::with<training_record>,
+    // JSON: cycles run, the last training, whether one is running, next due.
+    caf::replies_to<atom::statistics>::with<std::string>,
+    // Internal: the training interval has passed.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// Asks for forecasts of the catalog's forecast metrics every forecast interval.
+using scheduler_actor = caf::typed_actor<
+    // Internal: the forecast interval has passed.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client;
 
@@ -168,3 +214,4 @@ using supervisor_actor = caf::typed_actor<
 } // namespace grace
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(grace::catalog_ref)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(grace::forecaster_model)

@@ -28,5 +28,11 @@ GRACE_ATOM(subscribe, "subscribe")
 GRACE_ATOM(event, "event")
 GRACE_ATOM(apply, "apply")
 GRACE_ATOM(history, "history")
+GRACE_ATOM(train, "train")
+GRACE_ATOM(forecast, "forecast")
+GRACE_ATOM(save, "save")
+GRACE_ATOM(load, "load")
+GRACE_ATOM(model, "model")
+GRACE_ATOM(statistics, "statistics")
 
 #undef GRACE_ATOM

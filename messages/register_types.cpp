@@ -20,6 +20,9 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<replay_actor>("grace::replay_actor");
   cfg.add_message_type<scrape_actor>("grace::scrape_actor");
   cfg.add_message_type<integration_actor>("grace::integration_actor");
+  cfg.add_message_type<forecaster_actor>("grace::forecaster_actor");
+  cfg.add_message_type<trainer_actor>("grace::trainer_actor");
+  cfg.add_message_type<scheduler_actor>("grace::scheduler_actor");
   cfg.add_error_category(error_category(),
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
                            std::string text = "grace:" + to_string(static_cast<errc>(code));

@@ -215,6 +215,27 @@ typename Inspector::result_type inspect(Inspector& f, training_record& x) {
            x.validation_scores);
 }
 
+// A request for forecasts of some metrics, `horizon_ms` ahead.
+struct forecast_request {
+  std::vector<std::string> metric_ids;
+  int64_t horizon_ms = 3600000;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, forecast_request& x) {
+  return f(x.metric_ids, x.horizon_ms);
+}
+
+// One stored version of a model artifact: where it is and what it holds.
+struct artifact_copy {
+  std::string path;
+  std::string content;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, artifact_copy& x) {
+  return f(x.path, x.content);
+}
+
 // One weighted part of the health score.
 struct health_part {
   std::string name;

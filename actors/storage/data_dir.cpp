@@ -27,6 +27,11 @@ fs::path forecaster_artifact_dir(const fs::path& root) {
   return root / "ml_artifacts" / "temporal_forecaster";
 }
 
+fs::path artifact_dir(const fs::path& root, std::string_view model) {
+  check_name(model, "model name");
+  return root / "ml_artifacts" / std::string(model);
+}
+
 fs::path provenance_dir(const fs::path& root) {
   return root / "storage" / "provenance";
 }

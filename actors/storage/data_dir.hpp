@@ -25,6 +25,8 @@ bool is_training_category(std::string_view category);
 // Paths relative to the data directory root.
 std::filesystem::path training_dir(const std::filesystem::path& root);
 std::filesystem::path forecaster_artifact_dir(const std::filesystem::path& root);
+// ml_artifacts/<model>; `model` must pass check_name.
+std::filesystem::path artifact_dir(const std::filesystem::path& root, std::string_view model);
 std::filesystem::path provenance_dir(const std::filesystem::path& root);
 std::filesystem::path ledger_path(const std::filesystem::path& root);
 std::filesystem::path metric_store_path(const std::filesystem::path& root);

@@ -1,5 +1,7 @@
 #include "actors/storage/storage_actor.hpp"
 
+#include "actors/storage/artifact_versions.hpp"
+#include "actors/storage/atomic_file.hpp"
 #include "actors/storage/data_dir.hpp"
 #include "actors/storage/metric_store.hpp"
 #include "actors/storage/provenance_ledger.hpp"
@@ -15,6 +17,9 @@
 namespace grace {
 
 namespace {
+
+// Previous versions of each model artifact kept beside the current one.
+constexpr size_t keep_artifact_versions = 5;
 
 timestamp_ms wall_clock_ms() {
   using namespace std::chrono;
@@ -72,8 +77,10 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
         auto& st = self->state;
         try {
           auto parsed = nlohmann::json::parse(json_text); // refuse to store non-JSON
-          auto path = storage::write_record(st.root, category, kind, id, wall_clock_ms(),
-                                            parsed.dump(2) + "\n");
+          // Dated in the node's (virtual) time, like the records' contents.
+          const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+          auto path =
+              storage::write_record(st.root, category, kind, id, now, parsed.dump(2) + "\n");
           ++st.records_written;
           auto relative = std::filesystem::relative(path, storage::training_dir(st.root));
           spdlog::info("[TRAINING-STORAGE] 💾 Saved: {}", relative.string());
@@ -143,6 +150,76 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
           return make_error(errc::storage_failure, e.what());
         }
       },
+      [=](atom::store, const std::vector<forecast>& batch) -> caf::result<uint64_t> {
+        try {
+          self->state.metrics->insert_forecasts(batch);
+          self->state.forecasts_stored += batch.size();
+          return static_cast<uint64_t>(batch.size());
+        } catch (const std::exception& e) {
+          ++self->state.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Storing forecasts failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::store, const training_record& record) -> caf::result<uint64_t> {
+        try {
+          self->state.metrics->insert_training_record(record);
+          return uint64_t{1};
+        } catch (const std::exception& e) {
+          ++self->state.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Storing a training record failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::history, atom::train, uint64_t n) -> caf::result<std::vector<training_record>> {
+        try {
+          return self->state.metrics->recent_training_records(static_cast<size_t>(n));
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::save, const std::string& model, const std::string& file,
+          const std::string& content) -> caf::result<std::string> {
+        auto& st = self->state;
+        try {
+          storage::check_name(model, "model name");
+          storage::check_name(file, "artifact name");
+          const auto dir = storage::artifact_dir(st.root, model);
+          std::filesystem::create_directories(dir);
+          storage::save_artifact(dir, file, content, keep_artifact_versions);
+          ++st.artifacts_saved;
+          const auto path = dir / file;
+          spdlog::info("[TRAINING-STORAGE] 💾 Saved model: {}",
+                       std::filesystem::relative(path, st.root).string());
+          return path.string();
+        } catch (const storage::storage_error& e) {
+          return make_error(errc::invalid_input, e.what());
+        } catch (const std::exception& e) {
+          ++st.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Saving a model failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::load, const std::string& model,
+          const std::string& file) -> caf::result<std::vector<artifact_copy>> {
+        try {
+          storage::check_name(model, "model name");
+          storage::check_name(file, "artifact name");
+          std::vector<artifact_copy> out;
+          for (const auto& v : storage::list_artifact_versions(
+                   storage::artifact_dir(self->state.root, model), file)) {
+            try {
+              out.push_back({v.path.string(), storage::read_file(v.path)});
+            } catch (const storage::storage_error& e) {
+              spdlog::warn("[TRAINING-STORAGE] ⚠️ Cannot read {}: {}", v.path.string(),
+                           e.what());
+            }
+          }
+          return out;
+        } catch (const std::exception& e) {
+          return make_error(errc::invalid_input, e.what());
+        }
+      },
       [=](atom::tick) {
         auto& st = self->state;
         const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
@@ -165,6 +242,8 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
                          {"write_failures", st.write_failures},
                          {"snapshots_stored", st.snapshots_stored},
                          {"snapshots_expired", st.snapshots_expired},
+                         {"forecasts_stored", st.forecasts_stored},
+                         {"artifacts_saved", st.artifacts_saved},
                          {"ledger_entries", st.ledger ? st.ledger->last_seq() : 0}};
         return j.dump();
       },

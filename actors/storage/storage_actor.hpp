@@ -21,6 +21,8 @@ struct storage_state {
   std::shared_ptr<storage::metric_store> metrics;
   uint64_t snapshots_stored = 0;
   uint64_t snapshots_expired = 0;
+  uint64_t forecasts_stored = 0;
+  uint64_t artifacts_saved = 0;
   uint64_t records_written = 0;
   uint64_t write_failures = 0;
 };
