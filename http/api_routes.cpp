@@ -11,10 +11,6 @@ namespace grace::http {
 
 namespace {
 
-void send_failure(httplib::Response& res, const gateway_failure& f) {
-  send_error(res, f.status, f.message);
-}
-
 bool is_mutating(const std::string& method) {
   return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
 }
@@ -49,12 +45,6 @@ std::string status_text(int status) {
 // POST routes that take no body. Registered with a content reader that is never
 // called, so that a bare `curl -X POST` (no Content-Length) is accepted instead
 // of being refused with 400 before routing.
-void post_without_body(httplib::Server& server, const std::string& pattern,
-                       std::function<void(const httplib::Request&, httplib::Response&)> handler) {
-  server.Post(pattern, [handler](const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader&) { handler(req, res); });
-}
-
 } // namespace
 
 void install_routes(httplib::Server& server, actor_gateway& gateway, const api_settings& settings) {

@@ -39,6 +39,7 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   settings.telemetry.stopping = std::make_shared<std::atomic<bool>>(false);
   st.stopping = settings.telemetry.stopping;
   http::install_telemetry_routes(*st.server, *st.gateway, settings.telemetry);
+  http::install_ml_routes(*st.server, *st.gateway, settings.ml);
   int port = settings.port;
   bool bound = false;
   if (port == 0) {

@@ -3,6 +3,7 @@
 // route asks the owning actor through the supervisor.
 #include "http/actor_gateway.hpp"
 #include "http/api_routes.hpp"
+#include "http/ml_routes.hpp"
 #include "http/telemetry_routes.hpp"
 
 #include <httplib.h>
@@ -19,6 +20,7 @@ struct http_settings_view {
   int64_t request_timeout_ms = 5000;
   http::api_settings api;
   http::telemetry_settings telemetry;
+  http::ml_settings ml;
 };
 
 struct http_state {

@@ -170,6 +170,11 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (auto n = section("forecasting", {"interval", "horizon"})) {
     positive_duration(n, "interval", "forecasting", s.forecast_interval_ms);
     positive_duration(n, "horizon", "forecasting", s.forecast_horizon_ms);
+    // The forecaster answers one snapshot interval up to six hours ahead.
+    if (n["horizon"]
+        && (s.forecast_horizon_ms < s.snapshot_interval_ms
+            || s.forecast_horizon_ms > 6 * 3600000LL))
+      in.error(n["horizon"], "forecasting.horizon", "must be between the snapshot interval and 6h");
   }
   if (auto n = section("training", {"interval", "window", "history"})) {
     positive_duration(n, "interval", "training", s.training_interval_ms);

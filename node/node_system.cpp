@@ -2,14 +2,17 @@
 
 #include "actors/aggregator/aggregator_actor.hpp"
 #include "actors/catalog/catalog_actor.hpp"
+#include "actors/forecaster/forecaster_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"
 #include "actors/ingest/replay_actor.hpp"
 #include "actors/ingest/scrape_actor.hpp"
 #include "actors/integration/integration_actor.hpp"
 #include "actors/mesh/mesh_actor.hpp"
+#include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/simulator/simulator_actor.hpp"
 #include "actors/storage/storage_actor.hpp"
 #include "actors/supervisor/supervisor_actor.hpp"
+#include "actors/trainer/trainer_actor.hpp"
 #include "http/http_actor.hpp"
 #include "messages/errors.hpp"
 #include "messages/register_types.hpp"
@@ -69,7 +72,32 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   agg.allowed_lateness_ms = std::max<int64_t>(60000, static_cast<int64_t>(250.0 * clock.scale));
   out.push_back(peer_spec("aggregator", aggregator_component, clock, agg));
   out.push_back(peer_spec("ingest", ingest_component));
-  out.push_back(peer_spec("integration", integration_component));
+  out.push_back(peer_spec("integration", integration_component, s.forecast_horizon_ms));
+  forecaster_settings fs;
+  fs.clock = clock;
+  fs.limits.step_ms = s.snapshot_interval_ms;
+  fs.limits.min_horizon_ms = s.snapshot_interval_ms;
+  fs.history_ms = s.training_history_ms;
+  fs.horizon_steps = forecaster::horizon_steps(s.forecast_horizon_ms, s.snapshot_interval_ms);
+  out.push_back(peer_spec("forecaster", forecaster_component, fs));
+  trainer_settings ts;
+  ts.clock = clock;
+  ts.training.interval_ms = s.training_interval_ms;
+  ts.training.window_ms = s.training_window_ms;
+  ts.training.history_ms = s.training_history_ms;
+  ts.training.step_ms = s.snapshot_interval_ms;
+  ts.training.horizon_steps = fs.horizon_steps;
+  // Detached: a fit takes a thread of its own for its duration, never one of
+  // the workers the responsive components share.
+  out.push_back({"trainer", [=](caf::local_actor* self, const supervisor_actor& sup) {
+                   return caf::actor_cast<caf::actor>(
+                       self->spawn<caf::linked + caf::detached>(trainer_component, sup, ts));
+                 }});
+  scheduler_settings ss;
+  ss.clock = clock;
+  ss.interval_ms = s.forecast_interval_ms;
+  ss.horizon_ms = s.forecast_horizon_ms;
+  out.push_back(peer_spec("scheduler", scheduler_component, ss));
   if (sim) {
     const uint64_t seed =
         s.simulator_seed >= 0 ? static_cast<uint64_t>(s.simulator_seed) : sim->seed;
@@ -95,6 +123,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   hv.telemetry.clock = clock;
   hv.telemetry.max_future_ms = s.max_future_ms;
   hv.telemetry.max_event_streams = s.http.max_event_streams;
+  hv.ml.default_horizon_ms = s.forecast_horizon_ms;
   out.push_back(peer_spec("http", http_component, hv));
   return out;
 }

@@ -1,6 +1,8 @@
 #include "actors/integration/integration_actor.hpp"
 
+#include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
+#include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -20,11 +22,42 @@ nlohmann::json to_json(const integration::band_change& c) {
           {"value", c.value}};
 }
 
+// A targeted forecast of a metric that just escalated: logged, and published
+// on the "forecasts" topic with the escalation that caused it.
+void request_forecast(integration_actor::stateful_pointer<integration_state> self,
+                      const supervisor_actor& supervisor, const integration::band_change& change,
+                      int64_t horizon_ms) {
+  forecast_request request{{change.metric_id}, horizon_ms};
+  with_component<forecaster_actor>(self, supervisor, "forecaster", [=](forecaster_actor f) {
+    self->request(f, std::chrono::seconds(30), atom::forecast_v, request)
+        .then(
+            [=](std::vector<forecast>& out) {
+              if (out.empty() || out.front().points.empty())
+                return;
+              ++self->state.forecasts_received;
+              const auto& fc = out.front();
+              const auto& last = fc.points.back();
+              spdlog::info("[SNAPSHOT-INTEGRATION] 📈 {} trend: {:.2f} in {}m (80%: {:.2f}..{:.2f})",
+                           fc.metric_id, last.mean, (last.ts - fc.generated_at) / 60000, last.lo80,
+                           last.hi80);
+              nlohmann::json event = fc;
+              event["reason"] = {{"band_change", to_json(change)}};
+              with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
+                self->send(mesh, atom::publish_v, std::string("forecasts"), event.dump());
+              });
+            },
+            [=](caf::error& e) {
+              spdlog::warn("[SNAPSHOT-INTEGRATION] ⚠️ No trend for {}: {}", change.metric_id,
+                           describe(e));
+            });
+  });
+}
+
 } // namespace
 
 integration_actor::behavior_type
 integration_component(integration_actor::stateful_pointer<integration_state> self,
-                      supervisor_actor supervisor) {
+                      supervisor_actor supervisor, int64_t horizon_ms) {
   return {
       [=](atom::ingest, const std::vector<snapshot>& snapshots) {
         auto changes = self->state.watch.observe(snapshots);
@@ -39,6 +72,8 @@ integration_component(integration_actor::stateful_pointer<integration_state> sel
           with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
             self->send(mesh, atom::publish_v, std::string("band_changes"), event);
           });
+          if (c.to != band::good)
+            request_forecast(self, supervisor, c, horizon_ms);
         }
       },
       [=](atom::status) -> std::string {
@@ -46,6 +81,7 @@ integration_component(integration_actor::stateful_pointer<integration_state> sel
         for (const auto& c : self->state.recent)
           recent.push_back(to_json(c));
         return nlohmann::json{{"forecast_requests", self->state.forecast_requests},
+                              {"forecasts_received", self->state.forecasts_received},
                               {"recent_escalations", recent}}
             .dump();
       },

@@ -101,7 +101,7 @@ CAF_TEST(samples become a stored snapshot once virtual time passes the window) {
       spec("mesh", mesh_component),
       peer_spec("aggregator", aggregator_component, clock, agg),
       peer_spec("ingest", ingest_component),
-      peer_spec("integration", integration_component)};
+      peer_spec("integration", integration_component, int64_t{3600000})};
   auto sup = sys.spawn(supervisor, specs, supervision::restart_limits{});
   sched.run();
   pass_virtual(60000); // the aggregator fetches the catalog on its first tick

@@ -1,0 +1,59 @@
+#pragma once
+// The node's side of the forecaster (no CAF): stored snapshots become the
+// model's series, requests are validated against the catalog, and results
+// become the `forecast` messages the rest of the node stores and publishes.
+#include "actors/catalog/catalog.hpp"
+#include "actors/forecaster/temporal_forecaster.hpp"
+#include "messages/types.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace grace::forecaster {
+
+// What a forecast request may ask for.
+struct forecast_limits {
+  int64_t step_ms = 300'000;             // the snapshot interval
+  int64_t min_horizon_ms = 300'000;      // one step
+  int64_t max_horizon_ms = 6 * 3600'000; // beyond the calibrated hour widths are extrapolated
+  size_t max_metrics = 64;
+};
+
+struct request_check {
+  bool ok = true;
+  bool unknown_metric = false; // the problem is a metric the catalog does not have
+  std::string message;         // what is wrong, naming the metric or the field
+};
+
+request_check check_request(const forecast_request& request,
+                            const catalog::metrics_catalog& catalog, const forecast_limits& limits);
+
+// Steps of `step_ms` that cover `horizon_ms` (rounded up).
+int horizon_steps(int64_t horizon_ms, int64_t step_ms);
+
+// One metric's snapshots as a series of its aggregation statistic, each value
+// stamped at the end of its window (the time it describes up to). Snapshots
+// must be of this metric; order does not matter; gaps become missing rows.
+series_input series_from_snapshots(const std::string& metric_id,
+                                   const std::vector<snapshot>& snapshots,
+                                   catalog::aggregation statistic, int64_t step_ms);
+
+// Every catalog metric found in `snapshots` (any order, all metrics mixed) as
+// one series; snapshots of metrics the catalog does not know are skipped.
+std::vector<series_input> series_by_metric(const std::vector<snapshot>& snapshots,
+                                           const catalog::metrics_catalog& catalog,
+                                           int64_t step_ms);
+
+// The message form of a forecast.
+forecast to_forecast(const forecast_result& result, const std::string& metric_id,
+                     timestamp_ms generated_at, int64_t step_ms, const std::string& model_version);
+
+// "tft-20251109T154523Z" for a model trained at that time; "untrained" for 0
+// (no model yet: the per-series statistical component alone).
+std::string model_version(int64_t trained_at_ms);
+
+// "2025-11-09T15:45:23Z".
+std::string iso_time(int64_t unix_ms);
+
+} // namespace grace::forecaster

@@ -1,0 +1,119 @@
+#include "actors/scheduler/scheduler_actor.hpp"
+
+#include "actors/storage/json_mapping.hpp"
+#include "actors/supervisor/actor_lookup.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace grace {
+
+namespace {
+
+using self_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
+
+int64_t now_ms(self_pointer self) {
+  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+}
+
+void deliver(self_pointer self, const supervisor_actor& supervisor,
+             const std::vector<std::string>& requested, std::vector<forecast> forecasts) {
+  auto& st = self->state;
+  ++st.cycles;
+  st.forecasts += forecasts.size();
+  st.last = scheduler::summarize(now_ms(self), requested, forecasts);
+  for (const auto& f : forecasts)
+    spdlog::debug("[FORECAST-SCHED] {}", scheduler::headline(f));
+  if (!st.last->without_data.empty())
+    spdlog::info("[FORECAST-SCHED] ⏳ No snapshots yet for {} metric(s)",
+                 st.last->without_data.size());
+  if (forecasts.empty())
+    return;
+  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
+    self->request(storage, std::chrono::seconds(30), atom::store_v, forecasts)
+        .then([](uint64_t) {},
+              [](caf::error& e) {
+                spdlog::error("[FORECAST-SCHED] ❌ Forecasts not stored: {}", describe(e));
+              });
+  });
+  std::vector<std::string> events;
+  for (const auto& f : forecasts)
+    events.push_back(nlohmann::json(f).dump());
+  with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
+    for (const auto& e : events)
+      self->send(mesh, atom::publish_v, std::string("forecasts"), e);
+  });
+}
+
+void run_cycle(self_pointer self, const supervisor_actor& supervisor) {
+  with_component<catalog_actor>(self, supervisor, "catalog", [=](catalog_actor catalog) {
+    self->request(catalog, std::chrono::seconds(5), atom::get_v)
+        .then(
+            [=](catalog_ref cat) {
+              auto ids = cat->forecast_metrics();
+              if (ids.empty())
+                return;
+              spdlog::info("[FORECAST-SCHED] 🔮 Generating {}-metric forecast...", ids.size());
+              forecast_request request{ids, self->state.settings.horizon_ms};
+              with_component<forecaster_actor>(
+                  self, supervisor, "forecaster", [=](forecaster_actor f) {
+                    self->request(f, std::chrono::seconds(60), atom::forecast_v, request)
+                        .then(
+                            [=](std::vector<forecast>& out) {
+                              deliver(self, supervisor, ids, std::move(out));
+                            },
+                            [=](caf::error& e) {
+                              ++self->state.failures;
+                              spdlog::error("[FORECAST-SCHED] ❌ Forecast cycle failed: {}",
+                                            describe(e));
+                            });
+                  });
+            },
+            [=](caf::error& e) {
+              ++self->state.failures;
+              spdlog::error("[FORECAST-SCHED] ❌ No catalog: {}", describe(e));
+            });
+  });
+}
+
+} // namespace
+
+scheduler_actor::behavior_type
+scheduler_component(scheduler_actor::stateful_pointer<scheduler_state> self,
+                    supervisor_actor supervisor, scheduler_settings settings) {
+  self->state.settings = std::move(settings);
+  const auto& s = self->state.settings;
+  self->state.next_due_ms = now_ms(self) + s.interval_ms;
+  self->delayed_send(self, s.clock.real_delay(s.interval_ms), atom::tick_v);
+  spdlog::info("[ML-SYSTEMS] 🔮 Predictive forecasting active ({} intervals)",
+               config::format_duration(s.interval_ms));
+  return {
+      [=](atom::tick) {
+        run_cycle(self, supervisor);
+        const auto& st = self->state;
+        self->state.next_due_ms = now_ms(self) + st.settings.interval_ms;
+        self->delayed_send(self, st.settings.clock.real_delay(st.settings.interval_ms),
+                           atom::tick_v);
+      },
+      [=](atom::status) -> std::string {
+        const auto& st = self->state;
+        nlohmann::json j{{"cycles", st.cycles},
+                         {"forecasts", st.forecasts},
+                         {"failures", st.failures},
+                         {"interval_ms", st.settings.interval_ms},
+                         {"horizon_ms", st.settings.horizon_ms},
+                         {"next_cycle_at", st.next_due_ms}};
+        if (st.last)
+          j["last_cycle"] = {{"at", st.last->at},
+                             {"forecast", st.last->forecast},
+                             {"without_data", st.last->without_data}};
+        return j.dump();
+      },
+  };
+}
+
+} // namespace grace

@@ -1,0 +1,33 @@
+#pragma once
+// The forecast scheduler: every forecast interval asks the forecaster for the
+// catalog's forecast metrics, stores the forecasts (analytics scores them
+// against what happened) and publishes them on the mesh topic "forecasts".
+#include "actors/clock/node_clock.hpp"
+#include "actors/scheduler/forecast_cycle.hpp"
+#include "messages/actors.hpp"
+
+#include <optional>
+
+namespace grace {
+
+struct scheduler_settings {
+  node_clock clock;
+  int64_t interval_ms = 15 * 60000;
+  int64_t horizon_ms = 60 * 60000;
+};
+
+struct scheduler_state {
+  static inline const char* name = "scheduler";
+  scheduler_settings settings;
+  uint64_t cycles = 0;
+  uint64_t forecasts = 0;
+  uint64_t failures = 0;
+  int64_t next_due_ms = 0;
+  std::optional<scheduler::cycle_summary> last;
+};
+
+scheduler_actor::behavior_type
+scheduler_component(scheduler_actor::stateful_pointer<scheduler_state> self,
+                    supervisor_actor supervisor, scheduler_settings settings);
+
+} // namespace grace

@@ -1,0 +1,26 @@
+#pragma once
+// The ML routes of issue 4: forecasts on demand, forecaster statistics and
+// training on demand (the forecaster's and the dashboard's trigger).
+#include "http/actor_gateway.hpp"
+
+#include <cstdint>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+namespace grace::http {
+
+struct ml_settings {
+  int64_t default_horizon_ms = 3600000; // when a predict request names none
+};
+
+// Reads a predict body: {"metric_ids": [..], "horizon_minutes": 60}. On a
+// problem returns nullopt and sets `error` naming the field.
+std::optional<forecast_request> parse_predict_body(const std::string& body,
+                                                   int64_t default_horizon_ms, std::string& error);
+
+void install_ml_routes(httplib::Server& server, actor_gateway& gateway,
+                       const ml_settings& settings);
+
+} // namespace grace::http

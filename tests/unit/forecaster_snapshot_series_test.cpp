@@ -1,0 +1,135 @@
+// The node's side of the forecaster: snapshots to series, request checks and
+// the forecast message.
+#include "actors/forecaster/snapshot_series.hpp"
+
+#include <cmath>
+#include <cstdlib>
+#include <gtest/gtest.h>
+
+using namespace grace;
+using namespace grace::forecaster;
+
+namespace {
+
+const catalog::metrics_catalog& shipped_catalog() {
+  static const catalog::metrics_catalog cat = [] {
+    const char* dir = std::getenv("GRACE_SOURCE_DIR");
+    auto loaded =
+        catalog::load_catalog_file(std::string(dir ? dir : ".") + "/config/metrics_catalog.yaml");
+    if (!loaded.catalog)
+      throw std::runtime_error("the shipped catalog does not load");
+    return *loaded.catalog;
+  }();
+  return cat;
+}
+
+snapshot snap(const std::string& id, timestamp_ms start, double mean, double p95) {
+  snapshot s;
+  s.metric_id = id;
+  s.window_start = start;
+  s.window_end = start + 300'000;
+  s.count = 5;
+  s.mean = mean;
+  s.p95 = p95;
+  s.min = s.max = s.p50 = s.last = mean;
+  return s;
+}
+
+} // namespace
+
+TEST(ForecasterRequest, UnknownMetricIsNamed) {
+  forecast_limits limits;
+  auto check =
+      check_request({{"api.latency_p95", "bogus.metric"}, 3600'000}, shipped_catalog(), limits);
+  EXPECT_FALSE(check.ok);
+  EXPECT_TRUE(check.unknown_metric);
+  EXPECT_EQ(check.message, "unknown metric 'bogus.metric'");
+}
+
+TEST(ForecasterRequest, HorizonOutOfRangeAndEmptyAndDuplicatesAreRefused) {
+  forecast_limits limits;
+  auto too_far = check_request({{"api.latency_p95"}, 7 * 3600'000}, shipped_catalog(), limits);
+  EXPECT_FALSE(too_far.ok);
+  EXPECT_FALSE(too_far.unknown_metric);
+  EXPECT_EQ(too_far.message, "horizon_minutes must be between 5 and 360, found 420");
+  auto too_near = check_request({{"api.latency_p95"}, 60'000}, shipped_catalog(), limits);
+  EXPECT_EQ(too_near.message, "horizon_minutes must be between 5 and 360, found 1");
+  auto none = check_request({{}, 3600'000}, shipped_catalog(), limits);
+  EXPECT_EQ(none.message, "metric_ids must name at least one metric");
+  auto twice =
+      check_request({{"api.error_rate", "api.error_rate"}, 3600'000}, shipped_catalog(), limits);
+  EXPECT_EQ(twice.message, "metric 'api.error_rate' is named twice");
+  EXPECT_TRUE(check_request({{"api.latency_p95"}, 3600'000}, shipped_catalog(), limits).ok);
+}
+
+TEST(ForecasterRequest, HorizonStepsRoundUp) {
+  EXPECT_EQ(horizon_steps(3600'000, 300'000), 12);
+  EXPECT_EQ(horizon_steps(3600'001, 300'000), 13);
+  EXPECT_EQ(horizon_steps(300'000, 300'000), 1);
+  EXPECT_EQ(horizon_steps(0, 300'000), 0);
+}
+
+TEST(ForecasterSnapshots, SeriesUsesTheGivenStatisticAndWindowEnds) {
+  // A metric forecast on its windows' p95; one window is missing.
+  std::vector<snapshot> rows{
+      snap("api.latency_p95", 0, 1.0, 10.0), snap("api.latency_p95", 600'000, 3.0, 30.0),
+      snap("api.latency_p95", 300'000, 2.0, 20.0), snap("api.latency_p95", 1'200'000, 5.0, 50.0)};
+  auto s = series_from_snapshots("api.latency_p95", rows, catalog::aggregation::p95, 300'000);
+  EXPECT_EQ(s.id, "api.latency_p95");
+  EXPECT_EQ(s.start_ms, 300'000);
+  EXPECT_EQ(s.step_ms, 300'000);
+  ASSERT_EQ(s.values.size(), 5u);
+  EXPECT_DOUBLE_EQ(s.values[0], 10.0);
+  EXPECT_DOUBLE_EQ(s.values[1], 20.0);
+  EXPECT_DOUBLE_EQ(s.values[2], 30.0);
+  EXPECT_TRUE(std::isnan(s.values[3]));
+  EXPECT_DOUBLE_EQ(s.values[4], 50.0);
+}
+
+TEST(ForecasterSnapshots, GroupsByCatalogMetricAndSkipsUnknownOnes) {
+  std::vector<snapshot> rows{
+      snap("infra.cpu_utilization", 0, 0.5, 0.9), snap("api.latency_p95", 0, 1.0, 10.0),
+      snap("not.in.catalog", 0, 1.0, 1.0), snap("infra.cpu_utilization", 300'000, 0.6, 0.9)};
+  auto series = series_by_metric(rows, shipped_catalog(), 300'000);
+  ASSERT_EQ(series.size(), 2u);
+  EXPECT_EQ(series[0].id, "api.latency_p95");
+  EXPECT_EQ(series[1].id, "infra.cpu_utilization");
+  EXPECT_EQ(series[1].values.size(), 2u);
+}
+
+TEST(ForecasterSnapshots, ForecastMessageCarriesPointsImportanceAndVersion) {
+  // A daily sine sampled every 5 minutes for three days.
+  std::vector<snapshot> rows;
+  for (int i = 0; i < 3 * 288; ++i)
+    rows.push_back(snap("infra.cpu_utilization", int64_t{i} * 300'000,
+                        50.0 + 20.0 * std::sin(2.0 * M_PI * i / 288.0), 0.0));
+  const auto* metric = shipped_catalog().find_metric("infra.cpu_utilization");
+  auto series = series_from_snapshots(metric->id, rows, metric->aggregation, 300'000);
+  temporal_forecaster model;
+  auto result = model.forecast(series, 12);
+  const int64_t generated_at = rows.back().window_end;
+  auto f = to_forecast(result, metric->id, generated_at, 300'000, model_version(0));
+  EXPECT_EQ(f.metric_id, "infra.cpu_utilization");
+  EXPECT_EQ(f.model_version, "untrained");
+  ASSERT_EQ(f.points.size(), 12u);
+  EXPECT_EQ(f.points.front().ts, generated_at + 300'000);
+  EXPECT_EQ(f.points.back().ts, generated_at + 3600'000);
+  for (size_t k = 0; k < f.points.size(); ++k) {
+    const auto& p = f.points[k];
+    const double truth = 50.0 + 20.0 * std::sin(2.0 * M_PI * (3 * 288 + k) / 288.0);
+    EXPECT_NEAR(p.mean, truth, 1.0) << "step " << k + 1;
+    EXPECT_LE(p.lo95, p.lo80);
+    EXPECT_LE(p.lo80, p.mean);
+    EXPECT_LE(p.mean, p.hi80);
+    EXPECT_LE(p.hi80, p.hi95);
+  }
+  double total = 0.0;
+  for (const auto& w : f.feature_importance)
+    total += w.weight;
+  EXPECT_NEAR(total, 1.0, 1e-9);
+}
+
+TEST(ForecasterSnapshots, ModelVersionNamesTheTrainingTime) {
+  EXPECT_EQ(model_version(1'762'703'123'000), "tft-20251109T154523Z");
+  EXPECT_EQ(iso_time(1'762'703'123'000), "2025-11-09T15:45:23Z");
+}
