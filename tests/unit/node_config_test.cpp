@@ -53,3 +53,15 @@ TEST(node_config, learning_rate_range) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].to_string(), "g.yaml:2:18: rl.learning_rate: must be in (0, 1]");
 }
+
+TEST(node_config, forecast_horizon_range) {
+  auto far = load_node_settings_string("forecasting:\n  horizon: 7h\n", "g.yaml", "");
+  ASSERT_EQ(far.errors.size(), 1u);
+  EXPECT_EQ(far.errors[0].to_string(),
+            "g.yaml:2:12: forecasting.horizon: must be between the snapshot interval and 6h");
+  auto near = load_node_settings_string("forecasting:\n  horizon: 1m\n", "g.yaml", "");
+  EXPECT_EQ(near.errors.size(), 1u);
+  auto ok = load_node_settings_string("forecasting:\n  horizon: 2h\n", "g.yaml", "");
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.settings.forecast_horizon_ms, 2 * 3600000);
+}
