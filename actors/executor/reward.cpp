@@ -1,0 +1,130 @@
+#include "actors/executor/reward.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <optional>
+
+namespace grace::executor {
+
+namespace {
+
+constexpr double warning_penalty = 0.5;
+constexpr double critical_penalty = 0.75;
+
+std::optional<double> mean_of(const std::vector<double>& v, size_t n) {
+  double sum = 0.0;
+  size_t count = 0;
+  for (size_t i = 0; i < std::min(n, v.size()); ++i)
+    if (std::isfinite(v[i])) {
+      sum += v[i];
+      ++count;
+    }
+  if (count == 0)
+    return std::nullopt;
+  return sum / static_cast<double>(count);
+}
+
+std::optional<double> mean_of(const std::vector<double>& v) {
+  return mean_of(v, v.size());
+}
+
+std::optional<double> relative(double value, double reference) {
+  if (reference == 0.0 || !std::isfinite(reference))
+    return std::nullopt;
+  return (value - reference) / std::fabs(reference);
+}
+
+std::string number(double x, const char* format = "%.3g") {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, format, x);
+  return buf;
+}
+
+// "20% below the forecast", "0.3 above the pre-action level", "in line with the forecast".
+std::string comparison(double value, double reference, const std::string& what) {
+  if (auto rel = relative(value, reference)) {
+    const double pct = *rel * 100.0;
+    if (std::fabs(pct) < 1.0)
+      return "in line with " + what;
+    return number(std::fabs(pct), "%.0f") + "% " + (pct < 0 ? "below " : "above ") + what;
+  }
+  const double diff = value - reference;
+  if (diff == 0.0)
+    return "in line with " + what;
+  return number(std::fabs(diff)) + (diff < 0 ? " below " : " above ") + what;
+}
+
+} // namespace
+
+outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in) {
+  outcome out;
+  const double worse = in.higher_is_worse ? 1.0 : -1.0; // worse * (a - b) > 0: a is worse than b
+
+  // Breaches over the whole after-window.
+  for (double a : in.after) {
+    if (!std::isfinite(a))
+      continue;
+    if (worse * (a - in.warning) >= 0.0)
+      out.breach_came = true;
+    if (worse * (a - in.critical) >= 0.0)
+      out.critical_came = true;
+  }
+  out.breach_came = out.breach_came || out.critical_came;
+
+  const auto after_mean = mean_of(in.after);
+  const auto before_mean = mean_of(in.before);
+  const size_t overlap = std::min(in.after.size(), in.counterfactual.size());
+  const auto after_overlap = mean_of(in.after, overlap);
+  const auto cf_overlap = mean_of(in.counterfactual, overlap);
+
+  if (after_mean && before_mean)
+    if (auto d = relative(*after_mean, *before_mean))
+      out.kpi_deltas[metric_id + ".delta_vs_before"] = *d;
+  if (after_overlap && cf_overlap)
+    if (auto d = relative(*after_overlap, *cf_overlap))
+      out.kpi_deltas[metric_id + ".delta_vs_counterfactual"] = *d;
+  for (const auto& [k, v] : in.other_kpi_deltas)
+    out.kpi_deltas.emplace(k, v);
+
+  std::string breach_words = out.critical_came ? "critical threshold reached"
+                             : out.breach_came ? "warning threshold reached"
+                                               : "no breach";
+  if (!after_mean) {
+    out.basis = "none";
+    out.summary = metric_id + ": no data after the action, outcome not judged";
+    return out;
+  }
+
+  const double baseline = before_mean ? *before_mean : cf_overlap ? *cf_overlap : *after_mean;
+  const double scale =
+      std::max({std::fabs(in.warning - baseline), 0.1 * std::fabs(in.critical - in.warning),
+                0.01 * std::fabs(in.warning), 1e-9});
+
+  std::string compared;
+  if (after_overlap && cf_overlap) {
+    out.basis = "counterfactual";
+    out.effect = worse * (*cf_overlap - *after_overlap) / scale;
+    compared = comparison(*after_overlap, *cf_overlap, "the forecast");
+  } else if (before_mean) {
+    out.basis = "before";
+    out.effect = worse * (*before_mean - *after_mean) / scale;
+    compared = comparison(*after_mean, *before_mean, "the pre-action level")
+               + " (no forecast to compare with)";
+  } else {
+    out.basis = "none";
+    out.summary = metric_id + ": neither a forecast nor data before the action, " + breach_words
+                  + ", outcome not judged";
+    return out;
+  }
+
+  const double penalty = out.critical_came ? critical_penalty
+                         : out.breach_came ? warning_penalty
+                                           : 0.0;
+  out.reward = std::clamp(out.effect - penalty, -1.0, 1.0) + 0.0; // + 0.0: no "-0.00"
+  out.summary =
+      metric_id + " " + compared + ", " + breach_words + ", reward " + number(out.reward, "%.2f");
+  return out;
+}
+
+} // namespace grace::executor

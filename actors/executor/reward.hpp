@@ -1,0 +1,67 @@
+#pragma once
+// The outcome of a playbook run, measured against the counterfactual: the
+// forecast made before acting, i.e. what would have happened without it.
+//
+// Reward design (all "worse"/"better" respect the metric's direction):
+//
+//   baseline  = mean(before)  (else mean(counterfactual), else mean(after))
+//   scale     = the distance between baseline and warning threshold,
+//               |warning - baseline|, floored at
+//               max(0.1 * |critical - warning|, 0.01 * |warning|, 1e-9)
+//               so that a baseline sitting on (or past) the threshold does
+//               not blow the effect up.
+//   effect    = (mean(counterfactual) - mean(after)) / scale over the overlap
+//               of the two series (the first min(len) windows), negated for
+//               lower_is_worse metrics: positive when the metric ended up
+//               better than forecast, in units of the baseline-to-warning
+//               distance. effect = 1 means the action moved the metric a
+//               whole baseline-to-warning distance away from the forecast
+//               toward good. A metric that was going to recover anyway
+//               matches its forecast and earns ~0.
+//   penalty   = 0.5 if any after-window reached the warning threshold
+//               (breach_came), 0.75 if one reached the critical threshold.
+//   reward    = clip(effect - penalty, -1, 1). An action that makes things
+//               worse than the counterfactual has a negative effect and a
+//               negative reward.
+//
+// Without a counterfactual the after-windows are compared with the
+// before-windows instead (effect = (mean(before) - mean(after)) / scale,
+// direction respected), and the summary says so. Without after-windows
+// nothing can be judged: reward 0, basis "none". Non-finite values are
+// ignored.
+#include <map>
+#include <string>
+#include <vector>
+
+namespace grace::executor {
+
+struct outcome_inputs {
+  bool higher_is_worse = true;
+  double warning = 0.0, critical = 0.0; // the metric's thresholds
+  std::vector<double> before;           // the metric's statistic in the windows before the action
+  std::vector<double> after;            // ... in the evaluation window after the action
+  std::vector<double> counterfactual;   // the pre-action forecast's means for the same
+                                        // after-windows (same length as after, or shorter:
+                                        // the overlap is compared)
+  std::map<std::string, double> other_kpi_deltas; // the service's other metrics, as relative
+                                                  // deltas (passed through into kpi_deltas)
+};
+
+struct outcome {
+  double reward = 0.0;        // in [-1, 1]
+  bool breach_came = false;   // an after-window reached the warning threshold
+  bool critical_came = false; // an after-window reached the critical threshold
+  double effect = 0.0;        // improvement vs the counterfactual (or vs before) in units of the
+                              // baseline-to-warning distance; positive = better
+  std::string basis;          // "counterfactual", "before" (no forecast) or "none" (no after data)
+  std::map<std::string, double> kpi_deltas; // "<metric>.delta_vs_before",
+                                            // "<metric>.delta_vs_counterfactual" (relative:
+                                            // (after - reference) / |reference|, left out when
+                                            // the reference is 0 or missing) plus the others
+  std::string summary;                      // one line, e.g. "latency 20% below the forecast,
+                                            // no breach, reward 0.45"
+};
+
+outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in);
+
+} // namespace grace::executor
