@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sstream>
 #include <unistd.h>
@@ -151,4 +152,25 @@ TEST(executor_command, nonpositive_timeout_is_refused) {
   auto r = run_command({"/bin/true"}, {}, 0);
   EXPECT_FALSE(r.started);
   EXPECT_NE(r.error.find("timeout"), std::string::npos);
+}
+
+TEST(executor_command, no_descriptor_of_the_node_is_inherited) {
+  // A descriptor opened without close-on-exec, as a library might leave one.
+  const int leaked = open("/dev/null", O_RDONLY);
+  ASSERT_GE(leaked, 3);
+  auto r = run_command({"/bin/sh", "-c", "ls /proc/$$/fd"}, {}, 5000);
+  close(leaked);
+  ASSERT_TRUE(r.ok()) << r.error << r.output;
+  EXPECT_EQ(lines_of(r.output), (std::vector<std::string>{"0", "1", "2"}));
+}
+
+TEST(executor_command, ignored_signals_of_the_node_are_not_inherited) {
+  // A server ignores SIGPIPE and may ignore SIGTERM; the command must not.
+  auto old_term = signal(SIGTERM, SIG_IGN);
+  auto r = run_command({"/bin/sleep", "10"}, {}, 200);
+  signal(SIGTERM, old_term);
+  EXPECT_TRUE(r.timed_out);
+  EXPECT_EQ(r.signal, SIGTERM);
+  EXPECT_LT(r.duration_ms, 200 + kill_grace_ms);
+  EXPECT_NE(describe(r).find("timed out"), std::string::npos) << describe(r);
 }
