@@ -375,13 +375,25 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   std::array<double, 3> share_err{};
   double naive_err = 0.0;
   size_t newer = 0;
+  // Features first, then the dot products in a loop of their own (in
+  // blocks): each is a chain of dependent additions, and a short loop body
+  // lets consecutive cells' chains overlap.
+  std::vector<double> raw(cells.size() - older);
+  constexpr size_t block = 64;
+  std::array<feature_vector, block> fs;
+  for (size_t b = older; b < cells.size(); b += block) {
+    const size_t e = std::min(cells.size(), b + block);
+    for (size_t i = b; i < e; ++i) {
+      fs[i - b] = features_of(i);
+    }
+    for (size_t i = b; i < e; ++i) {
+      raw[i - older] = predict_with(w_global[static_cast<size_t>(cells[i].h - 1)], fs[i - b]);
+    }
+  }
   for (size_t i = older; i < cells.size(); ++i) {
     const cell& c = cells[i];
-    const feature_vector f = features_of(i);
     const double med = summaries[c.origin].med_short;
-    glob[i] =
-        within_envelope(med + model.scale * predict_with(w_global[static_cast<size_t>(c.h - 1)], f),
-                        c.c, model.scale);
+    glob[i] = within_envelope(med + model.scale * raw[i - older], c.c, model.scale);
     const double actual = y[v_begin + c.origin + static_cast<size_t>(c.h) - 1];
     naive_err += std::fabs(actual - c.c[candidate_naive]);
     ++newer;
