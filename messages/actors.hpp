@@ -129,6 +129,12 @@ using storage_actor = caf::typed_actor<
     // Every stored version of ml_artifacts/<model>/<file>, newest first (the
     // reader validates them and takes the first good one).
     caf::replies_to<atom::load, std::string, std::string>::with<std::vector<artifact_copy>>,
+    // Stores a component's state (key, JSON) in the metric store; answers 1.
+    caf::replies_to<atom::state, std::string, std::string>::with<uint64_t>,
+    // A component's stored state; an empty string when there is none.
+    caf::replies_to<atom::state, std::string>::with<std::string>,
+    // Appends a learning experience to the metric store; answers 1.
+    caf::replies_to<atom::store, experience>::with<uint64_t>,
     // Internal: applies the retention setting (every virtual hour).
     caf::reacts_to<atom::tick>>::extend_with<status_client, metric_store_actor>;
 
@@ -198,6 +204,64 @@ using trainer_actor = caf::typed_actor<
 // Asks for forecasts of the catalog's forecast metrics every forecast interval.
 using scheduler_actor = caf::typed_actor<
     // Internal: the forecast interval has passed.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// Learns which playbook works per (service, diagnosis) and recommends one.
+using rl_agent_actor = caf::typed_actor<
+    // Chooses a playbook (with its propensity); invalid_input for bad candidates.
+    caf::replies_to<atom::recommend, recommend_request>::with<recommendation>,
+    // Learns from a recommended event's outcome; invalid_input for an unknown or
+    // already rewarded event or a reward outside [-1, 1].
+    caf::replies_to<atom::reward, reward_report>::with<experience>,
+    // JSON: contexts, experiences, updates, average reward, exploration rate.
+    caf::replies_to<atom::statistics>::with<std::string>,
+    // JSON: per context, each playbook's value, uncertainty and pulls.
+    caf::replies_to<atom::get>::with<std::string>,
+    // JSON: off-policy evaluation of the current policy and the anchors.
+    caf::replies_to<atom::evaluate>::with<std::string>,
+    // Internal: expires unrewarded events.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// Turns forecasts into early warnings and warnings into recommended actions.
+using predictor_actor = caf::typed_actor<
+    // New forecasts (scheduler, targeted forecasts).
+    caf::reacts_to<atom::forecast, std::vector<forecast>>,
+    // Closed snapshots: bands reached (warnings come true) and anomaly scores.
+    caf::reacts_to<atom::ingest, std::vector<snapshot>>,
+    // A playbook ran against a metric's open warning (metric, playbook, when).
+    caf::reacts_to<atom::action, std::string, std::string, timestamp_ms>,
+    // JSON: open and recent warnings with outcomes, counts and lead times.
+    caf::replies_to<atom::warnings>::with<std::string>,
+    // Internal: resolves warnings whose breach time passed.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// Runs playbooks under governance and measures what they did.
+using executor_actor = caf::typed_actor<
+    // Runs (or queues for approval, dry-runs, refuses) a playbook.
+    caf::replies_to<atom::run, execution_request>::with<execution>,
+    // Approves (true) or rejects (false) a pending execution by id.
+    caf::replies_to<atom::approve, std::string, bool>::with<execution>,
+    // Executions, newest first; a state name filters, "" means all.
+    caf::replies_to<atom::get, std::string>::with<std::vector<execution>>,
+    // Engages (true) or releases the global kill switch with a reason;
+    // answers the governance status JSON.
+    caf::replies_to<atom::kill, bool, std::string>::with<std::string>,
+    // JSON: governance status (kill switch, breakers, runs per playbook).
+    caf::replies_to<atom::statistics>::with<std::string>,
+    // Internal: approval expiry and outcome evaluation.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// Runs one webhook or command action (catalog, playbook id, JSON payload)
+// off the shared threads: spawned detached, one per run. Answers whether it
+// succeeded and what it said.
+using action_worker_actor = caf::typed_actor<
+    caf::replies_to<atom::run, catalog_ref, std::string, std::string>::with<bool, std::string>>;
+
+// Sends early warnings to Alertmanager and webhooks (detached: HTTP blocks).
+using notifier_actor = caf::typed_actor<
+    // A warning raised, updated or resolved.
+    caf::reacts_to<atom::notify, early_warning>,
+    // Internal: re-sends the open warnings.
     caf::reacts_to<atom::tick>>::extend_with<status_client>;
 
 // The HTTP front: owns the server; answers status like every component.

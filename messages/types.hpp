@@ -143,6 +143,9 @@ struct early_warning {
   double lo80 = 0.0;
   double hi80 = 0.0;
   std::string recommended_playbook;
+  std::string action_playbook; // the playbook that ran against it, empty if none
+  timestamp_ms action_at = 0;
+  timestamp_ms breached_at = 0; // when the breach came (came_true); lead = breached_at - raised_at
   warning_outcome outcome = warning_outcome::open;
   timestamp_ms resolved_at = 0;
 };
@@ -150,7 +153,8 @@ struct early_warning {
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, early_warning& x) {
   return f(x.id, x.metric_id, x.service, x.severity, x.probability, x.raised_at, x.updated_at,
            x.expected_breach_at, x.predicted_value, x.threshold, x.lo80, x.hi80,
-           x.recommended_playbook, x.outcome, x.resolved_at);
+           x.recommended_playbook, x.action_playbook, x.action_at, x.breached_at, x.outcome,
+           x.resolved_at);
 }
 
 // One candidate in a recommendation, best first.
@@ -173,11 +177,36 @@ struct recommendation {
   std::string chosen;
   double propensity = 0.0;
   std::vector<ranked_playbook> ranked;
+  std::vector<std::string> excluded; // candidates above the context's risk cap
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, recommendation& x) {
-  return f(x.event_id, x.service, x.diagnosis, x.chosen, x.propensity, x.ranked);
+  return f(x.event_id, x.service, x.diagnosis, x.chosen, x.propensity, x.ranked, x.excluded);
+}
+
+// Asks the RL agent for a playbook; no candidates: the diagnosis metric's
+// linked playbooks.
+struct recommend_request {
+  std::string service;
+  std::string diagnosis;
+  std::vector<std::string> candidates;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, recommend_request& x) {
+  return f(x.service, x.diagnosis, x.candidates);
+}
+
+// The outcome of a recommended playbook, reported to the RL agent.
+struct reward_report {
+  std::string event_id;
+  double reward = 0.0; // in [-1, 1]
+  std::map<std::string, double> kpi_deltas;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, reward_report& x) {
+  return f(x.event_id, x.reward, x.kpi_deltas);
 }
 
 // What a playbook run did: the unit the RL agent learns from.
@@ -234,6 +263,88 @@ struct artifact_copy {
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, artifact_copy& x) {
   return f(x.path, x.content);
+}
+
+// Where a playbook execution stands.
+enum class execution_state : uint8_t {
+  pending_approval = 0, // waits for POST .../approve or .../reject
+  running = 1,
+  succeeded = 2, // the action ran; its outcome is evaluated after the window
+  failed = 3,
+  dry_run = 4,  // governance said dry-run: nothing was run
+  refused = 5,  // a governance rule stopped it (see rule, reason)
+  rejected = 6, // an operator rejected the approval
+  expired = 7,  // the approval timed out
+  evaluated = 8 // succeeded and its outcome (reward) is known
+};
+
+inline std::string to_string(execution_state s) {
+  switch (s) {
+  case execution_state::pending_approval:
+    return "pending_approval";
+  case execution_state::running:
+    return "running";
+  case execution_state::succeeded:
+    return "succeeded";
+  case execution_state::failed:
+    return "failed";
+  case execution_state::dry_run:
+    return "dry_run";
+  case execution_state::refused:
+    return "refused";
+  case execution_state::rejected:
+    return "rejected";
+  case execution_state::expired:
+    return "expired";
+  case execution_state::evaluated:
+    return "evaluated";
+  }
+  return "unknown";
+}
+
+// Asks the executor to run a playbook against a predicted breach.
+struct execution_request {
+  std::string warning_id;
+  std::string metric_id;
+  std::string service;
+  std::string playbook;
+  std::string event_id; // the RL agent's, rewarded with the outcome
+  double propensity = 0.0;
+  forecast counterfactual; // the forecast made before acting
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, execution_request& x) {
+  return f(x.warning_id, x.metric_id, x.service, x.playbook, x.event_id, x.propensity,
+           x.counterfactual);
+}
+
+// One playbook execution and what became of it.
+struct execution {
+  std::string id;
+  std::string playbook;
+  std::string metric_id;
+  std::string service; // the target the governance rules count per
+  std::string warning_id;
+  std::string event_id;
+  execution_state state = execution_state::running;
+  std::string rule;   // governance rule that decided, empty when it ran freely
+  std::string reason; // the governance decision in plain words
+  timestamp_ms requested_at = 0;
+  timestamp_ms started_at = 0;
+  timestamp_ms finished_at = 0;
+  timestamp_ms evaluate_at = 0;
+  std::string message; // what the action said (output excerpt, HTTP status, simulator message)
+  double reward = 0.0; // once evaluated
+  double trust_delta = 0.0;
+  std::string outcome_summary;
+  std::map<std::string, double> kpi_deltas;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, execution& x) {
+  return f(x.id, x.playbook, x.metric_id, x.service, x.warning_id, x.event_id, x.state, x.rule,
+           x.reason, x.requested_at, x.started_at, x.finished_at, x.evaluate_at, x.message,
+           x.reward, x.trust_delta, x.outcome_summary, x.kpi_deltas);
 }
 
 // One weighted part of the health score.

@@ -70,6 +70,9 @@ template <class F, class S> void fields(F& f, S& x, early_warning*) {
   f("lo80", x.lo80);
   f("hi80", x.hi80);
   f("recommended_playbook", x.recommended_playbook);
+  f("action_playbook", x.action_playbook);
+  f("action_at", x.action_at);
+  f("breached_at", x.breached_at);
   f("outcome", x.outcome);
   f("resolved_at", x.resolved_at);
 }
@@ -87,6 +90,28 @@ template <class F, class S> void fields(F& f, S& x, recommendation*) {
   f("chosen", x.chosen);
   f("propensity", x.propensity);
   f.optional("ranked", x.ranked);
+  f.optional("excluded", x.excluded);
+}
+
+template <class F, class S> void fields(F& f, S& x, execution*) {
+  f("id", x.id);
+  f("playbook", x.playbook);
+  f("metric_id", x.metric_id);
+  f("service", x.service);
+  f("warning_id", x.warning_id);
+  f("event_id", x.event_id);
+  f("state", x.state);
+  f("rule", x.rule);
+  f("reason", x.reason);
+  f("requested_at", x.requested_at);
+  f("started_at", x.started_at);
+  f("finished_at", x.finished_at);
+  f("evaluate_at", x.evaluate_at);
+  f("message", x.message);
+  f("reward", x.reward);
+  f("trust_delta", x.trust_delta);
+  f("outcome_summary", x.outcome_summary);
+  f.optional("kpi_deltas", x.kpi_deltas);
 }
 
 template <class F, class S> void fields(F& f, S& x, experience*) {
@@ -235,6 +260,27 @@ struct reader {
     }
   }
 
+  void read(const char* name, const json& v, execution_state& out) const {
+    if (!v.is_string())
+      fail(name, "must be a string naming an execution state" + found(v));
+    try {
+      out = execution_state_from_string(v.get_ref<const std::string&>());
+    } catch (const json_mapping_error& e) {
+      fail(name, std::string("has an ") + e.what());
+    }
+  }
+
+  void read(const char* name, const json& v, std::vector<std::string>& out) const {
+    if (!v.is_array())
+      fail(name, "must be an array of strings" + found(v));
+    out.clear();
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string())
+        fail(name, "entry " + std::to_string(i) + " must be a string" + found(v[i]));
+      out.push_back(v[i].get<std::string>());
+    }
+  }
+
   void read(const char* name, const json& v, std::map<std::string, double>& out) const {
     if (!v.is_object())
       fail(name, "must be an object of numbers" + found(v));
@@ -296,6 +342,27 @@ warning_outcome warning_outcome_from_string(std::string_view name) {
                            + "' (expected open, prevented, came_true or false_alarm)");
 }
 
+execution_state execution_state_from_string(std::string_view name) {
+  for (uint8_t i = 0; i <= static_cast<uint8_t>(execution_state::evaluated); ++i) {
+    const auto st = static_cast<execution_state>(i);
+    if (to_string(st) == name)
+      return st;
+  }
+  throw json_mapping_error("unknown execution state '" + std::string(name)
+                           + "' (expected pending_approval, running, succeeded, failed, dry_run, "
+                             "refused, rejected, expired or evaluated)");
+}
+
+void to_json(json& j, execution_state x) {
+  j = to_string(x);
+}
+
+void from_json(const json& j, execution_state& x) {
+  if (!j.is_string())
+    throw json_mapping_error("execution state must be a string" + found(j));
+  x = execution_state_from_string(j.get_ref<const std::string&>());
+}
+
 void to_json(json& j, band x) {
   j = to_string(x);
 }
@@ -336,6 +403,7 @@ GRACE_JSON_MAPPING(experience)
 GRACE_JSON_MAPPING(training_record)
 GRACE_JSON_MAPPING(health_part)
 GRACE_JSON_MAPPING(health_report)
+GRACE_JSON_MAPPING(execution)
 
 #undef GRACE_JSON_MAPPING
 

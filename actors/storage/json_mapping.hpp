@@ -37,6 +37,10 @@ public:
 band band_from_string(std::string_view name);
 warning_outcome warning_outcome_from_string(std::string_view name);
 
+execution_state execution_state_from_string(std::string_view name);
+
+void to_json(nlohmann::json& j, execution_state x);
+void from_json(const nlohmann::json& j, execution_state& x);
 void to_json(nlohmann::json& j, band x);
 void from_json(const nlohmann::json& j, band& x);
 void to_json(nlohmann::json& j, warning_outcome x);
@@ -66,5 +70,7 @@ void to_json(nlohmann::json& j, const health_part& x);
 void from_json(const nlohmann::json& j, health_part& x);
 void to_json(nlohmann::json& j, const health_report& x);
 void from_json(const nlohmann::json& j, health_report& x);
+void to_json(nlohmann::json& j, const execution& x);
+void from_json(const nlohmann::json& j, execution& x);
 
 } // namespace grace

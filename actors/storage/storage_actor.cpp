@@ -220,6 +220,37 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
           return make_error(errc::invalid_input, e.what());
         }
       },
+      [=](atom::state, const std::string& key, const std::string& json) -> caf::result<uint64_t> {
+        try {
+          if (!nlohmann::json::accept(json)) // refuse to store non-JSON
+            return make_error(errc::invalid_input, "state '" + key + "' is not valid JSON");
+          const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+          self->state.metrics->put_state(key, json, now);
+          return uint64_t{1};
+        } catch (const std::exception& e) {
+          ++self->state.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Storing state '{}' failed: {}", key, e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::state, const std::string& key) -> caf::result<std::string> {
+        try {
+          auto entry = self->state.metrics->get_state(key);
+          return entry ? entry->json : std::string();
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::store, const experience& e) -> caf::result<uint64_t> {
+        try {
+          self->state.metrics->insert_experience(e);
+          return uint64_t{1};
+        } catch (const std::exception& ex) {
+          ++self->state.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Storing an experience failed: {}", ex.what());
+          return make_error(errc::storage_failure, ex.what());
+        }
+      },
       [=](atom::tick) {
         auto& st = self->state;
         const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
