@@ -1,0 +1,262 @@
+#include "actors/rl_agent/rl_agent_actor.hpp"
+
+#include "actors/rl_agent/off_policy_evaluation.hpp"
+#include "actors/storage/json_mapping.hpp"
+#include "actors/supervisor/actor_lookup.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace grace {
+
+namespace {
+
+using self_pointer = rl_agent_actor::stateful_pointer<rl_agent_state>;
+
+constexpr int64_t expiry_check_ms = 3600000; // virtual
+
+int64_t now_ms(self_pointer self) {
+  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+}
+
+caf::error to_caf_error(const rl::rl_error& e) {
+  switch (e.code()) {
+  case rl::error_code::unknown_event:
+    return make_error(errc::not_found, e.what());
+  case rl::error_code::already_rewarded:
+    return make_error(errc::conflict, e.what());
+  default:
+    return make_error(errc::invalid_input, e.what());
+  }
+}
+
+void save_snapshot(self_pointer self, const supervisor_actor& supervisor) {
+  const auto json = self->state.agent->to_json().dump();
+  const auto key = self->state.settings.state_key;
+  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
+    self->request(storage, std::chrono::seconds(30), atom::state_v, key, json)
+        .then([=](uint64_t) { ++self->state.snapshots_saved; },
+              [](caf::error& e) {
+                spdlog::error("[CAUSAL-RL] ❌ Policies not saved: {}", describe(e));
+              });
+  });
+}
+
+// Candidates with their risk tiers and the context's cap, from the catalog.
+struct resolved_candidates {
+  std::vector<rl::candidate> candidates;
+  std::optional<int> max_risk_tier;
+  std::string problem;
+};
+
+resolved_candidates resolve(const catalog::metrics_catalog& cat, const recommend_request& r) {
+  resolved_candidates out;
+  if (r.service.empty())
+    out.problem = "service must not be empty";
+  else if (r.diagnosis.empty())
+    out.problem = "diagnosis must not be empty";
+  if (!out.problem.empty())
+    return out;
+  const auto* metric = cat.find_metric(r.diagnosis);
+  if (metric)
+    out.max_risk_tier = metric->max_risk_tier;
+  auto names = r.candidates;
+  if (names.empty()) {
+    if (!metric) {
+      out.problem = "no candidates given and diagnosis '" + r.diagnosis
+                    + "' is not a catalog metric whose playbooks could be used";
+      return out;
+    }
+    names = metric->playbooks;
+  }
+  for (const auto& name : names) {
+    const auto* pb = cat.find_playbook(name);
+    if (!pb) {
+      out.problem = "unknown playbook '" + name + "'";
+      return out;
+    }
+    out.candidates.push_back({pb->id, pb->risk_tier});
+  }
+  return out;
+}
+
+recommendation to_message(const rl::recommendation& r, const recommend_request& req) {
+  recommendation out;
+  out.event_id = r.event_id;
+  out.service = req.service;
+  out.diagnosis = req.diagnosis;
+  out.chosen = r.chosen;
+  out.propensity = r.propensity;
+  for (const auto& x : r.ranked)
+    out.ranked.push_back({x.playbook, x.score, x.probability});
+  out.excluded = r.excluded;
+  return out;
+}
+
+nlohmann::json ope_json(const rl::ope_result& r) {
+  nlohmann::json j;
+  rl::to_json(j, r);
+  return j;
+}
+
+} // namespace
+
+rl_agent_actor::behavior_type
+rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
+                   supervisor_actor supervisor, rl_agent_settings settings) {
+  self->state.settings = std::move(settings);
+  self->state.agent = std::make_unique<rl::agent>(self->state.settings.agent);
+  const auto key = self->state.settings.state_key;
+  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
+    self->request(storage, std::chrono::seconds(30), atom::state_v, key)
+        .then(
+            [=](const std::string& json) {
+              auto& st = self->state;
+              if (!json.empty()) {
+                try {
+                  auto restored = rl::agent::from_json(nlohmann::json::parse(json));
+                  st.agent = std::make_unique<rl::agent>(std::move(restored));
+                  st.restored = true;
+                } catch (const std::exception& e) {
+                  st.restore_problem = e.what();
+                  spdlog::error("[CAUSAL-RL] ❌ Stored policies unusable, starting afresh: {}",
+                                e.what());
+                }
+              }
+              spdlog::info("[ML-SYSTEMS] ✅ Causal RL Agent ready ({} policies learned)",
+                           st.agent->statistics().contexts);
+            },
+            [](caf::error& e) {
+              spdlog::warn("[CAUSAL-RL] ⚠️ Cannot read stored policies: {}", describe(e));
+            });
+  });
+  self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms), atom::tick_v);
+  return {
+      [=](atom::recommend, recommend_request request) -> caf::result<recommendation> {
+        auto rp = std::make_shared<caf::typed_response_promise<recommendation>>(
+            self->make_response_promise<recommendation>());
+        with_component<catalog_actor>(self, supervisor, "catalog", [=](catalog_actor catalog) {
+          self->request(catalog, std::chrono::seconds(5), atom::get_v)
+              .then(
+                  [=](catalog_ref cat) {
+                    auto resolved = resolve(*cat, request);
+                    if (!resolved.problem.empty()) {
+                      rp->deliver(make_error(errc::invalid_input, resolved.problem));
+                      return;
+                    }
+                    try {
+                      auto r = self->state.agent->recommend(
+                          rl::context_key{request.service, request.diagnosis}, resolved.candidates,
+                          resolved.max_risk_tier, now_ms(self));
+                      save_snapshot(self, supervisor);
+                      rp->deliver(to_message(r, request));
+                    } catch (const rl::rl_error& e) {
+                      rp->deliver(to_caf_error(e));
+                    }
+                  },
+                  [=](caf::error& e) {
+                    rp->deliver(make_error(errc::unavailable, "no catalog: " + describe(e)));
+                  });
+        });
+        return *rp;
+      },
+      [=](atom::reward, const reward_report& report) -> caf::result<experience> {
+        auto& st = self->state;
+        const int64_t now = now_ms(self);
+        rl::learn_result learned;
+        try {
+          learned = st.agent->reward(report.event_id, report.reward, report.kpi_deltas, now);
+        } catch (const rl::rl_error& e) {
+          return to_caf_error(e);
+        }
+        experience e;
+        e.event_id = report.event_id;
+        e.service = learned.context.service;
+        e.diagnosis = learned.context.diagnosis;
+        e.playbook = learned.playbook;
+        e.reward = learned.reward;
+        e.kpi_deltas = report.kpi_deltas;
+        e.trust_delta = learned.trust_delta;
+        e.ts = now;
+        const auto& items = st.agent->experiences().items();
+        if (!items.empty() && items.back().event_id == report.event_id)
+          e.propensity = items.back().propensity;
+        spdlog::info("[CAUSAL-RL] 📊 Learned: {} → reward={:.2f} (trust_delta={:+.2f})", e.playbook,
+                     e.reward, e.trust_delta);
+        if (learned.change_detected)
+          spdlog::info("[CAUSAL-RL] 🔄 {} in {} stopped behaving as before: learning it afresh",
+                       e.playbook, learned.context.to_string());
+        save_snapshot(self, supervisor);
+        nlohmann::json entry = e;
+        entry["value"] = learned.value;
+        const auto ledger_payload = entry.dump();
+        with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
+          self->request(storage, std::chrono::seconds(30), atom::store_v, e)
+              .then([](uint64_t) {},
+                    [](caf::error& err) {
+                      spdlog::error("[CAUSAL-RL] ❌ Experience not stored: {}", describe(err));
+                    });
+          self->request(storage, std::chrono::seconds(30), atom::append_v,
+                        std::string("rl_learning"), ledger_payload)
+              .then([](uint64_t) {},
+                    [](caf::error& err) {
+                      spdlog::error("[CAUSAL-RL] ❌ Learning step not in the ledger: {}",
+                                    describe(err));
+                    });
+        });
+        with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
+          self->send(mesh, atom::publish_v, std::string("learning"), ledger_payload);
+        });
+        return e;
+      },
+      [=](atom::statistics) -> std::string {
+        nlohmann::json j;
+        rl::to_json(j, self->state.agent->statistics());
+        return j.dump();
+      },
+      [=](atom::get) -> std::string {
+        nlohmann::json list = nlohmann::json::array();
+        for (const auto& c : self->state.agent->policies()) {
+          nlohmann::json j;
+          rl::to_json(j, c);
+          list.push_back(j);
+        }
+        return nlohmann::json{{"policies", list}}.dump();
+      },
+      [=](atom::evaluate) -> std::string {
+        const auto& a = *self->state.agent;
+        const auto log = a.experiences().to_vector();
+        nlohmann::json j{{"experiences", log.size()},
+                         {"confidence", 0.95},
+                         {"policy", rl::to_string(a.config().policy)}};
+        j["current"] = ope_json(rl::evaluate_off_policy(log, rl::agent_policy(a)));
+        j["greedy_ema"] = ope_json(rl::evaluate_off_policy(log, rl::greedy_ema_policy(a)));
+        j["uniform"] = ope_json(rl::evaluate_off_policy(log, rl::uniform_policy()));
+        return j.dump();
+      },
+      [=](atom::tick) {
+        self->state.agent->expire_pending(now_ms(self));
+        self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms),
+                           atom::tick_v);
+      },
+      [=](atom::status) -> std::string {
+        const auto& st = self->state;
+        const auto stats = st.agent->statistics();
+        return nlohmann::json{{"policy", rl::to_string(stats.policy)},
+                              {"contexts", stats.contexts},
+                              {"experiences", stats.experiences},
+                              {"pending", stats.pending},
+                              {"restored", st.restored},
+                              {"restore_problem", st.restore_problem},
+                              {"snapshots_saved", st.snapshots_saved}}
+            .dump();
+      },
+  };
+}
+
+} // namespace grace
