@@ -1,0 +1,50 @@
+#pragma once
+// The playbook executor component: every run request passes the governor
+// (kill switch, circuit breaker, cooldown, rate limit, mode); approved runs
+// act (simulator, noop inline; webhook and command in a detached worker so a
+// slow endpoint or process never blocks a shared thread); each decision is
+// recorded under grace_training/governance/; after the evaluation window the
+// outcome is measured against the forecast made before acting and reported
+// to the RL agent, recorded under errors_fixed/ and in the ledger.
+#include "actors/clock/node_clock.hpp"
+#include "actors/executor/governance.hpp"
+#include "messages/actors.hpp"
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+
+namespace grace {
+
+struct executor_settings {
+  node_clock clock;
+  executor::governance_settings governance;
+  int64_t evaluation_window_ms = 30 * 60000; // virtual: after a run, before its outcome is measured
+  int64_t baseline_window_ms =
+      30 * 60000;                    // virtual: the windows before the run it is compared with
+  int64_t check_interval_ms = 60000; // virtual: approval expiry and due evaluations
+  bool kill_switch = false;          // engaged at start
+  size_t keep_executions = 500;
+  std::string state_key = "executor";
+};
+
+struct executor_state {
+  static inline const char* name = "executor";
+  executor_settings settings;
+  executor::governor governor;
+  executor::approval_queue approvals;
+  std::deque<execution> executions;                  // newest last
+  std::map<std::string, execution_request> requests; // by execution id, until evaluated
+  uint64_t next_id = 1;
+  std::set<std::string> evaluating; // executions whose outcome is being measured
+};
+
+executor_actor::behavior_type
+executor_component(executor_actor::stateful_pointer<executor_state> self,
+                   supervisor_actor supervisor, executor_settings settings);
+
+// The detached worker behind webhook and command actions.
+action_worker_actor::behavior_type action_worker_component(action_worker_actor::pointer self);
+
+} // namespace grace

@@ -1,0 +1,298 @@
+#include "actors/predictor/predictor_actor.hpp"
+
+#include "actors/catalog/catalog.hpp"
+#include "actors/predictor/breach.hpp"
+#include "actors/storage/json_mapping.hpp"
+#include "actors/supervisor/actor_lookup.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace grace {
+
+namespace {
+
+using self_pointer = predictor_actor::stateful_pointer<predictor_state>;
+
+int64_t now_ms(self_pointer self) {
+  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+}
+
+predictor::threshold_spec spec_of(const catalog::metric_definition& m) {
+  predictor::threshold_spec t;
+  t.metric_id = m.id;
+  t.service = m.service;
+  t.higher_is_worse = m.direction == catalog::direction::higher_is_worse;
+  t.warning = m.warning;
+  t.critical = m.critical;
+  return t;
+}
+
+void publish(self_pointer self, const supervisor_actor& supervisor, const early_warning& w,
+             const std::string& change) {
+  nlohmann::json event = w;
+  event["change"] = change;
+  const auto text = event.dump();
+  with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
+    self->send(mesh, atom::publish_v, std::string("warnings"), text);
+  });
+  with_component<notifier_actor>(self, supervisor, "notifier",
+                                 [=](notifier_actor n) { self->send(n, atom::notify_v, w); });
+}
+
+void log_resolved(const early_warning& w) {
+  switch (w.outcome) {
+  case warning_outcome::came_true:
+    spdlog::info("[INCIDENT-PREDICT] 📌 {} warning came true: breach {} min after the warning",
+                 w.metric_id, (w.breached_at - w.raised_at) / 60000);
+    break;
+  case warning_outcome::prevented:
+    spdlog::info(
+        "[INCIDENT-PREDICT] 🛡️ {} breach prevented ('{}' ran, the breach did not come)",
+        w.metric_id, w.action_playbook);
+    break;
+  case warning_outcome::false_alarm:
+    spdlog::info("[INCIDENT-PREDICT] 💤 {} warning was a false alarm (no action, no breach)",
+                 w.metric_id);
+    break;
+  case warning_outcome::open:
+    break;
+  }
+}
+
+// Recommendation and (policy permitting) execution for a new warning.
+void act_on(self_pointer self, const supervisor_actor& supervisor, const early_warning& w,
+            const forecast& f) {
+  recommend_request request{w.service, w.metric_id, {}};
+  with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
+    self->request(agent, std::chrono::seconds(10), atom::recommend_v, request)
+        .then(
+            [=](const recommendation& r) {
+              self->state.book.recommend(w.metric_id, r.chosen);
+              self->state.dirty = true;
+              spdlog::info("[INCIDENT-PREDICT] 🎯 PROACTIVE ACTION: Recommending '{}'", r.chosen);
+              spdlog::info(
+                  "[PROACTIVE-INTEL] 🧠 ML recommended: {} (learned from past incidents)",
+                  r.chosen);
+              execution_request run{w.id,       w.metric_id,  w.service, r.chosen,
+                                    r.event_id, r.propensity, f};
+              with_component<executor_actor>(self, supervisor, "executor", [=](executor_actor ex) {
+                self->request(ex, std::chrono::seconds(60), atom::run_v, run)
+                    .then([](const execution&) {},
+                          [=](caf::error& e) {
+                            spdlog::warn("[INCIDENT-PREDICT] ⚠️ '{}' not run: {}", run.playbook,
+                                         describe(e));
+                          });
+              });
+            },
+            [=](caf::error& e) {
+              spdlog::warn("[INCIDENT-PREDICT] ⚠️ No recommendation for {}: {}", w.metric_id,
+                           describe(e));
+            });
+  });
+}
+
+void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
+                  const std::vector<forecast>& forecasts) {
+  auto& st = self->state;
+  if (!st.catalog)
+    return;
+  const int64_t now = now_ms(self);
+  // Warnings past their breach time resolve before new forecasts are judged.
+  for (const auto& w : st.book.expire(now)) {
+    st.dirty = true;
+    log_resolved(w);
+    publish(self, supervisor, w, "resolved");
+  }
+  for (const auto& f : forecasts) {
+    const auto* metric = st.catalog->find_metric(f.metric_id);
+    if (!metric || f.points.empty())
+      continue;
+    ++st.forecasts_seen;
+    const auto spec = spec_of(*metric);
+    const auto it = st.bands.find(f.metric_id);
+    const band current = it == st.bands.end() ? band::good : it->second;
+    st.breach_probability[f.metric_id] = predictor::assess(f, spec).warning.probability;
+    auto event = st.book.observe_forecast(f, spec, current, now);
+    if (event.change == predictor::warning_change::none)
+      continue;
+    st.dirty = true;
+    const auto& w = event.warning;
+    if (event.change == predictor::warning_change::raised
+        || event.change == predictor::warning_change::escalated) {
+      spdlog::info("[INCIDENT-PREDICT] 🚨 EARLY WARNING: {} {} in {}min (conf: {:.0f}%)",
+                   w.metric_id, w.severity == band::critical ? "critical breach" : "breach",
+                   std::max<int64_t>(0, (w.expected_breach_at - now) / 60000),
+                   100.0 * w.probability);
+      spdlog::info("[INCIDENT-PREDICT] 💡 Predicted value: {:.2f} (threshold {:.2f}, 80%: "
+                   "{:.2f}..{:.2f})",
+                   w.predicted_value, w.threshold, w.lo80, w.hi80);
+      publish(self, supervisor, w, predictor::to_string(event.change));
+      if (st.settings.act && event.change == predictor::warning_change::raised)
+        act_on(self, supervisor, w, f);
+    } else {
+      publish(self, supervisor, w, predictor::to_string(event.change));
+    }
+  }
+}
+
+void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
+                  const std::vector<snapshot>& snapshots) {
+  auto& st = self->state;
+  for (const auto& s : snapshots) {
+    st.bands[s.metric_id] = s.level;
+    for (const auto& w : st.book.observe_band(s.metric_id, s.level, s.window_end)) {
+      st.dirty = true;
+      log_resolved(w);
+      publish(self, supervisor, w, "resolved");
+    }
+    if (!st.catalog)
+      continue;
+    const auto* metric = st.catalog->find_metric(s.metric_id);
+    if (!metric)
+      continue;
+    const double value = catalog::statistic_of(s, metric->aggregation);
+    if (!std::isfinite(value))
+      continue;
+    auto& scorer = st.scorers[s.metric_id];
+    const double score = scorer.update(s.window_end, value);
+    st.anomaly[s.metric_id] = score;
+    if (score >= st.settings.anomaly_alert && s.level == band::good) {
+      // Surprising although no threshold is near: worth a look.
+      ++st.anomalies_flagged;
+      spdlog::info("[INCIDENT-PREDICT] 🔎 Anomaly on {}: score {:.2f} ({:.2f}, expected {:.2f})",
+                   s.metric_id, score, value, scorer.last().expected);
+      const auto text = nlohmann::json{
+          {"metric_id", s.metric_id},
+          {"score", score},
+          {"value", value},
+          {"expected", scorer.last().expected},
+          {"at",
+           s.window_end}}.dump();
+      with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
+        self->send(mesh, atom::publish_v, std::string("anomalies"), text);
+      });
+    }
+  }
+}
+
+void save(self_pointer self, const supervisor_actor& supervisor) {
+  auto& st = self->state;
+  if (!st.dirty)
+    return;
+  st.dirty = false;
+  const auto text = st.book.to_json().dump();
+  const auto key = st.settings.state_key;
+  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
+    self->request(storage, std::chrono::seconds(30), atom::state_v, key, text)
+        .then([](uint64_t) {},
+              [](caf::error& e) {
+                spdlog::error("[INCIDENT-PREDICT] ❌ Warnings not saved: {}", describe(e));
+              });
+  });
+}
+
+nlohmann::json warnings_json(const predictor_state& st) {
+  const auto stats = st.book.stats();
+  nlohmann::json open = nlohmann::json::array();
+  for (const auto& w : st.book.open())
+    open.push_back(w);
+  nlohmann::json recent = nlohmann::json::array();
+  for (const auto& w : st.book.recent(100))
+    recent.push_back(w);
+  return {{"open", open},
+          {"recent", recent},
+          {"statistics",
+           {{"raised", stats.raised},
+            {"prevented", stats.prevented},
+            {"came_true", stats.came_true},
+            {"false_alarm", stats.false_alarm},
+            {"mean_lead_minutes", stats.mean_lead_minutes}}}};
+}
+
+} // namespace
+
+predictor_actor::behavior_type
+predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
+                    supervisor_actor supervisor, predictor_settings settings) {
+  self->state.settings = std::move(settings);
+  self->state.book = predictor::warning_book(self->state.settings.policy);
+  const auto key = self->state.settings.state_key;
+  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
+    self->request(storage, std::chrono::seconds(30), atom::state_v, key)
+        .then(
+            [=](const std::string& text) {
+              if (text.empty())
+                return;
+              try {
+                self->state.book = predictor::warning_book::from_json(nlohmann::json::parse(text),
+                                                                      self->state.settings.policy);
+              } catch (const std::exception& e) {
+                spdlog::error("[INCIDENT-PREDICT] ❌ Stored warnings unusable, starting afresh: {}",
+                              e.what());
+              }
+            },
+            [](caf::error& e) {
+              spdlog::warn("[INCIDENT-PREDICT] ⚠️ Cannot read stored warnings: {}",
+                           describe(e));
+            });
+  });
+  spdlog::info("[ML-SYSTEMS] 🚨 Incident prediction active");
+  self->delayed_send(self,
+                     self->state.settings.clock.real_delay(self->state.settings.check_interval_ms),
+                     atom::tick_v);
+  return {
+      [=](atom::forecast, const std::vector<forecast>& forecasts) {
+        // The catalog is fetched per batch so that reloads take effect.
+        with_component<catalog_actor>(self, supervisor, "catalog", [=](catalog_actor catalog) {
+          self->request(catalog, std::chrono::seconds(5), atom::get_v)
+              .then(
+                  [=](catalog_ref cat) {
+                    self->state.catalog = std::move(cat);
+                    on_forecasts(self, supervisor, forecasts);
+                  },
+                  [](caf::error& e) {
+                    spdlog::warn("[INCIDENT-PREDICT] ⚠️ No catalog: {}", describe(e));
+                  });
+        });
+      },
+      [=](atom::ingest, const std::vector<snapshot>& snapshots) {
+        on_snapshots(self, supervisor, snapshots);
+      },
+      [=](atom::action, const std::string& metric_id, const std::string& playbook,
+          timestamp_ms at) {
+        self->state.book.action_taken(metric_id, playbook, at);
+        self->state.dirty = true;
+      },
+      [=](atom::warnings) -> std::string { return warnings_json(self->state).dump(); },
+      [=](atom::tick) {
+        for (const auto& w : self->state.book.expire(now_ms(self))) {
+          self->state.dirty = true;
+          log_resolved(w);
+          publish(self, supervisor, w, "resolved");
+        }
+        save(self, supervisor);
+        self->delayed_send(
+            self, self->state.settings.clock.real_delay(self->state.settings.check_interval_ms),
+            atom::tick_v);
+      },
+      [=](atom::status) -> std::string {
+        const auto& st = self->state;
+        nlohmann::json anomaly = st.anomaly;
+        nlohmann::json probability = st.breach_probability;
+        return nlohmann::json{{"open_warnings", st.book.open().size()},
+                              {"forecasts_seen", st.forecasts_seen},
+                              {"anomalies_flagged", st.anomalies_flagged},
+                              {"anomaly_scores", anomaly},
+                              {"breach_probability", probability}}
+            .dump();
+      },
+  };
+}
+
+} // namespace grace
