@@ -23,7 +23,92 @@ void train(actor_gateway& gateway, httplib::Response& res) {
   send_json(res, 200, {{"trained", true}, {"training", nlohmann::json(*record)}});
 }
 
+// Splits "a,b" into its non-empty parts.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = text.find(',', start);
+    const size_t end = comma == std::string::npos ? text.size() : comma;
+    if (end > start)
+      out.push_back(text.substr(start, end - start));
+    if (comma == std::string::npos)
+      break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Serves a component's JSON view as is.
+template <class Handle, class... Ts>
+void json_view(actor_gateway& gateway, httplib::Response& res, const std::string& component,
+               Ts... xs) {
+  gateway_failure failure;
+  auto body = gateway.ask<std::string, Handle>(component, failure, xs...);
+  if (!body)
+    return send_failure(res, failure);
+  send_json(res, 200, nlohmann::json::parse(*body));
+}
+
 } // namespace
+
+std::optional<reward_report> parse_reward_body(const std::string& body, std::string& error) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    error = std::string("body is not valid JSON: ") + e.what();
+    return std::nullopt;
+  }
+  if (!doc.is_object()) {
+    error = "body must be a JSON object, found " + type_name(doc);
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : doc.items()) {
+    (void)value;
+    if (key != "event_id" && key != "reward" && key != "kpi_deltas") {
+      error = "unknown field '" + key + "' (expected event_id, reward, kpi_deltas)";
+      return std::nullopt;
+    }
+  }
+  reward_report report;
+  auto id = doc.find("event_id");
+  if (id == doc.end() || !id->is_string() || id->get<std::string>().empty()) {
+    error = id == doc.end() ? "field 'event_id' is missing"
+                            : "field 'event_id' must be a non-empty string";
+    return std::nullopt;
+  }
+  report.event_id = id->get<std::string>();
+  auto reward = doc.find("reward");
+  if (reward == doc.end()) {
+    error = "field 'reward' is missing";
+    return std::nullopt;
+  }
+  if (!reward->is_number()) {
+    error = "field 'reward' must be a number, found " + type_name(*reward);
+    return std::nullopt;
+  }
+  report.reward = reward->get<double>();
+  if (!std::isfinite(report.reward) || report.reward < -1.0 || report.reward > 1.0) {
+    error = "field 'reward' must be between -1 and 1";
+    return std::nullopt;
+  }
+  auto kpis = doc.find("kpi_deltas");
+  if (kpis != doc.end()) {
+    if (!kpis->is_object()) {
+      error = "field 'kpi_deltas' must be an object of numbers, found " + type_name(*kpis);
+      return std::nullopt;
+    }
+    for (const auto& [key, value] : kpis->items()) {
+      if (!value.is_number()) {
+        error = "kpi_deltas['" + key + "'] must be a number, found " + type_name(value);
+        return std::nullopt;
+      }
+      report.kpi_deltas[key] = value.get<double>();
+    }
+  }
+  return report;
+}
 
 std::optional<forecast_request> parse_predict_body(const std::string& body,
                                                    int64_t default_horizon_ms, std::string& error) {
@@ -124,6 +209,50 @@ void install_ml_routes(httplib::Server& server, actor_gateway& gateway,
     body.update(nlohmann::json::parse(*training));
     send_json(res, 200, body);
   });
+
+  server.Get("/api/ml/causal-rl/recommend", [&gateway](const httplib::Request& req,
+                                                       httplib::Response& res) {
+    recommend_request request;
+    request.service = req.get_param_value("service");
+    request.diagnosis = req.get_param_value("diagnosis");
+    if (request.service.empty() || request.diagnosis.empty())
+      return send_error(res, 400, "query parameters 'service' and 'diagnosis' are required");
+    if (req.has_param("candidates")) {
+      request.candidates = split_list(req.get_param_value("candidates"));
+      if (request.candidates.empty())
+        return send_error(res, 400, "query parameter 'candidates' names no playbook");
+    }
+    gateway_failure failure;
+    auto r = gateway.ask<recommendation, rl_agent_actor>("rl_agent", failure, atom::recommend_v,
+                                                         request);
+    if (!r)
+      return send_failure(res, failure);
+    send_json(res, 200, nlohmann::json(*r));
+  });
+  server.Post("/api/ml/causal-rl/reward", [&gateway](const httplib::Request& req,
+                                                     httplib::Response& res) {
+    std::string error;
+    auto report = parse_reward_body(req.body, error);
+    if (!report)
+      return send_error(res, 400, error);
+    gateway_failure failure;
+    auto e = gateway.ask<experience, rl_agent_actor>("rl_agent", failure, atom::reward_v, *report);
+    if (!e)
+      return send_failure(res, failure);
+    send_json(res, 200, {{"learned", true}, {"experience", nlohmann::json(*e)}});
+  });
+  server.Get("/api/ml/causal-rl/statistics",
+             [&gateway](const httplib::Request&, httplib::Response& res) {
+               json_view<rl_agent_actor>(gateway, res, "rl_agent", atom::statistics_v);
+             });
+  server.Get("/api/ml/causal-rl/policies",
+             [&gateway](const httplib::Request&, httplib::Response& res) {
+               json_view<rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);
+             });
+  server.Get("/api/ml/causal-rl/evaluation",
+             [&gateway](const httplib::Request&, httplib::Response& res) {
+               json_view<rl_agent_actor>(gateway, res, "rl_agent", atom::evaluate_v);
+             });
 
   post_without_body(
       server, "/api/ml/forecaster/train",

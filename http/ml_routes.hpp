@@ -1,7 +1,9 @@
 #pragma once
-// The ML routes of issue 4: forecasts on demand, forecaster statistics and
-// training on demand (the forecaster's and the dashboard's trigger).
+// The ML routes: forecasts on demand, forecaster statistics, training on
+// demand (the forecaster's and the dashboard's trigger), and the causal RL
+// agent's recommend / reward / statistics / policies / evaluation.
 #include "http/actor_gateway.hpp"
+#include "messages/types.hpp"
 
 #include <cstdint>
 #include <httplib.h>
@@ -19,6 +21,9 @@ struct ml_settings {
 // problem returns nullopt and sets `error` naming the field.
 std::optional<forecast_request> parse_predict_body(const std::string& body,
                                                    int64_t default_horizon_ms, std::string& error);
+
+// Reads a reward body: {"event_id": "...", "reward": 0.5, "kpi_deltas": {..}}.
+std::optional<reward_report> parse_reward_body(const std::string& body, std::string& error);
 
 void install_ml_routes(httplib::Server& server, actor_gateway& gateway,
                        const ml_settings& settings);

@@ -22,7 +22,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     return; // an empty file means all defaults
   if (!in.expect_map(root, "",
                      {"node", "catalog", "simulator", "ingest", "scrape_targets", "http",
-                      "aggregation", "forecasting", "training", "rl", "supervisor"},
+                      "aggregation", "forecasting", "training", "rl", "prediction", "execution",
+                      "alerting", "supervisor"},
                      {}))
     return;
   auto section = [&](const char* name, std::initializer_list<const char*> keys) {
@@ -183,13 +184,75 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     if (s.training_history_ms < s.training_window_ms)
       in.error(n, "training", "history must be at least as long as window");
   }
-  if (auto n = section("rl", {"learning_rate"})) {
+  if (auto n = section("rl", {"learning_rate", "policy", "seed"})) {
+    if (auto v = in.string(n, "policy", "rl")) {
+      if (*v != "hierarchical_thompson" && *v != "thompson" && *v != "greedy_ema")
+        in.error(n["policy"], "rl.policy",
+                 "must be hierarchical_thompson, thompson or greedy_ema, found '" + *v + "'");
+      else
+        s.rl_policy = *v;
+    }
+    if (auto v = in.integer(n, "seed", "rl")) {
+      if (*v < 0)
+        in.error(n["seed"], "rl.seed", "must not be negative");
+      else
+        s.rl_seed = *v;
+    }
     if (auto v = in.number(n, "learning_rate", "rl")) {
       if (*v <= 0 || *v > 1)
         in.error(n["learning_rate"], "rl.learning_rate", "must be in (0, 1]");
       else
         s.rl_learning_rate = *v;
     }
+  }
+  if (auto n = section("prediction", {"min_probability", "min_lead", "max_lead", "grace"})) {
+    if (auto v = in.number(n, "min_probability", "prediction")) {
+      if (*v <= 0 || *v > 1)
+        in.error(n["min_probability"], "prediction.min_probability", "must be in (0, 1]");
+      else
+        s.prediction.min_probability = *v;
+    }
+    if (auto v = in.duration_ms(n, "min_lead", "prediction")) {
+      if (*v < 0)
+        in.error(n["min_lead"], "prediction.min_lead", "must not be negative");
+      else
+        s.prediction.min_lead_ms = *v;
+    }
+    positive_duration(n, "max_lead", "prediction", s.prediction.max_lead_ms);
+    positive_duration(n, "grace", "prediction", s.prediction.grace_ms);
+    if (s.prediction.max_lead_ms <= s.prediction.min_lead_ms)
+      in.error(n, "prediction", "max_lead must be longer than min_lead");
+  }
+  if (auto n = section("execution", {"evaluation_window", "approval_timeout", "breaker_failures",
+                                     "breaker_open", "kill_switch"})) {
+    positive_duration(n, "evaluation_window", "execution", s.execution.evaluation_window_ms);
+    positive_duration(n, "approval_timeout", "execution", s.execution.approval_timeout_ms);
+    positive_duration(n, "breaker_open", "execution", s.execution.breaker_open_ms);
+    if (auto v = in.integer(n, "breaker_failures", "execution")) {
+      if (*v < 1 || *v > 100)
+        in.error(n["breaker_failures"], "execution.breaker_failures", "must be between 1 and 100");
+      else
+        s.execution.breaker_failures = static_cast<int>(*v);
+    }
+    if (auto v = in.boolean(n, "kill_switch", "execution"))
+      s.execution.kill_switch = *v;
+  }
+  if (auto n = section("alerting", {"alertmanagers", "webhooks", "resend_interval"})) {
+    auto urls = [&](const char* key, std::vector<std::string>& out) {
+      if (auto v = in.string_list(n, key, "alerting")) {
+        for (size_t i = 0; i < v->size(); ++i) {
+          const auto& url = (*v)[i];
+          if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+            in.error(n[key][i], config::index_path(std::string("alerting.") + key, i),
+                     "must be an http:// or https:// URL, found '" + url + "'");
+          else
+            out.push_back(url);
+        }
+      }
+    };
+    urls("alertmanagers", s.alerting.alertmanagers);
+    urls("webhooks", s.alerting.webhooks);
+    positive_duration(n, "resend_interval", "alerting", s.alerting.resend_interval_ms);
   }
   if (auto n = section("supervisor", {"max_restarts", "restart_window", "backoff_initial",
                                       "backoff_max", "shutdown_grace"})) {

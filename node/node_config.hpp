@@ -28,6 +28,27 @@ struct supervisor_settings {
   int64_t shutdown_grace_ms = 5000;
 };
 
+struct prediction_settings {
+  double min_probability = 0.7; // raise an early warning at this breach probability
+  int64_t min_lead_ms = 15 * 60000;
+  int64_t max_lead_ms = 60 * 60000;
+  int64_t grace_ms = 30 * 60000; // after the expected breach time, an open warning resolves
+};
+
+struct execution_settings {
+  int64_t evaluation_window_ms = 30 * 60000;
+  int64_t approval_timeout_ms = 15 * 60000;
+  int breaker_failures = 3;
+  int64_t breaker_open_ms = 30 * 60000;
+  bool kill_switch = false;
+};
+
+struct alerting_settings {
+  std::vector<std::string> alertmanagers; // base URLs
+  std::vector<std::string> webhooks;
+  int64_t resend_interval_ms = 60000; // real time
+};
+
 struct node_settings {
   std::string config_path; // the file these were read from, empty for defaults
   std::string data_dir = "./grace-data";
@@ -52,6 +73,11 @@ struct node_settings {
   int64_t training_window_ms = 24 * 3600000LL;
   int64_t training_history_ms = 7 * 86400000LL;
   double rl_learning_rate = 0.3;
+  std::string rl_policy = "hierarchical_thompson";
+  int64_t rl_seed = 42;
+  prediction_settings prediction;
+  execution_settings execution;
+  alerting_settings alerting;
   supervisor_settings supervisor;
 };
 

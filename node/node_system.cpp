@@ -2,12 +2,16 @@
 
 #include "actors/aggregator/aggregator_actor.hpp"
 #include "actors/catalog/catalog_actor.hpp"
+#include "actors/executor/executor_actor.hpp"
 #include "actors/forecaster/forecaster_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"
 #include "actors/ingest/replay_actor.hpp"
 #include "actors/ingest/scrape_actor.hpp"
 #include "actors/integration/integration_actor.hpp"
 #include "actors/mesh/mesh_actor.hpp"
+#include "actors/notifier/notifier_actor.hpp"
+#include "actors/predictor/predictor_actor.hpp"
+#include "actors/rl_agent/rl_agent_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/simulator/simulator_actor.hpp"
 #include "actors/storage/storage_actor.hpp"
@@ -98,6 +102,38 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   ss.interval_ms = s.forecast_interval_ms;
   ss.horizon_ms = s.forecast_horizon_ms;
   out.push_back(peer_spec("scheduler", scheduler_component, ss));
+  rl_agent_settings rs;
+  rs.clock = clock;
+  rs.agent.learning_rate = s.rl_learning_rate;
+  rs.agent.policy = rl::parse_policy_kind(s.rl_policy);
+  rs.agent.seed = static_cast<uint64_t>(s.rl_seed);
+  out.push_back(peer_spec("rl_agent", rl_agent_component, rs));
+  predictor_settings ps;
+  ps.clock = clock;
+  ps.policy.min_probability = s.prediction.min_probability;
+  ps.policy.min_lead_ms = s.prediction.min_lead_ms;
+  ps.policy.max_lead_ms = s.prediction.max_lead_ms;
+  ps.policy.grace_ms = s.prediction.grace_ms;
+  out.push_back(peer_spec("predictor", predictor_component, ps));
+  executor_settings es;
+  es.clock = clock;
+  es.evaluation_window_ms = s.execution.evaluation_window_ms;
+  es.governance.approval_timeout_ms = s.execution.approval_timeout_ms;
+  es.governance.breaker_failures = s.execution.breaker_failures;
+  es.governance.breaker_open_ms = s.execution.breaker_open_ms;
+  es.kill_switch = s.execution.kill_switch;
+  out.push_back(peer_spec("executor", executor_component, es));
+  notifier_settings ns;
+  ns.alertmanagers = s.alerting.alertmanagers;
+  ns.webhooks = s.alerting.webhooks;
+  ns.resend_interval_ms = s.alerting.resend_interval_ms;
+  ns.generator_url =
+      "http://" + s.http.bind + ":" + std::to_string(s.http.port) + "/api/predictions/warnings";
+  // Detached: a POST to Alertmanager or a webhook blocks for up to its timeout.
+  out.push_back({"notifier", [=](caf::local_actor* self, const supervisor_actor&) {
+                   return caf::actor_cast<caf::actor>(
+                       self->spawn<caf::linked + caf::detached>(notifier_component, ns));
+                 }});
   if (sim) {
     const uint64_t seed =
         s.simulator_seed >= 0 ? static_cast<uint64_t>(s.simulator_seed) : sim->seed;

@@ -41,6 +41,10 @@ void emit(self_ptr self, const supervisor_actor& supervisor, std::vector<snapsho
   with_component<integration_actor>(self, supervisor, "integration", [=](integration_actor i) {
     self->send(i, atom::ingest_v, snapshots);
   });
+  if (self->state.has_predictor)
+    with_component<predictor_actor>(self, supervisor, "predictor", [=](predictor_actor p) {
+      self->send(p, atom::ingest_v, snapshots);
+    });
   with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor m) {
     for (const auto& s : snapshots)
       self->send(m, atom::publish_v, std::string("snapshots"), nlohmann::json(s).dump());
@@ -52,6 +56,7 @@ void emit(self_ptr self, const supervisor_actor& supervisor, std::vector<snapsho
 aggregator_actor::behavior_type
 aggregator_component(aggregator_actor::stateful_pointer<aggregator_state> self,
                      supervisor_actor supervisor, node_clock clock, aggregator_settings settings) {
+  self->state.has_predictor = settings.notify_predictor;
   aggregator::window_config config;
   config.period_ms = settings.snapshot_interval_ms;
   config.allowed_lateness_ms = settings.allowed_lateness_ms;

@@ -15,12 +15,14 @@ struct aggregator_state {
   std::unique_ptr<aggregator::snapshot_window> window;
   catalog_ref catalog; // refreshed every tick, so reloads take effect
   uint64_t snapshots_emitted = 0;
+  bool has_predictor = true;
 };
 
 struct aggregator_settings {
   int64_t snapshot_interval_ms = 5 * 60000;
   int64_t allowed_lateness_ms = 60000; // one collection interval of jitter
   int64_t tick_ms = 60000;             // virtual
+  bool notify_predictor = true;        // false where no predictor runs (tests)
 };
 
 aggregator_actor::behavior_type

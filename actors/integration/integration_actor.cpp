@@ -40,6 +40,9 @@ void request_forecast(integration_actor::stateful_pointer<integration_state> sel
               spdlog::info("[SNAPSHOT-INTEGRATION] 📈 {} trend: {:.2f} in {}m (80%: {:.2f}..{:.2f})",
                            fc.metric_id, last.mean, (last.ts - fc.generated_at) / 60000, last.lo80,
                            last.hi80);
+              with_component<predictor_actor>(
+                  self, supervisor, "predictor",
+                  [=](predictor_actor p) { self->send(p, atom::forecast_v, out); });
               nlohmann::json event = fc;
               event["reason"] = {{"band_change", to_json(change)}};
               with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {

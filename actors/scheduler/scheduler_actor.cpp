@@ -33,6 +33,10 @@ void deliver(self_pointer self, const supervisor_actor& supervisor,
                  st.last->without_data.size());
   if (forecasts.empty())
     return;
+  if (st.settings.notify_predictor)
+    with_component<predictor_actor>(self, supervisor, "predictor", [=](predictor_actor p) {
+      self->send(p, atom::forecast_v, forecasts);
+    });
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     self->request(storage, std::chrono::seconds(30), atom::store_v, forecasts)
         .then([](uint64_t) {},

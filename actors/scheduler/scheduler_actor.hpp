@@ -1,7 +1,8 @@
 #pragma once
 // The forecast scheduler: every forecast interval asks the forecaster for the
-// catalog's forecast metrics, stores the forecasts (analytics scores them
-// against what happened) and publishes them on the mesh topic "forecasts".
+// catalog's forecast metrics, hands the forecasts to the predictor, stores
+// them (analytics scores them against what happened) and publishes them on the
+// mesh topic "forecasts".
 #include "actors/clock/node_clock.hpp"
 #include "actors/scheduler/forecast_cycle.hpp"
 #include "messages/actors.hpp"
@@ -14,6 +15,7 @@ struct scheduler_settings {
   node_clock clock;
   int64_t interval_ms = 15 * 60000;
   int64_t horizon_ms = 60 * 60000;
+  bool notify_predictor = true; // false where no predictor runs (tests)
 };
 
 struct scheduler_state {

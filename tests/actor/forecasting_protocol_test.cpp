@@ -129,6 +129,7 @@ struct fixture : test_coordinator_fixture<test_config> {
     ts.scheduled = scheduled_training;
     scheduler_settings ss;
     ss.clock = clock;
+    ss.notify_predictor = false;
     std::vector<component_spec> specs{
         spec("storage", storage_component, temp / "data", clock, int64_t{0}),
         spec("catalog", catalog_component, source_dir() + "/config/metrics_catalog.yaml"),

@@ -95,6 +95,7 @@ CAF_TEST_FIXTURE_SCOPE(telemetry_tests, fixture)
 CAF_TEST(samples become a stored snapshot once virtual time passes the window) {
   aggregator_settings agg;
   agg.allowed_lateness_ms = 60000;
+  agg.notify_predictor = false;
   std::vector<component_spec> specs{
       spec("storage", storage_component, temp / "data", clock, int64_t{0}),
       spec("catalog", catalog_component, source_dir() + "/config/metrics_catalog.yaml"),

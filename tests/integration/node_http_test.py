@@ -38,7 +38,8 @@ class RunningNodeTest(unittest.TestCase):
         self.assertEqual(status, 200)
         names = [c["name"] for c in body["components"]]
         self.assertEqual(names, ["storage", "catalog", "mesh", "aggregator", "ingest",
-                                 "integration", "http"])
+                                 "integration", "forecaster", "trainer", "scheduler",
+                                 "rl_agent", "predictor", "executor", "notifier", "http"])
         self.assertTrue(all(c["up"] for c in body["components"]))
 
     def test_catalog_shape(self):

@@ -1,0 +1,144 @@
+#include "http/operations_routes.hpp"
+
+#include "actors/storage/json_mapping.hpp"
+#include "http/catalog_json.hpp"
+#include "http/json_response.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace grace::http {
+
+namespace {
+
+const char* execution_states =
+    "pending_approval, running, succeeded, failed, dry_run, refused, rejected, expired, evaluated";
+
+bool known_state(const std::string& name) {
+  try {
+    execution_state_from_string(name);
+    return true;
+  } catch (const json_mapping_error&) {
+    return false;
+  }
+}
+
+void decide(actor_gateway& gateway, const httplib::Request& req, httplib::Response& res,
+            bool approve) {
+  gateway_failure failure;
+  auto e = gateway.ask<execution, executor_actor>("executor", failure, atom::approve_v,
+                                                  std::string(req.matches[1]), approve);
+  if (!e)
+    return send_failure(res, failure);
+  send_json(res, 200, nlohmann::json(*e));
+}
+
+} // namespace
+
+std::optional<kill_switch_request> parse_kill_switch_body(const std::string& body,
+                                                          std::string& error) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    error = std::string("body is not valid JSON: ") + e.what();
+    return std::nullopt;
+  }
+  if (!doc.is_object()) {
+    error = std::string("body must be a JSON object, found ") + doc.type_name();
+    return std::nullopt;
+  }
+  for (const auto& [key, value] : doc.items()) {
+    (void)value;
+    if (key != "engaged" && key != "reason") {
+      error = "unknown field '" + key + "' (expected engaged, reason)";
+      return std::nullopt;
+    }
+  }
+  kill_switch_request r;
+  auto engaged = doc.find("engaged");
+  if (engaged == doc.end() || !engaged->is_boolean()) {
+    error = "field 'engaged' must be true or false";
+    return std::nullopt;
+  }
+  r.engaged = engaged->get<bool>();
+  auto reason = doc.find("reason");
+  if (reason == doc.end() || !reason->is_string() || reason->get<std::string>().empty()) {
+    error = "field 'reason' must be a non-empty string (it is recorded)";
+    return std::nullopt;
+  }
+  r.reason = reason->get<std::string>();
+  if (r.reason.size() > 500) {
+    error = "field 'reason' must be at most 500 characters";
+    return std::nullopt;
+  }
+  return r;
+}
+
+void install_operations_routes(httplib::Server& server, actor_gateway& gateway) {
+  server.Get("/api/predictions/warnings", [&gateway](const httplib::Request&,
+                                                     httplib::Response& res) {
+    gateway_failure failure;
+    auto body = gateway.ask<std::string, predictor_actor>("predictor", failure, atom::warnings_v);
+    if (!body)
+      return send_failure(res, failure);
+    send_json(res, 200, nlohmann::json::parse(*body));
+  });
+
+  server.Get("/api/playbooks", [&gateway](const httplib::Request&, httplib::Response& res) {
+    gateway_failure failure;
+    auto cat = gateway.recent_catalog(failure);
+    if (!cat)
+      return send_failure(res, failure);
+    auto governance =
+        gateway.ask<std::string, executor_actor>("executor", failure, atom::statistics_v);
+    if (!governance)
+      return send_failure(res, failure);
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& pb : (*cat)->playbooks()) {
+      auto j = http::to_json(pb);
+      j["used_by"] = (*cat)->metrics_using_playbook(pb.id);
+      list.push_back(j);
+    }
+    send_json(res, 200, {{"playbooks", list}, {"governance", nlohmann::json::parse(*governance)}});
+  });
+
+  server.Get(
+      "/api/playbooks/executions", [&gateway](const httplib::Request& req, httplib::Response& res) {
+        std::string filter = req.get_param_value("state");
+        if (!filter.empty() && !known_state(filter))
+          return send_error(res, 400,
+                            "query parameter 'state' must be one of "
+                                + std::string(execution_states) + ", found '" + filter + "'");
+        gateway_failure failure;
+        auto list = gateway.ask<std::vector<execution>, executor_actor>("executor", failure,
+                                                                        atom::get_v, filter);
+        if (!list)
+          return send_failure(res, failure);
+        send_json(res, 200, {{"executions", nlohmann::json(*list)}});
+      });
+
+  post_without_body(server, R"(/api/playbooks/executions/([A-Za-z0-9_.-]+)/approve)",
+                    [&gateway](const httplib::Request& req, httplib::Response& res) {
+                      decide(gateway, req, res, true);
+                    });
+  post_without_body(server, R"(/api/playbooks/executions/([A-Za-z0-9_.-]+)/reject)",
+                    [&gateway](const httplib::Request& req, httplib::Response& res) {
+                      decide(gateway, req, res, false);
+                    });
+
+  server.Post("/api/playbooks/kill-switch",
+              [&gateway](const httplib::Request& req, httplib::Response& res) {
+                std::string error;
+                auto r = parse_kill_switch_body(req.body, error);
+                if (!r)
+                  return send_error(res, 400, error);
+                gateway_failure failure;
+                auto status = gateway.ask<std::string, executor_actor>(
+                    "executor", failure, atom::kill_v, r->engaged, r->reason);
+                if (!status)
+                  return send_failure(res, failure);
+                send_json(res, 200, nlohmann::json::parse(*status));
+              });
+}
+
+} // namespace grace::http

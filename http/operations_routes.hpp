@@ -1,0 +1,23 @@
+#pragma once
+// Operations routes: early warnings, playbooks, executions, approvals and the
+// kill switch.
+#include "http/actor_gateway.hpp"
+
+#include <httplib.h>
+#include <optional>
+#include <string>
+
+namespace grace::http {
+
+struct kill_switch_request {
+  bool engaged = false;
+  std::string reason;
+};
+
+// {"engaged": true, "reason": "..."}; the reason is required (it is recorded).
+std::optional<kill_switch_request> parse_kill_switch_body(const std::string& body,
+                                                          std::string& error);
+
+void install_operations_routes(httplib::Server& server, actor_gateway& gateway);
+
+} // namespace grace::http

@@ -1,0 +1,378 @@
+// Predictor, RL agent and executor on CAF's deterministic test coordinator:
+// each governance rule through the executor actor (cooldown, rate limit,
+// approval and its expiry, dry-run, kill switch), a run's outcome measured
+// after the evaluation window and learned by the RL agent, and a forecast
+// that becomes an early warning, a recommendation, a run and a prevented
+// breach — all driven by advancing virtual time.
+#define CAF_SUITE operations_protocol
+
+#include "actors/catalog/catalog_actor.hpp"
+#include "actors/executor/executor_actor.hpp"
+#include "actors/mesh/mesh_actor.hpp"
+#include "actors/predictor/predictor_actor.hpp"
+#include "actors/rl_agent/rl_agent_actor.hpp"
+#include "actors/storage/storage_actor.hpp"
+#include "actors/supervisor/supervisor_actor.hpp"
+#include "messages/errors.hpp"
+#include "messages/register_types.hpp"
+
+#include <caf/actor_system_config.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+// dsl.hpp in 0.17.6 uses a one-argument FAIL it never defines.
+#define FAIL(...) CAF_FAIL(__VA_ARGS__)
+#include <caf/test/dsl.hpp>
+#include <caf/test/unit_test_impl.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+using namespace grace;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct test_config : caf::actor_system_config {
+  test_config() { register_types(*this); }
+};
+
+template <class F, class... Ts> component_spec spec(std::string name, F behavior, Ts... args) {
+  return {std::move(name), [=](caf::local_actor* self, const supervisor_actor&) {
+            return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(behavior, args...));
+          }};
+}
+
+template <class F, class... Ts> component_spec peer_spec(std::string name, F behavior, Ts... args) {
+  return {std::move(name), [=](caf::local_actor* self, const supervisor_actor& sup) {
+            return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(behavior, sup, args...));
+          }};
+}
+
+constexpr int64_t minute = 60000;
+
+// One metric and noop playbooks in each mode; a dry-run command that would
+// leave a file behind if it ever ran.
+const char* catalog_yaml = R"(version: 1
+metrics:
+  - id: api.latency_p95
+    category: api
+    service: grace-api
+    unit: ms
+    description: latency
+    direction: higher_is_worse
+    thresholds: {warning: 400, critical: 500}
+    collection_interval: 60s
+    aggregation: mean
+    forecast: true
+    playbooks: [fix-auto]
+  - id: api.error_rate
+    category: api
+    service: grace-api
+    unit: percent
+    description: errors
+    direction: higher_is_worse
+    thresholds: {warning: 2, critical: 5}
+    collection_interval: 60s
+    aggregation: mean
+    forecast: false
+    playbooks: [fix-approval, fix-dry-run]
+playbooks:
+  - id: fix-auto
+    description: automatic
+    action: {kind: noop}
+    risk_tier: 1
+    mode: auto
+    cooldown: 10m
+    max_runs_per_hour: 2
+  - id: fix-approval
+    description: needs a human
+    action: {kind: noop}
+    risk_tier: 2
+    mode: approval
+    cooldown: 1m
+    max_runs_per_hour: 10
+  - id: fix-dry-run
+    description: only says what it would do
+    action: {kind: command, argv: [/usr/bin/touch, DRY_RUN_MARKER]}
+    risk_tier: 1
+    mode: dry-run
+    cooldown: 1m
+    max_runs_per_hour: 10
+)";
+
+struct fixture : test_coordinator_fixture<test_config> {
+  fs::path temp;
+  node_clock clock;
+  supervisor_actor sup;
+
+  fixture() {
+    char pattern[] = "/tmp/grace-operations-test-XXXXXX";
+    temp = mkdtemp(pattern);
+    clock.scale = 60;
+    clock.virtual_origin_ms = 1'762'646'400'000; // 2025-11-09T00:00:00Z
+    clock.real_origin_ns = sys.clock().now().time_since_epoch().count();
+    std::string yaml = catalog_yaml;
+    const auto marker = (temp / "dry-run-ran").string();
+    yaml.replace(yaml.find("DRY_RUN_MARKER"), 14, marker);
+    std::ofstream(temp / "catalog.yaml") << yaml;
+  }
+
+  ~fixture() {
+    if (sup) {
+      caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+      sched.run();
+    }
+    std::error_code ec;
+    fs::remove_all(temp, ec);
+  }
+
+  int64_t now() { return clock.virtual_now_ms(sys.clock().now().time_since_epoch().count()); }
+
+  template <class T, class Handle, class... Ts> T ask(Handle h, Ts... xs) {
+    auto answer = self->request(h, caf::infinite, xs...);
+    sched.run();
+    T out{};
+    answer.receive([&](T& x) { out = std::move(x); },
+                   [&](caf::error& e) { CAF_FAIL("request failed: " << sys.render(e)); });
+    return out;
+  }
+
+  template <class T, class Handle, class... Ts> caf::error ask_error(Handle h, Ts... xs) {
+    auto answer = self->request(h, caf::infinite, xs...);
+    sched.run();
+    caf::error out;
+    answer.receive([&](T&) { CAF_FAIL("request should have failed"); },
+                   [&](caf::error& e) { out = std::move(e); });
+    return out;
+  }
+
+  template <class Handle> Handle component(const std::string& name) {
+    return caf::actor_cast<Handle>(ask<caf::actor>(sup, atom::get_v, name));
+  }
+
+  void pass_virtual(int64_t virtual_ms) {
+    for (int64_t done = 0; done < virtual_ms; done += minute) {
+      advance_time(clock.real_delay(minute));
+      sched.run();
+    }
+  }
+
+  void start(bool act = true) {
+    predictor_settings ps;
+    ps.clock = clock;
+    ps.act = act;
+    executor_settings es;
+    es.clock = clock;
+    rl_agent_settings rs;
+    rs.clock = clock;
+    std::vector<component_spec> specs{
+        spec("storage", storage_component, temp / "data", clock, int64_t{0}),
+        spec("catalog", catalog_component, (temp / "catalog.yaml").string()),
+        spec("mesh", mesh_component),
+        peer_spec("rl_agent", rl_agent_component, rs),
+        peer_spec("predictor", predictor_component, ps),
+        peer_spec("executor", executor_component, es)};
+    sup = sys.spawn(supervisor, specs, supervision::restart_limits{});
+    sched.run();
+  }
+
+  execution run(const std::string& playbook, const std::string& metric = "api.latency_p95") {
+    execution_request r;
+    r.metric_id = metric;
+    r.service = "grace-api";
+    r.playbook = playbook;
+    return ask<execution>(component<executor_actor>("executor"), atom::run_v, r);
+  }
+
+  size_t files_under(const fs::path& dir) {
+    size_t n = 0;
+    if (fs::exists(dir))
+      for (const auto& e : fs::recursive_directory_iterator(dir))
+        n += e.is_regular_file() ? 1 : 0;
+    return n;
+  }
+
+  // A forecast from now whose mean climbs from 300 to 480 over an hour with
+  // narrow intervals: the 400 threshold is crossed about 35 minutes ahead.
+  forecast rising_forecast() {
+    forecast f;
+    f.metric_id = "api.latency_p95";
+    f.generated_at = now();
+    f.step = 5 * minute;
+    for (int k = 1; k <= 12; ++k) {
+      const double mean = 300.0 + 15.0 * k;
+      f.points.push_back(
+          {f.generated_at + k * 5 * minute, mean, mean - 10, mean + 10, mean - 20, mean + 20});
+    }
+    return f;
+  }
+
+  snapshot snap(const std::string& metric, int64_t end, double mean, band level) {
+    snapshot s;
+    s.metric_id = metric;
+    s.window_start = end - 5 * minute;
+    s.window_end = end;
+    s.count = 5;
+    s.mean = s.p50 = s.p95 = s.last = s.min = s.max = mean;
+    s.level = level;
+    return s;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(operations_tests, fixture)
+
+CAF_TEST(cooldown and rate limit stop repeated runs and every decision is recorded) {
+  start();
+  auto first = run("fix-auto");
+  CAF_CHECK_EQUAL(to_string(first.state), "succeeded");
+  CAF_CHECK_EQUAL(first.message, "no action (noop playbook)");
+  auto second = run("fix-auto");
+  CAF_CHECK_EQUAL(to_string(second.state), "refused");
+  CAF_CHECK_EQUAL(second.rule, "cooldown");
+  pass_virtual(11 * minute);
+  CAF_CHECK_EQUAL(to_string(run("fix-auto").state), "succeeded");
+  pass_virtual(11 * minute);
+  auto third = run("fix-auto"); // a third run within the hour: max_runs_per_hour is 2
+  CAF_CHECK_EQUAL(to_string(third.state), "refused");
+  CAF_CHECK_EQUAL(third.rule, "rate_limit");
+  CAF_CHECK_EQUAL(files_under(temp / "data/grace_training/governance"), 4u);
+  auto listed = ask<std::vector<execution>>(component<executor_actor>("executor"), atom::get_v,
+                                            std::string("refused"));
+  CAF_CHECK_EQUAL(listed.size(), 2u);
+}
+
+CAF_TEST(approval waits approves once and expires) {
+  start();
+  auto executor = component<executor_actor>("executor");
+  auto pending = run("fix-approval", "api.error_rate");
+  CAF_CHECK_EQUAL(to_string(pending.state), "pending_approval");
+  auto approved = ask<execution>(executor, atom::approve_v, pending.id, true);
+  CAF_CHECK_EQUAL(to_string(approved.state), "succeeded");
+  auto again = ask_error<execution>(executor, atom::approve_v, pending.id, true);
+  CAF_CHECK(is(again, errc::not_found));
+  pass_virtual(2 * minute);
+  auto waiting = run("fix-approval", "api.error_rate");
+  pass_virtual(16 * minute); // the approval timeout is 15 minutes
+  auto late = ask_error<execution>(executor, atom::approve_v, waiting.id, true);
+  CAF_CHECK(is(late, errc::not_found));
+  auto expired = ask<std::vector<execution>>(executor, atom::get_v, std::string("expired"));
+  CAF_REQUIRE_EQUAL(expired.size(), 1u);
+  CAF_CHECK_EQUAL(expired[0].id, waiting.id);
+  // A rejected one never runs.
+  auto rejected_run = run("fix-approval", "api.error_rate");
+  auto rejected = ask<execution>(executor, atom::approve_v, rejected_run.id, false);
+  CAF_CHECK_EQUAL(to_string(rejected.state), "rejected");
+}
+
+CAF_TEST(dry run runs nothing and the kill switch refuses everything) {
+  start();
+  auto dry = run("fix-dry-run", "api.error_rate");
+  CAF_CHECK_EQUAL(to_string(dry.state), "dry_run");
+  pass_virtual(2 * minute);
+  CAF_CHECK(!fs::exists(temp / "dry-run-ran"));
+  auto executor = component<executor_actor>("executor");
+  auto status = nlohmann::json::parse(
+      ask<std::string>(executor, atom::kill_v, true, std::string("maintenance window")));
+  CAF_CHECK(status.dump().find("maintenance window") != std::string::npos);
+  auto killed = run("fix-auto");
+  CAF_CHECK_EQUAL(to_string(killed.state), "refused");
+  CAF_CHECK_EQUAL(killed.rule, "kill_switch");
+  ask<std::string>(executor, atom::kill_v, false, std::string("window over"));
+  CAF_CHECK_EQUAL(to_string(run("fix-auto").state), "succeeded");
+}
+
+CAF_TEST(an outcome is measured against the counterfactual and learned) {
+  start();
+  auto agent = component<rl_agent_actor>("rl_agent");
+  auto rec = ask<recommendation>(agent, atom::recommend_v,
+                                 recommend_request{"grace-api", "api.latency_p95", {}});
+  CAF_CHECK_EQUAL(rec.chosen, "fix-auto");
+  CAF_CHECK_EQUAL(rec.propensity, 1.0);
+  // Before the run the metric sat at 300; the forecast said 450 for the next
+  // half hour; after the run it stayed at 300: a clear effect, no breach.
+  std::vector<snapshot> before;
+  for (int k = 6; k >= 1; --k)
+    before.push_back(snap("api.latency_p95", now() - (k - 1) * 5 * minute, 300.0, band::good));
+  auto storage = component<storage_actor>("storage");
+  ask<uint64_t>(storage, atom::store_v, before);
+  execution_request r;
+  r.metric_id = "api.latency_p95";
+  r.service = "grace-api";
+  r.playbook = rec.chosen;
+  r.event_id = rec.event_id;
+  r.propensity = rec.propensity;
+  r.counterfactual.metric_id = r.metric_id;
+  r.counterfactual.generated_at = now();
+  r.counterfactual.step = 5 * minute;
+  for (int k = 1; k <= 12; ++k)
+    r.counterfactual.points.push_back({now() + k * 5 * minute, 450.0, 430, 470, 420, 480});
+  auto started = ask<execution>(component<executor_actor>("executor"), atom::run_v, r);
+  CAF_CHECK_EQUAL(to_string(started.state), "succeeded");
+  std::vector<snapshot> after;
+  for (int k = 1; k <= 6; ++k)
+    after.push_back(snap("api.latency_p95", now() + k * 5 * minute, 300.0, band::good));
+  ask<uint64_t>(storage, atom::store_v, after);
+  pass_virtual(32 * minute);
+  auto done = ask<std::vector<execution>>(component<executor_actor>("executor"), atom::get_v,
+                                          std::string("evaluated"));
+  CAF_REQUIRE_EQUAL(done.size(), 1u);
+  CAF_CHECK_GREATER(done[0].reward, 0.5);
+  CAF_CHECK_GREATER(done[0].trust_delta, 0.0);
+  auto stats = nlohmann::json::parse(ask<std::string>(agent, atom::statistics_v));
+  CAF_CHECK_EQUAL(stats.at("experiences").get<int>(), 1);
+  CAF_CHECK_EQUAL(files_under(temp / "data/grace_training/errors_fixed"), 1u);
+  auto report = ask<ledger_report>(storage, atom::verify_v);
+  CAF_CHECK(report.ok);
+  CAF_CHECK_GREATER_OR_EQUAL(report.entries, 3u); // execution, learning step, outcome
+}
+
+CAF_TEST(a rising forecast becomes a warning a run and a prevented breach) {
+  start();
+  auto predictor = component<predictor_actor>("predictor");
+  const auto f = rising_forecast();
+  self->send(predictor, atom::forecast_v, std::vector<forecast>{f});
+  sched.run();
+  auto warnings = nlohmann::json::parse(ask<std::string>(predictor, atom::warnings_v));
+  CAF_REQUIRE_EQUAL(warnings.at("open").size(), 1u);
+  const auto w = warnings.at("open")[0];
+  CAF_CHECK_EQUAL(w.at("metric_id").get<std::string>(), "api.latency_p95");
+  CAF_CHECK_EQUAL(w.at("recommended_playbook").get<std::string>(), "fix-auto");
+  CAF_CHECK_EQUAL(w.at("action_playbook").get<std::string>(), "fix-auto");
+  const int64_t lead = w.at("expected_breach_at").get<int64_t>() - f.generated_at;
+  CAF_CHECK_GREATER_OR_EQUAL(lead, 15 * minute);
+  CAF_CHECK_LESS_OR_EQUAL(lead, 60 * minute);
+  // The same forecast again folds into the open warning.
+  self->send(predictor, atom::forecast_v, std::vector<forecast>{f});
+  sched.run();
+  warnings = nlohmann::json::parse(ask<std::string>(predictor, atom::warnings_v));
+  CAF_CHECK_EQUAL(warnings.at("open").size(), 1u);
+  CAF_CHECK_EQUAL(warnings.at("statistics").at("raised").get<int>(), 1);
+  // The breach never comes: after its time and the grace period it is prevented.
+  pass_virtual(100 * minute);
+  warnings = nlohmann::json::parse(ask<std::string>(predictor, atom::warnings_v));
+  CAF_CHECK_EQUAL(warnings.at("open").size(), 0u);
+  CAF_CHECK_EQUAL(warnings.at("statistics").at("prevented").get<int>(), 1);
+}
+
+CAF_TEST(a warning without action that comes true records its lead time) {
+  start(false);
+  auto predictor = component<predictor_actor>("predictor");
+  const auto f = rising_forecast();
+  self->send(predictor, atom::forecast_v, std::vector<forecast>{f});
+  sched.run();
+  pass_virtual(40 * minute);
+  self->send(predictor, atom::ingest_v,
+             std::vector<snapshot>{snap("api.latency_p95", now(), 420.0, band::warning)});
+  sched.run();
+  auto warnings = nlohmann::json::parse(ask<std::string>(predictor, atom::warnings_v));
+  CAF_CHECK_EQUAL(warnings.at("open").size(), 0u);
+  CAF_CHECK_EQUAL(warnings.at("statistics").at("came_true").get<int>(), 1);
+  const double lead = warnings.at("statistics").at("mean_lead_minutes").get<double>();
+  CAF_CHECK_GREATER_OR_EQUAL(lead, 39.0);
+  CAF_CHECK_LESS_OR_EQUAL(lead, 41.0);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,226 @@
+#!/usr/bin/env python3
+"""Integration tests of prediction and remediation through the real binary:
+the RL agent's API and its validation, playbook executions, approvals and the
+kill switch over HTTP, and early warnings on the simulator delivered to a real
+Alertmanager (Debian's prometheus-alertmanager on loopback).
+
+Run by ctest as `operations_test.py PATH/TO/grace-node SOURCE_DIR`.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+import urllib.request
+
+import grace_node
+from grace_node import TOKEN, Node, free_port, request
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+JSON = dict(AUTH, **{"Content-Type": "application/json"})
+
+
+def post_json(node, path, body, headers=JSON):
+    data = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return request(node.port, "POST", path, body=data, headers=headers)
+
+
+def wait_for(predicate, seconds=30):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
+class RlAgentApiTest(unittest.TestCase):
+    """The causal RL agent over HTTP, without the simulator."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+
+    def recommend(self, **params):
+        return request(self.node.port, "GET",
+                       "/api/ml/causal-rl/recommend?" + urllib.parse.urlencode(params))
+
+    def test_recommend_then_reward_once(self):
+        status, rec = self.recommend(service="grace-api", diagnosis="api.latency_p95",
+                                     candidates="scale-api-shard,restart-api-workers")
+        self.assertEqual(status, 200, rec)
+        self.assertIn(rec["chosen"], {"scale-api-shard", "restart-api-workers"})
+        self.assertAlmostEqual(sum(r["probability"] for r in rec["ranked"]), 1.0, places=6)
+        self.assertGreater(rec["propensity"], 0.0)
+        status, learned = post_json(self.node, "/api/ml/causal-rl/reward",
+                                    {"event_id": rec["event_id"], "reward": 0.8,
+                                     "kpi_deltas": {"latency": -0.2}})
+        self.assertEqual(status, 200, learned)
+        self.assertEqual(learned["experience"]["playbook"], rec["chosen"])
+        status, again = post_json(self.node, "/api/ml/causal-rl/reward",
+                                  {"event_id": rec["event_id"], "reward": 0.8})
+        self.assertEqual(status, 409, again)
+        _, policies = request(self.node.port, "GET", "/api/ml/causal-rl/policies")
+        self.assertTrue(any(p["diagnosis"] == "api.latency_p95" and p["playbooks"]
+                            for p in policies["policies"]), policies)
+        _, stats = request(self.node.port, "GET", "/api/ml/causal-rl/statistics")
+        self.assertGreaterEqual(stats["experiences"], 1)
+        status, evaluation = request(self.node.port, "GET", "/api/ml/causal-rl/evaluation")
+        self.assertEqual(status, 200, evaluation)
+        self.assertIn("snips", evaluation["greedy_ema"])
+
+    def test_without_candidates_the_metric_playbooks_are_used_within_its_risk_cap(self):
+        # api.error_rate allows risk tier 3 at most.
+        status, rec = self.recommend(service="grace-api", diagnosis="api.error_rate")
+        self.assertEqual(status, 200, rec)
+        ranked = {r["playbook"] for r in rec["ranked"]}
+        self.assertTrue(ranked <= {"rollback-last-deploy", "restart-api-workers",
+                                   "enable-circuit-breaker"}, ranked)
+
+    def test_validation(self):
+        status, body = self.recommend(service="grace-api")
+        self.assertEqual(status, 400)
+        status, body = self.recommend(service="grace-api", diagnosis="api.latency_p95",
+                                      candidates="no-such-playbook")
+        self.assertEqual(status, 400)
+        self.assertIn("unknown playbook 'no-such-playbook'", body["error"])
+        status, body = self.recommend(service="grace-api", diagnosis="not.a.metric")
+        self.assertEqual(status, 400)
+        cases = [
+            ({"event_id": "rl-unknown", "reward": 0.5}, 404, "unknown"),
+            ({"event_id": "x", "reward": 1.5}, 400, "between -1 and 1"),
+            ({"event_id": "x", "reward": "high"}, 400, "must be a number"),
+            ({"reward": 0.5}, 400, "field 'event_id' is missing"),
+            ({"event_id": "x", "reward": 0.5, "extra": 1}, 400, "unknown field 'extra'"),
+            (b"[1,", 400, "not valid JSON"),
+        ]
+        for body, code, message in cases:
+            status, answer = post_json(self.node, "/api/ml/causal-rl/reward", body)
+            self.assertEqual(status, code, (body, answer))
+            self.assertIn(message, answer["error"], body)
+        status, _ = post_json(self.node, "/api/ml/causal-rl/reward",
+                              {"event_id": "x", "reward": 0.5}, headers={})
+        self.assertEqual(status, 401)
+
+
+class PlaybookApiTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+
+    def test_playbooks_executions_and_kill_switch(self):
+        node = self.node
+        status, body = request(node.port, "GET", "/api/playbooks")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(len(body["playbooks"]), 20)
+        self.assertFalse(body["governance"]["kill_switch"]["engaged"]
+                         if isinstance(body["governance"]["kill_switch"], dict)
+                         else body["governance"]["kill_switch"])
+        status, body = request(node.port, "GET", "/api/playbooks/executions?state=bogus")
+        self.assertEqual(status, 400)
+        self.assertIn("must be one of", body["error"])
+        status, body = request(node.port, "GET", "/api/playbooks/executions")
+        self.assertEqual((status, body["executions"]), (200, []))
+        status, body = request(node.port, "POST", "/api/playbooks/executions/ex-9-9/approve",
+                               headers=AUTH)
+        self.assertEqual(status, 404, body)
+        status, _ = request(node.port, "POST", "/api/playbooks/executions/ex-9-9/approve")
+        self.assertEqual(status, 401)
+        for bad in ({"engaged": True}, {"engaged": "yes", "reason": "x"}, {"reason": "x"}):
+            status, body = post_json(node, "/api/playbooks/kill-switch", bad)
+            self.assertEqual(status, 400, (bad, body))
+        status, body = post_json(node, "/api/playbooks/kill-switch",
+                                 {"engaged": True, "reason": "change freeze"})
+        self.assertEqual(status, 200, body)
+        self.assertIn("change freeze", json.dumps(body))
+        status, body = request(node.port, "GET", "/api/predictions/warnings")
+        self.assertEqual(status, 200, body)
+        self.assertEqual(body["open"], [])
+
+
+@unittest.skipUnless(shutil.which("prometheus-alertmanager"),
+                     "Debian's prometheus-alertmanager is not installed")
+class AlertmanagerTest(unittest.TestCase):
+    """An incident on the simulator is warned ahead, a playbook runs, and the
+    warning reaches a real Alertmanager through its API v2."""
+
+    def setUp(self):
+        self.am_dir = tempfile.TemporaryDirectory(prefix="grace-am-")
+        self.am_port = free_port()
+        config = os.path.join(self.am_dir.name, "alertmanager.yml")
+        with open(config, "w") as f:
+            f.write("route:\n  receiver: sink\nreceivers:\n  - name: sink\n")
+        self.am_log = open(os.path.join(self.am_dir.name, "am.log"), "w+")
+        self.am = subprocess.Popen(
+            ["prometheus-alertmanager", f"--config.file={config}",
+             f"--storage.path={self.am_dir.name}",
+             f"--web.listen-address=127.0.0.1:{self.am_port}",
+             "--cluster.listen-address="],
+            stdout=self.am_log, stderr=subprocess.STDOUT)
+        ok = wait_for(lambda: self.am_ready(), 20)
+        self.assertTrue(ok, "alertmanager did not start")
+
+    def am_ready(self):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.am_port}/-/ready",
+                                        timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def tearDown(self):
+        self.am.terminate()
+        self.am.wait(timeout=10)
+        self.am_log.close()
+        self.am_dir.cleanup()
+
+    def test_simulated_incident_is_warned_acted_on_and_alerted(self):
+        yaml = (f"alerting:\n  alertmanagers: [http://127.0.0.1:{self.am_port}]\n"
+                f"  resend_interval: 2s\n")
+        node = Node(extra_yaml=yaml,
+                    args=["--simulate", "--time-scale", "1200", "--seed", "3"]).start()
+        try:
+            warned = node.wait_for_log("[INCIDENT-PREDICT] 🚨 EARLY WARNING:", 150)
+            self.assertTrue(warned, node.output())
+            self.assertTrue(node.wait_for_log("[PLAYBOOK-EXEC]", 30), node.output())
+            self.assertIn("[INCIDENT-PREDICT] 🎯 PROACTIVE ACTION: Recommending '", node.output())
+
+            def alert():
+                status, alerts = request(self.am_port, "GET", "/api/v2/alerts")
+                return [a for a in alerts if a["labels"].get("alertname") ==
+                        "GracePredictedBreach"] if status == 200 else None
+            alerts = wait_for(alert, 30)
+            self.assertTrue(alerts, node.output())
+            a = alerts[0]
+            self.assertIn(a["labels"]["severity"], {"warning", "critical"})
+            self.assertIn("metric", a["labels"])
+            self.assertIn("service", a["labels"])
+            for key in ("predicted_value", "breach_time", "probability", "lower_80", "upper_80",
+                        "recommended_playbook"):
+                self.assertIn(key, a["annotations"])
+            _, warnings = request(node.port, "GET", "/api/predictions/warnings")
+            self.assertGreaterEqual(warnings["statistics"]["raised"], 1)
+            _, executions = request(node.port, "GET", "/api/playbooks/executions")
+            self.assertTrue(executions["executions"], executions)
+        finally:
+            node.stop()
+
+
+if __name__ == "__main__":
+    grace_node.BINARY = os.path.abspath(sys.argv[1])
+    grace_node.SOURCE = os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0], "-v"])
