@@ -1,0 +1,438 @@
+// Early-warning lead time on the built-in simulator, offline: the node's
+// pipeline without actors. The simulator's 60 s samples are aggregated to
+// 5-minute snapshots (the catalog's statistic), every 15 minutes each
+// forecast metric is forecast 12 steps ahead from up to 7 days of snapshots
+// (temporal_forecaster::forecast(series_input, steps), the forecaster actor's
+// call), the global model is retrained every 6 hours on the last 7 days of
+// all metrics, and the forecasts go through the predictor's warning book.
+// No playbooks are applied: every incident runs its course (or fizzles).
+//
+// Scored per incident of the world's log whose direct effect metric is a
+// forecast metric that reached its warning band (in a 5-minute snapshot):
+// early (a warning open at the crossing was raised >= 15 min before it), late
+// (< 15 min) or missed; false alarms are warnings resolved without the band
+// being reached within expected breach + 30 min (warning book: false_alarm).
+//
+//   grace-lead-time [--days 14] [--seeds 5] [--seed 1] [--threads 2] [--verbose]
+#include "actors/catalog/catalog.hpp"
+#include "actors/forecaster/snapshot_series.hpp"
+#include "actors/forecaster/temporal_forecaster.hpp"
+#include "actors/predictor/warning_book.hpp"
+#include "actors/simulator/simulator_config.hpp"
+#include "actors/simulator/world.hpp"
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#ifndef GRACE_SOURCE_DIR
+#define GRACE_SOURCE_DIR "."
+#endif
+
+namespace {
+
+using namespace grace;
+
+constexpr int64_t minute_ms = 60'000;
+constexpr int64_t step_ms = 5 * minute_ms;
+constexpr int64_t forecast_every_ms = 15 * minute_ms;
+constexpr int64_t retrain_every_ms = 6 * 60 * minute_ms;
+constexpr size_t history_rows = 7 * 288; // 7 days of 5-minute snapshots
+constexpr int horizon_steps = 12;
+// 2025-11-03T00:00:00Z (a Monday): windows align with the clock.
+constexpr int64_t start_ms = 1'762'128'000'000;
+
+struct warning_record {
+  std::string metric;
+  int64_t raised_at = 0;
+  int64_t resolved_at = 0; // 0: still open at the end
+  warning_outcome outcome = warning_outcome::open;
+};
+
+// One warning book and what it raised.
+struct book_run {
+  predictor::warning_book book;
+  std::map<std::string, warning_record> warnings; // by id
+  explicit book_run(double min_probability)
+      : book([&] {
+          predictor::warning_policy p;
+          p.min_probability = min_probability;
+          return p;
+        }()) {}
+  void resolved(const std::vector<early_warning>& ws) {
+    for (const auto& w : ws) {
+      auto& r = warnings[w.id];
+      r.metric = w.metric_id;
+      r.raised_at = w.raised_at;
+      r.resolved_at = w.resolved_at;
+      r.outcome = w.outcome;
+    }
+  }
+};
+
+struct score {
+  int incidents = 0, early = 0, late = 0, missed = 0;
+  int false_alarms = 0, raised = 0;
+  // Gradual incidents (not sudden) that crossed >= 30 min after they started:
+  // a 15-minute lead is possible at all.
+  int warnable = 0, warnable_early = 0;
+  std::vector<double> leads; // minutes, of warned incidents
+};
+
+struct seed_result {
+  uint64_t seed = 0;
+  double days = 0.0;
+  int incidents_total = 0;     // all incidents started
+  int not_forecastable = 0;    // crossed, but no direct effect metric is forecast
+  int sudden = 0;              // counted incidents that are sudden
+  std::array<score, 2> scores; // min_probability 0.7, 0.5
+  double forecast_ms = 0.0, train_ms = 0.0;
+  std::vector<std::string> lines; // --verbose
+};
+
+predictor::threshold_spec spec_of(const catalog::metric_definition& m) {
+  return {m.id, m.service, m.direction == catalog::direction::higher_is_worse, m.warning,
+          m.critical};
+}
+
+snapshot make_snapshot(const catalog::metric_definition& m, int64_t window_start,
+                       std::vector<double>& v) {
+  snapshot s;
+  s.metric_id = m.id;
+  s.window_start = window_start;
+  s.window_end = window_start + step_ms;
+  s.count = v.size();
+  if (v.empty()) {
+    s.mean = s.min = s.max = s.p50 = s.p95 = s.last = std::nan("");
+    return s;
+  }
+  s.last = v.back();
+  double sum = 0.0;
+  for (double x : v) {
+    sum += x;
+  }
+  s.mean = sum / static_cast<double>(v.size());
+  std::sort(v.begin(), v.end());
+  s.min = v.front();
+  s.max = v.back();
+  auto rank = [&](double q) {
+    const size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
+    return v[std::min(i, v.size() - 1)];
+  };
+  s.p50 = rank(0.5);
+  s.p95 = rank(0.95);
+  s.level = catalog::band_of(m, catalog::statistic_of(s, m.aggregation));
+  return s;
+}
+
+seed_result run_seed(const simulator::simulator_config& sim, const catalog::metrics_catalog& cat,
+                     uint64_t seed, int days, bool verbose) {
+  seed_result out;
+  out.seed = seed;
+  out.days = days;
+  simulator::world world(sim, seed, start_ms);
+  const auto& metrics = cat.metrics();
+  std::map<std::string, size_t> index;
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    index[metrics[i].id] = i;
+  }
+  std::vector<size_t> forecast_ids;
+  for (const auto& id : cat.forecast_metrics()) {
+    forecast_ids.push_back(index.at(id));
+  }
+  std::vector<std::vector<snapshot>> snaps(metrics.size());
+  std::vector<band> current(metrics.size(), band::good);
+  std::array<book_run, 2> books{book_run(0.7), book_run(0.5)};
+  forecaster::temporal_forecaster model; // untrained until the first retrain
+  const int64_t end_ms = start_ms + static_cast<int64_t>(days) * forecaster::day_ms;
+  std::vector<std::vector<double>> window(metrics.size());
+  using clock = std::chrono::steady_clock;
+
+  for (int64_t t = start_ms + step_ms; t <= end_ms; t += step_ms) {
+    for (auto& v : window) {
+      v.clear();
+    }
+    for (const auto& s : world.advance_to(t - 1)) {
+      const auto it = index.find(s.metric_id);
+      if (it != index.end()) {
+        window[it->second].push_back(s.value);
+      }
+    }
+    for (size_t m = 0; m < metrics.size(); ++m) {
+      snapshot s = make_snapshot(metrics[m], t - step_ms, window[m]);
+      if (s.count == 0) {
+        continue;
+      }
+      current[m] = s.level;
+      for (auto& b : books) {
+        b.resolved(b.book.observe_band(s.metric_id, s.level, s.window_end));
+      }
+      snaps[m].push_back(std::move(s));
+    }
+    if ((t - start_ms) % retrain_every_ms == 0) {
+      const auto t0 = clock::now();
+      std::vector<snapshot> recent;
+      for (const auto& v : snaps) {
+        const size_t from = v.size() > history_rows ? v.size() - history_rows : 0;
+        recent.insert(recent.end(), v.begin() + static_cast<long>(from), v.end());
+      }
+      model.fit(forecaster::series_by_metric(recent, cat, step_ms), t);
+      out.train_ms += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+    }
+    if ((t - start_ms) % forecast_every_ms != 0) {
+      continue;
+    }
+    for (auto& b : books) {
+      b.resolved(b.book.expire(t));
+    }
+    for (size_t m : forecast_ids) {
+      const auto& v = snaps[m];
+      if (v.empty()) {
+        continue;
+      }
+      const size_t from = v.size() > history_rows ? v.size() - history_rows : 0;
+      const std::vector<snapshot> hist(v.begin() + static_cast<long>(from), v.end());
+      const auto t0 = clock::now();
+      const auto series =
+          forecaster::series_from_snapshots(metrics[m].id, hist, metrics[m].aggregation, step_ms);
+      const auto result = model.forecast(series, horizon_steps);
+      out.forecast_ms += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
+      const forecast f = forecaster::to_forecast(result, metrics[m].id, t, step_ms,
+                                                 forecaster::model_version(model.trained_at_ms()));
+      const auto spec = spec_of(metrics[m]);
+      for (auto& b : books) {
+        const auto ev = b.book.observe_forecast(f, spec, current[m], t);
+        if (ev.change == predictor::warning_change::raised) {
+          b.warnings[ev.warning.id] = {ev.warning.metric_id, ev.warning.raised_at, 0,
+                                       warning_outcome::open};
+        }
+      }
+    }
+  }
+
+  // Score the incidents.
+  const auto history = world.incident_history();
+  out.incidents_total = static_cast<int>(history.size());
+  for (const auto& rec : history) {
+    const auto& st = rec.status;
+    const int64_t until =
+        std::min(end_ms, (rec.resolved_at > 0 ? rec.resolved_at : end_ms) + 10 * minute_ms);
+    // The first warning-band snapshot of any direct effect metric.
+    int64_t crossing = 0;
+    std::string crossed;
+    bool forecastable = false;
+    for (const auto& id : st.metrics) {
+      const auto it = index.find(id);
+      if (it == index.end()) {
+        continue;
+      }
+      for (const auto& s : snaps[it->second]) {
+        if (s.window_end <= st.started_at || s.window_end > until) {
+          continue;
+        }
+        if (s.level != band::good) {
+          if (crossing == 0 || s.window_end < crossing) {
+            crossing = s.window_end;
+            crossed = id;
+            forecastable = metrics[it->second].forecast;
+          }
+          break;
+        }
+      }
+    }
+    if (crossing == 0) {
+      continue;
+    }
+    if (!forecastable) {
+      ++out.not_forecastable;
+      continue;
+    }
+    out.sudden += st.sudden ? 1 : 0;
+    std::string line = st.id + " " + st.type + " " + crossed + " crossed +"
+                       + std::to_string((crossing - st.started_at) / minute_ms) + "min:";
+    const bool warnable = !st.sudden && crossing - st.started_at >= 30 * minute_ms;
+    for (size_t k = 0; k < books.size(); ++k) {
+      score& sc = out.scores[k];
+      ++sc.incidents;
+      sc.warnable += warnable ? 1 : 0;
+      int64_t first = 0;
+      for (const auto& [id, w] : books[k].warnings) {
+        if (w.metric != crossed || w.raised_at >= crossing
+            || w.raised_at < st.started_at - 30 * minute_ms) {
+          continue;
+        }
+        if (w.resolved_at != 0 && w.resolved_at < crossing) {
+          continue; // expired before the breach came
+        }
+        if (first == 0 || w.raised_at < first) {
+          first = w.raised_at;
+        }
+      }
+      if (first == 0) {
+        ++sc.missed;
+        line += " missed";
+        continue;
+      }
+      const double lead = static_cast<double>(crossing - first) / minute_ms;
+      sc.leads.push_back(lead);
+      (lead >= 15.0 ? sc.early : sc.late) += 1;
+      sc.warnable_early += warnable && lead >= 15.0 ? 1 : 0;
+      line += " lead " + std::to_string(static_cast<int>(lead));
+    }
+    if (verbose) {
+      out.lines.push_back(line);
+    }
+  }
+  for (size_t k = 0; k < books.size(); ++k) {
+    for (const auto& [id, w] : books[k].warnings) {
+      ++out.scores[k].raised;
+      out.scores[k].false_alarms += w.outcome == warning_outcome::false_alarm ? 1 : 0;
+      if (verbose && k == 0 && w.outcome == warning_outcome::false_alarm) {
+        std::string active;
+        for (const auto& rec : history) {
+          const int64_t end = rec.resolved_at > 0 ? rec.resolved_at : end_ms;
+          if (rec.status.started_at <= w.raised_at && w.raised_at <= end + 30 * minute_ms) {
+            active +=
+                " " + rec.status.type + "("
+                + std::string(rec.resolution == simulator::incident_resolution::fizzled ? "fizzled"
+                                                                                        : "ran")
+                + ")";
+          }
+        }
+        out.lines.push_back("false alarm " + w.metric + " raised at +"
+                            + std::to_string((w.raised_at - start_ms) / minute_ms) + "min during"
+                            + (active.empty() ? std::string(" nothing") : active));
+      }
+    }
+  }
+  return out;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) {
+    return std::nan("");
+  }
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Early-warning lead time of forecaster + predictor on the simulator"};
+  int days = 14, seeds = 5, threads = 2;
+  uint64_t first_seed = 1;
+  bool verbose = false;
+  std::string sim_path = std::string(GRACE_SOURCE_DIR) + "/config/simulator.yaml";
+  std::string catalog_path = std::string(GRACE_SOURCE_DIR) + "/config/metrics_catalog.yaml";
+  app.add_option("--days", days, "simulated days per seed")->check(CLI::Range(1, 60));
+  app.add_option("--seeds", seeds, "number of seeds")->check(CLI::Range(1, 100));
+  app.add_option("--seed", first_seed, "first seed (seeds are consecutive)");
+  app.add_option("--threads", threads, "seeds run in parallel")->check(CLI::Range(1, 16));
+  app.add_option("--simulator", sim_path, "simulator config");
+  app.add_option("--catalog", catalog_path, "metrics catalog");
+  app.add_flag("--verbose", verbose, "one line per scored incident");
+  CLI11_PARSE(app, argc, argv);
+
+  const auto loaded = catalog::load_catalog_file(catalog_path);
+  if (!loaded.catalog) {
+    std::cerr << "catalog " << catalog_path << " failed to load\n";
+    return 1;
+  }
+  simulator::simulator_config sim;
+  try {
+    sim = simulator::load_simulator_config(sim_path);
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<seed_result> results(static_cast<size_t>(seeds));
+  std::atomic<int> next{0};
+  auto work = [&] {
+    for (int i = next++; i < seeds; i = next++) {
+      results[static_cast<size_t>(i)] =
+          run_seed(sim, *loaded.catalog, first_seed + static_cast<uint64_t>(i), days, verbose);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int i = 1; i < std::min(threads, seeds); ++i) {
+    pool.emplace_back(work);
+  }
+  work();
+  for (auto& th : pool) {
+    th.join();
+  }
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  const char* names[2] = {"P>=0.7", "P>=0.5"};
+  std::printf("grace-lead-time: %d days x %d seeds (from %llu), forecast every 15 min, "
+              "12 x 5 min ahead, retrain every 6 h\n",
+              days, seeds, static_cast<unsigned long long>(first_seed));
+  std::printf("%-6s %-7s %5s %5s %5s %6s %8s %9s %7s %6s %12s\n", "seed", "policy", "incid",
+              "early", "late", "missed", "early%", "med.lead", "FA/day", "raised",
+              "warnable:early");
+  std::array<score, 2> total;
+  double forecast_ms = 0.0, train_ms = 0.0;
+  size_t forecasts = 0;
+  for (const auto& r : results) {
+    for (size_t k = 0; k < 2; ++k) {
+      const score& s = r.scores[k];
+      std::printf("%-6llu %-7s %5d %5d %5d %6d %7.1f%% %9.1f %7.2f %6d %6d:%-5d\n",
+                  static_cast<unsigned long long>(r.seed), names[k], s.incidents, s.early, s.late,
+                  s.missed, s.incidents ? 100.0 * s.early / s.incidents : 0.0, median(s.leads),
+                  s.false_alarms / r.days, s.raised, s.warnable, s.warnable_early);
+      total[k].incidents += s.incidents;
+      total[k].early += s.early;
+      total[k].late += s.late;
+      total[k].missed += s.missed;
+      total[k].false_alarms += s.false_alarms;
+      total[k].raised += s.raised;
+      total[k].warnable += s.warnable;
+      total[k].warnable_early += s.warnable_early;
+      total[k].leads.insert(total[k].leads.end(), s.leads.begin(), s.leads.end());
+    }
+    forecast_ms += r.forecast_ms;
+    train_ms += r.train_ms;
+    forecasts += static_cast<size_t>(days) * 96 * loaded.catalog->forecast_metrics().size();
+  }
+  for (size_t k = 0; k < 2; ++k) {
+    const score& s = total[k];
+    std::printf("%-6s %-7s %5d %5d %5d %6d %7.1f%% %9.1f %7.2f %6d %6d:%-5d (%.1f%%)\n", "all",
+                names[k], s.incidents, s.early, s.late, s.missed,
+                s.incidents ? 100.0 * s.early / s.incidents : 0.0, median(s.leads),
+                s.false_alarms / (static_cast<double>(days) * seeds), s.raised, s.warnable,
+                s.warnable_early, s.warnable ? 100.0 * s.warnable_early / s.warnable : 0.0);
+  }
+  int not_forecastable = 0, sudden = 0, started = 0;
+  for (const auto& r : results) {
+    not_forecastable += r.not_forecastable;
+    sudden += r.sudden;
+    started += r.incidents_total;
+  }
+  std::printf("incidents started %d; scored (a forecast effect metric reached warning) %d, of "
+              "them sudden %d; crossed on a non-forecast metric only %d\n",
+              started, total[0].incidents, sudden, not_forecastable);
+  std::printf("time: wall %.1f s; forecast %.3f ms per call; retrain %.0f ms per run\n", wall,
+              forecast_ms / std::max<size_t>(forecasts, 1), train_ms / (seeds * days * 4.0));
+  if (verbose) {
+    for (const auto& r : results) {
+      for (const auto& l : r.lines) {
+        std::printf("seed %llu %s\n", static_cast<unsigned long long>(r.seed), l.c_str());
+      }
+    }
+  }
+  return 0;
+}
