@@ -100,7 +100,17 @@ json to_json(const temporal_forecaster& f) {
                    {"combination_band", c.combination_band},
                    {"validation_stride", c.validation_stride},
                    {"ridge", c.global.ridge},
-                   {"calibration_half_life", c.calibration_half_life}};
+                   {"calibration_half_life", c.calibration_half_life},
+                   {"trend_rows", c.robust.trend_rows},
+                   {"trend_z", c.robust.trend_z},
+                   {"trend_sigmas", c.robust.trend_sigmas},
+                   {"trend_keep_pace", c.robust.trend_keep_pace},
+                   {"trend_phi", c.robust.trend_phi},
+                   {"trend_widen80", c.robust.trend_widen80},
+                   {"trend_widen95", c.robust.trend_widen95},
+                   {"min_calibration_samples", c.min_calibration_samples},
+                   {"min_trend_cells", c.min_trend_cells},
+                   {"default_trend_share", c.default_trend_share}};
   const quantile_model& g = f.global_model();
   json features = json::array();
   for (int i = 0; i < feature_count; ++i) {
@@ -153,6 +163,7 @@ json to_json(const temporal_forecaster& f) {
          {"es", {{"level", finite(m.es.level, "level")}, {"trend", finite(m.es.trend, "trend")}}},
          {"candidate_weights", w},
          {"global_share", m.global_share},
+         {"trend_share", m.trend_share},
          {"scale", finite(m.scale, "scale")},
          {"noise_sigma", finite(m.noise_sigma, "noise_sigma")},
          {"calibration", cal},
@@ -173,10 +184,11 @@ temporal_forecaster forecaster_from_json(const json& doc) {
     fail("format", std::string("expected \"") + artifact_format + "\"");
   }
   const int64_t version = integer(doc, "version", "document");
-  if (version != artifact_version) {
-    fail("version", "version " + std::to_string(version) + " is not supported (expected "
+  if (version != artifact_version && version != 1) {
+    fail("version", "version " + std::to_string(version) + " is not supported (expected 1 or "
                         + std::to_string(artifact_version) + ")");
   }
+  const bool has_trend = version >= 2;
   forecaster_config c;
   const json& jc = field(doc, "config", "document");
   c.horizon = static_cast<int>(integer(jc, "horizon", "config"));
@@ -195,6 +207,18 @@ temporal_forecaster forecaster_from_json(const json& doc) {
   c.validation_stride = static_cast<int>(integer(jc, "validation_stride", "config"));
   c.global.ridge = number(jc, "ridge", "config");
   c.calibration_half_life = number(jc, "calibration_half_life", "config");
+  if (has_trend) {
+    c.robust.trend_rows = static_cast<int>(integer(jc, "trend_rows", "config"));
+    c.robust.trend_z = number(jc, "trend_z", "config");
+    c.robust.trend_sigmas = number(jc, "trend_sigmas", "config");
+    c.robust.trend_keep_pace = number(jc, "trend_keep_pace", "config");
+    c.robust.trend_phi = number(jc, "trend_phi", "config");
+    c.robust.trend_widen80 = number(jc, "trend_widen80", "config");
+    c.robust.trend_widen95 = number(jc, "trend_widen95", "config");
+    c.min_calibration_samples = static_cast<int>(integer(jc, "min_calibration_samples", "config"));
+    c.min_trend_cells = static_cast<int>(integer(jc, "min_trend_cells", "config"));
+    c.default_trend_share = number(jc, "default_trend_share", "config");
+  }
   if (c.horizon < 1 || c.horizon > 10000 || c.robust.short_window < 1 || c.robust.long_window < 1
       || c.validation_rows < 1) {
     fail("config", "horizon and windows must be positive");
@@ -311,6 +335,10 @@ temporal_forecaster forecaster_from_json(const json& doc) {
     m.global_share = number(e, "global_share", where);
     if (m.global_share < 0.0 || m.global_share > 1.0) {
       fail(where + ".global_share", "must lie in [0, 1]");
+    }
+    m.trend_share = has_trend ? number(e, "trend_share", where) : 0.0;
+    if (m.trend_share < 0.0 || m.trend_share > 1.0) {
+      fail(where + ".trend_share", "must lie in [0, 1]");
     }
     m.scale = number(e, "scale", where);
     m.noise_sigma = number(e, "noise_sigma", where);

@@ -13,7 +13,10 @@
 namespace grace::forecaster {
 
 inline constexpr const char* artifact_format = "grace.temporal_forecaster";
-inline constexpr int artifact_version = 1;
+// Version 2 added the local-trend rule (config trend_*, per-series
+// trend_share). Version 1 documents still load, with the rule off for their
+// series (trend_share 0: their calibration was fitted without it).
+inline constexpr int artifact_version = 2;
 
 // Thrown for a document that is corrupt or of another format/version; the
 // message names the offending field.

@@ -301,6 +301,7 @@ origin_summary summarise(const prepared_series& p, size_t t, const robust_settin
   const double med_recent = median_of_range(p.y, t - kr, t, scratch);
   s.level_shift =
       p.noise_sigma > 0.0 && std::fabs(med_recent - s.med_long) > st.shift_sigmas * p.noise_sigma;
+  detect_trend(p.d, t, p.noise_sigma, st, s);
   const size_t m = static_cast<size_t>(p.cycle);
   if (m > 0 && t >= m + ks) {
     s.med_prev_cycle = median_of_range(p.y, t - m - ks, t - m, scratch);
@@ -339,6 +340,91 @@ inline void count_le_lt(const double* w, size_t size, double v, double old, size
   }
 }
 } // namespace
+
+void detect_trend(const std::vector<double>& d, size_t t, double noise_sigma,
+                  const robust_settings& st, origin_summary& s) {
+  s.trend = false;
+  const int k = st.trend_rows;
+  if (k < 3 || t < static_cast<size_t>(k) || !(noise_sigma > 0.0) || k > 64) {
+    return;
+  }
+  const double* x = d.data() + (t - static_cast<size_t>(k));
+  auto sign = [](double v) { return v > 0.0 ? 1 : (v < 0.0 ? -1 : 0); };
+  // Mann-Kendall: S over all pairs, and over the pairs of the newer half.
+  // Significance needs |S| >= s_min, i.e. at most `slack` pairs against the
+  // majority: the scan stops as soon as both directions exceed it (on noise,
+  // after a few pairs).
+  const int half = k / 2;
+  const int pairs = k * (k - 1) / 2;
+  const double var = static_cast<double>(k) * (k - 1) * (2 * k + 5) / 18.0;
+  const int s_min = static_cast<int>(std::ceil(st.trend_z * std::sqrt(var) + 1.0));
+  if (s_min > pairs) {
+    return;
+  }
+  const int slack = (pairs - s_min) / 2;
+  int up = 0, down = 0, S_new = 0;
+  for (int i = 0; i < k; ++i) {
+    for (int j = i + 1; j < k; ++j) {
+      const int sg = sign(x[j] - x[i]);
+      up += sg > 0;
+      down += sg < 0;
+      if (i >= k - half) {
+        S_new += sg;
+      }
+    }
+    if (up > slack && down > slack) {
+      return;
+    }
+  }
+  const int S = up - down;
+  const int pairs_new = half * (half - 1) / 2;
+  // The newer half must rise too: a step in the middle of the window makes
+  // S significant, but its newer half is flat.
+  if (std::abs(S) < s_min || S * S_new <= 0 || 2 * std::abs(S_new) < pairs_new) {
+    return;
+  }
+  // Theil-Sen: median of the pairwise slopes, anchored at the newest row.
+  std::array<double, 64 * 63 / 2> slopes;
+  size_t count = 0;
+  for (int i = 0; i < k; ++i) {
+    for (int j = i + 1; j < k; ++j) {
+      slopes[count++] = (x[j] - x[i]) / static_cast<double>(j - i);
+    }
+  }
+  std::nth_element(slopes.begin(), slopes.begin() + static_cast<long>(count / 2),
+                   slopes.begin() + static_cast<long>(count));
+  const double b = slopes[count / 2];
+  if (sign(b) != sign(static_cast<double>(S))
+      || std::fabs(b) * static_cast<double>(k - 1) < st.trend_sigmas * noise_sigma) {
+    return;
+  }
+  // The newer half's own slope must keep at least half the pace: a burst
+  // that decays (or a step) has a steep overall slope but a flat newer half.
+  size_t count_new = 0;
+  for (int i = k - half; i < k; ++i) {
+    for (int j = i + 1; j < k; ++j) {
+      slopes[count_new++] = (x[j] - x[i]) / static_cast<double>(j - i);
+    }
+  }
+  std::nth_element(slopes.begin(), slopes.begin() + static_cast<long>(count_new / 2),
+                   slopes.begin() + static_cast<long>(count_new));
+  const double b_new = slopes[count_new / 2];
+  if (b_new * b <= 0.0 || std::fabs(b_new) < st.trend_keep_pace * std::fabs(b)) {
+    return;
+  }
+  std::array<double, 64> at_end;
+  for (int i = 0; i < k; ++i) {
+    at_end[static_cast<size_t>(i)] = x[i] + b * static_cast<double>(k - 1 - i);
+  }
+  std::nth_element(at_end.begin(), at_end.begin() + k / 2, at_end.begin() + k);
+  double anchor = at_end[static_cast<size_t>(k / 2)];
+  if (k % 2 == 0) {
+    anchor = 0.5 * (anchor + *std::max_element(at_end.begin(), at_end.begin() + k / 2));
+  }
+  s.trend = true;
+  s.trend_slope = b;
+  s.trend_anchor = anchor;
+}
 
 std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, size_t last,
                                     size_t k) {
@@ -435,6 +521,7 @@ std::vector<origin_summary> summarise_range(const prepared_series& p, size_t fir
       s.med_prev_cycle = med_prev[t - prev_first];
       s.has_prev_cycle = true;
     }
+    detect_trend(p.d, t, p.noise_sigma, st, s);
     out.push_back(s);
   }
   return out;

@@ -45,6 +45,22 @@ struct robust_settings {
   int shift_rows = 6;
   double shift_sigmas = 4.0;
   int profile_halfwidth = 2; // phases pooled each side when estimating the daily profile
+  // A local trend at the origin (a ramp building up, e.g. an incident): over
+  // the last trend_rows deseasonalised rows a Mann-Kendall test is
+  // significant (|z| >= trend_z), the newer half rises the same way at
+  // trend_keep_pace of the window's Theil-Sen slope or faster, and that slope
+  // adds up to trend_sigmas noise sigmas (of one-step changes) over the window.
+  // The forecast then follows the slope (damped by trend_phi per row) instead
+  // of the medians, which would lag the ramp; its intervals are widened by
+  // trend_widen80 / trend_widen95 times the extrapolated rise (the ramp may
+  // stop or steepen). trend_rows < 3 turns the rule off.
+  int trend_rows = 8;
+  double trend_z = 2.5;
+  double trend_sigmas = 6.0;
+  double trend_keep_pace = 0.5; // newer half's slope / whole window's, at least
+  double trend_phi = 1.0;
+  double trend_widen80 = 0.5;
+  double trend_widen95 = 1.0;
 };
 
 struct es_state {
@@ -97,6 +113,12 @@ struct origin_summary {
   double mean_short = 0.0;
   double mid_short = 0.0; // (max + min) / 2 of the short window
   bool level_shift = false;
+  // Local trend (robust_settings::trend_rows): set when the test fires; the
+  // line through the deseasonalised rows is trend_anchor at row t - 1 and
+  // rises by trend_slope per row.
+  bool trend = false;
+  double trend_slope = 0.0;
+  double trend_anchor = 0.0;
 };
 origin_summary summarise(const prepared_series& p, size_t t, const robust_settings& settings,
                          std::vector<double>& scratch);
@@ -104,6 +126,17 @@ origin_summary summarise(const prepared_series& p, size_t t, const robust_settin
 // (one sorted insert/erase per row instead of a selection per origin).
 std::vector<origin_summary> summarise_range(const prepared_series& p, size_t first, size_t last,
                                             const robust_settings& settings);
+
+// The local-trend test of origin t on the deseasonalised rows d (see
+// robust_settings::trend_rows); sets s.trend, s.trend_slope, s.trend_anchor.
+void detect_trend(const std::vector<double>& d, size_t t, double noise_sigma,
+                  const robust_settings& settings, origin_summary& s);
+
+// The local-trend forecast of row t + h - 1 (deseasonalised, add the profile):
+// the anchor plus the slope times the damped sum of trend_phi over h rows.
+inline double trend_forecast(const origin_summary& s, double trend_damp) {
+  return s.trend_anchor + trend_damp * s.trend_slope;
+}
 
 // Medians of x[t - k, t) (fewer rows near the start) for t in [first, last).
 std::vector<double> sliding_medians(const std::vector<double>& x, size_t first, size_t last,

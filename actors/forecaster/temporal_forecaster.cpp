@@ -196,6 +196,49 @@ prepared_series prepared_tail(const series_model& m) {
   return p;
 }
 
+// Robust sigma of the one-step changes of y: 1.4826 * their median absolute
+// value, at least a fifth of their mean absolute value (step-like series).
+double one_step_sigma(const std::vector<double>& y) {
+  if (y.size() < 2) {
+    return 0.0;
+  }
+  std::vector<double> diffs;
+  diffs.reserve(y.size() - 1);
+  double mean_abs = 0.0;
+  for (size_t i = 1; i < y.size(); ++i) {
+    diffs.push_back(std::fabs(y[i] - y[i - 1]));
+    mean_abs += diffs.back();
+  }
+  mean_abs /= static_cast<double>(diffs.size());
+  return std::max(1.4826 * median_inplace(diffs), 0.2 * mean_abs);
+}
+
+// Widens the horizons calibrated on fewer than min_samples residuals to at
+// least a random walk's normal intervals with one-step sigma `sigma`.
+conformal_calibration with_short_history_floor(const conformal_calibration& cal,
+                                               const std::vector<size_t>& counts, int min_samples,
+                                               double sigma) {
+  if (!(sigma > 0.0) || !std::isfinite(sigma)) {
+    return cal;
+  }
+  std::vector<interval_offsets> ph = cal.per_horizon();
+  ph.resize(counts.size(), ph.empty() ? interval_offsets{} : ph.back());
+  bool changed = false;
+  for (size_t i = 0; i < ph.size(); ++i) {
+    if (counts[i] >= static_cast<size_t>(std::max(min_samples, 0))) {
+      continue;
+    }
+    const double r = sigma * std::sqrt(static_cast<double>(i + 1));
+    auto& o = ph[i];
+    o.lo80 = std::min(o.lo80, -1.2816 * r);
+    o.hi80 = std::max(o.hi80, 1.2816 * r);
+    o.lo95 = std::min(o.lo95, -1.96 * r);
+    o.hi95 = std::max(o.hi95, 1.96 * r);
+    changed = true;
+  }
+  return changed ? conformal_calibration(std::move(ph)) : cal;
+}
+
 } // namespace
 
 series_model fit_series(const series_input& input, const forecaster_config& cfg,
@@ -239,7 +282,9 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
         samples[static_cast<size_t>(h - 1)].push_back({(v - level) * 1.25, 0.0});
       }
     }
-    model.calibration = conformal_calibration::calibrate(samples, 0.0);
+    model.calibration = with_short_history_floor(conformal_calibration::calibrate(samples, 0.0),
+                                                 std::vector<size_t>(static_cast<size_t>(H), n),
+                                                 cfg.min_calibration_samples, one_step_sigma(y));
     return model;
   }
 
@@ -270,8 +315,10 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   };
   const std::vector<origin_summary> summaries = summarise_range(pv, v_begin, n, st);
   std::vector<double> damp(static_cast<size_t>(H) + 1);
+  std::vector<double> trend_damp(static_cast<size_t>(H) + 1);
   for (int h = 1; h <= H; ++h) {
     damp[static_cast<size_t>(h)] = damped_trend_factor(st.phi, h);
+    trend_damp[static_cast<size_t>(h)] = damped_trend_factor(st.trend_phi, h);
   }
   // Profile value of rows v_begin - 1 ... n - 1 (index + 1 - v_begin).
   std::vector<double> seas(span + 1, 0.0);
@@ -330,8 +377,44 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   const size_t stride =
       (rows && max_rows > 0) ? std::max<size_t>(1, (older + max_rows - 1) / max_rows) : 1;
   std::vector<double> comp(cells.size()), glob(cells.size(), 0.0);
+  // At an origin with a local trend the component moves towards the trend
+  // line by the share that did best on this series' own trend origins (the
+  // same rule as in forecast_from, so that the calibration sees its errors).
+  constexpr std::array<double, 3> trend_shares{0.0, 0.5, 1.0};
+  std::array<double, 3> trend_err{};
+  size_t trend_cells = 0;
+  std::vector<double> trend_line(cells.size(), 0.0);
   for (size_t i = 0; i < cells.size(); ++i) {
     comp[i] = combine(cells[i].c, model.weights[static_cast<size_t>(cells[i].h - 1)]);
+    const origin_summary& s = summaries[cells[i].origin];
+    if (s.trend) {
+      const size_t target = v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1;
+      trend_line[i] =
+          trend_forecast(s, trend_damp[static_cast<size_t>(cells[i].h)]) + seasonal_at(target);
+      for (size_t k = 0; k < trend_shares.size(); ++k) {
+        trend_err[k] +=
+            std::fabs(y[target] - (comp[i] + trend_shares[k] * (trend_line[i] - comp[i])));
+      }
+      ++trend_cells;
+    }
+  }
+  model.trend_share = std::clamp(cfg.default_trend_share, 0.0, 1.0);
+  if (cfg.min_trend_cells > 0 && trend_cells >= static_cast<size_t>(cfg.min_trend_cells)) {
+    size_t best = trend_shares.size() - 1;
+    for (size_t k = trend_shares.size(); k-- > 0;) {
+      if (trend_err[k] < trend_err[best] - 1e-12) {
+        best = k;
+      }
+    }
+    model.trend_share = trend_shares[best];
+  }
+  const bool use_trend = model.trend_share > 0.0;
+  if (use_trend) {
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (summaries[cells[i].origin].trend) {
+        comp[i] += model.trend_share * (trend_line[i] - comp[i]);
+      }
+    }
   }
   // The global model's forecast of an older cell is never used: the blend
   // is chosen and (when the global model takes part) calibrated on the newer
@@ -393,7 +476,9 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   for (size_t i = older; i < cells.size(); ++i) {
     const cell& c = cells[i];
     const double med = summaries[c.origin].med_short;
-    glob[i] = within_envelope(med + model.scale * raw[i - older], c.c, model.scale);
+    glob[i] = use_trend && summaries[c.origin].trend
+                  ? comp[i]
+                  : within_envelope(med + model.scale * raw[i - older], c.c, model.scale);
     const double actual = y[v_begin + c.origin + static_cast<size_t>(c.h) - 1];
     naive_err += std::fabs(actual - c.c[candidate_naive]);
     ++newer;
@@ -421,6 +506,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   for (auto& v : samples) {
     v.reserve(cells.size() / static_cast<size_t>(H) + 1);
   }
+  std::vector<size_t> sample_counts(static_cast<size_t>(H));
   for (size_t i = 0; i < cells.size(); ++i) {
     if (model.global_share > 0.0 && cells[i].origin < mid) {
       continue;
@@ -430,7 +516,15 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
     samples[static_cast<size_t>(cells[i].h - 1)].push_back(
         {y[target] - mean, static_cast<double>(n - 1 - target)});
   }
+  for (int h = 1; h <= H; ++h) {
+    sample_counts[static_cast<size_t>(h - 1)] = samples[static_cast<size_t>(h - 1)].size();
+  }
   model.calibration = conformal_calibration::calibrate(samples, cfg.calibration_half_life);
+  if (*std::min_element(sample_counts.begin(), sample_counts.end())
+      < static_cast<size_t>(std::max(cfg.min_calibration_samples, 0))) {
+    model.calibration = with_short_history_floor(model.calibration, sample_counts,
+                                                 cfg.min_calibration_samples, one_step_sigma(y));
+  }
 
   // Final state from the whole window.
   std::vector<double> profile;
@@ -466,6 +560,7 @@ forecast_result forecast_from(const series_model& m, const quantile_model& globa
     forecast_step step;
     step.time_ms = m.next_ms + static_cast<int64_t>(h - 1) * m.step_ms;
     double mean = s.med_short;
+    double rise = 0.0; // extrapolated local trend (0: none)
     if (t > 0) {
       const auto cands = candidate_forecasts(p, t, h, s, m.es, cfg.robust);
       const double comp =
@@ -484,11 +579,28 @@ forecast_result forecast_from(const series_model& m, const quantile_model& globa
         attribution[static_cast<size_t>(g)] += m.global_share * part;
       }
       attribution[group_statistical_component] += 1.0 - m.global_share;
+      if (s.trend && m.trend_share > 0.0) {
+        // As in the validation: the component moved towards the trend line,
+        // without the global model.
+        rise = m.trend_share * damped_trend_factor(cfg.robust.trend_phi, h) * s.trend_slope;
+        const double line = trend_forecast(s, damped_trend_factor(cfg.robust.trend_phi, h))
+                            + p.seasonal(t + static_cast<size_t>(h) - 1);
+        mean = comp + m.trend_share * (line - comp);
+      }
       if (!std::isfinite(mean)) {
         mean = s.med_short;
+        rise = 0.0;
       }
     }
-    const interval_offsets o = m.calibration.offsets(h);
+    interval_offsets o = m.calibration.offsets(h);
+    if (rise != 0.0) {
+      // The ramp may stop or steepen: widen by a share of the extrapolated rise.
+      const double r = std::fabs(rise);
+      o.lo80 -= cfg.robust.trend_widen80 * r;
+      o.hi80 += cfg.robust.trend_widen80 * r;
+      o.lo95 -= cfg.robust.trend_widen95 * r;
+      o.hi95 += cfg.robust.trend_widen95 * r;
+    }
     step.mean = mean;
     step.lo80 = mean + std::min(o.lo80, 0.0);
     step.hi80 = mean + std::max(o.hi80, 0.0);

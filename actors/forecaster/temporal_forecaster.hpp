@@ -33,8 +33,21 @@ struct forecaster_config {
   robust_settings robust;
   quantile_fit_options global;
   double calibration_half_life = 144.0; // rows; age weighting of residuals
-  size_t max_training_rows = 400'000;   // cap on the global model's rows (memory, time)
-  size_t max_training_series = 2'000;   // series sampled for the global model (time)
+  // A horizon calibrated on fewer validation residuals than this (short
+  // history) gets intervals at least as wide as a random walk's with the
+  // robust spread of the one-step changes (sigma * sqrt(h)): a handful of
+  // residuals gives degenerate quantiles (lo80 == mean, lo80 == lo95).
+  int min_calibration_samples = 60;
+  // With min_trend_cells > 0, trend_share is chosen among 0, 1/2, 1 on the
+  // validation cells of origins with a local trend when there are at least
+  // this many (else default_trend_share). Off by default: the absolute error
+  // prefers lagging forecasts around ramps that end, so the choice mostly
+  // falls to 0 or 1/2 and the simulator's early warnings came half as often
+  // (docs/evaluation/early_warning.md); P1 is the same either way.
+  int min_trend_cells = 0;
+  double default_trend_share = 1.0;
+  size_t max_training_rows = 400'000; // cap on the global model's rows (memory, time)
+  size_t max_training_series = 2'000; // series sampled for the global model (time)
   int threads = 2;
 };
 
@@ -70,7 +83,11 @@ struct series_model {
   // Candidate weights per horizon (beyond the last, the last applies).
   std::vector<std::array<double, candidate_count>> weights;
   double global_share = 0.0; // blend: (1 - share) component + share global model
-  double scale = 1.0;        // mean absolute one-step change (the MASE scale)
+  // At an origin with a local trend (robust_settings::trend_rows) the
+  // component moves this share of the way to the trend line, chosen on the
+  // validation origins where the trend test fired (default when too few did).
+  double trend_share = 1.0;
+  double scale = 1.0; // mean absolute one-step change (the MASE scale)
   conformal_calibration calibration;
   // Validation scores (rolling origins inside the window): MAE / scale and
   // coverage of the calibrated intervals on those same origins.

@@ -1,4 +1,5 @@
 // Forecaster maths on synthetic series with known answers.
+#include "actors/forecaster/artifact.hpp"
 #include "actors/forecaster/conformal.hpp"
 #include "actors/forecaster/quantile_model.hpp"
 #include "actors/forecaster/robust_component.hpp"
@@ -38,6 +39,23 @@ void expect_sane(const gf::forecast_result& f, int horizon) {
     EXPECT_LE(s.mean, s.hi80);
     EXPECT_LE(s.hi80, s.hi95);
   }
+}
+
+// `flat` rows of level + N(0, sd) noise, then `ramp` rows rising by `slope`
+// per row (the continuation of the ramp is level + slope * (i - flat + 1)).
+gf::series_input flat_then_ramp(size_t flat, size_t ramp, double level, double sd, double slope,
+                                unsigned seed) {
+  gf::series_input s;
+  s.id = "ramp";
+  s.start_ms = 1'700'000'000'000 - (1'700'000'000'000 % gf::day_ms);
+  s.step_ms = five_min;
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(0.0, sd);
+  for (size_t i = 0; i < flat + ramp; ++i) {
+    const double up = i < flat ? 0.0 : slope * static_cast<double>(i - flat + 1);
+    s.values.push_back(level + up + noise(rng));
+  }
+  return s;
 }
 
 } // namespace
@@ -315,5 +333,134 @@ TEST(ForecasterRobustComponent, ProfileFromSharedDayMediansIsTheSame) {
     for (size_t i = 0; i < direct.size(); ++i) {
       EXPECT_EQ(direct[i], shared[i]);
     }
+  }
+}
+
+TEST(ForecasterTrend, SteadyRampAfterAFlatPeriodIsExtrapolatedUpward) {
+  // An incident building up: a week flat (the node's 7-day window; with only
+  // two days the daily profile would absorb half of the ramp), then 9 rows
+  // rising 5 per row (noise sd 1).
+  const size_t flat = 2007, ramp = 9;
+  const double slope = 5.0;
+  for (unsigned seed : {1u, 2u, 3u}) {
+    const gf::series_input s = flat_then_ramp(flat, ramp, 100.0, 1.0, slope, seed);
+    gf::temporal_forecaster model;
+    model.fit(s);
+    for (const auto& f : {model.forecast("ramp", 12), model.forecast(s, 12)}) {
+      expect_sane(f, 12);
+      for (size_t h = 1; h <= 12; ++h) {
+        const auto& p = f.steps[h - 1];
+        const double truth = 100.0 + slope * static_cast<double>(ramp + h);
+        // The 80% interval covers the ramp going on ...
+        EXPECT_LE(p.lo80, truth) << "seed " << seed << " h " << h;
+        EXPECT_GE(p.hi80, truth) << "seed " << seed << " h " << h;
+      }
+      // ... and the forecast itself keeps rising: at an hour ahead it is
+      // well above the last value (the medians alone would stay below it).
+      const double last = s.values.back();
+      EXPECT_GT(f.steps[11].mean, last + 0.75 * slope * 12) << "seed " << seed;
+      EXPECT_GT(f.steps[11].mean, f.steps[0].mean + 0.75 * slope * 11) << "seed " << seed;
+    }
+  }
+}
+
+TEST(ForecasterTrend, StepOrDecayingBurstIsNotExtrapolated) {
+  // A level step 4 rows before the origin: a significant rise over the
+  // window, but its newer half is flat. Not a ramp: no extrapolation.
+  gf::series_input step = flat_then_ramp(600, 0, 100.0, 1.0, 0.0, 7);
+  for (int i = 0; i < 4; ++i) {
+    step.values.push_back(140.0 + (i % 2 ? 0.5 : -0.5));
+  }
+  gf::temporal_forecaster model;
+  const auto f = model.forecast(step, 12);
+  expect_sane(f, 12);
+  EXPECT_LT(f.steps[11].mean, 145.0);
+  // A burst decaying to the old level: falling overall, flat at the end.
+  gf::series_input burst = flat_then_ramp(600, 0, 100.0, 1.0, 0.0, 8);
+  for (double v : {160.0, 150.0, 130.0, 110.0, 101.0, 100.5, 99.5, 100.0}) {
+    burst.values.push_back(v);
+  }
+  const auto g = model.forecast(burst, 12);
+  expect_sane(g, 12);
+  EXPECT_GT(g.steps[11].mean, 95.0);
+}
+
+TEST(ForecasterTrend, DetectTrendFindsRampsOnly) {
+  gf::robust_settings st;
+  gf::origin_summary s;
+  std::vector<double> ramp{0, 0, 0, 0, 10, 20, 30, 40, 50, 60, 70, 80};
+  gf::detect_trend(ramp, ramp.size(), 1.0, st, s);
+  EXPECT_TRUE(s.trend);
+  EXPECT_DOUBLE_EQ(s.trend_slope, 10.0);
+  EXPECT_DOUBLE_EQ(s.trend_anchor, 80.0);
+  std::vector<double> down{50, 40, 30, 20, 10, 0, -10, -20};
+  gf::detect_trend(down, down.size(), 1.0, st, s);
+  EXPECT_TRUE(s.trend);
+  EXPECT_DOUBLE_EQ(s.trend_slope, -10.0);
+  // Too small against the noise (6 robust sigmas over the window).
+  gf::detect_trend(ramp, ramp.size(), 20.0, st, s);
+  EXPECT_FALSE(s.trend);
+  std::vector<double> noise{1, 3, 2, 5, 1, 4, 2, 3};
+  gf::detect_trend(noise, noise.size(), 1.0, st, s);
+  EXPECT_FALSE(s.trend);
+  std::vector<double> step{0, 0.1, 0, 0.1, 50, 50.1, 50, 50.1};
+  gf::detect_trend(step, step.size(), 1.0, st, s);
+  EXPECT_FALSE(s.trend);
+  st.trend_rows = 0; // off
+  gf::detect_trend(ramp, ramp.size(), 1.0, st, s);
+  EXPECT_FALSE(s.trend);
+}
+
+TEST(ForecasterModel, ShortHistoryIntervalsAreNotDegenerate) {
+  // A few hours of 5-minute rows: too few validation residuals for the
+  // conformal quantiles to tell the 80% and 95% bounds (or the mean) apart.
+  for (size_t rows : {size_t{10}, size_t{40}, size_t{100}}) {
+    gf::series_input s = flat_then_ramp(rows, 0, 50.0, 2.0, 0.0, static_cast<unsigned>(rows));
+    gf::temporal_forecaster model;
+    const auto f = model.forecast(s, 12);
+    expect_sane(f, 12);
+    double width_prev = 0.0;
+    for (const auto& p : f.steps) {
+      EXPECT_LT(p.lo95, p.lo80) << rows;
+      EXPECT_LT(p.lo80, p.mean) << rows;
+      EXPECT_LT(p.mean, p.hi80) << rows;
+      EXPECT_LT(p.hi80, p.hi95) << rows;
+      EXPECT_GE(p.hi80 - p.lo80, width_prev - 1e-9) << rows; // growing with the horizon
+      width_prev = p.hi80 - p.lo80;
+    }
+    // About the noise's scale (sd 2): neither collapsed nor exploded.
+    EXPECT_GT(f.steps[0].hi80 - f.steps[0].lo80, 2.0) << rows;
+    EXPECT_LT(f.steps[11].hi95 - f.steps[11].lo95, 80.0) << rows;
+  }
+}
+
+TEST(ForecasterArtifact, TrendShareRoundTripsAndVersionOneLoadsWithoutTheRule) {
+  gf::temporal_forecaster model;
+  model.fit(flat_then_ramp(600, 9, 100.0, 1.0, 5.0, 1));
+  nlohmann::json doc = gf::to_json(model);
+  EXPECT_EQ(doc["version"], 2);
+  const auto back = gf::forecaster_from_json(doc);
+  EXPECT_EQ(back.series().at("ramp").trend_share, model.series().at("ramp").trend_share);
+  const auto a = model.forecast("ramp", 12), b = back.forecast("ramp", 12);
+  EXPECT_DOUBLE_EQ(a.steps[11].mean, b.steps[11].mean);
+  // A version 1 document (no trend fields) loads, its series without the rule.
+  doc["version"] = 1;
+  for (const char* k :
+       {"trend_rows", "trend_z", "trend_sigmas", "trend_keep_pace", "trend_phi", "trend_widen80",
+        "trend_widen95", "min_calibration_samples", "min_trend_cells", "default_trend_share"}) {
+    doc["config"].erase(k);
+  }
+  for (auto& e : doc["series"]) {
+    e.erase("trend_share");
+  }
+  const auto v1 = gf::forecaster_from_json(doc);
+  EXPECT_EQ(v1.series().at("ramp").trend_share, 0.0);
+  EXPECT_LT(v1.forecast("ramp", 12).steps[11].mean, a.steps[11].mean);
+  doc["version"] = 3;
+  try {
+    gf::forecaster_from_json(doc);
+    FAIL() << "version 3 accepted";
+  } catch (const gf::artifact_error& e) {
+    EXPECT_NE(std::string(e.what()).find("version 3 is not supported"), std::string::npos);
   }
 }
