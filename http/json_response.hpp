@@ -4,7 +4,9 @@
 
 #include <functional>
 #include <httplib.h>
+#include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace grace::http {
@@ -16,6 +18,37 @@ inline void send_json(httplib::Response& res, int status, const nlohmann::json& 
 
 inline void send_error(httplib::Response& res, int status, const std::string& message) {
   send_json(res, status, {{"error", message}});
+}
+
+// Parses a request body that must be a JSON object with only `allowed`
+// fields; on a problem returns nullopt and sets `error` to what is wrong.
+inline std::optional<nlohmann::json> parse_json_object(const std::string& body,
+                                                       std::initializer_list<const char*> allowed,
+                                                       std::string& error) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(body);
+  } catch (const nlohmann::json::parse_error& e) {
+    error = std::string("body is not valid JSON: ") + e.what();
+    return std::nullopt;
+  }
+  if (!doc.is_object()) {
+    error = std::string("body must be a JSON object, found ") + doc.type_name();
+    return std::nullopt;
+  }
+  for (const auto& item : doc.items()) {
+    bool known = false;
+    std::string expected;
+    for (const char* name : allowed) {
+      known = known || item.key() == name;
+      expected += (expected.empty() ? "" : ", ") + std::string(name);
+    }
+    if (!known) {
+      error = "unknown field '" + item.key() + "' (expected " + expected + ")";
+      return std::nullopt;
+    }
+  }
+  return doc;
 }
 
 inline void send_failure(httplib::Response& res, const gateway_failure& f) {

@@ -53,24 +53,11 @@ void json_view(actor_gateway& gateway, httplib::Response& res, const std::string
 } // namespace
 
 std::optional<reward_report> parse_reward_body(const std::string& body, std::string& error) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    error = std::string("body is not valid JSON: ") + e.what();
+  auto parsed = parse_json_object(body, {"event_id", "reward", "kpi_deltas"}, error);
+  if (!parsed)
     return std::nullopt;
-  }
-  if (!doc.is_object()) {
-    error = "body must be a JSON object, found " + type_name(doc);
-    return std::nullopt;
-  }
-  for (const auto& [key, value] : doc.items()) {
-    (void)value;
-    if (key != "event_id" && key != "reward" && key != "kpi_deltas") {
-      error = "unknown field '" + key + "' (expected event_id, reward, kpi_deltas)";
-      return std::nullopt;
-    }
-  }
+  const nlohmann::json& doc = *parsed;
+
   reward_report report;
   auto id = doc.find("event_id");
   if (id == doc.end() || !id->is_string() || id->get<std::string>().empty()) {
@@ -112,25 +99,11 @@ std::optional<reward_report> parse_reward_body(const std::string& body, std::str
 
 std::optional<forecast_request> parse_predict_body(const std::string& body,
                                                    int64_t default_horizon_ms, std::string& error) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    error = std::string("body is not valid JSON: ") + e.what();
+  auto parsed = parse_json_object(body, {"metric_ids", "horizon_minutes"}, error);
+  if (!parsed)
     return std::nullopt;
-  }
-  if (!doc.is_object()) {
-    error = "body must be a JSON object, found " + type_name(doc);
-    return std::nullopt;
-  }
-  static const std::set<std::string> known{"metric_ids", "horizon_minutes"};
-  for (const auto& [key, value] : doc.items()) {
-    (void)value;
-    if (!known.count(key)) {
-      error = "unknown field '" + key + "' (expected metric_ids, horizon_minutes)";
-      return std::nullopt;
-    }
-  }
+  const nlohmann::json& doc = *parsed;
+
   forecast_request request;
   request.horizon_ms = default_horizon_ms;
   auto ids = doc.find("metric_ids");

@@ -36,24 +36,11 @@ void decide(actor_gateway& gateway, const httplib::Request& req, httplib::Respon
 
 std::optional<kill_switch_request> parse_kill_switch_body(const std::string& body,
                                                           std::string& error) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
-    error = std::string("body is not valid JSON: ") + e.what();
+  auto parsed = parse_json_object(body, {"engaged", "reason"}, error);
+  if (!parsed)
     return std::nullopt;
-  }
-  if (!doc.is_object()) {
-    error = std::string("body must be a JSON object, found ") + doc.type_name();
-    return std::nullopt;
-  }
-  for (const auto& [key, value] : doc.items()) {
-    (void)value;
-    if (key != "engaged" && key != "reason") {
-      error = "unknown field '" + key + "' (expected engaged, reason)";
-      return std::nullopt;
-    }
-  }
+  const nlohmann::json& doc = *parsed;
+
   kill_switch_request r;
   auto engaged = doc.find("engaged");
   if (engaged == doc.end() || !engaged->is_boolean()) {
