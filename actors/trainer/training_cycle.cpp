@@ -4,7 +4,6 @@
 #include "actors/forecaster/snapshot_series.hpp"
 
 #include <algorithm>
-#include <ctime>
 #include <nlohmann/json.hpp>
 
 namespace grace::trainer {
@@ -77,12 +76,7 @@ std::string record_document(const training_output& output, const std::string& ar
 }
 
 std::string record_id(int64_t unix_ms) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y%m%d_%H%M%S", &tm);
-  return text;
+  return forecaster::format_utc(unix_ms, "%Y%m%d_%H%M%S");
 }
 
 std::string with_thousands(uint64_t n) {
