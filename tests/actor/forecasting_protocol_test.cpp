@@ -21,6 +21,8 @@
 
 // dsl.hpp in 0.17.6 uses a one-argument FAIL it never defines.
 #define FAIL(...) CAF_FAIL(__VA_ARGS__)
+#include "tests/actor/actor_test_support.hpp"
+
 #include <caf/test/dsl.hpp>
 #include <caf/test/unit_test_impl.hpp>
 #include <cmath>
@@ -30,79 +32,18 @@
 #include <nlohmann/json.hpp>
 
 using namespace grace;
+using grace::testing::peer_spec;
+using grace::testing::source_dir;
+using grace::testing::spec;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct test_config : caf::actor_system_config {
-  test_config() { register_types(*this); }
-};
-
-std::string source_dir() {
-  const char* dir = std::getenv("GRACE_SOURCE_DIR");
-  return dir ? dir : ".";
-}
-
-template <class F, class... Ts> component_spec spec(std::string name, F behavior, Ts... args) {
-  return {std::move(name), [=](caf::local_actor* self, const supervisor_actor&) {
-            return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(behavior, args...));
-          }};
-}
-
-template <class F, class... Ts> component_spec peer_spec(std::string name, F behavior, Ts... args) {
-  return {std::move(name), [=](caf::local_actor* self, const supervisor_actor& sup) {
-            return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(behavior, sup, args...));
-          }};
-}
-
 constexpr int64_t minute = 60000;
 constexpr int64_t hour = 60 * minute;
 
-struct fixture : test_coordinator_fixture<test_config> {
-  fs::path temp;
-  node_clock clock;
-  supervisor_actor sup;
-
-  fixture() {
-    char pattern[] = "/tmp/grace-forecasting-test-XXXXXX";
-    temp = mkdtemp(pattern);
-    clock.scale = 60;                            // one virtual minute per real second
-    clock.virtual_origin_ms = 1'762'646'400'000; // 2025-11-09T00:00:00Z
-    clock.real_origin_ns = sys.clock().now().time_since_epoch().count();
-  }
-
-  ~fixture() {
-    if (sup) {
-      caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
-      sched.run();
-    }
-    std::error_code ec;
-    fs::remove_all(temp, ec);
-  }
-
-  int64_t now() { return clock.virtual_now_ms(sys.clock().now().time_since_epoch().count()); }
-
-  template <class T, class Handle, class... Ts> T ask(Handle h, Ts... xs) {
-    auto answer = self->request(h, caf::infinite, xs...);
-    sched.run();
-    T out{};
-    answer.receive([&](T& x) { out = std::move(x); },
-                   [&](caf::error& e) { CAF_FAIL("request failed: " << sys.render(e)); });
-    return out;
-  }
-
-  template <class T, class Handle, class... Ts> caf::error ask_error(Handle h, Ts... xs) {
-    auto answer = self->request(h, caf::infinite, xs...);
-    sched.run();
-    caf::error out;
-    answer.receive([&](T&) { CAF_FAIL("request should have failed"); },
-                   [&](caf::error& e) { out = std::move(e); });
-    return out;
-  }
-
-  template <class Handle> Handle component(const std::string& name) {
-    return caf::actor_cast<Handle>(ask<caf::actor>(sup, atom::get_v, name));
-  }
+struct fixture : testing::virtual_time_fixture {
+  fixture() : virtual_time_fixture("forecasting-test") {}
 
   nlohmann::json status_of(const std::string& name) {
     return nlohmann::json::parse(ask<std::string>(component<status_client>(name), atom::status_v));
@@ -112,13 +53,6 @@ struct fixture : test_coordinator_fixture<test_config> {
   // references to their operands).
   int64_t status_number(const std::string& name, const std::string& key) {
     return status_of(name).at(key).get<int64_t>();
-  }
-
-  void pass_virtual(int64_t virtual_ms) {
-    for (int64_t done = 0; done < virtual_ms; done += minute) {
-      advance_time(clock.real_delay(minute));
-      sched.run();
-    }
   }
 
   void start(bool scheduled_training) {

@@ -16,6 +16,8 @@
 
 // dsl.hpp in 0.17.6 uses a one-argument FAIL it never defines.
 #define FAIL(...) CAF_FAIL(__VA_ARGS__)
+#include "tests/actor/actor_test_support.hpp"
+
 #include <caf/test/dsl.hpp>
 #include <caf/test/unit_test_impl.hpp>
 #include <cstdlib>
@@ -23,18 +25,11 @@
 #include <fstream>
 
 using namespace grace;
+using grace::testing::source_dir;
+using grace::testing::test_config;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct test_config : caf::actor_system_config {
-  test_config() { register_types(*this); }
-};
-
-std::string source_dir() {
-  const char* dir = std::getenv("GRACE_SOURCE_DIR");
-  return dir ? dir : ".";
-}
 
 struct fixture : test_coordinator_fixture<test_config> {
   fs::path temp;

@@ -19,6 +19,8 @@
 
 // dsl.hpp in 0.17.6 uses a one-argument FAIL it never defines.
 #define FAIL(...) CAF_FAIL(__VA_ARGS__)
+#include "tests/actor/actor_test_support.hpp"
+
 #include <caf/test/dsl.hpp>
 #include <caf/test/unit_test_impl.hpp>
 #include <cstdlib>
@@ -26,30 +28,13 @@
 #include <limits>
 
 using namespace grace;
+using grace::testing::peer_spec;
+using grace::testing::source_dir;
+using grace::testing::spec;
+using grace::testing::test_config;
 namespace fs = std::filesystem;
 
 namespace {
-
-struct test_config : caf::actor_system_config {
-  test_config() { register_types(*this); }
-};
-
-std::string source_dir() {
-  const char* dir = std::getenv("GRACE_SOURCE_DIR");
-  return dir ? dir : ".";
-}
-
-template <class F, class... Ts> component_spec spec(std::string name, F behavior, Ts... args) {
-  return {std::move(name), [=](caf::local_actor* self, const supervisor_actor&) {
-            return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(behavior, args...));
-          }};
-}
-
-template <class F, class... Ts> component_spec peer_spec(std::string name, F behavior, Ts... args) {
-  return {std::move(name), [=](caf::local_actor* self, const supervisor_actor& sup) {
-            return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(behavior, sup, args...));
-          }};
-}
 
 struct fixture : test_coordinator_fixture<test_config> {
   fs::path temp;

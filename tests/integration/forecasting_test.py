@@ -15,7 +15,7 @@ import unittest
 import urllib.request
 
 import grace_node
-from grace_node import TOKEN, Node, request
+from grace_node import TOKEN, Node, request, wait_for
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -25,16 +25,6 @@ def predict(node, body, headers=None):
     return request(node.port, "POST", "/api/ml/forecaster/predict", body=data,
                    headers=dict(headers if headers is not None else AUTH,
                                 **{"Content-Type": "application/json"}))
-
-
-def wait_for(predicate, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 class ForecastTest(unittest.TestCase):

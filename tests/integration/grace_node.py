@@ -31,6 +31,17 @@ def request(port, method, path, body=None, headers=None, timeout=10):
         return e.code, json.loads(e.read() or b"null")
 
 
+def wait_for(predicate, seconds=30):
+    """The predicate's first truthy value within `seconds`, else None."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    return None
+
+
 class Node:
     """A grace-node process with its own config, data dir and port."""
 

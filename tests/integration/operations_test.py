@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 
 import grace_node
-from grace_node import TOKEN, Node, free_port, request
+from grace_node import TOKEN, Node, free_port, request, wait_for
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON = dict(AUTH, **{"Content-Type": "application/json"})
@@ -27,16 +27,6 @@ JSON = dict(AUTH, **{"Content-Type": "application/json"})
 def post_json(node, path, body, headers=JSON):
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     return request(node.port, "POST", path, body=data, headers=headers)
-
-
-def wait_for(predicate, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 class RlAgentApiTest(unittest.TestCase):

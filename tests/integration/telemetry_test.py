@@ -15,7 +15,7 @@ import unittest
 import urllib.request
 
 import grace_node
-from grace_node import TOKEN, Node, request
+from grace_node import TOKEN, Node, request, wait_for
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -24,16 +24,6 @@ def push(node, body, content_type="application/json"):
     data = body if isinstance(body, bytes) else json.dumps(body).encode()
     return request(node.port, "POST", "/api/metrics", body=data,
                    headers=dict(AUTH, **{"Content-Type": content_type}))
-
-
-def wait_for(predicate, seconds=30):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    return None
 
 
 class PushTest(unittest.TestCase):

@@ -1,6 +1,7 @@
 // The node's side of the forecaster: snapshots to series, request checks and
 // the forecast message.
 #include "actors/forecaster/snapshot_series.hpp"
+#include "tests/unit/shipped_catalog.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -11,17 +12,7 @@ using namespace grace::forecaster;
 
 namespace {
 
-const catalog::metrics_catalog& shipped_catalog() {
-  static const catalog::metrics_catalog cat = [] {
-    const char* dir = std::getenv("GRACE_SOURCE_DIR");
-    auto loaded =
-        catalog::load_catalog_file(std::string(dir ? dir : ".") + "/config/metrics_catalog.yaml");
-    if (!loaded.catalog)
-      throw std::runtime_error("the shipped catalog does not load");
-    return *loaded.catalog;
-  }();
-  return cat;
-}
+using grace::testing::shipped_catalog;
 
 snapshot snap(const std::string& id, timestamp_ms start, double mean, double p95) {
   snapshot s;

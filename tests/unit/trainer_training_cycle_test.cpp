@@ -2,6 +2,7 @@
 // documents it leaves (artifact, training record).
 #include "actors/forecaster/artifact.hpp"
 #include "actors/trainer/training_cycle.hpp"
+#include "tests/unit/shipped_catalog.hpp"
 
 #include <cmath>
 #include <cstdlib>
@@ -13,17 +14,7 @@ using namespace grace::trainer;
 
 namespace {
 
-const catalog::metrics_catalog& shipped_catalog() {
-  static const catalog::metrics_catalog cat = [] {
-    const char* dir = std::getenv("GRACE_SOURCE_DIR");
-    auto loaded =
-        catalog::load_catalog_file(std::string(dir ? dir : ".") + "/config/metrics_catalog.yaml");
-    if (!loaded.catalog)
-      throw std::runtime_error("the shipped catalog does not load");
-    return *loaded.catalog;
-  }();
-  return cat;
-}
+using grace::testing::shipped_catalog;
 
 constexpr int64_t step = 300'000;
 constexpr int64_t origin = 1'762'646'400'000; // 2025-11-09T00:00:00Z
