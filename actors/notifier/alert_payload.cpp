@@ -1,5 +1,7 @@
 #include "actors/notifier/alert_payload.hpp"
 
+#include "actors/storage/json_mapping.hpp"
+
 #include <cstdio>
 #include <ctime>
 
@@ -58,22 +60,10 @@ nlohmann::json alertmanager_alert(const early_warning& w, const alert_context& c
 }
 
 nlohmann::json webhook_body(const early_warning& w) {
-  nlohmann::json warning{{"id", w.id},
-                         {"metric_id", w.metric_id},
-                         {"service", w.service},
-                         {"severity", to_string(w.severity)},
-                         {"probability", w.probability},
-                         {"raised_at", w.raised_at},
-                         {"expected_breach_at", w.expected_breach_at},
-                         {"predicted_value", w.predicted_value},
-                         {"threshold", w.threshold},
-                         {"lo80", w.lo80},
-                         {"hi80", w.hi80},
-                         {"recommended_playbook", w.recommended_playbook},
-                         {"outcome", to_string(w.outcome)}};
+  // The warning in its one JSON form (actors/storage/json_mapping.hpp).
   return {{"kind", "early_warning"},
           {"status", w.outcome == warning_outcome::open ? "firing" : "resolved"},
-          {"warning", warning}};
+          {"warning", nlohmann::json(w)}};
 }
 
 std::string alerts_endpoint(const std::string& base_url) {
