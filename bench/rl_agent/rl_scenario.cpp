@@ -2,8 +2,15 @@
 // world over many seeds against the agent and the anchors and prints, per
 // learner, the share of best picks after 20 incidents per context and the
 // cumulative regret, as mean and standard deviation over seeds.
+//
+// With --via URL the agent is a running grace-node, driven through its REST
+// API exactly as an external executor would (rest_learner); the anchors stay
+// in process on the same world and noise. --write-catalog writes the metrics
+// catalog such a node needs for a world. rest_scenario.sh runs both per seed.
 #include "actors/rl_agent/off_policy_evaluation.hpp"
 #include "actors/rl_agent/scenario_runner.hpp"
+#include "bench/rl_agent/rest_learner.hpp"
+#include "bench/rl_agent/scenario_catalog.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cmath>
@@ -120,6 +127,7 @@ using factory = std::function<std::unique_ptr<scenario_learner>(std::uint64_t)>;
 
 struct entry {
   std::string name;
+  std::string key; ///< short name for --per-seed lines
   bool anchor;
   factory make;
 };
@@ -135,7 +143,7 @@ factory agent_factory(const std::string& policy, const std::string& overrides) {
 
 } // namespace
 
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CLI::App app{"GRACE playbook-learning scenario: agent versus anchors"};
   int seeds = 20;
   std::uint64_t first_seed = 1;
@@ -144,6 +152,8 @@ int main(int argc, char** argv) {
   std::string overrides = "{}";
   bool all = false;
   bool ope = false;
+  bool per_seed = false;
+  std::string catalog_file, via, token;
   app.add_option("--seeds", seeds, "number of seeds (worlds) to average over");
   app.add_option("--first-seed", first_seed, "first world seed");
   app.add_option("--incidents", world.incidents, "incidents per run");
@@ -160,27 +170,68 @@ int main(int argc, char** argv) {
                  "agent config overrides as JSON, e.g. '{\"discount\": 1.0}'");
   app.add_flag("--ope", ope, "also check off-policy evaluation against the known truth");
   app.add_flag("--all", all, "also run the agent's other policies");
+  app.add_flag("--per-seed", per_seed,
+               "also print one line per seed and learner: per-seed,<seed>,<learner>,<best-pick "
+               "share>,<regret>");
+  app.add_option("--write-catalog", catalog_file,
+                 "write the metrics catalog of world --first-seed to FILE and exit");
+  app.add_option("--via", via,
+                 "drive the agent of a running grace-node at URL (http://host:port) through its "
+                 "REST API instead of in process; needs --seeds 1 and a node that has learned "
+                 "nothing yet, whose catalog --write-catalog wrote for the same seed");
+  app.add_option("--token", token, "the node's http.token, for --via");
   CLI11_PARSE(app, argc, argv);
 
+  if (!catalog_file.empty()) {
+    auto cfg = world;
+    cfg.seed = first_seed;
+    write_scenario_catalog(scenario_world(cfg), catalog_file);
+    std::printf("wrote %s (world seed %llu)\n", catalog_file.c_str(),
+                static_cast<unsigned long long>(first_seed));
+    return 0;
+  }
+
+  entry agent_entry{"agent (" + policy + ")", "agent", false, agent_factory(policy, overrides)};
+  if (!via.empty()) {
+    if (seeds != 1 || all || ope) {
+      std::fprintf(stderr, "rl-scenario: --via plays one world against one fresh node: use "
+                           "--seeds 1, without --all or --ope\n");
+      return 2;
+    }
+    rest_learner probe(via, token);
+    const auto stats = probe.statistics();
+    if (stats.value("recommendations", 0) != 0 || stats.value("contexts", 0) != 0) {
+      std::fprintf(stderr,
+                   "rl-scenario: the node at %s has already learned (%s); start it with an "
+                   "empty node.data_dir\n",
+                   via.c_str(), stats.dump().c_str());
+      return 1;
+    }
+    agent_entry = {
+        "agent via REST (" + stats.value("policy", std::string("?")) + ")", "agent", false,
+        [via, token](std::uint64_t) { return std::make_unique<rest_learner>(via, token); }};
+  }
+
   std::vector<entry> learners = {
-      {"agent (" + policy + ")", false, agent_factory(policy, overrides)},
-      {"greedy-EMA 0.3 (seed rule)", true,
+      agent_entry,
+      {"greedy-EMA 0.3 (seed rule)", "greedy_ema", true,
        [](std::uint64_t) { return std::make_unique<greedy_ema_anchor>(0.3); }},
-      {"Thompson per context, Gaussian, noise sd = world's", true,
+      {"Thompson per context, Gaussian, noise sd = world's", "ts_gaussian_world", true,
        [&](std::uint64_t s) {
          return std::make_unique<gaussian_thompson_anchor>(s * 15485863 + 5,
                                                            world.noise_sd * world.noise_sd);
        }},
-      {"Thompson per context, Gaussian, noise sd 1", true,
+      {"Thompson per context, Gaussian, noise sd 1", "ts_gaussian_1", true,
        [](std::uint64_t s) {
          return std::make_unique<gaussian_thompson_anchor>(s * 15485863 + 5, 1.0);
        }},
-      {"Thompson per context, Beta-Bernoulli", true,
+      {"Thompson per context, Beta-Bernoulli", "ts_beta", true,
        [](std::uint64_t s) { return std::make_unique<beta_thompson_anchor>(s * 104729 + 3); }},
   };
   if (all)
     for (const char* p : {"thompson", "greedy_ema"})
-      learners.push_back({std::string("agent (") + p + ")", false, agent_factory(p, "{}")});
+      learners.push_back({std::string("agent (") + p + ")", std::string("agent_") + p, false,
+                          agent_factory(p, "{}")});
 
   std::vector<tally> tallies(learners.size());
   for (int k = 0; k < seeds; ++k) {
@@ -194,6 +245,9 @@ int main(int argc, char** argv) {
       tallies[i].regret.push_back(s.regret);
       tallies[i].adapt.push_back(s.best_pick_share_after_change);
       tallies[i].early.push_back(s.best_pick_share_next_20);
+      if (per_seed)
+        std::printf("per-seed,%llu,%s,%.6f,%.6f\n", static_cast<unsigned long long>(cfg.seed),
+                    learners[i].key.c_str(), s.best_pick_share, s.regret);
     }
   }
   std::printf("%d worlds (seeds %llu..%llu): %d incidents, %d contexts x %d of %d playbooks, "
@@ -231,4 +285,13 @@ int main(int argc, char** argv) {
   if (ope)
     ope_check(world, seeds, first_seed, overrides);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "rl-scenario: %s\n", e.what());
+    return 1;
+  }
 }
