@@ -161,6 +161,8 @@ class AlertmanagerTest(unittest.TestCase):
              f"--web.listen-address=127.0.0.1:{self.am_port}",
              "--cluster.listen-address="],
             stdout=self.am_log, stderr=subprocess.STDOUT)
+        # Cleanups run even when setUp fails below (tearDown would not).
+        self.addCleanup(self.stop_alertmanager)
         ok = wait_for(lambda: self.am_ready(), 20)
         self.assertTrue(ok, "alertmanager did not start")
 
@@ -172,9 +174,13 @@ class AlertmanagerTest(unittest.TestCase):
         except OSError:
             return False
 
-    def tearDown(self):
+    def stop_alertmanager(self):
         self.am.terminate()
-        self.am.wait(timeout=10)
+        try:
+            self.am.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.am.kill()
+            self.am.wait()
         self.am_log.close()
         self.am_dir.cleanup()
 
