@@ -16,7 +16,7 @@ namespace {
 using self_ptr = aggregator_actor::stateful_pointer<aggregator_state>;
 
 int64_t virtual_now(self_ptr self, const node_clock& clock) {
-  return clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+  return clock.actor_now_ms(self);
 }
 
 void refresh_catalog(self_ptr self, const supervisor_actor& supervisor) {

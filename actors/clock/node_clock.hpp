@@ -19,6 +19,11 @@ struct node_clock {
     return virtual_origin_ms + static_cast<int64_t>(std::floor(elapsed_ms * scale));
   }
 
+  // Virtual now for an actor, from its own clock (CAF's test clock in tests).
+  template <class Actor> int64_t actor_now_ms(Actor* self) const {
+    return virtual_now_ms(self->clock().now().time_since_epoch().count());
+  }
+
   // The real delay after which `virtual_ms` of virtual time will have passed.
   std::chrono::nanoseconds real_delay(int64_t virtual_ms) const {
     const double ns = static_cast<double>(virtual_ms) * 1e6 / scale;

@@ -24,10 +24,6 @@ namespace {
 using self_pointer = executor_actor::stateful_pointer<executor_state>;
 using execution_promise = std::shared_ptr<caf::typed_response_promise<execution>>;
 
-int64_t now_ms(self_pointer self) {
-  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
-}
-
 execution* find(self_pointer self, const std::string& id) {
   for (auto& e : self->state.executions)
     if (e.id == id)
@@ -40,14 +36,8 @@ void save(self_pointer self, const supervisor_actor& supervisor) {
   for (const auto& e : self->state.executions)
     list.push_back(e);
   const auto text = nlohmann::json{{"next_id", self->state.next_id}, {"executions", list}}.dump();
-  const auto key = self->state.settings.state_key;
-  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
-    self->request(storage, std::chrono::seconds(30), atom::state_v, key, text)
-        .then([](uint64_t) {},
-              [](caf::error& e) {
-                spdlog::error("[PLAYBOOK-EXEC] ❌ Executions not saved: {}", describe(e));
-              });
-  });
+  store_state(self, supervisor, self->state.settings.state_key, text,
+              "[PLAYBOOK-EXEC] ❌ Executions not saved");
 }
 
 // grace_training/governance/: every decision, with the rule and its reason.
@@ -89,7 +79,7 @@ void finish_run(self_pointer self, const supervisor_actor& supervisor, const std
   auto* e = find(self, id);
   if (!e)
     return;
-  const int64_t now = now_ms(self);
+  const int64_t now = virtual_now(self);
   st.governor.finished(e->playbook, success, now);
   e->finished_at = now;
   e->message = message;
@@ -127,7 +117,7 @@ void start_run(self_pointer self, const supervisor_actor& supervisor, const cata
   auto& st = self->state;
   auto* e = find(self, id);
   const auto* pb = cat->find_playbook(e->playbook);
-  const int64_t now = now_ms(self);
+  const int64_t now = virtual_now(self);
   st.governor.started(e->playbook, e->service, now);
   e->state = execution_state::running;
   e->started_at = now;
@@ -197,7 +187,7 @@ void apply_decision(self_pointer self, const supervisor_actor& supervisor, const
     break;
   case executor::verdict::await_approval: {
     e->state = execution_state::pending_approval;
-    const int64_t now = now_ms(self);
+    const int64_t now = virtual_now(self);
     st.approvals.add(
         {e->id, e->playbook, e->service, now, now + st.settings.governance.approval_timeout_ms});
     spdlog::info("[PLAYBOOK-EXEC] ⏸️ '{}' waits for approval ({}): POST "
@@ -391,7 +381,7 @@ void evaluate(self_pointer self, const supervisor_actor& supervisor, const catal
 
 void on_tick(self_pointer self, const supervisor_actor& supervisor) {
   auto& st = self->state;
-  const int64_t now = now_ms(self);
+  const int64_t now = virtual_now(self);
   bool changed = false;
   for (const auto& p : st.approvals.expire(now)) {
     if (auto* e = find(self, p.execution_id)) {
@@ -492,7 +482,7 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
   self->state.governor = executor::governor(self->state.settings.governance);
   if (self->state.settings.kill_switch)
     self->state.governor.set_kill_switch(true, "engaged in grace.yaml (execution.kill_switch)",
-                                         now_ms(self));
+                                         virtual_now(self));
   const auto key = self->state.settings.state_key;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     self->request(storage, std::chrono::seconds(30), atom::state_v, key)
@@ -523,7 +513,7 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
                                              "unknown playbook '" + request.playbook + "'"));
                       return;
                     }
-                    const int64_t now = now_ms(self);
+                    const int64_t now = virtual_now(self);
                     execution e;
                     e.id = "ex-" + std::to_string(st.next_id++) + "-" + std::to_string(now / 1000);
                     e.playbook = request.playbook;
@@ -546,7 +536,7 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
       },
       [=](atom::approve, const std::string& id, bool approved) -> caf::result<execution> {
         auto& st = self->state;
-        const int64_t now = now_ms(self);
+        const int64_t now = virtual_now(self);
         auto taken = st.approvals.take(id, now);
         auto* e = find(self, id);
         if (!taken || !e)
@@ -580,7 +570,8 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
                                  ex->playbook, id);
                     apply_decision(
                         self, supervisor, cat, id,
-                        self->state.governor.decide_approved(*pb, ex->service, now_ms(self)), rp);
+                        self->state.governor.decide_approved(*pb, ex->service, virtual_now(self)),
+                        rp);
                   },
                   [=](caf::error& err) {
                     rp->deliver(make_error(errc::unavailable, "no catalog: " + describe(err)));
@@ -597,7 +588,7 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
       },
       [=](atom::kill, bool engaged, const std::string& reason) -> std::string {
         auto& st = self->state;
-        const int64_t now = now_ms(self);
+        const int64_t now = virtual_now(self);
         st.governor.set_kill_switch(engaged, reason, now);
         if (engaged)
           spdlog::warn("[PLAYBOOK-EXEC] 🛑 Kill switch engaged: {}", reason);
@@ -613,8 +604,8 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
         return st.governor.to_json(now).dump();
       },
       [=](atom::statistics) -> std::string {
-        auto j = self->state.governor.to_json(now_ms(self));
-        j["pending_approvals"] = self->state.approvals.to_json(now_ms(self));
+        auto j = self->state.governor.to_json(virtual_now(self));
+        j["pending_approvals"] = self->state.approvals.to_json(virtual_now(self));
         return j.dump();
       },
       [=](atom::tick) {

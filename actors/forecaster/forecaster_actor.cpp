@@ -23,10 +23,6 @@ using self_pointer = forecaster_actor::stateful_pointer<forecaster_state>;
 constexpr const char* model_folder = "temporal_forecaster";
 constexpr const char* model_file = "tft_model.json";
 
-int64_t now_ms(self_pointer self) {
-  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
-}
-
 void install(self_pointer self, forecaster_model model, std::string version) {
   self->state.model = std::move(model);
   self->state.version = std::move(version);
@@ -168,7 +164,7 @@ forecaster_component(forecaster_actor::stateful_pointer<forecaster_state> self,
                       return;
                     }
                     p->catalog = cat;
-                    p->generated_at = now_ms(self);
+                    p->generated_at = virtual_now(self);
                     p->history.resize(p->request.metric_ids.size());
                     p->remaining = p->request.metric_ids.size();
                     with_component<storage_actor>(

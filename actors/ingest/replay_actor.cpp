@@ -28,7 +28,7 @@ replay_actor::behavior_type replay_component(replay_actor::stateful_pointer<repl
   return {
       [=](atom::tick) {
         auto& cursor = *self->state.cursor;
-        auto now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+        auto now = clock.actor_now_ms(self);
         auto batch = cursor.take_until(now);
         if (!batch.empty())
           with_component<ingest_actor>(

@@ -72,7 +72,7 @@ scrape_actor::behavior_type scrape_component(scrape_actor::stateful_pointer<scra
   self->send(self, atom::tick_v);
   return {
       [=](atom::tick) {
-        const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+        const int64_t now = clock.actor_now_ms(self);
         for (auto& target : self->state.targets) {
           if (now < target.next_due_ms)
             continue;

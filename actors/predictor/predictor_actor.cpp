@@ -19,10 +19,6 @@ namespace {
 
 using self_pointer = predictor_actor::stateful_pointer<predictor_state>;
 
-int64_t now_ms(self_pointer self) {
-  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
-}
-
 predictor::threshold_spec spec_of(const catalog::metric_definition& m) {
   predictor::threshold_spec t;
   t.metric_id = m.id;
@@ -102,7 +98,7 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
   auto& st = self->state;
   if (!st.catalog)
     return;
-  const int64_t now = now_ms(self);
+  const int64_t now = virtual_now(self);
   // Warnings past their breach time resolve before new forecasts are judged.
   for (const auto& w : st.book.expire(now)) {
     st.dirty = true;
@@ -187,14 +183,8 @@ void save(self_pointer self, const supervisor_actor& supervisor) {
     return;
   st.dirty = false;
   const auto text = st.book.to_json().dump();
-  const auto key = st.settings.state_key;
-  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
-    self->request(storage, std::chrono::seconds(30), atom::state_v, key, text)
-        .then([](uint64_t) {},
-              [](caf::error& e) {
-                spdlog::error("[INCIDENT-PREDICT] ❌ Warnings not saved: {}", describe(e));
-              });
-  });
+  store_state(self, supervisor, st.settings.state_key, text,
+              "[INCIDENT-PREDICT] ❌ Warnings not saved");
 }
 
 nlohmann::json warnings_json(const predictor_state& st) {
@@ -271,7 +261,7 @@ predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
       },
       [=](atom::warnings) -> std::string { return warnings_json(self->state).dump(); },
       [=](atom::tick) {
-        for (const auto& w : self->state.book.expire(now_ms(self))) {
+        for (const auto& w : self->state.book.expire(virtual_now(self))) {
           self->state.dirty = true;
           log_resolved(w);
           publish(self, supervisor, w, "resolved");

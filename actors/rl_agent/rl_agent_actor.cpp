@@ -20,10 +20,6 @@ using self_pointer = rl_agent_actor::stateful_pointer<rl_agent_state>;
 
 constexpr int64_t expiry_check_ms = 3600000; // virtual
 
-int64_t now_ms(self_pointer self) {
-  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
-}
-
 caf::error to_caf_error(const rl::rl_error& e) {
   switch (e.code()) {
   case rl::error_code::unknown_event:
@@ -37,14 +33,8 @@ caf::error to_caf_error(const rl::rl_error& e) {
 
 void save_snapshot(self_pointer self, const supervisor_actor& supervisor) {
   const auto json = self->state.agent->to_json().dump();
-  const auto key = self->state.settings.state_key;
-  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
-    self->request(storage, std::chrono::seconds(30), atom::state_v, key, json)
-        .then([=](uint64_t) { ++self->state.snapshots_saved; },
-              [](caf::error& e) {
-                spdlog::error("[CAUSAL-RL] ❌ Policies not saved: {}", describe(e));
-              });
-  });
+  store_state(self, supervisor, self->state.settings.state_key, json,
+              "[CAUSAL-RL] ❌ Policies not saved", [self] { ++self->state.snapshots_saved; });
 }
 
 // Candidates with their risk tiers and the context's cap, from the catalog.
@@ -152,7 +142,7 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
                     try {
                       auto r = self->state.agent->recommend(
                           rl::context_key{request.service, request.diagnosis}, resolved.candidates,
-                          resolved.max_risk_tier, now_ms(self));
+                          resolved.max_risk_tier, virtual_now(self));
                       save_snapshot(self, supervisor);
                       rp->deliver(to_message(r, request));
                     } catch (const rl::rl_error& e) {
@@ -167,7 +157,7 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
       },
       [=](atom::reward, const reward_report& report) -> caf::result<experience> {
         auto& st = self->state;
-        const int64_t now = now_ms(self);
+        const int64_t now = virtual_now(self);
         rl::learn_result learned;
         try {
           learned = st.agent->reward(report.event_id, report.reward, report.kpi_deltas, now);
@@ -240,7 +230,7 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         return j.dump();
       },
       [=](atom::tick) {
-        self->state.agent->expire_pending(now_ms(self));
+        self->state.agent->expire_pending(virtual_now(self));
         self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms),
                            atom::tick_v);
       },

@@ -16,16 +16,12 @@ namespace {
 
 using self_pointer = scheduler_actor::stateful_pointer<scheduler_state>;
 
-int64_t now_ms(self_pointer self) {
-  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
-}
-
 void deliver(self_pointer self, const supervisor_actor& supervisor,
              const std::vector<std::string>& requested, std::vector<forecast> forecasts) {
   auto& st = self->state;
   ++st.cycles;
   st.forecasts += forecasts.size();
-  st.last = scheduler::summarize(now_ms(self), requested, forecasts);
+  st.last = scheduler::summarize(virtual_now(self), requested, forecasts);
   for (const auto& f : forecasts)
     spdlog::debug("[FORECAST-SCHED] {}", scheduler::headline(f));
   if (!st.last->without_data.empty())
@@ -91,7 +87,7 @@ scheduler_component(scheduler_actor::stateful_pointer<scheduler_state> self,
                     supervisor_actor supervisor, scheduler_settings settings) {
   self->state.settings = std::move(settings);
   const auto& s = self->state.settings;
-  self->state.next_due_ms = now_ms(self) + s.interval_ms;
+  self->state.next_due_ms = virtual_now(self) + s.interval_ms;
   self->delayed_send(self, s.clock.real_delay(s.interval_ms), atom::tick_v);
   spdlog::info("[ML-SYSTEMS] 🔮 Predictive forecasting active ({} intervals)",
                config::format_duration(s.interval_ms));
@@ -99,7 +95,7 @@ scheduler_component(scheduler_actor::stateful_pointer<scheduler_state> self,
       [=](atom::tick) {
         run_cycle(self, supervisor);
         const auto& st = self->state;
-        self->state.next_due_ms = now_ms(self) + st.settings.interval_ms;
+        self->state.next_due_ms = virtual_now(self) + st.settings.interval_ms;
         self->delayed_send(self, st.settings.clock.real_delay(st.settings.interval_ms),
                            atom::tick_v);
       },

@@ -15,7 +15,7 @@ namespace {
 using self_ptr = simulator_actor::stateful_pointer<simulator_state>;
 
 int64_t virtual_now(self_ptr self, const node_clock& clock) {
-  return clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+  return clock.actor_now_ms(self);
 }
 
 void log_events(self_ptr self) {

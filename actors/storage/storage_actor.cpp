@@ -78,7 +78,7 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
         try {
           auto parsed = nlohmann::json::parse(json_text); // refuse to store non-JSON
           // Dated in the node's (virtual) time, like the records' contents.
-          const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+          const int64_t now = clock.actor_now_ms(self);
           auto path =
               storage::write_record(st.root, category, kind, id, now, parsed.dump(2) + "\n");
           ++st.records_written;
@@ -224,7 +224,7 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
         try {
           if (!nlohmann::json::accept(json)) // refuse to store non-JSON
             return make_error(errc::invalid_input, "state '" + key + "' is not valid JSON");
-          const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+          const int64_t now = clock.actor_now_ms(self);
           self->state.metrics->put_state(key, json, now);
           return uint64_t{1};
         } catch (const std::exception& e) {
@@ -253,7 +253,7 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
       },
       [=](atom::tick) {
         auto& st = self->state;
-        const int64_t now = clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
+        const int64_t now = clock.actor_now_ms(self);
         try {
           auto removed = st.metrics->delete_older_than(now - retention_ms);
           st.snapshots_expired += removed.snapshots;

@@ -22,4 +22,22 @@ void with_component(Self* self, const supervisor_actor& supervisor, const std::s
             });
 }
 
+// Stores a component's state (JSON) under `key` in the metric store; a
+// failure is logged as "<what>: <reason>". `on_saved` runs once it is stored.
+template <class Self, class OnSaved = void (*)()>
+void store_state(
+    Self* self, const supervisor_actor& supervisor, std::string key, std::string json,
+    std::string what, OnSaved on_saved = [] {}) {
+  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
+    self->request(storage, std::chrono::seconds(30), atom::state_v, key, json)
+        .then([=](uint64_t) { on_saved(); },
+              [=](caf::error& e) { spdlog::error("{}: {}", what, describe(e)); });
+  });
+}
+
+// Virtual now for a component whose state holds `settings.clock`.
+template <class Self> int64_t virtual_now(Self* self) {
+  return self->state.settings.clock.actor_now_ms(self);
+}
+
 } // namespace grace

@@ -19,10 +19,6 @@ namespace {
 
 using self_pointer = trainer_actor::stateful_pointer<trainer_state>;
 
-int64_t now_ms(self_pointer self) {
-  return self->state.settings.clock.virtual_now_ms(self->clock().now().time_since_epoch().count());
-}
-
 void finish(self_pointer self, caf::expected<training_record> outcome) {
   auto& st = self->state;
   st.running = false;
@@ -47,7 +43,7 @@ void fail(self_pointer self, const std::string& why) {
 void complete(self_pointer self, const supervisor_actor& supervisor,
               std::shared_ptr<trainer::training_output> out, const std::string& artifact_path) {
   auto& st = self->state;
-  out->record.finished_at = std::max(now_ms(self), out->record.started_at);
+  out->record.finished_at = std::max(virtual_now(self), out->record.started_at);
   st.cycles = out->record.cycle;
   st.last = out->record;
   st.last_error.clear();
@@ -90,7 +86,7 @@ void start_cycle(self_pointer self, const supervisor_actor& supervisor) {
   if (st.running)
     return;
   st.running = true;
-  const int64_t started = now_ms(self);
+  const int64_t started = virtual_now(self);
   const uint64_t cycle = st.cycles + 1;
   spdlog::info("[AUTO-TRAIN] 🎓 Collecting metrics for ML training...");
   with_component<catalog_actor>(self, supervisor, "catalog", [=](catalog_actor catalog) {
@@ -162,7 +158,7 @@ trainer_actor::behavior_type trainer_component(trainer_actor::stateful_pointer<t
             });
   });
   if (s.scheduled) {
-    self->state.next_due_ms = now_ms(self) + s.training.interval_ms;
+    self->state.next_due_ms = virtual_now(self) + s.training.interval_ms;
     self->delayed_send(self, s.clock.real_delay(s.training.interval_ms), atom::tick_v);
     spdlog::info("[ML-SYSTEMS] 🎓 Automated training active ({} intervals)",
                  config::format_duration(s.training.interval_ms));
@@ -177,7 +173,7 @@ trainer_actor::behavior_type trainer_component(trainer_actor::stateful_pointer<t
       [=](atom::tick) {
         const auto& st = self->state;
         start_cycle(self, supervisor);
-        self->state.next_due_ms = now_ms(self) + st.settings.training.interval_ms;
+        self->state.next_due_ms = virtual_now(self) + st.settings.training.interval_ms;
         self->delayed_send(self, st.settings.clock.real_delay(st.settings.training.interval_ms),
                            atom::tick_v);
       },
