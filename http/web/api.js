@@ -1,0 +1,91 @@
+// The node's REST API and its event stream, as the page uses them.
+
+const TOKEN_KEY = "grace.token";
+
+// {ok, status, data, error}: never throws, so panels can show what went wrong.
+export async function getJSON(path, { timeoutMs = 10000 } = {}) {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  try {
+    const res = await fetch(path, { headers: { Accept: "application/json" }, signal: controller.signal });
+    return await answer(res);
+  } catch (e) {
+    const error = e.name === "AbortError" ? "no answer within " + timeoutMs / 1000 + " s" : "node unreachable";
+    return { ok: false, status: 0, data: null, error };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function answer(res) {
+  let data = null;
+  try {
+    data = await res.json();
+  } catch {
+    data = null;
+  }
+  const error = res.ok ? null : (data && typeof data.error === "string" ? data.error : "HTTP " + res.status);
+  return { ok: res.ok, status: res.status, data, error };
+}
+
+export function storedToken() {
+  try {
+    return sessionStorage.getItem(TOKEN_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+
+function storeToken(token) {
+  try {
+    if (token) sessionStorage.setItem(TOKEN_KEY, token);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  } catch {
+    // Storage disabled: the token is asked again next time.
+  }
+}
+
+// POST with the session's bearer token. On 401 asks for the token through
+// `askToken(reason)` (resolves to a token or null when the operator cancels),
+// keeps it for the session and tries once more.
+export async function postAuthorized(path, askToken) {
+  let token = storedToken();
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const headers = { Accept: "application/json" };
+    if (token) headers.Authorization = "Bearer " + token;
+    let res;
+    try {
+      res = await fetch(path, { method: "POST", headers });
+    } catch {
+      return { ok: false, status: 0, data: null, error: "node unreachable" };
+    }
+    if (res.status !== 401) return answer(res);
+    storeToken("");
+    const reason = token ? "The node refused that token. Enter it again." : "This node needs its API token (http.token) to decide approvals. It is kept for this browser session only.";
+    token = await askToken(reason);
+    if (!token) return { ok: false, status: 401, data: null, error: "not sent: the node needs its API token" };
+    storeToken(token);
+  }
+  return { ok: false, status: 401, data: null, error: "the node refused the token" };
+}
+
+// Server-sent events from /api/events. `onEvent(topic, data)` per event,
+// `onState("live" | "reconnecting")` as the connection changes. The browser
+// reconnects by itself; `close()` stops it.
+export function openEvents(topics, onEvent, onState) {
+  const source = new EventSource("/api/events");
+  source.onopen = () => onState("live");
+  source.onerror = () => onState(source.readyState === EventSource.CLOSED ? "closed" : "reconnecting");
+  for (const topic of topics) {
+    source.addEventListener(topic, (event) => {
+      let data = null;
+      try {
+        data = JSON.parse(event.data);
+      } catch {
+        return;
+      }
+      onEvent(topic, data);
+    });
+  }
+  return source;
+}
