@@ -10,9 +10,14 @@ import time
 import urllib.error
 import urllib.request
 
+import openapi_check
+
 BINARY = os.environ.get("GRACE_NODE_BINARY")
 SOURCE = os.environ.get("GRACE_SOURCE_DIR")
 TOKEN = "s3cret-token"
+# Ports of the grace-node processes started here: their answers are checked
+# against docs/openapi.yaml (other servers, such as Alertmanager, are not).
+NODE_PORTS = set()
 
 
 def free_port():
@@ -26,9 +31,15 @@ def request(port, method, path, body=None, headers=None, timeout=10):
                                  headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, json.loads(resp.read() or b"null")
+            status, content_type, data = resp.status, resp.headers.get("Content-Type"), resp.read()
     except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+        status, content_type, data = e.code, e.headers.get("Content-Type"), e.read()
+    parsed = json.loads(data or b"null")
+    # Every node answer must be one docs/openapi.yaml documents (route, status, schema).
+    if port in NODE_PORTS:
+        openapi_check.check_response(method, path, status, parsed if data else None,
+                                     content_type)
+    return status, parsed
 
 
 def wait_for(predicate, seconds=30):
@@ -48,6 +59,7 @@ class Node:
     def __init__(self, extra_yaml="", catalog=None, args=(), data_dir=None):
         self.dir = tempfile.TemporaryDirectory(prefix="grace-it-")
         self.port = free_port()
+        NODE_PORTS.add(self.port)
         catalog = catalog or os.path.join(SOURCE, "config", "metrics_catalog.yaml")
         self.config = os.path.join(self.dir.name, "grace.yaml")
         self.data_dir = data_dir or os.path.join(self.dir.name, "data")
