@@ -68,7 +68,9 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"hold_ms", p.hold_ms},
        {"repeat_factor", p.repeat_factor},
        {"new_high_margin", p.new_high_margin},
-       {"use_direction", p.use_direction}};
+       {"use_direction", p.use_direction},
+       {"recurrence_tol_ms", p.recurrence_tol_ms},
+       {"peak_delay", p.peak_delay}};
 }
 
 void from_json(const nlohmann::json& j, anomaly_score_params& p) {
@@ -82,10 +84,13 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.repeat_factor = j.value("repeat_factor", p.repeat_factor);
   p.new_high_margin = j.value("new_high_margin", p.new_high_margin);
   p.use_direction = j.value("use_direction", p.use_direction);
+  p.recurrence_tol_ms = j.value("recurrence_tol_ms", p.recurrence_tol_ms);
+  p.peak_delay = j.value("peak_delay", p.peak_delay);
 }
 
 anomaly_scorer::anomaly_scorer(anomaly_score_params p) : p_(p), model_(p.model) {
   p_.short_window = std::max(1, p_.short_window);
+  p_.peak_delay = std::max(0, p_.peak_delay);
 }
 
 double anomaly_scorer::scale_floor(double mean) const {
@@ -102,6 +107,29 @@ double anomaly_scorer::surprise_of(double value, const predictive_distribution& 
   const double z = r / std::max(d.scale, scale_floor(d.mean));
   // NaN/inf only come from overflow at extreme magnitudes: treat as maximal.
   return z <= p_.surprise_cap ? z : p_.surprise_cap;
+}
+
+bool anomaly_scorer::recurs_daily(int64_t ts_ms, double raw) {
+  if (p_.recurrence_tol_ms <= 0)
+    return false;
+  constexpr int64_t day_ms = 86'400'000, bucket_ms = 1'800'000;
+  // Buckets (not samples) keep the state small: 50-odd entries a day.
+  const int64_t lo = (ts_ms - day_ms - p_.recurrence_tol_ms) / bucket_ms;
+  const int64_t hi = (ts_ms - day_ms + p_.recurrence_tol_ms) / bucket_ms;
+  while (!daily_.empty() && daily_.front().first < lo)
+    daily_.pop_front();
+  double yesterday = 0.0;
+  for (const auto& [b, s] : daily_) {
+    if (b > hi)
+      break;
+    yesterday = std::max(yesterday, s);
+  }
+  const int64_t now_b = ts_ms / bucket_ms;
+  if (!daily_.empty() && daily_.back().first == now_b)
+    daily_.back().second = std::max(daily_.back().second, raw);
+  else
+    daily_.emplace_back(now_b, raw);
+  return yesterday > 0.0 && yesterday * (1.0 + p_.new_high_margin) >= raw;
 }
 
 double anomaly_scorer::update(int64_t ts_ms, double value) {
@@ -157,7 +185,22 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
     peaks_.pop_back();
   peaks_.emplace_back(ts_ms, raw);
 
-  double score = repeat ? raw * p_.repeat_factor : raw;
+  const bool recurring = recurs_daily(ts_ms, raw);
+  const bool fresh = !repeat && !recurring;
+  double score = fresh ? raw : raw * p_.repeat_factor;
+  // A rising run of fresh highs is reported once, at its peak (see peak_delay).
+  if (pending_ >= 0.0 && fresh && pending_age_ < p_.peak_delay) {
+    pending_ = raw; // still rising
+    ++pending_age_;
+    score = raw * p_.repeat_factor;
+  } else if (pending_ >= 0.0) {
+    score = fresh ? raw : std::max(pending_, score); // the run's peak, once
+    pending_ = -1.0;
+  } else if (fresh && p_.peak_delay > 0) {
+    pending_ = raw;
+    pending_age_ = 1;
+    score = raw * p_.repeat_factor;
+  }
   if (n_ <= static_cast<size_t>(p_.warmup_samples))
     score = 0.0;
   d.score = std::clamp(score, 0.0, 1.0);
@@ -178,6 +221,9 @@ nlohmann::json anomaly_scorer::to_json() const {
           {"n", n_},
           {"peaks", pairs_to_json(peaks_)},
           {"spread", spread_},
+          {"daily", pairs_to_json(daily_)},
+          {"pending", pending_},
+          {"pending_age", pending_age_},
           {"last_value", last_value_}};
 }
 
@@ -192,6 +238,10 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
   for (const auto& p : j.at("peaks"))
     s.peaks_.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());
   s.spread_ = j.at("spread").get<double>();
+  for (const auto& p : j.value("daily", nlohmann::json::array()))
+    s.daily_.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());
+  s.pending_ = j.value("pending", -1.0);
+  s.pending_age_ = j.value("pending_age", 0);
   s.last_value_ = j.at("last_value").get<double>();
   return s;
 }

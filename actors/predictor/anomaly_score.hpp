@@ -21,12 +21,22 @@ struct anomaly_score_params {
   double long_alpha = 1.0 / 2016;  // EWMA weight of the surprise baseline (~a week at 5 min)
   int warmup_samples = 150;        // samples before any score other than 0
   int64_t hold_ms = 6 * 3'600'000; // a score that is no new high within this span is a repeat
-  double repeat_factor = 0.5;      // how much a repeat is damped
+  double repeat_factor = 0.25;     // how much a repeat is damped
   // A growing episode (the surprise average ramps up over short_window
   // samples) is reported again only when it beats its earlier high by this share.
   double new_high_margin = 0.1;
   // Also track the signed residual average: a sustained shift in one direction.
   bool use_direction = true;
+  // A score no clear new high against the highest within this span of the
+  // same time one day earlier repeats a daily event (a nightly batch job) and
+  // is damped like a repeat. 0: off.
+  int64_t recurrence_tol_ms = 2 * 3'600'000;
+  // A rising run of new highs (the surprise average ramps up over
+  // short_window samples) is reported once, at its peak: when it stops
+  // rising, or this many samples after it began. Each step of a ramp above the
+  // threshold would otherwise be one more alarm (NAB counts every one as a
+  // false positive outside a window). 0: every new high at once.
+  int peak_delay = 3;
 };
 void to_json(nlohmann::json& j, const anomaly_score_params& p);
 void from_json(const nlohmann::json& j, anomaly_score_params& p);
@@ -69,6 +79,8 @@ public:
 private:
   double scale_floor(double mean) const;
   double surprise_of(double value, const predictive_distribution& d) const;
+  // Records raw and tells whether it repeats yesterday's score at this time.
+  bool recurs_daily(int64_t ts_ms, double raw);
 
   anomaly_score_params p_;
   robust_seasonal_model model_;
@@ -81,7 +93,12 @@ private:
   // (ts, score)): a score that does not beat it repeats an episode already
   // reported.
   std::deque<std::pair<int64_t, double>> peaks_;
-  double spread_ = 0.0; // mean |step| of the series: floor for the scale
+  // Highest raw score per 30-minute bucket (bucket index, score) over the
+  // last day and recurrence_tol_ms, for the daily-recurrence check.
+  std::deque<std::pair<int64_t, double>> daily_;
+  double pending_ = -1.0; // peak raw score of a rising run not yet reported (-1: none)
+  int pending_age_ = 0;   // samples since that run began
+  double spread_ = 0.0;   // mean |step| of the series: floor for the scale
   double last_value_ = 0.0;
   anomaly_detail last_;
 };

@@ -56,6 +56,7 @@ TEST(predictor_anomaly_detect, writes_one_row_per_input_row_in_order) {
   ASSERT_EQ(lines.size(), rows.size() + 1);
   EXPECT_EQ(lines[0], "timestamp,value,anomaly_score");
   double spike_score = 0.0, max_score = 0.0;
+  size_t spike_row = rows.size();
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto& l = lines[i + 1];
     const auto cut = l.rfind(',');
@@ -64,7 +65,10 @@ TEST(predictor_anomaly_detect, writes_one_row_per_input_row_in_order) {
     EXPECT_GE(s, 0.0);
     EXPECT_LE(s, 1.0);
     if (rows[i].find(",1e9") != std::string::npos)
-      spike_score = s;
+      spike_row = i;
+    // An episode is reported at its peak, at most peak_delay (3) rows late.
+    if (i >= spike_row && i <= spike_row + 3)
+      spike_score = std::max(spike_score, s);
     max_score = std::max(max_score, s);
   }
   // The 1e9 spike (like the unseen 11 above) is among the file's top scores.
