@@ -1,6 +1,7 @@
 #include "http/http_actor.hpp"
 
 #include "http/operations_routes.hpp"
+#include "http/web_routes.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -42,6 +43,7 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   http::install_telemetry_routes(*st.server, *st.gateway, settings.telemetry);
   http::install_ml_routes(*st.server, *st.gateway, settings.ml);
   http::install_operations_routes(*st.server, *st.gateway);
+  http::install_web_routes(*st.server);
   int port = settings.port;
   bool bound = false;
   if (port == 0) {
