@@ -64,7 +64,7 @@ function schedule(name, fn, minGap = 1000) {
     jobs.set(name, job);
   }
   if (job.timer) return;
-  const wait = Math.max(0, job.last + minGap - Date.now());
+  const wait = Math.max(job.running ? 200 : 0, job.last + minGap - Date.now());
   job.timer = setTimeout(async () => {
     job.timer = null;
     if (job.running) return schedule(name, fn, minGap);
@@ -528,6 +528,12 @@ function valueBar(value, uncertainty) {
 // ---------------------------------------------------------------------------
 // Health score
 
+// "forecast_accuracy" -> "Forecast accuracy"
+function humanName(name) {
+  const text = String(name ?? "").replace(/_/g, " ");
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function scoreClass(value) {
   return value >= 75 ? "good" : value >= 50 ? "fair" : "poor";
 }
@@ -568,7 +574,7 @@ async function loadHealth() {
         fill.style.width = (has ? Math.max(0, Math.min(100, p.value)) : 0) + "%";
         return el("li", { class: "health-part", "data-part": p.name }, [
           el("div", { class: "health-part-head" }, [
-            el("span", { text: p.name }),
+            el("span", { text: humanName(p.name) }),
             el("span", { class: "num" }, [
               el("strong", { text: has ? Math.round(p.value) : "no data yet" }),
               el("span", { class: "small", text: isNumber(p.weight) ? " · weight " + Math.round(p.weight * 100) + "%" : "" }),
