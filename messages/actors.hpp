@@ -101,7 +101,12 @@ using metric_store_actor = caf::typed_actor<
     // The latest snapshot of every metric.
     caf::replies_to<atom::latest>::with<std::vector<snapshot>>,
     // Every snapshot since a time, all metrics (reloading recent history).
-    caf::replies_to<atom::history, timestamp_ms>::with<std::vector<snapshot>>>;
+    caf::replies_to<atom::history, timestamp_ms>::with<std::vector<snapshot>>,
+    // Forecasts of one metric generated in [since, until), at most `limit`
+    // (the most recent), oldest first.
+    caf::replies_to<atom::query, atom::forecast, snapshot_query>::with<std::vector<forecast>>,
+    // The newest `n` learning experiences, in the order they were stored.
+    caf::replies_to<atom::history, atom::reward, uint64_t>::with<std::vector<experience>>>;
 
 // The only writer of files under the data directory.
 using storage_actor = caf::typed_actor<
@@ -220,7 +225,10 @@ using rl_agent_actor = caf::typed_actor<
     // JSON: off-policy evaluation of the current policy and the anchors.
     caf::replies_to<atom::evaluate>::with<std::string>,
     // Internal: expires unrewarded events.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>,
+    // Internal: writes the snapshot if the agent changed since the last one
+    // (snapshots are throttled; experiences are stored with every reward).
+    caf::reacts_to<atom::save>>::extend_with<status_client>;
 
 // Turns forecasts into early warnings and warnings into recommended actions.
 using predictor_actor = caf::typed_actor<
@@ -262,6 +270,18 @@ using notifier_actor = caf::typed_actor<
     // A warning raised, updated or resolved.
     caf::reacts_to<atom::notify, early_warning>,
     // Internal: re-sends the open warnings.
+    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// Grades the node's predictions and actions from storage and the components'
+// statistics; serves the dashboard reports and the /metrics exposition.
+using analytics_actor = caf::typed_actor<
+    // JSON of one dashboard report by name (overview, learning-progress,
+    // playbook-performance, forecast-accuracy, training-history,
+    // health-report, latest-forecasts); not_found for another name.
+    caf::replies_to<atom::get, std::string>::with<std::string>,
+    // Prometheus text exposition of the node and of its predictions.
+    caf::replies_to<atom::metrics>::with<std::string>,
+    // Internal: the report interval has passed (logs the health score).
     caf::reacts_to<atom::tick>>::extend_with<status_client>;
 
 // The HTTP front: owns the server; answers status like every component.

@@ -44,5 +44,6 @@ GRACE_ATOM(warnings, "warnings")
 GRACE_ATOM(kill, "kill")
 GRACE_ATOM(action, "action")
 GRACE_ATOM(notify, "notify")
+GRACE_ATOM(metrics, "metrics")
 
 #undef GRACE_ATOM

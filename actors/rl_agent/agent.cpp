@@ -434,6 +434,47 @@ void agent::load_experiences(const std::vector<experience>& experiences) {
   refit_from_replay();
 }
 
+std::size_t agent::recover(const std::vector<stored_outcome>& outcomes, std::size_t* skipped) {
+  std::size_t learned = 0;
+  std::size_t bad = 0;
+  char prefix[24];
+  std::snprintf(prefix, sizeof prefix, "rl-%08llx-", static_cast<unsigned long long>(salt_));
+  for (const auto& o : outcomes) {
+    if (o.event_id.empty() || replay_.contains(o.event_id))
+      continue;
+    if (!(o.propensity > 0.0 && o.propensity <= 1.0) || !std::isfinite(o.reward) || o.reward < -1.0
+        || o.reward > 1.0 || o.chosen.empty()) {
+      ++bad;
+      continue;
+    }
+    if (pending_.count(o.event_id) > 0) {
+      reward(o.event_id, o.reward, o.kpi_deltas, o.rewarded_at_ms);
+    } else {
+      experience e;
+      e.event_id = o.event_id;
+      e.context = o.context;
+      e.candidates = {candidate{o.chosen, 1}};
+      e.chosen = o.chosen;
+      e.propensity = o.propensity;
+      e.reward = o.reward;
+      e.kpi_deltas = o.kpi_deltas;
+      e.recommended_at_ms = o.rewarded_at_ms;
+      e.rewarded_at_ms = o.rewarded_at_ms;
+      apply(e);
+      replay_.push(std::move(e));
+      // The counter that issued this id may be newer than the snapshot's.
+      if (o.event_id.rfind(prefix, 0) == 0) {
+        const auto counter = std::strtoull(o.event_id.c_str() + std::strlen(prefix), nullptr, 16);
+        next_sequence_ = std::max<std::uint64_t>(next_sequence_, counter + 1);
+      }
+    }
+    ++learned;
+  }
+  if (skipped)
+    *skipped = bad;
+  return learned;
+}
+
 void agent::refit_from_replay() {
   contexts_.clear();
   updates_ = 0;

@@ -138,6 +138,25 @@ public:
   /// is missing or corrupt but the experiences table is intact.
   void load_experiences(const std::vector<experience>& experiences);
 
+  /// An outcome as the experiences table holds it (no candidate list).
+  struct stored_outcome {
+    std::string event_id;
+    context_key context;
+    std::string chosen;
+    double propensity = 1.0;
+    double reward = 0.0;
+    std::map<std::string, double> kpi_deltas;
+    std::int64_t rewarded_at_ms = 0;
+  };
+  /// After restoring a snapshot: re-learns the stored outcomes the snapshot
+  /// does not hold yet (snapshots are written a moment after the change, the
+  /// experience row with the reward). An outcome whose event is pending here
+  /// is learned exactly as reward() would; one whose recommendation came after
+  /// the snapshot is learned with its chosen playbook as the only candidate
+  /// known. Outcomes already in the replay buffer are skipped; invalid ones
+  /// are skipped and counted. Returns how many were learned.
+  std::size_t recover(const std::vector<stored_outcome>& outcomes, std::size_t* skipped = nullptr);
+
   /// Rebuilds every context's policy from the replay buffer, in the order the
   /// rewards arrived (the buffer is bounded: older experiences are gone).
   void refit_from_replay();

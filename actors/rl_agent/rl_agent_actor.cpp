@@ -37,6 +37,55 @@ void save_snapshot(self_pointer self, const supervisor_actor& supervisor) {
               "[CAUSAL-RL] ❌ Policies not saved", [self] { ++self->state.snapshots_saved; });
 }
 
+// Marks the agent changed; the snapshot follows after snapshot_delay.
+void changed(self_pointer self) {
+  auto& st = self->state;
+  st.dirty = true;
+  if (st.save_scheduled)
+    return;
+  st.save_scheduled = true;
+  self->delayed_send(self, st.settings.snapshot_delay, atom::save_v);
+}
+
+std::vector<rl::agent::stored_outcome> to_outcomes(const std::vector<experience>& rows) {
+  std::vector<rl::agent::stored_outcome> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows)
+    out.push_back({r.event_id, rl::context_key{r.service, r.diagnosis}, r.playbook, r.propensity,
+                   r.reward, r.kpi_deltas, r.ts});
+  return out;
+}
+
+// Learns again the stored outcomes the snapshot does not hold.
+void recover_outcomes(self_pointer self, const storage_actor& storage) {
+  const auto capacity = static_cast<uint64_t>(self->state.agent->config().replay_capacity);
+  self->request(storage, std::chrono::seconds(30), atom::history_v, atom::reward_v, capacity)
+      .then(
+          [=](const std::vector<experience>& rows) {
+            auto& st = self->state;
+            size_t skipped = 0;
+            const auto learned = st.agent->recover(to_outcomes(rows), &skipped);
+            st.recovered += learned;
+            if (learned > 0) {
+              spdlog::info("[CAUSAL-RL] 🔁 Learned again {} stored outcome(s) the snapshot "
+                           "missed",
+                           learned);
+              changed(self);
+            }
+            if (skipped > 0)
+              spdlog::warn("[CAUSAL-RL] ⚠️ {} stored outcome(s) unusable (reward or "
+                           "propensity out of range)",
+                           skipped);
+            spdlog::info("[ML-SYSTEMS] ✅ Causal RL Agent ready ({} policies learned)",
+                         st.agent->statistics().contexts);
+          },
+          [=](caf::error& e) {
+            spdlog::warn("[CAUSAL-RL] ⚠️ Cannot read stored experiences: {}", describe(e));
+            spdlog::info("[ML-SYSTEMS] ✅ Causal RL Agent ready ({} policies learned)",
+                         self->state.agent->statistics().contexts);
+          });
+}
+
 // Candidates with their risk tiers and the context's cap, from the catalog.
 struct resolved_candidates {
   std::vector<rl::candidate> candidates;
@@ -114,12 +163,12 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
                   st.restored = true;
                 } catch (const std::exception& e) {
                   st.restore_problem = e.what();
-                  spdlog::error("[CAUSAL-RL] ❌ Stored policies unusable, starting afresh: {}",
+                  spdlog::error("[CAUSAL-RL] ❌ Stored policies unusable, re-learning from "
+                                "the stored experiences: {}",
                                 e.what());
                 }
               }
-              spdlog::info("[ML-SYSTEMS] ✅ Causal RL Agent ready ({} policies learned)",
-                           st.agent->statistics().contexts);
+              recover_outcomes(self, storage);
             },
             [](caf::error& e) {
               spdlog::warn("[CAUSAL-RL] ⚠️ Cannot read stored policies: {}", describe(e));
@@ -143,7 +192,7 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
                       auto r = self->state.agent->recommend(
                           rl::context_key{request.service, request.diagnosis}, resolved.candidates,
                           resolved.max_risk_tier, virtual_now(self));
-                      save_snapshot(self, supervisor);
+                      changed(self);
                       rp->deliver(to_message(r, request));
                     } catch (const rl::rl_error& e) {
                       rp->deliver(to_caf_error(e));
@@ -181,28 +230,41 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         if (learned.change_detected)
           spdlog::info("[CAUSAL-RL] 🔄 {} in {} stopped behaving as before: learning it afresh",
                        e.playbook, learned.context.to_string());
-        save_snapshot(self, supervisor);
+        changed(self);
         nlohmann::json entry = e;
         entry["value"] = learned.value;
         const auto ledger_payload = entry.dump();
-        with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
-          self->request(storage, std::chrono::seconds(30), atom::store_v, e)
-              .then([](uint64_t) {},
-                    [](caf::error& err) {
-                      spdlog::error("[CAUSAL-RL] ❌ Experience not stored: {}", describe(err));
-                    });
-          self->request(storage, std::chrono::seconds(30), atom::append_v,
-                        std::string("rl_learning"), ledger_payload)
-              .then([](uint64_t) {},
-                    [](caf::error& err) {
-                      spdlog::error("[CAUSAL-RL] ❌ Learning step not in the ledger: {}",
-                                    describe(err));
-                    });
-        });
+        // The reward is acknowledged once its experience is on disk: a restart
+        // before the next snapshot learns it again from there.
+        auto rp = std::make_shared<caf::typed_response_promise<experience>>(
+            self->make_response_promise<experience>());
+        with_component_or<storage_actor>(
+            self, supervisor, "storage",
+            [=](storage_actor storage) {
+              self->request(storage, std::chrono::seconds(30), atom::store_v, e)
+                  .then([=](uint64_t) { rp->deliver(e); },
+                        [=](caf::error& err) {
+                          spdlog::error("[CAUSAL-RL] ❌ Experience not stored: {}", describe(err));
+                          rp->deliver(make_error(errc::unavailable,
+                                                 "learned, but the experience was not stored: "
+                                                     + describe(err)));
+                        });
+              self->request(storage, std::chrono::seconds(30), atom::append_v,
+                            std::string("rl_learning"), ledger_payload)
+                  .then([](uint64_t) {},
+                        [](caf::error& err) {
+                          spdlog::error("[CAUSAL-RL] ❌ Learning step not in the ledger: {}",
+                                        describe(err));
+                        });
+            },
+            [=](const caf::error& err) {
+              rp->deliver(make_error(errc::unavailable,
+                                     "learned, but storage is not reachable: " + describe(err)));
+            });
         with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
           self->send(mesh, atom::publish_v, std::string("learning"), ledger_payload);
         });
-        return e;
+        return *rp;
       },
       [=](atom::statistics) -> std::string {
         nlohmann::json j;
@@ -229,8 +291,17 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         j["uniform"] = ope_json(rl::evaluate_off_policy(log, rl::uniform_policy()));
         return j.dump();
       },
+      [=](atom::save) {
+        auto& st = self->state;
+        st.save_scheduled = false;
+        if (!st.dirty)
+          return;
+        st.dirty = false;
+        save_snapshot(self, supervisor);
+      },
       [=](atom::tick) {
-        self->state.agent->expire_pending(virtual_now(self));
+        if (self->state.agent->expire_pending(virtual_now(self)) > 0)
+          changed(self);
         self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms),
                            atom::tick_v);
       },
@@ -243,7 +314,9 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
                               {"pending", stats.pending},
                               {"restored", st.restored},
                               {"restore_problem", st.restore_problem},
-                              {"snapshots_saved", st.snapshots_saved}}
+                              {"snapshots_saved", st.snapshots_saved},
+                              {"snapshot_pending", st.dirty},
+                              {"recovered", st.recovered}}
             .dump();
       },
   };

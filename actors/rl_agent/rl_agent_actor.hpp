@@ -1,11 +1,15 @@
 #pragma once
 // The RL agent component: owns the learner (actors/rl_agent/agent.hpp),
-// resolves candidates and risk caps from the catalog, persists its snapshot
-// in storage after every change, and logs and ledgers every learning step.
+// resolves candidates and risk caps from the catalog, and logs and ledgers
+// every learning step. Persistence: each reward is acknowledged once its
+// experience row is stored; the full snapshot (policies, pending events,
+// replay buffer) is written at most once per snapshot_delay, and at start the
+// stored experiences the snapshot missed are learned again (agent::recover).
 #include "actors/clock/node_clock.hpp"
 #include "actors/rl_agent/agent.hpp"
 #include "messages/actors.hpp"
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -15,6 +19,9 @@ struct rl_agent_settings {
   node_clock clock;
   rl::agent_config agent;
   std::string state_key = "rl_agent"; // storage key of the snapshot
+  // Real time from a change to the snapshot that holds it; changes within it
+  // share one write (a snapshot is ~1 MB with a full replay buffer).
+  std::chrono::milliseconds snapshot_delay{2000};
 };
 
 struct rl_agent_state {
@@ -24,6 +31,9 @@ struct rl_agent_state {
   bool restored = false;       // started from a stored snapshot
   std::string restore_problem; // why a stored snapshot was not used
   uint64_t snapshots_saved = 0;
+  uint64_t recovered = 0;      // stored outcomes learned again at start
+  bool dirty = false;          // changed since the last snapshot was taken
+  bool save_scheduled = false; // an atom::save is on its way
 };
 
 rl_agent_actor::behavior_type

@@ -150,6 +150,24 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
           return make_error(errc::storage_failure, e.what());
         }
       },
+      [=](atom::query, atom::forecast,
+          const snapshot_query& q) -> caf::result<std::vector<forecast>> {
+        try {
+          std::optional<size_t> limit;
+          if (q.limit > 0)
+            limit = static_cast<size_t>(q.limit);
+          return self->state.metrics->query_forecasts(q.metric_id, q.since, q.until, limit);
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::history, atom::reward, uint64_t n) -> caf::result<std::vector<experience>> {
+        try {
+          return self->state.metrics->recent_experiences(static_cast<size_t>(n));
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
       [=](atom::store, const std::vector<forecast>& batch) -> caf::result<uint64_t> {
         try {
           self->state.metrics->insert_forecasts(batch);

@@ -22,6 +22,19 @@ void with_component(Self* self, const supervisor_actor& supervisor, const std::s
             });
 }
 
+// As with_component, and `on_missing(error)` runs when the component cannot
+// be found (for callers that owe somebody an answer).
+template <class Handle, class Self, class F, class G>
+void with_component_or(Self* self, const supervisor_actor& supervisor, const std::string& name,
+                       F on_handle, G on_missing) {
+  self->request(supervisor, std::chrono::seconds(5), atom::get_v, name)
+      .then([on_handle](caf::actor& a) { on_handle(caf::actor_cast<Handle>(a)); },
+            [name, on_missing](caf::error& e) {
+              spdlog::warn("[SUPERVISOR] {} is not reachable: {}", name, describe(e));
+              on_missing(e);
+            });
+}
+
 // Stores a component's state (JSON) under `key` in the metric store; a
 // failure is logged as "<what>: <reason>". `on_saved` runs once it is stored.
 template <class Self, class OnSaved = void (*)()>

@@ -165,3 +165,63 @@ TEST(RlAgentPersistence, PendingEventsAndExperiencesMoveWithTheirContext) {
   EXPECT_FALSE(c.policy(api));
   EXPECT_EQ(c.experiences().size(), 0u);
 }
+
+namespace {
+
+agent::stored_outcome outcome_of(const experience& e) {
+  return {e.event_id, e.context, e.chosen, e.propensity, e.reward, e.kpi_deltas, e.rewarded_at_ms};
+}
+
+} // namespace
+
+TEST(RlAgentPersistence, RecoverLearnsWhatTheSnapshotMissed) {
+  std::vector<std::string> open;
+  agent live = trained(&open);
+  const auto snapshot = live.to_json(); // taken before the last rewards
+  // After the snapshot: the open events are rewarded, and one more is
+  // recommended and rewarded.
+  for (const auto& id : open)
+    live.reward(id, 0.4, {}, 100);
+  const auto late = live.recommend(api, cands, std::nullopt, 101);
+  live.reward(late.event_id, -0.5, {}, 102);
+  std::vector<agent::stored_outcome> rows;
+  for (const auto& e : live.experiences().items())
+    rows.push_back(outcome_of(e));
+
+  agent restored = agent::from_json(snapshot);
+  const auto before = restored.statistics();
+  size_t skipped = 99;
+  const auto learned = restored.recover(rows, &skipped);
+  EXPECT_EQ(learned, open.size() + 1);
+  EXPECT_EQ(skipped, 0u);
+  EXPECT_EQ(restored.statistics().experiences, live.statistics().experiences);
+  EXPECT_EQ(restored.statistics().updates, before.updates + open.size() + 1);
+  EXPECT_EQ(restored.statistics().pending, 0u);
+  // A second pass changes nothing; the late event's id is never issued again.
+  EXPECT_EQ(restored.recover(rows), 0u);
+  const auto next = restored.recommend(api, cands, std::nullopt, 200);
+  EXPECT_NE(next.event_id, late.event_id);
+  // The rewards replayed for pending events are as if they came live: the
+  // same values per arm.
+  for (const auto& ctx : live.policies()) {
+    const auto other = restored.policy(ctx.context);
+    ASSERT_TRUE(other.has_value());
+    EXPECT_EQ(other->updates, ctx.updates);
+  }
+}
+
+TEST(RlAgentPersistence, RecoverSkipsInvalidOutcomes) {
+  agent a;
+  std::vector<agent::stored_outcome> rows = {
+      {"x-1", api, "scale-api-shard", 0.0, 0.5, {}, 1},   // propensity 0
+      {"x-2", api, "scale-api-shard", 0.5, 1.5, {}, 2},   // reward out of range
+      {"x-3", api, "", 0.5, 0.5, {}, 3},                  // no playbook
+      {"x-4", api, "scale-api-shard", 0.5, -0.25, {}, 4}, // good
+  };
+  size_t skipped = 0;
+  EXPECT_EQ(a.recover(rows, &skipped), 1u);
+  EXPECT_EQ(skipped, 3u);
+  const auto p = a.policy(api);
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->updates, 1u);
+}
