@@ -35,7 +35,16 @@ void save(self_pointer self, const supervisor_actor& supervisor) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& e : self->state.executions)
     list.push_back(e);
-  const auto text = nlohmann::json{{"next_id", self->state.next_id}, {"executions", list}}.dump();
+  // The requests of runs still to be evaluated carry the counterfactual
+  // forecast: with them an evaluation due during a restart still happens.
+  nlohmann::json awaiting = nlohmann::json::object();
+  for (const auto& [id, request] : self->state.requests)
+    awaiting[id] = request;
+  const auto text = nlohmann::json{
+      {"next_id", self->state.next_id},
+      {"executions", list},
+      {"awaiting_evaluation",
+       awaiting}}.dump();
   store_state(self, supervisor, self->state.settings.state_key, text,
               "[PLAYBOOK-EXEC] ❌ Executions not saved");
 }
@@ -442,9 +451,19 @@ void restore(self_pointer self, const std::string& text) {
       }
       st.executions.push_back(std::move(e));
     }
+    if (doc.contains("awaiting_evaluation"))
+      for (const auto& [id, j] : doc.at("awaiting_evaluation").items()) {
+        const auto* e = find(self, id);
+        if (e && e->state == execution_state::succeeded && e->evaluate_at > 0)
+          st.requests[id] = j.get<execution_request>();
+      }
+    if (!st.requests.empty())
+      spdlog::info("[PLAYBOOK-EXEC] 🔁 {} outcome evaluation(s) resumed after the restart",
+                   st.requests.size());
   } catch (const std::exception& ex) {
     spdlog::error("[PLAYBOOK-EXEC] ❌ Stored executions unusable, starting afresh: {}", ex.what());
     st.executions.clear();
+    st.requests.clear();
   }
 }
 

@@ -114,6 +114,16 @@ template <class F, class S> void fields(F& f, S& x, execution*) {
   f.optional("kpi_deltas", x.kpi_deltas);
 }
 
+template <class F, class S> void fields(F& f, S& x, execution_request*) {
+  f("warning_id", x.warning_id);
+  f("metric_id", x.metric_id);
+  f("service", x.service);
+  f("playbook", x.playbook);
+  f("event_id", x.event_id);
+  f("propensity", x.propensity);
+  f("counterfactual", x.counterfactual);
+}
+
 template <class F, class S> void fields(F& f, S& x, experience*) {
   f("event_id", x.event_id);
   f("service", x.service);
@@ -306,6 +316,11 @@ struct reader {
     }
   }
 
+  // A nested record (an execution request's counterfactual forecast).
+  void read(const char* name, const json& v, forecast& out) const {
+    read_struct(v, out, ctx + ": " + name);
+  }
+
   template <class T> void read(const char* name, const json& v, std::vector<T>& out) const {
     if (!v.is_array())
       fail(name, "must be an array" + found(v));
@@ -404,6 +419,7 @@ GRACE_JSON_MAPPING(training_record)
 GRACE_JSON_MAPPING(health_part)
 GRACE_JSON_MAPPING(health_report)
 GRACE_JSON_MAPPING(execution)
+GRACE_JSON_MAPPING(execution_request)
 
 #undef GRACE_JSON_MAPPING
 

@@ -72,5 +72,7 @@ void to_json(nlohmann::json& j, const health_report& x);
 void from_json(const nlohmann::json& j, health_report& x);
 void to_json(nlohmann::json& j, const execution& x);
 void from_json(const nlohmann::json& j, execution& x);
+void to_json(nlohmann::json& j, const execution_request& x);
+void from_json(const nlohmann::json& j, execution_request& x);
 
 } // namespace grace

@@ -269,6 +269,88 @@ CAF_TEST(an outcome is measured against the counterfactual and learned) {
   CAF_CHECK_GREATER_OR_EQUAL(report.entries, 3u); // execution, learning step, outcome
 }
 
+CAF_TEST(an outcome evaluation due during a restart of the executor still happens) {
+  start();
+  auto storage = component<storage_actor>("storage");
+  std::vector<snapshot> before;
+  for (int k = 6; k >= 1; --k)
+    before.push_back(snap("api.latency_p95", now() - (k - 1) * 5 * minute, 300.0, band::good));
+  ask<uint64_t>(storage, atom::store_v, before);
+  execution_request r;
+  r.metric_id = "api.latency_p95";
+  r.service = "grace-api";
+  r.playbook = "fix-auto";
+  r.counterfactual.metric_id = r.metric_id;
+  r.counterfactual.generated_at = now();
+  r.counterfactual.step = 5 * minute;
+  for (int k = 1; k <= 12; ++k)
+    r.counterfactual.points.push_back({now() + k * 5 * minute, 450.0, 430, 470, 420, 480});
+  auto executor = component<executor_actor>("executor");
+  auto started = ask<execution>(executor, atom::run_v, r);
+  CAF_CHECK_EQUAL(to_string(started.state), "succeeded");
+  std::vector<snapshot> after;
+  for (int k = 1; k <= 6; ++k)
+    after.push_back(snap("api.latency_p95", now() + k * 5 * minute, 300.0, band::good));
+  ask<uint64_t>(storage, atom::store_v, after);
+  pass_virtual(10 * minute); // the state (with the request) is saved
+  caf::anon_send_exit(executor, caf::exit_reason::unhandled_exception);
+  sched.run();
+  advance_time(std::chrono::seconds(1));
+  sched.run();
+  auto again = component<executor_actor>("executor");
+  CAF_CHECK_NOT_EQUAL(executor, again);
+  pass_virtual(25 * minute);
+  auto done = ask<std::vector<execution>>(again, atom::get_v, std::string("evaluated"));
+  CAF_REQUIRE_EQUAL(done.size(), 1u);
+  CAF_CHECK_EQUAL(done[0].id, started.id);
+  CAF_CHECK_GREATER(done[0].reward, 0.5);
+}
+
+CAF_TEST(a reward acknowledged before the snapshot survives a crash of the agent) {
+  start();
+  auto agent = component<rl_agent_actor>("rl_agent");
+  auto rec = ask<recommendation>(agent, atom::recommend_v,
+                                 recommend_request{"grace-api", "api.latency_p95", {}});
+  reward_report report;
+  report.event_id = rec.event_id;
+  report.reward = 0.6;
+  ask<experience>(agent, atom::reward_v, report);
+  // Acknowledged: the experience is stored; the snapshot is still to come.
+  auto status = nlohmann::json::parse(ask<std::string>(agent, atom::status_v));
+  CAF_CHECK_EQUAL(status.at("snapshots_saved").get<int>(), 0);
+  CAF_CHECK(status.at("snapshot_pending").get<bool>());
+  caf::anon_send_exit(agent, caf::exit_reason::unhandled_exception);
+  sched.run();
+  advance_time(std::chrono::seconds(1)); // the supervisor's backoff
+  sched.run();
+  auto again = component<rl_agent_actor>("rl_agent");
+  CAF_CHECK_NOT_EQUAL(agent, again);
+  auto stats = nlohmann::json::parse(ask<std::string>(again, atom::statistics_v));
+  CAF_CHECK_EQUAL(stats.at("experiences").get<int>(), 1);
+  CAF_CHECK_EQUAL(stats.at("updates").get<int>(), 1);
+  status = nlohmann::json::parse(ask<std::string>(again, atom::status_v));
+  CAF_CHECK_EQUAL(status.at("recovered").get<int>(), 1);
+  // The re-learned state is written after the snapshot delay; the next
+  // incarnation starts from that snapshot and has nothing to re-learn.
+  advance_time(std::chrono::seconds(3));
+  sched.run();
+  status = nlohmann::json::parse(ask<std::string>(again, atom::status_v));
+  CAF_CHECK_EQUAL(status.at("snapshots_saved").get<int>(), 1);
+  caf::anon_send_exit(again, caf::exit_reason::unhandled_exception);
+  sched.run();
+  advance_time(std::chrono::seconds(5));
+  sched.run();
+  auto third = component<rl_agent_actor>("rl_agent");
+  status = nlohmann::json::parse(ask<std::string>(third, atom::status_v));
+  CAF_CHECK(status.at("restored").get<bool>());
+  CAF_CHECK_EQUAL(status.at("recovered").get<int>(), 0);
+  stats = nlohmann::json::parse(ask<std::string>(third, atom::statistics_v));
+  CAF_CHECK_EQUAL(stats.at("experiences").get<int>(), 1);
+  // A reward for the same event is still refused as already given.
+  auto refused = ask_error<experience>(third, atom::reward_v, report);
+  CAF_CHECK(is(refused, errc::conflict));
+}
+
 CAF_TEST(a rising forecast becomes a warning a run and a prevented breach) {
   start();
   auto predictor = component<predictor_actor>("predictor");
