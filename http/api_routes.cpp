@@ -2,6 +2,7 @@
 
 #include "http/catalog_json.hpp"
 #include "http/json_response.hpp"
+#include "http/request_metrics.hpp"
 
 #include <cstdlib>
 #include <nlohmann/json.hpp>
@@ -54,6 +55,7 @@ void install_routes(httplib::Server& server, actor_gateway& gateway, const api_s
   // that never read their body; then mutating requests need the bearer token
   // when one is configured.
   server.set_pre_routing_handler([settings](const httplib::Request& req, httplib::Response& res) {
+    request_metrics::start_timer();
     if (req.has_header("Content-Length")) {
       const std::string text = req.get_header_value("Content-Length");
       char* end = nullptr;

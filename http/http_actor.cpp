@@ -1,5 +1,6 @@
 #include "http/http_actor.hpp"
 
+#include "http/analytics_routes.hpp"
 #include "http/operations_routes.hpp"
 #include "http/web_routes.hpp"
 #include "messages/errors.hpp"
@@ -43,6 +44,8 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   http::install_telemetry_routes(*st.server, *st.gateway, settings.telemetry);
   http::install_ml_routes(*st.server, *st.gateway, settings.ml);
   http::install_operations_routes(*st.server, *st.gateway);
+  http::install_analytics_routes(*st.server, *st.gateway,
+                                 std::make_shared<http::request_metrics>());
   http::install_web_routes(*st.server);
   int port = settings.port;
   bool bound = false;

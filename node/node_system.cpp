@@ -1,6 +1,7 @@
 #include "node/node_system.hpp"
 
 #include "actors/aggregator/aggregator_actor.hpp"
+#include "actors/analytics/analytics_actor.hpp"
 #include "actors/catalog/catalog_actor.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/forecaster/forecaster_actor.hpp"
@@ -123,6 +124,12 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   es.governance.breaker_open_ms = s.execution.breaker_open_ms;
   es.kill_switch = s.execution.kill_switch;
   out.push_back(peer_spec("executor", executor_component, es));
+  analytics_settings an;
+  an.clock = clock;
+  an.reports.training_interval_ms = s.training_interval_ms;
+  an.reports.snapshot_interval_ms = s.snapshot_interval_ms;
+  an.horizon_ms = s.forecast_horizon_ms;
+  out.push_back(peer_spec("analytics", analytics_component, an));
   notifier_settings ns;
   ns.alertmanagers = s.alerting.alertmanagers;
   ns.webhooks = s.alerting.webhooks;

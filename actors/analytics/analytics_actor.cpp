@@ -1,0 +1,375 @@
+#include "actors/analytics/analytics_actor.hpp"
+
+#include "actors/analytics/exposition.hpp"
+#include "actors/analytics/reports.hpp"
+#include "actors/storage/json_mapping.hpp"
+#include "actors/supervisor/actor_lookup.hpp"
+#include "messages/errors.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace grace {
+
+namespace {
+
+using self_pointer = analytics_actor::stateful_pointer<analytics_state>;
+
+constexpr auto ask_timeout = std::chrono::seconds(10);
+
+// The report interval in real time, at least 10 s: at a high time scale a
+// virtual hour passes every second, and the log is for people.
+auto report_delay(const analytics_settings& s) {
+  return std::max<decltype(s.clock.real_delay(0))>(s.clock.real_delay(s.report_interval_ms),
+                                                   std::chrono::seconds(10));
+}
+
+// Counts outstanding answers; `done` runs once all have come (or failed).
+// Starts at one so that answers arriving while requests are still being
+// sent cannot finish it early: the sender calls release() at the end.
+struct gathering {
+  int outstanding = 1;
+  std::function<void()> done;
+  void release() {
+    if (--outstanding == 0 && done)
+      done();
+  }
+};
+
+// Asks component `name` and hands its answer to `on_value`; a missing
+// component or an error is recorded by `on_error` and does not stop the rest.
+template <class Handle, class Result, class OnValue, class OnError, class... Ts>
+void ask(self_pointer self, const supervisor_actor& sup, const std::string& name,
+         const std::shared_ptr<gathering>& g, OnValue on_value, OnError on_error, Ts... xs) {
+  ++g->outstanding;
+  with_component_or<Handle>(
+      self, sup, name,
+      [=](Handle h) {
+        self->request(h, ask_timeout, xs...)
+            .then(
+                [=](Result& r) {
+                  on_value(std::move(r));
+                  g->release();
+                },
+                [=](caf::error& e) {
+                  on_error(name + ": " + describe(e));
+                  g->release();
+                });
+      },
+      [=](const caf::error& e) {
+        on_error(name + ": " + describe(e));
+        g->release();
+      });
+}
+
+nlohmann::json parse_or_null(const std::string& text) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+// Everything the reports need, then `done(inputs)`.
+void gather_inputs(self_pointer self, const supervisor_actor& sup,
+                   std::function<void(std::shared_ptr<analytics::report_inputs>)> done) {
+  auto in = std::make_shared<analytics::report_inputs>();
+  in->now = virtual_now(self);
+  auto note = [in](const std::string& why) { in->unavailable.push_back(why); };
+  with_component_or<catalog_actor>(
+      self, sup, "catalog",
+      [=](catalog_actor catalog) {
+        self->request(catalog, ask_timeout, atom::get_v)
+            .then(
+                [=](catalog_ref cat) {
+                  in->catalog = cat;
+                  auto g = std::make_shared<gathering>();
+                  g->done = [=] { done(in); };
+                  const auto week = analytics::week_ms;
+                  for (const auto& id : cat->forecast_metrics()) {
+                    snapshot_query q{id, in->now - week - self->state.settings.horizon_ms,
+                                     in->now + 1, 0};
+                    ask<storage_actor, std::vector<forecast>>(
+                        self, sup, "storage", g,
+                        [in, id](std::vector<forecast> f) { in->forecasts[id] = std::move(f); },
+                        note, atom::query_v, atom::forecast_v, q);
+                    snapshot_query s{id, in->now - week - 3600000, in->now + 1, 0};
+                    ask<storage_actor, std::vector<snapshot>>(
+                        self, sup, "storage", g,
+                        [in, id](std::vector<snapshot> v) { in->snapshots[id] = std::move(v); },
+                        note, atom::query_v, s);
+                  }
+                  ask<predictor_actor, std::string>(
+                      self, sup, "predictor", g,
+                      [in](std::string text) {
+                        auto j = parse_or_null(text);
+                        if (j.is_object())
+                          in->warnings = std::move(j);
+                      },
+                      note, atom::warnings_v);
+                  ask<executor_actor, std::vector<execution>>(
+                      self, sup, "executor", g,
+                      [in](std::vector<execution> v) { in->executions = std::move(v); }, note,
+                      atom::get_v, std::string());
+                  ask<storage_actor, std::vector<training_record>>(
+                      self, sup, "storage", g,
+                      [in](std::vector<training_record> v) { in->training = std::move(v); }, note,
+                      atom::history_v, atom::train_v, uint64_t{100});
+                  ask<storage_actor, std::vector<experience>>(
+                      self, sup, "storage", g,
+                      [in](std::vector<experience> v) { in->experiences = std::move(v); }, note,
+                      atom::history_v, atom::reward_v, uint64_t{10000});
+                  ask<rl_agent_actor, std::string>(
+                      self, sup, "rl_agent", g,
+                      [in](std::string text) { in->rl_statistics = parse_or_null(text); }, note,
+                      atom::statistics_v);
+                  ask<rl_agent_actor, std::string>(
+                      self, sup, "rl_agent", g,
+                      [in](std::string text) {
+                        auto j = parse_or_null(text);
+                        if (j.is_object() && j.contains("policies"))
+                          in->rl_policies = j.at("policies");
+                      },
+                      note, atom::get_v);
+                  g->release();
+                },
+                [=](caf::error& e) {
+                  note("catalog: " + describe(e));
+                  done(in);
+                });
+      },
+      [=](const caf::error& e) {
+        note("catalog: " + describe(e));
+        done(in);
+      });
+}
+
+void log_health(self_pointer self, const analytics::health_result& h) {
+  auto& st = self->state;
+  ++st.reports_logged;
+  st.last_score = h.score;
+  st.last_label = h.label;
+  if (!h.score) {
+    spdlog::info("[ML-ANALYTICS] ⏳ Health Score: no data yet");
+    return;
+  }
+  spdlog::info("[ML-ANALYTICS] ✅ Health Score: {:.1f}/100 ({})", *h.score, h.label);
+  for (const auto& p : h.parts)
+    if (p.value)
+      spdlog::debug("[ML-ANALYTICS]    {} {:.1f} (weight {:.2f}): {}", p.name, *p.value, p.weight,
+                    p.detail);
+}
+
+// Counters and predictions for /metrics.
+struct exposition_inputs {
+  analytics::node_counters counters;
+  catalog_ref catalog;
+  std::map<std::string, forecast> latest;
+  nlohmann::json predictor_status;
+};
+
+std::string render_exposition(const exposition_inputs& in, int64_t horizon_ms) {
+  std::vector<analytics::predicted_series> series;
+  if (in.catalog) {
+    for (const auto& m : in.catalog->metrics()) {
+      analytics::predicted_series s;
+      s.metric_id = m.id;
+      s.prometheus_name = m.prometheus_name;
+      s.service = m.service;
+      s.horizon_minutes = static_cast<int>(horizon_ms / 60000);
+      auto it = in.latest.find(m.id);
+      if (it != in.latest.end() && !it->second.points.empty()) {
+        // The point at the horizon from when it was made (or the farthest).
+        const auto& f = it->second;
+        const forecast_point* at = &f.points.back();
+        for (const auto& p : f.points)
+          if (p.ts - f.generated_at >= horizon_ms) {
+            at = &p;
+            break;
+          }
+        s.yhat = at->mean;
+        s.lower80 = at->lo80;
+        s.upper80 = at->hi80;
+        s.lower95 = at->lo95;
+        s.upper95 = at->hi95;
+      }
+      const auto& ps = in.predictor_status;
+      if (ps.is_object()) {
+        if (ps.contains("anomaly_scores") && ps["anomaly_scores"].contains(m.id)
+            && ps["anomaly_scores"][m.id].is_number())
+          s.anomaly_score = ps["anomaly_scores"][m.id].get<double>();
+        if (ps.contains("breach_probability") && ps["breach_probability"].contains(m.id)
+            && ps["breach_probability"][m.id].is_number())
+          s.breach_probability = ps["breach_probability"][m.id].get<double>();
+      }
+      series.push_back(std::move(s));
+    }
+  }
+  return analytics::render(in.counters, series);
+}
+
+template <class T> std::optional<T> field(const nlohmann::json& j, const char* name) {
+  if (j.is_object() && j.contains(name) && j.at(name).is_number())
+    return j.at(name).get<T>();
+  return std::nullopt;
+}
+
+void gather_exposition(self_pointer self, const supervisor_actor& sup,
+                       std::function<void(std::shared_ptr<exposition_inputs>)> done) {
+  auto in = std::make_shared<exposition_inputs>();
+  auto ignore = [](const std::string& why) {
+    spdlog::debug("[ML-ANALYTICS] /metrics without {}", why);
+  };
+  auto g = std::make_shared<gathering>();
+  g->done = [=] { done(in); };
+  auto status_of = [&](const std::string& name, std::function<void(const nlohmann::json&)> use) {
+    ask<status_client, std::string>(
+        self, sup, name, g, [use](std::string text) { use(parse_or_null(text)); }, ignore,
+        atom::status_v);
+  };
+  status_of("ingest", [in](const nlohmann::json& j) {
+    in->counters.samples_ingested = field<uint64_t>(j, "samples");
+  });
+  status_of("aggregator", [in](const nlohmann::json& j) {
+    in->counters.snapshots = field<uint64_t>(j, "snapshots_emitted");
+  });
+  status_of("scheduler", [in](const nlohmann::json& j) {
+    in->counters.forecasts = field<uint64_t>(j, "forecasts");
+  });
+  status_of("executor", [in](const nlohmann::json& j) {
+    if (j.is_object() && j.contains("executions") && j.at("executions").is_object())
+      for (const auto& [state, n] : j.at("executions").items())
+        if (n.is_number_unsigned())
+          in->counters.executions_by_state[state] = n.get<uint64_t>();
+  });
+  status_of("predictor", [in](const nlohmann::json& j) { in->predictor_status = j; });
+  // The supervisor itself (not a component it can be asked for).
+  ++g->outstanding;
+  self->request(sup, ask_timeout, atom::status_v)
+      .then(
+          [=](const std::string& text) {
+            const auto j = parse_or_null(text);
+            if (j.is_object() && j.contains("components") && j.at("components").is_array())
+              for (const auto& c : j.at("components")) {
+                if (!c.contains("name") || !c.at("name").is_string())
+                  continue;
+                const auto name = c.at("name").get<std::string>();
+                if (c.contains("restarts") && c.at("restarts").is_number_unsigned())
+                  in->counters.restarts_by_component[name] = c.at("restarts").get<uint64_t>();
+                if (c.contains("up") && c.at("up").is_boolean())
+                  in->counters.up_by_component[name] = c.at("up").get<bool>();
+              }
+            g->release();
+          },
+          [=](caf::error& e) {
+            ignore("supervisor: " + describe(e));
+            g->release();
+          });
+  ask<predictor_actor, std::string>(
+      self, sup, "predictor", g,
+      [in](std::string text) {
+        const auto j = parse_or_null(text);
+        try {
+          const auto c = analytics::warning_counts_from(j);
+          in->counters.warnings_by_outcome = {{"raised", c.raised},
+                                              {"prevented", c.prevented},
+                                              {"came_true", c.came_true},
+                                              {"false_alarm", c.false_alarm}};
+          in->counters.open_warnings = c.open;
+        } catch (const std::exception& e) {
+          spdlog::warn("[ML-ANALYTICS] ⚠️ Warnings not understood: {}", e.what());
+        }
+      },
+      ignore, atom::warnings_v);
+  // The latest forecast of every forecast metric, once the catalog is known.
+  ++g->outstanding;
+  with_component_or<catalog_actor>(
+      self, sup, "catalog",
+      [=](catalog_actor catalog) {
+        self->request(catalog, ask_timeout, atom::get_v)
+            .then(
+                [=](catalog_ref cat) {
+                  in->catalog = cat;
+                  const auto now = virtual_now(self);
+                  for (const auto& id : cat->forecast_metrics()) {
+                    snapshot_query q{id, 0, now + 1, 1};
+                    ask<storage_actor, std::vector<forecast>>(
+                        self, sup, "storage", g,
+                        [in, id](std::vector<forecast> f) {
+                          if (!f.empty())
+                            in->latest[id] = std::move(f.back());
+                        },
+                        ignore, atom::query_v, atom::forecast_v, q);
+                  }
+                  g->release();
+                },
+                [=](caf::error& e) {
+                  ignore("catalog: " + describe(e));
+                  g->release();
+                });
+      },
+      [=](const caf::error& e) {
+        ignore("catalog: " + describe(e));
+        g->release();
+      });
+  g->release();
+}
+
+} // namespace
+
+analytics_actor::behavior_type
+analytics_component(analytics_actor::stateful_pointer<analytics_state> self,
+                    supervisor_actor supervisor, analytics_settings settings) {
+  self->state.settings = std::move(settings);
+  self->delayed_send(self,
+                     report_delay(self->state.settings),
+                     atom::tick_v);
+  return {
+      [=](atom::get, const std::string& name) -> caf::result<std::string> {
+        const auto& names = analytics::report_names();
+        if (std::find(names.begin(), names.end(), name) == names.end())
+          return make_error(errc::not_found, "no report named '" + name + "'");
+        ++self->state.requests;
+        auto rp = std::make_shared<caf::typed_response_promise<std::string>>(
+            self->make_response_promise<std::string>());
+        gather_inputs(self, supervisor, [=](std::shared_ptr<analytics::report_inputs> in) {
+          auto report = analytics::build_report(name, *in, self->state.settings.reports);
+          rp->deliver(report ? report->dump() : std::string("{}"));
+        });
+        return *rp;
+      },
+      [=](atom::metrics) -> caf::result<std::string> {
+        ++self->state.requests;
+        auto rp = std::make_shared<caf::typed_response_promise<std::string>>(
+            self->make_response_promise<std::string>());
+        gather_exposition(self, supervisor, [=](std::shared_ptr<exposition_inputs> in) {
+          rp->deliver(render_exposition(*in, self->state.settings.horizon_ms));
+        });
+        return *rp;
+      },
+      [=](atom::tick) {
+        gather_inputs(self, supervisor, [=](std::shared_ptr<analytics::report_inputs> in) {
+          log_health(self, analytics::health_of(*in, self->state.settings.reports));
+        });
+        self->delayed_send(
+            self, report_delay(self->state.settings),
+            atom::tick_v);
+      },
+      [=](atom::status) -> std::string {
+        const auto& st = self->state;
+        return nlohmann::json{
+            {"reports_logged", st.reports_logged},
+            {"requests", st.requests},
+            {"last_score", st.last_score ? nlohmann::json(*st.last_score) : nlohmann::json()},
+            {"last_label", st.last_label}}
+            .dump();
+      },
+  };
+}
+
+} // namespace grace

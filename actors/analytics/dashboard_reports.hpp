@@ -1,0 +1,56 @@
+// The dashboard reports by name, from everything the analytics component
+// gathered (pure, no CAF): overview, learning-progress, playbook-performance,
+// forecast-accuracy, training-history, health-report, latest-forecasts.
+#pragma once
+
+#include "actors/analytics/forecast_accuracy.hpp"
+#include "actors/analytics/health_score.hpp"
+#include "actors/catalog/catalog.hpp"
+#include "messages/types.hpp"
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace grace::analytics {
+
+constexpr int64_t day_ms = 86400000LL;
+constexpr int64_t week_ms = 7 * day_ms;
+
+struct report_settings {
+  int64_t training_interval_ms = 6 * 3600000LL;
+  int64_t snapshot_interval_ms = 5 * 60000; // actuals are matched within half of it
+};
+
+struct report_inputs {
+  timestamp_ms now = 0;
+  std::shared_ptr<const catalog::metrics_catalog> catalog;
+  // Per forecast metric, the last 7 days (forecasts generated since 7 days
+  // plus one horizon before now).
+  std::map<std::string, std::vector<forecast>> forecasts;
+  std::map<std::string, std::vector<snapshot>> snapshots;
+  std::optional<nlohmann::json> warnings; // the predictor's warnings JSON
+  std::optional<std::vector<execution>> executions;
+  std::optional<std::vector<training_record>> training; // newest first
+  std::optional<std::vector<experience>> experiences;   // oldest first
+  nlohmann::json rl_statistics;                         // null when not answered
+  nlohmann::json rl_policies;
+  std::vector<std::string> unavailable; // "<component>: <why>" for what did not answer
+};
+
+const std::vector<std::string>& report_names();
+
+// Forecast accuracy over the window ending at now.
+pooled_accuracy accuracy_over(const report_inputs& in, int64_t window_ms,
+                              const report_settings& settings);
+
+health_result health_of(const report_inputs& in, const report_settings& settings);
+
+// nullopt for a name not in report_names().
+std::optional<nlohmann::json> build_report(const std::string& name, const report_inputs& in,
+                                           const report_settings& settings);
+
+} // namespace grace::analytics

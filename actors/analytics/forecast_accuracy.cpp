@@ -1,0 +1,170 @@
+#include "actors/analytics/forecast_accuracy.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace grace::analytics {
+
+void error_sums::add(double forecast, double actual, double lo80, double hi80, double lo95,
+                     double hi95) {
+  const double err = std::fabs(forecast - actual);
+  const double denom = std::fabs(forecast) + std::fabs(actual);
+  ++points;
+  abs_error += err;
+  relative_error += denom > 0.0 ? err / denom : 0.0;
+  if (actual >= lo80 && actual <= hi80)
+    ++inside80;
+  if (actual >= lo95 && actual <= hi95)
+    ++inside95;
+}
+
+void error_sums::merge(const error_sums& o) {
+  points += o.points;
+  abs_error += o.abs_error;
+  relative_error += o.relative_error;
+  inside80 += o.inside80;
+  inside95 += o.inside95;
+}
+
+accuracy_figures figures(const error_sums& s, std::optional<double> scale) {
+  accuracy_figures f;
+  f.points = s.points;
+  if (s.points == 0)
+    return f;
+  const double n = static_cast<double>(s.points);
+  f.mae = s.abs_error / n;
+  if (scale && *scale > 0.0)
+    f.mase = *f.mae / *scale;
+  f.smape = 2.0 * s.relative_error / n;
+  f.accuracy_pct = 100.0 * (1.0 - *f.smape / 2.0);
+  f.coverage80 = static_cast<double>(s.inside80) / n;
+  f.coverage95 = static_cast<double>(s.inside95) / n;
+  return f;
+}
+
+namespace {
+
+const actual_point* nearest(const std::vector<actual_point>& actuals, timestamp_ms ts,
+                            timestamp_ms tolerance) {
+  auto it = std::lower_bound(actuals.begin(), actuals.end(), ts,
+                             [](const actual_point& a, timestamp_ms t) { return a.ts < t; });
+  const actual_point* best = nullptr;
+  timestamp_ms best_gap = tolerance + 1;
+  if (it != actuals.end() && it->ts - ts < best_gap) {
+    best = &*it;
+    best_gap = it->ts - ts;
+  }
+  if (it != actuals.begin()) {
+    const auto& before = *std::prev(it);
+    if (ts - before.ts < best_gap)
+      best = &before;
+  }
+  return best;
+}
+
+} // namespace
+
+std::optional<double> naive_scale(const std::vector<actual_point>& actuals, timestamp_ms from,
+                                  timestamp_ms to) {
+  double sum = 0.0;
+  uint64_t n = 0;
+  const actual_point* prev = nullptr;
+  for (const auto& a : actuals) {
+    if (a.ts < from || a.ts > to)
+      continue;
+    if (prev) {
+      sum += std::fabs(a.value - prev->value);
+      ++n;
+    }
+    prev = &a;
+  }
+  if (n == 0)
+    return std::nullopt;
+  return sum / static_cast<double>(n);
+}
+
+metric_accuracy score_metric(const std::string& metric_id, const std::vector<forecast>& forecasts,
+                             const std::vector<actual_point>& actuals, timestamp_ms from,
+                             timestamp_ms to, timestamp_ms tolerance_ms) {
+  metric_accuracy out;
+  out.metric_id = metric_id;
+  std::map<int, error_sums> by_horizon;
+  for (const auto& f : forecasts) {
+    for (const auto& p : f.points) {
+      if (p.ts < from || p.ts > to || p.ts <= f.generated_at)
+        continue;
+      const auto* a = nearest(actuals, p.ts, tolerance_ms);
+      if (!a || !std::isfinite(a->value) || !std::isfinite(p.mean))
+        continue;
+      // Horizon in whole steps ahead: a forecast made mid-window has its first
+      // point at the next window end, one step ahead.
+      const int64_t step = f.step > 0 ? f.step : 60000;
+      const int64_t steps = (p.ts - f.generated_at + step - 1) / step;
+      const int minutes = static_cast<int>(steps * step / 60000);
+      by_horizon[minutes].add(p.mean, a->value, p.lo80, p.hi80, p.lo95, p.hi95);
+      out.sums.add(p.mean, a->value, p.lo80, p.hi80, p.lo95, p.hi95);
+    }
+  }
+  const auto scale = naive_scale(actuals, from, to);
+  out.overall = figures(out.sums, scale);
+  for (const auto& [minutes, sums] : by_horizon)
+    out.by_horizon.push_back({minutes, figures(sums, scale)});
+  return out;
+}
+
+pooled_accuracy pool(std::vector<metric_accuracy> metrics) {
+  pooled_accuracy out;
+  error_sums all;
+  double mase_sum = 0.0;
+  int mase_n = 0;
+  for (const auto& m : metrics) {
+    all.merge(m.sums);
+    if (m.overall.mase) {
+      mase_sum += *m.overall.mase;
+      ++mase_n;
+    }
+  }
+  out.overall = figures(all, std::nullopt);
+  out.overall.mae.reset();
+  if (mase_n > 0)
+    out.overall.mase = mase_sum / mase_n;
+  out.metrics = std::move(metrics);
+  return out;
+}
+
+namespace {
+
+nlohmann::json opt(const std::optional<double>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+} // namespace
+
+nlohmann::json to_json(const accuracy_figures& f) {
+  return {{"points", f.points},
+          {"mae", opt(f.mae)},
+          {"mase", opt(f.mase)},
+          {"smape", opt(f.smape)},
+          {"accuracy_pct", opt(f.accuracy_pct)},
+          {"coverage80", opt(f.coverage80)},
+          {"coverage95", opt(f.coverage95)}};
+}
+
+nlohmann::json to_json(const metric_accuracy& m) {
+  nlohmann::json horizons = nlohmann::json::array();
+  for (const auto& h : m.by_horizon) {
+    auto j = to_json(h.figures);
+    j["horizon_minutes"] = h.horizon_minutes;
+    horizons.push_back(j);
+  }
+  return {{"metric_id", m.metric_id}, {"overall", to_json(m.overall)}, {"by_horizon", horizons}};
+}
+
+nlohmann::json to_json(const pooled_accuracy& p) {
+  nlohmann::json metrics = nlohmann::json::array();
+  for (const auto& m : p.metrics)
+    metrics.push_back(to_json(m));
+  return {{"overall", to_json(p.overall)}, {"metrics", metrics}};
+}
+
+} // namespace grace::analytics

@@ -1,0 +1,77 @@
+// The dashboard's summaries of warnings, playbook runs, learning and training
+// (pure, no CAF): each takes what storage and the components answered and
+// returns the JSON the API serves. docs/analytics.md defines every figure.
+#pragma once
+
+#include "messages/types.hpp"
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace grace::analytics {
+
+// --- warnings ---------------------------------------------------------------
+struct warning_counts {
+  uint64_t open = 0;
+  uint64_t raised = 0;
+  uint64_t prevented = 0;
+  uint64_t came_true = 0;
+  uint64_t false_alarm = 0;
+  std::optional<double> mean_lead_minutes;
+};
+
+// Counts from the predictor's /api/predictions/warnings JSON; throws
+// std::runtime_error naming the field when it is not that shape.
+warning_counts warning_counts_from(const nlohmann::json& warnings);
+
+// Times a metric entered warning or critical from good in [from, to]
+// (snapshots oldest first; the first snapshot's state counts as the start).
+uint64_t breach_episodes(const std::vector<snapshot>& snapshots, timestamp_ms from,
+                         timestamp_ms to);
+
+// precision = (prevented + came true) / resolved; recall = came true /
+// breach episodes (share of breaches warned ahead), capped at 1.
+nlohmann::json warnings_summary(const warning_counts& c, uint64_t episodes);
+
+// --- playbooks --------------------------------------------------------------
+struct reward_stats {
+  uint64_t n = 0;
+  double mean = 0.0;
+  double stddev = 0.0; // population standard deviation
+};
+reward_stats reward_stats_of(const std::vector<double>& rewards);
+
+// Per playbook: runs (ran at all: running, succeeded, failed, evaluated),
+// success rate (succeeded or evaluated / finished), evaluated rewards (mean,
+// spread), decisions that stopped it, and the same per context (service,
+// metric). Also the totals the health score uses.
+struct playbook_totals {
+  uint64_t executions = 0;
+  uint64_t evaluated = 0;
+  std::optional<double> mean_reward;
+  uint64_t pending_approvals = 0;
+};
+nlohmann::json playbook_performance(const std::vector<execution>& executions,
+                                    playbook_totals* totals = nullptr);
+
+// --- learning ---------------------------------------------------------------
+// From the stored experiences (oldest first): per virtual UTC day the count
+// and mean reward, the reward trend (least-squares slope per 100
+// experiences), experiences per day over the days seen, and policy changes:
+// how often a context's best playbook (by the seed's EMA, rate 0.3) changed.
+nlohmann::json learning_progress(const std::vector<experience>& experiences,
+                                 const nlohmann::json& agent_statistics,
+                                 const nlohmann::json& agent_policies);
+
+// --- training ---------------------------------------------------------------
+// Records newest first; validation score = mean of the per-metric validation
+// MASE (lower is better), null when the cycle has none.
+nlohmann::json training_history(const std::vector<training_record>& records,
+                                int64_t training_interval_ms, timestamp_ms now);
+
+std::string iso_utc(timestamp_ms ms);
+
+} // namespace grace::analytics

@@ -1,0 +1,258 @@
+// The analytics core: accuracy maths, the health-score formula against
+// hand-computed inputs, the summaries and the Prometheus exposition.
+#include "actors/analytics/dashboard_reports.hpp"
+#include "actors/analytics/exposition.hpp"
+#include "actors/analytics/forecast_accuracy.hpp"
+#include "actors/analytics/health_score.hpp"
+#include "actors/analytics/reports.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace grace;
+using namespace grace::analytics;
+
+namespace {
+
+constexpr int64_t minute = 60000;
+
+forecast_point point(int64_t ts, double mean, double half80, double half95) {
+  return {ts, mean, mean - half80, mean + half80, mean - half95, mean + half95};
+}
+
+} // namespace
+
+TEST(AnalyticsAccuracy, HandComputedErrorsAndCoverage) {
+  forecast f;
+  f.metric_id = "m";
+  f.generated_at = 0;
+  f.step = 5 * minute;
+  // Forecasts 10 and 20 at +5 and +10 min; actuals 12 and 20 (and 9 at 0).
+  f.points = {point(5 * minute, 10.0, 1.0, 3.0), point(10 * minute, 20.0, 1.0, 3.0)};
+  std::vector<actual_point> actuals = {{0, 9.0}, {5 * minute, 12.0}, {10 * minute, 20.0}};
+  const auto m = score_metric("m", {f}, actuals, 0, 10 * minute, 2 * minute);
+  ASSERT_EQ(m.overall.points, 2u);
+  EXPECT_DOUBLE_EQ(*m.overall.mae, 1.0); // (2 + 0) / 2
+  // sMAPE = 2 x mean(|F-A|/(|F|+|A|)) = 2 x (2/22 + 0) / 2
+  EXPECT_NEAR(*m.overall.smape, 2.0 / 22.0, 1e-12);
+  EXPECT_NEAR(*m.overall.accuracy_pct, 100.0 * (1.0 - 1.0 / 22.0), 1e-9);
+  // 12 is outside 10 +- 1 but inside 10 +- 3; 20 is inside both.
+  EXPECT_DOUBLE_EQ(*m.overall.coverage80, 0.5);
+  EXPECT_DOUBLE_EQ(*m.overall.coverage95, 1.0);
+  // Naive scale: mean(|12-9|, |20-12|) = 5.5 -> MASE = 1 / 5.5.
+  EXPECT_NEAR(*m.overall.mase, 1.0 / 5.5, 1e-12);
+  ASSERT_EQ(m.by_horizon.size(), 2u);
+  EXPECT_EQ(m.by_horizon[0].horizon_minutes, 5);
+  EXPECT_DOUBLE_EQ(*m.by_horizon[0].figures.mae, 2.0);
+  EXPECT_EQ(m.by_horizon[1].horizon_minutes, 10);
+  EXPECT_DOUBLE_EQ(*m.by_horizon[1].figures.mae, 0.0);
+}
+
+TEST(AnalyticsAccuracy, PointsWithoutActualOrOutsideTheWindowAreSkipped) {
+  forecast f;
+  f.generated_at = 0;
+  f.points = {point(5 * minute, 1.0, 1, 2), point(10 * minute, 1.0, 1, 2),
+              point(60 * minute, 1.0, 1, 2)};
+  // No actual near +10 min (nearest is 4 min away, tolerance 2); +60 is
+  // after the window.
+  std::vector<actual_point> actuals = {{5 * minute, 1.0}, {14 * minute, 1.0}};
+  const auto m = score_metric("m", {f}, actuals, 0, 30 * minute, 2 * minute);
+  EXPECT_EQ(m.overall.points, 1u);
+  const auto none = score_metric("m", {}, actuals, 0, 30 * minute, 2 * minute);
+  EXPECT_EQ(none.overall.points, 0u);
+  EXPECT_FALSE(none.overall.accuracy_pct.has_value());
+}
+
+TEST(AnalyticsAccuracy, PoolingSumsPointsAndAveragesMase) {
+  metric_accuracy a, b;
+  a.sums.add(10, 10, 9, 11, 8, 12);
+  a.overall.mase = 0.5;
+  b.sums.add(1, 3, 0, 2, -1, 4);
+  b.overall.mase = 1.5;
+  const auto p = pool({a, b});
+  EXPECT_EQ(p.overall.points, 2u);
+  EXPECT_FALSE(p.overall.mae.has_value()); // units differ between metrics
+  EXPECT_DOUBLE_EQ(*p.overall.mase, 1.0);
+  EXPECT_DOUBLE_EQ(*p.overall.coverage80, 0.5);
+  EXPECT_DOUBLE_EQ(*p.overall.coverage95, 1.0);
+}
+
+TEST(AnalyticsHealth, AllPartsHandComputed) {
+  health_inputs in;
+  in.accuracy_pct = 80.0;
+  in.accuracy_points = 100;
+  in.coverage80 = 0.70; // 100 x (1 - 2.5 x 0.1) = 75
+  in.warnings_prevented = 3;
+  in.warnings_came_true = 1;
+  in.warnings_false_alarm = 1; // 80
+  in.mean_execution_reward = 0.5;
+  in.evaluated_executions = 4; // 75
+  in.since_last_training_ms = 3 * 3600000LL;
+  in.training_interval_ms = 6 * 3600000LL; // within one interval: 100
+  const auto r = health_score(in);
+  ASSERT_TRUE(r.score.has_value());
+  // 0.30 x 80 + 0.15 x 75 + 0.20 x 80 + 0.20 x 75 + 0.15 x 100 = 81.25
+  EXPECT_NEAR(*r.score, 81.25, 1e-9);
+  EXPECT_EQ(r.label, "good");
+  ASSERT_EQ(r.parts.size(), 5u);
+  EXPECT_NEAR(*r.parts[1].value, 75.0, 1e-9);
+  EXPECT_NEAR(*r.parts[2].value, 80.0, 1e-9);
+}
+
+TEST(AnalyticsHealth, PartsWithoutDataAreLeftOutOfTheWeighting) {
+  health_inputs in;
+  in.accuracy_pct = 60.0;
+  in.accuracy_points = 10;
+  in.warnings_prevented = 0;
+  in.warnings_came_true = 2;
+  in.warnings_false_alarm = 3; // 40
+  const auto r = health_score(in);
+  // Coverage has no value without points... it was not given: only two parts.
+  ASSERT_TRUE(r.score.has_value());
+  EXPECT_NEAR(*r.score, (0.30 * 60.0 + 0.20 * 40.0) / 0.50, 1e-9); // 52
+  EXPECT_EQ(r.label, "fair");
+  int without = 0;
+  for (const auto& p : r.parts)
+    without += p.value ? 0 : 1;
+  EXPECT_EQ(without, 3);
+}
+
+TEST(AnalyticsHealth, NoDataMeansNoScore) {
+  const auto r = health_score({});
+  EXPECT_FALSE(r.score.has_value());
+  EXPECT_TRUE(r.label.empty());
+  const auto j = to_json(r);
+  EXPECT_TRUE(j.at("score").is_null());
+  EXPECT_TRUE(j.at("label").is_null());
+}
+
+TEST(AnalyticsHealth, TrainingFreshnessFallsLinearlyBetweenOneAndThreeIntervals) {
+  health_inputs in;
+  in.training_interval_ms = 1000;
+  in.since_last_training_ms = 2000;
+  EXPECT_NEAR(*health_score(in).parts[4].value, 50.0, 1e-9);
+  in.since_last_training_ms = 5000;
+  EXPECT_NEAR(*health_score(in).parts[4].value, 0.0, 1e-9);
+  EXPECT_EQ(health_label(49.9), "poor");
+  EXPECT_EQ(health_label(75.0), "good");
+}
+
+TEST(AnalyticsReports, PlaybookPerformance) {
+  auto run = [](std::string pb, execution_state s, double reward = 0.0) {
+    execution e;
+    e.playbook = std::move(pb);
+    e.service = "api";
+    e.metric_id = "api.latency";
+    e.state = s;
+    e.reward = reward;
+    return e;
+  };
+  std::vector<execution> list = {
+      run("a", execution_state::evaluated, 1.0), run("a", execution_state::evaluated, 0.0),
+      run("a", execution_state::failed), run("a", execution_state::refused),
+      run("b", execution_state::pending_approval)};
+  playbook_totals totals;
+  const auto j = playbook_performance(list, &totals);
+  EXPECT_EQ(totals.evaluated, 2u);
+  EXPECT_DOUBLE_EQ(*totals.mean_reward, 0.5);
+  EXPECT_EQ(totals.pending_approvals, 1u);
+  const auto& a = j.at("playbooks").at(0);
+  EXPECT_EQ(a.at("playbook"), "a");
+  EXPECT_EQ(a.at("runs"), 3);
+  EXPECT_NEAR(a.at("success_rate").get<double>(), 2.0 / 3.0, 1e-12);
+  EXPECT_DOUBLE_EQ(a.at("mean_reward").get<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(a.at("reward_stddev").get<double>(), 0.5);
+  EXPECT_EQ(a.at("not_run").at("refused"), 1);
+  EXPECT_TRUE(j.at("playbooks").at(1).at("success_rate").is_null());
+}
+
+TEST(AnalyticsReports, LearningProgressCountsPolicyChanges) {
+  auto exp = [](std::string pb, double r, int64_t ts) {
+    experience e;
+    e.service = "api";
+    e.diagnosis = "api.latency";
+    e.playbook = std::move(pb);
+    e.reward = r;
+    e.ts = ts;
+    return e;
+  };
+  // a leads (0.2), b takes over (0.9), a comes back: 0.7 x 0.2 + 0.3 x 1 = 0.44 < 0.9;
+  // b falls: 0.7 x 0.9 + 0.3 x (-1) = 0.33 < 0.44 -> a leads again.
+  std::vector<experience> log = {exp("a", 0.2, 0), exp("b", 0.9, 1000), exp("a", 1.0, 2000),
+                                 exp("b", -1.0, 86400000)};
+  const auto j = learning_progress(log, nullptr, nullptr);
+  EXPECT_EQ(j.at("policy_changes"), 2);
+  EXPECT_EQ(j.at("days").size(), 2u);
+  EXPECT_DOUBLE_EQ(j.at("experiences_per_day").get<double>(), 2.0);
+}
+
+TEST(AnalyticsReports, BreachEpisodesAndWarningSummary) {
+  auto snap = [](int64_t end, band level) {
+    snapshot s;
+    s.window_end = end;
+    s.level = level;
+    return s;
+  };
+  std::vector<snapshot> snaps = {snap(1, band::warning), snap(2, band::good),
+                                 snap(3, band::warning), snap(4, band::critical),
+                                 snap(5, band::good),    snap(6, band::critical)};
+  // The first snapshot's state is the start, not an entry: 2 entries after it.
+  EXPECT_EQ(breach_episodes(snaps, 0, 10), 2u);
+  warning_counts c;
+  c.prevented = 2;
+  c.came_true = 1;
+  c.false_alarm = 1;
+  const auto j = warnings_summary(c, 2);
+  EXPECT_DOUBLE_EQ(j.at("precision").get<double>(), 0.75);
+  EXPECT_DOUBLE_EQ(j.at("recall").get<double>(), 0.5);
+  EXPECT_THROW(warning_counts_from(nlohmann::json{{"open", 1}}), std::runtime_error);
+}
+
+TEST(AnalyticsExposition, NamesLabelsAndPredictions) {
+  EXPECT_TRUE(valid_metric_name("api_latency_p95"));
+  EXPECT_TRUE(valid_metric_name("api:x_1"));
+  EXPECT_FALSE(valid_metric_name("1abc"));
+  EXPECT_FALSE(valid_metric_name("a-b"));
+  EXPECT_EQ(escape_label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+
+  node_counters c;
+  c.samples_ingested = 42;
+  c.warnings_by_outcome = {{"came_true", 1}};
+  predicted_series s;
+  s.metric_id = "api.latency_p95";
+  s.prometheus_name = "api_latency_p95";
+  s.service = "api";
+  s.yhat = 250.5;
+  s.lower80 = 200;
+  s.upper80 = 300;
+  s.anomaly_score = 0.25;
+  s.breach_probability = 0.8;
+  predicted_series bad = s;
+  bad.prometheus_name = "bad-name";
+  bad.breach_probability.reset();
+  const auto text = render(c, {s, bad});
+  EXPECT_NE(text.find("grace_samples_ingested_total 42\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_warnings_total{outcome=\"came_true\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("api_latency_p95:predicted{ml_forecast=\"yhat\",horizon_minutes=\"60\","
+                      "metric=\"api.latency_p95\",service=\"api\"} 250.5\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("ml_forecast=\"yhat_lower\""), std::string::npos);
+  EXPECT_EQ(text.find("yhat_lower_95"), std::string::npos); // not given: not shown
+  EXPECT_NE(text.find("api_latency_p95:anomaly_score{"), std::string::npos);
+  EXPECT_NE(text.find("grace_breach_probability{metric=\"api.latency_p95\",service=\"api\"} 0.8"),
+            std::string::npos);
+  EXPECT_EQ(text.find("bad-name"), std::string::npos);
+  EXPECT_NE(text.find("# TYPE api_latency_p95:predicted gauge\n"), std::string::npos);
+}
+
+TEST(AnalyticsReportsByName, UnknownNameAndEmptyInputs) {
+  report_inputs in;
+  in.now = 7 * day_ms;
+  EXPECT_FALSE(build_report("nope", in, {}).has_value());
+  for (const auto& name : report_names()) {
+    const auto j = build_report(name, in, {});
+    ASSERT_TRUE(j.has_value()) << name;
+    EXPECT_TRUE(j->is_object()) << name;
+  }
+  const auto health = *build_report("health-report", in, {});
+  EXPECT_TRUE(health.at("score").is_null());
+}
