@@ -11,13 +11,33 @@ build_packages=(
   libbenchmark-dev libcli11-dev libsqlite3-dev libssl-dev libsimdjson-dev
   curl python3 ca-certificates
 )
-# Real peers used by integration tests (Alertmanager, Prometheus).
-test_packages=(prometheus prometheus-alertmanager)
+# Real peers used by integration tests (Alertmanager, Prometheus), the
+# OpenAPI response checks (jsonschema) and the dashboard's browser test
+# (Chromium driven by playwright-core from npm, see tests/browser/).
+test_packages=(prometheus prometheus-alertmanager python3-jsonschema chromium)
+
+with_test_peers=0
+[[ "${1:-}" == "--with-test-peers" ]] && with_test_peers=1
 
 want=("${build_packages[@]}")
-if [[ "${1:-}" == "--with-test-peers" ]]; then
+if ((with_test_peers)); then
   want+=("${test_packages[@]}")
+  # Any Node.js with npm will do (Debian's or another already installed).
+  if ! command -v npm >/dev/null 2>&1; then
+    want+=(nodejs npm)
+  fi
 fi
+
+# npm packages of the browser test, pinned by its package-lock.json.
+install_browser_test_modules() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/browser"
+  if ((with_test_peers)) && [[ -f "$dir/package-lock.json" ]] \
+    && [[ ! -d "$dir/node_modules/playwright-core" ]]; then
+    echo "[install-deps] npm ci in tests/browser"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 
 missing=()
 for pkg in "${want[@]}"; do
@@ -28,6 +48,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "[install-deps] all ${#want[@]} packages present"
+  install_browser_test_modules
   exit 0
 fi
 
@@ -40,4 +61,5 @@ echo "[install-deps] installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_browser_test_modules
 echo "[install-deps] done"
