@@ -39,7 +39,7 @@ class RunningNodeTest(unittest.TestCase):
         names = [c["name"] for c in body["components"]]
         self.assertEqual(names, ["storage", "catalog", "mesh", "aggregator", "ingest",
                                  "integration", "forecaster", "trainer", "scheduler",
-                                 "rl_agent", "predictor", "executor", "notifier", "http"])
+                                 "rl_agent", "predictor", "executor", "analytics", "notifier", "http"])
         self.assertTrue(all(c["up"] for c in body["components"]))
 
     def test_catalog_shape(self):
