@@ -70,7 +70,8 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"new_high_margin", p.new_high_margin},
        {"use_direction", p.use_direction},
        {"recurrence_tol_ms", p.recurrence_tol_ms},
-       {"peak_delay", p.peak_delay}};
+       {"peak_delay", p.peak_delay},
+       {"quiet_min_ms", p.quiet_min_ms}};
 }
 
 void from_json(const nlohmann::json& j, anomaly_score_params& p) {
@@ -86,6 +87,7 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.use_direction = j.value("use_direction", p.use_direction);
   p.recurrence_tol_ms = j.value("recurrence_tol_ms", p.recurrence_tol_ms);
   p.peak_delay = j.value("peak_delay", p.peak_delay);
+  p.quiet_min_ms = j.value("quiet_min_ms", p.quiet_min_ms);
 }
 
 anomaly_scorer::anomaly_scorer(anomaly_score_params p) : p_(p), model_(p.model) {
@@ -132,6 +134,33 @@ bool anomaly_scorer::recurs_daily(int64_t ts_ms, double raw) {
   return yesterday > 0.0 && yesterday * (1.0 + p_.new_high_margin) >= raw;
 }
 
+double anomaly_scorer::quiet_evidence(int64_t ts_ms, double value) {
+  if (n_ == 0) {
+    run_start_ms_ = ts_ms;
+    return 0.0;
+  }
+  if (value != last_value_) {
+    longest_run_ms_ = std::max(longest_run_ms_, last_ts_ms_ - run_start_ms_);
+    run_start_ms_ = ts_ms;
+    run_from_start_ = false;
+    run_reported_ = false;
+    run_steps_ = 0;
+    return 0.0;
+  }
+  ++repeat_steps_;
+  ++run_steps_;
+  const int64_t len = ts_ms - run_start_ms_;
+  if (p_.quiet_min_ms <= 0 || run_from_start_ || run_reported_
+      || len <= std::max(p_.quiet_min_ms, longest_run_ms_))
+    return 0.0;
+  run_reported_ = true;
+  // Chance of this many repeats in a row if each step repeats the value as
+  // often as it has so far (independently): -log10 of it is the evidence.
+  const double p_rep = (static_cast<double>(repeat_steps_) + 1.0) / (static_cast<double>(n_) + 2.0);
+  const double nl = -static_cast<double>(run_steps_) * std::log10(p_rep);
+  return nl / (nl + 10.0);
+}
+
 double anomaly_scorer::update(int64_t ts_ms, double value) {
   anomaly_detail d;
   const predictive_distribution pd = model_.predict();
@@ -170,6 +199,10 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
       direction_.add(drift, p_.long_alpha);
     }
   }
+  // A metric stuck at one value for unusually long: nothing surprising for
+  // the forecaster (it predicts the recent median), so a channel of its own.
+  raw = std::max(raw, quiet_evidence(ts_ms, value));
+  last_ts_ms_ = ts_ms;
   const double step = std::abs(value - last_value_);
   if (n_ > 0 && std::isfinite(step))
     spread_ += (n_ == 1 ? 1.0 : 0.01) * (step - spread_);
@@ -224,7 +257,10 @@ nlohmann::json anomaly_scorer::to_json() const {
           {"daily", pairs_to_json(daily_)},
           {"pending", pending_},
           {"pending_age", pending_age_},
-          {"last_value", last_value_}};
+          {"last_value", last_value_},
+          {"run",
+           {run_start_ms_, last_ts_ms_, run_from_start_, run_reported_, longest_run_ms_,
+            repeat_steps_, run_steps_}}};
 }
 
 anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
@@ -243,6 +279,16 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
   s.pending_ = j.value("pending", -1.0);
   s.pending_age_ = j.value("pending_age", 0);
   s.last_value_ = j.at("last_value").get<double>();
+  if (j.contains("run")) {
+    const auto& r = j.at("run");
+    s.run_start_ms_ = r.at(0).get<int64_t>();
+    s.last_ts_ms_ = r.at(1).get<int64_t>();
+    s.run_from_start_ = r.at(2).get<bool>();
+    s.run_reported_ = r.at(3).get<bool>();
+    s.longest_run_ms_ = r.at(4).get<int64_t>();
+    s.repeat_steps_ = r.at(5).get<size_t>();
+    s.run_steps_ = r.at(6).get<size_t>();
+  }
   return s;
 }
 

@@ -37,6 +37,11 @@ struct anomaly_score_params {
   // threshold would otherwise be one more alarm (NAB counts every one as a
   // false positive outside a window). 0: every new high at once.
   int peak_delay = 3;
+  // A metric that normally varies and has now repeated the same value for
+  // longer than this and longer than any constant run before it (a stuck
+  // sensor, a disk that stopped writing) is reported once, with evidence
+  // from how often the series repeats a value. 0: off.
+  int64_t quiet_min_ms = 86'400'000;
 };
 void to_json(nlohmann::json& j, const anomaly_score_params& p);
 void from_json(const nlohmann::json& j, anomaly_score_params& p);
@@ -81,6 +86,9 @@ private:
   double surprise_of(double value, const predictive_distribution& d) const;
   // Records raw and tells whether it repeats yesterday's score at this time.
   bool recurs_daily(int64_t ts_ms, double raw);
+  // Tracks constant runs; the quiet evidence in [0,1) of this sample (0 but
+  // on the first sample of a run that outlasts every earlier one).
+  double quiet_evidence(int64_t ts_ms, double value);
 
   anomaly_score_params p_;
   robust_seasonal_model model_;
@@ -100,6 +108,16 @@ private:
   int pending_age_ = 0;   // samples since that run began
   double spread_ = 0.0;   // mean |step| of the series: floor for the scale
   double last_value_ = 0.0;
+  // Constant runs (same value repeated): start of the current one, whether it
+  // began with the series (then it says nothing), whether it was reported,
+  // the longest completed one, and how many steps repeated the value.
+  int64_t run_start_ms_ = 0;
+  int64_t last_ts_ms_ = 0;
+  bool run_from_start_ = true;
+  bool run_reported_ = false;
+  int64_t longest_run_ms_ = 0;
+  size_t repeat_steps_ = 0;
+  size_t run_steps_ = 0; // repeats in the current run
   anomaly_detail last_;
 };
 

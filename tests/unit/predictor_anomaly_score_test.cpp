@@ -237,3 +237,63 @@ TEST(predictor_anomaly_score, state_round_trip_inside_a_rising_episode) {
     ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
   }
 }
+
+namespace {
+
+// Mostly zeros with bursts (like a disk's write bytes), and a 3-hour quiet
+// spell on day 2; stuck at zero from `stuck_from` on.
+std::vector<double> bursty_then_stuck(size_t n, size_t stuck_from) {
+  noise rnd;
+  std::vector<double> v(n, 0.0);
+  for (size_t i = 0; i < stuck_from; ++i)
+    if (rnd() > 0.2)
+      v[i] = 1e6 * (1.0 + rnd());
+  for (size_t i = 400; i < 436; ++i)
+    v[i] = 0.0;
+  v[stuck_from - 1] = 1e6; // the spell starts exactly at stuck_from
+  return v;
+}
+
+} // namespace
+
+TEST(predictor_anomaly_score, a_metric_stuck_for_over_a_day_is_reported_once) {
+  const size_t stuck = 1500, day = 288;
+  const auto v = bursty_then_stuck(stuck + 2 * day, stuck);
+  const auto s = score_all(v);
+  const double background = max_in(s, 300, stuck);
+  // Nothing while the quiet spell could still be an ordinary lull ...
+  EXPECT_LT(max_in(s, stuck, stuck + day), 0.3);
+  // ... one clear report just after it outlasts a day ...
+  const double report = max_in(s, stuck + day, stuck + day + 6);
+  EXPECT_GT(report, 0.5);
+  EXPECT_GT(report, background + 0.2);
+  EXPECT_EQ(count_at_least(s, stuck, v.size(), 0.5 * report), 1u);
+  // ... and none with the channel off.
+  grace::predictor::anomaly_score_params off;
+  off.quiet_min_ms = 0;
+  EXPECT_LT(max_in(score_all(v, off), stuck, v.size()), 0.3);
+}
+
+TEST(predictor_anomaly_score, a_quiet_spell_no_longer_than_before_is_not_reported) {
+  // The same series with a longer quiet spell (30 h) earlier: 26 h is no news.
+  const size_t stuck = 1500, day = 288;
+  auto v = bursty_then_stuck(stuck + day + day / 12, stuck);
+  for (size_t i = 500; i < 500 + day + day / 4; ++i)
+    v[i] = 0.0;
+  const auto s = score_all(v);
+  EXPECT_LT(max_in(s, stuck, v.size()), 0.3);
+  // A series that never varied says nothing by staying flat.
+  EXPECT_EQ(max_in(score_all(std::vector<double>(3 * day, 7.0)), 0, 3 * day), 0.0);
+}
+
+TEST(predictor_anomaly_score, state_round_trip_inside_a_quiet_spell) {
+  const auto v = bursty_then_stuck(1500 + 2 * 288, 1500);
+  anomaly_scorer a;
+  for (size_t i = 0; i < 1700; ++i)
+    a.update(static_cast<int64_t>(i) * five_min, v[i]);
+  anomaly_scorer b = anomaly_scorer::from_json(nlohmann::json::parse(a.to_json().dump()));
+  for (size_t i = 1700; i < v.size(); ++i) {
+    const int64_t ts = static_cast<int64_t>(i) * five_min;
+    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
+  }
+}
