@@ -108,8 +108,12 @@ void gather_inputs(self_pointer self, const supervisor_actor& sup,
                       self, sup, "predictor", g,
                       [in](std::string text) {
                         auto j = parse_or_null(text);
-                        if (j.is_object())
+                        try {
+                          analytics::warning_counts_from(j);
                           in->warnings = std::move(j);
+                        } catch (const std::exception& e) {
+                          in->unavailable.push_back(std::string("predictor: ") + e.what());
+                        }
                       },
                       note, atom::warnings_v);
                   ask<executor_actor, std::vector<execution>>(
@@ -326,9 +330,7 @@ analytics_actor::behavior_type
 analytics_component(analytics_actor::stateful_pointer<analytics_state> self,
                     supervisor_actor supervisor, analytics_settings settings) {
   self->state.settings = std::move(settings);
-  self->delayed_send(self,
-                     report_delay(self->state.settings),
-                     atom::tick_v);
+  self->delayed_send(self, report_delay(self->state.settings), atom::tick_v);
   return {
       [=](atom::get, const std::string& name) -> caf::result<std::string> {
         const auto& names = analytics::report_names();
@@ -356,9 +358,7 @@ analytics_component(analytics_actor::stateful_pointer<analytics_state> self,
         gather_inputs(self, supervisor, [=](std::shared_ptr<analytics::report_inputs> in) {
           log_health(self, analytics::health_of(*in, self->state.settings.reports));
         });
-        self->delayed_send(
-            self, report_delay(self->state.settings),
-            atom::tick_v);
+        self->delayed_send(self, report_delay(self->state.settings), atom::tick_v);
       },
       [=](atom::status) -> std::string {
         const auto& st = self->state;

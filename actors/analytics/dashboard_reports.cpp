@@ -40,7 +40,7 @@ warning_counts counts_of(const report_inputs& in) {
   if (!in.warnings)
     return {};
   try {
-    return warning_counts_from(*in.warnings);
+    return warning_counts_from(*in.warnings, in.now - week_ms, in.now);
   } catch (const std::exception&) {
     return {};
   }
@@ -169,7 +169,9 @@ std::optional<nlohmann::json> build_report(const std::string& name, const report
            {"playbooks", playbooks.at("summary")},
            {"learning", in.rl_statistics},
            {"training",
-            {{"cycles", training.at("count")},
+            {{"cycles", in.training && !in.training->empty()
+                            ? nlohmann::json(in.training->front().cycle)
+                            : nlohmann::json(0)},
              {"last_finished_at", training.at("last_finished_at")},
              {"next_due_at", training.at("next_due_at")}}}};
   } else {

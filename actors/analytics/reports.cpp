@@ -14,7 +14,8 @@ nlohmann::json opt(const std::optional<double>& v) {
 }
 
 uint64_t count_field(const nlohmann::json& stats, const char* name) {
-  if (!stats.contains(name) || !stats.at(name).is_number_unsigned())
+  if (!stats.contains(name) || !stats.at(name).is_number_integer()
+      || stats.at(name).get<int64_t>() < 0)
     throw std::runtime_error(std::string("warnings statistics: field '") + name
                              + "' must be a non-negative integer");
   return stats.at(name).get<uint64_t>();
@@ -31,7 +32,8 @@ std::string iso_utc(timestamp_ms ms) {
   return buf;
 }
 
-warning_counts warning_counts_from(const nlohmann::json& w) {
+warning_counts warning_counts_from(const nlohmann::json& w, timestamp_ms since,
+                                   timestamp_ms until) {
   if (!w.is_object() || !w.contains("statistics") || !w.at("statistics").is_object())
     throw std::runtime_error("warnings: field 'statistics' must be an object");
   if (!w.contains("open") || !w.at("open").is_array())
@@ -45,6 +47,15 @@ warning_counts warning_counts_from(const nlohmann::json& w) {
   c.false_alarm = count_field(s, "false_alarm");
   if (s.contains("mean_lead_minutes") && s.at("mean_lead_minutes").is_number() && c.came_true > 0)
     c.mean_lead_minutes = s.at("mean_lead_minutes").get<double>();
+  if (w.contains("recent") && w.at("recent").is_array())
+    for (const auto& r : w.at("recent")) {
+      if (!r.is_object() || r.value("outcome", "") != "came_true" || !r.contains("breached_at")
+          || !r.at("breached_at").is_number_integer())
+        continue;
+      const auto at = r.at("breached_at").get<timestamp_ms>();
+      if (at >= since && at <= until)
+        ++c.came_true_recent;
+    }
   return c;
 }
 
@@ -72,7 +83,7 @@ nlohmann::json warnings_summary(const warning_counts& c, uint64_t episodes) {
     precision = static_cast<double>(c.prevented + c.came_true) / static_cast<double>(resolved);
   std::optional<double> recall;
   if (episodes > 0)
-    recall = std::min(1.0, static_cast<double>(c.came_true) / static_cast<double>(episodes));
+    recall = std::min(1.0, static_cast<double>(c.came_true_recent) / static_cast<double>(episodes));
   return {{"open", c.open},
           {"raised", c.raised},
           {"prevented", c.prevented},
@@ -81,6 +92,7 @@ nlohmann::json warnings_summary(const warning_counts& c, uint64_t episodes) {
           {"resolved", resolved},
           {"precision", opt(precision)},
           {"breach_episodes_7d", episodes},
+          {"came_true_7d", c.came_true_recent},
           {"recall", opt(recall)},
           {"mean_lead_minutes", opt(c.mean_lead_minutes)}};
 }

@@ -21,19 +21,25 @@ struct warning_counts {
   uint64_t came_true = 0;
   uint64_t false_alarm = 0;
   std::optional<double> mean_lead_minutes;
+  // Warnings in the predictor's recent list (its newest 100 resolved) that
+  // came true with the breach in [since, until]: the recall numerator.
+  uint64_t came_true_recent = 0;
 };
 
 // Counts from the predictor's /api/predictions/warnings JSON; throws
 // std::runtime_error naming the field when it is not that shape.
-warning_counts warning_counts_from(const nlohmann::json& warnings);
+// `since`/`until` bound came_true_recent (breached_at).
+warning_counts warning_counts_from(const nlohmann::json& warnings, timestamp_ms since = 0,
+                                   timestamp_ms until = 0);
 
 // Times a metric entered warning or critical from good in [from, to]
 // (snapshots oldest first; the first snapshot's state counts as the start).
 uint64_t breach_episodes(const std::vector<snapshot>& snapshots, timestamp_ms from,
                          timestamp_ms to);
 
-// precision = (prevented + came true) / resolved; recall = came true /
-// breach episodes (share of breaches warned ahead), capped at 1.
+// precision = (prevented + came true) / resolved (since start); recall =
+// warnings that came true in the last 7 days / breach episodes in the last 7
+// days (share of breaches warned ahead), capped at 1.
 nlohmann::json warnings_summary(const warning_counts& c, uint64_t episodes);
 
 // --- playbooks --------------------------------------------------------------
