@@ -87,7 +87,8 @@ private:
   // Records raw and tells whether it repeats yesterday's score at this time.
   bool recurs_daily(int64_t ts_ms, double raw);
   // Tracks constant runs; the quiet evidence in [0,1) of this sample (0 but
-  // on the first sample of a run that outlasts every earlier one).
+  // on the first sample of a run longer than quiet_min_ms and than every
+  // earlier run).
   double quiet_evidence(int64_t ts_ms, double value);
 
   anomaly_score_params p_;
