@@ -98,8 +98,8 @@ std::vector<forecast> compute(self_pointer self, const pending_forecast& p) {
     const int lag = static_cast<int>(
         std::min<int64_t>((behind + settings.limits.step_ms - 1) / settings.limits.step_ms, steps));
     auto result = model->forecast(series, steps + lag);
-    out.push_back(
-        forecaster::to_forecast(result, id, p.generated_at, settings.limits.step_ms, st.version));
+    out.push_back(forecaster::to_forecast(result, id, p.generated_at, settings.limits.step_ms,
+                                          st.version, forecaster::nonnegative_floor(series)));
   }
   return out;
 }

@@ -82,16 +82,31 @@ std::vector<series_input> series_by_metric(const std::vector<snapshot>& snapshot
   return out;
 }
 
+std::optional<double> nonnegative_floor(const series_input& series) {
+  bool any = false;
+  for (double v : series.values) {
+    if (!std::isfinite(v))
+      continue;
+    if (v < 0.0)
+      return std::nullopt;
+    any = true;
+  }
+  return any ? std::optional<double>(0.0) : std::nullopt;
+}
+
 forecast to_forecast(const forecast_result& result, const std::string& metric_id,
-                     timestamp_ms generated_at, int64_t step_ms, const std::string& model_version) {
+                     timestamp_ms generated_at, int64_t step_ms, const std::string& model_version,
+                     std::optional<double> floor) {
   forecast f;
   f.metric_id = metric_id;
   f.generated_at = generated_at;
   f.step = step_ms;
   f.model_version = model_version;
   f.points.reserve(result.steps.size());
+  auto cut = [&](double v) { return floor ? std::max(v, *floor) : v; };
   for (const auto& s : result.steps)
-    f.points.push_back({s.time_ms, s.mean, s.lo80, s.hi80, s.lo95, s.hi95});
+    f.points.push_back(
+        {s.time_ms, cut(s.mean), cut(s.lo80), cut(s.hi80), cut(s.lo95), cut(s.hi95)});
   for (const auto& w : result.importance)
     f.feature_importance.push_back({w.group, w.weight});
   return f;

@@ -7,6 +7,7 @@
 #include "messages/types.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,9 +46,16 @@ std::vector<series_input> series_by_metric(const std::vector<snapshot>& snapshot
                                            const catalog::metrics_catalog& catalog,
                                            int64_t step_ms);
 
-// The message form of a forecast.
+// The message form of a forecast. With `floor`, no value or bound goes below
+// it (the compute path passes 0 for a series never negative in its history:
+// latency or a count forecast below 0 helps nobody, and cutting a band at a
+// value the series cannot reach keeps every actual it could hold).
 forecast to_forecast(const forecast_result& result, const std::string& metric_id,
-                     timestamp_ms generated_at, int64_t step_ms, const std::string& model_version);
+                     timestamp_ms generated_at, int64_t step_ms, const std::string& model_version,
+                     std::optional<double> floor = std::nullopt);
+
+// 0 when every finite value of the series is >= 0 (and there is one), else none.
+std::optional<double> nonnegative_floor(const series_input& series);
 
 // "tft-20251109T154523Z" for a model trained at that time; "untrained" for 0
 // (no model yet: the per-series statistical component alone).

@@ -120,6 +120,34 @@ TEST(ForecasterSnapshots, ForecastMessageCarriesPointsImportanceAndVersion) {
   EXPECT_NEAR(total, 1.0, 1e-9);
 }
 
+TEST(ForecasterSnapshots, NonNegativeSeriesGetNoNegativeBounds) {
+  // A latency-like series near 0 with noise: the raw bands reach below 0.
+  std::vector<snapshot> rows;
+  for (int i = 0; i < 60; ++i)
+    rows.push_back(snap("api.latency_p95", int64_t{i} * 300'000, (i % 7 == 0) ? 40.0 : 2.0, 0.0));
+  const auto* metric = shipped_catalog().find_metric("api.latency_p95");
+  auto series = series_from_snapshots(metric->id, rows, metric->aggregation, 300'000);
+  ASSERT_EQ(nonnegative_floor(series), std::optional<double>(0.0));
+  temporal_forecaster model;
+  auto result = model.forecast(series, 12);
+  bool raw_negative = false;
+  for (const auto& s : result.steps)
+    raw_negative = raw_negative || s.lo95 < 0.0;
+  ASSERT_TRUE(raw_negative) << "the case needs a band below 0 to mean anything";
+  auto f = to_forecast(result, metric->id, 0, 300'000, "v", nonnegative_floor(series));
+  for (const auto& p : f.points) {
+    EXPECT_GE(p.lo95, 0.0);
+    EXPECT_GE(p.lo80, 0.0);
+    EXPECT_LE(p.lo95, p.lo80);
+    EXPECT_LE(p.hi80, p.hi95);
+  }
+  // Without a floor, or for a series that went negative, nothing is cut.
+  auto raw = to_forecast(result, metric->id, 0, 300'000, "v");
+  EXPECT_LT(raw.points.back().lo95, 0.0);
+  series.values[3] = -1.0;
+  EXPECT_FALSE(nonnegative_floor(series).has_value());
+}
+
 TEST(ForecasterSnapshots, ModelVersionNamesTheTrainingTime) {
   EXPECT_EQ(model_version(1'762'703'123'000), "tft-20251109T154523Z");
   EXPECT_EQ(iso_time(1'762'703'123'000), "2025-11-09T15:45:23Z");
