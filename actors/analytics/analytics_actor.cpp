@@ -67,6 +67,20 @@ void ask(self_pointer self, const supervisor_actor& sup, const std::string& name
       });
 }
 
+// The live catalog, or `on_error("catalog: <why>")`.
+template <class OnCatalog, class OnError>
+void with_catalog(self_pointer self, const supervisor_actor& sup, OnCatalog on_catalog,
+                  OnError on_error) {
+  with_component_or<catalog_actor>(
+      self, sup, "catalog",
+      [=](catalog_actor catalog) {
+        self->request(catalog, ask_timeout, atom::get_v)
+            .then([=](catalog_ref cat) { on_catalog(std::move(cat)); },
+                  [=](caf::error& e) { on_error("catalog: " + describe(e)); });
+      },
+      [=](const caf::error& e) { on_error("catalog: " + describe(e)); });
+}
+
 nlohmann::json parse_or_null(const std::string& text) {
   try {
     return nlohmann::json::parse(text);
@@ -81,74 +95,65 @@ void gather_inputs(self_pointer self, const supervisor_actor& sup,
   auto in = std::make_shared<analytics::report_inputs>();
   in->now = virtual_now(self);
   auto note = [in](const std::string& why) { in->unavailable.push_back(why); };
-  with_component_or<catalog_actor>(
-      self, sup, "catalog",
-      [=](catalog_actor catalog) {
-        self->request(catalog, ask_timeout, atom::get_v)
-            .then(
-                [=](catalog_ref cat) {
-                  in->catalog = cat;
-                  auto g = std::make_shared<gathering>();
-                  g->done = [=] { done(in); };
-                  const auto week = analytics::week_ms;
-                  for (const auto& id : cat->forecast_metrics()) {
-                    snapshot_query q{id, in->now - week - self->state.settings.horizon_ms,
-                                     in->now + 1, 0};
-                    ask<storage_actor, std::vector<forecast>>(
-                        self, sup, "storage", g,
-                        [in, id](std::vector<forecast> f) { in->forecasts[id] = std::move(f); },
-                        note, atom::query_v, atom::forecast_v, q);
-                    snapshot_query s{id, in->now - week - 3600000, in->now + 1, 0};
-                    ask<storage_actor, std::vector<snapshot>>(
-                        self, sup, "storage", g,
-                        [in, id](std::vector<snapshot> v) { in->snapshots[id] = std::move(v); },
-                        note, atom::query_v, s);
-                  }
-                  ask<predictor_actor, std::string>(
-                      self, sup, "predictor", g,
-                      [in](std::string text) {
-                        auto j = parse_or_null(text);
-                        try {
-                          analytics::warning_counts_from(j);
-                          in->warnings = std::move(j);
-                        } catch (const std::exception& e) {
-                          in->unavailable.push_back(std::string("predictor: ") + e.what());
-                        }
-                      },
-                      note, atom::warnings_v);
-                  ask<executor_actor, std::vector<execution>>(
-                      self, sup, "executor", g,
-                      [in](std::vector<execution> v) { in->executions = std::move(v); }, note,
-                      atom::get_v, std::string());
-                  ask<storage_actor, std::vector<training_record>>(
-                      self, sup, "storage", g,
-                      [in](std::vector<training_record> v) { in->training = std::move(v); }, note,
-                      atom::history_v, atom::train_v, uint64_t{100});
-                  ask<storage_actor, std::vector<experience>>(
-                      self, sup, "storage", g,
-                      [in](std::vector<experience> v) { in->experiences = std::move(v); }, note,
-                      atom::history_v, atom::reward_v, uint64_t{10000});
-                  ask<rl_agent_actor, std::string>(
-                      self, sup, "rl_agent", g,
-                      [in](std::string text) { in->rl_statistics = parse_or_null(text); }, note,
-                      atom::statistics_v);
-                  ask<rl_agent_actor, std::string>(
-                      self, sup, "rl_agent", g,
-                      [in](std::string text) {
-                        auto j = parse_or_null(text);
-                        if (j.is_object() && j.contains("policies"))
-                          in->rl_policies = j.at("policies");
-                      },
-                      note, atom::get_v);
-                  g->release();
-                },
-                [=](caf::error& e) {
-                  note("catalog: " + describe(e));
-                  done(in);
-                });
+  with_catalog(
+      self, sup,
+      [=](catalog_ref cat) {
+        in->catalog = cat;
+        auto g = std::make_shared<gathering>();
+        g->done = [=] { done(in); };
+        const auto week = analytics::week_ms;
+        for (const auto& id : cat->forecast_metrics()) {
+          snapshot_query q{id, in->now - week - self->state.settings.horizon_ms, in->now + 1, 0};
+          ask<storage_actor, std::vector<forecast>>(
+              self, sup, "storage", g,
+              [in, id](std::vector<forecast> f) { in->forecasts[id] = std::move(f); }, note,
+              atom::query_v, atom::forecast_v, q);
+          snapshot_query s{id, in->now - week - 3600000, in->now + 1, 0};
+          ask<storage_actor, std::vector<snapshot>>(
+              self, sup, "storage", g,
+              [in, id](std::vector<snapshot> v) { in->snapshots[id] = std::move(v); }, note,
+              atom::query_v, s);
+        }
+        ask<predictor_actor, std::string>(
+            self, sup, "predictor", g,
+            [in](std::string text) {
+              auto j = parse_or_null(text);
+              try {
+                analytics::warning_counts_from(j);
+                in->warnings = std::move(j);
+              } catch (const std::exception& e) {
+                in->unavailable.push_back(std::string("predictor: ") + e.what());
+              }
+            },
+            note, atom::warnings_v);
+        ask<executor_actor, std::vector<execution>>(
+            self, sup, "executor", g,
+            [in](std::vector<execution> v) { in->executions = std::move(v); }, note, atom::get_v,
+            std::string());
+        ask<storage_actor, std::vector<training_record>>(
+            self, sup, "storage", g,
+            [in](std::vector<training_record> v) { in->training = std::move(v); }, note,
+            atom::history_v, atom::train_v, uint64_t{100});
+        ask<storage_actor, std::vector<experience>>(
+            self, sup, "storage", g,
+            [in](std::vector<experience> v) { in->experiences = std::move(v); }, note,
+            atom::history_v, atom::reward_v, uint64_t{10000});
+        ask<rl_agent_actor, std::string>(
+            self, sup, "rl_agent", g,
+            [in](std::string text) { in->rl_statistics = parse_or_null(text); }, note,
+            atom::statistics_v);
+        ask<rl_agent_actor, std::string>(
+            self, sup, "rl_agent", g,
+            [in](std::string text) {
+              auto j = parse_or_null(text);
+              if (j.is_object() && j.contains("policies"))
+                in->rl_policies = j.at("policies");
+            },
+            note, atom::get_v);
+        g->release();
       },
-      [=](const caf::error& e) {
-        note("catalog: " + describe(e));
+      [=](const std::string& why) {
+        note(why);
         done(in);
       });
 }
@@ -292,33 +297,25 @@ void gather_exposition(self_pointer self, const supervisor_actor& sup,
       ignore, atom::warnings_v);
   // The latest forecast of every forecast metric, once the catalog is known.
   ++g->outstanding;
-  with_component_or<catalog_actor>(
-      self, sup, "catalog",
-      [=](catalog_actor catalog) {
-        self->request(catalog, ask_timeout, atom::get_v)
-            .then(
-                [=](catalog_ref cat) {
-                  in->catalog = cat;
-                  const auto now = virtual_now(self);
-                  for (const auto& id : cat->forecast_metrics()) {
-                    snapshot_query q{id, 0, now + 1, 1};
-                    ask<storage_actor, std::vector<forecast>>(
-                        self, sup, "storage", g,
-                        [in, id](std::vector<forecast> f) {
-                          if (!f.empty())
-                            in->latest[id] = std::move(f.back());
-                        },
-                        ignore, atom::query_v, atom::forecast_v, q);
-                  }
-                  g->release();
-                },
-                [=](caf::error& e) {
-                  ignore("catalog: " + describe(e));
-                  g->release();
-                });
+  with_catalog(
+      self, sup,
+      [=](catalog_ref cat) {
+        in->catalog = cat;
+        const auto now = virtual_now(self);
+        for (const auto& id : cat->forecast_metrics()) {
+          snapshot_query q{id, 0, now + 1, 1};
+          ask<storage_actor, std::vector<forecast>>(
+              self, sup, "storage", g,
+              [in, id](std::vector<forecast> f) {
+                if (!f.empty())
+                  in->latest[id] = std::move(f.back());
+              },
+              ignore, atom::query_v, atom::forecast_v, q);
+        }
+        g->release();
       },
-      [=](const caf::error& e) {
-        ignore("catalog: " + describe(e));
+      [=](const std::string& why) {
+        ignore(why);
         g->release();
       });
   g->release();
