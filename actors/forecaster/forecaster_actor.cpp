@@ -1,5 +1,6 @@
 #include "actors/forecaster/forecaster_actor.hpp"
 
+#include "actors/clock/utc_time.hpp"
 #include "actors/forecaster/artifact.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
@@ -198,7 +199,7 @@ forecaster_component(forecaster_actor::stateful_pointer<forecaster_state> self,
                               {"global_share", m.global_share}};
           for (const auto& w : st.model->feature_importance())
             importance.push_back({{"feature", w.group}, {"weight", w.weight}});
-          j["trained_at"] = forecaster::iso_time(st.model->trained_at_ms());
+          j["trained_at"] = iso_time(st.model->trained_at_ms());
           j["validation"] = {{"mean_mase", st.model->validation().mean_mase},
                              {"mean_naive_mase", st.model->validation().mean_naive_mase},
                              {"per_metric", per_metric}};

@@ -1,5 +1,7 @@
 #include "actors/forecaster/snapshot_series.hpp"
 
+#include "actors/clock/utc_time.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <ctime>
@@ -110,19 +112,6 @@ forecast to_forecast(const forecast_result& result, const std::string& metric_id
   for (const auto& w : result.importance)
     f.feature_importance.push_back({w.group, w.weight});
   return f;
-}
-
-std::string format_utc(int64_t unix_ms, const char* format) {
-  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char text[64];
-  const size_t n = std::strftime(text, sizeof text, format, &tm);
-  return std::string(text, n);
-}
-
-std::string iso_time(int64_t unix_ms) {
-  return format_utc(unix_ms, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::string model_version(int64_t trained_at_ms) {

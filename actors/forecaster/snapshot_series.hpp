@@ -61,10 +61,4 @@ std::optional<double> nonnegative_floor(const series_input& series);
 // (no model yet: the per-series statistical component alone).
 std::string model_version(int64_t trained_at_ms);
 
-// "2025-11-09T15:45:23Z".
-std::string iso_time(int64_t unix_ms);
-
-// The UTC time of `unix_ms` in a strftime format (at most 63 characters out).
-std::string format_utc(int64_t unix_ms, const char* format);
-
 } // namespace grace::forecaster

@@ -1,5 +1,6 @@
 #include "actors/trainer/trainer_actor.hpp"
 
+#include "actors/clock/utc_time.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
 #include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
@@ -183,9 +184,8 @@ trainer_actor::behavior_type trainer_component(trainer_actor::stateful_pointer<t
                          {"failed_cycles", st.failures},
                          {"training_running", st.running},
                          {"interval", config::format_duration(st.settings.training.interval_ms)}};
-        j["next_training_at"] = st.settings.scheduled
-                                    ? nlohmann::json(forecaster::iso_time(st.next_due_ms))
-                                    : nlohmann::json(nullptr);
+        j["next_training_at"] = st.settings.scheduled ? nlohmann::json(iso_time(st.next_due_ms))
+                                                      : nlohmann::json(nullptr);
         j["last_training"] = st.last ? nlohmann::json(*st.last) : nlohmann::json(nullptr);
         j["last_error"] =
             st.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.last_error);

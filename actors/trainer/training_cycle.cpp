@@ -1,5 +1,6 @@
 #include "actors/trainer/training_cycle.hpp"
 
+#include "actors/clock/utc_time.hpp"
 #include "actors/forecaster/artifact.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
 
@@ -60,8 +61,8 @@ std::string record_document(const training_output& output, const std::string& ar
   const auto& v = output.model->validation();
   nlohmann::json doc{{"type", "tft_training"},
                      {"cycle", r.cycle},
-                     {"started_at", forecaster::iso_time(r.started_at)},
-                     {"finished_at", forecaster::iso_time(r.finished_at)},
+                     {"started_at", iso_time(r.started_at)},
+                     {"finished_at", iso_time(r.finished_at)},
                      {"samples", r.samples},
                      {"window_samples", output.window_samples},
                      {"metrics", r.metrics},
@@ -76,7 +77,7 @@ std::string record_document(const training_output& output, const std::string& ar
 }
 
 std::string record_id(int64_t unix_ms) {
-  return forecaster::format_utc(unix_ms, "%Y%m%d_%H%M%S");
+  return format_utc(unix_ms, "%Y%m%d_%H%M%S");
 }
 
 std::string with_thousands(uint64_t n) {
