@@ -116,9 +116,13 @@ pooled_accuracy accuracy_over(const report_inputs& in, int64_t window_ms,
   return pool(std::move(metrics));
 }
 
-health_result health_of(const report_inputs& in, const report_settings& settings) {
+namespace {
+
+// The health score from the 7-day accuracy and the execution totals the
+// caller already has (the overview shows both too).
+health_result health_from(const report_inputs& in, const report_settings& settings,
+                          const pooled_accuracy& week, const playbook_totals& totals) {
   health_inputs h;
-  const auto week = accuracy_over(in, week_ms, settings);
   h.accuracy_pct = week.overall.accuracy_pct;
   h.accuracy_points = week.overall.points;
   h.coverage80 = week.overall.coverage80;
@@ -126,16 +130,25 @@ health_result health_of(const report_inputs& in, const report_settings& settings
   h.warnings_prevented = c.prevented;
   h.warnings_came_true = c.came_true;
   h.warnings_false_alarm = c.false_alarm;
-  if (in.executions) {
-    playbook_totals totals;
-    playbook_performance(*in.executions, &totals);
-    h.mean_execution_reward = totals.mean_reward;
-    h.evaluated_executions = totals.evaluated;
-  }
+  h.mean_execution_reward = totals.mean_reward;
+  h.evaluated_executions = totals.evaluated;
   if (in.training && !in.training->empty())
     h.since_last_training_ms = in.now - in.training->front().finished_at;
   h.training_interval_ms = settings.training_interval_ms;
   return health_score(h);
+}
+
+const std::vector<execution>& executions_of(const report_inputs& in) {
+  static const std::vector<execution> none;
+  return in.executions ? *in.executions : none;
+}
+
+} // namespace
+
+health_result health_of(const report_inputs& in, const report_settings& settings) {
+  playbook_totals totals;
+  playbook_performance(executions_of(in), &totals);
+  return health_from(in, settings, accuracy_over(in, week_ms, settings), totals);
 }
 
 std::optional<nlohmann::json> build_report(const std::string& name, const report_inputs& in,
@@ -146,7 +159,7 @@ std::optional<nlohmann::json> build_report(const std::string& name, const report
   } else if (name == "forecast-accuracy") {
     out = forecast_accuracy_report(in, settings);
   } else if (name == "playbook-performance") {
-    out = playbook_performance(in.executions ? *in.executions : std::vector<execution>{});
+    out = playbook_performance(executions_of(in));
   } else if (name == "learning-progress") {
     out = learning_progress(in.experiences ? *in.experiences : std::vector<experience>{},
                             in.rl_statistics, in.rl_policies);
@@ -158,22 +171,20 @@ std::optional<nlohmann::json> build_report(const std::string& name, const report
   } else if (name == "overview") {
     const auto week = accuracy_over(in, week_ms, settings);
     playbook_totals totals;
-    const auto playbooks =
-        playbook_performance(in.executions ? *in.executions : std::vector<execution>{}, &totals);
-    const auto training =
-        training_history(in.training ? *in.training : std::vector<training_record>{},
-                         settings.training_interval_ms, in.now);
-    out = {{"health", to_json(health_of(in, settings))},
+    const auto playbooks = playbook_performance(executions_of(in), &totals);
+    nlohmann::json training{{"cycles", 0}, {"last_finished_at", nullptr}, {"next_due_at", nullptr}};
+    if (in.training && !in.training->empty()) {
+      const auto& last = in.training->front();
+      training = {{"cycles", last.cycle},
+                  {"last_finished_at", last.finished_at},
+                  {"next_due_at", last.finished_at + settings.training_interval_ms}};
+    }
+    out = {{"health", to_json(health_from(in, settings, week, totals))},
            {"forecast_accuracy_7d", to_json(week.overall)},
            {"warnings", warnings_summary(counts_of(in), episodes_of(in))},
            {"playbooks", playbooks.at("summary")},
            {"learning", in.rl_statistics},
-           {"training",
-            {{"cycles", in.training && !in.training->empty()
-                            ? nlohmann::json(in.training->front().cycle)
-                            : nlohmann::json(0)},
-             {"last_finished_at", training.at("last_finished_at")},
-             {"next_due_at", training.at("next_due_at")}}}};
+           {"training", training}};
   } else {
     return std::nullopt;
   }

@@ -1,5 +1,7 @@
 #include "actors/analytics/forecast_accuracy.hpp"
 
+#include "actors/analytics/json_null.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -132,22 +134,14 @@ pooled_accuracy pool(std::vector<metric_accuracy> metrics) {
   return out;
 }
 
-namespace {
-
-nlohmann::json opt(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
-} // namespace
-
 nlohmann::json to_json(const accuracy_figures& f) {
   return {{"points", f.points},
-          {"mae", opt(f.mae)},
-          {"mase", opt(f.mase)},
-          {"smape", opt(f.smape)},
-          {"accuracy_pct", opt(f.accuracy_pct)},
-          {"coverage80", opt(f.coverage80)},
-          {"coverage95", opt(f.coverage95)}};
+          {"mae", or_null(f.mae)},
+          {"mase", or_null(f.mase)},
+          {"smape", or_null(f.smape)},
+          {"accuracy_pct", or_null(f.accuracy_pct)},
+          {"coverage80", or_null(f.coverage80)},
+          {"coverage95", or_null(f.coverage95)}};
 }
 
 nlohmann::json to_json(const metric_accuracy& m) {

@@ -1,5 +1,7 @@
 #include "actors/analytics/health_score.hpp"
 
+#include "actors/analytics/json_null.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -103,10 +105,10 @@ nlohmann::json to_json(const health_result& r) {
   for (const auto& p : r.parts)
     parts.push_back({{"name", p.name},
                      {"weight", p.weight},
-                     {"value", p.value ? nlohmann::json(*p.value) : nlohmann::json(nullptr)},
+                     {"value", or_null(p.value)},
                      {"has_data", p.value.has_value()},
                      {"detail", p.detail}});
-  return {{"score", r.score ? nlohmann::json(*r.score) : nlohmann::json(nullptr)},
+  return {{"score", or_null(r.score)},
           {"label", r.label.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.label)},
           {"summary", r.summary},
           {"parts", parts}};

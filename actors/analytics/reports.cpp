@@ -1,5 +1,8 @@
 #include "actors/analytics/reports.hpp"
 
+#include "actors/analytics/json_null.hpp"
+#include "actors/clock/utc_time.hpp"
+
 #include <cmath>
 #include <ctime>
 #include <map>
@@ -8,10 +11,6 @@
 namespace grace::analytics {
 
 namespace {
-
-nlohmann::json opt(const std::optional<double>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
 
 uint64_t count_field(const nlohmann::json& stats, const char* name) {
   if (!stats.contains(name) || !stats.at(name).is_number_integer()
@@ -22,15 +21,6 @@ uint64_t count_field(const nlohmann::json& stats, const char* name) {
 }
 
 } // namespace
-
-std::string iso_utc(timestamp_ms ms) {
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 warning_counts warning_counts_from(const nlohmann::json& w, timestamp_ms since,
                                    timestamp_ms until) {
@@ -90,11 +80,11 @@ nlohmann::json warnings_summary(const warning_counts& c, uint64_t episodes) {
           {"came_true", c.came_true},
           {"false_alarm", c.false_alarm},
           {"resolved", resolved},
-          {"precision", opt(precision)},
+          {"precision", or_null(precision)},
           {"breach_episodes_7d", episodes},
           {"came_true_7d", c.came_true_recent},
-          {"recall", opt(recall)},
-          {"mean_lead_minutes", opt(c.mean_lead_minutes)}};
+          {"recall", or_null(recall)},
+          {"mean_lead_minutes", or_null(c.mean_lead_minutes)}};
 }
 
 reward_stats reward_stats_of(const std::vector<double>& rewards) {
@@ -206,7 +196,7 @@ nlohmann::json learning_progress(const std::vector<experience>& experiences,
   // Per UTC day.
   std::map<std::string, std::vector<double>> per_day;
   for (const auto& e : experiences)
-    per_day[iso_utc(e.ts).substr(0, 10)].push_back(e.reward);
+    per_day[format_utc(e.ts, "%Y-%m-%d")].push_back(e.reward);
   nlohmann::json days = nlohmann::json::array();
   for (const auto& [day, rewards] : per_day) {
     const auto s = reward_stats_of(rewards);
@@ -257,8 +247,8 @@ nlohmann::json learning_progress(const std::vector<experience>& experiences,
     per_day_rate = static_cast<double>(n) / static_cast<double>(per_day.size());
   return {{"experiences", n},
           {"days", days},
-          {"experiences_per_day", opt(per_day_rate)},
-          {"reward_trend_per_100", opt(slope)},
+          {"experiences_per_day", or_null(per_day_rate)},
+          {"reward_trend_per_100", or_null(slope)},
           {"policy_changes", changes},
           {"contexts", best.size()},
           {"agent", agent_statistics},
@@ -289,7 +279,7 @@ nlohmann::json training_history(const std::vector<training_record>& records,
          {"samples", r.samples},
          {"metrics", r.metrics},
          {"model_version", r.model_version},
-         {"validation_mase", opt(score)}});
+         {"validation_mase", or_null(score)}});
   }
   nlohmann::json out{{"cycles", cycles},
                      {"count", records.size()},

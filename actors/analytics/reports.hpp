@@ -78,6 +78,4 @@ nlohmann::json learning_progress(const std::vector<experience>& experiences,
 nlohmann::json training_history(const std::vector<training_record>& records,
                                 int64_t training_interval_ms, timestamp_ms now);
 
-std::string iso_utc(timestamp_ms ms);
-
 } // namespace grace::analytics
