@@ -283,6 +283,26 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
       break;
     in.counterfactual.push_back(best->mean);
   }
+  {
+    auto longer =
+        values_between(ev->rows[0], *metric, started - st.settings.normal_window_ms, started);
+    in.normal_level = executor::better_quartile(longer, in.higher_is_worse);
+  }
+  // The forecast's value for the last before-window anchors the
+  // counterfactual of an action taken in breach (reward.hpp).
+  int64_t last_before_at = 0;
+  for (const auto& s : ev->rows[0])
+    if (s.window_end > started - st.settings.baseline_window_ms && s.window_end <= started
+        && std::isfinite(catalog::statistic_of(s, metric->aggregation)))
+      last_before_at = std::max(last_before_at, s.window_end);
+  if (last_before_at > 0) {
+    int64_t nearest = ev->request.counterfactual.step + 1;
+    for (const auto& p : ev->request.counterfactual.points)
+      if (std::llabs(p.ts - last_before_at) < nearest) {
+        nearest = std::llabs(p.ts - last_before_at);
+        in.counterfactual_at_action = p.mean;
+      }
+  }
   for (size_t i = 1; i < ev->metrics.size(); ++i) {
     const auto* other = ev->catalog->find_metric(ev->metrics[i]);
     const double before = mean_of(
@@ -364,7 +384,9 @@ void evaluate(self_pointer self, const supervisor_actor& supervisor, const catal
       ev->metrics.push_back(id);
   ev->rows.resize(ev->metrics.size());
   ev->remaining = ev->metrics.size();
-  const int64_t since = e.started_at - self->state.settings.baseline_window_ms;
+  const int64_t since =
+      e.started_at
+      - std::max(self->state.settings.baseline_window_ms, self->state.settings.normal_window_ms);
   const int64_t until = e.evaluate_at + 1;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     for (size_t i = 0; i < ev->metrics.size(); ++i) {

@@ -22,7 +22,10 @@ struct executor_settings {
   executor::governance_settings governance;
   int64_t evaluation_window_ms = 30 * 60000; // virtual: after a run, before its outcome is measured
   int64_t baseline_window_ms =
-      30 * 60000;                    // virtual: the windows before the run it is compared with
+      30 * 60000; // virtual: the windows before the run it is compared with
+  // virtual: the windows before the run whose better quartile stands for the
+  // metric's normal level (the size of a breach a run started in; reward.hpp)
+  int64_t normal_window_ms = 3 * 3600 * 1000;
   int64_t check_interval_ms = 60000; // virtual: approval expiry and due evaluations
   bool kill_switch = false;          // engaged at start
   size_t keep_executions = 500;

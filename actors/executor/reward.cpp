@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <optional>
 
 namespace grace::executor {
@@ -57,12 +58,32 @@ std::string comparison(double value, double reference, const std::string& what) 
 
 } // namespace
 
+double better_quartile(std::vector<double> values, bool higher_is_worse) {
+  values.erase(
+      std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }),
+      values.end());
+  if (values.empty())
+    return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  if (!higher_is_worse)
+    std::reverse(values.begin(), values.end());
+  // Nearest rank: the value a quarter of the way from the best end.
+  return values[(values.size() - 1) / 4];
+}
+
 outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in) {
   outcome out;
   const double worse = in.higher_is_worse ? 1.0 : -1.0; // worse * (a - b) > 0: a is worse than b
 
-  // Breaches over the whole after-window.
-  for (double a : in.after) {
+  const double last_before =
+      in.before.empty() ? std::numeric_limits<double>::quiet_NaN() : in.before.back();
+  out.started_in_breach = std::isfinite(last_before) && worse * (last_before - in.warning) >= 0.0;
+
+  // Breaches over the whole after-window; for an action taken in breach, over
+  // its last half (did the breach persist?).
+  const size_t judged_from = out.started_in_breach ? in.after.size() / 2 : 0;
+  for (size_t i = judged_from; i < in.after.size(); ++i) {
+    const double a = in.after[i];
     if (!std::isfinite(a))
       continue;
     if (worse * (a - in.warning) >= 0.0)
@@ -74,9 +95,13 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
 
   const auto after_mean = mean_of(in.after);
   const auto before_mean = mean_of(in.before);
-  const size_t overlap = std::min(in.after.size(), in.counterfactual.size());
+  std::vector<double> counterfactual = in.counterfactual;
+  if (out.started_in_breach && std::isfinite(in.counterfactual_at_action))
+    for (double& c : counterfactual)
+      c += last_before - in.counterfactual_at_action;
+  const size_t overlap = std::min(in.after.size(), counterfactual.size());
   const auto after_overlap = mean_of(in.after, overlap);
-  const auto cf_overlap = mean_of(in.counterfactual, overlap);
+  const auto cf_overlap = mean_of(counterfactual, overlap);
 
   if (after_mean && before_mean)
     if (auto d = relative(*after_mean, *before_mean))
@@ -87,9 +112,13 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   for (const auto& [k, v] : in.other_kpi_deltas)
     out.kpi_deltas.emplace(k, v);
 
-  std::string breach_words = out.critical_came ? "critical threshold reached"
-                             : out.breach_came ? "warning threshold reached"
-                                               : "no breach";
+  std::string breach_words = out.started_in_breach
+                                 ? (out.critical_came ? "critical breach persisted"
+                                    : out.breach_came ? "breach persisted"
+                                                      : "breach ended")
+                                 : (out.critical_came ? "critical threshold reached"
+                                    : out.breach_came ? "warning threshold reached"
+                                                      : "no breach");
   if (!after_mean) {
     out.basis = "none";
     out.summary = metric_id + ": no data after the action, outcome not judged";
@@ -97,9 +126,17 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   }
 
   const double baseline = before_mean ? *before_mean : cf_overlap ? *cf_overlap : *after_mean;
+  // A normal level on the good side of the warning threshold sizes a breach.
+  const bool normal_known =
+      std::isfinite(in.normal_level) && worse * (in.warning - in.normal_level) > 0.0;
   const double scale =
-      std::max({std::fabs(in.warning - baseline), 0.1 * std::fabs(in.critical - in.warning),
-                0.01 * std::fabs(in.warning), 1e-9});
+      !out.started_in_breach
+          ? std::max({std::fabs(in.warning - baseline), 0.1 * std::fabs(in.critical - in.warning),
+                      0.01 * std::fabs(in.warning), 1e-9})
+      : normal_known
+          ? std::fabs(last_before - in.normal_level)
+          : std::max({std::fabs(last_before - in.warning), std::fabs(in.critical - in.warning),
+                      0.01 * std::fabs(in.warning), 1e-9});
 
   std::string compared;
   if (after_overlap && cf_overlap) {

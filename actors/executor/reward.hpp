@@ -24,11 +24,30 @@
 //               worse than the counterfactual has a negative effect and a
 //               negative reward.
 //
+// An action taken while the metric is already in breach (the last
+// before-window at the warning threshold or past it: a reaction to a breach no
+// warning covered in time) is judged on ending the breach instead:
+//   counterfactual = the forecast shifted to the level observed at the action
+//               (+ last before-window - counterfactual_at_action), because a
+//               forecast made before the breach that did not see it coming
+//               says nothing about where the metric was heading from there;
+//   scale     = the size of the breach: |last before-window - normal_level|,
+//               the metric's normal level being the better quartile of the
+//               windows in the hours before (so that a fix, back to normal,
+//               earns about 1 and a partial mitigation its share); without a
+//               normal level, or one no better than the warning threshold,
+//               max(|last before-window - warning|, |critical - warning|);
+//   penalty   = 0.5 (0.75 critical) if the breach persisted: any window of the
+//               last half of the after-windows still at the threshold.
+//               Windows right after the action may still be in breach while
+//               the metric recovers.
+//
 // Without a counterfactual the after-windows are compared with the
 // before-windows instead (effect = (mean(before) - mean(after)) / scale,
 // direction respected), and the summary says so. Without after-windows
 // nothing can be judged: reward 0, basis "none". Non-finite values are
 // ignored.
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -45,15 +64,27 @@ struct outcome_inputs {
                                         // the overlap is compared)
   std::map<std::string, double> other_kpi_deltas; // the service's other metrics, as relative
                                                   // deltas (passed through into kpi_deltas)
+  // The pre-action forecast's mean for the time of the last before-window
+  // (NaN if it has none): anchors the counterfactual of an action taken in
+  // breach.
+  double counterfactual_at_action = std::numeric_limits<double>::quiet_NaN();
+  // The metric's normal level before the breach (NaN if unknown): sizes the
+  // effect of an action taken in breach.
+  double normal_level = std::numeric_limits<double>::quiet_NaN();
 };
 
+// The better quartile (25th percentile in the good direction) of the finite
+// values; NaN when there are none.
+double better_quartile(std::vector<double> values, bool higher_is_worse);
+
 struct outcome {
-  double reward = 0.0;        // in [-1, 1]
-  bool breach_came = false;   // an after-window reached the warning threshold
-  bool critical_came = false; // an after-window reached the critical threshold
-  double effect = 0.0;        // improvement vs the counterfactual (or vs before) in units of the
-                              // baseline-to-warning distance; positive = better
-  std::string basis;          // "counterfactual", "before" (no forecast) or "none" (no after data)
+  double reward = 0.0;            // in [-1, 1]
+  bool started_in_breach = false; // judged on ending the breach (see above)
+  bool breach_came = false;       // an after-window reached the warning threshold
+  bool critical_came = false;     // an after-window reached the critical threshold
+  double effect = 0.0; // improvement vs the counterfactual (or vs before) in units of the
+                       // baseline-to-warning distance; positive = better
+  std::string basis;   // "counterfactual", "before" (no forecast) or "none" (no after data)
   std::map<std::string, double> kpi_deltas; // "<metric>.delta_vs_before",
                                             // "<metric>.delta_vs_counterfactual" (relative:
                                             // (after - reference) / |reference|, left out when

@@ -1,6 +1,8 @@
 #include "actors/executor/reward.hpp"
 
+#include <cmath>
 #include <gtest/gtest.h>
+#include <limits>
 
 using namespace grace::executor;
 
@@ -128,7 +130,9 @@ TEST(executor_reward, no_after_data_is_not_judged) {
 
 TEST(executor_reward, baseline_on_the_threshold_uses_the_floor_scale) {
   auto in = latency();
-  in.before = {200.0}; // distance to warning 0: floor is 0.1 * (300 - 200) = 10
+  // Distance to warning 1: floor is 0.1 * (300 - 200) = 10. (At 200 it would
+  // be in breach: judged as a reaction, see below.)
+  in.before = {199.0};
   in.counterfactual = {250.0};
   in.after = {245.0};
   auto o = evaluate_outcome("api.latency", in);
@@ -146,4 +150,83 @@ TEST(executor_reward, other_kpis_are_passed_through) {
   EXPECT_DOUBLE_EQ(o.kpi_deltas.at("api.cpu"), 0.1);
   EXPECT_DOUBLE_EQ(o.kpi_deltas.at("api.latency.delta_vs_counterfactual"), 0.0);
   EXPECT_EQ(o.kpi_deltas.size(), 4u);
+}
+
+// Actions taken in breach (reactions): judged on ending the breach.
+TEST(executor_reward, in_breach_the_forecast_is_shifted_to_the_observed_level) {
+  auto in = latency();
+  in.before = {150.0, 240.0, 260.0}; // in breach at the action (warning 200)
+  // The forecast made before the breach did not see it: it says 120.
+  in.counterfactual = {120.0, 120.0, 120.0, 120.0};
+  in.counterfactual_at_action = 120.0;
+  // A playbook that ends the breach: recovering, then back to normal.
+  in.after = {230.0, 180.0, 120.0, 110.0};
+  auto o = evaluate_outcome("api.latency", in);
+  EXPECT_TRUE(o.started_in_breach);
+  EXPECT_FALSE(o.breach_came); // the last half is clear: the first windows may still be high
+  // counterfactual 260 (120 + 140); after mean 160; scale max(60, 100) = 100.
+  EXPECT_NEAR(o.effect, 1.0, 1e-12);
+  EXPECT_NEAR(o.reward, 1.0, 1e-12);
+  EXPECT_NE(o.summary.find("breach ended"), std::string::npos) << o.summary;
+}
+
+TEST(executor_reward, in_breach_a_breach_that_persists_is_penalised) {
+  auto in = latency();
+  in.before = {240.0, 260.0};
+  in.counterfactual = {120.0, 120.0, 120.0, 120.0};
+  in.counterfactual_at_action = 120.0;
+  in.after = {262.0, 258.0, 261.0, 259.0}; // no effect: stays where it was
+  auto o = evaluate_outcome("api.latency", in);
+  EXPECT_TRUE(o.started_in_breach);
+  EXPECT_TRUE(o.breach_came);
+  EXPECT_NEAR(o.effect, 0.0, 1e-12);
+  EXPECT_NEAR(o.reward, -0.5, 1e-12);
+  EXPECT_NE(o.summary.find("breach persisted"), std::string::npos) << o.summary;
+  // Without the forecast's value at the action the forecast is used as it is
+  // (effect -1.4 clipped with the penalty).
+  in.counterfactual_at_action = std::numeric_limits<double>::quiet_NaN();
+  EXPECT_DOUBLE_EQ(evaluate_outcome("api.latency", in).reward, -1.0);
+}
+
+TEST(executor_reward, before_the_breach_the_forecast_is_used_as_it_is) {
+  auto in = latency();
+  in.counterfactual = {180.0, 190.0};
+  in.counterfactual_at_action = 50.0; // ignored: the metric was not in breach
+  in.after = {140.0, 130.0};
+  auto o = evaluate_outcome("api.latency", in);
+  EXPECT_FALSE(o.started_in_breach);
+  EXPECT_NEAR(o.effect, 0.5, 1e-12);
+}
+
+TEST(executor_reward, in_breach_a_fix_earns_more_than_a_partial_mitigation) {
+  // Memory: normal 62, warning 85, critical 95; the breach sits at 99.
+  outcome_inputs in;
+  in.higher_is_worse = true;
+  in.warning = 85.0;
+  in.critical = 95.0;
+  in.before = {97.0, 99.0};
+  in.normal_level = 62.0;
+  in.counterfactual = {99.0, 99.0, 99.0, 99.0};
+  in.counterfactual_at_action = 99.0;
+  in.after = {80.0, 62.0, 62.0, 62.0}; // a fix: back to normal
+  const auto fix = evaluate_outcome("mem", in);
+  in.after = {90.0, 81.0, 80.5, 80.5}; // half the excess gone, below the warning
+  const auto partial = evaluate_outcome("mem", in);
+  // Sized by the breach (99 - 62 = 37), not clipped alike.
+  EXPECT_NEAR(fix.effect, (99.0 - 66.5) / 37.0, 1e-12);
+  EXPECT_NEAR(partial.effect, (99.0 - 83.0) / 37.0, 1e-12);
+  EXPECT_FALSE(fix.breach_came);
+  EXPECT_FALSE(partial.breach_came);
+  EXPECT_GT(fix.reward, partial.reward + 0.3);
+  // A normal level past the warning threshold says nothing about the breach's
+  // size: the thresholds size it instead (max(99 - 85, 95 - 85) = 14).
+  in.normal_level = 90.0;
+  EXPECT_NEAR(evaluate_outcome("mem", in).effect, (99.0 - 83.0) / 14.0, 1e-12);
+}
+
+TEST(executor_reward, better_quartile_respects_the_direction) {
+  const std::vector<double> v = {5, 1, 4, 2, 3, std::numeric_limits<double>::quiet_NaN(), 6, 7, 8};
+  EXPECT_DOUBLE_EQ(better_quartile(v, true), 2.0);  // low is good
+  EXPECT_DOUBLE_EQ(better_quartile(v, false), 7.0); // high is good
+  EXPECT_TRUE(std::isnan(better_quartile({}, true)));
 }
