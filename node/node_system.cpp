@@ -115,6 +115,11 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   ps.policy.min_lead_ms = s.prediction.min_lead_ms;
   ps.policy.max_lead_ms = s.prediction.max_lead_ms;
   ps.policy.grace_ms = s.prediction.grace_ms;
+  ps.react_to_breaches = s.prediction.react_to_breaches;
+  // One outcome at a time per metric: the next reaction waits for the
+  // previous action's evaluation window.
+  ps.reaction.min_gap_ms = s.execution.evaluation_window_ms;
+  ps.approval_timeout_ms = s.execution.approval_timeout_ms;
   out.push_back(peer_spec("predictor", predictor_component, ps));
   executor_settings es;
   es.clock = clock;

@@ -6,10 +6,12 @@
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
 
+#include <algorithm>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <cmath>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -61,34 +63,134 @@ void log_resolved(const early_warning& w) {
   }
 }
 
-// Recommendation and (policy permitting) execution for a new warning.
-void act_on(self_pointer self, const supervisor_actor& supervisor, const early_warning& w,
-            const forecast& f) {
-  recommend_request request{w.service, w.metric_id, {}};
+// Refusals another playbook can get around (a kill switch refuses them all).
+bool playbook_specific(const std::string& rule) {
+  return rule == "cooldown" || rule == "rate_limit" || rule == "circuit_breaker";
+}
+
+// Recommendation and (policy permitting) execution. `excluded`: playbooks the
+// executor refused for this trigger; the agent is asked again without them
+// (a refused run teaches the agent nothing and leaves the incident alone).
+void act_on(self_pointer self, const supervisor_actor& supervisor, const action_trigger& trigger,
+            const forecast& counterfactual, const std::vector<std::string>& excluded = {}) {
+  recommend_request request{trigger.service, trigger.metric_id, {}};
+  if (!excluded.empty()) {
+    const auto* metric =
+        self->state.catalog ? self->state.catalog->find_metric(trigger.metric_id) : nullptr;
+    if (!metric)
+      return;
+    for (const auto& p : metric->playbooks)
+      if (std::find(excluded.begin(), excluded.end(), p) == excluded.end())
+        request.candidates.push_back(p);
+    if (request.candidates.empty()) {
+      spdlog::warn("[INCIDENT-PREDICT] ⚠️ No playbook for {} can run now (refused: {})",
+                   trigger.metric_id, fmt::join(excluded, ", "));
+      return;
+    }
+  }
+  if (excluded.empty()) // a retry after a refusal is the same action
+    self->state.reactions.acted(trigger.metric_id, trigger.service, virtual_now(self),
+                                trigger.reaction);
   with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
     self->request(agent, std::chrono::seconds(10), atom::recommend_v, request)
         .then(
             [=](const recommendation& r) {
-              self->state.book.recommend(w.metric_id, r.chosen);
-              self->state.dirty = true;
+              if (!trigger.reaction) {
+                self->state.book.recommend(trigger.metric_id, r.chosen);
+                self->state.dirty = true;
+              }
               spdlog::info("[INCIDENT-PREDICT] 🎯 PROACTIVE ACTION: Recommending '{}'", r.chosen);
               spdlog::info(
                   "[PROACTIVE-INTEL] 🧠 ML recommended: {} (learned from past incidents)",
                   r.chosen);
-              execution_request run{w.id,       w.metric_id,  w.service, r.chosen,
-                                    r.event_id, r.propensity, f};
+              execution_request run{trigger.warning_id, trigger.metric_id, trigger.service,
+                                    r.chosen,           r.event_id,        r.propensity,
+                                    counterfactual};
               with_component<executor_actor>(self, supervisor, "executor", [=](executor_actor ex) {
                 self->request(ex, std::chrono::seconds(60), atom::run_v, run)
-                    .then([](const execution&) {},
-                          [=](caf::error& e) {
-                            spdlog::warn("[INCIDENT-PREDICT] ⚠️ '{}' not run: {}", run.playbook,
-                                         describe(e));
-                          });
+                    .then(
+                        [=](const execution& e) {
+                          auto next = excluded;
+                          next.push_back(e.playbook);
+                          if (e.state == execution_state::pending_approval) {
+                            self->state.approval_watches.push_back(
+                                {e.id, trigger, next,
+                                 virtual_now(self) + self->state.settings.approval_timeout_ms});
+                            return;
+                          }
+                          if (e.state != execution_state::refused || !playbook_specific(e.rule))
+                            return;
+                          spdlog::info("[INCIDENT-PREDICT] 🔁 '{}' refused for {} ({}): asking "
+                                       "for another playbook",
+                                       e.playbook, trigger.metric_id, e.rule);
+                          act_on(self, supervisor, trigger, counterfactual, next);
+                        },
+                        [=](caf::error& err) {
+                          spdlog::warn("[INCIDENT-PREDICT] ⚠️ '{}' not run: {}", run.playbook,
+                                       describe(err));
+                        });
               });
             },
             [=](caf::error& e) {
-              spdlog::warn("[INCIDENT-PREDICT] ⚠️ No recommendation for {}: {}", w.metric_id,
-                           describe(e));
+              spdlog::warn("[INCIDENT-PREDICT] ⚠️ No recommendation for {}: {}",
+                           trigger.metric_id, describe(e));
+            });
+  });
+}
+
+// Is the trigger still worth acting on: its warning still open, or (a
+// reaction) the metric still out of the good band?
+bool still_relevant(const predictor_state& st, const action_trigger& trigger) {
+  if (trigger.reaction) {
+    const auto it = st.bands.find(trigger.metric_id);
+    return it != st.bands.end() && it->second != band::good;
+  }
+  for (const auto& w : st.book.open())
+    if (w.id == trigger.warning_id)
+      return true;
+  return false;
+}
+
+// Runs waiting for approval past the timeout: once the executor has expired
+// (or an operator rejected) one, the next-best playbook is asked for while the
+// trigger still matters; one that ran after approval needs nothing more.
+void check_approvals(self_pointer self, const supervisor_actor& supervisor) {
+  const int64_t now = virtual_now(self);
+  const auto& watches = self->state.approval_watches;
+  if (std::none_of(watches.begin(), watches.end(),
+                   [&](const approval_watch& w) { return w.check_at <= now; }))
+    return;
+  with_component<executor_actor>(self, supervisor, "executor", [=](executor_actor ex) {
+    self->request(ex, std::chrono::seconds(30), atom::get_v, std::string())
+        .then(
+            [=](const std::vector<execution>& executions) {
+              auto& st = self->state;
+              std::vector<approval_watch> keep;
+              for (auto& w : st.approval_watches) {
+                const auto e =
+                    std::find_if(executions.begin(), executions.end(),
+                                 [&](const execution& x) { return x.id == w.execution_id; });
+                if (w.check_at > now
+                    || (e != executions.end() && e->state == execution_state::pending_approval)) {
+                  keep.push_back(std::move(w));
+                  continue;
+                }
+                if (e == executions.end()
+                    || (e->state != execution_state::expired
+                        && e->state != execution_state::rejected)
+                    || !still_relevant(st, w.trigger))
+                  continue;
+                spdlog::info("[INCIDENT-PREDICT] 🔁 '{}' for {} was not approved ({}): asking for "
+                             "a playbook that may run unattended",
+                             e->playbook, w.trigger.metric_id, to_string(e->state));
+                const auto f = st.latest_forecasts.find(w.trigger.metric_id);
+                act_on(self, supervisor, w.trigger,
+                       f == st.latest_forecasts.end() ? forecast{} : f->second, w.excluded);
+              }
+              st.approval_watches = std::move(keep);
+            },
+            [](caf::error& e) {
+              spdlog::warn("[INCIDENT-PREDICT] ⚠️ Cannot check approvals: {}", describe(e));
             });
   });
 }
@@ -110,6 +212,7 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
     if (!metric || f.points.empty())
       continue;
     ++st.forecasts_seen;
+    st.latest_forecasts[f.metric_id] = f;
     const auto spec = spec_of(*metric);
     const auto it = st.bands.find(f.metric_id);
     const band current = it == st.bands.end() ? band::good : it->second;
@@ -130,7 +233,7 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
                    w.predicted_value, w.threshold, w.lo80, w.hi80);
       publish(self, supervisor, w, predictor::to_string(event.change));
       if (st.settings.act && event.change == predictor::warning_change::raised)
-        act_on(self, supervisor, w, f);
+        act_on(self, supervisor, action_trigger{w.id, w.metric_id, w.service, false}, f);
     } else {
       publish(self, supervisor, w, predictor::to_string(event.change));
     }
@@ -153,6 +256,19 @@ void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
     if (!metric)
       continue;
     const double value = catalog::statistic_of(s, metric->aggregation);
+    const bool due = st.reactions.observe({s.metric_id, metric->service, s.level, value,
+                                           metric->direction == catalog::direction::higher_is_worse,
+                                           s.window_end});
+    if (due && st.settings.act && st.settings.react_to_breaches) {
+      spdlog::info("[INCIDENT-PREDICT] 🔥 {} in the {} band for {} windows, no action running: "
+                   "remediating now",
+                   s.metric_id, to_string(s.level), st.reactions.episode_windows(s.metric_id));
+      const auto it = st.latest_forecasts.find(s.metric_id);
+      act_on(self, supervisor,
+             action_trigger{"breach-" + s.metric_id + "-" + std::to_string(s.window_end),
+                            s.metric_id, metric->service, true},
+             it == st.latest_forecasts.end() ? forecast{} : it->second);
+    }
     if (!std::isfinite(value))
       continue;
     auto& scorer = st.scorers[s.metric_id];
@@ -212,6 +328,7 @@ predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
                     supervisor_actor supervisor, predictor_settings settings) {
   self->state.settings = std::move(settings);
   self->state.book = predictor::warning_book(self->state.settings.policy);
+  self->state.reactions = predictor::breach_reactions(self->state.settings.reaction);
   const auto key = self->state.settings.state_key;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     self->request(storage, std::chrono::seconds(30), atom::state_v, key)
@@ -261,6 +378,7 @@ predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
       },
       [=](atom::warnings) -> std::string { return warnings_json(self->state).dump(); },
       [=](atom::tick) {
+        check_approvals(self, supervisor);
         for (const auto& w : self->state.book.expire(virtual_now(self))) {
           self->state.dirty = true;
           log_resolved(w);

@@ -6,11 +6,13 @@
 // for anomalies.
 #include "actors/clock/node_clock.hpp"
 #include "actors/predictor/anomaly_score.hpp"
+#include "actors/predictor/breach_reaction.hpp"
 #include "actors/predictor/warning_book.hpp"
 #include "messages/actors.hpp"
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace grace {
 
@@ -20,17 +22,45 @@ struct predictor_settings {
   int64_t check_interval_ms = 5 * 60000; // virtual: expiry of warnings, state saves
   double anomaly_alert = 0.95;           // anomaly score logged and published above this
   bool act = true;                       // ask the RL agent and the executor (false: warn only)
+  // Also act on a confirmed breach nobody warned about in time (see breach_reaction.hpp).
+  bool react_to_breaches = true;
+  predictor::reaction_policy reaction;
+  // The executor's approval timeout: when a run waiting for approval is
+  // decided (expired or rejected), the next-best playbook is asked for.
+  int64_t approval_timeout_ms = 15 * 60000;
   std::string state_key = "predictor";
+};
+
+// What an action is for: an early warning's predicted breach, or a breach
+// under way that no warning covered in time (a reaction).
+struct action_trigger {
+  std::string warning_id; // the warning's id, or "breach-<metric>-<time>" for a reaction
+  std::string metric_id;
+  std::string service;
+  bool reaction = false;
+};
+
+// A run waiting for an operator. If the approval expires or is rejected while
+// the breach is still ahead (warning open) or under way, the agent is asked
+// again without the playbooks already tried for this trigger.
+struct approval_watch {
+  std::string execution_id;
+  action_trigger trigger;
+  std::vector<std::string> excluded; // includes the playbook waiting for approval
+  int64_t check_at = 0;              // virtual
 };
 
 struct predictor_state {
   static inline const char* name = "predictor";
   predictor_settings settings;
   predictor::warning_book book;
-  std::map<std::string, band> bands;                        // last closed snapshot's band
+  predictor::breach_reactions reactions;
+  std::map<std::string, forecast> latest_forecasts; // per metric: a reaction's counterfactual
+  std::map<std::string, band> bands;                // last closed snapshot's band
   std::map<std::string, predictor::anomaly_scorer> scorers; // per metric
   std::map<std::string, double> anomaly;                    // last score per metric
   std::map<std::string, double> breach_probability;         // last warning-threshold P
+  std::vector<approval_watch> approval_watches;
   catalog_ref catalog;
   bool dirty = false; // book changed since the last save
   uint64_t forecasts_seen = 0;

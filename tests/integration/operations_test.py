@@ -142,6 +142,59 @@ class PlaybookApiTest(unittest.TestCase):
         self.assertEqual(body["open"], [])
 
 
+class BreachReactionTest(unittest.TestCase):
+    """A breach no early warning saw coming (pushed samples jump past the
+    critical threshold) is remediated once it is confirmed, and not at all with
+    prediction.react_to_breaches off. At 600x a 5-minute window closes every
+    0.5 s."""
+
+    def breach(self, node, seconds):
+        """Pushes a normal level, then an error rate past critical (5%)."""
+        headers = dict(AUTH, **{"Content-Type": "application/json"})
+        deadline = time.time() + seconds
+        level = 0.4
+        start = time.time()
+        while time.time() < deadline:
+            if time.time() - start > 1.5:
+                level = 9.0
+            body = json.dumps([{"metric": "api.error_rate", "value": level}]).encode()
+            status, _ = request(node.port, "POST", "/api/metrics", body=body, headers=headers)
+            self.assertEqual(status, 200)
+            time.sleep(0.05)
+
+    def reactions(self, node):
+        _, body = request(node.port, "GET", "/api/playbooks/executions")
+        return [e for e in body["executions"]
+                if e["warning_id"].startswith("breach-api.error_rate-")]
+
+    def test_an_unwarned_breach_is_remediated(self):
+        node = Node(args=["--time-scale", "600"]).start()
+        try:
+            self.breach(node, 5)
+            runs = wait_for(lambda: self.reactions(node), 10)
+            self.assertTrue(runs, node.output())
+            self.assertIn(runs[-1]["playbook"],
+                          {"rollback-last-deploy", "restart-api-workers", "enable-circuit-breaker"})
+            self.assertEqual(runs[-1]["metric_id"], "api.error_rate")
+            self.assertIn("api.error_rate in the critical band for", node.output())
+            # Confirmed over two windows, then spaced by the evaluation window
+            # (30 virtual minutes = 3 s here): not one run per window.
+            self.assertLessEqual(len(runs), 2, runs)
+        finally:
+            node.stop()
+
+    def test_off_when_configured(self):
+        node = Node(extra_yaml="prediction:\n  react_to_breaches: false\n",
+                    args=["--time-scale", "600"]).start()
+        try:
+            self.breach(node, 5)
+            time.sleep(1)
+            self.assertEqual(self.reactions(node), [])
+            self.assertNotIn("remediating now", node.output())
+        finally:
+            node.stop()
+
+
 @unittest.skipUnless(shutil.which("prometheus-alertmanager"),
                      "Debian's prometheus-alertmanager is not installed")
 class AlertmanagerTest(unittest.TestCase):

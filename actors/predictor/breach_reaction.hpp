@@ -1,0 +1,85 @@
+#pragma once
+// Remediation of breaches nobody warned about in time. An early warning needs
+// the breach 15-60 minutes ahead; a sudden incident, or one the forecast saw
+// only 10 minutes out, reaches its threshold with no warning and, without
+// this, with no action either. The tracker says when a metric's breach is
+// confirmed and an action is due. Pure core: no CAF, no clock (callers pass
+// the snapshot times), deterministic.
+//
+// Rules, per metric, over closed snapshots in time order (older or repeated
+// snapshot times are ignored):
+//   - an episode is the run of consecutive snapshots at warning or worse;
+//     a snapshot back in the good band ends it;
+//   - a reaction is due when the episode has lasted `confirm_windows`
+//     snapshots (one-sample spikes do not act), the metric is not getting
+//     better (its statistic is not better than in the previous snapshot: a
+//     metric already recovering, e.g. after another metric's fix, needs no
+//     action and would credit one with the recovery), the last action on the
+//     metric or on any metric of its service (a reaction, or a run for an
+//     early warning) started at least `min_gap_ms` ago (its outcome is
+//     measured in that time and must not be confounded with a second action
+//     on the same service), the episode has had fewer than `max_reactions`
+//     reactions (a breach the first playbook did not end gets one more try,
+//     not an action storm), and no other metric of the same service is in an
+//     episode that began earlier and still has reactions left: that one is
+//     taken as the cause and this one as its symptom (a traffic surge breaches
+//     the request rate, then the error rate; the surge's playbooks are the
+//     ones to run, and crediting the error rate's with it would teach the
+//     agent the wrong thing).
+#include "messages/types.hpp"
+
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+
+namespace grace::predictor {
+
+struct reaction_policy {
+  int confirm_windows = 2;
+  int64_t min_gap_ms = 30 * 60000; // the executor's evaluation window
+  int max_reactions = 2;           // per episode
+};
+
+class breach_reactions {
+public:
+  explicit breach_reactions(reaction_policy policy = {});
+
+  struct observation {
+    std::string metric_id;
+    std::string service;
+    band level = band::good;
+    double value = 0.0; // the snapshot's statistic (NaN: unknown, not judged as improving)
+    bool higher_is_worse = true;
+    timestamp_ms at = 0; // the snapshot's window end
+  };
+  // A closed snapshot. True when a reaction is due now; the caller then acts
+  // and calls acted().
+  bool observe(const observation& o);
+
+  // An action on the metric started at `at`: a reaction (counts toward the
+  // episode's max_reactions) or a run for an early warning (only spaces the
+  // next reaction, on this metric and its service's others).
+  void acted(const std::string& metric_id, const std::string& service, timestamp_ms at,
+             bool reaction);
+
+  // Snapshots the metric's current episode has lasted (0: not in breach).
+  int episode_windows(const std::string& metric_id) const;
+
+private:
+  static constexpr timestamp_ms never = std::numeric_limits<timestamp_ms>::min();
+  struct metric_state {
+    timestamp_ms last_snapshot = never;
+    double last_value = std::numeric_limits<double>::quiet_NaN();
+    int windows = 0;   // snapshots in the current episode
+    int reactions = 0; // reactions in the current episode
+    timestamp_ms last_action = never;
+    timestamp_ms episode_start = never; // first snapshot of the current episode
+    std::string service;
+  };
+  reaction_policy policy_;
+  std::map<std::string, metric_state> metrics_;
+  std::map<std::string, timestamp_ms> service_actions_; // last action per service
+};
+
+} // namespace grace::predictor

@@ -1,0 +1,170 @@
+// Reactions to breaches nobody warned about: confirmation over snapshots, a
+// metric already recovering, spacing after any action on the metric or its
+// service, the per-episode cap, and late snapshots.
+#include "actors/predictor/breach_reaction.hpp"
+
+#include <gtest/gtest.h>
+#include <limits>
+#include <vector>
+
+using grace::band;
+using grace::timestamp_ms;
+using grace::predictor::breach_reactions;
+using grace::predictor::reaction_policy;
+
+namespace {
+
+constexpr int64_t minute = 60'000;
+constexpr timestamp_ms t0 = 1'700'000'000'000;
+const std::string metric = "api.error_rate";
+const std::string service = "grace-api";
+
+// Window end of the i-th 5-minute snapshot.
+timestamp_ms window(int i) {
+  return t0 + i * 5 * minute;
+}
+
+// The i-th snapshot of a higher-is-worse metric; in breach the value rises
+// slowly unless given.
+breach_reactions::observation snap(band level, int i, double value = -1.0,
+                                   const std::string& id = metric) {
+  if (value < 0)
+    value = level == band::good ? 1.0 : 6.0 + 0.01 * i;
+  return {id, service, level, value, true, window(i)};
+}
+
+TEST(BreachReactions, AOneWindowSpikeDoesNotAct) {
+  breach_reactions r;
+  EXPECT_FALSE(r.observe(snap(band::good, 0)));
+  EXPECT_FALSE(r.observe(snap(band::critical, 1)));
+  EXPECT_FALSE(r.observe(snap(band::good, 2)));
+  EXPECT_FALSE(r.observe(snap(band::warning, 3)));
+  EXPECT_EQ(r.episode_windows(metric), 1);
+}
+
+TEST(BreachReactions, ActsOnceTheBreachIsConfirmed) {
+  breach_reactions r;
+  EXPECT_FALSE(r.observe(snap(band::warning, 1)));
+  EXPECT_TRUE(r.observe(snap(band::warning, 2)));
+  r.acted(metric, service, window(2), true);
+  // Still in breach, but the outcome of that action is being measured.
+  for (int i = 3; i < 8; ++i)
+    EXPECT_FALSE(r.observe(snap(band::critical, i))) << i;
+}
+
+TEST(BreachReactions, AMetricAlreadyRecoveringIsLeftAlone) {
+  breach_reactions r;
+  r.observe(snap(band::critical, 1, 9.0));
+  EXPECT_FALSE(r.observe(snap(band::critical, 2, 7.5))); // better than before
+  EXPECT_FALSE(r.observe(snap(band::warning, 3, 4.0)));
+  EXPECT_TRUE(r.observe(snap(band::warning, 4, 4.2))); // worse again
+  // Lower-is-worse metrics improve upward.
+  breach_reactions low;
+  const auto rate = [](int i, double v) {
+    return breach_reactions::observation{"delivery", "mesh", band::warning, v, false, window(i)};
+  };
+  low.observe(rate(1, 90.0));
+  EXPECT_FALSE(low.observe(rate(2, 93.0)));
+  EXPECT_TRUE(low.observe(rate(3, 92.0)));
+  // An unknown value is not taken as recovery.
+  breach_reactions unknown;
+  unknown.observe(snap(band::warning, 1, std::numeric_limits<double>::quiet_NaN()));
+  EXPECT_TRUE(unknown.observe(snap(band::warning, 2, std::numeric_limits<double>::quiet_NaN())));
+}
+
+TEST(BreachReactions, ASecondTryAfterTheGapThenNoMore) {
+  breach_reactions r(reaction_policy{2, 30 * minute, 2});
+  r.observe(snap(band::warning, 1));
+  ASSERT_TRUE(r.observe(snap(band::warning, 2)));
+  r.acted(metric, service, window(2), true);
+  int second = -1;
+  for (int i = 3; i < 30 && second < 0; ++i)
+    if (r.observe(snap(band::critical, i)))
+      second = i;
+  EXPECT_EQ(second, 8); // 30 minutes after window 2
+  r.acted(metric, service, window(second), true);
+  for (int i = second + 1; i < 40; ++i)
+    EXPECT_FALSE(r.observe(snap(band::critical, i))) << i;
+}
+
+TEST(BreachReactions, AWarningRunSpacesTheReactionButDoesNotCount) {
+  breach_reactions r(reaction_policy{2, 30 * minute, 1});
+  r.acted(metric, service, window(0), false); // the early warning's playbook ran
+  r.observe(snap(band::warning, 1));
+  for (int i = 2; i < 6; ++i)
+    EXPECT_FALSE(r.observe(snap(band::warning, i))) << i;
+  // The prevention failed: 30 minutes after it, the one reaction.
+  EXPECT_TRUE(r.observe(snap(band::warning, 6)));
+}
+
+TEST(BreachReactions, AnActionOnTheServiceSpacesItsOtherMetrics) {
+  breach_reactions r;
+  r.acted("api.latency_p95", service, window(1), true);
+  r.observe(snap(band::warning, 2));
+  EXPECT_FALSE(r.observe(snap(band::warning, 3))); // latency's playbook is being measured
+  EXPECT_TRUE(r.observe(snap(band::warning, 7)));  // 30 minutes after it
+  // Another service is not held back.
+  breach_reactions other;
+  other.acted("infra.cpu_utilization", "grace-infra", window(1), true);
+  other.observe(snap(band::warning, 2));
+  EXPECT_TRUE(other.observe(snap(band::warning, 3)));
+}
+
+TEST(BreachReactions, AMetricBreachedAfterAnotherOfItsServiceIsASymptom) {
+  breach_reactions r(reaction_policy{2, 30 * minute, 2});
+  const std::string cause = "api.request_rate";
+  r.observe(snap(band::warning, 1, -1.0, cause));
+  r.observe(snap(band::warning, 2, -1.0, metric)); // the error rate follows
+  ASSERT_TRUE(r.observe(snap(band::warning, 2, -1.0, cause)));
+  r.acted(cause, service, window(2), true);
+  std::vector<int> cause_reactions;
+  for (int i = 3; i < 14; ++i) {
+    if (r.observe(snap(band::critical, i, -1.0, cause))) {
+      cause_reactions.push_back(i);
+      r.acted(cause, service, window(i), true);
+    }
+    EXPECT_FALSE(r.observe(snap(band::critical, i, -1.0, metric))) << i;
+  }
+  EXPECT_EQ(cause_reactions, std::vector<int>{8});
+  // The cause has had both its reactions and still breaches: the symptom's
+  // own playbooks get their turn, 30 minutes after the last one.
+  EXPECT_FALSE(r.observe(snap(band::critical, 14, -1.0, cause)));
+  EXPECT_TRUE(r.observe(snap(band::critical, 14, -1.0, metric)));
+  // A metric of another service is not a symptom.
+  breach_reactions other;
+  other.observe(snap(band::warning, 1, -1.0, cause));
+  other.observe({"infra.cpu_utilization", "grace-infra", band::warning, 90.0, true, window(2)});
+  EXPECT_TRUE(other.observe(
+      {"infra.cpu_utilization", "grace-infra", band::warning, 91.0, true, window(3)}));
+}
+
+TEST(BreachReactions, ANewEpisodeStartsAfterRecovery) {
+  breach_reactions r(reaction_policy{2, 30 * minute, 1});
+  r.observe(snap(band::warning, 1));
+  ASSERT_TRUE(r.observe(snap(band::warning, 2)));
+  r.acted(metric, service, window(2), true);
+  EXPECT_FALSE(r.observe(snap(band::warning, 9))); // cap reached
+  EXPECT_FALSE(r.observe(snap(band::good, 10)));
+  EXPECT_EQ(r.episode_windows(metric), 0);
+  EXPECT_FALSE(r.observe(snap(band::critical, 11)));
+  EXPECT_TRUE(r.observe(snap(band::critical, 12)));
+}
+
+TEST(BreachReactions, LateAndRepeatedSnapshotsAreIgnored) {
+  breach_reactions r;
+  EXPECT_FALSE(r.observe(snap(band::warning, 5)));
+  EXPECT_FALSE(r.observe(snap(band::warning, 5))); // repeated
+  EXPECT_FALSE(r.observe(snap(band::warning, 4))); // late
+  EXPECT_EQ(r.episode_windows(metric), 1);
+  EXPECT_TRUE(r.observe(snap(band::warning, 6)));
+}
+
+TEST(BreachReactions, MetricsAreIndependent) {
+  breach_reactions r;
+  r.observe(snap(band::warning, 1, -1.0, "a"));
+  r.acted("b", "elsewhere", window(1), true);
+  EXPECT_TRUE(r.observe(snap(band::warning, 2, -1.0, "a")));
+  EXPECT_FALSE(r.observe(snap(band::warning, 2, -1.0, "b")));
+}
+
+} // namespace
