@@ -143,6 +143,13 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
     out.basis = "counterfactual";
     out.effect = worse * (*cf_overlap - *after_overlap) / scale;
     compared = comparison(*after_overlap, *cf_overlap, "the forecast");
+  } else if (out.started_in_breach) {
+    // No forecast: where the metric stood at the action is the best guess of
+    // where it stays (the before-windows' mean would include the ramp).
+    out.basis = "before";
+    out.effect = worse * (last_before - *after_mean) / scale;
+    compared = comparison(*after_mean, last_before, "the level at the action")
+               + " (no forecast to compare with)";
   } else if (before_mean) {
     out.basis = "before";
     out.effect = worse * (*before_mean - *after_mean) / scale;

@@ -40,7 +40,8 @@
 //   penalty   = 0.5 (0.75 critical) if the breach persisted: any window of the
 //               last half of the after-windows still at the threshold.
 //               Windows right after the action may still be in breach while
-//               the metric recovers.
+//               the metric recovers. Without a forecast the level at the
+//               action stands in for it (persistence).
 //
 // Without a counterfactual the after-windows are compared with the
 // before-windows instead (effect = (mean(before) - mean(after)) / scale,

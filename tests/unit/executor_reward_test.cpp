@@ -230,3 +230,14 @@ TEST(executor_reward, better_quartile_respects_the_direction) {
   EXPECT_DOUBLE_EQ(better_quartile(v, false), 7.0); // high is good
   EXPECT_TRUE(std::isnan(better_quartile({}, true)));
 }
+
+TEST(executor_reward, in_breach_without_a_forecast_the_level_at_the_action_persists) {
+  auto in = latency();
+  in.before = {150.0, 220.0, 260.0}; // mean 210 includes the ramp; the level is 260
+  in.after = {200.0, 160.0};         // mean 180
+  auto o = evaluate_outcome("api.latency", in);
+  EXPECT_TRUE(o.started_in_breach);
+  EXPECT_EQ(o.basis, "before");
+  EXPECT_NEAR(o.effect, (260.0 - 180.0) / 100.0, 1e-12);
+  EXPECT_NE(o.summary.find("below the level at the action"), std::string::npos) << o.summary;
+}
