@@ -76,6 +76,7 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"change_threshold", c.change_threshold},
           {"probability_samples", c.probability_samples},
           {"exploration_floor", c.exploration_floor},
+          {"untried_optimism", c.untried_optimism},
           {"replay_capacity", c.replay_capacity},
           {"max_pending", c.max_pending},
           {"pending_ttl_ms", c.pending_ttl_ms}};
@@ -111,6 +112,7 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("change_slack", c.change_slack, 0.0, 10.0);
     num("change_threshold", c.change_threshold, 0.1, 1e9);
     num("exploration_floor", c.exploration_floor, 0.0, 1.0);
+    num("untried_optimism", c.untried_optimism, 0.0, 10.0);
     if (j.contains("seed"))
       c.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("probability_samples")) {
@@ -218,6 +220,31 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   if (allowed.size() == 1) {
     out.ranked[0].probability = 1.0;
     return out;
+  }
+  auto spread = [&](const std::vector<bool>& chosen, std::size_t count) {
+    for (std::size_t i = 0; i < allowed.size(); ++i)
+      out.ranked[i].probability =
+          (chosen[i] ? (1.0 - cfg_.exploration_floor) / static_cast<double>(count) : 0.0)
+          + cfg_.exploration_floor / static_cast<double>(allowed.size());
+  };
+  if (cfg_.untried_optimism > 0.0) {
+    double best_tried = -INFINITY;
+    for (std::size_t i = 0; i < allowed.size(); ++i)
+      if (arm_of(allowed[i]->playbook).pulls > 0)
+        best_tried = std::max(best_tried, posts[i].mean);
+    std::vector<bool> optimistic(allowed.size(), false);
+    std::size_t count = 0;
+    if (std::isfinite(best_tried))
+      for (std::size_t i = 0; i < allowed.size(); ++i)
+        if (arm_of(allowed[i]->playbook).pulls == 0
+            && posts[i].mean + cfg_.untried_optimism * std::sqrt(posts[i].var) >= best_tried) {
+          optimistic[i] = true;
+          ++count;
+        }
+    if (count > 0) {
+      spread(optimistic, count);
+      return out;
+    }
   }
   // Thompson sampling chooses the arm whose posterior draw is highest; the
   // probability of that is estimated by drawing it many times, and the

@@ -6,7 +6,8 @@
 // posterior per (context, playbook) whose prior is what the playbook did in
 // the other contexts (partial pooling), with discounted statistics and a CUSUM
 // change detector so that a playbook that stops working in one context is
-// noticed. `thompson` is the same without pooling, discounting or change
+// noticed, and optimism for playbooks not yet tried in the context
+// (agent_config::untried_optimism). `thompson` is the same without pooling, discounting or change
 // detection; `greedy_ema` is the seed's rule (value <- 0.7 value + 0.3 reward,
 // pick the highest value, ties to the first candidate).
 //
@@ -60,6 +61,16 @@ struct agent_config {
   /// floor / candidates, so off-policy evaluation of any other policy has
   /// support in the log; costs about that share of non-best picks.
   double exploration_floor = 0.01;
+  /// Optimism for playbooks never tried in a context (Thompson policies): if
+  /// one's posterior mean + untried_optimism * sd reaches the best posterior
+  /// mean among the tried ones, the untried ones that do are chosen first
+  /// (with probability 1 - exploration_floor, split evenly). The pooled prior
+  /// says what a playbook does elsewhere; when that is uncertain enough to
+  /// beat what is known here, one trial settles it, where Thompson draws
+  /// could leave it untried for many incidents behind a decent partial fix.
+  /// A playbook known bad elsewhere (a tight, low prior) is not forced.
+  /// 0 turns it off.
+  double untried_optimism = 1.5;
   std::size_t replay_capacity = 10000;
   std::size_t max_pending = 10000;                  ///< oldest unrewarded event dropped beyond this
   std::int64_t pending_ttl_ms = 24LL * 3600 * 1000; ///< expire_pending() drops older events

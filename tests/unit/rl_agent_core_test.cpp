@@ -1,5 +1,6 @@
 // RL agent core: update maths, propensities, risk caps, determinism, reward
-// validation, pending-event bounds, pooling and change detection.
+// validation, pending-event bounds, pooling, change detection and the
+// optimism for playbooks not yet tried in a context.
 #include "actors/rl_agent/agent.hpp"
 
 #include <cmath>
@@ -309,4 +310,47 @@ TEST(RlAgentMaths, LogsTheSeedsLine) {
   EXPECT_EQ(learned_log_line(a.reward(r.event_id, 1.0)),
             "[CAUSAL-RL] \xF0\x9F\x93\x8A Learned: scale-api-shard \xE2\x86\x92 reward=1.00 "
             "(trust_delta=+0.30)");
+}
+
+namespace {
+
+double probability_of(const recommendation& r, const std::string& playbook) {
+  for (const auto& x : r.ranked)
+    if (x.playbook == playbook)
+      return x.probability;
+  return -1.0;
+}
+
+} // namespace
+
+TEST(RlAgentExploration, AnUntriedPlaybookThatMayBeBetterIsTriedFirst) {
+  auto learn_partial_fix = [](agent& a) {
+    for (int i = 0; i < 3; ++i)
+      a.reward(a.recommend(api, {{"clear-caches", 1}}).event_id, 0.5);
+  };
+  const std::vector<candidate> both = {{"clear-caches", 1}, {"restart-leaking-service", 2}};
+  agent a;
+  learn_partial_fix(a);
+  // Never tried anywhere: its prior is wide, so it may well beat +0.5.
+  const auto r = a.recommend(api, both);
+  EXPECT_NEAR(probability_of(r, "restart-leaking-service"), 0.99 + 0.005, 1e-12);
+  EXPECT_NEAR(sum_of_probabilities(r), 1.0, 1e-12);
+  EXPECT_EQ(r.ranked.front().playbook, "clear-caches"); // ranked by value, not by the rule
+  // Without the rule, Thompson draws mostly stay with the partial fix.
+  agent_config off;
+  off.untried_optimism = 0.0;
+  agent b(off);
+  learn_partial_fix(b);
+  EXPECT_LT(probability_of(b.recommend(api, both), "restart-leaking-service"), 0.5);
+}
+
+TEST(RlAgentExploration, APlaybookKnownBadElsewhereIsNotForced) {
+  agent a;
+  for (const char* service : {"s1", "s2", "s3", "s4"})
+    for (int i = 0; i < 30; ++i)
+      a.reward(a.recommend({service, "m"}, {{"restart-leaking-service", 2}}).event_id, -0.9);
+  for (int i = 0; i < 3; ++i)
+    a.reward(a.recommend(api, {{"clear-caches", 1}}).event_id, 0.5);
+  const auto r = a.recommend(api, {{"clear-caches", 1}, {"restart-leaking-service", 2}});
+  EXPECT_GT(probability_of(r, "clear-caches"), 0.9);
 }
