@@ -12,9 +12,10 @@ build_packages=(
   curl python3 ca-certificates
 )
 # Real peers used by integration tests (Alertmanager, Prometheus), the
-# OpenAPI response checks (jsonschema) and the dashboard's browser test
-# (Chromium driven by playwright-core from npm, see tests/browser/).
-test_packages=(prometheus prometheus-alertmanager python3-jsonschema chromium)
+# OpenAPI response checks (jsonschema), the dashboard's browser test
+# (Chromium driven by playwright-core from npm, see tests/browser/) and the
+# learning-loop benchmark's config reader (bench/rl_agent/simulator_loop.py).
+test_packages=(prometheus prometheus-alertmanager python3-jsonschema python3-yaml chromium)
 
 with_test_peers=0
 [[ "${1:-}" == "--with-test-peers" ]] && with_test_peers=1

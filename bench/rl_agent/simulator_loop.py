@@ -1,0 +1,230 @@
+#!/usr/bin/env python3
+"""The learning loop on the built-in simulator (docs/evaluation/learning.md,
+"On the simulator").
+
+Runs `grace-node run --simulate` for a number of simulated days, then compares
+what the RL agent prefers in each context with the simulator's ground truth
+(config/simulator.yaml: what each playbook does to each incident type; the node
+never reads it for its decisions).
+
+Per context (service, metric) that an incident type drives directly:
+  best   = among the metric's playbooks the node may run unattended (mode auto,
+           risk tier within the metric's max_risk_tier), the one with the highest
+           expected effect on the incidents of that context seen in the run
+           (fix: success probability; partial: probability x strength; none: 0;
+           types weighted by how often they occurred; within 0.05 of the highest
+           counts as a tie);
+  agent  = the playbook with the highest learned value in
+           GET /api/ml/causal-rl/policies.
+Contexts only driven through couplings (e.g. executor.job_duration_p95) are
+listed but not scored: no incident type names their fix. Then per incident type
+(that occurred): the context of the metrics it drives directly that was acted on
+most, and whether the agent prefers the best playbook there, having tried it.
+
+  bench/rl_agent/simulator_loop.py --binary build/grace-node --days 1
+      [--time-scale 1200] [--seed N] [--gap 20m,40m] [--port 18795] [--keep DIR]
+
+--gap MIN,MAX replaces the simulator's gap between incident starts (default
+2h..4h, about 8 incidents a day) to play more incidents in a day.
+Needs python3-yaml (to read the simulator and catalog configs).
+"""
+import argparse
+import collections
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import yaml
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def get(port, path):
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
+        return json.loads(r.read())
+
+
+def playbook_value(effect):
+    """Expected size of a playbook's effect on one incident of a type."""
+    if not effect or effect.get("effect") == "none":
+        return 0.0
+    p = float(effect.get("success_probability", 0.0))
+    if effect["effect"] == "fix":
+        return p
+    return p * float(effect.get("strength", 0.0))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--binary", default=os.path.join(ROOT, "build", "grace-node"))
+    ap.add_argument("--days", type=float, default=1.0)
+    ap.add_argument("--time-scale", type=float, default=1200.0)
+    ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--gap", default=None, help="MIN,MAX between incident starts, e.g. 20m,40m")
+    ap.add_argument("--port", type=int, default=18795)
+    ap.add_argument("--keep", default=None, help="keep the run (config, data, log) in this folder")
+    args = ap.parse_args()
+
+    work = args.keep or tempfile.mkdtemp(prefix="grace-loop-")
+    os.makedirs(work, exist_ok=True)
+    sim_src = os.path.join(ROOT, "config", "simulator.yaml")
+    catalog_path = os.path.join(ROOT, "config", "metrics_catalog.yaml")
+    sim_text = open(sim_src, encoding="utf-8").read()
+    if args.gap:
+        lo, hi = args.gap.split(",")
+        sim_text, n = re.subn(r"gap: \{min: [^,]+, max: [^}]+\}", f"gap: {{min: {lo}, max: {hi}}}",
+                              sim_text)
+        if n != 1:
+            sys.exit("simulator_loop: could not find the schedule's gap in config/simulator.yaml")
+    sim_path = os.path.join(work, "simulator.yaml")
+    open(sim_path, "w", encoding="utf-8").write(sim_text)
+    data_dir = os.path.join(work, "data")
+    shutil.rmtree(data_dir, ignore_errors=True)
+    config_path = os.path.join(work, "grace.yaml")
+    open(config_path, "w", encoding="utf-8").write(
+        f"node:\n  data_dir: {data_dir}\nsimulator:\n  config: {sim_path}\n"
+        f"catalog:\n  path: {catalog_path}\nhttp:\n  port: {args.port}\n  request_timeout: 30s\n")
+    log_path = os.path.join(work, "node.log")
+    cmd = [args.binary, "run", "--config", config_path, "--simulate", "--time-scale",
+           str(args.time_scale)]
+    if args.seed is not None:
+        cmd += ["--seed", str(args.seed)]
+    log = open(log_path, "w", encoding="utf-8")
+    node = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        start = None
+        deadline = time.time() + 60 + 2 * args.days * 86400 / args.time_scale
+        while time.time() < deadline:
+            if node.poll() is not None:
+                sys.exit(f"simulator_loop: the node exited ({node.returncode}), see {log_path}")
+            try:
+                now = get(args.port, "/api/ml/dashboard/overview")["generated_at"]
+            except Exception:
+                time.sleep(0.5)
+                continue
+            start = start or now
+            if now - start >= args.days * 86400 * 1000:
+                break
+            time.sleep(0.5)
+        else:
+            sys.exit("simulator_loop: the run did not reach its simulated days in time")
+        policies = get(args.port, "/api/ml/causal-rl/policies")["policies"]
+        executions = get(args.port, "/api/playbooks/executions")
+    finally:
+        node.send_signal(signal.SIGINT)
+        try:
+            node.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            node.kill()
+        log.close()
+
+    world = yaml.safe_load(sim_text)
+    catalog = yaml.safe_load(open(catalog_path, encoding="utf-8"))
+    playbooks = {p["id"]: p for p in catalog["playbooks"]}
+    metrics = {m["id"]: m for m in catalog["metrics"]}
+    types = {t["name"]: t for t in world["incident_types"]}
+
+    started = collections.Counter()
+    applied = collections.defaultdict(list)  # playbook -> what each application did, in order
+    for line in open(log_path, encoding="utf-8"):
+        m = re.search(r"\[SIMULATOR\] incident inc-\d+ started: ([a-z_]+)", line)
+        if m:
+            started[m.group(1)] += 1
+        m = re.search(r"\[SIMULATOR\] playbook ([a-z0-9-]+): .*?\((?:inc-\d+ ([a-z_]+): ([a-z ]+)"
+                      r"|(no) effect: no active incident)", line)
+        if m:
+            applied[m.group(1)].append(f"{m.group(2)}: {m.group(3)}" if m.group(2) else
+                                       "no incident it acts on")
+
+    # Incident types per context (every metric a type drives directly).
+    context_types = collections.defaultdict(collections.Counter)
+    for name, t in types.items():
+        for e in t["effects"]:
+            context_types[e["metric"]][name] += started[name]
+    # The k-th run of a playbook is the simulator's k-th application of it.
+    runs = collections.Counter()
+    outcomes = collections.defaultdict(collections.Counter)  # (metric, playbook) -> effects
+    ex_list = executions["executions"] if isinstance(executions, dict) else executions
+    taken = collections.Counter()
+    for e in sorted((e for e in ex_list if e.get("started_at", 0) > 0),
+                    key=lambda e: e["started_at"]):
+        runs[e["metric_id"]] += 1
+        k = taken[e["playbook"]]
+        taken[e["playbook"]] += 1
+        if k < len(applied[e["playbook"]]):
+            outcomes[(e["metric_id"], e["playbook"])][applied[e["playbook"]][k]] += 1
+
+    print(f"simulated days: {args.days:g}, time scale {args.time_scale:g}, "
+          f"incidents started: {sum(started.values())} ({dict(started)})")
+    print(f"playbook runs: {sum(runs.values())}, learned outcomes: "
+          f"{sum(sum(a['pulls'] for a in p['playbooks']) for p in policies)}\n")
+    context_ok = {}
+    by_metric = {p["diagnosis"]: p for p in policies}
+    for metric_id in sorted(metrics):
+        m = metrics[metric_id]
+        cap = m.get("max_risk_tier", 4)
+        unattended = [p for p in m.get("playbooks", [])
+                      if playbooks[p].get("mode", "auto") == "auto"
+                      and playbooks[p].get("risk_tier", 1) <= cap]
+        seen = context_types.get(metric_id, collections.Counter())
+        total = sum(seen.values())
+        pol = by_metric.get(metric_id)
+        arms = sorted(pol["playbooks"], key=lambda a: -a["value"]) if pol else []
+        # The agent never chooses above the metric's risk cap.
+        allowed = [a for a in arms if playbooks[a["playbook"]].get("risk_tier", 1) <= cap]
+        top = allowed[0] if allowed else None
+        if metric_id not in context_types:
+            verdict = "not scored (only coupled)"
+        elif total == 0:
+            verdict = "not scored (no incident)"
+        else:
+            value = {p: sum(n * playbook_value(types[t]["playbooks"].get(p))
+                            for t, n in seen.items()) / total for p in unattended}
+            best_value = max(value.values())
+            # Within 0.05 of the best expected effect counts as a tie.
+            best = sorted(p for p, v in value.items() if v >= best_value - 0.05)
+            # A preference counts once the agent has tried that playbook here;
+            # before, its value is only the other contexts' evidence.
+            ok = top is not None and top["playbook"] in best and top["pulls"] > 0
+            context_ok[metric_id] = ok
+            verdict = ("PREFERS THE FIX" if ok else
+                       "not yet tried here" if top and top["playbook"] in best else
+                       "prefers another") + \
+                f" (best unattended: {'/'.join(best)}, expected {best_value:.2f})"
+        print(f"{m['service']} / {metric_id}: incidents {dict(+seen) or '-'}, runs {runs[metric_id]}"
+              f" -> {verdict}")
+        for a in arms:
+            pb = playbooks[a["playbook"]]
+            mark = ("  (above the risk cap: never chosen)" if pb.get("risk_tier", 1) > cap else
+                    "  (needs approval)" if pb.get("mode", "auto") != "auto" else "")
+            print(f"    {a['playbook']:26s} value {a['value']:+.2f} ± {a['uncertainty']:.2f}"
+                  f"  pulls {a['pulls']:3d}  simulator: {dict(outcomes[(metric_id, a['playbook'])]) or '-'}{mark}")
+    # Per incident type: the context it was acted on in most (of the metrics
+    # it drives directly; a metric that breached after another of its service
+    # is left to that one's playbooks).
+    print("\nincident type            incidents  acted on in (runs)                 agent prefers the fix there")
+    agreed = scored = 0
+    for name in sorted(t for t in types if started[t] > 0):
+        effect_metrics = [e["metric"] for e in types[name]["effects"]]
+        main = max(effect_metrics, key=lambda m: (runs[m], -effect_metrics.index(m)))
+        ok = context_ok.get(main, False) and runs[main] > 0
+        scored += 1
+        agreed += ok
+        print(f"{name:24s} {started[name]:9d}  {main + f' ({runs[main]})':34s} "
+              f"{'yes' if ok else 'no'}")
+    print(f"\nincident types whose context prefers the best unattended playbook (tried there): "
+          f"{agreed} of {scored}")
+    print(f"run kept in {work}" if args.keep else "")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
