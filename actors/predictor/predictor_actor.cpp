@@ -181,7 +181,7 @@ void check_approvals(self_pointer self, const supervisor_actor& supervisor) {
                     || !still_relevant(st, w.trigger))
                   continue;
                 spdlog::info("[INCIDENT-PREDICT] 🔁 '{}' for {} was not approved ({}): asking for "
-                             "a playbook that may run unattended",
+                             "another playbook",
                              e->playbook, w.trigger.metric_id, to_string(e->state));
                 const auto f = st.latest_forecasts.find(w.trigger.metric_id);
                 act_on(self, supervisor, w.trigger,
