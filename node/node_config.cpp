@@ -206,7 +206,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
   }
   if (auto n = section("prediction",
-                       {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches"})) {
+                       {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches",
+                        "sudden_onset_context"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(n["min_probability"], "prediction.min_probability", "must be in (0, 1]");
@@ -223,6 +224,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     positive_duration(n, "grace", "prediction", s.prediction.grace_ms);
     if (auto v = in.boolean(n, "react_to_breaches", "prediction"))
       s.prediction.react_to_breaches = *v;
+    if (auto v = in.boolean(n, "sudden_onset_context", "prediction"))
+      s.prediction.sudden_onset_context = *v;
     if (s.prediction.max_lead_ms <= s.prediction.min_lead_ms)
       in.error(n, "prediction", "max_lead must be longer than min_lead");
   }

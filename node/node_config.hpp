@@ -34,6 +34,7 @@ struct prediction_settings {
   int64_t max_lead_ms = 60 * 60000;
   int64_t grace_ms = 30 * 60000; // after the expected breach time, an open warning resolves
   bool react_to_breaches = true;  // act on a confirmed breach no warning covered in time
+  bool sudden_onset_context = true; // learn incidents that began with a step apart
 };
 
 struct execution_settings {

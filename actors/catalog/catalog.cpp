@@ -108,6 +108,11 @@ const metric_definition* metrics_catalog::find_metric(const std::string& id) con
   return it == metric_index_.end() ? nullptr : &metrics_[it->second];
 }
 
+const metric_definition*
+metrics_catalog::find_diagnosis_metric(const std::string& diagnosis) const {
+  return find_metric(diagnosis.substr(0, diagnosis.find(':')));
+}
+
 const playbook_definition* metrics_catalog::find_playbook(const std::string& id) const {
   auto it = playbook_index_.find(id);
   return it == playbook_index_.end() ? nullptr : &playbooks_[it->second];

@@ -80,6 +80,10 @@ public:
   const std::vector<playbook_definition>& playbooks() const { return playbooks_; }
 
   const metric_definition* find_metric(const std::string& id) const;
+  // The metric an RL diagnosis is about: the metric id itself, or the id with
+  // a qualifier, `<metric id>:<qualifier>` (e.g. `api.error_rate:sudden`;
+  // metric ids never contain ':').
+  const metric_definition* find_diagnosis_metric(const std::string& diagnosis) const;
   const playbook_definition* find_playbook(const std::string& id) const;
   // Maps a Prometheus series name to a catalog metric id.
   const metric_definition* find_by_prometheus_name(const std::string& name) const;

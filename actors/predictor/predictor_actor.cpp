@@ -63,6 +63,14 @@ void log_resolved(const early_warning& w) {
   }
 }
 
+// The RL context's diagnosis for an incident on `m` now.
+std::string diagnosis_for(const predictor_state& st, const catalog::metric_definition& m) {
+  if (!st.settings.sudden_onset_context)
+    return m.id;
+  return predictor::diagnosis_of(
+      m.id, st.onsets.classify(m.id, m.critical, m.direction == catalog::direction::higher_is_worse));
+}
+
 // Refusals another playbook can get around (a kill switch refuses them all).
 bool playbook_specific(const std::string& rule) {
   return rule == "cooldown" || rule == "rate_limit" || rule == "circuit_breaker";
@@ -73,7 +81,7 @@ bool playbook_specific(const std::string& rule) {
 // (a refused run teaches the agent nothing and leaves the incident alone).
 void act_on(self_pointer self, const supervisor_actor& supervisor, const action_trigger& trigger,
             const forecast& counterfactual, const std::vector<std::string>& excluded = {}) {
-  recommend_request request{trigger.service, trigger.metric_id, {}};
+  recommend_request request{trigger.service, trigger.diagnosis, {}};
   if (!excluded.empty()) {
     const auto* metric =
         self->state.catalog ? self->state.catalog->find_metric(trigger.metric_id) : nullptr;
@@ -233,7 +241,9 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
                    w.predicted_value, w.threshold, w.lo80, w.hi80);
       publish(self, supervisor, w, predictor::to_string(event.change));
       if (st.settings.act && event.change == predictor::warning_change::raised)
-        act_on(self, supervisor, action_trigger{w.id, w.metric_id, w.service, false}, f);
+        act_on(self, supervisor,
+               action_trigger{w.id, w.metric_id, w.service, false, diagnosis_for(st, *metric)},
+               f);
     } else {
       publish(self, supervisor, w, predictor::to_string(event.change));
     }
@@ -256,17 +266,20 @@ void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
     if (!metric)
       continue;
     const double value = catalog::statistic_of(s, metric->aggregation);
+    st.onsets.observe(s.metric_id, s.window_end, value);
     const bool due = st.reactions.observe({s.metric_id, metric->service, s.level, value,
                                            metric->direction == catalog::direction::higher_is_worse,
                                            s.window_end});
     if (due && st.settings.act && st.settings.react_to_breaches) {
-      spdlog::info("[INCIDENT-PREDICT] 🔥 {} in the {} band for {} windows, no action running: "
+      const auto diagnosis = diagnosis_for(st, *metric);
+      spdlog::info("[INCIDENT-PREDICT] 🔥 {} in the {} band for {} windows{}, no action running: "
                    "remediating now",
-                   s.metric_id, to_string(s.level), st.reactions.episode_windows(s.metric_id));
+                   s.metric_id, to_string(s.level), st.reactions.episode_windows(s.metric_id),
+                   diagnosis == s.metric_id ? "" : " after a sudden onset");
       const auto it = st.latest_forecasts.find(s.metric_id);
       act_on(self, supervisor,
              action_trigger{"breach-" + s.metric_id + "-" + std::to_string(s.window_end),
-                            s.metric_id, metric->service, true},
+                            s.metric_id, metric->service, true, diagnosis},
              it == st.latest_forecasts.end() ? forecast{} : it->second);
     }
     if (!std::isfinite(value))

@@ -7,6 +7,7 @@
 #include "actors/clock/node_clock.hpp"
 #include "actors/predictor/anomaly_score.hpp"
 #include "actors/predictor/breach_reaction.hpp"
+#include "actors/predictor/onset.hpp"
 #include "actors/predictor/warning_book.hpp"
 #include "messages/actors.hpp"
 
@@ -25,6 +26,8 @@ struct predictor_settings {
   // Also act on a confirmed breach nobody warned about in time (see breach_reaction.hpp).
   bool react_to_breaches = true;
   predictor::reaction_policy reaction;
+  // Learn a sudden onset apart: diagnosis `<metric>:sudden` (see onset.hpp).
+  bool sudden_onset_context = true;
   // The executor's approval timeout: when a run waiting for approval is
   // decided (expired or rejected), the next-best playbook is asked for.
   int64_t approval_timeout_ms = 15 * 60000;
@@ -38,6 +41,7 @@ struct action_trigger {
   std::string metric_id;
   std::string service;
   bool reaction = false;
+  std::string diagnosis; // the RL context's: the metric id, or `<metric>:sudden`
 };
 
 // A run waiting for an operator. If the approval expires or is rejected while
@@ -55,6 +59,7 @@ struct predictor_state {
   predictor_settings settings;
   predictor::warning_book book;
   predictor::breach_reactions reactions;
+  predictor::onset_tracker onsets;
   std::map<std::string, forecast> latest_forecasts; // per metric: a reaction's counterfactual
   std::map<std::string, band> bands;                // last closed snapshot's band
   std::map<std::string, predictor::anomaly_scorer> scorers; // per metric

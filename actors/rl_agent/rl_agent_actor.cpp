@@ -101,7 +101,7 @@ resolved_candidates resolve(const catalog::metrics_catalog& cat, const recommend
     out.problem = "diagnosis must not be empty";
   if (!out.problem.empty())
     return out;
-  const auto* metric = cat.find_metric(r.diagnosis);
+  const auto* metric = cat.find_diagnosis_metric(r.diagnosis);
   if (metric)
     out.max_risk_tier = metric->max_risk_tier;
   auto names = r.candidates;

@@ -7,7 +7,11 @@ what the RL agent prefers in each context with the simulator's ground truth
 (config/simulator.yaml: what each playbook does to each incident type; the node
 never reads it for its decisions).
 
-Per context (service, metric) that an incident type drives directly:
+Contexts are (service, diagnosis): the diagnosis is the metric id, or
+`<metric>:sudden` for an incident that began with a step (the node's
+prediction.sudden_onset_context). Per context that an incident type drives
+directly (a type marked `sudden` in the simulator belongs to the `:sudden`
+context of its metrics, the others to the bare metric's):
   best   = among the metric's playbooks the node may run unattended (mode auto,
            risk tier within the metric's max_risk_tier), the one with the highest
            expected effect on the incidents of that context seen in the run
@@ -18,8 +22,10 @@ Per context (service, metric) that an incident type drives directly:
            GET /api/ml/causal-rl/policies.
 Contexts only driven through couplings (e.g. executor.job_duration_p95) are
 listed but not scored: no incident type names their fix. Then per incident type
-(that occurred): the context of the metrics it drives directly that was acted on
-most, and whether the agent prefers the best playbook there, having tried it.
+(that occurred): the context its runs were learned in most (read from the run's
+experiences table; whether the node's onset diagnosis put it in the right one
+shows here), and whether the agent prefers the best playbook there, having
+tried it.
 
   bench/rl_agent/simulator_loop.py --binary build/grace-node --days 1
       [--time-scale 1200] [--seed N] [--gap 20m,40m] [--port 18795] [--keep DIR]
@@ -35,6 +41,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -143,23 +150,38 @@ def main():
             applied[m.group(1)].append(f"{m.group(2)}: {m.group(3)}" if m.group(2) else
                                        "no incident it acts on")
 
+    # The context each run was learned in (its experience's diagnosis).
+    diagnosis_of = {}
+    db = os.path.join(data_dir, "storage", "metrics.sqlite")
+    if os.path.exists(db):
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+            diagnosis_of = dict(con.execute("SELECT event_id, diagnosis FROM experiences"))
+
+    def context_of(type_name, metric_id):
+        return metric_id + (":sudden" if types[type_name].get("sudden") else "")
+
     # Incident types per context (every metric a type drives directly).
     context_types = collections.defaultdict(collections.Counter)
     for name, t in types.items():
         for e in t["effects"]:
-            context_types[e["metric"]][name] += started[name]
+            context_types[context_of(name, e["metric"])][name] += started[name]
     # The k-th run of a playbook is the simulator's k-th application of it.
-    runs = collections.Counter()
-    outcomes = collections.defaultdict(collections.Counter)  # (metric, playbook) -> effects
+    runs = collections.Counter()  # per context
+    type_runs = collections.defaultdict(collections.Counter)  # type -> context -> runs
+    outcomes = collections.defaultdict(collections.Counter)  # (context, playbook) -> effects
     ex_list = executions["executions"] if isinstance(executions, dict) else executions
     taken = collections.Counter()
     for e in sorted((e for e in ex_list if e.get("started_at", 0) > 0),
                     key=lambda e: e["started_at"]):
-        runs[e["metric_id"]] += 1
+        context = diagnosis_of.get(e.get("event_id"), e["metric_id"])
+        runs[context] += 1
         k = taken[e["playbook"]]
         taken[e["playbook"]] += 1
         if k < len(applied[e["playbook"]]):
-            outcomes[(e["metric_id"], e["playbook"])][applied[e["playbook"]][k]] += 1
+            what = applied[e["playbook"]][k]
+            outcomes[(context, e["playbook"])][what] += 1
+            if what.split(":")[0] in types:
+                type_runs[what.split(":")[0]][context] += 1
 
     print(f"simulated days: {args.days:g}, time scale {args.time_scale:g}, "
           f"incidents started: {sum(started.values())} ({dict(started)})")
@@ -167,20 +189,24 @@ def main():
           f"{sum(sum(a['pulls'] for a in p['playbooks']) for p in policies)}\n")
     context_ok = {}
     by_metric = {p["diagnosis"]: p for p in policies}
-    for metric_id in sorted(metrics):
+    contexts = sorted(set(metrics) | set(context_types) | set(by_metric))
+    for context in contexts:
+        metric_id = context.split(":")[0]
+        if metric_id not in metrics:
+            continue
         m = metrics[metric_id]
         cap = m.get("max_risk_tier", 4)
         unattended = [p for p in m.get("playbooks", [])
                       if playbooks[p].get("mode", "auto") == "auto"
                       and playbooks[p].get("risk_tier", 1) <= cap]
-        seen = context_types.get(metric_id, collections.Counter())
+        seen = context_types.get(context, collections.Counter())
         total = sum(seen.values())
-        pol = by_metric.get(metric_id)
+        pol = by_metric.get(context)
         arms = sorted(pol["playbooks"], key=lambda a: -a["value"]) if pol else []
         # The agent never chooses above the metric's risk cap.
         allowed = [a for a in arms if playbooks[a["playbook"]].get("risk_tier", 1) <= cap]
         top = allowed[0] if allowed else None
-        if metric_id not in context_types:
+        if context not in context_types:
             verdict = "not scored (only coupled)"
         elif total == 0:
             verdict = "not scored (no incident)"
@@ -193,32 +219,36 @@ def main():
             # A preference counts once the agent has tried that playbook here;
             # before, its value is only the other contexts' evidence.
             ok = top is not None and top["playbook"] in best and top["pulls"] > 0
-            context_ok[metric_id] = ok
+            context_ok[context] = ok
             verdict = ("PREFERS THE FIX" if ok else
                        "not yet tried here" if top and top["playbook"] in best else
                        "prefers another") + \
                 f" (best unattended: {'/'.join(best)}, expected {best_value:.2f})"
-        print(f"{m['service']} / {metric_id}: incidents {dict(+seen) or '-'}, runs {runs[metric_id]}"
+        print(f"{m['service']} / {context}: incidents {dict(+seen) or '-'}, runs {runs[context]}"
               f" -> {verdict}")
         for a in arms:
             pb = playbooks[a["playbook"]]
             mark = ("  (above the risk cap: never chosen)" if pb.get("risk_tier", 1) > cap else
                     "  (needs approval)" if pb.get("mode", "auto") != "auto" else "")
             print(f"    {a['playbook']:26s} value {a['value']:+.2f} ± {a['uncertainty']:.2f}"
-                  f"  pulls {a['pulls']:3d}  simulator: {dict(outcomes[(metric_id, a['playbook'])]) or '-'}{mark}")
-    # Per incident type: the context it was acted on in most (of the metrics
-    # it drives directly; a metric that breached after another of its service
+                  f"  pulls {a['pulls']:3d}  simulator: {dict(outcomes[(context, a['playbook'])]) or '-'}{mark}")
+    # Per incident type: the context its runs were learned in most; without
+    # runs that reached it, the context of the metric it drives directly that
+    # was acted on most (a metric that breached after another of its service
     # is left to that one's playbooks).
     print("\nincident type            incidents  acted on in (runs)                 agent prefers the fix there")
     agreed = scored = 0
     for name in sorted(t for t in types if started[t] > 0):
-        effect_metrics = [e["metric"] for e in types[name]["effects"]]
-        main = max(effect_metrics, key=lambda m: (runs[m], -effect_metrics.index(m)))
+        if type_runs[name]:
+            main = max(sorted(type_runs[name]), key=lambda c: type_runs[name][c])
+        else:
+            effect_contexts = [context_of(name, e["metric"]) for e in types[name]["effects"]]
+            main = max(effect_contexts, key=lambda c: (runs[c], -effect_contexts.index(c)))
         ok = context_ok.get(main, False) and runs[main] > 0
         scored += 1
         agreed += ok
         print(f"{name:24s} {started[name]:9d}  {main + f' ({runs[main]})':34s} "
-              f"{'yes' if ok else 'no'}")
+              f"{'yes' if ok else 'no':3s}   runs that reached it: {dict(type_runs[name]) or '-'}")
     print(f"\nincident types whose context prefers the best unattended playbook (tried there): "
           f"{agreed} of {scored}")
     print(f"run kept in {work}" if args.keep else "")

@@ -76,6 +76,20 @@ class RlAgentApiTest(unittest.TestCase):
         self.assertTrue(ranked <= {"rollback-last-deploy", "restart-api-workers",
                                    "enable-circuit-breaker"}, ranked)
 
+    def test_a_qualified_diagnosis_keeps_its_metric_playbooks_and_risk_cap(self):
+        # The predictor names a sudden onset `<metric>:sudden`; it is its own
+        # context, with the metric's playbooks and risk cap (tier 2 here).
+        status, rec = self.recommend(service="grace-autonomy",
+                                     diagnosis="autonomy.plan_success_rate:sudden")
+        self.assertEqual(status, 200, rec)
+        self.assertEqual(rec["diagnosis"], "autonomy.plan_success_rate:sudden")
+        ranked = {r["playbook"] for r in rec["ranked"]}
+        self.assertEqual(ranked, {"restart-planner", "notify-oncall"}, rec)
+        self.assertIn("pause-autonomous-actions", rec["excluded"])
+        status, body = self.recommend(service="grace-autonomy", diagnosis="not.a.metric:sudden")
+        self.assertEqual(status, 400, body)
+        self.assertIn("not a catalog metric", body["error"])
+
     def test_validation(self):
         status, body = self.recommend(service="grace-api")
         self.assertEqual(status, 400)

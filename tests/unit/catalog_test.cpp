@@ -84,6 +84,19 @@ TEST(catalog_load, shipped_catalog_is_valid_and_complete) {
                                       "infra.memory_utilization"}));
 }
 
+TEST(catalog_load, diagnosis_finds_its_metric_with_or_without_qualifier) {
+  auto result = load_catalog_string(valid_catalog, "test.yaml");
+  ASSERT_TRUE(result.errors.empty()) << result.errors[0].to_string();
+  const auto& c = *result.catalog;
+  const auto* plan = c.find_metric("autonomy.plan_success_rate");
+  ASSERT_NE(plan, nullptr);
+  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success_rate"), plan);
+  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success_rate:sudden"), plan);
+  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success"), nullptr);
+  EXPECT_EQ(c.find_diagnosis_metric(":sudden"), nullptr);
+  EXPECT_EQ(c.find_diagnosis_metric(""), nullptr);
+}
+
 TEST(catalog_load, parses_fields_and_defaults) {
   auto result = load_catalog_string(valid_catalog, "test.yaml");
   ASSERT_TRUE(result.errors.empty()) << result.errors[0].to_string();

@@ -65,3 +65,20 @@ TEST(node_config, forecast_horizon_range) {
   EXPECT_TRUE(ok.ok());
   EXPECT_EQ(ok.settings.forecast_horizon_ms, 2 * 3600000);
 }
+
+TEST(node_config, prediction_switches_are_booleans) {
+  auto d = load_node_settings_string("", "g.yaml", "");
+  EXPECT_TRUE(d.settings.prediction.react_to_breaches);
+  EXPECT_TRUE(d.settings.prediction.sudden_onset_context);
+  auto off = load_node_settings_string(
+      "prediction:\n  react_to_breaches: false\n  sudden_onset_context: false\n", "g.yaml", "");
+  EXPECT_TRUE(off.ok());
+  EXPECT_FALSE(off.settings.prediction.react_to_breaches);
+  EXPECT_FALSE(off.settings.prediction.sudden_onset_context);
+  auto bad = load_node_settings_string("prediction:\n  sudden_onset_context: sometimes\n",
+                                       "g.yaml", "");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].to_string().find("prediction.sudden_onset_context"), std::string::npos)
+      << bad.errors[0].to_string();
+  EXPECT_TRUE(bad.settings.prediction.sudden_onset_context) << "a bad value changes nothing";
+}
