@@ -12,6 +12,8 @@ namespace {
 
 constexpr double warning_penalty = 0.5;
 constexpr double critical_penalty = 0.75;
+// Consecutive after-windows in the good band that end a breach episode.
+constexpr size_t recovered_windows = 2;
 
 std::optional<double> mean_of(const std::vector<double>& v, size_t n) {
   double sum = 0.0;
@@ -79,11 +81,33 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
       in.before.empty() ? std::numeric_limits<double>::quiet_NaN() : in.before.back();
   out.started_in_breach = std::isfinite(last_before) && worse * (last_before - in.warning) >= 0.0;
 
+  // An action taken in breach is judged up to the end of that breach: once
+  // the metric has been back in the good band for `recovered_windows`
+  // windows, a breach in a later window is the next incident's, not this
+  // action's failure, and those windows are left out.
+  std::vector<double> after = in.after;
+  bool later_excluded = false;
+  auto in_breach = [&](double a) { return std::isfinite(a) && worse * (a - in.warning) >= 0.0; };
+  if (out.started_in_breach)
+    for (size_t i = 0; i + recovered_windows <= after.size(); ++i) {
+      bool good = true;
+      for (size_t k = i; k < i + recovered_windows; ++k)
+        good = good && std::isfinite(after[k]) && !in_breach(after[k]);
+      if (!good)
+        continue;
+      const size_t end = i + recovered_windows;
+      if (std::any_of(after.begin() + static_cast<std::ptrdiff_t>(end), after.end(), in_breach)) {
+        later_excluded = true;
+        after.resize(end);
+      }
+      break;
+    }
+
   // Breaches over the whole after-window; for an action taken in breach, over
   // its last half (did the breach persist?).
-  const size_t judged_from = out.started_in_breach ? in.after.size() / 2 : 0;
-  for (size_t i = judged_from; i < in.after.size(); ++i) {
-    const double a = in.after[i];
+  const size_t judged_from = out.started_in_breach ? after.size() / 2 : 0;
+  for (size_t i = judged_from; i < after.size(); ++i) {
+    const double a = after[i];
     if (!std::isfinite(a))
       continue;
     if (worse * (a - in.warning) >= 0.0)
@@ -93,14 +117,14 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   }
   out.breach_came = out.breach_came || out.critical_came;
 
-  const auto after_mean = mean_of(in.after);
+  const auto after_mean = mean_of(after);
   const auto before_mean = mean_of(in.before);
   std::vector<double> counterfactual = in.counterfactual;
   if (out.started_in_breach && std::isfinite(in.counterfactual_at_action))
     for (double& c : counterfactual)
       c += last_before - in.counterfactual_at_action;
-  const size_t overlap = std::min(in.after.size(), counterfactual.size());
-  const auto after_overlap = mean_of(in.after, overlap);
+  const size_t overlap = std::min(after.size(), counterfactual.size());
+  const auto after_overlap = mean_of(after, overlap);
   const auto cf_overlap = mean_of(counterfactual, overlap);
 
   if (after_mean && before_mean)
@@ -115,7 +139,9 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   std::string breach_words = out.started_in_breach
                                  ? (out.critical_came ? "critical breach persisted"
                                     : out.breach_came ? "breach persisted"
-                                                      : "breach ended")
+                                                      : later_excluded
+                                                          ? "breach ended (a later breach not counted)"
+                                                          : "breach ended")
                                  : (out.critical_came ? "critical threshold reached"
                                     : out.breach_came ? "warning threshold reached"
                                                       : "no breach");

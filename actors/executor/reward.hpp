@@ -42,6 +42,11 @@
 //               Windows right after the action may still be in breach while
 //               the metric recovers. Without a forecast the level at the
 //               action stands in for it (persistence).
+//   a breach that ended (2 consecutive after-windows in the good band) and
+//               came back later is the next incident's: the windows from the
+//               end of the recovery on are left out of the effect and the
+//               penalty. In a busy period a fix followed 20 minutes later by
+//               a new incident on the same metric otherwise earned -0.8.
 //
 // Without a counterfactual the after-windows are compared with the
 // before-windows instead (effect = (mean(before) - mean(after)) / scale,

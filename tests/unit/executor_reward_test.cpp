@@ -241,3 +241,34 @@ TEST(executor_reward, in_breach_without_a_forecast_the_level_at_the_action_persi
   EXPECT_NEAR(o.effect, (260.0 - 180.0) / 100.0, 1e-12);
   EXPECT_NE(o.summary.find("below the level at the action"), std::string::npos) << o.summary;
 }
+
+TEST(executor_reward, in_breach_a_new_breach_after_the_recovery_is_not_counted) {
+  auto in = latency();
+  in.before = {120.0, 260.0}; // a step: in breach at the action
+  in.counterfactual = {120.0, 120.0, 120.0, 120.0, 120.0, 120.0};
+  in.counterfactual_at_action = 120.0;
+  // Fixed at once (two windows back to normal), then the next incident.
+  in.after = {110.0, 100.0, 280.0, 290.0, 290.0, 290.0};
+  auto o = evaluate_outcome("api.latency", in);
+  EXPECT_TRUE(o.started_in_breach);
+  EXPECT_FALSE(o.breach_came);
+  // Judged on the first two windows: counterfactual 260, after mean 105,
+  // scale max(260 - 200, 300 - 200) = 100.
+  EXPECT_NEAR(o.effect, (260.0 - 105.0) / 100.0, 1e-12);
+  EXPECT_NEAR(o.reward, 1.0, 1e-12);
+  EXPECT_NE(o.summary.find("a later breach not counted"), std::string::npos) << o.summary;
+
+  // One good window is not a recovery: the breach persisted.
+  in.after = {110.0, 280.0, 290.0, 290.0, 290.0, 290.0};
+  o = evaluate_outcome("api.latency", in);
+  EXPECT_TRUE(o.breach_came);
+  EXPECT_LT(o.reward, 0.0);
+  EXPECT_EQ(o.summary.find("not counted"), std::string::npos) << o.summary;
+
+  // Before the breach (an early warning's run) every window counts.
+  in.before = {120.0, 150.0};
+  in.after = {110.0, 100.0, 280.0, 290.0, 290.0, 290.0};
+  o = evaluate_outcome("api.latency", in);
+  EXPECT_FALSE(o.started_in_breach);
+  EXPECT_TRUE(o.breach_came);
+}
