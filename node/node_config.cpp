@@ -205,9 +205,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
         s.rl_learning_rate = *v;
     }
   }
-  if (auto n = section("prediction",
-                       {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches",
-                        "sudden_onset_context"})) {
+  if (auto n = section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
+                                      "react_to_breaches", "sudden_onset_context"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(n["min_probability"], "prediction.min_probability", "must be in (0, 1]");

@@ -32,8 +32,8 @@ struct prediction_settings {
   double min_probability = 0.7; // raise an early warning at this breach probability
   int64_t min_lead_ms = 15 * 60000;
   int64_t max_lead_ms = 60 * 60000;
-  int64_t grace_ms = 30 * 60000; // after the expected breach time, an open warning resolves
-  bool react_to_breaches = true;  // act on a confirmed breach no warning covered in time
+  int64_t grace_ms = 30 * 60000;    // after the expected breach time, an open warning resolves
+  bool react_to_breaches = true;    // act on a confirmed breach no warning covered in time
   bool sudden_onset_context = true; // learn incidents that began with a step apart
 };
 

@@ -139,9 +139,8 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   std::string breach_words = out.started_in_breach
                                  ? (out.critical_came ? "critical breach persisted"
                                     : out.breach_came ? "breach persisted"
-                                                      : later_excluded
-                                                          ? "breach ended (a later breach not counted)"
-                                                          : "breach ended")
+                                    : later_excluded  ? "breach ended (a later breach not counted)"
+                                                      : "breach ended")
                                  : (out.critical_came ? "critical threshold reached"
                                     : out.breach_came ? "warning threshold reached"
                                                       : "no breach");

@@ -68,7 +68,8 @@ std::string diagnosis_for(const predictor_state& st, const catalog::metric_defin
   if (!st.settings.sudden_onset_context)
     return m.id;
   return predictor::diagnosis_of(
-      m.id, st.onsets.classify(m.id, m.critical, m.direction == catalog::direction::higher_is_worse));
+      m.id,
+      st.onsets.classify(m.id, m.critical, m.direction == catalog::direction::higher_is_worse));
 }
 
 // Refusals another playbook can get around (a kill switch refuses them all).
@@ -242,8 +243,7 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
       publish(self, supervisor, w, predictor::to_string(event.change));
       if (st.settings.act && event.change == predictor::warning_change::raised)
         act_on(self, supervisor,
-               action_trigger{w.id, w.metric_id, w.service, false, diagnosis_for(st, *metric)},
-               f);
+               action_trigger{w.id, w.metric_id, w.service, false, diagnosis_for(st, *metric)}, f);
     } else {
       publish(self, supervisor, w, predictor::to_string(event.change));
     }

@@ -84,19 +84,6 @@ TEST(catalog_load, shipped_catalog_is_valid_and_complete) {
                                       "infra.memory_utilization"}));
 }
 
-TEST(catalog_load, diagnosis_finds_its_metric_with_or_without_qualifier) {
-  auto result = load_catalog_string(valid_catalog, "test.yaml");
-  ASSERT_TRUE(result.errors.empty()) << result.errors[0].to_string();
-  const auto& c = *result.catalog;
-  const auto* plan = c.find_metric("autonomy.plan_success_rate");
-  ASSERT_NE(plan, nullptr);
-  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success_rate"), plan);
-  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success_rate:sudden"), plan);
-  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success"), nullptr);
-  EXPECT_EQ(c.find_diagnosis_metric(":sudden"), nullptr);
-  EXPECT_EQ(c.find_diagnosis_metric(""), nullptr);
-}
-
 TEST(catalog_load, parses_fields_and_defaults) {
   auto result = load_catalog_string(valid_catalog, "test.yaml");
   ASSERT_TRUE(result.errors.empty()) << result.errors[0].to_string();
@@ -112,6 +99,12 @@ TEST(catalog_load, parses_fields_and_defaults) {
   EXPECT_EQ(plan->aggregation, aggregation::p50);
   EXPECT_EQ(plan->max_risk_tier, 2);
   EXPECT_EQ(c.find_by_prometheus_name("plan_success"), plan);
+  // An RL diagnosis names its metric, qualified or not (`<metric>:sudden`).
+  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success_rate"), plan);
+  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success_rate:sudden"), plan);
+  EXPECT_EQ(c.find_diagnosis_metric("autonomy.plan_success"), nullptr);
+  EXPECT_EQ(c.find_diagnosis_metric(":sudden"), nullptr);
+  EXPECT_EQ(c.find_diagnosis_metric(""), nullptr);
   const auto* pb = c.find_playbook("scale-api-shard");
   ASSERT_NE(pb, nullptr);
   EXPECT_EQ(pb->cooldown_ms, 15 * 60000);

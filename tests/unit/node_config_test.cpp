@@ -75,8 +75,8 @@ TEST(node_config, prediction_switches_are_booleans) {
   EXPECT_TRUE(off.ok());
   EXPECT_FALSE(off.settings.prediction.react_to_breaches);
   EXPECT_FALSE(off.settings.prediction.sudden_onset_context);
-  auto bad = load_node_settings_string("prediction:\n  sudden_onset_context: sometimes\n",
-                                       "g.yaml", "");
+  auto bad =
+      load_node_settings_string("prediction:\n  sudden_onset_context: sometimes\n", "g.yaml", "");
   ASSERT_EQ(bad.errors.size(), 1u);
   EXPECT_NE(bad.errors[0].to_string().find("prediction.sudden_onset_context"), std::string::npos)
       << bad.errors[0].to_string();

@@ -51,56 +51,45 @@ std::vector<double> climb(double from, double to, double ramp_windows, int n, do
   return v;
 }
 
-TEST(Onset, AStepFromNormalToCriticalIsSudden) {
+// The onset of `excursion` after 20 snapshots around `level` (error rate:
+// normal 0.4, critical 5).
+onset after_normal(const std::vector<double>& excursion, double level = 0.4, double wiggle = 0.1,
+                   double critical = 5.0, bool higher_is_worse = true) {
   onset_tracker t;
-  feed(t, normal(20, 0.4, 0.1));
-  feed(t, {9.0, 9.1}, 20);
-  EXPECT_EQ(t.classify(metric, 5.0, true), onset::sudden);
+  feed(t, normal(20, level, wiggle));
+  feed(t, excursion, 20);
+  return t.classify(metric, critical, higher_is_worse);
+}
+
+TEST(Onset, AStepFromNormalToCriticalIsSudden) {
+  EXPECT_EQ(after_normal({9.0, 9.1}), onset::sudden);
 }
 
 TEST(Onset, AStepLandingMidWindowIsStillSudden) {
   // The first window averages both sides of the step.
-  onset_tracker t;
-  feed(t, normal(20, 0.4, 0.1));
-  feed(t, {3.2, 9.0, 9.0}, 20);
-  EXPECT_EQ(t.classify(metric, 5.0, true), onset::sudden);
+  EXPECT_EQ(after_normal({3.2, 9.0, 9.0}), onset::sudden);
 }
 
 TEST(Onset, AClimbOverFortyMinutesIsGradual) {
-  onset_tracker t;
-  feed(t, normal(20, 0.4, 0.1));
-  feed(t, climb(0.4, 6.6, 8.0, 10), 20); // bad rollout: 40 min to the peak
-  EXPECT_EQ(t.classify(metric, 5.0, true), onset::gradual);
+  // A bad rollout: 40 min to the peak.
+  EXPECT_EQ(after_normal(climb(0.4, 6.6, 8.0, 10)), onset::gradual);
 }
 
 TEST(Onset, CpuStepAndSteepestClimbAreTold) {
   // infra.cpu_utilization, critical 90: a host failure against runaway batch
   // jobs reaching 96% in 40 minutes on the convex curve 1.3.
-  onset_tracker step;
-  feed(step, normal(30, 45.0, 3.0), 0, "cpu");
-  feed(step, climb(45.0, 95.0, 0.3, 3), 30, "cpu");
-  EXPECT_EQ(step.classify("cpu", 90.0, true), onset::sudden);
-
-  onset_tracker ramp;
-  feed(ramp, normal(30, 45.0, 3.0), 0, "cpu");
-  feed(ramp, climb(45.0, 96.0, 8.0, 10, 1.3), 30, "cpu");
-  EXPECT_EQ(ramp.classify("cpu", 90.0, true), onset::gradual);
+  EXPECT_EQ(after_normal(climb(45.0, 95.0, 0.3, 3), 45.0, 3.0, 90.0), onset::sudden);
+  EXPECT_EQ(after_normal(climb(45.0, 96.0, 8.0, 10, 1.3), 45.0, 3.0, 90.0), onset::gradual);
 }
 
 TEST(Onset, LowerIsWorseStepIsSudden) {
-  onset_tracker t;
-  feed(t, normal(20, 99.0, 0.3));
-  feed(t, {70.0, 69.0}, 20);
-  EXPECT_EQ(t.classify(metric, 80.0, false), onset::sudden);
-  EXPECT_EQ(t.classify(metric, 80.0, true), onset::gradual) << "critical below normal when "
-                                                                "higher is worse: no span";
+  EXPECT_EQ(after_normal({70.0, 69.0}, 99.0, 0.3, 80.0, false), onset::sudden);
+  // Critical below normal when higher is worse: no span to cross.
+  EXPECT_EQ(after_normal({70.0, 69.0}, 99.0, 0.3, 80.0, true), onset::gradual);
 }
 
 TEST(Onset, BackToNormalIsNotSudden) {
-  onset_tracker t;
-  feed(t, normal(20, 0.4, 0.1));
-  feed(t, {9.0, 9.0, 0.5}, 20);
-  EXPECT_EQ(t.classify(metric, 5.0, true), onset::gradual);
+  EXPECT_EQ(after_normal({9.0, 9.0, 0.5}), onset::gradual);
 }
 
 TEST(Onset, OnlyTheCurrentExcursionCounts) {
