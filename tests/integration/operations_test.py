@@ -162,14 +162,15 @@ class BreachReactionTest(unittest.TestCase):
     prediction.react_to_breaches off. At 600x a 5-minute window closes every
     0.5 s."""
 
-    def breach(self, node, seconds):
-        """Pushes a normal level, then an error rate past critical (5%)."""
+    def breach(self, node, seconds, normal_for=1.5):
+        """Pushes a normal level for `normal_for` seconds, then an error rate
+        past critical (5%)."""
         headers = dict(AUTH, **{"Content-Type": "application/json"})
         deadline = time.time() + seconds
         level = 0.4
         start = time.time()
         while time.time() < deadline:
-            if time.time() - start > 1.5:
+            if time.time() - start > normal_for:
                 level = 9.0
             body = json.dumps([{"metric": "api.error_rate", "value": level}]).encode()
             status, _ = request(node.port, "POST", "/api/metrics", body=body, headers=headers)
@@ -194,6 +195,26 @@ class BreachReactionTest(unittest.TestCase):
             # Confirmed over two windows, then spaced by the evaluation window
             # (30 virtual minutes = 3 s here): not one run per window.
             self.assertLessEqual(len(runs), 2, runs)
+        finally:
+            node.stop()
+
+    def test_a_step_is_diagnosed_as_a_sudden_onset(self):
+        # Nine normal windows give the onset tracker a normal level; the jump
+        # to 9% within one window is a step: the agent is asked under
+        # api.error_rate:sudden, not api.error_rate.
+        node = Node(args=["--time-scale", "600"]).start()
+        try:
+            self.breach(node, 8.5, normal_for=4.5)
+            self.assertTrue(wait_for(lambda: self.reactions(node), 10), node.output())
+            self.assertIn("api.error_rate in the critical band for 2 windows after a sudden onset",
+                          node.output())
+
+            # The agent was asked in that context (the run itself fails: no
+            # simulator to act on, so nothing is learned).
+            _, body = request(node.port, "GET", "/api/ml/causal-rl/policies")
+            contexts = {(p["service"], p["diagnosis"]) for p in body["policies"]}
+            self.assertIn(("grace-api", "api.error_rate:sudden"), contexts, body)
+            self.assertNotIn(("grace-api", "api.error_rate"), contexts, body)
         finally:
             node.stop()
 
