@@ -6,10 +6,6 @@
 
 namespace grace::predictor {
 
-std::string to_string(onset o) {
-  return o == onset::sudden ? "sudden" : "gradual";
-}
-
 std::string diagnosis_of(const std::string& metric_id, onset o) {
   return o == onset::sudden ? metric_id + ":sudden" : metric_id;
 }

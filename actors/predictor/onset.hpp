@@ -33,7 +33,6 @@
 namespace grace::predictor {
 
 enum class onset { gradual, sudden };
-std::string to_string(onset o); // "gradual", "sudden"
 
 // The RL context's diagnosis for a metric's incident of this onset.
 std::string diagnosis_of(const std::string& metric_id, onset o);
