@@ -1,6 +1,8 @@
 #include "actors/catalog/catalog.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <regex>
 #include <set>
 
@@ -30,6 +32,19 @@ std::string to_string(aggregation a) {
     return "last";
   }
   return "mean";
+}
+
+double better_quartile(std::vector<double> values, bool higher_is_worse) {
+  values.erase(
+      std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }),
+      values.end());
+  if (values.empty())
+    return std::numeric_limits<double>::quiet_NaN();
+  std::sort(values.begin(), values.end());
+  if (!higher_is_worse)
+    std::reverse(values.begin(), values.end());
+  // Nearest rank: the value a quarter of the way from the best end.
+  return values[(values.size() - 1) / 4];
 }
 
 double statistic_of(const snapshot& s, aggregation a) {

@@ -22,6 +22,12 @@ enum class aggregation { mean, min, max, p50, p95, last };
 std::string to_string(aggregation a);
 double statistic_of(const snapshot& s, aggregation a);
 
+// A metric's normal level from its recent statistics: the better quartile
+// (nearest rank, 25th percentile in the good direction) of the finite values;
+// NaN when there are none. The predictor's onset and the executor's reward
+// both size an excursion from it.
+double better_quartile(std::vector<double> values, bool higher_is_worse);
+
 enum class action_kind { simulator, webhook, command, noop };
 std::string to_string(action_kind k);
 

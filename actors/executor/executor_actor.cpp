@@ -286,7 +286,7 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
   {
     auto longer =
         values_between(ev->rows[0], *metric, started - st.settings.normal_window_ms, started);
-    in.normal_level = executor::better_quartile(longer, in.higher_is_worse);
+    in.normal_level = catalog::better_quartile(longer, in.higher_is_worse);
   }
   // The forecast's value for the last before-window anchors the
   // counterfactual of an action taken in breach (reward.hpp).

@@ -60,19 +60,6 @@ std::string comparison(double value, double reference, const std::string& what) 
 
 } // namespace
 
-double better_quartile(std::vector<double> values, bool higher_is_worse) {
-  values.erase(
-      std::remove_if(values.begin(), values.end(), [](double v) { return !std::isfinite(v); }),
-      values.end());
-  if (values.empty())
-    return std::numeric_limits<double>::quiet_NaN();
-  std::sort(values.begin(), values.end());
-  if (!higher_is_worse)
-    std::reverse(values.begin(), values.end());
-  // Nearest rank: the value a quarter of the way from the best end.
-  return values[(values.size() - 1) / 4];
-}
-
 outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in) {
   outcome out;
   const double worse = in.higher_is_worse ? 1.0 : -1.0; // worse * (a - b) > 0: a is worse than b

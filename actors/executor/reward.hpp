@@ -79,10 +79,6 @@ struct outcome_inputs {
   double normal_level = std::numeric_limits<double>::quiet_NaN();
 };
 
-// The better quartile (25th percentile in the good direction) of the finite
-// values; NaN when there are none.
-double better_quartile(std::vector<double> values, bool higher_is_worse);
-
 struct outcome {
   double reward = 0.0;            // in [-1, 1]
   bool started_in_breach = false; // judged on ending the breach (see above)

@@ -1,5 +1,7 @@
 #include "actors/predictor/onset.hpp"
 
+#include "actors/catalog/catalog.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -34,14 +36,8 @@ std::optional<double> onset_tracker::normal_level(const std::string& metric_id,
   const auto it = metrics_.find(metric_id);
   if (it == metrics_.end() || it->second.values.size() < policy_.min_history)
     return std::nullopt;
-  std::vector<double> v(it->second.values.begin(), it->second.values.end());
-  std::sort(v.begin(), v.end());
-  // Lower quartile when higher is worse, upper quartile otherwise.
-  const double q = higher_is_worse ? 0.25 : 0.75;
-  const double pos = q * static_cast<double>(v.size() - 1);
-  const auto lo = static_cast<size_t>(std::floor(pos));
-  const auto hi = std::min(lo + 1, v.size() - 1);
-  return v[lo] + (v[hi] - v[lo]) * (pos - static_cast<double>(lo));
+  return catalog::better_quartile({it->second.values.begin(), it->second.values.end()},
+                                  higher_is_worse);
 }
 
 onset onset_tracker::classify(const std::string& metric_id, double critical,

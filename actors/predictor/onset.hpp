@@ -10,8 +10,9 @@
 //
 // Rule, on the metric's closed snapshots in time order (statistic per
 // snapshot; older or repeated times and NaN are ignored):
-//   normal   = the better quartile of the last `history` snapshots (3 h at
-//              5 min: an incident's own snapshots are a minority of them);
+//   normal   = catalog::better_quartile of the last `history` snapshots (3 h
+//              at 5 min: an incident's own snapshots are a minority of them;
+//              the executor sizes a breach from the same level);
 //   span     = critical - normal, in the worse direction (none: climb);
 //   low/high = normal + 1/4 and 3/4 of the span;
 //   the onset is sudden when the metric's current excursion (its trailing run

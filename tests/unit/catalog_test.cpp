@@ -1,9 +1,12 @@
 // Catalog loading, validation messages, bands and indexes.
 #include "actors/catalog/catalog.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <gtest/gtest.h>
+#include <limits>
 #include <string>
+#include <vector>
 
 using namespace grace;
 using namespace grace::catalog;
@@ -245,4 +248,11 @@ TEST(catalog_durations, parse_and_format) {
   EXPECT_FALSE(parse_duration_ms("m"));
   EXPECT_EQ(format_duration(900000), "15m");
   EXPECT_EQ(format_duration(1500), "1500ms");
+}
+
+TEST(catalog_statistics, better_quartile_respects_the_direction) {
+  const std::vector<double> v = {5, 1, 4, 2, 3, std::numeric_limits<double>::quiet_NaN(), 6, 7, 8};
+  EXPECT_DOUBLE_EQ(better_quartile(v, true), 2.0);  // low is good
+  EXPECT_DOUBLE_EQ(better_quartile(v, false), 7.0); // high is good
+  EXPECT_TRUE(std::isnan(better_quartile({}, true)));
 }

@@ -224,13 +224,6 @@ TEST(executor_reward, in_breach_a_fix_earns_more_than_a_partial_mitigation) {
   EXPECT_NEAR(evaluate_outcome("mem", in).effect, (99.0 - 83.0) / 14.0, 1e-12);
 }
 
-TEST(executor_reward, better_quartile_respects_the_direction) {
-  const std::vector<double> v = {5, 1, 4, 2, 3, std::numeric_limits<double>::quiet_NaN(), 6, 7, 8};
-  EXPECT_DOUBLE_EQ(better_quartile(v, true), 2.0);  // low is good
-  EXPECT_DOUBLE_EQ(better_quartile(v, false), 7.0); // high is good
-  EXPECT_TRUE(std::isnan(better_quartile({}, true)));
-}
-
 TEST(executor_reward, in_breach_without_a_forecast_the_level_at_the_action_persists) {
   auto in = latency();
   in.before = {150.0, 220.0, 260.0}; // mean 210 includes the ramp; the level is 260
