@@ -188,8 +188,8 @@ def main():
     print(f"playbook runs: {sum(runs.values())}, learned outcomes: "
           f"{sum(sum(a['pulls'] for a in p['playbooks']) for p in policies)}\n")
     context_ok = {}
-    by_metric = {p["diagnosis"]: p for p in policies}
-    contexts = sorted(set(metrics) | set(context_types) | set(by_metric))
+    policy_of = {p["diagnosis"]: p for p in policies}
+    contexts = sorted(set(metrics) | set(context_types) | set(policy_of))
     for context in contexts:
         metric_id = context.split(":")[0]
         if metric_id not in metrics:
@@ -201,7 +201,7 @@ def main():
                       and playbooks[p].get("risk_tier", 1) <= cap]
         seen = context_types.get(context, collections.Counter())
         total = sum(seen.values())
-        pol = by_metric.get(context)
+        pol = policy_of.get(context)
         arms = sorted(pol["playbooks"], key=lambda a: -a["value"]) if pol else []
         # The agent never chooses above the metric's risk cap.
         allowed = [a for a in arms if playbooks[a["playbook"]].get("risk_tier", 1) <= cap]
