@@ -35,6 +35,9 @@ struct prediction_settings {
   int64_t grace_ms = 30 * 60000;    // after the expected breach time, an open warning resolves
   bool react_to_breaches = true;    // act on a confirmed breach no warning covered in time
   bool sudden_onset_context = true; // learn incidents that began with a step apart
+  // A breach the last reaction did not end gets the next playbook this long
+  // after it (0: after the evaluation window, like any other action).
+  int64_t escalate_after_ms = 10 * 60000;
 };
 
 struct execution_settings {

@@ -8,6 +8,7 @@
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
 
+#include <algorithm>
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -95,6 +96,11 @@ void finish_run(self_pointer self, const supervisor_actor& supervisor, const std
   e->state = success ? execution_state::succeeded : execution_state::failed;
   if (success) {
     e->evaluate_at = now + st.settings.evaluation_window_ms;
+    // A later run on the service started while this one was running ends
+    // its evaluation (see start_run).
+    for (const auto& later : st.executions)
+      if (later.service == e->service && later.started_at > e->started_at)
+        e->evaluate_at = std::min(e->evaluate_at, later.started_at);
     spdlog::info("[PLAYBOOK-EXEC] 🔧 SELF-HEALING: Executed '{}' - {}", e->playbook, message);
     const auto metric = e->metric_id;
     const auto playbook = e->playbook;
@@ -130,6 +136,16 @@ void start_run(self_pointer self, const supervisor_actor& supervisor, const cata
   st.governor.started(e->playbook, e->service, now);
   e->state = execution_state::running;
   e->started_at = now;
+  // An earlier run on the service still being measured is judged on the
+  // windows before this one: from here on the metric shows both, and the
+  // agent must not credit either with the other's effect.
+  for (auto& other : st.executions)
+    if (other.id != id && other.service == e->service && other.state == execution_state::succeeded
+        && other.evaluate_at > now && !st.evaluating.count(other.id)) {
+      other.evaluate_at = now;
+      spdlog::info("[PLAYBOOK-EXEC] ✂️ Outcome of '{}' measured until now: '{}' starts on {}",
+                   other.playbook, e->playbook, e->service);
+    }
   switch (pb->action.kind) {
   case catalog::action_kind::noop:
     finish_run(self, supervisor, id, true, "no action (noop playbook)", rp);
@@ -258,6 +274,7 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
     return;
   const int64_t started = e->started_at;
   const int64_t until = e->evaluate_at;
+  const bool cut_short = until < e->finished_at + st.settings.evaluation_window_ms;
   executor::outcome_inputs in;
   in.higher_is_worse = metric->direction == catalog::direction::higher_is_worse;
   in.warning = metric->warning;
@@ -311,7 +328,10 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
     if (std::isfinite(before) && std::isfinite(after) && before != 0.0)
       in.other_kpi_deltas[other->id + ".delta_vs_before"] = (after - before) / std::fabs(before);
   }
-  const auto result = executor::evaluate_outcome(e->metric_id, in);
+  auto result = executor::evaluate_outcome(e->metric_id, in);
+  if (cut_short)
+    result.summary += fmt::format(" (measured over {}: the next run on {} started)",
+                                  executor::format_duration(until - started), e->service);
   e->reward = result.reward;
   e->kpi_deltas = result.kpi_deltas;
   e->outcome_summary = result.summary;
@@ -352,7 +372,10 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
     publish(self, supervisor, done);
     save(self, supervisor);
   };
-  if (event_id.empty()) {
+  // Nothing judged (no window after the run, e.g. the next run on the
+  // service started within the same snapshot), nothing to learn: the
+  // agent's event expires unrewarded rather than count as a 0.
+  if (event_id.empty() || result.basis == "none") {
     finish(0.0);
     return;
   }

@@ -19,6 +19,8 @@ bool breach_reactions::observe(const observation& o) {
     m.windows = 0;
     m.reactions = 0;
     m.episode_start = never;
+    m.last_reaction = never;
+    m.tried.clear();
     return false;
   }
   if (m.windows++ == 0)
@@ -35,8 +37,14 @@ bool breach_reactions::observe(const observation& o) {
   timestamp_ms last = m.last_action;
   if (const auto it = service_actions_.find(o.service); it != service_actions_.end())
     last = std::max(last, it->second);
+  if (last == never)
+    return true;
   // Compared as a difference: `never` is the lowest timestamp.
-  return last == never || o.at - last >= policy_.min_gap_ms;
+  const bool escalation = m.reactions > 0 && last == m.last_reaction;
+  const int64_t gap = escalation && policy_.escalate_after_ms > 0
+                          ? std::min(policy_.escalate_after_ms, policy_.min_gap_ms)
+                          : policy_.min_gap_ms;
+  return o.at - last >= gap;
 }
 
 void breach_reactions::acted(const std::string& metric_id, const std::string& service,
@@ -45,8 +53,24 @@ void breach_reactions::acted(const std::string& metric_id, const std::string& se
   m.last_action = std::max(m.last_action, at);
   auto& s = service_actions_.emplace(service, never).first->second;
   s = std::max(s, at);
-  if (reaction)
+  if (reaction) {
     ++m.reactions;
+    m.last_reaction = std::max(m.last_reaction, at);
+  }
+}
+
+void breach_reactions::ran(const std::string& metric_id, const std::string& playbook) {
+  const auto it = metrics_.find(metric_id);
+  if (it == metrics_.end() || it->second.windows == 0)
+    return;
+  auto& tried = it->second.tried;
+  if (std::find(tried.begin(), tried.end(), playbook) == tried.end())
+    tried.push_back(playbook);
+}
+
+std::vector<std::string> breach_reactions::tried(const std::string& metric_id) const {
+  const auto it = metrics_.find(metric_id);
+  return it == metrics_.end() ? std::vector<std::string>{} : it->second.tried;
 }
 
 int breach_reactions::episode_windows(const std::string& metric_id) const {

@@ -19,26 +19,39 @@
 //     early warning) started at least `min_gap_ms` ago (its outcome is
 //     measured in that time and must not be confounded with a second action
 //     on the same service), the episode has had fewer than `max_reactions`
-//     reactions (a breach the first playbook did not end gets one more try,
+//     reactions (a breach the first playbook did not end gets another try,
 //     not an action storm), and no other metric of the same service is in an
 //     episode that began earlier and still has reactions left: that one is
 //     taken as the cause and this one as its symptom (a traffic surge breaches
 //     the request rate, then the error rate; the surge's playbooks are the
 //     ones to run, and crediting the error rate's with it would teach the
-//     agent the wrong thing).
+//     agent the wrong thing);
+//   - escalation: when the last action on the service was this episode's
+//     own reaction and the breach goes on (not getting better), the next
+//     reaction is due `escalate_after_ms` after it rather than `min_gap_ms`
+//     (on the first snapshot whose window ends that long after the action:
+//     its windows since are the action's, not those closed before it ran).
+//     An SRE does not watch a failed remediation for half an hour; the
+//     executor ends the earlier run's evaluation when the next run on the
+//     service starts, so neither is credited with the other's effect. The
+//     playbooks already run in the episode (ran()) are not asked for again.
 #include "messages/types.hpp"
 
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <string>
+#include <vector>
 
 namespace grace::predictor {
 
 struct reaction_policy {
   int confirm_windows = 2;
   int64_t min_gap_ms = 30 * 60000; // the executor's evaluation window
-  int max_reactions = 2;           // per episode
+  int max_reactions = 3;           // per episode
+  // The next reaction in an episode its last reaction did not end (see
+  // above); 0 or more than min_gap_ms: min_gap_ms.
+  int64_t escalate_after_ms = 10 * 60000;
 };
 
 class breach_reactions {
@@ -63,8 +76,14 @@ public:
   void acted(const std::string& metric_id, const std::string& service, timestamp_ms at,
              bool reaction);
 
+  // A playbook ran for the metric (any trigger): while the metric is in an
+  // episode, it is one of the episode's tried playbooks.
+  void ran(const std::string& metric_id, const std::string& playbook);
+
   // Snapshots the metric's current episode has lasted (0: not in breach).
   int episode_windows(const std::string& metric_id) const;
+  // The playbooks run for the metric in its current episode, in order.
+  std::vector<std::string> tried(const std::string& metric_id) const;
 
 private:
   static constexpr timestamp_ms never = std::numeric_limits<timestamp_ms>::min();
@@ -75,6 +94,8 @@ private:
     int reactions = 0; // reactions in the current episode
     timestamp_ms last_action = never;
     timestamp_ms episode_start = never; // first snapshot of the current episode
+    timestamp_ms last_reaction = never; // in the current episode
+    std::vector<std::string> tried;     // playbooks run in the current episode
     std::string service;
   };
   reaction_policy policy_;

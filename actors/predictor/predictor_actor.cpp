@@ -83,17 +83,20 @@ bool playbook_specific(const std::string& rule) {
 void act_on(self_pointer self, const supervisor_actor& supervisor, const action_trigger& trigger,
             const forecast& counterfactual, const std::vector<std::string>& excluded = {}) {
   recommend_request request{trigger.service, trigger.diagnosis, {}};
-  if (!excluded.empty()) {
+  auto left_out = trigger.tried;
+  left_out.insert(left_out.end(), excluded.begin(), excluded.end());
+  if (!left_out.empty()) {
     const auto* metric =
         self->state.catalog ? self->state.catalog->find_metric(trigger.metric_id) : nullptr;
     if (!metric)
       return;
     for (const auto& p : metric->playbooks)
-      if (std::find(excluded.begin(), excluded.end(), p) == excluded.end())
+      if (std::find(left_out.begin(), left_out.end(), p) == left_out.end())
         request.candidates.push_back(p);
     if (request.candidates.empty()) {
-      spdlog::warn("[INCIDENT-PREDICT] ⚠️ No playbook for {} can run now (refused: {})",
-                   trigger.metric_id, fmt::join(excluded, ", "));
+      spdlog::warn("[INCIDENT-PREDICT] ⚠️ No playbook for {} left to run now (tried: {}; "
+                   "refused: {})",
+                   trigger.metric_id, fmt::join(trigger.tried, ", "), fmt::join(excluded, ", "));
       return;
     }
   }
@@ -243,7 +246,8 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
       publish(self, supervisor, w, predictor::to_string(event.change));
       if (st.settings.act && event.change == predictor::warning_change::raised)
         act_on(self, supervisor,
-               action_trigger{w.id, w.metric_id, w.service, false, diagnosis_for(st, *metric)}, f);
+               action_trigger{w.id, w.metric_id, w.service, false, diagnosis_for(st, *metric), {}},
+               f);
     } else {
       publish(self, supervisor, w, predictor::to_string(event.change));
     }
@@ -272,14 +276,20 @@ void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
                                            s.window_end});
     if (due && st.settings.act && st.settings.react_to_breaches) {
       const auto diagnosis = diagnosis_for(st, *metric);
-      spdlog::info("[INCIDENT-PREDICT] 🔥 {} in the {} band for {} windows{}, no action running: "
-                   "remediating now",
-                   s.metric_id, to_string(s.level), st.reactions.episode_windows(s.metric_id),
-                   diagnosis == s.metric_id ? "" : " after a sudden onset");
+      auto tried = st.reactions.tried(s.metric_id);
+      if (tried.empty())
+        spdlog::info("[INCIDENT-PREDICT] 🔥 {} in the {} band for {} windows{}, no action "
+                     "running: remediating now",
+                     s.metric_id, to_string(s.level), st.reactions.episode_windows(s.metric_id),
+                     diagnosis == s.metric_id ? "" : " after a sudden onset");
+      else
+        spdlog::info("[INCIDENT-PREDICT] 🔥 {} still in the {} band after {}: escalating to "
+                     "another playbook",
+                     s.metric_id, to_string(s.level), fmt::join(tried, ", "));
       const auto it = st.latest_forecasts.find(s.metric_id);
       act_on(self, supervisor,
              action_trigger{"breach-" + s.metric_id + "-" + std::to_string(s.window_end),
-                            s.metric_id, metric->service, true, diagnosis},
+                            s.metric_id, metric->service, true, diagnosis, std::move(tried)},
              it == st.latest_forecasts.end() ? forecast{} : it->second);
     }
     if (!std::isfinite(value))
@@ -387,6 +397,7 @@ predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
       [=](atom::action, const std::string& metric_id, const std::string& playbook,
           timestamp_ms at) {
         self->state.book.action_taken(metric_id, playbook, at);
+        self->state.reactions.ran(metric_id, playbook);
         self->state.dirty = true;
       },
       [=](atom::warnings) -> std::string { return warnings_json(self->state).dump(); },

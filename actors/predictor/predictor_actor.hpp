@@ -42,6 +42,8 @@ struct action_trigger {
   std::string service;
   bool reaction = false;
   std::string diagnosis; // the RL context's: the metric id, or `<metric>:sudden`
+  // A reaction's episode has already run these: the agent chooses among the others.
+  std::vector<std::string> tried;
 };
 
 // A run waiting for an operator. If the approval expires or is rejected while

@@ -82,3 +82,23 @@ TEST(node_config, prediction_switches_are_booleans) {
       << bad.errors[0].to_string();
   EXPECT_TRUE(bad.settings.prediction.sudden_onset_context) << "a bad value changes nothing";
 }
+
+TEST(node_config, escalate_after_is_a_non_negative_duration) {
+  auto d = load_node_settings_string("", "g.yaml", "");
+  EXPECT_EQ(d.settings.prediction.escalate_after_ms, 10 * 60000);
+  auto set = load_node_settings_string("prediction:\n  escalate_after: 15m\n", "g.yaml", "");
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set.settings.prediction.escalate_after_ms, 15 * 60000);
+  auto off = load_node_settings_string("prediction:\n  escalate_after: 0s\n", "g.yaml", "");
+  ASSERT_TRUE(off.ok());
+  EXPECT_EQ(off.settings.prediction.escalate_after_ms, 0);
+  for (const char* text :
+       {"prediction:\n  escalate_after: -5m\n", "prediction:\n  escalate_after: soon\n"}) {
+    auto bad = load_node_settings_string(text, "g.yaml", "");
+    ASSERT_EQ(bad.errors.size(), 1u) << text;
+    EXPECT_NE(bad.errors[0].to_string().find("prediction.escalate_after"), std::string::npos)
+        << bad.errors[0].to_string();
+    EXPECT_EQ(bad.settings.prediction.escalate_after_ms, 10 * 60000)
+        << "a bad value changes nothing";
+  }
+}

@@ -1,6 +1,7 @@
 // Reactions to breaches nobody warned about: confirmation over snapshots, a
 // metric already recovering, spacing after any action on the metric or its
-// service, the per-episode cap, and late snapshots.
+// service, escalation when the episode's own reaction did not end it, the
+// per-episode cap, the playbooks tried in an episode, and late snapshots.
 #include "actors/predictor/breach_reaction.hpp"
 
 #include <gtest/gtest.h>
@@ -43,7 +44,7 @@ TEST(BreachReactions, AOneWindowSpikeDoesNotAct) {
 }
 
 TEST(BreachReactions, ActsOnceTheBreachIsConfirmed) {
-  breach_reactions r;
+  breach_reactions r(reaction_policy{2, 30 * minute, 2, 0});
   EXPECT_FALSE(r.observe(snap(band::warning, 1)));
   EXPECT_TRUE(r.observe(snap(band::warning, 2)));
   r.acted(metric, service, window(2), true);
@@ -73,7 +74,7 @@ TEST(BreachReactions, AMetricAlreadyRecoveringIsLeftAlone) {
 }
 
 TEST(BreachReactions, ASecondTryAfterTheGapThenNoMore) {
-  breach_reactions r(reaction_policy{2, 30 * minute, 2});
+  breach_reactions r(reaction_policy{2, 30 * minute, 2, 0});
   r.observe(snap(band::warning, 1));
   ASSERT_TRUE(r.observe(snap(band::warning, 2)));
   r.acted(metric, service, window(2), true);
@@ -87,8 +88,63 @@ TEST(BreachReactions, ASecondTryAfterTheGapThenNoMore) {
     EXPECT_FALSE(r.observe(snap(band::critical, i))) << i;
 }
 
+TEST(BreachReactions, ABreachTheReactionDidNotEndEscalatesAfterTenMinutes) {
+  breach_reactions r(reaction_policy{2, 30 * minute, 3, 10 * minute});
+  r.observe(snap(band::warning, 1));
+  ASSERT_TRUE(r.observe(snap(band::warning, 2)));
+  r.acted(metric, service, window(2), true);
+  r.ran(metric, "rollback-last-deploy");
+  EXPECT_FALSE(r.observe(snap(band::critical, 3)));
+  EXPECT_TRUE(r.observe(snap(band::critical, 4))); // 10 minutes after, still in breach
+  r.acted(metric, service, window(4), true);
+  r.ran(metric, "restart-api-workers");
+  r.ran(metric, "restart-api-workers"); // listed once
+  EXPECT_EQ(r.tried(metric),
+            (std::vector<std::string>{"rollback-last-deploy", "restart-api-workers"}));
+  EXPECT_FALSE(r.observe(snap(band::critical, 5)));
+  EXPECT_TRUE(r.observe(snap(band::critical, 6)));
+  r.acted(metric, service, window(6), true);
+  for (int i = 7; i < 30; ++i) // the cap of 3
+    EXPECT_FALSE(r.observe(snap(band::critical, i))) << i;
+  // Recovery ends the episode: its tried playbooks are forgotten.
+  r.observe(snap(band::good, 30));
+  EXPECT_TRUE(r.tried(metric).empty());
+  // A playbook run outside an episode is not one of the next episode's.
+  r.ran(metric, "enable-circuit-breaker");
+  r.observe(snap(band::warning, 31));
+  EXPECT_TRUE(r.tried(metric).empty());
+}
+
+TEST(BreachReactions, EscalationWaitsForARecoveringMetricAndForOtherRuns) {
+  // Getting better after the reaction: no escalation while it lasts.
+  breach_reactions r(reaction_policy{2, 30 * minute, 3, 10 * minute});
+  r.observe(snap(band::critical, 1, 9.0));
+  ASSERT_TRUE(r.observe(snap(band::critical, 2, 9.5)));
+  r.acted(metric, service, window(2), true);
+  EXPECT_FALSE(r.observe(snap(band::critical, 3, 8.0)));
+  EXPECT_FALSE(r.observe(snap(band::warning, 4, 5.0)));
+  EXPECT_TRUE(r.observe(snap(band::warning, 5, 5.1))); // stalled in breach
+  // Another run on the service since the reaction: the full gap after it.
+  breach_reactions s(reaction_policy{2, 30 * minute, 3, 10 * minute});
+  s.observe(snap(band::warning, 1));
+  ASSERT_TRUE(s.observe(snap(band::warning, 2)));
+  s.acted(metric, service, window(2), true);
+  s.acted("api.latency_p95", service, window(3), false); // an early warning's playbook
+  EXPECT_FALSE(s.observe(snap(band::warning, 4)));
+  EXPECT_FALSE(s.observe(snap(band::warning, 8)));
+  EXPECT_TRUE(s.observe(snap(band::warning, 9))); // 30 minutes after that run
+  // Escalation is never slower than the gap; 0 turns it off.
+  breach_reactions off(reaction_policy{2, 30 * minute, 3, 0});
+  off.observe(snap(band::warning, 1));
+  ASSERT_TRUE(off.observe(snap(band::warning, 2)));
+  off.acted(metric, service, window(2), true);
+  for (int i = 3; i < 8; ++i)
+    EXPECT_FALSE(off.observe(snap(band::warning, i))) << i;
+  EXPECT_TRUE(off.observe(snap(band::warning, 8)));
+}
+
 TEST(BreachReactions, AWarningRunSpacesTheReactionButDoesNotCount) {
-  breach_reactions r(reaction_policy{2, 30 * minute, 1});
+  breach_reactions r(reaction_policy{2, 30 * minute, 1, 0});
   r.acted(metric, service, window(0), false); // the early warning's playbook ran
   r.observe(snap(band::warning, 1));
   for (int i = 2; i < 6; ++i)
@@ -111,7 +167,7 @@ TEST(BreachReactions, AnActionOnTheServiceSpacesItsOtherMetrics) {
 }
 
 TEST(BreachReactions, AMetricBreachedAfterAnotherOfItsServiceIsASymptom) {
-  breach_reactions r(reaction_policy{2, 30 * minute, 2});
+  breach_reactions r(reaction_policy{2, 30 * minute, 2, 0});
   const std::string cause = "api.request_rate";
   r.observe(snap(band::warning, 1, -1.0, cause));
   r.observe(snap(band::warning, 2, -1.0, metric)); // the error rate follows
@@ -139,7 +195,7 @@ TEST(BreachReactions, AMetricBreachedAfterAnotherOfItsServiceIsASymptom) {
 }
 
 TEST(BreachReactions, ANewEpisodeStartsAfterRecovery) {
-  breach_reactions r(reaction_policy{2, 30 * minute, 1});
+  breach_reactions r(reaction_policy{2, 30 * minute, 1, 0});
   r.observe(snap(band::warning, 1));
   ASSERT_TRUE(r.observe(snap(band::warning, 2)));
   r.acted(metric, service, window(2), true);
