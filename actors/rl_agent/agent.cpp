@@ -169,11 +169,11 @@ population_model agent::population() const {
                           cfg_.policy == policy_kind::hierarchical_thompson);
 }
 
-double agent::estimate(const population_model& pop, const std::string& playbook,
-                       const arm_statistics& arm) const {
+double agent::estimate(const population_model& pop, const context_key& context,
+                       const std::string& playbook, const arm_statistics& arm) const {
   if (cfg_.policy == policy_kind::greedy_ema)
     return arm.ema_value;
-  return pop.posterior_for(playbook, arm).mean;
+  return pop.posterior_for(context, playbook, arm).mean;
 }
 
 agent::scored agent::score(const context_key& context, const std::vector<candidate>& candidates,
@@ -214,7 +214,7 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   const auto pop = population();
   std::vector<gaussian> posts;
   for (const auto* c : allowed) {
-    posts.push_back(pop.posterior_for(c->playbook, arm_of(c->playbook)));
+    posts.push_back(pop.posterior_for(context, c->playbook, arm_of(c->playbook)));
     out.ranked.push_back({c->playbook, posts.back().mean, 0.0});
   }
   if (allowed.size() == 1) {
@@ -383,12 +383,12 @@ learn_result agent::apply(const experience& e) {
   out.playbook = e.chosen;
   out.reward = e.reward;
   const auto pop = population();
-  const double before = estimate(pop, e.chosen, arm);
+  const double before = estimate(pop, e.context, e.chosen, arm);
 
   if (cfg_.policy == policy_kind::hierarchical_thompson) {
     // Change detection on the surprise of this outcome given what the agent
     // believed (predictive spread = noise + remaining uncertainty).
-    const auto post = pop.posterior_for(e.chosen, arm);
+    const auto post = pop.posterior_for(e.context, e.chosen, arm);
     const double z = (e.reward - post.mean) / std::sqrt(pop.noise_var() + post.var);
     if (arm.detect_change(z, cfg_.change_slack, cfg_.change_threshold)) {
       arm.forget();
@@ -405,7 +405,7 @@ learn_result agent::apply(const experience& e) {
   ++updates_;
   reward_sum_ += e.reward;
 
-  out.value = estimate(population(), e.chosen, arm);
+  out.value = estimate(population(), e.context, e.chosen, arm);
   out.trust_delta = out.value - before;
   return out;
 }
@@ -540,8 +540,8 @@ std::optional<context_summary> agent::policy(const context_key& context) const {
   out.context = context;
   out.updates = it->second.updates;
   for (const auto& [name, arm] : it->second.arms) {
-    const auto post = pop.posterior_for(name, arm);
-    out.arms.push_back({name, estimate(pop, name, arm), std::sqrt(post.var), arm.pulls,
+    const auto post = pop.posterior_for(context, name, arm);
+    out.arms.push_back({name, estimate(pop, context, name, arm), std::sqrt(post.var), arm.pulls,
                         arm.ema_value, arm.decoupled});
   }
   std::stable_sort(out.arms.begin(), out.arms.end(),

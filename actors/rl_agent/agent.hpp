@@ -216,8 +216,8 @@ private:
   static std::pair<std::string, pending_event> pending_from_json(const nlohmann::json& j);
   scored score(const context_key& context, const std::vector<candidate>& candidates,
                std::optional<int> max_risk_tier, std::mt19937_64& rng) const;
-  double estimate(const population_model& population, const std::string& playbook,
-                  const arm_statistics& arm) const;
+  double estimate(const population_model& population, const context_key& context,
+                  const std::string& playbook, const arm_statistics& arm) const;
   learn_result apply(const experience& e);
   population_model population() const;
   std::string next_event_id();

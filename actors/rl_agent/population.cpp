@@ -10,6 +10,15 @@ namespace {
 // between-context spread (it still lends its evidence, weighted by precision).
 constexpr double min_spread_weight = 1.0;
 constexpr double min_noise_var = 1e-4;
+
+std::string base_of(const std::string& diagnosis) {
+  return diagnosis.substr(0, diagnosis.find(':'));
+}
+
+// The same context, or a sibling: same service, same diagnosis base.
+bool same_family(const context_key& a, const context_key& b) {
+  return a.service == b.service && base_of(a.diagnosis) == base_of(b.diagnosis);
+}
 } // namespace
 
 population_model::population_model(const std::map<context_key, context_policy>& contexts,
@@ -62,10 +71,8 @@ population_model::population_model(const std::map<context_key, context_policy>& 
   for (const auto& [key, policy] : contexts)
     for (const auto& [name, arm] : policy.arms)
       if (contributes(arm)) {
-        auto& e = evidence_[name];
         const double prec = precision_of(arm);
-        e.precision += prec;
-        e.weighted_sum += prec * arm.mean();
+        evidence_[name].push_back({key, prec, prec * arm.mean()});
       }
 }
 
@@ -77,28 +84,26 @@ double population_model::precision_of(const arm_statistics& a) const {
   return 1.0 / (noise_var_ / a.weight + pooling_var_);
 }
 
-gaussian population_model::prior_for(const std::string& playbook, const arm_statistics& own) const {
+gaussian population_model::prior_for(const context_key& context, const std::string& playbook,
+                                     const arm_statistics& own) const {
   const double prior_var = cfg_.prior_sd * cfg_.prior_sd;
   if (!pool_ || own.decoupled)
     return {cfg_.prior_mean, prior_var};
   double precision = 0.0, weighted_sum = 0.0;
-  if (auto it = evidence_.find(playbook); it != evidence_.end()) {
-    precision = it->second.precision;
-    weighted_sum = it->second.weighted_sum;
-  }
-  if (contributes(own)) {
-    const double prec = precision_of(own);
-    precision = std::max(0.0, precision - prec);
-    weighted_sum -= prec * own.mean();
-  }
+  if (auto it = evidence_.find(playbook); it != evidence_.end())
+    for (const auto& e : it->second)
+      if (!same_family(e.context, context)) { // its own evidence is not counted twice
+        precision += e.precision;
+        weighted_sum += e.weighted_sum;
+      }
   const double total = 1.0 / prior_var + precision;
   const double mean = (cfg_.prior_mean / prior_var + weighted_sum) / total;
   return {mean, 1.0 / total + pooling_var_};
 }
 
-gaussian population_model::posterior_for(const std::string& playbook,
+gaussian population_model::posterior_for(const context_key& context, const std::string& playbook,
                                          const arm_statistics& own) const {
-  return posterior_of_mean(prior_for(playbook, own), own.weight, own.sum, noise_var_);
+  return posterior_of_mean(prior_for(context, playbook, own), own.weight, own.sum, noise_var_);
 }
 
 } // namespace grace::rl

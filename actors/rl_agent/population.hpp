@@ -2,6 +2,13 @@
 // wherever it runs, so a context that has never tried it should start from what
 // it did elsewhere, with the between-context spread (estimated from the data)
 // deciding how much that borrowed knowledge counts.
+//
+// Except in its sibling contexts: a diagnosis `<base>:<qualifier>` (e.g.
+// `api.error_rate:sudden`) names incidents of the same metric told apart
+// because they need other fixes (an outage, not a bad rollout). Contexts of
+// the same service whose diagnoses share the base do not lend each other
+// evidence: a rollback's success on rollouts says nothing about outages, and
+// borrowing it would keep the outage's fix untried.
 #pragma once
 
 #include "actors/rl_agent/context_policy.hpp"
@@ -9,6 +16,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 namespace grace::rl {
 
@@ -34,16 +42,19 @@ public:
   double noise_var() const { return noise_var_; }
   double pooling_var() const { return pooling_var_; }
 
-  /// Prior for `playbook` in a context whose own statistics are `own`: the
-  /// evidence of all other contexts (own contribution removed so it is not
-  /// counted twice), widened by the between-context spread.
-  gaussian prior_for(const std::string& playbook, const arm_statistics& own) const;
+  /// Prior for `playbook` in `context`, whose own statistics are `own`: the
+  /// evidence of the other contexts but its siblings (see above), widened by
+  /// the between-context spread.
+  gaussian prior_for(const context_key& context, const std::string& playbook,
+                     const arm_statistics& own) const;
 
   /// Posterior of the playbook's mean reward in that context.
-  gaussian posterior_for(const std::string& playbook, const arm_statistics& own) const;
+  gaussian posterior_for(const context_key& context, const std::string& playbook,
+                         const arm_statistics& own) const;
 
 private:
   struct evidence {
+    context_key context;
     double precision = 0.0;
     double weighted_sum = 0.0;
   };
@@ -54,7 +65,7 @@ private:
   bool pool_;
   double noise_var_;
   double pooling_var_;
-  std::map<std::string, evidence> evidence_;
+  std::map<std::string, std::vector<evidence>> evidence_; // per playbook, per context
 };
 
 } // namespace grace::rl

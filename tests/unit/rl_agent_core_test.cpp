@@ -265,6 +265,34 @@ TEST(RlAgentPooling, ANewContextStartsFromWhatThePlaybookDidElsewhere) {
   EXPECT_DOUBLE_EQ(plain.recommend(db, c).ranked.front().score, 0.0);
 }
 
+TEST(RlAgentPooling, SiblingContextsOfAMetricDoNotLendEachOtherEvidence) {
+  // api.error_rate and api.error_rate:sudden are incidents of one metric told
+  // apart because they need other fixes: what the rollback did for rollouts
+  // is no prior for outages. Another metric's context still lends it.
+  agent a;
+  const context_key rollouts{"grace-api", "api.error_rate"};
+  const std::vector<candidate> c = {{"rollback-last-deploy", 3}, {"enable-circuit-breaker", 2}};
+  for (int i = 0; i < 200; ++i) {
+    const auto r = a.recommend(rollouts, c);
+    a.reward(r.event_id, r.chosen == "rollback-last-deploy" ? 0.8 : -0.5);
+  }
+  const context_key outages{"grace-api", "api.error_rate:sudden"};
+  const auto sibling = a.recommend(outages, c);
+  for (const auto& x : sibling.ranked)
+    EXPECT_DOUBLE_EQ(x.score, 0.0) << x.playbook << ": the global prior, nothing borrowed";
+  // The sibling's own outcomes stay its own: learning there does not move
+  // the rollouts' context.
+  const double before = a.policy(rollouts)->arms.front().value;
+  a.reward(sibling.event_id, -1.0);
+  EXPECT_DOUBLE_EQ(a.policy(rollouts)->arms.front().value, before);
+  // A context of another metric (or service) borrows as before.
+  const auto elsewhere = a.recommend({"grace-api", "api.latency_p95:sudden"}, c);
+  EXPECT_EQ(elsewhere.ranked.front().playbook, "rollback-last-deploy");
+  EXPECT_GT(elsewhere.ranked.front().score, 0.5);
+  const auto other_service = a.recommend({"grace-web", "api.error_rate:sudden"}, c);
+  EXPECT_GT(other_service.ranked.front().score, 0.5);
+}
+
 TEST(RlAgentChange, DetectsAPlaybookThatStoppedWorking) {
   agent a;
   for (int i = 0; i < 150; ++i) {
