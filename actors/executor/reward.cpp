@@ -142,9 +142,10 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   const bool normal_known =
       std::isfinite(in.normal_level) && worse * (in.warning - in.normal_level) > 0.0;
   const double scale =
-      !out.started_in_breach
-          ? std::max({std::fabs(in.warning - baseline), 0.1 * std::fabs(in.critical - in.warning),
-                      0.01 * std::fabs(in.warning), 1e-9})
+      !out.started_in_breach ? std::max(
+          {std::fabs(in.warning - baseline),
+           normal_known ? std::fabs(in.warning - in.normal_level) : 0.0,
+           0.1 * std::fabs(in.critical - in.warning), 0.01 * std::fabs(in.warning), 1e-9})
       : normal_known
           ? std::fabs(last_before - in.normal_level)
           : std::max({std::fabs(last_before - in.warning), std::fabs(in.critical - in.warning),

@@ -6,10 +6,14 @@
 //
 //   baseline  = mean(before)  (else mean(counterfactual), else mean(after))
 //   scale     = the distance between baseline and warning threshold,
-//               |warning - baseline|, floored at
+//               |warning - baseline|, or the distance from the metric's
+//               normal level (when known, below) to the warning threshold
+//               if that is larger, floored at
 //               max(0.1 * |critical - warning|, 0.01 * |warning|, 1e-9)
-//               so that a baseline sitting on (or past) the threshold does
-//               not blow the effect up.
+//               so that a baseline sitting on (or near) the threshold does
+//               not blow the effect up: a metric already climbing toward a
+//               breach made every playbook, a partial one or none at all,
+//               earn +-1 for a few points against the forecast.
 //   effect    = (mean(counterfactual) - mean(after)) / scale over the overlap
 //               of the two series (the first min(len) windows), negated for
 //               lower_is_worse metrics: positive when the metric ended up
@@ -75,7 +79,8 @@ struct outcome_inputs {
   // breach.
   double counterfactual_at_action = std::numeric_limits<double>::quiet_NaN();
   // The metric's normal level before the breach (NaN if unknown): sizes the
-  // effect of an action taken in breach.
+  // effect of an action taken in breach, and bounds the scale of one taken
+  // before.
   double normal_level = std::numeric_limits<double>::quiet_NaN();
 };
 

@@ -140,6 +140,35 @@ TEST(executor_reward, baseline_on_the_threshold_uses_the_floor_scale) {
   EXPECT_NEAR(o.reward, 0.5 - 0.5, 1e-12);
 }
 
+TEST(executor_reward, before_the_breach_the_normal_level_bounds_the_scale) {
+  // Climbed to 190 of a warning at 200 from a normal level of 100: the
+  // distance from the baseline (180) to warning alone (20) made a 50-point
+  // partial mitigation and a 150-point fix both earn +1. Against the normal-to-warning distance
+  // (100) they earn their share.
+  auto in = latency();
+  in.before = {170.0, 180.0, 190.0};
+  in.normal_level = 100.0;
+  in.counterfactual = {260.0, 270.0};
+  in.after = {210.0, 220.0}; // partial: 50 below the forecast, still in breach
+  const auto partial = evaluate_outcome("api.latency", in);
+  in.after = {110.0, 120.0}; // fix: back to normal, 150 below the forecast
+  const auto fix = evaluate_outcome("api.latency", in);
+  EXPECT_NEAR(partial.effect, 0.5, 1e-12);
+  EXPECT_NEAR(fix.effect, 1.5, 1e-12);
+  EXPECT_NEAR(partial.reward, 0.5 - 0.5, 1e-12);
+  EXPECT_DOUBLE_EQ(fix.reward, 1.0);
+  // Without a normal level, the old scale: both saturate.
+  in.normal_level = std::numeric_limits<double>::quiet_NaN();
+  in.after = {210.0, 220.0};
+  EXPECT_NEAR(evaluate_outcome("api.latency", in).effect, 2.5, 1e-12);
+  // A baseline farther from the warning than the normal level keeps its own.
+  in.before = {10.0, 20.0, 30.0};
+  in.normal_level = 100.0;
+  in.counterfactual = {150.0};
+  in.after = {60.0};
+  EXPECT_NEAR(evaluate_outcome("api.latency", in).effect, 90.0 / 180.0, 1e-12);
+}
+
 TEST(executor_reward, other_kpis_are_passed_through) {
   auto in = latency();
   in.counterfactual = {150.0};
