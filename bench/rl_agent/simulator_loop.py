@@ -29,6 +29,7 @@ tried it.
 
   bench/rl_agent/simulator_loop.py --binary build/grace-node --days 1
       [--time-scale 1200] [--seed N] [--gap 20m,40m] [--port 18795] [--keep DIR]
+      [--set SECTION.KEY=VALUE ...]
 
 --gap MIN,MAX replaces the simulator's gap between incident starts (default
 2h..4h, about 8 incidents a day) to play more incidents in a day.
@@ -77,6 +78,8 @@ def main():
     ap.add_argument("--gap", default=None, help="MIN,MAX between incident starts, e.g. 20m,40m")
     ap.add_argument("--port", type=int, default=18795)
     ap.add_argument("--keep", default=None, help="keep the run (config, data, log) in this folder")
+    ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                    help="a grace.yaml setting for the node, e.g. execution.evaluation_window=15m")
     args = ap.parse_args()
 
     work = args.keep or tempfile.mkdtemp(prefix="grace-loop-")
@@ -95,9 +98,16 @@ def main():
     data_dir = os.path.join(work, "data")
     shutil.rmtree(data_dir, ignore_errors=True)
     config_path = os.path.join(work, "grace.yaml")
-    open(config_path, "w", encoding="utf-8").write(
-        f"node:\n  data_dir: {data_dir}\nsimulator:\n  config: {sim_path}\n"
-        f"catalog:\n  path: {catalog_path}\nhttp:\n  port: {args.port}\n  request_timeout: 30s\n")
+    sections = {"node": {"data_dir": data_dir}, "simulator": {"config": sim_path},
+                "catalog": {"path": catalog_path},
+                "http": {"port": args.port, "request_timeout": "30s"}}
+    for setting in args.set:
+        key, _, value = setting.partition("=")
+        section, _, name = key.partition(".")
+        if not name or not value:
+            sys.exit(f"simulator_loop: --set {setting}: expected SECTION.KEY=VALUE")
+        sections.setdefault(section, {})[name] = yaml.safe_load(value)
+    open(config_path, "w", encoding="utf-8").write(yaml.safe_dump(sections))
     log_path = os.path.join(work, "node.log")
     cmd = [args.binary, "run", "--config", config_path, "--simulate", "--time-scale",
            str(args.time_scale)]
