@@ -34,7 +34,12 @@
 //     An SRE does not watch a failed remediation for half an hour; the
 //     executor ends the earlier run's evaluation when the next run on the
 //     service starts, so neither is credited with the other's effect. The
-//     playbooks already run in the episode (ran()) are not asked for again.
+//     playbooks already run in the episode (ran()) are not asked for again;
+//   - a breach that began with a step (observation::sudden: an outage, a
+//     failed host) waits only `escalate_after_ms` after another action on its
+//     service, not `min_gap_ms`: it is a new incident, not that action's
+//     doing, and it does not wait half an hour; that action is judged on the
+//     windows before this one runs.
 #include "messages/types.hpp"
 
 #include <cstdint>
@@ -65,6 +70,7 @@ public:
     double value = 0.0; // the snapshot's statistic (NaN: unknown, not judged as improving)
     bool higher_is_worse = true;
     timestamp_ms at = 0; // the snapshot's window end
+    bool sudden = false; // the excursion began with a step (onset.hpp)
   };
   // A closed snapshot. True when a reaction is due now; the caller then acts
   // and calls acted().

@@ -271,9 +271,11 @@ void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
       continue;
     const double value = catalog::statistic_of(s, metric->aggregation);
     st.onsets.observe(s.metric_id, s.window_end, value);
-    const bool due = st.reactions.observe({s.metric_id, metric->service, s.level, value,
-                                           metric->direction == catalog::direction::higher_is_worse,
-                                           s.window_end});
+    const bool higher_is_worse = metric->direction == catalog::direction::higher_is_worse;
+    const bool sudden = st.onsets.classify(s.metric_id, metric->critical, higher_is_worse)
+                        == predictor::onset::sudden;
+    const bool due = st.reactions.observe(
+        {s.metric_id, metric->service, s.level, value, higher_is_worse, s.window_end, sudden});
     if (due && st.settings.act && st.settings.react_to_breaches) {
       const auto diagnosis = diagnosis_for(st, *metric);
       auto tried = st.reactions.tried(s.metric_id);

@@ -143,6 +143,26 @@ TEST(BreachReactions, EscalationWaitsForARecoveringMetricAndForOtherRuns) {
   EXPECT_TRUE(off.observe(snap(band::warning, 8)));
 }
 
+TEST(BreachReactions, ASuddenBreachWaitsOnlyTheShortGapAfterAnotherRunOnItsService) {
+  breach_reactions r(reaction_policy{2, 30 * minute, 3, 10 * minute});
+  r.acted("api.latency_p95", service, window(2), true);
+  auto step = [](int i) {
+    auto o = snap(band::critical, i, 9.0);
+    o.sudden = true;
+    return o;
+  };
+  r.observe(step(2));
+  EXPECT_FALSE(r.observe(step(3))); // confirmed, 5 minutes after the latency's run
+  EXPECT_TRUE(r.observe(step(4)));  // 10 minutes after it
+  // The same breach without the step waits the full gap.
+  breach_reactions gradual(reaction_policy{2, 30 * minute, 3, 10 * minute});
+  gradual.acted("api.latency_p95", service, window(2), true);
+  gradual.observe(snap(band::critical, 2, 9.0));
+  for (int i = 3; i < 8; ++i)
+    EXPECT_FALSE(gradual.observe(snap(band::critical, i, 9.0))) << i;
+  EXPECT_TRUE(gradual.observe(snap(band::critical, 8, 9.0))); // 30 minutes after
+}
+
 TEST(BreachReactions, AWarningRunSpacesTheReactionButDoesNotCount) {
   breach_reactions r(reaction_policy{2, 30 * minute, 1, 0});
   r.acted(metric, service, window(0), false); // the early warning's playbook ran
