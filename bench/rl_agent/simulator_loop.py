@@ -25,11 +25,14 @@ listed but not scored: no incident type names their fix. Then per incident type
 (that occurred): the context its runs were learned in most (read from the run's
 experiences table; whether the node's onset diagnosis put it in the right one
 shows here), and whether the agent prefers the best playbook there, having
-tried it.
+tried it: the context's best (over its incidents) and the type's own best (its
+fix among that context's unattended playbooks; a type whose runs landed in a
+symptom's context is held to its own fix there).
 
   bench/rl_agent/simulator_loop.py --binary build/grace-node --days 1
       [--time-scale 1200] [--seed N] [--gap 20m,40m] [--port 18795] [--keep DIR]
       [--set SECTION.KEY=VALUE ...]
+  bench/rl_agent/simulator_loop.py --binary build/grace-node --rescore DIR
 
 --gap MIN,MAX replaces the simulator's gap between incident starts (default
 2h..4h, about 8 incidents a day) to play more incidents in a day.
@@ -78,14 +81,20 @@ def main():
     ap.add_argument("--gap", default=None, help="MIN,MAX between incident starts, e.g. 20m,40m")
     ap.add_argument("--port", type=int, default=18795)
     ap.add_argument("--keep", default=None, help="keep the run (config, data, log) in this folder")
+    ap.add_argument("--rescore", default=None, metavar="DIR",
+                    help="score a run kept with --keep again (no new run): its policies are read "
+                         "back by starting the node on a copy of its data")
     ap.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE",
                     help="a grace.yaml setting for the node, e.g. execution.evaluation_window=15m")
     args = ap.parse_args()
 
+    catalog_path = os.path.join(ROOT, "config", "metrics_catalog.yaml")
+    if args.rescore:
+        rescore(args, catalog_path)
+        return
     work = args.keep or tempfile.mkdtemp(prefix="grace-loop-")
     os.makedirs(work, exist_ok=True)
     sim_src = os.path.join(ROOT, "config", "simulator.yaml")
-    catalog_path = os.path.join(ROOT, "config", "metrics_catalog.yaml")
     sim_text = open(sim_src, encoding="utf-8").read()
     if args.gap:
         lo, hi = args.gap.split(",")
@@ -135,13 +144,63 @@ def main():
         policies = get(args.port, "/api/ml/causal-rl/policies")["policies"]
         executions = get(args.port, "/api/playbooks/executions")
     finally:
-        node.send_signal(signal.SIGINT)
-        try:
-            node.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            node.kill()
+        stop(node)
         log.close()
+    json.dump({"policies": policies, "executions": executions},
+              open(os.path.join(work, "learned.json"), "w", encoding="utf-8"))
+    score(args, sim_text, catalog_path, log_path, data_dir, policies, executions)
+    print(f"run kept in {work}" if args.keep else "")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
 
+
+def stop(node):
+    node.send_signal(signal.SIGINT)
+    try:
+        node.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        node.kill()
+
+
+def rescore(args, catalog_path):
+    """Scores a kept run again; its learned state comes from learned.json, or
+    (runs kept before that file existed) from the node started at time scale 1
+    on a copy of the run's data, which restores the agent's snapshot."""
+    work = args.rescore
+    sim_text = open(os.path.join(work, "simulator.yaml"), encoding="utf-8").read()
+    data_dir = os.path.join(work, "data")
+    learned_path = os.path.join(work, "learned.json")
+    if os.path.exists(learned_path):
+        learned = json.load(open(learned_path, encoding="utf-8"))
+    else:
+        with tempfile.TemporaryDirectory(prefix="grace-rescore-") as tmp:
+            copy = os.path.join(tmp, "data")
+            shutil.copytree(data_dir, copy)
+            log = open(os.path.join(tmp, "node.log"), "w", encoding="utf-8")
+            node = subprocess.Popen([args.binary, "run", "--config",
+                                     os.path.join(work, "grace.yaml"), "--data-dir", copy,
+                                     "--http-port", str(args.port), "--time-scale", "1"],
+                                    stdout=log, stderr=subprocess.STDOUT)
+            try:
+                deadline = time.time() + 60
+                while True:
+                    if node.poll() is not None or time.time() > deadline:
+                        sys.exit(f"simulator_loop: the node did not start on {copy}")
+                    try:
+                        learned = {"policies": get(args.port, "/api/ml/causal-rl/policies")
+                                   ["policies"],
+                                   "executions": get(args.port, "/api/playbooks/executions")}
+                        break
+                    except Exception:
+                        time.sleep(0.5)
+            finally:
+                stop(node)
+                log.close()
+    score(args, sim_text, catalog_path, os.path.join(work, "node.log"), data_dir,
+          learned["policies"], learned["executions"])
+
+
+def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions):
     world = yaml.safe_load(sim_text)
     catalog = yaml.safe_load(open(catalog_path, encoding="utf-8"))
     playbooks = {p["id"]: p for p in catalog["playbooks"]}
@@ -198,6 +257,8 @@ def main():
     print(f"playbook runs: {sum(runs.values())}, learned outcomes: "
           f"{sum(sum(a['pulls'] for a in p['playbooks']) for p in policies)}\n")
     context_ok = {}
+    top_of = {}  # context -> the agent's highest-valued playbook it may choose, or None
+    unattended_of = {}  # context -> its metric's playbooks the node may run unattended
     policy_of = {p["diagnosis"]: p for p in policies}
     contexts = sorted(set(metrics) | set(context_types) | set(policy_of))
     for context in contexts:
@@ -216,6 +277,8 @@ def main():
         # The agent never chooses above the metric's risk cap.
         allowed = [a for a in arms if playbooks[a["playbook"]].get("risk_tier", 1) <= cap]
         top = allowed[0] if allowed else None
+        top_of[context] = top
+        unattended_of[context] = unattended
         if context not in context_types:
             verdict = "not scored (only coupled)"
         elif total == 0:
@@ -246,8 +309,8 @@ def main():
     # runs that reached it, the context of the metric it drives directly that
     # was acted on most (a metric that breached after another of its service
     # is left to that one's playbooks).
-    print("\nincident type            incidents  acted on in (runs)                 agent prefers the fix there")
-    agreed = scored = 0
+    print("\nincident type            incidents  acted on in (runs)                 context  own fix")
+    agreed = scored = own_agreed = 0
     for name in sorted(t for t in types if started[t] > 0):
         if type_runs[name]:
             main = max(sorted(type_runs[name]), key=lambda c: type_runs[name][c])
@@ -255,15 +318,25 @@ def main():
             effect_contexts = [context_of(name, e["metric"]) for e in types[name]["effects"]]
             main = max(effect_contexts, key=lambda c: (runs[c], -effect_contexts.index(c)))
         ok = context_ok.get(main, False) and runs[main] > 0
+        # Judged on this type alone: among the unattended playbooks of the
+        # context its runs landed in, the best for this type (a type whose runs
+        # land in a symptom's context, e.g. a traffic surge in the latency's,
+        # is held to its own fix there, not to that context's usual one).
+        value = {p: playbook_value(types[name]["playbooks"].get(p))
+                 for p in unattended_of.get(main, [])}
+        top = top_of.get(main)
+        own_ok = (bool(value) and max(value.values()) > 0 and top is not None and top["pulls"] > 0
+                  and value.get(top["playbook"], 0.0) >= max(value.values()) - 0.05)
         scored += 1
         agreed += ok
+        own_agreed += own_ok
         print(f"{name:24s} {started[name]:9d}  {main + f' ({runs[main]})':34s} "
-              f"{'yes' if ok else 'no':3s}   runs that reached it: {dict(type_runs[name]) or '-'}")
+              f"{'yes' if ok else 'no':7s}  {'yes' if own_ok else 'no':3s}   "
+              f"runs that reached it: {dict(type_runs[name]) or '-'}")
     print(f"\nincident types whose context prefers the best unattended playbook (tried there): "
           f"{agreed} of {scored}")
-    print(f"run kept in {work}" if args.keep else "")
-    if not args.keep:
-        shutil.rmtree(work, ignore_errors=True)
+    print(f"incident types whose context prefers the type's own best unattended fix (tried there): "
+          f"{own_agreed} of {scored}")
 
 
 if __name__ == "__main__":
