@@ -220,11 +220,23 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
                                        "no incident it acts on")
 
     # The context each run was learned in (its experience's diagnosis).
+    # And the time the service spent in breach: 5-minute windows at warning
+    # or worse, summed over the metrics (the learning.* ones excepted: their
+    # incidents are slow by nature), over the first `days` simulated days.
     diagnosis_of = {}
+    breach_hours = critical_hours = None
     db = os.path.join(data_dir, "storage", "metrics.sqlite")
     if os.path.exists(db):
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
             diagnosis_of = dict(con.execute("SELECT event_id, diagnosis FROM experiences"))
+            first, = con.execute("SELECT min(window_end) FROM snapshots").fetchone()
+            if first is not None:
+                end = first + args.days * 86400 * 1000
+                hours = {band: 5.0 / 60.0 * con.execute(
+                    "SELECT count(*) FROM snapshots WHERE band IN (%s) AND window_end <= ? "
+                    "AND metric_id NOT LIKE 'learning.%%'" % band, (end,)).fetchone()[0]
+                    for band in ("'warning','critical'", "'critical'")}
+                breach_hours, critical_hours = hours.values()
 
     def context_of(type_name, metric_id):
         return metric_id + (":sudden" if types[type_name].get("sudden") else "")
@@ -255,7 +267,11 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
     print(f"simulated days: {args.days:g}, time scale {args.time_scale:g}, "
           f"incidents started: {sum(started.values())} ({dict(started)})")
     print(f"playbook runs: {sum(runs.values())}, learned outcomes: "
-          f"{sum(sum(a['pulls'] for a in p['playbooks']) for p in policies)}\n")
+          f"{sum(sum(a['pulls'] for a in p['playbooks']) for p in policies)}")
+    if breach_hours is not None:
+        print(f"time in breach, summed over metrics (learning.* excepted): {breach_hours:.1f} h "
+              f"(critical {critical_hours:.1f} h)")
+    print()
     context_ok = {}
     top_of = {}  # context -> the agent's highest-valued playbook it may choose, or None
     unattended_of = {}  # context -> its metric's playbooks the node may run unattended
