@@ -39,7 +39,6 @@ bool breach_reactions::observe(const observation& o) {
     last = std::max(last, it->second);
   if (last == never)
     return true;
-  // Compared as a difference: `never` is the lowest timestamp.
   // The episode's own reaction did not end it, or a step began it (see the header).
   const bool escalation = m.reactions > 0 && last == m.last_reaction;
   const int64_t gap = (escalation || o.sudden) && policy_.escalate_after_ms > 0

@@ -54,8 +54,9 @@ struct reaction_policy {
   int confirm_windows = 2;
   int64_t min_gap_ms = 30 * 60000; // the executor's evaluation window
   int max_reactions = 3;           // per episode
-  // The next reaction in an episode its last reaction did not end (see
-  // above); 0 or more than min_gap_ms: min_gap_ms.
+  // The gap before the next reaction in an episode its last reaction did
+  // not end, and before a sudden breach's (see above); 0 or more than
+  // min_gap_ms: min_gap_ms.
   int64_t escalate_after_ms = 10 * 60000;
 };
 
