@@ -36,7 +36,8 @@ struct prediction_settings {
   bool react_to_breaches = true;    // act on a confirmed breach no warning covered in time
   bool sudden_onset_context = true; // learn incidents that began with a step apart
   // A breach the last reaction did not end gets the next playbook this long
-  // after it (0: after the evaluation window, like any other action).
+  // after it, and one that began with a step waits this long after another
+  // run on its service (0: the evaluation window, like any other action).
   int64_t escalate_after_ms = 10 * 60000;
 };
 

@@ -120,8 +120,9 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   // One outcome at a time per metric: the next reaction waits for the
   // previous action's evaluation window.
   ps.reaction.min_gap_ms = s.execution.evaluation_window_ms;
-  // ... unless the breach goes on after this episode's own reaction: the
-  // executor then cuts that reaction's evaluation at the next run.
+  // ... unless the breach goes on after this episode's own reaction, or
+  // began with a step: the executor then cuts the earlier run's evaluation
+  // at the next run.
   ps.reaction.escalate_after_ms = s.prediction.escalate_after_ms;
   ps.approval_timeout_ms = s.execution.approval_timeout_ms;
   out.push_back(peer_spec("predictor", predictor_component, ps));
