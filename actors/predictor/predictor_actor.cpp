@@ -63,13 +63,15 @@ void log_resolved(const early_warning& w) {
   }
 }
 
-// The RL context's diagnosis for an incident on `m` now.
-std::string diagnosis_for(const predictor_state& st, const catalog::metric_definition& m) {
-  if (!st.settings.sudden_onset_context)
-    return m.id;
-  return predictor::diagnosis_of(
-      m.id,
-      st.onsets.classify(m.id, m.critical, m.direction == catalog::direction::higher_is_worse));
+// How `m`'s current excursion began (onset.hpp).
+predictor::onset onset_of(const predictor_state& st, const catalog::metric_definition& m) {
+  return st.onsets.classify(m.id, m.critical, m.direction == catalog::direction::higher_is_worse);
+}
+
+// The RL context's diagnosis for an incident on `m` that began so.
+std::string diagnosis_for(const predictor_state& st, const catalog::metric_definition& m,
+                          predictor::onset onset) {
+  return st.settings.sudden_onset_context ? predictor::diagnosis_of(m.id, onset) : m.id;
 }
 
 // Refusals another playbook can get around (a kill switch refuses them all).
@@ -244,10 +246,11 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
                    "{:.2f}..{:.2f})",
                    w.predicted_value, w.threshold, w.lo80, w.hi80);
       publish(self, supervisor, w, predictor::to_string(event.change));
-      if (st.settings.act && event.change == predictor::warning_change::raised)
+      if (st.settings.act && event.change == predictor::warning_change::raised) {
+        auto diagnosis = diagnosis_for(st, *metric, onset_of(st, *metric));
         act_on(self, supervisor,
-               action_trigger{w.id, w.metric_id, w.service, false, diagnosis_for(st, *metric), {}},
-               f);
+               action_trigger{w.id, w.metric_id, w.service, false, std::move(diagnosis), {}}, f);
+      }
     } else {
       publish(self, supervisor, w, predictor::to_string(event.change));
     }
@@ -271,13 +274,12 @@ void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
       continue;
     const double value = catalog::statistic_of(s, metric->aggregation);
     st.onsets.observe(s.metric_id, s.window_end, value);
-    const bool higher_is_worse = metric->direction == catalog::direction::higher_is_worse;
-    const bool sudden = st.onsets.classify(s.metric_id, metric->critical, higher_is_worse)
-                        == predictor::onset::sudden;
-    const bool due = st.reactions.observe(
-        {s.metric_id, metric->service, s.level, value, higher_is_worse, s.window_end, sudden});
+    const auto onset = onset_of(st, *metric);
+    const bool due = st.reactions.observe({s.metric_id, metric->service, s.level, value,
+                                           metric->direction == catalog::direction::higher_is_worse,
+                                           s.window_end, onset == predictor::onset::sudden});
     if (due && st.settings.act && st.settings.react_to_breaches) {
-      const auto diagnosis = diagnosis_for(st, *metric);
+      const auto diagnosis = diagnosis_for(st, *metric, onset);
       auto tried = st.reactions.tried(s.metric_id);
       if (tried.empty())
         spdlog::info("[INCIDENT-PREDICT] 🔥 {} in the {} band for {} windows{}, no action "
