@@ -16,6 +16,7 @@ nlohmann::json to_json(const catalog::metric_definition& m) {
                    {"aggregation", to_string(m.aggregation)},
                    {"forecast", m.forecast},
                    {"playbooks", m.playbooks},
+                   {"symptom_of", m.symptom_of},
                    {"prometheus_name", m.prometheus_name}};
   j["max_risk_tier"] = m.max_risk_tier ? nlohmann::json(*m.max_risk_tier) : nlohmann::json();
   return j;

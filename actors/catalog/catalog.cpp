@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <regex>
 #include <set>
 
@@ -184,6 +185,25 @@ std::vector<std::string> metrics_catalog::metrics_using_playbook(const std::stri
   });
 }
 
+std::vector<std::string> metrics_catalog::symptoms_of(const std::string& metric_id) const {
+  std::set<std::string> effects{metric_id};
+  // Grow the set until no metric names a member as its cause (the catalog
+  // has no cycles, so this ends within one pass per metric).
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& m : metrics_)
+      if (!effects.count(m.id)
+          && std::any_of(m.symptom_of.begin(), m.symptom_of.end(),
+                         [&](const std::string& c) { return effects.count(c) > 0; })) {
+        effects.insert(m.id);
+        grew = true;
+      }
+  }
+  return ids_where(metrics_, [&](const metric_definition& m) {
+    return m.id != metric_id && effects.count(m.id) > 0;
+  });
+}
+
 std::vector<std::string> metrics_catalog::forecast_metrics() const {
   return ids_where(metrics_, [](const metric_definition& m) { return m.forecast; });
 }
@@ -202,6 +222,13 @@ struct pending_link {
   std::string playbook;
   YAML::Node at;
   std::string path;
+};
+
+struct pending_cause {
+  std::string cause;
+  YAML::Node at;
+  std::string path;
+  std::string symptom;
 };
 
 class catalog_parser {
@@ -241,6 +268,7 @@ public:
     for (const auto& link : links_)
       if (!playbook_ids_.count(link.playbook))
         in_.error(link.at, link.path, "links to undefined playbook '" + link.playbook + "'");
+    check_causes(metrics);
     if (errors.size() != errors_before)
       return std::nullopt;
     return metrics_catalog(static_cast<int>(*version), std::move(metrics), std::move(playbooks),
@@ -248,20 +276,53 @@ public:
   }
 
 private:
+  // symptom_of names catalog metrics and has no cycle: a metric held while
+  // its cause is in trouble, the cause held while the metric is, would leave
+  // both breaches unremediated.
+  void check_causes(const std::vector<metric_definition>& metrics) {
+    std::map<std::string, const std::vector<std::string>*> causes_of;
+    for (const auto& m : metrics)
+      causes_of[m.id] = &m.symptom_of;
+    bool all_defined = true;
+    for (const auto& c : causes_)
+      if (!metric_ids_.count(c.cause)) {
+        in_.error(c.at, c.path, "names undefined metric '" + c.cause + "'");
+        all_defined = false;
+      }
+    if (!all_defined)
+      return;
+    for (const auto& c : causes_) {
+      // Depth-first from the cause: reaching the symptom again closes a cycle.
+      std::vector<std::vector<std::string>> stack{{c.symptom, c.cause}};
+      std::set<std::string> visited;
+      while (!stack.empty()) {
+        auto chain = std::move(stack.back());
+        stack.pop_back();
+        const auto it = causes_of.find(chain.back());
+        if (it == causes_of.end() || !visited.insert(chain.back()).second)
+          continue;
+        for (const auto& next : *it->second) {
+          auto longer = chain;
+          longer.push_back(next);
+          if (next == c.symptom) {
+            std::string text;
+            for (const auto& id : longer)
+              text += (text.empty() ? "" : " -> ") + id;
+            in_.error(c.at, c.path, "symptom_of makes a cycle: " + text);
+            return;
+          }
+          stack.push_back(std::move(longer));
+        }
+      }
+    }
+  }
+
   std::optional<metric_definition> parse_metric(const YAML::Node& n, const std::string& path) {
-    static const std::initializer_list<const char*> allowed = {"id",
-                                                               "category",
-                                                               "service",
-                                                               "unit",
-                                                               "description",
-                                                               "direction",
-                                                               "thresholds",
-                                                               "collection_interval",
-                                                               "aggregation",
-                                                               "forecast",
-                                                               "playbooks",
-                                                               "max_risk_tier",
-                                                               "prometheus_name"};
+    static const std::initializer_list<const char*> allowed = {
+        "id",          "category",       "service",    "unit",
+        "description", "direction",      "thresholds", "collection_interval",
+        "aggregation", "forecast",       "playbooks",  "max_risk_tier",
+        "symptom_of",  "prometheus_name"};
     static const std::initializer_list<const char*> required = {
         "id",          "category",  "service",    "unit",
         "description", "direction", "thresholds", "collection_interval",
@@ -405,6 +466,29 @@ private:
         ok = false;
       } else {
         m.max_risk_tier = static_cast<int>(*tier);
+      }
+    }
+
+    if (n["symptom_of"]) {
+      if (auto list = in_.string_list(n, "symptom_of", path)) {
+        std::set<std::string> seen;
+        const std::string cpath = join_path(path, "symptom_of");
+        for (size_t i = 0; i < list->size(); ++i) {
+          const std::string& c = (*list)[i];
+          if (!seen.insert(c).second) {
+            in_.error(n["symptom_of"][i], index_path(cpath, i), "metric '" + c + "' listed twice");
+            ok = false;
+          } else if (id && c == *id) {
+            in_.error(n["symptom_of"][i], index_path(cpath, i),
+                      "a metric cannot be a symptom of itself");
+            ok = false;
+          } else {
+            causes_.push_back({c, n["symptom_of"][i], index_path(cpath, i), id ? *id : ""});
+          }
+        }
+        m.symptom_of = *list;
+      } else {
+        ok = false;
       }
     }
 
@@ -613,6 +697,7 @@ private:
   std::set<std::string> playbook_ids_;
   std::set<std::string> prometheus_names_;
   std::vector<pending_link> links_;
+  std::vector<pending_cause> causes_;
 };
 
 load_result finish(catalog_parser& parser, const YAML::Node& root, load_result& result,

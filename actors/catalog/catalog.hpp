@@ -49,6 +49,11 @@ struct metric_definition {
   std::vector<std::string> playbooks;
   std::optional<int> max_risk_tier; // none: no cap
   std::string prometheus_name;      // defaults to the id with '.' -> '_'
+  // Metrics whose breaches cause this one's (latency climbs when the CPU
+  // saturates): while one of them is in trouble, this metric is not
+  // remediated, like an Alertmanager inhibit rule. Ids of other catalog
+  // metrics, no cycles.
+  std::vector<std::string> symptom_of;
 };
 
 struct playbook_action {
@@ -101,6 +106,9 @@ public:
   std::vector<std::string> metrics_of_service(const std::string& service) const;
   std::vector<std::string> metrics_using_playbook(const std::string& playbook) const;
   std::vector<std::string> forecast_metrics() const;
+  // The metrics whose symptom_of leads to `metric_id`, directly or through
+  // others (its effects), in catalog order.
+  std::vector<std::string> symptoms_of(const std::string& metric_id) const;
 
 private:
   int version_ = 0;

@@ -32,7 +32,8 @@ bool breach_reactions::observe(const observation& o) {
     return false; // recovering already
   for (const auto& [id, other] : metrics_)
     if (id != o.metric_id && other.service == o.service && other.windows > 0
-        && other.episode_start < m.episode_start && other.reactions < policy_.max_reactions)
+        && other.episode_start < m.episode_start && other.reactions < policy_.max_reactions
+        && std::find(o.effects.begin(), o.effects.end(), id) == o.effects.end())
       return false; // a symptom of `id`'s breach
   timestamp_ms last = m.last_action;
   if (const auto it = service_actions_.find(o.service); it != service_actions_.end())

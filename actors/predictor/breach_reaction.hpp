@@ -25,7 +25,8 @@
 //     taken as the cause and this one as its symptom (a traffic surge breaches
 //     the request rate, then the error rate; the surge's playbooks are the
 //     ones to run, and crediting the error rate's with it would teach the
-//     agent the wrong thing);
+//     agent the wrong thing), unless the catalog says that one is this one's
+//     symptom (observation::effects);
 //   - escalation: when the last action on the service was this episode's
 //     own reaction and the breach goes on (not getting better), the next
 //     reaction is due `escalate_after_ms` after it rather than `min_gap_ms`
@@ -72,6 +73,11 @@ public:
     bool higher_is_worse = true;
     timestamp_ms at = 0; // the snapshot's window end
     bool sudden = false; // the excursion began with a step (onset.hpp)
+    // The metrics the catalog names as this one's symptoms (symptom_of,
+    // directly or through others): an earlier breach of one of them is not
+    // taken as this one's cause. The error rate of a slow API can cross its
+    // threshold before the latency does.
+    std::vector<std::string> effects = {};
   };
   // A closed snapshot. True when a reaction is due now; the caller then acts
   // and calls acted().

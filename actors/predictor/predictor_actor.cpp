@@ -13,6 +13,8 @@
 #include <cmath>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
 #include <spdlog/spdlog.h>
 
 namespace grace {
@@ -72,6 +74,18 @@ predictor::onset onset_of(const predictor_state& st, const catalog::metric_defin
 std::string diagnosis_for(const predictor_state& st, const catalog::metric_definition& m,
                           predictor::onset onset) {
   return st.settings.sudden_onset_context ? predictor::diagnosis_of(m.id, onset) : m.id;
+}
+
+// The cause (catalog symptom_of) that holds a remediation of `m` at `at`, if any.
+std::optional<predictor::cause_watch::hold>
+held_by(const predictor_state& st, const catalog::metric_definition& m, timestamp_ms at) {
+  if (m.symptom_of.empty())
+    return std::nullopt;
+  std::set<std::string> warned; // with a playbook run against the warning
+  for (const auto& w : st.book.open())
+    if (!w.action_playbook.empty())
+      warned.insert(w.metric_id);
+  return st.causes.holding(m.symptom_of, at, warned);
 }
 
 // Refusals another playbook can get around (a kill switch refuses them all).
@@ -247,6 +261,12 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
                    w.predicted_value, w.threshold, w.lo80, w.hi80);
       publish(self, supervisor, w, predictor::to_string(event.change));
       if (st.settings.act && event.change == predictor::warning_change::raised) {
+        if (const auto hold = held_by(st, *metric, now)) {
+          ++st.actions_held;
+          spdlog::info("[INCIDENT-PREDICT] ⏸️ Not remediating {}: a symptom of {} ({})",
+                       w.metric_id, hold->cause, hold->state);
+          continue;
+        }
         auto diagnosis = diagnosis_for(st, *metric, onset_of(st, *metric));
         act_on(self, supervisor,
                action_trigger{w.id, w.metric_id, w.service, false, std::move(diagnosis), {}}, f);
@@ -260,8 +280,14 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
 void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
                   const std::vector<snapshot>& snapshots) {
   auto& st = self->state;
+  // Every cause's state in this batch first: a symptom's window may come
+  // before its cause's of the same time.
+  for (const auto& s : snapshots)
+    st.causes.observe(s.metric_id, s.level, s.window_end);
   for (const auto& s : snapshots) {
     st.bands[s.metric_id] = s.level;
+    if (s.level == band::good)
+      st.held.erase(s.metric_id);
     for (const auto& w : st.book.observe_band(s.metric_id, s.level, s.window_end)) {
       st.dirty = true;
       log_resolved(w);
@@ -277,8 +303,21 @@ void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
     const auto onset = onset_of(st, *metric);
     const bool due = st.reactions.observe({s.metric_id, metric->service, s.level, value,
                                            metric->direction == catalog::direction::higher_is_worse,
-                                           s.window_end, onset == predictor::onset::sudden});
-    if (due && st.settings.act && st.settings.react_to_breaches) {
+                                           s.window_end, onset == predictor::onset::sudden,
+                                           st.catalog->symptoms_of(s.metric_id)});
+    const auto hold = due && st.settings.act && st.settings.react_to_breaches
+                          ? held_by(st, *metric, s.window_end)
+                          : std::nullopt;
+    if (hold) {
+      ++st.actions_held;
+      if (st.held[s.metric_id] != hold->cause) // once per cause and episode
+        spdlog::info(
+            "[INCIDENT-PREDICT] ⏸️ {} in the {} band, not remediating: a symptom of {} "
+            "({})",
+            s.metric_id, to_string(s.level), hold->cause, hold->state);
+      st.held[s.metric_id] = hold->cause;
+    } else if (due && st.settings.act && st.settings.react_to_breaches) {
+      st.held.erase(s.metric_id);
       const auto diagnosis = diagnosis_for(st, *metric, onset);
       auto tried = st.reactions.tried(s.metric_id);
       if (tried.empty())
@@ -356,6 +395,8 @@ predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
   self->state.settings = std::move(settings);
   self->state.book = predictor::warning_book(self->state.settings.policy);
   self->state.reactions = predictor::breach_reactions(self->state.settings.reaction);
+  // A symptom lags its cause; the cause's fix is given escalate_after to show.
+  self->state.causes = predictor::cause_watch(self->state.settings.reaction.escalate_after_ms);
   const auto key = self->state.settings.state_key;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     self->request(storage, std::chrono::seconds(30), atom::state_v, key)
@@ -424,6 +465,7 @@ predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
         return nlohmann::json{{"open_warnings", st.book.open().size()},
                               {"forecasts_seen", st.forecasts_seen},
                               {"anomalies_flagged", st.anomalies_flagged},
+                              {"actions_held", st.actions_held},
                               {"anomaly_scores", anomaly},
                               {"breach_probability", probability}}
             .dump();

@@ -8,6 +8,7 @@
 #include "actors/predictor/anomaly_score.hpp"
 #include "actors/predictor/breach_reaction.hpp"
 #include "actors/predictor/onset.hpp"
+#include "actors/predictor/symptom_hold.hpp"
 #include "actors/predictor/warning_book.hpp"
 #include "messages/actors.hpp"
 
@@ -62,6 +63,8 @@ struct predictor_state {
   predictor::warning_book book;
   predictor::breach_reactions reactions;
   predictor::onset_tracker onsets;
+  predictor::cause_watch causes;           // for the catalog's symptom_of (symptom_hold.hpp)
+  std::map<std::string, std::string> held; // metric -> the cause its reaction waits on (logged)
   std::map<std::string, forecast> latest_forecasts; // per metric: a reaction's counterfactual
   std::map<std::string, band> bands;                // last closed snapshot's band
   std::map<std::string, predictor::anomaly_scorer> scorers; // per metric
@@ -72,6 +75,7 @@ struct predictor_state {
   bool dirty = false; // book changed since the last save
   uint64_t forecasts_seen = 0;
   uint64_t anomalies_flagged = 0;
+  uint64_t actions_held = 0; // remediations held for a symptom's cause
 };
 
 predictor_actor::behavior_type

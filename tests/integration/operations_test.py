@@ -258,6 +258,46 @@ class BreachReactionTest(unittest.TestCase):
             finally:
                 node.stop()
 
+    def test_a_symptom_waits_while_its_cause_is_in_breach(self):
+        # The shipped catalog has autonomy.plan_success_rate as a symptom_of
+        # executor.queue_depth (another service). Both breach together: only
+        # the queue is remediated; the plan success rate's turn comes once
+        # the queue has been back in its good band for prediction.
+        # escalate_after (10 virtual minutes, 1 s here). Without the hold it
+        # would be remediated within a window of the queue.
+        node = Node(args=["--time-scale", "600"]).start()
+        try:
+            headers = dict(AUTH, **{"Content-Type": "application/json"})
+            start = time.time()
+            while time.time() - start < 7:
+                t = time.time() - start
+                queue = 1500 if 1.5 < t < 4 else 60
+                plans = 60 if t > 1.5 else 97
+                body = json.dumps([{"metric": "executor.queue_depth", "value": queue},
+                                   {"metric": "autonomy.plan_success_rate", "value": plans}])
+                status, _ = request(node.port, "POST", "/api/metrics", body=body.encode(),
+                                    headers=headers)
+                self.assertEqual(status, 200)
+                time.sleep(0.05)
+
+            def runs(metric):
+                _, body = request(node.port, "GET", "/api/playbooks/executions")
+                return sorted((e for e in body["executions"]
+                               if e["warning_id"].startswith(f"breach-{metric}-")),
+                              key=lambda e: e["started_at"])
+            plan_runs = wait_for(lambda: runs("autonomy.plan_success_rate"), 10)
+            self.assertTrue(plan_runs, node.output())
+            queue_runs = runs("executor.queue_depth")
+            self.assertTrue(queue_runs, node.output())
+            self.assertIn("autonomy.plan_success_rate in the critical band, not remediating: a "
+                          "symptom of executor.queue_depth (in the critical band)", node.output())
+            # The queue was in breach for 25 virtual minutes after its first
+            # reaction's windows: the symptom's run came after all of them.
+            self.assertGreaterEqual(plan_runs[0]["started_at"] - queue_runs[0]["started_at"],
+                                    15 * 60000, (queue_runs, plan_runs))
+        finally:
+            node.stop()
+
     def test_off_when_configured(self):
         node = Node(extra_yaml="prediction:\n  react_to_breaches: false\n",
                     args=["--time-scale", "600"]).start()

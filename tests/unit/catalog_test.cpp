@@ -124,7 +124,8 @@ TEST(catalog_validation, unknown_key_names_line_column_and_path) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0], "test.yaml:7:5: metrics[0].colour: unknown key (allowed: id, category, "
                        "service, unit, description, direction, thresholds, collection_interval, "
-                       "aggregation, forecast, playbooks, max_risk_tier, prometheus_name)");
+                       "aggregation, forecast, playbooks, max_risk_tier, symptom_of, "
+                       "prometheus_name)");
 }
 
 TEST(catalog_validation, missing_field) {
@@ -186,6 +187,64 @@ TEST(catalog_validation, reports_every_error_at_once) {
   EXPECT_NE(errors[2].find("metrics[1].aggregation: expected one of mean, min, max, p50, p95, "
                            "last; found 'median'"),
             std::string::npos);
+}
+
+TEST(catalog_load, symptom_of_names_the_causes) {
+  auto result = load_catalog_string(
+      replace(valid_catalog, "    playbooks: [scale-api-shard]\n",
+              "    playbooks: [scale-api-shard]\n    symptom_of: [autonomy.plan_success_rate]\n"),
+      "test.yaml");
+  ASSERT_TRUE(result.errors.empty()) << result.errors[0].to_string();
+  EXPECT_EQ(result.catalog->find_metric("api.latency_p95")->symptom_of,
+            std::vector<std::string>{"autonomy.plan_success_rate"});
+  EXPECT_TRUE(result.catalog->find_metric("autonomy.plan_success_rate")->symptom_of.empty());
+}
+
+TEST(catalog_load, symptoms_of_follows_chains_of_causes) {
+  auto result = load_catalog_file(source_dir() + "/config/metrics_catalog.yaml");
+  ASSERT_TRUE(result.catalog);
+  const auto& c = *result.catalog;
+  // The shipped topology: traffic -> CPU -> latency -> errors.
+  EXPECT_EQ(
+      c.symptoms_of("api.request_rate"),
+      (std::vector<std::string>{"api.latency_p95", "api.error_rate", "infra.cpu_utilization"}));
+  EXPECT_EQ(c.symptoms_of("api.latency_p95"), std::vector<std::string>{"api.error_rate"});
+  EXPECT_EQ(c.symptoms_of("api.error_rate"), std::vector<std::string>{});
+  EXPECT_EQ(c.symptoms_of("no.such_metric"), std::vector<std::string>{});
+}
+
+TEST(catalog_validation, symptom_of_undefined_self_twice_or_in_a_cycle) {
+  const std::string lat_line = "    playbooks: [scale-api-shard]\n";
+  auto undefined =
+      errors_of(replace(valid_catalog, lat_line, lat_line + "    symptom_of: [infra.cpu]\n"));
+  ASSERT_EQ(undefined.size(), 1u);
+  EXPECT_EQ(undefined[0],
+            "test.yaml:14:18: metrics[0].symptom_of[0]: names undefined metric 'infra.cpu'");
+  auto self =
+      errors_of(replace(valid_catalog, lat_line, lat_line + "    symptom_of: [api.latency_p95]\n"));
+  ASSERT_EQ(self.size(), 1u);
+  EXPECT_EQ(self[0], "test.yaml:14:18: metrics[0].symptom_of[0]: a metric cannot be a symptom of "
+                     "itself");
+  auto twice = errors_of(replace(valid_catalog, lat_line,
+                                 lat_line
+                                     + "    symptom_of: [autonomy.plan_success_rate, "
+                                       "autonomy.plan_success_rate]\n"));
+  ASSERT_EQ(twice.size(), 1u);
+  EXPECT_NE(twice[0].find("metrics[0].symptom_of[1]: metric 'autonomy.plan_success_rate' listed "
+                          "twice"),
+            std::string::npos);
+  // Each waiting for the other would leave both breaches alone.
+  std::string cycle =
+      replace(valid_catalog, lat_line, lat_line + "    symptom_of: [autonomy.plan_success_rate]\n");
+  cycle = replace(cycle, "    max_risk_tier: 2\n",
+                  "    max_risk_tier: 2\n    symptom_of: [api.latency_p95]\n");
+  auto cyclic = errors_of(cycle);
+  ASSERT_EQ(cyclic.size(), 1u) << ::testing::PrintToString(cyclic);
+  EXPECT_NE(cyclic[0].find("symptom_of makes a cycle: api.latency_p95 -> "
+                           "autonomy.plan_success_rate -> api.latency_p95"),
+            std::string::npos)
+      << cyclic[0];
+  EXPECT_FALSE(load_catalog_string(cycle, "test.yaml").catalog);
 }
 
 TEST(catalog_validation, command_playbook_needs_absolute_argv) {

@@ -214,6 +214,29 @@ TEST(BreachReactions, AMetricBreachedAfterAnotherOfItsServiceIsASymptom) {
       {"infra.cpu_utilization", "grace-infra", band::warning, 91.0, true, window(3)}));
 }
 
+TEST(BreachReactions, ADeclaredSymptomThatBreachedFirstIsNotTheCause) {
+  // A slow API's error rate can cross its threshold before the latency does;
+  // the catalog says the error rate is the latency's symptom, so the latency
+  // is not held back as the error rate's (which waits on the latency).
+  const std::string latency = "api.latency_p95";
+  breach_reactions r(reaction_policy{2, 30 * minute, 2, 0});
+  r.observe(snap(band::warning, 1, -1.0, metric)); // the error rate first
+  r.observe(snap(band::warning, 2, -1.0, metric));
+  auto latency_snap = [&](int i) {
+    auto o = snap(band::warning, i, 450.0 + i, latency);
+    o.effects = {metric};
+    return o;
+  };
+  r.observe(latency_snap(2));
+  EXPECT_TRUE(r.observe(latency_snap(3)));
+  // Without the declaration the earlier breach is taken as the cause.
+  breach_reactions undeclared(reaction_policy{2, 30 * minute, 2, 0});
+  undeclared.observe(snap(band::warning, 1, -1.0, metric));
+  undeclared.observe(snap(band::warning, 2, -1.0, metric));
+  undeclared.observe(snap(band::warning, 2, 452.0, latency));
+  EXPECT_FALSE(undeclared.observe(snap(band::warning, 3, 453.0, latency)));
+}
+
 TEST(BreachReactions, ANewEpisodeStartsAfterRecovery) {
   breach_reactions r(reaction_policy{2, 30 * minute, 1, 0});
   r.observe(snap(band::warning, 1));
