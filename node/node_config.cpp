@@ -205,9 +205,9 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
         s.rl_learning_rate = *v;
     }
   }
-  if (auto n =
-          section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
-                                 "react_to_breaches", "sudden_onset_context", "escalate_after"})) {
+  if (auto n = section("prediction",
+                       {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches",
+                        "sudden_onset_context", "escalate_after", "react_unattended_first"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(n["min_probability"], "prediction.min_probability", "must be in (0, 1]");
@@ -226,6 +226,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       s.prediction.react_to_breaches = *v;
     if (auto v = in.boolean(n, "sudden_onset_context", "prediction"))
       s.prediction.sudden_onset_context = *v;
+    if (auto v = in.boolean(n, "react_unattended_first", "prediction"))
+      s.prediction.react_unattended_first = *v;
     if (auto v = in.duration_ms(n, "escalate_after", "prediction")) {
       if (*v < 0)
         in.error(n["escalate_after"], "prediction.escalate_after", "must not be negative");

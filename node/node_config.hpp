@@ -35,6 +35,9 @@ struct prediction_settings {
   int64_t grace_ms = 30 * 60000;    // after the expected breach time, an open warning resolves
   bool react_to_breaches = true;    // act on a confirmed breach no warning covered in time
   bool sudden_onset_context = true; // learn incidents that began with a step apart
+  // A breach under way is remediated with the playbooks that run unattended
+  // first; those needing an operator are offered once these are used up.
+  bool react_unattended_first = true;
   // A breach the last reaction did not end gets the next playbook this long
   // after it, and one that began with a step waits this long after another
   // run on its service (0: the evaluation window, like any other action).

@@ -117,6 +117,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   ps.policy.grace_ms = s.prediction.grace_ms;
   ps.react_to_breaches = s.prediction.react_to_breaches;
   ps.sudden_onset_context = s.prediction.sudden_onset_context;
+  ps.react_unattended_first = s.prediction.react_unattended_first;
   // One outcome at a time per metric: the next reaction waits for the
   // previous action's evaluation window.
   ps.reaction.min_gap_ms = s.execution.evaluation_window_ms;

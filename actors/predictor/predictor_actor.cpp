@@ -101,14 +101,25 @@ void act_on(self_pointer self, const supervisor_actor& supervisor, const action_
   recommend_request request{trigger.service, trigger.diagnosis, {}};
   auto left_out = trigger.tried;
   left_out.insert(left_out.end(), excluded.begin(), excluded.end());
-  if (!left_out.empty()) {
-    const auto* metric =
-        self->state.catalog ? self->state.catalog->find_metric(trigger.metric_id) : nullptr;
+  const auto& cat = self->state.catalog;
+  const bool unattended_first = trigger.reaction && self->state.settings.react_unattended_first;
+  if (!left_out.empty() || unattended_first) {
+    const auto* metric = cat ? cat->find_metric(trigger.metric_id) : nullptr;
     if (!metric)
       return;
+    // Unattended: runs without an operator, within the metric's risk cap
+    // (the agent never chooses above it).
+    std::vector<std::string> unattended;
     for (const auto& p : metric->playbooks)
-      if (std::find(left_out.begin(), left_out.end(), p) == left_out.end())
+      if (std::find(left_out.begin(), left_out.end(), p) == left_out.end()) {
         request.candidates.push_back(p);
+        const auto* playbook = cat->find_playbook(p);
+        if (playbook && playbook->mode == catalog::playbook_mode::auto_run
+            && (!metric->max_risk_tier || playbook->risk_tier <= *metric->max_risk_tier))
+          unattended.push_back(p);
+      }
+    if (unattended_first && !unattended.empty())
+      request.candidates = std::move(unattended);
     if (request.candidates.empty()) {
       spdlog::warn("[INCIDENT-PREDICT] ⚠️ No playbook for {} left to run now (tried: {}; "
                    "refused: {})",

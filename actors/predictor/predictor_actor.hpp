@@ -26,6 +26,10 @@ struct predictor_settings {
   bool act = true;                       // ask the RL agent and the executor (false: warn only)
   // Also act on a confirmed breach nobody warned about in time (see breach_reaction.hpp).
   bool react_to_breaches = true;
+  // A reaction is offered only the playbooks that run unattended (mode auto)
+  // while one of them is left: in the simulator nobody approves, and even
+  // with an operator on call a breach under way should not wait for one.
+  bool react_unattended_first = true;
   predictor::reaction_policy reaction;
   // Learn a sudden onset apart: diagnosis `<metric>:sudden` (see onset.hpp).
   bool sudden_onset_context = true;

@@ -258,6 +258,37 @@ class BreachReactionTest(unittest.TestCase):
             finally:
                 node.stop()
 
+    def test_a_breach_gets_the_unattended_playbooks_first(self):
+        # Two of the error rate's three playbooks need approval here: a
+        # breach under way gets the one that runs unattended, and only when
+        # that did not end it (a no-op) is an operator asked for another.
+        with tempfile.TemporaryDirectory() as d:
+            catalog = os.path.join(d, "catalog.yaml")
+            with open(os.path.join(grace_node.SOURCE, "config", "metrics_catalog.yaml")) as src:
+                text = src.read().replace("action: {kind: simulator}", "action: {kind: noop}")
+            for playbook in ("restart-api-workers", "enable-circuit-breaker"):
+                head = f"  - id: {playbook}\n"
+                at = text.index(head)
+                mode = text.index("    mode: auto\n", at)
+                text = text[:mode] + "    mode: approval\n" + text[mode + len("    mode: auto\n"):]
+            with open(catalog, "w") as f:
+                f.write(text)
+            node = Node(catalog=catalog, args=["--time-scale", "600"]).start()
+            try:
+                self.breach(node, 8)
+                asked = wait_for(lambda: [r for r in self.reactions(node)
+                                          if r["state"] == "pending_approval"], 10)
+                self.assertTrue(asked, node.output())
+                runs = sorted(self.reactions(node), key=lambda r: r["requested_at"])
+                self.assertEqual(runs[0]["playbook"], "rollback-last-deploy", runs)
+                self.assertIn(runs[0]["state"], ("succeeded", "evaluated"), runs)
+                self.assertIn(asked[0]["playbook"], {"restart-api-workers",
+                                                     "enable-circuit-breaker"})
+                self.assertGreaterEqual(asked[0]["requested_at"] - runs[0]["requested_at"],
+                                        10 * 60000, runs)
+            finally:
+                node.stop()
+
     def test_a_symptom_waits_while_its_cause_is_in_breach(self):
         # The shipped catalog has autonomy.plan_success_rate as a symptom_of
         # executor.queue_depth (another service). Both breach together: only

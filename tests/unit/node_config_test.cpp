@@ -70,11 +70,15 @@ TEST(node_config, prediction_switches_are_booleans) {
   auto d = load_node_settings_string("", "g.yaml", "");
   EXPECT_TRUE(d.settings.prediction.react_to_breaches);
   EXPECT_TRUE(d.settings.prediction.sudden_onset_context);
-  auto off = load_node_settings_string(
-      "prediction:\n  react_to_breaches: false\n  sudden_onset_context: false\n", "g.yaml", "");
+  EXPECT_TRUE(d.settings.prediction.react_unattended_first);
+  auto off = load_node_settings_string("prediction:\n  react_to_breaches: false\n  "
+                                       "sudden_onset_context: false\n  react_unattended_first: "
+                                       "false\n",
+                                       "g.yaml", "");
   EXPECT_TRUE(off.ok());
   EXPECT_FALSE(off.settings.prediction.react_to_breaches);
   EXPECT_FALSE(off.settings.prediction.sudden_onset_context);
+  EXPECT_FALSE(off.settings.prediction.react_unattended_first);
   auto bad =
       load_node_settings_string("prediction:\n  sudden_onset_context: sometimes\n", "g.yaml", "");
   ASSERT_EQ(bad.errors.size(), 1u);
