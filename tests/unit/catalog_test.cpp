@@ -204,12 +204,15 @@ TEST(catalog_load, symptoms_of_follows_chains_of_causes) {
   auto result = load_catalog_file(source_dir() + "/config/metrics_catalog.yaml");
   ASSERT_TRUE(result.catalog);
   const auto& c = *result.catalog;
-  // The shipped topology: traffic -> CPU -> latency -> errors.
+  // The shipped topology: traffic -> CPU -> latency -> errors -> failed
+  // plans -> approvals.
   EXPECT_EQ(
       c.symptoms_of("api.request_rate"),
-      (std::vector<std::string>{"api.latency_p95", "api.error_rate", "infra.cpu_utilization"}));
-  EXPECT_EQ(c.symptoms_of("api.latency_p95"), std::vector<std::string>{"api.error_rate"});
-  EXPECT_EQ(c.symptoms_of("api.error_rate"), std::vector<std::string>{});
+      (std::vector<std::string>{"api.latency_p95", "api.error_rate", "autonomy.plan_success_rate",
+                                "autonomy.pending_approvals", "infra.cpu_utilization"}));
+  EXPECT_EQ(c.symptoms_of("api.error_rate"),
+            (std::vector<std::string>{"autonomy.plan_success_rate", "autonomy.pending_approvals"}));
+  EXPECT_EQ(c.symptoms_of("autonomy.pending_approvals"), std::vector<std::string>{});
   EXPECT_EQ(c.symptoms_of("no.such_metric"), std::vector<std::string>{});
 }
 
