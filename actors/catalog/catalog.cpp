@@ -317,6 +317,34 @@ private:
     }
   }
 
+  struct listed_id {
+    std::string id;
+    YAML::Node at;
+    std::string path; // e.g. metrics[0].playbooks[1]
+  };
+  // The ids listed under `key`, each once: a repeat is an error ("<what> 'x'
+  // listed twice") and clears `ok`. None: not a list of strings.
+  std::optional<std::vector<listed_id>> unique_ids(const YAML::Node& n, const char* key,
+                                                   const std::string& path, const std::string& what,
+                                                   bool& ok) {
+    auto list = in_.string_list(n, key, path);
+    if (!list)
+      return std::nullopt;
+    std::vector<listed_id> out;
+    std::set<std::string> seen;
+    const std::string list_path = join_path(path, key);
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string& id = (*list)[i];
+      if (seen.insert(id).second) {
+        out.push_back({id, n[key][i], index_path(list_path, i)});
+      } else {
+        in_.error(n[key][i], index_path(list_path, i), what + " '" + id + "' listed twice");
+        ok = false;
+      }
+    }
+    return out;
+  }
+
   std::optional<metric_definition> parse_metric(const YAML::Node& n, const std::string& path) {
     static const std::initializer_list<const char*> allowed = {
         "id",          "category",       "service",    "unit",
@@ -440,19 +468,11 @@ private:
     else
       ok = false;
 
-    if (auto list = in_.string_list(n, "playbooks", path)) {
-      std::set<std::string> seen;
-      const std::string ppath = join_path(path, "playbooks");
-      for (size_t i = 0; i < list->size(); ++i) {
-        const std::string& p = (*list)[i];
-        if (!seen.insert(p).second) {
-          in_.error(n["playbooks"][i], index_path(ppath, i), "playbook '" + p + "' listed twice");
-          ok = false;
-          continue;
-        }
-        links_.push_back({p, n["playbooks"][i], index_path(ppath, i)});
+    if (auto list = unique_ids(n, "playbooks", path, "playbook", ok)) {
+      for (const auto& p : *list) {
+        links_.push_back({p.id, p.at, p.path});
+        m.playbooks.push_back(p.id);
       }
-      m.playbooks = *list;
     } else {
       ok = false;
     }
@@ -470,23 +490,16 @@ private:
     }
 
     if (n["symptom_of"]) {
-      if (auto list = in_.string_list(n, "symptom_of", path)) {
-        std::set<std::string> seen;
-        const std::string cpath = join_path(path, "symptom_of");
-        for (size_t i = 0; i < list->size(); ++i) {
-          const std::string& c = (*list)[i];
-          if (!seen.insert(c).second) {
-            in_.error(n["symptom_of"][i], index_path(cpath, i), "metric '" + c + "' listed twice");
-            ok = false;
-          } else if (id && c == *id) {
-            in_.error(n["symptom_of"][i], index_path(cpath, i),
-                      "a metric cannot be a symptom of itself");
+      if (auto list = unique_ids(n, "symptom_of", path, "metric", ok)) {
+        for (const auto& c : *list) {
+          if (id && c.id == *id) {
+            in_.error(c.at, c.path, "a metric cannot be a symptom of itself");
             ok = false;
           } else {
-            causes_.push_back({c, n["symptom_of"][i], index_path(cpath, i), id ? *id : ""});
+            causes_.push_back({c.id, c.at, c.path, id ? *id : ""});
           }
+          m.symptom_of.push_back(c.id);
         }
-        m.symptom_of = *list;
       } else {
         ok = false;
       }
