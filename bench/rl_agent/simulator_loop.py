@@ -208,11 +208,15 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
     types = {t["name"]: t for t in world["incident_types"]}
 
     started = collections.Counter()
+    peaked = collections.Counter()  # incidents that reached their peak (did not fizzle first)
     applied = collections.defaultdict(list)  # playbook -> what each application did, in order
     for line in open(log_path, encoding="utf-8"):
         m = re.search(r"\[SIMULATOR\] incident inc-\d+ started: ([a-z_]+)", line)
         if m:
             started[m.group(1)] += 1
+        m = re.search(r"\[SIMULATOR\] incident inc-\d+ ([a-z_]+) reached its peak", line)
+        if m:
+            peaked[m.group(1)] += 1
         m = re.search(r"\[SIMULATOR\] playbook ([a-z0-9-]+): .*?\((?:inc-\d+ ([a-z_]+): ([a-z ]+)"
                       r"|(no) effect: no active incident)", line)
         if m:
@@ -274,6 +278,7 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
     print()
     context_ok = {}
     top_of = {}  # context -> the agent's highest-valued playbook it may choose, or None
+    top_unattended_of = {}  # context -> ... among the playbooks it may run unattended
     unattended_of = {}  # context -> its metric's playbooks the node may run unattended
     policy_of = {p["diagnosis"]: p for p in policies}
     contexts = sorted(set(metrics) | set(context_types) | set(policy_of))
@@ -294,6 +299,10 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
         allowed = [a for a in arms if playbooks[a["playbook"]].get("risk_tier", 1) <= cap]
         top = allowed[0] if allowed else None
         top_of[context] = top
+        # What a breach reaction runs first (prediction.react_unattended_first):
+        # the highest-valued of the playbooks it may run without an operator.
+        chosen_alone = [a for a in arms if a["playbook"] in unattended]
+        top_unattended_of[context] = chosen_alone[0] if chosen_alone else None
         unattended_of[context] = unattended
         if context not in context_types:
             verdict = "not scored (only coupled)"
@@ -325,9 +334,11 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
     # runs that reached it, the context of the metric it drives directly that
     # was acted on most (a metric that breached after another of its service
     # is left to that one's playbooks).
-    print("\nincident type            incidents  acted on in (runs)                 context  own fix")
-    agreed = scored = own_agreed = 0
-    for name in sorted(t for t in types if started[t] > 0):
+    print("\nincident type            incidents  acted on in (runs)                 context  own fix"
+          "  own, unattended")
+    agreed = scored = own_agreed = alone_agreed = 0
+    fizzled = sorted(t for t in types if started[t] > 0 and not peaked[t] and not type_runs[t])
+    for name in sorted(t for t in types if started[t] > 0 and t not in fizzled):
         if type_runs[name]:
             main = max(sorted(type_runs[name]), key=lambda c: type_runs[name][c])
         else:
@@ -340,19 +351,32 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
         # is held to its own fix there, not to that context's usual one).
         value = {p: playbook_value(types[name]["playbooks"].get(p))
                  for p in unattended_of.get(main, [])}
-        top = top_of.get(main)
-        own_ok = (bool(value) and max(value.values()) > 0 and top is not None and top["pulls"] > 0
-                  and value.get(top["playbook"], 0.0) >= max(value.values()) - 0.05)
+        def prefers_own_fix(top):
+            return (bool(value) and max(value.values()) > 0 and top is not None
+                    and top["pulls"] > 0
+                    and value.get(top["playbook"], 0.0) >= max(value.values()) - 0.05)
+        own_ok = prefers_own_fix(top_of.get(main))
+        # An untried playbook that needs approval outranks a tried one only
+        # through its prior; no breach reaction runs it while an unattended one
+        # is left, and nobody approves in this loop.
+        alone_ok = prefers_own_fix(top_unattended_of.get(main))
         scored += 1
         agreed += ok
         own_agreed += own_ok
+        alone_agreed += alone_ok
         print(f"{name:24s} {started[name]:9d}  {main + f' ({runs[main]})':34s} "
-              f"{'yes' if ok else 'no':7s}  {'yes' if own_ok else 'no':3s}   "
+              f"{'yes' if ok else 'no':7s}  {'yes' if own_ok else 'no':7s}  "
+              f"{'yes' if alone_ok else 'no':3s}   "
               f"runs that reached it: {dict(type_runs[name]) or '-'}")
+    if fizzled:
+        print(f"not scored, every incident fizzled before its peak and no run reached it: "
+              f"{', '.join(fizzled)}")
     print(f"\nincident types whose context prefers the best unattended playbook (tried there): "
           f"{agreed} of {scored}")
     print(f"incident types whose context prefers the type's own best unattended fix (tried there): "
           f"{own_agreed} of {scored}")
+    print(f"... among the playbooks it may run unattended (what a breach reaction runs first): "
+          f"{alone_agreed} of {scored}")
 
 
 if __name__ == "__main__":
