@@ -38,14 +38,11 @@ import json
 import math
 import os
 import random
-import re
 import sys
 
 import yaml
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-APPLIED = re.compile(r"\[SIMULATOR\] playbook ([a-z0-9-]+): .*?\((?:inc-\d+ ([a-z_]+): ([a-z ]+)"
-                     r"|(no) effect: no active incident)")
+from simulator_loop import PLAYBOOK_APPLIED, ROOT, playbook_value
 
 
 def judged_runs(run_dir):
@@ -53,7 +50,7 @@ def judged_runs(run_dir):
     applied = collections.defaultdict(list)
     with open(os.path.join(run_dir, "node.log"), encoding="utf-8") as log:
         for line in log:
-            m = APPLIED.search(line)
+            m = PLAYBOOK_APPLIED.search(line)
             if m:
                 applied[m.group(1)].append((m.group(2), m.group(3)) if m.group(2) else
                                            (None, "no incident"))
@@ -107,10 +104,7 @@ class World:
         return self.types[type_name]["playbooks"].get(playbook) or {"effect": "none"}
 
     def best(self, type_name):
-        def expected(e):
-            p = float(e.get("success_probability", 0.0))
-            return {"fix": p, "partial": p * float(e.get("strength", 0.0))}.get(e["effect"], 0.0)
-        value = {p: expected(self.effect(type_name, p)) for p in self.arms(type_name)}
+        value = {p: playbook_value(self.effect(type_name, p)) for p in self.arms(type_name)}
         top = max(value.values())
         return {p for p, v in value.items() if v >= top - 0.05}  # the loop's tie rule
 

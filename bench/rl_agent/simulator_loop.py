@@ -55,6 +55,10 @@ import urllib.request
 import yaml
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+# The simulator's log line for a playbook applied to the world: what it did to
+# which incident type ("inc-0004 memory_leak: fixed, ..."), or nothing.
+PLAYBOOK_APPLIED = re.compile(r"\[SIMULATOR\] playbook ([a-z0-9-]+): .*?\((?:inc-\d+ ([a-z_]+): "
+                              r"([a-z ]+)|(no) effect: no active incident)")
 
 
 def get(port, path):
@@ -217,8 +221,7 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
         m = re.search(r"\[SIMULATOR\] incident inc-\d+ ([a-z_]+) reached its peak", line)
         if m:
             peaked[m.group(1)] += 1
-        m = re.search(r"\[SIMULATOR\] playbook ([a-z0-9-]+): .*?\((?:inc-\d+ ([a-z_]+): ([a-z ]+)"
-                      r"|(no) effect: no active incident)", line)
+        m = PLAYBOOK_APPLIED.search(line)
         if m:
             applied[m.group(1)].append(f"{m.group(2)}: {m.group(3)}" if m.group(2) else
                                        "no incident it acts on")
