@@ -27,7 +27,10 @@ experiences table; whether the node's onset diagnosis put it in the right one
 shows here), and whether the agent prefers the best playbook there, having
 tried it: the context's best (over its incidents) and the type's own best (its
 fix among that context's unattended playbooks; a type whose runs landed in a
-symptom's context is held to its own fix there).
+symptom's context is held to its own fix there). A last column takes the
+agent's highest-valued playbook among the unattended ones (what a breach
+reaction runs first) for the type's own fix. A type none of whose incidents
+reached its peak, with no run reaching one, is not scored.
 
   bench/rl_agent/simulator_loop.py --binary build/grace-node --days 1
       [--time-scale 1200] [--seed N] [--gap 20m,40m] [--port 18795] [--keep DIR]
@@ -372,8 +375,8 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
               f"{'yes' if alone_ok else 'no':3s}   "
               f"runs that reached it: {dict(type_runs[name]) or '-'}")
     if fizzled:
-        print(f"not scored, every incident fizzled before its peak and no run reached it: "
-              f"{', '.join(fizzled)}")
+        print(f"not scored (no incident of theirs reached its peak: they fizzled or the run "
+              f"ended first; and no run reached one): {', '.join(fizzled)}")
     print(f"\nincident types whose context prefers the best unattended playbook (tried there): "
           f"{agreed} of {scored}")
     print(f"incident types whose context prefers the type's own best unattended fix (tried there): "
