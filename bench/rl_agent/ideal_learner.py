@@ -42,7 +42,8 @@ import sys
 
 import yaml
 
-from simulator_loop import PLAYBOOK_APPLIED, ROOT, playbook_value
+from simulator_loop import (ROOT, applied_playbook, playbook_value, runs_with_outcomes,
+                            unattended_playbooks)
 
 
 def judged_runs(run_dir):
@@ -50,24 +51,15 @@ def judged_runs(run_dir):
     applied = collections.defaultdict(list)
     with open(os.path.join(run_dir, "node.log"), encoding="utf-8") as log:
         for line in log:
-            m = PLAYBOOK_APPLIED.search(line)
-            if m:
-                applied[m.group(1)].append((m.group(2), m.group(3)) if m.group(2) else
-                                           (None, "no incident"))
+            application = applied_playbook(line)
+            if application:
+                applied[application[0]].append(application[1:])
     with open(os.path.join(run_dir, "learned.json"), encoding="utf-8") as f:
         executions = json.load(f)["executions"]
-    if isinstance(executions, dict):
-        executions = executions["executions"]
-    taken = collections.Counter()
-    for e in sorted((e for e in executions if e.get("started_at", 0) > 0),
-                    key=lambda e: e["started_at"]):
-        k = taken[e["playbook"]]
-        taken[e["playbook"]] += 1
+    for e, application in runs_with_outcomes(executions, applied):
         summary = e.get("outcome_summary") or ""
-        if k >= len(applied[e["playbook"]]) or not summary or "not judged" in summary:
-            continue
-        type_name, outcome = applied[e["playbook"]][k]
-        yield type_name, outcome, e["playbook"], e["metric_id"], float(e["reward"])
+        if application and summary and "not judged" not in summary:
+            yield (*application, e["playbook"], e["metric_id"], float(e["reward"]))
 
 
 class World:
@@ -94,11 +86,7 @@ class World:
         self.metric_of = {t: max(sorted(c), key=lambda m: c[m]) for t, c in metric_runs.items()}
 
     def arms(self, type_name):
-        metric = self.metrics[self.metric_of[type_name]]
-        cap = metric.get("max_risk_tier", 4)
-        return [p for p in metric.get("playbooks", [])
-                if self.playbooks[p].get("mode", "auto") == "auto"
-                and self.playbooks[p].get("risk_tier", 1) <= cap]
+        return unattended_playbooks(self.metrics[self.metric_of[type_name]], self.playbooks)
 
     def effect(self, type_name, playbook):
         return self.types[type_name]["playbooks"].get(playbook) or {"effect": "none"}

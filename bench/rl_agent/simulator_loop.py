@@ -62,6 +62,38 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # which incident type ("inc-0004 memory_leak: fixed, ..."), or nothing.
 PLAYBOOK_APPLIED = re.compile(r"\[SIMULATOR\] playbook ([a-z0-9-]+): .*?\((?:inc-\d+ ([a-z_]+): "
                               r"([a-z ]+)|(no) effect: no active incident)")
+NO_INCIDENT = "no incident it acts on"
+
+
+def applied_playbook(line):
+    """(playbook, incident type or None, what it did) from a simulator log line, or None."""
+    m = PLAYBOOK_APPLIED.search(line)
+    if not m:
+        return None
+    return m.group(1), m.group(2), m.group(3) if m.group(2) else NO_INCIDENT
+
+
+def runs_with_outcomes(executions, applied):
+    """The node's runs that started, oldest first, each with what the simulator says
+    it did ((type or None, what), or None when the log has no such application):
+    the k-th run of a playbook is the simulator's k-th application of it.
+    `executions` is GET /api/playbooks/executions's answer (or its list);
+    `applied` maps a playbook to its (type, what) applications, in order."""
+    runs = executions["executions"] if isinstance(executions, dict) else executions
+    taken = collections.Counter()
+    for e in sorted((e for e in runs if e.get("started_at", 0) > 0),
+                    key=lambda e: e["started_at"]):
+        k = taken[e["playbook"]]
+        taken[e["playbook"]] += 1
+        yield e, applied[e["playbook"]][k] if k < len(applied[e["playbook"]]) else None
+
+
+def unattended_playbooks(metric, playbooks):
+    """A metric's playbooks the node may run without an operator: mode auto,
+    risk tier within the metric's max_risk_tier."""
+    cap = metric.get("max_risk_tier", 4)
+    return [p for p in metric.get("playbooks", [])
+            if playbooks[p].get("mode", "auto") == "auto" and playbooks[p].get("risk_tier", 1) <= cap]
 
 
 def get(port, path):
@@ -224,10 +256,10 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
         m = re.search(r"\[SIMULATOR\] incident inc-\d+ ([a-z_]+) reached its peak", line)
         if m:
             peaked[m.group(1)] += 1
-        m = PLAYBOOK_APPLIED.search(line)
-        if m:
-            applied[m.group(1)].append(f"{m.group(2)}: {m.group(3)}" if m.group(2) else
-                                       "no incident it acts on")
+        application = applied_playbook(line)
+        if application:
+            playbook, type_name, what = application
+            applied[playbook].append((type_name, what))
 
     # The context each run was learned in (its experience's diagnosis).
     # And the time the service spent in breach: 5-minute windows at warning
@@ -256,23 +288,17 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
     for name, t in types.items():
         for e in t["effects"]:
             context_types[context_of(name, e["metric"])][name] += started[name]
-    # The k-th run of a playbook is the simulator's k-th application of it.
     runs = collections.Counter()  # per context
     type_runs = collections.defaultdict(collections.Counter)  # type -> context -> runs
     outcomes = collections.defaultdict(collections.Counter)  # (context, playbook) -> effects
-    ex_list = executions["executions"] if isinstance(executions, dict) else executions
-    taken = collections.Counter()
-    for e in sorted((e for e in ex_list if e.get("started_at", 0) > 0),
-                    key=lambda e: e["started_at"]):
+    for e, application in runs_with_outcomes(executions, applied):
         context = diagnosis_of.get(e.get("event_id"), e["metric_id"])
         runs[context] += 1
-        k = taken[e["playbook"]]
-        taken[e["playbook"]] += 1
-        if k < len(applied[e["playbook"]]):
-            what = applied[e["playbook"]][k]
-            outcomes[(context, e["playbook"])][what] += 1
-            if what.split(":")[0] in types:
-                type_runs[what.split(":")[0]][context] += 1
+        if application:
+            type_name, what = application
+            outcomes[(context, e["playbook"])][f"{type_name}: {what}" if type_name else what] += 1
+            if type_name in types:
+                type_runs[type_name][context] += 1
 
     print(f"simulated days: {args.days:g}, time scale {args.time_scale:g}, "
           f"incidents started: {sum(started.values())} ({dict(started)})")
@@ -294,9 +320,7 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
             continue
         m = metrics[metric_id]
         cap = m.get("max_risk_tier", 4)
-        unattended = [p for p in m.get("playbooks", [])
-                      if playbooks[p].get("mode", "auto") == "auto"
-                      and playbooks[p].get("risk_tier", 1) <= cap]
+        unattended = unattended_playbooks(m, playbooks)
         seen = context_types.get(context, collections.Counter())
         total = sum(seen.values())
         pol = policy_of.get(context)
