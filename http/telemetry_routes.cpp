@@ -159,9 +159,9 @@ void event_stream(actor_gateway& gateway, const telemetry_settings& settings,
 
 } // namespace
 
-void install_telemetry_routes(httplib::Server& server, actor_gateway& gateway,
+void install_telemetry_routes(router& server, actor_gateway& gateway,
                               const telemetry_settings& settings) {
-  server.Post("/api/metrics",
+  server.Post("/api/metrics", body_media::json_or_prometheus,
               [&gateway, settings](const httplib::Request& req, httplib::Response& res) {
                 push_metrics(gateway, settings, req, res);
               });

@@ -172,6 +172,10 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   hv.port = s.http.port;
   hv.threads = s.http.threads;
   hv.request_timeout_ms = s.http.request_timeout_ms;
+  hv.allowed_hosts = s.http.allowed_hosts;
+  hv.idle_timeout_ms = s.http.idle_timeout_ms;
+  hv.read_timeout_ms = s.http.read_timeout_ms;
+  hv.max_connections = s.http.max_connections;
   hv.api.token = s.http.token;
   hv.api.max_body_bytes = s.http.max_body_bytes;
   hv.telemetry.clock = clock;
