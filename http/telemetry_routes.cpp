@@ -171,8 +171,7 @@ void install_telemetry_routes(router& server, actor_gateway& gateway,
              });
   server.Get("/api/snapshots/latest", [&gateway](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
-    auto rows =
-        gateway.ask<std::vector<snapshot>, storage_actor>("storage", failure, atom::latest_v);
+    auto rows = gateway.latest_snapshots(failure);
     if (!rows)
       return send_error(res, failure.status, failure.message);
     send_json(res, 200, {{"snapshots", *rows}});
