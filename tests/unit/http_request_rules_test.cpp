@@ -21,6 +21,14 @@ TEST(http_request_rules, utf8_accepts_well_formed_text_only) {
   EXPECT_FALSE(valid_utf8("\xf4\x90\x80\x80"));     // above U+10FFFF
   EXPECT_FALSE(valid_utf8("\xe2\x82"));             // cut short
   EXPECT_FALSE(valid_utf8(std::string("\x80", 1))); // a lone continuation byte
+  // Past the eight-byte ASCII blocks, and inside one.
+  EXPECT_FALSE(valid_utf8("abcdefghijklmnop\xff", &bad));
+  EXPECT_EQ(bad, 16u);
+  EXPECT_FALSE(valid_utf8("abc\xff"
+                          "defghijklmnop",
+                          &bad));
+  EXPECT_EQ(bad, 3u);
+  EXPECT_TRUE(valid_utf8(std::string(1000, 'x') + "\xc3\xa9" + std::string(13, 'y')));
 }
 
 TEST(http_request_rules, log_safe_escapes_what_a_terminal_or_parser_would_misread) {
