@@ -299,6 +299,15 @@ int front_server::bind_with_backlog(const std::string& host, int port) {
   return bound;
 }
 
+void front_server::stop_listening() {
+  stop();
+  const socket_t sock = svr_sock_.exchange(INVALID_SOCKET);
+  if (sock != INVALID_SOCKET) {
+    ::shutdown(sock, SHUT_RDWR);
+    ::close(sock);
+  }
+}
+
 bool front_server::process_and_close_socket(socket_t sock) {
   auto c = std::make_shared<connection>();
   c->fd = sock;

@@ -63,6 +63,11 @@ public:
   // port, or -1.
   int bind_with_backlog(const std::string& host, int port);
 
+  // Closes the listening socket, also when the accept loop has not started
+  // yet (cpp-httplib's stop() does nothing then, and the loop would block in
+  // accept for good once it starts).
+  void stop_listening();
+
   const connection_limits& limits() const { return limits_; }
   size_t open_connections() const { return open_.load(); }
 

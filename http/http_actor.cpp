@@ -18,7 +18,7 @@ http_state::~http_state() {
   if (stopping)
     stopping->store(true);
   if (server)
-    server->stop();
+    server->stop_listening();
   if (listener.joinable())
     listener.join();
 }
