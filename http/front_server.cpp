@@ -2,12 +2,14 @@
 
 #include "http/request_rules.hpp"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <cstring>
 #include <netinet/in.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
+#include <stdexcept>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -55,19 +57,21 @@ void send_canned(int fd, int status, const char* reason, const std::string& mess
   (void)::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
 }
 
-bool address_text(const sockaddr_storage& addr, std::string& ip, int& port) {
+// The numeric address and port of `addr` (IPv4 or IPv6).
+void address_text(const sockaddr_storage& addr, std::string& ip, int& port) {
   char buf[INET6_ADDRSTRLEN] = {};
+  const char* text = nullptr;
   if (addr.ss_family == AF_INET) {
     const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
     port = ntohs(a->sin_port);
-    return inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf) && (ip = buf, true);
-  }
-  if (addr.ss_family == AF_INET6) {
+    text = inet_ntop(AF_INET, &a->sin_addr, buf, sizeof buf);
+  } else if (addr.ss_family == AF_INET6) {
     const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
     port = ntohs(a->sin6_port);
-    return inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf) && (ip = buf, true);
+    text = inet_ntop(AF_INET6, &a->sin6_addr, buf, sizeof buf);
   }
-  return false;
+  if (text != nullptr)
+    ip = text;
 }
 
 } // namespace
@@ -101,13 +105,13 @@ struct front_server::connection {
 
   // Reads what has arrived (without waiting) until `limit` unconsumed bytes.
   fill_result fill(size_t limit) {
+    char chunk[read_chunk];
     while (pending() < limit) {
-      const size_t old = in.size();
-      in.resize(old + read_chunk);
-      const ssize_t n = ::recv(fd, in.data() + old, read_chunk, MSG_DONTWAIT);
-      in.resize(old + static_cast<size_t>(n > 0 ? n : 0));
-      if (n > 0)
+      const ssize_t n = ::recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+      if (n > 0) {
+        in.append(chunk, static_cast<size_t>(n));
         continue;
+      }
       if (n == 0)
         return fill_result::closed;
       if (errno == EINTR)
