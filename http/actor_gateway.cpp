@@ -71,6 +71,12 @@ std::optional<catalog_ref> actor_gateway::recent_catalog(gateway_failure& failur
   return fresh;
 }
 
+std::optional<std::vector<snapshot>> actor_gateway::latest_snapshots(gateway_failure& failure) {
+  return latest_.get(failure, [this](gateway_failure& f) {
+    return ask<std::vector<snapshot>, storage_actor>("storage", f, atom::latest_v);
+  });
+}
+
 bool actor_gateway::ready(gateway_failure& failure) {
   bool out = false;
   caf::scoped_actor self{*sys_};

@@ -2,6 +2,7 @@
 // Synchronous requests from HTTP worker threads into the actor system: look
 // the owning component up at the supervisor (so a restarted component is found
 // again), ask it with a timeout, and turn failures into HTTP status codes.
+#include "http/coalesced_read.hpp"
 #include "messages/actors.hpp"
 #include "messages/errors.hpp"
 
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace grace::http {
 
@@ -55,6 +57,10 @@ public:
   // against it without asking the catalog component for every batch.
   std::optional<catalog_ref> recent_catalog(gateway_failure& failure);
 
+  // The latest snapshot of every metric (storage), read once for all callers
+  // waiting at the same time (coalesced_read).
+  std::optional<std::vector<snapshot>> latest_snapshots(gateway_failure& failure);
+
   // The component's handle; cached for a second (a handle found dead is
   // forgotten at once, so a restarted component is found again).
   std::optional<caf::actor> lookup(const std::string& name, gateway_failure& failure);
@@ -80,6 +86,7 @@ private:
   std::map<std::string, cached_handle> handles_;
   catalog_ref catalog_;
   std::chrono::steady_clock::time_point catalog_at_;
+  coalesced_read<std::vector<snapshot>, gateway_failure> latest_;
 };
 
 } // namespace grace::http

@@ -19,7 +19,7 @@ void report(actor_gateway& gateway, const std::string& name, httplib::Response& 
 
 } // namespace
 
-void install_analytics_routes(httplib::Server& server, actor_gateway& gateway,
+void install_analytics_routes(router& server, actor_gateway& gateway,
                               std::shared_ptr<request_metrics> metrics) {
   // Every request is counted and timed (the timer starts in the pre-routing
   // handler, see api_routes.cpp).

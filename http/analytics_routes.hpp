@@ -5,13 +5,14 @@
 // request figures.
 #include "http/actor_gateway.hpp"
 #include "http/request_metrics.hpp"
+#include "http/router.hpp"
 
 #include <httplib.h>
 #include <memory>
 
 namespace grace::http {
 
-void install_analytics_routes(httplib::Server& server, actor_gateway& gateway,
+void install_analytics_routes(router& server, actor_gateway& gateway,
                               std::shared_ptr<request_metrics> metrics);
 
 } // namespace grace::http

@@ -4,103 +4,12 @@
 #include "http/json_response.hpp"
 #include "http/request_metrics.hpp"
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 namespace grace::http {
 
-namespace {
-
-bool is_mutating(const std::string& method) {
-  return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
-}
-
-// Compares in time independent of where the strings differ.
-bool same_secret(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  return diff == 0;
-}
-
-std::string status_text(int status) {
-  switch (status) {
-  case 400:
-    return "bad request";
-  case 401:
-    return "unauthorized";
-  case 404:
-    return "no such route";
-  case 405:
-    return "method not allowed";
-  case 413:
-    return "request body too large";
-  case 414:
-    return "request URI too long";
-  default:
-    return "request failed with status " + std::to_string(status);
-  }
-}
-
-// POST routes that take no body. Registered with a content reader that is never
-// called, so that a bare `curl -X POST` (no Content-Length) is accepted instead
-// of being refused with 400 before routing.
-} // namespace
-
-void install_routes(httplib::Server& server, actor_gateway& gateway, const api_settings& settings) {
-  server.set_payload_max_length(static_cast<size_t>(settings.max_body_bytes));
-
-  // A declared body over the limit is refused on every route, also on those
-  // that never read their body; then mutating requests need the bearer token
-  // when one is configured.
-  server.set_pre_routing_handler([settings](const httplib::Request& req, httplib::Response& res) {
-    request_metrics::start_timer();
-    if (req.has_header("Content-Length")) {
-      const std::string text = req.get_header_value("Content-Length");
-      char* end = nullptr;
-      const unsigned long long declared = std::strtoull(text.c_str(), &end, 10);
-      if (end != text.c_str() + text.size() || text.empty()) {
-        send_error(res, 400, "Content-Length is not a number");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-      if (declared > static_cast<unsigned long long>(settings.max_body_bytes)) {
-        send_error(res, 413, "request body too large");
-        return httplib::Server::HandlerResponse::Handled;
-      }
-    }
-    if (settings.token.empty() || !is_mutating(req.method))
-      return httplib::Server::HandlerResponse::Unhandled;
-    const std::string expected = "Bearer " + settings.token;
-    if (!same_secret(req.get_header_value("Authorization"), expected)) {
-      res.set_header("WWW-Authenticate", "Bearer");
-      send_error(res, 401, "this request needs 'Authorization: Bearer <token>'");
-      return httplib::Server::HandlerResponse::Handled;
-    }
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
-
-  // Errors raised by httplib itself (404, 413, ...) get a JSON body too; the
-  // handlers' own JSON errors are left as they are.
-  server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.body.empty())
-      send_error(res, res.status, status_text(res.status));
-  });
-
-  server.set_exception_handler(
-      [](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown error";
-        try {
-          if (ep)
-            std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        spdlog::error("[HTTP] {} {} failed: {}", req.method, req.path, what);
-        send_error(res, 500, "internal error: " + what);
-      });
-
+void install_routes(router& server, actor_gateway& gateway) {
   server.Get("/healthz", [](const httplib::Request&, httplib::Response& res) {
     send_json(res, 200, {{"status", "ok"}});
   });

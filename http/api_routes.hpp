@@ -2,6 +2,7 @@
 // The REST routes. Each handler asks the owning actor through the gateway and
 // maps the answer to JSON; nothing here holds component state.
 #include "http/actor_gateway.hpp"
+#include "http/router.hpp"
 
 #include <cstdint>
 #include <httplib.h>
@@ -14,7 +15,7 @@ struct api_settings {
   int64_t max_body_bytes = 16 * 1024 * 1024;
 };
 
-// Installs authentication, size limits, JSON error bodies and every route.
-void install_routes(httplib::Server& server, actor_gateway& gateway, const api_settings& settings);
+// The node's own routes: health, readiness, status and the catalog.
+void install_routes(router& server, actor_gateway& gateway);
 
 } // namespace grace::http

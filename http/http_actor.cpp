@@ -2,6 +2,7 @@
 
 #include "http/analytics_routes.hpp"
 #include "http/operations_routes.hpp"
+#include "http/request_rules.hpp"
 #include "http/web_routes.hpp"
 #include "messages/errors.hpp"
 
@@ -17,7 +18,7 @@ http_state::~http_state() {
   if (stopping)
     stopping->store(true);
   if (server)
-    server->stop();
+    server->stop_listening();
   if (listener.joinable())
     listener.join();
 }
@@ -28,40 +29,41 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   st.gateway =
       std::make_unique<http::actor_gateway>(self->system(), std::move(supervisor),
                                             std::chrono::milliseconds(settings.request_timeout_ms));
-  st.server = std::make_unique<httplib::Server>();
+  auto refuse = [&](const std::string& why) {
+    spdlog::error("[HTTP] ❌ {}", why);
+    self->quit(make_error(errc::startup_failed, why));
+    return http_actor::behavior_type::make_empty_behavior();
+  };
+  if (auto problem = http::exposure_problem(settings.bind, settings.api.token))
+    return refuse(*problem);
+  http::connection_limits limits;
+  limits.threads = static_cast<size_t>(settings.threads);
+  limits.idle_timeout = std::chrono::milliseconds(settings.idle_timeout_ms);
+  limits.read_timeout = std::chrono::milliseconds(settings.read_timeout_ms);
+  limits.max_connections = static_cast<size_t>(settings.max_connections);
+  st.server = std::make_unique<http::front_server>(limits);
   // Responses go out as header and body writes: without TCP_NODELAY, Nagle and
   // delayed ACKs add ~40 ms to every keep-alive request.
   st.server->set_tcp_nodelay(true);
-  const int threads = settings.threads;
-  st.server->new_task_queue = [threads] {
-    return new httplib::ThreadPool(static_cast<size_t>(threads));
-  };
-  http::install_routes(*st.server, *st.gateway, settings.api);
+  st.routes = std::make_unique<http::router>(
+      *st.server, http::front_settings{settings.bind, settings.allowed_hosts, settings.api.token,
+                                       settings.api.max_body_bytes});
+  auto& routes = *st.routes;
+  http::install_routes(routes, *st.gateway);
   // Each incarnation gets its own stop flag, so a restart does not inherit a
   // stopped one.
   settings.telemetry.stopping = std::make_shared<std::atomic<bool>>(false);
   st.stopping = settings.telemetry.stopping;
-  http::install_telemetry_routes(*st.server, *st.gateway, settings.telemetry);
-  http::install_ml_routes(*st.server, *st.gateway, settings.ml);
-  http::install_operations_routes(*st.server, *st.gateway);
-  http::install_analytics_routes(*st.server, *st.gateway,
-                                 std::make_shared<http::request_metrics>());
-  http::install_web_routes(*st.server);
-  int port = settings.port;
-  bool bound = false;
-  if (port == 0) {
-    port = st.server->bind_to_any_port(settings.bind);
-    bound = port > 0;
-  } else {
-    bound = st.server->bind_to_port(settings.bind, port);
-  }
-  if (!bound) {
-    std::string why = "cannot listen on " + settings.bind + ":" + std::to_string(settings.port)
-                      + " (address in use or not available)";
-    spdlog::error("[HTTP] ❌ {}", why);
-    self->quit(make_error(errc::startup_failed, why));
-    return http_actor::behavior_type::make_empty_behavior();
-  }
+  http::install_telemetry_routes(routes, *st.gateway, settings.telemetry);
+  http::install_ml_routes(routes, *st.gateway, settings.ml);
+  http::install_operations_routes(routes, *st.gateway);
+  http::install_analytics_routes(routes, *st.gateway, std::make_shared<http::request_metrics>());
+  http::install_web_routes(routes);
+  routes.finish();
+  const int port = st.server->bind_with_backlog(settings.bind, settings.port);
+  if (port <= 0)
+    return refuse("cannot listen on " + settings.bind + ":" + std::to_string(settings.port)
+                  + " (address in use or not available)");
   st.port = port;
   auto* server = st.server.get();
   st.listener = std::thread([server] { server->listen_after_bind(); });

@@ -2,7 +2,6 @@
 // JSON answers: every route answers JSON, errors as {"error": "..."}.
 #include "http/actor_gateway.hpp"
 
-#include <functional>
 #include <httplib.h>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
@@ -11,9 +10,12 @@
 
 namespace grace::http {
 
+// Bytes that are not UTF-8 (from a file, a component, an echoed input) are
+// written as U+FFFD rather than failing the answer.
 inline void send_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), "application/json");
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 inline void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -28,7 +30,10 @@ inline std::optional<nlohmann::json> parse_json_object(const std::string& body,
   nlohmann::json doc;
   try {
     doc = nlohmann::json::parse(body);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::out_of_range& e) {
+    error = std::string("body has a number out of range: ") + e.what();
+    return std::nullopt;
+  } catch (const nlohmann::json::exception& e) {
     error = std::string("body is not valid JSON: ") + e.what();
     return std::nullopt;
   }
@@ -53,15 +58,6 @@ inline std::optional<nlohmann::json> parse_json_object(const std::string& body,
 
 inline void send_failure(httplib::Response& res, const gateway_failure& f) {
   send_error(res, f.status, f.message);
-}
-
-// A POST route that takes no body: registered with a content reader so that
-// cpp-httplib never buffers whatever body a client sends anyway.
-inline void
-post_without_body(httplib::Server& server, const std::string& pattern,
-                  std::function<void(const httplib::Request&, httplib::Response&)> handler) {
-  server.Post(pattern, [handler](const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader&) { handler(req, res); });
 }
 
 } // namespace grace::http

@@ -139,8 +139,7 @@ std::optional<forecast_request> parse_predict_body(const std::string& body,
   return request;
 }
 
-void install_ml_routes(httplib::Server& server, actor_gateway& gateway,
-                       const ml_settings& settings) {
+void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings& settings) {
   server.Post("/api/ml/forecaster/predict",
               [&gateway, settings](const httplib::Request& req, httplib::Response& res) {
                 std::string error;

@@ -3,6 +3,7 @@
 // demand (the forecaster's and the dashboard's trigger), and the causal RL
 // agent's recommend / reward / statistics / policies / evaluation.
 #include "http/actor_gateway.hpp"
+#include "http/router.hpp"
 #include "messages/types.hpp"
 
 #include <cstdint>
@@ -25,7 +26,6 @@ std::optional<forecast_request> parse_predict_body(const std::string& body,
 // Reads a reward body: {"event_id": "...", "reward": 0.5, "kpi_deltas": {..}}.
 std::optional<reward_report> parse_reward_body(const std::string& body, std::string& error);
 
-void install_ml_routes(httplib::Server& server, actor_gateway& gateway,
-                       const ml_settings& settings);
+void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings& settings);
 
 } // namespace grace::http

@@ -61,7 +61,7 @@ std::optional<kill_switch_request> parse_kill_switch_body(const std::string& bod
   return r;
 }
 
-void install_operations_routes(httplib::Server& server, actor_gateway& gateway) {
+void install_operations_routes(router& server, actor_gateway& gateway) {
   server.Get("/api/predictions/warnings", [&gateway](const httplib::Request&,
                                                      httplib::Response& res) {
     gateway_failure failure;

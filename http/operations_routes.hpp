@@ -2,6 +2,7 @@
 // Operations routes: early warnings, playbooks, executions, approvals and the
 // kill switch.
 #include "http/actor_gateway.hpp"
+#include "http/router.hpp"
 
 #include <httplib.h>
 #include <optional>
@@ -18,6 +19,6 @@ struct kill_switch_request {
 std::optional<kill_switch_request> parse_kill_switch_body(const std::string& body,
                                                           std::string& error);
 
-void install_operations_routes(httplib::Server& server, actor_gateway& gateway);
+void install_operations_routes(router& server, actor_gateway& gateway);
 
 } // namespace grace::http

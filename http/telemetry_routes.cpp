@@ -159,9 +159,9 @@ void event_stream(actor_gateway& gateway, const telemetry_settings& settings,
 
 } // namespace
 
-void install_telemetry_routes(httplib::Server& server, actor_gateway& gateway,
+void install_telemetry_routes(router& server, actor_gateway& gateway,
                               const telemetry_settings& settings) {
-  server.Post("/api/metrics",
+  server.Post("/api/metrics", body_media::json_or_prometheus,
               [&gateway, settings](const httplib::Request& req, httplib::Response& res) {
                 push_metrics(gateway, settings, req, res);
               });
@@ -171,8 +171,7 @@ void install_telemetry_routes(httplib::Server& server, actor_gateway& gateway,
              });
   server.Get("/api/snapshots/latest", [&gateway](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
-    auto rows =
-        gateway.ask<std::vector<snapshot>, storage_actor>("storage", failure, atom::latest_v);
+    auto rows = gateway.latest_snapshots(failure);
     if (!rows)
       return send_error(res, failure.status, failure.message);
     send_json(res, 200, {{"snapshots", *rows}});

@@ -3,6 +3,7 @@
 // stream.
 #include "actors/clock/node_clock.hpp"
 #include "http/actor_gateway.hpp"
+#include "http/router.hpp"
 
 #include <atomic>
 #include <httplib.h>
@@ -18,7 +19,7 @@ struct telemetry_settings {
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
 };
 
-void install_telemetry_routes(httplib::Server& server, actor_gateway& gateway,
+void install_telemetry_routes(router& server, actor_gateway& gateway,
                               const telemetry_settings& settings);
 
 } // namespace grace::http

@@ -67,7 +67,7 @@ const char* web_content_type(std::string_view name) {
   return "application/octet-stream";
 }
 
-void install_web_routes(httplib::Server& server) {
+void install_web_routes(router& server) {
   server.Get("/", [](const httplib::Request& req, httplib::Response& res) {
     const web_asset* page = find_web_asset("index.html");
     if (page == nullptr)

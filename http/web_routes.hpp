@@ -2,6 +2,8 @@
 // The operator dashboard: the files of http/web/, compiled into the binary at
 // build time (cmake/embed_web_assets.cmake writes web_assets.cpp in the build
 // directory), served at / (index.html) and /web/<file>.
+#include "http/router.hpp"
+
 #include <cstddef>
 #include <httplib.h>
 #include <string_view>
@@ -28,6 +30,6 @@ const web_asset* find_web_asset(std::string_view name);
 const char* web_content_type(std::string_view name);
 
 // GET / and GET /web/<file>; an unknown file answers 404 JSON.
-void install_web_routes(httplib::Server& server);
+void install_web_routes(router& server);
 
 } // namespace grace::http

@@ -7,6 +7,7 @@
 #include "actors/simulator/simulator_config.hpp"
 #include "actors/storage/data_dir.hpp"
 #include "actors/storage/provenance_ledger.hpp"
+#include "http/request_rules.hpp"
 #include "node/logging.hpp"
 #include "node/node_config.hpp"
 #include "node/node_system.hpp"
@@ -182,6 +183,11 @@ int main(int argc, char** argv) {
     s.http.bind = http_bind;
   if (http_port >= 0)
     s.http.port = http_port;
+  // Checked before anything starts (the HTTP component refuses it too).
+  if (auto problem = grace::http::exposure_problem(s.http.bind, s.http.token)) {
+    std::cerr << "grace-node: " << *problem << "\n";
+    return 2;
+  }
   if (!log_format.empty())
     s.log_format = log_format;
   if (time_scale > 0)

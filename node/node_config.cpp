@@ -1,6 +1,9 @@
 #include "node/node_config.hpp"
 
+#include "http/request_rules.hpp"
+
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 
 namespace grace::node {
@@ -129,7 +132,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
   }
   if (auto n = section("http", {"bind", "port", "token", "request_timeout", "max_body_bytes",
-                                "threads", "max_event_streams"})) {
+                                "threads", "max_event_streams", "allowed_hosts", "idle_timeout",
+                                "read_timeout", "max_connections"})) {
     if (auto v = in.string(n, "bind", "http")) {
       if (v->empty())
         in.error(n["bind"], "http.bind", "must not be empty");
@@ -142,8 +146,17 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       else
         s.http.port = static_cast<int>(*v);
     }
-    if (auto v = in.string(n, "token", "http"))
-      s.http.token = *v;
+    if (auto v = in.string(n, "token", "http")) {
+      const auto space = [](unsigned char c) { return std::isspace(c) != 0; };
+      if (!v->empty() && std::all_of(v->begin(), v->end(), space))
+        in.error(n["token"], "http.token",
+                 "is only whitespace, which is no token (leave it empty for none)");
+      else if (!v->empty() && (space(v->front()) || space(v->back())))
+        in.error(n["token"], "http.token",
+                 "must not begin or end with whitespace (HTTP drops it from the header)");
+      else
+        s.http.token = *v;
+    }
     positive_duration(n, "request_timeout", "http", s.http.request_timeout_ms);
     if (auto v = in.integer(n, "max_body_bytes", "http")) {
       if (*v < 1024)
@@ -156,6 +169,26 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
         in.error(n["threads"], "http.threads", "must be between 2 and 256");
       else
         s.http.threads = static_cast<int>(*v);
+    }
+    if (auto v = in.string_list(n, "allowed_hosts", "http")) {
+      for (size_t i = 0; i < v->size(); ++i) {
+        const auto& host = (*v)[i];
+        if (!http::split_host(host))
+          in.error(n["allowed_hosts"][i], config::index_path("http.allowed_hosts", i),
+                   "must be a host name or address, optionally with :port (as in a Host "
+                   "header), found '"
+                       + host + "'");
+        else
+          s.http.allowed_hosts.push_back(host);
+      }
+    }
+    positive_duration(n, "idle_timeout", "http", s.http.idle_timeout_ms);
+    positive_duration(n, "read_timeout", "http", s.http.read_timeout_ms);
+    if (auto v = in.integer(n, "max_connections", "http")) {
+      if (*v < 16 || *v > 65536)
+        in.error(n["max_connections"], "http.max_connections", "must be between 16 and 65536");
+      else
+        s.http.max_connections = static_cast<int>(*v);
     }
     if (auto v = in.integer(n, "max_event_streams", "http")) {
       if (*v < 0 || *v > 1024)

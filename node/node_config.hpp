@@ -18,6 +18,10 @@ struct http_settings {
   int64_t max_body_bytes = 16 * 1024 * 1024;
   int threads = 16;
   int max_event_streams = 8;
+  std::vector<std::string> allowed_hosts; // Host names besides the bind address (and loopback)
+  int64_t idle_timeout_ms = 10000;        // a connection with no request is closed after this
+  int64_t read_timeout_ms = 10000;        // a request's head and body arrive within this
+  int max_connections = 1024;
 };
 
 struct supervisor_settings {

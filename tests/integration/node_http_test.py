@@ -85,7 +85,7 @@ class RunningNodeTest(unittest.TestCase):
                                headers={"Authorization": f"Bearer {TOKEN}",
                                         "Content-Type": "application/json"})
         self.assertEqual(status, 413)
-        self.assertEqual(body, {"error": "request body too large"})
+        self.assertEqual(body, {"error": "request body too large (http.max_body_bytes: 4096)"})
 
 
 class LifecycleTest(unittest.TestCase):

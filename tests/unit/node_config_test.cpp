@@ -43,7 +43,8 @@ TEST(node_config, reports_every_error_with_position) {
   ASSERT_EQ(r.errors.size(), 3u);
   EXPECT_EQ(r.errors[0].to_string(),
             "grace.yaml:3:3: http.colour: unknown key (allowed: bind, port, token, "
-            "request_timeout, max_body_bytes, threads, max_event_streams)");
+            "request_timeout, max_body_bytes, threads, max_event_streams, allowed_hosts, "
+            "idle_timeout, read_timeout, max_connections)");
   EXPECT_EQ(r.errors[1].to_string(), "grace.yaml:2:9: http.port: must be between 0 and 65535");
   EXPECT_EQ(r.errors[2].to_string(), "grace.yaml:5:13: training.interval: must be positive");
 }
