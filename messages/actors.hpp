@@ -138,6 +138,9 @@ using storage_actor = caf::typed_actor<
     caf::replies_to<atom::state, std::string, std::string>::with<uint64_t>,
     // A component's stored state; an empty string when there is none.
     caf::replies_to<atom::state, std::string>::with<std::string>,
+    // The newest virtual time the metric store holds (snapshots, forecasts,
+    // rewards, training records, component state); 0 when it is empty.
+    caf::replies_to<atom::latest, atom::history>::with<timestamp_ms>,
     // Appends a learning experience to the metric store; answers 1.
     caf::replies_to<atom::store, experience>::with<uint64_t>,
     // Internal: applies the retention setting (every virtual hour).
