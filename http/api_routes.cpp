@@ -159,4 +159,12 @@ void install_routes(httplib::Server& server, actor_gateway& gateway, const api_s
       });
 }
 
+bool require_token(const httplib::Request& req, httplib::Response& res, const std::string& token) {
+  if (token.empty() || same_secret(req.get_header_value("Authorization"), "Bearer " + token))
+    return true;
+  res.set_header("WWW-Authenticate", "Bearer");
+  send_error(res, 401, "this request needs 'Authorization: Bearer <token>'");
+  return false;
+}
+
 } // namespace grace::http

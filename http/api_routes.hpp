@@ -17,4 +17,8 @@ struct api_settings {
 // Installs authentication, size limits, JSON error bodies and every route.
 void install_routes(httplib::Server& server, actor_gateway& gateway, const api_settings& settings);
 
+// For a GET route that creates state: true when no token is configured or the
+// request carries it; otherwise answers 401 and returns false.
+bool require_token(const httplib::Request& req, httplib::Response& res, const std::string& token);
+
 } // namespace grace::http

@@ -169,6 +169,18 @@ typename Inspector::result_type inspect(Inspector& f, ranked_playbook& x) {
   return f(x.playbook, x.score, x.probability);
 }
 
+// A candidate a recommendation left out, and why (above the context's risk
+// cap, or not a playbook of the catalog).
+struct excluded_playbook {
+  std::string playbook;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, excluded_playbook& x) {
+  return f(x.playbook, x.reason);
+}
+
 // The RL agent's answer for a (service, diagnosis) context.
 struct recommendation {
   std::string event_id;
@@ -177,7 +189,7 @@ struct recommendation {
   std::string chosen;
   double propensity = 0.0;
   std::vector<ranked_playbook> ranked;
-  std::vector<std::string> excluded; // candidates above the context's risk cap
+  std::vector<excluded_playbook> excluded;
 };
 
 template <class Inspector>

@@ -110,6 +110,8 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   rs.agent.learning_rate = s.rl_learning_rate;
   rs.agent.policy = rl::parse_policy_kind(s.rl_policy);
   rs.agent.seed = static_cast<uint64_t>(s.rl_seed);
+  rs.agent.max_pending = static_cast<size_t>(s.rl_max_pending);
+  rs.agent.pending_ttl_ms = s.rl_pending_ttl_ms;
   out.push_back(peer_spec("rl_agent", rl_agent_component, rs));
   predictor_settings ps;
   ps.clock = clock;
@@ -180,6 +182,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   hv.telemetry.max_future_ms = s.max_future_ms;
   hv.telemetry.max_event_streams = s.http.max_event_streams;
   hv.ml.default_horizon_ms = s.forecast_horizon_ms;
+  hv.ml.token = s.http.token;
   out.push_back(peer_spec("http", http_component, hv));
   return out;
 }

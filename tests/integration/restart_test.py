@@ -2,16 +2,18 @@
 """What a node keeps across restarts, through the real binary: under a time
 scale virtual time resumes where the node stopped (a restart once began again
 from the wall clock, leaving everything stored hours "in the future"), after a
-SIGTERM and after a kill -9.
+SIGTERM and after a kill -9; and RL event ids never repeat after a crash.
 
 Run by ctest as `restart_test.py PATH/TO/grace-node SOURCE_DIR`.
 """
+import json
 import os
 import re
 import signal
 import sys
 import time
 import unittest
+import urllib.parse
 
 import grace_node
 from grace_node import TOKEN, Node, request, wait_for
@@ -79,6 +81,35 @@ class VirtualTimeResumesTest(unittest.TestCase):
         finally:
             for node in reversed(self.nodes):
                 node.stop()
+
+
+class EventIdsTest(unittest.TestCase):
+
+    def recommend(self, node):
+        query = urllib.parse.urlencode({"service": "grace-api", "diagnosis": "api.latency_p95"})
+        status, body = request(node.port, "GET", "/api/ml/causal-rl/recommend?" + query,
+                               headers=AUTH)
+        self.assertEqual(status, 200, body)
+        return body["event_id"]
+
+    def test_event_ids_differ_across_a_crash(self):
+        first = Node().start()
+        second = None
+        try:
+            lost = self.recommend(first)  # within the snapshot delay: not saved
+            stop(first, signal.SIGKILL)
+            second = Node(data_dir=first.data_dir).start()
+            fresh = self.recommend(second)
+            self.assertNotEqual(fresh, lost)
+            # The lost event's late reward is refused, never credited to `fresh`.
+            body = json.dumps({"event_id": lost, "reward": 0.9}).encode()
+            status, answer = request(second.port, "POST", "/api/ml/causal-rl/reward", body=body,
+                                     headers=dict(AUTH, **{"Content-Type": "application/json"}))
+            self.assertEqual(status, 404, answer)
+        finally:
+            if second:
+                second.stop()
+            first.stop()
 
 
 if __name__ == "__main__":
