@@ -260,7 +260,9 @@ using executor_actor = caf::typed_actor<
     // JSON: governance status (kill switch, breakers, runs per playbook).
     caf::replies_to<atom::statistics>::with<std::string>,
     // Internal: approval expiry and outcome evaluation.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>,
+    // Internal: an approval's wall-clock deadline has come.
+    caf::reacts_to<atom::tick, atom::approve>>::extend_with<status_client>;
 
 // Runs one webhook or command action (catalog, playbook id, JSON payload)
 // off the shared threads: spawned detached, one per run. Answers whether it

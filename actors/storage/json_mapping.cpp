@@ -117,6 +117,7 @@ template <class F, class S> void fields(F& f, S& x, execution*) {
   f("trust_delta", x.trust_delta);
   f("outcome_summary", x.outcome_summary);
   f.optional("kpi_deltas", x.kpi_deltas);
+  f.optional("approval_expires_at", x.approval_expires_at);
 }
 
 template <class F, class S> void fields(F& f, S& x, execution_request*) {

@@ -7,6 +7,7 @@
 #define CAF_SUITE operations_protocol
 
 #include "actors/catalog/catalog_actor.hpp"
+#include "actors/clock/utc_time.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/mesh/mesh_actor.hpp"
 #include "actors/predictor/predictor_actor.hpp"
@@ -195,13 +196,25 @@ CAF_TEST(approval waits approves once and expires) {
   auto again = ask_error<execution>(executor, atom::approve_v, pending.id, true);
   CAF_CHECK(is(again, errc::not_found));
   pass_virtual(2 * minute);
+  // A person's deadline is wall-clock time: 16 virtual minutes (16 real
+  // seconds at this scale) leave most of the 15-minute timeout to approve.
   auto waiting = run("fix-approval", "api.error_rate");
-  pass_virtual(16 * minute); // the approval timeout is 15 minutes
-  auto late = ask_error<execution>(executor, atom::approve_v, waiting.id, true);
+  CAF_CHECK_EQUAL(waiting.approval_expires_at, iso_time(wall_now() + 15 * minute));
+  pass_virtual(16 * minute);
+  auto in_time = ask<execution>(executor, atom::approve_v, waiting.id, true);
+  CAF_CHECK_EQUAL(to_string(in_time.state), "succeeded");
+  pass_virtual(2 * minute);
+  auto unattended = run("fix-approval", "api.error_rate");
+  pass_real(std::chrono::minutes(14));
+  CAF_CHECK_EQUAL(ask<std::vector<execution>>(executor, atom::get_v, std::string("expired")).size(),
+                  0u);
+  pass_real(std::chrono::minutes(2));
+  auto late = ask_error<execution>(executor, atom::approve_v, unattended.id, true);
   CAF_CHECK(is(late, errc::not_found));
   auto expired = ask<std::vector<execution>>(executor, atom::get_v, std::string("expired"));
   CAF_REQUIRE_EQUAL(expired.size(), 1u);
-  CAF_CHECK_EQUAL(expired[0].id, waiting.id);
+  CAF_CHECK_EQUAL(expired[0].id, unattended.id);
+  CAF_CHECK_EQUAL(expired[0].approval_expires_at, unattended.approval_expires_at);
   // A rejected one never runs.
   auto rejected_run = run("fix-approval", "api.error_rate");
   auto rejected = ask<execution>(executor, atom::approve_v, rejected_run.id, false);
