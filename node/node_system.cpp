@@ -249,9 +249,13 @@ node_clock start_clock(caf::actor_system& sys, const node_settings& s,
   clock.wall_origin_ms = wall_clock_ms();
   clock.virtual_origin_ms = start.virtual_origin_ms;
   if (start.source == clock_start_source::saved_position
-      || start.source == clock_start_source::stored_data)
-    spdlog::info("[NODE] ⏱️ Virtual time resumes at {} ({})", iso_time(start.virtual_origin_ms),
-                 to_string(start.source));
+      || start.source == clock_start_source::stored_data) {
+    const auto when = [](int64_t ms) { return ms > 0 ? iso_time(ms) : std::string("none"); };
+    spdlog::info("[NODE] ⏱️ Virtual time resumes at {}, the later of the saved clock ({}) and "
+                 "the newest stored time ({})",
+                 iso_time(start.virtual_origin_ms), when(in.saved ? in.saved->virtual_ms : 0),
+                 when(in.newest_stored_ms));
+  }
   if (start.stored_ahead_ms > 60000)
     spdlog::warn(
         "[NODE] ⚠️ Stored data reaches {} ahead of the wall clock (written under a time "

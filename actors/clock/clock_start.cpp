@@ -52,20 +52,6 @@ bool follows_wall_clock(double time_scale, int64_t configured_origin_ms) {
   return time_scale == 1.0 && configured_origin_ms == 0;
 }
 
-const char* to_string(clock_start_source s) {
-  switch (s) {
-  case clock_start_source::wall_clock:
-    return "the wall clock";
-  case clock_start_source::configured_origin:
-    return "the configured start";
-  case clock_start_source::saved_position:
-    return "where the node stopped";
-  case clock_start_source::stored_data:
-    return "the newest stored data";
-  }
-  return "unknown";
-}
-
 clock_start choose_clock_start(const clock_start_inputs& in) {
   clock_start out;
   const int64_t saved = in.saved ? in.saved->virtual_ms : 0;

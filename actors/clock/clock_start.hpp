@@ -39,7 +39,6 @@ struct clock_start_inputs {
 };
 
 enum class clock_start_source { wall_clock, configured_origin, saved_position, stored_data };
-const char* to_string(clock_start_source s);
 
 struct clock_start {
   int64_t virtual_origin_ms = 0;
