@@ -13,6 +13,8 @@ gateway_failure to_failure(const caf::error& e) {
       return {404, describe(e)};
     case errc::conflict:
       return {409, describe(e)};
+    case errc::gone:
+      return {410, describe(e)};
     case errc::unavailable:
       return {503, describe(e)};
     default:

@@ -3,6 +3,7 @@
 #include "http/catalog_json.hpp"
 #include "http/json_response.hpp"
 #include "http/request_metrics.hpp"
+#include "http/request_rules.hpp"
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -66,6 +67,14 @@ void install_routes(router& server, actor_gateway& gateway) {
         // 422: the file was read but refused; the last good catalog stays live.
         send_json(res, r->reloaded ? 200 : 422, body);
       });
+}
+
+bool require_token(const httplib::Request& req, httplib::Response& res, const std::string& token) {
+  if (token.empty() || same_secret(req.get_header_value("Authorization"), "Bearer " + token))
+    return true;
+  res.set_header("WWW-Authenticate", "Bearer");
+  send_error(res, 401, "this request needs 'Authorization: Bearer <token>'");
+  return false;
 }
 
 } // namespace grace::http

@@ -18,4 +18,8 @@ struct api_settings {
 // The node's own routes: health, readiness, status and the catalog.
 void install_routes(router& server, actor_gateway& gateway);
 
+// For a GET route that creates state: true when no token is configured or the
+// request carries it; otherwise answers 401 and returns false.
+bool require_token(const httplib::Request& req, httplib::Response& res, const std::string& token);
+
 } // namespace grace::http

@@ -1,6 +1,7 @@
 #include "http/ml_routes.hpp"
 
 #include "actors/storage/json_mapping.hpp"
+#include "http/api_routes.hpp"
 #include "http/json_response.hpp"
 
 #include <cmath>
@@ -182,8 +183,10 @@ void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings
     send_json(res, 200, body);
   });
 
-  server.Get("/api/ml/causal-rl/recommend", [&gateway](const httplib::Request& req,
-                                                       httplib::Response& res) {
+  server.Get("/api/ml/causal-rl/recommend", [&gateway, settings](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+    if (!require_token(req, res, settings.token))
+      return;
     recommend_request request;
     request.service = req.get_param_value("service");
     request.diagnosis = req.get_param_value("diagnosis");

@@ -16,6 +16,8 @@ namespace grace::http {
 
 struct ml_settings {
   int64_t default_horizon_ms = 3600000; // when a predict request names none
+  // When set, recommend needs it too: a GET, but it creates state (an event).
+  std::string token;
 };
 
 // Reads a predict body: {"metric_ids": [..], "horizon_minutes": 60}. On a

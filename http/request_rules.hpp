@@ -16,6 +16,9 @@ namespace grace::http {
 // nothing above U+10FFFF); otherwise `bad_offset` is the first bad byte.
 bool valid_utf8(std::string_view text, size_t* bad_offset = nullptr);
 
+// Compares two secrets in time independent of where they differ.
+bool same_secret(std::string_view a, std::string_view b);
+
 // `text` safe to write to a log line: invalid UTF-8 and control bytes become
 // \xNN, a backslash becomes \\ (so an escape in the input cannot pass for one).
 std::string log_safe(std::string_view text, size_t max_bytes = 200);

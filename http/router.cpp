@@ -26,14 +26,6 @@ bool is_probe(const std::string& path) {
   return path == "/healthz" || path == "/readyz";
 }
 
-// Compares in time independent of where the strings differ.
-bool same_secret(const std::string& a, const std::string& b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (size_t i = 0; i < a.size(); ++i)
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  return diff == 0;
-}
-
 std::string status_text(int status) {
   switch (status) {
   case 400:

@@ -138,6 +138,9 @@ using storage_actor = caf::typed_actor<
     caf::replies_to<atom::state, std::string, std::string>::with<uint64_t>,
     // A component's stored state; an empty string when there is none.
     caf::replies_to<atom::state, std::string>::with<std::string>,
+    // The newest virtual time the metric store holds (snapshots, forecasts,
+    // rewards, training records, component state); 0 when it is empty.
+    caf::replies_to<atom::latest, atom::history>::with<timestamp_ms>,
     // Appends a learning experience to the metric store; answers 1.
     caf::replies_to<atom::store, experience>::with<uint64_t>,
     // Internal: applies the retention setting (every virtual hour).
@@ -257,7 +260,9 @@ using executor_actor = caf::typed_actor<
     // JSON: governance status (kill switch, breakers, runs per playbook).
     caf::replies_to<atom::statistics>::with<std::string>,
     // Internal: approval expiry and outcome evaluation.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>,
+    // Internal: an approval's wall-clock deadline has come.
+    caf::reacts_to<atom::tick, atom::approve>>::extend_with<status_client>;
 
 // Runs one webhook or command action (catalog, playbook id, JSON payload)
 // off the shared threads: spawned detached, one per run. Answers whether it

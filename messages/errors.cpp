@@ -22,6 +22,8 @@ std::string to_string(errc code) {
     return "startup_failed";
   case errc::internal:
     return "internal";
+  case errc::gone:
+    return "gone";
   }
   return "unknown";
 }

@@ -16,6 +16,7 @@ enum class errc : uint8_t {
   storage_failure = 5, // 500: disk full, unwritable directory, corrupt database
   startup_failed = 6,  // a component could not start; the node stops
   internal = 7,        // 500
+  gone = 8,            // 410: e.g. a reward for a recommendation that expired
 };
 
 std::string to_string(errc code);

@@ -169,6 +169,18 @@ typename Inspector::result_type inspect(Inspector& f, ranked_playbook& x) {
   return f(x.playbook, x.score, x.probability);
 }
 
+// A candidate a recommendation left out, and why (above the context's risk
+// cap, or not a playbook of the catalog).
+struct excluded_playbook {
+  std::string playbook;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, excluded_playbook& x) {
+  return f(x.playbook, x.reason);
+}
+
 // The RL agent's answer for a (service, diagnosis) context.
 struct recommendation {
   std::string event_id;
@@ -177,7 +189,7 @@ struct recommendation {
   std::string chosen;
   double propensity = 0.0;
   std::vector<ranked_playbook> ranked;
-  std::vector<std::string> excluded; // candidates above the context's risk cap
+  std::vector<excluded_playbook> excluded;
 };
 
 template <class Inspector>
@@ -339,12 +351,15 @@ struct execution {
   double trust_delta = 0.0;
   std::string outcome_summary;
   std::map<std::string, double> kpi_deltas;
+  // Wall clock (ISO 8601 UTC), not virtual time: a person's deadline to
+  // approve. Empty when the run never waited for approval.
+  std::string approval_expires_at;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, execution& x) {
   return f(x.id, x.playbook, x.metric_id, x.service, x.warning_id, x.event_id, x.state, x.rule,
            x.reason, x.requested_at, x.started_at, x.finished_at, x.evaluate_at, x.message,
-           x.reward, x.trust_delta, x.outcome_summary, x.kpi_deltas);
+           x.reward, x.trust_delta, x.outcome_summary, x.kpi_deltas, x.approval_expires_at);
 }
 
 // One weighted part of the health score.

@@ -217,7 +217,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     if (s.training_history_ms < s.training_window_ms)
       in.error(n, "training", "history must be at least as long as window");
   }
-  if (auto n = section("rl", {"learning_rate", "policy", "seed"})) {
+  if (auto n = section("rl", {"learning_rate", "policy", "seed", "max_pending", "pending_ttl"})) {
     if (auto v = in.string(n, "policy", "rl")) {
       if (*v != "hierarchical_thompson" && *v != "thompson" && *v != "greedy_ema")
         in.error(n["policy"], "rl.policy",
@@ -237,6 +237,13 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       else
         s.rl_learning_rate = *v;
     }
+    if (auto v = in.integer(n, "max_pending", "rl")) {
+      if (*v < 1 || *v > 1000000)
+        in.error(n["max_pending"], "rl.max_pending", "must be in [1, 1000000]");
+      else
+        s.rl_max_pending = *v;
+    }
+    positive_duration(n, "pending_ttl", "rl", s.rl_pending_ttl_ms);
   }
   if (auto n = section("prediction",
                        {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches",

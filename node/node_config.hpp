@@ -88,6 +88,8 @@ struct node_settings {
   double rl_learning_rate = 0.3;
   std::string rl_policy = "hierarchical_thompson";
   int64_t rl_seed = 42;
+  int64_t rl_max_pending = 10000;             // unrewarded recommendations kept
+  int64_t rl_pending_ttl_ms = 24 * 3600000LL; // ... and for how long
   prediction_settings prediction;
   execution_settings execution;
   alerting_settings alerting;

@@ -3,6 +3,8 @@
 #include "actors/aggregator/aggregator_actor.hpp"
 #include "actors/analytics/analytics_actor.hpp"
 #include "actors/catalog/catalog_actor.hpp"
+#include "actors/clock/clock_start.hpp"
+#include "actors/clock/utc_time.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/forecaster/forecaster_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"
@@ -110,6 +112,8 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   rs.agent.learning_rate = s.rl_learning_rate;
   rs.agent.policy = rl::parse_policy_kind(s.rl_policy);
   rs.agent.seed = static_cast<uint64_t>(s.rl_seed);
+  rs.agent.max_pending = static_cast<size_t>(s.rl_max_pending);
+  rs.agent.pending_ttl_ms = s.rl_pending_ttl_ms;
   out.push_back(peer_spec("rl_agent", rl_agent_component, rs));
   predictor_settings ps;
   ps.clock = clock;
@@ -184,12 +188,115 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   hv.telemetry.max_future_ms = s.max_future_ms;
   hv.telemetry.max_event_streams = s.http.max_event_streams;
   hv.ml.default_horizon_ms = s.forecast_horizon_ms;
+  hv.ml.token = s.http.token;
   out.push_back(peer_spec("http", http_component, hv));
   return out;
 }
 
 // How often freed heap memory is handed back to the system (malloc_trim).
 constexpr auto memory_trim_interval = std::chrono::seconds(1);
+
+int64_t wall_clock_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+// What storage holds about where virtual time stopped: read by a storage
+// component of its own that stops (releasing the data directory) before the
+// tree starts, since every component gets the clock at its spawn. Sets
+// `problem` when storage cannot be read.
+clock_start_inputs read_clock_start(caf::actor_system& sys, const node_settings& s,
+                                    std::string& problem) {
+  clock_start_inputs in;
+  in.time_scale = s.time_scale;
+  in.configured_origin_ms = s.virtual_origin_ms;
+  // Its start-up lines would repeat the real storage component's.
+  const auto level = spdlog::get_level();
+  spdlog::set_level(std::max(level, spdlog::level::warn));
+  auto probe =
+      sys.spawn(storage_component, std::filesystem::path(s.data_dir), node_clock{}, int64_t{0});
+  caf::scoped_actor self{sys};
+  self->monitor(probe);
+  const auto timeout = std::chrono::seconds(30);
+  self->request(probe, timeout, atom::state_v, std::string(clock_state_key))
+      .receive(
+          [&](const std::string& text) {
+            if (text.empty())
+              return;
+            std::string why;
+            in.saved = parse_clock_position(text, why);
+            if (!in.saved)
+              spdlog::warn("[NODE] ⚠️ Saved clock position unusable ({}); resuming from the "
+                           "stored data",
+                           why);
+          },
+          [&](caf::error& e) { problem = describe(e); });
+  if (problem.empty())
+    self->request(probe, timeout, atom::latest_v, atom::history_v)
+        .receive([&](timestamp_ms newest) { in.newest_stored_ms = newest; },
+                 [&](caf::error& e) { problem = describe(e); });
+  caf::anon_send_exit(probe, caf::exit_reason::user_shutdown);
+  self->receive(
+      [&](caf::down_msg& down) {
+        // A storage that could not start says why (an unusable data directory).
+        if (!problem.empty() && down.reason && down.reason != caf::exit_reason::user_shutdown)
+          problem = describe(down.reason);
+      },
+      caf::after(timeout) >> [&] { problem = "the storage probe did not stop"; });
+  spdlog::set_level(level);
+  in.wall_now_ms = wall_clock_ms();
+  return in;
+}
+
+// The node's clock, its virtual time starting where choose_clock_start says.
+node_clock start_clock(caf::actor_system& sys, const node_settings& s,
+                       const clock_start_inputs& in) {
+  const auto start = choose_clock_start(in);
+  node_clock clock;
+  clock.scale = s.time_scale;
+  clock.real_origin_ns = sys.clock().now().time_since_epoch().count();
+  clock.wall_origin_ms = wall_clock_ms();
+  clock.virtual_origin_ms = start.virtual_origin_ms;
+  if (start.source == clock_start_source::saved_position
+      || start.source == clock_start_source::stored_data) {
+    const auto when = [](int64_t ms) { return ms > 0 ? iso_time(ms) : std::string("none"); };
+    spdlog::info("[NODE] ⏱️ Virtual time resumes at {}, the later of the saved clock ({}) and "
+                 "the newest stored time ({})",
+                 iso_time(start.virtual_origin_ms), when(in.saved ? in.saved->virtual_ms : 0),
+                 when(in.newest_stored_ms));
+  }
+  if (start.stored_ahead_ms > 60000)
+    spdlog::warn(
+        "[NODE] ⚠️ Stored data reaches {} ahead of the wall clock (written under a time "
+        "scale?): its ages read negative until then",
+        config::format_duration(start.stored_ahead_ms));
+  return clock;
+}
+
+// Saves where virtual time is through the storage component (a sped-up clock
+// resumes there after a restart); waits for storage's answer when `wait`.
+void save_clock_position(caf::scoped_actor& self, const supervisor_actor& sup,
+                         const node_clock& clock, bool wait) {
+  std::optional<storage_actor> storage;
+  self->request(sup, std::chrono::seconds(1), atom::get_v, std::string("storage"))
+      .receive([&](caf::actor& a) { storage = caf::actor_cast<storage_actor>(a); },
+               [](caf::error&) {});
+  if (!storage)
+    return;
+  const int64_t real_now = self->clock().now().time_since_epoch().count();
+  const auto text =
+      to_json_text({clock.virtual_now_ms(real_now), clock.scale, clock.wall_now_ms(real_now)});
+  if (!wait) {
+    caf::anon_send(*storage, atom::state_v, std::string(clock_state_key), text);
+    return;
+  }
+  self->request(*storage, std::chrono::seconds(2), atom::state_v, std::string(clock_state_key),
+                text)
+      .receive([](uint64_t) {},
+               [](caf::error& e) {
+                 spdlog::warn("[NODE] ⚠️ Clock position not saved: {}", describe(e));
+               });
+}
 
 // Waits up to `ms` for one of the node's signals; 0 when none came.
 int wait_for_signal(const sigset_t& set, long ms) {
@@ -223,14 +330,16 @@ int run_node(const node_settings& settings,
   supervision::restart_limits limits{
       settings.supervisor.max_restarts, settings.supervisor.restart_window_ms,
       settings.supervisor.backoff_initial_ms, settings.supervisor.backoff_max_ms};
-  node_clock clock;
-  clock.scale = settings.time_scale;
-  clock.real_origin_ns = sys.clock().now().time_since_epoch().count();
-  clock.virtual_origin_ms = settings.virtual_origin_ms != 0
-                                ? settings.virtual_origin_ms
-                                : std::chrono::duration_cast<std::chrono::milliseconds>(
-                                      std::chrono::system_clock::now().time_since_epoch())
-                                      .count();
+  std::string problem;
+  const auto clock_inputs = read_clock_start(sys, settings, problem);
+  if (!problem.empty()) {
+    spdlog::critical("[NODE] ❌ Stopping: cannot read where virtual time stopped: {}", problem);
+    return 1;
+  }
+  const node_clock clock = start_clock(sys, settings, clock_inputs);
+  const bool save_clock = !follows_wall_clock(settings.time_scale, settings.virtual_origin_ms);
+  constexpr auto clock_save_period = std::chrono::seconds(1); // real time
+  auto last_clock_save = std::chrono::steady_clock::now();
   if (settings.time_scale != 1.0)
     spdlog::info("[NODE] ⏱️ Virtual time runs {}x real time", settings.time_scale);
   auto sup = sys.spawn(supervisor, components(settings, clock, simulation), limits);
@@ -270,6 +379,10 @@ int run_node(const node_settings& settings,
         caf::after(std::chrono::milliseconds(0)) >> [] {});
     if (supervisor_down)
       break;
+    if (save_clock && std::chrono::steady_clock::now() - last_clock_save >= clock_save_period) {
+      last_clock_save = std::chrono::steady_clock::now();
+      save_clock_position(self, sup, clock, false);
+    }
     if (!announced) {
       self->request(sup, std::chrono::seconds(1), atom::ready_v)
           .receive(
@@ -288,6 +401,8 @@ int run_node(const node_settings& settings,
     }
   }
   if (!supervisor_down) {
+    if (save_clock)
+      save_clock_position(self, sup, clock, true);
     caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
     bool stopped = false;
     self->receive([&](caf::down_msg&) { stopped = true; },

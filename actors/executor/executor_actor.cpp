@@ -1,6 +1,7 @@
 #include "actors/executor/executor_actor.hpp"
 
 #include "actors/catalog/catalog.hpp"
+#include "actors/clock/utc_time.hpp"
 #include "actors/executor/command_runner.hpp"
 #include "actors/executor/reward.hpp"
 #include "actors/executor/webhook_client.hpp"
@@ -24,6 +25,12 @@ namespace {
 
 using self_pointer = executor_actor::stateful_pointer<executor_state>;
 using execution_promise = std::shared_ptr<caf::typed_response_promise<execution>>;
+
+// Approvals wait for a person: their deadlines run on the wall clock, never
+// sped up by the time scale (everything else here is virtual time).
+int64_t wall_now(self_pointer self) {
+  return self->state.settings.clock.actor_wall_ms(self);
+}
 
 execution* find(self_pointer self, const std::string& id) {
   for (auto& e : self->state.executions)
@@ -212,9 +219,12 @@ void apply_decision(self_pointer self, const supervisor_actor& supervisor, const
     break;
   case executor::verdict::await_approval: {
     e->state = execution_state::pending_approval;
-    const int64_t now = virtual_now(self);
-    st.approvals.add(
-        {e->id, e->playbook, e->service, now, now + st.settings.governance.approval_timeout_ms});
+    const int64_t now = wall_now(self);
+    const int64_t timeout = st.settings.governance.approval_timeout_ms;
+    st.approvals.add({e->id, e->playbook, e->service, now, now + timeout});
+    e->approval_expires_at = iso_time(now + timeout);
+    // Expired on time however slowly the periodic tick runs at this scale.
+    self->delayed_send(self, std::chrono::milliseconds(timeout), atom::tick_v, atom::approve_v);
     spdlog::info("[PLAYBOOK-EXEC] ⏸️ '{}' waits for approval ({}): POST "
                  "/api/playbooks/executions/{}/approve",
                  e->playbook, d.reason, e->id);
@@ -433,11 +443,12 @@ void evaluate(self_pointer self, const supervisor_actor& supervisor, const catal
   });
 }
 
-void on_tick(self_pointer self, const supervisor_actor& supervisor) {
+// Expires the approvals whose wall-clock deadline passed; true if any did.
+bool expire_approvals(self_pointer self, const supervisor_actor& supervisor) {
   auto& st = self->state;
   const int64_t now = virtual_now(self);
   bool changed = false;
-  for (const auto& p : st.approvals.expire(now)) {
+  for (const auto& p : st.approvals.expire(wall_now(self))) {
     if (auto* e = find(self, p.execution_id)) {
       e->state = execution_state::expired;
       e->finished_at = now;
@@ -449,6 +460,13 @@ void on_tick(self_pointer self, const supervisor_actor& supervisor) {
       changed = true;
     }
   }
+  return changed;
+}
+
+void on_tick(self_pointer self, const supervisor_actor& supervisor) {
+  auto& st = self->state;
+  const int64_t now = virtual_now(self);
+  const bool changed = expire_approvals(self, supervisor);
   std::vector<std::string> due;
   for (const auto& e : st.executions)
     if (e.state == execution_state::succeeded && e.evaluate_at > 0 && e.evaluate_at <= now
@@ -601,7 +619,7 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
       [=](atom::approve, const std::string& id, bool approved) -> caf::result<execution> {
         auto& st = self->state;
         const int64_t now = virtual_now(self);
-        auto taken = st.approvals.take(id, now);
+        auto taken = st.approvals.take(id, wall_now(self));
         auto* e = find(self, id);
         if (!taken || !e)
           return make_error(errc::not_found, "no execution '" + id
@@ -669,7 +687,7 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
       },
       [=](atom::statistics) -> std::string {
         auto j = self->state.governor.to_json(virtual_now(self));
-        j["pending_approvals"] = self->state.approvals.to_json(virtual_now(self));
+        j["pending_approvals"] = self->state.approvals.to_json(wall_now(self));
         return j.dump();
       },
       [=](atom::tick) {
@@ -677,6 +695,10 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
         self->delayed_send(
             self, self->state.settings.clock.real_delay(self->state.settings.check_interval_ms),
             atom::tick_v);
+      },
+      [=](atom::tick, atom::approve) {
+        if (expire_approvals(self, supervisor))
+          save(self, supervisor);
       },
       [=](atom::status) -> std::string {
         const auto& st = self->state;

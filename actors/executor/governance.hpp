@@ -122,7 +122,9 @@ private:
   std::map<std::string, std::deque<timestamp_ms>> starts_; // per playbook, oldest first
 };
 
-// A run waiting for an operator's approval until `expires_at`.
+// A run waiting for an operator's approval until `expires_at`. The executor
+// passes wall-clock times here (a person's deadline is not sped up by the
+// node's time scale).
 struct pending_approval {
   std::string execution_id;
   std::string playbook;

@@ -152,9 +152,11 @@ void act_on(self_pointer self, const supervisor_actor& supervisor, const action_
                           auto next = excluded;
                           next.push_back(e.playbook);
                           if (e.state == execution_state::pending_approval) {
+                            // The executor's approval deadline is wall-clock time.
                             self->state.approval_watches.push_back(
                                 {e.id, trigger, next,
-                                 virtual_now(self) + self->state.settings.approval_timeout_ms});
+                                 self->state.settings.clock.actor_wall_ms(self)
+                                     + self->state.settings.approval_timeout_ms});
                             return;
                           }
                           if (e.state != execution_state::refused || !playbook_specific(e.rule))
@@ -194,7 +196,7 @@ bool still_relevant(const predictor_state& st, const action_trigger& trigger) {
 // (or an operator rejected) one, the next-best playbook is asked for while the
 // trigger still matters; one that ran after approval needs nothing more.
 void check_approvals(self_pointer self, const supervisor_actor& supervisor) {
-  const int64_t now = virtual_now(self);
+  const int64_t now = self->state.settings.clock.actor_wall_ms(self);
   const auto& watches = self->state.approval_watches;
   if (std::none_of(watches.begin(), watches.end(),
                    [&](const approval_watch& w) { return w.check_at <= now; }))

@@ -58,7 +58,7 @@ struct approval_watch {
   std::string execution_id;
   action_trigger trigger;
   std::vector<std::string> excluded; // includes the playbook waiting for approval
-  int64_t check_at = 0;              // virtual
+  int64_t check_at = 0;              // wall clock, like the approval deadline
 };
 
 struct predictor_state {

@@ -1,12 +1,14 @@
 #include "actors/rl_agent/agent.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <set>
 #include <sstream>
+#include <unistd.h>
 
 namespace grace::rl {
 
@@ -160,13 +162,79 @@ void validate_candidates(const context_key& context, const std::vector<candidate
   }
 }
 
+std::uint64_t fresh_event_id_salt() {
+  std::random_device device;
+  std::uint64_t x = (static_cast<std::uint64_t>(device()) << 32) ^ device();
+  using namespace std::chrono;
+  x ^= splitmix64(static_cast<std::uint64_t>(system_clock::now().time_since_epoch().count()));
+  x ^= splitmix64(static_cast<std::uint64_t>(steady_clock::now().time_since_epoch().count())
+                  + static_cast<std::uint64_t>(getpid()));
+  return splitmix64(x);
+}
+
 agent::agent(agent_config cfg)
-    : cfg_(std::move(cfg)), rng_(cfg_.seed), salt_(splitmix64(cfg_.seed) >> 32),
+    : cfg_(std::move(cfg)), rng_(cfg_.seed), salt_(splitmix64(cfg_.seed)),
       replay_(cfg_.replay_capacity) {}
 
-population_model agent::population() const {
-  return population_model(contexts_, cfg_.pooling,
-                          cfg_.policy == policy_kind::hierarchical_thompson);
+const population_model& agent::population() const {
+  if (!population_)
+    population_.emplace(contexts_, cfg_.pooling, cfg_.policy == policy_kind::hierarchical_thompson);
+  return *population_;
+}
+
+bool agent::past_ttl(const pending_event& p, std::int64_t now_ms, std::int64_t now_wall_ms) const {
+  if (now_ms - p.recommended_at_ms <= cfg_.pending_ttl_ms)
+    return false;
+  if (now_wall_ms == 0 || p.recommended_at_wall_ms == 0)
+    return true;
+  return now_wall_ms - p.recommended_at_wall_ms > cfg_.pending_ttl_ms;
+}
+
+void agent::add_pending(const std::string& event_id, pending_event p) {
+  const auto context = p.context;
+  if (!pending_.emplace(event_id, std::move(p)).second)
+    return;
+  pending_order_.push_back(event_id);
+  ++pending_in_[context];
+}
+
+void agent::drop_pending(std::unordered_map<std::string, pending_event>::iterator it) {
+  const auto in = pending_in_.find(it->second.context);
+  if (in != pending_in_.end() && --in->second == 0)
+    pending_in_.erase(in);
+  // Expiry takes the oldest, at the front; a reward usually a recent one.
+  const auto pos = std::find(pending_order_.begin(), pending_order_.end(), it->first);
+  if (pos != pending_order_.end())
+    pending_order_.erase(pos);
+  pending_.erase(it);
+}
+
+void agent::remember_expired(const std::string& event_id) {
+  if (!expired_.insert(event_id).second)
+    return;
+  expired_order_.push_back(event_id);
+  while (expired_order_.size() > cfg_.max_pending) {
+    expired_.erase(expired_order_.front());
+    expired_order_.pop_front();
+  }
+}
+
+void agent::expire(std::string event_id) {
+  const auto it = pending_.find(event_id);
+  if (it == pending_.end())
+    return;
+  const auto context = it->second.context;
+  drop_pending(it);
+  remember_expired(event_id);
+  prune_if_unused(context);
+}
+
+void agent::prune_if_unused(const context_key& context) {
+  const auto it = contexts_.find(context);
+  if (it == contexts_.end() || it->second.updates > 0 || pending_in_.count(context) > 0)
+    return;
+  contexts_.erase(it);
+  contexts_changed();
 }
 
 double agent::estimate(const population_model& pop, const context_key& context,
@@ -211,7 +279,7 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
     return out;
   }
 
-  const auto pop = population();
+  const auto& pop = population();
   std::vector<gaussian> posts;
   for (const auto* c : allowed) {
     posts.push_back(pop.posterior_for(context, c->playbook, arm_of(c->playbook)));
@@ -273,7 +341,7 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
 
 std::string agent::next_event_id() {
   char buf[48];
-  std::snprintf(buf, sizeof buf, "rl-%08llx-%012llx", static_cast<unsigned long long>(salt_),
+  std::snprintf(buf, sizeof buf, "rl-%016llx-%012llx", static_cast<unsigned long long>(salt_),
                 static_cast<unsigned long long>(next_sequence_));
   ++next_sequence_;
   return buf;
@@ -281,7 +349,8 @@ std::string agent::next_event_id() {
 
 recommendation agent::recommend(const context_key& context,
                                 const std::vector<candidate>& candidates,
-                                std::optional<int> max_risk_tier, std::int64_t now_ms) {
+                                std::optional<int> max_risk_tier, std::int64_t now_ms,
+                                std::int64_t now_wall_ms) {
   validate_candidates(context, candidates);
   auto s = score(context, candidates, max_risk_tier, rng_);
 
@@ -321,24 +390,22 @@ recommendation agent::recommend(const context_key& context,
     ++explorations_;
 
   // The context's arms exist from the first recommendation on, so that
-  // `policies` lists what was offered even before any reward.
+  // `policies` lists what was offered even before any reward. Arms without
+  // outcomes change nothing in the population: it stays valid.
   auto& policy = contexts_[context];
   for (const auto& c : candidates)
     policy.arms.try_emplace(c.playbook);
 
-  pending_event p{context,      candidates, max_risk_tier,     r.chosen,
-                  r.propensity, now_ms,     next_sequence_ - 1};
-  pending_.emplace(r.event_id, std::move(p));
-  pending_order_.push_back(r.event_id);
-  while (pending_.size() > cfg_.max_pending && !pending_order_.empty()) {
-    pending_.erase(pending_order_.front());
-    pending_order_.pop_front();
-  }
+  add_pending(r.event_id, pending_event{context, candidates, max_risk_tier, r.chosen, r.propensity,
+                                        now_ms, next_sequence_ - 1, now_wall_ms});
+  while (pending_.size() > cfg_.max_pending && !pending_order_.empty())
+    expire(pending_order_.front());
   return r;
 }
 
 learn_result agent::reward(const std::string& event_id, double reward,
-                           const std::map<std::string, double>& kpi_deltas, std::int64_t now_ms) {
+                           const std::map<std::string, double>& kpi_deltas, std::int64_t now_ms,
+                           std::int64_t now_wall_ms) {
   if (!std::isfinite(reward) || reward < -1.0 || reward > 1.0) {
     std::ostringstream os;
     os << "reward " << reward << " for event '" << event_id << "' is outside [-1, 1]";
@@ -347,13 +414,31 @@ learn_result agent::reward(const std::string& event_id, double reward,
   for (const auto& [name, value] : kpi_deltas)
     if (!std::isfinite(value))
       throw rl_error(error_code::invalid_argument, "KPI delta '" + name + "' is not finite");
+  const auto expired = [&] {
+    return rl_error(error_code::expired_event,
+                    "event '" + event_id
+                        + "' expired unrewarded (older than the pending time-to-live, or the "
+                          "oldest pending event at the cap)");
+  };
   const auto it = pending_.find(event_id);
   if (it == pending_.end()) {
     if (replay_.contains(event_id))
       throw rl_error(error_code::already_rewarded, "event '" + event_id + "' was already rewarded");
-    throw rl_error(error_code::unknown_event,
-                   "event '" + event_id + "' is unknown (never recommended, or expired)");
+    if (expired_.count(event_id) > 0)
+      throw expired();
+    throw rl_error(error_code::unknown_event, "event '" + event_id + "' is unknown");
   }
+  if (past_ttl(it->second, now_ms, now_wall_ms)) {
+    expire(event_id);
+    throw expired();
+  }
+  return learn_pending(it, reward, kpi_deltas, now_ms);
+}
+
+learn_result agent::learn_pending(std::unordered_map<std::string, pending_event>::iterator it,
+                                  double reward, const std::map<std::string, double>& kpi_deltas,
+                                  std::int64_t now_ms) {
+  const std::string event_id = it->first;
   experience e;
   e.event_id = event_id;
   e.context = it->second.context;
@@ -365,8 +450,7 @@ learn_result agent::reward(const std::string& event_id, double reward,
   e.kpi_deltas = kpi_deltas;
   e.recommended_at_ms = it->second.recommended_at_ms;
   e.rewarded_at_ms = now_ms;
-  pending_.erase(it);
-  pending_order_.erase(std::find(pending_order_.begin(), pending_order_.end(), event_id));
+  drop_pending(it);
   auto result = apply(e);
   replay_.push(std::move(e));
   return result;
@@ -382,15 +466,20 @@ learn_result agent::apply(const experience& e) {
   out.context = e.context;
   out.playbook = e.chosen;
   out.reward = e.reward;
-  const auto pop = population();
-  const double before = estimate(pop, e.context, e.chosen, arm);
-
-  if (cfg_.policy == policy_kind::hierarchical_thompson) {
+  double before = 0.0;
+  double surprise = 0.0;
+  {
+    const auto& pop = population();
+    before = estimate(pop, e.context, e.chosen, arm);
     // Change detection on the surprise of this outcome given what the agent
     // believed (predictive spread = noise + remaining uncertainty).
     const auto post = pop.posterior_for(e.context, e.chosen, arm);
-    const double z = (e.reward - post.mean) / std::sqrt(pop.noise_var() + post.var);
-    if (arm.detect_change(z, cfg_.change_slack, cfg_.change_threshold)) {
+    surprise = (e.reward - post.mean) / std::sqrt(pop.noise_var() + post.var);
+  }
+  contexts_changed(); // the statistics change below
+
+  if (cfg_.policy == policy_kind::hierarchical_thompson) {
+    if (arm.detect_change(surprise, cfg_.change_slack, cfg_.change_threshold)) {
       arm.forget();
       arm.decoupled = true;
       out.change_detected = true;
@@ -410,19 +499,31 @@ learn_result agent::apply(const experience& e) {
   return out;
 }
 
-std::size_t agent::expire_pending(std::int64_t now_ms) {
-  std::size_t dropped = 0;
-  for (auto it = pending_order_.begin(); it != pending_order_.end();) {
-    const auto p = pending_.find(*it);
-    if (p != pending_.end() && now_ms - p->second.recommended_at_ms > cfg_.pending_ttl_ms) {
-      pending_.erase(p);
-      it = pending_order_.erase(it);
-      ++dropped;
-    } else {
-      ++it;
-    }
+std::size_t agent::set_limits(std::size_t max_pending, std::int64_t pending_ttl_ms) {
+  if (max_pending < 1 || pending_ttl_ms < 1)
+    throw rl_error(error_code::invalid_argument, "max_pending and pending_ttl_ms must be positive");
+  cfg_.max_pending = max_pending;
+  cfg_.pending_ttl_ms = pending_ttl_ms;
+  std::size_t expired = 0;
+  while (pending_.size() > cfg_.max_pending && !pending_order_.empty()) {
+    expire(pending_order_.front());
+    ++expired;
   }
-  return dropped;
+  while (expired_order_.size() > cfg_.max_pending) {
+    expired_.erase(expired_order_.front());
+    expired_order_.pop_front();
+  }
+  return expired;
+}
+
+std::size_t agent::expire_pending(std::int64_t now_ms, std::int64_t now_wall_ms) {
+  std::vector<std::string> due;
+  for (const auto& id : pending_order_)
+    if (past_ttl(pending_.at(id), now_ms, now_wall_ms))
+      due.push_back(id);
+  for (const auto& id : due)
+    expire(id);
+  return due.size();
 }
 
 std::vector<ranked_playbook> agent::action_probabilities(const context_key& context,
@@ -449,23 +550,12 @@ void agent::load_experiences(const std::vector<experience>& experiences) {
   replay_.clear();
   for (const auto& e : experiences)
     replay_.push(e);
-  // Never issue an id again that a stored experience already carries (the
-  // snapshot with the counter may be the thing that was lost).
-  char prefix[24];
-  std::snprintf(prefix, sizeof prefix, "rl-%08llx-", static_cast<unsigned long long>(salt_));
-  for (const auto& e : replay_.items())
-    if (e.event_id.rfind(prefix, 0) == 0) {
-      const auto counter = std::strtoull(e.event_id.c_str() + std::strlen(prefix), nullptr, 16);
-      next_sequence_ = std::max<std::uint64_t>(next_sequence_, counter + 1);
-    }
   refit_from_replay();
 }
 
 std::size_t agent::recover(const std::vector<stored_outcome>& outcomes, std::size_t* skipped) {
   std::size_t learned = 0;
   std::size_t bad = 0;
-  char prefix[24];
-  std::snprintf(prefix, sizeof prefix, "rl-%08llx-", static_cast<unsigned long long>(salt_));
   for (const auto& o : outcomes) {
     if (o.event_id.empty() || replay_.contains(o.event_id))
       continue;
@@ -474,8 +564,9 @@ std::size_t agent::recover(const std::vector<stored_outcome>& outcomes, std::siz
       ++bad;
       continue;
     }
-    if (pending_.count(o.event_id) > 0) {
-      reward(o.event_id, o.reward, o.kpi_deltas, o.rewarded_at_ms);
+    // Acknowledged outcomes are learned whatever the pending set says now.
+    if (const auto it = pending_.find(o.event_id); it != pending_.end()) {
+      learn_pending(it, o.reward, o.kpi_deltas, o.rewarded_at_ms);
     } else {
       experience e;
       e.event_id = o.event_id;
@@ -489,11 +580,6 @@ std::size_t agent::recover(const std::vector<stored_outcome>& outcomes, std::siz
       e.rewarded_at_ms = o.rewarded_at_ms;
       apply(e);
       replay_.push(std::move(e));
-      // The counter that issued this id may be newer than the snapshot's.
-      if (o.event_id.rfind(prefix, 0) == 0) {
-        const auto counter = std::strtoull(o.event_id.c_str() + std::strlen(prefix), nullptr, 16);
-        next_sequence_ = std::max<std::uint64_t>(next_sequence_, counter + 1);
-      }
     }
     ++learned;
   }
@@ -504,6 +590,7 @@ std::size_t agent::recover(const std::vector<stored_outcome>& outcomes, std::siz
 
 void agent::refit_from_replay() {
   contexts_.clear();
+  contexts_changed();
   updates_ = 0;
   reward_sum_ = 0.0;
   changes_detected_ = 0;
@@ -531,15 +618,12 @@ agent_statistics agent::statistics() const {
   return s;
 }
 
-std::optional<context_summary> agent::policy(const context_key& context) const {
-  const auto it = contexts_.find(context);
-  if (it == contexts_.end())
-    return std::nullopt;
-  const auto pop = population();
+context_summary agent::summarize(const context_key& context, const context_policy& policy) const {
+  const auto& pop = population();
   context_summary out;
   out.context = context;
-  out.updates = it->second.updates;
-  for (const auto& [name, arm] : it->second.arms) {
+  out.updates = policy.updates;
+  for (const auto& [name, arm] : policy.arms) {
     const auto post = pop.posterior_for(context, name, arm);
     out.arms.push_back({name, estimate(pop, context, name, arm), std::sqrt(post.var), arm.pulls,
                         arm.ema_value, arm.decoupled});
@@ -549,10 +633,18 @@ std::optional<context_summary> agent::policy(const context_key& context) const {
   return out;
 }
 
+std::optional<context_summary> agent::policy(const context_key& context) const {
+  const auto it = contexts_.find(context);
+  if (it == contexts_.end())
+    return std::nullopt;
+  return summarize(context, it->second);
+}
+
 std::vector<context_summary> agent::policies() const {
   std::vector<context_summary> out;
+  out.reserve(contexts_.size());
   for (const auto& [key, p] : contexts_)
-    out.push_back(*policy(key));
+    out.push_back(summarize(key, p));
   return out;
 }
 
@@ -568,6 +660,7 @@ nlohmann::json agent::pending_to_json(const std::string& id, const pending_event
           {"chosen", p.chosen},
           {"propensity", p.propensity},
           {"recommended_at_ms", p.recommended_at_ms},
+          {"recommended_at_wall_ms", p.recommended_at_wall_ms},
           {"sequence", p.sequence}};
 }
 
@@ -582,6 +675,7 @@ std::pair<std::string, agent::pending_event> agent::pending_from_json(const nloh
   e.propensity = p.at("propensity").get<double>();
   e.recommended_at_ms = p.at("recommended_at_ms").get<std::int64_t>();
   e.sequence = p.at("sequence").get<std::uint64_t>();
+  e.recommended_at_wall_ms = p.value("recommended_at_wall_ms", std::int64_t{0});
   require(e.propensity > 0.0 && e.propensity <= 1.0,
           "pending event '" + id + "' has propensity outside (0, 1]");
   return {id, std::move(e)};
@@ -607,6 +701,7 @@ nlohmann::json agent::to_json() const {
           {"reward_sum", reward_sum_},
           {"contexts", contexts},
           {"pending", pending},
+          {"expired", expired_order_},
           {"experiences", replay_.to_vector()}};
 }
 
@@ -661,12 +756,20 @@ agent agent::from_json(const nlohmann::json& j) {
     }
     for (const auto& p : j.at("pending")) {
       auto [id, e] = pending_from_json(p);
-      require(a.pending_.emplace(id, std::move(e)).second,
-              "pending event '" + id + "' appears twice");
-      a.pending_order_.push_back(id);
+      require(a.pending_.count(id) == 0, "pending event '" + id + "' appears twice");
+      a.add_pending(id, std::move(e));
     }
+    if (j.contains("expired"))
+      for (const auto& id : j.at("expired"))
+        a.remember_expired(id.get<std::string>());
     for (const auto& x : j.at("experiences"))
       a.replay_.push(checked_experience(x));
+    // Contexts a recommendation made and nothing kept (older snapshots).
+    std::vector<context_key> keys;
+    for (const auto& [key, policy] : a.contexts_)
+      keys.push_back(key);
+    for (const auto& key : keys)
+      a.prune_if_unused(key);
     return a;
   } catch (const nlohmann::json::exception& e) {
     corrupt(std::string("malformed JSON snapshot: ") + e.what());
@@ -713,9 +816,9 @@ void agent::import_context(const nlohmann::json& j) {
       require(experiences.back().context == key, "experience of another context");
     }
     contexts_[key] = std::move(policy);
+    contexts_changed();
     for (auto& [id, p] : pending)
-      if (pending_.emplace(id, std::move(p)).second)
-        pending_order_.push_back(id);
+      add_pending(id, std::move(p));
     for (auto& e : experiences)
       if (!replay_.contains(e.event_id))
         replay_.push(std::move(e));
@@ -726,6 +829,7 @@ void agent::import_context(const nlohmann::json& j) {
 
 void agent::erase_context(const context_key& context) {
   contexts_.erase(context);
+  contexts_changed();
   for (auto it = pending_order_.begin(); it != pending_order_.end();) {
     if (pending_.at(*it).context == context) {
       pending_.erase(*it);
@@ -734,6 +838,7 @@ void agent::erase_context(const context_key& context) {
       ++it;
     }
   }
+  pending_in_.erase(context);
   replay_.remove_context(context);
 }
 

@@ -11,12 +11,19 @@
 // detection; `greedy_ema` is the seed's rule (value <- 0.7 value + 0.3 reward,
 // pick the highest value, ties to the first candidate).
 //
-// Events: recommend() issues an id `rl-<salt>-<counter>` (8 hex digits of a
-// salt derived from the seed, 12 of a counter kept in the snapshot), unique
-// per agent and, with distinct seeds, across nodes. The event waits in a
-// pending set until reward(); the set holds at most max_pending events (the
-// oldest is dropped first) and expire_pending(now) drops those older than
-// pending_ttl_ms. A reward for a dropped event is rejected as unknown.
+// Events: recommend() issues an id `rl-<salt>-<counter>` (16 hex digits of a
+// salt, 12 of a counter kept in the snapshot). The salt is not in the
+// snapshot: the owner gives every start its own (fresh_event_id_salt()), so
+// ids stay unique across restarts (a restart from an older snapshot reuses
+// counter values, never ids) and across nodes. The event waits in a pending
+// set until reward(); the set holds at most max_pending events (at the cap the
+// oldest expires) and expire_pending(now) expires those older than
+// pending_ttl_ms. A reward for an expired event is rejected as expired (the
+// last max_pending expired ids are remembered), for an id never issued here
+// as unknown.
+//
+// Cost: every call is linear in the number of contexts at most (the pooled
+// population is built once per change and reused by reads).
 //
 // Not thread-safe: one owner (the actor) calls it. Deterministic given the
 // seed and the sequence of calls; the RNG state is part of the snapshot.
@@ -35,6 +42,7 @@
 #include <random>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace grace::rl {
@@ -72,8 +80,11 @@ struct agent_config {
   /// 0 turns it off.
   double untried_optimism = 1.5;
   std::size_t replay_capacity = 10000;
-  std::size_t max_pending = 10000;                  ///< oldest unrewarded event dropped beyond this
-  std::int64_t pending_ttl_ms = 24LL * 3600 * 1000; ///< expire_pending() drops older events
+  std::size_t max_pending = 10000; ///< at the cap the oldest unrewarded event expires
+  /// expire_pending() expires events older than this, in virtual time and (when
+  /// the wall clock is given) in wall-clock time too: a run can wait for a
+  /// person's approval (wall clock) before its outcome is measured (virtual).
+  std::int64_t pending_ttl_ms = 24LL * 3600 * 1000;
 };
 
 nlohmann::json config_to_json(const agent_config& cfg);
@@ -119,21 +130,32 @@ public:
 
   /// Chooses one of `candidates` for the context and remembers the event until
   /// its reward arrives. Candidates above `max_risk_tier` are never chosen and
-  /// are listed in `excluded`, not in `ranked`. Throws rl_error.
+  /// are listed in `excluded`, not in `ranked`. Times: virtual now and wall
+  /// now (0: unknown, only virtual time counts for expiry). Throws rl_error.
   recommendation recommend(const context_key& context, const std::vector<candidate>& candidates,
-                           std::optional<int> max_risk_tier = std::nullopt,
-                           std::int64_t now_ms = 0);
+                           std::optional<int> max_risk_tier = std::nullopt, std::int64_t now_ms = 0,
+                           std::int64_t now_wall_ms = 0);
 
   /// Learns from the reward of a recommended event (about its `chosen`).
-  /// Rejects unknown/expired or already-rewarded events and rewards outside
-  /// [-1, 1]. Throws rl_error.
+  /// Rejects unknown, expired (also one past pending_ttl not yet swept) or
+  /// already-rewarded events and rewards outside [-1, 1]. Throws rl_error.
   learn_result reward(const std::string& event_id, double reward,
-                      const std::map<std::string, double>& kpi_deltas = {},
-                      std::int64_t now_ms = 0);
+                      const std::map<std::string, double>& kpi_deltas = {}, std::int64_t now_ms = 0,
+                      std::int64_t now_wall_ms = 0);
 
-  /// Drops pending events recommended more than pending_ttl_ms before now_ms;
-  /// returns how many. The owner calls it periodically with its clock.
-  std::size_t expire_pending(std::int64_t now_ms);
+  /// Expires pending events older than pending_ttl_ms (see agent_config);
+  /// returns how many. The owner calls it periodically with its clocks.
+  std::size_t expire_pending(std::int64_t now_ms, std::int64_t now_wall_ms = 0);
+
+  /// Applies the configured bounds over a restored snapshot's; at a lower cap
+  /// the oldest pending events expire at once. Returns how many did.
+  std::size_t set_limits(std::size_t max_pending, std::int64_t pending_ttl_ms);
+
+  /// The salt of the ids this agent issues from now on; the owner sets a
+  /// fresh one at every start. The default is derived from the seed
+  /// (deterministic, for tests and offline runs).
+  void set_event_id_salt(std::uint64_t salt) { salt_ = salt; }
+  std::uint64_t event_id_salt() const { return salt_; }
 
   /// Choice probabilities the current policy would give, without choosing or
   /// changing state (Monte Carlo with its own generator seeded by `seed`).
@@ -206,6 +228,7 @@ private:
     double propensity = 1.0;
     std::int64_t recommended_at_ms = 0;
     std::uint64_t sequence = 0;
+    std::int64_t recommended_at_wall_ms = 0; ///< 0: unknown
   };
 
   struct scored {
@@ -219,7 +242,22 @@ private:
   double estimate(const population_model& population, const context_key& context,
                   const std::string& playbook, const arm_statistics& arm) const;
   learn_result apply(const experience& e);
-  population_model population() const;
+  learn_result learn_pending(std::unordered_map<std::string, pending_event>::iterator it,
+                             double reward, const std::map<std::string, double>& kpi_deltas,
+                             std::int64_t now_ms);
+  context_summary summarize(const context_key& context, const context_policy& policy) const;
+  /// The pooled population of every context, built once per change.
+  const population_model& population() const;
+  void contexts_changed() { population_.reset(); }
+  bool past_ttl(const pending_event& p, std::int64_t now_ms, std::int64_t now_wall_ms) const;
+  /// Moves a pending event to the expired ones (at most max_pending kept).
+  void expire(std::string event_id);
+  void remember_expired(const std::string& event_id);
+  void add_pending(const std::string& event_id, pending_event p);
+  void drop_pending(std::unordered_map<std::string, pending_event>::iterator it);
+  /// Forgets a context nothing was learned in once no event of it is pending
+  /// (it exists only to list what was offered there).
+  void prune_if_unused(const context_key& context);
   std::string next_event_id();
 
   agent_config cfg_;
@@ -228,7 +266,11 @@ private:
   std::uint64_t next_sequence_ = 0;
   std::map<context_key, context_policy> contexts_;
   std::unordered_map<std::string, pending_event> pending_;
-  std::deque<std::string> pending_order_; // issue order, for eviction
+  std::deque<std::string> pending_order_;         // issue order, for eviction
+  std::map<context_key, std::size_t> pending_in_; // pending events per context
+  std::unordered_set<std::string> expired_;
+  std::deque<std::string> expired_order_; // oldest first, at most max_pending
+  mutable std::optional<population_model> population_;
   replay_buffer replay_;
   std::uint64_t updates_ = 0;
   std::uint64_t recommendations_ = 0;
@@ -244,5 +286,9 @@ std::string learned_log_line(const learn_result& r);
 /// Throws rl_error(invalid_argument) for empty names, no candidates,
 /// duplicate playbooks or risk tiers outside 1..4.
 void validate_candidates(const context_key& context, const std::vector<candidate>& candidates);
+
+/// A salt for one start's event ids: 64 bits from the operating system's
+/// random source, mixed with the clocks and the process id.
+std::uint64_t fresh_event_id_salt();
 
 } // namespace grace::rl

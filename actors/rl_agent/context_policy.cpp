@@ -28,6 +28,8 @@ const char* to_string(error_code code) {
     return "no_allowed_candidate";
   case error_code::unknown_event:
     return "unknown_event";
+  case error_code::expired_event:
+    return "expired_event";
   case error_code::already_rewarded:
     return "already_rewarded";
   case error_code::reward_out_of_range:

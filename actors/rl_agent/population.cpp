@@ -15,9 +15,9 @@ std::string base_of(const std::string& diagnosis) {
   return diagnosis.substr(0, diagnosis.find(':'));
 }
 
-// The same context, or a sibling: same service, same diagnosis base.
-bool same_family(const context_key& a, const context_key& b) {
-  return a.service == b.service && base_of(a.diagnosis) == base_of(b.diagnosis);
+// The same context and its siblings share one key: service and diagnosis base.
+std::string family_of(const context_key& c) {
+  return c.service + '\n' + base_of(c.diagnosis);
 }
 } // namespace
 
@@ -68,12 +68,16 @@ population_model::population_model(const std::map<context_key, context_policy>& 
   }
   pooling_var_ = std::max(cfg.min_pooling_sd * cfg.min_pooling_sd, excess / count);
 
-  for (const auto& [key, policy] : contexts)
+  for (const auto& [key, policy] : contexts) {
+    const auto family = family_of(key);
     for (const auto& [name, arm] : policy.arms)
       if (contributes(arm)) {
         const double prec = precision_of(arm);
-        evidence_[name].push_back({key, prec, prec * arm.mean()});
+        auto& e = evidence_[name];
+        e.total.add(prec, prec * arm.mean());
+        e.by_family[family].add(prec, prec * arm.mean());
       }
+  }
 }
 
 bool population_model::contributes(const arm_statistics& a) const {
@@ -89,13 +93,19 @@ gaussian population_model::prior_for(const context_key& context, const std::stri
   const double prior_var = cfg_.prior_sd * cfg_.prior_sd;
   if (!pool_ || own.decoupled)
     return {cfg_.prior_mean, prior_var};
+  // The other families' evidence (its own is not counted twice).
   double precision = 0.0, weighted_sum = 0.0;
-  if (auto it = evidence_.find(playbook); it != evidence_.end())
-    for (const auto& e : it->second)
-      if (!same_family(e.context, context)) { // its own evidence is not counted twice
-        precision += e.precision;
-        weighted_sum += e.weighted_sum;
-      }
+  if (auto it = evidence_.find(playbook); it != evidence_.end()) {
+    const auto& e = it->second;
+    const auto own = e.by_family.find(family_of(context));
+    if (own == e.by_family.end()) {
+      precision = e.total.precision;
+      weighted_sum = e.total.weighted_sum;
+    } else if (own->second.contexts < e.total.contexts) {
+      precision = std::max(0.0, e.total.precision - own->second.precision);
+      weighted_sum = e.total.weighted_sum - own->second.weighted_sum;
+    }
+  }
   const double total = 1.0 / prior_var + precision;
   const double mean = (cfg_.prior_mean / prior_var + weighted_sum) / total;
   return {mean, 1.0 / total + pooling_var_};

@@ -14,8 +14,10 @@
 #include "actors/rl_agent/context_policy.hpp"
 #include "actors/rl_agent/posterior.hpp"
 
+#include <cstddef>
 #include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace grace::rl {
@@ -54,9 +56,21 @@ public:
 
 private:
   struct evidence {
-    context_key context;
     double precision = 0.0;
     double weighted_sum = 0.0;
+    std::size_t contexts = 0;
+    void add(double p, double ws) {
+      precision += p;
+      weighted_sum += ws;
+      ++contexts;
+    }
+  };
+  // One playbook's evidence: over every context, and per family (service and
+  // diagnosis base), so that a prior is the total minus the asking context's
+  // family in constant time (a policies() listing stays linear in contexts).
+  struct playbook_evidence {
+    evidence total;
+    std::unordered_map<std::string, evidence> by_family;
   };
   bool contributes(const arm_statistics& a) const;
   double precision_of(const arm_statistics& a) const;
@@ -65,7 +79,7 @@ private:
   bool pool_;
   double noise_var_;
   double pooling_var_;
-  std::map<std::string, std::vector<evidence>> evidence_; // per playbook, per context
+  std::unordered_map<std::string, playbook_evidence> evidence_; // per playbook
 };
 
 } // namespace grace::rl

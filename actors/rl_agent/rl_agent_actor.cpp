@@ -1,6 +1,7 @@
 #include "actors/rl_agent/rl_agent_actor.hpp"
 
 #include "actors/rl_agent/off_policy_evaluation.hpp"
+#include "actors/rl_agent/recommend_check.hpp"
 #include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
@@ -24,6 +25,8 @@ caf::error to_caf_error(const rl::rl_error& e) {
   switch (e.code()) {
   case rl::error_code::unknown_event:
     return make_error(errc::not_found, e.what());
+  case rl::error_code::expired_event:
+    return make_error(errc::gone, e.what());
   case rl::error_code::already_rewarded:
     return make_error(errc::conflict, e.what());
   default:
@@ -86,55 +89,33 @@ void recover_outcomes(self_pointer self, const storage_actor& storage) {
           });
 }
 
-// Candidates with their risk tiers and the context's cap, from the catalog.
-struct resolved_candidates {
-  std::vector<rl::candidate> candidates;
-  std::optional<int> max_risk_tier;
-  std::string problem;
-};
-
-resolved_candidates resolve(const catalog::metrics_catalog& cat, const recommend_request& r) {
-  resolved_candidates out;
-  if (r.service.empty())
-    out.problem = "service must not be empty";
-  else if (r.diagnosis.empty())
-    out.problem = "diagnosis must not be empty";
-  if (!out.problem.empty())
-    return out;
-  const auto* metric = cat.find_diagnosis_metric(r.diagnosis);
-  if (metric)
-    out.max_risk_tier = metric->max_risk_tier;
-  auto names = r.candidates;
-  if (names.empty()) {
-    if (!metric) {
-      out.problem = "no candidates given and diagnosis '" + r.diagnosis
-                    + "' is not a catalog metric whose playbooks could be used";
-      return out;
-    }
-    names = metric->playbooks;
-  }
-  for (const auto& name : names) {
-    const auto* pb = cat.find_playbook(name);
-    if (!pb) {
-      out.problem = "unknown playbook '" + name + "'";
-      return out;
-    }
-    out.candidates.push_back({pb->id, pb->risk_tier});
-  }
-  return out;
-}
-
-recommendation to_message(const rl::recommendation& r, const recommend_request& req) {
+recommendation to_message(const rl::recommendation& r, const rl::checked_request& req) {
   recommendation out;
   out.event_id = r.event_id;
-  out.service = req.service;
-  out.diagnosis = req.diagnosis;
+  out.service = req.context.service;
+  out.diagnosis = req.context.diagnosis;
   out.chosen = r.chosen;
   out.propensity = r.propensity;
   for (const auto& x : r.ranked)
     out.ranked.push_back({x.playbook, x.score, x.probability});
-  out.excluded = r.excluded;
+  for (const auto& name : r.excluded)
+    for (const auto& c : req.candidates)
+      if (c.playbook == name)
+        out.excluded.push_back({name, rl::above_cap_reason(c.risk_tier, *req.max_risk_tier)});
+  for (const auto& [name, why] : req.unknown)
+    out.excluded.push_back({name, why});
   return out;
+}
+
+// A new agent, or one restored from a snapshot, issues ids under a salt of
+// its own start: ids never repeat after a restart (agent.hpp).
+std::unique_ptr<rl::agent> started(rl::agent a) {
+  a.set_event_id_salt(rl::fresh_event_id_salt());
+  return std::make_unique<rl::agent>(std::move(a));
+}
+
+int64_t wall_now(self_pointer self) {
+  return self->state.settings.clock.actor_wall_ms(self);
 }
 
 nlohmann::json ope_json(const rl::ope_result& r) {
@@ -149,7 +130,7 @@ rl_agent_actor::behavior_type
 rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
                    supervisor_actor supervisor, rl_agent_settings settings) {
   self->state.settings = std::move(settings);
-  self->state.agent = std::make_unique<rl::agent>(self->state.settings.agent);
+  self->state.agent = started(rl::agent(self->state.settings.agent));
   const auto key = self->state.settings.state_key;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     self->request(storage, std::chrono::seconds(30), atom::state_v, key)
@@ -159,7 +140,14 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
               if (!json.empty()) {
                 try {
                   auto restored = rl::agent::from_json(nlohmann::json::parse(json));
-                  st.agent = std::make_unique<rl::agent>(std::move(restored));
+                  const auto expired = restored.set_limits(st.settings.agent.max_pending,
+                                                           st.settings.agent.pending_ttl_ms);
+                  st.agent = started(std::move(restored));
+                  if (expired > 0) {
+                    spdlog::info("[CAUSAL-RL] ⌛ {} recommendation(s) expired: over rl.max_pending",
+                                 expired);
+                    changed(self);
+                  }
                   st.restored = true;
                 } catch (const std::exception& e) {
                   st.restore_problem = e.what();
@@ -183,17 +171,18 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
           self->request(catalog, std::chrono::seconds(5), atom::get_v)
               .then(
                   [=](catalog_ref cat) {
-                    auto resolved = resolve(*cat, request);
-                    if (!resolved.problem.empty()) {
-                      rp->deliver(make_error(errc::invalid_input, resolved.problem));
+                    const auto checked = rl::check_recommend_request(
+                        *cat, request.service, request.diagnosis, request.candidates);
+                    if (!checked.problem.empty()) {
+                      rp->deliver(make_error(errc::invalid_input, checked.problem));
                       return;
                     }
                     try {
-                      auto r = self->state.agent->recommend(
-                          rl::context_key{request.service, request.diagnosis}, resolved.candidates,
-                          resolved.max_risk_tier, virtual_now(self));
+                      auto r = self->state.agent->recommend(checked.context, checked.candidates,
+                                                            checked.max_risk_tier,
+                                                            virtual_now(self), wall_now(self));
                       changed(self);
-                      rp->deliver(to_message(r, request));
+                      rp->deliver(to_message(r, checked));
                     } catch (const rl::rl_error& e) {
                       rp->deliver(to_caf_error(e));
                     }
@@ -209,8 +198,11 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         const int64_t now = virtual_now(self);
         rl::learn_result learned;
         try {
-          learned = st.agent->reward(report.event_id, report.reward, report.kpi_deltas, now);
+          learned = st.agent->reward(report.event_id, report.reward, report.kpi_deltas, now,
+                                     wall_now(self));
         } catch (const rl::rl_error& e) {
+          if (e.code() == rl::error_code::expired_event)
+            changed(self); // the event moved to the expired ones
           return to_caf_error(e);
         }
         experience e;
@@ -300,8 +292,11 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         save_snapshot(self, supervisor);
       },
       [=](atom::tick) {
-        if (self->state.agent->expire_pending(virtual_now(self)) > 0)
+        const auto expired = self->state.agent->expire_pending(virtual_now(self), wall_now(self));
+        if (expired > 0) {
+          spdlog::info("[CAUSAL-RL] ⌛ {} recommendation(s) expired unrewarded", expired);
           changed(self);
+        }
         self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms),
                            atom::tick_v);
       },

@@ -67,7 +67,8 @@ struct learn_result {
 enum class error_code {
   invalid_argument,     ///< empty candidates, bad names, duplicate playbooks
   no_allowed_candidate, ///< every candidate is above the risk cap
-  unknown_event,        ///< never issued, or expired from the pending set
+  unknown_event,        ///< never issued here (or expired too long ago to remember)
+  expired_event,        ///< issued, but expired unrewarded (pending_ttl or max_pending)
   already_rewarded,
   reward_out_of_range, ///< reward outside [-1, 1] or not finite
   corrupt_state,       ///< JSON snapshot that cannot be loaded

@@ -77,6 +77,11 @@ template <class F, class S> void fields(F& f, S& x, early_warning*) {
   f("resolved_at", x.resolved_at);
 }
 
+template <class F, class S> void fields(F& f, S& x, excluded_playbook*) {
+  f("playbook", x.playbook);
+  f("reason", x.reason);
+}
+
 template <class F, class S> void fields(F& f, S& x, ranked_playbook*) {
   f("playbook", x.playbook);
   f("score", x.score);
@@ -112,6 +117,7 @@ template <class F, class S> void fields(F& f, S& x, execution*) {
   f("trust_delta", x.trust_delta);
   f("outcome_summary", x.outcome_summary);
   f.optional("kpi_deltas", x.kpi_deltas);
+  f.optional("approval_expires_at", x.approval_expires_at);
 }
 
 template <class F, class S> void fields(F& f, S& x, execution_request*) {
@@ -413,6 +419,7 @@ GRACE_JSON_MAPPING(feature_weight)
 GRACE_JSON_MAPPING(forecast)
 GRACE_JSON_MAPPING(early_warning)
 GRACE_JSON_MAPPING(ranked_playbook)
+GRACE_JSON_MAPPING(excluded_playbook)
 GRACE_JSON_MAPPING(recommendation)
 GRACE_JSON_MAPPING(experience)
 GRACE_JSON_MAPPING(training_record)

@@ -60,6 +60,8 @@ void to_json(nlohmann::json& j, const early_warning& x);
 void from_json(const nlohmann::json& j, early_warning& x);
 void to_json(nlohmann::json& j, const ranked_playbook& x);
 void from_json(const nlohmann::json& j, ranked_playbook& x);
+void to_json(nlohmann::json& j, const excluded_playbook& x);
+void from_json(const nlohmann::json& j, excluded_playbook& x);
 void to_json(nlohmann::json& j, const recommendation& x);
 void from_json(const nlohmann::json& j, recommendation& x);
 void to_json(nlohmann::json& j, const experience& x);

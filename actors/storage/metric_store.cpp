@@ -392,6 +392,20 @@ std::vector<snapshot> metric_store::latest_per_metric() {
   return read_snapshots(st);
 }
 
+timestamp_ms metric_store::newest_time() {
+  // Snapshots are the big table: its newest window through the window_start index.
+  statement st(*this,
+               "SELECT MAX(t) FROM ("
+               " SELECT MAX(window_end) AS t FROM snapshots"
+               "  WHERE window_start = (SELECT MAX(window_start) FROM snapshots)"
+               " UNION ALL SELECT MAX(generated_at) FROM forecasts"
+               " UNION ALL SELECT MAX(ts) FROM experiences"
+               " UNION ALL SELECT MAX(finished_at) FROM training_records"
+               " UNION ALL SELECT MAX(updated_at) FROM state)",
+               "newest_time");
+  return st.step() ? st.column_integer(0) : 0;
+}
+
 std::vector<snapshot> metric_store::snapshots_since(timestamp_ms since_ms) {
   statement st(*this,
                "SELECT " GRACE_SNAPSHOT_COLUMNS " FROM snapshots WHERE window_start >= ?1"

@@ -122,6 +122,11 @@ public:
   std::vector<std::string> state_keys(); // sorted
   bool erase_state(const std::string& key);
 
+  // The newest virtual time anything here carries: snapshot window ends,
+  // forecast and training times, rewards, component state writes. 0 when
+  // empty. Where a restarted node's clock resumes (actors/clock/clock_start.hpp).
+  timestamp_ms newest_time();
+
   // --- retention ---
   // Deletes snapshots with window_start < cutoff_ms and forecasts with
   // generated_at < cutoff_ms in one transaction; returns the counts.

@@ -259,6 +259,13 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
           return make_error(errc::storage_failure, e.what());
         }
       },
+      [=](atom::latest, atom::history) -> caf::result<timestamp_ms> {
+        try {
+          return self->state.metrics->newest_time();
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
       [=](atom::store, const experience& e) -> caf::result<uint64_t> {
         try {
           self->state.metrics->insert_experience(e);

@@ -392,6 +392,8 @@ function renderApprovals(r) {
         "for ",
         el("code", { text: e.metric_id || "–" }),
         " on " + (e.service || "–") + " · requested " + clock(e.requested_at),
+        // A person's deadline: wall-clock time, unlike the node's other times.
+        e.approval_expires_at ? el("div", { class: "approval-deadline", text: "expires " + relative(Date.parse(e.approval_expires_at), Date.now()) }) : null,
         e.warning_id ? el("div", { text: "after warning " + e.warning_id }) : null,
       ]),
       el("div", { class: "approval-actions" }, [

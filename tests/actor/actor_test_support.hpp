@@ -57,6 +57,7 @@ struct virtual_time_fixture : test_coordinator_fixture<test_config> {
     clock.scale = 60;
     clock.virtual_origin_ms = 1'762'646'400'000;
     clock.real_origin_ns = sys.clock().now().time_since_epoch().count();
+    clock.wall_origin_ms = 1'762'650'000'000; // another time than virtual: never mixed up
   }
 
   ~virtual_time_fixture() {
@@ -69,6 +70,7 @@ struct virtual_time_fixture : test_coordinator_fixture<test_config> {
   }
 
   int64_t now() { return clock.virtual_now_ms(sys.clock().now().time_since_epoch().count()); }
+  int64_t wall_now() { return clock.wall_now_ms(sys.clock().now().time_since_epoch().count()); }
 
   template <class T, class Handle, class... Ts> T ask(Handle h, Ts... xs) {
     auto answer = self->request(h, caf::infinite, xs...);
@@ -91,6 +93,15 @@ struct virtual_time_fixture : test_coordinator_fixture<test_config> {
   // The live handle of a component of `sup`.
   template <class Handle> Handle component(const std::string& name) {
     return caf::actor_cast<Handle>(ask<caf::actor>(sup, atom::get_v, name));
+  }
+
+  // Real (wall-clock) time, in steps of a virtual hour.
+  void pass_real(std::chrono::milliseconds real) {
+    const auto step = clock.real_delay(3600000);
+    for (std::chrono::nanoseconds done{0}; done < real; done += step) {
+      advance_time(step);
+      sched.run();
+    }
   }
 
   // In steps, so each tick's follow-up messages are delivered in turn.

@@ -7,6 +7,7 @@
 #define CAF_SUITE operations_protocol
 
 #include "actors/catalog/catalog_actor.hpp"
+#include "actors/clock/utc_time.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/mesh/mesh_actor.hpp"
 #include "actors/predictor/predictor_actor.hpp"
@@ -98,7 +99,7 @@ struct fixture : testing::virtual_time_fixture {
     std::ofstream(temp / "catalog.yaml") << yaml;
   }
 
-  void start(bool act = true) {
+  void start(bool act = true, rl::agent_config rl = {}) {
     predictor_settings ps;
     ps.clock = clock;
     ps.act = act;
@@ -106,6 +107,7 @@ struct fixture : testing::virtual_time_fixture {
     es.clock = clock;
     rl_agent_settings rs;
     rs.clock = clock;
+    rs.agent = rl;
     std::vector<component_spec> specs{
         spec("storage", storage_component, temp / "data", clock, int64_t{0}),
         spec("catalog", catalog_component, (temp / "catalog.yaml").string()),
@@ -194,13 +196,25 @@ CAF_TEST(approval waits approves once and expires) {
   auto again = ask_error<execution>(executor, atom::approve_v, pending.id, true);
   CAF_CHECK(is(again, errc::not_found));
   pass_virtual(2 * minute);
+  // A person's deadline is wall-clock time: 16 virtual minutes (16 real
+  // seconds at this scale) leave most of the 15-minute timeout to approve.
   auto waiting = run("fix-approval", "api.error_rate");
-  pass_virtual(16 * minute); // the approval timeout is 15 minutes
-  auto late = ask_error<execution>(executor, atom::approve_v, waiting.id, true);
+  CAF_CHECK_EQUAL(waiting.approval_expires_at, iso_time(wall_now() + 15 * minute));
+  pass_virtual(16 * minute);
+  auto in_time = ask<execution>(executor, atom::approve_v, waiting.id, true);
+  CAF_CHECK_EQUAL(to_string(in_time.state), "succeeded");
+  pass_virtual(2 * minute);
+  auto unattended = run("fix-approval", "api.error_rate");
+  pass_real(std::chrono::minutes(14));
+  CAF_CHECK_EQUAL(ask<std::vector<execution>>(executor, atom::get_v, std::string("expired")).size(),
+                  0u);
+  pass_real(std::chrono::minutes(2));
+  auto late = ask_error<execution>(executor, atom::approve_v, unattended.id, true);
   CAF_CHECK(is(late, errc::not_found));
   auto expired = ask<std::vector<execution>>(executor, atom::get_v, std::string("expired"));
   CAF_REQUIRE_EQUAL(expired.size(), 1u);
-  CAF_CHECK_EQUAL(expired[0].id, waiting.id);
+  CAF_CHECK_EQUAL(expired[0].id, unattended.id);
+  CAF_CHECK_EQUAL(expired[0].approval_expires_at, unattended.approval_expires_at);
   // A rejected one never runs.
   auto rejected_run = run("fix-approval", "api.error_rate");
   auto rejected = ask<execution>(executor, atom::approve_v, rejected_run.id, false);
@@ -349,6 +363,68 @@ CAF_TEST(a reward acknowledged before the snapshot survives a crash of the agent
   // A reward for the same event is still refused as already given.
   auto refused = ask_error<experience>(third, atom::reward_v, report);
   CAF_CHECK(is(refused, errc::conflict));
+}
+
+CAF_TEST(event ids differ after a crash that lost the newest ids with the snapshot) {
+  start();
+  auto agent = component<rl_agent_actor>("rl_agent");
+  const recommend_request request{"grace-api", "api.latency_p95", {}};
+  ask<recommendation>(agent, atom::recommend_v, request);
+  advance_time(std::chrono::seconds(3)); // the snapshot holds the first event
+  sched.run();
+  auto lost = ask<recommendation>(agent, atom::recommend_v, request); // not in any snapshot
+  caf::anon_send_exit(agent, caf::exit_reason::unhandled_exception);
+  sched.run();
+  advance_time(std::chrono::seconds(1)); // the supervisor's backoff
+  sched.run();
+  auto again = component<rl_agent_actor>("rl_agent");
+  auto next = ask<recommendation>(again, atom::recommend_v, request);
+  CAF_CHECK_NOT_EQUAL(next.event_id, lost.event_id);
+  // The lost event's late reward is refused, never credited to the new one.
+  reward_report late;
+  late.event_id = lost.event_id;
+  late.reward = 0.9;
+  CAF_CHECK(is(ask_error<experience>(again, atom::reward_v, late), errc::not_found));
+  auto stats = nlohmann::json::parse(ask<std::string>(again, atom::statistics_v));
+  CAF_CHECK_EQUAL(stats.at("pending").get<int>(), 2);
+}
+
+CAF_TEST(recommend refuses made up contexts and rewards for expired events are gone) {
+  rl::agent_config rl;
+  rl.max_pending = 1;
+  start(true, rl);
+  auto agent = component<rl_agent_actor>("rl_agent");
+  for (const auto& [service, diagnosis] :
+       std::vector<std::pair<std::string, std::string>>{{"made-up-1", "api.latency_p95"},
+                                                        {"grace-api", "made.up"},
+                                                        {"grace-api", "api.latency_p95:other"}}) {
+    auto refused = ask_error<recommendation>(agent, atom::recommend_v,
+                                             recommend_request{service, diagnosis, {}});
+    CAF_CHECK(is(refused, errc::invalid_input));
+  }
+  auto policies = nlohmann::json::parse(ask<std::string>(agent, atom::get_v));
+  CAF_CHECK_EQUAL(policies.at("policies").size(), 0u);
+  // An unknown candidate is left out with its reason; the rest are ranked.
+  auto first = ask<recommendation>(
+      agent, atom::recommend_v,
+      recommend_request{"grace-api", "api.error_rate", {"no-such-playbook", "fix-approval"}});
+  CAF_CHECK_EQUAL(first.chosen, "fix-approval");
+  CAF_REQUIRE_EQUAL(first.excluded.size(), 1u);
+  CAF_CHECK_EQUAL(first.excluded[0].playbook, "no-such-playbook");
+  CAF_CHECK_EQUAL(first.excluded[0].reason, "not a playbook of the catalog");
+  // rl.max_pending is 1: the next recommendation expires the first.
+  ask<recommendation>(agent, atom::recommend_v,
+                      recommend_request{"grace-api", "api.latency_p95", {}});
+  reward_report report;
+  report.event_id = first.event_id;
+  report.reward = 0.5;
+  CAF_CHECK(is(ask_error<experience>(agent, atom::reward_v, report), errc::gone));
+  report.event_id = "rl-0000000000000000-000000000000";
+  CAF_CHECK(is(ask_error<experience>(agent, atom::reward_v, report), errc::not_found));
+  // The context only offered in is gone with its event; the pending one stays.
+  policies = nlohmann::json::parse(ask<std::string>(agent, atom::get_v));
+  CAF_REQUIRE_EQUAL(policies.at("policies").size(), 1u);
+  CAF_CHECK_EQUAL(policies["policies"][0]["diagnosis"], "api.latency_p95");
 }
 
 CAF_TEST(a rising forecast becomes a warning a run and a prevented breach) {

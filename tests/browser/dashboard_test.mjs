@@ -135,8 +135,6 @@ function startNode() {
       "http:",
       `  port: ${port}`,
       `  token: ${TOKEN}`,
-      "execution:",
-      "  approval_timeout: 7d   # at 1200x the default 15m is under a real second",
       "",
     ].join("\n")
   );
@@ -298,6 +296,9 @@ async function run() {
   const card = await page.waitForSelector("#approvals .approval-card", { timeout: remaining(150000) });
   const id = await card.getAttribute("data-execution-id");
   check((await executionState(id)) === "pending_approval", `execution ${id} is not pending before the click`);
+  // The default 15-minute timeout is wall-clock time, even at 1200x.
+  const deadline = await card.$eval(".approval-deadline", (d) => d.textContent);
+  check(/^expires in 1[45] min$/.test(deadline), `approval deadline reads "${deadline}"`);
   await card.$eval("button.approve", (b) => b.click());
   await page.waitForSelector("#token-dialog[open]", { timeout: remaining(10000) });
   await page.fill("#token-input", TOKEN);

@@ -4,7 +4,8 @@
 * The routes registered in http/*.cpp and the spec's paths and methods are
   the same set (both ways); a registration the inventory cannot read fails.
 * The spec is well formed: refs resolve, schemas compile, path parameters are
-  declared, mutating operations carry the bearer scheme and a 401.
+  declared, mutating operations (and GETs that create state) carry the
+  bearer scheme and a 401.
 * A live node answers every spec operation with something other than the
   router's "no such route", and the answer validates against the spec.
 
@@ -32,6 +33,12 @@ from grace_node import TOKEN, Node, request
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MUTATING = {"post", "put", "patch", "delete"}
+# GETs that create state: they need the token like mutating requests.
+STATEFUL_GETS = {"/api/ml/causal-rl/recommend"}
+
+
+def needs_token(path, method):
+    return method in MUTATING or (method == "get" and path in STATEFUL_GETS)
 
 
 def operations(spec):
@@ -135,7 +142,7 @@ class SpecShapeTest(unittest.TestCase):
                     # Errors are send_error's {"error": ...} (or a report, /api/metrics 400).
                     self.assertIn("application/json", response.get("content", {}),
                                   f"{name} {status}")
-            if method in MUTATING:
+            if needs_token(path, method):
                 self.assertEqual(op.get("security"), [{"bearerAuth": []}], name)
                 self.assertIn("401", op["responses"], name)
             else:
@@ -214,7 +221,7 @@ class LiveProbeTest(unittest.TestCase):
                     self.probe_event_stream(target)
                     continue
                 body, headers = None, {}
-                if method in MUTATING:
+                if needs_token(path, method):
                     headers.update(AUTH)
                     if "requestBody" in op:
                         # A body no handler accepts: every route answers 400, nothing changes.
@@ -234,11 +241,12 @@ class LiveProbeTest(unittest.TestCase):
 
     def test_mutating_operations_need_the_token(self):
         for path, method, op in operations(self.spec):
-            if method not in MUTATING:
+            if not needs_token(path, method):
                 continue
             with self.subTest(operation=f"{method.upper()} {path}"):
                 target = self.concrete(path, op)
-                status, headers, data = self.raw(method.upper(), target, b"{}",
+                body = b"{}" if method in MUTATING else None
+                status, headers, data = self.raw(method.upper(), target, body,
                                                  {"Content-Type": "application/json"})
                 self.assertEqual(status, 401, data)
                 self.assertEqual(headers.get("WWW-Authenticate"), "Bearer")

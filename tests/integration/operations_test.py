@@ -34,15 +34,16 @@ class RlAgentApiTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.node = Node().start()
+        cls.node = Node(extra_yaml="rl:\n  max_pending: 3\n").start()
 
     @classmethod
     def tearDownClass(cls):
         cls.node.stop()
 
-    def recommend(self, **params):
+    def recommend(self, headers=AUTH, **params):
         return request(self.node.port, "GET",
-                       "/api/ml/causal-rl/recommend?" + urllib.parse.urlencode(params))
+                       "/api/ml/causal-rl/recommend?" + urllib.parse.urlencode(params),
+                       headers=headers)
 
     def test_recommend_then_reward_once(self):
         status, rec = self.recommend(service="grace-api", diagnosis="api.latency_p95",
@@ -85,10 +86,43 @@ class RlAgentApiTest(unittest.TestCase):
         self.assertEqual(rec["diagnosis"], "autonomy.plan_success_rate:sudden")
         ranked = {r["playbook"] for r in rec["ranked"]}
         self.assertEqual(ranked, {"restart-planner", "notify-oncall"}, rec)
-        self.assertIn("pause-autonomous-actions", rec["excluded"])
+        self.assertIn({"playbook": "pause-autonomous-actions",
+                       "reason": "risk tier 3 is above this context's cap of 2"}, rec["excluded"])
         status, body = self.recommend(service="grace-autonomy", diagnosis="not.a.metric:sudden")
         self.assertEqual(status, 400, body)
         self.assertIn("not a catalog metric", body["error"])
+
+    def test_made_up_contexts_are_refused_and_create_nothing(self):
+        _, before = request(self.node.port, "GET", "/api/ml/causal-rl/statistics")
+        for service, diagnosis, what in (
+                ("made-up-4711", "api.latency_p95", "is not the service of metric"),
+                ("grace-api", "api.latency_p95:slow", "unknown qualifier 'slow'")):
+            status, body = self.recommend(service=service, diagnosis=diagnosis)
+            self.assertEqual(status, 400, body)
+            self.assertIn(what, body["error"])
+        _, after = request(self.node.port, "GET", "/api/ml/causal-rl/statistics")
+        self.assertEqual(after["contexts"], before["contexts"])
+        self.assertEqual(after["recommendations"], before["recommendations"])
+        status, _ = self.recommend(headers={}, service="grace-api", diagnosis="api.latency_p95")
+        self.assertEqual(status, 401)
+
+    def test_an_unknown_candidate_is_excluded_and_the_rest_ranked(self):
+        status, rec = self.recommend(service="grace-api", diagnosis="api.latency_p95",
+                                     candidates="no-such-playbook,scale-api-shard")
+        self.assertEqual(status, 200, rec)
+        self.assertEqual(rec["chosen"], "scale-api-shard")
+        self.assertEqual(rec["excluded"], [{"playbook": "no-such-playbook",
+                                            "reason": "not a playbook of the catalog"}])
+
+    def test_a_reward_for_an_expired_event_is_gone(self):
+        # rl.max_pending is 3: three more recommendations expire the first.
+        _, first = self.recommend(service="grace-api", diagnosis="api.request_rate")
+        for _ in range(3):
+            self.recommend(service="grace-api", diagnosis="api.request_rate")
+        status, body = post_json(self.node, "/api/ml/causal-rl/reward",
+                                 {"event_id": first["event_id"], "reward": 0.5})
+        self.assertEqual(status, 410, body)
+        self.assertIn("expired", body["error"])
 
     def test_validation(self):
         status, body = self.recommend(service="grace-api")
@@ -96,7 +130,8 @@ class RlAgentApiTest(unittest.TestCase):
         status, body = self.recommend(service="grace-api", diagnosis="api.latency_p95",
                                       candidates="no-such-playbook")
         self.assertEqual(status, 400)
-        self.assertIn("unknown playbook 'no-such-playbook'", body["error"])
+        self.assertIn("no candidate left", body["error"])
+        self.assertIn("'no-such-playbook'", body["error"])
         status, body = self.recommend(service="grace-api", diagnosis="not.a.metric")
         self.assertEqual(status, 400)
         cases = [

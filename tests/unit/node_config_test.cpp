@@ -55,6 +55,20 @@ TEST(node_config, learning_rate_range) {
   EXPECT_EQ(r.errors[0].to_string(), "g.yaml:2:18: rl.learning_rate: must be in (0, 1]");
 }
 
+TEST(node_config, pending_recommendations_are_bounded) {
+  auto d = load_node_settings_string("", "g.yaml", "");
+  EXPECT_EQ(d.settings.rl_max_pending, 10000);
+  EXPECT_EQ(d.settings.rl_pending_ttl_ms, 24 * 3600000LL);
+  auto ok = load_node_settings_string("rl:\n  max_pending: 50\n  pending_ttl: 2h\n", "g.yaml", "");
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.settings.rl_max_pending, 50);
+  EXPECT_EQ(ok.settings.rl_pending_ttl_ms, 2 * 3600000LL);
+  auto bad = load_node_settings_string("rl:\n  max_pending: 0\n  pending_ttl: 0s\n", "g.yaml", "");
+  ASSERT_EQ(bad.errors.size(), 2u);
+  EXPECT_EQ(bad.errors[0].to_string(), "g.yaml:2:16: rl.max_pending: must be in [1, 1000000]");
+  EXPECT_EQ(bad.errors[1].to_string(), "g.yaml:3:16: rl.pending_ttl: must be positive");
+}
+
 TEST(node_config, forecast_horizon_range) {
   auto far = load_node_settings_string("forecasting:\n  horizon: 7h\n", "g.yaml", "");
   ASSERT_EQ(far.errors.size(), 1u);

@@ -241,11 +241,120 @@ TEST(RlAgentPending, BoundedAndExpiring) {
   }
   EXPECT_EQ(unique.size(), 4u);
   EXPECT_EQ(a.statistics().pending, 3u);
-  EXPECT_THROW(a.reward(ids[0], 0.1), rl_error); // evicted: the oldest beyond the cap
-  EXPECT_EQ(a.expire_pending(1500), 1u);         // ids[1] at 400 is older than 1000 ms
-  EXPECT_THROW(a.reward(ids[1], 0.1), rl_error);
-  EXPECT_NO_THROW(a.reward(ids[3], 0.1));
+  auto code_of = [&](const std::string& id) {
+    try {
+      a.reward(id, 0.1, {}, 1500);
+    } catch (const rl_error& e) {
+      return e.code();
+    }
+    return error_code::corrupt_state; // sentinel: accepted
+  };
+  EXPECT_EQ(code_of(ids[0]), error_code::expired_event); // the oldest at the cap
+  EXPECT_EQ(a.expire_pending(1500), 1u);                 // ids[1] at 400 is older than 1000 ms
+  EXPECT_EQ(code_of(ids[1]), error_code::expired_event);
+  EXPECT_EQ(code_of("rl-never-issued"), error_code::unknown_event);
+  EXPECT_EQ(code_of(ids[3]), error_code::corrupt_state); // accepted
+  EXPECT_EQ(code_of(ids[3]), error_code::already_rewarded);
   EXPECT_EQ(a.statistics().pending, 1u); // ids[2]
+  // A reward that comes after the time-to-live, before the sweep: expired too.
+  try {
+    a.reward(ids[2], 0.1, {}, 800 + 1001);
+    ADD_FAILURE() << "a reward past the time-to-live was accepted";
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::expired_event);
+    EXPECT_NE(std::string(e.what()).find("expired unrewarded"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(a.statistics().pending, 0u);
+}
+
+// A run can wait for a person's approval (wall clock) before its outcome is
+// measured (virtual time): an event expires only once both clocks passed the
+// time-to-live.
+TEST(RlAgentPending, ExpiryWaitsForBothClocks) {
+  agent_config cfg;
+  cfg.pending_ttl_ms = 24 * 3600 * 1000;
+  agent a(cfg);
+  constexpr std::int64_t wall = 1'700'000'000'000;
+  const auto r = a.recommend(api, three(), std::nullopt, 0, wall);
+  // 360x: a day of virtual time passes in 4 real minutes.
+  EXPECT_EQ(a.expire_pending(25 * 3600 * 1000, wall + 4 * 60000), 0u);
+  EXPECT_NO_THROW(a.reward(r.event_id, 0.5, {}, 30 * 3600 * 1000, wall + 10 * 60000));
+  const auto late = a.recommend(api, three(), std::nullopt, 0, wall);
+  EXPECT_EQ(a.expire_pending(25 * 3600 * 1000, wall + 25 * 3600 * 1000), 1u);
+  // Without a wall clock (0) virtual time alone decides.
+  const auto unclocked = a.recommend(api, three(), std::nullopt, 0);
+  EXPECT_EQ(a.expire_pending(25 * 3600 * 1000, wall), 1u);
+  EXPECT_THROW(a.reward(late.event_id, 0.1), rl_error);
+  EXPECT_THROW(a.reward(unclocked.event_id, 0.1), rl_error);
+}
+
+// The ids one start issues never repeat after a restart, even from a
+// snapshot older than the last ids handed out (a kill -9 between snapshots):
+// a late reward is never credited to another recommendation.
+TEST(RlAgentEventIds, UniqueAcrossRestartsFromAnOlderSnapshot) {
+  agent a;
+  a.set_event_id_salt(fresh_event_id_salt());
+  std::set<std::string> issued;
+  nlohmann::json snapshot;
+  for (int i = 0; i < 10; ++i) {
+    if (i == 5)
+      snapshot = a.to_json(); // the last snapshot before the crash
+    issued.insert(a.recommend(i % 2 ? api : db, three()).event_id);
+  }
+  for (int start = 0; start < 3; ++start) {
+    agent b = agent::from_json(snapshot);
+    b.set_event_id_salt(fresh_event_id_salt());
+    for (int i = 0; i < 10; ++i) {
+      const auto id = b.recommend(api, three()).event_id;
+      EXPECT_TRUE(issued.insert(id).second) << id << " issued twice";
+    }
+  }
+  // rl-<16 hex salt>-<12 hex counter>
+  for (const auto& id : issued) {
+    ASSERT_EQ(id.size(), 3u + 16 + 1 + 12) << id;
+    EXPECT_EQ(id.rfind("rl-", 0), 0u) << id;
+    EXPECT_EQ(id[19], '-') << id;
+  }
+  EXPECT_NE(fresh_event_id_salt(), fresh_event_id_salt());
+}
+
+TEST(RlAgentPending, ContextsOnlyOfferedVanishWhenTheirEventsExpire) {
+  agent_config cfg;
+  cfg.max_pending = 2;
+  agent a(cfg);
+  const context_key offered{"grace-api", "api.error_rate"};
+  a.reward(a.recommend(api, three()).event_id, 0.5);
+  a.recommend(offered, three());
+  EXPECT_TRUE(a.policy(offered)); // listed while its event is pending
+  a.recommend(api, three());
+  a.recommend(api, three()); // the cap expires `offered`'s event
+  EXPECT_FALSE(a.policy(offered));
+  EXPECT_TRUE(a.policy(api)); // learned in: stays
+  EXPECT_EQ(a.statistics().contexts, 1u);
+}
+
+TEST(RlAgentPending, ExpiredEventsAndConfiguredLimitsSurviveASnapshot) {
+  agent_config cfg;
+  cfg.max_pending = 1;
+  agent a(cfg);
+  const auto first = a.recommend(api, three());
+  a.recommend(api, three()); // first expires at the cap
+  agent b = agent::from_json(a.to_json());
+  try {
+    b.reward(first.event_id, 0.5);
+    ADD_FAILURE() << "accepted";
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::expired_event);
+  }
+  // A snapshot taken under a higher cap: the configured one applies.
+  agent c(agent_config{});
+  for (int i = 0; i < 5; ++i)
+    c.recommend(api, three());
+  agent d = agent::from_json(c.to_json());
+  EXPECT_EQ(d.set_limits(2, 1000), 3u);
+  EXPECT_EQ(d.statistics().pending, 2u);
+  EXPECT_EQ(d.config().pending_ttl_ms, 1000);
+  EXPECT_THROW(d.set_limits(0, 1000), rl_error);
 }
 
 TEST(RlAgentPooling, ANewContextStartsFromWhatThePlaybookDidElsewhere) {
@@ -381,4 +490,46 @@ TEST(RlAgentExploration, APlaybookKnownBadElsewhereIsNotForced) {
     a.reward(a.recommend(api, {{"clear-caches", 1}}).event_id, 0.5);
   const auto r = a.recommend(api, {{"clear-caches", 1}, {"restart-leaking-service", 2}});
   EXPECT_GT(probability_of(r, "clear-caches"), 0.9);
+}
+
+// The pooled prior is the other families' evidence, taken from per-playbook
+// and per-family totals (constant time per arm, so listing every policy stays
+// linear in contexts): it must equal the sum over the other contexts.
+TEST(RlAgentPooling, PriorFromTotalsEqualsTheSumOverOtherFamilies) {
+  std::map<context_key, context_policy> contexts;
+  for (int s = 0; s < 6; ++s)
+    for (const char* d : {"m.a", "m.a:sudden", "m.b"}) {
+      auto& p = contexts[{"svc-" + std::to_string(s), d}];
+      for (int k = 0; k < 3; ++k) {
+        auto& arm = p.arms["pb-" + std::to_string(k)];
+        for (int i = 0; i < (s + k) % 4; ++i)
+          arm.add(std::sin(s * 3.1 + k * 1.7 + i));
+        arm.decoupled = (s == 2 && k == 1);
+      }
+    }
+  pooling_config cfg;
+  const population_model pop(contexts, cfg, true);
+  auto base = [](const std::string& d) { return d.substr(0, d.find(':')); };
+  for (const auto& [key, policy] : contexts)
+    for (const auto& [name, own] : policy.arms) {
+      if (own.decoupled)
+        continue;
+      double precision = 0.0, weighted = 0.0;
+      for (const auto& [other, op] : contexts) {
+        if (other.service == key.service && base(other.diagnosis) == base(key.diagnosis))
+          continue;
+        const auto& arm = op.arms.at(name);
+        if (arm.decoupled || arm.weight <= 0.0)
+          continue;
+        const double p = 1.0 / (pop.noise_var() / arm.weight + pop.pooling_var());
+        precision += p;
+        weighted += p * arm.mean();
+      }
+      const double prior_var = cfg.prior_sd * cfg.prior_sd;
+      const double total = 1.0 / prior_var + precision;
+      const auto prior = pop.prior_for(key, name, own);
+      EXPECT_NEAR(prior.mean, (cfg.prior_mean / prior_var + weighted) / total, 1e-12)
+          << key.to_string() << " " << name;
+      EXPECT_NEAR(prior.var, 1.0 / total + pop.pooling_var(), 1e-12);
+    }
 }

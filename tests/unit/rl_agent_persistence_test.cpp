@@ -124,9 +124,11 @@ TEST(RlAgentPersistence, ExperiencesAloneRebuildThePolicies) {
   EXPECT_THROW(b.load_experiences(list), rl_error);
   // A rewarded event loaded from storage cannot be rewarded again.
   EXPECT_THROW(b.reward(list[0].event_id, 0.1), rl_error);
-  // Nor is its id issued again, although b's own counter started at 0.
+  // Nor is its id issued again, although c's own counter starts at 0: every
+  // start issues ids under a salt of its own.
   list[3].propensity = 0.5;
   agent c;
+  c.set_event_id_salt(fresh_event_id_salt());
   c.load_experiences(list);
   for (int i = 0; i < 80; ++i)
     EXPECT_FALSE(c.experiences().contains(c.recommend(api, cands).event_id));
@@ -189,6 +191,7 @@ TEST(RlAgentPersistence, RecoverLearnsWhatTheSnapshotMissed) {
     rows.push_back(outcome_of(e));
 
   agent restored = agent::from_json(snapshot);
+  restored.set_event_id_salt(fresh_event_id_salt()); // as its owner does at every start
   const auto before = restored.statistics();
   size_t skipped = 99;
   const auto learned = restored.recover(rows, &skipped);

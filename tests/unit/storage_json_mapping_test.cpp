@@ -98,9 +98,15 @@ TEST(storage_json_mapping, every_other_type_round_trips) {
   EXPECT_EQ(jw["severity"], "critical");
   EXPECT_EQ(json(jw.get<grace::early_warning>()), jw);
 
-  grace::recommendation r{"ev",     "svc", "diag", "pb", 0.5, {{"pb", 1.0, 0.5}, {"pb2", 0.2, 0.5}},
-                          {"risky"}};
+  grace::recommendation r{"ev",
+                          "svc",
+                          "diag",
+                          "pb",
+                          0.5,
+                          {{"pb", 1.0, 0.5}, {"pb2", 0.2, 0.5}},
+                          {{"risky", "risk tier 4 is above this context's cap of 3"}}};
   EXPECT_EQ(json(json(r).get<grace::recommendation>()), json(r));
+  EXPECT_EQ(json(r)["excluded"][0]["reason"], "risk tier 4 is above this context's cap of 3");
 
   grace::health_report h{true, 87.5, "good", {{"availability", 0.5, 99.0, true}}};
   EXPECT_EQ(json(json(h).get<grace::health_report>()), json(h));

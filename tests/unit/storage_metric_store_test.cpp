@@ -195,6 +195,25 @@ TEST(storage_metric_store, state_table_puts_gets_and_erases) {
   EXPECT_FALSE(store.erase_state("forecaster"));
 }
 
+// Where a restarted node's clock resumes: the newest time of any table.
+TEST(storage_metric_store, newest_time_is_the_latest_of_every_table) {
+  temp_dir dir;
+  metric_store store(dir / "m.sqlite");
+  EXPECT_EQ(store.newest_time(), 0);
+  store.insert_snapshots({snap("a", 600000, 1.0), snap("b", 0, 1.0)});
+  EXPECT_EQ(store.newest_time(), 900000); // the window's end
+  store.insert_forecasts({fc("a", 1000000)});
+  EXPECT_EQ(store.newest_time(), 1000000);
+  store.insert_experience({"ev", "s", "d", "p", 0.5, 0.1, {}, 0.0, 1100000});
+  EXPECT_EQ(store.newest_time(), 1100000);
+  store.insert_training_record({1, 1150000, 1200000, 10, 1, "tft-1", {}});
+  EXPECT_EQ(store.newest_time(), 1200000);
+  store.put_state("executor", "{}", 1300000);
+  EXPECT_EQ(store.newest_time(), 1300000);
+  store.insert_snapshots({snap("a", 1200000, 1.0)});
+  EXPECT_EQ(store.newest_time(), 1500000);
+}
+
 TEST(storage_metric_store, retention_deletes_old_rows_and_counts_them) {
   temp_dir dir;
   metric_store store(dir / "m.sqlite");
