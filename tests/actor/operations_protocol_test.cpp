@@ -107,7 +107,7 @@ struct fixture : testing::virtual_time_fixture {
     rl_agent_settings rs;
     rs.clock = clock;
     std::vector<component_spec> specs{
-        spec("storage", storage_component, temp / "data", clock, int64_t{0}),
+        spec("storage", storage_component, temp / "data", clock, storage_settings{}),
         spec("catalog", catalog_component, (temp / "catalog.yaml").string()),
         spec("mesh", mesh_component),
         peer_spec("rl_agent", rl_agent_component, rs),
