@@ -81,7 +81,7 @@ class DurabilityTest(unittest.TestCase):
             nodes.append(second)
             started = time.time()
             second.start()
-            w2 = open_window(started) + WINDOW
+            w2 = max(open_window(started), w1 + WINDOW)
             status, body = push(second, [{"metric": METRIC, "value": v, "ts": w2 + v}
                                          for v in (10, 20, 30)])
             self.assertEqual((status, body["accepted"]), (200, 3), body)
