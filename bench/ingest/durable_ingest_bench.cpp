@@ -131,8 +131,15 @@ int main(int argc, char** argv) {
                   run + 1, static_cast<unsigned long long>(acknowledged.load()), elapsed, rate,
                   static_cast<unsigned long long>(failures.load()));
     }
+    // The ordered shutdown with the log full of unsynced samples.
+    const auto stop = std::chrono::steady_clock::now();
+    bool in_time = false;
     self->request(sup, std::chrono::seconds(10), atom::shutdown_v, int64_t{5000})
-        .receive([](bool) {}, [](caf::error&) {});
+        .receive([&](bool b) { in_time = b; }, [](caf::error&) {});
+    std::printf("shutdown: %.0f ms%s\n",
+                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - stop)
+                    .count(),
+                in_time ? "" : " (a component did not stop in its time)");
   }
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
