@@ -37,8 +37,13 @@ from collections import Counter
 
 TOKEN = "chaos-token"
 WINDOW_MS = 300_000
-LOOP_SCALE = 60      # during the loop: a window lasts 5 real seconds
-FINAL_SCALE = 600    # the last node: the remaining windows close within seconds
+# A 5-minute window lasts 2.5 real seconds and closes a second after it ends:
+# in the longer iterations windows close, are stored and their log segments
+# removed while the loop kills. (Until virtual time resumes across restarts,
+# a restarted node's clock is behind the windows it closed before, and its
+# first samples are refused as late: not acknowledged, so they do not count.)
+SCALE = 120
+FINAL_SCALE = 600  # the last node: the remaining windows close within a second or two
 GRACE_S = 5.0
 # Metrics and a range of values inside their good band.
 METRICS = [("api.latency_p95", 50, 300), ("api.error_rate", 0.1, 1.5),
@@ -71,6 +76,7 @@ class Node:
             f.write(f"node:\n  data_dir: {os.path.join(work, 'data')}\n  log_level: warn\n"
                     f"catalog:\n  path: {os.path.join(source, 'config', 'metrics_catalog.yaml')}\n"
                     f"http:\n  port: {self.port}\n  token: {TOKEN}\n"
+                    f"ingest:\n  max_future: 1h\n"
                     f"storage:\n  sync_interval: 200ms\n"
                     f"supervisor:\n  shutdown_grace: {int(GRACE_S * 1000)}ms\n")
         self.log_path = os.path.join(work, f"node-{self.port}.log")
@@ -114,6 +120,7 @@ class Pusher(threading.Thread):
         self.node, self.rng, self.acked, self.unknown, self.lock = node, rng, acked, unknown, lock
         self.stop = threading.Event()
         self.batches = 0
+        self.late = 0
 
     def run(self):
         while not self.stop.is_set():
@@ -122,7 +129,7 @@ class Pusher(threading.Thread):
             for _ in range(self.rng.randint(20, 200)):
                 metric, lo, hi = self.rng.choice(METRICS)
                 batch.append({"metric": metric, "value": round(self.rng.uniform(lo, hi), 3),
-                              "ts": now - self.rng.randint(0, 20_000)})
+                              "ts": now - self.rng.randint(0, 120_000)})
             keys = [(s["metric"], s["ts"] // WINDOW_MS * WINDOW_MS) for s in batch]
             try:
                 status, body = call(self.node.port, "POST", "/api/metrics",
@@ -133,12 +140,23 @@ class Pusher(threading.Thread):
                 return
             if status in (200, 400) and isinstance(body, dict) and "rejected" in body:
                 refused = {r["index"] for r in body["rejected"]}
+                self.late += sum(r["reason"].startswith("late") for r in body["rejected"])
                 with self.lock:
                     self.acked.update(k for i, k in enumerate(keys) if i not in refused)
                 self.batches += 1
             else:  # 5xx: not acknowledged, maybe written
                 with self.lock:
                     self.unknown.update(keys)
+
+
+def stored_counts(db_path):
+    """Snapshot counts per (metric, window start), read from SQLite directly."""
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return Counter({(m, w): c for m, w, c in db.execute(
+            "SELECT metric_id, window_start, count FROM snapshots")})
+    finally:
+        db.close()
 
 
 def main():
@@ -148,25 +166,28 @@ def main():
     ap.add_argument("--iterations", type=int, default=3)
     ap.add_argument("--seed", type=int, default=int(time.time()))
     ap.add_argument("--pushers", type=int, default=2)
+    ap.add_argument("--max-seconds", type=float, default=5.0,
+                    help="longest run of a node before it is killed")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     args.binary = os.path.abspath(args.binary)
     args.source = os.path.abspath(args.source)
     rng = random.Random(args.seed)
     work = tempfile.mkdtemp(prefix="grace-chaos-")
+    db_path = os.path.join(work, "data", "storage", "metrics.sqlite")
     acked, unknown, lock = Counter(), Counter(), threading.Lock()
     problems = []
-    kills = terms = 0
+    kills = terms = late_total = 0
     print(f"kill loop: {args.iterations} iterations, seed {args.seed}, work {work}", flush=True)
     try:
         for i in range(1, args.iterations + 1):
-            node = Node(args.binary, args.source, work, LOOP_SCALE)
+            node = Node(args.binary, args.source, work, SCALE)
             node.wait_ready()
             pushers = [Pusher(node, random.Random(rng.random()), acked, unknown, lock)
                        for _ in range(args.pushers)]
             for p in pushers:
                 p.start()
-            time.sleep(rng.uniform(0.2, 1.5))
+            time.sleep(rng.uniform(0.3, args.max_seconds))
             if rng.random() < 0.25:
                 terms += 1
                 how = "SIGTERM"
@@ -191,39 +212,44 @@ def main():
             for p in pushers:
                 p.join(timeout=15)
             node.log.close()
-            print(f"iteration {i}: {how}; {sum(p.batches for p in pushers)} batches answered; "
-                  f"acknowledged so far {sum(acked.values())}", flush=True)
+            late_total += sum(p.late for p in pushers)
+            windows = len(stored_counts(db_path)) if os.path.exists(db_path) else 0
+            print(f"iteration {i}: {how}; {sum(p.batches for p in pushers)} batches answered, "
+                  f"{sum(p.late for p in pushers)} samples refused as late; "
+                  f"acknowledged so far {sum(acked.values())}, snapshots stored {windows}",
+                  flush=True)
 
         # The last node closes every window the loop wrote to.
         node = Node(args.binary, args.source, work, FINAL_SCALE)
         node.wait_ready()
-        target = max((w for _, w in list(acked) + list(unknown)), default=0) + 2 * WINDOW_MS
-        db_path = os.path.join(work, "data", "storage", "metrics.sqlite")
-
-        def stored_counts():
-            db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-            try:
-                return Counter({(m, w): c for m, w, c in db.execute(
-                    "SELECT metric_id, window_start, count FROM snapshots")})
-            finally:
-                db.close()
+        # Past the last window's end and its lateness (2.5 virtual minutes here),
+        # with a margin for the estimate being up to a few minutes ahead.
+        target = max((w for _, w in list(acked) + list(unknown)), default=0) + 3 * WINDOW_MS
 
         deadline = time.time() + 60
         while time.time() < deadline:
             _, status = call(node.port, "GET", "/api/status")
-            stored = stored_counts()
-            if node.virtual_now_ms() > target + WINDOW_MS and all(stored[k] >= n for k, n in
-                                                                  acked.items()):
+            stored = stored_counts(db_path)
+            if node.virtual_now_ms() > target and all(stored[k] >= n for k, n in acked.items()):
                 break
             time.sleep(0.25)
-        time.sleep(0.5)
-        stored = stored_counts()
+        time.sleep(0.5)  # two sample log syncs: segments of stored windows go
+        stored = stored_counts(db_path)
         _, status = call(node.port, "GET", "/api/status")
         node.proc.send_signal(signal.SIGTERM)
         code = node.proc.wait(timeout=GRACE_S + 5)
         node.log.close()
         if code != 0:
             problems.append(f"final node: SIGTERM gave exit {code}")
+
+        # The log keeps only what is not stored yet: with every window stored,
+        # at most the segment being written is left.
+        wal = os.path.join(work, "data", "storage", "wal")
+        segments = [f for f in os.listdir(wal) if f.endswith(".log")]
+        wal_bytes = sum(os.path.getsize(os.path.join(wal, f)) for f in segments)
+        if len(segments) > 1:
+            problems.append(f"the sample log kept {len(segments)} segments ({wal_bytes} bytes) "
+                            "after every window was stored")
 
         lost = extra = 0
         for key in set(acked) | set(unknown) | set(stored):
@@ -246,10 +272,11 @@ def main():
             problems.append(f"SQLite integrity_check: {integrity}")
         print(f"samples: {status.get('samples') if isinstance(status, dict) else status}")
         print(f"summary: iterations {args.iterations} (kill -9 {kills}, SIGTERM {terms}), "
-              f"acknowledged {sum(acked.values())}, lost {lost}, "
+              f"acknowledged {sum(acked.values())}, lost {lost}, refused as late {late_total}, "
               f"extra {extra} (of {sum(unknown.values())} sent without an answer), "
               f"ledger verify {'ok' if verify.returncode == 0 else 'FAILED'}, "
-              f"integrity_check {integrity[0][0] if integrity else '?'}", flush=True)
+              f"integrity_check {integrity[0][0] if integrity else '?'}, "
+              f"sample log left {len(segments)} segments / {wal_bytes} bytes", flush=True)
         for p in problems[:20]:
             print("PROBLEM:", p)
         if sum(acked.values()) == 0:
