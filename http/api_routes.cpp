@@ -5,6 +5,7 @@
 #include "http/request_metrics.hpp"
 
 #include <cstdlib>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -129,10 +130,14 @@ void install_routes(httplib::Server& server, actor_gateway& gateway, const api_s
             gateway.ask<std::string, aggregator_actor>("aggregator", no_samples, atom::status_v)) {
       const auto j = nlohmann::json::parse(*a, nullptr, false);
       nlohmann::json samples = nlohmann::json::object();
-      for (const char* key :
-           {"accepted", "rejected_late", "rejected_invalid", "replayed", "open_windows"})
+      for (const char* key : {"accepted", "rejected_late", "rejected_invalid", "replayed",
+                              "open_windows", "closed_before"})
         if (j.is_object() && j.contains(key) && j.at(key).is_number_integer())
           samples[key] = j.at(key);
+      // Nothing closed yet: no watermark to show.
+      if (samples.contains("closed_before")
+          && samples["closed_before"].get<int64_t>() == std::numeric_limits<int64_t>::min())
+        samples.erase("closed_before");
       body["samples"] = samples;
     }
     send_json(res, 200, body);
