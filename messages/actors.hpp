@@ -94,7 +94,9 @@ typename Inspector::result_type inspect(Inspector& f, simulated_action& x) {
 
 // Metric storage of the storage component (SQLite, WAL).
 using metric_store_actor = caf::typed_actor<
-    // Stores snapshots (idempotent per metric and window); answers how many.
+    // Stores snapshots (idempotent per metric and window: a window stored
+    // again is replaced); answers how many. For tests and tools: the
+    // aggregator stores closed_windows, which are never rewritten.
     caf::replies_to<atom::store, std::vector<snapshot>>::with<uint64_t>,
     // Snapshots of one metric in a time range.
     caf::replies_to<atom::query, snapshot_query>::with<std::vector<snapshot>>,

@@ -202,6 +202,8 @@ const char* describe(frame_status s) {
 
 encoded_samples encode_samples(const std::vector<metric_sample>& batch,
                                const std::vector<uint32_t>& indices) {
+  if (indices.empty())
+    throw std::invalid_argument("encode_samples: no samples to encode");
   encoded_samples out;
   out.samples = indices.size();
   // The id table, in order of first use.

@@ -81,10 +81,11 @@ struct encoded_samples {
 };
 
 // Encodes batch[i] for every i in `indices` (in that order) into one payload.
-// Precondition: indices not empty and each < batch.size().
+// Precondition: each index < batch.size(). Throws std::invalid_argument when
+// `indices` is empty (a record holds at least one sample).
 encoded_samples encode_samples(const std::vector<metric_sample>& batch,
                                const std::vector<uint32_t>& indices);
-// The same for the whole batch (not empty).
+// The same for the whole batch.
 encoded_samples encode_samples(const std::vector<metric_sample>& batch);
 
 struct logged_sample {

@@ -89,6 +89,11 @@ TEST(sample_log_format, a_batch_round_trips_with_extreme_values_and_times) {
   EXPECT_EQ(payload_time_range(encoded.payload), std::make_pair(encoded.min_ts, encoded.max_ts));
 }
 
+TEST(sample_log_format, an_empty_batch_is_not_a_record) {
+  EXPECT_THROW(encode_samples({}), std::invalid_argument);
+  EXPECT_THROW(encode_samples(batch_at(T0, 3), {}), std::invalid_argument);
+}
+
 TEST(sample_log_format, a_subset_of_a_batch_is_encoded_in_the_given_order) {
   auto batch = batch_at(T0, 6);
   auto encoded = encode_samples(batch, {4, 1});
