@@ -5,6 +5,8 @@
 #include "http/request_metrics.hpp"
 #include "http/request_rules.hpp"
 
+#include <cstdlib>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -26,13 +28,30 @@ void install_routes(router& server, actor_gateway& gateway) {
                                                     : failure.message}});
   });
 
-  // Every component's state: up or restarting, and how often it restarted.
+  // Every component's state: up or restarting, and how often it restarted;
+  // and the samples taken and refused (while the aggregator answers).
   server.Get("/api/status", [&gateway](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
     auto s = gateway.supervisor_status(failure);
     if (!s)
       return send_failure(res, failure);
-    send_json(res, 200, nlohmann::json::parse(*s));
+    auto body = nlohmann::json::parse(*s);
+    gateway_failure no_samples;
+    if (auto a =
+            gateway.ask<std::string, aggregator_actor>("aggregator", no_samples, atom::status_v)) {
+      const auto j = nlohmann::json::parse(*a, nullptr, false);
+      nlohmann::json samples = nlohmann::json::object();
+      for (const char* key : {"accepted", "rejected_late", "rejected_invalid", "replayed",
+                              "open_windows", "closed_before"})
+        if (j.is_object() && j.contains(key) && j.at(key).is_number_integer())
+          samples[key] = j.at(key);
+      // Nothing closed yet: no watermark to show.
+      if (samples.contains("closed_before")
+          && samples["closed_before"].get<int64_t>() == std::numeric_limits<int64_t>::min())
+        samples.erase("closed_before");
+      body["samples"] = samples;
+    }
+    send_json(res, 200, body);
   });
 
   server.Get("/api/catalog", [&gateway](const httplib::Request&, httplib::Response& res) {

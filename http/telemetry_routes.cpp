@@ -4,6 +4,7 @@
 #include "actors/storage/json_mapping.hpp"
 #include "http/json_response.hpp"
 
+#include <algorithm>
 #include <caf/after.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -70,16 +71,38 @@ void push_metrics(actor_gateway& gateway, const telemetry_settings& settings,
   }
   if (parsed.malformed())
     return send_error(res, 400, "malformed body, nothing accepted: " + parsed.error);
-  nlohmann::json rejected = nlohmann::json::array();
-  for (const auto& r : parsed.rejected)
-    rejected.push_back({{"index", r.index}, {"reason", r.reason}});
-  const size_t accepted = parsed.accepted.size();
-  if (accepted > 0) {
-    auto taken = gateway.ask<uint64_t, ingest_actor>("ingest", failure, atom::ingest_v,
-                                                     std::move(parsed.accepted));
-    if (!taken)
-      return send_error(res, failure.status, failure.message);
+  // Refusals of the parser and of the aggregator (late samples), by position
+  // in the body.
+  std::vector<std::pair<size_t, std::string>> refused;
+  for (auto& r : parsed.rejected)
+    refused.emplace_back(r.index, std::move(r.reason));
+  uint64_t accepted = 0;
+  if (!parsed.accepted.empty()) {
+    // The body position of each parsed sample: the positions not rejected.
+    std::vector<size_t> position;
+    position.reserve(parsed.accepted.size());
+    for (size_t i = 0, r = 0; i < parsed.total; ++i) {
+      if (r < parsed.rejected.size() && parsed.rejected[r].index == i)
+        ++r;
+      else
+        position.push_back(i);
+    }
+    // Answered once the samples taken are written to the sample log.
+    auto receipt = gateway.ask<ingest_receipt, ingest_actor>("ingest", failure, atom::ingest_v,
+                                                             std::move(parsed.accepted));
+    if (!receipt)
+      return send_error(res, failure.status,
+                        "samples not acknowledged (send them again): " + failure.message);
+    accepted = receipt->accepted;
+    for (auto& r : receipt->rejected)
+      refused.emplace_back(r.index < position.size() ? position[r.index] : r.index,
+                           std::move(r.reason));
+    std::sort(refused.begin(), refused.end(),
+              [](const auto& a, const auto& b) { return a.first < b.first; });
   }
+  nlohmann::json rejected = nlohmann::json::array();
+  for (const auto& [index, reason] : refused)
+    rejected.push_back({{"index", index}, {"reason", reason}});
   send_json(res, accepted == 0 ? 400 : 200,
             {{"accepted", accepted}, {"rejected", rejected}, {"total", parsed.total}});
 }

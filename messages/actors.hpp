@@ -94,7 +94,9 @@ typename Inspector::result_type inspect(Inspector& f, simulated_action& x) {
 
 // Metric storage of the storage component (SQLite, WAL).
 using metric_store_actor = caf::typed_actor<
-    // Stores snapshots (idempotent per metric and window); answers how many.
+    // Stores snapshots (idempotent per metric and window: a window stored
+    // again is replaced); answers how many. For tests and tools: the
+    // aggregator stores closed_windows, which are never rewritten.
     caf::replies_to<atom::store, std::vector<snapshot>>::with<uint64_t>,
     // Snapshots of one metric in a time range.
     caf::replies_to<atom::query, snapshot_query>::with<std::vector<snapshot>>,
@@ -143,19 +145,42 @@ using storage_actor = caf::typed_actor<
     caf::replies_to<atom::latest, atom::history>::with<timestamp_ms>,
     // Appends a learning experience to the metric store; answers 1.
     caf::replies_to<atom::store, experience>::with<uint64_t>,
+    // Writes a record of samples to the sample log with one write(2);
+    // answers once it is written (the records written so far). A payload
+    // that is not a sample batch is invalid_input.
+    caf::replies_to<atom::append, sample_log_record>::with<uint64_t>,
+    // Reads the sample log from (segment, offset) on, with the closed
+    // watermark: the aggregator's replay at start. (0, 0): from the start.
+    caf::replies_to<atom::replay, uint64_t, uint64_t>::with<sample_log_chunk>,
+    // Stores the snapshots of closed windows (a stored window is never
+    // rewritten) and raises the closed watermark, in one transaction; the
+    // sample log's segments before it are then removed. Answers how many
+    // snapshots were new.
+    caf::replies_to<atom::store, closed_windows>::with<uint64_t>,
+    // Syncs the sample log to disk (shutdown); answers true.
+    caf::replies_to<atom::flush>::with<bool>,
+    // Internal: syncs the sample log and removes the segments no longer
+    // needed (every storage.sync_interval).
+    caf::reacts_to<atom::sync>,
     // Internal: applies the retention setting (every virtual hour).
     caf::reacts_to<atom::tick>>::extend_with<status_client, metric_store_actor>;
 
 // Receives samples from every source (push, scrape, replay, simulator) and
 // hands them to the aggregator.
 using ingest_actor = caf::typed_actor<
-    // Accepts a batch of already validated samples; answers how many were taken.
-    caf::replies_to<atom::ingest, sample_batch>::with<uint64_t>>::extend_with<status_client>;
+    // Takes a batch of already validated samples; answers once the samples
+    // taken are in the sample log, with those refused and why.
+    caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>>::extend_with<status_client>;
 
 // Turns samples into 5-minute snapshots.
 using aggregator_actor = caf::typed_actor<
-    // Adds samples to their event-time windows.
-    caf::reacts_to<atom::ingest, sample_batch>,
+    // Checks a batch against the closed windows, writes the samples it takes
+    // to the storage's sample log and adds them to their event-time windows;
+    // answers once they are written.
+    caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>,
+    // Shutdown: stores the windows due, waits for the writes under way and
+    // refuses later samples; answers true. Open windows stay in the log.
+    caf::replies_to<atom::flush>::with<bool>,
     // Internal: closes the windows that virtual time has passed.
     caf::reacts_to<atom::tick>>::extend_with<status_client>;
 
@@ -298,7 +323,12 @@ using supervisor_actor = caf::typed_actor<
     // an error if there is no such component or it is down.
     caf::replies_to<atom::get, std::string>::with<caf::actor>,
     // True once every component has started and passed its start-up check.
-    caf::replies_to<atom::ready>::with<bool>>::extend_with<status_client>;
+    caf::replies_to<atom::ready>::with<bool>,
+    // Stops the components in reverse start order within the given real
+    // milliseconds: the HTTP front and the sources first, then the aggregator
+    // (flushed) and the others, the storage (flushed) last. Answers true when
+    // every component stopped in time; the supervisor then exits.
+    caf::replies_to<atom::shutdown, int64_t>::with<bool>>::extend_with<status_client>;
 
 } // namespace grace
 

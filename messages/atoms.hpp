@@ -45,5 +45,9 @@ GRACE_ATOM(kill, "kill")
 GRACE_ATOM(action, "action")
 GRACE_ATOM(notify, "notify")
 GRACE_ATOM(metrics, "metrics")
+GRACE_ATOM(replay, "replay")
+GRACE_ATOM(flush, "flush")
+GRACE_ATOM(sync, "sync")
+GRACE_ATOM(shutdown, "shutdown")
 
 #undef GRACE_ATOM

@@ -46,6 +46,59 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 
 using sample_batch = std::vector<metric_sample>;
 
+// --- the durable sample path: ingest -> aggregator -> storage's sample log ---
+
+// Why one sample of a batch was not taken.
+struct sample_refusal {
+  uint64_t index = 0; // position in the batch
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sample_refusal& x) {
+  return f(x.index, x.reason);
+}
+
+// The answer to a batch of samples: how many were taken (written to the
+// sample log, so a crash of the process loses none of them) and which were
+// refused, with why.
+struct ingest_receipt {
+  uint64_t accepted = 0;
+  std::vector<sample_refusal> rejected; // in batch order
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, ingest_receipt& x) {
+  return f(x.accepted, x.rejected);
+}
+
+// One record for the sample log: an encoded batch
+// (actors/storage/sample_log_format.hpp).
+struct sample_log_record {
+  std::string payload;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sample_log_record& x) {
+  return f(x.payload);
+}
+
+// A piece of the sample log, read by the aggregator at start to rebuild the
+// windows that were open, with the store's closed watermark (every window
+// starting before it is closed and stored; INT64_MIN when none is).
+struct sample_log_chunk {
+  timestamp_ms closed_before = 0;
+  std::vector<std::string> payloads;
+  uint64_t next_segment = 0; // where to ask next
+  uint64_t next_offset = 0;
+  bool done = true; // nothing after these payloads
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sample_log_chunk& x) {
+  return f(x.closed_before, x.payloads, x.next_segment, x.next_offset, x.done);
+}
+
 // The statistics of one metric over one aggregation window [start, end).
 struct snapshot {
   std::string metric_id;
@@ -64,6 +117,18 @@ struct snapshot {
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
   return f(x.metric_id, x.window_start, x.window_end, x.count, x.mean, x.min, x.max, x.p50, x.p95,
            x.last, x.level);
+}
+
+// Windows the aggregator closed: their snapshots and the closed watermark
+// they raise (every window starting before `closed_before` is closed).
+struct closed_windows {
+  std::vector<snapshot> snapshots;
+  timestamp_ms closed_before = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, closed_windows& x) {
+  return f(x.snapshots, x.closed_before);
 }
 
 // One step of a forecast with its central 80% and 95% prediction intervals.

@@ -24,7 +24,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (!root.IsDefined() || root.IsNull())
     return; // an empty file means all defaults
   if (!in.expect_map(root, "",
-                     {"node", "catalog", "simulator", "ingest", "scrape_targets", "http",
+                     {"node", "catalog", "simulator", "ingest", "scrape_targets", "http", "storage",
                       "aggregation", "forecasting", "training", "rl", "prediction", "execution",
                       "alerting", "supervisor"},
                      {}))
@@ -196,6 +196,11 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       else
         s.http.max_event_streams = static_cast<int>(*v);
     }
+  }
+  if (auto n = section("storage", {"sync_interval"})) {
+    positive_duration(n, "sync_interval", "storage", s.sync_interval_ms);
+    if (n["sync_interval"] && s.sync_interval_ms > 60000)
+      in.error(n["sync_interval"], "storage.sync_interval", "must be at most 1m");
   }
   if (auto n = section("aggregation", {"snapshot_interval", "retention"})) {
     positive_duration(n, "snapshot_interval", "aggregation", s.snapshot_interval_ms);

@@ -78,6 +78,7 @@ struct node_settings {
   int64_t virtual_origin_ms = 0; // where virtual time starts; 0: the wall clock
   http_settings http;
   std::vector<ingest::scrape_target> scrape_targets;
+  int64_t sync_interval_ms = 1000; // storage.sync_interval: the sample log's fsync period
   int64_t snapshot_interval_ms = 5 * 60000;
   int64_t retention_ms = 30 * 86400000LL;
   int64_t forecast_interval_ms = 15 * 60000;

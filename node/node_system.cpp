@@ -39,6 +39,7 @@
 #include <filesystem>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
+#include <thread>
 
 namespace grace::node {
 
@@ -69,8 +70,11 @@ template <class F, class... Ts> component_spec peer_spec(std::string name, F beh
 std::vector<component_spec> components(const node_settings& s, const node_clock& clock,
                                        const std::optional<simulator::simulator_config>& sim) {
   std::vector<component_spec> out;
-  out.push_back(
-      spec("storage", storage_component, std::filesystem::path(s.data_dir), clock, s.retention_ms));
+  storage_settings st;
+  st.retention_ms = s.retention_ms;
+  st.sync_interval_ms = s.sync_interval_ms;
+  out.push_back(spec("storage", storage_component, std::filesystem::path(s.data_dir), clock, st));
+  out.back().flush_on_stop = true; // stopped last: syncs the sample log
   out.push_back(spec("catalog", catalog_component, s.catalog_path));
   out.push_back(spec("mesh", mesh_component));
   aggregator_settings agg;
@@ -80,6 +84,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   // quarter of a real second of it, and at least one collection interval.
   agg.allowed_lateness_ms = std::max<int64_t>(60000, static_cast<int64_t>(250.0 * clock.scale));
   out.push_back(peer_spec("aggregator", aggregator_component, clock, agg));
+  out.back().flush_on_stop = true; // stores the windows due, waits for the writes under way
   out.push_back(peer_spec("ingest", ingest_component));
   out.push_back(peer_spec("integration", integration_component, s.forecast_horizon_ms));
   forecaster_settings fs;
@@ -213,8 +218,8 @@ clock_start_inputs read_clock_start(caf::actor_system& sys, const node_settings&
   // Its start-up lines would repeat the real storage component's.
   const auto level = spdlog::get_level();
   spdlog::set_level(std::max(level, spdlog::level::warn));
-  auto probe =
-      sys.spawn(storage_component, std::filesystem::path(s.data_dir), node_clock{}, int64_t{0});
+  auto probe = sys.spawn(storage_component, std::filesystem::path(s.data_dir), node_clock{},
+                         storage_settings{});
   caf::scoped_actor self{sys};
   self->monitor(probe);
   const auto timeout = std::chrono::seconds(30);
@@ -400,19 +405,48 @@ int run_node(const node_settings& settings,
               [&](caf::error&) {});
     }
   }
+  const auto grace = std::chrono::milliseconds(settings.supervisor.shutdown_grace_ms);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
   if (!supervisor_down) {
+    // The clock's position first (storage still runs), then the supervisor
+    // stops the components in order: HTTP and the sources first (no new
+    // samples), then the aggregator (flushed), ..., the storage (flushed)
+    // last. A margin of the grace is kept for the rest of the exit.
     if (save_clock)
       save_clock_position(self, sup, clock, true);
-    caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+    const auto left = std::max(std::chrono::milliseconds(0),
+                               std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   deadline - std::chrono::steady_clock::now()));
+    const auto margin = std::min(left / 10, std::chrono::milliseconds(500));
+    self->request(sup, left, atom::shutdown_v, static_cast<int64_t>((left - margin).count()))
+        .receive(
+            [&](bool in_time) {
+              if (!in_time)
+                spdlog::warn("[NODE] Some components did not stop in their time");
+            },
+            [&](caf::error& e) {
+              spdlog::warn("[NODE] Ordered shutdown failed: {}", describe(e));
+            });
     bool stopped = false;
     self->receive([&](caf::down_msg&) { stopped = true; },
-                  caf::after(std::chrono::milliseconds(settings.supervisor.shutdown_grace_ms)) >>
-                      [] {});
+                  caf::after(std::max(std::chrono::milliseconds(0),
+                                      std::chrono::duration_cast<std::chrono::milliseconds>(
+                                          deadline - std::chrono::steady_clock::now())))
+                      >> [] {});
     if (!stopped) {
       spdlog::warn("[NODE] Components did not stop within the grace period; killing them");
       caf::anon_send_exit(sup, caf::exit_reason::kill);
     }
   }
+  // The actor system waits for every actor on destruction; one busy in a long
+  // handler (a training fit on its own thread) must not hold the exit past
+  // the grace period. Everything acknowledged is on disk by now.
+  std::thread([deadline, exit_code] {
+    std::this_thread::sleep_until(deadline);
+    spdlog::warn("[NODE] Still busy at the end of the grace period; exiting now");
+    spdlog::default_logger()->flush();
+    std::_Exit(exit_code);
+  }).detach();
   spdlog::info("[NODE] Stopped");
   return exit_code;
 }

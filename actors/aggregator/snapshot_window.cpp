@@ -1,5 +1,7 @@
 #include "actors/aggregator/snapshot_window.hpp"
 
+#include "actors/clock/utc_time.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -7,6 +9,10 @@
 #include <utility>
 
 namespace grace::aggregator {
+
+// The sum of any count of finite doubles must stay finite.
+static_assert(std::numeric_limits<long double>::max_exponent >= 16384,
+              "the window sums need a long double with a 15-bit exponent (x86-64, AArch64)");
 
 namespace {
 
@@ -31,7 +37,11 @@ double percentile(std::vector<double>& values, double q) {
   const double x_lo = values[lo];
   const double x_hi =
       *std::min_element(values.begin() + static_cast<std::ptrdiff_t>(lo) + 1, values.end());
-  return x_lo + (h - static_cast<double>(lo)) * (x_hi - x_lo);
+  const double fraction = h - static_cast<double>(lo);
+  const double gap = x_hi - x_lo; // infinite for neighbours of opposite sign near DBL_MAX
+  const double v =
+      std::isfinite(gap) ? x_lo + fraction * gap : (1.0 - fraction) * x_lo + fraction * x_hi;
+  return std::clamp(v, x_lo, x_hi);
 }
 
 snapshot_window::snapshot_window(window_config config, band_function band_of)
@@ -48,6 +58,47 @@ snapshot_window::snapshot_window(window_config config, band_function band_of)
 
 timestamp_ms snapshot_window::window_start_of(timestamp_ms ts) const {
   return floor_div(ts, config_.period_ms) * config_.period_ms;
+}
+
+admission snapshot_window::admit(const std::vector<metric_sample>& batch) {
+  admission out;
+  out.first_window = std::numeric_limits<timestamp_ms>::max();
+  out.kept.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const metric_sample& s = batch[i];
+    const auto index = static_cast<uint32_t>(i);
+    if (!std::isfinite(s.value)) {
+      ++rejected_invalid_;
+      out.refused.push_back({index, "value is not a finite number"});
+      continue;
+    }
+    const timestamp_ms start = window_start_of(s.ts);
+    if (start < closed_before_) {
+      ++rejected_late_;
+      out.refused.push_back(
+          {index, "late: the window [" + iso_time(start) + ", "
+                      + iso_time(start + config_.period_ms) + ") of " + s.metric_id
+                      + " is closed and stored; a closed window is never rewritten"});
+      continue;
+    }
+    out.first_window = std::min(out.first_window, start);
+    out.kept.push_back(index);
+  }
+  return out;
+}
+
+void snapshot_window::hold(timestamp_ms window_start) {
+  ++holds_[window_start];
+}
+
+void snapshot_window::release(timestamp_ms window_start) {
+  auto it = holds_.find(window_start);
+  if (it != holds_.end() && --it->second == 0)
+    holds_.erase(it);
+}
+
+void snapshot_window::restore_closed_before(timestamp_ms closed_before) {
+  closed_before_ = std::max(closed_before_, closed_before);
 }
 
 bool snapshot_window::add(const metric_sample& sample) {
@@ -87,11 +138,12 @@ bool snapshot_window::add(const std::string& metric_id, timestamp_ms ts, double 
   accumulator& acc = *acc_it;
   ++acc.count;
   // Neumaier's compensated summation.
-  const double t = acc.sum + value;
-  if (std::fabs(acc.sum) >= std::fabs(value))
-    acc.compensation += (acc.sum - t) + value;
+  const long double v = value;
+  const long double t = acc.sum + v;
+  if (std::fabs(acc.sum) >= std::fabs(v))
+    acc.compensation += (acc.sum - t) + v;
   else
-    acc.compensation += (value - t) + acc.sum;
+    acc.compensation += (v - t) + acc.sum;
   acc.sum = t;
   if (value < acc.min)
     acc.min = value;
@@ -122,7 +174,8 @@ snapshot snapshot_window::finish(const std::string& metric_id, accumulator& acc)
   s.window_start = acc.start;
   s.window_end = acc.start + config_.period_ms;
   s.count = acc.count;
-  s.mean = (acc.sum + acc.compensation) / static_cast<double>(acc.count);
+  const long double mean = (acc.sum + acc.compensation) / static_cast<long double>(acc.count);
+  s.mean = std::clamp(static_cast<double>(mean), acc.min, acc.max);
   s.min = acc.min;
   s.max = acc.max;
   s.p95 = percentile(acc.values, 0.95);
@@ -136,11 +189,13 @@ std::vector<snapshot> snapshot_window::close_windows(bool all) {
   std::vector<snapshot> out;
   const timestamp_ms span = config_.period_ms + config_.allowed_lateness_ms;
   const bool can_close = watermark_ > std::numeric_limits<timestamp_ms>::min() + span;
+  const timestamp_ms held_from =
+      holds_.empty() ? std::numeric_limits<timestamp_ms>::max() : holds_.begin()->first;
   for (auto& [id, m] : metrics_) {
     auto keep = m.open.begin();
     for (auto it = m.open.begin(); it != m.open.end(); ++it) {
       // start + span <= watermark, written so that it cannot overflow.
-      if (all || (can_close && it->start <= watermark_ - span)) {
+      if (it->start < held_from && (all || (can_close && it->start <= watermark_ - span))) {
         closed_before_ = std::max(closed_before_, it->start + config_.period_ms);
         out.push_back(finish(id, *it));
       } else {
@@ -167,7 +222,10 @@ std::vector<snapshot> snapshot_window::close_until(timestamp_ms watermark) {
   const timestamp_ms span = config_.period_ms + config_.allowed_lateness_ms;
   if (watermark_ > std::numeric_limits<timestamp_ms>::min() + span) {
     const timestamp_ms last_closed_start = window_start_of(watermark_ - span);
-    closed_before_ = std::max(closed_before_, last_closed_start + config_.period_ms);
+    timestamp_ms closing = last_closed_start + config_.period_ms;
+    if (!holds_.empty())
+      closing = std::min(closing, holds_.begin()->first);
+    closed_before_ = std::max(closed_before_, closing);
   }
   return close_windows(false);
 }

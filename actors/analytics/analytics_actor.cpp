@@ -246,6 +246,11 @@ void gather_exposition(self_pointer self, const supervisor_actor& sup,
   });
   status_of("aggregator", [in](const nlohmann::json& j) {
     in->counters.snapshots = field<uint64_t>(j, "snapshots_emitted");
+    in->counters.samples_replayed = field<uint64_t>(j, "replayed");
+    if (auto late = field<uint64_t>(j, "rejected_late"))
+      in->counters.samples_rejected["late"] = *late;
+    if (auto invalid = field<uint64_t>(j, "rejected_invalid"))
+      in->counters.samples_rejected["invalid"] = *invalid;
   });
   status_of("scheduler", [in](const nlohmann::json& j) {
     in->counters.forecasts = field<uint64_t>(j, "forecasts");

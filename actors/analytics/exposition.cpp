@@ -59,6 +59,18 @@ std::string render(const node_counters& c, const std::vector<predicted_series>& 
     family(os, "grace_samples_ingested_total", "counter", "Samples accepted from every source.");
     os << "grace_samples_ingested_total " << *c.samples_ingested << '\n';
   }
+  if (!c.samples_rejected.empty()) {
+    family(os, "grace_samples_rejected_total", "counter",
+           "Samples refused by the aggregator: late (their window is closed and stored) or "
+           "invalid (not a finite number).");
+    for (const auto& [reason, n] : c.samples_rejected)
+      os << "grace_samples_rejected_total{reason=\"" << escape_label(reason) << "\"} " << n << '\n';
+  }
+  if (c.samples_replayed) {
+    family(os, "grace_samples_replayed_total", "counter",
+           "Acknowledged samples read back from the sample log into open windows at start.");
+    os << "grace_samples_replayed_total " << *c.samples_replayed << '\n';
+  }
   if (c.snapshots) {
     family(os, "grace_snapshots_total", "counter", "5-minute snapshots closed.");
     os << "grace_snapshots_total " << *c.snapshots << '\n';

@@ -17,6 +17,8 @@ namespace grace::analytics {
 
 struct node_counters {
   std::optional<uint64_t> samples_ingested;
+  std::map<std::string, uint64_t> samples_rejected; // by reason: late, invalid
+  std::optional<uint64_t> samples_replayed;         // from the sample log at start
   std::optional<uint64_t> snapshots;
   std::optional<uint64_t> forecasts;
   std::map<std::string, uint64_t> warnings_by_outcome; // raised, prevented, ...

@@ -5,31 +5,71 @@
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
 #include <nlohmann/json.hpp>
 
 namespace grace {
 
+namespace {
+
+using self_ptr = ingest_actor::stateful_pointer<ingest_state>;
+
+// Longer than the aggregator's own wait for the sample log.
+constexpr auto aggregator_timeout = std::chrono::seconds(15);
+
+} // namespace
+
 ingest_actor::behavior_type ingest_component(ingest_actor::stateful_pointer<ingest_state> self,
                                              supervisor_actor supervisor) {
   return {
-      [=](atom::ingest, sample_batch& batch) -> uint64_t {
+      [=](atom::ingest, sample_batch& batch) -> caf::result<ingest_receipt> {
         auto& st = self->state;
-        const auto n = static_cast<uint64_t>(batch.size());
         ++st.batches;
-        st.samples += n;
+        std::string source = "push";
         if (!batch.empty()) {
-          auto source = batch.front().labels.find("source");
-          st.samples_by_source[source == batch.front().labels.end() ? "push" : source->second] += n;
+          auto it = batch.front().labels.find("source");
+          if (it != batch.front().labels.end())
+            source = it->second;
         }
-        with_component<aggregator_actor>(
-            self, supervisor, "aggregator",
-            [=, b = std::move(batch)](aggregator_actor a) { self->send(a, atom::ingest_v, b); });
-        return n;
+        const auto size = static_cast<uint64_t>(batch.size());
+        auto promise = std::make_shared<caf::typed_response_promise<ingest_receipt>>(
+            self->make_response_promise<ingest_receipt>());
+        auto shared = std::make_shared<sample_batch>(std::move(batch));
+        auto failed = [=](const caf::error& e) {
+          self->state.aggregator = nullptr;
+          self->state.failed += size;
+          promise->deliver(e);
+        };
+        auto send = [=](aggregator_actor a) {
+          self->request(a, aggregator_timeout, atom::ingest_v, std::move(*shared))
+              .then(
+                  [=](ingest_receipt& r) {
+                    auto& st = self->state;
+                    st.samples += r.accepted;
+                    st.rejected += r.rejected.size();
+                    st.samples_by_source[source] += r.accepted;
+                    promise->deliver(std::move(r));
+                  },
+                  [=](caf::error& e) { failed(e); });
+        };
+        if (st.aggregator)
+          send(st.aggregator);
+        else
+          with_component_or<aggregator_actor>(
+              self, supervisor, "aggregator",
+              [=](aggregator_actor a) {
+                self->state.aggregator = a;
+                send(a);
+              },
+              failed);
+        return *promise;
       },
       [=](atom::status) -> std::string {
         const auto& st = self->state;
         return nlohmann::json{{"batches", st.batches},
                               {"samples", st.samples},
+                              {"rejected", st.rejected},
+                              {"failed", st.failed},
                               {"samples_by_source", st.samples_by_source}}
             .dump();
       },

@@ -1,6 +1,7 @@
 #pragma once
 // Ingest: the one entry for samples from every source (HTTP push, scrape,
-// replay, simulator); counts them and hands them to the aggregator.
+// replay, simulator). Hands each batch to the aggregator, which writes the
+// samples it takes to the sample log before answering, and counts them.
 #include "messages/actors.hpp"
 
 #include <map>
@@ -10,8 +11,11 @@ namespace grace {
 
 struct ingest_state {
   static inline const char* name = "ingest";
+  aggregator_actor aggregator; // cached; looked up again after a failed request
   uint64_t batches = 0;
-  uint64_t samples = 0;
+  uint64_t samples = 0;                              // taken (durable)
+  uint64_t rejected = 0;                             // refused by the aggregator (late, not finite)
+  uint64_t failed = 0;                               // in batches that could not be written
   std::map<std::string, uint64_t> samples_by_source; // the "source" label
 };
 

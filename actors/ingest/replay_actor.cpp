@@ -34,7 +34,7 @@ replay_actor::behavior_type replay_component(replay_actor::stateful_pointer<repl
           with_component<ingest_actor>(
               self, supervisor, "ingest", [=, b = std::move(batch)](ingest_actor i) {
                 self->request(i, std::chrono::seconds(10), atom::ingest_v, b)
-                    .then([](uint64_t) {}, [](caf::error&) {});
+                    .then([](const ingest_receipt&) {}, [](caf::error&) {});
               });
         if (cursor.finished()) {
           spdlog::info("[REPLAY] ✅ Finished: {} samples replayed", cursor.replayed());

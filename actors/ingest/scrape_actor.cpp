@@ -52,7 +52,7 @@ std::string scrape_once(self_ptr self, const supervisor_actor& supervisor,
     with_component<ingest_actor>(self, supervisor, "ingest",
                                  [=, b = std::move(mapped.samples)](ingest_actor i) {
                                    self->request(i, std::chrono::seconds(10), atom::ingest_v, b)
-                                       .then([](uint64_t) {}, [](caf::error&) {});
+                                       .then([](const ingest_receipt&) {}, [](caf::error&) {});
                                  });
   return {};
 }

@@ -43,7 +43,7 @@ simulator_component(simulator_actor::stateful_pointer<simulator_state> self,
           with_component<ingest_actor>(
               self, supervisor, "ingest", [=, b = std::move(batch)](ingest_actor i) {
                 self->request(i, std::chrono::seconds(10), atom::ingest_v, b)
-                    .then([](uint64_t) {}, [](caf::error&) {});
+                    .then([](const ingest_receipt&) {}, [](caf::error&) {});
               });
         self->delayed_send(self, clock.real_delay(interval), atom::tick_v);
       },

@@ -44,6 +44,10 @@ fs::path metric_store_path(const fs::path& root) {
   return root / "storage" / "metrics.sqlite";
 }
 
+fs::path sample_log_dir(const fs::path& root) {
+  return root / "storage" / "wal";
+}
+
 namespace {
 
 // Throws if an ancestor of `dir` exists but is not a directory.
@@ -94,6 +98,7 @@ void prepare_data_dir(const fs::path& root) {
     ensure_writable_dir(training_dir(root) / std::string(category));
   ensure_writable_dir(forecaster_artifact_dir(root));
   ensure_writable_dir(provenance_dir(root));
+  ensure_writable_dir(sample_log_dir(root));
 }
 
 void check_name(std::string_view name, std::string_view what) {

@@ -5,6 +5,7 @@
 //   ml_artifacts/temporal_forecaster/            (tft_model.json + versions)
 //   storage/provenance/ledger.jsonl              (hash-chained ledger)
 //   storage/metrics.sqlite                       (metric store, WAL)
+//   storage/wal/<segment>.log                    (sample log: acknowledged samples)
 #include "actors/storage/storage_error.hpp"
 #include "messages/types.hpp"
 
@@ -30,6 +31,7 @@ std::filesystem::path artifact_dir(const std::filesystem::path& root, std::strin
 std::filesystem::path provenance_dir(const std::filesystem::path& root);
 std::filesystem::path ledger_path(const std::filesystem::path& root);
 std::filesystem::path metric_store_path(const std::filesystem::path& root);
+std::filesystem::path sample_log_dir(const std::filesystem::path& root);
 
 // Creates every directory of the layout that is missing (root included) and
 // checks that each is a directory the process can create files in (by

@@ -202,7 +202,7 @@ private:
 // --- open / close ----------------------------------------------------------
 
 metric_store::metric_store(std::filesystem::path path, metric_store_options options)
-    : path_(std::move(path)) {
+    : path_(std::move(path)), full_sync_(options.full_sync) {
   int rc =
       sqlite3_open_v2(path_.c_str(), &db_,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
@@ -342,6 +342,64 @@ void metric_store::insert_snapshots(const std::vector<snapshot>& batch) {
   for (const auto& s : batch)
     upsert_snapshot(s);
   tx.commit();
+}
+
+namespace {
+// The state row holding the closed watermark.
+const std::string closed_before_key = "storage.closed_windows";
+} // namespace
+
+uint64_t metric_store::store_closed_windows(const std::vector<snapshot>& batch,
+                                            timestamp_ms closed_before, timestamp_ms updated_at) {
+  const timestamp_ms before = this->closed_before();
+  if (batch.empty() && closed_before <= before)
+    return 0;
+  exec("PRAGMA synchronous=FULL", "store_closed_windows (setting synchronous)");
+  struct restore_sync {
+    sqlite3* db;
+    bool full;
+    ~restore_sync() {
+      sqlite3_exec(db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", nullptr,
+                   nullptr, nullptr);
+    }
+  } restore{db_, full_sync_};
+  uint64_t added = 0;
+  transaction tx(*this, "store_closed_windows");
+  for (const auto& s : batch) {
+    statement st(*this,
+                 "INSERT INTO snapshots (" GRACE_SNAPSHOT_COLUMNS
+                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                 " ON CONFLICT (metric_id, window_start) DO NOTHING",
+                 "store_closed_windows");
+    st.text(1, s.metric_id)
+        .integer(2, s.window_start)
+        .integer(3, s.window_end)
+        .count(4, s.count)
+        .real(5, s.mean)
+        .real(6, s.min)
+        .real(7, s.max)
+        .real(8, s.p50)
+        .real(9, s.p95)
+        .real(10, s.last)
+        .text(11, to_string(s.level));
+    st.run();
+    added += static_cast<uint64_t>(sqlite3_changes(db_));
+  }
+  if (closed_before > before)
+    put_state(closed_before_key, json{{"closed_before", closed_before}}.dump(), updated_at);
+  tx.commit();
+  return added;
+}
+
+timestamp_ms metric_store::closed_before() {
+  auto entry = get_state(closed_before_key);
+  if (!entry)
+    return std::numeric_limits<timestamp_ms>::min();
+  const auto j = json::parse(entry->json, nullptr, false);
+  if (!j.is_object() || !j.contains("closed_before") || !j.at("closed_before").is_number_integer())
+    throw storage_error("metric store '" + path_.string() + "': the state row '" + closed_before_key
+                        + "' is corrupt: " + entry->json);
+  return j.at("closed_before").get<timestamp_ms>();
 }
 
 std::vector<snapshot> metric_store::read_snapshots(statement& st) {

@@ -92,6 +92,19 @@ public:
   // (metric_id, window_start): what the trainer reads.
   std::vector<snapshot> snapshots_since(timestamp_ms since_ms);
 
+  // --- closed windows (the aggregator's) ---
+  // Stores the snapshots of windows the aggregator closed and raises the
+  // closed watermark to `closed_before` (never lowers it), in one transaction
+  // committed with a full sync whatever full_sync says: the sample log drops
+  // these windows' samples once this returns. A window already stored stays
+  // as it is (a closed window is never rewritten). Returns how many snapshots
+  // were new.
+  uint64_t store_closed_windows(const std::vector<snapshot>& batch, timestamp_ms closed_before,
+                                timestamp_ms updated_at);
+  // The closed watermark: every window starting before it is closed and
+  // stored. INT64_MIN when nothing was closed yet.
+  timestamp_ms closed_before();
+
   // --- forecasts (primary key: metric_id, generated_at; re-insert replaces) ---
   void insert_forecast(const forecast& f);
   void insert_forecasts(const std::vector<forecast>& batch);
@@ -147,6 +160,7 @@ private:
   std::vector<experience> read_experiences(statement& st);
 
   std::filesystem::path path_;
+  bool full_sync_ = false;
   sqlite3* db_ = nullptr;
   std::map<std::string, sqlite3_stmt*> statements_; // prepared once, by SQL text
 };

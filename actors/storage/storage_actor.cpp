@@ -5,6 +5,7 @@
 #include "actors/storage/data_dir.hpp"
 #include "actors/storage/metric_store.hpp"
 #include "actors/storage/provenance_ledger.hpp"
+#include "actors/storage/sample_log.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -20,6 +21,9 @@ namespace {
 
 // Previous versions of each model artifact kept beside the current one.
 constexpr size_t keep_artifact_versions = 5;
+
+// Payload bytes per replay answer: the log of a busy node is read in pieces.
+constexpr size_t replay_chunk_bytes = 4u << 20;
 
 timestamp_ms wall_clock_ms() {
   using namespace std::chrono;
@@ -38,6 +42,16 @@ void prepare(storage_state& st) {
     spdlog::warn("[TRAINING-STORAGE] ⚠️ Ledger: cut off a torn last line ({} bytes): {}",
                  rec.bytes_dropped, rec.reason);
   st.metrics = std::make_shared<storage::metric_store>(storage::metric_store_path(st.root));
+  st.closed_before = st.metrics->closed_before();
+  storage::sample_log_options log_options;
+  log_options.max_segment_bytes = st.settings.max_segment_bytes;
+  st.log = std::make_shared<storage::sample_log>(storage::sample_log_dir(st.root), log_options);
+  const auto& found = st.log->recovery();
+  for (const auto& problem : found.problems)
+    spdlog::warn("[TRAINING-STORAGE] ⚠️ Sample log: {}", problem);
+  if (found.records > 0)
+    spdlog::info("[TRAINING-STORAGE] 📜 Sample log: {} records in {} segments to replay",
+                 found.records, found.segments);
   st.prepared = true;
   spdlog::info("[TRAINING-STORAGE] ✅ {} category folders ready",
                storage::training_categories.size());
@@ -48,10 +62,22 @@ void prepare(storage_state& st) {
 
 } // namespace
 
+// Syncs the sample log and removes the segments whose windows are stored.
+void sync_log(storage_state& st) {
+  if (st.log->unsynced()) {
+    st.log->sync();
+    ++st.log_syncs;
+  }
+  st.log_segments_removed += st.log->maintain(st.closed_before);
+}
+
 storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<storage_state> self,
                                                std::filesystem::path root, node_clock clock,
-                                               int64_t retention_ms) {
+                                               storage_settings settings) {
+  const int64_t retention_ms = settings.retention_ms;
+  const auto sync_interval = std::chrono::milliseconds(settings.sync_interval_ms);
   self->state.root = std::move(root);
+  self->state.settings = settings;
   try {
     prepare(self->state);
   } catch (const std::exception& e) {
@@ -63,6 +89,8 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
   constexpr int64_t retention_check_ms = 3600000; // virtual
   if (retention_ms > 0)
     self->delayed_send(self, clock.real_delay(retention_check_ms), atom::tick_v);
+  if (settings.sync_interval_ms > 0)
+    self->delayed_send(self, sync_interval, atom::sync_v);
   return {
       [=](atom::prepare) -> caf::result<std::string> {
         try {
@@ -276,6 +304,70 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
           return make_error(errc::storage_failure, ex.what());
         }
       },
+      [=](atom::append, const sample_log_record& record) -> caf::result<uint64_t> {
+        auto& st = self->state;
+        try {
+          st.log->append(record.payload);
+          ++st.log_records;
+          st.log_bytes += record.payload.size();
+          return st.log_records;
+        } catch (const storage::log_format_error& e) {
+          return make_error(errc::invalid_input, e.what());
+        } catch (const std::exception& e) {
+          ++st.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Sample log write failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::replay, uint64_t segment, uint64_t offset) -> caf::result<sample_log_chunk> {
+        auto& st = self->state;
+        try {
+          auto read = st.log->read({segment, offset}, replay_chunk_bytes);
+          sample_log_chunk chunk;
+          chunk.closed_before = st.closed_before;
+          chunk.payloads = std::move(read.payloads);
+          chunk.next_segment = read.next.segment;
+          chunk.next_offset = read.next.offset;
+          chunk.done = read.done;
+          return chunk;
+        } catch (const std::exception& e) {
+          spdlog::error("[TRAINING-STORAGE] ❌ Sample log read failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::store, const closed_windows& closed) -> caf::result<uint64_t> {
+        auto& st = self->state;
+        try {
+          const auto added = st.metrics->store_closed_windows(
+              closed.snapshots, closed.closed_before, clock.actor_now_ms(self));
+          st.closed_before = std::max(st.closed_before, closed.closed_before);
+          st.snapshots_stored += added;
+          return added;
+        } catch (const std::exception& e) {
+          ++st.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Storing closed windows failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::flush) -> caf::result<bool> {
+        try {
+          sync_log(self->state);
+          return true;
+        } catch (const std::exception& e) {
+          spdlog::error("[TRAINING-STORAGE] ❌ Sample log flush failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::sync) {
+        try {
+          sync_log(self->state);
+        } catch (const std::exception& e) {
+          ++self->state.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Sample log sync failed: {}", e.what());
+        }
+        if (sync_interval.count() > 0)
+          self->delayed_send(self, sync_interval, atom::sync_v);
+      },
       [=](atom::tick) {
         auto& st = self->state;
         const int64_t now = clock.actor_now_ms(self);
@@ -301,6 +393,16 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
                          {"forecasts_stored", st.forecasts_stored},
                          {"artifacts_saved", st.artifacts_saved},
                          {"ledger_entries", st.ledger ? st.ledger->last_seq() : 0}};
+        if (st.log)
+          j["sample_log"] = {{"segments", st.log->segments().size()},
+                             {"bytes", st.log->bytes()},
+                             {"records_appended", st.log_records},
+                             {"bytes_appended", st.log_bytes},
+                             {"syncs", st.log_syncs},
+                             {"segments_removed", st.log_segments_removed},
+                             {"recovered_records", st.log->recovery().records},
+                             {"recovery_problems", st.log->recovery().problems.size()},
+                             {"closed_before", st.closed_before}};
         return j.dump();
       },
   };

@@ -2,6 +2,7 @@
 
 #include "messages/errors.hpp"
 
+#include <algorithm>
 #include <caf/actor_cast.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/exit_reason.hpp>
@@ -33,12 +34,87 @@ void start(self_ptr self, component_slot& slot) {
   slot.handle = slot.spec.spawn(self, caf::actor_cast<supervisor_actor>(self));
 }
 
+// Kept for each flushing component still to stop, so that a slow component
+// before it cannot use up its time.
+constexpr int64_t flush_reserve_ms = 1000;
+// At most this long for one component that does not flush (a detached actor
+// busy in a long handler is left behind after it).
+constexpr int64_t max_stop_step_ms = 1500;
+constexpr int64_t min_stop_step_ms = 50;
+
+void finish_shutdown(self_ptr self) {
+  auto& sd = self->state.shutdown;
+  sd.waiting_for = nullptr;
+  if (sd.all_in_time)
+    spdlog::info("[SUPERVISOR] ✅ Every component stopped");
+  sd.promise.deliver(sd.all_in_time);
+  self->quit(caf::exit_reason::user_shutdown);
+}
+
+// Stops the next running component (reverse start order): HTTP and the
+// sources first, the storage last.
+void stop_next(self_ptr self) {
+  auto& st = self->state;
+  auto& sd = st.shutdown;
+  while (sd.remaining > 0) {
+    auto& slot = st.slots[--sd.remaining];
+    if (!slot.handle)
+      continue;
+    int64_t reserve = 0;
+    for (size_t i = 0; i < sd.remaining; ++i)
+      if (st.slots[i].handle && st.slots[i].spec.flush_on_stop)
+        reserve += flush_reserve_ms;
+    const int64_t left = sd.deadline_ms - now_ms(self) - reserve;
+    const int64_t budget = slot.spec.flush_on_stop
+                               ? std::max(left, min_stop_step_ms)
+                               : std::clamp(left, min_stop_step_ms, max_stop_step_ms);
+    const uint64_t step = ++sd.step;
+    const caf::actor handle = slot.handle;
+    sd.waiting_for = handle.address();
+    sd.waiting_name = slot.spec.name;
+    // Monitored: an exit we send unlinks the child, so no exit message comes back.
+    self->monitor(handle);
+    self->delayed_send(self, std::chrono::milliseconds(budget), atom::shutdown_v, atom::tick_v,
+                       step);
+    if (!slot.spec.flush_on_stop) {
+      self->send_exit(handle, caf::exit_reason::user_shutdown);
+      return;
+    }
+    const std::string name = slot.spec.name;
+    self->request(handle, std::chrono::milliseconds(budget), atom::flush_v)
+        .then(
+            [=](bool) {
+              spdlog::info("[SUPERVISOR] 💾 {} flushed", name);
+              if (self->state.shutdown.step == step)
+                self->send_exit(handle, caf::exit_reason::user_shutdown);
+            },
+            [=](caf::error& e) {
+              spdlog::error("[SUPERVISOR] ❌ {} did not flush: {}", name, describe(e));
+              if (self->state.shutdown.step == step)
+                self->send_exit(handle, caf::exit_reason::user_shutdown);
+            });
+    return;
+  }
+  finish_shutdown(self);
+}
+
 } // namespace
 
 supervisor_full_actor::behavior_type
 supervisor(supervisor_full_actor::stateful_pointer<supervisor_state> self,
            std::vector<component_spec> components, supervision::restart_limits limits) {
   self->state.limits = limits;
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& st = self->state;
+    auto& sd = st.shutdown;
+    for (auto& s : st.slots)
+      if (s.handle && s.handle.address() == msg.source)
+        s.handle = nullptr;
+    if (sd.active && msg.source == sd.waiting_for) {
+      sd.waiting_for = nullptr;
+      stop_next(self);
+    }
+  });
   self->set_exit_handler([=](caf::exit_msg& msg) {
     auto& st = self->state;
     component_slot* slot = nullptr;
@@ -52,6 +128,15 @@ supervisor(supervisor_full_actor::stateful_pointer<supervisor_state> self,
     }
     slot->handle = nullptr;
     const std::string name = slot->spec.name;
+    auto& sd = st.shutdown;
+    if (sd.active) {
+      // Stopping: nothing is restarted; the next component's turn.
+      if (msg.source == sd.waiting_for) {
+        sd.waiting_for = nullptr;
+        stop_next(self);
+      }
+      return;
+    }
     if (is(msg.reason, errc::startup_failed)) {
       spdlog::critical("[SUPERVISOR] ❌ {} could not start: {}; stopping the node", name,
                        describe(msg.reason));
@@ -92,9 +177,32 @@ supervisor(supervisor_full_actor::stateful_pointer<supervisor_state> self,
             return false;
         return true;
       },
+      [=](atom::shutdown, int64_t within_ms) -> caf::result<bool> {
+        auto& sd = self->state.shutdown;
+        if (sd.active)
+          return make_error(errc::conflict, "already shutting down");
+        sd.active = true;
+        sd.promise = self->make_response_promise<bool>();
+        sd.deadline_ms = now_ms(self) + within_ms;
+        sd.remaining = self->state.slots.size();
+        spdlog::info("[SUPERVISOR] 🛑 Stopping the components (within {} ms)", within_ms);
+        auto answer = sd.promise;
+        stop_next(self);
+        return answer;
+      },
+      [=](atom::shutdown, atom::tick, uint64_t step) {
+        auto& sd = self->state.shutdown;
+        if (!sd.active || step != sd.step || !sd.waiting_for)
+          return;
+        spdlog::warn("[SUPERVISOR] ⚠️ {} did not stop in its time; going on without it",
+                     sd.waiting_name);
+        sd.all_in_time = false;
+        sd.waiting_for = nullptr;
+        stop_next(self);
+      },
       [=](atom::restart, const std::string& name) {
         auto* slot = find_by_name(self->state, name);
-        if (slot == nullptr || slot->handle)
+        if (slot == nullptr || slot->handle || self->state.shutdown.active)
           return;
         start(self, *slot);
         spdlog::info("[SUPERVISOR] 🔁 {} restarted", name);

@@ -65,7 +65,7 @@ struct fixture : testing::virtual_time_fixture {
     ss.clock = clock;
     ss.notify_predictor = false;
     std::vector<component_spec> specs{
-        spec("storage", storage_component, temp / "data", clock, int64_t{0}),
+        spec("storage", storage_component, temp / "data", clock, storage_settings{}),
         spec("catalog", catalog_component, source_dir() + "/config/metrics_catalog.yaml"),
         spec("mesh", mesh_component),
         peer_spec("forecaster", forecaster_component, fs),

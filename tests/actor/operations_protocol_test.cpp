@@ -109,7 +109,7 @@ struct fixture : testing::virtual_time_fixture {
     rs.clock = clock;
     rs.agent = rl;
     std::vector<component_spec> specs{
-        spec("storage", storage_component, temp / "data", clock, int64_t{0}),
+        spec("storage", storage_component, temp / "data", clock, storage_settings{}),
         spec("catalog", catalog_component, (temp / "catalog.yaml").string()),
         spec("mesh", mesh_component),
         peer_spec("rl_agent", rl_agent_component, rs),

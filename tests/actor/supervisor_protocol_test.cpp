@@ -52,8 +52,8 @@ struct fixture : test_coordinator_fixture<test_config> {
 
   component_spec storage_spec() {
     return {"storage", [root = temp / "data"](caf::local_actor* self, const supervisor_actor&) {
-              return caf::actor_cast<caf::actor>(
-                  self->spawn<caf::linked>(storage_component, root, node_clock{}, int64_t{0}));
+              return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(
+                  storage_component, root, node_clock{}, storage_settings{}));
             }};
   }
 
@@ -176,7 +176,7 @@ CAF_TEST(a bad reload keeps the last good catalog) {
 }
 
 CAF_TEST(storage writes records and chains ledger entries) {
-  auto st = sys.spawn(storage_component, temp / "data", node_clock{}, int64_t{0});
+  auto st = sys.spawn(storage_component, temp / "data", node_clock{}, storage_settings{});
   run();
   auto path =
       request<std::string>(st, atom::record_v, std::string("errors_fixed"), std::string("incident"),

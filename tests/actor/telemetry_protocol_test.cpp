@@ -82,7 +82,7 @@ CAF_TEST(samples become a stored snapshot once virtual time passes the window) {
   agg.allowed_lateness_ms = 60000;
   agg.notify_predictor = false;
   std::vector<component_spec> specs{
-      spec("storage", storage_component, temp / "data", clock, int64_t{0}),
+      spec("storage", storage_component, temp / "data", clock, storage_settings{}),
       spec("catalog", catalog_component, source_dir() + "/config/metrics_catalog.yaml"),
       spec("mesh", mesh_component),
       peer_spec("aggregator", aggregator_component, clock, agg),
@@ -103,7 +103,7 @@ CAF_TEST(samples become a stored snapshot once virtual time passes the window) {
     batch.push_back({"api.latency_p95", t0 + i * 60000, 100.0 * (i + 1), {}});
   for (int i = 0; i < 2; ++i)
     batch.push_back({"api.latency_p95", t0 + 300000 + i * 60000, 400.0 + 100 * i, {}});
-  CAF_CHECK_EQUAL(ask<uint64_t>(ingest, atom::ingest_v, batch), 7u);
+  CAF_CHECK_EQUAL(ask<ingest_receipt>(ingest, atom::ingest_v, batch).accepted, 7u);
   sched.run();
   auto storage =
       caf::actor_cast<storage_actor>(ask<caf::actor>(sup, atom::get_v, std::string("storage")));
@@ -128,6 +128,66 @@ CAF_TEST(samples become a stored snapshot once virtual time passes the window) {
   auto status = ask<std::string>(integration, atom::status_v);
   CAF_CHECK(status.find(R"("forecast_requests":1)") != std::string::npos);
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+CAF_TEST(a restarted node replays acknowledged samples and refuses samples for stored windows) {
+  aggregator_settings agg;
+  agg.allowed_lateness_ms = 60000;
+  agg.notify_predictor = false;
+  auto start = [&] {
+    std::vector<component_spec> specs{
+        spec("storage", storage_component, temp / "data", clock, storage_settings{}),
+        spec("catalog", catalog_component, source_dir() + "/config/metrics_catalog.yaml"),
+        spec("mesh", mesh_component),
+        peer_spec("aggregator", aggregator_component, clock, agg),
+        peer_spec("ingest", ingest_component),
+        peer_spec("integration", integration_component, int64_t{3600000})};
+    auto sup = sys.spawn(supervisor, specs, supervision::restart_limits{});
+    sched.run();
+    return sup;
+  };
+  auto component = [&](const supervisor_full_actor& sup, const char* name) {
+    return ask<caf::actor>(sup, atom::get_v, std::string(name));
+  };
+  auto first = start();
+  auto ingest = caf::actor_cast<ingest_actor>(component(first, "ingest"));
+  // Five samples (mean 3) for a window two windows ahead: acknowledged, open.
+  const int64_t t0 =
+      (clock.virtual_now_ms(sys.clock().now().time_since_epoch().count()) / 300000 + 2) * 300000;
+  sample_batch batch;
+  for (int i = 1; i <= 5; ++i)
+    batch.push_back({"api.latency_p95", t0 + i * 1000, double(i), {}});
+  CAF_CHECK_EQUAL(ask<ingest_receipt>(ingest, atom::ingest_v, batch).accepted, 5u);
+  // The process dies (kill: no flush, nothing closed).
+  caf::anon_send_exit(first, caf::exit_reason::kill);
+  sched.run();
+  auto second = start();
+  auto storage = caf::actor_cast<storage_actor>(component(second, "storage"));
+  const int64_t now = clock.virtual_now_ms(sys.clock().now().time_since_epoch().count());
+  pass_virtual(t0 + 300000 + 60000 - now + 60000);
+  snapshot_query q{"api.latency_p95", t0, t0 + 1, 0};
+  auto rows = ask<std::vector<snapshot>>(storage, atom::query_v, q);
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].count, 5u);
+  CAF_CHECK_EQUAL(rows[0].mean, 3.0);
+  // The window is stored: a late sample for it is refused and changes nothing,
+  // also after another restart.
+  caf::anon_send_exit(second, caf::exit_reason::kill);
+  sched.run();
+  auto third = start();
+  ingest = caf::actor_cast<ingest_actor>(component(third, "ingest"));
+  auto receipt = ask<ingest_receipt>(ingest, atom::ingest_v,
+                                     sample_batch{{"api.latency_p95", t0 + 30000, 100.0, {}}});
+  CAF_CHECK_EQUAL(receipt.accepted, 0u);
+  CAF_REQUIRE_EQUAL(receipt.rejected.size(), 1u);
+  CAF_CHECK(receipt.rejected[0].reason.find("late") != std::string::npos);
+  storage = caf::actor_cast<storage_actor>(component(third, "storage"));
+  pass_virtual(600000);
+  rows = ask<std::vector<snapshot>>(storage, atom::query_v, q);
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].count, 5u);
+  caf::anon_send_exit(third, caf::exit_reason::user_shutdown);
   sched.run();
 }
 

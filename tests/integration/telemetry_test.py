@@ -93,6 +93,24 @@ class PushTest(unittest.TestCase):
         self.assertEqual(snap["band"], "warning", snap)
         self.assertEqual(snap["window_end"] - snap["window_start"], 300000)
 
+    def test_extreme_finite_values_keep_a_finite_mean_and_the_right_band(self):
+        # Issue 17: ±1.7e308 gave a null mean and the band "good" above critical.
+        status, body = push(self.node, [{"metric": "infra.disk_utilization", "value": v}
+                                        for v in (1.7e308, 1.7e308, -1.7e308)])
+        self.assertEqual((status, body["accepted"]), (200, 3), body)
+
+        def extreme_snapshot():
+            _, body = request(self.node.port, "GET",
+                              "/api/metrics/infra.disk_utilization/snapshots?limit=10")
+            hits = [s for s in body["snapshots"] if s["max"] == 1.7e308]
+            return hits[0] if hits else None
+
+        snap = wait_for(extreme_snapshot)
+        self.assertIsNotNone(snap, self.node.output())
+        self.assertEqual(snap["count"], 3, snap)
+        self.assertAlmostEqual(snap["mean"] / 1.7e308, 1 / 3)
+        self.assertEqual(snap["band"], "critical", snap)  # the mean is far above 90 %
+
     def test_snapshot_query_validation(self):
         port = self.node.port
         self.assertEqual(request(port, "GET", "/api/metrics/no.such/snapshots")[0], 404)

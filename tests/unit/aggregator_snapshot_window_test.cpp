@@ -176,3 +176,131 @@ TEST(SnapshotWindow, RejectsABadConfiguration) {
   EXPECT_THROW(snapshot_window(window_config{P, -1, 1}, by_mean), std::invalid_argument);
   EXPECT_THROW(snapshot_window(window_config{P, 0, 0}, by_mean), std::invalid_argument);
 }
+
+// --- extreme finite values (issue 17, item 13) ---------------------------------
+
+TEST(SnapshotWindow, ExtremeFiniteValuesKeepAFiniteMeanAndTheRightBand) {
+  constexpr double big = 1.7e308;
+  auto w = make();
+  // Both signs near DBL_MAX: a double sum overflows to inf, then NaN.
+  EXPECT_TRUE(w.add("a", T0, big));
+  EXPECT_TRUE(w.add("a", T0 + S, -big));
+  EXPECT_TRUE(w.add("a", T0 + 2 * S, big));
+  // Same sign: the double sum would be inf.
+  for (int i = 0; i < 4; ++i)
+    EXPECT_TRUE(w.add("b", T0 + i * S, big));
+  auto snaps = w.close_until(T0 + P);
+  ASSERT_EQ(snaps.size(), 2u);
+  const snapshot& a = snaps[0];
+  EXPECT_TRUE(std::isfinite(a.mean));
+  EXPECT_DOUBLE_EQ(a.mean, big / 3);
+  EXPECT_TRUE(std::isfinite(a.p50) && std::isfinite(a.p95));
+  EXPECT_DOUBLE_EQ(a.p50, big); // sorted: -big, big, big
+  EXPECT_DOUBLE_EQ(a.p95, big);
+  const snapshot& b = snaps[1];
+  EXPECT_DOUBLE_EQ(b.mean, big);
+  // Far above the critical threshold of by_mean (30): critical, not good.
+  EXPECT_EQ(a.level, band::critical);
+  EXPECT_EQ(b.level, band::critical);
+}
+
+TEST(Percentile, InterpolatesBetweenNeighboursOfOppositeSignNearTheLimit) {
+  std::vector<double> v = {-1.7e308, 1.7e308};
+  const double p = percentile(v, 0.5); // h = 0.5: halfway
+  EXPECT_TRUE(std::isfinite(p));
+  EXPECT_DOUBLE_EQ(p, 0.0);
+  std::vector<double> w = {-1.7e308, 1.7e308};
+  EXPECT_DOUBLE_EQ(percentile(w, 0.95), 0.9 * 1.7e308);
+}
+
+TEST(SnapshotWindow, TinyValuesKeepTheirMean) {
+  auto w = make();
+  EXPECT_TRUE(w.add("a", T0, 4e-320)); // subnormal
+  EXPECT_TRUE(w.add("a", T0 + S, 2e-320));
+  auto snaps = w.close_until(T0 + P);
+  ASSERT_EQ(snaps.size(), 1u);
+  EXPECT_DOUBLE_EQ(snaps[0].mean, 3e-320);
+}
+
+// --- admission, holds and the closed watermark (issue 17, items 1 and 2) -------
+
+TEST(SnapshotWindow, AdmitRefusesLateAndNonFiniteSamplesWithTheirReason) {
+  auto w = make();
+  EXPECT_TRUE(w.add("a", T0, 1));
+  ASSERT_EQ(w.close_until(T0 + P).size(), 1u);
+  std::vector<metric_sample> batch = {
+      {"a", T0 + 10 * S, 5, {}},     // window [T0, T0+P): closed
+      {"a", T0 + P + 10 * S, 6, {}}, // open
+      {"b", T0 + P - 1, 7, {}},      // closed for every metric, even one never seen
+      {"a", T0 + P, std::nan(""), {}}, {"a", T0 + 2 * P, 8, {}},
+  };
+  auto verdict = w.admit(batch);
+  EXPECT_EQ(verdict.kept, (std::vector<uint32_t>{1, 4}));
+  ASSERT_EQ(verdict.refused.size(), 3u);
+  EXPECT_EQ(verdict.refused[0].index, 0u);
+  EXPECT_NE(verdict.refused[0].reason.find("late"), std::string::npos);
+  EXPECT_NE(verdict.refused[0].reason.find("2023-11-14T22:15:00Z"), std::string::npos)
+      << verdict.refused[0].reason;
+  EXPECT_EQ(verdict.refused[1].index, 2u);
+  EXPECT_EQ(verdict.refused[2].index, 3u);
+  EXPECT_NE(verdict.refused[2].reason.find("finite"), std::string::npos);
+  EXPECT_EQ(verdict.first_window, T0 + P);
+  EXPECT_EQ(w.rejected_late(), 2u);
+  EXPECT_EQ(w.rejected_invalid(), 1u);
+  EXPECT_EQ(w.accepted(), 1u); // admit adds nothing
+}
+
+TEST(SnapshotWindow, AHeldWindowStaysOpenUntilReleased) {
+  auto w = make();
+  std::vector<metric_sample> batch = {{"a", T0 + 10 * S, 5, {}}};
+  auto verdict = w.admit(batch);
+  ASSERT_EQ(verdict.kept.size(), 1u);
+  w.hold(verdict.first_window);
+  // Time passes the window while its sample is being logged: it stays open...
+  EXPECT_TRUE(w.close_until(T0 + 2 * P).empty());
+  EXPECT_LE(w.closed_before(), T0);
+  // ... so the sample, once logged, is added and not found late.
+  EXPECT_TRUE(w.add(batch[0]));
+  w.release(verdict.first_window);
+  EXPECT_EQ(w.held_windows(), 0u);
+  auto snaps = w.close_until(T0 + 2 * P + S);
+  ASSERT_EQ(snaps.size(), 1u);
+  EXPECT_EQ(snaps[0].count, 1u);
+  EXPECT_EQ(w.closed_before(), T0 + 2 * P);
+}
+
+TEST(SnapshotWindow, HoldsNestAndOnlyTheEarliestHoldCounts) {
+  auto w = make();
+  EXPECT_TRUE(w.add("a", T0, 1));
+  EXPECT_TRUE(w.add("a", T0 + P, 2));
+  w.hold(T0 + P);
+  w.hold(T0 + P);
+  auto first = w.close_until(T0 + 3 * P);
+  ASSERT_EQ(first.size(), 1u); // [T0, T0+P) closes, [T0+P, ...) is held
+  EXPECT_EQ(first[0].window_start, T0);
+  EXPECT_EQ(w.closed_before(), T0 + P);
+  w.release(T0 + P);
+  EXPECT_TRUE(w.close_until(T0 + 3 * P + S).empty()); // still held once
+  w.release(T0 + P);
+  auto second = w.close_until(T0 + 3 * P + 2 * S);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].window_start, T0 + P);
+}
+
+TEST(SnapshotWindow, ARestoredClosedWatermarkMakesStoredWindowsLate) {
+  // The bug of issue 17 item 2: after a restart a sample for a stored window
+  // replaced its snapshot (count 5, mean 3 -> count 1, mean 100).
+  auto w = make();
+  w.restore_closed_before(T0 + P);
+  EXPECT_EQ(w.closed_before(), T0 + P);
+  std::vector<metric_sample> batch = {{"a", T0 + 10 * S, 100, {}}};
+  auto verdict = w.admit(batch);
+  EXPECT_TRUE(verdict.kept.empty());
+  ASSERT_EQ(verdict.refused.size(), 1u);
+  EXPECT_FALSE(w.add(batch[0]));
+  EXPECT_EQ(w.late_dropped(), 1u);
+  EXPECT_TRUE(w.close_until(T0 + 3 * P).empty());
+  // It never goes back.
+  w.restore_closed_before(T0);
+  EXPECT_EQ(w.closed_before(), T0 + 3 * P); // [T0+2P, T0+3P) closed at T0+3P
+}

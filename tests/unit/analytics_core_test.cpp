@@ -227,6 +227,7 @@ TEST(AnalyticsExposition, NamesLabelsAndPredictions) {
 
   node_counters c;
   c.samples_ingested = 42;
+  c.samples_rejected = {{"late", 3}, {"invalid", 0}};
   c.warnings_by_outcome = {{"came_true", 1}};
   predicted_series s;
   s.metric_id = "api.latency_p95";
@@ -242,6 +243,9 @@ TEST(AnalyticsExposition, NamesLabelsAndPredictions) {
   bad.breach_probability.reset();
   const auto text = render(c, {s, bad});
   EXPECT_NE(text.find("grace_samples_ingested_total 42\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_samples_rejected_total{reason=\"late\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_samples_rejected_total{reason=\"invalid\"} 0\n"), std::string::npos);
+  EXPECT_EQ(text.find("grace_samples_replayed_total"), std::string::npos); // not given
   EXPECT_NE(text.find("grace_warnings_total{outcome=\"came_true\"} 1\n"), std::string::npos);
   EXPECT_NE(text.find("api_latency_p95:predicted{ml_forecast=\"yhat\",horizon_minutes=\"60\","
                       "metric=\"api.latency_p95\",service=\"api\"} 250.5\n"),

@@ -25,6 +25,7 @@ TEST(node_config, shipped_file_holds_the_seed_defaults) {
   EXPECT_DOUBLE_EQ(s.rl_learning_rate, 0.3);
   EXPECT_EQ(s.http.bind, "127.0.0.1");
   EXPECT_EQ(s.http.port, 8000);
+  EXPECT_EQ(s.sync_interval_ms, 1000);
   // Relative paths are taken relative to the file's directory.
   EXPECT_EQ(s.catalog_path, source_dir() + "/config/metrics_catalog.yaml");
   EXPECT_EQ(s.data_dir, source_dir() + "/grace-data");
@@ -120,4 +121,18 @@ TEST(node_config, escalate_after_is_a_non_negative_duration) {
     EXPECT_EQ(bad.settings.prediction.escalate_after_ms, 10 * 60000)
         << "a bad value changes nothing";
   }
+}
+
+TEST(node_config, storage_sync_interval_is_a_positive_duration_up_to_a_minute) {
+  auto d = load_node_settings_string("", "g.yaml", "");
+  EXPECT_EQ(d.settings.sync_interval_ms, 1000);
+  auto ok = load_node_settings_string("storage:\n  sync_interval: 250ms\n", "g.yaml", "");
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.settings.sync_interval_ms, 250);
+  auto zero = load_node_settings_string("storage:\n  sync_interval: 0s\n", "g.yaml", "");
+  ASSERT_EQ(zero.errors.size(), 1u);
+  EXPECT_EQ(zero.errors[0].to_string(), "g.yaml:2:18: storage.sync_interval: must be positive");
+  auto slow = load_node_settings_string("storage:\n  sync_interval: 5m\n", "g.yaml", "");
+  ASSERT_EQ(slow.errors.size(), 1u);
+  EXPECT_EQ(slow.errors[0].to_string(), "g.yaml:2:18: storage.sync_interval: must be at most 1m");
 }

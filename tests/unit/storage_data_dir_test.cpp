@@ -35,6 +35,8 @@ TEST(storage_data_dir, prepare_creates_the_layout_and_is_idempotent) {
   EXPECT_TRUE(fs::is_directory(root / "ml_artifacts" / "temporal_forecaster"));
   EXPECT_TRUE(fs::is_directory(root / "storage" / "provenance"));
   EXPECT_EQ(ledger_path(root), root / "storage" / "provenance" / "ledger.jsonl");
+  EXPECT_TRUE(fs::is_directory(sample_log_dir(root)));
+  EXPECT_EQ(sample_log_dir(root), root / "storage" / "wal");
   // No probe files are left behind.
   EXPECT_TRUE(file_names(root / "storage" / "provenance").empty());
 }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <fstream>
 #include <gtest/gtest.h>
+#include <limits>
 #include <sqlite3.h>
 
 using namespace grace::storage;
@@ -277,4 +278,30 @@ TEST(storage_metric_store, an_unusable_path_gives_a_clear_error) {
   std::ofstream(dir / "file") << "x";
   auto msg = error_of([&] { metric_store store(dir / "file" / "m.sqlite"); });
   EXPECT_NE(msg.find("cannot open"), std::string::npos) << msg;
+}
+
+TEST(storage_metric_store, closed_windows_are_stored_once_and_never_rewritten) {
+  temp_dir dir;
+  const auto path = dir / "m.sqlite";
+  {
+    metric_store store(path);
+    EXPECT_EQ(store.closed_before(), std::numeric_limits<grace::timestamp_ms>::min());
+    auto first = snap("cpu", 0, 3.0);
+    first.count = 5;
+    EXPECT_EQ(store.store_closed_windows({first, snap("mem", 0, 70)}, 300000, 1), 2u);
+    EXPECT_EQ(store.closed_before(), 300000);
+    // The same window again (a retry, or a bug upstream) changes nothing.
+    auto other = snap("cpu", 0, 100.0);
+    other.count = 1;
+    EXPECT_EQ(store.store_closed_windows({other, snap("cpu", 300000, 4)}, 600000, 2), 1u);
+  }
+  metric_store again(path); // and it is all still there after reopening
+  EXPECT_EQ(again.closed_before(), 600000);
+  auto cpu = again.query_snapshots("cpu", 0, 10000000);
+  ASSERT_EQ(cpu.size(), 2u);
+  EXPECT_EQ(cpu[0].count, 5u);
+  EXPECT_EQ(cpu[0].mean, 3.0);
+  // The watermark never goes back.
+  again.store_closed_windows({}, 300000, 3);
+  EXPECT_EQ(again.closed_before(), 600000);
 }
