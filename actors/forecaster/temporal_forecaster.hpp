@@ -27,7 +27,11 @@ struct forecaster_config {
   int horizon = 12;          // steps calibrated and trained directly (beyond: extrapolated)
   int validation_rows = 288; // rolling-origin validation span per series, in rows
   int min_rows = 24;         // below this a series gets the short-history fallback
-  int combination_band = 2;  // candidate weights of horizon h pool the errors of h +- band
+  int combination_band = 2;  // candidate weights of horizon h pool the errors of h +- band,
+  // widened to h +- h * combination_band_share for long horizons (the
+  // ranking of the candidates changes slowly there, and one horizon alone
+  // is noisy).
+  double combination_band_share = 0.25;
   int validation_stride = 1; // rows between validation origins (2 halves the fit time, but
                              // costs accuracy: P1 AWS rel_mase 0.546 -> 0.580)
   robust_settings robust;
@@ -45,6 +49,12 @@ struct forecaster_config {
   // falls to 0 or 1/2 and the simulator's early warnings came half as often
   // (docs/evaluation/early_warning.md); P1 is the same either way.
   int min_trend_cells = 0;
+  // The rule is meant for rare ramps (incidents). When its test fires at
+  // more than this share of the validation origins, local trends are the
+  // series' ordinary behaviour (a smooth daily curve the profile does not
+  // quite follow, a drifting level) and trend_share is chosen on those
+  // origins as above, whatever min_trend_cells.
+  double trend_validate_share = 0.1;
   double default_trend_share = 1.0;
   size_t max_training_rows = 400'000; // cap on the global model's rows (memory, time)
   size_t max_training_series = 2'000; // series sampled for the global model (time)
@@ -77,6 +87,15 @@ struct series_model {
   int cycle = 0;       // rows per day used by the profile (0: none)
   int tail_phase0 = 0; // phase of tail[0]
   std::vector<double> profile;
+  int week = 0;             // rows per week used by the weekly profile (0: none)
+  int tail_week_phase0 = 0; // weekly phase of tail[0]
+  std::vector<double> week_profile;
+  // The drift candidates' statistics at the end of the history (they reach
+  // further back than the tail).
+  bool has_cycle_drift = false;
+  double cycle_level_d = 0.0;
+  double drift = 0.0;
+  double drift_d = 0.0;
   std::vector<double> tail; // last rows of the history (gaps filled)
   es_state es;              // smoothing state at the end of the history
   double noise_sigma = 0.0; // robust sigma of one-step changes (level-shift test)
@@ -87,7 +106,8 @@ struct series_model {
   // component moves this share of the way to the trend line, chosen on the
   // validation origins where the trend test fired (default when too few did).
   double trend_share = 1.0;
-  double scale = 1.0; // mean absolute one-step change (the MASE scale)
+  double trend_origin_share = 0.0; // share of validation origins where the trend test fired
+  double scale = 1.0;              // mean absolute one-step change (the MASE scale)
   conformal_calibration calibration;
   // Validation scores (rolling origins inside the window): MAE / scale and
   // coverage of the calibrated intervals on those same origins.
