@@ -59,7 +59,41 @@ int64_t median_step_ms(std::vector<int64_t> timestamps_ms, int64_t fallback) {
     return fallback;
   }
   std::nth_element(steps.begin(), steps.begin() + static_cast<long>(steps.size() / 2), steps.end());
-  return steps[steps.size() / 2];
+  return nominal_step_ms(steps[steps.size() / 2]);
+}
+
+int64_t nominal_step_ms(int64_t spacing_ms) {
+  if (spacing_ms <= 0) {
+    return spacing_ms;
+  }
+  const double s = static_cast<double>(spacing_ms);
+  int64_t best = spacing_ms;
+  double best_gap = 0.02 * s;
+  auto consider = [&](int64_t candidate) {
+    const double gap = std::fabs(static_cast<double>(candidate) - s);
+    if (gap <= best_gap) {
+      best_gap = gap;
+      best = candidate;
+    }
+  };
+  if (spacing_ms >= day_ms / 2) {
+    consider(std::max<int64_t>(1, (spacing_ms + day_ms / 2) / day_ms) * day_ms);
+  } else {
+    static const std::vector<int64_t> divisors = [] {
+      constexpr int64_t day_s = day_ms / 1000;
+      std::vector<int64_t> out;
+      for (int64_t d = 1; d <= day_s; ++d) {
+        if (day_s % d == 0) {
+          out.push_back(d * 1000);
+        }
+      }
+      return out;
+    }();
+    for (int64_t d : divisors) {
+      consider(d);
+    }
+  }
+  return best;
 }
 
 int daily_cycle_rows(int64_t step_ms) {

@@ -25,9 +25,15 @@ series_input regularise(std::string id, const std::vector<int64_t>& timestamps_m
                         const std::vector<double>& values, int64_t step_ms = 0);
 
 // The sampling step of irregular timestamps: the median positive spacing
-// (timestamps need not be sorted); `fallback` when there are fewer than two
-// distinct timestamps.
+// (timestamps need not be sorted), as nominal_step_ms; `fallback` when there
+// are fewer than two distinct timestamps.
 int64_t median_step_ms(std::vector<int64_t> timestamps_ms, int64_t fallback);
+
+// A measured spacing snapped to the nominal interval it jitters around: the
+// whole-second divisor of a day (or whole number of days) within 2% of it,
+// the nearest one; otherwise the spacing itself. Samples taken "hourly"
+// arrive a second late or early, and 3601 s has no daily cycle.
+int64_t nominal_step_ms(int64_t spacing_ms);
 
 // Rows per daily cycle: 288 for 5-minute data, 24 for hourly. 0 when the step
 // does not divide a day or the cycle would be shorter than 4 rows or longer

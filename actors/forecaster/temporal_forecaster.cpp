@@ -755,7 +755,14 @@ forecast_result temporal_forecaster::forecast(const std::string& series_id,
 
 forecast_result temporal_forecaster::forecast(const series_input& history,
                                               int horizon_steps) const {
-  return forecast_from(fit_series(history, config_, global_), global_, config_, horizon_steps);
+  // Fitted for every step asked for, so that each is calibrated on its own
+  // validation errors (the global model's last horizon serves beyond its own).
+  if (horizon_steps <= config_.horizon) {
+    return forecast_from(fit_series(history, config_, global_), global_, config_, horizon_steps);
+  }
+  forecaster_config longer = config_;
+  longer.horizon = horizon_steps;
+  return forecast_from(fit_series(history, longer, global_), global_, longer, horizon_steps);
 }
 
 std::vector<feature_weight> temporal_forecaster::feature_importance() const {

@@ -135,7 +135,8 @@ public:
   // From the state of the last fit. Throws std::out_of_range for an unknown id.
   forecast_result forecast(const std::string& series_id, int horizon_steps) const;
   // Fits this history's per-series parameters now (keeping the global model
-  // as trained) and forecasts; nothing is stored.
+  // as trained; calibrated for all horizon_steps, beyond config().horizon
+  // too) and forecasts; nothing is stored.
   forecast_result forecast(const series_input& history, int horizon_steps) const;
 
   // Global permutation importance of the feature groups (sums to 1 once trained).
