@@ -112,7 +112,6 @@ json to_json(const temporal_forecaster& f) {
                    {"min_calibration_samples", c.min_calibration_samples},
                    {"min_trend_cells", c.min_trend_cells},
                    {"default_trend_share", c.default_trend_share},
-                   {"combination_band_share", c.combination_band_share},
                    {"min_season_strength", c.robust.min_season_strength},
                    {"min_week_cycles", c.robust.min_week_cycles},
                    {"drift_cycles", c.robust.drift_cycles},
@@ -235,14 +234,12 @@ temporal_forecaster forecaster_from_json(const json& doc) {
     c.default_trend_share = number(jc, "default_trend_share", "config");
   }
   if (has_seasons) {
-    c.combination_band_share = number(jc, "combination_band_share", "config");
     c.robust.min_season_strength = number(jc, "min_season_strength", "config");
     c.robust.min_week_cycles = static_cast<int>(integer(jc, "min_week_cycles", "config"));
     c.robust.drift_cycles = static_cast<int>(integer(jc, "drift_cycles", "config"));
     c.robust.trend_reach_ms = integer(jc, "trend_reach_ms", "config");
   } else {
-    // As those documents were fitted: no cap on the trend, one band.
-    c.combination_band_share = 0.0;
+    // As those documents were fitted: the trend rule without a reach.
     c.robust.trend_reach_ms = std::numeric_limits<int64_t>::max();
   }
   if (c.horizon < 1 || c.horizon > 10000 || c.robust.short_window < 1 || c.robust.long_window < 1

@@ -376,9 +376,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   // steps, longer medians the later ones), but one horizon alone is noisy.
   model.weights.resize(static_cast<size_t>(H));
   for (int h = 0; h < H; ++h) {
-    const int band = std::max(
-        cfg.combination_band,
-        static_cast<int>(std::floor(static_cast<double>(h + 1) * cfg.combination_band_share)));
+    const int band = std::max(cfg.combination_band, 0);
     std::array<double, candidate_count> pooled{};
     for (int k = std::max(0, h - band); k <= std::min(H - 1, h + band); ++k) {
       for (int c = 0; c < candidate_count; ++c) {
@@ -431,16 +429,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
     }
   }
   model.trend_share = std::clamp(cfg.default_trend_share, 0.0, 1.0);
-  size_t trend_origins = 0;
-  for (const origin_summary& s : summaries) {
-    trend_origins += s.trend ? 1 : 0;
-  }
-  model.trend_origin_share = summaries.empty() ? 0.0
-                                               : static_cast<double>(trend_origins)
-                                                     / static_cast<double>(summaries.size());
-  const bool frequent = trend_cells > 0 && model.trend_origin_share > cfg.trend_validate_share;
-  if (frequent
-      || (cfg.min_trend_cells > 0 && trend_cells >= static_cast<size_t>(cfg.min_trend_cells))) {
+  if (cfg.min_trend_cells > 0 && trend_cells >= static_cast<size_t>(cfg.min_trend_cells)) {
     size_t best = trend_shares.size() - 1;
     for (size_t k = trend_shares.size(); k-- > 0;) {
       if (trend_err[k] < trend_err[best] - 1e-12) {

@@ -27,11 +27,7 @@ struct forecaster_config {
   int horizon = 12;          // steps calibrated and trained directly (beyond: extrapolated)
   int validation_rows = 288; // rolling-origin validation span per series, in rows
   int min_rows = 24;         // below this a series gets the short-history fallback
-  int combination_band = 2;  // candidate weights of horizon h pool the errors of h +- band,
-  // widened to h +- h * combination_band_share for long horizons (the
-  // ranking of the candidates changes slowly there, and one horizon alone
-  // is noisy).
-  double combination_band_share = 0.25;
+  int combination_band = 2;  // candidate weights of horizon h pool the errors of h +- band
   int validation_stride = 1; // rows between validation origins (2 halves the fit time, but
                              // costs accuracy: P1 AWS rel_mase 0.546 -> 0.580)
   robust_settings robust;
@@ -49,12 +45,6 @@ struct forecaster_config {
   // falls to 0 or 1/2 and the simulator's early warnings came half as often
   // (docs/evaluation/early_warning.md); P1 is the same either way.
   int min_trend_cells = 0;
-  // The rule is meant for rare ramps (incidents). When its test fires at
-  // more than this share of the validation origins, local trends are the
-  // series' ordinary behaviour (a smooth daily curve the profile does not
-  // quite follow, a drifting level) and trend_share is chosen on those
-  // origins as above, whatever min_trend_cells.
-  double trend_validate_share = 0.1;
   double default_trend_share = 1.0;
   size_t max_training_rows = 400'000; // cap on the global model's rows (memory, time)
   size_t max_training_series = 2'000; // series sampled for the global model (time)
@@ -106,8 +96,7 @@ struct series_model {
   // component moves this share of the way to the trend line, chosen on the
   // validation origins where the trend test fired (default when too few did).
   double trend_share = 1.0;
-  double trend_origin_share = 0.0; // share of validation origins where the trend test fired
-  double scale = 1.0;              // mean absolute one-step change (the MASE scale)
+  double scale = 1.0; // mean absolute one-step change (the MASE scale)
   conformal_calibration calibration;
   // Validation scores (rolling origins inside the window): MAE / scale and
   // coverage of the calibrated intervals on those same origins.

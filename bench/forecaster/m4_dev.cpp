@@ -9,8 +9,7 @@
 // Usage: m4_dev HOURLY_TRAIN_CSV [HORIZON] [--series-out FILE] [--show ID]
 //               [setting=value ...]
 //   --series-out: one line per series (id, MASE, seasonal naive's MASE,
-//   share of validation origins where the trend test fired, trend share,
-//   daily and weekly period, global share); --show: the forecast of one
+//   trend share, daily and weekly period, global share); --show: the forecast of one
 //   series step by step; settings override forecaster_config for
 //   experiments (see the parser below); shift_back=N moves every origin N
 //   rows earlier (a check away from the end of the data).
@@ -87,12 +86,8 @@ int main(int argc, char** argv) {
         shift_back = static_cast<size_t>(v);
       } else if (k == "half_life") {
         base.calibration_half_life = v;
-      } else if (k == "trend_validate_share") {
-        base.trend_validate_share = v;
       } else if (k == "default_trend_share") {
         base.default_trend_share = v;
-      } else if (k == "band_share") {
-        base.combination_band_share = v;
       } else if (k == "band") {
         base.combination_band = static_cast<int>(v);
       } else if (k == "strength") {
@@ -151,9 +146,8 @@ int main(int argc, char** argv) {
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - c0).count();
     if (!show.empty()) {
       const gf::series_model& sm = model.series().at(id);
-      std::printf("cycle=%d week=%d global_share=%.2f trend_share=%.2f (fired %.3f) drift=%d\n",
-                  sm.cycle, sm.week, sm.global_share, sm.trend_share, sm.trend_origin_share,
-                  sm.has_cycle_drift ? 1 : 0);
+      std::printf("cycle=%d week=%d global_share=%.2f trend_share=%.2f drift=%d\n", sm.cycle,
+                  sm.week, sm.global_share, sm.trend_share, sm.has_cycle_drift ? 1 : 0);
       for (int h : {1, 12, 24, 48}) {
         std::printf("weights h%d:", h);
         for (int c = 0; c < gf::candidate_count; ++c) {
@@ -205,8 +199,8 @@ int main(int argc, char** argv) {
     }
     if (per) {
       const gf::series_model& sm = model.series().at(id);
-      std::fprintf(per, "%s %.4f %.4f %.3f %.2f %d %d %.2f\n", id.c_str(), ms / H, sms / H,
-                   sm.trend_origin_share, sm.trend_share, sm.cycle, sm.week, sm.global_share);
+      std::fprintf(per, "%s %.4f %.4f %.2f %d %d %.2f\n", id.c_str(), ms / H, sms / H,
+                   sm.trend_share, sm.cycle, sm.week, sm.global_share);
     }
     ++index;
   }

@@ -314,8 +314,8 @@ TEST(ForecasterSeasons, WeeklyModelRoundTripsAndOlderArtifactsLoad) {
   small.fit(hourly_office(24 * 8, 1.0, 1.0, 12, "c"));
   nlohmann::json v2 = gf::to_json(small);
   v2["version"] = 2;
-  for (const char* k : {"combination_band_share", "min_season_strength", "min_week_cycles",
-                        "drift_cycles", "trend_reach_ms"}) {
+  for (const char* k :
+       {"min_season_strength", "min_week_cycles", "drift_cycles", "trend_reach_ms"}) {
     v2["config"].erase(k);
   }
   for (auto& e : v2["series"]) {
