@@ -115,6 +115,7 @@ json to_json(const temporal_forecaster& f) {
                    {"min_season_strength", c.robust.min_season_strength},
                    {"min_week_cycles", c.robust.min_week_cycles},
                    {"drift_cycles", c.robust.drift_cycles},
+                   {"drift_z", c.robust.drift_z},
                    {"trend_reach_ms", c.robust.trend_reach_ms}};
   const quantile_model& g = f.global_model();
   json features = json::array();
@@ -167,11 +168,7 @@ json to_json(const temporal_forecaster& f) {
          {"week", m.week},
          {"tail_week_phase0", m.tail_week_phase0},
          {"week_profile", finite_array(m.week_profile, "week_profile")},
-         {"cycle_drift",
-          {{"valid", m.has_cycle_drift},
-           {"level_d", finite(m.cycle_level_d, "cycle level")},
-           {"drift", finite(m.drift, "drift")},
-           {"drift_d", finite(m.drift_d, "drift")}}},
+         {"cycle_drift", {{"valid", m.has_cycle_drift}, {"drift", finite(m.drift, "drift")}}},
          {"tail", finite_array(m.tail, "tail")},
          {"es", {{"level", finite(m.es.level, "level")}, {"trend", finite(m.es.trend, "trend")}}},
          {"candidate_weights", w},
@@ -237,6 +234,7 @@ temporal_forecaster forecaster_from_json(const json& doc) {
     c.robust.min_season_strength = number(jc, "min_season_strength", "config");
     c.robust.min_week_cycles = static_cast<int>(integer(jc, "min_week_cycles", "config"));
     c.robust.drift_cycles = static_cast<int>(integer(jc, "drift_cycles", "config"));
+    c.robust.drift_z = number(jc, "drift_z", "config");
     c.robust.trend_reach_ms = integer(jc, "trend_reach_ms", "config");
   } else {
     // As those documents were fitted: the trend rule without a reach.
@@ -351,9 +349,7 @@ temporal_forecaster forecaster_from_json(const json& doc) {
         fail(where + ".cycle_drift.valid", "expected true or false");
       }
       m.has_cycle_drift = valid.get<bool>();
-      m.cycle_level_d = number(cd, "level_d", where + ".cycle_drift");
       m.drift = number(cd, "drift", where + ".cycle_drift");
-      m.drift_d = number(cd, "drift_d", where + ".cycle_drift");
     }
     const json& es = field(e, "es", where);
     m.es.level = number(es, "level", where + ".es");

@@ -153,7 +153,6 @@ const char* candidate_name(int c) {
                                                "seasonal_naive_shifted",
                                                "damped_es",
                                                "seasonal_naive_drift",
-                                               "cycle_level_drift",
                                                "weekly_naive",
                                                "weekly_naive_shifted"};
   return (c >= 0 && c < candidate_count) ? names[c] : "unknown";
@@ -447,17 +446,46 @@ origin_summary summarise(const prepared_series& p, size_t t, const robust_settin
   return s;
 }
 
+namespace {
+// The drift per row of the means of the `back` + 1 whole cycles of m rows
+// before t (from the day-over-day changes of the means); `significant`
+// false (and 0 returned) when it is not distinguishable from their
+// wandering: |mean change| below z standard errors (a day of incident
+// traffic moves one mean; a drift moves them all).
+double significant_drift(const prepared_series& p, size_t t, size_t m, size_t back, double z,
+                         bool& significant) {
+  auto mean = [&](size_t a, size_t b) { return p.mean(a, b); };
+  double sum = 0.0, sum2 = 0.0;
+  double newer = mean(t - m, t);
+  for (size_t j = 1; j <= back; ++j) {
+    const double older = mean(t - (j + 1) * m, t - j * m);
+    const double change = newer - older;
+    sum += change;
+    sum2 += change * change;
+    newer = older;
+  }
+  const double k = static_cast<double>(back);
+  const double avg = sum / k;
+  if (back >= 2) {
+    const double var = std::max(0.0, (sum2 - k * avg * avg) / (k - 1.0));
+    if (std::fabs(avg) < z * std::sqrt(var / k)) {
+      significant = false;
+      return 0.0;
+    }
+  }
+  significant = true;
+  return avg / static_cast<double>(m);
+}
+} // namespace
+
 void summarise_cycles(const prepared_series& p, size_t t, const robust_settings& st,
                       origin_summary& s) {
   const size_t m = static_cast<size_t>(p.cycle);
   if (m > 0 && t >= 2 * m) {
     const size_t back =
         std::min<size_t>(t / m - 1, static_cast<size_t>(std::max(st.drift_cycles, 1)));
-    const double span = static_cast<double>(back * m);
     s.has_cycle_drift = true;
-    s.cycle_level_d = p.mean_d(t - m, t);
-    s.drift = (p.mean(t - m, t) - p.mean(t - m - back * m, t - back * m)) / span;
-    s.drift_d = (s.cycle_level_d - p.mean_d(t - m - back * m, t - back * m)) / span;
+    s.drift = significant_drift(p, t, m, back, st.drift_z, s.drift_significant);
   }
   const size_t w = static_cast<size_t>(p.week);
   const size_t level_rows = m > 0 ? m : static_cast<size_t>(std::max(st.short_window, 1));
@@ -473,7 +501,6 @@ std::array<bool, candidate_count> usable_candidates(const prepared_series& p, si
   const size_t m = static_cast<size_t>(p.cycle);
   const bool drift = m > 0 && first_origin >= 2 * m;
   u[candidate_seasonal_naive_drift] = drift;
-  u[candidate_cycle_level_drift] = drift;
   const bool weekly = p.week > 0 && first_origin >= static_cast<size_t>(p.week);
   u[candidate_weekly_naive] = weekly;
   u[candidate_weekly_naive_shifted] = weekly;

@@ -29,7 +29,6 @@ enum candidate_id : int {
   candidate_damped_es,              // spike-clipped damped-trend smoothing + profile
   // Longer horizons (they need two whole daily cycles, or a weekly cycle):
   candidate_seasonal_naive_drift, // seasonal naive moved by the drift of the cycle means
-  candidate_cycle_level_drift,    // last cycle's deseasonalised mean + its drift + profile
   candidate_weekly_naive,         // value one week before the target row
   candidate_weekly_naive_shifted, // weekly naive moved by the change of the level since then
   candidate_count
@@ -61,9 +60,14 @@ struct robust_settings {
   // it as well changed nothing on M4 and cost P1 AWS rel_mase 0.002).
   double min_season_strength = 0.1;
   int min_week_cycles = 2;
-  // The drift candidates: change per row of the cycle means over at most
-  // drift_cycles cycles back.
+  // The drift candidate: change per row of the cycle means over at most
+  // drift_cycles cycles back, used only when its day-over-day changes agree:
+  // their mean at least drift_z standard errors from 0 (with three or more
+  // cycles; else the drift is 0). A series gets the candidate only if its
+  // drift is significant at half of the validation origins or more: else it
+  // would mostly repeat seasonal naive and double its weight.
   int drift_cycles = 7;
+  double drift_z = 2.0;
   // A local trend at the origin (a ramp building up, e.g. an incident): over
   // the last trend_rows deseasonalised rows a Mann-Kendall test is
   // significant (|z| >= trend_z), the newer half rises the same way at
@@ -190,8 +194,8 @@ prepared_series prepare(std::vector<double> y, std::vector<double> profile, int 
 prepared_series prepare(std::vector<double> y, seasonality season, const robust_settings& settings);
 
 // Which candidates a prepared series can offer at origins >= first_origin:
-// the drift candidates need two whole daily cycles before it, the weekly
-// ones a weekly profile and a whole week before it. The others always are
+// the drift candidate needs two whole daily cycles before it, the weekly
+// ones a weekly period and a whole week before it. The others always are
 // (they fall back to the short median where they lack history).
 std::array<bool, candidate_count> usable_candidates(const prepared_series& p, size_t first_origin);
 
@@ -212,13 +216,11 @@ struct origin_summary {
   bool trend = false;
   double trend_slope = 0.0;
   double trend_anchor = 0.0;
-  // Daily-cycle statistics (valid if has_cycle_drift): the mean of the
-  // deseasonalised rows of the last cycle and the drift per row of the
-  // cycle means of y (of d: drift_d).
+  // Daily-cycle statistic (valid if has_cycle_drift): the drift per row of
+  // the cycle means, 0 unless significant (drift_significant).
   bool has_cycle_drift = false;
-  double cycle_level_d = 0.0;
+  bool drift_significant = false;
   double drift = 0.0;
-  double drift_d = 0.0;
   // Level change since a week earlier (valid if has_week_shift): the mean of
   // the last cycle (short window without a daily cycle) less the same a
   // week before.
@@ -308,14 +310,6 @@ candidate_forecasts_given(const prepared_series& p, size_t t, int h, const origi
   }
   c[candidate_damped_es] = s.level_shift ? s.med_short_d + seasonal_target
                                          : es.level + damp * es.trend + seasonal_target;
-  // The last cycle's mean is the level at its middle row, (cycle - 1) / 2
-  // rows before t - 1.
-  c[candidate_cycle_level_drift] =
-      s.has_cycle_drift
-          ? s.cycle_level_d
-                + s.drift_d * (static_cast<double>(h) + 0.5 * static_cast<double>(p.cycle - 1))
-                + seasonal_target
-          : c[candidate_seasonal_median];
   const long wlag = seasonal_lag_index(t, h, p.week);
   if (wlag >= 0) {
     const double v = p.y[static_cast<size_t>(wlag)];

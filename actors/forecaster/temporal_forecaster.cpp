@@ -327,7 +327,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
       cycle > 0 && span % static_cast<size_t>(cycle) == 0 ? day_medians : std::vector<double>{});
   const seasonality pv_season = v_season;
   const prepared_series pv = prepare(y, std::move(v_season), st);
-  const std::array<bool, candidate_count> usable = usable_candidates(pv, v_begin);
+  std::array<bool, candidate_count> usable = usable_candidates(pv, v_begin);
 
   // Cells (origin, horizon) in origin-major order. What depends on the
   // horizon only (damped-trend factor, weights of the global model) or on the
@@ -338,6 +338,13 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
     std::array<double, candidate_count> c;
   };
   const std::vector<origin_summary> summaries = summarise_range(pv, v_begin, n, st);
+  size_t drifting = 0;
+  for (const origin_summary& s : summaries) {
+    drifting += s.drift_significant ? 1 : 0;
+  }
+  if (2 * drifting < summaries.size()) {
+    usable[candidate_seasonal_naive_drift] = false;
+  }
   std::vector<double> damp(static_cast<size_t>(H) + 1);
   std::vector<double> trend_damp(static_cast<size_t>(H) + 1);
   for (int h = 1; h <= H; ++h) {
@@ -570,9 +577,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   origin_summary end_state;
   summarise_cycles(pf, n, st, end_state);
   model.has_cycle_drift = end_state.has_cycle_drift;
-  model.cycle_level_d = end_state.cycle_level_d;
   model.drift = end_state.drift;
-  model.drift_d = end_state.drift_d;
   const size_t keep = tail_rows(pf, st);
   model.tail.assign(y.end() - static_cast<long>(keep), y.end());
   model.tail_phase0 = model.cycle > 0 ? static_cast<int>((static_cast<size_t>(phase0) + n - keep)
@@ -597,9 +602,7 @@ forecast_result forecast_from(const series_model& m, const quantile_model& globa
   origin_summary s = summarise(p, t, cfg.robust, scratch);
   // The drift statistics reach further back than the tail: as fitted.
   s.has_cycle_drift = m.has_cycle_drift;
-  s.cycle_level_d = m.cycle_level_d;
   s.drift = m.drift;
-  s.drift_d = m.drift_d;
   std::array<double, group_count> attribution{};
   for (int h = 1; h <= H; ++h) {
     forecast_step step;

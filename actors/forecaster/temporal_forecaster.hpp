@@ -80,12 +80,10 @@ struct series_model {
   int week = 0;             // rows per week used by the weekly profile (0: none)
   int tail_week_phase0 = 0; // weekly phase of tail[0]
   std::vector<double> week_profile;
-  // The drift candidates' statistics at the end of the history (they reach
-  // further back than the tail).
+  // The drift candidate's drift at the end of the history (it reaches
+  // further back than the tail); 0 unless significant.
   bool has_cycle_drift = false;
-  double cycle_level_d = 0.0;
   double drift = 0.0;
-  double drift_d = 0.0;
   std::vector<double> tail; // last rows of the history (gaps filled)
   es_state es;              // smoothing state at the end of the history
   double noise_sigma = 0.0; // robust sigma of one-step changes (level-shift test)

@@ -100,6 +100,8 @@ int main(int argc, char** argv) {
         base.robust.trend_rows = static_cast<int>(v);
       } else if (k == "drift_cycles") {
         base.robust.drift_cycles = static_cast<int>(v);
+      } else if (k == "drift_z") {
+        base.robust.drift_z = v;
       } else if (k == "week_cycles") {
         base.robust.min_week_cycles = static_cast<int>(v);
       } else {

@@ -315,7 +315,7 @@ TEST(ForecasterSeasons, WeeklyModelRoundTripsAndOlderArtifactsLoad) {
   nlohmann::json v2 = gf::to_json(small);
   v2["version"] = 2;
   for (const char* k :
-       {"min_season_strength", "min_week_cycles", "drift_cycles", "trend_reach_ms"}) {
+       {"min_season_strength", "min_week_cycles", "drift_cycles", "drift_z", "trend_reach_ms"}) {
     v2["config"].erase(k);
   }
   for (auto& e : v2["series"]) {
