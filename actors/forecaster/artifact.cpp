@@ -1,6 +1,7 @@
 #include "actors/forecaster/artifact.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace grace::forecaster {
 namespace {
@@ -110,7 +111,12 @@ json to_json(const temporal_forecaster& f) {
                    {"trend_widen95", c.robust.trend_widen95},
                    {"min_calibration_samples", c.min_calibration_samples},
                    {"min_trend_cells", c.min_trend_cells},
-                   {"default_trend_share", c.default_trend_share}};
+                   {"default_trend_share", c.default_trend_share},
+                   {"min_season_strength", c.robust.min_season_strength},
+                   {"min_week_cycles", c.robust.min_week_cycles},
+                   {"drift_cycles", c.robust.drift_cycles},
+                   {"drift_z", c.robust.drift_z},
+                   {"trend_reach_ms", c.robust.trend_reach_ms}};
   const quantile_model& g = f.global_model();
   json features = json::array();
   for (int i = 0; i < feature_count; ++i) {
@@ -159,6 +165,10 @@ json to_json(const temporal_forecaster& f) {
          {"cycle", m.cycle},
          {"tail_phase0", m.tail_phase0},
          {"profile", finite_array(m.profile, "profile")},
+         {"week", m.week},
+         {"tail_week_phase0", m.tail_week_phase0},
+         {"week_profile", finite_array(m.week_profile, "week_profile")},
+         {"cycle_drift", {{"valid", m.has_cycle_drift}, {"drift", finite(m.drift, "drift")}}},
          {"tail", finite_array(m.tail, "tail")},
          {"es", {{"level", finite(m.es.level, "level")}, {"trend", finite(m.es.trend, "trend")}}},
          {"candidate_weights", w},
@@ -184,11 +194,12 @@ temporal_forecaster forecaster_from_json(const json& doc) {
     fail("format", std::string("expected \"") + artifact_format + "\"");
   }
   const int64_t version = integer(doc, "version", "document");
-  if (version != artifact_version && version != 1) {
-    fail("version", "version " + std::to_string(version) + " is not supported (expected 1 or "
+  if (version < 1 || version > artifact_version) {
+    fail("version", "version " + std::to_string(version) + " is not supported (expected 1 to "
                         + std::to_string(artifact_version) + ")");
   }
   const bool has_trend = version >= 2;
+  const bool has_seasons = version >= 3;
   forecaster_config c;
   const json& jc = field(doc, "config", "document");
   c.horizon = static_cast<int>(integer(jc, "horizon", "config"));
@@ -218,6 +229,16 @@ temporal_forecaster forecaster_from_json(const json& doc) {
     c.min_calibration_samples = static_cast<int>(integer(jc, "min_calibration_samples", "config"));
     c.min_trend_cells = static_cast<int>(integer(jc, "min_trend_cells", "config"));
     c.default_trend_share = number(jc, "default_trend_share", "config");
+  }
+  if (has_seasons) {
+    c.robust.min_season_strength = number(jc, "min_season_strength", "config");
+    c.robust.min_week_cycles = static_cast<int>(integer(jc, "min_week_cycles", "config"));
+    c.robust.drift_cycles = static_cast<int>(integer(jc, "drift_cycles", "config"));
+    c.robust.drift_z = number(jc, "drift_z", "config");
+    c.robust.trend_reach_ms = integer(jc, "trend_reach_ms", "config");
+  } else {
+    // As those documents were fitted: the trend rule without a reach.
+    c.robust.trend_reach_ms = std::numeric_limits<int64_t>::max();
   }
   if (c.horizon < 1 || c.horizon > 10000 || c.robust.short_window < 1 || c.robust.long_window < 1
       || c.validation_rows < 1) {
@@ -313,6 +334,23 @@ temporal_forecaster forecaster_from_json(const json& doc) {
         || m.tail_phase0 < 0 || (m.cycle > 0 && m.tail_phase0 >= m.cycle)) {
       fail(where + ".profile", "profile length, cycle and phase disagree");
     }
+    if (has_seasons) {
+      m.week = static_cast<int>(integer(e, "week", where));
+      m.tail_week_phase0 = static_cast<int>(integer(e, "tail_week_phase0", where));
+      m.week_profile = numbers(e, "week_profile", where);
+      if (m.week < 0
+          || (!m.week_profile.empty() && m.week_profile.size() != static_cast<size_t>(m.week))
+          || m.tail_week_phase0 < 0 || (m.week > 0 && m.tail_week_phase0 >= m.week)) {
+        fail(where + ".week_profile", "weekly profile length, week and phase disagree");
+      }
+      const json& cd = field(e, "cycle_drift", where);
+      const json& valid = field(cd, "valid", where + ".cycle_drift");
+      if (!valid.is_boolean()) {
+        fail(where + ".cycle_drift.valid", "expected true or false");
+      }
+      m.has_cycle_drift = valid.get<bool>();
+      m.drift = number(cd, "drift", where + ".cycle_drift");
+    }
     const json& es = field(e, "es", where);
     m.es.level = number(es, "level", where + ".es");
     m.es.trend = number(es, "trend", where + ".es");
@@ -324,6 +362,10 @@ temporal_forecaster forecaster_from_json(const json& doc) {
       std::array<double, candidate_count> per_h{};
       double wsum = 0.0;
       for (int k = 0; k < candidate_count; ++k) {
+        // Candidates newer than the document have no weight in it.
+        if (!has_seasons && k >= candidate_seasonal_naive_drift) {
+          continue;
+        }
         per_h[static_cast<size_t>(k)] = number(wh, candidate_name(k), where + ".candidate_weights");
         wsum += per_h[static_cast<size_t>(k)];
       }

@@ -16,7 +16,10 @@ inline constexpr const char* artifact_format = "grace.temporal_forecaster";
 // Version 2 added the local-trend rule (config trend_*, per-series
 // trend_share). Version 1 documents still load, with the rule off for their
 // series (trend_share 0: their calibration was fitted without it).
-inline constexpr int artifact_version = 2;
+// Version 3 added the weekly profile, the long-horizon candidates (their
+// weights are 0 in older documents), the seasonal strength test and the
+// cap on the trend's extrapolation (none for older documents, as fitted).
+inline constexpr int artifact_version = 3;
 
 // Thrown for a document that is corrupt or of another format/version; the
 // message names the offending field.

@@ -23,7 +23,7 @@ int run_backtest(const backtest_options& opt, std::ostream& log) {
     log << "backtest: " << e.what() << "\n";
     return 1;
   }
-  const int64_t step_ms = ingest::median_step_ms(rows);
+  const int64_t step_ms = nominal_step_ms(ingest::median_step_ms(rows));
   std::ofstream out(opt.out_path);
   if (!out) {
     log << "backtest: cannot write " << opt.out_path << "\n";

@@ -149,6 +149,20 @@ conformal_calibration::calibrate(const std::vector<std::vector<calibration_sampl
     const interval_offsets& b = out[static_cast<size_t>(near)];
     out[h] = {b.lo80 * f, b.hi80 * f, b.lo95 * f, b.hi95 * f};
   }
+  // Looking further ahead from the same origin does not make the forecast
+  // more certain: each bound is at least as far out as at the horizon
+  // before. Per horizon the quantiles are noisy (at long horizons they rest
+  // on few independent errors: neighbouring origins miss together), and
+  // the dips they leave were too narrow (M4 Hourly, 48 steps: 80% coverage
+  // at steps 37-48 rose from 0.69 to 0.75, docs/evaluation/forecasting.md).
+  for (size_t h = 1; h < H; ++h) {
+    const interval_offsets& b = out[h - 1];
+    interval_offsets& o = out[h];
+    o.lo80 = std::min(o.lo80, b.lo80);
+    o.hi80 = std::max(o.hi80, b.hi80);
+    o.lo95 = std::min(o.lo95, b.lo95);
+    o.hi95 = std::max(o.hi95, b.hi95);
+  }
   return conformal_calibration(std::move(out));
 }
 

@@ -30,7 +30,8 @@ public:
 
   // samples[h-1]: validation residuals of horizon h. half_life in rows.
   // A horizon without samples borrows the nearest calibrated one, widened by
-  // sqrt(h / h_near); with none at all, every offset is 0.
+  // sqrt(h / h_near); with none at all, every offset is 0. Bounds never
+  // move inwards as h grows.
   static conformal_calibration
   calibrate(const std::vector<std::vector<calibration_sample>>& samples, double half_life);
 

@@ -77,29 +77,44 @@ struct pending_forecast {
   caf::typed_response_promise<std::vector<forecast>> promise;
 };
 
-std::vector<forecast> compute(self_pointer self, const pending_forecast& p) {
+// The forecasts of a request, or (refused) what is wrong with it: each metric
+// is forecast at its own sampling interval, which bounds its horizon.
+std::vector<forecast> compute(self_pointer self, const pending_forecast& p, std::string& refused) {
   const auto& st = self->state;
   const auto& settings = st.settings;
-  const int steps = forecaster::horizon_steps(p.request.horizon_ms, settings.limits.step_ms);
   const auto& model = st.model ? st.model : st.statistical;
-  std::vector<forecast> out;
+  std::vector<forecaster::series_input> inputs(p.request.metric_ids.size());
   for (size_t i = 0; i < p.request.metric_ids.size(); ++i) {
     const auto& id = p.request.metric_ids[i];
     const auto* metric = p.catalog->find_metric(id);
-    if (!metric || p.history[i].empty())
-      continue; // no snapshots yet: nothing to forecast from
-    auto series = forecaster::series_from_snapshots(id, p.history[i], metric->aggregation,
+    // Without snapshots yet (nothing to forecast from), the metric is taken
+    // to report at the snapshot interval.
+    int64_t step = settings.limits.step_ms;
+    if (metric && !p.history[i].empty()) {
+      inputs[i] = forecaster::series_from_snapshots(id, p.history[i], metric->aggregation,
                                                     settings.limits.step_ms);
+      step = inputs[i].step_ms;
+    }
+    refused = forecaster::check_metric_horizon(id, p.request.horizon_ms, step, settings.limits);
+    if (!refused.empty())
+      return {};
+  }
+  std::vector<forecast> out;
+  for (size_t i = 0; i < p.request.metric_ids.size(); ++i) {
+    const auto& series = inputs[i];
+    if (series.values.empty())
+      continue;
+    const int steps = forecaster::horizon_steps(p.request.horizon_ms, series.step_ms);
     // The newest window closed up to a step before now: forecast from there
     // far enough that the points reach the whole horizon ahead of now.
     const int64_t data_end = series.start_ms
                              + static_cast<int64_t>(series.values.size()) * series.step_ms
                              - series.step_ms;
     const int64_t behind = std::max<int64_t>(0, p.generated_at - data_end);
-    const int lag = static_cast<int>(
-        std::min<int64_t>((behind + settings.limits.step_ms - 1) / settings.limits.step_ms, steps));
+    const int lag =
+        static_cast<int>(std::min<int64_t>((behind + series.step_ms - 1) / series.step_ms, steps));
     auto result = model->forecast(series, steps + lag);
-    out.push_back(forecaster::to_forecast(result, id, p.generated_at, settings.limits.step_ms,
+    out.push_back(forecaster::to_forecast(result, series.id, p.generated_at, series.step_ms,
                                           st.version, forecaster::nonnegative_floor(series)));
   }
   return out;
@@ -120,7 +135,13 @@ void query_history(self_pointer self, const storage_actor& storage,
               if (--p->remaining > 0 || p->failed)
                 return;
               try {
-                auto out = compute(self, *p);
+                std::string refused;
+                auto out = compute(self, *p, refused);
+                if (!refused.empty()) {
+                  ++self->state.requests_refused;
+                  p->promise.deliver(make_error(errc::invalid_input, refused));
+                  return;
+                }
                 self->state.forecasts_served += out.size();
                 p->promise.deliver(std::move(out));
               } catch (const std::exception& e) {

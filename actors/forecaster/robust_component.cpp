@@ -144,9 +144,17 @@ double median_of_range(const std::vector<double>& y, size_t first, size_t last,
 }
 
 const char* candidate_name(int c) {
-  static const char* names[candidate_count] = {
-      "naive",          "median_short",           "median_mid", "median_long", "seasonal_median",
-      "seasonal_naive", "seasonal_naive_shifted", "damped_es"};
+  static const char* names[candidate_count] = {"naive",
+                                               "median_short",
+                                               "median_mid",
+                                               "median_long",
+                                               "seasonal_median",
+                                               "seasonal_naive",
+                                               "seasonal_naive_shifted",
+                                               "damped_es",
+                                               "seasonal_naive_drift",
+                                               "weekly_naive",
+                                               "weekly_naive_shifted"};
   return (c >= 0 && c < candidate_count) ? names[c] : "unknown";
 }
 
@@ -217,13 +225,122 @@ std::vector<double> daily_profile(const std::vector<double>& y, size_t end, int 
   return profile;
 }
 
+double season_strength(const std::vector<double>& y, size_t end, int cycle, int phase0,
+                       int halfwidth) {
+  if (cycle < 2 || end > y.size()) {
+    return 0.0;
+  }
+  const size_t m = static_cast<size_t>(cycle);
+  const size_t cycles = end / m;
+  if (cycles < 2) {
+    return 1.0;
+  }
+  const size_t begin = end - cycles * m;
+  // Deviations from each cycle's median, split into the even and the odd
+  // cycles (each half laid out as a series of whole cycles).
+  std::vector<double> half[2], scratch;
+  for (size_t c = 0; c < cycles; ++c) {
+    const size_t b = begin + c * m;
+    const double med = median_of_range(y, b, b + m, scratch);
+    for (size_t i = 0; i < m; ++i) {
+      half[c % 2].push_back(y[b + i] - med);
+    }
+  }
+  // Phase of the first row of each half: both start at a cycle boundary.
+  const int first_phase = static_cast<int>((static_cast<size_t>(phase0) + begin) % m);
+  double strength = 0.0;
+  for (int k = 0; k < 2; ++k) {
+    const std::vector<double>& fit = half[k];
+    const std::vector<double>& test = half[1 - k];
+    const std::vector<double> prof = daily_profile(fit, fit.size(), cycle, first_phase, halfwidth);
+    double total = 0.0, left = 0.0;
+    for (size_t i = 0; i < test.size(); ++i) {
+      total += test[i] * test[i];
+      const double r = test[i] - prof[(static_cast<size_t>(first_phase) + i) % m];
+      left += r * r;
+    }
+    strength += total > 0.0 ? 0.5 * (1.0 - left / total) : 0.0;
+  }
+  return strength;
+}
+
+namespace {
+// y[0, end) less the daily profile of `season` (a copy).
+std::vector<double> without_daily(const std::vector<double>& y, size_t end,
+                                  const seasonality& season) {
+  std::vector<double> rest(y.begin(), y.begin() + static_cast<long>(end));
+  if (!season.profile.empty()) {
+    const size_t m = season.profile.size();
+    for (size_t i = 0; i < end; ++i) {
+      rest[i] -= season.profile[(static_cast<size_t>(season.phase0) + i) % m];
+    }
+  }
+  return rest;
+}
+} // namespace
+
+seasonality estimate_seasonality(const std::vector<double>& y, size_t end, int cycle, int phase0,
+                                 int week, int week_phase0, const robust_settings& st,
+                                 const std::vector<double>& day_medians) {
+  seasonality out;
+  end = std::min(end, y.size());
+  if (cycle >= 2 && end >= static_cast<size_t>(cycle)) {
+    out.cycle = cycle;
+    out.phase0 = phase0;
+    out.profile = day_medians.empty()
+                      ? daily_profile(y, end, cycle, phase0, st.profile_halfwidth)
+                      : daily_profile(y, end, cycle, phase0, st.profile_halfwidth, day_medians);
+  }
+  if (week >= 2 && week > out.cycle
+      && end >= static_cast<size_t>(week) * static_cast<size_t>(std::max(st.min_week_cycles, 2))) {
+    out.week = week;
+    out.week_phase0 = week_phase0;
+    // The weekly profile is what the daily one leaves: the difference
+    // between days of the week (and their hours).
+    const std::vector<double> rest = without_daily(y, end, out);
+    out.week_strength = season_strength(rest, end, week, week_phase0, st.profile_halfwidth);
+    if (out.week_strength >= st.min_season_strength) {
+      out.week_profile = daily_profile(rest, end, week, week_phase0, st.profile_halfwidth);
+    }
+  }
+  return out;
+}
+
+seasonality refit_seasonality(const seasonality& like, const std::vector<double>& y, size_t end,
+                              const robust_settings& st, const std::vector<double>& day_medians) {
+  seasonality out = like;
+  end = std::min(end, y.size());
+  if (!like.profile.empty()) {
+    out.profile =
+        day_medians.empty()
+            ? daily_profile(y, end, like.cycle, like.phase0, st.profile_halfwidth)
+            : daily_profile(y, end, like.cycle, like.phase0, st.profile_halfwidth, day_medians);
+  }
+  if (!like.week_profile.empty()) {
+    out.week_profile = daily_profile(without_daily(y, end, out), end, like.week, like.week_phase0,
+                                     st.profile_halfwidth);
+  }
+  return out;
+}
+
 prepared_series prepare(std::vector<double> y, std::vector<double> profile, int cycle, int phase0,
                         const robust_settings& st) {
+  seasonality season;
+  season.cycle = profile.empty() ? 0 : cycle;
+  season.profile = std::move(profile);
+  season.phase0 = phase0;
+  return prepare(std::move(y), std::move(season), st);
+}
+
+prepared_series prepare(std::vector<double> y, seasonality season, const robust_settings& st) {
   prepared_series p;
   p.y = std::move(y);
-  p.profile = std::move(profile);
-  p.cycle = p.profile.empty() ? 0 : cycle;
-  p.phase0 = phase0;
+  p.profile = std::move(season.profile);
+  p.cycle = season.cycle;
+  p.phase0 = season.phase0;
+  p.week_profile = std::move(season.week_profile);
+  p.week = season.week;
+  p.week_phase0 = season.week_phase0;
   const size_t n = p.y.size();
   p.d.resize(n);
   if (p.profile.empty()) {
@@ -240,6 +357,24 @@ prepared_series prepare(std::vector<double> y, std::vector<double> profile, int 
         phase = 0;
       }
     }
+  }
+  if (!p.week_profile.empty()) {
+    const size_t w = p.week_profile.size();
+    size_t phase = static_cast<size_t>(p.week_phase0) % w;
+    for (size_t i = 0; i < n; ++i) {
+      p.d[i] -= p.week_profile[phase];
+      if (++phase == w) {
+        phase = 0;
+      }
+    }
+  }
+  p.cum.resize(n + 1);
+  p.cum_d.resize(n + 1);
+  p.cum[0] = 0.0;
+  p.cum_d[0] = 0.0;
+  for (size_t i = 0; i < n; ++i) {
+    p.cum[i + 1] = p.cum[i] + p.y[i];
+    p.cum_d[i + 1] = p.cum_d[i] + p.d[i];
   }
   // Clip threshold from the typical one-step change: the median keeps spikes
   // out of it; a fraction of the mean covers step-like series whose median
@@ -307,7 +442,69 @@ origin_summary summarise(const prepared_series& p, size_t t, const robust_settin
     s.med_prev_cycle = median_of_range(p.y, t - m - ks, t - m, scratch);
     s.has_prev_cycle = true;
   }
+  summarise_cycles(p, t, st, s);
   return s;
+}
+
+namespace {
+// The drift per row of the means of the `back` + 1 whole cycles of m rows
+// before t (from the day-over-day changes of the means); `significant`
+// false (and 0 returned) when it is not distinguishable from their
+// wandering: |mean change| below z standard errors (a day of incident
+// traffic moves one mean; a drift moves them all).
+double significant_drift(const prepared_series& p, size_t t, size_t m, size_t back, double z,
+                         bool& significant) {
+  auto mean = [&](size_t a, size_t b) { return p.mean(a, b); };
+  double sum = 0.0, sum2 = 0.0;
+  double newer = mean(t - m, t);
+  for (size_t j = 1; j <= back; ++j) {
+    const double older = mean(t - (j + 1) * m, t - j * m);
+    const double change = newer - older;
+    sum += change;
+    sum2 += change * change;
+    newer = older;
+  }
+  const double k = static_cast<double>(back);
+  const double avg = sum / k;
+  if (back >= 2) {
+    const double var = std::max(0.0, (sum2 - k * avg * avg) / (k - 1.0));
+    if (std::fabs(avg) < z * std::sqrt(var / k)) {
+      significant = false;
+      return 0.0;
+    }
+  }
+  significant = true;
+  return avg / static_cast<double>(m);
+}
+} // namespace
+
+void summarise_cycles(const prepared_series& p, size_t t, const robust_settings& st,
+                      origin_summary& s) {
+  const size_t m = static_cast<size_t>(p.cycle);
+  if (m > 0 && t >= 2 * m) {
+    const size_t back =
+        std::min<size_t>(t / m - 1, static_cast<size_t>(std::max(st.drift_cycles, 1)));
+    s.has_cycle_drift = true;
+    s.drift = significant_drift(p, t, m, back, st.drift_z, s.drift_significant);
+  }
+  const size_t w = static_cast<size_t>(p.week);
+  const size_t level_rows = m > 0 ? m : static_cast<size_t>(std::max(st.short_window, 1));
+  if (w > 0 && t >= w + level_rows) {
+    s.has_week_shift = true;
+    s.week_shift = p.mean(t - level_rows, t) - p.mean(t - level_rows - w, t - w);
+  }
+}
+
+std::array<bool, candidate_count> usable_candidates(const prepared_series& p, size_t first_origin) {
+  std::array<bool, candidate_count> u{};
+  u.fill(true);
+  const size_t m = static_cast<size_t>(p.cycle);
+  const bool drift = m > 0 && first_origin >= 2 * m;
+  u[candidate_seasonal_naive_drift] = drift;
+  const bool weekly = p.week > 0 && first_origin >= static_cast<size_t>(p.week);
+  u[candidate_weekly_naive] = weekly;
+  u[candidate_weekly_naive_shifted] = weekly;
+  return u;
 }
 
 namespace {
@@ -522,6 +719,7 @@ std::vector<origin_summary> summarise_range(const prepared_series& p, size_t fir
       s.has_prev_cycle = true;
     }
     detect_trend(p.d, t, p.noise_sigma, st, s);
+    summarise_cycles(p, t, st, s);
     out.push_back(s);
   }
   return out;

@@ -28,19 +28,7 @@ series_input regularise(std::string id, const std::vector<int64_t>& timestamps_m
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return timestamps_ms[a] < timestamps_ms[b]; });
   if (step_ms <= 0) {
-    std::vector<int64_t> steps;
-    for (size_t i = 1; i < order.size(); ++i) {
-      const int64_t d = timestamps_ms[order[i]] - timestamps_ms[order[i - 1]];
-      if (d > 0) {
-        steps.push_back(d);
-      }
-    }
-    if (steps.empty()) {
-      step_ms = out.step_ms;
-    } else {
-      std::nth_element(steps.begin(), steps.begin() + steps.size() / 2, steps.end());
-      step_ms = steps[steps.size() / 2];
-    }
+    step_ms = median_step_ms(timestamps_ms, out.step_ms);
   }
   out.step_ms = step_ms;
   out.start_ms = timestamps_ms[order.front()];
@@ -57,12 +45,82 @@ series_input regularise(std::string id, const std::vector<int64_t>& timestamps_m
   return out;
 }
 
+int64_t median_step_ms(std::vector<int64_t> timestamps_ms, int64_t fallback) {
+  std::sort(timestamps_ms.begin(), timestamps_ms.end());
+  std::vector<int64_t> steps;
+  steps.reserve(timestamps_ms.size());
+  for (size_t i = 1; i < timestamps_ms.size(); ++i) {
+    const int64_t d = timestamps_ms[i] - timestamps_ms[i - 1];
+    if (d > 0) {
+      steps.push_back(d);
+    }
+  }
+  if (steps.empty()) {
+    return fallback;
+  }
+  std::nth_element(steps.begin(), steps.begin() + static_cast<long>(steps.size() / 2), steps.end());
+  return nominal_step_ms(steps[steps.size() / 2]);
+}
+
+int64_t nominal_step_ms(int64_t spacing_ms) {
+  if (spacing_ms <= 0) {
+    return spacing_ms;
+  }
+  const double s = static_cast<double>(spacing_ms);
+  int64_t best = spacing_ms;
+  double best_gap = 0.02 * s;
+  auto consider = [&](int64_t candidate) {
+    const double gap = std::fabs(static_cast<double>(candidate) - s);
+    if (gap <= best_gap) {
+      best_gap = gap;
+      best = candidate;
+    }
+  };
+  if (spacing_ms >= day_ms / 2) {
+    consider(std::max<int64_t>(1, (spacing_ms + day_ms / 2) / day_ms) * day_ms);
+  } else {
+    static const std::vector<int64_t> divisors = [] {
+      constexpr int64_t day_s = day_ms / 1000;
+      std::vector<int64_t> out;
+      for (int64_t d = 1; d <= day_s; ++d) {
+        if (day_s % d == 0) {
+          out.push_back(d * 1000);
+        }
+      }
+      return out;
+    }();
+    for (int64_t d : divisors) {
+      consider(d);
+    }
+  }
+  return best;
+}
+
 int daily_cycle_rows(int64_t step_ms) {
   if (step_ms <= 0 || day_ms % step_ms != 0) {
     return 0;
   }
   const int64_t rows = day_ms / step_ms;
   return (rows >= 4 && rows <= 2016) ? static_cast<int>(rows) : 0;
+}
+
+int weekly_cycle_rows(int64_t step_ms) {
+  if (step_ms <= 0 || week_ms % step_ms != 0) {
+    return 0;
+  }
+  const int64_t rows = week_ms / step_ms;
+  return (rows >= 4 && rows <= 2016) ? static_cast<int>(rows) : 0;
+}
+
+int week_phase_of(int64_t time_ms, int64_t step_ms, int cycle_rows) {
+  if (cycle_rows <= 0 || step_ms <= 0) {
+    return 0;
+  }
+  int64_t in_week = time_ms % week_ms;
+  if (in_week < 0) {
+    in_week += week_ms;
+  }
+  return static_cast<int>((in_week / step_ms) % cycle_rows);
 }
 
 int phase_of(int64_t time_ms, int64_t step_ms, int cycle_rows) {

@@ -10,6 +10,16 @@
 
 namespace grace::forecaster {
 
+namespace {
+// 90000 -> "1.5": minutes with one decimal when not whole.
+std::string minutes_text(int64_t ms) {
+  std::string text = std::to_string(ms / 60000);
+  if (ms % 60000 != 0)
+    text += "." + std::to_string((ms % 60000) * 10 / 60000);
+  return text;
+}
+} // namespace
+
 request_check check_request(const forecast_request& request,
                             const catalog::metrics_catalog& catalog,
                             const forecast_limits& limits) {
@@ -28,17 +38,30 @@ request_check check_request(const forecast_request& request,
     if (!seen.insert(id).second)
       return bad("metric '" + id + "' is named twice");
   }
-  if (request.horizon_ms < limits.min_horizon_ms || request.horizon_ms > limits.max_horizon_ms) {
-    auto minutes = [](int64_t ms) {
-      std::string text = std::to_string(ms / 60000);
-      if (ms % 60000 != 0)
-        text += "." + std::to_string((ms % 60000) * 10 / 60000);
-      return text;
-    };
-    return bad("horizon_minutes must be between " + minutes(limits.min_horizon_ms) + " and "
-               + minutes(limits.max_horizon_ms) + ", found " + minutes(request.horizon_ms));
+  if (request.horizon_ms < limits.min_horizon_ms
+      || request.horizon_ms > limits.max_request_horizon_ms) {
+    return bad("horizon_minutes must be between " + minutes_text(limits.min_horizon_ms) + " and "
+               + minutes_text(limits.max_request_horizon_ms) + ", found "
+               + minutes_text(request.horizon_ms));
   }
   return {};
+}
+
+int64_t max_horizon_ms_for(const forecast_limits& limits, int64_t series_step_ms) {
+  const int64_t by_steps = static_cast<int64_t>(std::max(limits.max_horizon_steps, 0))
+                           * std::max<int64_t>(series_step_ms, 0);
+  return std::min(std::max(limits.max_horizon_ms, by_steps), limits.max_request_horizon_ms);
+}
+
+std::string check_metric_horizon(const std::string& metric_id, int64_t horizon_ms,
+                                 int64_t series_step_ms, const forecast_limits& limits) {
+  const int64_t limit = max_horizon_ms_for(limits, series_step_ms);
+  if (horizon_ms <= limit)
+    return {};
+  return "horizon_minutes " + minutes_text(horizon_ms) + " is beyond metric '" + metric_id
+         + "': it is sampled every " + minutes_text(series_step_ms) + " minutes, so at most "
+         + minutes_text(limit) + " (the longer of " + minutes_text(limits.max_horizon_ms) + " and "
+         + std::to_string(limits.max_horizon_steps) + " intervals)";
 }
 
 int horizon_steps(int64_t horizon_ms, int64_t step_ms) {
@@ -67,7 +90,15 @@ series_input series_from_snapshots(const std::string& metric_id,
     empty.step_ms = step_ms;
     return empty;
   }
-  return regularise(metric_id, times, values, step_ms);
+  return regularise(metric_id, times, values, series_step_ms(times, step_ms));
+}
+
+int64_t series_step_ms(std::vector<int64_t> window_ends_ms, int64_t snapshot_step_ms) {
+  if (snapshot_step_ms <= 0)
+    return median_step_ms(std::move(window_ends_ms), snapshot_step_ms);
+  const int64_t median = median_step_ms(std::move(window_ends_ms), snapshot_step_ms);
+  const int64_t whole = (median + snapshot_step_ms / 2) / snapshot_step_ms;
+  return std::max<int64_t>(whole, 1) * snapshot_step_ms;
 }
 
 std::vector<series_input> series_by_metric(const std::vector<snapshot>& snapshots,

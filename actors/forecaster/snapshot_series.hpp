@@ -13,13 +13,28 @@
 
 namespace grace::forecaster {
 
-// What a forecast request may ask for.
+// What a forecast request may ask for. A metric is forecast at its own
+// sampling interval (a metric that reports hourly has hourly snapshots), so
+// the longest horizon depends on the metric: the longer of max_horizon_ms
+// and max_horizon_steps of its interval (6 h at 5 minutes, 48 h at hourly
+// data). Requests beyond max_request_horizon_ms are refused before any
+// metric is looked at.
 struct forecast_limits {
-  int64_t step_ms = 300'000;             // the snapshot interval
-  int64_t min_horizon_ms = 300'000;      // one step
-  int64_t max_horizon_ms = 6 * 3600'000; // beyond the calibrated hour widths are extrapolated
+  int64_t step_ms = 300'000;        // the snapshot interval
+  int64_t min_horizon_ms = 300'000; // one step
+  int64_t max_horizon_ms = 6 * 3600'000;
+  int max_horizon_steps = 48;
+  int64_t max_request_horizon_ms = 7 * 86'400'000LL;
   size_t max_metrics = 64;
 };
+
+// The longest horizon a metric sampled every series_step_ms may be asked for.
+int64_t max_horizon_ms_for(const forecast_limits& limits, int64_t series_step_ms);
+
+// Empty when `horizon_ms` is within the metric's limit, else what is wrong,
+// naming the metric, its interval and its limit.
+std::string check_metric_horizon(const std::string& metric_id, int64_t horizon_ms,
+                                 int64_t series_step_ms, const forecast_limits& limits);
 
 struct request_check {
   bool ok = true;
@@ -33,9 +48,16 @@ request_check check_request(const forecast_request& request,
 // Steps of `step_ms` that cover `horizon_ms` (rounded up).
 int horizon_steps(int64_t horizon_ms, int64_t step_ms);
 
+// A metric's own sampling interval from the ends of its snapshot windows:
+// their median spacing in whole snapshot intervals (at least one). A metric
+// that reports every minute or every 5 has 5-minute snapshots; one replayed
+// hourly has a snapshot an hour.
+int64_t series_step_ms(std::vector<int64_t> window_ends_ms, int64_t snapshot_step_ms);
+
 // One metric's snapshots as a series of its aggregation statistic, each value
-// stamped at the end of its window (the time it describes up to). Snapshots
-// must be of this metric; order does not matter; gaps become missing rows.
+// stamped at the end of its window (the time it describes up to), on the
+// grid of the metric's own interval (series_step_ms). Snapshots must be of
+// this metric; order does not matter; gaps become missing rows.
 series_input series_from_snapshots(const std::string& metric_id,
                                    const std::vector<snapshot>& snapshots,
                                    catalog::aggregation statistic, int64_t step_ms);

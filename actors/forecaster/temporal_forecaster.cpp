@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <stdexcept>
 #include <thread>
@@ -186,14 +187,31 @@ prepared_series prepared_tail(const series_model& m) {
   prepared_series p;
   p.y = m.tail;
   p.profile = m.profile;
-  p.cycle = m.profile.empty() ? 0 : m.cycle;
+  p.cycle = m.cycle;
   p.phase0 = m.tail_phase0;
+  p.week_profile = m.week_profile;
+  p.week = m.week;
+  p.week_phase0 = m.tail_week_phase0;
   p.noise_sigma = m.noise_sigma;
-  p.d.resize(p.y.size());
-  for (size_t i = 0; i < p.y.size(); ++i) {
+  const size_t n = p.y.size();
+  p.d.resize(n);
+  p.cum.assign(n + 1, 0.0);
+  p.cum_d.assign(n + 1, 0.0);
+  for (size_t i = 0; i < n; ++i) {
     p.d[i] = p.y[i] - p.seasonal(i);
+    p.cum[i + 1] = p.cum[i] + p.y[i];
+    p.cum_d[i + 1] = p.cum_d[i] + p.d[i];
   }
   return p;
+}
+
+// The tail the forecasts need: the seasonal lags, the windows of the
+// medians, and the week-ago level.
+size_t tail_rows(const prepared_series& p, const robust_settings& st) {
+  const int level_rows = p.cycle > 0 ? p.cycle : st.short_window;
+  const int week_rows = p.week > 0 ? p.week + level_rows : 0;
+  return std::min(p.y.size(), static_cast<size_t>(std::max(
+                                  {p.cycle + st.short_window, week_rows, st.long_window, 4})));
 }
 
 // Robust sigma of the one-step changes of y: 1.4826 * their median absolute
@@ -266,6 +284,8 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   model.scale = safe_scale(raw_scale, level);
   const int cycle = daily_cycle_rows(model.step_ms);
   const int phase0 = phase_of(input.start_ms, model.step_ms, cycle);
+  const int week = weekly_cycle_rows(model.step_ms);
+  const int week_phase0 = week_phase_of(input.start_ms, model.step_ms, week);
 
   if (n < static_cast<size_t>(std::max(cfg.min_rows, 4))) {
     // Short history: the median, with intervals from the spread around it.
@@ -295,15 +315,19 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   const size_t v_begin = n - span;
   // The medians of the window's whole days serve both profiles when the
   // validation span is whole days (the default: 288 rows at 5 minutes).
-  std::vector<double> v_profile, day_medians;
+  // Which seasonal profiles pass their strength test is decided on the rows
+  // before the span; the final state keeps the same ones (the candidates'
+  // weights were judged with them).
+  std::vector<double> day_medians;
   if (cycle > 0 && v_begin >= static_cast<size_t>(cycle)) {
     day_medians = cycle_medians(y, n, cycle);
-    v_profile = span % static_cast<size_t>(cycle) == 0
-                    ? daily_profile(y, v_begin, cycle, phase0, st.profile_halfwidth, day_medians)
-                    : daily_profile(y, v_begin, cycle, phase0, st.profile_halfwidth);
   }
-  const bool seasonal = !v_profile.empty();
-  const prepared_series pv = prepare(y, v_profile, cycle, phase0, st);
+  seasonality v_season = estimate_seasonality(
+      y, v_begin, cycle, phase0, week, week_phase0, st,
+      cycle > 0 && span % static_cast<size_t>(cycle) == 0 ? day_medians : std::vector<double>{});
+  const seasonality pv_season = v_season;
+  const prepared_series pv = prepare(y, std::move(v_season), st);
+  std::array<bool, candidate_count> usable = usable_candidates(pv, v_begin);
 
   // Cells (origin, horizon) in origin-major order. What depends on the
   // horizon only (damped-trend factor, weights of the global model) or on the
@@ -314,6 +338,13 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
     std::array<double, candidate_count> c;
   };
   const std::vector<origin_summary> summaries = summarise_range(pv, v_begin, n, st);
+  size_t drifting = 0;
+  for (const origin_summary& s : summaries) {
+    drifting += s.drift_significant ? 1 : 0;
+  }
+  if (2 * drifting < summaries.size()) {
+    usable[candidate_seasonal_naive_drift] = false;
+  }
   std::vector<double> damp(static_cast<size_t>(H) + 1);
   std::vector<double> trend_damp(static_cast<size_t>(H) + 1);
   for (int h = 1; h <= H; ++h) {
@@ -350,13 +381,18 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   // Weights per horizon from the errors of neighbouring horizons too: the
   // best candidate changes with the horizon (recent values help the first
   // steps, longer medians the later ones), but one horizon alone is noisy.
-  const int band = std::max(cfg.combination_band, 0);
   model.weights.resize(static_cast<size_t>(H));
   for (int h = 0; h < H; ++h) {
+    const int band = std::max(cfg.combination_band, 0);
     std::array<double, candidate_count> pooled{};
     for (int k = std::max(0, h - band); k <= std::min(H - 1, h + band); ++k) {
       for (int c = 0; c < candidate_count; ++c) {
         pooled[static_cast<size_t>(c)] += mae[static_cast<size_t>(k)][static_cast<size_t>(c)];
+      }
+    }
+    for (int c = 0; c < candidate_count; ++c) {
+      if (!usable[static_cast<size_t>(c)]) {
+        pooled[static_cast<size_t>(c)] = std::numeric_limits<double>::infinity();
       }
     }
     model.weights[static_cast<size_t>(h)] = combination_weights(pooled);
@@ -381,13 +417,14 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   // line by the share that did best on this series' own trend origins (the
   // same rule as in forecast_from, so that the calibration sees its errors).
   constexpr std::array<double, 3> trend_shares{0.0, 0.5, 1.0};
+  const int trend_reach = trend_reach_rows(st, model.step_ms);
   std::array<double, 3> trend_err{};
   size_t trend_cells = 0;
   std::vector<double> trend_line(cells.size(), 0.0);
   for (size_t i = 0; i < cells.size(); ++i) {
     comp[i] = combine(cells[i].c, model.weights[static_cast<size_t>(cells[i].h - 1)]);
     const origin_summary& s = summaries[cells[i].origin];
-    if (s.trend) {
+    if (s.trend && cells[i].h <= trend_reach) {
       const size_t target = v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1;
       trend_line[i] =
           trend_forecast(s, trend_damp[static_cast<size_t>(cells[i].h)]) + seasonal_at(target);
@@ -411,7 +448,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   const bool use_trend = model.trend_share > 0.0;
   if (use_trend) {
     for (size_t i = 0; i < cells.size(); ++i) {
-      if (summaries[cells[i].origin].trend) {
+      if (summaries[cells[i].origin].trend && cells[i].h <= trend_reach) {
         comp[i] += model.trend_share * (trend_line[i] - comp[i]);
       }
     }
@@ -476,7 +513,7 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   for (size_t i = older; i < cells.size(); ++i) {
     const cell& c = cells[i];
     const double med = summaries[c.origin].med_short;
-    glob[i] = use_trend && summaries[c.origin].trend
+    glob[i] = use_trend && summaries[c.origin].trend && c.h <= trend_reach
                   ? comp[i]
                   : within_envelope(med + model.scale * raw[i - older], c.c, model.scale);
     const double actual = y[v_begin + c.origin + static_cast<size_t>(c.h) - 1];
@@ -526,22 +563,30 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
                                                  cfg.min_calibration_samples, one_step_sigma(y));
   }
 
-  // Final state from the whole window.
-  std::vector<double> profile;
-  if (seasonal) {
-    profile = daily_profile(y, n, cycle, phase0, st.profile_halfwidth, day_medians);
-  }
-  const prepared_series pf = prepare(y, profile, cycle, phase0, st);
+  // Final state from the whole window, with the validation's periods and profiles.
+  const seasonality season = refit_seasonality(
+      pv_season, y, n, st,
+      cycle > 0 && !pv_season.profile.empty() ? day_medians : std::vector<double>{});
+  const prepared_series pf = prepare(y, season, st);
   model.es = pf.es[n];
   model.noise_sigma = pf.noise_sigma;
   model.profile = pf.profile;
   model.cycle = pf.cycle;
-  const size_t keep = std::min(
-      n, static_cast<size_t>(std::max({model.cycle + st.short_window, st.long_window, 4})));
+  model.week_profile = pf.week_profile;
+  model.week = pf.week;
+  origin_summary end_state;
+  summarise_cycles(pf, n, st, end_state);
+  model.has_cycle_drift = end_state.has_cycle_drift;
+  model.drift = end_state.drift;
+  const size_t keep = tail_rows(pf, st);
   model.tail.assign(y.end() - static_cast<long>(keep), y.end());
   model.tail_phase0 = model.cycle > 0 ? static_cast<int>((static_cast<size_t>(phase0) + n - keep)
                                                          % static_cast<size_t>(model.cycle))
                                       : 0;
+  model.tail_week_phase0 = model.week > 0
+                               ? static_cast<int>((static_cast<size_t>(week_phase0) + n - keep)
+                                                  % static_cast<size_t>(model.week))
+                               : 0;
   return model;
 }
 
@@ -554,7 +599,10 @@ forecast_result forecast_from(const series_model& m, const quantile_model& globa
   const prepared_series p = prepared_tail(m);
   const size_t t = p.y.size();
   std::vector<double> scratch;
-  const origin_summary s = summarise(p, t, cfg.robust, scratch);
+  origin_summary s = summarise(p, t, cfg.robust, scratch);
+  // The drift statistics reach further back than the tail: as fitted.
+  s.has_cycle_drift = m.has_cycle_drift;
+  s.drift = m.drift;
   std::array<double, group_count> attribution{};
   for (int h = 1; h <= H; ++h) {
     forecast_step step;
@@ -579,12 +627,13 @@ forecast_result forecast_from(const series_model& m, const quantile_model& globa
         attribution[static_cast<size_t>(g)] += m.global_share * part;
       }
       attribution[group_statistical_component] += 1.0 - m.global_share;
-      if (s.trend && m.trend_share > 0.0) {
+      if (s.trend && m.trend_share > 0.0 && h <= trend_reach_rows(cfg.robust, m.step_ms)) {
         // As in the validation: the component moved towards the trend line,
         // without the global model.
-        rise = m.trend_share * damped_trend_factor(cfg.robust.trend_phi, h) * s.trend_slope;
-        const double line = trend_forecast(s, damped_trend_factor(cfg.robust.trend_phi, h))
-                            + p.seasonal(t + static_cast<size_t>(h) - 1);
+        const double trend_damp = damped_trend_factor(cfg.robust.trend_phi, h);
+        rise = m.trend_share * trend_damp * s.trend_slope;
+        const double line =
+            trend_forecast(s, trend_damp) + p.seasonal(t + static_cast<size_t>(h) - 1);
         mean = comp + m.trend_share * (line - comp);
       }
       if (!std::isfinite(mean)) {
@@ -698,7 +747,14 @@ forecast_result temporal_forecaster::forecast(const std::string& series_id,
 
 forecast_result temporal_forecaster::forecast(const series_input& history,
                                               int horizon_steps) const {
-  return forecast_from(fit_series(history, config_, global_), global_, config_, horizon_steps);
+  // Fitted for every step asked for, so that each is calibrated on its own
+  // validation errors (the global model's last horizon serves beyond its own).
+  if (horizon_steps <= config_.horizon) {
+    return forecast_from(fit_series(history, config_, global_), global_, config_, horizon_steps);
+  }
+  forecaster_config longer = config_;
+  longer.horizon = horizon_steps;
+  return forecast_from(fit_series(history, longer, global_), global_, longer, horizon_steps);
 }
 
 std::vector<feature_weight> temporal_forecaster::feature_importance() const {

@@ -77,6 +77,13 @@ struct series_model {
   int cycle = 0;       // rows per day used by the profile (0: none)
   int tail_phase0 = 0; // phase of tail[0]
   std::vector<double> profile;
+  int week = 0;             // rows per week used by the weekly profile (0: none)
+  int tail_week_phase0 = 0; // weekly phase of tail[0]
+  std::vector<double> week_profile;
+  // The drift candidate's drift at the end of the history (it reaches
+  // further back than the tail); 0 unless significant.
+  bool has_cycle_drift = false;
+  double drift = 0.0;
   std::vector<double> tail; // last rows of the history (gaps filled)
   es_state es;              // smoothing state at the end of the history
   double noise_sigma = 0.0; // robust sigma of one-step changes (level-shift test)
@@ -115,7 +122,8 @@ public:
   // From the state of the last fit. Throws std::out_of_range for an unknown id.
   forecast_result forecast(const std::string& series_id, int horizon_steps) const;
   // Fits this history's per-series parameters now (keeping the global model
-  // as trained) and forecasts; nothing is stored.
+  // as trained; calibrated for all horizon_steps, beyond config().horizon
+  // too) and forecasts; nothing is stored.
   forecast_result forecast(const series_input& history, int horizon_steps) const;
 
   // Global permutation importance of the feature groups (sums to 1 once trained).

@@ -85,8 +85,13 @@ class ForecastTest(unittest.TestCase):
         node = self.node
         cases = [
             ({"metric_ids": ["api.latency_p95", "bogus"]}, 404, "unknown metric 'bogus'"),
+            # A 5-minute metric may look 6 h ahead (48 steps would be 4 h);
+            # an hourly one 48 h.
             ({"metric_ids": ["api.latency_p95"], "horizon_minutes": 900}, 400,
-             "horizon_minutes must be between 5 and 360, found 900"),
+             "horizon_minutes 900 is beyond metric 'api.latency_p95': it is sampled every 5 "
+             "minutes, so at most 360"),
+            ({"metric_ids": ["api.latency_p95"], "horizon_minutes": 20000}, 400,
+             "horizon_minutes must be between 5 and 10080, found 20000"),
             ({"metric_ids": ["api.latency_p95"], "horizon_minutes": 0}, 400,
              "horizon_minutes' must be a positive number"),
             ({"metric_ids": ["api.latency_p95"], "horizon_minutes": "60"}, 400,

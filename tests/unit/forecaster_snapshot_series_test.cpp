@@ -40,12 +40,12 @@ TEST(ForecasterRequest, UnknownMetricIsNamed) {
 
 TEST(ForecasterRequest, HorizonOutOfRangeAndEmptyAndDuplicatesAreRefused) {
   forecast_limits limits;
-  auto too_far = check_request({{"api.latency_p95"}, 7 * 3600'000}, shipped_catalog(), limits);
+  auto too_far = check_request({{"api.latency_p95"}, 8 * 86'400'000LL}, shipped_catalog(), limits);
   EXPECT_FALSE(too_far.ok);
   EXPECT_FALSE(too_far.unknown_metric);
-  EXPECT_EQ(too_far.message, "horizon_minutes must be between 5 and 360, found 420");
+  EXPECT_EQ(too_far.message, "horizon_minutes must be between 5 and 10080, found 11520");
   auto too_near = check_request({{"api.latency_p95"}, 60'000}, shipped_catalog(), limits);
-  EXPECT_EQ(too_near.message, "horizon_minutes must be between 5 and 360, found 1");
+  EXPECT_EQ(too_near.message, "horizon_minutes must be between 5 and 10080, found 1");
   auto none = check_request({{}, 3600'000}, shipped_catalog(), limits);
   EXPECT_EQ(none.message, "metric_ids must name at least one metric");
   auto twice =
@@ -54,11 +54,45 @@ TEST(ForecasterRequest, HorizonOutOfRangeAndEmptyAndDuplicatesAreRefused) {
   EXPECT_TRUE(check_request({{"api.latency_p95"}, 3600'000}, shipped_catalog(), limits).ok);
 }
 
+TEST(ForecasterRequest, HorizonLimitFollowsTheMetricsInterval) {
+  forecast_limits limits;
+  // 6 h or 48 intervals, whichever is longer: 6 h at 5 minutes, 48 h hourly.
+  EXPECT_EQ(max_horizon_ms_for(limits, 300'000), 6 * 3600'000);
+  EXPECT_EQ(max_horizon_ms_for(limits, 3600'000), 48 * 3600'000);
+  EXPECT_EQ(max_horizon_ms_for(limits, 86'400'000), limits.max_request_horizon_ms);
+  EXPECT_EQ(check_metric_horizon("m", 2880 * 60'000, 3600'000, limits), "");
+  EXPECT_EQ(check_metric_horizon("m", 360 * 60'000, 300'000, limits), "");
+  EXPECT_EQ(check_metric_horizon("m", 2880 * 60'000, 300'000, limits),
+            "horizon_minutes 2880 is beyond metric 'm': it is sampled every 5 minutes, so at most "
+            "360 (the longer of 360 and 48 intervals)");
+}
+
 TEST(ForecasterRequest, HorizonStepsRoundUp) {
   EXPECT_EQ(horizon_steps(3600'000, 300'000), 12);
   EXPECT_EQ(horizon_steps(3600'001, 300'000), 13);
   EXPECT_EQ(horizon_steps(300'000, 300'000), 1);
   EXPECT_EQ(horizon_steps(0, 300'000), 0);
+}
+
+TEST(ForecasterSnapshots, EachMetricKeepsItsOwnInterval) {
+  // Hourly data replayed into 5-minute windows: one snapshot an hour, so
+  // hourly rows (a daily cycle of 24), not 11 interpolated rows in 12.
+  std::vector<snapshot> hourly;
+  for (int i = 0; i < 48; ++i) {
+    if (i != 30) { // one hour missing
+      hourly.push_back(snap("api.latency_p95", i * 3600'000LL, 1.0, 10.0 + i));
+    }
+  }
+  auto s = series_from_snapshots("api.latency_p95", hourly, catalog::aggregation::p95, 300'000);
+  EXPECT_EQ(s.step_ms, 3600'000);
+  ASSERT_EQ(s.values.size(), 48u);
+  EXPECT_DOUBLE_EQ(s.values[29], 39.0);
+  EXPECT_TRUE(std::isnan(s.values[30]));
+  EXPECT_DOUBLE_EQ(s.values[31], 41.0);
+  EXPECT_EQ(series_step_ms({0, 300'000, 600'000, 1'200'000}, 300'000), 300'000);
+  EXPECT_EQ(series_step_ms({0, 3'500'000, 7'200'000, 10'700'000}, 300'000),
+            3'600'000);                             // whole intervals
+  EXPECT_EQ(series_step_ms({5}, 300'000), 300'000); // one snapshot
 }
 
 TEST(ForecasterSnapshots, SeriesUsesTheGivenStatisticAndWindowEnds) {
