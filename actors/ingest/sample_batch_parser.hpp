@@ -19,8 +19,9 @@
 // Prometheus text: any syntax error is a whole-body error naming line and
 //   column. Per sample (index = position among the samples, comments and
 //   blank lines not counted): the series name must resolve to a catalog id,
-//   the value must be finite, and the timestamp (if any) not in the future
-//   beyond max_future_ms; no timestamp = now_ms. All series labels are kept.
+//   the value must be finite, and the timestamp (if any) not negative and not
+//   in the future beyond max_future_ms; no timestamp = now_ms. All series
+//   labels are kept.
 #include "messages/types.hpp"
 
 #include <cstddef>

@@ -218,6 +218,37 @@ TEST(PrometheusBatch, RejectsMalformedTextWhole) {
   EXPECT_TRUE(r.accepted.empty());
 }
 
+TEST(PrometheusBatch, RejectsNegativeTimestampsPerSample) {
+  auto r = parse_prometheus_batch("api_error_rate 1 -1\napi_error_rate 2 -9223372036854775808\n"
+                                  "api_error_rate 3 9223372036854775807\n",
+                                  resolve, rules);
+  ASSERT_FALSE(r.malformed()) << r.error;
+  ASSERT_EQ(r.rejected.size(), 3u);
+  EXPECT_EQ(r.rejected[0].reason, "line 1: ts is negative");
+  EXPECT_EQ(r.rejected[1].reason, "line 2: ts is negative");
+  EXPECT_EQ(r.rejected[2].reason, "line 3: ts is more than 60000 ms in the future");
+}
+
+// What comes back to the client is JSON: quoted input is cut short, and bytes
+// that are not UTF-8 are escaped.
+TEST(SampleBatch, ErrorsAreShortAndPrintable) {
+  auto json = parse_json_batch_nlohmann("[{\"metric\": \"\xff\"}]", known, rules);
+  ASSERT_TRUE(json.malformed());
+  EXPECT_EQ(json.error.find('\xff'), std::string::npos) << json.error;
+  EXPECT_NE(json.error.find("\\xff"), std::string::npos) << json.error;
+  auto fast = parse_json_batch("[{\"metric\": \"\xff\"}]", known, rules);
+  EXPECT_EQ(fast.error, json.error);
+  auto unknown = parse_json_batch(
+      "[{\"metric\": \"" + std::string(1000, 'm') + "\", \"value\": 1}]", known, rules);
+  ASSERT_EQ(unknown.rejected.size(), 1u);
+  EXPECT_EQ(unknown.rejected[0].reason,
+            "unknown metric '" + std::string(60, 'm') + "...' (1000 characters)");
+  auto prom = parse_prometheus_batch("up{x=\"\xff\"} 1\n", resolve, rules);
+  ASSERT_TRUE(prom.malformed());
+  EXPECT_EQ(prom.error,
+            "malformed Prometheus text: line 1, column 6: expected a UTF-8 label value");
+}
+
 TEST(ContentType, SelectsTheBodyFormat) {
   EXPECT_EQ(format_for_content_type("application/json"), body_format::json);
   EXPECT_EQ(format_for_content_type("Application/JSON; charset=utf-8"), body_format::json);
