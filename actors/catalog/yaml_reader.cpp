@@ -2,8 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
-#include <limits>
 #include <sstream>
 
 namespace grace::config {
@@ -11,7 +11,7 @@ namespace grace::config {
 namespace {
 
 // A file this large is no configuration: refused before YAML reads it.
-constexpr std::streamoff max_file_bytes = 16 * 1024 * 1024;
+constexpr size_t max_file_bytes = 16 * 1024 * 1024;
 // Keys longer than this are quoted (cut) in key paths.
 constexpr size_t path_key_bytes = 60;
 
@@ -214,27 +214,33 @@ yaml_reader::yaml_reader(std::string file, std::vector<config_error>& errors)
     : file_(std::move(file)), errors_(&errors) {}
 
 YAML::Node yaml_reader::load_file() {
+  std::error_code ec;
+  if (std::filesystem::is_directory(file_, ec)) {
+    errors_->push_back({file_, 0, 0, "", "is a directory, not a file"});
+    return YAML::Node();
+  }
   std::ifstream in(file_, std::ios::binary);
   if (!in) {
     errors_->push_back({file_, 0, 0, "", "cannot open the file for reading"});
     return YAML::Node();
   }
-  in.seekg(0, std::ios::end);
-  const std::streamoff size = in.tellg();
-  if (size > max_file_bytes) {
-    errors_->push_back({file_, 0, 0, "",
-                        "the file is " + std::to_string(size) + " bytes, more than the "
-                            + std::to_string(max_file_bytes) + " a configuration may have"});
-    return YAML::Node();
+  // Read up to the limit, whatever the file claims to be (a pipe has no size).
+  std::string text;
+  char chunk[64 * 1024];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > max_file_bytes) {
+      errors_->push_back({file_, 0, 0, "",
+                          "the file is larger than the " + std::to_string(max_file_bytes)
+                              + " bytes a configuration may have"});
+      return YAML::Node();
+    }
   }
-  in.seekg(0);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in.good() && !in.eof()) {
+  if (in.bad()) {
     errors_->push_back({file_, 0, 0, "", "cannot read the file"});
     return YAML::Node();
   }
-  return load_string(text.str());
+  return load_string(text);
 }
 
 YAML::Node yaml_reader::load_string(const std::string& text) {

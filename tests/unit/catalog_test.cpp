@@ -264,6 +264,9 @@ TEST(catalog_validation, syntax_error_and_missing_file) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].rfind("test.yaml:", 0), 0u);
   EXPECT_NE(errors[0].find("YAML syntax"), std::string::npos);
+  auto directory = load_catalog_file("/");
+  ASSERT_EQ(directory.errors.size(), 1u);
+  EXPECT_EQ(directory.errors[0].to_string(), "/: is a directory, not a file");
   auto missing = load_catalog_file("/nonexistent/catalog.yaml");
   ASSERT_EQ(missing.errors.size(), 1u);
   EXPECT_EQ(missing.errors[0].to_string(),
