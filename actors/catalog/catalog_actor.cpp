@@ -1,5 +1,6 @@
 #include "actors/catalog/catalog_actor.hpp"
 
+#include "actors/catalog/error_text.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -28,7 +29,8 @@ catalog::load_result load_guarded(const std::string& path) {
     return catalog::load_catalog_file(path);
   } catch (const std::exception& e) {
     catalog::load_result failed;
-    failed.errors.push_back({path, 0, 0, "", std::string("cannot read the catalog: ") + e.what()});
+    failed.errors.push_back(
+        {path, 0, 0, "", "cannot read the catalog: " + text::printable(e.what())});
     return failed;
   }
 }
