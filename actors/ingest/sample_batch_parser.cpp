@@ -104,6 +104,8 @@ void check_element(typename A::elem e, size_t index, const metric_id_check& is_k
       auto parsed = calendar ? parse_timestamp_ms(text) : std::nullopt;
       if (!parsed)
         return reject("ts is not an RFC 3339 timestamp");
+      if (*parsed < 0) // as an integer ts may not be negative
+        return reject("ts is before 1970");
       at = *parsed;
       break;
     }

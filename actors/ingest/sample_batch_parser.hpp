@@ -12,7 +12,8 @@
 //     "ts": absent or null = now_ms; an integer = unix ms (0 .. 2^63-1); a
 //       string = RFC 3339 / ISO 8601 date-time (as csv_series's
 //       parse_timestamp_ms reads it: "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|±HH:MM]");
-//       anything else (a fraction, a bool, a bare-number string) is rejected;
+//       anything else (a fraction, a bool, a bare-number string, a date
+//       before 1970) is rejected;
 //       a ts later than now_ms + max_future_ms is rejected;
 //     "labels": absent or null = none; otherwise an object of string values.
 //   Other keys are ignored. A key given twice counts once, with its last value.

@@ -81,10 +81,11 @@ TEST_P(JsonBatch, RejectsSamplesWithIndexAndReason) {
     {"metric": "api.latency_p95", "value": 1, "labels": ["a"]},
     {"metric": "api.latency_p95", "value": 1, "labels": {"b": "x", "a": 1, "c": null}},
     {"metric": "api.latency_p95", "value": null},
+    {"metric": "api.latency_p95", "value": 1, "ts": "1011-11-14T22:13:20.5+01:00"},
     {"metric": "api.latency_p95", "value": 2, "ts": 1700000060000}
   ])");
   ASSERT_FALSE(r.malformed()) << r.error;
-  EXPECT_EQ(r.total, 18u);
+  EXPECT_EQ(r.total, 19u);
   ASSERT_EQ(r.accepted.size(), 2u);
   EXPECT_EQ(r.accepted[1].ts, 1700000060000); // exactly at the limit: accepted
   std::vector<std::pair<size_t, std::string>> expected = {
@@ -104,6 +105,7 @@ TEST_P(JsonBatch, RejectsSamplesWithIndexAndReason) {
       {14, "labels is not an object"},
       {15, "label 'a' is not a string"},
       {16, "value is not a number"},
+      {17, "ts is before 1970"}, // found by tests/fuzz/json_batch_fuzz.cpp
   };
   ASSERT_EQ(r.rejected.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
