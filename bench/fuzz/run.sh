@@ -44,10 +44,11 @@ for target in "${targets[@]}"; do
   cp "$root/tests/fuzz/corpus/$target/"* "$corpus/"
   before=$(find "$artifacts" -type f | wc -l)
   log="$scratch/$target.log"
-  # -max_len: inputs up to 16 KiB (the 40 KiB seed is read cut); -timeout: an
-  # input taking 10 s counts as a crash (a reader that hangs brings a node
-  # down as surely as one that crashes).
-  "$binary" -max_total_time="$seconds" -max_len=16384 -timeout=10 -rss_limit_mb=2048 \
+  # -max_len: inputs up to 4 KiB (longer seeds are read cut; the corpus
+  # replay runs them whole): ten times the executions of 16 KiB for the YAML
+  # readers. -timeout: an input taking 10 s counts as a crash (a reader that
+  # hangs brings a node down as surely as one that crashes).
+  "$binary" -max_total_time="$seconds" -max_len=4096 -timeout=10 -rss_limit_mb=2048 \
     -print_final_stats=1 -artifact_prefix="$artifacts/" "$corpus" >"$log" 2>&1 || true
   executions=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   if [[ -z "$executions" ]]; then # stopped by a crash: the last status line
