@@ -53,7 +53,13 @@ bool load_settings(const common_options& o, node_settings& out) {
 }
 
 int validate_catalog(const std::string& path) {
-  auto result = grace::catalog::load_catalog_file(path);
+  grace::catalog::load_result result;
+  try {
+    result = grace::catalog::load_catalog_file(path);
+  } catch (const std::exception& e) {
+    std::cerr << path << ": cannot be read: " << e.what() << "\n";
+    return 1;
+  }
   if (!result.catalog) {
     std::cerr << path << ": " << result.errors.size() << " error"
               << (result.errors.size() == 1 ? "" : "s") << "\n";
@@ -66,9 +72,30 @@ int validate_catalog(const std::string& path) {
   return 0;
 }
 
+// 0: the chain verifies; 1: it does not, or there is no ledger to verify (a
+// mistyped --data-dir must not pass as a good ledger).
 int verify_ledger(const node_settings& s) {
-  auto path = grace::storage::ledger_path(s.data_dir);
-  auto v = grace::storage::verify_ledger(path);
+  namespace fs = std::filesystem;
+  const auto path = grace::storage::ledger_path(s.data_dir);
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (status.type() == fs::file_type::not_found) {
+    std::cerr << path.string() << ": no ledger here (data directory " << s.data_dir
+              << "): nothing to verify\n";
+    return 1;
+  }
+  if (ec || status.type() != fs::file_type::regular) {
+    std::cerr << path.string() << ": not a readable ledger file"
+              << (ec ? " (" + ec.message() + ")" : std::string()) << "\n";
+    return 1;
+  }
+  grace::storage::ledger_verification v;
+  try {
+    v = grace::storage::verify_ledger(path);
+  } catch (const std::exception& e) {
+    std::cerr << path.string() << ": cannot be verified: " << e.what() << "\n";
+    return 1;
+  }
   if (!v.ok) {
     std::cerr << path.string() << ": BROKEN after " << v.entries_checked
               << " good entries: " << v.reason << "\n";

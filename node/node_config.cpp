@@ -8,6 +8,8 @@
 
 namespace grace::node {
 
+using config::child;
+using config::element;
 using config::join_path;
 using config::yaml_reader;
 
@@ -30,16 +32,16 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
                      {}))
     return;
   auto section = [&](const char* name, std::initializer_list<const char*> keys) {
-    const YAML::Node n = root[name];
-    if (!n)
-      return YAML::Node();
-    return in.expect_map(n, name, keys, {}) ? n : YAML::Node();
+    const YAML::Node n = child(root, name);
+    if (!n.IsDefined())
+      return YAML::Node(YAML::NodeType::Undefined);
+    return in.expect_map(n, name, keys, {}) ? n : YAML::Node(YAML::NodeType::Undefined);
   };
   auto positive_duration = [&](const YAML::Node& n, const char* key, const std::string& path,
                                int64_t& out) {
     if (auto v = in.duration_ms(n, key, path)) {
       if (*v <= 0)
-        in.error(n[key], join_path(path, key), "must be positive");
+        in.error(child(n, key), join_path(path, key), "must be positive");
       else
         out = *v;
     }
@@ -48,27 +50,29 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (auto n = section("node", {"data_dir", "time_scale", "log_format", "log_level"})) {
     if (auto v = in.string(n, "data_dir", "node")) {
       if (v->empty())
-        in.error(n["data_dir"], "node.data_dir", "must not be empty");
+        in.error(child(n, "data_dir"), "node.data_dir", "must not be empty");
       else
         s.data_dir = resolve(base_dir, *v);
     }
     if (auto v = in.number(n, "time_scale", "node")) {
       if (*v <= 0 || *v > 100000)
-        in.error(n["time_scale"], "node.time_scale", "must be above 0 and at most 100000");
+        in.error(child(n, "time_scale"), "node.time_scale", "must be above 0 and at most 100000");
       else
         s.time_scale = *v;
     }
     if (auto v = in.string(n, "log_format", "node")) {
       if (*v != "text" && *v != "json")
-        in.error(n["log_format"], "node.log_format", "expected text or json, found '" + *v + "'");
+        in.error(child(n, "log_format"), "node.log_format",
+                 "expected text or json, found " + config::quote_for_error(*v));
       else
         s.log_format = *v;
     }
     if (auto v = in.string(n, "log_level", "node")) {
       static const std::vector<std::string> levels = {"trace", "debug", "info", "warn", "error"};
       if (std::find(levels.begin(), levels.end(), *v) == levels.end())
-        in.error(n["log_level"], "node.log_level",
-                 "expected trace, debug, info, warn or error, found '" + *v + "'");
+        in.error(child(n, "log_level"), "node.log_level",
+                 "expected trace, debug, info, warn or error, found "
+                     + config::quote_for_error(*v));
       else
         s.log_level = *v;
     }
@@ -85,10 +89,10 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     if (auto v = in.duration_ms(n, "max_future", "ingest"))
       s.max_future_ms = *v;
   }
-  if (const YAML::Node targets = root["scrape_targets"]) {
+  if (const YAML::Node targets = child(root, "scrape_targets"); targets.IsDefined()) {
     if (in.expect_sequence(targets, "scrape_targets")) {
       for (size_t i = 0; i < targets.size(); ++i) {
-        const YAML::Node t = targets[i];
+        const YAML::Node t = element(targets, i);
         const std::string path = config::index_path("scrape_targets", i);
         if (!in.expect_map(t, path, {"name", "url", "interval", "timeout", "mappings"},
                            {"name", "url", "mappings"}))
@@ -98,16 +102,17 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
           target.name = *v;
         if (auto v = in.string(t, "url", path)) {
           if (v->rfind("http://", 0) != 0 && v->rfind("https://", 0) != 0)
-            in.error(t["url"], join_path(path, "url"), "expected an http:// or https:// URL");
+            in.error(child(t, "url"), join_path(path, "url"),
+                     "expected an http:// or https:// URL");
           target.url = *v;
         }
         positive_duration(t, "interval", path, target.interval_ms);
         positive_duration(t, "timeout", path, target.timeout_ms);
-        const YAML::Node maps = t["mappings"];
+        const YAML::Node maps = child(t, "mappings");
         const std::string mpath = join_path(path, "mappings");
-        if (maps && in.expect_sequence(maps, mpath)) {
+        if (in.expect_sequence(maps, mpath)) {
           for (size_t j = 0; j < maps.size(); ++j) {
-            const YAML::Node m = maps[j];
+            const YAML::Node m = element(maps, j);
             const std::string rpath = config::index_path(mpath, j);
             if (!in.expect_map(m, rpath, {"series", "labels", "metric"}, {"series", "metric"}))
               continue;
@@ -116,12 +121,20 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
               rule.series = *v;
             if (auto v = in.string(m, "metric", rpath))
               rule.metric_id = *v;
-            if (const YAML::Node labels = m["labels"]) {
+            if (const YAML::Node labels = child(m, "labels"); labels.IsDefined()) {
               if (!labels.IsMap()) {
                 in.error(labels, join_path(rpath, "labels"), "expected a mapping of strings");
               } else {
-                for (auto it = labels.begin(); it != labels.end(); ++it)
+                for (auto it = labels.begin(); it != labels.end(); ++it) {
+                  if (!it->first.IsScalar() || !it->second.IsScalar()
+                      || !config::is_valid_utf8(it->first.Scalar())
+                      || !config::is_valid_utf8(it->second.Scalar())) {
+                    in.error(it->second, join_path(rpath, "labels"),
+                             "expected label names and values as UTF-8 strings");
+                    continue;
+                  }
                   rule.match[it->first.Scalar()] = it->second.Scalar();
+                }
               }
             }
             target.mappings.push_back(std::move(rule));
@@ -136,13 +149,13 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
                                 "read_timeout", "max_connections"})) {
     if (auto v = in.string(n, "bind", "http")) {
       if (v->empty())
-        in.error(n["bind"], "http.bind", "must not be empty");
+        in.error(child(n, "bind"), "http.bind", "must not be empty");
       else
         s.http.bind = *v;
     }
     if (auto v = in.integer(n, "port", "http")) {
       if (*v < 0 || *v > 65535)
-        in.error(n["port"], "http.port", "must be between 0 and 65535");
+        in.error(child(n, "port"), "http.port", "must be between 0 and 65535");
       else
         s.http.port = static_cast<int>(*v);
     }
@@ -160,13 +173,13 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     positive_duration(n, "request_timeout", "http", s.http.request_timeout_ms);
     if (auto v = in.integer(n, "max_body_bytes", "http")) {
       if (*v < 1024)
-        in.error(n["max_body_bytes"], "http.max_body_bytes", "must be at least 1024");
+        in.error(child(n, "max_body_bytes"), "http.max_body_bytes", "must be at least 1024");
       else
         s.http.max_body_bytes = *v;
     }
     if (auto v = in.integer(n, "threads", "http")) {
       if (*v < 2 || *v > 256)
-        in.error(n["threads"], "http.threads", "must be between 2 and 256");
+        in.error(child(n, "threads"), "http.threads", "must be between 2 and 256");
       else
         s.http.threads = static_cast<int>(*v);
     }
@@ -192,7 +205,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     if (auto v = in.integer(n, "max_event_streams", "http")) {
       if (*v < 0 || *v > 1024)
-        in.error(n["max_event_streams"], "http.max_event_streams", "must be between 0 and 1024");
+        in.error(child(n, "max_event_streams"), "http.max_event_streams",
+                 "must be between 0 and 1024");
       else
         s.http.max_event_streams = static_cast<int>(*v);
     }
@@ -210,10 +224,11 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     positive_duration(n, "interval", "forecasting", s.forecast_interval_ms);
     positive_duration(n, "horizon", "forecasting", s.forecast_horizon_ms);
     // The forecaster answers one snapshot interval up to six hours ahead.
-    if (n["horizon"]
+    if (child(n, "horizon")
         && (s.forecast_horizon_ms < s.snapshot_interval_ms
             || s.forecast_horizon_ms > 6 * 3600000LL))
-      in.error(n["horizon"], "forecasting.horizon", "must be between the snapshot interval and 6h");
+      in.error(child(n, "horizon"), "forecasting.horizon",
+               "must be between the snapshot interval and 6h");
   }
   if (auto n = section("training", {"interval", "window", "history"})) {
     positive_duration(n, "interval", "training", s.training_interval_ms);
@@ -225,20 +240,21 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (auto n = section("rl", {"learning_rate", "policy", "seed", "max_pending", "pending_ttl"})) {
     if (auto v = in.string(n, "policy", "rl")) {
       if (*v != "hierarchical_thompson" && *v != "thompson" && *v != "greedy_ema")
-        in.error(n["policy"], "rl.policy",
-                 "must be hierarchical_thompson, thompson or greedy_ema, found '" + *v + "'");
+        in.error(child(n, "policy"), "rl.policy",
+                 "must be hierarchical_thompson, thompson or greedy_ema, found "
+                     + config::quote_for_error(*v));
       else
         s.rl_policy = *v;
     }
     if (auto v = in.integer(n, "seed", "rl")) {
       if (*v < 0)
-        in.error(n["seed"], "rl.seed", "must not be negative");
+        in.error(child(n, "seed"), "rl.seed", "must not be negative");
       else
         s.rl_seed = *v;
     }
     if (auto v = in.number(n, "learning_rate", "rl")) {
       if (*v <= 0 || *v > 1)
-        in.error(n["learning_rate"], "rl.learning_rate", "must be in (0, 1]");
+        in.error(child(n, "learning_rate"), "rl.learning_rate", "must be in (0, 1]");
       else
         s.rl_learning_rate = *v;
     }
@@ -255,13 +271,13 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
                         "sudden_onset_context", "escalate_after", "react_unattended_first"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
-        in.error(n["min_probability"], "prediction.min_probability", "must be in (0, 1]");
+        in.error(child(n, "min_probability"), "prediction.min_probability", "must be in (0, 1]");
       else
         s.prediction.min_probability = *v;
     }
     if (auto v = in.duration_ms(n, "min_lead", "prediction")) {
       if (*v < 0)
-        in.error(n["min_lead"], "prediction.min_lead", "must not be negative");
+        in.error(child(n, "min_lead"), "prediction.min_lead", "must not be negative");
       else
         s.prediction.min_lead_ms = *v;
     }
@@ -275,7 +291,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       s.prediction.react_unattended_first = *v;
     if (auto v = in.duration_ms(n, "escalate_after", "prediction")) {
       if (*v < 0)
-        in.error(n["escalate_after"], "prediction.escalate_after", "must not be negative");
+        in.error(child(n, "escalate_after"), "prediction.escalate_after", "must not be negative");
       else
         s.prediction.escalate_after_ms = *v;
     }
@@ -289,7 +305,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     positive_duration(n, "breaker_open", "execution", s.execution.breaker_open_ms);
     if (auto v = in.integer(n, "breaker_failures", "execution")) {
       if (*v < 1 || *v > 100)
-        in.error(n["breaker_failures"], "execution.breaker_failures", "must be between 1 and 100");
+        in.error(child(n, "breaker_failures"), "execution.breaker_failures",
+                 "must be between 1 and 100");
       else
         s.execution.breaker_failures = static_cast<int>(*v);
     }
@@ -302,8 +319,9 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
         for (size_t i = 0; i < v->size(); ++i) {
           const auto& url = (*v)[i];
           if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-            in.error(n[key][i], config::index_path(std::string("alerting.") + key, i),
-                     "must be an http:// or https:// URL, found '" + url + "'");
+            in.error(element(child(n, key), i),
+                     config::index_path(std::string("alerting.") + key, i),
+                     "must be an http:// or https:// URL, found " + config::quote_for_error(url));
           else
             out.push_back(url);
         }
@@ -317,7 +335,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
                                       "backoff_max", "shutdown_grace"})) {
     if (auto v = in.integer(n, "max_restarts", "supervisor")) {
       if (*v < 0 || *v > 1000)
-        in.error(n["max_restarts"], "supervisor.max_restarts", "must be between 0 and 1000");
+        in.error(child(n, "max_restarts"), "supervisor.max_restarts", "must be between 0 and 1000");
       else
         s.supervisor.max_restarts = static_cast<int>(*v);
     }

@@ -16,11 +16,28 @@ build_packages=(
 # (Chromium driven by playwright-core from npm, see tests/browser/) and the
 # learning-loop benchmark's config reader (bench/rl_agent/simulator_loop.py).
 test_packages=(prometheus prometheus-alertmanager python3-jsonschema python3-yaml chromium)
+# The opt-in fuzz build (tests/fuzz/, bench/fuzz/run.sh): clang with
+# libFuzzer, ASan and UBSan. -fsanitize=fuzzer links libclang_rt.fuzzer from
+# libclang-rt-14-dev; the default g++ build needs none of these.
+fuzz_packages=(clang-14 libclang-rt-14-dev)
 
 with_test_peers=0
-[[ "${1:-}" == "--with-test-peers" ]] && with_test_peers=1
+with_fuzz=0
+for arg in "$@"; do
+  case "$arg" in
+  --with-test-peers) with_test_peers=1 ;;
+  --with-fuzz) with_fuzz=1 ;;
+  *)
+    echo "usage: $0 [--with-test-peers] [--with-fuzz]" >&2
+    exit 2
+    ;;
+  esac
+done
 
 want=("${build_packages[@]}")
+if ((with_fuzz)); then
+  want+=("${fuzz_packages[@]}")
+fi
 if ((with_test_peers)); then
   want+=("${test_packages[@]}")
   # Any Node.js with npm will do (Debian's or another already installed).

@@ -2,15 +2,19 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <limits>
 #include <map>
-#include <regex>
 #include <set>
+#include <string_view>
 
 namespace grace::catalog {
 
+using config::child;
+using config::element;
 using config::index_path;
 using config::join_path;
+using config::quote_for_error;
 using config::yaml_reader;
 
 std::string to_string(direction d) {
@@ -213,10 +217,68 @@ std::vector<std::string> metrics_catalog::forecast_metrics() const {
 
 namespace {
 
-const std::regex metric_id_pattern(R"(^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$)");
-const std::regex playbook_id_pattern(R"(^[a-z0-9][a-z0-9_-]*$)");
-const std::regex name_pattern(R"(^[a-z0-9][a-z0-9_-]*$)");
-const std::regex prometheus_name_pattern(R"(^[a-zA-Z_:][a-zA-Z0-9_:]*$)");
+// Ids, names and Prometheus names are checked by hand, in one pass and
+// within a length limit: std::regex recurses once per character and overflows
+// the stack on a long enough value.
+constexpr size_t max_name_length = 128;
+
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Lower-case words joined by '.': [a-z][a-z0-9_]*(\.[a-z0-9_]+)*
+bool is_metric_id(std::string_view s) {
+  if (s.empty() || !is_lower(s[0]))
+    return false;
+  bool segment_empty = false;
+  for (char c : s.substr(1)) {
+    if (c == '.') {
+      if (segment_empty)
+        return false;
+      segment_empty = true;
+    } else if (is_lower(c) || is_digit(c) || c == '_') {
+      segment_empty = false;
+    } else {
+      return false;
+    }
+  }
+  return !segment_empty;
+}
+
+// [a-z0-9][a-z0-9_-]*: playbook ids, categories, services.
+bool is_name(std::string_view s) {
+  if (s.empty() || !(is_lower(s[0]) || is_digit(s[0])))
+    return false;
+  for (char c : s)
+    if (!(is_lower(c) || is_digit(c) || c == '_' || c == '-'))
+      return false;
+  return true;
+}
+
+// [a-zA-Z_:][a-zA-Z0-9_:]*
+bool is_prometheus_name(std::string_view s) {
+  auto start = [](char c) { return is_lower(c) || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; };
+  if (s.empty() || !start(s[0]))
+    return false;
+  for (char c : s)
+    if (!(start(c) || is_digit(c)))
+      return false;
+  return true;
+}
+
+// Why `value` is no valid `noun`, empty when it is one.
+std::string name_problem(const std::string& value, bool (*valid)(std::string_view),
+                         const std::string& noun, const std::string& rule) {
+  if (value.size() > max_name_length)
+    return quote_for_error(value) + " is too long for a " + noun + " (at most "
+           + std::to_string(max_name_length) + " characters)";
+  if (!valid(value))
+    return quote_for_error(value) + " is not a valid " + noun + " (" + rule + ")";
+  return {};
+}
 
 struct pending_link {
   std::string playbook;
@@ -249,27 +311,28 @@ public:
       return std::nullopt;
     auto version = in_.integer(root, "version", "");
     if (version && *version != 1)
-      in_.error(root["version"], "version",
+      in_.error(child(root, "version"), "version",
                 "unsupported catalog version " + std::to_string(*version) + " (this node reads 1)");
     std::vector<playbook_definition> playbooks;
-    if (in_.expect_sequence(root["playbooks"], "playbooks")) {
-      const YAML::Node list = root["playbooks"];
-      for (size_t i = 0; i < list.size(); ++i)
-        if (auto p = parse_playbook(list[i], index_path("playbooks", i)))
+    const YAML::Node playbook_list = child(root, "playbooks");
+    if (in_.expect_sequence(playbook_list, "playbooks")) {
+      for (size_t i = 0; i < playbook_list.size(); ++i)
+        if (auto p = parse_playbook(element(playbook_list, i), index_path("playbooks", i)))
           playbooks.push_back(std::move(*p));
     }
     std::vector<metric_definition> metrics;
-    if (in_.expect_sequence(root["metrics"], "metrics")) {
-      const YAML::Node list = root["metrics"];
-      for (size_t i = 0; i < list.size(); ++i)
-        if (auto m = parse_metric(list[i], index_path("metrics", i)))
+    const YAML::Node metric_list = child(root, "metrics");
+    if (in_.expect_sequence(metric_list, "metrics")) {
+      for (size_t i = 0; i < metric_list.size(); ++i)
+        if (auto m = parse_metric(element(metric_list, i), index_path("metrics", i)))
           metrics.push_back(std::move(*m));
     }
     for (const auto& link : links_)
       if (!playbook_ids_.count(link.playbook))
-        in_.error(link.at, link.path, "links to undefined playbook '" + link.playbook + "'");
+        in_.error(link.at, link.path,
+                  "links to undefined playbook " + quote_for_error(link.playbook));
     check_causes(metrics);
-    if (errors.size() != errors_before)
+    if (errors.size() != errors_before || !version)
       return std::nullopt;
     return metrics_catalog(static_cast<int>(*version), std::move(metrics), std::move(playbooks),
                            in_.file());
@@ -280,41 +343,117 @@ private:
   // its cause is in trouble, the cause held while the metric is, would leave
   // both breaches unremediated.
   void check_causes(const std::vector<metric_definition>& metrics) {
-    std::map<std::string, const std::vector<std::string>*> causes_of;
-    for (const auto& m : metrics)
-      causes_of[m.id] = &m.symptom_of;
     bool all_defined = true;
     for (const auto& c : causes_)
       if (!metric_ids_.count(c.cause)) {
-        in_.error(c.at, c.path, "names undefined metric '" + c.cause + "'");
+        in_.error(c.at, c.path, "names undefined metric " + quote_for_error(c.cause));
         all_defined = false;
       }
     if (!all_defined)
       return;
+    // The graph symptom -> cause over the metrics read; a symptom_of entry
+    // closes a cycle when its two ends are in one strongly connected
+    // component. Linear in metrics and entries, whatever the catalog's shape.
+    std::map<std::string, size_t> index_of;
+    std::vector<const metric_definition*> vertex;
+    for (const auto& m : metrics)
+      if (index_of.emplace(m.id, vertex.size()).second)
+        vertex.push_back(&m);
+    std::vector<std::vector<size_t>> causes(vertex.size());
+    for (size_t v = 0; v < vertex.size(); ++v)
+      for (const auto& cause : vertex[v]->symptom_of) {
+        const auto it = index_of.find(cause);
+        if (it != index_of.end())
+          causes[v].push_back(it->second);
+      }
+    const std::vector<size_t> component = strongly_connected_components(causes);
     for (const auto& c : causes_) {
-      // Depth-first from the cause: reaching the symptom again closes a cycle.
-      std::vector<std::vector<std::string>> stack{{c.symptom, c.cause}};
-      std::set<std::string> visited;
-      while (!stack.empty()) {
-        auto chain = std::move(stack.back());
-        stack.pop_back();
-        const auto it = causes_of.find(chain.back());
-        if (it == causes_of.end() || !visited.insert(chain.back()).second)
-          continue;
-        for (const auto& next : *it->second) {
-          auto longer = chain;
-          longer.push_back(next);
-          if (next == c.symptom) {
-            std::string text;
-            for (const auto& id : longer)
-              text += (text.empty() ? "" : " -> ") + id;
-            in_.error(c.at, c.path, "symptom_of makes a cycle: " + text);
-            return;
+      const auto from = index_of.find(c.symptom), to = index_of.find(c.cause);
+      if (from == index_of.end() || to == index_of.end()
+          || component[from->second] != component[to->second])
+        continue;
+      // The shortest way back from the cause to the symptom, breadth first.
+      std::vector<size_t> came_from(causes.size(), causes.size());
+      std::deque<size_t> queue{to->second};
+      came_from[to->second] = to->second;
+      while (!queue.empty() && came_from[from->second] == causes.size()) {
+        const size_t at = queue.front();
+        queue.pop_front();
+        for (size_t next : causes[at])
+          if (came_from[next] == causes.size()) {
+            came_from[next] = at;
+            queue.push_back(next);
           }
-          stack.push_back(std::move(longer));
+      }
+      std::vector<size_t> chain{from->second};
+      for (size_t at = from->second; at != to->second; at = came_from[at])
+        chain.push_back(came_from[at]);
+      // symptom -> cause -> ... -> symptom, its middle cut when long.
+      std::vector<const std::string*> ids{&vertex[from->second]->id};
+      for (auto it = chain.rbegin(); it != chain.rend(); ++it)
+        ids.push_back(&vertex[*it]->id);
+      constexpr size_t shown_each_side = 4;
+      std::string text;
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if (ids.size() > 2 * shown_each_side + 1 && i == shown_each_side) {
+          text += " -> ... (" + std::to_string(ids.size() - 2 * shown_each_side) + " more)";
+          i = ids.size() - shown_each_side - 1;
+          continue;
         }
+        text += (i == 0 ? "" : " -> ") + *ids[i];
+      }
+      in_.error(c.at, c.path, "symptom_of makes a cycle: " + text);
+      return;
+    }
+  }
+
+  // Tarjan's algorithm without recursion (a long chain of symptom_of would
+  // otherwise be as deep a recursion): the component number of each vertex.
+  static std::vector<size_t>
+  strongly_connected_components(const std::vector<std::vector<size_t>>& edges) {
+    const size_t n = edges.size(), unseen = n;
+    std::vector<size_t> order(n, unseen), low(n, 0), component(n, unseen);
+    std::vector<bool> on_stack(n, false);
+    std::vector<size_t> stack;
+    std::vector<std::pair<size_t, size_t>> calls; // vertex, next edge
+    size_t counter = 0, components = 0;
+    auto visit = [&](size_t v) {
+      order[v] = low[v] = counter++;
+      stack.push_back(v);
+      on_stack[v] = true;
+      calls.emplace_back(v, 0);
+    };
+    for (size_t root = 0; root < n; ++root) {
+      if (order[root] != unseen)
+        continue;
+      visit(root);
+      while (!calls.empty()) {
+        const size_t v = calls.back().first;
+        const size_t e = calls.back().second++;
+        if (e < edges[v].size()) {
+          const size_t w = edges[v][e];
+          if (order[w] == unseen)
+            visit(w);
+          else if (on_stack[w])
+            low[v] = std::min(low[v], order[w]);
+          continue;
+        }
+        if (low[v] == order[v]) {
+          size_t w = unseen;
+          do {
+            w = stack.back();
+            stack.pop_back();
+            on_stack[w] = false;
+            component[w] = components;
+          } while (w != v);
+          ++components;
+        }
+        calls.pop_back();
+        if (!calls.empty())
+          low[calls.back().first] = std::min(low[calls.back().first], low[v]);
       }
     }
+    return component;
   }
 
   struct listed_id {
@@ -333,16 +472,33 @@ private:
     std::vector<listed_id> out;
     std::set<std::string> seen;
     const std::string list_path = join_path(path, key);
+    const YAML::Node items = child(n, key);
     for (size_t i = 0; i < list->size(); ++i) {
       const std::string& id = (*list)[i];
       if (seen.insert(id).second) {
-        out.push_back({id, n[key][i], index_path(list_path, i)});
+        out.push_back({id, element(items, i), index_path(list_path, i)});
       } else {
-        in_.error(n[key][i], index_path(list_path, i), what + " '" + id + "' listed twice");
+        in_.error(element(items, i), index_path(list_path, i),
+                  what + " " + quote_for_error(id) + " listed twice");
         ok = false;
       }
     }
     return out;
+  }
+
+  // A name-like string under `key`: present, a string, and valid by `valid`.
+  std::optional<std::string> checked_name(const YAML::Node& n, const char* key,
+                                          const std::string& path, bool (*valid)(std::string_view),
+                                          const char* noun, const char* rule) {
+    auto v = in_.string(n, key, path);
+    if (!v)
+      return std::nullopt;
+    const std::string problem = name_problem(*v, valid, noun, rule);
+    if (!problem.empty()) {
+      in_.error(child(n, key), join_path(path, key), problem);
+      return std::nullopt;
+    }
+    return v;
   }
 
   std::optional<metric_definition> parse_metric(const YAML::Node& n, const std::string& path) {
@@ -355,44 +511,47 @@ private:
         "id",          "category",  "service",    "unit",
         "description", "direction", "thresholds", "collection_interval",
         "aggregation", "forecast",  "playbooks"};
-    if (!in_.expect_map(n, path, allowed, required))
+    if (!in_.expect_map(n, path, allowed, required)) {
+      if (!n.IsDefined())
+        in_.error(n, path, "expected a mapping");
       return std::nullopt;
+    }
     metric_definition m;
     bool ok = true;
-    auto id = in_.string(n, "id", path);
+    const auto id =
+        checked_name(n, "id", path, is_metric_id, "metric id", "lower-case words joined by '.'");
     if (id) {
-      if (!std::regex_match(*id, metric_id_pattern)) {
-        in_.error(n["id"], join_path(path, "id"),
-                  "'" + *id + "' is not a valid metric id (lower-case words joined by '.')");
-        ok = false;
-      } else if (!metric_ids_.insert(*id).second) {
-        in_.error(n["id"], join_path(path, "id"), "duplicate metric id '" + *id + "'");
+      if (!metric_ids_.insert(*id).second) {
+        in_.error(child(n, "id"), join_path(path, "id"), "duplicate metric id '" + *id + "'");
         ok = false;
       }
       m.id = *id;
     } else {
       ok = false;
     }
-    auto text = [&](const char* key, std::string& out, const std::regex* pattern) {
+    auto name = [&](const char* key, std::string& out) {
+      if (auto v =
+              checked_name(n, key, path, is_name, key, "lower-case letters, digits, '-' or '_'"))
+        out = *v;
+      else
+        ok = false;
+    };
+    name("category", m.category);
+    name("service", m.service);
+    auto text = [&](const char* key, std::string& out) {
       auto v = in_.string(n, key, path);
       if (!v) {
         ok = false;
         return;
       }
       if (v->empty()) {
-        in_.error(n[key], join_path(path, key), "must not be empty");
-        ok = false;
-      } else if (pattern && !std::regex_match(*v, *pattern)) {
-        in_.error(n[key], join_path(path, key),
-                  "'" + *v + "' must be lower-case letters, digits, '-' or '_'");
+        in_.error(child(n, key), join_path(path, key), "must not be empty");
         ok = false;
       }
       out = *v;
     };
-    text("category", m.category, &name_pattern);
-    text("service", m.service, &name_pattern);
-    text("unit", m.unit, nullptr);
-    text("description", m.description, nullptr);
+    text("unit", m.unit);
+    text("description", m.description);
 
     if (auto d = in_.string(n, "direction", path)) {
       if (*d == "higher_is_worse")
@@ -400,8 +559,8 @@ private:
       else if (*d == "lower_is_worse")
         m.direction = direction::lower_is_worse;
       else {
-        in_.error(n["direction"], join_path(path, "direction"),
-                  "expected higher_is_worse or lower_is_worse, found '" + *d + "'");
+        in_.error(child(n, "direction"), join_path(path, "direction"),
+                  "expected higher_is_worse or lower_is_worse, found " + quote_for_error(*d));
         ok = false;
       }
     } else {
@@ -409,7 +568,7 @@ private:
     }
 
     const std::string tpath = join_path(path, "thresholds");
-    const YAML::Node t = n["thresholds"];
+    const YAML::Node t = child(n, "thresholds");
     if (in_.expect_map(t, tpath, {"warning", "critical"}, {"warning", "critical"})) {
       auto w = in_.number(t, "warning", tpath);
       auto c = in_.number(t, "critical", tpath);
@@ -438,7 +597,7 @@ private:
 
     if (auto ms = in_.duration_ms(n, "collection_interval", path)) {
       if (*ms <= 0) {
-        in_.error(n["collection_interval"], join_path(path, "collection_interval"),
+        in_.error(child(n, "collection_interval"), join_path(path, "collection_interval"),
                   "must be positive");
         ok = false;
       }
@@ -453,8 +612,8 @@ private:
           {"p50", aggregation::p50},   {"p95", aggregation::p95}, {"last", aggregation::last}};
       auto it = names.find(*a);
       if (it == names.end()) {
-        in_.error(n["aggregation"], join_path(path, "aggregation"),
-                  "expected one of mean, min, max, p50, p95, last; found '" + *a + "'");
+        in_.error(child(n, "aggregation"), join_path(path, "aggregation"),
+                  "expected one of mean, min, max, p50, p95, last; found " + quote_for_error(*a));
         ok = false;
       } else {
         m.aggregation = it->second;
@@ -477,11 +636,11 @@ private:
       ok = false;
     }
 
-    if (n["max_risk_tier"]) {
+    if (child(n, "max_risk_tier").IsDefined()) {
       auto tier = in_.integer(n, "max_risk_tier", path);
       if (!tier || *tier < 1 || *tier > 4) {
         if (tier)
-          in_.error(n["max_risk_tier"], join_path(path, "max_risk_tier"),
+          in_.error(child(n, "max_risk_tier"), join_path(path, "max_risk_tier"),
                     "must be between 1 and 4");
         ok = false;
       } else {
@@ -489,7 +648,7 @@ private:
       }
     }
 
-    if (n["symptom_of"]) {
+    if (child(n, "symptom_of").IsDefined()) {
       if (auto list = unique_ids(n, "symptom_of", path, "metric", ok)) {
         for (const auto& c : *list) {
           if (id && c.id == *id) {
@@ -507,16 +666,12 @@ private:
 
     m.prometheus_name = m.id;
     std::replace(m.prometheus_name.begin(), m.prometheus_name.end(), '.', '_');
-    if (n["prometheus_name"]) {
-      auto p = in_.string(n, "prometheus_name", path);
-      if (!p || !std::regex_match(*p, prometheus_name_pattern)) {
-        if (p)
-          in_.error(n["prometheus_name"], join_path(path, "prometheus_name"),
-                    "'" + *p + "' is not a valid Prometheus metric name");
-        ok = false;
-      } else {
+    if (child(n, "prometheus_name").IsDefined()) {
+      if (auto p = checked_name(n, "prometheus_name", path, is_prometheus_name,
+                                "Prometheus metric name", "[a-zA-Z_:][a-zA-Z0-9_:]*"))
         m.prometheus_name = *p;
-      }
+      else
+        ok = false;
     }
     if (ok && !prometheus_names_.insert(m.prometheus_name).second) {
       in_.error(n, path, "Prometheus name '" + m.prometheus_name + "' is used by another metric");
@@ -531,17 +686,18 @@ private:
     if (!in_.expect_map(
             n, path,
             {"id", "description", "action", "risk_tier", "mode", "cooldown", "max_runs_per_hour"},
-            {"id", "description", "action", "risk_tier", "mode", "cooldown", "max_runs_per_hour"}))
+            {"id", "description", "action", "risk_tier", "mode", "cooldown",
+             "max_runs_per_hour"})) {
+      if (!n.IsDefined())
+        in_.error(n, path, "expected a mapping");
       return std::nullopt;
+    }
     playbook_definition p;
     bool ok = true;
-    if (auto id = in_.string(n, "id", path)) {
-      if (!std::regex_match(*id, playbook_id_pattern)) {
-        in_.error(n["id"], join_path(path, "id"),
-                  "'" + *id + "' is not a valid playbook id (lower-case letters, digits, '-')");
-        ok = false;
-      } else if (!playbook_ids_.insert(*id).second) {
-        in_.error(n["id"], join_path(path, "id"), "duplicate playbook id '" + *id + "'");
+    if (auto id = checked_name(n, "id", path, is_name, "playbook id",
+                               "lower-case letters, digits, '-' or '_'")) {
+      if (!playbook_ids_.insert(*id).second) {
+        in_.error(child(n, "id"), join_path(path, "id"), "duplicate playbook id '" + *id + "'");
         ok = false;
       }
       p.id = *id;
@@ -552,16 +708,16 @@ private:
       p.description = *d;
     else
       ok = false;
-    if (auto a = parse_action(n["action"], join_path(path, "action")))
+    if (auto a = parse_action(child(n, "action"), join_path(path, "action")))
       p.action = *a;
     else
       ok = false;
     if (auto tier = in_.integer(n, "risk_tier", path)) {
       if (*tier < 1 || *tier > 4) {
-        in_.error(n["risk_tier"], join_path(path, "risk_tier"), "must be between 1 and 4");
+        in_.error(child(n, "risk_tier"), join_path(path, "risk_tier"), "must be between 1 and 4");
         ok = false;
       }
-      p.risk_tier = static_cast<int>(*tier);
+      p.risk_tier = static_cast<int>(std::clamp<int64_t>(*tier, 1, 4));
     } else {
       ok = false;
     }
@@ -573,8 +729,8 @@ private:
       else if (*mode == "dry-run")
         p.mode = playbook_mode::dry_run;
       else {
-        in_.error(n["mode"], join_path(path, "mode"),
-                  "expected auto, approval or dry-run, found '" + *mode + "'");
+        in_.error(child(n, "mode"), join_path(path, "mode"),
+                  "expected auto, approval or dry-run, found " + quote_for_error(*mode));
         ok = false;
       }
     } else {
@@ -585,11 +741,12 @@ private:
     else
       ok = false;
     if (auto r = in_.integer(n, "max_runs_per_hour", path)) {
-      if (*r <= 0) {
-        in_.error(n["max_runs_per_hour"], join_path(path, "max_runs_per_hour"), "must be positive");
+      if (*r <= 0 || *r > 1000000) {
+        in_.error(child(n, "max_runs_per_hour"), join_path(path, "max_runs_per_hour"),
+                  "must be between 1 and 1000000");
         ok = false;
       }
-      p.max_runs_per_hour = static_cast<int>(*r);
+      p.max_runs_per_hour = static_cast<int>(std::clamp<int64_t>(*r, 1, 1000000));
     } else {
       ok = false;
     }
@@ -599,13 +756,15 @@ private:
   }
 
   std::optional<playbook_action> parse_action(const YAML::Node& n, const std::string& path) {
+    if (!n.IsDefined())
+      return std::nullopt; // a missing action: the playbook's required check names it
     if (!n.IsMap()) {
       in_.error(n, path, "expected a mapping with a 'kind'");
       return std::nullopt;
     }
     auto kind = in_.string(n, "kind", path);
     if (!kind) {
-      if (!n["kind"])
+      if (!child(n, "kind").IsDefined())
         in_.error(n, join_path(path, "kind"), "missing required key");
       return std::nullopt;
     }
@@ -624,22 +783,22 @@ private:
       auto url = in_.string(n, "url", path);
       if (!url || !(url->rfind("http://", 0) == 0 || url->rfind("https://", 0) == 0)) {
         if (url)
-          in_.error(n["url"], join_path(path, "url"), "expected an http:// or https:// URL");
+          in_.error(child(n, "url"), join_path(path, "url"), "expected an http:// or https:// URL");
         ok = false;
       } else {
         a.url = *url;
       }
-      if (n["retries"]) {
+      if (child(n, "retries").IsDefined()) {
         auto r = in_.integer(n, "retries", path);
         if (!r || *r < 0 || *r > 10) {
           if (r)
-            in_.error(n["retries"], join_path(path, "retries"), "must be between 0 and 10");
+            in_.error(child(n, "retries"), join_path(path, "retries"), "must be between 0 and 10");
           ok = false;
         } else {
           a.retries = static_cast<int>(*r);
         }
       }
-      if (n["headers"])
+      if (child(n, "headers").IsDefined())
         ok = parse_string_map(n, "headers", path, a.headers) && ok;
     } else if (*kind == "command") {
       a.kind = action_kind::command;
@@ -649,24 +808,24 @@ private:
       auto argv = in_.string_list(n, "argv", path);
       if (!argv || argv->empty() || (*argv)[0].empty() || (*argv)[0][0] != '/') {
         if (argv)
-          in_.error(n["argv"], join_path(path, "argv"),
+          in_.error(child(n, "argv"), join_path(path, "argv"),
                     "expected a non-empty list whose first element is an absolute path");
         ok = false;
       } else {
         a.argv = *argv;
       }
-      if (n["env"])
+      if (child(n, "env").IsDefined())
         ok = parse_string_map(n, "env", path, a.env) && ok;
     } else {
-      in_.error(n["kind"], join_path(path, "kind"),
-                "expected simulator, webhook, command or noop, found '" + *kind + "'");
+      in_.error(child(n, "kind"), join_path(path, "kind"),
+                "expected simulator, webhook, command or noop, found " + quote_for_error(*kind));
       return std::nullopt;
     }
-    if (n["timeout"]) {
+    if (child(n, "timeout").IsDefined()) {
       auto t = in_.duration_ms(n, "timeout", path);
       if (!t || *t <= 0) {
         if (t)
-          in_.error(n["timeout"], join_path(path, "timeout"), "must be positive");
+          in_.error(child(n, "timeout"), join_path(path, "timeout"), "must be positive");
         ok = false;
       } else {
         a.timeout_ms = *t;
@@ -679,7 +838,7 @@ private:
 
   bool parse_string_map(const YAML::Node& parent, const char* key, const std::string& path,
                         std::map<std::string, std::string>& out) {
-    const YAML::Node n = parent[key];
+    const YAML::Node n = child(parent, key);
     const std::string p = join_path(path, key);
     if (!n.IsMap()) {
       in_.error(n, p, "expected a mapping of strings");
@@ -687,8 +846,19 @@ private:
     }
     bool ok = true;
     for (auto it = n.begin(); it != n.end(); ++it) {
+      if (!it->first.IsScalar()) {
+        in_.error(it->first, p, "a key must be a plain name");
+        ok = false;
+        continue;
+      }
       if (!it->second.IsScalar()) {
         in_.error(it->second, join_path(p, it->first.Scalar()), "expected a string");
+        ok = false;
+        continue;
+      }
+      if (!config::is_valid_utf8(it->first.Scalar())
+          || !config::is_valid_utf8(it->second.Scalar())) {
+        in_.error(it->second, join_path(p, it->first.Scalar()), "expected UTF-8 text");
         ok = false;
         continue;
       }

@@ -1,5 +1,6 @@
 #include "actors/catalog/catalog_actor.hpp"
 
+#include "actors/catalog/error_text.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -19,6 +20,21 @@ std::vector<std::string> error_lines(const catalog::load_result& r) {
   return out;
 }
 
+// The loader reports every problem as an error and throws nothing it knows
+// of; should something unforeseen throw all the same (memory, a library), the
+// reload is refused like any other invalid catalog rather than taking the
+// component down.
+catalog::load_result load_guarded(const std::string& path) {
+  try {
+    return catalog::load_catalog_file(path);
+  } catch (const std::exception& e) {
+    catalog::load_result failed;
+    failed.errors.push_back(
+        {path, 0, 0, "", "cannot read the catalog: " + text::printable(e.what())});
+    return failed;
+  }
+}
+
 void log_loaded(const catalog::metrics_catalog& c) {
   std::string categories;
   for (const auto& cat : c.categories())
@@ -33,7 +49,7 @@ void log_loaded(const catalog::metrics_catalog& c) {
 catalog_actor::behavior_type catalog_component(catalog_actor::stateful_pointer<catalog_state> self,
                                                std::string path) {
   self->state.path = path;
-  auto loaded = catalog::load_catalog_file(path);
+  auto loaded = load_guarded(path);
   if (!loaded.catalog) {
     std::string why;
     for (const auto& line : error_lines(loaded))
@@ -50,7 +66,7 @@ catalog_actor::behavior_type catalog_component(catalog_actor::stateful_pointer<c
       [=](atom::get) -> catalog_ref { return self->state.current; },
       [=](atom::reload) -> reload_outcome {
         auto& st = self->state;
-        auto result = catalog::load_catalog_file(st.path);
+        auto result = load_guarded(st.path);
         reload_outcome out;
         if (!result.catalog) {
           out.errors = error_lines(result);
@@ -79,7 +95,7 @@ catalog_actor::behavior_type catalog_component(catalog_actor::stateful_pointer<c
                          {"playbooks", st.current->playbooks().size()},
                          {"refused_reloads", st.refused_reloads},
                          {"last_errors", st.last_errors}};
-        return j.dump();
+        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       },
   };
 }

@@ -1,10 +1,45 @@
 #include "actors/catalog/yaml_reader.hpp"
 
+#include <charconv>
 #include <cmath>
-#include <regex>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 namespace grace::config {
+
+namespace {
+
+// A file this large is no configuration: refused before YAML reads it.
+constexpr size_t max_file_bytes = 16 * 1024 * 1024;
+// Keys longer than this are quoted (cut) in key paths.
+constexpr size_t path_key_bytes = 60;
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && is_blank(s.front()))
+    s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back()))
+    s.remove_suffix(1);
+  return s;
+}
+
+// A key as it appears in a key path: cut when long (the error is made
+// printable as a whole when recorded).
+std::string path_key(std::string_view key) {
+  if (key.size() <= path_key_bytes)
+    return std::string(key);
+  return quote_for_error(key);
+}
+
+} // namespace
 
 std::string config_error::to_string() const {
   std::ostringstream out;
@@ -18,21 +53,122 @@ std::string config_error::to_string() const {
   return out.str();
 }
 
-std::optional<int64_t> parse_duration_ms(const std::string& text) {
-  static const std::regex pattern(R"(^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m|h|d)\s*$)");
-  std::smatch m;
-  if (!std::regex_match(text, m, pattern))
+std::optional<double> parse_decimal(std::string_view text, std::string* problem) {
+  auto fail = [&](const char* why) -> std::optional<double> {
+    if (problem)
+      *problem = why;
     return std::nullopt;
-  double amount = std::stod(m[1].str());
-  const std::string unit = m[2].str();
-  double factor = unit == "ms"  ? 1.0
-                  : unit == "s" ? 1e3
-                  : unit == "m" ? 60e3
-                  : unit == "h" ? 3600e3
-                                : 86400e3;
-  double ms = amount * factor;
-  if (!std::isfinite(ms) || ms > 9.0e15)
+  };
+  std::string_view rest = text;
+  bool negative = false;
+  if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
+    negative = rest[0] == '-';
+    rest.remove_prefix(1);
+  }
+  // digits [. digits] | . digits, then an optional exponent
+  size_t i = 0, digits = 0;
+  while (i < rest.size() && is_digit(rest[i]))
+    ++i, ++digits;
+  if (i < rest.size() && rest[i] == '.') {
+    ++i;
+    while (i < rest.size() && is_digit(rest[i]))
+      ++i, ++digits;
+  }
+  if (digits == 0)
+    return fail("not a number");
+  if (i < rest.size() && (rest[i] == 'e' || rest[i] == 'E')) {
+    ++i;
+    if (i < rest.size() && (rest[i] == '+' || rest[i] == '-'))
+      ++i;
+    const size_t exponent_start = i;
+    while (i < rest.size() && is_digit(rest[i]))
+      ++i;
+    if (i == exponent_start)
+      return fail("not a number");
+  }
+  if (i != rest.size())
+    return fail("not a number");
+  double value = 0.0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), value);
+  if (ec == std::errc::result_out_of_range || !std::isfinite(value))
+    return fail("out of range");
+  if (ec != std::errc() || end != rest.data() + rest.size())
+    return fail("not a number");
+  return negative ? -value : value;
+}
+
+std::optional<int64_t> parse_whole_number(std::string_view text, std::string* problem) {
+  auto fail = [&](const char* why) -> std::optional<int64_t> {
+    if (problem)
+      *problem = why;
     return std::nullopt;
+  };
+  std::string_view digits = text; // what from_chars reads: no '+'
+  const bool plus = !digits.empty() && digits[0] == '+';
+  if (plus)
+    digits.remove_prefix(1);
+  const bool minus = !plus && !digits.empty() && digits[0] == '-';
+  const std::string_view magnitude = minus ? digits.substr(1) : digits;
+  if (magnitude.empty())
+    return fail("not a whole number");
+  for (char c : magnitude)
+    if (!is_digit(c))
+      return fail("not a whole number");
+  int64_t value = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (ec == std::errc::result_out_of_range)
+    return fail("out of range");
+  if (ec != std::errc() || end != digits.data() + digits.size())
+    return fail("not a whole number");
+  return value;
+}
+
+std::optional<int64_t> parse_duration_ms(std::string_view text, std::string* problem) {
+  auto fail = [&](const char* why) -> std::optional<int64_t> {
+    if (problem)
+      *problem = why;
+    return std::nullopt;
+  };
+  const std::string_view trimmed = trim_blanks(text);
+  // <digits>[.<digits>] <blanks> <unit>
+  size_t i = 0;
+  while (i < trimmed.size() && is_digit(trimmed[i]))
+    ++i;
+  const size_t whole_digits = i;
+  if (i < trimmed.size() && trimmed[i] == '.') {
+    ++i;
+    const size_t fraction_start = i;
+    while (i < trimmed.size() && is_digit(trimmed[i]))
+      ++i;
+    if (i == fraction_start)
+      return fail("not a duration");
+  }
+  if (whole_digits == 0)
+    return fail("not a duration");
+  const std::string_view number = trimmed.substr(0, i);
+  const std::string_view unit = trim_blanks(trimmed.substr(i));
+  double factor = 0.0;
+  if (unit == "ms")
+    factor = 1.0;
+  else if (unit == "s")
+    factor = 1e3;
+  else if (unit == "m")
+    factor = 60e3;
+  else if (unit == "h")
+    factor = 3600e3;
+  else if (unit == "d")
+    factor = 86400e3;
+  else
+    return fail("not a duration");
+  double amount = 0.0;
+  const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), amount);
+  if (ec == std::errc::result_out_of_range)
+    return fail("out of range");
+  if (ec != std::errc() || end != number.data() + number.size())
+    return fail("not a duration");
+  const double ms = amount * factor;
+  if (!std::isfinite(ms) || ms > static_cast<double>(max_duration_ms))
+    return fail("out of range");
   return static_cast<int64_t>(std::llround(ms));
 }
 
@@ -48,32 +184,71 @@ std::string format_duration(int64_t ms) {
 }
 
 std::string join_path(const std::string& parent, const std::string& key) {
-  return parent.empty() ? key : parent + "." + key;
+  const std::string k = path_key(key);
+  return parent.empty() ? k : parent + "." + k;
 }
 
 std::string index_path(const std::string& parent, size_t index) {
   return parent + "[" + std::to_string(index) + "]";
 }
 
+YAML::Node child(const YAML::Node& map, const char* key) {
+  if (map.IsDefined() && map.IsMap()) {
+    const YAML::Node found = map[key];
+    if (found.IsDefined())
+      return found;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node element(const YAML::Node& sequence, size_t index) {
+  if (sequence.IsDefined() && sequence.IsSequence() && index < sequence.size()) {
+    const YAML::Node found = sequence[index];
+    if (found.IsDefined())
+      return found;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
 yaml_reader::yaml_reader(std::string file, std::vector<config_error>& errors)
     : file_(std::move(file)), errors_(&errors) {}
 
 YAML::Node yaml_reader::load_file() {
-  try {
-    return YAML::LoadFile(file_);
-  } catch (const YAML::BadFile&) {
-    errors_->push_back({file_, 0, 0, "", "cannot open the file for reading"});
-  } catch (const YAML::ParserException& e) {
-    errors_->push_back({file_, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg});
+  std::error_code ec;
+  if (std::filesystem::is_directory(file_, ec)) {
+    errors_->push_back({file_, 0, 0, "", "is a directory, not a file"});
+    return YAML::Node();
   }
-  return YAML::Node();
+  std::ifstream in(file_, std::ios::binary);
+  if (!in) {
+    errors_->push_back({file_, 0, 0, "", "cannot open the file for reading"});
+    return YAML::Node();
+  }
+  // Read up to the limit, whatever the file claims to be (a pipe has no size).
+  std::string text;
+  char chunk[64 * 1024];
+  while (in.read(chunk, sizeof chunk) || in.gcount() > 0) {
+    text.append(chunk, static_cast<size_t>(in.gcount()));
+    if (text.size() > max_file_bytes) {
+      errors_->push_back({file_, 0, 0, "",
+                          "the file is larger than the " + std::to_string(max_file_bytes)
+                              + " bytes a configuration may have"});
+      return YAML::Node();
+    }
+  }
+  if (in.bad()) {
+    errors_->push_back({file_, 0, 0, "", "cannot read the file"});
+    return YAML::Node();
+  }
+  return load_string(text);
 }
 
 YAML::Node yaml_reader::load_string(const std::string& text) {
   try {
     return YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    errors_->push_back({file_, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + e.msg});
+  } catch (const YAML::Exception& e) {
+    errors_->push_back(
+        {file_, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax: " + printable(e.msg)});
   }
   return YAML::Node();
 }
@@ -87,18 +262,20 @@ void yaml_reader::error(const YAML::Node& at, const std::string& path, const std
       column = mark.column + 1;
     }
   }
-  errors_->push_back({file_, line, column, path, message});
+  errors_->push_back({file_, line, column, printable(path), printable(message)});
 }
 
 bool yaml_reader::expect_map(const YAML::Node& node, const std::string& path,
                              std::initializer_list<const char*> allowed,
                              std::initializer_list<const char*> required) {
+  if (!node.IsDefined())
+    return false; // absent: reported by the parent's required check
   if (!node.IsMap()) {
     error(node, path, "expected a mapping");
     return false;
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const std::string key = it->first.Scalar();
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
     bool known = false;
     for (const char* a : allowed)
       known = known || key == a;
@@ -106,11 +283,14 @@ bool yaml_reader::expect_map(const YAML::Node& node, const std::string& path,
       std::string list;
       for (const char* a : allowed)
         list += (list.empty() ? "" : ", ") + std::string(a);
-      error(it->first, join_path(path, key), "unknown key (allowed: " + list + ")");
+      if (it->first.IsScalar())
+        error(it->first, join_path(path, key), "unknown key (allowed: " + list + ")");
+      else
+        error(it->first, path, "a key must be a plain name (allowed: " + list + ")");
     }
   }
   for (const char* r : required)
-    if (!node[r])
+    if (!child(node, r).IsDefined())
       error(node, join_path(path, r), "missing required key");
   return true;
 }
@@ -127,11 +307,15 @@ bool yaml_reader::expect_sequence(const YAML::Node& node, const std::string& pat
 
 std::optional<std::string> yaml_reader::string(const YAML::Node& map, const char* key,
                                                const std::string& path) {
-  const YAML::Node n = map[key];
-  if (!n)
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined())
     return std::nullopt;
   if (!n.IsScalar()) {
     error(n, join_path(path, key), "expected a string");
+    return std::nullopt;
+  }
+  if (!is_valid_utf8(n.Scalar())) {
+    error(n, join_path(path, key), "expected UTF-8 text, found " + quote_for_error(n.Scalar()));
     return std::nullopt;
   }
   return n.Scalar();
@@ -139,55 +323,72 @@ std::optional<std::string> yaml_reader::string(const YAML::Node& map, const char
 
 std::optional<double> yaml_reader::number(const YAML::Node& map, const char* key,
                                           const std::string& path) {
-  const YAML::Node n = map[key];
-  if (!n)
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined())
     return std::nullopt;
-  double value = 0;
-  if (!n.IsScalar() || !YAML::convert<double>::decode(n, value) || !std::isfinite(value)) {
-    error(n, join_path(path, key), "expected a finite number");
-    return std::nullopt;
+  std::string problem = "not a number";
+  std::optional<double> value;
+  if (n.IsScalar())
+    value = parse_decimal(n.Scalar(), &problem);
+  if (!value) {
+    error(n, join_path(path, key),
+          "expected a finite number, found "
+              + (n.IsScalar() ? quote_for_error(n.Scalar()) + " (" + problem + ")"
+                              : std::string("no scalar")));
   }
   return value;
 }
 
 std::optional<int64_t> yaml_reader::integer(const YAML::Node& map, const char* key,
                                             const std::string& path) {
-  const YAML::Node n = map[key];
-  if (!n)
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined())
     return std::nullopt;
-  int64_t value = 0;
-  if (!n.IsScalar() || !YAML::convert<int64_t>::decode(n, value)) {
-    error(n, join_path(path, key), "expected a whole number");
-    return std::nullopt;
+  std::string problem = "not a whole number";
+  std::optional<int64_t> value;
+  if (n.IsScalar())
+    value = parse_whole_number(n.Scalar(), &problem);
+  if (!value) {
+    error(n, join_path(path, key),
+          "expected a whole number, found "
+              + (n.IsScalar() ? quote_for_error(n.Scalar()) + " (" + problem + ")"
+                              : std::string("no scalar")));
   }
   return value;
 }
 
 std::optional<bool> yaml_reader::boolean(const YAML::Node& map, const char* key,
                                          const std::string& path) {
-  const YAML::Node n = map[key];
-  if (!n)
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined())
     return std::nullopt;
   bool value = false;
-  if (!n.IsScalar() || !YAML::convert<bool>::decode(n, value)) {
-    error(n, join_path(path, key), "expected true or false");
-    return std::nullopt;
-  }
-  return value;
+  if (n.IsScalar() && YAML::convert<bool>::decode(n, value))
+    return value;
+  error(n, join_path(path, key),
+        "expected true or false, found "
+            + (n.IsScalar() ? quote_for_error(n.Scalar()) : std::string("no scalar")));
+  return std::nullopt;
 }
 
 std::optional<int64_t> yaml_reader::duration_ms(const YAML::Node& map, const char* key,
                                                 const std::string& path) {
-  const YAML::Node n = map[key];
-  if (!n)
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined())
     return std::nullopt;
+  std::string problem = "not a duration";
   std::optional<int64_t> ms;
   if (n.IsScalar())
-    ms = parse_duration_ms(n.Scalar());
+    ms = parse_duration_ms(n.Scalar(), &problem);
   if (!ms) {
-    error(n, join_path(path, key),
-          "expected a duration such as 500ms, 30s, 15m, 6h or 7d, found '"
-              + (n.IsScalar() ? n.Scalar() : std::string("non-scalar")) + "'");
+    if (problem == "out of range")
+      error(n, join_path(path, key),
+            "the duration " + quote_for_error(n.Scalar()) + " is out of range (at most "
+                + format_duration(max_duration_ms) + ")");
+    else
+      error(n, join_path(path, key),
+            "expected a duration such as 500ms, 30s, 15m, 6h or 7d, found "
+                + (n.IsScalar() ? quote_for_error(n.Scalar()) : std::string("non-scalar")));
     return std::nullopt;
   }
   return ms;
@@ -195,8 +396,8 @@ std::optional<int64_t> yaml_reader::duration_ms(const YAML::Node& map, const cha
 
 std::optional<std::vector<std::string>>
 yaml_reader::string_list(const YAML::Node& map, const char* key, const std::string& path) {
-  const YAML::Node n = map[key];
-  if (!n)
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined())
     return std::nullopt;
   const std::string p = join_path(path, key);
   if (!n.IsSequence()) {
@@ -206,12 +407,18 @@ yaml_reader::string_list(const YAML::Node& map, const char* key, const std::stri
   std::vector<std::string> out;
   bool ok = true;
   for (size_t i = 0; i < n.size(); ++i) {
-    if (!n[i].IsScalar()) {
-      error(n[i], index_path(p, i), "expected a string");
+    const YAML::Node item = element(n, i);
+    if (!item.IsScalar()) {
+      error(item, index_path(p, i), "expected a string");
       ok = false;
       continue;
     }
-    out.push_back(n[i].Scalar());
+    if (!is_valid_utf8(item.Scalar())) {
+      error(item, index_path(p, i), "expected UTF-8 text, found " + quote_for_error(item.Scalar()));
+      ok = false;
+      continue;
+    }
+    out.push_back(item.Scalar());
   }
   if (!ok)
     return std::nullopt;

@@ -2,10 +2,13 @@
 // Typed, validating access to a YAML document. Every problem is collected as
 // a config_error naming the file, line, column and key path, so a loader can
 // report all of them at once and the caller can refuse the whole document.
+#include "actors/catalog/error_text.hpp"
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 #include <yaml-cpp/yaml.h>
 
@@ -22,9 +25,34 @@ struct config_error {
   std::string to_string() const;
 };
 
-// Parses "250ms", "30s", "15m", "6h", "7d" (a positive or zero number with a
-// unit) into milliseconds.
-std::optional<int64_t> parse_duration_ms(const std::string& text);
+// Bounded, exception-free readers of scalar text: whatever the bytes, they
+// return a value or nullopt, and `problem` (when given) says what is wrong.
+
+// The longest duration anything accepts: 100 years (36500d).
+constexpr int64_t max_duration_ms = 36500LL * 86400000LL;
+
+// Parses "250ms", "30s", "15m", "6h", "7d" (a positive or zero decimal number
+// with a unit, blanks around allowed) into milliseconds, at most
+// max_duration_ms.
+std::optional<int64_t> parse_duration_ms(std::string_view text, std::string* problem = nullptr);
+
+// A finite decimal number as YAML writes one: an optional sign, digits with an
+// optional fraction, an optional exponent ("-2", "0.5", ".5", "1e3").
+std::optional<double> parse_decimal(std::string_view text, std::string* problem = nullptr);
+
+// A whole number: an optional sign and decimal digits, within int64.
+std::optional<int64_t> parse_whole_number(std::string_view text, std::string* problem = nullptr);
+
+using text::is_valid_utf8;
+using text::printable;
+using text::quote_for_error;
+
+// The child `key` of `map`: an undefined (but safe) node when `map` is not a
+// mapping or has no such key. yaml-cpp throws when a missing key's node is
+// used further; every lookup goes through this instead.
+YAML::Node child(const YAML::Node& map, const char* key);
+// The element `index` of a sequence, undefined when there is none.
+YAML::Node element(const YAML::Node& sequence, size_t index);
 
 // Formats milliseconds back into the shortest exact unit ("15m", "6h").
 std::string format_duration(int64_t ms);
@@ -42,14 +70,16 @@ public:
   // Checks `node` is a mapping, reports keys outside `allowed` (at the key's
   // own position) and `required` keys that are missing. Returns whether it is
   // a mapping at all: the caller goes on reading the keys that are there, so
-  // that every problem is reported at once.
+  // that every problem is reported at once. An undefined node (a missing key)
+  // is no mapping and no error here: the parent's required check names it.
   bool expect_map(const YAML::Node& node, const std::string& path,
                   std::initializer_list<const char*> allowed,
                   std::initializer_list<const char*> required);
   bool expect_sequence(const YAML::Node& node, const std::string& path);
 
   // Typed access to `map[key]`; absent gives nullopt without an error (the
-  // required check is expect_map's job), a wrong type gives an error.
+  // required check is expect_map's job), a wrong type or a value out of range
+  // gives an error naming the key path. `map` may be anything, even undefined.
   std::optional<std::string> string(const YAML::Node& map, const char* key,
                                     const std::string& path);
   std::optional<double> number(const YAML::Node& map, const char* key, const std::string& path);

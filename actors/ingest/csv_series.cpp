@@ -1,13 +1,15 @@
 #include "actors/ingest/csv_series.hpp"
 
+#include "actors/catalog/error_text.hpp"
+
 #include <algorithm>
-#include <cerrno>
+#include <cctype>
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 
 namespace grace::ingest {
 
@@ -30,8 +32,30 @@ bool all_digits(const std::string& s, size_t from, size_t len) {
   return true;
 }
 
-int num(const std::string& s, size_t from, size_t len) {
-  return std::stoi(s.substr(from, len));
+// The number in s[from, from + len), digits checked by all_digits first.
+int64_t num(const std::string& s, size_t from, size_t len) {
+  int64_t v = 0;
+  std::from_chars(s.data() + from, s.data() + from + len, v);
+  return v;
+}
+
+// A finite decimal number: an optional sign, digits with an optional
+// fraction, an optional exponent. Locale-independent, and no exceptions.
+std::optional<double> parse_value(const std::string& text) {
+  std::string_view rest(text);
+  bool negative = false;
+  if (!rest.empty() && (rest[0] == '+' || rest[0] == '-')) {
+    negative = rest[0] == '-';
+    rest.remove_prefix(1);
+  }
+  // from_chars reads "inf"/"nan" too: only digits, '.', and an exponent here.
+  if (rest.empty() || !(std::isdigit(static_cast<unsigned char>(rest[0])) || rest[0] == '.'))
+    return std::nullopt;
+  double v = 0.0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+  if (ec != std::errc() || end != rest.data() + rest.size() || !std::isfinite(v))
+    return std::nullopt;
+  return negative ? -v : v;
 }
 
 // Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
@@ -54,7 +78,7 @@ std::optional<int64_t> parse_timestamp_ms(const std::string& raw) {
   if (text.find_first_not_of("0123456789") == std::string::npos) {
     if (text.size() > 15)
       return std::nullopt;
-    int64_t v = std::stoll(text);
+    const int64_t v = num(text, 0, text.size());
     return v > 100000000000LL ? v : v * 1000;
   }
   // Calendar form: YYYY-MM-DD[ T]HH:MM[:SS[.fff]][Z|±HH:MM]
@@ -62,8 +86,9 @@ std::optional<int64_t> parse_timestamp_ms(const std::string& raw) {
       || text[7] != '-' || !all_digits(text, 8, 2) || (text[10] != ' ' && text[10] != 'T')
       || !all_digits(text, 11, 2) || text[13] != ':' || !all_digits(text, 14, 2))
     return std::nullopt;
-  int year = num(text, 0, 4), month = num(text, 5, 2), day = num(text, 8, 2);
-  int hour = num(text, 11, 2), minute = num(text, 14, 2), second = 0;
+  const int64_t year = num(text, 0, 4), month = num(text, 5, 2), day = num(text, 8, 2);
+  const int64_t hour = num(text, 11, 2), minute = num(text, 14, 2);
+  int64_t second = 0;
   size_t pos = 16;
   int64_t millis = 0;
   if (pos < text.size() && text[pos] == ':') {
@@ -80,7 +105,7 @@ std::optional<int64_t> parse_timestamp_ms(const std::string& raw) {
       std::string frac = text.substr(start, std::min<size_t>(3, pos - start));
       while (frac.size() < 3)
         frac += '0';
-      millis = std::stoi(frac);
+      millis = num(frac, 0, 3);
     }
   }
   int64_t offset_minutes = 0;
@@ -139,15 +164,12 @@ csv_series read_csv_series(std::istream& in, const std::string& source_name) {
     row.value_text = cells[value_col];
     auto ts = parse_timestamp_ms(row.timestamp_text);
     if (!ts)
-      fail("bad timestamp '" + row.timestamp_text + "'");
+      fail("bad timestamp " + text::quote_for_error(row.timestamp_text));
     row.unix_ms = *ts;
-    const char* begin = row.value_text.c_str();
-    char* end = nullptr;
-    errno = 0;
-    row.value = std::strtod(begin, &end);
-    if (row.value_text.empty() || end != begin + row.value_text.size() || errno == ERANGE
-        || !std::isfinite(row.value))
-      fail("value '" + row.value_text + "' is not a finite number");
+    const auto value = parse_value(row.value_text);
+    if (!value)
+      fail("value " + text::quote_for_error(row.value_text) + " is not a finite number");
+    row.value = *value;
     out.rows.push_back(std::move(row));
   }
   if (ts_col < 0)

@@ -1,5 +1,7 @@
 #include "actors/ingest/prometheus_text.hpp"
 
+#include "actors/catalog/error_text.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -26,7 +28,7 @@ std::string to_string(metric_type t) {
 
 text_format_error::text_format_error(size_t line, size_t column, const std::string& message)
     : std::runtime_error("line " + std::to_string(line) + ", column " + std::to_string(column)
-                         + ": " + message),
+                         + ": " + text::printable(message)),
       line_(line), column_(column) {}
 
 namespace {
@@ -90,8 +92,11 @@ bool parse_go_float(std::string_view tok, double& out) {
 }
 
 bool parse_int64(std::string_view tok, int64_t& out) {
-  if (!tok.empty() && tok[0] == '+')
+  if (!tok.empty() && tok[0] == '+') {
     tok.remove_prefix(1);
+    if (!tok.empty() && tok[0] == '-') // "+-5" is no number
+      return false;
+  }
   if (tok.empty() || (tok[0] == '-' && tok.size() == 1))
     return false;
   auto [ptr, ec] = std::from_chars(tok.data(), tok.data() + tok.size(), out);
@@ -137,6 +142,11 @@ private:
       return "a carriage return";
     if (static_cast<unsigned char>(c) < 0x20)
       return "a control character";
+    if (static_cast<unsigned char>(c) >= 0x7F) {
+      static const char hex[] = "0123456789abcdef";
+      const auto b = static_cast<unsigned char>(c);
+      return std::string("byte 0x") + hex[b >> 4] + hex[b & 0xF];
+    }
     return std::string("'") + c + "'";
   }
 
@@ -208,7 +218,7 @@ private:
         fail("expected a blank after the metric name in HELP, got " + describe_current());
       size_t idx = family_for(name);
       if (flags_[idx].help)
-        fail("second HELP line for metric '" + std::string(name) + "'");
+        fail("second HELP line for metric " + text::quote_for_error(name));
       flags_[idx].help = true;
       out_.families[idx].help = read_help_text();
       return;
@@ -230,22 +240,23 @@ private:
       t = metric_type::untyped;
     else {
       pos_ -= type.size();
-      fail("expected a metric type (counter, gauge, histogram, summary, untyped), got '"
-           + std::string(type) + "'");
+      fail("expected a metric type (counter, gauge, histogram, summary, untyped), got "
+           + text::quote_for_error(type));
     }
     expect_eol("the metric type");
     if (sampled_.count(std::string(name)) != 0) {
       pos_ = line_start_;
-      fail("TYPE line for metric '" + std::string(name) + "' after its samples");
+      fail("TYPE line for metric " + text::quote_for_error(name) + " after its samples");
     }
     size_t idx = family_for(name);
     if (flags_[idx].type)
-      fail("second TYPE line for metric '" + std::string(name) + "'");
+      fail("second TYPE line for metric " + text::quote_for_error(name));
     flags_[idx].type = true;
     out_.families[idx].type = t;
   }
 
   std::string read_help_text() {
+    const size_t start = pos_;
     std::string help;
     while (!at_eol()) {
       char c = cur();
@@ -266,18 +277,26 @@ private:
         ++pos_;
       }
     }
+    if (!text::is_valid_utf8(help)) {
+      pos_ = start;
+      fail("expected UTF-8 text in HELP");
+    }
     return help;
   }
 
   std::string read_label_value() {
     // at the opening quote
-    ++pos_;
+    const size_t start = pos_++;
     std::string value;
     for (;;) {
       if (at_eol())
         fail("expected a closing '\"' for the label value, got " + describe_current());
       char c = cur();
       if (c == '"') {
+        if (!text::is_valid_utf8(value)) {
+          pos_ = start;
+          fail("expected a UTF-8 label value");
+        }
         ++pos_;
         return value;
       }
@@ -321,17 +340,19 @@ private:
       std::string name(text_.substr(start, pos_ - start));
       skip_blanks();
       if (at_eol() || cur() != '=')
-        fail("expected '=' after label name '" + name + "', got " + describe_current());
+        fail("expected '=' after label name " + text::quote_for_error(name) + ", got "
+             + describe_current());
       ++pos_;
       skip_blanks();
       if (at_eol() || cur() != '"')
-        fail("expected '\"' to open the value of label '" + name + "', got " + describe_current());
+        fail("expected '\"' to open the value of label " + text::quote_for_error(name) + ", got "
+             + describe_current());
       std::string value = read_label_value();
       auto [where, inserted] = labels.emplace(name, std::move(value));
       (void)where;
       if (!inserted) {
         pos_ = start;
-        fail("duplicate label '" + name + "'");
+        fail("duplicate label " + text::quote_for_error(name));
       }
       skip_blanks();
       if (at_eol())
@@ -366,10 +387,10 @@ private:
         auto le = s.labels.find("le");
         double bound = 0.0;
         if (le == s.labels.end())
-          fail_at_start("expected label 'le' on histogram bucket '" + s.name + "'");
+          fail_at_start("expected label 'le' on histogram bucket " + text::quote_for_error(s.name));
         if (!parse_go_float(le->second, bound))
-          fail_at_start("expected a float in label 'le' of '" + s.name + "', got '" + le->second
-                        + "'");
+          fail_at_start("expected a float in label 'le' of " + text::quote_for_error(s.name)
+                        + ", got " + text::quote_for_error(le->second));
       }
       return;
     }
@@ -377,10 +398,11 @@ private:
       auto q = s.labels.find("quantile");
       double quantile = 0.0;
       if (q == s.labels.end())
-        fail_at_start("expected label 'quantile' on summary sample '" + s.name + "'");
+        fail_at_start("expected label 'quantile' on summary sample "
+                      + text::quote_for_error(s.name));
       if (!parse_go_float(q->second, quantile))
-        fail_at_start("expected a float in label 'quantile' of '" + s.name + "', got '" + q->second
-                      + "'");
+        fail_at_start("expected a float in label 'quantile' of " + text::quote_for_error(s.name)
+                      + ", got " + text::quote_for_error(q->second));
     }
   }
 
@@ -408,14 +430,15 @@ private:
       fail("expected '{' or a blank after the metric name, got " + describe_current());
     }
     if (at_eol())
-      fail("expected a value after '" + s.name + "', got " + describe_current());
+      fail("expected a value after " + text::quote_for_error(s.name) + ", got "
+           + describe_current());
     if (!blank)
       fail("expected a blank before the value, got " + describe_current());
     size_t value_pos = pos_;
     std::string_view value_tok = read_token();
     if (!parse_go_float(value_tok, s.value)) {
       pos_ = value_pos;
-      fail("expected a float value (or NaN, +Inf, -Inf), got '" + std::string(value_tok) + "'");
+      fail("expected a float value (or NaN, +Inf, -Inf), got " + text::quote_for_error(value_tok));
     }
     skip_blanks();
     if (!at_eol() && static_cast<unsigned char>(cur()) < 0x20)
@@ -426,8 +449,8 @@ private:
       int64_t ts = 0;
       if (!parse_int64(ts_tok, ts)) {
         pos_ = ts_pos;
-        fail("expected an integer timestamp in milliseconds or end of line, got '"
-             + std::string(ts_tok) + "'");
+        fail("expected an integer timestamp in milliseconds or end of line, got "
+             + text::quote_for_error(ts_tok));
       }
       s.timestamp_ms = ts;
       expect_eol("the timestamp");

@@ -1,5 +1,6 @@
 #include "actors/ingest/sample_batch_parser.hpp"
 
+#include "actors/catalog/error_text.hpp"
 #include "actors/ingest/csv_series.hpp"
 #include "actors/ingest/prometheus_text.hpp"
 
@@ -30,6 +31,13 @@ struct sample_fields_seen {
 
 std::string ts_future_reason(timestamp_ms max_future_ms) {
   return "ts is more than " + std::to_string(max_future_ms) + " ms in the future";
+}
+
+// at - now > max_future, without overflow whatever the two times are.
+bool too_far_ahead(timestamp_ms at, const time_rules& rules) {
+  return at > rules.now_ms
+         && static_cast<uint64_t>(at) - static_cast<uint64_t>(rules.now_ms)
+                > static_cast<uint64_t>(std::max<timestamp_ms>(rules.max_future_ms, 0));
 }
 
 // The shared validation, over an adapter A that reads one parser's DOM:
@@ -65,7 +73,7 @@ void check_element(typename A::elem e, size_t index, const metric_id_check& is_k
     return reject("metric is not a string");
   std::string id(A::str(metric));
   if (!is_known(id))
-    return reject("unknown metric '" + id + "'");
+    return reject("unknown metric " + text::quote_for_error(id));
   if (!seen.value)
     return reject("missing \"value\"");
   json_kind vk = A::kind(value);
@@ -96,6 +104,8 @@ void check_element(typename A::elem e, size_t index, const metric_id_check& is_k
       auto parsed = calendar ? parse_timestamp_ms(text) : std::nullopt;
       if (!parsed)
         return reject("ts is not an RFC 3339 timestamp");
+      if (*parsed < 0) // as an integer ts may not be negative
+        return reject("ts is before 1970");
       at = *parsed;
       break;
     }
@@ -103,7 +113,7 @@ void check_element(typename A::elem e, size_t index, const metric_id_check& is_k
       return reject("ts is not an integer unix ms or an RFC 3339 string");
     }
   }
-  if (at > rules.now_ms && at - rules.now_ms > rules.max_future_ms)
+  if (too_far_ahead(at, rules))
     return reject(ts_future_reason(rules.max_future_ms));
   std::map<std::string, std::string> label_map;
   if (seen.labels && A::kind(labels) != json_kind::null) {
@@ -125,7 +135,8 @@ void check_element(typename A::elem e, size_t index, const metric_id_check& is_k
       }
     });
     if (!bad.empty())
-      return reject("label '" + *std::min_element(bad.begin(), bad.end()) + "' is not a string");
+      return reject("label " + text::quote_for_error(*std::min_element(bad.begin(), bad.end()))
+                    + " is not a string");
   }
   out.accepted.push_back(metric_sample{std::move(id), at, v, std::move(label_map)});
 }
@@ -176,7 +187,8 @@ batch_parse_result parse_with_nlohmann(std::string_view body, const metric_id_ch
   try {
     doc = nlohmann::json::parse(body.begin(), body.end());
   } catch (const nlohmann::json::exception& e) {
-    out.error = std::string("malformed JSON body: ") + e.what();
+    // nlohmann quotes the bytes it stopped at, which may not be UTF-8.
+    out.error = "malformed JSON body: " + text::printable(e.what());
     return out;
   }
   if (!doc.is_array()) {
@@ -376,7 +388,8 @@ batch_parse_result parse_prometheus_batch(std::string_view body,
       last_name = &s.name;
     }
     if (!last_id) {
-      reject("unknown metric '" + s.name + "' (no catalog metric has this prometheus_name)");
+      reject("unknown metric " + text::quote_for_error(s.name)
+             + " (no catalog metric has this prometheus_name)");
       continue;
     }
     if (!std::isfinite(s.value)) {
@@ -384,7 +397,11 @@ batch_parse_result parse_prometheus_batch(std::string_view body,
       continue;
     }
     timestamp_ms at = s.timestamp_ms.value_or(rules.now_ms);
-    if (at > rules.now_ms && at - rules.now_ms > rules.max_future_ms) {
+    if (at < 0) {
+      reject("ts is negative");
+      continue;
+    }
+    if (too_far_ahead(at, rules)) {
       reject(ts_future_reason(rules.max_future_ms));
       continue;
     }

@@ -12,15 +12,17 @@
 //     "ts": absent or null = now_ms; an integer = unix ms (0 .. 2^63-1); a
 //       string = RFC 3339 / ISO 8601 date-time (as csv_series's
 //       parse_timestamp_ms reads it: "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|±HH:MM]");
-//       anything else (a fraction, a bool, a bare-number string) is rejected;
+//       anything else (a fraction, a bool, a bare-number string, a date
+//       before 1970) is rejected;
 //       a ts later than now_ms + max_future_ms is rejected;
 //     "labels": absent or null = none; otherwise an object of string values.
 //   Other keys are ignored. A key given twice counts once, with its last value.
 // Prometheus text: any syntax error is a whole-body error naming line and
 //   column. Per sample (index = position among the samples, comments and
 //   blank lines not counted): the series name must resolve to a catalog id,
-//   the value must be finite, and the timestamp (if any) not in the future
-//   beyond max_future_ms; no timestamp = now_ms. All series labels are kept.
+//   the value must be finite, and the timestamp (if any) not negative and not
+//   in the future beyond max_future_ms; no timestamp = now_ms. All series
+//   labels are kept.
 #include "messages/types.hpp"
 
 #include <cstddef>

@@ -1,5 +1,6 @@
 #include "actors/simulator/simulator_config.hpp"
 
+#include "actors/catalog/yaml_reader.hpp"
 #include "actors/simulator/yaml_field_reader.hpp"
 
 #include <algorithm>
@@ -20,25 +21,34 @@ std::string join_lines(const std::vector<std::string>& lines) {
 
 using reader = yaml_field_reader;
 
+// A key naming something (a playbook): a non-empty UTF-8 string.
+bool plain_key(reader& r, const YAML::Node& key, const std::string& path) {
+  if (key.IsScalar() && !key.Scalar().empty() && config::is_valid_utf8(key.Scalar()))
+    return true;
+  r.error(key, path, "expected a playbook id as the key");
+  return false;
+}
+
 void read_schedule(reader& r, const YAML::Node& node, incident_schedule& out) {
   const std::string path = "schedule";
   if (!r.expect_map(node, path))
     return;
   r.check_keys(node, path, {"enabled", "first_incident", "gap", "retry_after"});
-  if (auto v = r.boolean(node["enabled"], reader::join(path, "enabled")))
+  if (auto v = r.boolean(reader::child(node, "enabled"), reader::join(path, "enabled")))
     out.enabled = *v;
   if (auto v =
           r.range(r.required(node, path, "first_incident"), reader::join(path, "first_incident")))
     out.first_incident = *v;
   if (auto v = r.range(r.required(node, path, "gap"), reader::join(path, "gap"))) {
     if (v->min_ms <= 0)
-      r.error(node["gap"], reader::join(path, "gap"), "must be longer than 0s");
+      r.error(reader::child(node, "gap"), reader::join(path, "gap"), "must be longer than 0s");
     else
       out.gap = *v;
   }
-  if (auto v = r.duration(node["retry_after"], reader::join(path, "retry_after"))) {
+  if (auto v = r.duration(reader::child(node, "retry_after"), reader::join(path, "retry_after"))) {
     if (*v <= 0)
-      r.error(node["retry_after"], reader::join(path, "retry_after"), "must be longer than 0s");
+      r.error(reader::child(node, "retry_after"), reader::join(path, "retry_after"),
+              "must be longer than 0s");
     else
       out.retry_after_ms = *v;
   }
@@ -58,30 +68,32 @@ void read_metric(reader& r, const YAML::Node& node, const std::string& path,
   if (auto v = r.number_at_least(r.required(node, path, "daily_amplitude"),
                                  reader::join(path, "daily_amplitude"), 0.0))
     m.daily_amplitude = *v;
-  if (auto v = r.number(node["daily_peak_hour"], reader::join(path, "daily_peak_hour"))) {
+  if (auto v =
+          r.number(reader::child(node, "daily_peak_hour"), reader::join(path, "daily_peak_hour"))) {
     if (*v < 0.0 || *v >= 24.0)
-      r.error(node["daily_peak_hour"], reader::join(path, "daily_peak_hour"),
+      r.error(reader::child(node, "daily_peak_hour"), reader::join(path, "daily_peak_hour"),
               "must be an hour in [0, 24)");
     else
       m.daily_peak_hour = *v;
   }
   if (auto v = r.number_at_least(r.required(node, path, "noise"), reader::join(path, "noise"), 0.0))
     m.noise = *v;
-  if (auto v =
-          r.number(node["noise_autocorrelation"], reader::join(path, "noise_autocorrelation"))) {
+  if (auto v = r.number(reader::child(node, "noise_autocorrelation"),
+                        reader::join(path, "noise_autocorrelation"))) {
     if (*v < 0.0 || *v >= 1.0)
-      r.error(node["noise_autocorrelation"], reader::join(path, "noise_autocorrelation"),
-              "must be in [0, 1)");
+      r.error(reader::child(node, "noise_autocorrelation"),
+              reader::join(path, "noise_autocorrelation"), "must be in [0, 1)");
     else
       m.noise_autocorrelation = *v;
   }
-  if (auto v = r.number(node["trend_per_day"], reader::join(path, "trend_per_day")))
+  if (auto v = r.number(reader::child(node, "trend_per_day"), reader::join(path, "trend_per_day")))
     m.trend_per_day = *v;
-  if (auto v = r.duration(node["trend_period"], reader::join(path, "trend_period")))
+  if (auto v = r.duration(reader::child(node, "trend_period"), reader::join(path, "trend_period")))
     m.trend_period_ms = *v;
-  if (auto v = r.probability(node["spike_probability"], reader::join(path, "spike_probability")))
+  if (auto v = r.probability(reader::child(node, "spike_probability"),
+                             reader::join(path, "spike_probability")))
     m.spike_probability = *v;
-  if (auto v = r.number(node["spike_size"], reader::join(path, "spike_size")))
+  if (auto v = r.number(reader::child(node, "spike_size"), reader::join(path, "spike_size")))
     m.spike_size = *v;
   auto lo = r.number(r.required(node, path, "min"), reader::join(path, "min"));
   auto hi = r.number(r.required(node, path, "max"), reader::join(path, "max"));
@@ -92,9 +104,9 @@ void read_metric(reader& r, const YAML::Node& node, const std::string& path,
     m.max = *hi;
   }
   m.interval_ms = collection_interval_ms;
-  if (auto v = r.duration(node["interval"], reader::join(path, "interval"))) {
+  if (auto v = r.duration(reader::child(node, "interval"), reader::join(path, "interval"))) {
     if (*v <= 0 || collection_interval_ms <= 0 || *v % collection_interval_ms != 0)
-      r.error(node["interval"], reader::join(path, "interval"),
+      r.error(reader::child(node, "interval"), reader::join(path, "interval"),
               "must be a positive multiple of collection_interval");
     else
       m.interval_ms = *v;
@@ -110,7 +122,7 @@ void read_coupling(reader& r, const YAML::Node& node, const std::string& path, c
     c.to = *v;
   if (auto v = r.number(r.required(node, path, "gain"), reader::join(path, "gain")))
     c.gain = *v;
-  if (auto v = r.number_at_least(node["above"], reader::join(path, "above"), 0.0))
+  if (auto v = r.number_at_least(reader::child(node, "above"), reader::join(path, "above"), 0.0))
     c.above = *v;
 }
 
@@ -139,8 +151,8 @@ void read_playbook_effect(reader& r, const YAML::Node& key, const YAML::Node& no
   p.effect =
       read_effect_kind(r, r.required(node, path, "effect"), reader::join(path, "effect"), ok);
   if (p.effect == effect_kind::none) {
-    if (auto v =
-            r.probability(node["success_probability"], reader::join(path, "success_probability")))
+    if (auto v = r.probability(reader::child(node, "success_probability"),
+                               reader::join(path, "success_probability")))
       p.success_probability = *v;
   } else if (auto v = r.probability(r.required(node, path, "success_probability"),
                                     reader::join(path, "success_probability"))) {
@@ -149,8 +161,8 @@ void read_playbook_effect(reader& r, const YAML::Node& key, const YAML::Node& no
   if (p.effect == effect_kind::partial) {
     if (auto v = r.probability(r.required(node, path, "strength"), reader::join(path, "strength")))
       p.strength = *v;
-  } else if (ok && node["strength"].IsDefined()) {
-    r.error(node["strength"], reader::join(path, "strength"),
+  } else if (ok && reader::child(node, "strength").IsDefined()) {
+    r.error(reader::child(node, "strength"), reader::join(path, "strength"),
             "strength only applies to effect partial");
   }
 }
@@ -163,31 +175,33 @@ void read_incident_type(reader& r, const YAML::Node& node, const std::string& pa
                 "fizzle_probability", "effects", "playbooks"});
   if (auto v = r.text(r.required(node, path, "name"), reader::join(path, "name")))
     t.name = *v;
-  if (auto v = r.text(node["description"], reader::join(path, "description")))
+  if (auto v = r.text(reader::child(node, "description"), reader::join(path, "description")))
     t.description = *v;
-  if (auto v = r.boolean(node["sudden"], reader::join(path, "sudden")))
+  if (auto v = r.boolean(reader::child(node, "sudden"), reader::join(path, "sudden")))
     t.sudden = *v;
-  if (auto v = r.number_at_least(node["weight"], reader::join(path, "weight"), 0.0))
+  if (auto v = r.number_at_least(reader::child(node, "weight"), reader::join(path, "weight"), 0.0))
     t.weight = *v;
   if (auto v = r.range(r.required(node, path, "ramp"), reader::join(path, "ramp"))) {
     if (v->min_ms <= 0)
-      r.error(node["ramp"], reader::join(path, "ramp"), "must be longer than 0s");
+      r.error(reader::child(node, "ramp"), reader::join(path, "ramp"), "must be longer than 0s");
     t.ramp = *v;
   }
   if (auto v = r.range(r.required(node, path, "duration"), reader::join(path, "duration")))
     t.duration = *v;
   if (auto v = r.range(r.required(node, path, "recovery"), reader::join(path, "recovery"))) {
     if (v->min_ms <= 0)
-      r.error(node["recovery"], reader::join(path, "recovery"), "must be longer than 0s");
+      r.error(reader::child(node, "recovery"), reader::join(path, "recovery"),
+              "must be longer than 0s");
     t.recovery = *v;
   }
-  if (auto v = r.number(node["curve"], reader::join(path, "curve"))) {
+  if (auto v = r.number(reader::child(node, "curve"), reader::join(path, "curve"))) {
     if (*v <= 0.0)
-      r.error(node["curve"], reader::join(path, "curve"), "must be greater than 0");
+      r.error(reader::child(node, "curve"), reader::join(path, "curve"), "must be greater than 0");
     else
       t.curve = *v;
   }
-  if (auto v = r.probability(node["fizzle_probability"], reader::join(path, "fizzle_probability")))
+  if (auto v = r.probability(reader::child(node, "fizzle_probability"),
+                             reader::join(path, "fizzle_probability")))
     t.fizzle_probability = *v;
 
   const std::string epath = reader::join(path, "effects");
@@ -197,14 +211,16 @@ void read_incident_type(reader& r, const YAML::Node& node, const std::string& pa
       r.error(effects, epath, "needs at least one effect");
     for (std::size_t i = 0; i < effects.size(); ++i) {
       const std::string p = reader::index(epath, i);
-      if (!r.expect_map(effects[i], p))
+      if (!r.expect_map(reader::element(effects, i), p))
         continue;
-      r.check_keys(effects[i], p, {"metric", "peak"});
+      r.check_keys(reader::element(effects, i), p, {"metric", "peak"});
       incident_effect e;
-      e.where = r.location(effects[i]);
-      if (auto v = r.text(r.required(effects[i], p, "metric"), reader::join(p, "metric")))
+      e.where = r.location(reader::element(effects, i));
+      if (auto v = r.text(r.required(reader::element(effects, i), p, "metric"),
+                          reader::join(p, "metric")))
         e.metric = *v;
-      if (auto v = r.number(r.required(effects[i], p, "peak"), reader::join(p, "peak")))
+      if (auto v =
+              r.number(r.required(reader::element(effects, i), p, "peak"), reader::join(p, "peak")))
         e.peak = *v;
       t.effects.push_back(e);
     }
@@ -215,6 +231,8 @@ void read_incident_type(reader& r, const YAML::Node& node, const std::string& pa
   if (playbooks.IsDefined() && r.expect_map(playbooks, ppath)) {
     std::set<std::string> seen;
     for (auto it = playbooks.begin(); it != playbooks.end(); ++it) {
+      if (!plain_key(r, it->first, ppath))
+        continue;
       const std::string id = it->first.Scalar();
       if (!seen.insert(id).second) {
         r.error(it->first, ppath, "duplicate key '" + id + "'");
@@ -233,28 +251,30 @@ void check_references(reader& r, const YAML::Node& root, simulator_config& c) {
   std::set<std::string> metric_ids;
   for (std::size_t i = 0; i < c.metrics.size(); ++i)
     if (!c.metrics[i].id.empty() && !metric_ids.insert(c.metrics[i].id).second)
-      r.error(root["metrics"][i]["id"], reader::index("metrics", i) + ".id",
-              "duplicate metric id '" + c.metrics[i].id + "'");
+      r.error(reader::child(reader::element(reader::child(root, "metrics"), i), "id"),
+              reader::index("metrics", i) + ".id", "duplicate metric id '" + c.metrics[i].id + "'");
   auto known = [&](const std::string& id) { return id.empty() || metric_ids.count(id) > 0; };
   for (std::size_t i = 0; i < c.couplings.size(); ++i) {
     const auto& cp = c.couplings[i];
     const std::string p = reader::index("couplings", i);
     if (!known(cp.from))
-      r.error(root["couplings"][i]["from"], p + ".from",
-              "metric '" + cp.from + "' is not in metrics");
+      r.error(reader::child(reader::element(reader::child(root, "couplings"), i), "from"),
+              p + ".from", "metric '" + cp.from + "' is not in metrics");
     if (!known(cp.to))
-      r.error(root["couplings"][i]["to"], p + ".to", "metric '" + cp.to + "' is not in metrics");
+      r.error(reader::child(reader::element(reader::child(root, "couplings"), i), "to"), p + ".to",
+              "metric '" + cp.to + "' is not in metrics");
   }
   std::set<std::string> names;
   for (std::size_t i = 0; i < c.incident_types.size(); ++i) {
     const auto& t = c.incident_types[i];
     const std::string p = reader::index("incident_types", i);
-    const YAML::Node tn = root["incident_types"][i];
+    const YAML::Node tn = reader::element(reader::child(root, "incident_types"), i);
     if (!t.name.empty() && !names.insert(t.name).second)
-      r.error(tn["name"], p + ".name", "duplicate incident type '" + t.name + "'");
+      r.error(reader::child(tn, "name"), p + ".name", "duplicate incident type '" + t.name + "'");
     for (std::size_t k = 0; k < t.effects.size(); ++k)
       if (!known(t.effects[k].metric))
-        r.error(tn["effects"][k]["metric"], reader::index(p + ".effects", k) + ".metric",
+        r.error(reader::child(reader::element(reader::child(tn, "effects"), k), "metric"),
+                reader::index(p + ".effects", k) + ".metric",
                 "metric '" + t.effects[k].metric + "' is not in metrics");
   }
 }
@@ -350,9 +370,9 @@ simulator_config parse_simulator_config(const std::string& yaml_text,
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
-  } catch (const YAML::ParserException& e) {
+  } catch (const YAML::Exception& e) {
     throw config_error({source_name + ":" + std::to_string(e.mark.line + 1) + ":"
-                        + std::to_string(e.mark.column + 1) + ": " + e.msg});
+                        + std::to_string(e.mark.column + 1) + ": " + config::printable(e.msg)});
   }
   reader r(source_name);
   simulator_config c;
@@ -364,13 +384,14 @@ simulator_config parse_simulator_config(const std::string& yaml_text,
                {"version", "seed", "collection_interval", "schedule", "metrics", "couplings",
                 "playbook_messages", "incident_types"});
   if (auto v = r.unsigned_integer(r.required(root, "", "version"), "version"); v && *v != 1)
-    r.error(root["version"], "version",
+    r.error(reader::child(root, "version"), "version",
             "unsupported version " + std::to_string(*v) + " (this node reads version 1)");
   if (auto v = r.unsigned_integer(r.required(root, "", "seed"), "seed"))
     c.seed = *v;
-  if (auto v = r.duration(root["collection_interval"], "collection_interval")) {
+  if (auto v = r.duration(reader::child(root, "collection_interval"), "collection_interval")) {
     if (*v <= 0)
-      r.error(root["collection_interval"], "collection_interval", "must be longer than 0s");
+      r.error(reader::child(root, "collection_interval"), "collection_interval",
+              "must be longer than 0s");
     else
       c.collection_interval_ms = *v;
   }
@@ -380,27 +401,29 @@ simulator_config parse_simulator_config(const std::string& yaml_text,
   if (metrics.IsDefined() && r.expect_sequence(metrics, "metrics")) {
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       const std::string p = reader::index("metrics", i);
-      if (!r.expect_map(metrics[i], p))
+      if (!r.expect_map(reader::element(metrics, i), p))
         continue;
       metric_baseline m;
-      read_metric(r, metrics[i], p, c.collection_interval_ms, m);
+      read_metric(r, reader::element(metrics, i), p, c.collection_interval_ms, m);
       c.metrics.push_back(m);
     }
   }
-  YAML::Node couplings = root["couplings"];
+  YAML::Node couplings = reader::child(root, "couplings");
   if (couplings.IsDefined() && !couplings.IsNull() && r.expect_sequence(couplings, "couplings")) {
     for (std::size_t i = 0; i < couplings.size(); ++i) {
       const std::string p = reader::index("couplings", i);
-      if (!r.expect_map(couplings[i], p))
+      if (!r.expect_map(reader::element(couplings, i), p))
         continue;
       coupling cp;
-      read_coupling(r, couplings[i], p, cp);
+      read_coupling(r, reader::element(couplings, i), p, cp);
       c.couplings.push_back(cp);
     }
   }
-  YAML::Node messages = root["playbook_messages"];
+  YAML::Node messages = reader::child(root, "playbook_messages");
   if (messages.IsDefined() && !messages.IsNull() && r.expect_map(messages, "playbook_messages")) {
     for (auto it = messages.begin(); it != messages.end(); ++it) {
+      if (!plain_key(r, it->first, "playbook_messages"))
+        continue;
       playbook_message m;
       m.playbook = it->first.Scalar();
       m.where = r.location(it->first);
@@ -413,10 +436,10 @@ simulator_config parse_simulator_config(const std::string& yaml_text,
   if (types.IsDefined() && r.expect_sequence(types, "incident_types")) {
     for (std::size_t i = 0; i < types.size(); ++i) {
       const std::string p = reader::index("incident_types", i);
-      if (!r.expect_map(types[i], p))
+      if (!r.expect_map(reader::element(types, i), p))
         continue;
       incident_type t;
-      read_incident_type(r, types[i], p, t);
+      read_incident_type(r, reader::element(types, i), p, t);
       c.incident_types.push_back(t);
     }
   }

@@ -1,8 +1,9 @@
 #include "actors/simulator/yaml_field_reader.hpp"
 
-#include <cerrno>
+#include "actors/catalog/yaml_reader.hpp"
+
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
 #include <set>
 
 namespace grace::simulator {
@@ -11,7 +12,7 @@ namespace {
 
 std::string scalar_text(const YAML::Node& node) {
   if (node.IsScalar())
-    return "'" + node.Scalar() + "'";
+    return config::quote_for_error(node.Scalar());
   if (node.IsMap())
     return "a map";
   if (node.IsSequence())
@@ -34,9 +35,14 @@ std::string format_number(double v) {
 
 } // namespace
 
-bool parse_duration(const std::string& text, int64_t& out_ms) {
-  if (text.size() < 2)
+bool parse_duration(const std::string& text, int64_t& out_ms, std::string* problem) {
+  auto fail = [&](const char* why) {
+    if (problem)
+      *problem = why;
     return false;
+  };
+  if (text.size() < 2)
+    return fail("not a duration");
   int64_t unit = 0;
   switch (text.back()) {
   case 's':
@@ -52,15 +58,16 @@ bool parse_duration(const std::string& text, int64_t& out_ms) {
     unit = 24 * 3600 * 1000;
     break;
   default:
-    return false;
+    return fail("not a duration");
   }
-  std::string number = text.substr(0, text.size() - 1);
-  const char* begin = number.c_str();
-  char* end = nullptr;
-  double v = std::strtod(begin, &end);
-  if (end == begin || *end != '\0' || !std::isfinite(v))
-    return false;
-  out_ms = static_cast<int64_t>(std::llround(v * static_cast<double>(unit)));
+  std::string why;
+  const auto v = config::parse_decimal(std::string_view(text).substr(0, text.size() - 1), &why);
+  if (!v)
+    return fail(why == "out of range" ? "out of range" : "not a duration");
+  const double ms = *v * static_cast<double>(unit);
+  if (!(std::fabs(ms) <= static_cast<double>(config::max_duration_ms)))
+    return fail("out of range");
+  out_ms = static_cast<int64_t>(std::llround(ms));
   return true;
 }
 
@@ -79,7 +86,8 @@ source_location yaml_field_reader::location(const YAML::Node& node) const {
 
 void yaml_field_reader::error(const YAML::Node& node, const std::string& path,
                               const std::string& message) {
-  errors_.push_back(to_string(location(node)) + ": " + (path.empty() ? "" : path + ": ") + message);
+  errors_.push_back(config::printable(to_string(location(node)) + ": "
+                                      + (path.empty() ? "" : path + ": ") + message));
 }
 
 bool yaml_field_reader::expect_map(const YAML::Node& node, const std::string& path) {
@@ -98,9 +106,11 @@ bool yaml_field_reader::expect_sequence(const YAML::Node& node, const std::strin
 
 void yaml_field_reader::check_keys(const YAML::Node& map, const std::string& path,
                                    std::initializer_list<const char*> allowed) {
+  if (!map.IsDefined() || !map.IsMap())
+    return;
   std::set<std::string> seen;
   for (auto it = map.begin(); it != map.end(); ++it) {
-    const std::string key = it->first.Scalar();
+    const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
     bool known = false;
     for (const char* a : allowed)
       if (key == a)
@@ -109,7 +119,8 @@ void yaml_field_reader::check_keys(const YAML::Node& map, const std::string& pat
       std::string list;
       for (const char* a : allowed)
         list += (list.empty() ? "" : ", ") + std::string(a);
-      error(it->first, path, "unknown key '" + key + "' (expected one of: " + list + ")");
+      error(it->first, path,
+            "unknown key " + config::quote_for_error(key) + " (expected one of: " + list + ")");
     } else if (!seen.insert(key).second) {
       error(it->first, path, "duplicate key '" + key + "'");
     }
@@ -118,13 +129,19 @@ void yaml_field_reader::check_keys(const YAML::Node& map, const std::string& pat
 
 YAML::Node yaml_field_reader::required(const YAML::Node& map, const std::string& path,
                                        const char* key) {
-  if (map.IsMap()) {
-    YAML::Node child = map[key];
-    if (child.IsDefined() && !child.IsNull())
-      return child;
-  }
+  YAML::Node found = child(map, key);
+  if (found.IsDefined() && !found.IsNull())
+    return found;
   error(map, path, std::string("missing required field '") + key + "'");
   return YAML::Node(YAML::NodeType::Undefined);
+}
+
+YAML::Node yaml_field_reader::child(const YAML::Node& map, const char* key) {
+  return config::child(map, key);
+}
+
+YAML::Node yaml_field_reader::element(const YAML::Node& sequence, std::size_t i) {
+  return config::element(sequence, i);
 }
 
 std::string yaml_field_reader::join(const std::string& path, const std::string& key) {
@@ -138,15 +155,14 @@ std::string yaml_field_reader::index(const std::string& path, std::size_t i) {
 std::optional<double> yaml_field_reader::number(const YAML::Node& node, const std::string& path) {
   if (!node.IsDefined())
     return std::nullopt;
+  std::string problem;
   if (node.IsScalar()) {
-    const std::string& s = node.Scalar();
-    const char* begin = s.c_str();
-    char* end = nullptr;
-    double v = std::strtod(begin, &end);
-    if (end != begin && *end == '\0' && std::isfinite(v))
+    if (auto v = config::parse_decimal(node.Scalar(), &problem))
       return v;
   }
-  error(node, path, "expected a number, got " + scalar_text(node));
+  error(node, path,
+        "expected a number, got " + scalar_text(node)
+            + (problem == "out of range" ? " (out of range)" : ""));
   return std::nullopt;
 }
 
@@ -174,9 +190,9 @@ std::optional<std::string> yaml_field_reader::text(const YAML::Node& node,
                                                    const std::string& path) {
   if (!node.IsDefined())
     return std::nullopt;
-  if (node.IsScalar() && !node.Scalar().empty())
+  if (node.IsScalar() && !node.Scalar().empty() && config::is_valid_utf8(node.Scalar()))
     return node.Scalar();
-  error(node, path, "expected a non-empty string, got " + scalar_text(node));
+  error(node, path, "expected a non-empty UTF-8 string, got " + scalar_text(node));
   return std::nullopt;
 }
 
@@ -200,14 +216,14 @@ std::optional<uint64_t> yaml_field_reader::unsigned_integer(const YAML::Node& no
     return std::nullopt;
   if (node.IsScalar()) {
     const std::string& s = node.Scalar();
-    bool digits = !s.empty() && s.size() <= 20;
+    bool digits = !s.empty();
     for (char c : s)
       digits = digits && c >= '0' && c <= '9';
+    uint64_t v = 0;
     if (digits) {
-      errno = 0;
-      unsigned long long v = std::strtoull(s.c_str(), nullptr, 10);
-      if (errno == 0)
-        return static_cast<uint64_t>(v);
+      const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+      if (ec == std::errc() && end == s.data() + s.size())
+        return v;
     }
   }
   error(node, path, "expected a non-negative integer, got " + scalar_text(node));
@@ -219,14 +235,18 @@ std::optional<int64_t> yaml_field_reader::duration(const YAML::Node& node,
   if (!node.IsDefined())
     return std::nullopt;
   int64_t ms = 0;
-  if (node.IsScalar() && parse_duration(node.Scalar(), ms)) {
+  std::string problem;
+  if (node.IsScalar() && parse_duration(node.Scalar(), ms, &problem)) {
     if (ms < 0) {
-      error(node, path, "negative duration '" + node.Scalar() + "'");
+      error(node, path, "negative duration " + scalar_text(node));
       return std::nullopt;
     }
     return ms;
   }
-  error(node, path, "expected a duration like 90s, 30m, 2h or 1d, got " + scalar_text(node));
+  if (problem == "out of range")
+    error(node, path, "duration " + scalar_text(node) + " is out of range (at most 36500d)");
+  else
+    error(node, path, "expected a duration like 90s, 30m, 2h or 1d, got " + scalar_text(node));
   return std::nullopt;
 }
 

@@ -34,6 +34,10 @@ public:
 
   // The child, or an undefined node after recording "missing required field".
   YAML::Node required(const YAML::Node& map, const std::string& path, const char* key);
+  // The child if there is one, else an undefined node; never throws (yaml-cpp
+  // throws when the node of a missing key is used further).
+  static YAML::Node child(const YAML::Node& map, const char* key);
+  static YAML::Node element(const YAML::Node& sequence, std::size_t i);
 
   static std::string join(const std::string& path, const std::string& key);
   static std::string index(const std::string& path, std::size_t i);

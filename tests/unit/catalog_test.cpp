@@ -264,6 +264,9 @@ TEST(catalog_validation, syntax_error_and_missing_file) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_EQ(errors[0].rfind("test.yaml:", 0), 0u);
   EXPECT_NE(errors[0].find("YAML syntax"), std::string::npos);
+  auto directory = load_catalog_file("/");
+  ASSERT_EQ(directory.errors.size(), 1u);
+  EXPECT_EQ(directory.errors[0].to_string(), "/: is a directory, not a file");
   auto missing = load_catalog_file("/nonexistent/catalog.yaml");
   ASSERT_EQ(missing.errors.size(), 1u);
   EXPECT_EQ(missing.errors[0].to_string(),
@@ -310,6 +313,158 @@ TEST(catalog_durations, parse_and_format) {
   EXPECT_FALSE(parse_duration_ms("m"));
   EXPECT_EQ(format_duration(900000), "15m");
   EXPECT_EQ(format_duration(1500), "1500ms");
+}
+
+TEST(catalog_durations, bounded_and_exception_free) {
+  using grace::config::max_duration_ms;
+  using grace::config::parse_duration_ms;
+  std::string problem;
+  EXPECT_EQ(parse_duration_ms(" 2 h ", &problem), 7200000);
+  EXPECT_EQ(parse_duration_ms("36500d"), max_duration_ms);
+  EXPECT_FALSE(parse_duration_ms("36501d", &problem));
+  EXPECT_EQ(problem, "out of range");
+  // 309 digits: beyond a double, where std::stod threw.
+  EXPECT_FALSE(parse_duration_ms(std::string(309, '9') + "s", &problem));
+  EXPECT_EQ(problem, "out of range");
+  EXPECT_FALSE(parse_duration_ms("0." + std::string(5000, '1') + "s", &problem) == std::nullopt);
+  for (const char* bad :
+       {"", "s", ".5s", "5.s", "1e3s", "+5m", "5 minutes", "0x10s", "infs", "5mm"}) {
+    EXPECT_FALSE(parse_duration_ms(bad, &problem)) << bad;
+    EXPECT_EQ(problem, "not a duration") << bad;
+  }
+}
+
+TEST(catalog_numbers, decimals_and_whole_numbers_are_bounded) {
+  using grace::config::parse_decimal;
+  using grace::config::parse_whole_number;
+  std::string problem;
+  EXPECT_EQ(parse_decimal("-2"), -2.0);
+  EXPECT_EQ(parse_decimal("+0.5"), 0.5);
+  EXPECT_EQ(parse_decimal(".5"), 0.5);
+  EXPECT_EQ(parse_decimal("5."), 5.0);
+  EXPECT_EQ(parse_decimal("1e3"), 1000.0);
+  EXPECT_EQ(parse_decimal("1E-3"), 0.001);
+  EXPECT_FALSE(parse_decimal("1e400", &problem));
+  EXPECT_EQ(problem, "out of range");
+  EXPECT_FALSE(parse_decimal(std::string(400, '9'), &problem));
+  EXPECT_EQ(problem, "out of range");
+  for (const char* bad :
+       {"", "-", ".", "e5", "1e", "1e+", "0x10", ".inf", "nan", "1,5", "--1", "1 "}) {
+    EXPECT_FALSE(parse_decimal(bad, &problem)) << bad;
+    EXPECT_EQ(problem, "not a number") << bad;
+  }
+  EXPECT_EQ(parse_whole_number("42"), 42);
+  EXPECT_EQ(parse_whole_number("+7"), 7);
+  EXPECT_EQ(parse_whole_number("-9223372036854775808"), std::numeric_limits<int64_t>::min());
+  EXPECT_FALSE(parse_whole_number("9223372036854775808", &problem));
+  EXPECT_EQ(problem, "out of range");
+  for (const char* bad : {"", "+", "-", "+-1", "1.0", "1e3", "0x1f", " 1"}) {
+    EXPECT_FALSE(parse_whole_number(bad, &problem)) << bad;
+    EXPECT_EQ(problem, "not a whole number") << bad;
+  }
+}
+
+TEST(catalog_errors, quoted_values_are_short_and_printable) {
+  using grace::config::is_valid_utf8;
+  using grace::config::quote_for_error;
+  EXPECT_EQ(quote_for_error("abc"), "'abc'");
+  EXPECT_EQ(quote_for_error(std::string(100, 'x')),
+            "'" + std::string(60, 'x') + "...' (100 characters)");
+  // Never cut inside a character; bytes that are not UTF-8 are escaped.
+  EXPECT_EQ(quote_for_error(std::string(59, 'x') + "\xc3\xa9" + std::string(10, 'y')),
+            "'" + std::string(59, 'x') + "...' (71 characters)");
+  EXPECT_EQ(quote_for_error("a\xff\n"), "'a\\xff\\x0a'");
+  EXPECT_TRUE(is_valid_utf8("grüße ✓ 😀"));
+  for (const char* bad : {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe2\x82"})
+    EXPECT_FALSE(is_valid_utf8(bad)) << ::testing::PrintToString(std::string(bad));
+}
+
+// Each input below once crashed the reader (validate-catalog exit 139 or an
+// uncaught exception, a live reload took the node down): now each is one
+// error naming the path.
+TEST(catalog_validation, hostile_values_are_errors_not_crashes) {
+  auto long_id =
+      errors_of(replace(valid_catalog, "id: api.latency_p95", "id: a" + std::string(39999, 'b')));
+  ASSERT_EQ(long_id.size(), 1u) << ::testing::PrintToString(long_id);
+  EXPECT_EQ(long_id[0], "test.yaml:3:9: metrics[0].id: 'a" + std::string(59, 'b')
+                            + "...' (40000 characters) is too long for a metric id (at most 128 "
+                              "characters)");
+  auto long_duration = errors_of(replace(valid_catalog, "collection_interval: 60s",
+                                         "collection_interval: " + std::string(309, '9') + "s"));
+  ASSERT_EQ(long_duration.size(), 1u);
+  EXPECT_EQ(long_duration[0], "test.yaml:10:26: metrics[0].collection_interval: the duration '"
+                                  + std::string(60, '9')
+                                  + "...' (310 characters) is out of range (at most 36500d)");
+  auto no_thresholds =
+      errors_of(replace(valid_catalog, "    thresholds: {warning: 400, critical: 500}\n", ""));
+  ASSERT_EQ(no_thresholds.size(), 1u);
+  EXPECT_EQ(no_thresholds[0], "test.yaml:3:5: metrics[0].thresholds: missing required key");
+  auto no_action = errors_of(replace(valid_catalog, "    action: {kind: simulator}\n", ""));
+  ASSERT_EQ(no_action.size(), 1u);
+  EXPECT_EQ(no_action[0], "test.yaml:28:5: playbooks[0].action: missing required key");
+  // A long playbook id, a long link to one, a long category.
+  auto long_names = errors_of(
+      replace(replace(valid_catalog, "category: api", "category: " + std::string(129, 'c')),
+              "- id: scale-api-shard", "- id: " + std::string(200, 's')));
+  ASSERT_EQ(long_names.size(), 3u) << ::testing::PrintToString(long_names);
+  EXPECT_NE(long_names[0].find("playbooks[0].id: '" + std::string(60, 's')
+                               + "...' (200 characters) is too long for a playbook id"),
+            std::string::npos);
+  EXPECT_NE(long_names[1].find("metrics[0].category: '" + std::string(60, 'c')
+                               + "...' (129 characters) is too long for a category"),
+            std::string::npos);
+  EXPECT_NE(
+      long_names[2].find("metrics[0].playbooks[0]: links to undefined playbook 'scale-api-shard'"),
+      std::string::npos);
+}
+
+TEST(catalog_validation, wrong_shapes_are_errors_not_crashes) {
+  auto shapes =
+      errors_of("version: 1\nmetrics: [1, [2], {id: x, thresholds: 3, playbooks: {a: b}}]\n"
+                "playbooks: [{id: p, action: 7}, {action: {kind: webhook, headers: [1]}}]\n");
+  EXPECT_GT(shapes.size(), 10u);
+  for (const char* expected : {"metrics[0]: expected a mapping", "metrics[1]: expected a mapping",
+                               "metrics[2].thresholds: expected a mapping",
+                               "metrics[2].playbooks: expected a list of strings",
+                               "playbooks[0].action: expected a mapping with a 'kind'",
+                               "playbooks[1].action.headers: expected a mapping of strings"}) {
+    bool found = false;
+    for (const auto& e : shapes)
+      found = found || e.find(expected) != std::string::npos;
+    EXPECT_TRUE(found) << expected << " in " << ::testing::PrintToString(shapes);
+  }
+  EXPECT_EQ(errors_of("[1, 2]"), std::vector<std::string>{"test.yaml:1:1: expected a mapping"});
+  EXPECT_EQ(errors_of("just text"), std::vector<std::string>{"test.yaml:1:1: expected a mapping"});
+}
+
+TEST(catalog_validation, text_must_be_utf8) {
+  auto surrogate =
+      errors_of(replace(valid_catalog, "description: latency", "description: \"\\uD800\""));
+  ASSERT_EQ(surrogate.size(), 1u);
+  EXPECT_NE(surrogate[0].find("YAML syntax"), std::string::npos);
+  auto raw = errors_of(replace(valid_catalog, "unit: ms", "unit: m\xff\xfe"));
+  ASSERT_EQ(raw.size(), 1u) << ::testing::PrintToString(raw);
+  EXPECT_EQ(raw[0], "test.yaml:6:11: metrics[0].unit: expected UTF-8 text, found 'm\\xff\\xfe'");
+}
+
+TEST(catalog_validation, a_long_chain_of_causes_is_checked_in_one_pass) {
+  // 3000 metrics, each a symptom of the next, the last of the first: one
+  // cycle through all of them, found without a search per entry.
+  std::string yaml = "version: 1\nplaybooks: []\nmetrics:\n";
+  const int n = 3000;
+  for (int i = 0; i < n; ++i)
+    yaml += "  - {id: m.x" + std::to_string(i)
+            + ", category: c, service: s, unit: u, description: d, direction: higher_is_worse,"
+              " thresholds: {warning: 1, critical: 2}, collection_interval: 1m,"
+              " aggregation: mean, forecast: false, playbooks: [], symptom_of: [m.x"
+            + std::to_string((i + 1) % n) + "]}\n";
+  auto errors = errors_of(yaml);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(
+      errors[0].find("metrics[0].symptom_of[0]: symptom_of makes a cycle: m.x0 -> m.x1 -> "
+                     "m.x2 -> m.x3 -> ... (2993 more) -> m.x2997 -> m.x2998 -> m.x2999 -> m.x0"),
+      std::string::npos)
+      << errors[0];
 }
 
 TEST(catalog_statistics, better_quartile_respects_the_direction) {

@@ -198,3 +198,35 @@ TEST(SeriesMapper, MapsBySeriesNameAndRequiredLabels) {
   EXPECT_EQ(r.unmatched, 2u); // le="1" bucket and `other`
   EXPECT_EQ(r.non_finite, 1u);
 }
+
+// Error messages go back to the client as JSON: they quote what they found
+// short and as printable UTF-8, whatever the bytes.
+TEST(PrometheusText, ErrorsQuoteShortAndPrintable) {
+  auto e = error_of("a " + std::string(5000, '7') + "x\n");
+  EXPECT_EQ(std::string(e.what()), "line 1, column 3: expected a float value (or NaN, +Inf, -Inf), "
+                                   "got '"
+                                       + std::string(60, '7') + "...' (5001 characters)");
+  e = error_of("a \xff\xfe\n");
+  EXPECT_EQ(std::string(e.what()),
+            "line 1, column 3: expected a float value (or NaN, +Inf, -Inf), got '\\xff\\xfe'");
+  e = error_of("a\xff 1\n");
+  EXPECT_EQ(std::string(e.what()),
+            "line 1, column 2: expected '{' or a blank after the metric name, got byte 0xff");
+}
+
+TEST(PrometheusText, LabelValuesAndHelpMustBeUtf8) {
+  EXPECT_EQ(parse_prometheus_text("a{x=\"grüße\"} 1\n").samples.at(0).labels.at("x"), "grüße");
+  auto e = error_of("a{x=\"ok\",y=\"\xc3\x28\"} 1\n");
+  EXPECT_EQ(e.column(), 12u);
+  EXPECT_NE(std::string(e.what()).find("expected a UTF-8 label value"), std::string::npos);
+  e = error_of("# HELP a caf\xe9\n");
+  EXPECT_EQ(e.column(), 10u);
+  EXPECT_NE(std::string(e.what()).find("expected UTF-8 text in HELP"), std::string::npos);
+}
+
+TEST(PrometheusText, TimestampsAreWhole64BitNumbers) {
+  EXPECT_EQ(parse_prometheus_text("a 1 +17\n").samples.at(0).timestamp_ms, 17);
+  EXPECT_EQ(parse_prometheus_text("a 1 -17\n").samples.at(0).timestamp_ms, -17);
+  EXPECT_EQ(error_of("a 1 +-17\n").column(), 5u);
+  EXPECT_EQ(error_of("a 1 99999999999999999999\n").column(), 5u);
+}

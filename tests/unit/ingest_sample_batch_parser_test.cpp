@@ -81,10 +81,11 @@ TEST_P(JsonBatch, RejectsSamplesWithIndexAndReason) {
     {"metric": "api.latency_p95", "value": 1, "labels": ["a"]},
     {"metric": "api.latency_p95", "value": 1, "labels": {"b": "x", "a": 1, "c": null}},
     {"metric": "api.latency_p95", "value": null},
+    {"metric": "api.latency_p95", "value": 1, "ts": "1011-11-14T22:13:20.5+01:00"},
     {"metric": "api.latency_p95", "value": 2, "ts": 1700000060000}
   ])");
   ASSERT_FALSE(r.malformed()) << r.error;
-  EXPECT_EQ(r.total, 18u);
+  EXPECT_EQ(r.total, 19u);
   ASSERT_EQ(r.accepted.size(), 2u);
   EXPECT_EQ(r.accepted[1].ts, 1700000060000); // exactly at the limit: accepted
   std::vector<std::pair<size_t, std::string>> expected = {
@@ -104,6 +105,7 @@ TEST_P(JsonBatch, RejectsSamplesWithIndexAndReason) {
       {14, "labels is not an object"},
       {15, "label 'a' is not a string"},
       {16, "value is not a number"},
+      {17, "ts is before 1970"}, // found by tests/fuzz/json_batch_fuzz.cpp
   };
   ASSERT_EQ(r.rejected.size(), expected.size());
   for (size_t i = 0; i < expected.size(); ++i) {
@@ -216,6 +218,37 @@ TEST(PrometheusBatch, RejectsMalformedTextWhole) {
   EXPECT_TRUE(r.malformed());
   EXPECT_EQ(r.error.rfind("malformed Prometheus text: line 2, column", 0), 0u) << r.error;
   EXPECT_TRUE(r.accepted.empty());
+}
+
+TEST(PrometheusBatch, RejectsNegativeTimestampsPerSample) {
+  auto r = parse_prometheus_batch("api_error_rate 1 -1\napi_error_rate 2 -9223372036854775808\n"
+                                  "api_error_rate 3 9223372036854775807\n",
+                                  resolve, rules);
+  ASSERT_FALSE(r.malformed()) << r.error;
+  ASSERT_EQ(r.rejected.size(), 3u);
+  EXPECT_EQ(r.rejected[0].reason, "line 1: ts is negative");
+  EXPECT_EQ(r.rejected[1].reason, "line 2: ts is negative");
+  EXPECT_EQ(r.rejected[2].reason, "line 3: ts is more than 60000 ms in the future");
+}
+
+// What comes back to the client is JSON: quoted input is cut short, and bytes
+// that are not UTF-8 are escaped.
+TEST(SampleBatch, ErrorsAreShortAndPrintable) {
+  auto json = parse_json_batch_nlohmann("[{\"metric\": \"\xff\"}]", known, rules);
+  ASSERT_TRUE(json.malformed());
+  EXPECT_EQ(json.error.find('\xff'), std::string::npos) << json.error;
+  EXPECT_NE(json.error.find("\\xff"), std::string::npos) << json.error;
+  auto fast = parse_json_batch("[{\"metric\": \"\xff\"}]", known, rules);
+  EXPECT_EQ(fast.error, json.error);
+  auto unknown = parse_json_batch(
+      "[{\"metric\": \"" + std::string(1000, 'm') + "\", \"value\": 1}]", known, rules);
+  ASSERT_EQ(unknown.rejected.size(), 1u);
+  EXPECT_EQ(unknown.rejected[0].reason,
+            "unknown metric '" + std::string(60, 'm') + "...' (1000 characters)");
+  auto prom = parse_prometheus_batch("up{x=\"\xff\"} 1\n", resolve, rules);
+  ASSERT_TRUE(prom.malformed());
+  EXPECT_EQ(prom.error,
+            "malformed Prometheus text: line 1, column 6: expected a UTF-8 label value");
 }
 
 TEST(ContentType, SelectsTheBodyFormat) {

@@ -3,6 +3,8 @@
 
 #include <cstdlib>
 #include <gtest/gtest.h>
+#include <string>
+#include <vector>
 
 using namespace grace::node;
 
@@ -135,4 +137,37 @@ TEST(node_config, storage_sync_interval_is_a_positive_duration_up_to_a_minute) {
   auto slow = load_node_settings_string("storage:\n  sync_interval: 5m\n", "g.yaml", "");
   ASSERT_EQ(slow.errors.size(), 1u);
   EXPECT_EQ(slow.errors[0].to_string(), "g.yaml:2:18: storage.sync_interval: must be at most 1m");
+}
+
+TEST(node_config, hostile_values_are_errors_not_crashes) {
+  auto long_duration = load_node_settings_string(
+      "aggregation:\n  snapshot_interval: " + std::string(309, '9') + "m\n", "g.yaml", "");
+  ASSERT_EQ(long_duration.errors.size(), 1u);
+  EXPECT_EQ(long_duration.errors[0].to_string(),
+            "g.yaml:2:22: aggregation.snapshot_interval: the duration '" + std::string(60, '9')
+                + "...' (310 characters) is out of range (at most 36500d)");
+  auto shapes = load_node_settings_string(
+      "node: 5\nhttp: [1, 2]\nsupervisor: {max_restarts: 99999999999999999999999}\n"
+      "rl: {learning_rate: 1e400}\nscrape_targets:\n"
+      "  - {name: a, url: 'http://x', mappings: [{series: s, metric: m, labels: {a: [1]}}]}\n",
+      "g.yaml", "");
+  std::vector<std::string> lines;
+  for (const auto& e : shapes.errors)
+    lines.push_back(e.to_string());
+  // Sections in the order read, each error at its value.
+  EXPECT_EQ(lines,
+            (std::vector<std::string>{
+                "g.yaml:1:7: node: expected a mapping",
+                "g.yaml:6:78: scrape_targets[0].mappings[0].labels: expected label names "
+                "and values as UTF-8 strings",
+                "g.yaml:2:7: http: expected a mapping",
+                "g.yaml:4:21: rl.learning_rate: expected a finite number, found '1e400' (out "
+                "of range)",
+                "g.yaml:3:28: supervisor.max_restarts: expected a whole number, found "
+                "'99999999999999999999999' (out of range)",
+            }));
+  auto bad_text = load_node_settings_string("http:\n  token: \"a\xff\"\n", "g.yaml", "");
+  ASSERT_EQ(bad_text.errors.size(), 1u);
+  EXPECT_EQ(bad_text.errors[0].to_string(),
+            "g.yaml:2:10: http.token: expected UTF-8 text, found 'a\\xff'");
 }

@@ -219,6 +219,46 @@ TEST(simulator_config, parse_duration_units) {
   EXPECT_FALSE(parse_duration("5 minutes", ms));
 }
 
+TEST(simulator_config, durations_and_numbers_are_bounded) {
+  int64_t ms = 0;
+  std::string problem;
+  EXPECT_TRUE(parse_duration("36500d", ms));
+  EXPECT_FALSE(parse_duration("36501d", ms, &problem));
+  EXPECT_EQ(problem, "out of range");
+  EXPECT_FALSE(parse_duration(std::string(309, '9') + "s", ms, &problem));
+  EXPECT_EQ(problem, "out of range");
+  EXPECT_FALSE(parse_duration("1e300d", ms, &problem));
+  EXPECT_EQ(problem, "out of range");
+  EXPECT_FALSE(parse_duration("infm", ms, &problem));
+  EXPECT_EQ(problem, "not a duration");
+  auto long_duration =
+      errors_of(replace(valid_yaml, "duration: 30m", "duration: " + std::string(309, '9') + "m"));
+  ASSERT_EQ(long_duration.size(), 1u);
+  EXPECT_EQ(long_duration[0], "test.yaml:12:15: incident_types[0].duration: duration '"
+                                  + std::string(60, '9')
+                                  + "...' (310 characters) is out of range (at most 36500d)");
+  auto big = errors_of(replace(valid_yaml, "level: 10,", "level: 1e999,"));
+  ASSERT_EQ(big.size(), 1u);
+  EXPECT_EQ(big[0],
+            "test.yaml:5:22: metrics[0].level: expected a number, got '1e999' (out of range)");
+}
+
+TEST(simulator_config, wrong_shapes_are_errors_not_crashes) {
+  for (const std::string& yaml :
+       {std::string("version: 1\nseed: 1\nmetrics: []\nincident_types: []\n"),
+        std::string(
+            "version: 1\nseed: 99999999999999999999999\nschedule: 5\nmetrics: [3, {id: [x]}]\n"
+            "couplings: {}\nplaybook_messages: {[a]: b, c: [d]}\n"
+            "incident_types: [{name: n, ramp: {min: -1m}, duration: 5, playbooks: {[q]: {}}}]\n"),
+        std::string("[1, 2]"), std::string("\"\\uD800\""), std::string("a: \xff\xfe")}) {
+    auto errors = errors_of(yaml);
+    EXPECT_FALSE(errors.empty()) << yaml;
+  }
+  auto no_schedule = errors_of("version: 1\nseed: 1\nmetrics: []\nincident_types: []\n");
+  ASSERT_FALSE(no_schedule.empty());
+  EXPECT_EQ(no_schedule[0], "test.yaml:1:1: missing required field 'schedule'");
+}
+
 // The shipped config/simulator.yaml against the shipped catalog.
 TEST(simulator_config, shipped_config_matches_the_catalog) {
   auto c = load_simulator_config(source_dir() + "/config/simulator.yaml");
