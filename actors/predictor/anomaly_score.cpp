@@ -126,6 +126,7 @@ tail_histogram tail_histogram::from_json(const nlohmann::json& j) {
 void to_json(nlohmann::json& j, const anomaly_score_params& p) {
   j = {{"model", p.model},
        {"surprise_cap", p.surprise_cap},
+       {"spike_cap", p.spike_cap},
        {"short_window", p.short_window},
        {"tail_alpha", p.tail_alpha},
        {"tail_share", p.tail_share},
@@ -146,6 +147,7 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   if (j.contains("model"))
     p.model = j.at("model").get<robust_seasonal_params>();
   p.surprise_cap = j.value("surprise_cap", p.surprise_cap);
+  p.spike_cap = j.value("spike_cap", p.spike_cap);
   p.short_window = j.value("short_window", p.short_window);
   p.tail_alpha = j.value("tail_alpha", p.tail_alpha);
   p.tail_share = j.value("tail_share", p.tail_share);
@@ -165,8 +167,10 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
 // --- anomaly_scorer ---------------------------------------------------------
 
 anomaly_scorer::anomaly_scorer(anomaly_score_params p)
-    : p_(p), model_(p.model), tails_{tail_histogram(p.surprise_cap), tail_histogram(p.surprise_cap),
-                                     tail_histogram(p.surprise_cap), tail_histogram(calm_max)} {
+    : p_(p),
+      model_(p.model), tails_{tail_histogram(p.spike_cap > 0.0 ? p.spike_cap : p.surprise_cap),
+                              tail_histogram(p.surprise_cap), tail_histogram(p.surprise_cap),
+                              tail_histogram(calm_max)} {
   p_.short_window = std::max(1, p_.short_window);
   p_.peak_delay = std::max(0, p_.peak_delay);
   p_.tail_share = std::clamp(p_.tail_share, 1e-4, 0.5);
@@ -218,16 +222,20 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
   d.scale = pd.scale;
   double raw = 0.0;
   if (pd.ready) {
-    double z = (value - pd.mean) / std::max(pd.scale, scale_floor(pd.mean));
+    const double raw_z = (value - pd.mean) / std::max(pd.scale, scale_floor(pd.mean));
     // NaN/inf only come from overflow at extreme magnitudes: treat as maximal.
-    z = std::isnan(z) ? (value > pd.mean ? 1.0 : -1.0) * p_.surprise_cap
-                      : std::clamp(z, -p_.surprise_cap, p_.surprise_cap);
+    auto capped = [&](double cap) {
+      return std::isnan(raw_z) ? (value > pd.mean ? 1.0 : -1.0) * cap
+                               : std::clamp(raw_z, -cap, cap);
+    };
+    const double z = capped(p_.surprise_cap);
+    const double spike_z = std::abs(capped(p_.spike_cap > 0.0 ? p_.spike_cap : p_.surprise_cap));
     d.surprise = std::abs(z);
     recent_z_.push_back(z);
     const size_t w = static_cast<size_t>(p_.short_window);
     if (recent_z_.size() > w)
       recent_z_.pop_front();
-    std::array<double, 4> stats{d.surprise, 0.0, 0.0, 0.0};
+    std::array<double, 4> stats{spike_z, 0.0, 0.0, 0.0};
     std::array<bool, 4> have{p_.use_spike, false, false, false};
     if (recent_z_.size() == w) {
       // Sums recomputed each time (a few dozen terms): nothing to drift.

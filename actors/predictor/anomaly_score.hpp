@@ -32,6 +32,9 @@ struct anomaly_score_params {
   robust_seasonal_params model;
   // |z| beyond this counts as "impossible": limits one outlier's pull.
   double surprise_cap = 30.0;
+  // The spike channel's own cap (0: surprise_cap): a spike's size matters
+  // there, while one spike must not dominate a window average.
+  double spike_cap = 1000.0;
   int short_window = 12;          // samples in the recent statistics (1 h at 5 min)
   double tail_alpha = 1.0 / 2016; // decay of the statistics' histograms (~a week at 5 min)
   double tail_share = 0.05;       // the top share of a histogram that fits its tail
@@ -46,9 +49,9 @@ struct anomaly_score_params {
   // The short-window channels judged by a Gaussian tail around their running
   // mean and variance (HTM's anomaly likelihood) instead of their histogram.
   bool gaussian_memory = true;
-  int warmup_samples = 150;        // samples before any score other than 0
-  int64_t hold_ms = 6 * 3'600'000; // a score that is no new high within this span is a repeat
-  double repeat_factor = 0.25;     // how much a repeat is damped
+  int warmup_samples = 150;         // samples before any score other than 0
+  int64_t hold_ms = 12 * 3'600'000; // a score that is no new high within this span is a repeat
+  double repeat_factor = 0.25;      // how much a repeat is damped
   // A score is a new high only when it beats the highest of hold_ms by this share.
   double new_high_margin = 0.1;
   // A rising run of new highs is reported once, at its peak: when it stops

@@ -8,11 +8,10 @@
 namespace grace::predictor {
 
 void to_json(nlohmann::json& j, const breach_warner_settings& s) {
-  j = {{"horizon_ms", s.horizon_ms},
-       {"use_history", s.use_history},
-       {"prior_weight", s.prior_weight},
-       {"history_alpha", s.history_alpha},
-       {"use_distance", s.use_distance}};
+  j = {{"horizon_ms", s.horizon_ms},     {"use_history", s.use_history},
+       {"prior_weight", s.prior_weight}, {"history_alpha", s.history_alpha},
+       {"use_distance", s.use_distance}, {"use_forecast_class", s.use_forecast_class},
+       {"take_max", s.take_max}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -21,6 +20,8 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.prior_weight = j.value("prior_weight", s.prior_weight);
   s.history_alpha = j.value("history_alpha", s.history_alpha);
   s.use_distance = j.value("use_distance", s.use_distance);
+  s.use_forecast_class = j.value("use_forecast_class", s.use_forecast_class);
+  s.take_max = j.value("take_max", s.take_max);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -57,8 +58,25 @@ int breach_warner::distance_class() const {
   return c;
 }
 
-void breach_warner::count(int cell, bool hit) {
+int breach_warner::forecast_class(double p) const {
+  if (!s_.use_forecast_class)
+    return 0;
+  int c = 0;
+  for (double limit : {0.001, 0.01, 0.05, 0.2})
+    c += p >= limit ? 1 : 0;
+  return c;
+}
+
+void breach_warner::note_forecast(const forecast& f) {
+  latest_ = f;
+}
+
+void breach_warner::count(int fine, bool hit) {
   const double keep = 1.0 - s_.history_alpha;
+  for (double& x : fine_trials_)
+    x *= keep;
+  for (double& x : fine_hits_)
+    x *= keep;
   for (double& x : cell_trials_)
     x *= keep;
   for (double& x : cell_hits_)
@@ -69,10 +87,12 @@ void breach_warner::count(int cell, bool hit) {
     x *= keep;
   all_trials_ = all_trials_ * keep + 1.0;
   all_hits_ = all_hits_ * keep + (hit ? 1.0 : 0.0);
-  const size_t c = static_cast<size_t>(cell), since = c / distances;
+  const size_t f = static_cast<size_t>(fine), c = f / forecast_classes, since = c / distances;
+  fine_trials_[f] += 1.0;
   cell_trials_[c] += 1.0;
   trials_[since] += 1.0;
   if (hit) {
+    fine_hits_[f] += 1.0;
     cell_hits_[c] += 1.0;
     hits_[since] += 1.0;
   }
@@ -103,12 +123,18 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     pending_.clear();
     last_breach_ms_ = ts_ms;
   } else {
-    pending_.emplace_back(ts_ms, class_of(ts_ms) * distances + distance_class());
+    const int cell = class_of(ts_ms) * distances + distance_class();
+    pending_.emplace_back(ts_ms, cell * forecast_classes
+                                     + forecast_class(forecast_probability(latest_, ts_ms)));
   }
   last_ts_ms_ = ts_ms;
 }
 
 double breach_warner::history_probability(int64_t now) const {
+  return history_probability(now, forecast_probability(latest_, now));
+}
+
+double breach_warner::history_probability(int64_t now, double forecast_p) const {
   if (!s_.use_history)
     return 0.0;
   // Sceptical: no breach seen, no history risk (thresholds sit where breaches are rare).
@@ -117,7 +143,12 @@ double breach_warner::history_probability(int64_t now) const {
   const double p_since =
       (hits_[since] + s_.prior_weight * overall) / (trials_[since] + s_.prior_weight);
   const size_t c = since * distances + static_cast<size_t>(distance_class());
-  return (cell_hits_[c] + s_.prior_weight * p_since) / (cell_trials_[c] + s_.prior_weight);
+  const double p_cell =
+      (cell_hits_[c] + s_.prior_weight * p_since) / (cell_trials_[c] + s_.prior_weight);
+  if (!s_.use_forecast_class)
+    return p_cell;
+  const size_t f = c * forecast_classes + static_cast<size_t>(forecast_class(forecast_p));
+  return (fine_hits_[f] + s_.prior_weight * p_cell) / (fine_trials_[f] + s_.prior_weight);
 }
 
 double breach_warner::forecast_probability(const forecast& f, int64_t now) const {
@@ -139,7 +170,9 @@ double breach_warner::forecast_probability(const forecast& f, int64_t now) const
 }
 
 double breach_warner::probability(const forecast& f, int64_t now) const {
-  return std::max(forecast_probability(f, now), history_probability(now));
+  const double p_forecast = forecast_probability(f, now);
+  const double p_history = history_probability(now, p_forecast);
+  return s_.take_max ? std::max(p_forecast, p_history) : p_history;
 }
 
 breach_assessment breach_warner::assess(const forecast& f, int64_t now, band severity) const {
@@ -167,7 +200,9 @@ void threshold_warners::observe(int64_t ts_ms, double value) {
   critical.observe(ts_ms, value);
 }
 
-breach_outlook threshold_warners::outlook(const forecast& f, int64_t now) const {
+breach_outlook threshold_warners::outlook(const forecast& f, int64_t now) {
+  warning.note_forecast(f);
+  critical.note_forecast(f);
   return {warning.assess(f, now, band::warning), critical.assess(f, now, band::critical)};
 }
 
@@ -184,6 +219,8 @@ nlohmann::json breach_warner::to_json() const {
           {"last_value", last_value_},
           {"spread", spread_},
           {"observed", observed_},
+          {"fine_trials", std::vector<double>(fine_trials_.begin(), fine_trials_.end())},
+          {"fine_hits", std::vector<double>(fine_hits_.begin(), fine_hits_.end())},
           {"cell_trials", std::vector<double>(cell_trials_.begin(), cell_trials_.end())},
           {"cell_hits", std::vector<double>(cell_hits_.begin(), cell_hits_.end())},
           {"pending", pending},
@@ -208,9 +245,15 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
     throw std::runtime_error("breach_warner: 'cell_trials' and 'cell_hits' must hold 48 counts");
   std::copy(cell_trials.begin(), cell_trials.end(), w.cell_trials_.begin());
   std::copy(cell_hits.begin(), cell_hits.end(), w.cell_hits_.begin());
+  const auto fine_trials = j.at("fine_trials").get<std::vector<double>>();
+  const auto fine_hits = j.at("fine_hits").get<std::vector<double>>();
+  if (fine_trials.size() != w.fine_trials_.size() || fine_hits.size() != w.fine_hits_.size())
+    throw std::runtime_error("breach_warner: 'fine_trials' and 'fine_hits' must hold 240 counts");
+  std::copy(fine_trials.begin(), fine_trials.end(), w.fine_trials_.begin());
+  std::copy(fine_hits.begin(), fine_hits.end(), w.fine_hits_.begin());
   for (const auto& p : j.at("pending")) {
     const int c = p.at(1).get<int>();
-    if (c < 0 || c >= classes * distances)
+    if (c < 0 || c >= classes * distances * forecast_classes)
       throw std::runtime_error("breach_warner: pending class out of range");
     w.pending_.emplace_back(p.at(0).get<int64_t>(), c);
   }

@@ -33,6 +33,12 @@ struct breach_warner_settings {
   double history_alpha = 1.0 / 4032;
   // Also condition on the distance to the threshold (false: "since" only).
   bool use_distance = true;
+  // Also condition on the forecast's own probability (its bins are then
+  // calibrated on this metric's history).
+  bool use_forecast_class = false;
+  // The result: the larger of forecast and history (true), or the history
+  // estimate alone (false; meant with use_forecast_class).
+  bool take_max = true;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -45,12 +51,17 @@ public:
   // Distance to the threshold in mean absolute steps: < 1, < 2, < 4, < 8,
   // < 16, further.
   static constexpr int distances = 6;
+  // The forecast's probability: < 0.001, < 0.01, < 0.05, < 0.2, higher.
+  static constexpr int forecast_classes = 5;
 
   breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s = {});
 
   // Each value of the metric as it arrives (a closed snapshot's statistic in
   // the node, a row or a partial 5-minute bucket in the CLI), in time order.
   void observe(int64_t ts_ms, double value);
+  // The latest forecast (the node: every forecast received; the CLI: every
+  // forecast made); a value observed later is classed by what it said.
+  void note_forecast(const forecast& f);
 
   // P(breach within the horizon after `now`) from the forecast's points in
   // (now, now + horizon] and the breach history up to now.
@@ -77,6 +88,8 @@ private:
   bool beyond(double v) const;
   int class_of(int64_t now) const;
   int distance_class() const;
+  int forecast_class(double p) const;
+  double history_probability(int64_t now, double forecast_p) const;
   void count(int cell, bool hit);
   void settle(int64_t now);
 
@@ -89,11 +102,14 @@ private:
   double spread_ = 0.0; // mean |step| of the values
   size_t observed_ = 0;
   // Values not yet known to have been followed by a breach within the
-  // horizon: (time, cell = since class * distances + distance class).
+  // horizon: (time, cell = (since class * distances + distance class) *
+  // forecast_classes + forecast class).
   std::deque<std::pair<int64_t, int>> pending_;
-  // Decayed counts per cell and per since class: trials, and trials
-  // followed by a breach.
+  // Decayed counts per cell, per (since, distance) and per since class:
+  // trials, and trials followed by a breach.
+  std::array<double, classes * distances * forecast_classes> fine_trials_{}, fine_hits_{};
   std::array<double, classes * distances> cell_trials_{}, cell_hits_{};
+  forecast latest_; // the latest noted forecast
   std::array<double, classes> trials_{}, hits_{};
   double all_trials_ = 0.0, all_hits_ = 0.0;
 };
@@ -104,7 +120,11 @@ struct threshold_warners {
   threshold_warners(const threshold_spec& t, breach_warner_settings s = {});
   bool matches(const threshold_spec& t) const; // same thresholds and direction
   void observe(int64_t ts_ms, double value);
-  breach_outlook outlook(const forecast& f, int64_t now) const;
+  // The latest forecast (the node: every forecast received; the CLI: every
+  // forecast made); a value observed later is classed by what it said.
+  void note_forecast(const forecast& f);
+  // Notes f (breach_warner::note_forecast) and assesses both thresholds.
+  breach_outlook outlook(const forecast& f, int64_t now);
 
   breach_warner warning;
   breach_warner critical;

@@ -140,6 +140,7 @@ int run_warn(const warn_options& o, std::ostream& log) {
         latest = forecaster::to_forecast(result, "csv", t, slot_step,
                                          forecaster::model_version(model.trained_at_ms()),
                                          forecaster::nonnegative_floor(input));
+        warner.note_forecast(latest);
         forecast_at = t;
         ++forecasts;
       }
