@@ -11,7 +11,7 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
   j = {{"horizon_ms", s.horizon_ms},     {"use_history", s.use_history},
        {"prior_weight", s.prior_weight}, {"history_alpha", s.history_alpha},
        {"use_distance", s.use_distance}, {"use_forecast_class", s.use_forecast_class},
-       {"take_max", s.take_max}};
+       {"take_max", s.take_max},         {"reanchor", s.reanchor}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -22,6 +22,7 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.use_distance = j.value("use_distance", s.use_distance);
   s.use_forecast_class = j.value("use_forecast_class", s.use_forecast_class);
   s.take_max = j.value("take_max", s.take_max);
+  s.reanchor = j.value("reanchor", s.reanchor);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -151,7 +152,40 @@ double breach_warner::history_probability(int64_t now, double forecast_p) const 
   return (fine_hits_[f] + s_.prior_weight * p_cell) / (fine_trials_[f] + s_.prior_weight);
 }
 
-double breach_warner::forecast_probability(const forecast& f, int64_t now) const {
+forecast breach_warner::anchored(const forecast& f) const {
+  if (!s_.reanchor || observed_ == 0 || last_ts_ms_ <= f.generated_at || f.points.empty())
+    return f;
+  // The forecast's mean at the newest value's time (linear between points).
+  const forecast_point* before = nullptr;
+  double expected = std::nan("");
+  for (const auto& pt : f.points) {
+    if (pt.ts >= last_ts_ms_) {
+      if (pt.ts == last_ts_ms_)
+        expected = pt.mean;
+      else if (before != nullptr)
+        expected = before->mean
+                   + (pt.mean - before->mean) * static_cast<double>(last_ts_ms_ - before->ts)
+                         / static_cast<double>(pt.ts - before->ts);
+      break;
+    }
+    before = &pt;
+  }
+  const double shift = last_value_ - expected;
+  if (!std::isfinite(shift))
+    return f;
+  forecast moved = f;
+  for (auto& pt : moved.points) {
+    pt.mean += shift;
+    pt.lo80 += shift;
+    pt.hi80 += shift;
+    pt.lo95 += shift;
+    pt.hi95 += shift;
+  }
+  return moved;
+}
+
+double breach_warner::forecast_probability(const forecast& given, int64_t now) const {
+  const forecast f = anchored(given);
   double p = 0.0;
   bool any = false;
   for (const auto& pt : f.points) {
@@ -176,7 +210,7 @@ double breach_warner::probability(const forecast& f, int64_t now) const {
 }
 
 breach_assessment breach_warner::assess(const forecast& f, int64_t now, band severity) const {
-  breach_assessment a = assess_threshold(f, threshold_, higher_is_worse_, severity);
+  breach_assessment a = assess_threshold(anchored(f), threshold_, higher_is_worse_, severity);
   const double p = probability(f, now);
   if (a.expected_breach_at == 0 && p >= meaningful_probability) {
     a.expected_breach_at = now + s_.horizon_ms / 2;

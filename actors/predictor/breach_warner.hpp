@@ -32,13 +32,17 @@ struct breach_warner_settings {
   // Older evidence fades: weight per observed value (about two weeks of 5-minute rows).
   double history_alpha = 1.0 / 4032;
   // Also condition on the distance to the threshold (false: "since" only).
-  bool use_distance = true;
+  bool use_distance = false;
   // Also condition on the forecast's own probability (its bins are then
   // calibrated on this metric's history).
   bool use_forecast_class = false;
   // The result: the larger of forecast and history (true), or the history
   // estimate alone (false; meant with use_forecast_class).
   bool take_max = true;
+  // A value observed after the forecast was made moves the forecast's points
+  // by its difference from what the forecast said for its time (the newest
+  // value corrects the level until the next forecast).
+  bool reanchor = false;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -87,6 +91,8 @@ public:
 private:
   bool beyond(double v) const;
   int class_of(int64_t now) const;
+  // f moved by the newest value's difference from it (settings().reanchor).
+  forecast anchored(const forecast& f) const;
   int distance_class() const;
   int forecast_class(double p) const;
   double history_probability(int64_t now, double forecast_p) const;

@@ -32,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -159,7 +160,8 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
   for (const auto& m : metrics)
     warners.emplace_back(spec_of(m), warner_settings);
   std::array<book_run, 2> books{book_run(0.7), book_run(0.5)};
-  forecaster::temporal_forecaster model; // untrained until the first retrain
+  std::vector<std::optional<forecast>> latest(metrics.size()); // per forecast metric
+  forecaster::temporal_forecaster model;                       // untrained until the first retrain
   const int64_t end_ms = start_ms + static_cast<int64_t>(days) * forecaster::day_ms;
   std::vector<std::vector<double>> window(metrics.size());
   using clock = std::chrono::steady_clock;
@@ -197,6 +199,23 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
       out.train_ms += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
     }
     if ((t - start_ms) % forecast_every_ms != 0) {
+      // Between forecasts the predictor judges the latest one again with
+      // each snapshot when the warner re-anchors it on the newest value.
+      if (!warner_settings.reanchor)
+        continue;
+      for (auto& b : books)
+        b.resolved(b.book.expire(t));
+      for (size_t m : forecast_ids) {
+        if (!latest[m])
+          continue;
+        const auto outlook = warners[m].outlook(*latest[m], t);
+        for (auto& b : books) {
+          const auto ev = b.book.observe_outlook(outlook, spec_of(metrics[m]), current[m], t);
+          if (ev.change == predictor::warning_change::raised)
+            b.warnings[ev.warning.id] = {ev.warning.metric_id, ev.warning.raised_at, 0,
+                                         warning_outcome::open};
+        }
+      }
       continue;
     }
     for (auto& b : books) {
@@ -217,6 +236,7 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
       const forecast f = forecaster::to_forecast(result, metrics[m].id, t, step_ms,
                                                  forecaster::model_version(model.trained_at_ms()));
       const auto spec = spec_of(metrics[m]);
+      latest[m] = f;
       const auto outlook = warners[m].outlook(f, t);
       for (auto& b : books) {
         const auto ev = b.book.observe_outlook(outlook, spec, current[m], t);
