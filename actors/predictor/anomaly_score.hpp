@@ -35,10 +35,10 @@ struct anomaly_score_params {
   // The spike channel's own cap (0: surprise_cap): a spike's size matters
   // there, while one spike must not dominate a window average.
   double spike_cap = 1000.0;
-  int short_window = 12;          // samples in the recent statistics (1 h at 5 min)
-  double tail_alpha = 1.0 / 2016; // decay of the statistics' histograms (~a week at 5 min)
-  double tail_share = 0.05;       // the top share of a histogram that fits its tail
-  bool pareto_tail = false;       // tail beyond the data: exponential (false) or power law
+  int short_window = 12;      // samples in the recent statistics (1 h at 5 min)
+  double tail_alpha = 0.0002; // decay of the statistics' histograms (~17 days at 5 min)
+  double tail_share = 0.05;   // the top share of a histogram that fits its tail
+  bool pareto_tail = false;   // tail beyond the data: exponential (false) or power law
   // The exponential tail's mean excess is at least this, in residual-scale
   // units (divided by sqrt(short_window) for the window averages): a
   // near-deterministic history must not make a tiny deviation a certainty.
