@@ -8,10 +8,15 @@
 namespace grace::predictor {
 
 void to_json(nlohmann::json& j, const breach_warner_settings& s) {
-  j = {{"horizon_ms", s.horizon_ms},     {"use_history", s.use_history},
-       {"prior_weight", s.prior_weight}, {"history_alpha", s.history_alpha},
-       {"use_distance", s.use_distance}, {"use_forecast_class", s.use_forecast_class},
-       {"take_max", s.take_max},         {"reanchor", s.reanchor}};
+  j = {{"horizon_ms", s.horizon_ms},
+       {"use_history", s.use_history},
+       {"prior_weight", s.prior_weight},
+       {"history_alpha", s.history_alpha},
+       {"use_distance", s.use_distance},
+       {"use_forecast_class", s.use_forecast_class},
+       {"take_max", s.take_max},
+       {"reanchor", s.reanchor},
+       {"forecast_prior", s.forecast_prior}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -23,6 +28,7 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.use_forecast_class = j.value("use_forecast_class", s.use_forecast_class);
   s.take_max = j.value("take_max", s.take_max);
   s.reanchor = j.value("reanchor", s.reanchor);
+  s.forecast_prior = j.value("forecast_prior", s.forecast_prior);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -149,7 +155,8 @@ double breach_warner::history_probability(int64_t now, double forecast_p) const 
   if (!s_.use_forecast_class)
     return p_cell;
   const size_t f = c * forecast_classes + static_cast<size_t>(forecast_class(forecast_p));
-  return (fine_hits_[f] + s_.prior_weight * p_cell) / (fine_trials_[f] + s_.prior_weight);
+  const double prior = s_.forecast_prior ? std::max(p_cell, forecast_p) : p_cell;
+  return (fine_hits_[f] + s_.prior_weight * prior) / (fine_trials_[f] + s_.prior_weight);
 }
 
 forecast breach_warner::anchored(const forecast& f) const {

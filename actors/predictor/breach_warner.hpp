@@ -39,6 +39,11 @@ struct breach_warner_settings {
   // The result: the larger of forecast and history (true), or the history
   // estimate alone (false; meant with use_forecast_class).
   bool take_max = true;
+  // With use_forecast_class: a forecast class this metric has little
+  // history of starts from the larger of the forecast's own probability and
+  // the coarser history estimate (instead of the latter alone), so a new
+  // metric still warns on its forecasts and a seasoned one is calibrated.
+  bool forecast_prior = false;
   // A value observed after the forecast was made moves the forecast's points
   // by its difference from what the forecast said for its time (the newest
   // value corrects the level until the next forecast).
