@@ -224,3 +224,39 @@ TEST(predictor_breach_warner, state_round_trip_continues_identically) {
   }
   EXPECT_THROW(breach_warner::from_json(nlohmann::json{{"version", 7}}), std::exception);
 }
+
+TEST(predictor_breach_warner, calibration_learns_what_a_forecast_class_was_worth) {
+  // Forecasts say "breach likely" all the time and no breach ever comes.
+  grace::predictor::breach_warner_settings calibrated;
+  calibrated.use_forecast_class = true;
+  calibrated.take_max = false;
+  auto with_prior = calibrated;
+  with_prior.forecast_prior = true;
+  breach_warner plain(100.0, true), cal(100.0, true, calibrated), prior(100.0, true, with_prior);
+  // A fresh warner with the forecast's prior speaks for the forecast.
+  const auto alarming = flat_forecast(0, 100.0, 5.0);
+  EXPECT_NEAR(prior.probability(alarming, 0), plain.probability(alarming, 0), 1e-12);
+  int64_t t = 0;
+  for (int i = 0; i < 2000; ++i, t += 5 * minute) {
+    const auto f = flat_forecast(t, 100.0, 5.0);
+    for (breach_warner* w : {&plain, &cal, &prior}) {
+      w->note_forecast(f);
+      w->observe(t, 50.0);
+    }
+  }
+  const auto f = flat_forecast(t, 100.0, 5.0);
+  EXPECT_GT(plain.probability(f, t), 0.4);
+  EXPECT_LT(cal.probability(f, t), 0.05);
+  EXPECT_LT(prior.probability(f, t), 0.05);
+}
+
+TEST(predictor_breach_warner, reanchoring_moves_the_forecast_to_the_newest_value) {
+  grace::predictor::breach_warner_settings s;
+  s.reanchor = true;
+  breach_warner moved(58.0, true, s), kept(58.0, true);
+  const auto f = flat_forecast(0, 50.0, 1.0); // made at 0, points from 5 min on
+  for (breach_warner* w : {&moved, &kept})
+    w->observe(10 * minute, 57.5); // ten minutes later the value is near the threshold
+  EXPECT_GT(moved.probability(f, 10 * minute), 0.3);
+  EXPECT_LT(kept.probability(f, 10 * minute), 1e-3);
+}
