@@ -4,6 +4,7 @@
 #include "actors/forecaster/backtest.hpp"
 #include "actors/ingest/csv_series.hpp"
 #include "actors/predictor/detect.hpp"
+#include "actors/predictor/warn.hpp"
 #include "actors/simulator/simulator_config.hpp"
 #include "actors/storage/data_dir.hpp"
 #include "actors/storage/provenance_ledger.hpp"
@@ -180,12 +181,28 @@ int main(int argc, char** argv) {
   detect->add_option("--out", detect_opts.out_path, "CSV to write (timestamp,value,anomaly_score)")
       ->required();
 
+  grace::predictor::warn_options warn_opts;
+  std::string warn_direction = "above";
+  auto* warn = app.add_subcommand(
+      "warn", "stream a timestamp,value CSV through the early-warning path: per row, the "
+              "probability of a breach within 60 minutes (protocol P3h)");
+  warn->add_option("--csv", warn_opts.csv_path, "timestamp,value CSV")->required();
+  warn->add_option("--threshold", warn_opts.threshold, "the threshold a breach crosses")
+      ->required();
+  warn->add_option("--direction", warn_direction, "breach above (default) or below the threshold")
+      ->check(CLI::IsMember({"above", "below"}));
+  warn->add_option("--out", warn_opts.out_path, "CSV to write (timestamp,score)")->required();
+
   CLI11_PARSE(app, argc, argv);
 
   if (*backtest)
     return grace::forecaster::run_backtest(backtest_opts, std::cerr);
   if (*detect)
     return grace::predictor::run_detect(detect_opts, std::cerr);
+  if (*warn) {
+    warn_opts.higher_is_worse = warn_direction == "above";
+    return grace::predictor::run_warn(warn_opts, std::cerr);
+  }
 
   if (*validate) {
     if (catalog_file.empty()) {

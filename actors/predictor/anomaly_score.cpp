@@ -2,23 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 
 namespace grace::predictor {
 
 namespace {
 
-// Smallest spread of a surprise average we trust: keeps a perfectly
-// predictable series from turning rounding noise into alarms.
-constexpr double min_base_std = 0.1;
-
-// -log10 of the standard normal upper tail, accurate far into the tail
-// (erfc underflows near x = 38; the asymptotic form takes over there).
-double neg_log10_upper_tail(double x) {
-  if (x < 30.0)
-    return -std::log10(std::max(0.5 * std::erfc(x / std::sqrt(2.0)), 1e-300));
-  const double ln_q = -0.5 * x * x - std::log(x * std::sqrt(2.0 * M_PI));
-  return -ln_q / std::log(10.0);
-}
+constexpr int spike = 0, level = 1, shift = 2, calm = 3;
+// Largest value of the calm statistic -log(mean |z|): mean |z| of 1e-3.
+constexpr double calm_max = 6.9;
 
 nlohmann::json pairs_to_json(const std::deque<std::pair<int64_t, double>>& q) {
   nlohmann::json a = nlohmann::json::array();
@@ -29,70 +21,159 @@ nlohmann::json pairs_to_json(const std::deque<std::pair<int64_t, double>>& q) {
 
 } // namespace
 
-double surprise_baseline::evidence(double x) const {
-  if (n == 0)
-    return 0.0;
-  const double sd = std::max(std::sqrt(var), min_base_std);
-  // Evidence only for more surprise than usual; none (0) at or below it.
-  const double z = (x - mean) / sd;
-  const double nl = z > 0.0 ? neg_log10_upper_tail(z) - std::log10(2.0) : 0.0;
-  // Unbounded evidence -> [0,1) without saturating, so big events stay
-  // ordered by how unlikely they are (10 = a one-in-1e10 average).
-  return nl / (nl + 10.0);
+// --- tail_histogram --------------------------------------------------------
+
+tail_histogram::tail_histogram(double max_value) : max_value_(std::max(max_value, 1e-9)) {}
+
+double tail_histogram::u_of(double x) const {
+  // log1p spacing: fine near 0, relative resolution of a few % at the top.
+  const double u =
+      static_cast<double>(bins) * std::log1p(std::max(x, 0.0)) / std::log1p(max_value_);
+  return std::clamp(u, 0.0, static_cast<double>(bins));
 }
 
-void surprise_baseline::add(double x, double alpha) {
-  ++n;
-  const double a = std::max(alpha, 1.0 / static_cast<double>(n));
-  const double delta = x - mean;
-  mean += a * delta;
-  var = (1.0 - a) * (var + a * delta * delta);
+double tail_histogram::x_of(double u) const {
+  return std::expm1(u / static_cast<double>(bins) * std::log1p(max_value_));
 }
 
-void to_json(nlohmann::json& j, const surprise_baseline& b) {
-  j = {{"mean", b.mean}, {"var", b.var}, {"n", b.n}};
+double tail_histogram::mass_from(double u) const {
+  const int b = std::min(static_cast<int>(u), bins - 1);
+  double m = w_[static_cast<size_t>(b)] * (static_cast<double>(b + 1) - u);
+  for (int i = b + 1; i < bins; ++i)
+    m += w_[static_cast<size_t>(i)];
+  return std::max(m, 0.0);
 }
 
-void from_json(const nlohmann::json& j, surprise_baseline& b) {
-  b.mean = j.at("mean").get<double>();
-  b.var = j.at("var").get<double>();
-  b.n = j.at("n").get<size_t>();
+double tail_histogram::upper_tail(double x, double tail_share, bool pareto,
+                                  double min_excess) const {
+  if (n_ == 0)
+    return 1.0;
+  // Effective sample size of the decaying history; the +1 counts the value
+  // being judged (an empirical p-value is never 0).
+  const double n_eff = 1.0 / alpha_eff_;
+  const double u = u_of(x);
+  const double p_emp = (mass_from(u) * n_eff + 1.0) / (n_eff + 1.0);
+  // The tail: the top tail_share of the mass, from its lower edge x_q.
+  double above = 0.0;
+  int b = bins - 1;
+  for (; b >= 0; --b) {
+    if (above + w_[static_cast<size_t>(b)] >= tail_share)
+      break;
+    above += w_[static_cast<size_t>(b)];
+  }
+  if (b < 0)
+    return p_emp;
+  // x_q inside bin b, so that the mass above it is tail_share.
+  const double frac =
+      w_[static_cast<size_t>(b)] > 0.0 ? (tail_share - above) / w_[static_cast<size_t>(b)] : 0.0;
+  const double u_q = static_cast<double>(b + 1) - frac;
+  const double x_q = x_of(u_q);
+  if (x <= x_q)
+    return p_emp;
+  // Mean excess (or mean log excess) of the tail's mass over x_q, bin centres.
+  double sum = 0.0, mass = 0.0;
+  auto take = [&](double centre_u, double weight) {
+    const double xc = x_of(centre_u);
+    sum += weight * (pareto ? std::log(std::max(xc, 1e-300) / std::max(x_q, 1e-300)) : xc - x_q);
+    mass += weight;
+  };
+  take(0.5 * (u_q + static_cast<double>(b + 1)), tail_share - above);
+  for (int i = b + 1; i < bins; ++i)
+    take(static_cast<double>(i) + 0.5, w_[static_cast<size_t>(i)]);
+  const double excess = std::max(mass > 0.0 ? sum / mass : 0.0, pareto ? 0.0 : min_excess);
+  double p_tail;
+  if (excess <= 0.0)
+    p_tail = 0.0; // the tail is a point: anything beyond it is new
+  else if (pareto)
+    p_tail = x_q > 0.0 ? tail_share * std::pow(x / x_q, -1.0 / excess) : tail_share;
+  else
+    p_tail = tail_share * std::exp(-(x - x_q) / excess);
+  // Beyond the data the empirical value stalls at 1/(n+1); the tail goes on.
+  return std::max(std::min(p_emp, p_tail), 1e-300);
 }
+
+void tail_histogram::add(double x, double alpha) {
+  if (!std::isfinite(x))
+    x = max_value_;
+  ++n_;
+  alpha_eff_ = std::max(alpha, 1.0 / static_cast<double>(n_));
+  for (double& w : w_)
+    w *= 1.0 - alpha_eff_;
+  const double u = u_of(x);
+  w_[static_cast<size_t>(std::min(static_cast<int>(u), bins - 1))] += alpha_eff_;
+}
+
+nlohmann::json tail_histogram::to_json() const {
+  return {{"max", max_value_},
+          {"w", std::vector<double>(w_.begin(), w_.end())},
+          {"n", n_},
+          {"alpha", alpha_eff_}};
+}
+
+tail_histogram tail_histogram::from_json(const nlohmann::json& j) {
+  tail_histogram h(j.at("max").get<double>());
+  const auto w = j.at("w").get<std::vector<double>>();
+  if (w.size() != static_cast<size_t>(bins))
+    throw std::runtime_error("tail_histogram: 'w' must have " + std::to_string(bins) + " weights");
+  std::copy(w.begin(), w.end(), h.w_.begin());
+  h.n_ = j.at("n").get<size_t>();
+  h.alpha_eff_ = j.at("alpha").get<double>();
+  return h;
+}
+
+// --- parameters -------------------------------------------------------------
 
 void to_json(nlohmann::json& j, const anomaly_score_params& p) {
   j = {{"model", p.model},
        {"surprise_cap", p.surprise_cap},
+       {"spike_cap", p.spike_cap},
        {"short_window", p.short_window},
-       {"long_alpha", p.long_alpha},
+       {"tail_alpha", p.tail_alpha},
+       {"tail_share", p.tail_share},
+       {"pareto_tail", p.pareto_tail},
+       {"min_excess", p.min_excess},
+       {"use_spike", p.use_spike},
+       {"use_direction", p.use_direction},
+       {"use_calm", p.use_calm},
+       {"gaussian_memory", p.gaussian_memory},
        {"warmup_samples", p.warmup_samples},
        {"hold_ms", p.hold_ms},
        {"repeat_factor", p.repeat_factor},
        {"new_high_margin", p.new_high_margin},
-       {"use_direction", p.use_direction},
-       {"recurrence_tol_ms", p.recurrence_tol_ms},
-       {"peak_delay", p.peak_delay},
-       {"quiet_min_ms", p.quiet_min_ms}};
+       {"peak_delay", p.peak_delay}};
 }
 
 void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   if (j.contains("model"))
     p.model = j.at("model").get<robust_seasonal_params>();
   p.surprise_cap = j.value("surprise_cap", p.surprise_cap);
+  p.spike_cap = j.value("spike_cap", p.spike_cap);
   p.short_window = j.value("short_window", p.short_window);
-  p.long_alpha = j.value("long_alpha", p.long_alpha);
+  p.tail_alpha = j.value("tail_alpha", p.tail_alpha);
+  p.tail_share = j.value("tail_share", p.tail_share);
+  p.pareto_tail = j.value("pareto_tail", p.pareto_tail);
+  p.min_excess = j.value("min_excess", p.min_excess);
+  p.use_spike = j.value("use_spike", p.use_spike);
+  p.use_direction = j.value("use_direction", p.use_direction);
+  p.use_calm = j.value("use_calm", p.use_calm);
+  p.gaussian_memory = j.value("gaussian_memory", p.gaussian_memory);
   p.warmup_samples = j.value("warmup_samples", p.warmup_samples);
   p.hold_ms = j.value("hold_ms", p.hold_ms);
   p.repeat_factor = j.value("repeat_factor", p.repeat_factor);
   p.new_high_margin = j.value("new_high_margin", p.new_high_margin);
-  p.use_direction = j.value("use_direction", p.use_direction);
-  p.recurrence_tol_ms = j.value("recurrence_tol_ms", p.recurrence_tol_ms);
   p.peak_delay = j.value("peak_delay", p.peak_delay);
-  p.quiet_min_ms = j.value("quiet_min_ms", p.quiet_min_ms);
 }
 
-anomaly_scorer::anomaly_scorer(anomaly_score_params p) : p_(p), model_(p.model) {
+// --- anomaly_scorer ---------------------------------------------------------
+
+anomaly_scorer::anomaly_scorer(anomaly_score_params p)
+    : p_(p),
+      model_(p.model), tails_{tail_histogram(p.spike_cap > 0.0 ? p.spike_cap : p.surprise_cap),
+                              tail_histogram(p.surprise_cap), tail_histogram(p.surprise_cap),
+                              tail_histogram(calm_max)} {
   p_.short_window = std::max(1, p_.short_window);
   p_.peak_delay = std::max(0, p_.peak_delay);
+  p_.tail_share = std::clamp(p_.tail_share, 1e-4, 0.5);
 }
 
 double anomaly_scorer::scale_floor(double mean) const {
@@ -101,64 +182,37 @@ double anomaly_scorer::scale_floor(double mean) const {
   return 0.05 * spread_ + 1e-9 * std::abs(mean) + 1e-300;
 }
 
-double anomaly_scorer::surprise_of(double value, const predictive_distribution& d) const {
-  // -log of the Laplace two-sided tail exp(-r/b); capped (see surprise_cap).
-  const double r = std::abs(value - d.mean);
-  if (r == 0.0)
-    return 0.0;
-  const double z = r / std::max(d.scale, scale_floor(d.mean));
-  // NaN/inf only come from overflow at extreme magnitudes: treat as maximal.
-  return z <= p_.surprise_cap ? z : p_.surprise_cap;
-}
-
-bool anomaly_scorer::recurs_daily(int64_t ts_ms, double raw) {
-  if (p_.recurrence_tol_ms <= 0)
-    return false;
-  constexpr int64_t day_ms = 86'400'000, bucket_ms = 1'800'000;
-  // Buckets (not samples) keep the state small: 50-odd entries a day.
-  const int64_t lo = (ts_ms - day_ms - p_.recurrence_tol_ms) / bucket_ms;
-  const int64_t hi = (ts_ms - day_ms + p_.recurrence_tol_ms) / bucket_ms;
-  while (!daily_.empty() && daily_.front().first < lo)
-    daily_.pop_front();
-  double yesterday = 0.0;
-  for (const auto& [b, s] : daily_) {
-    if (b > hi)
-      break;
-    yesterday = std::max(yesterday, s);
+double anomaly_scorer::evidence_of(const std::array<double, 4>& stats,
+                                   const std::array<bool, 4>& have) {
+  double p_min = 1.0;
+  for (size_t k = 0; k < stats.size(); ++k) {
+    if (!have[k])
+      continue;
+    if (p_.gaussian_memory && k != spike) {
+      // Upper tail of a normal around the running mean (sd at least 0.1 so a
+      // perfectly predictable series does not turn rounding into alarms).
+      if (tails_[k].count() > 0) {
+        const double z = (stats[k] - mean_[k]) / std::max(std::sqrt(var_[k]), 0.1);
+        // Evidence only for more than usual: the tail beyond z doubled (a
+        // two-sided convention), so "as usual" (z = 0) is p = 1.
+        if (z > 0.0)
+          p_min = std::min(p_min, std::max(std::erfc(z / std::sqrt(2.0)), 1e-300));
+      }
+      const double a = std::max(p_.tail_alpha, 1.0 / static_cast<double>(tails_[k].count() + 1));
+      const double delta = stats[k] - mean_[k];
+      mean_[k] += a * delta;
+      var_[k] = (1.0 - a) * (var_[k] + a * delta * delta);
+    } else {
+      const double unit = k == spike ? 1.0 : 1.0 / std::sqrt(static_cast<double>(p_.short_window));
+      p_min = std::min(p_min, tails_[k].upper_tail(stats[k], p_.tail_share, p_.pareto_tail,
+                                                   p_.min_excess * unit));
+    }
+    tails_[k].add(stats[k], p_.tail_alpha);
   }
-  const int64_t now_b = ts_ms / bucket_ms;
-  if (!daily_.empty() && daily_.back().first == now_b)
-    daily_.back().second = std::max(daily_.back().second, raw);
-  else
-    daily_.emplace_back(now_b, raw);
-  return yesterday > 0.0 && yesterday * (1.0 + p_.new_high_margin) >= raw;
-}
-
-double anomaly_scorer::quiet_evidence(int64_t ts_ms, double value) {
-  if (n_ == 0) {
-    run_start_ms_ = ts_ms;
-    return 0.0;
-  }
-  if (value != last_value_) {
-    longest_run_ms_ = std::max(longest_run_ms_, last_ts_ms_ - run_start_ms_);
-    run_start_ms_ = ts_ms;
-    run_from_start_ = false;
-    run_reported_ = false;
-    run_steps_ = 0;
-    return 0.0;
-  }
-  ++repeat_steps_;
-  ++run_steps_;
-  const int64_t len = ts_ms - run_start_ms_;
-  if (p_.quiet_min_ms <= 0 || run_from_start_ || run_reported_
-      || len <= std::max(p_.quiet_min_ms, longest_run_ms_))
-    return 0.0;
-  run_reported_ = true;
-  // Chance of this many repeats in a row if each step repeats the value as
-  // often as it has so far (independently): -log10 of it is the evidence.
-  const double p_rep = (static_cast<double>(repeat_steps_) + 1.0) / (static_cast<double>(n_) + 2.0);
-  const double nl = -static_cast<double>(run_steps_) * std::log10(p_rep);
-  return nl / (nl + 10.0);
+  // Unbounded evidence -> [0,1) without saturating, so big events stay
+  // ordered by how unlikely they are (10 = a one-in-1e10 value).
+  const double e = std::max(-std::log10(p_min), 0.0);
+  return e / (e + 10.0);
 }
 
 double anomaly_scorer::update(int64_t ts_ms, double value) {
@@ -168,41 +222,39 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
   d.scale = pd.scale;
   double raw = 0.0;
   if (pd.ready) {
-    d.surprise = surprise_of(value, pd);
-    double signed_z = (value - pd.mean) / std::max(pd.scale, scale_floor(pd.mean));
-    signed_z = std::isnan(signed_z) ? (value > pd.mean ? 1.0 : -1.0) * p_.surprise_cap
-                                    : std::clamp(signed_z, -p_.surprise_cap, p_.surprise_cap);
-    recent_.emplace_back(d.surprise, signed_z);
-    const size_t w = static_cast<size_t>(p_.short_window);
-    if (recent_.size() > w)
-      recent_.pop_front();
-    // Sums recomputed each time (at most a few dozen terms): nothing to drift.
-    auto mean_of_last = [&](size_t k, bool signed_part) {
-      double sum = 0.0;
-      for (size_t i = recent_.size() - k; i < recent_.size(); ++i)
-        sum += signed_part ? recent_[i].second : recent_[i].first;
-      return sum / static_cast<double>(k);
+    const double raw_z = (value - pd.mean) / std::max(pd.scale, scale_floor(pd.mean));
+    // NaN/inf only come from overflow at extreme magnitudes: treat as maximal.
+    auto capped = [&](double cap) {
+      return std::isnan(raw_z) ? (value > pd.mean ? 1.0 : -1.0) * cap
+                               : std::clamp(raw_z, -cap, cap);
     };
-    if (recent_.size() == w) {
-      // Memory of recent surprise (as HTM's anomaly likelihood): the average
-      // over the short window against its own long-run distribution.
-      const double avg = mean_of_last(w, false);
-      d.likelihood = memory_.evidence(avg);
-      memory_.add(avg, p_.long_alpha);
-      raw = d.likelihood;
+    const double z = capped(p_.surprise_cap);
+    const double spike_z = std::abs(capped(p_.spike_cap > 0.0 ? p_.spike_cap : p_.surprise_cap));
+    d.surprise = std::abs(z);
+    recent_z_.push_back(z);
+    const size_t w = static_cast<size_t>(p_.short_window);
+    if (recent_z_.size() > w)
+      recent_z_.pop_front();
+    std::array<double, 4> stats{spike_z, 0.0, 0.0, 0.0};
+    std::array<bool, 4> have{p_.use_spike, false, false, false};
+    if (recent_z_.size() == w) {
+      // Sums recomputed each time (a few dozen terms): nothing to drift.
+      double abs_sum = 0.0, sum = 0.0;
+      for (double x : recent_z_) {
+        abs_sum += std::abs(x);
+        sum += x;
+      }
+      const double mean_abs = abs_sum / static_cast<double>(w);
+      stats[level] = mean_abs;
+      stats[shift] = std::abs(sum) / static_cast<double>(w);
+      stats[calm] = std::clamp(-std::log(std::max(mean_abs, 1e-3)), 0.0, calm_max);
+      have[level] = true;
+      have[shift] = p_.use_direction;
+      have[calm] = p_.use_calm;
     }
-    if (p_.use_direction && recent_.size() == w) {
-      // Residuals that keep the same sign: a level shift the rolling
-      // forecast is still catching up with, even when each is small.
-      const double drift = std::abs(mean_of_last(w, true));
-      raw = std::max(raw, direction_.evidence(drift));
-      direction_.add(drift, p_.long_alpha);
-    }
+    raw = evidence_of(stats, have);
   }
-  // A metric stuck at one value for unusually long: nothing surprising for
-  // the forecaster (it predicts the recent median), so a channel of its own.
-  raw = std::max(raw, quiet_evidence(ts_ms, value));
-  last_ts_ms_ = ts_ms;
+  d.evidence = raw;
   const double step = std::abs(value - last_value_);
   if (n_ > 0 && std::isfinite(step))
     spread_ += (n_ == 1 ? 1.0 : 0.01) * (step - spread_);
@@ -213,27 +265,27 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
   // Report an episode once: only a clear new high within hold_ms counts in full.
   while (!peaks_.empty() && peaks_.front().first + p_.hold_ms <= ts_ms)
     peaks_.pop_front();
-  const bool repeat = !peaks_.empty() && peaks_.front().second * (1.0 + p_.new_high_margin) >= raw;
+  const bool fresh =
+      raw > 0.0 && (peaks_.empty() || peaks_.front().second * (1.0 + p_.new_high_margin) < raw);
   while (!peaks_.empty() && peaks_.back().second <= raw)
     peaks_.pop_back();
   peaks_.emplace_back(ts_ms, raw);
 
-  const bool recurring = recurs_daily(ts_ms, raw);
-  const bool fresh = !repeat && !recurring;
-  double score = fresh ? raw : raw * p_.repeat_factor;
+  double reported = fresh ? raw : raw * p_.repeat_factor;
   // A rising run of fresh highs is reported once, at its peak (see peak_delay).
   if (pending_ >= 0.0 && fresh && pending_age_ < p_.peak_delay) {
     pending_ = raw; // still rising
     ++pending_age_;
-    score = raw * p_.repeat_factor;
+    reported = raw * p_.repeat_factor;
   } else if (pending_ >= 0.0) {
-    score = fresh ? raw : std::max(pending_, score); // the run's peak, once
+    reported = fresh ? raw : std::max(pending_, reported); // the run's peak, once
     pending_ = -1.0;
   } else if (fresh && p_.peak_delay > 0) {
     pending_ = raw;
     pending_age_ = 1;
-    score = raw * p_.repeat_factor;
+    reported = raw * p_.repeat_factor;
   }
+  double score = reported;
   if (n_ <= static_cast<size_t>(p_.warmup_samples))
     score = 0.0;
   d.score = std::clamp(score, 0.0, 1.0);
@@ -242,53 +294,49 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
 }
 
 nlohmann::json anomaly_scorer::to_json() const {
-  nlohmann::json recent = nlohmann::json::array();
-  for (const auto& [s, z] : recent_)
-    recent.push_back({s, z});
-  return {{"version", 1},
+  nlohmann::json tails = nlohmann::json::array();
+  for (const auto& t : tails_)
+    tails.push_back(t.to_json());
+  return {{"version", 2},
           {"params", p_},
           {"model", model_.to_json()},
-          {"recent", recent},
-          {"memory", memory_},
-          {"direction", direction_},
+          {"recent_z", std::vector<double>(recent_z_.begin(), recent_z_.end())},
+          {"tails", tails},
+          {"mean", std::vector<double>(mean_.begin(), mean_.end())},
+          {"var", std::vector<double>(var_.begin(), var_.end())},
           {"n", n_},
           {"peaks", pairs_to_json(peaks_)},
-          {"spread", spread_},
-          {"daily", pairs_to_json(daily_)},
           {"pending", pending_},
           {"pending_age", pending_age_},
-          {"last_value", last_value_},
-          {"run",
-           {run_start_ms_, last_ts_ms_, run_from_start_, run_reported_, longest_run_ms_,
-            repeat_steps_, run_steps_}}};
+          {"spread", spread_},
+          {"last_value", last_value_}};
 }
 
 anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
+  if (j.value("version", 0) != 2)
+    throw std::runtime_error("anomaly_scorer: state version must be 2");
   anomaly_scorer s(j.at("params").get<anomaly_score_params>());
   s.model_ = robust_seasonal_model::from_json(j.at("model"));
-  for (const auto& r : j.at("recent"))
-    s.recent_.emplace_back(r.at(0).get<double>(), r.at(1).get<double>());
-  s.memory_ = j.at("memory").get<surprise_baseline>();
-  s.direction_ = j.at("direction").get<surprise_baseline>();
+  for (double z : j.at("recent_z").get<std::vector<double>>())
+    s.recent_z_.push_back(z);
+  const auto& tails = j.at("tails");
+  if (!tails.is_array() || tails.size() != s.tails_.size())
+    throw std::runtime_error("anomaly_scorer: 'tails' must hold 4 histograms");
+  for (size_t k = 0; k < s.tails_.size(); ++k)
+    s.tails_[k] = tail_histogram::from_json(tails[k]);
+  const auto mean = j.at("mean").get<std::vector<double>>();
+  const auto var = j.at("var").get<std::vector<double>>();
+  if (mean.size() != s.mean_.size() || var.size() != s.var_.size())
+    throw std::runtime_error("anomaly_scorer: 'mean' and 'var' must hold 4 numbers");
+  std::copy(mean.begin(), mean.end(), s.mean_.begin());
+  std::copy(var.begin(), var.end(), s.var_.begin());
   s.n_ = j.at("n").get<size_t>();
   for (const auto& p : j.at("peaks"))
     s.peaks_.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());
+  s.pending_ = j.at("pending").get<double>();
+  s.pending_age_ = j.at("pending_age").get<int>();
   s.spread_ = j.at("spread").get<double>();
-  for (const auto& p : j.value("daily", nlohmann::json::array()))
-    s.daily_.emplace_back(p.at(0).get<int64_t>(), p.at(1).get<double>());
-  s.pending_ = j.value("pending", -1.0);
-  s.pending_age_ = j.value("pending_age", 0);
   s.last_value_ = j.at("last_value").get<double>();
-  if (j.contains("run")) {
-    const auto& r = j.at("run");
-    s.run_start_ms_ = r.at(0).get<int64_t>();
-    s.last_ts_ms_ = r.at(1).get<int64_t>();
-    s.run_from_start_ = r.at(2).get<bool>();
-    s.run_reported_ = r.at(3).get<bool>();
-    s.longest_run_ms_ = r.at(4).get<int64_t>();
-    s.repeat_steps_ = r.at(5).get<size_t>();
-    s.run_steps_ = r.at(6).get<size_t>();
-  }
   return s;
 }
 

@@ -1,70 +1,103 @@
 #pragma once
-// Streaming anomaly score of one metric: how surprising each new sample is
-// under the one-step predictive distribution, with memory of recent surprise.
-// Used for warnings on metrics without a nearby threshold and for NAB scoring
+// Streaming anomaly score of one metric: how unusual the recent forecast
+// residuals are against this metric's own history of residuals. Used for
+// warnings on metrics without a nearby threshold and for NAB scoring
 // (`grace-node detect`). Pure core: no CAF, no global state, deterministic.
+//
+// Per sample (rows <= now only):
+//  1. the one-step predictive distribution (robust_seasonal_model) gives a
+//     residual r and a robust adaptive scale s (clipped EWMA of |r|);
+//  2. statistics of z = r / s: the spike |z|, the short-window mean of |z|
+//     (HTM's "recent vs long-run" surprise, also a variance increase), the
+//     short-window |mean z| (a level shift the forecast is catching up
+//     with), and optionally the calm -log(mean |z|) (a variance drop);
+//  3. each statistic's tail probability under its own decaying histogram of
+//     past values (empirical, with a fitted tail beyond the data), so every
+//     metric is judged against its own normal, heavy-tailed or not;
+//  4. evidence = -log10 of the smallest of those probabilities, reported
+//     once per episode (a repeat within hold_ms is damped, a rising run is
+//     reported at its peak).
 #include "actors/predictor/streaming_predictive_model.hpp"
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <utility>
+#include <vector>
 
 namespace grace::predictor {
 
 struct anomaly_score_params {
   robust_seasonal_params model;
-  // -log p beyond this counts as "impossible": limits one outlier's pull on
-  // the baseline that later samples are judged against.
+  // |z| beyond this counts as "impossible": limits one outlier's pull.
   double surprise_cap = 30.0;
-  int short_window = 12;           // samples averaged into "recent surprise" (1 h at 5 min)
-  double long_alpha = 1.0 / 2016;  // EWMA weight of the surprise baseline (~a week at 5 min)
-  int warmup_samples = 150;        // samples before any score other than 0
-  int64_t hold_ms = 6 * 3'600'000; // a score that is no new high within this span is a repeat
-  double repeat_factor = 0.25;     // how much a repeat is damped
-  // A growing episode (the surprise average ramps up over short_window
-  // samples) is reported again only when it beats its earlier high by this share.
+  // The spike channel's own cap (0: surprise_cap): a spike's size matters
+  // there, while one spike must not dominate a window average.
+  double spike_cap = 1000.0;
+  int short_window = 12;      // samples in the recent statistics (1 h at 5 min)
+  double tail_alpha = 0.0002; // decay of the statistics' histograms (~17 days at 5 min)
+  double tail_share = 0.05;   // the top share of a histogram that fits its tail
+  bool pareto_tail = false;   // tail beyond the data: exponential (false) or power law
+  // The exponential tail's mean excess is at least this, in residual-scale
+  // units (divided by sqrt(short_window) for the window averages): a
+  // near-deterministic history must not make a tiny deviation a certainty.
+  double min_excess = 1.0;
+  bool use_spike = true;     // single-sample |z| channel
+  bool use_direction = true; // short-window |mean z| channel (level shift)
+  bool use_calm = false;     // short-window variance drop channel
+  // The short-window channels judged by a Gaussian tail around their running
+  // mean and variance (HTM's anomaly likelihood) instead of their histogram.
+  bool gaussian_memory = true;
+  int warmup_samples = 150;         // samples before any score other than 0
+  int64_t hold_ms = 12 * 3'600'000; // a score that is no new high within this span is a repeat
+  double repeat_factor = 0.25;      // how much a repeat is damped
+  // A score is a new high only when it beats the highest of hold_ms by this share.
   double new_high_margin = 0.1;
-  // Also track the signed residual average: a sustained shift in one direction.
-  bool use_direction = true;
-  // A score no clear new high against the highest within this span of the
-  // same time one day earlier repeats a daily event (a nightly batch job) and
-  // is damped like a repeat. 0: off.
-  int64_t recurrence_tol_ms = 2 * 3'600'000;
-  // A rising run of new highs (the surprise average ramps up over
-  // short_window samples) is reported once, at its peak: when it stops
-  // rising, or this many samples after it began. Each step of a ramp above the
-  // threshold would otherwise be one more alarm (NAB counts every one as a
-  // false positive outside a window). 0: every new high at once.
+  // A rising run of new highs is reported once, at its peak: when it stops
+  // rising, or this many samples after it began (an alarm per step of a ramp
+  // helps nobody). 0: every new high at once.
   int peak_delay = 3;
-  // A metric that normally varies and has now repeated the same value for
-  // longer than this and longer than any constant run before it (a stuck
-  // sensor, a disk that stopped writing) is reported once, with evidence
-  // from how often the series repeats a value. 0: off.
-  int64_t quiet_min_ms = 86'400'000;
 };
 void to_json(nlohmann::json& j, const anomaly_score_params& p);
 void from_json(const nlohmann::json& j, anomaly_score_params& p);
 
-// Running mean and variance of a surprise statistic (EWMA after a plain
-// average at the start), and how unusual a new value is against them.
-struct surprise_baseline {
-  double mean = 0.0, var = 0.0;
-  size_t n = 0;
-  // -log10 of the Gaussian upper tail beyond "as usual", mapped to [0,1).
-  double evidence(double x) const;
+// Decaying histogram of a non-negative statistic on a log scale, and the
+// probability of a value at least as large under it: empirical inside the
+// data, an exponential (or power-law) tail fitted to the top tail_share
+// beyond, so a value larger than any seen still gets a finite, ordered
+// probability.
+class tail_histogram {
+public:
+  static constexpr int bins = 64;
+  explicit tail_histogram(double max_value = 30.0);
+
+  // P(X >= x) under the history so far (1 before any value).
+  double upper_tail(double x, double tail_share, bool pareto, double min_excess = 0.0) const;
   void add(double x, double alpha);
+  size_t count() const { return n_; }
+
+  nlohmann::json to_json() const;
+  static tail_histogram from_json(const nlohmann::json& j);
+
+private:
+  double u_of(double x) const;      // bin coordinate in [0, bins]
+  double x_of(double u) const;      // inverse of u_of
+  double mass_from(double u) const; // weight at or above bin coordinate u
+
+  double max_value_;
+  std::array<double, bins> w_{}; // weights, sum 1 once n_ > 0
+  size_t n_ = 0;
+  double alpha_eff_ = 1.0; // weight of the newest value (1/n at first, then alpha)
 };
-void to_json(nlohmann::json& j, const surprise_baseline& b);
-void from_json(const nlohmann::json& j, surprise_baseline& b);
 
 // What one update produced, for callers that want more than the score.
 struct anomaly_detail {
-  double expected = 0.0;   // centre of the predictive distribution
-  double scale = 0.0;      // its Laplace scale
-  double surprise = 0.0;   // -log of the two-sided tail probability of the sample
-  double likelihood = 0.0; // how unusual recent surprise is, in [0,1)
-  double score = 0.0;      // what update() returned
+  double expected = 0.0; // centre of the predictive distribution
+  double scale = 0.0;    // its Laplace scale
+  double surprise = 0.0; // |z| of the sample
+  double evidence = 0.0; // e/(e+10), e = -log10 of the smallest tail probability of the statistics
+  double score = 0.0;    // what update() returned
 };
 
 class anomaly_scorer {
@@ -83,42 +116,24 @@ public:
 
 private:
   double scale_floor(double mean) const;
-  double surprise_of(double value, const predictive_distribution& d) const;
-  // Records raw and tells whether it repeats yesterday's score at this time.
-  bool recurs_daily(int64_t ts_ms, double raw);
-  // Tracks constant runs; the quiet evidence in [0,1) of this sample (0 but
-  // on the first sample of a run longer than quiet_min_ms and than every
-  // earlier run).
-  double quiet_evidence(int64_t ts_ms, double value);
+  // Evidence of the raw statistics, each judged against its own history.
+  double evidence_of(const std::array<double, 4>& stats, const std::array<bool, 4>& have);
 
   anomaly_score_params p_;
   robust_seasonal_model model_;
-  // Last short_window (surprise, signed z) pairs.
-  std::deque<std::pair<double, double>> recent_;
-  surprise_baseline memory_;    // of the recent-surprise average
-  surprise_baseline direction_; // of |recent signed-residual average|
+  std::deque<double> recent_z_; // last short_window signed z
+  // spike |z|, mean |z|, |mean z|, calm
+  std::array<tail_histogram, 4> tails_;
+  // Running mean and variance per channel (gaussian_memory).
+  std::array<double, 4> mean_{}, var_{};
   size_t n_ = 0;
-  // Running maximum of the raw scores within hold_ms (monotone queue of
-  // (ts, score)): a score that does not beat it repeats an episode already
-  // reported.
+  // Running maximum of the raw evidence within hold_ms (monotone queue of
+  // (ts, evidence)): evidence that does not beat it repeats an episode.
   std::deque<std::pair<int64_t, double>> peaks_;
-  // Highest raw score per 30-minute bucket (bucket index, score) over the
-  // last day and recurrence_tol_ms, for the daily-recurrence check.
-  std::deque<std::pair<int64_t, double>> daily_;
-  double pending_ = -1.0; // peak raw score of a rising run not yet reported (-1: none)
+  double pending_ = -1.0; // peak of a rising run not yet reported (-1: none)
   int pending_age_ = 0;   // samples since that run began
   double spread_ = 0.0;   // mean |step| of the series: floor for the scale
   double last_value_ = 0.0;
-  // Constant runs (same value repeated): start of the current one, whether it
-  // began with the series (then it says nothing), whether it was reported,
-  // the longest completed one, and how many steps repeated the value.
-  int64_t run_start_ms_ = 0;
-  int64_t last_ts_ms_ = 0;
-  bool run_from_start_ = true;
-  bool run_reported_ = false;
-  int64_t longest_run_ms_ = 0;
-  size_t repeat_steps_ = 0;
-  size_t run_steps_ = 0; // repeats in the current run
   anomaly_detail last_;
 };
 

@@ -65,6 +65,16 @@ void log_resolved(const early_warning& w) {
   }
 }
 
+// The metric's breach warners, made afresh when its thresholds changed.
+predictor::threshold_warners& warners_for(predictor_state& st, const predictor::threshold_spec& t) {
+  auto it = st.warners.find(t.metric_id);
+  if (it == st.warners.end() || !it->second.matches(t))
+    it = st.warners
+             .insert_or_assign(t.metric_id, predictor::threshold_warners(t, st.settings.warner))
+             .first;
+  return it->second;
+}
+
 // How `m`'s current excursion began (onset.hpp).
 predictor::onset onset_of(const predictor_state& st, const catalog::metric_definition& m) {
   return st.onsets.classify(m.id, m.critical, m.direction == catalog::direction::higher_is_worse);
@@ -257,8 +267,9 @@ void on_forecasts(self_pointer self, const supervisor_actor& supervisor,
     const auto spec = spec_of(*metric);
     const auto it = st.bands.find(f.metric_id);
     const band current = it == st.bands.end() ? band::good : it->second;
-    st.breach_probability[f.metric_id] = predictor::assess(f, spec).warning.probability;
-    auto event = st.book.observe_forecast(f, spec, current, now);
+    const auto outlook = warners_for(st, spec).outlook(f, now);
+    st.breach_probability[f.metric_id] = outlook.warning.probability;
+    auto event = st.book.observe_outlook(outlook, spec, current, now);
     if (event.change == predictor::warning_change::none)
       continue;
     st.dirty = true;
@@ -313,6 +324,7 @@ void on_snapshots(self_pointer self, const supervisor_actor& supervisor,
       continue;
     const double value = catalog::statistic_of(s, metric->aggregation);
     st.onsets.observe(s.metric_id, s.window_end, value);
+    warners_for(st, spec_of(*metric)).observe(s.window_end, value);
     const auto onset = onset_of(st, *metric);
     const bool due = st.reactions.observe({s.metric_id, metric->service, s.level, value,
                                            metric->direction == catalog::direction::higher_is_worse,

@@ -7,6 +7,7 @@
 #include "actors/clock/node_clock.hpp"
 #include "actors/predictor/anomaly_score.hpp"
 #include "actors/predictor/breach_reaction.hpp"
+#include "actors/predictor/breach_warner.hpp"
 #include "actors/predictor/onset.hpp"
 #include "actors/predictor/symptom_hold.hpp"
 #include "actors/predictor/warning_book.hpp"
@@ -21,6 +22,9 @@ namespace grace {
 struct predictor_settings {
   node_clock clock;
   predictor::warning_policy policy;
+  // The breach probability each forecast is judged by (breach_warner.hpp, the
+  // core `grace-node warn` runs too).
+  predictor::breach_warner_settings warner;
   int64_t check_interval_ms = 5 * 60000; // virtual: expiry of warnings, state saves
   double anomaly_alert = 0.95;           // anomaly score logged and published above this
   bool act = true;                       // ask the RL agent and the executor (false: warn only)
@@ -71,9 +75,10 @@ struct predictor_state {
   std::map<std::string, std::string> held; // metric -> the cause its reaction waits on (logged)
   std::map<std::string, forecast> latest_forecasts; // per metric: a reaction's counterfactual
   std::map<std::string, band> bands;                // last closed snapshot's band
-  std::map<std::string, predictor::anomaly_scorer> scorers; // per metric
-  std::map<std::string, double> anomaly;                    // last score per metric
-  std::map<std::string, double> breach_probability;         // last warning-threshold P
+  std::map<std::string, predictor::anomaly_scorer> scorers;    // per metric
+  std::map<std::string, double> anomaly;                       // last score per metric
+  std::map<std::string, double> breach_probability;            // last warning-threshold P
+  std::map<std::string, predictor::threshold_warners> warners; // per metric, fed every snapshot
   std::vector<approval_watch> approval_watches;
   catalog_ref catalog;
   bool dirty = false; // book changed since the last save

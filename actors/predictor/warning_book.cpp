@@ -188,8 +188,15 @@ warning_book::warning_book(warning_policy policy) : policy_(policy) {}
 
 warning_event warning_book::observe_forecast(const forecast& f, const threshold_spec& t,
                                              band current_band, timestamp_ms now) {
-  const std::string& metric = t.metric_id.empty() ? f.metric_id : t.metric_id;
-  const breach_outlook o = assess(f, t);
+  threshold_spec named = t;
+  if (named.metric_id.empty())
+    named.metric_id = f.metric_id;
+  return observe_outlook(assess(f, t), named, current_band, now);
+}
+
+warning_event warning_book::observe_outlook(const breach_outlook& o, const threshold_spec& t,
+                                            band current_band, timestamp_ms now) {
+  const std::string& metric = t.metric_id;
 
   auto qualifies = [&](const breach_assessment& a) {
     if (rank(current_band) >= rank(a.severity))

@@ -65,6 +65,11 @@ public:
   // Does not expire anything: callers call expire(now) first.
   warning_event observe_forecast(const forecast& f, const threshold_spec& t, band current_band,
                                  timestamp_ms now);
+  // The same with the assessments already made (breach_warner::assess: the
+  // node's predictor and grace-lead-time); observe_forecast is this with
+  // assess(f, t). The metric is t.metric_id.
+  warning_event observe_outlook(const breach_outlook& o, const threshold_spec& t, band current_band,
+                                timestamp_ms now);
 
   // Records the playbook recommended / run for the open warning of a metric
   // (no-op if none is open). The latest call wins.

@@ -1,11 +1,31 @@
 // grace-detect-dev detect --csv FILE --out OUT.csv [--params JSON]
-// Stands in for `grace-node detect` so nab_run.sh can drive the predictor
-// before the node binary exists. --params (dev only) overrides scorer
-// settings, e.g. '{"short_window":8}', to evaluate alternatives.
+// grace-detect-dev warn --csv FILE --threshold T [--direction above|below] --out OUT.csv [--params
+// JSON] The same run_detect / run_warn that `grace-node detect` / `grace-node warn` call; --params
+// (dev only) overrides the scorer's or the warner's settings, e.g. '{"short_window":8}' or
+// '{"use_history":false}', to evaluate alternatives (bench/predictor/nab_loco.py passes them).
 #include "actors/predictor/detect.hpp"
+#include "actors/predictor/warn.hpp"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+
+namespace {
+
+template <class T> bool patch(T& settings, const std::string& params) {
+  if (params.empty())
+    return true;
+  try {
+    nlohmann::json j = settings;
+    j.merge_patch(nlohmann::json::parse(params));
+    settings = j.get<T>();
+    return true;
+  } catch (const std::exception& e) {
+    std::cerr << "--params: " << e.what() << "\n";
+    return false;
+  }
+}
+
+} // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"GRACE predictor dev driver"};
@@ -17,16 +37,19 @@ int main(int argc, char** argv) {
   detect->add_option("--out", opt.out_path, "output CSV (timestamp,value,anomaly_score)")
       ->required();
   detect->add_option("--params", params, "JSON overriding scorer settings (dev only)");
+
+  auto* warn = app.add_subcommand("warn", "breach probability within 60 min per row");
+  grace::predictor::warn_options wopt;
+  std::string direction = "above";
+  warn->add_option("--csv", wopt.csv_path, "input CSV (timestamp,value)")->required();
+  warn->add_option("--out", wopt.out_path, "output CSV (timestamp,score)")->required();
+  warn->add_option("--threshold", wopt.threshold, "threshold")->required();
+  warn->add_option("--direction", direction, "above or below")
+      ->check(CLI::IsMember({"above", "below"}));
+  warn->add_option("--params", params, "JSON overriding warner settings (dev only)");
   CLI11_PARSE(app, argc, argv);
-  if (!params.empty()) {
-    try {
-      nlohmann::json j = opt.params;
-      j.merge_patch(nlohmann::json::parse(params));
-      opt.params = j.get<grace::predictor::anomaly_score_params>();
-    } catch (const std::exception& e) {
-      std::cerr << "--params: " << e.what() << "\n";
-      return 2;
-    }
-  }
-  return grace::predictor::run_detect(opt, std::cerr);
+  if (*detect)
+    return patch(opt.params, params) ? grace::predictor::run_detect(opt, std::cerr) : 2;
+  wopt.higher_is_worse = direction == "above";
+  return patch(wopt.warner, params) ? grace::predictor::run_warn(wopt, std::cerr) : 2;
 }

@@ -17,6 +17,7 @@
 #include "actors/catalog/catalog.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
 #include "actors/forecaster/temporal_forecaster.hpp"
+#include "actors/predictor/breach_warner.hpp"
 #include "actors/predictor/warning_book.hpp"
 #include "actors/simulator/simulator_config.hpp"
 #include "actors/simulator/world.hpp"
@@ -31,6 +32,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -136,7 +138,8 @@ snapshot make_snapshot(const catalog::metric_definition& m, int64_t window_start
 }
 
 seed_result run_seed(const simulator::simulator_config& sim, const catalog::metrics_catalog& cat,
-                     uint64_t seed, int days, bool verbose) {
+                     uint64_t seed, int days, bool verbose,
+                     const predictor::breach_warner_settings& warner_settings) {
   seed_result out;
   out.seed = seed;
   out.days = days;
@@ -152,8 +155,13 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
   }
   std::vector<std::vector<snapshot>> snaps(metrics.size());
   std::vector<band> current(metrics.size(), band::good);
+  // The predictor's per-metric breach warners, fed every snapshot.
+  std::vector<predictor::threshold_warners> warners;
+  for (const auto& m : metrics)
+    warners.emplace_back(spec_of(m), warner_settings);
   std::array<book_run, 2> books{book_run(0.7), book_run(0.5)};
-  forecaster::temporal_forecaster model; // untrained until the first retrain
+  std::vector<std::optional<forecast>> latest(metrics.size()); // per forecast metric
+  forecaster::temporal_forecaster model;                       // untrained until the first retrain
   const int64_t end_ms = start_ms + static_cast<int64_t>(days) * forecaster::day_ms;
   std::vector<std::vector<double>> window(metrics.size());
   using clock = std::chrono::steady_clock;
@@ -174,6 +182,7 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
         continue;
       }
       current[m] = s.level;
+      warners[m].observe(s.window_end, catalog::statistic_of(s, metrics[m].aggregation));
       for (auto& b : books) {
         b.resolved(b.book.observe_band(s.metric_id, s.level, s.window_end));
       }
@@ -190,6 +199,23 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
       out.train_ms += std::chrono::duration<double, std::milli>(clock::now() - t0).count();
     }
     if ((t - start_ms) % forecast_every_ms != 0) {
+      // Between forecasts the predictor judges the latest one again with
+      // each snapshot when the warner re-anchors it on the newest value.
+      if (!warner_settings.reanchor)
+        continue;
+      for (auto& b : books)
+        b.resolved(b.book.expire(t));
+      for (size_t m : forecast_ids) {
+        if (!latest[m])
+          continue;
+        const auto outlook = warners[m].outlook(*latest[m], t);
+        for (auto& b : books) {
+          const auto ev = b.book.observe_outlook(outlook, spec_of(metrics[m]), current[m], t);
+          if (ev.change == predictor::warning_change::raised)
+            b.warnings[ev.warning.id] = {ev.warning.metric_id, ev.warning.raised_at, 0,
+                                         warning_outcome::open};
+        }
+      }
       continue;
     }
     for (auto& b : books) {
@@ -210,8 +236,10 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
       const forecast f = forecaster::to_forecast(result, metrics[m].id, t, step_ms,
                                                  forecaster::model_version(model.trained_at_ms()));
       const auto spec = spec_of(metrics[m]);
+      latest[m] = f;
+      const auto outlook = warners[m].outlook(f, t);
       for (auto& b : books) {
-        const auto ev = b.book.observe_forecast(f, spec, current[m], t);
+        const auto ev = b.book.observe_outlook(outlook, spec, current[m], t);
         if (ev.change == predictor::warning_change::raised) {
           b.warnings[ev.warning.id] = {ev.warning.metric_id, ev.warning.raised_at, 0,
                                        warning_outcome::open};
@@ -343,8 +371,22 @@ int main(int argc, char** argv) {
   app.add_option("--simulator", sim_path, "simulator config");
   app.add_option("--catalog", catalog_path, "metrics catalog");
   app.add_flag("--verbose", verbose, "one line per scored incident");
+  std::string warner_json;
+  app.add_option("--warner", warner_json,
+                 "JSON overriding the breach warner's settings, e.g. '{\"use_history\":false}'");
   CLI11_PARSE(app, argc, argv);
 
+  predictor::breach_warner_settings warner_settings;
+  if (!warner_json.empty()) {
+    try {
+      nlohmann::json j = warner_settings;
+      j.merge_patch(nlohmann::json::parse(warner_json));
+      warner_settings = j.get<predictor::breach_warner_settings>();
+    } catch (const std::exception& e) {
+      std::cerr << "--warner: " << e.what() << "\n";
+      return 2;
+    }
+  }
   const auto loaded = catalog::load_catalog_file(catalog_path);
   if (!loaded.catalog) {
     std::cerr << "catalog " << catalog_path << " failed to load\n";
@@ -364,7 +406,8 @@ int main(int argc, char** argv) {
   auto work = [&] {
     for (int i = next++; i < seeds; i = next++) {
       results[static_cast<size_t>(i)] =
-          run_seed(sim, *loaded.catalog, first_seed + static_cast<uint64_t>(i), days, verbose);
+          run_seed(sim, *loaded.catalog, first_seed + static_cast<uint64_t>(i), days, verbose,
+                   warner_settings);
     }
   };
   std::vector<std::thread> pool;

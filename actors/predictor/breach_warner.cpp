@@ -1,0 +1,312 @@
+#include "actors/predictor/breach_warner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <vector>
+
+namespace grace::predictor {
+
+void to_json(nlohmann::json& j, const breach_warner_settings& s) {
+  j = {{"horizon_ms", s.horizon_ms},
+       {"use_history", s.use_history},
+       {"prior_weight", s.prior_weight},
+       {"history_alpha", s.history_alpha},
+       {"use_distance", s.use_distance},
+       {"use_forecast_class", s.use_forecast_class},
+       {"take_max", s.take_max},
+       {"reanchor", s.reanchor},
+       {"forecast_prior", s.forecast_prior}};
+}
+
+void from_json(const nlohmann::json& j, breach_warner_settings& s) {
+  s.horizon_ms = j.value("horizon_ms", s.horizon_ms);
+  s.use_history = j.value("use_history", s.use_history);
+  s.prior_weight = j.value("prior_weight", s.prior_weight);
+  s.history_alpha = j.value("history_alpha", s.history_alpha);
+  s.use_distance = j.value("use_distance", s.use_distance);
+  s.use_forecast_class = j.value("use_forecast_class", s.use_forecast_class);
+  s.take_max = j.value("take_max", s.take_max);
+  s.reanchor = j.value("reanchor", s.reanchor);
+  s.forecast_prior = j.value("forecast_prior", s.forecast_prior);
+}
+
+breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
+    : threshold_(threshold), higher_is_worse_(higher_is_worse), s_(s) {
+  s_.horizon_ms = std::max<int64_t>(s_.horizon_ms, 1);
+  s_.prior_weight = std::max(s_.prior_weight, 0.0);
+  s_.history_alpha = std::clamp(s_.history_alpha, 0.0, 1.0);
+}
+
+bool breach_warner::beyond(double v) const {
+  return higher_is_worse_ ? v >= threshold_ : v <= threshold_;
+}
+
+int breach_warner::class_of(int64_t now) const {
+  if (last_breach_ms_ < 0)
+    return classes - 1;
+  const int64_t hour = 3'600'000;
+  const int64_t since = now - last_breach_ms_;
+  int c = 0;
+  for (int64_t limit = hour; c < classes - 2 && since >= limit; limit *= 2)
+    ++c;
+  return c;
+}
+
+int breach_warner::distance_class() const {
+  if (!s_.use_distance || observed_ == 0)
+    return 0;
+  const double gap = higher_is_worse_ ? threshold_ - last_value_ : last_value_ - threshold_;
+  const double unit = std::max(spread_, 1e-9 * std::abs(threshold_) + 1e-300);
+  const double d = gap / unit;
+  int c = 0;
+  for (double limit = 1.0; c < distances - 1 && d >= limit; limit *= 2.0)
+    ++c;
+  return c;
+}
+
+int breach_warner::forecast_class(double p) const {
+  if (!s_.use_forecast_class)
+    return 0;
+  int c = 0;
+  for (double limit : {0.001, 0.01, 0.05, 0.2})
+    c += p >= limit ? 1 : 0;
+  return c;
+}
+
+void breach_warner::note_forecast(const forecast& f) {
+  latest_ = f;
+}
+
+void breach_warner::count(int fine, bool hit) {
+  const double keep = 1.0 - s_.history_alpha;
+  for (double& x : fine_trials_)
+    x *= keep;
+  for (double& x : fine_hits_)
+    x *= keep;
+  for (double& x : cell_trials_)
+    x *= keep;
+  for (double& x : cell_hits_)
+    x *= keep;
+  for (double& x : trials_)
+    x *= keep;
+  for (double& x : hits_)
+    x *= keep;
+  all_trials_ = all_trials_ * keep + 1.0;
+  all_hits_ = all_hits_ * keep + (hit ? 1.0 : 0.0);
+  const size_t f = static_cast<size_t>(fine), c = f / forecast_classes, since = c / distances;
+  fine_trials_[f] += 1.0;
+  cell_trials_[c] += 1.0;
+  trials_[since] += 1.0;
+  if (hit) {
+    fine_hits_[f] += 1.0;
+    cell_hits_[c] += 1.0;
+    hits_[since] += 1.0;
+  }
+}
+
+void breach_warner::settle(int64_t now) {
+  // Trials whose horizon has passed without a breach are misses.
+  while (!pending_.empty() && pending_.front().first + s_.horizon_ms < now) {
+    count(pending_.front().second, false);
+    pending_.pop_front();
+  }
+}
+
+void breach_warner::observe(int64_t ts_ms, double value) {
+  if (!std::isfinite(value))
+    return;
+  ts_ms = std::max(ts_ms, last_ts_ms_); // time never runs backwards here
+  settle(ts_ms);
+  const double step = std::abs(value - last_value_);
+  if (observed_ > 0 && std::isfinite(step))
+    spread_ += (observed_ == 1 ? 1.0 : 0.01) * (step - spread_);
+  last_value_ = value;
+  ++observed_;
+  if (beyond(value)) {
+    // Every trial still pending saw a breach within its horizon.
+    for (const auto& [t, cell] : pending_)
+      count(cell, true);
+    pending_.clear();
+    last_breach_ms_ = ts_ms;
+  } else {
+    const int cell = class_of(ts_ms) * distances + distance_class();
+    pending_.emplace_back(ts_ms, cell * forecast_classes
+                                     + forecast_class(forecast_probability(latest_, ts_ms)));
+  }
+  last_ts_ms_ = ts_ms;
+}
+
+double breach_warner::history_probability(int64_t now) const {
+  return history_probability(now, forecast_probability(latest_, now));
+}
+
+double breach_warner::history_probability(int64_t now, double forecast_p) const {
+  if (!s_.use_history)
+    return 0.0;
+  // Sceptical: no breach seen, no history risk (thresholds sit where breaches are rare).
+  const double overall = all_hits_ / (all_trials_ + s_.prior_weight);
+  const size_t since = static_cast<size_t>(class_of(now));
+  const double p_since =
+      (hits_[since] + s_.prior_weight * overall) / (trials_[since] + s_.prior_weight);
+  const size_t c = since * distances + static_cast<size_t>(distance_class());
+  const double p_cell =
+      (cell_hits_[c] + s_.prior_weight * p_since) / (cell_trials_[c] + s_.prior_weight);
+  if (!s_.use_forecast_class)
+    return p_cell;
+  const size_t f = c * forecast_classes + static_cast<size_t>(forecast_class(forecast_p));
+  const double prior = s_.forecast_prior ? std::max(p_cell, forecast_p) : p_cell;
+  return (fine_hits_[f] + s_.prior_weight * prior) / (fine_trials_[f] + s_.prior_weight);
+}
+
+forecast breach_warner::anchored(const forecast& f) const {
+  if (!s_.reanchor || observed_ == 0 || last_ts_ms_ <= f.generated_at || f.points.empty())
+    return f;
+  // The forecast's mean at the newest value's time (linear between points).
+  const forecast_point* before = nullptr;
+  double expected = std::nan("");
+  for (const auto& pt : f.points) {
+    if (pt.ts >= last_ts_ms_) {
+      if (pt.ts == last_ts_ms_)
+        expected = pt.mean;
+      else if (before != nullptr)
+        expected = before->mean
+                   + (pt.mean - before->mean) * static_cast<double>(last_ts_ms_ - before->ts)
+                         / static_cast<double>(pt.ts - before->ts);
+      break;
+    }
+    before = &pt;
+  }
+  const double shift = last_value_ - expected;
+  if (!std::isfinite(shift))
+    return f;
+  forecast moved = f;
+  for (auto& pt : moved.points) {
+    pt.mean += shift;
+    pt.lo80 += shift;
+    pt.hi80 += shift;
+    pt.lo95 += shift;
+    pt.hi95 += shift;
+  }
+  return moved;
+}
+
+double breach_warner::forecast_probability(const forecast& given, int64_t now) const {
+  const forecast f = anchored(given);
+  double p = 0.0;
+  bool any = false;
+  for (const auto& pt : f.points) {
+    if (pt.ts <= now || pt.ts > now + s_.horizon_ms)
+      continue;
+    any = true;
+    p = std::max(p, probability_beyond(pt, threshold_, higher_is_worse_));
+  }
+  if (!any) {
+    // A horizon shorter than the forecast's step: the first point ahead speaks for it.
+    for (const auto& pt : f.points)
+      if (pt.ts > now)
+        return probability_beyond(pt, threshold_, higher_is_worse_);
+  }
+  return p;
+}
+
+double breach_warner::probability(const forecast& f, int64_t now) const {
+  const double p_forecast = forecast_probability(f, now);
+  const double p_history = history_probability(now, p_forecast);
+  return s_.take_max ? std::max(p_forecast, p_history) : p_history;
+}
+
+breach_assessment breach_warner::assess(const forecast& f, int64_t now, band severity) const {
+  breach_assessment a = assess_threshold(anchored(f), threshold_, higher_is_worse_, severity);
+  const double p = probability(f, now);
+  if (a.expected_breach_at == 0 && p >= meaningful_probability) {
+    a.expected_breach_at = now + s_.horizon_ms / 2;
+    a.predicted_value = threshold_;
+  }
+  a.probability = p;
+  return a;
+}
+
+threshold_warners::threshold_warners(const threshold_spec& t, breach_warner_settings s)
+    : warning(t.warning, t.higher_is_worse, s), critical(t.critical, t.higher_is_worse, s) {}
+
+bool threshold_warners::matches(const threshold_spec& t) const {
+  auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+  return same(warning.threshold(), t.warning) && same(critical.threshold(), t.critical)
+         && warning.higher_is_worse() == t.higher_is_worse;
+}
+
+void threshold_warners::observe(int64_t ts_ms, double value) {
+  warning.observe(ts_ms, value);
+  critical.observe(ts_ms, value);
+}
+
+breach_outlook threshold_warners::outlook(const forecast& f, int64_t now) {
+  warning.note_forecast(f);
+  critical.note_forecast(f);
+  return {warning.assess(f, now, band::warning), critical.assess(f, now, band::critical)};
+}
+
+nlohmann::json breach_warner::to_json() const {
+  nlohmann::json pending = nlohmann::json::array();
+  for (const auto& [t, c] : pending_)
+    pending.push_back({t, c});
+  return {{"version", 1},
+          {"threshold", threshold_},
+          {"higher_is_worse", higher_is_worse_},
+          {"settings", s_},
+          {"last_breach", last_breach_ms_},
+          {"last_ts", last_ts_ms_},
+          {"last_value", last_value_},
+          {"spread", spread_},
+          {"observed", observed_},
+          {"fine_trials", std::vector<double>(fine_trials_.begin(), fine_trials_.end())},
+          {"fine_hits", std::vector<double>(fine_hits_.begin(), fine_hits_.end())},
+          {"cell_trials", std::vector<double>(cell_trials_.begin(), cell_trials_.end())},
+          {"cell_hits", std::vector<double>(cell_hits_.begin(), cell_hits_.end())},
+          {"pending", pending},
+          {"trials", std::vector<double>(trials_.begin(), trials_.end())},
+          {"hits", std::vector<double>(hits_.begin(), hits_.end())},
+          {"all", {all_trials_, all_hits_}}};
+}
+
+breach_warner breach_warner::from_json(const nlohmann::json& j) {
+  if (j.value("version", 0) != 1)
+    throw std::runtime_error("breach_warner: state version must be 1");
+  breach_warner w(j.at("threshold").get<double>(), j.at("higher_is_worse").get<bool>(),
+                  j.at("settings").get<breach_warner_settings>());
+  w.last_breach_ms_ = j.at("last_breach").get<int64_t>();
+  w.last_ts_ms_ = j.at("last_ts").get<int64_t>();
+  w.last_value_ = j.at("last_value").get<double>();
+  w.spread_ = j.at("spread").get<double>();
+  w.observed_ = j.at("observed").get<size_t>();
+  const auto cell_trials = j.at("cell_trials").get<std::vector<double>>();
+  const auto cell_hits = j.at("cell_hits").get<std::vector<double>>();
+  if (cell_trials.size() != w.cell_trials_.size() || cell_hits.size() != w.cell_hits_.size())
+    throw std::runtime_error("breach_warner: 'cell_trials' and 'cell_hits' must hold 48 counts");
+  std::copy(cell_trials.begin(), cell_trials.end(), w.cell_trials_.begin());
+  std::copy(cell_hits.begin(), cell_hits.end(), w.cell_hits_.begin());
+  const auto fine_trials = j.at("fine_trials").get<std::vector<double>>();
+  const auto fine_hits = j.at("fine_hits").get<std::vector<double>>();
+  if (fine_trials.size() != w.fine_trials_.size() || fine_hits.size() != w.fine_hits_.size())
+    throw std::runtime_error("breach_warner: 'fine_trials' and 'fine_hits' must hold 240 counts");
+  std::copy(fine_trials.begin(), fine_trials.end(), w.fine_trials_.begin());
+  std::copy(fine_hits.begin(), fine_hits.end(), w.fine_hits_.begin());
+  for (const auto& p : j.at("pending")) {
+    const int c = p.at(1).get<int>();
+    if (c < 0 || c >= classes * distances * forecast_classes)
+      throw std::runtime_error("breach_warner: pending class out of range");
+    w.pending_.emplace_back(p.at(0).get<int64_t>(), c);
+  }
+  const auto trials = j.at("trials").get<std::vector<double>>();
+  const auto hits = j.at("hits").get<std::vector<double>>();
+  if (trials.size() != static_cast<size_t>(classes) || hits.size() != trials.size())
+    throw std::runtime_error("breach_warner: 'trials' and 'hits' must hold 8 counts");
+  std::copy(trials.begin(), trials.end(), w.trials_.begin());
+  std::copy(hits.begin(), hits.end(), w.hits_.begin());
+  w.all_trials_ = j.at("all").at(0).get<double>();
+  w.all_hits_ = j.at("all").at(1).get<double>();
+  return w;
+}
+
+} // namespace grace::predictor

@@ -1,0 +1,144 @@
+#pragma once
+// The probability that one metric breaches one threshold within the lead
+// horizon, from two sources:
+//  - the forecast: the predictor's breach probability (assess_threshold:
+//    the largest P(beyond) over the forecast points inside the horizon);
+//  - the metric's own breach history: P(a breach within the horizon | how
+//    long ago the last breach was, how far the value is from the threshold
+//    in typical steps), counted on this metric's past (a breach is followed
+//    by another far more often than the forecast's marginal intervals say:
+//    bursts, daily peaks, flapping), each class shrunk towards the coarser
+//    one (distance within "since" within the overall rate).
+// The probability is the larger of the two. The node's predictor (every
+// forecast it receives) and `grace-node warn` (every CSV row) use this one
+// class. Pure core: no CAF, no clock, deterministic.
+#include "actors/predictor/breach.hpp"
+#include "messages/types.hpp"
+
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <nlohmann/json.hpp>
+
+namespace grace::predictor {
+
+struct breach_warner_settings {
+  int64_t horizon_ms = 60 * 60'000; // "a breach within this long"
+  // The history part: off uses the forecast alone.
+  bool use_history = true;
+  // Pseudo-count pulling a rarely seen "time since the last breach" class
+  // towards the metric's overall rate.
+  double prior_weight = 20.0;
+  // Older evidence fades: weight per observed value (about two weeks of 5-minute rows).
+  double history_alpha = 1.0 / 4032;
+  // Also condition on the distance to the threshold (false: "since" only).
+  bool use_distance = false;
+  // Also condition on the forecast's own probability (its bins are then
+  // calibrated on this metric's history).
+  bool use_forecast_class = false;
+  // The result: the larger of forecast and history (true), or the history
+  // estimate alone (false; meant with use_forecast_class).
+  bool take_max = true;
+  // With use_forecast_class: a forecast class this metric has little
+  // history of starts from the larger of the forecast's own probability and
+  // the coarser history estimate (instead of the latter alone), so a new
+  // metric still warns on its forecasts and a seasoned one is calibrated.
+  bool forecast_prior = false;
+  // A value observed after the forecast was made moves the forecast's points
+  // by its difference from what the forecast said for its time (the newest
+  // value corrects the level until the next forecast).
+  bool reanchor = false;
+};
+void to_json(nlohmann::json& j, const breach_warner_settings& s);
+void from_json(const nlohmann::json& j, breach_warner_settings& s);
+
+class breach_warner {
+public:
+  // Classes of "time since the last breach" (log-spaced): < 1 h, < 2 h,
+  // < 4 h, < 8 h, < 16 h, < 32 h, later, and never.
+  static constexpr int classes = 8;
+  // Distance to the threshold in mean absolute steps: < 1, < 2, < 4, < 8,
+  // < 16, further.
+  static constexpr int distances = 6;
+  // The forecast's probability: < 0.001, < 0.01, < 0.05, < 0.2, higher.
+  static constexpr int forecast_classes = 5;
+
+  breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s = {});
+
+  // Each value of the metric as it arrives (a closed snapshot's statistic in
+  // the node, a row or a partial 5-minute bucket in the CLI), in time order.
+  void observe(int64_t ts_ms, double value);
+  // The latest forecast (the node: every forecast received; the CLI: every
+  // forecast made); a value observed later is classed by what it said.
+  void note_forecast(const forecast& f);
+
+  // P(breach within the horizon after `now`) from the forecast's points in
+  // (now, now + horizon] and the breach history up to now.
+  double probability(const forecast& f, int64_t now) const;
+  // The history part alone, at `now`.
+  double history_probability(int64_t now) const;
+  // The forecast part alone.
+  double forecast_probability(const forecast& f, int64_t now) const;
+
+  // The assessment the warning book judges: the forecast's (assess_threshold)
+  // with the probability above. When the history part decides and the
+  // forecast gives no breach time, the breach is expected mid-horizon (the
+  // median of a breach equally likely anywhere in it).
+  breach_assessment assess(const forecast& f, int64_t now, band severity) const;
+
+  double threshold() const { return threshold_; }
+  bool higher_is_worse() const { return higher_is_worse_; }
+  const breach_warner_settings& settings() const { return s_; }
+
+  nlohmann::json to_json() const;
+  static breach_warner from_json(const nlohmann::json& j);
+
+private:
+  bool beyond(double v) const;
+  int class_of(int64_t now) const;
+  // f moved by the newest value's difference from it (settings().reanchor).
+  forecast anchored(const forecast& f) const;
+  int distance_class() const;
+  int forecast_class(double p) const;
+  double history_probability(int64_t now, double forecast_p) const;
+  void count(int cell, bool hit);
+  void settle(int64_t now);
+
+  double threshold_;
+  bool higher_is_worse_;
+  breach_warner_settings s_;
+  int64_t last_breach_ms_ = -1; // time of the latest value beyond the threshold (-1: none)
+  int64_t last_ts_ms_ = 0;
+  double last_value_ = 0.0;
+  double spread_ = 0.0; // mean |step| of the values
+  size_t observed_ = 0;
+  // Values not yet known to have been followed by a breach within the
+  // horizon: (time, cell = (since class * distances + distance class) *
+  // forecast_classes + forecast class).
+  std::deque<std::pair<int64_t, int>> pending_;
+  // Decayed counts per cell, per (since, distance) and per since class:
+  // trials, and trials followed by a breach.
+  std::array<double, classes * distances * forecast_classes> fine_trials_{}, fine_hits_{};
+  std::array<double, classes * distances> cell_trials_{}, cell_hits_{};
+  forecast latest_; // the latest noted forecast
+  std::array<double, classes> trials_{}, hits_{};
+  double all_trials_ = 0.0, all_hits_ = 0.0;
+};
+
+// One metric's warners for its catalog thresholds (warning and critical):
+// what the predictor keeps per metric and hands the warning book.
+struct threshold_warners {
+  threshold_warners(const threshold_spec& t, breach_warner_settings s = {});
+  bool matches(const threshold_spec& t) const; // same thresholds and direction
+  void observe(int64_t ts_ms, double value);
+  // The latest forecast (the node: every forecast received; the CLI: every
+  // forecast made); a value observed later is classed by what it said.
+  void note_forecast(const forecast& f);
+  // Notes f (breach_warner::note_forecast) and assesses both thresholds.
+  breach_outlook outlook(const forecast& f, int64_t now);
+
+  breach_warner warning;
+  breach_warner critical;
+};
+
+} // namespace grace::predictor

@@ -1,0 +1,38 @@
+#pragma once
+// `grace-node warn`: streams a `timestamp,value` CSV row by row through the
+// node's early-warning path and writes `timestamp,score`, the probability of
+// a breach of the threshold within the horizon (60 min), using only rows up
+// to each timestamp: one output row per input row, input order, the
+// timestamp text copied unchanged (protocol P3h, EVALUATION.md 2b).
+//
+// The path: rows finer than the node's 5-minute snapshot interval are
+// averaged into 5-minute windows (the current window's mean so far); every
+// 15 minutes of data time (the node's forecast cadence; every row when rows
+// are further apart) the forecaster forecasts the horizon from up to a week
+// of those values, exactly as the forecaster actor's call does; each row's
+// score is breach_warner::probability (the class the predictor uses for its
+// warnings) of the latest forecast at the row's time.
+#include "actors/predictor/breach_warner.hpp"
+
+#include <ostream>
+#include <string>
+
+namespace grace::predictor {
+
+struct warn_options {
+  std::string csv_path;
+  std::string out_path;
+  double threshold = 0.0;
+  bool higher_is_worse = true;             // --direction above (default) / below
+  int64_t bucket_ms = 5 * 60'000;          // the node's snapshot interval
+  int64_t forecast_every_ms = 15 * 60'000; // the node's forecast cadence
+  size_t history_rows = 7 * 288;           // the forecaster actor's week of snapshots
+  breach_warner_settings warner;
+};
+
+// Does the whole CLI job. Returns the process exit code (0 on success) and
+// writes problems (unreadable file, bad row, bad threshold, unwritable
+// output) to `log`.
+int run_warn(const warn_options& options, std::ostream& log);
+
+} // namespace grace::predictor

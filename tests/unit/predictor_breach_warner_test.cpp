@@ -1,0 +1,262 @@
+// breach_warner (the node's and `grace-node warn`'s breach probability) and
+// run_warn (the CLI job) on constructed series: a ramp is warned before it
+// crosses, a flat series never warns, gaps and bad input do not crash it.
+#include "actors/predictor/breach_warner.hpp"
+#include "actors/predictor/warn.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace fs = std::filesystem;
+using grace::predictor::breach_warner;
+
+namespace {
+
+constexpr int64_t minute = 60'000;
+
+fs::path temp_path(const std::string& name) {
+  return fs::temp_directory_path() / ("grace_warn_" + std::to_string(::getpid()) + "_" + name);
+}
+
+std::string stamp(int64_t minutes) {
+  // 2014-03-01 00:00:00 UTC plus `minutes`.
+  const int64_t day = minutes / 1440, rem = minutes % 1440;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "2014-03-%02lld %02lld:%02lld:00", static_cast<long long>(1 + day),
+                static_cast<long long>(rem / 60), static_cast<long long>(rem % 60));
+  return buf;
+}
+
+struct row {
+  int64_t minutes;
+  double value;
+};
+
+// Writes the rows, runs the warner, returns the scores (one per row).
+std::vector<double> warn_scores(const std::vector<row>& rows, double threshold, bool above = true) {
+  const auto in = temp_path("in.csv"), out = temp_path("out.csv");
+  {
+    std::ofstream f(in);
+    f << "timestamp,value\n";
+    for (const auto& r : rows)
+      f << stamp(r.minutes) << ',' << r.value << '\n';
+  }
+  grace::predictor::warn_options o;
+  o.csv_path = in.string();
+  o.out_path = out.string();
+  o.threshold = threshold;
+  o.higher_is_worse = above;
+  std::ostringstream log;
+  EXPECT_EQ(grace::predictor::run_warn(o, log), 0) << log.str();
+  std::ifstream f(out);
+  std::string line;
+  std::getline(f, line);
+  EXPECT_EQ(line, "timestamp,score");
+  std::vector<double> scores;
+  size_t i = 0;
+  while (std::getline(f, line)) {
+    const auto comma = line.find(',');
+    EXPECT_EQ(line.substr(0, comma), stamp(rows.at(i).minutes)) << "row " << i;
+    scores.push_back(std::stod(line.substr(comma + 1)));
+    ++i;
+  }
+  fs::remove(in);
+  fs::remove(out);
+  return scores;
+}
+
+// Deterministic noise in [-0.5, 0.5).
+struct noise {
+  uint64_t x = 88172645463325252ULL;
+  double operator()() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return static_cast<double>(x % 100000) / 100000.0 - 0.5;
+  }
+};
+
+grace::forecast flat_forecast(int64_t now, double mean, double width) {
+  grace::forecast f;
+  f.step = 5 * minute;
+  for (int k = 1; k <= 12; ++k)
+    f.points.push_back({now + k * 5 * minute, mean, mean - width, mean + width, mean - 2 * width,
+                        mean + 2 * width});
+  return f;
+}
+
+} // namespace
+
+TEST(predictor_breach_warner, a_ramp_is_warned_before_it_crosses) {
+  noise rnd;
+  std::vector<row> rows;
+  const int64_t ramp_from = 3 * 1440; // three quiet days, then a ramp of +12 an hour
+  for (int64_t m = 0; m <= ramp_from + 180; m += 5) {
+    double v = 50.0 + 2.0 * rnd();
+    if (m > ramp_from)
+      v += static_cast<double>(m - ramp_from) / 5.0;
+    rows.push_back({m, v});
+  }
+  const double threshold = 66.0; // crossed about 80 min into the ramp
+  const auto s = warn_scores(rows, threshold);
+  ASSERT_EQ(s.size(), rows.size());
+  size_t crossing = 0;
+  for (size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].value > threshold) {
+      crossing = i;
+      break;
+    }
+  ASSERT_GT(crossing, 0u);
+  // Some row 15-60 minutes before the crossing scores at least 0.5 ...
+  double early = 0.0;
+  for (size_t i = crossing - 12; i <= crossing - 3; ++i)
+    early = std::max(early, s[i]);
+  EXPECT_GE(early, 0.5);
+  // ... while the quiet days before never came close.
+  double quiet = 0.0;
+  for (size_t i = 288; i < static_cast<size_t>(ramp_from / 5); ++i)
+    quiet = std::max(quiet, s[i]);
+  EXPECT_LT(quiet, 0.05);
+}
+
+TEST(predictor_breach_warner, a_flat_series_never_warns) {
+  std::vector<row> rows;
+  for (int64_t m = 0; m < 4 * 1440; m += 5)
+    rows.push_back({m, 10.0});
+  for (double s : warn_scores(rows, 12.0))
+    ASSERT_LT(s, 1e-3);
+  // Below-threshold direction: the same flat series is far from a floor of 5.
+  for (double s : warn_scores(rows, 5.0, false))
+    ASSERT_LT(s, 1e-3);
+}
+
+TEST(predictor_breach_warner, a_gap_and_repeated_timestamps_do_not_crash_it) {
+  noise rnd;
+  std::vector<row> rows;
+  for (int64_t m = 0; m < 2 * 1440; m += 5)
+    rows.push_back({m, 20.0 + rnd()});
+  rows.push_back(rows.back());                     // a repeated timestamp
+  for (int64_t m = 4 * 1440; m < 5 * 1440; m += 5) // two days missing
+    rows.push_back({m, 20.0 + rnd()});
+  const auto s = warn_scores(rows, 21.0);
+  ASSERT_EQ(s.size(), rows.size());
+  for (double x : s)
+    ASSERT_TRUE(x >= 0.0 && x <= 1.0);
+}
+
+TEST(predictor_breach_warner, hourly_and_one_minute_rows_each_get_a_score) {
+  noise rnd;
+  std::vector<row> hourly, fine;
+  for (int64_t m = 0; m < 10 * 1440; m += 60)
+    hourly.push_back({m, 5.0 + rnd()});
+  for (int64_t m = 0; m < 2 * 1440; m += 1)
+    fine.push_back({m, 5.0 + rnd()});
+  EXPECT_EQ(warn_scores(hourly, 5.4).size(), hourly.size());
+  EXPECT_EQ(warn_scores(fine, 5.4).size(), fine.size());
+}
+
+TEST(predictor_breach_warner, bad_input_fails_with_a_message) {
+  grace::predictor::warn_options o;
+  o.csv_path = temp_path("missing.csv").string();
+  o.out_path = temp_path("never.csv").string();
+  o.threshold = 1.0;
+  std::ostringstream log;
+  EXPECT_NE(grace::predictor::run_warn(o, log), 0);
+  EXPECT_NE(log.str().find("missing.csv"), std::string::npos) << log.str();
+  o.threshold = std::nan("");
+  std::ostringstream log2;
+  EXPECT_NE(grace::predictor::run_warn(o, log2), 0);
+  EXPECT_NE(log2.str().find("threshold"), std::string::npos) << log2.str();
+  EXPECT_FALSE(fs::exists(o.out_path));
+}
+
+TEST(predictor_breach_warner, the_forecast_decides_when_history_says_nothing) {
+  breach_warner w(100.0, true);
+  EXPECT_LT(w.probability(flat_forecast(0, 50.0, 5.0), 0), 1e-5);
+  EXPECT_GT(w.probability(flat_forecast(0, 100.0, 5.0), 0), 0.4);
+  // Points outside (now, now + horizon] do not count.
+  auto f = flat_forecast(0, 50.0, 5.0);
+  f.points.push_back({2 * 3'600'000, 200.0, 190.0, 210.0, 180.0, 220.0});
+  EXPECT_LT(w.forecast_probability(f, 0), 1e-5);
+}
+
+TEST(predictor_breach_warner, breaches_that_recur_raise_the_history_probability) {
+  // A breach every 3 hours for two weeks (5-minute values), ending on one.
+  breach_warner w(10.0, true);
+  int64_t t = 0;
+  for (int i = 0; i <= 14 * 288; ++i, t += 5 * minute)
+    w.observe(t, i % 36 == 0 ? 11.0 : 1.0);
+  // Just after a breach the next one is 3 h away: unlikely within the hour.
+  breach_warner after = breach_warner::from_json(nlohmann::json::parse(w.to_json().dump()));
+  after.observe(t, 1.0);
+  EXPECT_LT(after.history_probability(t), 0.2);
+  // 2.5 h after it the next one is due within the hour.
+  for (int k = 0; k < 30; ++k, t += 5 * minute)
+    w.observe(t, 1.0);
+  EXPECT_GT(w.history_probability(t - 5 * minute), 0.6);
+  EXPECT_GT(w.probability(flat_forecast(t, 1.0, 0.1), t - 5 * minute), 0.6)
+      << "the larger of forecast and history";
+  // A missing threshold never warns.
+  breach_warner none(std::nan(""), true);
+  for (int i = 0; i < 100; ++i)
+    none.observe(i * 5 * minute, 5.0);
+  EXPECT_LT(none.probability(flat_forecast(500 * minute, 5.0, 1.0), 500 * minute), 0.01);
+}
+
+TEST(predictor_breach_warner, state_round_trip_continues_identically) {
+  breach_warner a(10.0, false);
+  noise rnd;
+  for (int i = 0; i < 500; ++i)
+    a.observe(i * 5 * minute, 12.0 + 3.0 * rnd());
+  breach_warner b = breach_warner::from_json(nlohmann::json::parse(a.to_json().dump()));
+  for (int i = 500; i < 800; ++i) {
+    const double v = 12.0 + 3.0 * rnd();
+    a.observe(i * 5 * minute, v);
+    b.observe(i * 5 * minute, v);
+    ASSERT_EQ(a.history_probability(i * 5 * minute), b.history_probability(i * 5 * minute));
+  }
+  EXPECT_THROW(breach_warner::from_json(nlohmann::json{{"version", 7}}), std::exception);
+}
+
+TEST(predictor_breach_warner, calibration_learns_what_a_forecast_class_was_worth) {
+  // Forecasts say "breach likely" all the time and no breach ever comes.
+  grace::predictor::breach_warner_settings calibrated;
+  calibrated.use_forecast_class = true;
+  calibrated.take_max = false;
+  auto with_prior = calibrated;
+  with_prior.forecast_prior = true;
+  breach_warner plain(100.0, true), cal(100.0, true, calibrated), prior(100.0, true, with_prior);
+  // A fresh warner with the forecast's prior speaks for the forecast.
+  const auto alarming = flat_forecast(0, 100.0, 5.0);
+  EXPECT_NEAR(prior.probability(alarming, 0), plain.probability(alarming, 0), 1e-12);
+  int64_t t = 0;
+  for (int i = 0; i < 2000; ++i, t += 5 * minute) {
+    const auto f = flat_forecast(t, 100.0, 5.0);
+    for (breach_warner* w : {&plain, &cal, &prior}) {
+      w->note_forecast(f);
+      w->observe(t, 50.0);
+    }
+  }
+  const auto f = flat_forecast(t, 100.0, 5.0);
+  EXPECT_GT(plain.probability(f, t), 0.4);
+  EXPECT_LT(cal.probability(f, t), 0.05);
+  EXPECT_LT(prior.probability(f, t), 0.05);
+}
+
+TEST(predictor_breach_warner, reanchoring_moves_the_forecast_to_the_newest_value) {
+  grace::predictor::breach_warner_settings s;
+  s.reanchor = true;
+  breach_warner moved(58.0, true, s), kept(58.0, true);
+  const auto f = flat_forecast(0, 50.0, 1.0); // made at 0, points from 5 min on
+  for (breach_warner* w : {&moved, &kept})
+    w->observe(10 * minute, 57.5); // ten minutes later the value is near the threshold
+  EXPECT_GT(moved.probability(f, 10 * minute), 0.3);
+  EXPECT_LT(kept.probability(f, 10 * minute), 1e-3);
+}
