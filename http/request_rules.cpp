@@ -1,5 +1,7 @@
 #include "http/request_rules.hpp"
 
+#include "actors/catalog/error_text.hpp"
+
 #include <algorithm>
 #include <arpa/inet.h>
 #include <cctype>
@@ -35,39 +37,6 @@ bool blank(const std::string& s) {
   return std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isspace(c); });
 }
 
-// The length of the well-formed UTF-8 sequence at text[i], or 0.
-size_t utf8_sequence(std::string_view text, size_t i) {
-  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char c = byte(i);
-  if (c < 0x80)
-    return 1;
-  size_t n = 0;
-  unsigned char lo = 0x80, hi = 0xBF; // bounds of the second byte
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    if (c == 0xE0)
-      lo = 0xA0; // overlong
-    else if (c == 0xED)
-      hi = 0x9F; // surrogates
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    if (c == 0xF0)
-      lo = 0x90; // overlong
-    else if (c == 0xF4)
-      hi = 0x8F; // above U+10FFFF
-  } else {
-    return 0;
-  }
-  if (i + n > text.size() || byte(i + 1) < lo || byte(i + 1) > hi)
-    return 0;
-  for (size_t k = 2; k < n; ++k)
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF)
-      return 0;
-  return n;
-}
-
 bool parse_port(std::string_view text, int& port) {
   if (text.empty() || text.size() > 5)
     return false;
@@ -96,7 +65,7 @@ bool valid_utf8(std::string_view text, size_t* bad_offset) {
         continue;
       }
     }
-    const size_t n = utf8_sequence(text, i);
+    const size_t n = text::utf8_sequence_length(text, i);
     if (n == 0) {
       if (bad_offset)
         *bad_offset = i;
@@ -113,7 +82,7 @@ std::string log_safe(std::string_view text, size_t max_bytes) {
   if (cut)
     text = text.substr(0, max_bytes);
   for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_sequence(text, i);
+    const size_t n = text::utf8_sequence_length(text, i);
     const auto c = static_cast<unsigned char>(text[i]);
     if (n == 0 || (n == 1 && (c < 0x20 || c == 0x7F || c == '\\'))) {
       if (c == '\\') {

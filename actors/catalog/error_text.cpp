@@ -6,7 +6,18 @@ namespace {
 
 constexpr size_t quoted_bytes = 60;
 
-// Length of the well-formed UTF-8 sequence at s[i], 0 when it is not one.
+// At most `limit` bytes of `s`, cut at a character boundary.
+std::string_view prefix_of(std::string_view s, size_t limit) {
+  if (s.size() <= limit)
+    return s;
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
+    --end;
+  return s.substr(0, end);
+}
+
+} // namespace
+
 size_t utf8_sequence_length(std::string_view s, size_t i) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char c = byte(i);
@@ -34,18 +45,6 @@ size_t utf8_sequence_length(std::string_view s, size_t i) {
       return 0;
   return n;
 }
-
-// At most `limit` bytes of `s`, cut at a character boundary.
-std::string_view prefix_of(std::string_view s, size_t limit) {
-  if (s.size() <= limit)
-    return s;
-  size_t end = limit;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80)
-    --end;
-  return s.substr(0, end);
-}
-
-} // namespace
 
 bool is_valid_utf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {

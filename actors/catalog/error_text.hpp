@@ -12,6 +12,10 @@ namespace grace::text {
 // U+10FFFF): what a JSON answer can carry.
 bool is_valid_utf8(std::string_view text);
 
+// Length of the well-formed UTF-8 sequence at text[i] (i < text.size()), 0
+// when none starts there.
+size_t utf8_sequence_length(std::string_view text, size_t i);
+
 // `text` with every byte that is not printable UTF-8 (invalid sequences and
 // control characters) written as "\xNN".
 std::string printable(std::string_view text);
