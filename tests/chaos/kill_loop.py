@@ -39,9 +39,9 @@ TOKEN = "chaos-token"
 WINDOW_MS = 300_000
 # A 5-minute window lasts 2.5 real seconds and closes a second after it ends:
 # in the longer iterations windows close, are stored and their log segments
-# removed while the loop kills. (Until virtual time resumes across restarts,
-# a restarted node's clock is behind the windows it closed before, and its
-# first samples are refused as late: not acknowledged, so they do not count.)
+# removed while the loop kills. Samples are stamped at or after the closed
+# watermark /api/status reports: one refused as late is not acknowledged and
+# does not count.
 SCALE = 120
 FINAL_SCALE = 600  # the last node: the remaining windows close within a second or two
 GRACE_S = 5.0
