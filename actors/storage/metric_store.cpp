@@ -316,11 +316,7 @@ void metric_store::checkpoint() {
 #define GRACE_SNAPSHOT_COLUMNS                                                                     \
   "metric_id, window_start, window_end, count, mean, min, max, p50, p95, last, band"
 
-void metric_store::upsert_snapshot(const snapshot& s) {
-  statement st(*this,
-               "INSERT OR REPLACE INTO snapshots (" GRACE_SNAPSHOT_COLUMNS
-               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-               "insert_snapshots");
+void metric_store::bind_snapshot(statement& st, const snapshot& s) {
   st.text(1, s.metric_id)
       .integer(2, s.window_start)
       .integer(3, s.window_end)
@@ -332,6 +328,14 @@ void metric_store::upsert_snapshot(const snapshot& s) {
       .real(9, s.p95)
       .real(10, s.last)
       .text(11, to_string(s.level));
+}
+
+void metric_store::upsert_snapshot(const snapshot& s) {
+  statement st(*this,
+               "INSERT OR REPLACE INTO snapshots (" GRACE_SNAPSHOT_COLUMNS
+               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+               "insert_snapshots");
+  bind_snapshot(st, s);
   st.run();
 }
 
@@ -371,17 +375,7 @@ uint64_t metric_store::store_closed_windows(const std::vector<snapshot>& batch,
                  ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
                  " ON CONFLICT (metric_id, window_start) DO NOTHING",
                  "store_closed_windows");
-    st.text(1, s.metric_id)
-        .integer(2, s.window_start)
-        .integer(3, s.window_end)
-        .count(4, s.count)
-        .real(5, s.mean)
-        .real(6, s.min)
-        .real(7, s.max)
-        .real(8, s.p50)
-        .real(9, s.p95)
-        .real(10, s.last)
-        .text(11, to_string(s.level));
+    bind_snapshot(st, s);
     st.run();
     added += static_cast<uint64_t>(sqlite3_changes(db_));
   }

@@ -155,6 +155,8 @@ private:
   void upsert_snapshot(const snapshot& s);
   void upsert_forecast(const forecast& f);
   void append_experience(const experience& e);
+  // Binds a snapshot to ?1..?11 in GRACE_SNAPSHOT_COLUMNS order.
+  static void bind_snapshot(statement& st, const snapshot& s);
   std::vector<snapshot> read_snapshots(statement& st);
   std::vector<forecast> read_forecasts(statement& st);
   std::vector<experience> read_experiences(statement& st);
