@@ -1,8 +1,8 @@
 #include "http/ml_routes.hpp"
 
-#include "actors/storage/json_mapping.hpp"
 #include "http/api_routes.hpp"
 #include "http/json_response.hpp"
+#include "messages/json.hpp"
 
 #include <cmath>
 #include <set>

@@ -1,8 +1,8 @@
 #include "http/operations_routes.hpp"
 
-#include "actors/storage/json_mapping.hpp"
 #include "http/catalog_json.hpp"
 #include "http/json_response.hpp"
+#include "messages/json.hpp"
 
 #include <nlohmann/json.hpp>
 

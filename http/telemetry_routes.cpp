@@ -1,8 +1,8 @@
 #include "http/telemetry_routes.hpp"
 
 #include "actors/ingest/sample_batch_parser.hpp"
-#include "actors/storage/json_mapping.hpp"
 #include "http/json_response.hpp"
+#include "messages/json.hpp"
 
 #include <algorithm>
 #include <caf/after.hpp>

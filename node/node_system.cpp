@@ -394,6 +394,7 @@ int run_node(const node_settings& settings,
               [&](bool ready) {
                 if (ready) {
                   announced = true;
+                  spdlog::info("[ML-SYSTEMS] 🧠 Advanced ML systems online");
                   spdlog::info("[ML-SYSTEMS] 🔗 Metrics → snapshots → integration active ({} "
                                "snapshots every {})",
                                simulation                      ? "simulated metrics,"

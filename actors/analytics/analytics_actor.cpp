@@ -2,9 +2,9 @@
 
 #include "actors/analytics/exposition.hpp"
 #include "actors/analytics/reports.hpp"
-#include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
+#include "messages/json.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>
@@ -357,6 +357,7 @@ analytics_component(analytics_actor::stateful_pointer<analytics_state> self,
         return *rp;
       },
       [=](atom::tick) {
+        spdlog::info("[ML-ANALYTICS] 📊 Generating ML performance report...");
         gather_inputs(self, supervisor, [=](std::shared_ptr<analytics::report_inputs> in) {
           log_health(self, analytics::health_of(*in, self->state.settings.reports));
         });

@@ -5,9 +5,9 @@
 #include "actors/executor/command_runner.hpp"
 #include "actors/executor/reward.hpp"
 #include "actors/executor/webhook_client.hpp"
-#include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
+#include "messages/json.hpp"
 
 #include <algorithm>
 #include <caf/event_based_actor.hpp>

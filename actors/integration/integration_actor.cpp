@@ -1,8 +1,8 @@
 #include "actors/integration/integration_actor.hpp"
 
-#include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
+#include "messages/json.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>

@@ -1,6 +1,6 @@
 #include "actors/notifier/alert_payload.hpp"
 
-#include "actors/storage/json_mapping.hpp"
+#include "messages/json.hpp"
 
 #include <cstdio>
 #include <ctime>
@@ -45,8 +45,10 @@ nlohmann::json alertmanager_alert(const early_warning& w, const alert_context& c
       {"probability", number(w.probability)},
       {"lower_80", number(w.lo80)},
       {"upper_80", number(w.hi80)},
-      {"recommended_playbook", w.recommended_playbook},
       {"raised_at", iso(w.raised_at)}};
+  // Annotations are strings: no recommendation yet is no annotation, not "".
+  if (!w.recommended_playbook.empty())
+    annotations["recommended_playbook"] = w.recommended_playbook;
   if (resolved)
     annotations["outcome"] = to_string(w.outcome);
   nlohmann::json alert{
@@ -60,7 +62,7 @@ nlohmann::json alertmanager_alert(const early_warning& w, const alert_context& c
 }
 
 nlohmann::json webhook_body(const early_warning& w) {
-  // The warning in its one JSON form (actors/storage/json_mapping.hpp).
+  // The warning in its one JSON form (messages/json.hpp).
   return {{"kind", "early_warning"},
           {"status", w.outcome == warning_outcome::open ? "firing" : "resolved"},
           {"warning", nlohmann::json(w)}};

@@ -2,9 +2,9 @@
 
 #include "actors/catalog/catalog.hpp"
 #include "actors/predictor/breach.hpp"
-#include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
+#include "messages/json.hpp"
 
 #include <algorithm>
 #include <caf/event_based_actor.hpp>

@@ -1,5 +1,7 @@
 #include "actors/predictor/warning_book.hpp"
 
+#include "messages/json.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -32,29 +34,11 @@ void apply(early_warning& w, const breach_assessment& a, timestamp_ms now) {
 }
 
 // --- JSON ------------------------------------------------------------------
-// Field names as in the storage mapping (actors/storage/json_mapping.hpp):
-// the struct's, enums by their to_string() names, timestamps as integers,
-// NaN doubles written by nlohmann as null and read back as NaN.
+// Each warning in the book's file is written and read with the one JSON
+// mapping of early_warning (messages/json.hpp); the book adds its own frame.
 
 json warning_to_json(const early_warning& w) {
-  return json{{"id", w.id},
-              {"metric_id", w.metric_id},
-              {"service", w.service},
-              {"severity", to_string(w.severity)},
-              {"probability", w.probability},
-              {"raised_at", w.raised_at},
-              {"updated_at", w.updated_at},
-              {"expected_breach_at", w.expected_breach_at},
-              {"predicted_value", w.predicted_value},
-              {"threshold", w.threshold},
-              {"lo80", w.lo80},
-              {"hi80", w.hi80},
-              {"recommended_playbook", w.recommended_playbook},
-              {"action_playbook", w.action_playbook},
-              {"action_at", w.action_at},
-              {"breached_at", w.breached_at},
-              {"outcome", to_string(w.outcome)},
-              {"resolved_at", w.resolved_at}};
+  return json(w);
 }
 
 // Reads the fields of one JSON object; errors name the context and field.
@@ -95,28 +79,6 @@ struct reader {
       fail(name, "must be a number" + found(v));
     return v.get<double>();
   }
-  std::string string(const std::string& name) const {
-    const json& v = at(name);
-    if (!v.is_string())
-      fail(name, "must be a string" + found(v));
-    return v.get<std::string>();
-  }
-  band severity(const std::string& name) const {
-    const std::string s = string(name);
-    for (band b : {band::good, band::warning, band::critical})
-      if (to_string(b) == s)
-        return b;
-    fail(name, "has an unknown band '" + s + "' (expected good, warning or critical)");
-  }
-  warning_outcome outcome(const std::string& name) const {
-    const std::string s = string(name);
-    for (auto o : {warning_outcome::open, warning_outcome::prevented, warning_outcome::came_true,
-                   warning_outcome::false_alarm})
-      if (to_string(o) == s)
-        return o;
-    fail(name,
-         "has an unknown outcome '" + s + "' (expected open, prevented, came_true or false_alarm)");
-  }
   const json& array(const std::string& name) const {
     const json& v = at(name);
     if (!v.is_array())
@@ -141,24 +103,11 @@ reader object_reader(const json& v, const std::string& ctx) {
 early_warning warning_from_json(const json& v, const std::string& ctx) {
   const reader r = object_reader(v, ctx);
   early_warning w;
-  w.id = r.string("id");
-  w.metric_id = r.string("metric_id");
-  w.service = r.string("service");
-  w.severity = r.severity("severity");
-  w.probability = r.number("probability");
-  w.raised_at = r.integer("raised_at");
-  w.updated_at = r.integer("updated_at");
-  w.expected_breach_at = r.integer("expected_breach_at");
-  w.predicted_value = r.number("predicted_value");
-  w.threshold = r.number("threshold");
-  w.lo80 = r.number("lo80");
-  w.hi80 = r.number("hi80");
-  w.recommended_playbook = r.string("recommended_playbook");
-  w.action_playbook = r.string("action_playbook");
-  w.action_at = r.integer("action_at");
-  w.breached_at = r.integer("breached_at");
-  w.outcome = r.outcome("outcome");
-  w.resolved_at = r.integer("resolved_at");
+  try {
+    w = read_as<early_warning>(v, ctx.substr(0, ctx.size() - 2)); // ctx ends in ": "
+  } catch (const json_mapping_error& e) {
+    throw std::runtime_error(std::string("warning_book: ") + e.what());
+  }
   if (w.id.empty())
     r.fail("id", "must not be empty");
   if (w.metric_id.empty())

@@ -861,12 +861,17 @@ void to_json(nlohmann::json& j, const agent_statistics& s) {
 
 void to_json(nlohmann::json& j, const context_summary& s) {
   nlohmann::json arms = nlohmann::json::array();
+  // A playbook never run in this context has no value of its own yet: null,
+  // not the pool's prior, which a reader would take for a measurement.
+  const auto measured = [](const arm_summary& a, double v) {
+    return a.pulls > 0 ? nlohmann::json(v) : nlohmann::json(nullptr);
+  };
   for (const auto& a : s.arms)
     arms.push_back({{"playbook", a.playbook},
-                    {"value", a.value},
+                    {"value", measured(a, a.value)},
                     {"uncertainty", a.uncertainty},
                     {"pulls", a.pulls},
-                    {"ema_value", a.ema_value},
+                    {"ema_value", measured(a, a.ema_value)},
                     {"decoupled", a.decoupled}});
   j = nlohmann::json{{"service", s.context.service},
                      {"diagnosis", s.context.diagnosis},

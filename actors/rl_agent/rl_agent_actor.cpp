@@ -2,9 +2,9 @@
 
 #include "actors/rl_agent/off_policy_evaluation.hpp"
 #include "actors/rl_agent/recommend_check.hpp"
-#include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
+#include "messages/json.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>

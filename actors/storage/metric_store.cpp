@@ -1,6 +1,6 @@
 #include "actors/storage/metric_store.hpp"
 
-#include "actors/storage/json_mapping.hpp"
+#include "messages/json.hpp"
 
 #include <cmath>
 #include <limits>

@@ -2,9 +2,9 @@
 
 #include "actors/clock/utc_time.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
-#include "actors/storage/json_mapping.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
+#include "messages/json.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>

@@ -93,6 +93,16 @@ class SimulatedRunTest(unittest.TestCase):
         self.assertGreaterEqual(body["count"], 1)
         self.assertGreater(body["cycles"][0]["samples"], 0)
 
+    def test_console_announces_the_systems_and_each_report(self):
+        # The seed's startup and report lines, in the order a reader expects.
+        self.assertTrue(self.node.wait_for_log("[ML-ANALYTICS] ✅ Health Score", 30))
+        out = self.node.output()
+        online = out.index("[ML-SYSTEMS] 🧠 Advanced ML systems online")
+        self.assertLess(out.index("[ML-SYSTEMS] ✅ Causal RL Agent ready"), online)
+        self.assertLess(out.index("[ML-SYSTEMS] ✅ Temporal Forecaster ready"), online)
+        generating = out.index("[ML-ANALYTICS] 📊 Generating ML performance report...")
+        self.assertLess(generating, out.index("[ML-ANALYTICS] ", generating + 1))
+
     def test_health_score_is_the_weighted_mean_of_its_parts(self):
         body = self.health_with("forecast_accuracy")
         with_data = [p for p in body["parts"] if p["has_data"]]

@@ -56,6 +56,14 @@ TEST(AlertPayload, ResolvedWarningEndsNowAndSaysHow) {
   EXPECT_EQ(notifier::webhook_body(sample()).at("status"), "firing");
 }
 
+TEST(AlertPayload, NoRecommendationIsNoAnnotation) {
+  auto w = sample();
+  w.recommended_playbook.clear();
+  auto a = notifier::alertmanager_alert(w, {1'000'000'000'000, 0, 60'000, ""});
+  EXPECT_FALSE(a.at("annotations").contains("recommended_playbook"));
+  EXPECT_TRUE(notifier::webhook_body(w).at("warning").at("recommended_playbook").is_null());
+}
+
 TEST(AlertPayload, EndpointToleratesTrailingSlashes) {
   EXPECT_EQ(notifier::alerts_endpoint("http://127.0.0.1:9093"),
             "http://127.0.0.1:9093/api/v2/alerts");

@@ -1,8 +1,9 @@
 #pragma once
 // The JSON form of the value types in messages/types.hpp: the one place it is
-// defined. The storage core (SQLite columns holding JSON, ledger payloads)
-// and the HTTP API both use exactly these mappings, through nlohmann's ADL
-// hooks: `nlohmann::json j = snap;` and `j.get<grace::snapshot>()`.
+// defined. The storage core (SQLite columns holding JSON, ledger payloads),
+// the HTTP API, the notifier and the predictor's warning book all use exactly
+// these mappings, through nlohmann's ADL hooks: `nlohmann::json j = snap;`
+// and `j.get<grace::snapshot>()`.
 //
 // Field names are the struct's, in snake_case, except:
 //   snapshot.level   -> "band"
@@ -18,6 +19,13 @@
 // fields are ignored (newer writers). A double may be null, read as NaN -
 // which is what nlohmann writes for NaN/Inf, so non-finite values survive a
 // round trip as NaN.
+//
+// "Not yet" is null, never a placeholder: an early warning's
+// recommended_playbook, action_playbook, action_at, breached_at and
+// resolved_at; an execution's warning_id, event_id, rule, started_at,
+// finished_at, evaluate_at and approval_expires_at when unset; its reward,
+// trust_delta, outcome_summary and kpi_deltas until its state is "evaluated".
+// Reading takes null (or an absent field) for these as unset.
 #include "messages/types.hpp"
 
 #include <nlohmann/json.hpp>
@@ -76,5 +84,10 @@ void to_json(nlohmann::json& j, const execution& x);
 void from_json(const nlohmann::json& j, execution& x);
 void to_json(nlohmann::json& j, const execution_request& x);
 void from_json(const nlohmann::json& j, execution_request& x);
+
+// Reads one of the types above, its errors naming `where` instead of the
+// type: read_as<early_warning>(j, "open[1]") throws
+// "open[1]: field 'probability' must be a number, found string".
+template <class T> T read_as(const nlohmann::json& j, const std::string& where);
 
 } // namespace grace

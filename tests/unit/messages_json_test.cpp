@@ -1,4 +1,4 @@
-#include "actors/storage/json_mapping.hpp"
+#include "messages/json.hpp"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -49,7 +49,7 @@ template <class T> void parse_as(const json& j) {
 
 } // namespace
 
-TEST(storage_json_mapping, snapshot_uses_the_agreed_field_names_and_round_trips) {
+TEST(messages_json, snapshot_uses_the_agreed_field_names_and_round_trips) {
   auto s = sample_snapshot();
   json j = s;
   EXPECT_EQ(j["band"], "warning");
@@ -64,7 +64,7 @@ TEST(storage_json_mapping, snapshot_uses_the_agreed_field_names_and_round_trips)
   EXPECT_EQ(back.count, 60u);
 }
 
-TEST(storage_json_mapping, forecast_round_trips_with_step_ms_and_nested_lists) {
+TEST(messages_json, forecast_round_trips_with_step_ms_and_nested_lists) {
   auto f = sample_forecast();
   json j = f;
   EXPECT_EQ(j["step_ms"], 60000);
@@ -78,7 +78,7 @@ TEST(storage_json_mapping, forecast_round_trips_with_step_ms_and_nested_lists) {
   EXPECT_EQ(json(back), j);
 }
 
-TEST(storage_json_mapping, every_other_type_round_trips) {
+TEST(messages_json, every_other_type_round_trips) {
   grace::experience e{"ev1", "checkout", "memory_leak",          "restart_pod",
                       0.25,  -0.5,       {{"error_rate", -0.1}}, 0.02,
                       123};
@@ -116,14 +116,14 @@ TEST(storage_json_mapping, every_other_type_round_trips) {
   EXPECT_EQ(json(json(m).get<grace::metric_sample>()), json(m));
 }
 
-TEST(storage_json_mapping, nan_is_written_as_null_and_read_back_as_nan) {
+TEST(messages_json, nan_is_written_as_null_and_read_back_as_nan) {
   auto s = sample_snapshot();
   s.p95 = std::nan("");
   auto back = json::parse(json(s).dump()).get<grace::snapshot>();
   EXPECT_TRUE(std::isnan(back.p95));
 }
 
-TEST(storage_json_mapping, optional_lists_may_be_omitted) {
+TEST(messages_json, optional_lists_may_be_omitted) {
   json j = sample_forecast();
   j.erase("points");
   j.erase("feature_importance");
@@ -133,7 +133,7 @@ TEST(storage_json_mapping, optional_lists_may_be_omitted) {
   EXPECT_TRUE(m.get<grace::metric_sample>().labels.empty());
 }
 
-TEST(storage_json_mapping, bad_fields_are_named) {
+TEST(messages_json, bad_fields_are_named) {
   json j = sample_snapshot();
   j["mean"] = "high";
   EXPECT_EQ(error_of(j, parse_as<grace::snapshot>),
@@ -180,9 +180,59 @@ TEST(storage_json_mapping, bad_fields_are_named) {
   EXPECT_NE(error_of(w, parse_as<grace::early_warning>).find("field 'outcome'"), std::string::npos);
 }
 
-TEST(storage_json_mapping, enum_names_parse_and_reject_unknowns) {
+TEST(messages_json, enum_names_parse_and_reject_unknowns) {
   EXPECT_EQ(grace::band_from_string("critical"), grace::band::critical);
   EXPECT_EQ(json("false_alarm").get<grace::warning_outcome>(), grace::warning_outcome::false_alarm);
   EXPECT_THROW(grace::band_from_string("Good"), grace::json_mapping_error);
   EXPECT_THROW(json(1).get<grace::band>(), grace::json_mapping_error);
+}
+
+TEST(messages_json, not_yet_is_null_not_a_placeholder) {
+  grace::early_warning w;
+  w.id = "w1";
+  w.metric_id = "cpu";
+  w.raised_at = 1000;
+  json jw = w;
+  for (const char* field :
+       {"recommended_playbook", "action_playbook", "action_at", "breached_at", "resolved_at"})
+    EXPECT_TRUE(jw.at(field).is_null()) << field;
+  EXPECT_EQ(jw["raised_at"], 1000);
+  w.recommended_playbook = "scale-out";
+  w.action_at = 2000;
+  jw = w;
+  EXPECT_EQ(jw["recommended_playbook"], "scale-out");
+  EXPECT_EQ(jw["action_at"], 2000);
+  EXPECT_EQ(json(jw.get<grace::early_warning>()), jw);
+
+  grace::execution e;
+  e.id = "x1";
+  e.playbook = "restart";
+  e.state = grace::execution_state::succeeded;
+  e.started_at = 5;
+  e.reward = 0.0;
+  json je = e;
+  for (const char* field : {"reward", "trust_delta", "outcome_summary", "kpi_deltas", "warning_id",
+                            "finished_at", "approval_expires_at"})
+    EXPECT_TRUE(je.at(field).is_null()) << field;
+  EXPECT_EQ(je["started_at"], 5);
+  EXPECT_EQ(json(je.get<grace::execution>()), je);
+
+  e.state = grace::execution_state::evaluated;
+  e.reward = 0.0; // a real zero once evaluated
+  e.kpi_deltas = {{"cpu.delta_vs_before", -0.2}};
+  je = e;
+  EXPECT_EQ(je["reward"], 0.0);
+  EXPECT_EQ(je["kpi_deltas"]["cpu.delta_vs_before"], -0.2);
+  EXPECT_EQ(json(je.get<grace::execution>()), je);
+}
+
+TEST(messages_json, read_as_names_the_place_instead_of_the_type) {
+  json j = sample_snapshot();
+  j["mean"] = "high";
+  try {
+    (void)grace::read_as<grace::snapshot>(j, "snapshots[3]");
+    FAIL() << "accepted a string mean";
+  } catch (const grace::json_mapping_error& e) {
+    EXPECT_STREQ(e.what(), "snapshots[3]: field 'mean' must be a number, found string");
+  }
 }

@@ -1,4 +1,4 @@
-#include "actors/storage/json_mapping.hpp"
+#include "messages/json.hpp"
 
 #include <cmath>
 #include <limits>
@@ -69,12 +69,12 @@ template <class F, class S> void fields(F& f, S& x, early_warning*) {
   f("threshold", x.threshold);
   f("lo80", x.lo80);
   f("hi80", x.hi80);
-  f("recommended_playbook", x.recommended_playbook);
-  f("action_playbook", x.action_playbook);
-  f("action_at", x.action_at);
-  f("breached_at", x.breached_at);
+  f.text_or_null("recommended_playbook", x.recommended_playbook);
+  f.text_or_null("action_playbook", x.action_playbook);
+  f.time_or_null("action_at", x.action_at);
+  f.time_or_null("breached_at", x.breached_at);
   f("outcome", x.outcome);
-  f("resolved_at", x.resolved_at);
+  f.time_or_null("resolved_at", x.resolved_at);
 }
 
 template <class F, class S> void fields(F& f, S& x, excluded_playbook*) {
@@ -103,21 +103,23 @@ template <class F, class S> void fields(F& f, S& x, execution*) {
   f("playbook", x.playbook);
   f("metric_id", x.metric_id);
   f("service", x.service);
-  f("warning_id", x.warning_id);
-  f("event_id", x.event_id);
+  f.text_or_null("warning_id", x.warning_id);
+  f.text_or_null("event_id", x.event_id);
   f("state", x.state);
-  f("rule", x.rule);
+  f.text_or_null("rule", x.rule);
   f("reason", x.reason);
   f("requested_at", x.requested_at);
-  f("started_at", x.started_at);
-  f("finished_at", x.finished_at);
-  f("evaluate_at", x.evaluate_at);
+  f.time_or_null("started_at", x.started_at);
+  f.time_or_null("finished_at", x.finished_at);
+  f.time_or_null("evaluate_at", x.evaluate_at);
   f("message", x.message);
-  f("reward", x.reward);
-  f("trust_delta", x.trust_delta);
-  f("outcome_summary", x.outcome_summary);
-  f.optional("kpi_deltas", x.kpi_deltas);
-  f.optional("approval_expires_at", x.approval_expires_at);
+  // The outcome exists only once evaluated; before that these are null.
+  const bool evaluated = x.state == execution_state::evaluated;
+  f.when(evaluated, "reward", x.reward);
+  f.when(evaluated, "trust_delta", x.trust_delta);
+  f.when(evaluated, "outcome_summary", x.outcome_summary);
+  f.when(evaluated, "kpi_deltas", x.kpi_deltas);
+  f.text_or_null("approval_expires_at", x.approval_expires_at);
 }
 
 template <class F, class S> void fields(F& f, S& x, execution_request*) {
@@ -168,10 +170,21 @@ template <class F, class S> void fields(F& f, S& x, health_report*) {
 
 // --- writing ---------------------------------------------------------------
 
+// "Not yet" is null, never a placeholder a reader could take for a fact:
+// a timestamp 0, an empty name, an outcome not evaluated yet.
 struct writer {
   json& j;
   template <class T> void operator()(const char* name, const T& value) { j[name] = value; }
   template <class T> void optional(const char* name, const T& value) { j[name] = value; }
+  void time_or_null(const char* name, timestamp_ms value) {
+    j[name] = value != 0 ? json(value) : json(nullptr);
+  }
+  void text_or_null(const char* name, const std::string& value) {
+    j[name] = value.empty() ? json(nullptr) : json(value);
+  }
+  template <class T> void when(bool known, const char* name, const T& value) {
+    j[name] = known ? json(value) : json(nullptr);
+  }
 };
 
 template <class T> void write_struct(json& j, const T& x) {
@@ -211,6 +224,11 @@ struct reader {
     }
     read(name, *it, out);
   }
+
+  // "Not yet" fields: null (or absent, from older writers) reads as 0 / "" / empty.
+  void time_or_null(const char* name, timestamp_ms& out) const { optional(name, out); }
+  void text_or_null(const char* name, std::string& out) const { optional(name, out); }
+  template <class T> void when(bool, const char* name, T& out) const { optional(name, out); }
 
   void read(const char* name, const json& v, std::string& out) const {
     if (!v.is_string())
@@ -410,6 +428,11 @@ void from_json(const json& j, warning_outcome& x) {
   }                                                                                                \
   void from_json(const json& j, type& x) {                                                         \
     read_struct(j, x, #type);                                                                      \
+  }                                                                                                \
+  template <> type read_as<type>(const json& j, const std::string& where) {                        \
+    type x;                                                                                        \
+    read_struct(j, x, where);                                                                      \
+    return x;                                                                                      \
   }
 
 GRACE_JSON_MAPPING(metric_sample)
