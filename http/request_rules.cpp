@@ -1,6 +1,6 @@
 #include "http/request_rules.hpp"
 
-#include "actors/catalog/error_text.hpp"
+#include "common/error_text.hpp"
 
 #include <algorithm>
 #include <arpa/inet.h>

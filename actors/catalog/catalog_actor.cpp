@@ -1,6 +1,6 @@
 #include "actors/catalog/catalog_actor.hpp"
 
-#include "actors/catalog/error_text.hpp"
+#include "common/error_text.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>

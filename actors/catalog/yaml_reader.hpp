@@ -2,7 +2,8 @@
 // Typed, validating access to a YAML document. Every problem is collected as
 // a config_error naming the file, line, column and key path, so a loader can
 // report all of them at once and the caller can refuse the whole document.
-#include "actors/catalog/error_text.hpp"
+#include "common/error_text.hpp"
+#include "common/scalar_text.hpp"
 
 #include <cstdint>
 #include <initializer_list>
@@ -25,24 +26,11 @@ struct config_error {
   std::string to_string() const;
 };
 
-// Bounded, exception-free readers of scalar text: whatever the bytes, they
-// return a value or nullopt, and `problem` (when given) says what is wrong.
-
-// The longest duration anything accepts: 100 years (36500d).
-constexpr int64_t max_duration_ms = 36500LL * 86400000LL;
-
-// Parses "250ms", "30s", "15m", "6h", "7d" (a positive or zero decimal number
-// with a unit, blanks around allowed) into milliseconds, at most
-// max_duration_ms.
-std::optional<int64_t> parse_duration_ms(std::string_view text, std::string* problem = nullptr);
-
-// A finite decimal number as YAML writes one: an optional sign, digits with an
-// optional fraction, an optional exponent ("-2", "0.5", ".5", "1e3").
-std::optional<double> parse_decimal(std::string_view text, std::string* problem = nullptr);
-
-// A whole number: an optional sign and decimal digits, within int64.
-std::optional<int64_t> parse_whole_number(std::string_view text, std::string* problem = nullptr);
-
+using common::format_duration;
+using common::max_duration_ms;
+using common::parse_decimal;
+using common::parse_duration_ms;
+using common::parse_whole_number;
 using text::is_valid_utf8;
 using text::printable;
 using text::quote_for_error;
@@ -53,9 +41,6 @@ using text::quote_for_error;
 YAML::Node child(const YAML::Node& map, const char* key);
 // The element `index` of a sequence, undefined when there is none.
 YAML::Node element(const YAML::Node& sequence, size_t index);
-
-// Formats milliseconds back into the shortest exact unit ("15m", "6h").
-std::string format_duration(int64_t ms);
 
 class yaml_reader {
 public:

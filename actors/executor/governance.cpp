@@ -44,26 +44,6 @@ std::string to_string(breaker_state s) {
   return "unknown";
 }
 
-std::string format_duration(int64_t ms) {
-  if (ms < 0)
-    return "-" + format_duration(-ms);
-  if (ms < 1000)
-    return std::to_string(ms) + "ms";
-  const int64_t s = ms / 1000;
-  if (s < 60)
-    return std::to_string(s) + "s";
-  if (s < 3600) {
-    auto out = std::to_string(s / 60) + "m";
-    if (s % 60 != 0)
-      out += " " + std::to_string(s % 60) + "s";
-    return out;
-  }
-  auto out = std::to_string(s / 3600) + "h";
-  if ((s % 3600) / 60 != 0)
-    out += " " + std::to_string((s % 3600) / 60) + "m";
-  return out;
-}
-
 governor::governor(governance_settings s) : settings_(s) {}
 
 decision governor::check_rules(const catalog::playbook_definition& pb, const std::string& target,

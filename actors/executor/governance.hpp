@@ -24,6 +24,7 @@
 // real mode would have done, and is spaced the same way when the caller
 // records it with started()).
 #include "actors/catalog/catalog.hpp"
+#include "common/scalar_text.hpp"
 #include "messages/types.hpp"
 
 #include <cstdint>
@@ -55,8 +56,7 @@ struct decision {
 enum class breaker_state { closed, open, half_open };
 std::string to_string(breaker_state s); // "closed", "open", "half_open"
 
-// A duration in short plain words: "250ms", "45s", "4m", "4m 30s", "2h 5m".
-std::string format_duration(int64_t ms);
+using common::format_duration;
 
 class governor {
 public:

@@ -1,6 +1,6 @@
 #include "actors/ingest/csv_series.hpp"
 
-#include "actors/catalog/error_text.hpp"
+#include "common/error_text.hpp"
 
 #include <algorithm>
 #include <cctype>

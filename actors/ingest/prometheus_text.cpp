@@ -1,6 +1,6 @@
 #include "actors/ingest/prometheus_text.hpp"
 
-#include "actors/catalog/error_text.hpp"
+#include "common/error_text.hpp"
 
 #include <charconv>
 #include <cmath>

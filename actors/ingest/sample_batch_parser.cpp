@@ -1,6 +1,6 @@
 #include "actors/ingest/sample_batch_parser.hpp"
 
-#include "actors/catalog/error_text.hpp"
+#include "common/error_text.hpp"
 #include "actors/ingest/csv_series.hpp"
 #include "actors/ingest/prometheus_text.hpp"
 

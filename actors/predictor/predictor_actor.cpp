@@ -145,7 +145,9 @@ void act_on(self_pointer self, const supervisor_actor& supervisor, const action_
         .then(
             [=](const recommendation& r) {
               if (!trigger.reaction) {
-                self->state.book.recommend(trigger.metric_id, r.chosen);
+                // Alertmanager and /api/events learn the recommendation too.
+                if (auto w = self->state.book.recommend(trigger.metric_id, r.chosen))
+                  publish(self, supervisor, *w, "updated");
                 self->state.dirty = true;
               }
               spdlog::info("[INCIDENT-PREDICT] 🎯 PROACTIVE ACTION: Recommending '{}'", r.chosen);

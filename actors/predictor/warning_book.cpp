@@ -199,9 +199,13 @@ std::string warning_book::new_id(const std::string& metric_id, timestamp_ms now)
   return id;
 }
 
-void warning_book::recommend(const std::string& metric_id, const std::string& playbook) {
-  if (auto it = open_.find(metric_id); it != open_.end())
-    it->second.recommended_playbook = playbook;
+std::optional<early_warning> warning_book::recommend(const std::string& metric_id,
+                                                     const std::string& playbook) {
+  const auto it = open_.find(metric_id);
+  if (it == open_.end())
+    return std::nullopt;
+  it->second.recommended_playbook = playbook;
+  return it->second;
 }
 
 void warning_book::action_taken(const std::string& metric_id, const std::string& playbook,

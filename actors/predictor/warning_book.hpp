@@ -72,8 +72,9 @@ public:
                                 timestamp_ms now);
 
   // Records the playbook recommended / run for the open warning of a metric
-  // (no-op if none is open). The latest call wins.
-  void recommend(const std::string& metric_id, const std::string& playbook);
+  // (no-op if none is open). The latest call wins. recommend returns the
+  // warning as it is now, to be published again with its recommendation.
+  std::optional<early_warning> recommend(const std::string& metric_id, const std::string& playbook);
   void action_taken(const std::string& metric_id, const std::string& playbook, timestamp_ms at);
 
   // A closed snapshot's band for the metric: if the open warning's severity

@@ -20,20 +20,4 @@ double baseline_value(const metric_baseline& m, int64_t t_ms, int64_t start_ms) 
   return m.level + daily + trend;
 }
 
-std::string format_duration(int64_t ms) {
-  int64_t s = ms / 1000;
-  if (s < 60)
-    return std::to_string(s) + "s";
-  int64_t m = s / 60;
-  if (m < 60)
-    return std::to_string(m) + "m";
-  int64_t h = m / 60;
-  m %= 60;
-  if (h < 24)
-    return std::to_string(h) + "h" + (m ? std::to_string(m) + "m" : "");
-  int64_t d = h / 24;
-  h %= 24;
-  return std::to_string(d) + "d" + (h ? std::to_string(h) + "h" : "");
-}
-
 } // namespace grace::simulator

@@ -11,7 +11,4 @@ namespace grace::simulator {
 // `start_ms`.
 double baseline_value(const metric_baseline& m, int64_t t_ms, int64_t start_ms);
 
-// "45s", "47m", "1h42m", "2d3h"
-std::string format_duration(int64_t ms);
-
 } // namespace grace::simulator

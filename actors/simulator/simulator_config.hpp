@@ -159,9 +159,4 @@ simulator_config load_simulator_config(const std::string& path);
 simulator_config parse_simulator_config(const std::string& yaml_text,
                                         const std::string& source_name);
 
-// "90s", "30m", "2h", "1d" -> ms (a negative number gives a negative
-// duration). Returns false for anything else, or beyond 100 years either way;
-// `problem` (when given) then says which.
-bool parse_duration(const std::string& text, int64_t& out_ms, std::string* problem = nullptr);
-
 } // namespace grace::simulator

@@ -1,6 +1,7 @@
 #include "actors/simulator/world.hpp"
 
 #include "actors/simulator/baseline.hpp"
+#include "common/scalar_text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -215,8 +216,8 @@ std::size_t world::start_incident(std::size_t type_index, int64_t t, bool allow_
   active_.push_back(incidents_.size() - 1);
   emit(t, event_kind::incident_started, id, type.name,
        std::string("incident ") + id + " started: " + type.name + " ("
-           + (type.sudden ? "sudden" : "gradual") + ", peak in " + format_duration(ramp) + ": "
-           + driven + ")");
+           + (type.sudden ? "sudden" : "gradual") + ", peak in " + common::format_duration(ramp)
+           + ": " + driven + ")");
   return incidents_.size() - 1;
 }
 
@@ -250,7 +251,7 @@ void world::report_phase_changes(running& r, int64_t t) {
   if (now == incident_phase::resolved)
     emit(r.inc.resolved_at(), event_kind::incident_resolved, id, type,
          "incident " + id + " " + type + " resolved after "
-             + format_duration(r.inc.resolved_at() - r.inc.start()));
+             + common::format_duration(r.inc.resolved_at() - r.inc.start()));
   r.last_phase = now;
 }
 
@@ -323,7 +324,7 @@ playbook_result world::apply_playbook(const std::string& playbook_id, int64_t no
       inc.fix(t);
       inc.record().fixed_by = playbook_id;
       result.message = base + " (" + who + ": fixed, recovering over "
-                       + format_duration(inc.resolved_at() - t) + ")";
+                       + common::format_duration(inc.resolved_at() - t) + ")";
     } else {
       result.success = true;
       inc.mitigate(t, effect->strength);

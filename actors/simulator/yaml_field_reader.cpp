@@ -1,6 +1,7 @@
 #include "actors/simulator/yaml_field_reader.hpp"
 
 #include "actors/catalog/yaml_reader.hpp"
+#include "common/scalar_text.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -34,42 +35,6 @@ std::string format_number(double v) {
 }
 
 } // namespace
-
-bool parse_duration(const std::string& text, int64_t& out_ms, std::string* problem) {
-  auto fail = [&](const char* why) {
-    if (problem)
-      *problem = why;
-    return false;
-  };
-  if (text.size() < 2)
-    return fail("not a duration");
-  int64_t unit = 0;
-  switch (text.back()) {
-  case 's':
-    unit = 1000;
-    break;
-  case 'm':
-    unit = 60 * 1000;
-    break;
-  case 'h':
-    unit = 3600 * 1000;
-    break;
-  case 'd':
-    unit = 24 * 3600 * 1000;
-    break;
-  default:
-    return fail("not a duration");
-  }
-  std::string why;
-  const auto v = config::parse_decimal(std::string_view(text).substr(0, text.size() - 1), &why);
-  if (!v)
-    return fail(why == "out of range" ? "out of range" : "not a duration");
-  const double ms = *v * static_cast<double>(unit);
-  if (!(std::fabs(ms) <= static_cast<double>(config::max_duration_ms)))
-    return fail("out of range");
-  out_ms = static_cast<int64_t>(std::llround(ms));
-  return true;
-}
 
 source_location yaml_field_reader::location(const YAML::Node& node) const {
   source_location loc;
@@ -234,19 +199,17 @@ std::optional<int64_t> yaml_field_reader::duration(const YAML::Node& node,
                                                    const std::string& path) {
   if (!node.IsDefined())
     return std::nullopt;
-  int64_t ms = 0;
   std::string problem;
-  if (node.IsScalar() && parse_duration(node.Scalar(), ms, &problem)) {
-    if (ms < 0) {
-      error(node, path, "negative duration " + scalar_text(node));
-      return std::nullopt;
-    }
-    return ms;
-  }
-  if (problem == "out of range")
+  if (node.IsScalar())
+    if (auto ms = common::parse_duration_ms(node.Scalar(), &problem))
+      return *ms;
+  if (node.IsScalar() && !node.Scalar().empty() && node.Scalar()[0] == '-')
+    error(node, path, "negative duration " + scalar_text(node));
+  else if (problem == "out of range")
     error(node, path, "duration " + scalar_text(node) + " is out of range (at most 36500d)");
   else
-    error(node, path, "expected a duration like 90s, 30m, 2h or 1d, got " + scalar_text(node));
+    error(node, path,
+          "expected a duration like 250ms, 90s, 30m, 2h or 1d, got " + scalar_text(node));
   return std::nullopt;
 }
 

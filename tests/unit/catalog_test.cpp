@@ -312,7 +312,7 @@ TEST(catalog_durations, parse_and_format) {
   EXPECT_FALSE(parse_duration_ms("-5m"));
   EXPECT_FALSE(parse_duration_ms("m"));
   EXPECT_EQ(format_duration(900000), "15m");
-  EXPECT_EQ(format_duration(1500), "1500ms");
+  EXPECT_EQ(format_duration(1500), "1.5s");
 }
 
 TEST(catalog_durations, bounded_and_exception_free) {

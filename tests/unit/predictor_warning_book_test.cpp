@@ -260,8 +260,10 @@ TEST(WarningBook, ExpiryIsPreventedWithAnActionElseFalseAlarm) {
   warning_book book;
   book.observe_forecast(warning_ramp("cpu", t0), spec("cpu"), band::good, t0);
   book.observe_forecast(warning_ramp("mem", t0 + minute), spec("mem"), band::good, t0 + minute);
-  book.recommend("cpu", "scale-out");
-  book.recommend("disk", "cleanup"); // none open: no-op
+  const auto recommended = book.recommend("cpu", "scale-out");
+  ASSERT_TRUE(recommended.has_value());
+  EXPECT_EQ(recommended->recommended_playbook, "scale-out");   // what is published again
+  EXPECT_FALSE(book.recommend("disk", "cleanup").has_value()); // none open: no-op
   book.action_taken("cpu", "scale-out", t0 + 5 * minute);
   book.action_taken("disk", "cleanup", t0 + 5 * minute);
   EXPECT_FALSE(book.open_for("disk").has_value());

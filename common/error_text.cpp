@@ -1,4 +1,4 @@
-#include "actors/catalog/error_text.hpp"
+#include "common/error_text.hpp"
 
 namespace grace::text {
 
