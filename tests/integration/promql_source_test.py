@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""The PromQL source against a real Prometheus (Debian's `prometheus`, on
+loopback) holding a week of history built with `promtool tsdb
+create-blocks-from openmetrics`: the node backfills it at start, serves a
+forecast from it, then polls live; a broken query is reported while the node
+and the other metric go on; Prometheus stopped mid-run is counted and the
+metric recovers when it returns."""
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import grace_node
+from grace_node import TOKEN, Node, free_port, request, wait_for
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+STEP_S = 300  # the generated history: one sample every 5 minutes
+DAYS = 7
+
+CATALOG = """version: 1
+metrics:
+  - id: shop.latency_p95
+    category: shop
+    service: shop
+    unit: seconds
+    description: 95th percentile latency of the shop, from Prometheus.
+    direction: higher_is_worse
+    thresholds: {warning: 0.8, critical: 1.2}
+    collection_interval: 2s
+    aggregation: mean
+    forecast: true
+    playbooks: [noop]
+    promql: 'max(shop_latency_p95_seconds{job="shop"})'
+  - id: shop.error_rate
+    category: shop
+    service: shop
+    unit: percent
+    description: A query Prometheus refuses (rate of an instant vector).
+    direction: higher_is_worse
+    thresholds: {warning: 2, critical: 5}
+    collection_interval: 2s
+    aggregation: mean
+    forecast: false
+    playbooks: [noop]
+    promql: 'rate(shop_latency_p95_seconds)'
+playbooks:
+  - id: noop
+    description: Does nothing.
+    action: {kind: noop}
+    risk_tier: 1
+    mode: auto
+    cooldown: 1m
+    max_runs_per_hour: 1
+"""
+
+
+def history(end_s):
+    """A week of a daily cycle at 5-minute steps ending at end_s, as OpenMetrics."""
+    lines = ["# TYPE shop_latency_p95_seconds gauge"]
+    n = DAYS * 86400 // STEP_S
+    for i in range(n + 1):
+        t = end_s - (n - i) * STEP_S
+        value = 0.4 + 0.2 * math.sin(2 * math.pi * (t % 86400) / 86400) + 0.01 * (i % 7)
+        lines.append(f'shop_latency_p95_seconds{{job="shop"}} {value:.4f} {t}')
+    lines.append("# EOF")
+    return "\n".join(lines) + "\n"
+
+
+def promql_status(node):
+    status, body = request(node.port, "GET", "/api/status")
+    assert status == 200, body
+    return body.get("promql")
+
+
+def metric(node, metric_id):
+    s = promql_status(node)
+    if not s:
+        return None
+    return next((m for m in s["metrics"] if m["metric"] == metric_id), None)
+
+
+@unittest.skipUnless(shutil.which("prometheus") and shutil.which("promtool"),
+                     "Debian's prometheus (with promtool) is not installed")
+class PromqlSourceTest(unittest.TestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory(prefix="grace-promql-")
+        d = cls.dir.name
+        source = os.path.join(d, "history.om")
+        with open(source, "w") as f:
+            f.write(history(int(time.time())))
+        cls.tsdb = os.path.join(d, "tsdb")
+        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", source, cls.tsdb],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cls.prom_port = free_port()
+        cls.prom_config = os.path.join(d, "prometheus.yml")
+        with open(cls.prom_config, "w") as f:
+            f.write("global:\n  scrape_interval: 1m\n")
+        cls.prom_log = open(os.path.join(d, "prometheus.log"), "w+")
+        cls.prom = None
+        cls.start_prometheus()
+        catalog = os.path.join(d, "catalog.yaml")
+        with open(catalog, "w") as f:
+            f.write(CATALOG)
+        cls.node = Node(catalog=catalog,
+                        extra_yaml=f"prometheus:\n  url: http://127.0.0.1:{cls.prom_port}\n"
+                                   "  timeout: 2s\n")
+        cls.started = time.time()
+        cls.node.start()
+
+    @classmethod
+    def start_prometheus(cls):
+        cls.prom = subprocess.Popen(
+            ["prometheus", f"--config.file={cls.prom_config}", f"--storage.tsdb.path={cls.tsdb}",
+             "--storage.tsdb.retention.time=30d",
+             f"--web.listen-address=127.0.0.1:{cls.prom_port}"],
+            stdout=cls.prom_log, stderr=subprocess.STDOUT)
+
+        def ready():
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{cls.prom_port}/-/ready",
+                                            timeout=1) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+        if not wait_for(ready, 30):
+            cls.prom_log.seek(0)
+            raise AssertionError("prometheus not ready:\n" + cls.prom_log.read()[-3000:])
+
+    @classmethod
+    def stop_prometheus(cls):
+        if cls.prom and cls.prom.poll() is None:
+            cls.prom.terminate()
+            try:
+                cls.prom.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                cls.prom.kill()
+                cls.prom.wait()
+
+    @classmethod
+    def tearDownClass(cls):
+        if os.environ.get("GRACE_PROMQL_LOG"):  # a console excerpt for the docs
+            with open(os.environ["GRACE_PROMQL_LOG"], "w") as f:
+                f.write(cls.node.output())
+        cls.node.stop()
+        cls.stop_prometheus()
+        cls.prom_log.close()
+        cls.dir.cleanup()
+
+    def test_1_backfill_forecast_live(self):
+        def backfilled():
+            m = metric(self.node, "shop.latency_p95")
+            return m if m and m["backfill"]["done"] else None
+        m = wait_for(backfilled, 60)
+        self.assertTrue(m, self.node.output()[-3000:])
+        self.assertGreaterEqual(m["backfill"]["snapshots"], 1500, m)
+        # A chunk per 10,000 points: a week at 2 s is 302,400 of them.
+        self.assertEqual(m["backfill"]["chunks"], 31, m)
+        self.assertLess(time.time() - self.started, 60)
+        status, snaps = request(self.node.port, "GET",
+                                "/api/metrics/shop.latency_p95/snapshots?limit=5000")
+        self.assertEqual(status, 200, snaps)
+        rows = snaps["snapshots"] if isinstance(snaps, dict) else snaps
+        self.assertGreaterEqual(len(rows), 1500)
+        self.assertTrue(all(0.15 < r["mean"] < 0.7 for r in rows), rows[:3])
+        # A forecast from the backfilled history, at once.
+        status, body = request(self.node.port, "POST", "/api/ml/forecaster/predict",
+                               body=json.dumps({"metric_ids": ["shop.latency_p95"]}).encode(),
+                               headers=dict(AUTH, **{"Content-Type": "application/json"}))
+        self.assertEqual(status, 200, body)
+        forecasts = body["forecasts"]
+        self.assertEqual(forecasts[0]["metric_id"], "shop.latency_p95")
+        self.assertGreater(len(forecasts[0]["points"]), 0)
+        # Live samples every collection interval.
+        first = metric(self.node, "shop.latency_p95")["samples"]
+        self.assertTrue(wait_for(
+            lambda: metric(self.node, "shop.latency_p95")["samples"] >= first + 2, 15))
+        self.assertIn("[PROMQL] ✅ shop.latency_p95: the query answers one series",
+                      self.node.output())
+
+    def test_2_broken_query_is_reported_and_the_node_stays_up(self):
+        m = wait_for(lambda: (lambda x: x if x and x["failures"] >= 2 else None)(
+            metric(self.node, "shop.error_rate")), 15)
+        self.assertTrue(m, promql_status(self.node))
+        self.assertIn("range vector", m["last_error"])  # the server's own words
+        self.assertEqual(m["samples"], 0)
+        self.assertIn("shop.error_rate", self.node.output())
+        status, _ = request(self.node.port, "GET", "/healthz")
+        self.assertEqual(status, 200)
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.node.port}/metrics", timeout=10) as r:
+            text = r.read().decode()
+        failures = [l for l in text.splitlines()
+                    if l.startswith('grace_promql_failures_total{metric="shop.error_rate"}')]
+        self.assertTrue(failures and float(failures[0].split()[-1]) >= 2, failures)
+        self.assertIn('grace_promql_backfilled_snapshots_total{metric="shop.latency_p95"}', text)
+
+    def test_3_prometheus_down_then_back(self):
+        before = metric(self.node, "shop.latency_p95")
+        self.stop_prometheus()
+        down = wait_for(lambda: (lambda x: x if x["consecutive_failures"] >= 2 else None)(
+            metric(self.node, "shop.latency_p95")), 15)
+        self.assertTrue(down, promql_status(self.node))
+        self.assertGreaterEqual(down["failures"], before["failures"] + 2)
+        self.assertIn("cannot reach", down["last_error"])
+        self.assertTrue(self.node.wait_for_log("query failed (1 in a row): cannot reach", 5))
+        self.start_prometheus()
+        back = wait_for(lambda: (lambda x: x if x["consecutive_failures"] == 0
+                                 and x["samples"] > down["samples"] else None)(
+            metric(self.node, "shop.latency_p95")), 20)
+        self.assertTrue(back, promql_status(self.node))
+        self.assertTrue(self.node.wait_for_log("shop.latency_p95 answers again", 5))
+        self.assertIsNone(self.node.proc.poll())
+
+
+if __name__ == "__main__":
+    grace_node.BINARY = os.path.abspath(sys.argv[1])
+    grace_node.SOURCE = os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0], "-v"])
