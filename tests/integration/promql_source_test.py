@@ -97,7 +97,9 @@ class PromqlSourceTest(unittest.TestCase):
         with open(source, "w") as f:
             f.write(history(int(time.time())))
         cls.tsdb = os.path.join(d, "tsdb")
-        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", source, cls.tsdb],
+        # Week-long blocks: with the default 2-hour blocks promtool takes ten times longer.
+        subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+                        "--max-block-duration=168h", source, cls.tsdb],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         cls.prom_port = free_port()
         cls.prom_config = os.path.join(d, "prometheus.yml")
@@ -106,10 +108,10 @@ class PromqlSourceTest(unittest.TestCase):
         cls.prom_log = open(os.path.join(d, "prometheus.log"), "w+")
         cls.prom = None
         cls.start_prometheus()
-        catalog = os.path.join(d, "catalog.yaml")
-        with open(catalog, "w") as f:
+        cls.catalog = os.path.join(d, "catalog.yaml")
+        with open(cls.catalog, "w") as f:
             f.write(CATALOG)
-        cls.node = Node(catalog=catalog,
+        cls.node = Node(catalog=cls.catalog,
                         extra_yaml=f"prometheus:\n  url: http://127.0.0.1:{cls.prom_port}\n"
                                    "  timeout: 2s\n")
         cls.started = time.time()
@@ -181,7 +183,7 @@ class PromqlSourceTest(unittest.TestCase):
         # Live samples every collection interval.
         first = metric(self.node, "shop.latency_p95")["samples"]
         self.assertTrue(wait_for(
-            lambda: metric(self.node, "shop.latency_p95")["samples"] >= first + 2, 15))
+            lambda: metric(self.node, "shop.latency_p95")["samples"] > first, 15))
         self.assertIn("[PROMQL] ✅ shop.latency_p95: the query answers one series",
                       self.node.output())
 
@@ -200,14 +202,25 @@ class PromqlSourceTest(unittest.TestCase):
                     if l.startswith('grace_promql_failures_total{metric="shop.error_rate"}')]
         self.assertTrue(failures and float(failures[0].split()[-1]) >= 2, failures)
         self.assertIn('grace_promql_backfilled_snapshots_total{metric="shop.latency_p95"}', text)
+        # The query fixed in the catalog and reloaded: checked and backfilled anew.
+        with open(self.catalog, "w") as f:
+            f.write(CATALOG.replace("rate(shop_latency_p95_seconds)",
+                                    "max(shop_latency_p95_seconds) * 2"))
+        status, body = request(self.node.port, "POST", "/api/catalog/reload", headers=AUTH)
+        self.assertEqual(status, 200, body)
+        fixed = wait_for(lambda: (lambda x: x if x and x["backfill"]["done"] else None)(
+            metric(self.node, "shop.error_rate")), 30)
+        self.assertTrue(fixed, promql_status(self.node))
+        self.assertGreaterEqual(fixed["backfill"]["snapshots"], 1500, fixed)
+        self.assertEqual(fixed["failures"], 0)  # counted per expression
 
     def test_3_prometheus_down_then_back(self):
         before = metric(self.node, "shop.latency_p95")
         self.stop_prometheus()
-        down = wait_for(lambda: (lambda x: x if x["consecutive_failures"] >= 2 else None)(
+        down = wait_for(lambda: (lambda x: x if x["consecutive_failures"] >= 1 else None)(
             metric(self.node, "shop.latency_p95")), 15)
         self.assertTrue(down, promql_status(self.node))
-        self.assertGreaterEqual(down["failures"], before["failures"] + 2)
+        self.assertGreater(down["failures"], before["failures"])
         self.assertIn("cannot reach", down["last_error"])
         self.assertTrue(self.node.wait_for_log("query failed (1 in a row): cannot reach", 5))
         self.start_prometheus()
