@@ -156,6 +156,26 @@ class PromqlSourceTest(unittest.TestCase):
         cls.prom_log.close()
         cls.dir.cleanup()
 
+    def test_0_configuration_errors_stop_the_start(self):
+        def refused(args, yaml, catalog=None):
+            node = Node(catalog=catalog or self.catalog, extra_yaml=yaml, args=args)
+            try:
+                node.start(wait_ready=False)
+                code = node.proc.wait(timeout=20)
+                return code, node.output()
+            finally:
+                node.stop()
+        url = f"prometheus:\n  url: http://127.0.0.1:{self.prom_port}\n"
+        code, out = refused(["--time-scale", "60"], url)
+        self.assertEqual(code, 2, out)
+        self.assertIn("time_scale must be 1", out)
+        code, out = refused([], "")
+        self.assertEqual(code, 2, out)
+        self.assertIn("no prometheus.url", out)
+        code, out = refused([], "prometheus:\n  url: ftp://x\n")
+        self.assertNotEqual(code, 0, out)
+        self.assertIn("prometheus.url: expected an http:// or https:// URL", out)
+
     def test_1_backfill_forecast_live(self):
         def backfilled():
             m = metric(self.node, "shop.latency_p95")

@@ -125,7 +125,7 @@ TEST(catalog_validation, unknown_key_names_line_column_and_path) {
   EXPECT_EQ(errors[0], "test.yaml:7:5: metrics[0].colour: unknown key (allowed: id, category, "
                        "service, unit, description, direction, thresholds, collection_interval, "
                        "aggregation, forecast, playbooks, max_risk_tier, symptom_of, "
-                       "prometheus_name)");
+                       "prometheus_name, promql)");
 }
 
 TEST(catalog_validation, missing_field) {
