@@ -183,6 +183,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
     pq.clock = clock;
     pq.source = s.prometheus;
     pq.snapshot_interval_ms = s.snapshot_interval_ms;
+    pq.forecast_horizon_ms = s.forecast_horizon_ms;
     // Detached: a query blocks on the network, never a shared worker thread.
     out.push_back({"promql", [=](caf::local_actor* self, const supervisor_actor& sup) {
                      return caf::actor_cast<caf::actor>(

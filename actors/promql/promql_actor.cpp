@@ -148,6 +148,54 @@ void schedule_backfill(self_ptr self) {
     }
 }
 
+// A forecast of a metric from its just stored history, handed to the
+// predictor like a targeted forecast: early warnings need not wait for the
+// scheduler's first cycle.
+void first_forecast(self_ptr self, const supervisor_actor& supervisor, const std::string& id) {
+  forecast_request request{{id}, self->state.settings.forecast_horizon_ms};
+  with_component<forecaster_actor>(self, supervisor, "forecaster", [=](forecaster_actor f) {
+    self->request(f, std::chrono::seconds(30), atom::forecast_v, request)
+        .then(
+            [=](std::vector<forecast>& out) {
+              if (out.empty() || out.front().points.empty())
+                return;
+              const auto& last = out.front().points.back();
+              spdlog::info("[PROMQL] 🔮 {}: first forecast from its history: {:.4g} in {} min "
+                           "(80%: {:.4g}..{:.4g})",
+                           id, last.mean, (last.ts - out.front().generated_at) / 60000, last.lo80,
+                           last.hi80);
+              with_component<predictor_actor>(
+                  self, supervisor, "predictor",
+                  [=](predictor_actor p) { self->send(p, atom::forecast_v, out); });
+            },
+            [=](caf::error& e) {
+              spdlog::warn("[PROMQL] ⚠️ {}: no forecast from its history: {}", id, describe(e));
+            });
+  });
+}
+
+// Once every metric's backfill is done (or failing) and some stored new
+// history, one training cycle, instead of waiting for the first
+// training.interval.
+void train_when_backfilled(self_ptr self, const supervisor_actor& supervisor) {
+  auto& st = self->state;
+  if (st.training_requested || st.backfilled_new == 0)
+    return;
+  // A metric whose query fails does not hold the others' training back.
+  for (const auto& m : st.metrics)
+    if (!m.backfill_done && m.consecutive_failures == 0)
+      return;
+  st.training_requested = true;
+  spdlog::info("[PROMQL] 🎓 History backfilled ({} new snapshots): training now", st.backfilled_new);
+  with_component<trainer_actor>(self, supervisor, "trainer", [=](trainer_actor t) {
+    self->request(t, std::chrono::minutes(30), atom::train_v)
+        .then([](const training_record&) {},
+              [](caf::error& e) {
+                spdlog::warn("[PROMQL] ⚠️ Training after the backfill failed: {}", describe(e));
+              });
+  });
+}
+
 // The backfilled history of a metric goes to storage as closed windows; the
 // closed watermark is left alone (the aggregator owns it).
 void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_metric_state& m) {
@@ -190,6 +238,7 @@ void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_me
                   m->backfill_storing = false;
                   m->backfill_done = true;
                   m->backfill_snapshots += added;
+                  self->state.backfilled_new += added;
                   m->backfill_seconds =
                       static_cast<double>(wall_now(self) - m->backfill_started_ms) / 1000.0;
                   spdlog::info(
@@ -198,6 +247,11 @@ void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_me
                       id, windows, added, m->backfill_points,
                       iso_time(m->backfill_until_ms - self->state.settings.source.backfill_ms),
                       m->backfill_seconds);
+                  const auto& cat = self->state.catalog;
+                  const auto* def = cat ? cat->find_metric(id) : nullptr;
+                  if (added > 0 && def && def->forecast)
+                    first_forecast(self, supervisor, id);
+                  train_when_backfilled(self, supervisor);
                 },
                 [=](caf::error& e) { retry(describe(e)); });
       },
@@ -237,6 +291,7 @@ void backfill_step(self_ptr self, const supervisor_actor& supervisor) {
         failed(m, "backfill",
                "no data in the last " + config::format_duration(st.settings.source.backfill_ms));
         m.backfill_done = true;
+        train_when_backfilled(self, supervisor);
       } else {
         store_backfill(self, supervisor, m);
       }

@@ -6,9 +6,12 @@
 // interval, in chunks under the server's point limit) and stored as the
 // snapshots of closed windows. From then on it is polled every collection
 // interval and its samples go the way of every other source (ingest ->
-// aggregator). Runs detached: an HTTP request blocks, so a slow Prometheus
-// never stalls other actors. Every failure is counted per metric and logged
-// on the first of a streak and every 10th; the node and other metrics go on.
+// aggregator). So that a fresh node works at once from that history, a
+// backfill that stored new windows is followed by a forecast of the metric
+// (to the predictor, as a targeted forecast) and, once every metric's
+// backfill is done, by one training cycle. Runs detached: an HTTP request blocks, so a slow
+// Prometheus never stalls other actors. Every failure is counted per metric and logged on the first
+// of a streak and every 10th; the node and other metrics go on.
 #include "actors/clock/node_clock.hpp"
 #include "actors/promql/prometheus_source.hpp"
 #include "actors/promql/promql_query.hpp"
@@ -58,7 +61,8 @@ struct promql_settings {
   node_clock clock;
   promql::prometheus_source source;
   int64_t snapshot_interval_ms = 5 * 60000;
-  int64_t tick_ms = 1000; // real: how often due polls are looked for
+  int64_t forecast_horizon_ms = 60 * 60000; // of the first forecast after a backfill
+  int64_t tick_ms = 1000;                   // real: how often due polls are looked for
 };
 
 struct promql_state {
@@ -68,6 +72,8 @@ struct promql_state {
   catalog_ref catalog;
   uint64_t next_generation = 1;
   bool backfill_scheduled = false;
+  uint64_t backfilled_new = 0;             // snapshots the backfills stored that were not there
+  bool training_requested = false;         // once per run, after the first backfills stored history
   std::shared_ptr<httplib::Client> client; // kept alive between requests
 };
 

@@ -206,6 +206,10 @@ class PromqlSourceTest(unittest.TestCase):
             lambda: metric(self.node, "shop.latency_p95")["samples"] > first, 15))
         self.assertIn("[PROMQL] ✅ shop.latency_p95: the query answers one series",
                       self.node.output())
+        # The history is used at once: a forecast to the predictor, and training.
+        self.assertTrue(self.node.wait_for_log(
+            "[PROMQL] 🔮 shop.latency_p95: first forecast from its history", 10))
+        self.assertTrue(self.node.wait_for_log("new snapshots): training now", 10))
 
     def test_2_broken_query_is_reported_and_the_node_stays_up(self):
         m = wait_for(lambda: (lambda x: x if x and x["failures"] >= 2 else None)(
