@@ -59,6 +59,28 @@ std::string read_token(const std::string& path, std::string& why) {
   return token;
 }
 
+// Why no answer came, in words a user can act on.
+std::string transport_error(httplib::Error e) {
+  switch (e) {
+  case httplib::Error::Connection:
+    return "connection refused or failed";
+  case httplib::Error::ConnectionTimeout:
+    return "no connection within prometheus.timeout";
+  case httplib::Error::Read:
+    return "no answer within prometheus.timeout (or the connection closed)";
+  case httplib::Error::Write:
+    return "the request could not be sent";
+  case httplib::Error::SSLConnection:
+    return "the TLS handshake failed";
+  case httplib::Error::SSLLoadingCerts:
+    return "prometheus.ca_file could not be loaded";
+  case httplib::Error::SSLServerVerification:
+    return "the server's certificate is not trusted (see prometheus.ca_file)";
+  default:
+    return httplib::to_string(e);
+  }
+}
+
 // POSTs a form to the API (Prometheus takes the query in the body, so a long
 // expression never meets a URL length limit). Answers (HTTP status, body),
 // or status 0 with the body saying why no answer came.
@@ -88,7 +110,7 @@ std::pair<int, std::string> call_api(self_ptr self, const std::string& endpoint,
   auto res = st.client->Post((prefix + endpoint).c_str(), params);
   if (!res) {
     st.client.reset(); // a new connection next time
-    return {0, "cannot reach " + src.url + ": " + httplib::to_string(res.error())};
+    return {0, "cannot reach " + src.url + ": " + transport_error(res.error())};
   }
   return {res->status, std::move(res->body)};
 }

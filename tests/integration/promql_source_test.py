@@ -9,6 +9,7 @@ import json
 import math
 import os
 import shutil
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -118,17 +119,20 @@ class PromqlSourceTest(unittest.TestCase):
         cls.node.start()
 
     @classmethod
-    def start_prometheus(cls):
+    def start_prometheus(cls, web_config=None, ca=None):
         cls.prom = subprocess.Popen(
             ["prometheus", f"--config.file={cls.prom_config}", f"--storage.tsdb.path={cls.tsdb}",
              "--storage.tsdb.retention.time=30d",
-             f"--web.listen-address=127.0.0.1:{cls.prom_port}"],
+             f"--web.listen-address=127.0.0.1:{cls.prom_port}"]
+            + ([f"--web.config.file={web_config}"] if web_config else []),
             stdout=cls.prom_log, stderr=subprocess.STDOUT)
+        scheme = "https" if web_config else "http"
+        context = ssl.create_default_context(cafile=ca) if ca else None
 
         def ready():
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{cls.prom_port}/-/ready",
-                                            timeout=1) as r:
+                with urllib.request.urlopen(f"{scheme}://127.0.0.1:{cls.prom_port}/-/ready",
+                                            timeout=1, context=context) as r:
                     return r.status == 200
             except OSError:
                 return False
@@ -254,6 +258,48 @@ class PromqlSourceTest(unittest.TestCase):
         self.assertTrue(back, promql_status(self.node))
         self.assertTrue(self.node.wait_for_log("shop.latency_p95 answers again", 5))
         self.assertIsNone(self.node.proc.poll())
+
+    def test_4_https_with_ca_file_and_token(self):
+        d = self.dir.name
+        ca, ca_key = os.path.join(d, "ca.pem"), os.path.join(d, "ca.key")
+        cert, key, csr = (os.path.join(d, n) for n in ("server.pem", "server.key", "server.csr"))
+        ext = os.path.join(d, "san.cnf")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\n")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        quiet = dict(check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["openssl", "req", "-x509", *ec, "-keyout", ca_key, "-out", ca,
+                        "-days", "1", "-subj", "/CN=grace-test-ca"], **quiet)
+        subprocess.run(["openssl", "req", *ec, "-keyout", key, "-out", csr,
+                        "-subj", "/CN=127.0.0.1"], **quiet)
+        subprocess.run(["openssl", "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key,
+                        "-CAcreateserial", "-out", cert, "-days", "1", "-extfile", ext], **quiet)
+        web = os.path.join(d, "web.yml")
+        with open(web, "w") as f:
+            f.write(f"tls_server_config:\n  cert_file: {cert}\n  key_file: {key}\n")
+        token = os.path.join(d, "token")
+        with open(token, "w") as f:
+            f.write("not-checked-by-this-prometheus\n")
+        self.stop_prometheus()
+        self.start_prometheus(web_config=web, ca=ca)
+        one_metric = os.path.join(d, "one.yaml")
+        with open(one_metric, "w") as f:
+            f.write(CATALOG[:CATALOG.index("  - id: shop.error_rate")]
+                    + CATALOG[CATALOG.index("playbooks:\n  - id: noop"):])
+        node = Node(catalog=one_metric,
+                    extra_yaml=f"prometheus:\n  url: https://127.0.0.1:{self.prom_port}\n"
+                               f"  ca_file: {ca}\n  bearer_token_file: {token}\n"
+                               "  backfill: 1h\n")
+        try:
+            node.start()
+            m = wait_for(lambda: (lambda x: x if x and x["backfill"]["done"]
+                                  and x["samples"] > 0 else None)(
+                metric(node, "shop.latency_p95")), 15)
+            self.assertTrue(m, node.output()[-2000:])
+            self.assertEqual(m["failures"], 0, m)
+            self.assertEqual(m["backfill"]["snapshots"], 12, m)  # an hour of 5-minute windows
+        finally:
+            node.stop()
 
 
 if __name__ == "__main__":
