@@ -141,14 +141,15 @@ void failed(promql_metric_state& m, const std::string& what, const std::string& 
                  m.consecutive_failures, error);
 }
 
-void plan_backfill(self_ptr self, promql_metric_state& m) {
+// Plans reading [from, start of the window under way): the windows before it
+// are closed, and the live polls fill this one. `from` 0: the last
+// prometheus.backfill.
+void plan_backfill(self_ptr self, promql_metric_state& m, int64_t from_ms = 0) {
   const auto& s = self->state.settings;
   const int64_t now = wall_now(self);
-  // Up to the start of the window under way: the windows before it are
-  // closed, and the live polls fill this one.
   m.backfill_until_ms = now - now % s.snapshot_interval_ms;
-  m.chunks = promql::plan_chunks(m.backfill_until_ms - s.source.backfill_ms, m.backfill_until_ms,
-                                 m.interval_ms);
+  m.backfill_from_ms = from_ms > 0 ? from_ms : m.backfill_until_ms - s.source.backfill_ms;
+  m.chunks = promql::plan_chunks(m.backfill_from_ms, m.backfill_until_ms, m.interval_ms);
   m.next_chunk = 0;
   m.history.clear();
   m.backfill_done = m.chunks.empty();
@@ -263,12 +264,10 @@ void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_me
                   self->state.backfilled_new += added;
                   m->backfill_seconds =
                       static_cast<double>(wall_now(self) - m->backfill_started_ms) / 1000.0;
-                  spdlog::info(
-                      "[PROMQL] 📥 {}: backfilled {} snapshots ({} new) from {} "
-                      "samples since {} in {:.1f}s",
-                      id, windows, added, m->backfill_points,
-                      iso_time(m->backfill_until_ms - self->state.settings.source.backfill_ms),
-                      m->backfill_seconds);
+                  spdlog::info("[PROMQL] 📥 {}: backfilled {} snapshots ({} new) from {} "
+                               "samples since {} in {:.1f}s",
+                               id, windows, added, m->backfill_points,
+                               iso_time(m->backfill_from_ms), m->backfill_seconds);
                   const auto& cat = self->state.catalog;
                   const auto* def = cat ? cat->find_metric(id) : nullptr;
                   if (added > 0 && def && def->forecast)
@@ -358,6 +357,15 @@ void poll_due(self_ptr self, const supervisor_actor& supervisor) {
       m.checked = true;
       continue;
     }
+    // Back after failed polls: the windows missed meanwhile are read from the
+    // server's history (windows already stored are kept).
+    if (m.consecutive_failures > 0 && m.last_success_ms > 0 && m.backfill_done) {
+      plan_backfill(self, m, m.last_success_ms);
+      if (!m.backfill_done)
+        spdlog::info("[PROMQL] 📥 {}: reading the {} missed since {}", m.metric_id,
+                     config::format_duration(m.backfill_until_ms - m.backfill_from_ms),
+                     iso_time(m.backfill_from_ms));
+    }
     if (!m.checked) {
       m.checked = true;
       spdlog::info("[PROMQL] ✅ {}: the query answers one series (now {})", m.metric_id,
@@ -372,6 +380,7 @@ void poll_due(self_ptr self, const supervisor_actor& supervisor) {
     s.labels["source"] = "promql";
     batch.push_back(std::move(s));
   }
+  schedule_backfill(self);
   if (batch.empty())
     return;
   with_component<ingest_actor>(self, supervisor, "ingest", [=](ingest_actor i) {

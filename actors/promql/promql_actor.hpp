@@ -39,6 +39,7 @@ struct promql_metric_state {
   std::vector<promql::range_chunk> chunks;
   size_t next_chunk = 0;
   std::vector<promql::point> history;
+  int64_t backfill_from_ms = 0;
   int64_t backfill_until_ms = 0;
   int64_t backfill_started_ms = 0; // wall, for the log line
   int64_t next_backfill_try_ms = 0;

@@ -113,8 +113,7 @@ class PromqlSourceTest(unittest.TestCase):
         with open(cls.catalog, "w") as f:
             f.write(CATALOG)
         cls.node = Node(catalog=cls.catalog,
-                        extra_yaml=f"prometheus:\n  url: http://127.0.0.1:{cls.prom_port}\n"
-                                   "  timeout: 2s\n")
+                        extra_yaml=f"prometheus:\n  url: http://127.0.0.1:{cls.prom_port}\n")
         cls.started = time.time()
         cls.node.start()
 
