@@ -151,7 +151,15 @@ void plan_backfill(self_ptr self, promql_metric_state& m, int64_t from_ms = 0) {
   m.backfill_from_ms = from_ms > 0 ? from_ms : m.backfill_until_ms - s.source.backfill_ms;
   m.chunks = promql::plan_chunks(m.backfill_from_ms, m.backfill_until_ms, m.interval_ms);
   m.next_chunk = 0;
-  m.history.clear();
+  m.gap_fill = from_ms > 0;
+  // The band of each window from the catalog's thresholds, as the aggregator's.
+  const auto cat = self->state.catalog;
+  aggregator::band_function band_of = [cat](const std::string& id, const snapshot& snap) {
+    const auto* def = cat ? cat->find_metric(id) : nullptr;
+    return def ? catalog::band_of(*def, catalog::statistic_of(snap, def->aggregation)) : band::good;
+  };
+  m.history = std::make_unique<promql::backfill_accumulator>(
+      m.metric_id, s.snapshot_interval_ms, m.backfill_until_ms, std::move(band_of));
   m.backfill_done = m.chunks.empty();
   m.backfill_started_ms = now;
   m.next_backfill_try_ms = 0;
@@ -222,19 +230,11 @@ void train_when_backfilled(self_ptr self, const supervisor_actor& supervisor) {
 // The backfilled history of a metric goes to storage as closed windows; the
 // closed watermark is left alone (the aggregator owns it).
 void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_metric_state& m) {
-  const auto& st = self->state;
-  const auto cat = st.catalog;
-  aggregator::band_function band_of = [cat](const std::string& id, const snapshot& s) {
-    const auto* def = cat ? cat->find_metric(id) : nullptr;
-    return def ? catalog::band_of(*def, catalog::statistic_of(s, def->aggregation)) : band::good;
-  };
   closed_windows batch;
-  batch.snapshots = promql::backfill_snapshots(
-      m.metric_id, m.history, st.settings.snapshot_interval_ms, m.backfill_until_ms, band_of);
+  batch.snapshots = m.history->finish();
   batch.closed_before = std::numeric_limits<timestamp_ms>::min();
-  m.backfill_points = m.history.size();
-  m.history.clear();
-  m.history.shrink_to_fit();
+  m.backfill_points = m.history->points();
+  m.history.reset();
   m.backfill_storing = true;
   const auto id = m.metric_id;
   const auto generation = m.generation;
@@ -246,7 +246,7 @@ void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_me
     m->backfill_storing = false;
     spdlog::error("[PROMQL] ❌ {}: backfilled snapshots not stored ({}); reading them again", id,
                   why);
-    plan_backfill(self, *m);
+    plan_backfill(self, *m, m->gap_fill ? m->backfill_from_ms : 0);
     m->next_backfill_try_ms = wall_now(self) + backfill_retry_ms;
   };
   with_component_or<storage_actor>(
@@ -304,13 +304,16 @@ void backfill_step(self_ptr self, const supervisor_actor& supervisor) {
       }
       succeeded(self, m);
       m.non_finite += answer.non_finite;
-      m.history.insert(m.history.end(), answer.points.begin(), answer.points.end());
+      m.history->add(answer.points, m.chunks[m.next_chunk].end_ms);
       ++m.next_chunk;
     }
     if (m.next_chunk >= m.chunks.size()) {
-      if (m.history.empty()) {
-        failed(m, "backfill",
-               "no data in the last " + config::format_duration(st.settings.source.backfill_ms));
+      if (m.history->points() == 0) {
+        if (!m.gap_fill)
+          failed(m, "backfill",
+                 "no data in the last "
+                     + config::format_duration(m.backfill_until_ms - m.backfill_from_ms));
+        m.history.reset();
         m.backfill_done = true;
         train_when_backfilled(self, supervisor);
       } else {

@@ -38,7 +38,8 @@ struct promql_metric_state {
   // Backfill: [from, until) wall time, read chunk by chunk.
   std::vector<promql::range_chunk> chunks;
   size_t next_chunk = 0;
-  std::vector<promql::point> history;
+  std::unique_ptr<promql::backfill_accumulator> history; // the windows read so far
+  bool gap_fill = false; // reading what an outage missed (no data there is no failure)
   int64_t backfill_from_ms = 0;
   int64_t backfill_until_ms = 0;
   int64_t backfill_started_ms = 0; // wall, for the log line

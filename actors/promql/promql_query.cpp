@@ -1,5 +1,6 @@
 #include "actors/promql/promql_query.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -264,17 +265,35 @@ std::string prometheus_seconds(int64_t ms) {
   return out;
 }
 
+backfill_accumulator::backfill_accumulator(std::string metric_id, int64_t period_ms,
+                                           int64_t until_ms, aggregator::band_function band_of)
+    : metric_id_(std::move(metric_id)), period_ms_(period_ms), until_ms_(until_ms),
+      window_({period_ms, 0, 1 << 16}, std::move(band_of)) {}
+
+void backfill_accumulator::add(const std::vector<point>& points, int64_t chunk_end_ms) {
+  for (const auto& p : points)
+    if (window_.window_start_of(p.ts_ms) + period_ms_ <= until_ms_
+        && window_.add(metric_id_, p.ts_ms, p.value))
+      ++points_;
+  // A window ending at or before chunk_end + 1 holds no time after the
+  // chunk's last: later chunks cannot add to it.
+  auto done = window_.close_until(std::min(chunk_end_ms + 1, until_ms_));
+  closed_.insert(closed_.end(), done.begin(), done.end());
+}
+
+std::vector<snapshot> backfill_accumulator::finish() {
+  auto rest = window_.close_all();
+  closed_.insert(closed_.end(), rest.begin(), rest.end());
+  return std::move(closed_);
+}
+
 std::vector<snapshot> backfill_snapshots(const std::string& metric_id,
                                          const std::vector<point>& points, int64_t period_ms,
                                          int64_t until_ms,
                                          const aggregator::band_function& band_of) {
-  aggregator::window_config config;
-  config.period_ms = period_ms;
-  aggregator::snapshot_window window(config, band_of);
-  for (const auto& p : points)
-    if (window.window_start_of(p.ts_ms) + period_ms <= until_ms)
-      window.add(metric_id, p.ts_ms, p.value);
-  return window.close_all();
+  backfill_accumulator acc(metric_id, period_ms, until_ms, band_of);
+  acc.add(points, points.empty() ? until_ms : points.back().ts_ms);
+  return acc.finish();
 }
 
 } // namespace grace::promql

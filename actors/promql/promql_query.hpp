@@ -62,6 +62,33 @@ query_answer parse_range_answer(int http_status, std::string_view body);
 // `end` and `step` ("1700000000.123", "60").
 std::string prometheus_seconds(int64_t ms);
 
+// Turns a backfilled series, read chunk by chunk in time order, into the
+// snapshots of its closed windows: the same windows and statistics as the
+// aggregator makes of the same samples arriving live. Only the windows a
+// chunk may still add to stay open, so memory is bounded by a window, not by
+// the history. Windows reaching `until_ms` or later are left out (not closed
+// yet).
+class backfill_accumulator {
+public:
+  backfill_accumulator(std::string metric_id, int64_t period_ms, int64_t until_ms,
+                       aggregator::band_function band_of);
+  // A chunk's finite points, in time order, all after those of earlier
+  // chunks; `chunk_end_ms`: the chunk's last evaluation time (no later chunk
+  // has a point at or before it).
+  void add(const std::vector<point>& points, int64_t chunk_end_ms);
+  // Every closed window's snapshot, oldest first; the accumulator is spent.
+  std::vector<snapshot> finish();
+  uint64_t points() const { return points_; }
+
+private:
+  std::string metric_id_;
+  int64_t period_ms_;
+  int64_t until_ms_;
+  aggregator::snapshot_window window_;
+  std::vector<snapshot> closed_;
+  uint64_t points_ = 0;
+};
+
 // The snapshots of the closed windows a backfilled series fills: the same
 // windows and statistics as the aggregator makes of the same samples arriving
 // live. Windows reaching `until_ms` or later are left out (they are not

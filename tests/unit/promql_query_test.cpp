@@ -185,3 +185,29 @@ TEST(PromqlBackfill, SnapshotsAsTheAggregatorMakesThemOnlyForClosedWindows) {
   EXPECT_DOUBLE_EQ(closed[1].p95, snaps[1].p95);
   EXPECT_DOUBLE_EQ(closed[1].p50, snaps[1].p50);
 }
+
+TEST(PromqlBackfill, ChunkByChunkGivesTheSameSnapshotsAndKeepsOnlyOpenWindows) {
+  std::vector<point> points;
+  for (int i = 0; i < 2000; ++i) // every 7 s: windows cut across chunk ends
+    points.push_back({1'000'000 + i * 7000, static_cast<double>((i * 37) % 101)});
+  const int64_t until = 1'000'000 + 1900 * 7000 - (1'000'000 + 1900 * 7000) % 300000;
+  const auto whole = backfill_snapshots("m", points, 300000, until, always_good);
+  backfill_accumulator acc("m", 300000, until, always_good);
+  for (size_t start = 0; start < points.size(); start += 333) {
+    std::vector<point> chunk(points.begin() + static_cast<long>(start),
+                             points.begin()
+                                 + static_cast<long>(std::min(start + 333, points.size())));
+    acc.add(chunk, chunk.back().ts_ms + 3000); // the chunk's end may lie past its last point
+  }
+  const auto chunked = acc.finish();
+  ASSERT_EQ(chunked.size(), whole.size());
+  ASSERT_GT(whole.size(), 40u);
+  for (size_t i = 0; i < whole.size(); ++i) {
+    EXPECT_EQ(chunked[i].window_start, whole[i].window_start);
+    EXPECT_EQ(chunked[i].count, whole[i].count);
+    EXPECT_DOUBLE_EQ(chunked[i].mean, whole[i].mean);
+    EXPECT_DOUBLE_EQ(chunked[i].p95, whole[i].p95);
+    EXPECT_LE(chunked[i].window_end, until);
+  }
+  EXPECT_LT(acc.points(), points.size()); // the points past `until` were left out
+}
