@@ -51,6 +51,14 @@ void install_routes(router& server, actor_gateway& gateway) {
         samples.erase("closed_before");
       body["samples"] = samples;
     }
+    // The PromQL source, when grace.yaml configures one: per metric, its
+    // queries, failures and backfill.
+    gateway_failure no_promql;
+    if (auto p = gateway.ask<std::string, promql_actor>("promql", no_promql, atom::status_v)) {
+      auto j = nlohmann::json::parse(*p, nullptr, false);
+      if (j.is_object())
+        body["promql"] = std::move(j);
+    }
     send_json(res, 200, body);
   });
 

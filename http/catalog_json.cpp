@@ -19,6 +19,7 @@ nlohmann::json to_json(const catalog::metric_definition& m) {
                    {"symptom_of", m.symptom_of},
                    {"prometheus_name", m.prometheus_name}};
   j["max_risk_tier"] = m.max_risk_tier ? nlohmann::json(*m.max_risk_tier) : nlohmann::json();
+  j["promql"] = m.promql.empty() ? nlohmann::json() : nlohmann::json(m.promql);
   return j;
 }
 

@@ -201,6 +201,14 @@ using scrape_actor = caf::typed_actor<
     // Internal: scrapes the targets that are due.
     caf::reacts_to<atom::tick>>::extend_with<status_client>;
 
+// Reads catalog metrics with a `promql:` expression from the user's
+// Prometheus (backfill at start, then a poll every collection interval).
+using promql_actor = caf::typed_actor<
+    // Internal: polls the metrics that are due and re-reads the catalog.
+    caf::reacts_to<atom::tick>,
+    // Internal: queries the next piece of history to backfill.
+    caf::reacts_to<atom::history>>::extend_with<status_client>;
+
 // The event mesh: topic pub/sub used by /api/events and the components.
 using mesh_actor = caf::typed_actor<
     // Subscribes an actor to a topic ("*" for all); it gets (event, topic, JSON).

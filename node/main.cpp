@@ -277,6 +277,22 @@ int main(int argc, char** argv) {
     s.replay_path = replay_path;
     s.replay_metric = replay_metric;
   }
+  // The PromQL source reads the user's Prometheus in real time.
+  size_t promql_metrics = 0;
+  for (const auto& m : catalog.catalog->metrics())
+    promql_metrics += m.promql.empty() ? 0 : 1;
+  if (promql_metrics > 0 && s.prometheus.url.empty()) {
+    std::cerr << "grace-node: the catalog " << s.catalog_path << " has " << promql_metrics
+              << " metric(s) with a promql expression, but grace.yaml has no prometheus.url\n";
+    return 2;
+  }
+  if (!s.prometheus.url.empty() && (s.time_scale != 1.0 || !s.replay_path.empty())) {
+    std::cerr << "grace-node: prometheus.url reads the user's Prometheus in real time; it "
+                 "cannot run with node.time_scale "
+              << s.time_scale << (s.replay_path.empty() ? "" : " or --replay")
+              << " (time_scale must be 1)\n";
+    return 2;
+  }
   std::optional<grace::simulator::simulator_config> simulation;
   if (s.simulate) {
     try {

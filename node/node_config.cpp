@@ -28,7 +28,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (!in.expect_map(root, "",
                      {"node", "catalog", "simulator", "ingest", "scrape_targets", "http", "storage",
                       "aggregation", "forecasting", "training", "rl", "prediction", "execution",
-                      "alerting", "supervisor"},
+                      "alerting", "supervisor", "prometheus"},
                      {}))
     return;
   auto section = [&](const char* name, std::initializer_list<const char*> keys) {
@@ -141,6 +141,54 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
           }
         }
         s.scrape_targets.push_back(std::move(target));
+      }
+    }
+  }
+  bool backfill_given = false;
+  if (auto n =
+          section("prometheus", {"url", "bearer_token_file", "ca_file", "timeout", "backfill"})) {
+    auto& p = s.prometheus;
+    if (!child(n, "url").IsDefined())
+      in.error(n, "prometheus", "missing required key 'url'");
+    if (auto v = in.string(n, "url", "prometheus")) {
+      const bool https = v->rfind("https://", 0) == 0;
+      const auto host_start = v->find("://") == std::string::npos ? 0 : v->find("://") + 3;
+      if (!https && v->rfind("http://", 0) != 0)
+        in.error(child(n, "url"), "prometheus.url",
+                 "expected an http:// or https:// URL, found " + config::quote_for_error(*v));
+      else if (v->size() == host_start || (*v)[host_start] == '/')
+        in.error(child(n, "url"), "prometheus.url", "has no host");
+      else if (v->find_first_of("?#@ ") != std::string::npos)
+        in.error(child(n, "url"), "prometheus.url",
+                 "must be the server's base URL, without credentials, query or fragment");
+      else
+        p.url = *v;
+    }
+    auto readable_file = [&](const char* key, std::string& out) {
+      if (auto v = in.string(n, key, "prometheus")) {
+        const auto path = resolve(base_dir, *v);
+        std::error_code ec;
+        if (v->empty())
+          in.error(child(n, key), join_path("prometheus", key), "must not be empty");
+        else if (!std::filesystem::is_regular_file(path, ec))
+          in.error(child(n, key), join_path("prometheus", key),
+                   "no such file: " + config::quote_for_error(path));
+        else
+          out = path;
+      }
+    };
+    readable_file("bearer_token_file", p.bearer_token_file);
+    readable_file("ca_file", p.ca_file);
+    if (!p.ca_file.empty() && !p.url.empty() && p.url.rfind("https://", 0) != 0)
+      in.error(child(n, "ca_file"), "prometheus.ca_file", "is only used with an https:// url");
+    positive_duration(n, "timeout", "prometheus", p.timeout_ms);
+    if (child(n, "backfill").IsDefined()) {
+      backfill_given = true;
+      if (auto v = in.duration_ms(n, "backfill", "prometheus")) {
+        if (*v < 0)
+          in.error(child(n, "backfill"), "prometheus.backfill", "must not be negative");
+        else
+          p.backfill_ms = *v;
       }
     }
   }
@@ -344,6 +392,9 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     positive_duration(n, "backoff_max", "supervisor", s.supervisor.backoff_max_ms);
     positive_duration(n, "shutdown_grace", "supervisor", s.supervisor.shutdown_grace_ms);
   }
+  // The history a fresh node reads defaults to what training looks at.
+  if (!backfill_given)
+    s.prometheus.backfill_ms = s.training_history_ms;
 }
 
 } // namespace

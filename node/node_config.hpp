@@ -3,6 +3,7 @@
 // problem reported with file, line, column and key path).
 #include "actors/catalog/yaml_reader.hpp"
 #include "actors/ingest/scrape_target.hpp"
+#include "actors/promql/prometheus_source.hpp"
 
 #include <cstdint>
 #include <string>
@@ -78,7 +79,8 @@ struct node_settings {
   int64_t virtual_origin_ms = 0; // where virtual time starts; 0: the wall clock
   http_settings http;
   std::vector<ingest::scrape_target> scrape_targets;
-  int64_t sync_interval_ms = 1000; // storage.sync_interval: the sample log's fsync period
+  promql::prometheus_source prometheus; // url empty: no PromQL source
+  int64_t sync_interval_ms = 1000;      // storage.sync_interval: the sample log's fsync period
   int64_t snapshot_interval_ms = 5 * 60000;
   int64_t retention_ms = 30 * 86400000LL;
   int64_t forecast_interval_ms = 15 * 60000;

@@ -14,6 +14,7 @@
 #include "actors/mesh/mesh_actor.hpp"
 #include "actors/notifier/notifier_actor.hpp"
 #include "actors/predictor/predictor_actor.hpp"
+#include "actors/promql/promql_actor.hpp"
 #include "actors/rl_agent/rl_agent_actor.hpp"
 #include "actors/scheduler/scheduler_actor.hpp"
 #include "actors/simulator/simulator_actor.hpp"
@@ -151,6 +152,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   an.reports.training_interval_ms = s.training_interval_ms;
   an.reports.snapshot_interval_ms = s.snapshot_interval_ms;
   an.horizon_ms = s.forecast_horizon_ms;
+  an.has_promql = !s.prometheus.url.empty();
   out.push_back(peer_spec("analytics", analytics_component, an));
   notifier_settings ns;
   ns.alertmanagers = s.alerting.alertmanagers;
@@ -174,6 +176,18 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
     out.push_back({"scrape", [=](caf::local_actor* self, const supervisor_actor& sup) {
                      return caf::actor_cast<caf::actor>(self->spawn<caf::linked + caf::detached>(
                          scrape_component, sup, clock, targets));
+                   }});
+  }
+  if (!s.prometheus.url.empty()) {
+    promql_settings pq;
+    pq.clock = clock;
+    pq.source = s.prometheus;
+    pq.snapshot_interval_ms = s.snapshot_interval_ms;
+    pq.forecast_horizon_ms = s.forecast_horizon_ms;
+    // Detached: a query blocks on the network, never a shared worker thread.
+    out.push_back({"promql", [=](caf::local_actor* self, const supervisor_actor& sup) {
+                     return caf::actor_cast<caf::actor>(
+                         self->spawn<caf::linked + caf::detached>(promql_component, sup, pq));
                    }});
   }
   if (!s.replay_path.empty())
@@ -397,9 +411,10 @@ int run_node(const node_settings& settings,
                   spdlog::info("[ML-SYSTEMS] 🧠 Advanced ML systems online");
                   spdlog::info("[ML-SYSTEMS] 🔗 Metrics → snapshots → integration active ({} "
                                "snapshots every {})",
-                               simulation                      ? "simulated metrics,"
-                               : !settings.replay_path.empty() ? "replayed metrics,"
-                                                               : "pushed metrics,",
+                               simulation                         ? "simulated metrics,"
+                               : !settings.replay_path.empty()    ? "replayed metrics,"
+                               : !settings.prometheus.url.empty() ? "PromQL and pushed metrics,"
+                                                                  : "pushed metrics,",
                                config::format_duration(settings.snapshot_interval_ms));
                 }
               },

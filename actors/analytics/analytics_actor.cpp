@@ -262,6 +262,21 @@ void gather_exposition(self_pointer self, const supervisor_actor& sup,
           in->counters.executions_by_state[state] = n.get<uint64_t>();
   });
   status_of("predictor", [in](const nlohmann::json& j) { in->predictor_status = j; });
+  if (self->state.settings.has_promql)
+    status_of("promql", [in](const nlohmann::json& j) {
+      if (!j.is_object() || !j.contains("metrics") || !j.at("metrics").is_array())
+        return;
+      for (const auto& m : j.at("metrics")) {
+        if (!m.is_object() || !m.contains("metric") || !m.at("metric").is_string())
+          continue;
+        auto& c = in->counters.promql_by_metric[m.at("metric").get<std::string>()];
+        c.queries = field<uint64_t>(m, "queries").value_or(0);
+        c.failures = field<uint64_t>(m, "failures").value_or(0);
+        c.samples = field<uint64_t>(m, "samples").value_or(0);
+        if (m.contains("backfill"))
+          c.backfilled_snapshots = field<uint64_t>(m.at("backfill"), "snapshots").value_or(0);
+      }
+    });
   // The supervisor itself (not a component it can be asked for).
   ++g->outstanding;
   self->request(sup, ask_timeout, atom::status_v)

@@ -19,6 +19,7 @@ struct analytics_settings {
   int64_t report_interval_ms = 3600000; // virtual: logs the health score
   analytics::report_settings reports;
   int64_t horizon_ms = 60 * 60000; // the forecast horizon shown in /metrics
+  bool has_promql = false;         // a PromQL source runs: its counters go into /metrics
 };
 
 struct analytics_state {

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+#include <tuple>
 
 namespace grace::analytics {
 
@@ -105,6 +106,28 @@ std::string render(const node_counters& c, const std::vector<predicted_series>& 
     for (const auto& [name, up] : c.up_by_component)
       os << "grace_component_up{component=\"" << escape_label(name) << "\"} " << (up ? 1 : 0)
          << '\n';
+  }
+  if (!c.promql_by_metric.empty()) {
+    using counts = node_counters::promql_counts;
+    const std::tuple<const char*, const char*, uint64_t counts::*> promql_families[] = {
+        {"grace_promql_queries_total",
+         "Queries sent to Prometheus for the metric (polls and "
+         "backfill chunks).",
+         &counts::queries},
+        {"grace_promql_failures_total",
+         "Failed queries of the metric: unreachable server, HTTP or PromQL error, no series or "
+         "several, NaN/Inf.",
+         &counts::failures},
+        {"grace_promql_samples_total", "Live samples of the metric taken from Prometheus.",
+         &counts::samples},
+        {"grace_promql_backfilled_snapshots_total",
+         "Snapshots the backfill of the metric's history stored (new windows).",
+         &counts::backfilled_snapshots}};
+    for (const auto& [name, help, field] : promql_families) {
+      family(os, name, "counter", help);
+      for (const auto& [metric, n] : c.promql_by_metric)
+        os << name << "{metric=\"" << escape_label(metric) << "\"} " << n.*field << '\n';
+    }
   }
   bool probability_header = false;
   for (const auto& s : series) {

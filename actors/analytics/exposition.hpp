@@ -26,6 +26,14 @@ struct node_counters {
   std::map<std::string, uint64_t> executions_by_state;   // pending_approval, ...
   std::map<std::string, uint64_t> restarts_by_component; // supervisor
   std::map<std::string, bool> up_by_component;
+  // The PromQL source, per catalog metric id (empty without one).
+  struct promql_counts {
+    uint64_t queries = 0;
+    uint64_t failures = 0;
+    uint64_t samples = 0;
+    uint64_t backfilled_snapshots = 0;
+  };
+  std::map<std::string, promql_counts> promql_by_metric;
 };
 
 struct predicted_series {

@@ -269,6 +269,68 @@ bool is_prometheus_name(std::string_view s) {
   return true;
 }
 
+} // namespace
+
+std::string promql_shape_problem(const std::string& expression) {
+  constexpr size_t max_length = 4096;
+  if (expression.find_first_not_of(" \t\n\r") == std::string::npos)
+    return "must not be empty";
+  if (expression.size() > max_length)
+    return "is too long (" + std::to_string(expression.size()) + " bytes, at most "
+           + std::to_string(max_length) + ")";
+  std::vector<char> open; // the closing brackets expected, innermost last
+  char quote = 0;         // the string literal we are in, 0 outside
+  for (size_t i = 0; i < expression.size(); ++i) {
+    const char c = expression[i];
+    const auto u = static_cast<unsigned char>(c);
+    if ((u < 0x20 && c != '\n' && c != '\t' && c != '\r') || u == 0x7f)
+      return "contains a control character at byte " + std::to_string(i + 1);
+    if (quote) {
+      if (c == '\\' && quote != '`')
+        ++i; // the escaped character
+      else if (c == quote)
+        quote = 0;
+      continue;
+    }
+    switch (c) {
+    case '"':
+    case '\'':
+    case '`':
+      quote = c;
+      break;
+    case '#': // a comment runs to the end of the line
+      while (i + 1 < expression.size() && expression[i + 1] != '\n')
+        ++i;
+      break;
+    case '(':
+      open.push_back(')');
+      break;
+    case '[':
+      open.push_back(']');
+      break;
+    case '{':
+      open.push_back('}');
+      break;
+    case ')':
+    case ']':
+    case '}':
+      if (open.empty() || open.back() != c)
+        return std::string("has an unmatched '") + c + "' at byte " + std::to_string(i + 1);
+      open.pop_back();
+      break;
+    default:
+      break;
+    }
+  }
+  if (quote)
+    return std::string("has a string opened with ") + quote + " that is never closed";
+  if (!open.empty())
+    return std::string("has an unclosed bracket (expected '") + open.back() + "')";
+  return {};
+}
+
+namespace {
+
 // Why `value` is no valid `noun`, empty when it is one.
 std::string name_problem(const std::string& value, bool (*valid)(std::string_view),
                          const std::string& noun, const std::string& rule) {
@@ -503,10 +565,10 @@ private:
 
   std::optional<metric_definition> parse_metric(const YAML::Node& n, const std::string& path) {
     static const std::initializer_list<const char*> allowed = {
-        "id",          "category",       "service",    "unit",
-        "description", "direction",      "thresholds", "collection_interval",
-        "aggregation", "forecast",       "playbooks",  "max_risk_tier",
-        "symptom_of",  "prometheus_name"};
+        "id",          "category",        "service",    "unit",
+        "description", "direction",       "thresholds", "collection_interval",
+        "aggregation", "forecast",        "playbooks",  "max_risk_tier",
+        "symptom_of",  "prometheus_name", "promql"};
     static const std::initializer_list<const char*> required = {
         "id",          "category",  "service",    "unit",
         "description", "direction", "thresholds", "collection_interval",
@@ -672,6 +734,18 @@ private:
         m.prometheus_name = *p;
       else
         ok = false;
+    }
+    if (child(n, "promql").IsDefined()) {
+      if (auto q = in_.string(n, "promql", path)) {
+        const auto problem = promql_shape_problem(*q);
+        if (!problem.empty()) {
+          in_.error(child(n, "promql"), join_path(path, "promql"), problem);
+          ok = false;
+        }
+        m.promql = *q;
+      } else {
+        ok = false;
+      }
     }
     if (ok && !prometheus_names_.insert(m.prometheus_name).second) {
       in_.error(n, path, "Prometheus name '" + m.prometheus_name + "' is used by another metric");

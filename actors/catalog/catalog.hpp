@@ -54,6 +54,9 @@ struct metric_definition {
   // remediated, like an Alertmanager inhibit rule. Ids of other catalog
   // metrics, no cycles.
   std::vector<std::string> symptom_of;
+  // A PromQL expression read from the `prometheus:` source of grace.yaml
+  // (one series as result; its labels are dropped). Empty: another source.
+  std::string promql;
 };
 
 struct playbook_action {
@@ -119,6 +122,11 @@ private:
   std::map<std::string, size_t> playbook_index_;
   std::map<std::string, size_t> prometheus_index_;
 };
+
+// Why `expression` cannot be a PromQL expression (empty, too long, control
+// characters, an unclosed string, unbalanced brackets), empty when its shape
+// is fine. Whether it runs is only known by asking the server.
+std::string promql_shape_problem(const std::string& expression);
 
 // Where a value stands against a metric's thresholds, respecting direction:
 // for lower_is_worse a value at or below the critical threshold is critical.

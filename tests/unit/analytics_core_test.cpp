@@ -259,6 +259,23 @@ TEST(AnalyticsExposition, NamesLabelsAndPredictions) {
   EXPECT_NE(text.find("# TYPE api_latency_p95:predicted gauge\n"), std::string::npos);
 }
 
+TEST(AnalyticsExposition, PromqlCountersPerMetricOnlyWithASource) {
+  node_counters c;
+  EXPECT_EQ(render(c, {}).find("grace_promql"), std::string::npos);
+  c.promql_by_metric["api.error_rate"] = {12, 3, 9, 0};
+  c.promql_by_metric["api.latency_p95"] = {40, 0, 38, 2016};
+  const auto text = render(c, {});
+  EXPECT_NE(text.find("# TYPE grace_promql_failures_total counter\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_promql_failures_total{metric=\"api.error_rate\"} 3\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("grace_promql_queries_total{metric=\"api.latency_p95\"} 40\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("grace_promql_samples_total{metric=\"api.error_rate\"} 9\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("grace_promql_backfilled_snapshots_total{metric=\"api.latency_p95\"} 2016\n"),
+            std::string::npos);
+}
+
 TEST(AnalyticsReportsByName, UnknownNameAndEmptyInputs) {
   report_inputs in;
   in.now = 7 * day_ms;

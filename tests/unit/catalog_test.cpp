@@ -125,7 +125,7 @@ TEST(catalog_validation, unknown_key_names_line_column_and_path) {
   EXPECT_EQ(errors[0], "test.yaml:7:5: metrics[0].colour: unknown key (allowed: id, category, "
                        "service, unit, description, direction, thresholds, collection_interval, "
                        "aggregation, forecast, playbooks, max_risk_tier, symptom_of, "
-                       "prometheus_name)");
+                       "prometheus_name, promql)");
 }
 
 TEST(catalog_validation, missing_field) {
@@ -472,4 +472,39 @@ TEST(catalog_statistics, better_quartile_respects_the_direction) {
   EXPECT_DOUBLE_EQ(better_quartile(v, true), 2.0);  // low is good
   EXPECT_DOUBLE_EQ(better_quartile(v, false), 7.0); // high is good
   EXPECT_TRUE(std::isnan(better_quartile({}, true)));
+}
+
+TEST(catalog_load, promql_expression_is_kept) {
+  auto yaml =
+      replace(valid_catalog, "    playbooks: [scale-api-shard]\n",
+              "    playbooks: [scale-api-shard]\n"
+              "    promql: 'histogram_quantile(0.95, sum by (le) "
+              "(rate(http_request_duration_seconds_bucket{path=~\"/a(b\"}[5m]))) # p95 ('\n");
+  auto result = load_catalog_string(yaml, "test.yaml");
+  ASSERT_TRUE(result.catalog) << (result.errors.empty() ? "" : result.errors[0].to_string());
+  EXPECT_NE(result.catalog->find_metric("api.latency_p95")->promql.find("histogram_quantile"),
+            std::string::npos);
+  EXPECT_TRUE(result.catalog->find_metric("autonomy.plan_success_rate")->promql.empty());
+}
+
+TEST(catalog_validation, promql_shape_is_checked) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"''", "must not be empty"},
+      {"'sum(rate(x[5m])'", "unclosed bracket (expected ')')"},
+      {"'sum(rate(x[5m)))'", "unmatched ')'"},
+      {"'x{job=\"api}'", "never closed"},
+      {"[1, 2]", "expected a string"},
+  };
+  for (const auto& [value, problem] : cases) {
+    auto yaml =
+        replace(valid_catalog, "    playbooks: [scale-api-shard]\n",
+                std::string("    playbooks: [scale-api-shard]\n    promql: ") + value + "\n");
+    auto errors = errors_of(yaml);
+    ASSERT_EQ(errors.size(), 1u) << value;
+    EXPECT_NE(errors[0].find("metrics[0].promql"), std::string::npos) << errors[0];
+    EXPECT_NE(errors[0].find(problem), std::string::npos) << errors[0];
+  }
+  EXPECT_NE(promql_shape_problem(std::string(5000, 'x')).find("too long"), std::string::npos);
+  EXPECT_NE(promql_shape_problem("up\x01").find("control character"), std::string::npos);
+  EXPECT_EQ(promql_shape_problem("sum by (job) (rate(x{a=\"\\\")\"}[5m]))\n# note (("), "");
 }

@@ -1,6 +1,7 @@
 // grace.yaml: defaults, the shipped file, and validation messages.
 #include "node/node_config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <gtest/gtest.h>
 #include <string>
@@ -170,4 +171,45 @@ TEST(node_config, hostile_values_are_errors_not_crashes) {
   ASSERT_EQ(bad_text.errors.size(), 1u);
   EXPECT_EQ(bad_text.errors[0].to_string(),
             "g.yaml:2:10: http.token: expected UTF-8 text, found 'a\\xff'");
+}
+
+TEST(node_config, prometheus_source_defaults_and_backfill_follows_training_history) {
+  auto r = load_node_settings_string(
+      "prometheus:\n  url: http://127.0.0.1:9090/\ntraining:\n  history: 3d\n", "g.yaml", "");
+  ASSERT_TRUE(r.ok()) << r.errors[0].to_string();
+  EXPECT_EQ(r.settings.prometheus.url, "http://127.0.0.1:9090/");
+  EXPECT_EQ(r.settings.prometheus.timeout_ms, 10000);
+  EXPECT_EQ(r.settings.prometheus.backfill_ms, 3 * 86400000LL);
+  auto given = load_node_settings_string(
+      "prometheus:\n  url: https://prom:9090\n  timeout: 2s\n  backfill: 1d\n", "g.yaml", "");
+  ASSERT_TRUE(given.ok());
+  EXPECT_EQ(given.settings.prometheus.timeout_ms, 2000);
+  EXPECT_EQ(given.settings.prometheus.backfill_ms, 86400000LL);
+  EXPECT_TRUE(load_node_settings_string("", "g.yaml", "").settings.prometheus.url.empty());
+}
+
+TEST(node_config, prometheus_source_errors_name_the_field) {
+  auto r = load_node_settings_string("prometheus:\n  url: ftp://x\n  timeout: 0s\n"
+                                     "  backfill: -1d\n  bearer_token_file: /nonexistent/t\n"
+                                     "  ca_file: ''\n  colour: red\n",
+                                     "g.yaml", "");
+  std::vector<std::string> text;
+  for (const auto& e : r.errors)
+    text.push_back(e.to_string());
+  auto has = [&](const std::string& s) {
+    return std::any_of(text.begin(), text.end(),
+                       [&](const std::string& t) { return t.find(s) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("prometheus.url: expected an http:// or https:// URL")) << text.size();
+  EXPECT_TRUE(has("prometheus.timeout: must be positive"));
+  EXPECT_TRUE(has("prometheus.backfill"));
+  EXPECT_TRUE(has("prometheus.bearer_token_file: no such file"));
+  EXPECT_TRUE(has("prometheus.ca_file: must not be empty"));
+  EXPECT_TRUE(has("prometheus.colour: unknown key"));
+  auto no_url = load_node_settings_string("prometheus:\n  timeout: 2s\n", "g.yaml", "");
+  ASSERT_EQ(no_url.errors.size(), 1u);
+  EXPECT_NE(no_url.errors[0].to_string().find("missing required key 'url'"), std::string::npos);
+  auto creds = load_node_settings_string("prometheus:\n  url: http://u:p@h:9090\n", "g.yaml", "");
+  ASSERT_EQ(creds.errors.size(), 1u);
+  EXPECT_NE(creds.errors[0].to_string().find("without credentials"), std::string::npos);
 }
