@@ -140,6 +140,12 @@ using storage_actor = caf::typed_actor<
     caf::replies_to<atom::state, std::string, std::string>::with<uint64_t>,
     // A component's stored state; an empty string when there is none.
     caf::replies_to<atom::state, std::string>::with<std::string>,
+    // Changes stored collections of component rows (ids and JSON) in one
+    // transaction; answers how many rows were erased or put. A put whose
+    // JSON is not valid changes nothing: invalid_input.
+    caf::replies_to<atom::state, std::vector<stored_items_change>>::with<uint64_t>,
+    // The rows of a stored collection, in the order they were put.
+    caf::replies_to<atom::state, atom::history, std::string>::with<std::vector<stored_item>>,
     // The newest virtual time the metric store holds (snapshots, forecasts,
     // rewards, training records, component state); 0 when it is empty.
     caf::replies_to<atom::latest, atom::history>::with<timestamp_ms>,

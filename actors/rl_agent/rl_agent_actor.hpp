@@ -2,9 +2,11 @@
 // The RL agent component: owns the learner (actors/rl_agent/agent.hpp),
 // resolves candidates and risk caps from the catalog, and logs and ledgers
 // every learning step. Persistence: each reward is acknowledged once its
-// experience row is stored; the full snapshot (policies, pending events,
-// replay buffer) is written at most once per snapshot_delay, and at start the
-// stored experiences the snapshot missed are learned again (agent::recover).
+// experience row is stored; the snapshot (policies, replay buffer, counters)
+// is written at most once per snapshot_delay, together with the pending
+// events and expired ids that changed, which are stored apart as rows of
+// their own (<state_key>.pending, <state_key>.expired). At start the stored
+// experiences the snapshot missed are learned again (agent::recover).
 #include "actors/clock/node_clock.hpp"
 #include "actors/rl_agent/agent.hpp"
 #include "messages/actors.hpp"
@@ -12,6 +14,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace grace {
 
@@ -34,6 +37,16 @@ struct rl_agent_state {
   uint64_t recovered = 0;      // stored outcomes learned again at start
   bool dirty = false;          // changed since the last snapshot was taken
   bool save_scheduled = false; // an atom::save is on its way
+  // Saves wait for the stored state to be read: a fresh agent never
+  // overwrites it.
+  bool saving = false;
+  uint64_t event_rows_saved = 0; // writes of pending-event rows
+  // Stored pending-event rows restore_events() could not use: erased with
+  // the next save.
+  std::vector<std::string> unusable_event_rows;
+  // The stored rows are unknown (a write failed, or the snapshot held the
+  // events): the next save replaces them all.
+  bool rewrite_event_rows = false;
 };
 
 rl_agent_actor::behavior_type
