@@ -262,7 +262,10 @@ using rl_agent_actor = caf::typed_actor<
     caf::reacts_to<atom::tick>,
     // Internal: writes the snapshot if the agent changed since the last one
     // (snapshots are throttled; experiences are stored with every reward).
-    caf::reacts_to<atom::save>>::extend_with<status_client>;
+    caf::reacts_to<atom::save>,
+    // Internal: writes the rows of the pending events and expired ids that
+    // changed (stored apart from the snapshot, more often).
+    caf::reacts_to<atom::flush>>::extend_with<status_client>;
 
 // Turns forecasts into early warnings and warnings into recommended actions.
 using predictor_actor = caf::typed_actor<

@@ -34,10 +34,15 @@ caf::error to_caf_error(const rl::rl_error& e) {
   }
 }
 
-// Marks the agent changed; the snapshot follows after snapshot_delay.
+// Marks the agent changed: the rows of its pending events follow after
+// event_rows_delay, the snapshot after snapshot_delay.
 void changed(self_pointer self) {
   auto& st = self->state;
   st.dirty = true;
+  if (!st.rows_scheduled) {
+    st.rows_scheduled = true;
+    self->delayed_send(self, st.settings.event_rows_delay, atom::flush_v);
+  }
   if (st.save_scheduled)
     return;
   st.save_scheduled = true;
@@ -65,42 +70,44 @@ stored_items_change to_change(std::string collection, rl::set_changes::taken&& t
 }
 
 // Writes the pending events and expired ids that changed since the last
-// save, then the snapshot without them: the agent's pause per save no longer
-// grows with max_pending (the JSON of a pending event is made when it is
-// added). The storage actor handles both in the order they are sent.
-void save_snapshot(self_pointer self, const supervisor_actor& supervisor) {
+// write as rows. The JSON of a pending event is made when it is added, and
+// the rows are moved into the message: the agent's pause here is a few
+// microseconds per changed row, and rows are written often (event_rows_delay)
+// so that each write is small.
+void store_event_rows(self_pointer self, const supervisor_actor& supervisor) {
   auto& st = self->state;
   auto events = st.agent->take_event_changes();
-  std::vector<stored_items_change> rows;
-  if (!events.empty() || st.rewrite_event_rows || !st.unusable_event_rows.empty()) {
-    rows.push_back(to_change(pending_collection(st.settings), std::move(events.pending),
-                             st.rewrite_event_rows));
-    rows.push_back(to_change(expired_collection(st.settings), std::move(events.expired),
-                             st.rewrite_event_rows));
-    for (auto& id : st.unusable_event_rows)
-      rows.front().erase.push_back(std::move(id));
-    st.unusable_event_rows.clear();
-    st.rewrite_event_rows = false;
-  }
-  auto json = st.agent->policy_json().dump();
+  if (events.empty() && !st.rewrite_event_rows && st.unusable_event_rows.empty())
+    return;
+  auto rows = std::make_shared<std::vector<stored_items_change>>();
+  rows->push_back(
+      to_change(pending_collection(st.settings), std::move(events.pending), st.rewrite_event_rows));
+  rows->push_back(
+      to_change(expired_collection(st.settings), std::move(events.expired), st.rewrite_event_rows));
+  for (auto& id : st.unusable_event_rows)
+    rows->front().erase.push_back(std::move(id));
+  st.unusable_event_rows.clear();
+  st.rewrite_event_rows = false;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
-    if (!rows.empty())
-      self->request(storage, std::chrono::seconds(30), atom::state_v, rows)
-          .then([=](uint64_t) { ++self->state.event_rows_saved; },
-                [=](caf::error& e) {
-                  spdlog::error("[CAUSAL-RL] ❌ Pending events not saved: {}", describe(e));
-                  // The store may hold anything now: write them all again.
-                  self->state.agent->track_event_changes(false);
-                  self->state.rewrite_event_rows = true;
-                  changed(self);
-                });
-    self->request(storage, std::chrono::seconds(30), atom::state_v, self->state.settings.state_key,
-                  json)
-        .then([=](uint64_t) { ++self->state.snapshots_saved; },
+    self->request(storage, std::chrono::seconds(30), atom::state_v, std::move(*rows))
+        .then([=](uint64_t) { ++self->state.event_rows_saved; },
               [=](caf::error& e) {
-                spdlog::error("[CAUSAL-RL] ❌ Policies not saved: {}", describe(e));
+                spdlog::error("[CAUSAL-RL] ❌ Pending events not saved: {}", describe(e));
+                // The store may hold anything now: write them all again.
+                self->state.agent->track_event_changes(false);
+                self->state.rewrite_event_rows = true;
+                changed(self);
               });
   });
+}
+
+// The snapshot without the pending events and expired ids; their rows are
+// written first (the storage actor handles both in the order sent).
+void save_snapshot(self_pointer self, const supervisor_actor& supervisor) {
+  store_event_rows(self, supervisor);
+  store_state(self, supervisor, self->state.settings.state_key,
+              self->state.agent->policy_json().dump(), "[CAUSAL-RL] ❌ Policies not saved",
+              [self] { ++self->state.snapshots_saved; });
 }
 
 std::vector<rl::agent::stored_outcome> to_outcomes(const std::vector<experience>& rows) {
@@ -406,6 +413,12 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
           return;
         st.dirty = false;
         save_snapshot(self, supervisor);
+      },
+      [=](atom::flush) {
+        auto& st = self->state;
+        st.rows_scheduled = false;
+        if (st.saving)
+          store_event_rows(self, supervisor);
       },
       [=](atom::tick) {
         const auto expired = self->state.agent->expire_pending(virtual_now(self), wall_now(self));

@@ -35,7 +35,9 @@ void set_changes::erase(const std::string& id) {
 
 set_changes::taken set_changes::take() {
   taken out;
-  out.erase.assign(erase_.begin(), erase_.end());
+  out.erase.reserve(erase_.size());
+  while (!erase_.empty()) // moved out, not copied
+    out.erase.push_back(std::move(erase_.extract(erase_.begin()).value()));
   out.put.reserve(live_puts_);
   for (auto& entry : puts_)
     if (!entry.first.empty())
