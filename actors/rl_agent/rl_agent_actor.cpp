@@ -157,12 +157,9 @@ std::unique_ptr<rl::agent> started(rl::agent a) {
 }
 
 // From now on saves write the agent: it is the one restored (or a fresh one
-// when nothing could be read). `store_holds_events`: the stored rows are
-// those of the agent's pending events and expired ids.
-void start_saving(self_pointer self, bool store_holds_events) {
+// when nothing could be read), already tracking its event changes.
+void start_saving(self_pointer self) {
   auto& st = self->state;
-  st.agent->track_event_changes(store_holds_events);
-  st.rewrite_event_rows = !store_holds_events;
   st.saving = true;
   if (st.dirty) {
     st.dirty = false;
@@ -199,10 +196,14 @@ void restore(self_pointer self, const std::string& json, const std::vector<store
   if (!st.unusable_event_rows.empty())
     spdlog::warn("[CAUSAL-RL] ⚠️ {} stored pending event(s) unusable, dropped",
                  st.unusable_event_rows.size());
+  // The store holds the rows just read, unless the events came with the
+  // snapshot: then all are written again. Expiries at a lower cap are changes.
+  agent->track_event_changes(!snapshot_held_events);
+  st.rewrite_event_rows = snapshot_held_events;
   const auto over_cap =
       agent->set_limits(st.settings.agent.max_pending, st.settings.agent.pending_ttl_ms);
   st.agent = started(std::move(*agent));
-  start_saving(self, !snapshot_held_events);
+  start_saving(self);
   if (over_cap > 0) {
     spdlog::info("[CAUSAL-RL] ⌛ {} recommendation(s) expired: over rl.max_pending", over_cap);
     changed(self);
@@ -282,7 +283,9 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         .then([=](const std::string& json) { read_event_rows(self, storage, json); },
               [=](caf::error& e) {
                 spdlog::warn("[CAUSAL-RL] ⚠️ Cannot read stored policies: {}", describe(e));
-                start_saving(self, false);
+                // Rows it could not read stay; new events are added to them.
+                self->state.agent->track_event_changes(true);
+                start_saving(self);
               });
   });
   self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms), atom::tick_v);
