@@ -73,9 +73,13 @@ std::optional<catalog_ref> actor_gateway::recent_catalog(gateway_failure& failur
   return fresh;
 }
 
-std::optional<std::vector<snapshot>> actor_gateway::latest_snapshots(gateway_failure& failure) {
+std::optional<std::shared_ptr<const std::string>>
+actor_gateway::latest_snapshots_body(gateway_failure& failure) {
   return latest_.get(failure, [this](gateway_failure& f) {
-    return ask<std::vector<snapshot>, storage_actor>("storage", f, atom::latest_v);
+    std::optional<std::shared_ptr<const std::string>> body;
+    if (auto rows = ask<std::vector<snapshot>, storage_actor>("storage", f, atom::latest_v))
+      body = latest_body_.body_for(std::move(*rows));
+    return body;
   });
 }
 

@@ -3,6 +3,7 @@
 // the owning component up at the supervisor (so a restarted component is found
 // again), ask it with a timeout, and turn failures into HTTP status codes.
 #include "http/coalesced_read.hpp"
+#include "http/rendered_snapshots.hpp"
 #include "messages/actors.hpp"
 #include "messages/errors.hpp"
 
@@ -12,6 +13,7 @@
 #include <caf/sec.hpp>
 #include <chrono>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -57,9 +59,10 @@ public:
   // against it without asking the catalog component for every batch.
   std::optional<catalog_ref> recent_catalog(gateway_failure& failure);
 
-  // The latest snapshot of every metric (storage), read once for all callers
-  // waiting at the same time (coalesced_read).
-  std::optional<std::vector<snapshot>> latest_snapshots(gateway_failure& failure);
+  // The JSON body of GET /api/snapshots/latest: the latest snapshot of every
+  // metric (storage), read once for all callers waiting at the same time
+  // (coalesced_read) and rendered again only when the rows changed.
+  std::optional<std::shared_ptr<const std::string>> latest_snapshots_body(gateway_failure& failure);
 
   // The component's handle; cached for a second (a handle found dead is
   // forgotten at once, so a restarted component is found again).
@@ -86,7 +89,8 @@ private:
   std::map<std::string, cached_handle> handles_;
   catalog_ref catalog_;
   std::chrono::steady_clock::time_point catalog_at_;
-  coalesced_read<std::vector<snapshot>, gateway_failure> latest_;
+  coalesced_read<std::shared_ptr<const std::string>, gateway_failure> latest_;
+  rendered_snapshots latest_body_; // used inside latest_'s read only (one at a time)
 };
 
 } // namespace grace::http

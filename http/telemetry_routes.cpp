@@ -194,10 +194,11 @@ void install_telemetry_routes(router& server, actor_gateway& gateway,
              });
   server.Get("/api/snapshots/latest", [&gateway](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
-    auto rows = gateway.latest_snapshots(failure);
-    if (!rows)
+    auto body = gateway.latest_snapshots_body(failure);
+    if (!body)
       return send_error(res, failure.status, failure.message);
-    send_json(res, 200, {{"snapshots", *rows}});
+    res.status = 200;
+    res.set_content(**body, "application/json");
   });
   auto open_streams = std::make_shared<std::atomic<int>>(0);
   server.Get("/api/events", [&gateway, settings, open_streams](const httplib::Request& req,

@@ -140,6 +140,12 @@ using storage_actor = caf::typed_actor<
     caf::replies_to<atom::state, std::string, std::string>::with<uint64_t>,
     // A component's stored state; an empty string when there is none.
     caf::replies_to<atom::state, std::string>::with<std::string>,
+    // Changes stored collections of component rows (ids and JSON) in one
+    // transaction; answers how many rows were erased or put. A put whose
+    // JSON is not valid changes nothing: invalid_input.
+    caf::replies_to<atom::state, std::vector<stored_items_change>>::with<uint64_t>,
+    // The rows of a stored collection, in the order they were put.
+    caf::replies_to<atom::state, atom::history, std::string>::with<std::vector<stored_item>>,
     // The newest virtual time the metric store holds (snapshots, forecasts,
     // rewards, training records, component state); 0 when it is empty.
     caf::replies_to<atom::latest, atom::history>::with<timestamp_ms>,
@@ -264,7 +270,10 @@ using rl_agent_actor = caf::typed_actor<
     caf::reacts_to<atom::tick>,
     // Internal: writes the snapshot if the agent changed since the last one
     // (snapshots are throttled; experiences are stored with every reward).
-    caf::reacts_to<atom::save>>::extend_with<status_client>;
+    caf::reacts_to<atom::save>,
+    // Internal: writes the rows of the pending events and expired ids that
+    // changed (stored apart from the snapshot, more often).
+    caf::reacts_to<atom::flush>>::extend_with<status_client>;
 
 // Turns forecasts into early warnings and warnings into recommended actions.
 using predictor_actor = caf::typed_actor<

@@ -342,6 +342,32 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
   return f(x.path, x.content);
 }
 
+// One row of a component's stored collection (the RL agent's pending events,
+// its expired event ids): an id unique in the collection and its JSON.
+struct stored_item {
+  std::string id;
+  std::string json;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, stored_item& x) {
+  return f(x.id, x.json);
+}
+
+// Changes to one stored collection: every row is removed first if
+// `replace_all`, then the ids in `erase`; then the items in `put` are stored
+// (an id stored again is replaced) and read back in the order they were put.
+struct stored_items_change {
+  std::string collection;
+  bool replace_all = false;
+  std::vector<std::string> erase;
+  std::vector<stored_item> put;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stored_items_change& x) {
+  return f(x.collection, x.replace_all, x.erase, x.put);
+}
+
 // Where a playbook execution stands.
 enum class execution_state : uint8_t {
   pending_approval = 0, // waits for POST .../approve or .../reject

@@ -196,6 +196,7 @@ void agent::add_pending(const std::string& event_id, pending_event p) {
     return;
   pending_order_.push_back(event_id);
   ++pending_in_[context];
+  note_pending_added(event_id);
 }
 
 void agent::drop_pending(std::unordered_map<std::string, pending_event>::iterator it) {
@@ -206,6 +207,7 @@ void agent::drop_pending(std::unordered_map<std::string, pending_event>::iterato
   const auto pos = std::find(pending_order_.begin(), pending_order_.end(), it->first);
   if (pos != pending_order_.end())
     pending_order_.erase(pos);
+  note_pending_removed(it->first);
   pending_.erase(it);
 }
 
@@ -213,7 +215,9 @@ void agent::remember_expired(const std::string& event_id) {
   if (!expired_.insert(event_id).second)
     return;
   expired_order_.push_back(event_id);
+  note_expired_added(event_id);
   while (expired_order_.size() > cfg_.max_pending) {
+    note_expired_removed(expired_order_.front());
     expired_.erase(expired_order_.front());
     expired_order_.pop_front();
   }
@@ -510,6 +514,7 @@ std::size_t agent::set_limits(std::size_t max_pending, std::int64_t pending_ttl_
     ++expired;
   }
   while (expired_order_.size() > cfg_.max_pending) {
+    note_expired_removed(expired_order_.front());
     expired_.erase(expired_order_.front());
     expired_order_.pop_front();
   }
@@ -682,14 +687,21 @@ std::pair<std::string, agent::pending_event> agent::pending_from_json(const nloh
 }
 
 nlohmann::json agent::to_json() const {
+  auto j = policy_json();
+  nlohmann::json pending = nlohmann::json::array();
+  for (const auto& id : pending_order_)
+    pending.push_back(pending_to_json(id, pending_.at(id)));
+  j["pending"] = std::move(pending);
+  j["expired"] = expired_order_;
+  return j;
+}
+
+nlohmann::json agent::policy_json() const {
   std::ostringstream rng_state;
   rng_state << rng_;
   nlohmann::json contexts = nlohmann::json::array();
   for (const auto& [key, p] : contexts_)
     contexts.push_back({{"service", key.service}, {"diagnosis", key.diagnosis}, {"policy", p}});
-  nlohmann::json pending = nlohmann::json::array();
-  for (const auto& id : pending_order_)
-    pending.push_back(pending_to_json(id, pending_.at(id)));
   return {{"format", snapshot_format},
           {"config", config_to_json(cfg_)},
           {"rng", rng_state.str()},
@@ -700,8 +712,6 @@ nlohmann::json agent::to_json() const {
           {"changes_detected", changes_detected_},
           {"reward_sum", reward_sum_},
           {"contexts", contexts},
-          {"pending", pending},
-          {"expired", expired_order_},
           {"experiences", replay_.to_vector()}};
 }
 
@@ -754,11 +764,12 @@ agent agent::from_json(const nlohmann::json& j) {
       require(a.contexts_.emplace(key, std::move(policy)).second,
               "context " + key.to_string() + " appears twice");
     }
-    for (const auto& p : j.at("pending")) {
-      auto [id, e] = pending_from_json(p);
-      require(a.pending_.count(id) == 0, "pending event '" + id + "' appears twice");
-      a.add_pending(id, std::move(e));
-    }
+    if (j.contains("pending")) // not in policy_json()
+      for (const auto& p : j.at("pending")) {
+        auto [id, e] = pending_from_json(p);
+        require(a.pending_.count(id) == 0, "pending event '" + id + "' appears twice");
+        a.add_pending(id, std::move(e));
+      }
     if (j.contains("expired"))
       for (const auto& id : j.at("expired"))
         a.remember_expired(id.get<std::string>());
@@ -778,6 +789,77 @@ agent agent::from_json(const nlohmann::json& j) {
       throw;
     corrupt(e.what());
   }
+}
+
+// --- pending events and expired ids stored apart ----------------------------
+
+namespace {
+constexpr const char* expired_row_json = "{}"; // an expired id needs no more
+} // namespace
+
+void agent::note_pending_added(const std::string& event_id) {
+  if (track_events_)
+    pending_changes_.put(event_id, pending_to_json(event_id, pending_.at(event_id)).dump());
+}
+
+void agent::note_pending_removed(const std::string& event_id) {
+  if (track_events_)
+    pending_changes_.erase(event_id);
+}
+
+void agent::note_expired_added(const std::string& event_id) {
+  if (track_events_)
+    expired_changes_.put(event_id, expired_row_json);
+}
+
+void agent::note_expired_removed(const std::string& event_id) {
+  if (track_events_)
+    expired_changes_.erase(event_id);
+}
+
+void agent::track_event_changes(bool store_holds_current) {
+  pending_changes_ = {};
+  expired_changes_ = {};
+  track_events_ = true;
+  if (store_holds_current)
+    return;
+  for (const auto& id : pending_order_)
+    note_pending_added(id);
+  for (const auto& id : expired_order_)
+    note_expired_added(id);
+}
+
+agent::event_changes agent::take_event_changes() {
+  return {pending_changes_.take(), expired_changes_.take()};
+}
+
+std::vector<std::string>
+agent::restore_events(const std::vector<std::pair<std::string, std::string>>& pending,
+                      const std::vector<std::string>& expired) {
+  std::vector<std::string> unusable;
+  for (const auto& [row_id, text] : pending) {
+    if (pending_.count(row_id) > 0)
+      continue;
+    try {
+      auto [id, e] = pending_from_json(nlohmann::json::parse(text));
+      require(id == row_id, "pending event row '" + row_id + "' holds event '" + id + "'");
+      require(!e.context.service.empty() && !e.context.diagnosis.empty(),
+              "pending event '" + id + "' has an empty context");
+      validate_candidates(e.context, e.candidates);
+      // Its context lists what was offered, as after the recommendation.
+      auto& policy = contexts_[e.context];
+      for (const auto& c : e.candidates)
+        policy.arms.try_emplace(c.playbook);
+      add_pending(id, std::move(e));
+    } catch (const std::exception&) { // nlohmann::json::exception or rl_error
+      unusable.push_back(row_id);
+    }
+  }
+  contexts_changed();
+  for (const auto& id : expired)
+    if (pending_.count(id) == 0)
+      remember_expired(id);
+  return unusable;
 }
 
 nlohmann::json agent::export_context(const context_key& context) const {
@@ -832,6 +914,7 @@ void agent::erase_context(const context_key& context) {
   contexts_changed();
   for (auto it = pending_order_.begin(); it != pending_order_.end();) {
     if (pending_.at(*it).context == context) {
+      note_pending_removed(*it);
       pending_.erase(*it);
       it = pending_order_.erase(it);
     } else {

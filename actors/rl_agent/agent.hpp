@@ -32,6 +32,7 @@
 #include "actors/rl_agent/context_policy.hpp"
 #include "actors/rl_agent/population.hpp"
 #include "actors/rl_agent/replay_buffer.hpp"
+#include "actors/rl_agent/set_changes.hpp"
 #include "actors/rl_agent/types.hpp"
 
 #include <cstdint>
@@ -203,8 +204,38 @@ public:
   /// Snapshot of everything (config, RNG, contexts, pending events, replay
   /// buffer, counters).
   nlohmann::json to_json() const;
-  /// Restores a snapshot; throws rl_error(corrupt_state) with the reason.
+  /// Restores a snapshot (to_json() or policy_json()); throws
+  /// rl_error(corrupt_state) with the reason.
   static agent from_json(const nlohmann::json& j);
+
+  // --- pending events and expired ids stored apart from the snapshot ------
+  // They change with every recommendation and can number max_pending each,
+  // so the owner stores them as rows changed one by one rather than in every
+  // snapshot: policy_json() is the snapshot without them, and
+  // take_event_changes() says which rows to erase and put since last time.
+
+  /// The snapshot without pending events and expired ids (to_json() is this
+  /// plus them); from_json() reads it, restore_events() adds the rows.
+  nlohmann::json policy_json() const;
+  /// Starts collecting the changes to the pending events and expired ids.
+  /// `store_holds_current`: the store already holds those the agent holds now
+  /// (they were restored from it); otherwise they are all changes to put.
+  void track_event_changes(bool store_holds_current);
+  struct event_changes {
+    set_changes::taken pending; ///< rows: event id, pending event JSON
+    set_changes::taken expired; ///< rows: event id, "{}", oldest first
+    bool empty() const { return pending.empty() && expired.empty(); }
+  };
+  /// The changes since the last call (or since tracking started). The JSON of
+  /// a pending event is made when it is added, so taking them is cheap.
+  event_changes take_event_changes();
+  /// Adds stored pending events (id, JSON as take_event_changes() gave it, in
+  /// issue order) and expired ids (oldest first), restoring the contexts they
+  /// were offered in. Ids already held are skipped. Returns the ids of the
+  /// rows that are unusable (skipped; the owner should erase them).
+  std::vector<std::string>
+  restore_events(const std::vector<std::pair<std::string, std::string>>& pending,
+                 const std::vector<std::string>& expired);
 
   /// One context's state, to move it to the node that now owns it: its
   /// policy, its pending events and its experiences in the replay buffer.
@@ -259,6 +290,12 @@ private:
   /// (it exists only to list what was offered there).
   void prune_if_unused(const context_key& context);
   std::string next_event_id();
+  // Event change tracking (track_event_changes): called where pending events
+  // and expired ids enter and leave their sets.
+  void note_pending_added(const std::string& event_id);
+  void note_pending_removed(const std::string& event_id);
+  void note_expired_added(const std::string& event_id);
+  void note_expired_removed(const std::string& event_id);
 
   agent_config cfg_;
   std::mt19937_64 rng_;
@@ -277,6 +314,9 @@ private:
   std::uint64_t explorations_ = 0;
   std::uint64_t changes_detected_ = 0;
   double reward_sum_ = 0.0;
+  bool track_events_ = false;
+  set_changes pending_changes_;
+  set_changes expired_changes_;
 };
 
 /// The seed's console line for a learning step:

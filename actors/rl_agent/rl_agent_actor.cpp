@@ -34,20 +34,80 @@ caf::error to_caf_error(const rl::rl_error& e) {
   }
 }
 
-void save_snapshot(self_pointer self, const supervisor_actor& supervisor) {
-  const auto json = self->state.agent->to_json().dump();
-  store_state(self, supervisor, self->state.settings.state_key, json,
-              "[CAUSAL-RL] ❌ Policies not saved", [self] { ++self->state.snapshots_saved; });
-}
-
-// Marks the agent changed; the snapshot follows after snapshot_delay.
+// Marks the agent changed: the rows of its pending events follow after
+// event_rows_delay, the snapshot after snapshot_delay.
 void changed(self_pointer self) {
   auto& st = self->state;
   st.dirty = true;
+  if (!st.rows_scheduled) {
+    st.rows_scheduled = true;
+    self->delayed_send(self, st.settings.event_rows_delay, atom::flush_v);
+  }
   if (st.save_scheduled)
     return;
   st.save_scheduled = true;
   self->delayed_send(self, st.settings.snapshot_delay, atom::save_v);
+}
+
+std::string pending_collection(const rl_agent_settings& s) {
+  return s.state_key + ".pending";
+}
+
+std::string expired_collection(const rl_agent_settings& s) {
+  return s.state_key + ".expired";
+}
+
+stored_items_change to_change(std::string collection, rl::set_changes::taken&& taken,
+                              bool replace_all) {
+  stored_items_change change;
+  change.collection = std::move(collection);
+  change.replace_all = replace_all;
+  change.erase = std::move(taken.erase);
+  change.put.reserve(taken.put.size());
+  for (auto& [id, json] : taken.put)
+    change.put.push_back({std::move(id), std::move(json)});
+  return change;
+}
+
+// Writes the pending events and expired ids that changed since the last
+// write as rows. The JSON of a pending event is made when it is added, and
+// the rows are moved into the message: the agent's pause here is a few
+// microseconds per changed row, and rows are written often (event_rows_delay)
+// so that each write is small.
+void store_event_rows(self_pointer self, const supervisor_actor& supervisor) {
+  auto& st = self->state;
+  auto events = st.agent->take_event_changes();
+  if (events.empty() && !st.rewrite_event_rows && st.unusable_event_rows.empty())
+    return;
+  auto rows = std::make_shared<std::vector<stored_items_change>>();
+  rows->push_back(
+      to_change(pending_collection(st.settings), std::move(events.pending), st.rewrite_event_rows));
+  rows->push_back(
+      to_change(expired_collection(st.settings), std::move(events.expired), st.rewrite_event_rows));
+  for (auto& id : st.unusable_event_rows)
+    rows->front().erase.push_back(std::move(id));
+  st.unusable_event_rows.clear();
+  st.rewrite_event_rows = false;
+  with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
+    self->request(storage, std::chrono::seconds(30), atom::state_v, std::move(*rows))
+        .then([=](uint64_t) { ++self->state.event_rows_saved; },
+              [=](caf::error& e) {
+                spdlog::error("[CAUSAL-RL] ❌ Pending events not saved: {}", describe(e));
+                // The store may hold anything now: write them all again.
+                self->state.agent->track_event_changes(false);
+                self->state.rewrite_event_rows = true;
+                changed(self);
+              });
+  });
+}
+
+// The snapshot without the pending events and expired ids; their rows are
+// written first (the storage actor handles both in the order sent).
+void save_snapshot(self_pointer self, const supervisor_actor& supervisor) {
+  store_event_rows(self, supervisor);
+  store_state(self, supervisor, self->state.settings.state_key,
+              self->state.agent->policy_json().dump(), "[CAUSAL-RL] ❌ Policies not saved",
+              [self] { ++self->state.snapshots_saved; });
 }
 
 std::vector<rl::agent::stored_outcome> to_outcomes(const std::vector<experience>& rows) {
@@ -89,6 +149,99 @@ void recover_outcomes(self_pointer self, const storage_actor& storage) {
           });
 }
 
+// A new agent, or one restored from a snapshot, issues ids under a salt of
+// its own start: ids never repeat after a restart (agent.hpp).
+std::unique_ptr<rl::agent> started(rl::agent a) {
+  a.set_event_id_salt(rl::fresh_event_id_salt());
+  return std::make_unique<rl::agent>(std::move(a));
+}
+
+// From now on saves write the agent: it is the one restored (or a fresh one
+// when nothing could be read), already tracking its event changes.
+void start_saving(self_pointer self) {
+  auto& st = self->state;
+  st.saving = true;
+  if (st.dirty) {
+    st.dirty = false;
+    changed(self);
+  }
+}
+
+void restore(self_pointer self, const std::string& json, const std::vector<stored_item>& pending,
+             const std::vector<stored_item>& expired) {
+  auto& st = self->state;
+  auto agent = std::make_unique<rl::agent>(st.settings.agent);
+  if (!json.empty()) {
+    try {
+      agent = std::make_unique<rl::agent>(rl::agent::from_json(nlohmann::json::parse(json)));
+      st.restored = true;
+    } catch (const std::exception& e) {
+      st.restore_problem = e.what();
+      spdlog::error("[CAUSAL-RL] ❌ Stored policies unusable, re-learning from "
+                    "the stored experiences: {}",
+                    e.what());
+    }
+  }
+  // A snapshot written before pending events were stored apart holds them.
+  const bool snapshot_held_events = agent->statistics().pending > 0;
+  std::vector<std::pair<std::string, std::string>> pending_rows;
+  pending_rows.reserve(pending.size());
+  for (const auto& row : pending)
+    pending_rows.emplace_back(row.id, row.json);
+  std::vector<std::string> expired_ids;
+  expired_ids.reserve(expired.size());
+  for (const auto& row : expired)
+    expired_ids.push_back(row.id);
+  st.unusable_event_rows = agent->restore_events(pending_rows, expired_ids);
+  if (!st.unusable_event_rows.empty())
+    spdlog::warn("[CAUSAL-RL] ⚠️ {} stored pending event(s) unusable, dropped",
+                 st.unusable_event_rows.size());
+  // The store holds the rows just read, unless the events came with the
+  // snapshot: then all are written again. Expiries at a lower cap are changes.
+  agent->track_event_changes(!snapshot_held_events);
+  st.rewrite_event_rows = snapshot_held_events;
+  const auto over_cap =
+      agent->set_limits(st.settings.agent.max_pending, st.settings.agent.pending_ttl_ms);
+  st.agent = started(std::move(*agent));
+  start_saving(self);
+  if (over_cap > 0) {
+    spdlog::info("[CAUSAL-RL] ⌛ {} recommendation(s) expired: over rl.max_pending", over_cap);
+    changed(self);
+  }
+  if (!pending.empty())
+    spdlog::info("[CAUSAL-RL] 🔁 {} pending recommendation(s) restored",
+                 st.agent->statistics().pending);
+}
+
+// Reads the pending events and expired ids stored apart from the snapshot,
+// restores the agent, then learns again the outcomes the snapshot missed.
+void read_event_rows(self_pointer self, const storage_actor& storage, const std::string& json) {
+  const auto& settings = self->state.settings;
+  self->request(storage, std::chrono::seconds(30), atom::state_v, atom::history_v,
+                pending_collection(settings))
+      .then(
+          [=](const std::vector<stored_item>& pending) {
+            self->request(storage, std::chrono::seconds(30), atom::state_v, atom::history_v,
+                          expired_collection(self->state.settings))
+                .then(
+                    [=](const std::vector<stored_item>& expired) {
+                      restore(self, json, pending, expired);
+                      recover_outcomes(self, storage);
+                    },
+                    [=](caf::error& e) {
+                      spdlog::warn("[CAUSAL-RL] ⚠️ Cannot read expired event ids: {}",
+                                   describe(e));
+                      restore(self, json, pending, {});
+                      recover_outcomes(self, storage);
+                    });
+          },
+          [=](caf::error& e) {
+            spdlog::warn("[CAUSAL-RL] ⚠️ Cannot read stored pending events: {}", describe(e));
+            restore(self, json, {}, {});
+            recover_outcomes(self, storage);
+          });
+}
+
 recommendation to_message(const rl::recommendation& r, const rl::checked_request& req) {
   recommendation out;
   out.event_id = r.event_id;
@@ -105,13 +258,6 @@ recommendation to_message(const rl::recommendation& r, const rl::checked_request
   for (const auto& [name, why] : req.unknown)
     out.excluded.push_back({name, why});
   return out;
-}
-
-// A new agent, or one restored from a snapshot, issues ids under a salt of
-// its own start: ids never repeat after a restart (agent.hpp).
-std::unique_ptr<rl::agent> started(rl::agent a) {
-  a.set_event_id_salt(rl::fresh_event_id_salt());
-  return std::make_unique<rl::agent>(std::move(a));
 }
 
 int64_t wall_now(self_pointer self) {
@@ -134,33 +280,13 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
   const auto key = self->state.settings.state_key;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     self->request(storage, std::chrono::seconds(30), atom::state_v, key)
-        .then(
-            [=](const std::string& json) {
-              auto& st = self->state;
-              if (!json.empty()) {
-                try {
-                  auto restored = rl::agent::from_json(nlohmann::json::parse(json));
-                  const auto expired = restored.set_limits(st.settings.agent.max_pending,
-                                                           st.settings.agent.pending_ttl_ms);
-                  st.agent = started(std::move(restored));
-                  if (expired > 0) {
-                    spdlog::info("[CAUSAL-RL] ⌛ {} recommendation(s) expired: over rl.max_pending",
-                                 expired);
-                    changed(self);
-                  }
-                  st.restored = true;
-                } catch (const std::exception& e) {
-                  st.restore_problem = e.what();
-                  spdlog::error("[CAUSAL-RL] ❌ Stored policies unusable, re-learning from "
-                                "the stored experiences: {}",
-                                e.what());
-                }
-              }
-              recover_outcomes(self, storage);
-            },
-            [](caf::error& e) {
-              spdlog::warn("[CAUSAL-RL] ⚠️ Cannot read stored policies: {}", describe(e));
-            });
+        .then([=](const std::string& json) { read_event_rows(self, storage, json); },
+              [=](caf::error& e) {
+                spdlog::warn("[CAUSAL-RL] ⚠️ Cannot read stored policies: {}", describe(e));
+                // Rows it could not read stay; new events are added to them.
+                self->state.agent->track_event_changes(true);
+                start_saving(self);
+              });
   });
   self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms), atom::tick_v);
   return {
@@ -286,10 +412,16 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
       [=](atom::save) {
         auto& st = self->state;
         st.save_scheduled = false;
-        if (!st.dirty)
+        if (!st.dirty || !st.saving) // start_saving() schedules it again
           return;
         st.dirty = false;
         save_snapshot(self, supervisor);
+      },
+      [=](atom::flush) {
+        auto& st = self->state;
+        st.rows_scheduled = false;
+        if (st.saving)
+          store_event_rows(self, supervisor);
       },
       [=](atom::tick) {
         const auto expired = self->state.agent->expire_pending(virtual_now(self), wall_now(self));
@@ -310,6 +442,7 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
                               {"restored", st.restored},
                               {"restore_problem", st.restore_problem},
                               {"snapshots_saved", st.snapshots_saved},
+                              {"event_rows_saved", st.event_rows_saved},
                               {"snapshot_pending", st.dirty},
                               {"recovered", st.recovered}}
             .dump();

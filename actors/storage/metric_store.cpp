@@ -71,6 +71,15 @@ CREATE TABLE state (
   updated_at INTEGER NOT NULL
 );
 )sql",
+    // 1 -> 2
+    R"sql(
+CREATE TABLE state_items (
+  collection TEXT NOT NULL,
+  item_id    TEXT NOT NULL,
+  json       TEXT NOT NULL,
+  PRIMARY KEY (collection, item_id)
+);
+)sql",
 };
 
 static_assert(sizeof(migrations) / sizeof(migrations[0]) == metric_store::schema_version,
@@ -691,6 +700,52 @@ bool metric_store::erase_state(const std::string& key) {
   st.text(1, key);
   st.run();
   return sqlite3_changes(db_) > 0;
+}
+
+// --- component state rows (collections) ---------------------------------------
+
+uint64_t metric_store::change_state_items(const std::vector<stored_items_change>& changes) {
+  uint64_t changed = 0;
+  transaction tx(*this, "change_state_items");
+  for (const auto& change : changes) {
+    if (change.replace_all) {
+      statement st(*this, "DELETE FROM state_items WHERE collection = ?1",
+                   "change_state_items (erase all)");
+      st.text(1, change.collection);
+      st.run();
+      changed += static_cast<uint64_t>(sqlite3_changes(db_));
+    }
+    for (const auto& id : change.erase) {
+      statement st(*this, "DELETE FROM state_items WHERE collection = ?1 AND item_id = ?2",
+                   "change_state_items (erase)");
+      st.text(1, change.collection).text(2, id);
+      st.run();
+      ++changed;
+    }
+    // A replaced row is deleted and inserted again: its rowid (the order the
+    // rows are read back in) is then that of its latest put.
+    for (const auto& item : change.put) {
+      statement st(*this,
+                   "INSERT OR REPLACE INTO state_items (collection, item_id, json)"
+                   " VALUES (?1, ?2, ?3)",
+                   "change_state_items (put)");
+      st.text(1, change.collection).text(2, item.id).text(3, item.json);
+      st.run();
+      ++changed;
+    }
+  }
+  tx.commit();
+  return changed;
+}
+
+std::vector<stored_item> metric_store::state_items(const std::string& collection) {
+  statement st(*this, "SELECT item_id, json FROM state_items WHERE collection = ?1 ORDER BY rowid",
+               "state_items");
+  st.text(1, collection);
+  std::vector<stored_item> out;
+  while (st.step())
+    out.push_back({st.column_text(0), st.column_text(1)});
+  return out;
 }
 
 // --- retention ---------------------------------------------------------------

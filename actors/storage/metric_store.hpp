@@ -1,7 +1,8 @@
 #pragma once
 // The metric store: one SQLite 3 file (storage/metrics.sqlite) holding
-// snapshots, forecasts, experiences, training records and a key/value table
-// of component state (RL policies etc.).
+// snapshots, forecasts, experiences, training records, a key/value table
+// of component state (RL policies etc.) and collections of component rows
+// changed one by one (the RL agent's pending events).
 //
 // Journal: WAL, so readers (the sqlite3 CLI, a backup, another process) never
 // block the writer and see a consistent snapshot. synchronous=NORMAL: in WAL
@@ -56,7 +57,7 @@ struct retention_result {
 class metric_store {
 public:
   // The schema version this build writes and reads.
-  static constexpr int schema_version = 1;
+  static constexpr int schema_version = 2;
 
   // Opens (creating if missing) the database at `path` (its directory must
   // exist), switches it to WAL and migrates the schema. Throws storage_error
@@ -134,6 +135,14 @@ public:
   std::optional<state_entry> get_state(const std::string& key);
   std::vector<std::string> state_keys(); // sorted
   bool erase_state(const std::string& key);
+
+  // --- component state rows: collections of (id, JSON) changed row by row ---
+  // Erases (every row of the collection first if replace_all), then puts
+  // (replacing an id stored again), every change in one
+  // transaction; returns how many rows were erased or put.
+  uint64_t change_state_items(const std::vector<stored_items_change>& changes);
+  // The rows of a collection in the order they were put.
+  std::vector<stored_item> state_items(const std::string& collection);
 
   // The newest virtual time anything here carries: snapshot window ends,
   // forecast and training times, rewards, component state writes. 0 when

@@ -287,6 +287,32 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
           return make_error(errc::storage_failure, e.what());
         }
       },
+      [=](atom::state, const std::vector<stored_items_change>& changes) -> caf::result<uint64_t> {
+        for (const auto& change : changes) {
+          if (change.collection.empty())
+            return make_error(errc::invalid_input, "state rows without a collection name");
+          for (const auto& item : change.put)
+            if (item.id.empty() || !nlohmann::json::accept(item.json))
+              return make_error(errc::invalid_input, "state row '" + item.id + "' of '"
+                                                         + change.collection
+                                                         + "' has no id or is not valid JSON");
+        }
+        try {
+          return self->state.metrics->change_state_items(changes);
+        } catch (const std::exception& e) {
+          ++self->state.write_failures;
+          spdlog::error("[TRAINING-STORAGE] ❌ Storing state rows failed: {}", e.what());
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
+      [=](atom::state, atom::history,
+          const std::string& collection) -> caf::result<std::vector<stored_item>> {
+        try {
+          return self->state.metrics->state_items(collection);
+        } catch (const std::exception& e) {
+          return make_error(errc::storage_failure, e.what());
+        }
+      },
       [=](atom::latest, atom::history) -> caf::result<timestamp_ms> {
         try {
           return self->state.metrics->newest_time();

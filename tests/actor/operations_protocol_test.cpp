@@ -389,6 +389,55 @@ CAF_TEST(event ids differ after a crash that lost the newest ids with the snapsh
   CAF_CHECK_EQUAL(stats.at("pending").get<int>(), 2);
 }
 
+CAF_TEST(pending and expired events stored apart from the snapshot survive a crash) {
+  rl::agent_config rl;
+  rl.max_pending = 2;
+  start(true, rl);
+  auto agent = component<rl_agent_actor>("rl_agent");
+  const recommend_request request{"grace-api", "api.latency_p95", {}};
+  auto expired = ask<recommendation>(agent, atom::recommend_v, request);
+  auto open = ask<recommendation>(agent, atom::recommend_v, request);
+  auto newest = ask<recommendation>(agent, atom::recommend_v, request); // the cap expires one
+  advance_time(std::chrono::seconds(3));                                // the save
+  sched.run();
+  auto status = nlohmann::json::parse(ask<std::string>(agent, atom::status_v));
+  CAF_CHECK_EQUAL(status.at("event_rows_saved").get<int>(), 1);
+  // The policy snapshot holds no event: the rows do.
+  auto storage = component<storage_actor>("storage");
+  auto snapshot =
+      nlohmann::json::parse(ask<std::string>(storage, atom::state_v, std::string("rl_agent")));
+  CAF_CHECK(!snapshot.contains("pending"));
+  auto rows = ask<std::vector<stored_item>>(storage, atom::state_v, atom::history_v,
+                                            std::string("rl_agent.pending"));
+  CAF_REQUIRE_EQUAL(rows.size(), 2u);
+  CAF_CHECK_EQUAL(rows[0].id, open.event_id);
+  CAF_CHECK_EQUAL(rows[1].id, newest.event_id);
+  caf::anon_send_exit(agent, caf::exit_reason::unhandled_exception);
+  sched.run();
+  advance_time(std::chrono::seconds(1)); // the supervisor's backoff
+  sched.run();
+  auto again = component<rl_agent_actor>("rl_agent");
+  CAF_CHECK_NOT_EQUAL(agent, again);
+  auto stats = nlohmann::json::parse(ask<std::string>(again, atom::statistics_v));
+  CAF_CHECK_EQUAL(stats.at("pending").get<int>(), 2);
+  // A reward after the restart credits the event it names.
+  reward_report report;
+  report.event_id = open.event_id;
+  report.reward = 0.8;
+  auto learned = ask<experience>(again, atom::reward_v, report);
+  CAF_CHECK_EQUAL(learned.event_id, open.event_id);
+  CAF_CHECK_EQUAL(learned.playbook, open.chosen);
+  report.event_id = expired.event_id;
+  CAF_CHECK(is(ask_error<experience>(again, atom::reward_v, report), errc::gone));
+  // The rewarded event's row goes with the next save.
+  advance_time(std::chrono::seconds(3));
+  sched.run();
+  rows = ask<std::vector<stored_item>>(storage, atom::state_v, atom::history_v,
+                                       std::string("rl_agent.pending"));
+  CAF_REQUIRE_EQUAL(rows.size(), 1u);
+  CAF_CHECK_EQUAL(rows[0].id, newest.event_id);
+}
+
 CAF_TEST(recommend refuses made up contexts and rewards for expired events are gone) {
   rl::agent_config rl;
   rl.max_pending = 1;

@@ -196,6 +196,47 @@ TEST(storage_metric_store, state_table_puts_gets_and_erases) {
   EXPECT_FALSE(store.erase_state("forecaster"));
 }
 
+// Collections of rows changed one by one (the RL agent's pending events).
+TEST(storage_metric_store, state_rows_are_changed_in_place_and_read_in_put_order) {
+  temp_dir dir;
+  metric_store store(dir / "m.sqlite");
+  using grace::stored_items_change;
+  EXPECT_TRUE(store.state_items("rl_agent.pending").empty());
+  EXPECT_EQ(store.change_state_items({stored_items_change{
+                "rl_agent.pending", false, {}, {{"e1", "{\"n\":1}"}, {"e2", "{}"}, {"e3", "{}"}}}}),
+            3u);
+  store.change_state_items(
+      {stored_items_change{"rl_agent.expired", false, {}, {{"e0", "{}"}}},
+       stored_items_change{"rl_agent.pending", false, {"e2", "never-stored"}, {{"e1", "{}"}}}});
+  auto rows = store.state_items("rl_agent.pending");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0].id, "e3"); // e1 was put again: it comes last
+  EXPECT_EQ(rows[1].id, "e1");
+  EXPECT_EQ(rows[1].json, "{}");
+  ASSERT_EQ(store.state_items("rl_agent.expired").size(), 1u);
+  // replace_all empties one collection only.
+  store.change_state_items({stored_items_change{"rl_agent.pending", true, {}, {{"e9", "{}"}}}});
+  rows = store.state_items("rl_agent.pending");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].id, "e9");
+  EXPECT_EQ(store.state_items("rl_agent.expired").size(), 1u);
+}
+
+TEST(storage_metric_store, a_version_1_file_gains_the_state_rows_and_keeps_its_data) {
+  temp_dir dir;
+  const auto path = dir / "m.sqlite";
+  {
+    metric_store store(path);
+    store.put_state("rl_agent", "{}", 10);
+  }
+  raw_exec(path, "DROP TABLE state_items; PRAGMA user_version=1");
+  metric_store store(path);
+  EXPECT_EQ(store.user_version(), metric_store::schema_version);
+  EXPECT_TRUE(store.get_state("rl_agent").has_value());
+  store.change_state_items({grace::stored_items_change{"c", false, {}, {{"a", "1"}}}});
+  EXPECT_EQ(store.state_items("c").size(), 1u);
+}
+
 // Where a restarted node's clock resumes: the newest time of any table.
 TEST(storage_metric_store, newest_time_is_the_latest_of_every_table) {
   temp_dir dir;
@@ -256,7 +297,9 @@ TEST(storage_metric_store, refuses_a_newer_schema) {
   raw_exec(path, "PRAGMA user_version=99");
   auto msg = error_of([&] { metric_store store(path); });
   EXPECT_NE(msg.find("schema version 99"), std::string::npos) << msg;
-  EXPECT_NE(msg.find("knows only up to 1"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("knows only up to " + std::to_string(metric_store::schema_version)),
+            std::string::npos)
+      << msg;
   EXPECT_NE(msg.find(path.string()), std::string::npos) << msg;
 }
 
