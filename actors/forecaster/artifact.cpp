@@ -116,7 +116,10 @@ json to_json(const temporal_forecaster& f) {
                    {"min_week_cycles", c.robust.min_week_cycles},
                    {"drift_cycles", c.robust.drift_cycles},
                    {"drift_z", c.robust.drift_z},
-                   {"trend_reach_ms", c.robust.trend_reach_ms}};
+                   {"trend_reach_ms", c.robust.trend_reach_ms},
+                   {"calibration_band", c.calibration_band},
+                   {"calibration_dependence", c.calibration_dependence},
+                   {"phase_spread_days", c.phase_spread_days}};
   const quantile_model& g = f.global_model();
   json features = json::array();
   for (int i = 0; i < feature_count; ++i) {
@@ -177,6 +180,7 @@ json to_json(const temporal_forecaster& f) {
          {"scale", finite(m.scale, "scale")},
          {"noise_sigma", finite(m.noise_sigma, "noise_sigma")},
          {"calibration", cal},
+         {"phase_spread", finite_array(m.phase_spread, "phase_spread")},
          {"validation",
           {{"mase", finite(m.validation_mase, "validation score")},
            {"naive_mase", finite(m.validation_naive_mase, "validation score")}}}});
@@ -200,6 +204,7 @@ temporal_forecaster forecaster_from_json(const json& doc) {
   }
   const bool has_trend = version >= 2;
   const bool has_seasons = version >= 3;
+  const bool has_spread = version >= 4;
   forecaster_config c;
   const json& jc = field(doc, "config", "document");
   c.horizon = static_cast<int>(integer(jc, "horizon", "config"));
@@ -239,6 +244,19 @@ temporal_forecaster forecaster_from_json(const json& doc) {
   } else {
     // As those documents were fitted: the trend rule without a reach.
     c.robust.trend_reach_ms = std::numeric_limits<int64_t>::max();
+  }
+  if (has_spread) {
+    c.calibration_band = static_cast<int>(integer(jc, "calibration_band", "config"));
+    c.calibration_dependence = number(jc, "calibration_dependence", "config");
+    c.phase_spread_days = static_cast<int>(integer(jc, "phase_spread_days", "config"));
+    if (c.calibration_band < 0 || c.calibration_band > 10000 || c.calibration_dependence < 0.0) {
+      fail("config", "calibration_band and calibration_dependence must not be negative");
+    }
+  } else {
+    // As those documents were fitted.
+    c.calibration_band = 0;
+    c.calibration_dependence = 0.0;
+    c.phase_spread_days = 0;
   }
   if (c.horizon < 1 || c.horizon > 10000 || c.robust.short_window < 1 || c.robust.long_window < 1
       || c.validation_rows < 1) {
@@ -405,6 +423,18 @@ temporal_forecaster forecaster_from_json(const json& doc) {
           {o[0].get<double>(), o[1].get<double>(), o[2].get<double>(), o[3].get<double>()});
     }
     m.calibration = conformal_calibration(std::move(offs));
+    if (has_spread) {
+      m.phase_spread = numbers(e, "phase_spread", where);
+      if (!m.phase_spread.empty()
+          && m.phase_spread.size() != static_cast<size_t>(daily_cycle_rows(m.step_ms))) {
+        fail(where + ".phase_spread", "expected one entry per row of the day, or none");
+      }
+      for (double v : m.phase_spread) {
+        if (!(v > 0.0)) {
+          fail(where + ".phase_spread", "spreads must be positive");
+        }
+      }
+    }
     const json& v = field(e, "validation", where);
     m.validation_mase = number(v, "mase", where + ".validation");
     m.validation_naive_mase = number(v, "naive_mase", where + ".validation");

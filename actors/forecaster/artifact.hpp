@@ -19,7 +19,11 @@ inline constexpr const char* artifact_format = "grace.temporal_forecaster";
 // Version 3 added the weekly profile, the long-horizon candidates (their
 // weights are 0 in older documents), the seasonal strength test and the
 // cap on the trend's extrapolation (none for older documents, as fitted).
-inline constexpr int artifact_version = 3;
+// Version 4 added the pooled, dependence-widened calibration (config
+// calibration_band, calibration_dependence) and the spread by time of day
+// (config phase_spread_days, per-series phase_spread); older documents load
+// with all three off, as they were fitted.
+inline constexpr int artifact_version = 4;
 
 // Thrown for a document that is corrupt or of another format/version; the
 // message names the offending field.

@@ -543,22 +543,36 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   for (auto& v : samples) {
     v.reserve(cells.size() / static_cast<size_t>(H) + 1);
   }
-  std::vector<size_t> sample_counts(static_cast<size_t>(H));
+  // Residuals are divided by the spread at their target's time of day
+  // (estimated from all of the window's days), so that busy hours get wider
+  // intervals and quiet hours narrower ones. Not with a short calibration
+  // (its random-walk floor is in the series' own units).
+  std::vector<size_t> sample_counts(static_cast<size_t>(H), 0);
+  for (size_t i = model.global_share > 0.0 ? older : 0; i < cells.size(); ++i) {
+    ++sample_counts[static_cast<size_t>(cells[i].h - 1)];
+  }
+  const bool short_calibration = *std::min_element(sample_counts.begin(), sample_counts.end())
+                                 < static_cast<size_t>(std::max(cfg.min_calibration_samples, 0));
+  if (!short_calibration && cfg.phase_spread_days > 0) {
+    model.phase_spread =
+        phase_spread(y, cycle, phase0, std::max(1, cycle / 24), cfg.phase_spread_days);
+  }
+  const size_t spread_cycle = model.phase_spread.size();
   for (size_t i = 0; i < cells.size(); ++i) {
     if (model.global_share > 0.0 && cells[i].origin < mid) {
       continue;
     }
     const size_t target = v_begin + cells[i].origin + static_cast<size_t>(cells[i].h) - 1;
     const double mean = (1.0 - model.global_share) * comp[i] + model.global_share * glob[i];
+    const double unit =
+        spread_cycle > 0 ? model.phase_spread[(static_cast<size_t>(phase0) + target) % spread_cycle]
+                         : 1.0;
     samples[static_cast<size_t>(cells[i].h - 1)].push_back(
-        {y[target] - mean, static_cast<double>(n - 1 - target)});
+        {(y[target] - mean) / unit, static_cast<double>(n - 1 - target)});
   }
-  for (int h = 1; h <= H; ++h) {
-    sample_counts[static_cast<size_t>(h - 1)] = samples[static_cast<size_t>(h - 1)].size();
-  }
-  model.calibration = conformal_calibration::calibrate(samples, cfg.calibration_half_life);
-  if (*std::min_element(sample_counts.begin(), sample_counts.end())
-      < static_cast<size_t>(std::max(cfg.min_calibration_samples, 0))) {
+  model.calibration = conformal_calibration::calibrate(
+      samples, cfg.calibration_half_life, cfg.calibration_band, cfg.calibration_dependence);
+  if (short_calibration) {
     model.calibration = with_short_history_floor(model.calibration, sample_counts,
                                                  cfg.min_calibration_samples, one_step_sigma(y));
   }
@@ -642,6 +656,11 @@ forecast_result forecast_from(const series_model& m, const quantile_model& globa
       }
     }
     interval_offsets o = m.calibration.offsets(h);
+    if (!m.phase_spread.empty()) {
+      const double unit = m.phase_spread[static_cast<size_t>(
+          phase_of(step.time_ms, m.step_ms, static_cast<int>(m.phase_spread.size())))];
+      o = {o.lo80 * unit, o.hi80 * unit, o.lo95 * unit, o.hi95 * unit};
+    }
     if (rise != 0.0) {
       // The ramp may stop or steepen: widen by a share of the extrapolated rise.
       const double r = std::fabs(rise);

@@ -33,6 +33,17 @@ struct forecaster_config {
   robust_settings robust;
   quantile_fit_options global;
   double calibration_half_life = 144.0; // rows; age weighting of residuals
+  // Interval quantiles of horizon h pool the residuals of h +- this band.
+  int calibration_band = 2;
+  // Widening of long horizons for the overlap of their errors:
+  // sqrt(1 + dependence * h / residuals), conformal_calibration::calibrate.
+  // 1 was chosen on the even half of M4 Hourly (80% coverage of every
+  // 12-step band nearest 0.80; docs/evaluation/forecasting.md).
+  double calibration_dependence = 1.0;
+  // Intervals scale with the spread of the day-over-day changes at the
+  // target's time of day (phase_spread) once the history holds this many
+  // days; fewer days estimate it too noisily (0: never).
+  int phase_spread_days = 14;
   // A horizon calibrated on fewer validation residuals than this (short
   // history) gets intervals at least as wide as a random walk's with the
   // robust spread of the one-step changes (sigma * sqrt(h)): a handful of
@@ -96,6 +107,10 @@ struct series_model {
   double trend_share = 1.0;
   double scale = 1.0; // mean absolute one-step change (the MASE scale)
   conformal_calibration calibration;
+  // Relative spread of the errors by time of day (indexed by phase_of the
+  // target time, mean about 1): the calibration's offsets are in these
+  // units. Empty: the same spread at every time.
+  std::vector<double> phase_spread;
   // Validation scores (rolling origins inside the window): MAE / scale and
   // coverage of the calibrated intervals on those same origins.
   double validation_mase = 0.0;

@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   int H = 48;
   std::string series_out, show;
   gf::forecaster_config base;
-  size_t shift_back = 0; // origins this many rows earlier (a check away from the end)
+  size_t shift_back = 0;  // origins this many rows earlier (a check away from the end)
+  size_t band_width = 12; // steps per coverage band
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     const auto eq = a.find('=');
@@ -82,12 +83,20 @@ int main(int argc, char** argv) {
       const double v = std::stod(a.substr(eq + 1));
       if (k == "min_trend_cells") {
         base.min_trend_cells = static_cast<int>(v);
+      } else if (k == "band_width") {
+        band_width = std::max<size_t>(1, static_cast<size_t>(v));
       } else if (k == "shift_back") {
         shift_back = static_cast<size_t>(v);
       } else if (k == "half_life") {
         base.calibration_half_life = v;
       } else if (k == "default_trend_share") {
         base.default_trend_share = v;
+      } else if (k == "calibration_band") {
+        base.calibration_band = static_cast<int>(v);
+      } else if (k == "dependence") {
+        base.calibration_dependence = v;
+      } else if (k == "phase_spread_days") {
+        base.phase_spread_days = static_cast<int>(v);
       } else if (k == "band") {
         base.combination_band = static_cast<int>(v);
       } else if (k == "strength") {
@@ -120,8 +129,22 @@ int main(int argc, char** argv) {
   constexpr int64_t t0 = 1'451'865'600'000; // 2016-01-04 00:00 UTC, as m4_eval.py
   constexpr int m = 24;
   tally all, halves[2];
-  std::vector<size_t> bands{1, 13, 25, 37};
+  std::vector<size_t> bands;
+  for (size_t b = 1; b <= static_cast<size_t>(H); b += band_width) {
+    bands.push_back(b);
+  }
   std::vector<double> c80(bands.size()), c95(bands.size()), cn(bands.size());
+  // Winkler score of the 80% interval in units of the MASE scale: width plus
+  // 10x the miss (lower is better), mean per band and per half.
+  std::vector<double> wink(bands.size());
+  double half_wink[2] = {0.0, 0.0};
+  // Per half of the series (even / odd positions), as the point figures.
+  std::vector<double> half80[2], half95[2], half_n[2];
+  for (int k = 0; k < 2; ++k) {
+    half80[k].assign(bands.size(), 0.0);
+    half95[k].assign(bands.size(), 0.0);
+    half_n[k].assign(bands.size(), 0.0);
+  }
   std::vector<std::vector<double>> need(bands.size()); // factor the 80% offsets would need
   std::FILE* per = series_out.empty() ? nullptr : std::fopen(series_out.c_str(), "w");
   size_t index = 0;
@@ -191,6 +214,14 @@ int main(int argc, char** argv) {
       need[b].push_back(off > 0 ? std::fabs(a - s.mean) / off : (a == s.mean ? 0.0 : 1e9));
       c95[b] += (a >= s.lo95 && a <= s.hi95) ? 1.0 : 0.0;
       cn[b] += 1.0;
+      half80[index % 2][b] += (a >= s.lo80 && a <= s.hi80) ? 1.0 : 0.0;
+      half95[index % 2][b] += (a >= s.lo95 && a <= s.hi95) ? 1.0 : 0.0;
+      half_n[index % 2][b] += 1.0;
+      const double w80 =
+          (s.hi80 - s.lo80 + 10.0 * (std::max(s.lo80 - a, 0.0) + std::max(a - s.hi80, 0.0)))
+          / scale;
+      wink[b] += w80;
+      half_wink[index % 2] += w80 / H;
     }
     for (tally* t : {&all, &halves[index % 2]}) {
       t->smape += sm / H;
@@ -216,6 +247,20 @@ int main(int argc, char** argv) {
   for (size_t b = 0; b < bands.size(); ++b) {
     std::printf(" h%zu+ %.3f/%.3f", bands[b], c80[b] / std::max(cn[b], 1.0),
                 c95[b] / std::max(cn[b], 1.0));
+  }
+  for (int k = 0; k < 2; ++k) {
+    std::printf("\n%s coverage80/95:", k == 0 ? "even" : "odd ");
+    for (size_t b = 0; b < bands.size(); ++b) {
+      std::printf(" h%zu+ %.3f/%.3f", bands[b], half80[k][b] / std::max(half_n[k][b], 1.0),
+                  half95[k][b] / std::max(half_n[k][b], 1.0));
+    }
+  }
+  std::printf("\nwinkler80/scale: all %.4f even %.4f odd %.4f by band:",
+              (half_wink[0] + half_wink[1]) / static_cast<double>(std::max<size_t>(all.n, 1)),
+              half_wink[0] / static_cast<double>(std::max<size_t>(halves[0].n, 1)),
+              half_wink[1] / static_cast<double>(std::max<size_t>(halves[1].n, 1)));
+  for (size_t b = 0; b < bands.size(); ++b) {
+    std::printf(" h%zu+ %.3f", bands[b], wink[b] / std::max(cn[b], 1.0));
   }
   std::printf("\nfactor the 80%% offsets need for 80%% coverage:");
   for (size_t b = 0; b < bands.size(); ++b) {
