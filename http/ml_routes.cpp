@@ -168,20 +168,21 @@ void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings
                            {"unavailable", unavailable}});
               });
 
-  server.Get("/api/ml/forecaster/statistics", [&gateway](const httplib::Request&,
-                                                         httplib::Response& res) {
-    gateway_failure failure;
-    auto model =
-        gateway.ask<std::string, forecaster_actor>("forecaster", failure, atom::statistics_v);
-    if (!model)
-      return send_failure(res, failure);
-    auto training = gateway.ask<std::string, trainer_actor>("trainer", failure, atom::statistics_v);
-    if (!training)
-      return send_failure(res, failure);
-    auto body = nlohmann::json::parse(*model);
-    body.update(nlohmann::json::parse(*training));
-    send_json(res, 200, body);
-  });
+  server.Get(
+      "/api/ml/forecaster/statistics", [&gateway](const httplib::Request&, httplib::Response& res) {
+        gateway_failure failure;
+        auto model =
+            gateway.ask<std::string, forecaster_actor>("forecaster", failure, atom::statistics_v);
+        if (!model)
+          return send_failure(res, failure);
+        auto training =
+            gateway.ask<training_status, trainer_actor>("trainer", failure, atom::statistics_v);
+        if (!training)
+          return send_failure(res, failure);
+        auto body = nlohmann::json::parse(*model);
+        body.update(nlohmann::json(*training));
+        send_json(res, 200, body);
+      });
 
   server.Get("/api/ml/causal-rl/recommend", [&gateway, settings](const httplib::Request& req,
                                                                  httplib::Response& res) {

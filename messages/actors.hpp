@@ -243,8 +243,8 @@ using forecaster_actor = caf::typed_actor<
 using trainer_actor = caf::typed_actor<
     // Runs a training cycle now (or joins the one running); answers its record.
     caf::replies_to<atom::train>::with<training_record>,
-    // JSON: cycles run, the last training, whether one is running, next due.
-    caf::replies_to<atom::statistics>::with<std::string>,
+    // Cycles run, the last training, whether one is running, next due.
+    caf::replies_to<atom::statistics>::with<training_status>,
     // Internal: the training interval has passed.
     caf::reacts_to<atom::tick>>::extend_with<status_client>;
 

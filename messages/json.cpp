@@ -1,5 +1,8 @@
 #include "messages/json.hpp"
 
+#include "common/scalar_text.hpp"
+#include "common/utc_time.hpp"
+
 #include <cmath>
 #include <limits>
 
@@ -420,6 +423,16 @@ void from_json(const json& j, warning_outcome& x) {
   if (!j.is_string())
     throw json_mapping_error("warning outcome must be a string" + found(j));
   x = warning_outcome_from_string(j.get_ref<const std::string&>());
+}
+
+void to_json(json& j, const training_status& x) {
+  j = json{{"training_cycles", x.cycles},
+           {"failed_cycles", x.failed_cycles},
+           {"training_running", x.running},
+           {"interval", common::format_duration(x.interval_ms)},
+           {"next_training_at", x.next_due_at ? json(iso_time(x.next_due_at)) : json(nullptr)},
+           {"last_training", x.has_last ? json(x.last) : json(nullptr)},
+           {"last_error", x.last_error.empty() ? json(nullptr) : json(x.last_error)}};
 }
 
 #define GRACE_JSON_MAPPING(type)                                                                   \

@@ -85,6 +85,12 @@ void from_json(const nlohmann::json& j, execution& x);
 void to_json(nlohmann::json& j, const execution_request& x);
 void from_json(const nlohmann::json& j, execution_request& x);
 
+// Written for the API only: the trainer's part of
+// /api/ml/forecaster/statistics (training_cycles, failed_cycles,
+// training_running, interval as "6h", next_training_at as ISO 8601 or null,
+// last_training or null, last_error or null).
+void to_json(nlohmann::json& j, const training_status& x);
+
 // Reads one of the types above, its errors naming `where` instead of the
 // type: read_as<early_warning>(j, "open[1]") throws
 // "open[1]: field 'probability' must be a number, found string".

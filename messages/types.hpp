@@ -321,6 +321,24 @@ typename Inspector::result_type inspect(Inspector& f, training_record& x) {
            x.validation_scores);
 }
 
+// The trainer's state: the one source of when the next cycle is due.
+struct training_status {
+  uint64_t cycles = 0;        // last completed cycle number
+  uint64_t failed_cycles = 0; // since start
+  bool running = false;
+  int64_t interval_ms = 0;
+  timestamp_ms next_due_at = 0; // virtual time; 0 when training runs only on demand
+  bool has_last = false;        // `last` holds the last completed cycle
+  training_record last;
+  std::string last_error; // empty when the last cycle succeeded
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, training_status& x) {
+  return f(x.cycles, x.failed_cycles, x.running, x.interval_ms, x.next_due_at, x.has_last, x.last,
+           x.last_error);
+}
+
 // A request for forecasts of some metrics, `horizon_ms` ahead.
 struct forecast_request {
   std::vector<std::string> metric_ids;

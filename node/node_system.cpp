@@ -4,7 +4,7 @@
 #include "actors/analytics/analytics_actor.hpp"
 #include "actors/catalog/catalog_actor.hpp"
 #include "actors/clock/clock_start.hpp"
-#include "actors/clock/utc_time.hpp"
+#include "common/utc_time.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/forecaster/forecaster_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"

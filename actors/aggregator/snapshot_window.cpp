@@ -1,6 +1,6 @@
 #include "actors/aggregator/snapshot_window.hpp"
 
-#include "actors/clock/utc_time.hpp"
+#include "common/utc_time.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -134,6 +134,9 @@ void gather_inputs(self_pointer self, const supervisor_actor& sup,
             self, sup, "storage", g,
             [in](std::vector<training_record> v) { in->training = std::move(v); }, note,
             atom::history_v, atom::train_v, uint64_t{100});
+        ask<trainer_actor, training_status>(
+            self, sup, "trainer", g, [in](training_status s) { in->trainer = std::move(s); }, note,
+            atom::statistics_v);
         ask<storage_actor, std::vector<experience>>(
             self, sup, "storage", g,
             [in](std::vector<experience> v) { in->experiences = std::move(v); }, note,

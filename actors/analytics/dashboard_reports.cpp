@@ -165,19 +165,20 @@ std::optional<nlohmann::json> build_report(const std::string& name, const report
                             in.rl_statistics, in.rl_policies);
   } else if (name == "training-history") {
     out = training_history(in.training ? *in.training : std::vector<training_record>{},
-                           settings.training_interval_ms, in.now);
+                           settings.training_interval_ms, in.now, in.trainer);
   } else if (name == "latest-forecasts") {
     out = latest_forecasts(in);
   } else if (name == "overview") {
     const auto week = accuracy_over(in, week_ms, settings);
     playbook_totals totals;
     const auto playbooks = playbook_performance(executions_of(in), &totals);
-    nlohmann::json training{{"cycles", 0}, {"last_finished_at", nullptr}, {"next_due_at", nullptr}};
+    nlohmann::json training{{"cycles", 0},
+                            {"last_finished_at", nullptr},
+                            {"next_due_at", next_training_due(in.trainer)}};
     if (in.training && !in.training->empty()) {
       const auto& last = in.training->front();
-      training = {{"cycles", last.cycle},
-                  {"last_finished_at", last.finished_at},
-                  {"next_due_at", last.finished_at + settings.training_interval_ms}};
+      training["cycles"] = last.cycle;
+      training["last_finished_at"] = last.finished_at;
     }
     out = {{"health", to_json(health_from(in, settings, week, totals))},
            {"forecast_accuracy_7d", to_json(week.overall)},

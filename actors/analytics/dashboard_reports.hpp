@@ -35,6 +35,7 @@ struct report_inputs {
   std::optional<nlohmann::json> warnings; // the predictor's warnings JSON
   std::optional<std::vector<execution>> executions;
   std::optional<std::vector<training_record>> training; // newest first
+  std::optional<training_status> trainer;               // the trainer's own state
   std::optional<std::vector<experience>> experiences;   // oldest first
   nlohmann::json rl_statistics;                         // null when not answered
   nlohmann::json rl_policies;

@@ -1,7 +1,7 @@
 #include "actors/analytics/reports.hpp"
 
 #include "actors/analytics/json_null.hpp"
-#include "actors/clock/utc_time.hpp"
+#include "common/utc_time.hpp"
 
 #include <cmath>
 #include <ctime>
@@ -255,8 +255,14 @@ nlohmann::json learning_progress(const std::vector<experience>& experiences,
           {"policies", agent_policies}};
 }
 
+nlohmann::json next_training_due(const std::optional<training_status>& trainer) {
+  return trainer && trainer->next_due_at ? nlohmann::json(trainer->next_due_at)
+                                         : nlohmann::json(nullptr);
+}
+
 nlohmann::json training_history(const std::vector<training_record>& records,
-                                int64_t training_interval_ms, timestamp_ms now) {
+                                int64_t training_interval_ms, timestamp_ms now,
+                                const std::optional<training_status>& trainer) {
   nlohmann::json cycles = nlohmann::json::array();
   for (const auto& r : records) {
     std::optional<double> score;
@@ -284,13 +290,12 @@ nlohmann::json training_history(const std::vector<training_record>& records,
   nlohmann::json out{{"cycles", cycles},
                      {"count", records.size()},
                      {"interval_seconds", training_interval_ms / 1000}};
+  out["next_due_at"] = next_training_due(trainer);
   if (!records.empty()) {
     out["last_finished_at"] = records.front().finished_at;
-    out["next_due_at"] = records.front().finished_at + training_interval_ms;
     out["since_last_seconds"] = (now - records.front().finished_at) / 1000;
   } else {
     out["last_finished_at"] = nullptr;
-    out["next_due_at"] = nullptr;
     out["since_last_seconds"] = nullptr;
   }
   return out;

@@ -74,8 +74,14 @@ nlohmann::json learning_progress(const std::vector<experience>& experiences,
 
 // --- training ---------------------------------------------------------------
 // Records newest first; validation score = mean of the per-metric validation
-// MASE (lower is better), null when the cycle has none.
+// MASE (lower is better), null when the cycle has none. next_due_at is the
+// trainer's own (null when the trainer did not answer or trains only on
+// demand), never recomputed here.
 nlohmann::json training_history(const std::vector<training_record>& records,
-                                int64_t training_interval_ms, timestamp_ms now);
+                                int64_t training_interval_ms, timestamp_ms now,
+                                const std::optional<training_status>& trainer);
+
+// The trainer's next due time, null when unknown or not scheduled.
+nlohmann::json next_training_due(const std::optional<training_status>& trainer);
 
 } // namespace grace::analytics

@@ -1,7 +1,7 @@
 #include "actors/executor/executor_actor.hpp"
 
 #include "actors/catalog/catalog.hpp"
-#include "actors/clock/utc_time.hpp"
+#include "common/utc_time.hpp"
 #include "actors/executor/command_runner.hpp"
 #include "actors/executor/reward.hpp"
 #include "actors/executor/webhook_client.hpp"

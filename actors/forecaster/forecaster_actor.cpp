@@ -1,6 +1,6 @@
 #include "actors/forecaster/forecaster_actor.hpp"
 
-#include "actors/clock/utc_time.hpp"
+#include "common/utc_time.hpp"
 #include "actors/forecaster/artifact.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"

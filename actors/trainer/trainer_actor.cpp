@@ -1,8 +1,8 @@
 #include "actors/trainer/trainer_actor.hpp"
 
-#include "actors/clock/utc_time.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
+#include "common/utc_time.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 
@@ -178,18 +178,19 @@ trainer_actor::behavior_type trainer_component(trainer_actor::stateful_pointer<t
         self->delayed_send(self, st.settings.clock.real_delay(st.settings.training.interval_ms),
                            atom::tick_v);
       },
-      [=](atom::statistics) -> std::string {
+      [=](atom::statistics) -> training_status {
         const auto& st = self->state;
-        nlohmann::json j{{"training_cycles", st.cycles},
-                         {"failed_cycles", st.failures},
-                         {"training_running", st.running},
-                         {"interval", config::format_duration(st.settings.training.interval_ms)}};
-        j["next_training_at"] = st.settings.scheduled ? nlohmann::json(iso_time(st.next_due_ms))
-                                                      : nlohmann::json(nullptr);
-        j["last_training"] = st.last ? nlohmann::json(*st.last) : nlohmann::json(nullptr);
-        j["last_error"] =
-            st.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(st.last_error);
-        return j.dump();
+        training_status out;
+        out.cycles = st.cycles;
+        out.failed_cycles = st.failures;
+        out.running = st.running;
+        out.interval_ms = st.settings.training.interval_ms;
+        out.next_due_at = st.settings.scheduled ? st.next_due_ms : 0;
+        out.has_last = st.last.has_value();
+        if (st.last)
+          out.last = *st.last;
+        out.last_error = st.last_error;
+        return out;
       },
       [=](atom::status) -> std::string {
         const auto& st = self->state;

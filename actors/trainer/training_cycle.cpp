@@ -1,8 +1,8 @@
 #include "actors/trainer/training_cycle.hpp"
 
-#include "actors/clock/utc_time.hpp"
 #include "actors/forecaster/artifact.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
+#include "common/utc_time.hpp"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>

@@ -7,7 +7,7 @@
 #define CAF_SUITE operations_protocol
 
 #include "actors/catalog/catalog_actor.hpp"
-#include "actors/clock/utc_time.hpp"
+#include "common/utc_time.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/mesh/mesh_actor.hpp"
 #include "actors/predictor/predictor_actor.hpp"

@@ -288,3 +288,24 @@ TEST(AnalyticsReportsByName, UnknownNameAndEmptyInputs) {
   const auto health = *build_report("health-report", in, {});
   EXPECT_TRUE(health.at("score").is_null());
 }
+
+TEST(AnalyticsReportsByName, NextTrainingIsTheTrainersOwnTime) {
+  // A manual cycle finished at 5 h; the schedule says 12 h. Both reports
+  // show the trainer's time, not last-finished + interval.
+  report_inputs in;
+  in.now = 5 * 3600000;
+  training_record manual;
+  manual.cycle = 2;
+  manual.started_at = in.now - 60000;
+  manual.finished_at = in.now;
+  in.training = std::vector<training_record>{manual};
+  report_settings settings;
+  settings.training_interval_ms = 6 * 3600000;
+  EXPECT_TRUE(build_report("overview", in, settings)->at("training").at("next_due_at").is_null());
+  training_status trainer;
+  trainer.next_due_at = 12 * 3600000;
+  in.trainer = trainer;
+  EXPECT_EQ(build_report("overview", in, settings)->at("training").at("next_due_at"), 12 * 3600000);
+  EXPECT_EQ(build_report("training-history", in, settings)->at("next_due_at"), 12 * 3600000);
+  EXPECT_EQ(build_report("overview", in, settings)->at("training").at("cycles"), 2);
+}

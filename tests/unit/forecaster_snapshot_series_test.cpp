@@ -1,6 +1,6 @@
 // The node's side of the forecaster: snapshots to series, request checks and
 // the forecast message.
-#include "actors/clock/utc_time.hpp"
+#include "common/utc_time.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
 #include "tests/unit/shipped_catalog.hpp"
 
