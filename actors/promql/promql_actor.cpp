@@ -1,8 +1,8 @@
 #include "actors/promql/promql_actor.hpp"
 
 #include "actors/catalog/catalog.hpp"
-#include "actors/clock/utc_time.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
+#include "common/utc_time.hpp"
 
 #include <algorithm>
 #include <caf/event_based_actor.hpp>
