@@ -8,9 +8,12 @@ namespace grace::predictor {
 
 namespace {
 
-constexpr int spike = 0, level = 1, shift = 2, calm = 3;
+constexpr size_t spike = 0, level = 1, shift = 2, calm = 3, long_level = 4, long_shift = 5,
+                 cusum = 6;
 // Largest value of the calm statistic -log(mean |z|): mean |z| of 1e-3.
 constexpr double calm_max = 6.9;
+// Longest window kept (a week at 5 minutes).
+constexpr size_t max_window = 2016;
 
 nlohmann::json pairs_to_json(const std::deque<std::pair<int64_t, double>>& q) {
   nlohmann::json a = nlohmann::json::array();
@@ -128,6 +131,12 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"surprise_cap", p.surprise_cap},
        {"spike_cap", p.spike_cap},
        {"short_window", p.short_window},
+       {"window_ms", p.window_ms},
+       {"min_window", p.min_window},
+       {"second_window_factor", p.second_window_factor},
+       {"fisher", p.fisher},
+       {"recalibrate", p.recalibrate},
+       {"cusum_k", p.cusum_k},
        {"tail_alpha", p.tail_alpha},
        {"tail_share", p.tail_share},
        {"pareto_tail", p.pareto_tail},
@@ -149,6 +158,12 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.surprise_cap = j.value("surprise_cap", p.surprise_cap);
   p.spike_cap = j.value("spike_cap", p.spike_cap);
   p.short_window = j.value("short_window", p.short_window);
+  p.window_ms = j.value("window_ms", p.window_ms);
+  p.min_window = j.value("min_window", p.min_window);
+  p.second_window_factor = j.value("second_window_factor", p.second_window_factor);
+  p.fisher = j.value("fisher", p.fisher);
+  p.recalibrate = j.value("recalibrate", p.recalibrate);
+  p.cusum_k = j.value("cusum_k", p.cusum_k);
   p.tail_alpha = j.value("tail_alpha", p.tail_alpha);
   p.tail_share = j.value("tail_share", p.tail_share);
   p.pareto_tail = j.value("pareto_tail", p.pareto_tail);
@@ -169,9 +184,17 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
 anomaly_scorer::anomaly_scorer(anomaly_score_params p)
     : p_(p),
       model_(p.model), tails_{tail_histogram(p.spike_cap > 0.0 ? p.spike_cap : p.surprise_cap),
-                              tail_histogram(p.surprise_cap), tail_histogram(p.surprise_cap),
-                              tail_histogram(calm_max)} {
-  p_.short_window = std::max(1, p_.short_window);
+                              tail_histogram(p.surprise_cap),
+                              tail_histogram(p.surprise_cap),
+                              tail_histogram(calm_max),
+                              tail_histogram(p.surprise_cap),
+                              tail_histogram(p.surprise_cap),
+                              tail_histogram(1000.0)} {
+  p_.short_window = std::clamp(p_.short_window, 1, static_cast<int>(max_window));
+  p_.min_window = std::clamp(p_.min_window, 1, static_cast<int>(max_window));
+  p_.window_ms = std::max<int64_t>(0, p_.window_ms);
+  p_.second_window_factor = std::clamp(p_.second_window_factor, 0.0, 1000.0);
+  p_.cusum_k = std::max(0.0, p_.cusum_k);
   p_.peak_delay = std::max(0, p_.peak_delay);
   p_.tail_share = std::clamp(p_.tail_share, 1e-4, 0.5);
 }
@@ -182,9 +205,34 @@ double anomaly_scorer::scale_floor(double mean) const {
   return 0.05 * spread_ + 1e-9 * std::abs(mean) + 1e-300;
 }
 
-double anomaly_scorer::evidence_of(const std::array<double, 4>& stats,
-                                   const std::array<bool, 4>& have) {
+size_t anomaly_scorer::window() const {
+  const int64_t step = model_.step_ms();
+  if (p_.window_ms <= 0 || step <= 0)
+    return static_cast<size_t>(p_.short_window);
+  const auto w = static_cast<size_t>(std::llround(static_cast<double>(p_.window_ms) / step));
+  return std::clamp(w, static_cast<size_t>(p_.min_window), max_window);
+}
+
+size_t anomaly_scorer::second_window() const {
+  if (p_.second_window_factor <= 0.0)
+    return 0;
+  const size_t w = window();
+  const auto second =
+      static_cast<size_t>(std::clamp(std::llround(p_.second_window_factor * static_cast<double>(w)),
+                                     2LL, static_cast<long long>(max_window)));
+  return second == w ? 0 : second;
+}
+
+double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
+                                   const std::array<bool, channels>& have) {
   double p_min = 1.0;
+  double sum_log_p = 0.0; // sum of ln p over the channels judged
+  int judged = 0;
+  auto take = [&](double p) {
+    p_min = std::min(p_min, p);
+    sum_log_p += std::log(p);
+    ++judged;
+  };
   for (size_t k = 0; k < stats.size(); ++k) {
     if (!have[k])
       continue;
@@ -195,23 +243,42 @@ double anomaly_scorer::evidence_of(const std::array<double, 4>& stats,
         const double z = (stats[k] - mean_[k]) / std::max(std::sqrt(var_[k]), 0.1);
         // Evidence only for more than usual: the tail beyond z doubled (a
         // two-sided convention), so "as usual" (z = 0) is p = 1.
-        if (z > 0.0)
-          p_min = std::min(p_min, std::max(std::erfc(z / std::sqrt(2.0)), 1e-300));
+        take(z > 0.0 ? std::max(std::erfc(z / std::sqrt(2.0)), 1e-300) : 1.0);
       }
       const double a = std::max(p_.tail_alpha, 1.0 / static_cast<double>(tails_[k].count() + 1));
       const double delta = stats[k] - mean_[k];
       mean_[k] += a * delta;
       var_[k] = (1.0 - a) * (var_[k] + a * delta * delta);
     } else {
-      const double unit = k == spike ? 1.0 : 1.0 / std::sqrt(static_cast<double>(p_.short_window));
-      p_min = std::min(p_min, tails_[k].upper_tail(stats[k], p_.tail_share, p_.pareto_tail,
-                                                   p_.min_excess * unit));
+      const double unit =
+          k == spike || k == cusum
+              ? 1.0
+              : 1.0
+                    / std::sqrt(static_cast<double>(
+                        k == long_level || k == long_shift ? second_window() : window()));
+      take(tails_[k].upper_tail(stats[k], p_.tail_share, p_.pareto_tail, p_.min_excess * unit));
     }
     tails_[k].add(stats[k], p_.tail_alpha);
   }
   // Unbounded evidence -> [0,1) without saturating, so big events stay
   // ordered by how unlikely they are (10 = a one-in-1e10 value).
-  const double e = std::max(-std::log10(p_min), 0.0);
+  double log10_p = std::log10(p_min);
+  if (p_.fisher && judged > 1) {
+    // P(chi-square with 2k dof >= x) = exp(-x/2) sum_{j<k} (x/2)^j / j!, x = -2 sum ln p.
+    const double half = -sum_log_p;
+    double term = 1.0, series = 1.0;
+    for (int j = 1; j < judged; ++j) {
+      term *= half / j;
+      series += term;
+    }
+    log10_p = std::min(0.0, (-half + std::log(series)) / std::log(10.0));
+  }
+  double e = std::max(-log10_p, 0.0);
+  if (p_.recalibrate) {
+    const double p_rate = evidence_tail_.upper_tail(e, p_.tail_share, false, p_.min_excess);
+    evidence_tail_.add(e, p_.tail_alpha);
+    e = std::max(-std::log10(p_rate), 0.0);
+  }
   return e / (e + 10.0);
 }
 
@@ -232,25 +299,46 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
     const double spike_z = std::abs(capped(p_.spike_cap > 0.0 ? p_.spike_cap : p_.surprise_cap));
     d.surprise = std::abs(z);
     recent_z_.push_back(z);
-    const size_t w = static_cast<size_t>(p_.short_window);
-    if (recent_z_.size() > w)
+    const size_t w = window();
+    const size_t long_w = second_window();
+    while (recent_z_.size() > std::max(w, long_w))
       recent_z_.pop_front();
-    std::array<double, 4> stats{spike_z, 0.0, 0.0, 0.0};
-    std::array<bool, 4> have{p_.use_spike, false, false, false};
-    if (recent_z_.size() == w) {
-      // Sums recomputed each time (a few dozen terms): nothing to drift.
+    std::array<double, channels> stats{};
+    std::array<bool, channels> have{};
+    stats[spike] = spike_z;
+    have[spike] = p_.use_spike;
+    // Sums recomputed each time over the newest samples: nothing to drift.
+    auto window_means = [&](size_t count) {
       double abs_sum = 0.0, sum = 0.0;
-      for (double x : recent_z_) {
-        abs_sum += std::abs(x);
-        sum += x;
+      for (auto it = recent_z_.rbegin(); it != recent_z_.rbegin() + static_cast<long>(count);
+           ++it) {
+        abs_sum += std::abs(*it);
+        sum += *it;
       }
-      const double mean_abs = abs_sum / static_cast<double>(w);
+      return std::pair{abs_sum / static_cast<double>(count),
+                       std::abs(sum) / static_cast<double>(count)};
+    };
+    if (recent_z_.size() >= w) {
+      const auto [mean_abs, abs_mean] = window_means(w);
       stats[level] = mean_abs;
-      stats[shift] = std::abs(sum) / static_cast<double>(w);
+      stats[shift] = abs_mean;
       stats[calm] = std::clamp(-std::log(std::max(mean_abs, 1e-3)), 0.0, calm_max);
       have[level] = true;
       have[shift] = p_.use_direction;
       have[calm] = p_.use_calm;
+    }
+    if (long_w > 0 && recent_z_.size() >= long_w) {
+      const auto [mean_abs, abs_mean] = window_means(long_w);
+      stats[long_level] = mean_abs;
+      stats[long_shift] = abs_mean;
+      have[long_level] = true;
+      have[long_shift] = p_.use_direction;
+    }
+    if (p_.cusum_k > 0.0) {
+      cusum_up_ = std::min(std::max(0.0, cusum_up_ + z - p_.cusum_k), 1000.0);
+      cusum_down_ = std::min(std::max(0.0, cusum_down_ - z - p_.cusum_k), 1000.0);
+      stats[cusum] = std::max(cusum_up_, cusum_down_);
+      have[cusum] = true;
     }
     raw = evidence_of(stats, have);
   }
@@ -297,7 +385,7 @@ nlohmann::json anomaly_scorer::to_json() const {
   nlohmann::json tails = nlohmann::json::array();
   for (const auto& t : tails_)
     tails.push_back(t.to_json());
-  return {{"version", 2},
+  return {{"version", 3},
           {"params", p_},
           {"model", model_.to_json()},
           {"recent_z", std::vector<double>(recent_z_.begin(), recent_z_.end())},
@@ -309,25 +397,32 @@ nlohmann::json anomaly_scorer::to_json() const {
           {"pending", pending_},
           {"pending_age", pending_age_},
           {"spread", spread_},
-          {"last_value", last_value_}};
+          {"last_value", last_value_},
+          {"cusum", {cusum_up_, cusum_down_}},
+          {"evidence_tail", evidence_tail_.to_json()}};
 }
 
 anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
-  if (j.value("version", 0) != 2)
-    throw std::runtime_error("anomaly_scorer: state version must be 2");
+  // Version 2 had the first four channels only; the others start afresh.
+  const int version = j.value("version", 0);
+  if (version != 2 && version != 3)
+    throw std::runtime_error("anomaly_scorer: state version must be 2 or 3");
+  const size_t stored = version == 2 ? 4 : channels;
   anomaly_scorer s(j.at("params").get<anomaly_score_params>());
   s.model_ = robust_seasonal_model::from_json(j.at("model"));
   for (double z : j.at("recent_z").get<std::vector<double>>())
     s.recent_z_.push_back(z);
   const auto& tails = j.at("tails");
-  if (!tails.is_array() || tails.size() != s.tails_.size())
-    throw std::runtime_error("anomaly_scorer: 'tails' must hold 4 histograms");
-  for (size_t k = 0; k < s.tails_.size(); ++k)
+  if (!tails.is_array() || tails.size() != stored)
+    throw std::runtime_error("anomaly_scorer: 'tails' must hold " + std::to_string(stored)
+                             + " histograms");
+  for (size_t k = 0; k < stored; ++k)
     s.tails_[k] = tail_histogram::from_json(tails[k]);
   const auto mean = j.at("mean").get<std::vector<double>>();
   const auto var = j.at("var").get<std::vector<double>>();
-  if (mean.size() != s.mean_.size() || var.size() != s.var_.size())
-    throw std::runtime_error("anomaly_scorer: 'mean' and 'var' must hold 4 numbers");
+  if (mean.size() != stored || var.size() != stored)
+    throw std::runtime_error("anomaly_scorer: 'mean' and 'var' must hold " + std::to_string(stored)
+                             + " numbers");
   std::copy(mean.begin(), mean.end(), s.mean_.begin());
   std::copy(var.begin(), var.end(), s.var_.begin());
   s.n_ = j.at("n").get<size_t>();
@@ -337,6 +432,14 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
   s.pending_age_ = j.at("pending_age").get<int>();
   s.spread_ = j.at("spread").get<double>();
   s.last_value_ = j.at("last_value").get<double>();
+  if (version == 3) {
+    const auto c = j.at("cusum").get<std::vector<double>>();
+    if (c.size() != 2)
+      throw std::runtime_error("anomaly_scorer: 'cusum' must hold 2 numbers");
+    s.cusum_up_ = c[0];
+    s.cusum_down_ = c[1];
+    s.evidence_tail_ = tail_histogram::from_json(j.at("evidence_tail"));
+  }
   return s;
 }
 

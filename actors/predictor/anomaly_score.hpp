@@ -35,7 +35,20 @@ struct anomaly_score_params {
   // The spike channel's own cap (0: surprise_cap): a spike's size matters
   // there, while one spike must not dominate a window average.
   double spike_cap = 1000.0;
-  int short_window = 12;      // samples in the recent statistics (1 h at 5 min)
+  int short_window = 12; // samples in the recent statistics (1 h at 5 min)
+  // > 0: the recent window spans this much time instead (short_window samples
+  // until the sampling interval is known), but at least min_window samples so
+  // its mean stays a statistic on hourly metrics.
+  int64_t window_ms = 0;
+  int min_window = 6;
+  // > 0: the window statistics are also judged over a second window of this
+  // many times the recent one (longer: a slow drift or small level shift
+  // that one window's noise hides; shorter: a brief burst).
+  double second_window_factor = 0.0;
+  // > 0: one-sided CUSUMs of z with this reference (Page's change-point
+  // statistic, max of both directions): evidence of a persistent shift
+  // accumulates until the forecast absorbs it.
+  double cusum_k = 0.0;
   double tail_alpha = 0.0002; // decay of the statistics' histograms (~17 days at 5 min)
   double tail_share = 0.05;   // the top share of a histogram that fits its tail
   bool pareto_tail = false;   // tail beyond the data: exponential (false) or power law
@@ -49,6 +62,15 @@ struct anomaly_score_params {
   // The short-window channels judged by a Gaussian tail around their running
   // mean and variance (HTM's anomaly likelihood) instead of their histogram.
   bool gaussian_memory = true;
+  // How the channels' tail probabilities make one: the smallest (false) or
+  // Fisher's combination (true: -2 sum ln p against chi-square with 2k
+  // degrees of freedom), so channels that agree add up.
+  bool fisher = false;
+  // The evidence judged once more, against this metric's own history of
+  // evidence (-log10 of how often it produced evidence this strong): a
+  // metric whose channels fire routinely (bursty counts) has a high alarm
+  // rate at a given evidence, a quiet one a low one.
+  bool recalibrate = false;
   int warmup_samples = 150;         // samples before any score other than 0
   int64_t hold_ms = 12 * 3'600'000; // a score that is no new high within this span is a repeat
   double repeat_factor = 0.25;      // how much a repeat is damped
@@ -117,15 +139,21 @@ public:
 private:
   double scale_floor(double mean) const;
   // Evidence of the raw statistics, each judged against its own history.
-  double evidence_of(const std::array<double, 4>& stats, const std::array<bool, 4>& have);
+  static constexpr size_t channels = 7;
+  double evidence_of(const std::array<double, channels>& stats,
+                     const std::array<bool, channels>& have);
+  size_t window() const;        // samples in the recent window now
+  size_t second_window() const; // samples in the second window (0: none)
 
   anomaly_score_params p_;
   robust_seasonal_model model_;
-  std::deque<double> recent_z_; // last short_window signed z
-  // spike |z|, mean |z|, |mean z|, calm
-  std::array<tail_histogram, 4> tails_;
+  std::deque<double> recent_z_; // last signed z (as many as the longest window)
+  // spike |z|, mean |z|, |mean z|, calm, long mean |z|, long |mean z|, CUSUM
+  std::array<tail_histogram, channels> tails_;
   // Running mean and variance per channel (gaussian_memory).
-  std::array<double, 4> mean_{}, var_{};
+  std::array<double, channels> mean_{}, var_{};
+  double cusum_up_ = 0.0, cusum_down_ = 0.0;
+  tail_histogram evidence_tail_{300.0}; // past evidence (-log10 p), for recalibrate
   size_t n_ = 0;
   // Running maximum of the raw evidence within hold_ms (monotone queue of
   // (ts, evidence)): evidence that does not beat it repeats an episode.

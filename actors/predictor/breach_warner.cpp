@@ -16,7 +16,9 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"use_forecast_class", s.use_forecast_class},
        {"take_max", s.take_max},
        {"reanchor", s.reanchor},
-       {"forecast_prior", s.forecast_prior}};
+       {"forecast_prior", s.forecast_prior},
+       {"interpolate_classes", s.interpolate_classes},
+       {"use_daily", s.use_daily}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -29,6 +31,8 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.take_max = j.value("take_max", s.take_max);
   s.reanchor = j.value("reanchor", s.reanchor);
   s.forecast_prior = j.value("forecast_prior", s.forecast_prior);
+  s.interpolate_classes = j.value("interpolate_classes", s.interpolate_classes);
+  s.use_daily = j.value("use_daily", s.use_daily);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -53,7 +57,15 @@ int breach_warner::class_of(int64_t now) const {
   return c;
 }
 
-int breach_warner::distance_class() const {
+int breach_warner::distance_class(int64_t now) const {
+  if (s_.use_daily && !s_.use_distance) {
+    // A breach in (now - 1 day, now - 1 day + horizon]: the hour ahead, yesterday.
+    const int64_t day = 86'400'000, from = now - day, to = now - day + s_.horizon_ms;
+    for (int64_t t : recent_breaches_)
+      if (t > from && t <= to)
+        return 1;
+    return 0;
+  }
   if (!s_.use_distance || observed_ == 0)
     return 0;
   const double gap = higher_is_worse_ ? threshold_ - last_value_ : last_value_ - threshold_;
@@ -65,13 +77,29 @@ int breach_warner::distance_class() const {
   return c;
 }
 
+namespace {
+// Lower edges of the forecast classes 1..4 (class 0 below the first).
+constexpr std::array<double, 4> forecast_class_edges{0.001, 0.01, 0.05, 0.2};
+// Each class's centre in log10 P (class 0 spans 1e-4 .. 1e-3 for this, the top one 0.2 .. 1).
+double forecast_class_centre(int c) {
+  const double lo = c == 0 ? 1e-4 : forecast_class_edges[static_cast<size_t>(c - 1)];
+  const double hi = c == 4 ? 1.0 : forecast_class_edges[static_cast<size_t>(c)];
+  return 0.5 * (std::log10(lo) + std::log10(hi));
+}
+} // namespace
+
 int breach_warner::forecast_class(double p) const {
   if (!s_.use_forecast_class)
     return 0;
   int c = 0;
-  for (double limit : {0.001, 0.01, 0.05, 0.2})
+  for (double limit : forecast_class_edges)
     c += p >= limit ? 1 : 0;
   return c;
+}
+
+double breach_warner::class_rate(size_t c, int fc, double prior) const {
+  const size_t f = c * forecast_classes + static_cast<size_t>(fc);
+  return (fine_hits_[f] + s_.prior_weight * prior) / (fine_trials_[f] + s_.prior_weight);
 }
 
 void breach_warner::note_forecast(const forecast& f) {
@@ -118,6 +146,9 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     return;
   ts_ms = std::max(ts_ms, last_ts_ms_); // time never runs backwards here
   settle(ts_ms);
+  while (!recent_breaches_.empty()
+         && recent_breaches_.front() <= ts_ms - 86'400'000 - s_.horizon_ms)
+    recent_breaches_.pop_front();
   const double step = std::abs(value - last_value_);
   if (observed_ > 0 && std::isfinite(step))
     spread_ += (observed_ == 1 ? 1.0 : 0.01) * (step - spread_);
@@ -129,8 +160,10 @@ void breach_warner::observe(int64_t ts_ms, double value) {
       count(cell, true);
     pending_.clear();
     last_breach_ms_ = ts_ms;
+    if (s_.use_daily && (recent_breaches_.empty() || recent_breaches_.back() < ts_ms))
+      recent_breaches_.push_back(ts_ms);
   } else {
-    const int cell = class_of(ts_ms) * distances + distance_class();
+    const int cell = class_of(ts_ms) * distances + distance_class(ts_ms);
     pending_.emplace_back(ts_ms, cell * forecast_classes
                                      + forecast_class(forecast_probability(latest_, ts_ms)));
   }
@@ -149,14 +182,24 @@ double breach_warner::history_probability(int64_t now, double forecast_p) const 
   const size_t since = static_cast<size_t>(class_of(now));
   const double p_since =
       (hits_[since] + s_.prior_weight * overall) / (trials_[since] + s_.prior_weight);
-  const size_t c = since * distances + static_cast<size_t>(distance_class());
+  const size_t c = since * distances + static_cast<size_t>(distance_class(now));
   const double p_cell =
       (cell_hits_[c] + s_.prior_weight * p_since) / (cell_trials_[c] + s_.prior_weight);
   if (!s_.use_forecast_class)
     return p_cell;
-  const size_t f = c * forecast_classes + static_cast<size_t>(forecast_class(forecast_p));
+  const int fc = forecast_class(forecast_p);
   const double prior = s_.forecast_prior ? std::max(p_cell, forecast_p) : p_cell;
-  return (fine_hits_[f] + s_.prior_weight * prior) / (fine_trials_[f] + s_.prior_weight);
+  const double rate = class_rate(c, fc, prior);
+  if (!s_.interpolate_classes)
+    return rate;
+  const double x = std::log10(std::max(forecast_p, 1e-4));
+  const double centre = forecast_class_centre(fc);
+  const int other = x < centre ? fc - 1 : fc + 1;
+  if (other < 0 || other >= forecast_classes)
+    return rate;
+  const double other_centre = forecast_class_centre(other);
+  const double w = std::clamp((x - centre) / (other_centre - centre), 0.0, 1.0);
+  return (1.0 - w) * rate + w * class_rate(c, other, prior);
 }
 
 forecast breach_warner::anchored(const forecast& f) const {
@@ -267,7 +310,8 @@ nlohmann::json breach_warner::to_json() const {
           {"pending", pending},
           {"trials", std::vector<double>(trials_.begin(), trials_.end())},
           {"hits", std::vector<double>(hits_.begin(), hits_.end())},
-          {"all", {all_trials_, all_hits_}}};
+          {"all", {all_trials_, all_hits_}},
+          {"recent_breaches", recent_breaches_}};
 }
 
 breach_warner breach_warner::from_json(const nlohmann::json& j) {
@@ -306,6 +350,9 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
   std::copy(hits.begin(), hits.end(), w.hits_.begin());
   w.all_trials_ = j.at("all").at(0).get<double>();
   w.all_hits_ = j.at("all").at(1).get<double>();
+  // Absent in states written before use_daily existed.
+  for (int64_t t : j.value("recent_breaches", std::vector<int64_t>{}))
+    w.recent_breaches_.push_back(t);
   return w;
 }
 

@@ -4,8 +4,8 @@
 //  - the forecast: the predictor's breach probability (assess_threshold:
 //    the largest P(beyond) over the forecast points inside the horizon);
 //  - the metric's own breach history: P(a breach within the horizon | how
-//    long ago the last breach was, how far the value is from the threshold
-//    in typical steps), counted on this metric's past (a breach is followed
+//    long ago the last breach was, whether it breached in the same hour a
+//    day earlier), counted on this metric's past (a breach is followed
 //    by another far more often than the forecast's marginal intervals say:
 //    bursts, daily peaks, flapping), each class shrunk towards the coarser
 //    one (distance within "since" within the overall rate).
@@ -44,6 +44,14 @@ struct breach_warner_settings {
   // the coarser history estimate (instead of the latter alone), so a new
   // metric still warns on its forecasts and a seasoned one is calibrated.
   bool forecast_prior = false;
+  // With use_forecast_class: the calibrated rate is interpolated between
+  // the forecast class's and its neighbour's (linear in log P between the
+  // classes' centres), so forecasts inside one class keep their order.
+  bool interpolate_classes = false;
+  // Also condition on whether the metric breached in the same hour a day
+  // earlier (daily recurrence: peaks, batch jobs), learned like the other
+  // classes; shares their slot, so use_distance turns it off.
+  bool use_daily = true;
   // A value observed after the forecast was made moves the forecast's points
   // by its difference from what the forecast said for its time (the newest
   // value corrects the level until the next forecast).
@@ -98,8 +106,10 @@ private:
   int class_of(int64_t now) const;
   // f moved by the newest value's difference from it (settings().reanchor).
   forecast anchored(const forecast& f) const;
-  int distance_class() const;
+  int distance_class(int64_t now) const;
   int forecast_class(double p) const;
+  // The calibrated rate of forecast class fc within history cell c.
+  double class_rate(size_t c, int fc, double prior) const;
   double history_probability(int64_t now, double forecast_p) const;
   void count(int cell, bool hit);
   void settle(int64_t now);
@@ -116,6 +126,7 @@ private:
   // horizon: (time, cell = (since class * distances + distance class) *
   // forecast_classes + forecast class).
   std::deque<std::pair<int64_t, int>> pending_;
+  std::deque<int64_t> recent_breaches_; // breach times of the last day and horizon (use_daily)
   // Decayed counts per cell, per (since, distance) and per since class:
   // trials, and trials followed by a breach.
   std::array<double, classes * distances * forecast_classes> fine_trials_{}, fine_hits_{};

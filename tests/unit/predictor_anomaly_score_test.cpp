@@ -260,3 +260,112 @@ TEST(predictor_anomaly_score, a_spike_is_judged_against_the_series_own_spikes) {
   spiky[2500] += 15.0;
   EXPECT_GT(max_in(score_all(quiet), 2500, 2505), max_in(score_all(spiky), 2500, 2505) + 0.1);
 }
+
+namespace {
+
+// Every optional channel and combination on, to exercise them together.
+grace::predictor::anomaly_score_params everything_on() {
+  grace::predictor::anomaly_score_params p;
+  p.window_ms = 3'600'000;
+  p.second_window_factor = 4.0;
+  p.cusum_k = 1.0;
+  p.fisher = true;
+  p.recalibrate = true;
+  return p;
+}
+
+} // namespace
+
+TEST(predictor_anomaly_score, each_optional_channel_still_scores_a_step_and_stays_in_range) {
+  auto v = daily_noisy(2000);
+  for (size_t i = 1400; i < v.size(); ++i)
+    v[i] += 25.0;
+  std::vector<std::pair<const char*, grace::predictor::anomaly_score_params>> variants;
+  grace::predictor::anomaly_score_params p;
+  p.window_ms = 3'600'000;
+  variants.emplace_back("window_ms", p);
+  p = {};
+  p.second_window_factor = 0.5;
+  variants.emplace_back("second window 0.5", p);
+  p.second_window_factor = 4.0;
+  variants.emplace_back("second window 4", p);
+  p = {};
+  p.cusum_k = 1.0;
+  variants.emplace_back("cusum", p);
+  p = {};
+  p.fisher = true;
+  variants.emplace_back("fisher", p);
+  p = {};
+  p.recalibrate = true;
+  variants.emplace_back("recalibrate", p);
+  variants.emplace_back("all", everything_on());
+  for (const auto& [name, params] : variants) {
+    const auto s = score_all(v, params);
+    for (double x : s)
+      ASSERT_TRUE(x >= 0.0 && x <= 1.0) << name;
+    EXPECT_GT(max_in(s, 1400, 1406), max_in(s, 600, 1400) + 0.1) << name;
+  }
+}
+
+TEST(predictor_anomaly_score, state_round_trip_with_every_channel_on) {
+  const auto v = daily_noisy(1200);
+  anomaly_scorer a(everything_on());
+  for (size_t i = 0; i < 700; ++i)
+    a.update(static_cast<int64_t>(i) * five_min, v[i]);
+  anomaly_scorer b = anomaly_scorer::from_json(nlohmann::json::parse(a.to_json().dump()));
+  for (size_t i = 700; i < v.size(); ++i) {
+    const int64_t ts = static_cast<int64_t>(i) * five_min;
+    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
+  }
+}
+
+TEST(predictor_anomaly_score, a_version_2_state_still_loads_and_continues) {
+  // Version 2 held four channels and no CUSUM or evidence history; with the
+  // defaults (which use neither) a restored scorer continues identically.
+  const auto v = daily_noisy(1200);
+  anomaly_scorer a;
+  for (size_t i = 0; i < 700; ++i)
+    a.update(static_cast<int64_t>(i) * five_min, v[i]);
+  nlohmann::json old = a.to_json();
+  old["version"] = 2;
+  for (const char* key : {"tails", "mean", "var"}) {
+    auto& arr = old[key];
+    arr.erase(arr.begin() + 4, arr.end());
+  }
+  old.erase("cusum");
+  old.erase("evidence_tail");
+  anomaly_scorer b = anomaly_scorer::from_json(old);
+  for (size_t i = 700; i < v.size(); ++i) {
+    const int64_t ts = static_cast<int64_t>(i) * five_min;
+    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
+  }
+  old["version"] = 4;
+  EXPECT_THROW(anomaly_scorer::from_json(old), std::exception);
+}
+
+TEST(predictor_anomaly_score, recalibration_damps_a_metric_whose_bursts_are_routine) {
+  // The same 1-hour burst: news on a quiet series, routine on one that has
+  // such a burst every few hours (its history of evidence has seen them).
+  noise rnd;
+  std::vector<double> quiet(4000), bursty(4000);
+  for (size_t i = 0; i < quiet.size(); ++i) {
+    quiet[i] = 10.0 + rnd();
+    bursty[i] = quiet[i] + (i % 173 < 12 ? 8.0 : 0.0);
+  }
+  for (size_t i = 3500; i < 3512; ++i) {
+    quiet[i] += 8.0;
+    bursty[i] += i % 173 < 12 ? 0.0 : 8.0;
+  }
+  grace::predictor::anomaly_score_params p;
+  p.recalibrate = true;
+  const double on_quiet = max_in(score_all(quiet, p), 3500, 3515);
+  const double on_bursty = max_in(score_all(bursty, p), 3500, 3515);
+  const double plain_quiet = max_in(score_all(quiet), 3500, 3515);
+  const double plain_bursty = max_in(score_all(bursty), 3500, 3515);
+  EXPECT_GT(on_quiet, 0.3);
+  EXPECT_GT(on_quiet, on_bursty + 0.1);
+  // Relative to the metric's own alarm history the routine burst counts for
+  // less than the raw evidence says; the quiet series' burst stays high.
+  EXPECT_LT(on_bursty, plain_bursty);
+  EXPECT_GT(on_quiet, 0.8 * plain_quiet);
+}

@@ -260,3 +260,68 @@ TEST(predictor_breach_warner, reanchoring_moves_the_forecast_to_the_newest_value
   EXPECT_GT(moved.probability(f, 10 * minute), 0.3);
   EXPECT_LT(kept.probability(f, 10 * minute), 1e-3);
 }
+
+TEST(predictor_breach_warner, interpolated_calibration_keeps_the_order_inside_a_class) {
+  // Forecasts of the top class (P >= 0.2) were followed by breaches, lower
+  // ones not. Two new forecasts of that class: the calibrated rate alone
+  // ties them; interpolated towards the neighbouring class it ranks the
+  // less alarming one lower.
+  grace::predictor::breach_warner_settings calibrated;
+  calibrated.use_forecast_class = true;
+  calibrated.take_max = false;
+  calibrated.use_daily = false;
+  auto interpolated = calibrated;
+  interpolated.interpolate_classes = true;
+  breach_warner plain(100.0, true, calibrated), interp(100.0, true, interpolated);
+  int64_t t = 0;
+  // Blocks of 4 h: an hour of alarming forecasts with a breach in it, then
+  // three quiet hours.
+  for (int block = 0; block < 60; ++block) {
+    for (int i = 0; i < 48; ++i, t += 5 * minute) {
+      const bool alarming = i < 12;
+      const auto f = flat_forecast(t, alarming ? 104.0 : 90.0, 4.0);
+      const double v = i == 6 ? 101.0 : 95.0;
+      for (breach_warner* w : {&plain, &interp}) {
+        w->note_forecast(f);
+        w->observe(t, v);
+      }
+    }
+  }
+  const auto lower = flat_forecast(t, 99.0, 4.0), higher = flat_forecast(t, 104.0, 4.0);
+  const double p_lower = plain.forecast_probability(lower, t);
+  const double p_higher = plain.forecast_probability(higher, t);
+  ASSERT_GE(p_lower, 0.2); // both in the top class
+  ASSERT_GT(p_higher, p_lower);
+  EXPECT_EQ(plain.probability(lower, t), plain.probability(higher, t));
+  EXPECT_LT(interp.probability(lower, t), interp.probability(higher, t) - 0.01);
+  EXPECT_NEAR(interp.probability(higher, t), plain.probability(higher, t), 0.05);
+}
+
+TEST(predictor_breach_warner, a_breach_at_the_same_hour_every_day_is_expected_again) {
+  // Ten days with a 10-minute breach at noon. At 11:15 the history since the
+  // last breach (23 h ago) says "a breach within the hour is rare" (most of
+  // that class's hours pass quietly); conditioned on yesterday's same hour
+  // it says "likely".
+  grace::predictor::breach_warner_settings since_only;
+  since_only.use_daily = false;
+  breach_warner plain(100.0, true, since_only), daily(100.0, true); // the default conditions on it
+  const int64_t day = 1440 * minute;
+  int64_t t = 0;
+  for (; t < 10 * day + 11 * 60 * minute + 15 * minute; t += 5 * minute) {
+    const int64_t in_day = t % day;
+    const double v = in_day >= 720 * minute && in_day < 730 * minute ? 110.0 : 50.0;
+    plain.observe(t, v);
+    daily.observe(t, v);
+  }
+  EXPECT_LT(plain.history_probability(t), 0.3);
+  EXPECT_GT(daily.history_probability(t), 0.6);
+  // Its state carries the breach times it needs.
+  breach_warner copy = breach_warner::from_json(nlohmann::json::parse(daily.to_json().dump()));
+  EXPECT_EQ(copy.history_probability(t), daily.history_probability(t));
+  for (int i = 0; i < 300; ++i, t += 5 * minute) {
+    const double v = (t % day) >= 720 * minute && (t % day) < 730 * minute ? 110.0 : 50.0;
+    daily.observe(t, v);
+    copy.observe(t, v);
+    ASSERT_EQ(copy.history_probability(t), daily.history_probability(t));
+  }
+}
