@@ -314,6 +314,19 @@ using analytics_actor = caf::typed_actor<
     // Internal: the report interval has passed (logs the health score).
     caf::reacts_to<atom::tick>>::extend_with<status_client>;
 
+// The node's membership in a cluster: its lease and member record in etcd,
+// the watch on the cluster's keys, and the claims on the shards it owns.
+// Spawned detached (etcd calls block), only when cluster.etcd is set.
+using cluster_actor = caf::typed_actor<
+    // JSON of GET /api/cluster: members and shard owners as etcd shows them.
+    caf::replies_to<atom::get>::with<std::string>,
+    // Internal: keepalive and rejoin (every second).
+    caf::reacts_to<atom::tick>,
+    // Internal: the watch saw a change under the cluster's keys.
+    caf::reacts_to<atom::refresh>,
+    // Internal: re-read members and owners and reconcile the claims.
+    caf::reacts_to<atom::sync>>::extend_with<status_client>;
+
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client;
 

@@ -5,6 +5,7 @@
 #include "actors/catalog/catalog_actor.hpp"
 #include "actors/clock/clock_start.hpp"
 #include "actors/clock/utc_time.hpp"
+#include "actors/cluster/cluster_actor.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/forecaster/forecaster_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"
@@ -194,6 +195,15 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   hv.telemetry.max_event_streams = s.http.max_event_streams;
   hv.ml.default_horizon_ms = s.forecast_horizon_ms;
   hv.ml.token = s.http.token;
+  if (s.cluster.enabled()) {
+    const auto cs = s.cluster;
+    const auto http_url = "http://" + s.http.bind + ":" + std::to_string(s.http.port);
+    // Detached: etcd calls block for up to their timeout.
+    out.push_back({"cluster", [=](caf::local_actor* self, const supervisor_actor&) {
+                     return caf::actor_cast<caf::actor>(
+                         self->spawn<caf::linked + caf::detached>(cluster_component, cs, http_url));
+                   }});
+  }
   out.push_back(peer_spec("http", http_component, hv));
   return out;
 }

@@ -1,0 +1,328 @@
+#include "actors/cluster/cluster_actor.hpp"
+
+#include "actors/cluster/shard_map.hpp"
+
+#include <caf/event_based_actor.hpp>
+#include <caf/send.hpp>
+#include <caf/stateful_actor.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+namespace grace {
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace etcd = cluster::etcd;
+
+constexpr auto tick_interval = 1s;
+constexpr int64_t sync_interval_ms = 5000; // re-read even without a watch event
+constexpr auto sync_delay = 50ms;          // coalesces a burst of watch events
+constexpr auto watch_idle = 30s;
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Logs an etcd problem once, until a different one happens or a call succeeds.
+void report(cluster_state& st, const std::string& error) {
+  if (error == st.last_error)
+    return;
+  st.last_error = error;
+  spdlog::warn("[CLUSTER] {}", error);
+}
+
+void log_serving(cluster_state& st, int64_t now) {
+  auto serving = st.owned->serving_shards(now);
+  if (serving == st.serving)
+    return;
+  st.serving = serving;
+  std::string list;
+  for (int s : serving)
+    list += (list.empty() ? "" : ",") + std::to_string(s);
+  spdlog::info("[CLUSTER] serving {} of {} shards{}{}", serving.size(), cluster::shard_count,
+               serving.empty() ? "" : ": ", list);
+}
+
+void log_member_changes(const cluster_state& st, const cluster::cluster_snapshot& next) {
+  if (!st.view_read)
+    return;
+  for (const auto& [id, m] : next.members) {
+    auto it = st.view.members.find(id);
+    if (it == st.view.members.end())
+      spdlog::info("[CLUSTER] member {} joined (http {}, incarnation {})", id, m.http,
+                   m.incarnation);
+    else if (it->second.incarnation != m.incarnation)
+      spdlog::info("[CLUSTER] member {} rejoined (incarnation {})", id, m.incarnation);
+  }
+  for (const auto& [id, m] : st.view.members)
+    if (next.members.count(id) == 0)
+      spdlog::info("[CLUSTER] member {} left (its lease expired or was revoked)", id);
+}
+
+void carry_out(cluster_state& st, const std::vector<cluster::ownership_action>& actions) {
+  const auto& s = st.settings;
+  std::string handed;
+  for (const auto& a : actions) {
+    const auto key = cluster::owner_key(s.name, a.shard);
+    if (a.kind == cluster::ownership_action_kind::claim) {
+      try {
+        auto t = etcd::parse_txn(st.client->call(etcd::claim_request(
+            key, cluster::encode_owner(s.node_id, st.incarnation), st.owned->lease_id())));
+        if (t.succeeded) {
+          // The put created the key in this transaction: its revision is
+          // the claim's, the fencing token.
+          st.owned->claim_succeeded(a.shard, t.revision);
+          st.view.owners[a.shard] = {s.node_id, st.incarnation, st.owned->lease_id(), t.revision};
+          ++st.claims_won;
+        } else {
+          st.owned->claim_failed(a.shard);
+          ++st.claims_lost;
+        }
+      } catch (const etcd::etcd_error& e) {
+        st.owned->claim_failed(a.shard);
+        report(st, std::string("claiming shard ") + std::to_string(a.shard) + ": " + e.what());
+      }
+    } else {
+      try {
+        etcd::parse_txn(st.client->call(etcd::release_request(key, a.fencing_token)));
+        st.owned->release_done(a.shard);
+        st.view.owners.erase(a.shard);
+        ++st.releases;
+        handed += (handed.empty() ? "" : ",") + std::to_string(a.shard);
+      } catch (const etcd::etcd_error& e) {
+        // Not served meanwhile; the key goes with our lease at the latest.
+        report(st, std::string("releasing shard ") + std::to_string(a.shard) + ": " + e.what());
+      }
+    }
+  }
+  if (!handed.empty())
+    spdlog::info("[CLUSTER] handed shards over to their preferred owners: {}", handed);
+}
+
+// Re-reads members and owners, then claims and releases what the view asks for.
+void sync(cluster_state& st) {
+  const auto& s = st.settings;
+  const auto now = steady_ms();
+  st.last_sync_ms = now;
+  try {
+    auto members = etcd::parse_range(
+        st.client->call(etcd::range_prefix_request(cluster::members_prefix(s.name))));
+    auto owners = etcd::parse_range(
+        st.client->call(etcd::range_prefix_request(cluster::owners_prefix(s.name))));
+    auto next = cluster::read_snapshot(members, owners, s.name, cluster::shard_count);
+    for (const auto& why : next.skipped)
+      spdlog::warn("[CLUSTER] ignored a record in etcd: {}", why);
+    log_member_changes(st, next);
+    st.view = std::move(next);
+    st.view_read = true;
+    st.last_error.clear();
+  } catch (const etcd::etcd_error& e) {
+    report(st, std::string("reading the cluster's members and owners: ") + e.what());
+    log_serving(st, steady_ms());
+    return;
+  }
+  carry_out(st, st.owned->reconcile(cluster::member_ids(st.view), st.view.owners, steady_ms()));
+  log_serving(st, steady_ms());
+}
+
+// A new lease and the member record bound to it.
+bool join(cluster_state& st) {
+  const auto& s = st.settings;
+  try {
+    const auto sent = steady_ms();
+    auto grant = etcd::parse_lease_grant(
+        st.client->call(etcd::lease_grant_request((s.lease_ttl_ms + 999) / 1000)));
+    st.owned->lease_granted(grant.id, sent, grant.ttl_seconds * 1000);
+    st.last_keepalive_ms = sent;
+    st.incarnation = std::max(st.incarnation + 1, wall_ms());
+    cluster::member me{s.node_id, st.http_url, s.listen, st.incarnation, grant.id};
+    st.client->call(etcd::put_request(cluster::member_key(s.name, s.node_id),
+                                      cluster::encode_member(me), grant.id));
+    st.last_error.clear();
+    spdlog::info("[CLUSTER] joined cluster '{}' as {} (lease {:x}, TTL {} s, incarnation {}) "
+                 "through etcd {}:{}",
+                 s.name, s.node_id, grant.id, grant.ttl_seconds, st.incarnation,
+                 st.client->current().host, st.client->current().port);
+    return true;
+  } catch (const etcd::etcd_error& e) {
+    report(st, std::string("cannot join the cluster: ") + e.what());
+    return false;
+  }
+}
+
+void keepalive(cluster_state& st) {
+  const auto sent = steady_ms();
+  st.last_keepalive_ms = sent;
+  try {
+    auto answer =
+        etcd::parse_keepalive(st.client->call(etcd::lease_keepalive_request(st.owned->lease_id())));
+    if (answer.ttl_seconds == 0) {
+      const auto stopped = st.owned->serving_shards(sent).size();
+      ++st.lease_losses;
+      st.owned->lease_lost();
+      spdlog::warn("[CLUSTER] etcd says our lease expired: stopped serving {} shards; rejoining",
+                   stopped);
+      log_serving(st, steady_ms());
+      if (join(st))
+        sync(st);
+      return;
+    }
+    st.owned->lease_kept(sent, answer.ttl_seconds * 1000);
+  } catch (const etcd::etcd_error& e) {
+    report(st, std::string("lease keepalive: ") + e.what());
+  }
+}
+
+void tick(cluster_state& st) {
+  const auto now = steady_ms();
+  if (st.owned->lease_id() != 0 && st.owned->expire_if_due(now)) {
+    ++st.lease_losses;
+    spdlog::warn("[CLUSTER] no keepalive answered for a whole lease TTL: stopped serving every "
+                 "shard until etcd answers again");
+    log_serving(st, now);
+  }
+  if (st.owned->lease_id() == 0) {
+    if (join(st))
+      sync(st);
+    return;
+  }
+  if (now - st.last_keepalive_ms >= st.settings.keepalive_interval_ms)
+    keepalive(st);
+  if (steady_ms() - st.last_sync_ms >= sync_interval_ms)
+    sync(st);
+}
+
+// On its own thread: reports every change under /grace/<cluster>/ to the actor.
+void watch_loop(etcd::etcd_client& client, std::string prefix, cluster_actor self,
+                std::shared_ptr<std::atomic<bool>> stopping) {
+  std::string last_error;
+  while (!*stopping) {
+    try {
+      client.watch(
+          etcd::watch_create_request(prefix, 0),
+          [&](const std::string& doc) {
+            etcd::watch_message m;
+            try {
+              m = etcd::parse_watch_message(doc);
+            } catch (const etcd::etcd_error& e) {
+              spdlog::warn("[CLUSTER] watch: {}", e.what());
+              return false;
+            }
+            if (m.canceled)
+              return false;
+            // Opened (again): whatever happened while it was closed is read back.
+            if (m.created || !m.events.empty())
+              caf::anon_send(self, atom::refresh_v);
+            last_error.clear();
+            return true;
+          },
+          watch_idle);
+    } catch (const etcd::etcd_error& e) {
+      if (e.what() != last_error && !*stopping)
+        spdlog::debug("[CLUSTER] watch closed: {}", e.what());
+      last_error = e.what();
+    }
+    for (int i = 0; i < 10 && !*stopping; ++i)
+      std::this_thread::sleep_for(50ms);
+  }
+}
+
+std::vector<cluster::endpoint> endpoints(const cluster::cluster_settings& s) {
+  std::vector<cluster::endpoint> out;
+  for (const auto& url : s.etcd) {
+    std::string why;
+    if (auto e = cluster::parse_etcd_url(url, why))
+      out.push_back(*e);
+  }
+  return out;
+}
+
+} // namespace
+
+cluster_state::~cluster_state() {
+  *stopping = true;
+  if (watch_client)
+    watch_client->stop();
+  if (watcher.joinable())
+    watcher.join();
+  if (client && owned && owned->lease_id() != 0) {
+    try {
+      client->call(cluster::etcd::lease_revoke_request(owned->lease_id()));
+      spdlog::info("[CLUSTER] left cluster '{}' (lease revoked)", settings.name);
+    } catch (const cluster::etcd::etcd_error& e) {
+      spdlog::warn("[CLUSTER] leaving: {} (the lease expires by itself)", e.what());
+    }
+  }
+}
+
+cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<cluster_state> self,
+                                               cluster::cluster_settings settings,
+                                               std::string http_url) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  st.http_url = std::move(http_url);
+  st.owned = std::make_unique<cluster::ownership>(st.settings.node_id, cluster::shard_count);
+  const etcd::tls_files tls{st.settings.cert, st.settings.key, st.settings.ca};
+  const std::chrono::milliseconds timeout(st.settings.etcd_timeout_ms);
+  st.client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
+  st.watch_client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
+  st.watcher =
+      std::thread(watch_loop, std::ref(*st.watch_client), "/grace/" + st.settings.name + "/",
+                  caf::actor_cast<cluster_actor>(self), st.stopping);
+  self->send(self, atom::tick_v);
+  return {
+      [=](atom::tick) {
+        tick(self->state);
+        self->delayed_send(self, tick_interval, atom::tick_v);
+      },
+      [=](atom::refresh) {
+        auto& st = self->state;
+        if (st.sync_scheduled)
+          return;
+        st.sync_scheduled = true;
+        self->delayed_send(self, sync_delay, atom::sync_v);
+      },
+      [=](atom::sync) {
+        auto& st = self->state;
+        st.sync_scheduled = false;
+        if (st.owned->lease_id() != 0)
+          sync(st);
+      },
+      [=](atom::get) -> std::string {
+        const auto& st = self->state;
+        const auto now = steady_ms();
+        auto view = nlohmann::json::parse(cluster::cluster_view_json(
+            st.settings.node_id, st.settings.name, st.view, cluster::shard_count));
+        view["joined"] = st.owned->lease_alive(now) && st.view.members.count(st.settings.node_id);
+        view["serving"] = st.owned->serving_shards(now);
+        return view.dump();
+      },
+      [=](atom::status) -> std::string {
+        const auto& st = self->state;
+        const auto now = steady_ms();
+        return nlohmann::json{{"node_id", st.settings.node_id},
+                              {"cluster", st.settings.name},
+                              {"lease_alive", st.owned->lease_alive(now)},
+                              {"members", st.view.members.size()},
+                              {"serving", st.owned->serving_shards(now).size()},
+                              {"claims_won", st.claims_won},
+                              {"claims_lost", st.claims_lost},
+                              {"releases", st.releases},
+                              {"lease_losses", st.lease_losses},
+                              {"last_error", st.last_error}}
+            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      },
+  };
+}
+
+} // namespace grace
