@@ -80,9 +80,12 @@ std::string etcd_client::call(const request& r) {
     std::string cause = httplib::to_string(res.error());
     if (res.error() == httplib::Error::SSLServerVerification)
       cause += " (etcd's certificate is not from the cluster CA)";
-    else if (res.error() == httplib::Error::SSLConnection)
-      cause += " (TLS handshake failed: etcd is unreachable or stalled, or refused this node's "
-               "certificate: is it from the cluster CA?)";
+    else if (res.error() == httplib::Error::SSLConnection || res.error() == httplib::Error::Read
+             || res.error() == httplib::Error::Write)
+      // With TLS 1.3 a refused client certificate shows up as a failed read
+      // or write after the handshake.
+      cause += " (no TLS exchange with etcd: it is unreachable or stalled, or it refused this "
+               "node's certificate: is it from the cluster CA?)";
     next_endpoint();
     throw etcd_error("etcd " + at + r.path + ": " + cause);
   }
