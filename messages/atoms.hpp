@@ -50,5 +50,6 @@ GRACE_ATOM(flush, "flush")
 GRACE_ATOM(sync, "sync")
 GRACE_ATOM(shutdown, "shutdown")
 GRACE_ATOM(refresh, "refresh")
+GRACE_ATOM(hello, "hello")
 
 #undef GRACE_ATOM

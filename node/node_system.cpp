@@ -6,6 +6,7 @@
 #include "actors/clock/clock_start.hpp"
 #include "actors/clock/utc_time.hpp"
 #include "actors/cluster/cluster_actor.hpp"
+#include "actors/cluster/cluster_transport_config.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/forecaster/forecaster_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"
@@ -48,10 +49,12 @@ namespace {
 
 class node_config : public caf::actor_system_config {
 public:
-  node_config() {
+  explicit node_config(const cluster::cluster_settings& cluster) {
     register_types(*this);
     // CAF's own console output would interleave with ours.
     set("logger.console", caf::atom("none"));
+    if (cluster.enabled())
+      enable_cluster_transport(*this, cluster);
   }
 };
 
@@ -340,7 +343,7 @@ int run_node(const node_settings& settings,
   // every second (below), keep it near what is in use.
   mallopt(M_ARENA_MAX, 4);
 
-  node_config cfg;
+  node_config cfg(settings.cluster);
   caf::actor_system sys{cfg};
   supervision::restart_limits limits{
       settings.supervisor.max_restarts, settings.supervisor.restart_window_ms,

@@ -1,10 +1,15 @@
 #include "actors/cluster/cluster_actor.hpp"
 
+#include "actors/cluster/cluster_peer.hpp"
+#include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
+#include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 #include <caf/stateful_actor.hpp>
+#include <caf/system_messages.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -144,7 +149,10 @@ bool join(cluster_state& st) {
         st.client->call(etcd::lease_grant_request((s.lease_ttl_ms + 999) / 1000)));
     st.owned->lease_granted(grant.id, sent, grant.ttl_seconds * 1000);
     st.last_keepalive_ms = sent;
-    st.incarnation = std::max(st.incarnation + 1, wall_ms());
+    // A rejoin is a new incarnation; the first join keeps the process's.
+    if (st.joined_once)
+      st.incarnation = std::max(st.incarnation + 1, wall_ms());
+    st.joined_once = true;
     cluster::member me{s.node_id, st.http_url, s.listen, st.incarnation, grant.id};
     st.client->call(etcd::put_request(cluster::member_key(s.name, s.node_id),
                                       cluster::encode_member(me), grant.id));
@@ -237,6 +245,100 @@ void watch_loop(etcd::etcd_client& client, std::string prefix, cluster_actor sel
   }
 }
 
+void peer_problem(cluster_state& st, const std::string& id, const std::string& problem) {
+  auto& last = st.peer_errors[id];
+  if (last == problem)
+    return;
+  last = problem;
+  spdlog::warn("[CLUSTER] peer {}: {}", id, problem);
+}
+
+// Dials every member etcd lists with a greater id than ours that is not
+// connected yet (the other side dials us: one connection per pair, as CAF's
+// middleman keeps one per node pair), greets it, and forgets peers etcd no
+// longer lists. A connection dropping only marks a peer suspect: etcd decides.
+void connect_peers(cluster_actor::stateful_pointer<cluster_state> self) {
+  auto& st = self->state;
+  for (auto it = st.peers.begin(); it != st.peers.end();) {
+    if (st.view.members.count(it->first) == 0) {
+      self->demonitor(it->second.address());
+      it = st.peers.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  for (const auto& [id, m] : st.view.members) {
+    if (id <= st.settings.node_id || st.peers.count(id) != 0)
+      continue;
+    std::string why;
+    auto at = cluster::parse_host_port(m.cluster, why);
+    if (!at) {
+      peer_problem(st, id, "its cluster address '" + m.cluster + "' is not host:port: " + why);
+      continue;
+    }
+    auto handle = connect_peer(self->system(), at->host, static_cast<uint16_t>(at->port));
+    if (!handle) {
+      peer_problem(st, id,
+                   "cannot connect over mutual TLS to " + m.cluster + ": "
+                       + self->system().render(handle.error()));
+      continue;
+    }
+    std::optional<peer_hello> answer;
+    std::string refused;
+    caf::scoped_actor greeter{self->system()};
+    greeter
+        ->request(*handle, std::chrono::milliseconds(st.settings.etcd_timeout_ms), atom::hello_v,
+                  peer_hello{cluster_protocol_version, st.settings.node_id, st.incarnation},
+                  caf::actor_cast<caf::actor>(st.peer_endpoint))
+        .receive([&](peer_hello& h) { answer = std::move(h); },
+                 [&](caf::error& e) { refused = describe(e); });
+    if (!answer) {
+      peer_problem(st, id, "refused our hello: " + refused);
+      continue;
+    }
+    if (auto problem = cluster::hello_problem(cluster_protocol_version, answer->protocol_version,
+                                              answer->node_id, id)) {
+      peer_problem(st, id, "refused: " + *problem);
+      continue;
+    }
+    self->monitor(*handle);
+    st.peers[id] = *handle;
+    st.peer_errors.erase(id);
+    spdlog::info("[CLUSTER] connected to peer {} at {} over mutual TLS (protocol {})", id,
+                 m.cluster, answer->protocol_version);
+  }
+}
+
+// A peer dialed us: greet it back when the hello is acceptable and etcd
+// lists it (read again if our view is older than its join).
+caf::result<peer_hello> accept_peer(cluster_actor::stateful_pointer<cluster_state> self,
+                                    const peer_hello& theirs, const caf::actor& endpoint) {
+  auto& st = self->state;
+  auto refuse = [&](const std::string& problem) -> caf::result<peer_hello> {
+    spdlog::warn("[CLUSTER] refused a peer's hello: {}", problem);
+    return make_error(errc::conflict, problem);
+  };
+  if (auto problem = cluster::hello_problem(cluster_protocol_version, theirs.protocol_version,
+                                            theirs.node_id, ""))
+    return refuse(*problem);
+  if (!endpoint)
+    return refuse("peer '" + theirs.node_id + "' sent no endpoint");
+  if (st.view.members.count(theirs.node_id) == 0 && st.owned->lease_id() != 0)
+    sync(st);
+  if (st.view.members.count(theirs.node_id) == 0)
+    return refuse("peer '" + theirs.node_id + "' is not a member in etcd");
+  auto handle = caf::actor_cast<cluster_peer_actor>(endpoint);
+  auto known = st.peers.find(theirs.node_id);
+  if (known == st.peers.end() || known->second != handle) {
+    self->monitor(handle);
+    st.peers[theirs.node_id] = handle;
+    st.peer_errors.erase(theirs.node_id);
+    spdlog::info("[CLUSTER] accepted peer {} over mutual TLS (protocol {})", theirs.node_id,
+                 theirs.protocol_version);
+  }
+  return peer_hello{cluster_protocol_version, st.settings.node_id, st.incarnation};
+}
+
 std::vector<cluster::endpoint> endpoints(const cluster::cluster_settings& s) {
   std::vector<cluster::endpoint> out;
   for (const auto& url : s.etcd) {
@@ -279,10 +381,38 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
   st.watcher =
       std::thread(watch_loop, std::ref(*st.watch_client), "/grace/" + st.settings.name + "/",
                   caf::actor_cast<cluster_actor>(self), st.stopping);
+  st.incarnation = wall_ms();
+  std::string why;
+  const auto listen = cluster::parse_host_port(st.settings.listen, why);
+  st.peer_endpoint =
+      self->spawn<caf::linked>(cluster_peer_component, caf::actor_cast<cluster_actor>(self));
+  auto problem =
+      listen ? publish_peer(st.peer_endpoint, listen->host, static_cast<uint16_t>(listen->port))
+             : std::optional<std::string>(why);
+  if (problem) {
+    const auto text = "cannot listen for peers on " + st.settings.listen + ": " + *problem;
+    spdlog::error("[CLUSTER] {}", text);
+    self->quit(make_error(errc::startup_failed, text));
+    return cluster_actor::behavior_type::make_empty_behavior();
+  }
+  spdlog::info("[CLUSTER] listening for peers on {} (mutual TLS, cluster CA {}, protocol {})",
+               st.settings.listen, st.settings.ca, cluster_protocol_version);
+  self->set_down_handler([=](caf::down_msg& down) {
+    auto& st = self->state;
+    for (auto it = st.peers.begin(); it != st.peers.end(); ++it)
+      if (it->second.address() == down.source) {
+        spdlog::warn("[CLUSTER] peer {} suspect: its connection dropped (etcd decides whether it "
+                     "is still a member)",
+                     it->first);
+        st.peers.erase(it);
+        break;
+      }
+  });
   self->send(self, atom::tick_v);
   return {
       [=](atom::tick) {
         tick(self->state);
+        connect_peers(self);
         self->delayed_send(self, tick_interval, atom::tick_v);
       },
       [=](atom::refresh) {
@@ -295,8 +425,13 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
       [=](atom::sync) {
         auto& st = self->state;
         st.sync_scheduled = false;
-        if (st.owned->lease_id() != 0)
+        if (st.owned->lease_id() != 0) {
           sync(st);
+          connect_peers(self);
+        }
+      },
+      [=](atom::hello, const peer_hello& theirs, const caf::actor& endpoint) {
+        return accept_peer(self, theirs, endpoint);
       },
       [=](atom::get) -> std::string {
         const auto& st = self->state;
@@ -305,6 +440,10 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
             st.settings.node_id, st.settings.name, st.view, cluster::shard_count));
         view["joined"] = st.owned->lease_alive(now) && st.view.members.count(st.settings.node_id);
         view["serving"] = st.owned->serving_shards(now);
+        auto peers = nlohmann::json::array();
+        for (const auto& [id, p] : st.peers)
+          peers.push_back(id);
+        view["peers"] = peers;
         return view.dump();
       },
       [=](atom::status) -> std::string {

@@ -10,6 +10,7 @@
 #include "messages/actors.hpp"
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -27,7 +28,8 @@ struct cluster_state {
   std::unique_ptr<cluster::ownership> owned;
   cluster::cluster_snapshot view; // the last read of etcd
   bool view_read = false;
-  int64_t incarnation = 0;
+  int64_t incarnation = 0; // the process's start (wall ms), raised on every rejoin
+  bool joined_once = false;
   int64_t last_keepalive_ms = 0; // steady clock
   int64_t last_sync_ms = 0;
   bool sync_scheduled = false;
@@ -37,6 +39,10 @@ struct cluster_state {
   uint64_t claims_lost = 0;
   uint64_t releases = 0;
   uint64_t lease_losses = 0;
+  // The transport: our published endpoint and the peers greeted over it.
+  cluster_peer_actor peer_endpoint;
+  std::map<std::string, cluster_peer_actor> peers; // greeted, by node id
+  std::map<std::string, std::string> peer_errors;  // last logged, by node id
   ~cluster_state(); // stops the watch and revokes the lease: members see the leave at once
 };
 

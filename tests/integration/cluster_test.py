@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A cluster of real grace-node processes around a real etcd (Debian
 etcd-server) on loopback, with certificates made by openssl here: every node
-lists every member, each shard has exactly one owner serving it, a node with
+lists every member, each shard has exactly one owner serving it, every pair of
+nodes greeted each other over the mutual-TLS transport, a node with
 a certificate from another CA never joins, a frozen etcd makes a node stop
 serving and it comes back, and after a kill -9 the survivors list two members
 within 15 s and own the dead node's shards again.
@@ -12,6 +13,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import ssl
 import subprocess
 import sys
@@ -90,12 +92,33 @@ class Etcd:
 
 def cluster_node(node_id, etcd, certs, cert=None):
     cert = cert or node_id
-    return Node(args=["--node-id", node_id, "--cluster-etcd", etcd.url,
-                      "--cluster-listen", f"127.0.0.1:{free_port()}",
+    cluster_port = free_port()
+    node = Node(args=["--node-id", node_id, "--cluster-etcd", etcd.url,
+                      "--cluster-listen", f"127.0.0.1:{cluster_port}",
                       "--cluster-cert", os.path.join(certs, f"{cert}.pem"),
                       "--cluster-key", os.path.join(certs, f"{cert}.key"),
                       "--cluster-ca", os.path.join(certs, "ca.pem"),
                       "--cluster-name", "it"])
+    node.cluster_port = cluster_port
+    return node
+
+
+def tls_to_transport(port, certs, cert):
+    """Opens TLS to a node's cluster transport with `cert` (None: no client
+    certificate) and reads its first bytes: the bytes, or the TLS error."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.load_verify_locations(os.path.join(certs, "ca.pem"))
+    if cert:
+        ctx.load_cert_chain(os.path.join(certs, f"{cert}.pem"), os.path.join(certs, f"{cert}.key"))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        try:
+            with ctx.wrap_socket(raw) as tls:
+                tls.settimeout(3)
+                tls.sendall(b"\0" * 8)
+                return tls.recv(16)
+        except ssl.SSLError as e:
+            return str(e)
 
 
 def view(node):
@@ -175,6 +198,20 @@ class ClusterTest(unittest.TestCase):
             self.assertGreater(s["fencing_token"], 0)
         for n in self.nodes:
             self.assertGreater(len(now[n]["serving"]), 5, f"{n} owns too few shards")
+        # Every pair greeted each other over the mutual-TLS transport.
+        for n, node in self.nodes.items():
+            others = sorted(set(self.nodes) - {n})
+            self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 15), view(node))
+            self.assertTrue(node.wait_for_log("listening for peers on", 1))
+
+    def test_2_the_transport_admits_only_cluster_certificates(self):
+        port = self.nodes["n2"].cluster_port
+        # TLS 1.3: the server's verdict on the client certificate arrives as an alert.
+        self.assertIn("CERTIFICATE_REQUIRED", tls_to_transport(port, self.certs.name, None))
+        self.assertIn("UNKNOWN_CA", tls_to_transport(port, self.certs.name, "intruder"))
+        answer = tls_to_transport(port, self.certs.name, "n1")
+        self.assertIsInstance(answer, bytes)  # CAF's handshake begins
+        self.assertGreater(len(answer), 0)
 
     def test_2_a_certificate_from_another_ca_cannot_join(self):
         intruder = cluster_node("intruder", self.etcd, self.certs.name, cert="intruder").start()
@@ -184,6 +221,7 @@ class ClusterTest(unittest.TestCase):
             v = view(intruder)
             self.assertFalse(v["joined"])
             self.assertEqual(v["serving"], [])
+            self.assertEqual(v["peers"], [])
             for node in self.nodes.values():
                 self.assertNotIn("intruder", [m["id"] for m in view(node)["members"]])
                 self.assertNotIn("intruder", {s["owner"] for s in view(node)["shards"]})
@@ -207,9 +245,15 @@ class ClusterTest(unittest.TestCase):
 
     def test_4_after_kill_9_the_survivors_own_every_shard(self):
         victim = self.nodes["n3"]
-        before = view(self.nodes["n1"])
+
+        def settled_with_n3_owning():
+            now = balanced(self.nodes)
+            if now and any(s["owner"] == "n3" for s in now["n1"]["shards"]):
+                return now["n1"]
+            return None
+        before = wait_for(settled_with_n3_owning, 20)
+        self.assertIsNotNone(before, {n: view(x) for n, x in self.nodes.items()})
         victims_shards = [s["shard"] for s in before["shards"] if s["owner"] == "n3"]
-        self.assertTrue(victims_shards)
         killed_at = time.time()
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()
@@ -221,6 +265,9 @@ class ClusterTest(unittest.TestCase):
         for node in survivors:
             self.assertIsNotNone(wait_for(lambda: settled(node, ["n1", "n2"]), 10), view(node))
         served_again = time.time() - killed_at
+        for node in survivors:
+            others = ["n2"] if node is self.nodes["n1"] else ["n1"]
+            self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 10), view(node))
         after = view(self.nodes["n1"])
         for s in victims_shards:
             self.assertIn(after["shards"][s]["owner"], ("n1", "n2"))
