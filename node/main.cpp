@@ -279,6 +279,12 @@ int main(int argc, char** argv) {
   }
   if (!apply_cluster_flags(cluster_opts, s.cluster))
     return 2;
+  // The member record tells peers where this node's API is.
+  if (s.cluster.enabled() && s.http.port == 0) {
+    std::cerr << "grace-node: cannot start a cluster node:\n  http.port (--http-port) must be a "
+                 "fixed port in a cluster: members advertise it\n";
+    return 2;
+  }
   if (!log_format.empty())
     s.log_format = log_format;
   if (time_scale > 0)

@@ -303,6 +303,18 @@ class ClusterConfigTest(unittest.TestCase):
         finally:
             node.stop()
 
+    def test_a_cluster_node_needs_a_fixed_http_port(self):
+        node = Node(args=["--http-port", "0", "--node-id", "n1", "--cluster-etcd",
+                          "https://127.0.0.1:1", "--cluster-listen", "127.0.0.1:7000",
+                          "--cluster-cert", __file__, "--cluster-key", __file__,
+                          "--cluster-ca", __file__])
+        try:
+            node.start(wait_ready=False)
+            self.assertEqual(node.proc.wait(timeout=10), 2)
+            self.assertIn("must be a fixed port in a cluster", node.output())
+        finally:
+            node.stop()
+
     def test_a_node_alone_says_so(self):
         node = Node().start()
         try:
