@@ -284,6 +284,58 @@ request release_request(std::string_view key, int64_t create_revision) {
   return {"/v3/kv/txn", txn.dump()};
 }
 
+request fenced_put_once_request(std::string_view fence_key, int64_t fencing_token,
+                                std::string_view key, std::string_view value) {
+  json txn = {{"compare", json::array({{{"key", base64_encode(fence_key)},
+                                        {"target", "CREATE"},
+                                        {"result", "EQUAL"},
+                                        {"create_revision", id_text(fencing_token)}},
+                                       {{"key", base64_encode(key)},
+                                        {"target", "CREATE"},
+                                        {"result", "EQUAL"},
+                                        {"create_revision", "0"}}})},
+              {"success", json::array({{{"request_put", put_op(key, value, 0)}}})},
+              {"failure", json::array({{{"request_range", {{"key", base64_encode(fence_key)}}}},
+                                       {{"request_range", {{"key", base64_encode(key)}}}}})}};
+  return {"/v3/kv/txn", txn.dump()};
+}
+
+const char* to_string(fenced_put_outcome o) {
+  switch (o) {
+  case fenced_put_outcome::committed:
+    return "committed";
+  case fenced_put_outcome::already_committed:
+    return "already_committed";
+  case fenced_put_outcome::conflict:
+    return "conflict";
+  case fenced_put_outcome::not_owner:
+    return "not_owner";
+  }
+  return "unknown";
+}
+
+fenced_put_outcome read_fenced_put(const txn_answer& answer, std::string_view fence_key,
+                                   int64_t fencing_token, std::string_view key,
+                                   std::string_view value) {
+  if (answer.succeeded)
+    return fenced_put_outcome::committed;
+  const key_value* fence = nullptr;
+  const key_value* existing = nullptr;
+  for (const auto& kv : answer.kvs) {
+    if (kv.key == fence_key)
+      fence = &kv;
+    else if (kv.key == key)
+      existing = &kv;
+  }
+  // The fence first: a write that was not ours to make is refused even when
+  // the same value is already there.
+  if (fence == nullptr || fence->create_revision != fencing_token)
+    return fenced_put_outcome::not_owner;
+  if (existing != nullptr && existing->value == value)
+    return fenced_put_outcome::already_committed;
+  return fenced_put_outcome::conflict;
+}
+
 request watch_create_request(std::string_view prefix, int64_t start_revision) {
   json create = {{"key", base64_encode(prefix)},
                  {"range_end", base64_encode(prefix_range_end(prefix))}};

@@ -41,6 +41,12 @@ request range_prefix_request(std::string_view prefix);
 request claim_request(std::string_view key, std::string_view value, int64_t lease);
 // Deletes `key` only if it is still the claim made at `create_revision`.
 request release_request(std::string_view key, int64_t create_revision);
+// Puts `key` = `value` (no lease: it outlives the writer) only while
+// `fence_key` is still the claim made at `fencing_token` (compare its
+// create_revision) and only if `key` does not exist yet (an idempotent write
+// per event); otherwise reads both back (see read_fenced_put).
+request fenced_put_once_request(std::string_view fence_key, int64_t fencing_token,
+                                std::string_view key, std::string_view value);
 // Opens a watch on every key under `prefix`, from `start_revision` (0: now).
 request watch_create_request(std::string_view prefix, int64_t start_revision);
 
@@ -87,6 +93,20 @@ struct watch_message {
   std::string cancel_reason;
   std::vector<watch_event> events;
 };
+
+enum class fenced_put_outcome {
+  committed,         // written now
+  already_committed, // an earlier write of the same value: the retry is done
+  conflict,          // the key holds another value
+  not_owner,         // the fence moved: another claim owns the shard now
+};
+
+const char* to_string(fenced_put_outcome o);
+
+// What a fenced_put_once_request's answer means.
+fenced_put_outcome read_fenced_put(const txn_answer& answer, std::string_view fence_key,
+                                   int64_t fencing_token, std::string_view key,
+                                   std::string_view value);
 
 lease_grant parse_lease_grant(std::string_view body);
 keepalive_answer parse_keepalive(std::string_view body);

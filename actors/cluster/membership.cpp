@@ -42,6 +42,11 @@ std::string owner_key(std::string_view cluster, int shard) {
   return owners_prefix(cluster) + std::to_string(shard);
 }
 
+std::string reward_key(std::string_view cluster, int shard, std::string_view event_id) {
+  return "/grace/" + std::string(cluster) + "/rewards/" + std::to_string(shard) + "/"
+         + std::string(event_id);
+}
+
 std::string encode_member(const member& m) {
   return json{{"http", m.http}, {"cluster", m.cluster}, {"incarnation", m.incarnation}}.dump();
 }

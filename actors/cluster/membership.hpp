@@ -31,6 +31,10 @@ std::string members_prefix(std::string_view cluster);
 std::string member_key(std::string_view cluster, std::string_view id);
 std::string owners_prefix(std::string_view cluster);
 std::string owner_key(std::string_view cluster, int shard);
+// An acknowledged reward of the (service, diagnosis) context's shard, one key
+// per event: /grace/<cluster>/rewards/<shard>/<event_id>. Not wired yet: see
+// docs/cluster.md.
+std::string reward_key(std::string_view cluster, int shard, std::string_view event_id);
 
 std::string encode_member(const member& m);
 std::string encode_owner(std::string_view node, int64_t incarnation);

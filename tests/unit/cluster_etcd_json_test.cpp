@@ -212,3 +212,39 @@ TEST(ClusterEtcdJson, SplitterCutsTheStreamAtNewlines) {
   EXPECT_THROW(s.feed(std::string(100, 'x')), etcd_error);
   EXPECT_EQ(s.pending(), 0u);
 }
+
+TEST(ClusterEtcdJson, FencedPutComparesTheClaimAndTheKeysAbsence) {
+  auto doc = json::parse(fenced_put_once_request("/o/3", 41, "/r/3/e1", "v").body);
+  ASSERT_EQ(doc["compare"].size(), 2u);
+  EXPECT_EQ(doc["compare"][0]["key"], base64_encode("/o/3"));
+  EXPECT_EQ(doc["compare"][0]["create_revision"], "41");
+  EXPECT_EQ(doc["compare"][1]["key"], base64_encode("/r/3/e1"));
+  EXPECT_EQ(doc["compare"][1]["create_revision"], "0");
+  EXPECT_FALSE(doc["success"][0]["request_put"].contains("lease")) << "outlives the writer";
+  EXPECT_EQ(doc["failure"].size(), 2u);
+}
+
+TEST(ClusterEtcdJson, FencedPutOutcomes) {
+  txn_answer won;
+  won.succeeded = true;
+  EXPECT_EQ(read_fenced_put(won, "/o/3", 41, "/r", "v"), fenced_put_outcome::committed);
+  key_value fence{"/o/3", "{}", 41, 41, 1, 9};
+  key_value same{"/r", "v", 50, 50, 1, 0};
+  key_value other{"/r", "w", 50, 50, 1, 0};
+  txn_answer retry;
+  retry.kvs = {fence, same};
+  EXPECT_EQ(read_fenced_put(retry, "/o/3", 41, "/r", "v"), fenced_put_outcome::already_committed);
+  txn_answer clash;
+  clash.kvs = {fence, other};
+  EXPECT_EQ(read_fenced_put(clash, "/o/3", 41, "/r", "v"), fenced_put_outcome::conflict);
+  // A later claim (or none) refuses the write, even if the value is there.
+  key_value moved = fence;
+  moved.create_revision = 77;
+  txn_answer lost;
+  lost.kvs = {moved, same};
+  EXPECT_EQ(read_fenced_put(lost, "/o/3", 41, "/r", "v"), fenced_put_outcome::not_owner);
+  txn_answer gone;
+  gone.kvs = {same};
+  EXPECT_EQ(read_fenced_put(gone, "/o/3", 41, "/r", "v"), fenced_put_outcome::not_owner);
+  EXPECT_STREQ(to_string(fenced_put_outcome::not_owner), "not_owner");
+}

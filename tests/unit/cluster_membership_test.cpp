@@ -97,3 +97,7 @@ TEST(ClusterMembership, ViewListsMembersAndEveryShard) {
   EXPECT_EQ(view["shards"][2], json({{"shard", 2}, {"owner", "a"}, {"fencing_token", 8}}));
   EXPECT_TRUE(view["shards"][0]["owner"].is_null());
 }
+
+TEST(ClusterMembership, RewardKeysAreOnePerEventUnderTheShard) {
+  EXPECT_EQ(reward_key("g", 12, "evt-1"), "/grace/g/rewards/12/evt-1");
+}
