@@ -1,6 +1,7 @@
 #include "http/http_actor.hpp"
 
 #include "http/analytics_routes.hpp"
+#include "http/cluster_routes.hpp"
 #include "http/operations_routes.hpp"
 #include "http/request_rules.hpp"
 #include "http/web_routes.hpp"
@@ -58,6 +59,7 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   http::install_ml_routes(routes, *st.gateway, settings.ml);
   http::install_operations_routes(routes, *st.gateway);
   http::install_analytics_routes(routes, *st.gateway, std::make_shared<http::request_metrics>());
+  http::install_cluster_routes(routes, *st.gateway);
   http::install_web_routes(routes);
   routes.finish();
   const int port = st.server->bind_with_backlog(settings.bind, settings.port);

@@ -4,6 +4,7 @@
 // added to each interface with extend_with rather than re-invented.
 #include "actors/catalog/catalog.hpp"
 #include "messages/atoms.hpp"
+#include "messages/cluster_messages.hpp"
 #include "messages/types.hpp"
 
 #include <caf/actor.hpp>
@@ -330,6 +331,32 @@ using analytics_actor = caf::typed_actor<
     caf::replies_to<atom::metrics>::with<std::string>,
     // Internal: the report interval has passed (logs the health score).
     caf::reacts_to<atom::tick>>::extend_with<status_client>;
+
+// The node's membership in a cluster: its lease and member record in etcd,
+// the watch on the cluster's keys, and the claims on the shards it owns.
+// Spawned detached (etcd calls block), only when cluster.etcd is set.
+using cluster_actor = caf::typed_actor<
+    // JSON of GET /api/cluster: members and shard owners as etcd shows them.
+    caf::replies_to<atom::get>::with<std::string>,
+    // Internal: keepalive and rejoin (every second).
+    caf::reacts_to<atom::tick>,
+    // Internal: the watch saw a change under the cluster's keys.
+    caf::reacts_to<atom::refresh>,
+    // Internal: re-read members and owners and reconcile the claims.
+    caf::reacts_to<atom::sync>,
+    // A peer dialed us (delegated by our cluster_peer_actor): its hello and
+    // its own endpoint; answers our hello once etcd lists it as a member.
+    caf::replies_to<atom::hello, peer_hello,
+                    caf::actor>::with<peer_hello>>::extend_with<status_client>;
+
+// What a cluster node publishes to its peers on cluster.listen (caf-openssl,
+// mutual TLS with the cluster CA).
+using cluster_peer_actor = caf::typed_actor<
+    // Greets a peer that dialed us: its hello and its own endpoint (so that
+    // both directions share the one connection it opened); answers this
+    // node's hello, or refuses another protocol version or a node etcd does
+    // not list (errc::conflict saying which).
+    caf::replies_to<atom::hello, peer_hello, caf::actor>::with<peer_hello>>;
 
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client;

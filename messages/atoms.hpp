@@ -49,5 +49,7 @@ GRACE_ATOM(replay, "replay")
 GRACE_ATOM(flush, "flush")
 GRACE_ATOM(sync, "sync")
 GRACE_ATOM(shutdown, "shutdown")
+GRACE_ATOM(refresh, "refresh")
+GRACE_ATOM(hello, "hello")
 
 #undef GRACE_ATOM

@@ -107,6 +107,49 @@ int verify_ledger(const node_settings& s) {
   return 0;
 }
 
+// Cluster membership flags; each overrides its cluster: setting in grace.yaml.
+struct cluster_flags {
+  std::string node_id, etcd, listen, cert, key, ca, name;
+};
+
+void add_cluster_flags(CLI::App* run, cluster_flags& f) {
+  run->add_option("--node-id", f.node_id, "this node's id in the cluster (cluster.node_id)");
+  run->add_option("--cluster-etcd", f.etcd,
+                  "etcd endpoints, https://host:port[,...] (cluster.etcd); without it the node "
+                  "runs alone");
+  run->add_option("--cluster-listen", f.listen,
+                  "host:port of this node's cluster transport (cluster.listen)");
+  run->add_option("--cluster-cert", f.cert, "PEM certificate issued by the cluster CA");
+  run->add_option("--cluster-key", f.key, "PEM private key of --cluster-cert");
+  run->add_option("--cluster-ca", f.ca, "PEM certificate of the cluster CA");
+  run->add_option("--cluster-name", f.name, "the cluster's name (cluster.name, default grace)");
+}
+
+// Applies the flags and refuses an incomplete cluster node (every problem printed).
+bool apply_cluster_flags(const cluster_flags& f, grace::cluster::cluster_settings& c) {
+  if (!f.node_id.empty())
+    c.node_id = f.node_id;
+  if (!f.etcd.empty())
+    c.etcd = grace::cluster::split_list(f.etcd);
+  if (!f.listen.empty())
+    c.listen = f.listen;
+  if (!f.cert.empty())
+    c.cert = f.cert;
+  if (!f.key.empty())
+    c.key = f.key;
+  if (!f.ca.empty())
+    c.ca = f.ca;
+  if (!f.name.empty())
+    c.name = f.name;
+  const auto problems = grace::cluster::cluster_settings_problems(c, true);
+  if (problems.empty())
+    return true;
+  std::cerr << "grace-node: cannot start a cluster node:\n";
+  for (const auto& p : problems)
+    std::cerr << "  " << p << "\n";
+  return false;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +184,8 @@ int main(int argc, char** argv) {
   metric_opt->needs(replay_opt);
   run->add_option("--seed", seed, "simulator seed (default: the simulator config's)")
       ->check(CLI::Range(int64_t{0}, std::numeric_limits<int64_t>::max()));
+  cluster_flags cluster_opts;
+  add_cluster_flags(run, cluster_opts);
 
   common_options catalog_opts;
   std::string catalog_file;
@@ -230,6 +275,14 @@ int main(int argc, char** argv) {
   // Checked before anything starts (the HTTP component refuses it too).
   if (auto problem = grace::http::exposure_problem(s.http.bind, s.http.token)) {
     std::cerr << "grace-node: " << *problem << "\n";
+    return 2;
+  }
+  if (!apply_cluster_flags(cluster_opts, s.cluster))
+    return 2;
+  // The member record tells peers where this node's API is.
+  if (s.cluster.enabled() && s.http.port == 0) {
+    std::cerr << "grace-node: cannot start a cluster node:\n  http.port (--http-port) must be a "
+                 "fixed port in a cluster: members advertise it\n";
     return 2;
   }
   if (!log_format.empty())

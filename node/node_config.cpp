@@ -1,5 +1,6 @@
 #include "node/node_config.hpp"
 
+#include "actors/cluster/membership.hpp"
 #include "http/request_rules.hpp"
 
 #include <algorithm>
@@ -21,6 +22,52 @@ std::string resolve(const std::string& base_dir, const std::string& p) {
   return (std::filesystem::path(base_dir) / p).lexically_normal().string();
 }
 
+// The format of each cluster setting; whether they are complete enough to
+// start a cluster node is checked after the command line has had its say
+// (cluster::cluster_settings_problems).
+void read_cluster(yaml_reader& in, const YAML::Node& n, const std::string& base_dir,
+                  cluster::cluster_settings& c) {
+  auto name = [&](const char* key, std::string& out) {
+    if (auto v = in.string(n, key, "cluster")) {
+      if (!cluster::valid_name(*v))
+        in.error(child(n, key), join_path("cluster", key),
+                 "must be 1-64 characters of A-Z a-z 0-9 . _ -, found "
+                     + config::quote_for_error(*v));
+      else
+        out = *v;
+    }
+  };
+  name("node_id", c.node_id);
+  name("name", c.name);
+  if (auto v = in.string_list(n, "etcd", "cluster")) {
+    for (size_t i = 0; i < v->size(); ++i) {
+      std::string why;
+      if (!cluster::parse_etcd_url((*v)[i], why))
+        in.error(element(child(n, "etcd"), i), config::index_path("cluster.etcd", i),
+                 why + ", found " + config::quote_for_error((*v)[i]));
+      else
+        c.etcd.push_back((*v)[i]);
+    }
+  }
+  if (auto v = in.string(n, "listen", "cluster")) {
+    std::string why;
+    if (!cluster::parse_host_port(*v, why))
+      in.error(child(n, "listen"), "cluster.listen",
+               why + ", found " + config::quote_for_error(*v));
+    else
+      c.listen = *v;
+  }
+  for (auto [key, out] :
+       {std::pair<const char*, std::string*>{"cert", &c.cert}, {"key", &c.key}, {"ca", &c.ca}}) {
+    if (auto v = in.string(n, key, "cluster")) {
+      if (v->empty())
+        in.error(child(n, key), join_path("cluster", key), "must not be empty");
+      else
+        *out = resolve(base_dir, *v);
+    }
+  }
+}
+
 void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& base_dir,
                    node_settings& s) {
   if (!root.IsDefined() || root.IsNull())
@@ -28,7 +75,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
   if (!in.expect_map(root, "",
                      {"node", "catalog", "simulator", "ingest", "scrape_targets", "http", "storage",
                       "aggregation", "forecasting", "training", "rl", "prediction", "execution",
-                      "alerting", "supervisor", "prometheus"},
+                      "alerting", "supervisor", "prometheus", "cluster"},
                      {}))
     return;
   auto section = [&](const char* name, std::initializer_list<const char*> keys) {
@@ -392,6 +439,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     positive_duration(n, "backoff_max", "supervisor", s.supervisor.backoff_max_ms);
     positive_duration(n, "shutdown_grace", "supervisor", s.supervisor.shutdown_grace_ms);
   }
+  if (auto n = section("cluster", {"node_id", "name", "etcd", "listen", "cert", "key", "ca"}))
+    read_cluster(in, n, base_dir, s.cluster);
   // The history a fresh node reads defaults to what training looks at.
   if (!backfill_given)
     s.prometheus.backfill_ms = s.training_history_ms;

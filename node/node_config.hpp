@@ -2,6 +2,7 @@
 // grace.yaml: the node's own settings, validated like the catalog (every
 // problem reported with file, line, column and key path).
 #include "actors/catalog/yaml_reader.hpp"
+#include "actors/cluster/cluster_settings.hpp"
 #include "actors/ingest/scrape_target.hpp"
 #include "actors/promql/prometheus_source.hpp"
 
@@ -97,6 +98,7 @@ struct node_settings {
   execution_settings execution;
   alerting_settings alerting;
   supervisor_settings supervisor;
+  cluster::cluster_settings cluster; // cluster: (off unless cluster.etcd is set)
 };
 
 struct settings_result {

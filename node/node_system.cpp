@@ -4,7 +4,8 @@
 #include "actors/analytics/analytics_actor.hpp"
 #include "actors/catalog/catalog_actor.hpp"
 #include "actors/clock/clock_start.hpp"
-#include "common/utc_time.hpp"
+#include "actors/cluster/cluster_actor.hpp"
+#include "actors/cluster/cluster_transport_config.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/forecaster/forecaster_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"
@@ -21,6 +22,7 @@
 #include "actors/storage/storage_actor.hpp"
 #include "actors/supervisor/supervisor_actor.hpp"
 #include "actors/trainer/trainer_actor.hpp"
+#include "common/utc_time.hpp"
 #include "http/http_actor.hpp"
 #include "messages/errors.hpp"
 #include "messages/register_types.hpp"
@@ -50,10 +52,12 @@ namespace {
 
 class node_config : public caf::actor_system_config {
 public:
-  node_config() {
+  explicit node_config(const cluster::cluster_settings& cluster) {
     register_types(*this);
     // CAF's own console output would interleave with ours.
     set("logger.console", caf::atom("none"));
+    if (cluster.enabled())
+      enable_cluster_transport(*this, cluster);
   }
 };
 
@@ -210,6 +214,15 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   hv.telemetry.max_event_streams = s.http.max_event_streams;
   hv.ml.default_horizon_ms = s.forecast_horizon_ms;
   hv.ml.token = s.http.token;
+  if (s.cluster.enabled()) {
+    const auto cs = s.cluster;
+    const auto http_url = "http://" + s.http.bind + ":" + std::to_string(s.http.port);
+    // Detached: etcd calls block for up to their timeout.
+    out.push_back({"cluster", [=](caf::local_actor* self, const supervisor_actor&) {
+                     return caf::actor_cast<caf::actor>(
+                         self->spawn<caf::linked + caf::detached>(cluster_component, cs, http_url));
+                   }});
+  }
   out.push_back(peer_spec("http", http_component, hv));
   return out;
 }
@@ -364,7 +377,7 @@ int run_node(const node_settings& settings,
   // every second (below), keep it near what is in use.
   mallopt(M_ARENA_MAX, 4);
 
-  node_config cfg;
+  node_config cfg(settings.cluster);
   caf::actor_system sys{cfg};
   supervision::restart_limits limits{
       settings.supervisor.max_restarts, settings.supervisor.restart_window_ms,

@@ -11,11 +11,12 @@ build_packages=(
   libbenchmark-dev libcli11-dev libsqlite3-dev libssl-dev libsimdjson-dev
   curl python3 ca-certificates
 )
-# Real peers used by integration tests (Alertmanager, Prometheus), the
+# Real peers used by integration tests (Alertmanager, Prometheus, etcd for the
+# cluster test: a node never starts etcd itself), the
 # OpenAPI response checks (jsonschema), the dashboard's browser test
 # (Chromium driven by playwright-core from npm, see tests/browser/) and the
 # learning-loop benchmark's config reader (bench/rl_agent/simulator_loop.py).
-test_packages=(prometheus prometheus-alertmanager python3-jsonschema python3-yaml chromium)
+test_packages=(prometheus prometheus-alertmanager etcd-server python3-jsonschema python3-yaml chromium)
 # The opt-in fuzz build (tests/fuzz/, bench/fuzz/run.sh): clang with
 # libFuzzer, ASan and UBSan. -fsanitize=fuzzer links libclang_rt.fuzzer from
 # libclang-rt-14-dev; the default g++ build needs none of these.

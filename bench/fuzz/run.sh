@@ -20,7 +20,7 @@ seconds="${1:-60}"
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(catalog node_config simulator_config json_batch prometheus_text csv_series)
+  targets=(catalog node_config simulator_config json_batch prometheus_text csv_series etcd_response)
 fi
 build="${GRACE_FUZZ_BUILD:-$root/build-fuzz}"
 

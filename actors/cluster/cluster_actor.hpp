@@ -1,0 +1,53 @@
+#pragma once
+// The cluster component: holds this node's etcd lease and member record,
+// watches the cluster's keys, and claims, serves and hands over shards
+// (ownership.hpp decides; this shell talks to etcd). Spawned detached: every
+// etcd call blocks for up to cluster's etcd timeout.
+#include "actors/cluster/cluster_settings.hpp"
+#include "actors/cluster/etcd_client.hpp"
+#include "actors/cluster/membership.hpp"
+#include "actors/cluster/ownership.hpp"
+#include "messages/actors.hpp"
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace grace {
+
+struct cluster_state {
+  static inline const char* name = "cluster";
+  cluster::cluster_settings settings;
+  std::string http_url; // advertised in the member record
+  std::unique_ptr<cluster::etcd::etcd_client> client;
+  std::unique_ptr<cluster::etcd::etcd_client> watch_client; // used by `watcher` only
+  std::thread watcher;
+  std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
+  std::unique_ptr<cluster::ownership> owned;
+  cluster::cluster_snapshot view; // the last read of etcd
+  bool view_read = false;
+  int64_t incarnation = 0; // the process's start (wall ms), raised on every rejoin
+  bool joined_once = false;
+  int64_t last_keepalive_ms = 0; // steady clock
+  int64_t last_sync_ms = 0;
+  bool sync_scheduled = false;
+  std::vector<int> serving; // last logged
+  std::string last_error;   // logged once until it changes
+  uint64_t claims_won = 0;
+  uint64_t claims_lost = 0;
+  uint64_t releases = 0;
+  uint64_t lease_losses = 0;
+  // The transport: our published endpoint and the peers greeted over it.
+  cluster_peer_actor peer_endpoint;
+  std::map<std::string, cluster_peer_actor> peers; // greeted, by node id
+  std::map<std::string, std::string> peer_errors;  // last logged, by node id
+  ~cluster_state(); // stops the watch and revokes the lease: members see the leave at once
+};
+
+cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<cluster_state> self,
+                                               cluster::cluster_settings settings,
+                                               std::string http_url);
+
+} // namespace grace

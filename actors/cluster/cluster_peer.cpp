@@ -1,0 +1,33 @@
+#include "actors/cluster/cluster_peer.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/openssl/publish.hpp>
+#include <caf/openssl/remote_actor.hpp>
+#include <caf/stateful_actor.hpp>
+
+namespace grace {
+
+cluster_peer_actor::behavior_type
+cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> self,
+                       cluster_actor cluster) {
+  return {
+      [=](atom::hello, peer_hello& theirs, caf::actor& endpoint) {
+        return self->delegate(cluster, atom::hello_v, std::move(theirs), std::move(endpoint));
+      },
+  };
+}
+
+std::optional<std::string> publish_peer(const cluster_peer_actor& peer, const std::string& host,
+                                        uint16_t port) {
+  auto published = caf::openssl::publish(peer, port, host.c_str(), true);
+  if (!published)
+    return peer.home_system().render(published.error());
+  return std::nullopt;
+}
+
+caf::expected<cluster_peer_actor> connect_peer(caf::actor_system& sys, const std::string& host,
+                                               uint16_t port) {
+  return caf::openssl::remote_actor<cluster_peer_actor>(sys, host, port);
+}
+
+} // namespace grace

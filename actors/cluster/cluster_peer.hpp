@@ -1,0 +1,32 @@
+#pragma once
+// The cluster transport: what a node publishes to its peers on cluster.listen
+// and how it connects to theirs, both through caf-openssl with the cluster
+// CA (mutual TLS; the node's actor system config sets the certificate, key
+// and CA, and a node without them never starts).
+#include "messages/actors.hpp"
+
+#include <caf/expected.hpp>
+#include <optional>
+#include <string>
+
+namespace grace {
+
+struct cluster_peer_state {
+  static inline const char* name = "cluster-peer";
+};
+
+// Exposes only the hello to the network and hands it to the cluster
+// component, which knows the members.
+cluster_peer_actor::behavior_type
+cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> self,
+                       cluster_actor cluster);
+
+// Publishes `peer` on host:port over mutual TLS; the reason on failure.
+std::optional<std::string> publish_peer(const cluster_peer_actor& peer, const std::string& host,
+                                        uint16_t port);
+
+// A peer's published actor, over mutual TLS (blocks until connected or refused).
+caf::expected<cluster_peer_actor> connect_peer(caf::actor_system& sys, const std::string& host,
+                                               uint16_t port);
+
+} // namespace grace

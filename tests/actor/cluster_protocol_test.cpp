@@ -1,0 +1,110 @@
+// The cluster transport's hello across two simulated nodes (CAF's io_dsl,
+// no sockets): the message types cross the wire with their registered type
+// ids, the published peer endpoint hands the hello to the cluster component,
+// and a refusal comes back to the dialer as an error.
+#define CAF_SUITE cluster_protocol
+#ifndef FAIL
+#define FAIL(...) CAF_FAIL(__VA_ARGS__)
+#endif
+// clang-format off
+#include <caf/test/io_dsl.hpp>
+#include <caf/test/unit_test_impl.hpp>
+// clang-format on
+#include "actors/cluster/cluster_peer.hpp"
+#include "messages/errors.hpp"
+#include "messages/register_types.hpp"
+
+#include <caf/io/middleman.hpp>
+
+using namespace grace;
+
+namespace {
+
+struct cluster_test_config : caf::actor_system_config {
+  cluster_test_config() {
+    register_types(*this);
+    load<caf::io::middleman>();
+  }
+};
+
+using planets = point_to_point_fixture<test_coordinator_fixture<cluster_test_config>>;
+
+// Stands in for the cluster component: accepts version 1 from anyone but
+// "intruder", and records who greeted it.
+struct fake_cluster_state {
+  static inline const char* name = "fake-cluster";
+  std::vector<std::string> greeted;
+};
+
+cluster_actor::behavior_type
+fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
+  return {
+      [=](atom::get) { return std::string("{}"); },
+      [=](atom::tick) {},
+      [=](atom::refresh) {},
+      [=](atom::sync) {},
+      [=](atom::hello, const peer_hello& theirs,
+          const caf::actor& endpoint) -> caf::result<peer_hello> {
+        if (theirs.node_id == "intruder" || !endpoint)
+          return make_error(errc::conflict, "peer 'intruder' is not a member in etcd");
+        self->state.greeted.push_back(theirs.node_id);
+        return peer_hello{cluster_protocol_version, "mars-node", 7};
+      },
+      [=](atom::status) { return std::string("{}"); },
+  };
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(cluster_protocol_tests, planets)
+
+CAF_TEST(a hello crosses the wire and reaches the cluster component) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  CAF_CHECK_EQUAL(mars.publish(endpoint, 8080), 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  auto earth_endpoint = caf::actor_cast<caf::actor>(earth.sys.spawn(fake_cluster));
+  earth.self->send(peer, atom::hello_v, peer_hello{cluster_protocol_version, "earth-node", 3},
+                   earth_endpoint);
+  exec_all();
+  // The request crossed as a plain send; the answer goes back to earth.self.
+  bool answered = false;
+  earth.self->receive([&](const peer_hello& theirs) {
+    answered = true;
+    CAF_CHECK_EQUAL(theirs.node_id, "mars-node");
+    CAF_CHECK_EQUAL(theirs.incarnation, 7);
+    CAF_CHECK_EQUAL(theirs.protocol_version, cluster_protocol_version);
+  });
+  CAF_CHECK(answered);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  anon_send_exit(earth_endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(a refused hello comes back as an error) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  auto earth_endpoint = caf::actor_cast<caf::actor>(earth.sys.spawn(fake_cluster));
+  earth.self->send(peer, atom::hello_v, peer_hello{cluster_protocol_version, "intruder", 3},
+                   earth_endpoint);
+  exec_all();
+  bool refused = false;
+  earth.self->receive([&](const peer_hello&) { CAF_FAIL("an intruder was greeted"); },
+                      [&](const caf::error& e) {
+                        refused = true;
+                        CAF_CHECK_EQUAL(describe(e), "peer 'intruder' is not a member in etcd");
+                      });
+  CAF_CHECK(refused);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  anon_send_exit(earth_endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""A cluster of real grace-node processes around a real etcd (Debian
+etcd-server) on loopback, with certificates made by openssl here: every node
+lists every member, each shard has exactly one owner serving it, every pair of
+nodes greeted each other over the mutual-TLS transport, a node with
+a certificate from another CA never joins, a frozen etcd makes a node stop
+serving and it comes back, and after a kill -9 the survivors list two members
+within 15 s and own the dead node's shards again.
+
+Run by ctest as `cluster_test.py PATH/TO/grace-node SOURCE_DIR`.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.request
+
+import grace_node
+from grace_node import Node, free_port, request, wait_for
+
+SHARDS = 64
+
+
+def openssl(*args, cwd):
+    subprocess.run(["openssl", *args], cwd=cwd, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
+def make_ca(name, cwd):
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+            f"{name}.pem", "-days", "2", "-subj", f"/CN={name}", cwd=cwd)
+
+
+def make_cert(name, ca, cwd):
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out",
+            f"{name}.csr", "-subj", f"/CN={name}", cwd=cwd)
+    with open(os.path.join(cwd, f"{name}.ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n")
+    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
+            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext",
+            cwd=cwd)
+
+
+class Etcd:
+    def __init__(self, certs):
+        self.dir = tempfile.TemporaryDirectory(prefix="grace-etcd-")
+        self.port, peer = free_port(), free_port()
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.log = open(os.path.join(self.dir.name, "etcd.log"), "w+")
+        p = lambda name: os.path.join(certs, name)
+        self.proc = subprocess.Popen(
+            ["etcd", "--name", "t0", "--data-dir", os.path.join(self.dir.name, "data"),
+             "--listen-client-urls", self.url, "--advertise-client-urls", self.url,
+             "--cert-file", p("server.pem"), "--key-file", p("server.key"),
+             "--client-cert-auth", "--trusted-ca-file", p("ca.pem"),
+             "--listen-peer-urls", f"http://127.0.0.1:{peer}",
+             "--initial-advertise-peer-urls", f"http://127.0.0.1:{peer}",
+             "--initial-cluster", f"t0=http://127.0.0.1:{peer}"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        ctx = ssl.create_default_context(cafile=p("ca.pem"))
+        ctx.load_cert_chain(p("n1.pem"), p("n1.key"))
+
+        def answers():
+            try:
+                with urllib.request.urlopen(self.url + "/version", context=ctx, timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+        if not wait_for(answers, 20):
+            self.stop()
+            raise AssertionError("etcd did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        self.dir.cleanup()
+
+
+def cluster_node(node_id, etcd, certs, cert=None):
+    cert = cert or node_id
+    cluster_port = free_port()
+    node = Node(args=["--node-id", node_id, "--cluster-etcd", etcd.url,
+                      "--cluster-listen", f"127.0.0.1:{cluster_port}",
+                      "--cluster-cert", os.path.join(certs, f"{cert}.pem"),
+                      "--cluster-key", os.path.join(certs, f"{cert}.key"),
+                      "--cluster-ca", os.path.join(certs, "ca.pem"),
+                      "--cluster-name", "it"])
+    node.cluster_port = cluster_port
+    return node
+
+
+def tls_to_transport(port, certs, cert):
+    """Opens TLS to a node's cluster transport with `cert` (None: no client
+    certificate) and reads its first bytes: the bytes, or the TLS error."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.load_verify_locations(os.path.join(certs, "ca.pem"))
+    if cert:
+        ctx.load_cert_chain(os.path.join(certs, f"{cert}.pem"), os.path.join(certs, f"{cert}.key"))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        try:
+            with ctx.wrap_socket(raw) as tls:
+                tls.settimeout(3)
+                tls.sendall(b"\0" * 8)
+                return tls.recv(16)
+        except ssl.SSLError as e:
+            return str(e)
+
+
+def view(node):
+    status, body = request(node.port, "GET", "/api/cluster")
+    assert status == 200, body
+    return body
+
+
+def settled(node, expected_members):
+    """The node's view once it lists exactly `expected_members` and every
+    shard is owned by one of them; None before."""
+    v = view(node)
+    ids = sorted(m["id"] for m in v["members"])
+    owners = {s["owner"] for s in v["shards"]}
+    if ids == sorted(expected_members) and owners <= set(expected_members) and None not in owners:
+        return v
+    return None
+
+
+def balanced(nodes):
+    """Every node's view once each serves exactly what etcd says it owns, and
+    every node owns some shards; None before."""
+    now = {n: view(node) for n, node in nodes.items()}
+    for n in now:
+        owned = sorted(s["shard"] for s in now[n]["shards"] if s["owner"] == n)
+        if not owned or sorted(now[n]["serving"]) != owned:
+            return None
+        if sorted(m["id"] for m in now[n]["members"]) != sorted(nodes):
+            return None
+    return now
+
+
+@unittest.skipUnless(shutil.which("etcd"), "Debian's etcd-server is not installed")
+class ClusterTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.certs = tempfile.TemporaryDirectory(prefix="grace-certs-")
+        d = cls.certs.name
+        make_ca("ca", d)
+        make_ca("other-ca", d)
+        for name in ("server", "n1", "n2", "n3"):
+            make_cert(name, "ca", d)
+        make_cert("intruder", "other-ca", d)
+        cls.etcd = Etcd(d)
+        cls.nodes = {}
+        try:
+            for node_id in ("n1", "n2", "n3"):
+                cls.nodes[node_id] = cluster_node(node_id, cls.etcd, d).start()
+        except Exception:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for node in cls.nodes.values():
+            node.stop()
+        cls.etcd.stop()
+        cls.certs.cleanup()
+
+    def test_1_every_node_lists_every_member_and_each_shard_is_served_once(self):
+        members = ["n1", "n2", "n3"]
+        views = {}
+        for node_id, node in self.nodes.items():
+            views[node_id] = wait_for(lambda: settled(node, members), 20)
+            self.assertIsNotNone(views[node_id], f"{node_id}: {view(node)}")
+        for node_id, v in views.items():
+            self.assertEqual(v["node_id"], node_id)
+            self.assertEqual(v["cluster"], "it")
+            self.assertTrue(v["joined"])
+            by_id = {m["id"]: m for m in v["members"]}
+            self.assertEqual(by_id[node_id]["http"], f"http://127.0.0.1:{self.nodes[node_id].port}")
+        now = wait_for(lambda: balanced(self.nodes), 15)
+        self.assertIsNotNone(now)
+        all_served = sorted(s for v in now.values() for s in v["serving"])
+        self.assertEqual(all_served, list(range(SHARDS)))
+        for s in now["n1"]["shards"]:
+            self.assertGreater(s["fencing_token"], 0)
+        for n in self.nodes:
+            self.assertGreater(len(now[n]["serving"]), 5, f"{n} owns too few shards")
+        # Every pair greeted each other over the mutual-TLS transport.
+        for n, node in self.nodes.items():
+            others = sorted(set(self.nodes) - {n})
+            self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 15), view(node))
+            self.assertTrue(node.wait_for_log("listening for peers on", 1))
+
+    def test_2_the_transport_admits_only_cluster_certificates(self):
+        port = self.nodes["n2"].cluster_port
+        # TLS 1.3: the server's verdict on the client certificate arrives as an alert.
+        self.assertIn("CERTIFICATE_REQUIRED", tls_to_transport(port, self.certs.name, None))
+        self.assertIn("UNKNOWN_CA", tls_to_transport(port, self.certs.name, "intruder"))
+        answer = tls_to_transport(port, self.certs.name, "n1")
+        self.assertIsInstance(answer, bytes)  # CAF's handshake begins
+        self.assertGreater(len(answer), 0)
+
+    def test_2_a_certificate_from_another_ca_cannot_join(self):
+        intruder = cluster_node("intruder", self.etcd, self.certs.name, cert="intruder").start()
+        try:
+            self.assertTrue(intruder.wait_for_log("cannot join the cluster", 15), intruder.output())
+            self.assertIn("is it from the cluster CA?", intruder.output())
+            v = view(intruder)
+            self.assertFalse(v["joined"])
+            self.assertEqual(v["serving"], [])
+            self.assertEqual(v["peers"], [])
+            for node in self.nodes.values():
+                self.assertNotIn("intruder", [m["id"] for m in view(node)["members"]])
+                self.assertNotIn("intruder", {s["owner"] for s in view(node)["shards"]})
+        finally:
+            intruder.stop()
+
+    def test_3_a_frozen_etcd_stops_serving_and_the_node_comes_back(self):
+        node = self.nodes["n1"]
+        self.etcd.proc.send_signal(signal.SIGSTOP)
+        try:
+            # Within a lease TTL of the last keepalive answered, by itself.
+            stopped = wait_for(lambda: view(node)["serving"] == [], 15)
+        finally:
+            self.etcd.proc.send_signal(signal.SIGCONT)
+        self.assertTrue(stopped, view(node))
+        self.assertFalse(view(node)["joined"])
+        self.assertTrue(node.wait_for_log("stopped serving every shard", 5))
+        # New leases; the claims under the old ones expire with them.
+        self.assertIsNotNone(wait_for(lambda: balanced(self.nodes), 30),
+                             {n: view(x) for n, x in self.nodes.items()})
+
+    def test_4_after_kill_9_the_survivors_own_every_shard(self):
+        victim = self.nodes["n3"]
+
+        def settled_with_n3_owning():
+            now = balanced(self.nodes)
+            if now and any(s["owner"] == "n3" for s in now["n1"]["shards"]):
+                return now["n1"]
+            return None
+        before = wait_for(settled_with_n3_owning, 20)
+        self.assertIsNotNone(before, {n: view(x) for n, x in self.nodes.items()})
+        victims_shards = [s["shard"] for s in before["shards"] if s["owner"] == "n3"]
+        killed_at = time.time()
+        victim.proc.send_signal(signal.SIGKILL)
+        victim.proc.wait()
+        survivors = [self.nodes["n1"], self.nodes["n2"]]
+        for node in survivors:
+            two = wait_for(lambda: sorted(m["id"] for m in view(node)["members"]) == ["n1", "n2"],
+                           15 - (time.time() - killed_at))
+            self.assertTrue(two, view(node))
+        for node in survivors:
+            self.assertIsNotNone(wait_for(lambda: settled(node, ["n1", "n2"]), 10), view(node))
+        served_again = time.time() - killed_at
+        for node in survivors:
+            others = ["n2"] if node is self.nodes["n1"] else ["n1"]
+            self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 10), view(node))
+        after = view(self.nodes["n1"])
+        for s in victims_shards:
+            self.assertIn(after["shards"][s]["owner"], ("n1", "n2"))
+            # A new claim: a later revision than the dead owner's.
+            self.assertGreater(after["shards"][s]["fencing_token"],
+                               before["shards"][s]["fencing_token"])
+        print(f"\nshards of the killed node owned again {served_again:.1f} s after SIGKILL",
+              file=sys.stderr)
+
+
+class ClusterConfigTest(unittest.TestCase):
+    def test_a_cluster_node_without_certificates_does_not_start(self):
+        node = Node(args=["--node-id", "n1", "--cluster-etcd", "https://127.0.0.1:1",
+                          "--cluster-listen", "127.0.0.1:7000"])
+        try:
+            node.start(wait_ready=False)
+            self.assertEqual(node.proc.wait(timeout=10), 2)
+            out = node.output()
+            self.assertIn("cannot start a cluster node", out)
+            self.assertIn("cluster.cert (--cluster-cert) is required", out)
+            self.assertIn("cluster.ca (--cluster-ca) is required", out)
+        finally:
+            node.stop()
+
+    def test_etcd_over_plain_http_is_refused(self):
+        node = Node(args=["--node-id", "n1", "--cluster-etcd", "http://127.0.0.1:2379",
+                          "--cluster-listen", "127.0.0.1:7000", "--cluster-cert", "c",
+                          "--cluster-key", "k", "--cluster-ca", "a"])
+        try:
+            node.start(wait_ready=False)
+            self.assertEqual(node.proc.wait(timeout=10), 2)
+            self.assertIn("etcd is reached over TLS only", node.output())
+        finally:
+            node.stop()
+
+    def test_a_cluster_node_needs_a_fixed_http_port(self):
+        node = Node(args=["--http-port", "0", "--node-id", "n1", "--cluster-etcd",
+                          "https://127.0.0.1:1", "--cluster-listen", "127.0.0.1:7000",
+                          "--cluster-cert", __file__, "--cluster-key", __file__,
+                          "--cluster-ca", __file__])
+        try:
+            node.start(wait_ready=False)
+            self.assertEqual(node.proc.wait(timeout=10), 2)
+            self.assertIn("must be a fixed port in a cluster", node.output())
+        finally:
+            node.stop()
+
+    def test_a_node_alone_says_so(self):
+        node = Node().start()
+        try:
+            status, body = request(node.port, "GET", "/api/cluster")
+            self.assertEqual(status, 404)
+            self.assertIn("this node runs alone", body["error"])
+        finally:
+            node.stop()
+
+
+if __name__ == "__main__":
+    grace_node.BINARY = os.path.abspath(sys.argv[1])
+    grace_node.SOURCE = os.path.abspath(sys.argv[2])
+    unittest.main(argv=[sys.argv[0], "-v"])
