@@ -95,10 +95,6 @@ typename Inspector::result_type inspect(Inspector& f, simulated_action& x) {
 
 // Metric storage of the storage component (SQLite, WAL).
 using metric_store_actor = caf::typed_actor<
-    // Stores snapshots (idempotent per metric and window: a window stored
-    // again is replaced); answers how many. For tests and tools: the
-    // aggregator stores closed_windows, which are never rewritten.
-    caf::replies_to<atom::store, std::vector<snapshot>>::with<uint64_t>,
     // Snapshots of one metric in a time range.
     caf::replies_to<atom::query, snapshot_query>::with<std::vector<snapshot>>,
     // The latest snapshot of every metric.
@@ -113,8 +109,6 @@ using metric_store_actor = caf::typed_actor<
 
 // The only writer of files under the data directory.
 using storage_actor = caf::typed_actor<
-    // Creates the data directory layout if missing; answers the data directory.
-    caf::replies_to<atom::prepare>::with<std::string>,
     // Writes a JSON record (category, kind, id, JSON text) atomically to
     // grace_training/<category>/YYYY-MM-DD/HHMMSS_<kind>_<id>.json, dated in the
     // node's virtual time; answers its path.

@@ -339,24 +339,6 @@ void metric_store::bind_snapshot(statement& st, const snapshot& s) {
       .text(11, to_string(s.level));
 }
 
-void metric_store::upsert_snapshot(const snapshot& s) {
-  statement st(*this,
-               "INSERT OR REPLACE INTO snapshots (" GRACE_SNAPSHOT_COLUMNS
-               ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-               "insert_snapshots");
-  bind_snapshot(st, s);
-  st.run();
-}
-
-void metric_store::insert_snapshots(const std::vector<snapshot>& batch) {
-  if (batch.empty())
-    return;
-  transaction tx(*this, "insert_snapshots");
-  for (const auto& s : batch)
-    upsert_snapshot(s);
-  tx.commit();
-}
-
 namespace {
 // The state row holding the closed watermark.
 const std::string closed_before_key = "storage.closed_windows";

@@ -77,10 +77,8 @@ public:
   // Moves the WAL's content into the database file and truncates the WAL.
   void checkpoint();
 
-  // --- snapshots (primary key: metric_id, window_start) ---
-  // Upserts the batch in one transaction: writing the same window again
-  // replaces it, so re-sending a batch is harmless.
-  void insert_snapshots(const std::vector<snapshot>& batch);
+  // --- snapshots (primary key: metric_id, window_start; written only by
+  // store_closed_windows, never rewritten) ---
   // Snapshots of one metric with window_start in [since_ms, until_ms),
   // ascending by window_start. With a limit, the MOST RECENT `limit` of that
   // range are returned (still ascending): "the last N points".
@@ -161,7 +159,6 @@ private:
   void exec(const char* sql, const char* operation);
   [[noreturn]] void fail(const char* operation, int rc);
   void migrate();
-  void upsert_snapshot(const snapshot& s);
   void upsert_forecast(const forecast& f);
   void append_experience(const experience& e);
   // Binds a snapshot to ?1..?11 in GRACE_SNAPSHOT_COLUMNS order.

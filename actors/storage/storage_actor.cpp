@@ -92,14 +92,6 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
   if (settings.sync_interval_ms > 0)
     self->delayed_send(self, sync_interval, atom::sync_v);
   return {
-      [=](atom::prepare) -> caf::result<std::string> {
-        try {
-          prepare(self->state);
-          return self->state.root.string();
-        } catch (const std::exception& e) {
-          return make_error(errc::storage_failure, e.what());
-        }
-      },
       [=](atom::record, const std::string& category, const std::string& kind, const std::string& id,
           const std::string& json_text) -> caf::result<std::string> {
         auto& st = self->state;
@@ -142,17 +134,6 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
         auto v = storage::verify_ledger(storage::ledger_path(self->state.root));
         return ledger_report{v.ok, v.entries_checked,
                              v.first_bad_seq ? v.first_bad_seq : v.first_bad_line, v.reason};
-      },
-      [=](atom::store, const std::vector<snapshot>& batch) -> caf::result<uint64_t> {
-        try {
-          self->state.metrics->insert_snapshots(batch);
-          self->state.snapshots_stored += batch.size();
-          return static_cast<uint64_t>(batch.size());
-        } catch (const std::exception& e) {
-          ++self->state.write_failures;
-          spdlog::error("[TRAINING-STORAGE] ❌ Storing snapshots failed: {}", e.what());
-          return make_error(errc::storage_failure, e.what());
-        }
       },
       [=](atom::query, const snapshot_query& q) -> caf::result<std::vector<snapshot>> {
         try {

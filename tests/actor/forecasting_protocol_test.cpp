@@ -92,7 +92,8 @@ struct fixture : testing::virtual_time_fixture {
         rows.push_back(s);
       }
     }
-    CAF_CHECK_EQUAL(ask<uint64_t>(component<storage_actor>("storage"), atom::store_v, rows),
+    CAF_CHECK_EQUAL(ask<uint64_t>(component<storage_actor>("storage"), atom::store_v,
+                                  closed_windows{rows, INT64_MIN}),
                     rows.size());
   }
 };

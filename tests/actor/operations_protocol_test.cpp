@@ -7,13 +7,13 @@
 #define CAF_SUITE operations_protocol
 
 #include "actors/catalog/catalog_actor.hpp"
-#include "common/utc_time.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/mesh/mesh_actor.hpp"
 #include "actors/predictor/predictor_actor.hpp"
 #include "actors/rl_agent/rl_agent_actor.hpp"
 #include "actors/storage/storage_actor.hpp"
 #include "actors/supervisor/supervisor_actor.hpp"
+#include "common/utc_time.hpp"
 #include "messages/errors.hpp"
 #include "messages/register_types.hpp"
 
@@ -251,7 +251,7 @@ CAF_TEST(an outcome is measured against the counterfactual and learned) {
   for (int k = 6; k >= 1; --k)
     before.push_back(snap("api.latency_p95", now() - (k - 1) * 5 * minute, 300.0, band::good));
   auto storage = component<storage_actor>("storage");
-  ask<uint64_t>(storage, atom::store_v, before);
+  ask<uint64_t>(storage, atom::store_v, closed_windows{before, INT64_MIN});
   execution_request r;
   r.metric_id = "api.latency_p95";
   r.service = "grace-api";
@@ -268,7 +268,7 @@ CAF_TEST(an outcome is measured against the counterfactual and learned) {
   std::vector<snapshot> after;
   for (int k = 1; k <= 6; ++k)
     after.push_back(snap("api.latency_p95", now() + k * 5 * minute, 300.0, band::good));
-  ask<uint64_t>(storage, atom::store_v, after);
+  ask<uint64_t>(storage, atom::store_v, closed_windows{after, INT64_MIN});
   pass_virtual(32 * minute);
   auto done = ask<std::vector<execution>>(component<executor_actor>("executor"), atom::get_v,
                                           std::string("evaluated"));
@@ -289,7 +289,7 @@ CAF_TEST(an outcome evaluation due during a restart of the executor still happen
   std::vector<snapshot> before;
   for (int k = 6; k >= 1; --k)
     before.push_back(snap("api.latency_p95", now() - (k - 1) * 5 * minute, 300.0, band::good));
-  ask<uint64_t>(storage, atom::store_v, before);
+  ask<uint64_t>(storage, atom::store_v, closed_windows{before, INT64_MIN});
   execution_request r;
   r.metric_id = "api.latency_p95";
   r.service = "grace-api";
@@ -305,7 +305,7 @@ CAF_TEST(an outcome evaluation due during a restart of the executor still happen
   std::vector<snapshot> after;
   for (int k = 1; k <= 6; ++k)
     after.push_back(snap("api.latency_p95", now() + k * 5 * minute, 300.0, band::good));
-  ask<uint64_t>(storage, atom::store_v, after);
+  ask<uint64_t>(storage, atom::store_v, closed_windows{after, INT64_MIN});
   pass_virtual(10 * minute); // the state (with the request) is saved
   caf::anon_send_exit(executor, caf::exit_reason::unhandled_exception);
   sched.run();

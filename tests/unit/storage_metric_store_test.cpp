@@ -74,13 +74,14 @@ TEST(storage_metric_store, opens_in_wal_mode_with_the_current_schema) {
   EXPECT_TRUE(store.quick_check().empty());
 }
 
-TEST(storage_metric_store, snapshots_round_trip_and_upsert_is_idempotent) {
+TEST(storage_metric_store, snapshots_round_trip_and_a_stored_window_is_never_rewritten) {
   temp_dir dir;
   metric_store store(dir / "m.sqlite");
   auto a = snap("cpu", 1000, 0.5, grace::band::critical);
   a.p95 = std::nan("");
-  store.insert_snapshots({a, snap("cpu", 2000, 0.6), snap("mem", 1000, 70)});
-  store.insert_snapshots({snap("cpu", 2000, 0.9)}); // same window again: replaced
+  store.store_closed_windows({a, snap("cpu", 2000, 0.6), snap("mem", 1000, 70)}, INT64_MIN, 0);
+  // A closed window stored again is kept as it was.
+  EXPECT_EQ(store.store_closed_windows({snap("cpu", 2000, 0.9)}, INT64_MIN, 0), 0u);
   auto cpu = store.query_snapshots("cpu", 0, 10000);
   ASSERT_EQ(cpu.size(), 2u);
   EXPECT_EQ(cpu[0].level, grace::band::critical);
@@ -88,7 +89,7 @@ TEST(storage_metric_store, snapshots_round_trip_and_upsert_is_idempotent) {
   EXPECT_EQ(cpu[0].count, 30u);
   EXPECT_EQ(cpu[0].last, 0.75);
   EXPECT_TRUE(std::isnan(cpu[0].p95));
-  EXPECT_EQ(cpu[1].mean, 0.9);
+  EXPECT_EQ(cpu[1].mean, 0.6);
 }
 
 TEST(storage_metric_store, query_is_half_open_and_limit_keeps_the_most_recent_ascending) {
@@ -97,7 +98,7 @@ TEST(storage_metric_store, query_is_half_open_and_limit_keeps_the_most_recent_as
   std::vector<grace::snapshot> batch;
   for (int i = 0; i < 10; ++i)
     batch.push_back(snap("cpu", i * 1000, i));
-  store.insert_snapshots(batch);
+  store.store_closed_windows(batch, INT64_MIN, 0);
   EXPECT_EQ(starts(store.query_snapshots("cpu", 2000, 5000)),
             (std::vector<grace::timestamp_ms>{2000, 3000, 4000}));
   EXPECT_EQ(starts(store.query_snapshots("cpu", 0, 100000, 3)),
@@ -110,8 +111,9 @@ TEST(storage_metric_store, query_is_half_open_and_limit_keeps_the_most_recent_as
 TEST(storage_metric_store, latest_per_metric_and_snapshots_since) {
   temp_dir dir;
   metric_store store(dir / "m.sqlite");
-  store.insert_snapshots({snap("mem", 1000, 1), snap("cpu", 1000, 2), snap("cpu", 3000, 3),
-                          snap("mem", 2000, 4), snap("disk", 500, 5)});
+  store.store_closed_windows({snap("mem", 1000, 1), snap("cpu", 1000, 2), snap("cpu", 3000, 3),
+                              snap("mem", 2000, 4), snap("disk", 500, 5)},
+                             INT64_MIN, 0);
   auto latest = store.latest_per_metric();
   ASSERT_EQ(latest.size(), 3u);
   EXPECT_EQ(latest[0].metric_id, "cpu");
@@ -242,7 +244,7 @@ TEST(storage_metric_store, newest_time_is_the_latest_of_every_table) {
   temp_dir dir;
   metric_store store(dir / "m.sqlite");
   EXPECT_EQ(store.newest_time(), 0);
-  store.insert_snapshots({snap("a", 600000, 1.0), snap("b", 0, 1.0)});
+  store.store_closed_windows({snap("a", 600000, 1.0), snap("b", 0, 1.0)}, INT64_MIN, 0);
   EXPECT_EQ(store.newest_time(), 900000); // the window's end
   store.insert_forecasts({fc("a", 1000000)});
   EXPECT_EQ(store.newest_time(), 1000000);
@@ -252,14 +254,15 @@ TEST(storage_metric_store, newest_time_is_the_latest_of_every_table) {
   EXPECT_EQ(store.newest_time(), 1200000);
   store.put_state("executor", "{}", 1300000);
   EXPECT_EQ(store.newest_time(), 1300000);
-  store.insert_snapshots({snap("a", 1200000, 1.0)});
+  store.store_closed_windows({snap("a", 1200000, 1.0)}, INT64_MIN, 0);
   EXPECT_EQ(store.newest_time(), 1500000);
 }
 
 TEST(storage_metric_store, retention_deletes_old_rows_and_counts_them) {
   temp_dir dir;
   metric_store store(dir / "m.sqlite");
-  store.insert_snapshots({snap("cpu", 1000, 1), snap("cpu", 2000, 2), snap("mem", 500, 3)});
+  store.store_closed_windows({snap("cpu", 1000, 1), snap("cpu", 2000, 2), snap("mem", 500, 3)},
+                             INT64_MIN, 0);
   store.insert_forecasts({fc("cpu", 1000), fc("cpu", 5000)});
   auto r = store.delete_older_than(2000);
   EXPECT_EQ(r.snapshots, 2u);
@@ -274,7 +277,7 @@ TEST(storage_metric_store, data_survives_reopen_and_other_connections_can_read) 
   auto path = dir / "m.sqlite";
   {
     metric_store store(path);
-    store.insert_snapshots({snap("cpu", 1000, 1)});
+    store.store_closed_windows({snap("cpu", 1000, 1)}, INT64_MIN, 0);
     // A reader in another connection sees committed data while we hold ours.
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
