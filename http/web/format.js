@@ -26,18 +26,16 @@ function pad(n) {
   return String(n).padStart(2, "0");
 }
 
-// Node-clock times (epoch ms) in the browser's time zone.
+// Node-clock times (epoch ms) with their date, in UTC as the API has them:
+// "2026-12-07 14:05Z" (ISO 8601 to the minute, a blank for the T).
 export function clock(ms) {
   if (!isNumber(ms) || ms <= 0) return "–";
   const d = new Date(ms);
-  return pad(d.getHours()) + ":" + pad(d.getMinutes());
+  return d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+    pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + "Z";
 }
 
-export function dateTime(ms) {
-  if (!isNumber(ms) || ms <= 0) return "–";
-  const d = new Date(ms);
-  return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " + clock(ms);
-}
+export const dateTime = clock;
 
 // "42 min", "3 h 05 min", "2 d 4 h"
 export function duration(ms) {

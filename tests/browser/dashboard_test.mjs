@@ -290,7 +290,10 @@ async function run() {
   const warningText = await warning.$$eval("td", (cells) => cells.map((c) => c.textContent.trim()).filter(Boolean).join(" | "));
   check(/\b\d{1,3}%/.test(warningText), `the warning row shows no probability: ${warningText}`);
   check(/\bin \d+ (min|h)|\bago\b/.test(warningText), `the warning row shows no time to breach: ${warningText}`);
+  check(/raised \d{4}-\d{2}-\d{2} \d{2}:\d{2}Z/.test(warningText), `the warning row's time has no date or no UTC mark: ${warningText}`);
   log("open warning shown: " + warningText);
+  const nodeClock = await page.$eval("#node-clock", (c) => c.textContent);
+  check(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}Z$/.test(nodeClock), `the node clock is not a UTC date and time: ${nodeClock}`);
 
   // A pending approval: approve it, answering the token prompt.
   const card = await page.waitForSelector("#approvals .approval-card", { timeout: remaining(150000) });
