@@ -65,10 +65,10 @@ void install_operations_routes(router& server, actor_gateway& gateway) {
   server.Get("/api/predictions/warnings", [&gateway](const httplib::Request&,
                                                      httplib::Response& res) {
     gateway_failure failure;
-    auto body = gateway.ask<std::string, predictor_actor>("predictor", failure, atom::warnings_v);
+    auto body = gateway.ask<warnings_view, predictor_actor>("predictor", failure, atom::warnings_v);
     if (!body)
       return send_failure(res, failure);
-    send_json(res, 200, nlohmann::json::parse(*body));
+    send_json(res, 200, nlohmann::json(*body));
   });
 
   server.Get("/api/playbooks", [&gateway](const httplib::Request&, httplib::Response& res) {

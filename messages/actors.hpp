@@ -278,8 +278,8 @@ using predictor_actor = caf::typed_actor<
     caf::reacts_to<atom::ingest, std::vector<snapshot>>,
     // A playbook ran against a metric's open warning (metric, playbook, when).
     caf::reacts_to<atom::action, std::string, std::string, timestamp_ms>,
-    // JSON: open and recent warnings with outcomes, counts and lead times.
-    caf::replies_to<atom::warnings>::with<std::string>,
+    // Open and recent warnings with outcomes, counts and lead times.
+    caf::replies_to<atom::warnings>::with<warnings_view>,
     // Internal: resolves warnings whose breach time passed.
     caf::reacts_to<atom::tick>>::extend_with<status_client>;
 

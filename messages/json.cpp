@@ -80,6 +80,20 @@ template <class F, class S> void fields(F& f, S& x, early_warning*) {
   f.time_or_null("resolved_at", x.resolved_at);
 }
 
+template <class F, class S> void fields(F& f, S& x, warning_statistics*) {
+  f("raised", x.raised);
+  f("prevented", x.prevented);
+  f("came_true", x.came_true);
+  f("false_alarm", x.false_alarm);
+  f.when(x.came_true > 0, "mean_lead_minutes", x.mean_lead_minutes);
+}
+
+template <class F, class S> void fields(F& f, S& x, warnings_view*) {
+  f("open", x.open);
+  f("recent", x.recent);
+  f("statistics", x.statistics);
+}
+
 template <class F, class S> void fields(F& f, S& x, excluded_playbook*) {
   f("playbook", x.playbook);
   f("reason", x.reason);
@@ -343,8 +357,12 @@ struct reader {
     }
   }
 
-  // A nested record (an execution request's counterfactual forecast).
+  // Nested records (an execution request's counterfactual forecast, the
+  // warnings' statistics).
   void read(const char* name, const json& v, forecast& out) const {
+    read_struct(v, out, ctx + ": " + name);
+  }
+  void read(const char* name, const json& v, warning_statistics& out) const {
     read_struct(v, out, ctx + ": " + name);
   }
 
@@ -454,6 +472,8 @@ GRACE_JSON_MAPPING(forecast_point)
 GRACE_JSON_MAPPING(feature_weight)
 GRACE_JSON_MAPPING(forecast)
 GRACE_JSON_MAPPING(early_warning)
+GRACE_JSON_MAPPING(warning_statistics)
+GRACE_JSON_MAPPING(warnings_view)
 GRACE_JSON_MAPPING(ranked_playbook)
 GRACE_JSON_MAPPING(excluded_playbook)
 GRACE_JSON_MAPPING(recommendation)

@@ -24,7 +24,8 @@
 // recommended_playbook, action_playbook, action_at, breached_at and
 // resolved_at; an execution's warning_id, event_id, rule, started_at,
 // finished_at, evaluate_at and approval_expires_at when unset; its reward,
-// trust_delta, outcome_summary and kpi_deltas until its state is "evaluated".
+// trust_delta, outcome_summary and kpi_deltas until its state is "evaluated";
+// the warnings' mean_lead_minutes until one came true.
 // Reading takes null (or an absent field) for these as unset.
 #include "messages/types.hpp"
 
@@ -66,6 +67,10 @@ void to_json(nlohmann::json& j, const forecast& x);
 void from_json(const nlohmann::json& j, forecast& x);
 void to_json(nlohmann::json& j, const early_warning& x);
 void from_json(const nlohmann::json& j, early_warning& x);
+void to_json(nlohmann::json& j, const warning_statistics& x);
+void from_json(const nlohmann::json& j, warning_statistics& x);
+void to_json(nlohmann::json& j, const warnings_view& x);
+void from_json(const nlohmann::json& j, warnings_view& x);
 void to_json(nlohmann::json& j, const ranked_playbook& x);
 void from_json(const nlohmann::json& j, ranked_playbook& x);
 void to_json(nlohmann::json& j, const excluded_playbook& x);

@@ -222,6 +222,31 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
            x.resolved_at);
 }
 
+// The predictor's counts of its warnings since start.
+struct warning_statistics {
+  uint64_t raised = 0;
+  uint64_t prevented = 0;
+  uint64_t came_true = 0;
+  uint64_t false_alarm = 0;
+  double mean_lead_minutes = 0.0; // over came_true (breached_at - raised_at); none without one
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, warning_statistics& x) {
+  return f(x.raised, x.prevented, x.came_true, x.false_alarm, x.mean_lead_minutes);
+}
+
+// The predictor's warnings: open ones, the newest resolved, and the counts.
+struct warnings_view {
+  std::vector<early_warning> open;
+  std::vector<early_warning> recent; // newest resolved, at most 100
+  warning_statistics statistics;
+};
+
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, warnings_view& x) {
+  return f(x.open, x.recent, x.statistics);
+}
+
 // One candidate in a recommendation, best first.
 struct ranked_playbook {
   std::string playbook;

@@ -114,18 +114,9 @@ void gather_inputs(self_pointer self, const supervisor_actor& sup,
               [in, id](std::vector<snapshot> v) { in->snapshots[id] = std::move(v); }, note,
               atom::query_v, s);
         }
-        ask<predictor_actor, std::string>(
-            self, sup, "predictor", g,
-            [in](std::string text) {
-              auto j = parse_or_null(text);
-              try {
-                analytics::warning_counts_from(j);
-                in->warnings = std::move(j);
-              } catch (const std::exception& e) {
-                in->unavailable.push_back(std::string("predictor: ") + e.what());
-              }
-            },
-            note, atom::warnings_v);
+        ask<predictor_actor, warnings_view>(
+            self, sup, "predictor", g, [in](warnings_view w) { in->warnings = std::move(w); }, note,
+            atom::warnings_v);
         ask<executor_actor, std::vector<execution>>(
             self, sup, "executor", g,
             [in](std::vector<execution> v) { in->executions = std::move(v); }, note, atom::get_v,
@@ -302,20 +293,15 @@ void gather_exposition(self_pointer self, const supervisor_actor& sup,
             ignore("supervisor: " + describe(e));
             g->release();
           });
-  ask<predictor_actor, std::string>(
+  ask<predictor_actor, warnings_view>(
       self, sup, "predictor", g,
-      [in](std::string text) {
-        const auto j = parse_or_null(text);
-        try {
-          const auto c = analytics::warning_counts_from(j);
-          in->counters.warnings_by_outcome = {{"raised", c.raised},
-                                              {"prevented", c.prevented},
-                                              {"came_true", c.came_true},
-                                              {"false_alarm", c.false_alarm}};
-          in->counters.open_warnings = c.open;
-        } catch (const std::exception& e) {
-          spdlog::warn("[ML-ANALYTICS] ⚠️ Warnings not understood: {}", e.what());
-        }
+      [in](const warnings_view& w) {
+        const auto c = analytics::warning_counts_from(w);
+        in->counters.warnings_by_outcome = {{"raised", c.raised},
+                                            {"prevented", c.prevented},
+                                            {"came_true", c.came_true},
+                                            {"false_alarm", c.false_alarm}};
+        in->counters.open_warnings = c.open;
       },
       ignore, atom::warnings_v);
   // The latest forecast of every forecast metric, once the catalog is known.

@@ -32,7 +32,7 @@ struct report_inputs {
   // plus one horizon before now).
   std::map<std::string, std::vector<forecast>> forecasts;
   std::map<std::string, std::vector<snapshot>> snapshots;
-  std::optional<nlohmann::json> warnings; // the predictor's warnings JSON
+  std::optional<warnings_view> warnings; // the predictor's warnings
   std::optional<std::vector<execution>> executions;
   std::optional<std::vector<training_record>> training; // newest first
   std::optional<training_status> trainer;               // the trainer's own state

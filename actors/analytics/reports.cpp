@@ -10,42 +10,18 @@
 
 namespace grace::analytics {
 
-namespace {
-
-uint64_t count_field(const nlohmann::json& stats, const char* name) {
-  if (!stats.contains(name) || !stats.at(name).is_number_integer()
-      || stats.at(name).get<int64_t>() < 0)
-    throw std::runtime_error(std::string("warnings statistics: field '") + name
-                             + "' must be a non-negative integer");
-  return stats.at(name).get<uint64_t>();
-}
-
-} // namespace
-
-warning_counts warning_counts_from(const nlohmann::json& w, timestamp_ms since,
-                                   timestamp_ms until) {
-  if (!w.is_object() || !w.contains("statistics") || !w.at("statistics").is_object())
-    throw std::runtime_error("warnings: field 'statistics' must be an object");
-  if (!w.contains("open") || !w.at("open").is_array())
-    throw std::runtime_error("warnings: field 'open' must be an array");
-  const auto& s = w.at("statistics");
+warning_counts warning_counts_from(const warnings_view& w, timestamp_ms since, timestamp_ms until) {
   warning_counts c;
-  c.open = w.at("open").size();
-  c.raised = count_field(s, "raised");
-  c.prevented = count_field(s, "prevented");
-  c.came_true = count_field(s, "came_true");
-  c.false_alarm = count_field(s, "false_alarm");
-  if (s.contains("mean_lead_minutes") && s.at("mean_lead_minutes").is_number() && c.came_true > 0)
-    c.mean_lead_minutes = s.at("mean_lead_minutes").get<double>();
-  if (w.contains("recent") && w.at("recent").is_array())
-    for (const auto& r : w.at("recent")) {
-      if (!r.is_object() || r.value("outcome", "") != "came_true" || !r.contains("breached_at")
-          || !r.at("breached_at").is_number_integer())
-        continue;
-      const auto at = r.at("breached_at").get<timestamp_ms>();
-      if (at >= since && at <= until)
-        ++c.came_true_recent;
-    }
+  c.open = w.open.size();
+  c.raised = w.statistics.raised;
+  c.prevented = w.statistics.prevented;
+  c.came_true = w.statistics.came_true;
+  c.false_alarm = w.statistics.false_alarm;
+  if (c.came_true > 0 && std::isfinite(w.statistics.mean_lead_minutes))
+    c.mean_lead_minutes = w.statistics.mean_lead_minutes;
+  for (const auto& r : w.recent)
+    if (r.outcome == warning_outcome::came_true && r.breached_at >= since && r.breached_at <= until)
+      ++c.came_true_recent;
   return c;
 }
 

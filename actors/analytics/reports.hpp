@@ -26,10 +26,9 @@ struct warning_counts {
   uint64_t came_true_recent = 0;
 };
 
-// Counts from the predictor's /api/predictions/warnings JSON; throws
-// std::runtime_error naming the field when it is not that shape.
-// `since`/`until` bound came_true_recent (breached_at).
-warning_counts warning_counts_from(const nlohmann::json& warnings, timestamp_ms since = 0,
+// Counts from the predictor's warnings. `since`/`until` bound
+// came_true_recent (breached_at).
+warning_counts warning_counts_from(const warnings_view& warnings, timestamp_ms since = 0,
                                    timestamp_ms until = 0);
 
 // Times a metric entered warning or critical from good in [from, to]

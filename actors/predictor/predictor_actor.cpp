@@ -396,22 +396,14 @@ void save(self_pointer self, const supervisor_actor& supervisor) {
               "[INCIDENT-PREDICT] ❌ Warnings not saved");
 }
 
-nlohmann::json warnings_json(const predictor_state& st) {
+warnings_view warnings_of(const predictor_state& st) {
   const auto stats = st.book.stats();
-  nlohmann::json open = nlohmann::json::array();
-  for (const auto& w : st.book.open())
-    open.push_back(w);
-  nlohmann::json recent = nlohmann::json::array();
-  for (const auto& w : st.book.recent(100))
-    recent.push_back(w);
-  return {{"open", open},
-          {"recent", recent},
-          {"statistics",
-           {{"raised", stats.raised},
-            {"prevented", stats.prevented},
-            {"came_true", stats.came_true},
-            {"false_alarm", stats.false_alarm},
-            {"mean_lead_minutes", stats.mean_lead_minutes}}}};
+  warnings_view out;
+  out.open = st.book.open();
+  out.recent = st.book.recent(100);
+  out.statistics = {stats.raised, stats.prevented, stats.came_true, stats.false_alarm,
+                    stats.mean_lead_minutes};
+  return out;
 }
 
 } // namespace
@@ -472,7 +464,7 @@ predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
         self->state.reactions.ran(metric_id, playbook);
         self->state.dirty = true;
       },
-      [=](atom::warnings) -> std::string { return warnings_json(self->state).dump(); },
+      [=](atom::warnings) -> warnings_view { return warnings_of(self->state); },
       [=](atom::tick) {
         check_approvals(self, supervisor);
         for (const auto& w : self->state.book.expire(virtual_now(self))) {

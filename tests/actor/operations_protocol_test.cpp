@@ -15,6 +15,7 @@
 #include "actors/supervisor/supervisor_actor.hpp"
 #include "common/utc_time.hpp"
 #include "messages/errors.hpp"
+#include "messages/json.hpp"
 #include "messages/register_types.hpp"
 
 #include <caf/actor_system_config.hpp>
@@ -482,7 +483,7 @@ CAF_TEST(a rising forecast becomes a warning a run and a prevented breach) {
   const auto f = rising_forecast();
   self->send(predictor, atom::forecast_v, std::vector<forecast>{f});
   sched.run();
-  auto warnings = nlohmann::json::parse(ask<std::string>(predictor, atom::warnings_v));
+  auto warnings = nlohmann::json(ask<warnings_view>(predictor, atom::warnings_v));
   CAF_REQUIRE_EQUAL(warnings.at("open").size(), 1u);
   const auto w = warnings.at("open")[0];
   CAF_CHECK_EQUAL(w.at("metric_id").get<std::string>(), "api.latency_p95");
@@ -494,12 +495,12 @@ CAF_TEST(a rising forecast becomes a warning a run and a prevented breach) {
   // The same forecast again folds into the open warning.
   self->send(predictor, atom::forecast_v, std::vector<forecast>{f});
   sched.run();
-  warnings = nlohmann::json::parse(ask<std::string>(predictor, atom::warnings_v));
+  warnings = nlohmann::json(ask<warnings_view>(predictor, atom::warnings_v));
   CAF_CHECK_EQUAL(warnings.at("open").size(), 1u);
   CAF_CHECK_EQUAL(warnings.at("statistics").at("raised").get<int>(), 1);
   // The breach never comes: after its time and the grace period it is prevented.
   pass_virtual(100 * minute);
-  warnings = nlohmann::json::parse(ask<std::string>(predictor, atom::warnings_v));
+  warnings = nlohmann::json(ask<warnings_view>(predictor, atom::warnings_v));
   CAF_CHECK_EQUAL(warnings.at("open").size(), 0u);
   CAF_CHECK_EQUAL(warnings.at("statistics").at("prevented").get<int>(), 1);
 }
@@ -514,7 +515,7 @@ CAF_TEST(a warning without action that comes true records its lead time) {
   self->send(predictor, atom::ingest_v,
              std::vector<snapshot>{snap("api.latency_p95", now(), 420.0, band::warning)});
   sched.run();
-  auto warnings = nlohmann::json::parse(ask<std::string>(predictor, atom::warnings_v));
+  auto warnings = nlohmann::json(ask<warnings_view>(predictor, atom::warnings_v));
   CAF_CHECK_EQUAL(warnings.at("open").size(), 0u);
   CAF_CHECK_EQUAL(warnings.at("statistics").at("came_true").get<int>(), 1);
   const double lead = warnings.at("statistics").at("mean_lead_minutes").get<double>();

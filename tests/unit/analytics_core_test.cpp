@@ -198,24 +198,24 @@ TEST(AnalyticsReports, BreachEpisodesAndWarningSummary) {
   // The first snapshot's state is the start, not an entry: 2 entries after it.
   EXPECT_EQ(breach_episodes(snaps, 0, 10), 2u);
   // Two warnings came true, one of them inside the window: recall counts that one.
-  const nlohmann::json w = {{"open", nlohmann::json::array()},
-                            {"recent",
-                             {{{"outcome", "came_true"}, {"breached_at", 5}},
-                              {{"outcome", "came_true"}, {"breached_at", -100}},
-                              {{"outcome", "prevented"}, {"breached_at", 0}}}},
-                            {"statistics",
-                             {{"raised", 4},
-                              {"prevented", 2},
-                              {"came_true", 1},
-                              {"false_alarm", 1},
-                              {"mean_lead_minutes", 20.0}}}};
+  warnings_view w;
+  const auto resolved = [](warning_outcome o, timestamp_ms breached_at) {
+    early_warning x;
+    x.outcome = o;
+    x.breached_at = breached_at;
+    return x;
+  };
+  w.recent = {resolved(warning_outcome::came_true, 5), resolved(warning_outcome::came_true, -100),
+              resolved(warning_outcome::prevented, 0)};
+  w.statistics = {4, 2, 1, 1, 20.0};
   const auto c = warning_counts_from(w, 0, 10);
   EXPECT_EQ(c.came_true_recent, 1u);
   const auto j = warnings_summary(c, 2);
   EXPECT_DOUBLE_EQ(j.at("precision").get<double>(), 0.75);
   EXPECT_DOUBLE_EQ(j.at("recall").get<double>(), 0.5);
   EXPECT_DOUBLE_EQ(j.at("mean_lead_minutes").get<double>(), 20.0);
-  EXPECT_THROW(warning_counts_from(nlohmann::json{{"open", 1}}), std::runtime_error);
+  w.statistics.came_true = 0; // no lead time without a warning that came true
+  EXPECT_FALSE(warning_counts_from(w).mean_lead_minutes.has_value());
 }
 
 TEST(AnalyticsExposition, NamesLabelsAndPredictions) {

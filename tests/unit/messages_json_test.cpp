@@ -236,3 +236,19 @@ TEST(messages_json, read_as_names_the_place_instead_of_the_type) {
     EXPECT_STREQ(e.what(), "snapshots[3]: field 'mean' must be a number, found string");
   }
 }
+
+TEST(messages_json, warnings_view_round_trips_and_has_no_lead_time_before_one_came_true) {
+  grace::warnings_view v;
+  grace::early_warning w;
+  w.id = "w1";
+  w.metric_id = "cpu";
+  v.open = {w};
+  v.statistics = {3, 1, 0, 2, 0.0};
+  json j = v;
+  EXPECT_TRUE(j["statistics"]["mean_lead_minutes"].is_null());
+  EXPECT_EQ(j["open"][0]["id"], "w1");
+  EXPECT_EQ(json(j.get<grace::warnings_view>()), j);
+  v.statistics.came_true = 1;
+  v.statistics.mean_lead_minutes = 25.0;
+  EXPECT_EQ(json(v)["statistics"]["mean_lead_minutes"], 25.0);
+}
