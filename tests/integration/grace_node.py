@@ -5,8 +5,10 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import unittest
 import urllib.error
 import urllib.request
 
@@ -116,3 +118,9 @@ class Node:
         self.dir.cleanup()
 
 
+def main():
+    """Runs the calling test file: `<test>.py path/to/grace-node path/to/source`."""
+    global BINARY, SOURCE
+    BINARY = os.path.abspath(sys.argv[1])
+    SOURCE = os.path.abspath(sys.argv[2])
+    unittest.main(module="__main__", argv=[sys.argv[0], "-v"])

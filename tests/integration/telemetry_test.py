@@ -295,6 +295,4 @@ class ReplayTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    grace_node.BINARY = os.path.abspath(sys.argv[1])
-    grace_node.SOURCE = os.path.abspath(sys.argv[2])
-    unittest.main(argv=[sys.argv[0], "-v"])
+    grace_node.main()
