@@ -60,7 +60,7 @@ struct agent_config {
   pooling_config pooling;
   /// Per learning step in a context every arm's statistics are multiplied by
   /// this, so the effective memory is about 1 / (1 - discount) outcomes.
-  double discount = 0.998;
+  double discount = 0.999;
   double change_slack = 0.5;     ///< CUSUM k, in noise standard deviations
   double change_threshold = 8.0; ///< CUSUM h; higher = fewer false alarms
   int probability_samples = 256; ///< Monte Carlo draws for choice probabilities
@@ -69,6 +69,13 @@ struct agent_config {
   /// floor / candidates, so off-policy evaluation of any other policy has
   /// support in the log; costs about that share of non-best picks.
   double exploration_floor = 0.01;
+  /// The floor fades as a context settles: floor * sqrt(K / (K + floor_decay
+  /// * n)) with K allowed candidates and n learning steps in the context, so
+  /// a settled context stops paying for it while every propensity stays
+  /// positive. 0 keeps it constant.
+  double floor_decay = 1.0;
+  /// Thompson draws are mean + sampling_scale * sd * z.
+  double sampling_scale = 0.7;
   /// Optimism for playbooks never tried in a context (Thompson policies): if
   /// one's posterior mean + untried_optimism * sd reaches the best posterior
   /// mean among the tried ones, the untried ones that do are chosen first
@@ -78,7 +85,7 @@ struct agent_config {
   /// could leave it untried for many incidents behind a decent partial fix.
   /// A playbook known bad elsewhere (a tight, low prior) is not forced.
   /// 0 turns it off.
-  double untried_optimism = 1.5;
+  double untried_optimism = 0.0;
   std::size_t replay_capacity = 10000;
   std::size_t max_pending = 10000; ///< at the cap the oldest unrewarded event expires
   /// expire_pending() expires events older than this, in virtual time and (when
@@ -239,6 +246,7 @@ private:
   static std::pair<std::string, pending_event> pending_from_json(const nlohmann::json& j);
   scored score(const context_key& context, const std::vector<candidate>& candidates,
                std::optional<int> max_risk_tier, std::mt19937_64& rng) const;
+  double exploration_floor_in(std::uint64_t context_updates, std::size_t candidates) const;
   double estimate(const population_model& population, const context_key& context,
                   const std::string& playbook, const arm_statistics& arm) const;
   learn_result apply(const experience& e);

@@ -203,7 +203,13 @@ std::string family_world::describe() const {
                 p.noise_sd, p.effect_centre, p.effect_half_width, p.context_sd, p.contexts,
                 p.sparse_contexts, p.min_candidates, p.max_candidates, p.playbooks, changes_.size(),
                 p.max_delay, 100.0 * clipped_share());
-  return buf;
+  std::string out = buf;
+  for (const auto& ch : changes_) {
+    std::snprintf(buf, sizeof buf, "; at %d context %d candidate %zu %+.2f", ch.at, ch.context,
+                  ch.candidate, ch.shift);
+    out += buf;
+  }
+  return out;
 }
 
 family_score run_family_world(const family_world& world, scenario_learner& learner,
