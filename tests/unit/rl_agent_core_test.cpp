@@ -610,9 +610,8 @@ TEST(RlAgentPooling, AContextThatDisagreesWithThePoolIsFreedQuickly) {
     for (int s = 0; s < 8; ++s)
       for (int k = 0; k < 3; ++k)
         for (int i = 0; i < 30; ++i)
-          a.reward(
-              a.recommend({"svc-" + std::to_string(s), "m"}, {{playbooks[k], 2}}).event_id,
-              0.6 - 0.3 * k + 0.3 * std::sin(i * 2.3 + s + k));
+          a.reward(a.recommend({"svc-" + std::to_string(s), "m"}, {{playbooks[k], 2}}).event_id,
+                   0.6 - 0.3 * k + 0.3 * std::sin(i * 2.3 + s + k));
     a.reward(a.recommend(api, {{"scale-api-shard", 2}}).event_id, -0.6);
     EXPECT_FALSE(a.policy(api)->arms.front().decoupled);
     return a.policy(api)->arms.front().value;
