@@ -73,12 +73,17 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"pooling_sd", c.pooling.pooling_sd},
           {"pooling_pseudo_count", c.pooling.pooling_pseudo_count},
           {"min_pooling_sd", c.pooling.min_pooling_sd},
+          {"prior_pseudo_count", c.pooling.prior_pseudo_count},
+          {"follow_share", c.pooling.follow_share},
+          {"follow_pseudo_count", c.pooling.follow_pseudo_count},
           {"discount", c.discount},
           {"change_slack", c.change_slack},
           {"change_threshold", c.change_threshold},
           {"probability_samples", c.probability_samples},
           {"exploration_floor", c.exploration_floor},
           {"untried_optimism", c.untried_optimism},
+          {"floor_decay", c.floor_decay},
+          {"sampling_scale", c.sampling_scale},
           {"replay_capacity", c.replay_capacity},
           {"max_pending", c.max_pending},
           {"pending_ttl_ms", c.pending_ttl_ms}};
@@ -110,11 +115,16 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("pooling_sd", c.pooling.pooling_sd, 1e-3, 10.0);
     num("pooling_pseudo_count", c.pooling.pooling_pseudo_count, 1e-3, 1e6);
     num("min_pooling_sd", c.pooling.min_pooling_sd, 1e-4, 10.0);
+    num("prior_pseudo_count", c.pooling.prior_pseudo_count, 0.0, 1e6);
+    num("follow_share", c.pooling.follow_share, 0.01, 1.0);
+    num("follow_pseudo_count", c.pooling.follow_pseudo_count, 1e-3, 1e6);
     num("discount", c.discount, 0.5, 1.0);
     num("change_slack", c.change_slack, 0.0, 10.0);
     num("change_threshold", c.change_threshold, 0.1, 1e9);
     num("exploration_floor", c.exploration_floor, 0.0, 1.0);
     num("untried_optimism", c.untried_optimism, 0.0, 10.0);
+    num("floor_decay", c.floor_decay, 0.0, 1e6);
+    num("sampling_scale", c.sampling_scale, 0.01, 10.0);
     if (j.contains("seed"))
       c.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("probability_samples")) {
@@ -248,6 +258,12 @@ double agent::estimate(const population_model& pop, const context_key& context,
   return pop.posterior_for(context, playbook, arm).mean;
 }
 
+double agent::exploration_floor_in(std::uint64_t context_updates, std::size_t candidates) const {
+  const double k = static_cast<double>(candidates);
+  return cfg_.exploration_floor
+         * std::sqrt(k / (k + cfg_.floor_decay * static_cast<double>(context_updates)));
+}
+
 agent::scored agent::score(const context_key& context, const std::vector<candidate>& candidates,
                            std::optional<int> max_risk_tier, std::mt19937_64& rng) const {
   scored out;
@@ -284,20 +300,23 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   }
 
   const auto& pop = population();
+  std::vector<belief> beliefs;
   std::vector<gaussian> posts;
   for (const auto* c : allowed) {
-    posts.push_back(pop.posterior_for(context, c->playbook, arm_of(c->playbook)));
+    beliefs.push_back(pop.belief_for(context, c->playbook, arm_of(c->playbook)));
+    posts.push_back(beliefs.back().moments());
     out.ranked.push_back({c->playbook, posts.back().mean, 0.0});
   }
   if (allowed.size() == 1) {
     out.ranked[0].probability = 1.0;
     return out;
   }
+  const double floor =
+      exploration_floor_in(ctx == contexts_.end() ? 0 : ctx->second.updates, allowed.size());
   auto spread = [&](const std::vector<bool>& chosen, std::size_t count) {
     for (std::size_t i = 0; i < allowed.size(); ++i)
-      out.ranked[i].probability =
-          (chosen[i] ? (1.0 - cfg_.exploration_floor) / static_cast<double>(count) : 0.0)
-          + cfg_.exploration_floor / static_cast<double>(allowed.size());
+      out.ranked[i].probability = (chosen[i] ? (1.0 - floor) / static_cast<double>(count) : 0.0)
+                                  + floor / static_cast<double>(allowed.size());
   };
   if (cfg_.untried_optimism > 0.0) {
     double best_tried = -INFINITY;
@@ -324,11 +343,15 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   // is exactly the probability the choice had.
   std::vector<int> wins(allowed.size(), 0);
   std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (int s = 0; s < cfg_.probability_samples; ++s) {
     std::size_t best = 0;
     double best_draw = -INFINITY;
-    for (std::size_t i = 0; i < posts.size(); ++i) {
-      const double draw = posts[i].mean + std::sqrt(posts[i].var) * normal(rng);
+    for (std::size_t i = 0; i < beliefs.size(); ++i) {
+      const auto& b = beliefs[i];
+      const auto& component = b.follow >= 1.0 || unit(rng) < b.follow ? b.pooled : b.free;
+      const double draw =
+          component.mean + cfg_.sampling_scale * std::sqrt(component.var) * normal(rng);
       if (draw > best_draw) {
         best_draw = draw;
         best = i;
@@ -338,8 +361,8 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   }
   for (std::size_t i = 0; i < wins.size(); ++i)
     out.ranked[i].probability =
-        (1.0 - cfg_.exploration_floor) * static_cast<double>(wins[i]) / cfg_.probability_samples
-        + cfg_.exploration_floor / static_cast<double>(wins.size());
+        (1.0 - floor) * static_cast<double>(wins[i]) / cfg_.probability_samples
+        + floor / static_cast<double>(wins.size());
   return out;
 }
 

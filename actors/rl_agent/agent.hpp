@@ -2,14 +2,25 @@
 // (service, diagnosis) context, learns from the causal reward of what it
 // recommended, and keeps what off-policy evaluation and persistence need.
 //
-// Default policy `hierarchical_thompson`: Thompson sampling on a Gaussian
-// posterior per (context, playbook) whose prior is what the playbook did in
-// the other contexts (partial pooling), with discounted statistics and a CUSUM
-// change detector so that a playbook that stops working in one context is
-// noticed, and optimism for playbooks not yet tried in the context
-// (agent_config::untried_optimism). `thompson` is the same without pooling, discounting or change
-// detection; `greedy_ema` is the seed's rule (value <- 0.7 value + 0.3 reward,
-// pick the highest value, ties to the first candidate).
+// Default policy `hierarchical_thompson`: Thompson sampling on a posterior
+// per (context, playbook) whose prior is what the playbook did in the other
+// contexts (partial pooling; population.hpp). How much a context borrows is
+// estimated from the data: the between-context spread, the broad prior of an
+// unknown playbook, and the share of contexts that follow the pool at all (a
+// context whose outcomes disagree moves to a "free" component within a few
+// outcomes). Statistics are discounted and a CUSUM change detector frees an
+// arm whose outcomes shift; the exploration floor fades as a context settles
+// (agent_config::floor_decay) and the draws are tempered (sampling_scale).
+// Optional optimism for playbooks not yet tried in the context
+// (agent_config::untried_optimism, off by default). `thompson` is the same
+// without pooling, discounting or change detection; `greedy_ema` is the
+// seed's rule (value <- 0.7 value + 0.3 reward, pick the highest value, ties
+// to the first candidate).
+//
+// Choice probabilities are estimated by drawing the posteriors
+// probability_samples times and the choice is then drawn from those
+// probabilities, so the logged propensity is exactly the probability the
+// choice had.
 //
 // Events: recommend() issues an id `rl-<salt>-<counter>` (16 hex digits of a
 // salt, 12 of a counter kept in the snapshot). The salt is not in the
@@ -61,15 +72,25 @@ struct agent_config {
   pooling_config pooling;
   /// Per learning step in a context every arm's statistics are multiplied by
   /// this, so the effective memory is about 1 / (1 - discount) outcomes.
-  double discount = 0.998;
+  double discount = 0.999;
   double change_slack = 0.5;     ///< CUSUM k, in noise standard deviations
   double change_threshold = 8.0; ///< CUSUM h; higher = fewer false alarms
   int probability_samples = 256; ///< Monte Carlo draws for choice probabilities
   /// Share of choices spread uniformly over the allowed candidates (Thompson
   /// policies). Every playbook then keeps a propensity of at least
-  /// floor / candidates, so off-policy evaluation of any other policy has
-  /// support in the log; costs about that share of non-best picks.
+  /// floor / candidates (faded, below), so off-policy evaluation of any
+  /// other policy has support in the log.
   double exploration_floor = 0.01;
+  /// The floor fades as a context settles: floor * sqrt(K / (K + floor_decay
+  /// * n)) with K allowed candidates and n learning steps in the context, so
+  /// a settled context stops paying for it while every propensity stays
+  /// positive. 0 keeps it constant.
+  double floor_decay = 1.0;
+  /// Thompson draws are mean + sampling_scale * sd * z: below 1 the draws
+  /// explore less than the posterior says, which across the rl-family
+  /// training worlds (docs/evaluation/learning.md) saved more regret than it
+  /// cost in worlds where a context settled on the wrong playbook.
+  double sampling_scale = 0.7;
   /// Optimism for playbooks never tried in a context (Thompson policies): if
   /// one's posterior mean + untried_optimism * sd reaches the best posterior
   /// mean among the tried ones, the untried ones that do are chosen first
@@ -78,8 +99,8 @@ struct agent_config {
   /// beat what is known here, one trial settles it, where Thompson draws
   /// could leave it untried for many incidents behind a decent partial fix.
   /// A playbook known bad elsewhere (a tight, low prior) is not forced.
-  /// 0 turns it off.
-  double untried_optimism = 1.5;
+  /// 0 (the default) turns it off: across the rl-family worlds it cost regret.
+  double untried_optimism = 0.0;
   std::size_t replay_capacity = 10000;
   std::size_t max_pending = 10000; ///< at the cap the oldest unrewarded event expires
   /// expire_pending() expires events older than this, in virtual time and (when
@@ -270,6 +291,7 @@ private:
   static std::pair<std::string, pending_event> pending_from_json(const nlohmann::json& j);
   scored score(const context_key& context, const std::vector<candidate>& candidates,
                std::optional<int> max_risk_tier, std::mt19937_64& rng) const;
+  double exploration_floor_in(std::uint64_t context_updates, std::size_t candidates) const;
   double estimate(const population_model& population, const context_key& context,
                   const std::string& playbook, const arm_statistics& arm) const;
   learn_result apply(const experience& e);

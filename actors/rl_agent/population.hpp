@@ -25,11 +25,39 @@ namespace grace::rl {
 struct pooling_config {
   double prior_mean = 0.0; ///< belief about an unseen playbook anywhere
   double prior_sd = 0.5;
+  /// With pooling, the broad prior (prior_mean, prior_sd) is estimated from
+  /// the spread of every (context, playbook) mean; the configured one is
+  /// worth this many pairs. 0 keeps the configured prior.
+  double prior_pseudo_count = 5;
   double noise_sd = 0.3;         ///< initial guess of the reward noise
   double noise_pseudo_count = 5; ///< how many observations that guess is worth
   double pooling_sd = 0.15;      ///< initial guess of the between-context spread
   double pooling_pseudo_count = 5;
   double min_pooling_sd = 0.02;
+  /// Prior share of (context, playbook) pairs that follow the pool, and how
+  /// many pairs that guess is worth; the share itself is estimated from the
+  /// data (how many pairs' outcomes the pool explains better than the broad
+  /// prior does). The others are free of the pool: their mean starts from
+  /// the broad prior (prior_mean, prior_sd). 1 turns the free component off.
+  double follow_share = 0.8;
+  double follow_pseudo_count = 10;
+};
+
+/// What the agent believes about one playbook's mean reward in one context: a
+/// mixture of "follows the pool" and "free of it", each Gaussian. A context
+/// whose outcomes disagree with the pool moves its weight to the free
+/// component within a few outcomes, so the pool stops holding it back.
+struct belief {
+  gaussian pooled;
+  gaussian free;
+  double follow = 1.0; ///< posterior probability of the pooled component
+  double mean() const { return follow * pooled.mean + (1.0 - follow) * free.mean; }
+  double var() const {
+    const double m = mean();
+    return follow * (pooled.var + (pooled.mean - m) * (pooled.mean - m))
+           + (1.0 - follow) * (free.var + (free.mean - m) * (free.mean - m));
+  }
+  gaussian moments() const { return {mean(), var()}; }
 };
 
 /// Population estimates from every context the agent holds: reward noise,
@@ -42,6 +70,10 @@ public:
                    bool pool);
 
   double noise_var() const { return noise_var_; }
+  /// The broad prior in use (estimated with pooling, see pooling_config).
+  const gaussian& broad_prior() const { return prior_; }
+  /// The prior of a playbook's pooled mean before any context's evidence.
+  gaussian pooled_mean_prior() const { return {prior_.mean, top_var_}; }
   double pooling_var() const { return pooling_var_; }
 
   /// Prior for `playbook` in `context`, whose own statistics are `own`: the
@@ -50,9 +82,14 @@ public:
   gaussian prior_for(const context_key& context, const std::string& playbook,
                      const arm_statistics& own) const;
 
-  /// Posterior of the playbook's mean reward in that context.
+  /// Posterior of the playbook's mean reward in that context (the moments of
+  /// belief_for()).
   gaussian posterior_for(const context_key& context, const std::string& playbook,
                          const arm_statistics& own) const;
+  belief belief_for(const context_key& context, const std::string& playbook,
+                    const arm_statistics& own) const;
+  /// Estimated share of (context, playbook) pairs that follow the pool.
+  double follow_share() const { return follow_; }
 
 private:
   struct evidence {
@@ -74,11 +111,19 @@ private:
   };
   bool contributes(const arm_statistics& a) const;
   double precision_of(const arm_statistics& a) const;
+  /// Posterior probability that an arm with these statistics follows a pool
+  /// prior `pooled` rather than the broad one, given the share `share`.
+  double follow_probability(const gaussian& pooled, const arm_statistics& a, double share) const;
+  void build_evidence(const std::map<context_key, context_policy>& contexts,
+                      const std::map<const arm_statistics*, double>* follow);
 
   pooling_config cfg_;
   bool pool_;
   double noise_var_;
   double pooling_var_;
+  double follow_ = 1.0;
+  gaussian prior_;        ///< a playbook's mean in a context, nothing else known
+  double top_var_ = 0.25; ///< ... of a playbook's pooled mean (prior_ less the spread)
   std::unordered_map<std::string, playbook_evidence> evidence_; // per playbook
 };
 
