@@ -119,8 +119,10 @@ class Node:
 
 
 def main():
-    """Runs the calling test file: `<test>.py path/to/grace-node path/to/source`."""
+    """Runs the calling test file:
+    `<test>.py path/to/grace-node path/to/source [TestClass ...]` (all classes
+    without names; CTest runs long files as several entries, side by side)."""
     global BINARY, SOURCE
     BINARY = os.path.abspath(sys.argv[1])
     SOURCE = os.path.abspath(sys.argv[2])
-    unittest.main(module="__main__", argv=[sys.argv[0], "-v"])
+    unittest.main(module="__main__", argv=[sys.argv[0], "-v"] + sys.argv[3:])
