@@ -72,13 +72,4 @@ void replay_buffer::remove_context(const context_key& context) {
   items_ = std::move(kept);
 }
 
-double causal_reward(double observed, double counterfactual_forecast, double effect_scale,
-                     bool higher_is_worse) {
-  if (!(effect_scale > 0.0) || !std::isfinite(observed) || !std::isfinite(counterfactual_forecast))
-    return 0.0;
-  const double improvement =
-      higher_is_worse ? counterfactual_forecast - observed : observed - counterfactual_forecast;
-  return std::tanh(improvement / effect_scale);
-}
-
 } // namespace grace::rl

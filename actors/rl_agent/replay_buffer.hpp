@@ -57,11 +57,4 @@ private:
   std::unordered_set<std::string> ids_;
 };
 
-/// Causal reward of a remediation: how much better the metric is than the
-/// forecast of what it would have been without the playbook, scaled by what
-/// counts as a big effect and squashed into [-1, 1]. `higher_is_worse` follows
-/// the catalog's direction.
-double causal_reward(double observed, double counterfactual_forecast, double effect_scale,
-                     bool higher_is_worse);
-
 } // namespace grace::rl

@@ -343,8 +343,7 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         const auto& items = st.agent->experiences().items();
         if (!items.empty() && items.back().event_id == report.event_id)
           e.propensity = items.back().propensity;
-        spdlog::info("[CAUSAL-RL] 📊 Learned: {} → reward={:.2f} (trust_delta={:+.2f})", e.playbook,
-                     e.reward, e.trust_delta);
+        spdlog::info(rl::learned_log_line(learned));
         if (learned.change_detected)
           spdlog::info("[CAUSAL-RL] 🔄 {} in {} stopped behaving as before: learning it afresh",
                        e.playbook, learned.context.to_string());

@@ -435,16 +435,6 @@ TEST(RlAgentConfig, ParsesAndRejects) {
   EXPECT_EQ(config_from_json(config_to_json(c)).policy, policy_kind::greedy_ema);
 }
 
-TEST(RlAgentReward, CausalRewardFollowsTheMetricsDirection) {
-  // Latency forecast 500 ms without the playbook, 400 observed: better.
-  EXPECT_GT(causal_reward(400, 500, 100, true), 0.7);
-  EXPECT_LT(causal_reward(600, 500, 100, true), -0.7);
-  // Success rate: higher is better.
-  EXPECT_GT(causal_reward(0.99, 0.9, 0.05, false), 0.9);
-  EXPECT_DOUBLE_EQ(causal_reward(500, 500, 100, true), 0.0);
-  EXPECT_LE(causal_reward(0, 1e9, 1, true), 1.0);
-}
-
 TEST(RlAgentMaths, LogsTheSeedsLine) {
   agent a(with_policy(policy_kind::greedy_ema));
   const auto r = a.recommend(api, {{"scale-api-shard", 2}});
