@@ -4,7 +4,7 @@
 // `rl-scenario --via URL` (docs/evaluation/learning.md, "Through the REST API").
 #pragma once
 
-#include "actors/rl_agent/scenario_runner.hpp"
+#include "bench/rl_agent/scenario_runner.hpp"
 
 #include <chrono>
 #include <memory>

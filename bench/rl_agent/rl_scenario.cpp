@@ -8,9 +8,9 @@
 // in process on the same world and noise. --write-catalog writes the metrics
 // catalog such a node needs for a world. rest_scenario.sh runs both per seed.
 #include "actors/rl_agent/off_policy_evaluation.hpp"
-#include "actors/rl_agent/scenario_runner.hpp"
 #include "bench/rl_agent/rest_learner.hpp"
 #include "bench/rl_agent/scenario_catalog.hpp"
+#include "bench/rl_agent/scenario_runner.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cmath>

@@ -4,7 +4,7 @@
 // contexts offer, with its risk tier and a noop action.
 #pragma once
 
-#include "actors/rl_agent/scenario_world.hpp"
+#include "bench/rl_agent/scenario_world.hpp"
 
 #include <string>
 

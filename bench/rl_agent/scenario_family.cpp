@@ -1,5 +1,7 @@
 #include "bench/rl_agent/scenario_family.hpp"
 
+#include "bench/rl_agent/reward_math.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,24 +12,6 @@
 namespace grace::rl {
 
 namespace {
-
-double normal_cdf(double x) {
-  return 0.5 * std::erfc(-x / std::sqrt(2.0));
-}
-double normal_pdf(double x) {
-  return std::exp(-0.5 * x * x) / std::sqrt(2.0 * M_PI);
-}
-
-/// E[clip(mu + sd * Z, -1, 1)] for standard normal Z.
-double expected_clipped(double mu, double sd) {
-  const double a = (-1.0 - mu) / sd, b = (1.0 - mu) / sd;
-  const double inside = mu * (normal_cdf(b) - normal_cdf(a)) + sd * (normal_pdf(a) - normal_pdf(b));
-  return -normal_cdf(a) + (1.0 - normal_cdf(b)) + inside;
-}
-
-std::size_t argmax(const std::vector<double>& v) {
-  return static_cast<std::size_t>(std::max_element(v.begin(), v.end()) - v.begin());
-}
 
 /// Index of the runner-up (second highest).
 std::size_t runner_up(const std::vector<double>& v) {

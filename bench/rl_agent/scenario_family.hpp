@@ -14,8 +14,8 @@
 // chooses (common random numbers).
 #pragma once
 
-#include "actors/rl_agent/scenario_runner.hpp"
 #include "actors/rl_agent/types.hpp"
+#include "bench/rl_agent/scenario_runner.hpp"
 
 #include <cstdint>
 #include <string>

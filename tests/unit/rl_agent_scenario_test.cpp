@@ -1,6 +1,6 @@
 // The playbook-learning scenario, small: the agent must beat the seed's
 // greedy-EMA rule on regret in fixed worlds (fixed seeds: not flaky).
-#include "actors/rl_agent/scenario_runner.hpp"
+#include "bench/rl_agent/scenario_runner.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "actors/rl_agent/scenario_runner.hpp"
+#include "bench/rl_agent/scenario_runner.hpp"
 
 #include <cmath>
 #include <string>

@@ -5,7 +5,7 @@
 #pragma once
 
 #include "actors/rl_agent/agent.hpp"
-#include "actors/rl_agent/scenario_world.hpp"
+#include "bench/rl_agent/scenario_world.hpp"
 
 #include <cstdint>
 #include <memory>
