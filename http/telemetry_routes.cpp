@@ -1,5 +1,6 @@
 #include "http/telemetry_routes.hpp"
 
+#include "actors/catalog/catalog.hpp"
 #include "actors/ingest/sample_batch_parser.hpp"
 #include "http/json_response.hpp"
 #include "messages/json.hpp"

@@ -2,7 +2,6 @@
 // Every typed actor interface of the node, one comment per handler. Components
 // built in later issues extend this file; shared sub-protocols (status) are
 // added to each interface with extend_with rather than re-invented.
-#include "actors/catalog/catalog.hpp"
 #include "messages/atoms.hpp"
 #include "messages/cluster_messages.hpp"
 #include "messages/types.hpp"
@@ -19,6 +18,10 @@
 namespace grace::forecaster {
 class temporal_forecaster;
 } // namespace grace::forecaster
+
+namespace grace::catalog {
+class metrics_catalog;
+} // namespace grace::catalog
 
 namespace grace {
 

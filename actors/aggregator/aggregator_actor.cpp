@@ -1,5 +1,6 @@
 #include "actors/aggregator/aggregator_actor.hpp"
 
+#include "actors/catalog/catalog.hpp"
 #include "actors/storage/sample_log_format.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/json.hpp"

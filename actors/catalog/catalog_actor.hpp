@@ -1,6 +1,7 @@
 #pragma once
 // The catalog component: owns the live catalog and swaps in a new one on
 // reload only when the new file validates completely.
+#include "actors/catalog/catalog.hpp"
 #include "messages/actors.hpp"
 
 #include <cstdint>

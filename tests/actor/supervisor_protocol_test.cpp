@@ -4,6 +4,7 @@
 // last good version on a bad reload.
 #define CAF_SUITE supervisor_protocol
 
+#include "actors/catalog/catalog.hpp"
 #include "actors/catalog/catalog_actor.hpp"
 #include "actors/storage/storage_actor.hpp"
 #include "actors/supervisor/supervisor_actor.hpp"
