@@ -1,7 +1,7 @@
 #pragma once
-// Every typed actor interface of the node, one comment per handler. Components
-// built in later issues extend this file; shared sub-protocols (status) are
-// added to each interface with extend_with rather than re-invented.
+// Every typed actor interface of the node, one comment per handler. Shared
+// sub-protocols (status) are added to each interface with extend_with rather
+// than re-invented.
 #include "messages/atoms.hpp"
 #include "messages/cluster_messages.hpp"
 #include "messages/types.hpp"

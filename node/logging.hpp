@@ -1,5 +1,5 @@
 #pragma once
-// Console logging for the node: the seed's tagged lines as plain text, or one
+// Console logging for the node: the product description's tagged lines as plain text, or one
 // JSON object per line for log collectors (--log-format json).
 #include <string>
 

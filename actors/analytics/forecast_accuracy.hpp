@@ -10,7 +10,7 @@
 //   sMAPE     2 x mean symmetric relative error, in [0, 2] (the M-competition
 //             definition);
 //   accuracy  100 x (1 - sMAPE / 2), in [0, 100]: the node's "forecast
-//             accuracy %" (the seed's "70-85% accuracy" is this figure);
+//             accuracy %" (the product description's "70-85% accuracy" is this figure);
 //   coverage  share of actuals inside the 80% / 95% bands.
 #pragma once
 

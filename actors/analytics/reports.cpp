@@ -195,7 +195,7 @@ nlohmann::json learning_progress(const std::vector<experience>& experiences,
     }
     slope = 100.0 * sxy / sxx;
   }
-  // Policy changes: the seed's EMA per (context, playbook); a change is the
+  // Policy changes: the product description's EMA per (context, playbook); a change is the
   // context's best playbook differing from the one before this experience.
   std::map<std::pair<std::string, std::string>, std::map<std::string, double>> ema;
   std::map<std::pair<std::string, std::string>, std::string> best;

@@ -66,7 +66,7 @@ nlohmann::json playbook_performance(const std::vector<execution>& executions,
 // From the stored experiences (oldest first): per virtual UTC day the count
 // and mean reward, the reward trend (least-squares slope per 100
 // experiences), experiences per day over the days seen, and policy changes:
-// how often a context's best playbook (by the seed's EMA, rate 0.3) changed.
+// how often a context's best playbook (by the product description's EMA, rate 0.3) changed.
 nlohmann::json learning_progress(const std::vector<experience>& experiences,
                                  const nlohmann::json& agent_statistics,
                                  const nlohmann::json& agent_policies);

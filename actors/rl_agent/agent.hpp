@@ -67,7 +67,7 @@ policy_kind parse_policy_kind(const std::string& name);
 
 struct agent_config {
   policy_kind policy = policy_kind::hierarchical_thompson;
-  double learning_rate = 0.3; ///< the seed's EMA rate (grace.yaml)
+  double learning_rate = 0.3; ///< the product description's EMA rate (grace.yaml)
   std::uint64_t seed = 42;
   pooling_config pooling;
   /// Per learning step in a context every arm's statistics are multiplied by
@@ -131,7 +131,7 @@ struct arm_summary {
   double value = 0.0;       ///< posterior mean (greedy_ema: the EMA value)
   double uncertainty = 0.0; ///< posterior standard deviation
   std::uint64_t pulls = 0;
-  double ema_value = 0.0; ///< the seed's value, tracked under every policy
+  double ema_value = 0.0; ///< the product description's value, tracked under every policy
   bool decoupled = false; ///< a change was detected: no longer pooled
 };
 

@@ -62,7 +62,7 @@ ope_result evaluate_off_policy(const std::vector<experience>& log, const target_
 reward_model fit_reward_model(const std::vector<experience>& log, double prior_weight = 2.0);
 
 /// Deterministic: the allowed candidate with the highest value (first on
-/// ties; unknown values count as 0, like the seed's fresh EMA).
+/// ties; unknown values count as 0, like the product description's fresh EMA).
 target_policy greedy_policy(std::map<context_key, std::map<std::string, double>> values);
 /// The agent's current choice probabilities (its state is read, not changed;
 /// the agent must outlive the returned function).

@@ -1,5 +1,5 @@
 // What the agent believes about one playbook in one context: discounted
-// sufficient statistics of the continuous rewards it produced, the seed's EMA
+// sufficient statistics of the continuous rewards it produced, the product description's EMA
 // value kept alongside, and a CUSUM change detector. The Gaussian maths that
 // turns these into a posterior lives here too.
 #pragma once
@@ -31,7 +31,7 @@ struct arm_statistics {
   double sum = 0.0;
   double sum_sq = 0.0;
   std::uint64_t pulls = 0; ///< rewards received, never discounted
-  double ema_value = 0.0;  ///< the seed's greedy-EMA value for this arm
+  double ema_value = 0.0;  ///< the product description's greedy-EMA value for this arm
   // Two-sided CUSUM on standardised residuals (why: a playbook that stops
   // working in one context must be noticed within a few incidents, not after
   // the discounting has forgotten hundreds of old successes).

@@ -51,7 +51,7 @@ struct recommendation {
   std::vector<std::string> excluded;   ///< candidates above the context's risk cap
 };
 
-/// What one learning step did, enough for the seed's log line
+/// What one learning step did, enough for the product description's log line
 /// `[CAUSAL-RL] 📊 Learned: <playbook> → reward=… (trust_delta=…)`.
 struct learn_result {
   context_key context;

@@ -15,8 +15,8 @@
 namespace grace::trainer {
 
 struct training_settings {
-  int64_t interval_ms = 6 * 3600'000LL;  // between scheduled cycles
-  int64_t window_ms = 24 * 3600'000LL;   // the cycle's new data (the seed's last 24 h)
+  int64_t interval_ms = 6 * 3600'000LL; // between scheduled cycles
+  int64_t window_ms = 24 * 3600'000LL; // the cycle's new data (the product description's last 24 h)
   int64_t history_ms = 7 * 86'400'000LL; // longer history, for the daily cycle
   int64_t step_ms = 300'000;             // snapshot interval
   int horizon_steps = 12;                // forecast horizon in steps (60 min)
@@ -52,7 +52,7 @@ std::string record_document(const training_output& output, const std::string& ar
 // Id part of the record's file name: "20251109_154523" (UTC).
 std::string record_id(int64_t unix_ms);
 
-// 1245 -> "1,245": the seed's "X samples processed".
+// 1245 -> "1,245": the product description's "X samples processed".
 std::string with_thousands(uint64_t n);
 
 } // namespace grace::trainer

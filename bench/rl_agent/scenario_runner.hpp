@@ -38,7 +38,7 @@ private:
   agent agent_;
 };
 
-/// Anchor 1, the seed's rule: per context a value per playbook starting at 0,
+/// Anchor 1, the product description's rule: per context a value per playbook starting at 0,
 /// value <- 0.7 value + 0.3 reward, always the highest value (first on ties).
 class greedy_ema_anchor : public scenario_learner {
 public:
