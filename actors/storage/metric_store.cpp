@@ -477,10 +477,6 @@ void metric_store::upsert_forecast(const forecast& f) {
   st.run();
 }
 
-void metric_store::insert_forecast(const forecast& f) {
-  upsert_forecast(f); // a single statement is its own transaction
-}
-
 void metric_store::insert_forecasts(const std::vector<forecast>& batch) {
   if (batch.empty())
     return;
@@ -521,18 +517,6 @@ std::vector<forecast> metric_store::query_forecasts(const std::string& metric_id
                "query_forecasts");
   st.text(1, metric_id).integer(2, since_ms).integer(3, until_ms).integer(4, sql_limit(limit));
   return read_forecasts(st);
-}
-
-std::optional<forecast> metric_store::latest_forecast(const std::string& metric_id) {
-  statement st(*this,
-               "SELECT " GRACE_FORECAST_COLUMNS " FROM forecasts WHERE metric_id = ?1"
-               " ORDER BY generated_at DESC LIMIT 1",
-               "latest_forecast");
-  st.text(1, metric_id);
-  auto all = read_forecasts(st);
-  if (all.empty())
-    return std::nullopt;
-  return std::move(all.front());
 }
 
 // --- experiences -------------------------------------------------------------
@@ -589,12 +573,6 @@ std::vector<experience> metric_store::read_experiences(statement& st) {
   return out;
 }
 
-std::vector<experience> metric_store::all_experiences() {
-  statement st(*this, "SELECT " GRACE_EXPERIENCE_COLUMNS " FROM experiences ORDER BY id",
-               "all_experiences");
-  return read_experiences(st);
-}
-
 std::vector<experience> metric_store::recent_experiences(size_t n) {
   statement st(*this,
                "SELECT " GRACE_EXPERIENCE_COLUMNS " FROM (SELECT * FROM experiences"
@@ -602,11 +580,6 @@ std::vector<experience> metric_store::recent_experiences(size_t n) {
                "recent_experiences");
   st.integer(1, sql_limit(n));
   return read_experiences(st);
-}
-
-uint64_t metric_store::experience_count() {
-  statement st(*this, "SELECT COUNT(*) FROM experiences", "experience_count");
-  return st.step() ? st.column_count(0) : 0;
 }
 
 // --- training records --------------------------------------------------------
@@ -667,21 +640,6 @@ std::optional<state_entry> metric_store::get_state(const std::string& key) {
   if (!st.step())
     return std::nullopt;
   return state_entry{st.column_text(0), st.column_text(1), st.column_integer(2)};
-}
-
-std::vector<std::string> metric_store::state_keys() {
-  statement st(*this, "SELECT key FROM state ORDER BY key", "state_keys");
-  std::vector<std::string> out;
-  while (st.step())
-    out.push_back(st.column_text(0));
-  return out;
-}
-
-bool metric_store::erase_state(const std::string& key) {
-  statement st(*this, "DELETE FROM state WHERE key = ?1", "erase_state");
-  st.text(1, key);
-  st.run();
-  return sqlite3_changes(db_) > 0;
 }
 
 // --- component state rows (collections) ---------------------------------------

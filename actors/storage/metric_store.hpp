@@ -105,23 +105,18 @@ public:
   timestamp_ms closed_before();
 
   // --- forecasts (primary key: metric_id, generated_at; re-insert replaces) ---
-  void insert_forecast(const forecast& f);
   void insert_forecasts(const std::vector<forecast>& batch);
   // Forecasts of one metric with generated_at in [since_ms, until_ms),
   // ascending; a limit keeps the most recent ones (as for snapshots).
   std::vector<forecast> query_forecasts(const std::string& metric_id, timestamp_ms since_ms,
                                         timestamp_ms until_ms,
                                         std::optional<size_t> limit = std::nullopt);
-  std::optional<forecast> latest_forecast(const std::string& metric_id);
 
   // --- experiences (append-only) ---
   void insert_experience(const experience& e);
   void insert_experiences(const std::vector<experience>& batch);
-  // All, in insertion order (oldest first).
-  std::vector<experience> all_experiences();
   // The newest `n` by insertion, returned oldest first.
   std::vector<experience> recent_experiences(size_t n);
-  uint64_t experience_count();
 
   // --- training records (append-only) ---
   void insert_training_record(const training_record& r);
@@ -131,8 +126,6 @@ public:
   // --- component state (key/value) ---
   void put_state(const std::string& key, const std::string& json, timestamp_ms updated_at);
   std::optional<state_entry> get_state(const std::string& key);
-  std::vector<std::string> state_keys(); // sorted
-  bool erase_state(const std::string& key);
 
   // --- component state rows: collections of (id, JSON) changed row by row ---
   // Erases (every row of the collection first if replace_all), then puts
