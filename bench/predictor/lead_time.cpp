@@ -14,6 +14,7 @@
 // being reached within expected breach + 30 min (warning book: false_alarm).
 //
 //   grace-lead-time [--days 14] [--seeds 5] [--seed 1] [--threads 2] [--verbose]
+#include "actors/aggregator/snapshot_window.hpp"
 #include "actors/catalog/catalog.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
 #include "actors/forecaster/temporal_forecaster.hpp"
@@ -107,36 +108,6 @@ predictor::threshold_spec spec_of(const catalog::metric_definition& m) {
           m.critical};
 }
 
-snapshot make_snapshot(const catalog::metric_definition& m, int64_t window_start,
-                       std::vector<double>& v) {
-  snapshot s;
-  s.metric_id = m.id;
-  s.window_start = window_start;
-  s.window_end = window_start + step_ms;
-  s.count = v.size();
-  if (v.empty()) {
-    s.mean = s.min = s.max = s.p50 = s.p95 = s.last = std::nan("");
-    return s;
-  }
-  s.last = v.back();
-  double sum = 0.0;
-  for (double x : v) {
-    sum += x;
-  }
-  s.mean = sum / static_cast<double>(v.size());
-  std::sort(v.begin(), v.end());
-  s.min = v.front();
-  s.max = v.back();
-  auto rank = [&](double q) {
-    const size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(v.size()))) - 1;
-    return v[std::min(i, v.size() - 1)];
-  };
-  s.p50 = rank(0.5);
-  s.p95 = rank(0.95);
-  s.level = catalog::band_of(m, catalog::statistic_of(s, m.aggregation));
-  return s;
-}
-
 seed_result run_seed(const simulator::simulator_config& sim, const catalog::metrics_catalog& cat,
                      uint64_t seed, int days, bool verbose,
                      const predictor::breach_warner_settings& warner_settings) {
@@ -163,24 +134,22 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
   std::vector<std::optional<forecast>> latest(metrics.size()); // per forecast metric
   forecaster::temporal_forecaster model;                       // untrained until the first retrain
   const int64_t end_ms = start_ms + static_cast<int64_t>(days) * forecaster::day_ms;
-  std::vector<std::vector<double>> window(metrics.size());
+  // Snapshots exactly as the node's aggregator makes them.
+  aggregator::snapshot_window windows(
+      {step_ms, 0, 1 << 16}, [&](const std::string& id, const snapshot& s) {
+        const auto& m = metrics[index.at(id)];
+        return catalog::band_of(m, catalog::statistic_of(s, m.aggregation));
+      });
   using clock = std::chrono::steady_clock;
 
   for (int64_t t = start_ms + step_ms; t <= end_ms; t += step_ms) {
-    for (auto& v : window) {
-      v.clear();
-    }
     for (const auto& s : world.advance_to(t - 1)) {
-      const auto it = index.find(s.metric_id);
-      if (it != index.end()) {
-        window[it->second].push_back(s.value);
+      if (index.count(s.metric_id) > 0) {
+        windows.add(s.metric_id, s.ts, s.value);
       }
     }
-    for (size_t m = 0; m < metrics.size(); ++m) {
-      snapshot s = make_snapshot(metrics[m], t - step_ms, window[m]);
-      if (s.count == 0) {
-        continue;
-      }
+    for (auto& s : windows.close_until(t)) {
+      const size_t m = index.at(s.metric_id);
       current[m] = s.level;
       warners[m].observe(s.window_end, catalog::statistic_of(s, metrics[m].aggregation));
       for (auto& b : books) {
