@@ -5,7 +5,6 @@
 #include "actors/catalog/catalog_actor.hpp"
 #include "actors/clock/clock_start.hpp"
 #include "actors/cluster/cluster_actor.hpp"
-#include "actors/cluster/cluster_transport_config.hpp"
 #include "actors/executor/executor_actor.hpp"
 #include "actors/forecaster/forecaster_actor.hpp"
 #include "actors/ingest/ingest_actor.hpp"
@@ -26,6 +25,7 @@
 #include "http/http_actor.hpp"
 #include "messages/errors.hpp"
 #include "messages/register_types.hpp"
+#include "node/cluster_transport.hpp"
 
 #include <algorithm>
 #include <caf/actor_system.hpp>

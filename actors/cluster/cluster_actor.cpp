@@ -1,6 +1,6 @@
 #include "actors/cluster/cluster_actor.hpp"
 
-#include "actors/cluster/cluster_peer.hpp"
+#include "actors/cluster/cluster_peer_actor.hpp"
 #include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "messages/errors.hpp"

@@ -10,7 +10,7 @@
 #include <caf/test/io_dsl.hpp>
 #include <caf/test/unit_test_impl.hpp>
 // clang-format on
-#include "actors/cluster/cluster_peer.hpp"
+#include "actors/cluster/cluster_peer_actor.hpp"
 #include "messages/errors.hpp"
 #include "messages/register_types.hpp"
 

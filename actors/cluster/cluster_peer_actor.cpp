@@ -1,4 +1,4 @@
-#include "actors/cluster/cluster_peer.hpp"
+#include "actors/cluster/cluster_peer_actor.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/openssl/publish.hpp>

@@ -1,4 +1,4 @@
-#include "actors/cluster/cluster_transport_config.hpp"
+#include "node/cluster_transport.hpp"
 
 #include "messages/cluster_messages.hpp"
 
