@@ -100,11 +100,12 @@ reader object_reader(const json& v, const std::string& ctx) {
   return reader{v, ctx};
 }
 
-early_warning warning_from_json(const json& v, const std::string& ctx) {
-  const reader r = object_reader(v, ctx);
+// One warning of the book's `where` ("open[2]"), read with the shared mapping.
+early_warning warning_from_json(const json& v, const std::string& where) {
+  const reader r = object_reader(v, where + ": ");
   early_warning w;
   try {
-    w = read_as<early_warning>(v, ctx.substr(0, ctx.size() - 2)); // ctx ends in ": "
+    w = read_as<early_warning>(v, where);
   } catch (const json_mapping_error& e) {
     throw std::runtime_error(std::string("warning_book: ") + e.what());
   }
@@ -339,8 +340,9 @@ warning_book warning_book::from_json(const nlohmann::json& j, warning_policy pol
   warning_book b(policy);
   const json& open_list = top.array("open");
   for (size_t i = 0; i < open_list.size(); ++i) {
-    const std::string ctx = "open[" + std::to_string(i) + "]: ";
-    early_warning w = warning_from_json(open_list[i], ctx);
+    const std::string where = "open[" + std::to_string(i) + "]";
+    const std::string ctx = where + ": ";
+    early_warning w = warning_from_json(open_list[i], where);
     const reader r{open_list[i], ctx};
     if (w.outcome != warning_outcome::open)
       r.fail("outcome", "must be 'open' for an open warning, found '" + to_string(w.outcome) + "'");
@@ -351,8 +353,9 @@ warning_book warning_book::from_json(const nlohmann::json& j, warning_policy pol
 
   const json& recent_list = top.array("recent");
   for (size_t i = 0; i < recent_list.size(); ++i) {
-    const std::string ctx = "recent[" + std::to_string(i) + "]: ";
-    early_warning w = warning_from_json(recent_list[i], ctx);
+    const std::string where = "recent[" + std::to_string(i) + "]";
+    const std::string ctx = where + ": ";
+    early_warning w = warning_from_json(recent_list[i], where);
     if (w.outcome == warning_outcome::open)
       reader{recent_list[i], ctx}.fail("outcome", "must not be 'open' for a resolved warning");
     if (b.recent_.size() < policy.keep_recent)
