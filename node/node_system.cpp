@@ -147,7 +147,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   out.push_back(peer_spec("predictor", predictor_component, ps));
   executor_settings es;
   es.clock = clock;
-  es.evaluation_window_ms = s.execution.evaluation_window_ms;
+  es.spans.evaluation_window_ms = s.execution.evaluation_window_ms;
   es.governance.approval_timeout_ms = s.execution.approval_timeout_ms;
   es.governance.breaker_failures = s.execution.breaker_failures;
   es.governance.breaker_open_ms = s.execution.breaker_open_ms;

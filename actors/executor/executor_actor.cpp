@@ -1,11 +1,11 @@
 #include "actors/executor/executor_actor.hpp"
 
 #include "actors/catalog/catalog.hpp"
-#include "common/utc_time.hpp"
 #include "actors/executor/command_runner.hpp"
-#include "actors/executor/reward.hpp"
+#include "actors/executor/measurement.hpp"
 #include "actors/executor/webhook_client.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
+#include "common/utc_time.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 
@@ -14,8 +14,6 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
-#include <cmath>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -102,12 +100,7 @@ void finish_run(self_pointer self, const supervisor_actor& supervisor, const std
   e->message = message;
   e->state = success ? execution_state::succeeded : execution_state::failed;
   if (success) {
-    e->evaluate_at = now + st.settings.evaluation_window_ms;
-    // A later run on the service started while this one was running ends
-    // its evaluation (see start_run).
-    for (const auto& later : st.executions)
-      if (later.service == e->service && later.started_at > e->started_at)
-        e->evaluate_at = std::min(e->evaluate_at, later.started_at);
+    e->evaluate_at = executor::evaluation_end(st.executions, *e, now, st.settings.spans);
     spdlog::info("[PLAYBOOK-EXEC] 🔧 SELF-HEALING: Executed '{}' - {}", e->playbook, message);
     const auto metric = e->metric_id;
     const auto playbook = e->playbook;
@@ -146,13 +139,12 @@ void start_run(self_pointer self, const supervisor_actor& supervisor, const cata
   // An earlier run on the service still being measured is judged on the
   // windows before this one: from here on the metric shows both, and the
   // agent must not credit either with the other's effect.
-  for (auto& other : st.executions)
-    if (other.id != id && other.service == e->service && other.state == execution_state::succeeded
-        && other.evaluate_at > now && !st.evaluating.count(other.id)) {
-      other.evaluate_at = now;
-      spdlog::info("[PLAYBOOK-EXEC] ✂️ Outcome of '{}' measured until now: '{}' starts on {}",
-                   other.playbook, e->playbook, e->service);
-    }
+  for (const auto& cut : executor::cut_by_start(st.executions, *e, now, st.evaluating)) {
+    auto* other = find(self, cut);
+    other->evaluate_at = now;
+    spdlog::info("[PLAYBOOK-EXEC] ✂️ Outcome of '{}' measured until now: '{}' starts on {}",
+                 other->playbook, e->playbook, e->service);
+  }
   switch (pb->action.kind) {
   case catalog::action_kind::noop:
     finish_run(self, supervisor, id, true, "no action (noop playbook)", rp);
@@ -252,25 +244,6 @@ struct evaluation {
   size_t remaining = 0;
 };
 
-std::vector<double> values_between(const std::vector<snapshot>& rows,
-                                   const catalog::metric_definition& m, int64_t from, int64_t to) {
-  std::vector<double> out;
-  for (const auto& s : rows)
-    if (s.window_end > from && s.window_end <= to) {
-      const double v = catalog::statistic_of(s, m.aggregation);
-      if (std::isfinite(v))
-        out.push_back(v);
-    }
-  return out;
-}
-
-double mean_of(const std::vector<double>& v) {
-  double sum = 0.0;
-  for (double x : v)
-    sum += x;
-  return v.empty() ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(v.size());
-}
-
 void conclude(self_pointer self, const supervisor_actor& supervisor,
               std::shared_ptr<evaluation> ev) {
   auto& st = self->state;
@@ -282,66 +255,13 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
   const auto* metric = ev->catalog->find_metric(e->metric_id);
   if (!metric)
     return;
-  const int64_t started = e->started_at;
-  const int64_t until = e->evaluate_at;
-  const bool cut_short = until < e->finished_at + st.settings.evaluation_window_ms;
-  executor::outcome_inputs in;
-  in.higher_is_worse = metric->direction == catalog::direction::higher_is_worse;
-  in.warning = metric->warning;
-  in.critical = metric->critical;
-  in.before =
-      values_between(ev->rows[0], *metric, started - st.settings.baseline_window_ms, started);
-  std::vector<int64_t> after_times;
-  for (const auto& s : ev->rows[0])
-    if (s.window_end > started && s.window_end <= until) {
-      const double v = catalog::statistic_of(s, metric->aggregation);
-      if (std::isfinite(v)) {
-        in.after.push_back(v);
-        after_times.push_back(s.window_end);
-      }
-    }
-  // The counterfactual: the pre-action forecast at the same times.
-  for (int64_t t : after_times) {
-    const forecast_point* best = nullptr;
-    for (const auto& p : ev->request.counterfactual.points)
-      if (!best || std::llabs(p.ts - t) < std::llabs(best->ts - t))
-        best = &p;
-    if (!best || std::llabs(best->ts - t) > ev->request.counterfactual.step)
-      break;
-    in.counterfactual.push_back(best->mean);
-  }
-  {
-    auto longer =
-        values_between(ev->rows[0], *metric, started - st.settings.normal_window_ms, started);
-    in.normal_level = catalog::better_quartile(longer, in.higher_is_worse);
-  }
-  // The forecast's value for the last before-window anchors the
-  // counterfactual of an action taken in breach (reward.hpp).
-  int64_t last_before_at = 0;
-  for (const auto& s : ev->rows[0])
-    if (s.window_end > started - st.settings.baseline_window_ms && s.window_end <= started
-        && std::isfinite(catalog::statistic_of(s, metric->aggregation)))
-      last_before_at = std::max(last_before_at, s.window_end);
-  if (last_before_at > 0) {
-    int64_t nearest = ev->request.counterfactual.step + 1;
-    for (const auto& p : ev->request.counterfactual.points)
-      if (std::llabs(p.ts - last_before_at) < nearest) {
-        nearest = std::llabs(p.ts - last_before_at);
-        in.counterfactual_at_action = p.mean;
-      }
-  }
-  for (size_t i = 1; i < ev->metrics.size(); ++i) {
-    const auto* other = ev->catalog->find_metric(ev->metrics[i]);
-    const double before = mean_of(
-        values_between(ev->rows[i], *other, started - st.settings.baseline_window_ms, started));
-    const double after = mean_of(values_between(ev->rows[i], *other, started, until));
-    if (std::isfinite(before) && std::isfinite(after) && before != 0.0)
-      in.other_kpi_deltas[other->id + ".delta_vs_before"] = (after - before) / std::fabs(before);
-  }
-  auto result = executor::evaluate_outcome(e->metric_id, in);
-  if (cut_short)
-    result.summary += fmt::format(" (measured over {}: the next run on {} started)",
-                                  executor::format_duration(until - started), e->service);
+  std::vector<executor::other_metric_rows> others;
+  for (size_t i = 1; i < ev->metrics.size(); ++i)
+    others.push_back({ev->catalog->find_metric(ev->metrics[i]), std::move(ev->rows[i])});
+  const auto measured = executor::measure_outcome(*metric, ev->rows[0], ev->request.counterfactual,
+                                                  others, *e, st.settings.spans);
+  const auto& in = measured.inputs;
+  const auto& result = measured.result;
   e->reward = result.reward;
   e->kpi_deltas = result.kpi_deltas;
   e->outcome_summary = result.summary;
@@ -417,9 +337,7 @@ void evaluate(self_pointer self, const supervisor_actor& supervisor, const catal
       ev->metrics.push_back(id);
   ev->rows.resize(ev->metrics.size());
   ev->remaining = ev->metrics.size();
-  const int64_t since =
-      e.started_at
-      - std::max(self->state.settings.baseline_window_ms, self->state.settings.normal_window_ms);
+  const int64_t since = executor::measurement_since(e, self->state.settings.spans);
   const int64_t until = e.evaluate_at + 1;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     for (size_t i = 0; i < ev->metrics.size(); ++i) {

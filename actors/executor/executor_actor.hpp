@@ -8,6 +8,7 @@
 // to the RL agent, recorded under errors_fixed/ and in the ledger.
 #include "actors/clock/node_clock.hpp"
 #include "actors/executor/governance.hpp"
+#include "actors/executor/measurement.hpp"
 #include "messages/actors.hpp"
 
 #include <deque>
@@ -20,12 +21,7 @@ namespace grace {
 struct executor_settings {
   node_clock clock;
   executor::governance_settings governance;
-  int64_t evaluation_window_ms = 30 * 60000; // virtual: after a run, before its outcome is measured
-  int64_t baseline_window_ms =
-      30 * 60000; // virtual: the windows before the run it is compared with
-  // virtual: the windows before the run whose better quartile stands for the
-  // metric's normal level (the size of a breach a run started in; reward.hpp)
-  int64_t normal_window_ms = 3 * 3600 * 1000;
+  executor::measurement_spans spans; // virtual: how a run's outcome is measured
   int64_t check_interval_ms = 60000; // virtual: approval expiry and due evaluations
   bool kill_switch = false;          // engaged at start
   size_t keep_executions = 500;
