@@ -3,7 +3,10 @@
 // problem reported with file, line, column and key path).
 #include "actors/catalog/yaml_reader.hpp"
 #include "actors/cluster/cluster_settings.hpp"
+#include "actors/executor/execution_settings.hpp"
 #include "actors/ingest/scrape_target.hpp"
+#include "actors/notifier/notifier_settings.hpp"
+#include "actors/predictor/engine_settings.hpp"
 #include "actors/promql/prometheus_source.hpp"
 
 #include <cstdint>
@@ -32,36 +35,6 @@ struct supervisor_settings {
   int64_t backoff_initial_ms = 100;
   int64_t backoff_max_ms = 5000;
   int64_t shutdown_grace_ms = 5000;
-};
-
-struct prediction_settings {
-  double min_probability = 0.7; // raise an early warning at this breach probability
-  int64_t min_lead_ms = 15 * 60000;
-  int64_t max_lead_ms = 60 * 60000;
-  int64_t grace_ms = 30 * 60000;    // after the expected breach time, an open warning resolves
-  bool react_to_breaches = true;    // act on a confirmed breach no warning covered in time
-  bool sudden_onset_context = true; // learn incidents that began with a step apart
-  // A breach under way is remediated with the playbooks that run unattended
-  // first; those needing an operator are offered once these are used up.
-  bool react_unattended_first = true;
-  // A breach the last reaction did not end gets the next playbook this long
-  // after it, and one that began with a step waits this long after another
-  // run on its service (0: the evaluation window, like any other action).
-  int64_t escalate_after_ms = 10 * 60000;
-};
-
-struct execution_settings {
-  int64_t evaluation_window_ms = 30 * 60000;
-  int64_t approval_timeout_ms = 15 * 60000;
-  int breaker_failures = 3;
-  int64_t breaker_open_ms = 30 * 60000;
-  bool kill_switch = false;
-};
-
-struct alerting_settings {
-  std::vector<std::string> alertmanagers; // base URLs
-  std::vector<std::string> webhooks;
-  int64_t resend_interval_ms = 60000; // real time
 };
 
 struct node_settings {
@@ -94,9 +67,9 @@ struct node_settings {
   int64_t rl_seed = 42;
   int64_t rl_max_pending = 10000;             // unrewarded recommendations kept
   int64_t rl_pending_ttl_ms = 24 * 3600000LL; // ... and for how long
-  prediction_settings prediction;
-  execution_settings execution;
-  alerting_settings alerting;
+  predictor::engine_settings prediction;      // prediction: (the predictor engine's settings)
+  executor::execution_settings execution;
+  notifier_settings alerting;
   supervisor_settings supervisor;
   cluster::cluster_settings cluster; // cluster: (off unless cluster.etcd is set)
 };

@@ -128,30 +128,17 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   rs.agent.pending_ttl_ms = s.rl_pending_ttl_ms;
   out.push_back(peer_spec("rl_agent", rl_agent_component, rs));
   predictor_settings ps;
+  static_cast<predictor::engine_settings&>(ps) = s.prediction;
   ps.clock = clock;
-  ps.policy.min_probability = s.prediction.min_probability;
-  ps.policy.min_lead_ms = s.prediction.min_lead_ms;
-  ps.policy.max_lead_ms = s.prediction.max_lead_ms;
-  ps.policy.grace_ms = s.prediction.grace_ms;
-  ps.react_to_breaches = s.prediction.react_to_breaches;
-  ps.sudden_onset_context = s.prediction.sudden_onset_context;
-  ps.react_unattended_first = s.prediction.react_unattended_first;
   // One outcome at a time per metric: the next reaction waits for the
-  // previous action's evaluation window.
-  ps.reaction.min_gap_ms = s.execution.evaluation_window_ms;
-  // ... unless the breach goes on after this episode's own reaction, or
-  // began with a step: the executor then cuts the earlier run's evaluation
-  // at the next run.
-  ps.reaction.escalate_after_ms = s.prediction.escalate_after_ms;
+  // previous action's evaluation window (unless the breach goes on after
+  // this episode's own reaction, or began with a step: escalate_after).
+  ps.min_gap_ms = s.execution.evaluation_window_ms;
   ps.approval_timeout_ms = s.execution.approval_timeout_ms;
   out.push_back(peer_spec("predictor", predictor_component, ps));
   executor_settings es;
+  static_cast<executor::execution_settings&>(es) = s.execution;
   es.clock = clock;
-  es.spans.evaluation_window_ms = s.execution.evaluation_window_ms;
-  es.governance.approval_timeout_ms = s.execution.approval_timeout_ms;
-  es.governance.breaker_failures = s.execution.breaker_failures;
-  es.governance.breaker_open_ms = s.execution.breaker_open_ms;
-  es.kill_switch = s.execution.kill_switch;
   out.push_back(peer_spec("executor", executor_component, es));
   analytics_settings an;
   an.clock = clock;
@@ -160,10 +147,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   an.horizon_ms = s.forecast_horizon_ms;
   an.has_promql = !s.prometheus.url.empty();
   out.push_back(peer_spec("analytics", analytics_component, an));
-  notifier_settings ns;
-  ns.alertmanagers = s.alerting.alertmanagers;
-  ns.webhooks = s.alerting.webhooks;
-  ns.resend_interval_ms = s.alerting.resend_interval_ms;
+  notifier_settings ns = s.alerting;
   ns.generator_url =
       "http://" + s.http.bind + ":" + std::to_string(s.http.port) + "/api/predictions/warnings";
   // Detached: a POST to Alertmanager or a webhook blocks for up to its timeout.

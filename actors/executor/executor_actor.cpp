@@ -100,7 +100,7 @@ void finish_run(self_pointer self, const supervisor_actor& supervisor, const std
   e->message = message;
   e->state = success ? execution_state::succeeded : execution_state::failed;
   if (success) {
-    e->evaluate_at = executor::evaluation_end(st.executions, *e, now, st.settings.spans);
+    e->evaluate_at = executor::evaluation_end(st.executions, *e, now, st.settings);
     spdlog::info("[PLAYBOOK-EXEC] 🔧 SELF-HEALING: Executed '{}' - {}", e->playbook, message);
     const auto metric = e->metric_id;
     const auto playbook = e->playbook;
@@ -212,7 +212,7 @@ void apply_decision(self_pointer self, const supervisor_actor& supervisor, const
   case executor::verdict::await_approval: {
     e->state = execution_state::pending_approval;
     const int64_t now = wall_now(self);
-    const int64_t timeout = st.settings.governance.approval_timeout_ms;
+    const int64_t timeout = st.settings.approval_timeout_ms;
     st.approvals.add({e->id, e->playbook, e->service, now, now + timeout});
     e->approval_expires_at = iso_time(now + timeout);
     // Expired on time however slowly the periodic tick runs at this scale.
@@ -259,7 +259,7 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
   for (size_t i = 1; i < ev->metrics.size(); ++i)
     others.push_back({ev->catalog->find_metric(ev->metrics[i]), std::move(ev->rows[i])});
   const auto measured = executor::measure_outcome(*metric, ev->rows[0], ev->request.counterfactual,
-                                                  others, *e, st.settings.spans);
+                                                  others, *e, st.settings);
   const auto& in = measured.inputs;
   const auto& result = measured.result;
   e->reward = result.reward;
@@ -337,7 +337,7 @@ void evaluate(self_pointer self, const supervisor_actor& supervisor, const catal
       ev->metrics.push_back(id);
   ev->rows.resize(ev->metrics.size());
   ev->remaining = ev->metrics.size();
-  const int64_t since = executor::measurement_since(e, self->state.settings.spans);
+  const int64_t since = executor::measurement_since(e, self->state.settings);
   const int64_t until = e.evaluate_at + 1;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     for (size_t i = 0; i < ev->metrics.size(); ++i) {
@@ -370,8 +370,8 @@ bool expire_approvals(self_pointer self, const supervisor_actor& supervisor) {
     if (auto* e = find(self, p.execution_id)) {
       e->state = execution_state::expired;
       e->finished_at = now;
-      e->reason = "approval expired after "
-                  + executor::format_duration(st.settings.governance.approval_timeout_ms);
+      e->reason =
+          "approval expired after " + executor::format_duration(st.settings.approval_timeout_ms);
       spdlog::warn("[PLAYBOOK-EXEC] ⌛ Approval of '{}' expired ({})", e->playbook, e->id);
       record_decision(self, supervisor, *e, "expired");
       publish(self, supervisor, *e);
@@ -479,7 +479,7 @@ executor_actor::behavior_type
 executor_component(executor_actor::stateful_pointer<executor_state> self,
                    supervisor_actor supervisor, executor_settings settings) {
   self->state.settings = std::move(settings);
-  self->state.governor = executor::governor(self->state.settings.governance);
+  self->state.governor = executor::governor(self->state.settings);
   if (self->state.settings.kill_switch)
     self->state.governor.set_kill_switch(true, "engaged in grace.yaml (execution.kill_switch)",
                                          virtual_now(self));

@@ -7,8 +7,7 @@
 // outcome is measured against the forecast made before acting and reported
 // to the RL agent, recorded under errors_fixed/ and in the ledger.
 #include "actors/clock/node_clock.hpp"
-#include "actors/executor/governance.hpp"
-#include "actors/executor/measurement.hpp"
+#include "actors/executor/execution_settings.hpp"
 #include "messages/actors.hpp"
 
 #include <deque>
@@ -18,12 +17,10 @@
 
 namespace grace {
 
-struct executor_settings {
+// grace.yaml's execution settings (execution_settings.hpp) and the shell's own.
+struct executor_settings : executor::execution_settings {
   node_clock clock;
-  executor::governance_settings governance;
-  executor::measurement_spans spans; // virtual: how a run's outcome is measured
   int64_t check_interval_ms = 60000; // virtual: approval expiry and due evaluations
-  bool kill_switch = false;          // engaged at start
   size_t keep_executions = 500;
   std::string state_key = "executor";
 };

@@ -36,16 +36,17 @@ void warn(effects& out, std::string text) {
 } // namespace
 
 engine::engine(engine_settings s)
-    : book(s.policy), settings_(std::move(s)), reactions_(settings_.reaction),
+    : book(static_cast<const warning_policy&>(s)), settings_(std::move(s)),
+      reactions_(static_cast<const reaction_policy&>(settings_)),
       // A symptom lags its cause; the cause's fix is given escalate_after to show.
-      causes_(settings_.reaction.escalate_after_ms) {}
+      causes_(settings_.escalate_after_ms) {}
 
 void engine::set_catalog(std::shared_ptr<const catalog::metrics_catalog> catalog) {
   catalog_ = std::move(catalog);
 }
 
 void engine::restore(const nlohmann::json& stored) {
-  book = warning_book::from_json(stored, settings_.policy);
+  book = warning_book::from_json(stored, settings_);
 }
 
 bool engine::take_dirty() {

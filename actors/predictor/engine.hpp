@@ -14,6 +14,7 @@
 #include "actors/predictor/anomaly_score.hpp"
 #include "actors/predictor/breach_reaction.hpp"
 #include "actors/predictor/breach_warner.hpp"
+#include "actors/predictor/engine_settings.hpp"
 #include "actors/predictor/onset.hpp"
 #include "actors/predictor/symptom_hold.hpp"
 #include "actors/predictor/warning_book.hpp"
@@ -27,27 +28,6 @@
 #include <vector>
 
 namespace grace::predictor {
-
-struct engine_settings {
-  warning_policy policy;
-  // The breach probability each forecast is judged by (breach_warner.hpp, the
-  // core `grace-node warn` runs too).
-  breach_warner_settings warner;
-  double anomaly_alert = 0.95; // anomaly score logged and published above this
-  bool act = true;             // ask the RL agent and the executor (false: warn only)
-  // Also act on a confirmed breach nobody warned about in time (see breach_reaction.hpp).
-  bool react_to_breaches = true;
-  // A reaction is offered only the playbooks that run unattended (mode auto)
-  // while one of them is left: in the simulator nobody approves, and even
-  // with an operator on call a breach under way should not wait for one.
-  bool react_unattended_first = true;
-  reaction_policy reaction;
-  // Learn a sudden onset apart: diagnosis `<metric>:sudden` (see onset.hpp).
-  bool sudden_onset_context = true;
-  // The executor's approval timeout: when a run waiting for approval is
-  // decided (expired or rejected), the next-best playbook is asked for.
-  int64_t approval_timeout_ms = 15 * 60000;
-};
 
 // What an action is for: an early warning's predicted breach, or a breach
 // under way that no warning covered in time (a reaction).

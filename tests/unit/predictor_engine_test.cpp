@@ -259,7 +259,7 @@ TEST(predictor_engine, a_lapsed_approval_after_the_breach_ended_asks_nothing) {
 
 TEST(predictor_engine, a_breach_the_reaction_did_not_end_escalates_to_another_playbook) {
   auto s = no_sudden_context();
-  s.reaction.escalate_after_ms = 10 * minute;
+  s.escalate_after_ms = 10 * minute;
   engine e(s);
   e.set_catalog(test_catalog());
   timestamp_ms at = t0;
