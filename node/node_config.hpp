@@ -8,6 +8,8 @@
 #include "actors/notifier/notifier_settings.hpp"
 #include "actors/predictor/engine_settings.hpp"
 #include "actors/promql/prometheus_source.hpp"
+#include "actors/supervisor/restart_policy.hpp"
+#include "http/server_settings.hpp"
 
 #include <cstdint>
 #include <string>
@@ -15,25 +17,9 @@
 
 namespace grace::node {
 
-struct http_settings {
-  std::string bind = "127.0.0.1";
-  int port = 8000;
-  std::string token;
-  int64_t request_timeout_ms = 5000;
-  int64_t max_body_bytes = 16 * 1024 * 1024;
-  int threads = 16;
-  int max_event_streams = 8;
-  std::vector<std::string> allowed_hosts; // Host names besides the bind address (and loopback)
-  int64_t idle_timeout_ms = 10000;        // a connection with no request is closed after this
-  int64_t read_timeout_ms = 10000;        // a request's head and body arrive within this
-  int max_connections = 1024;
-};
-
-struct supervisor_settings {
-  int max_restarts = 5;
-  int64_t restart_window_ms = 60000;
-  int64_t backoff_initial_ms = 100;
-  int64_t backoff_max_ms = 5000;
+// The supervisor's restart limits and how long the node waits for its tree
+// to stop.
+struct supervisor_settings : supervision::restart_limits {
   int64_t shutdown_grace_ms = 5000;
 };
 
@@ -51,7 +37,7 @@ struct node_settings {
   std::string replay_path;       // --replay: a timestamp,value CSV fed at event time
   std::string replay_metric;     // --metric: the catalog id its values belong to
   int64_t virtual_origin_ms = 0; // where virtual time starts; 0: the wall clock
-  http_settings http;
+  http::server_settings http;
   std::vector<ingest::scrape_target> scrape_targets;
   promql::prometheus_source prometheus; // url empty: no PromQL source
   int64_t sync_interval_ms = 1000;      // storage.sync_interval: the sample log's fsync period

@@ -183,21 +183,10 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   if (!s.replay_path.empty())
     out.push_back(peer_spec("replay", replay_component, clock, s.replay_path, s.replay_metric));
   http_settings_view hv;
-  hv.bind = s.http.bind;
-  hv.port = s.http.port;
-  hv.threads = s.http.threads;
-  hv.request_timeout_ms = s.http.request_timeout_ms;
-  hv.allowed_hosts = s.http.allowed_hosts;
-  hv.idle_timeout_ms = s.http.idle_timeout_ms;
-  hv.read_timeout_ms = s.http.read_timeout_ms;
-  hv.max_connections = s.http.max_connections;
-  hv.api.token = s.http.token;
-  hv.api.max_body_bytes = s.http.max_body_bytes;
+  static_cast<http::server_settings&>(hv) = s.http;
   hv.telemetry.clock = clock;
   hv.telemetry.max_future_ms = s.max_future_ms;
-  hv.telemetry.max_event_streams = s.http.max_event_streams;
   hv.ml.default_horizon_ms = s.forecast_horizon_ms;
-  hv.ml.token = s.http.token;
   if (s.cluster.enabled()) {
     const auto cs = s.cluster;
     const auto http_url = "http://" + s.http.bind + ":" + std::to_string(s.http.port);
@@ -363,9 +352,6 @@ int run_node(const node_settings& settings,
 
   node_config cfg(settings.cluster);
   caf::actor_system sys{cfg};
-  supervision::restart_limits limits{
-      settings.supervisor.max_restarts, settings.supervisor.restart_window_ms,
-      settings.supervisor.backoff_initial_ms, settings.supervisor.backoff_max_ms};
   std::string problem;
   const auto clock_inputs = read_clock_start(sys, settings, problem);
   if (!problem.empty()) {
@@ -378,7 +364,8 @@ int run_node(const node_settings& settings,
   auto last_clock_save = std::chrono::steady_clock::now();
   if (settings.time_scale != 1.0)
     spdlog::info("[NODE] ⏱️ Virtual time runs {}x real time", settings.time_scale);
-  auto sup = sys.spawn(supervisor, components(settings, clock, simulation), limits);
+  auto sup = sys.spawn(supervisor, components(settings, clock, simulation),
+                       static_cast<const supervision::restart_limits&>(settings.supervisor));
   caf::scoped_actor self{sys};
   self->monitor(sup);
 
