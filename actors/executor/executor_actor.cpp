@@ -2,6 +2,7 @@
 
 #include "actors/catalog/catalog.hpp"
 #include "actors/executor/command_runner.hpp"
+#include "actors/executor/execution_history.hpp"
 #include "actors/executor/measurement.hpp"
 #include "actors/executor/webhook_client.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
@@ -38,20 +39,11 @@ execution* find(self_pointer self, const std::string& id) {
 }
 
 void save(self_pointer self, const supervisor_actor& supervisor) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& e : self->state.executions)
-    list.push_back(e);
+  auto& st = self->state;
   // The requests of runs still to be evaluated carry the counterfactual
   // forecast: with them an evaluation due during a restart still happens.
-  nlohmann::json awaiting = nlohmann::json::object();
-  for (const auto& [id, request] : self->state.requests)
-    awaiting[id] = request;
-  const auto text = nlohmann::json{
-      {"next_id", self->state.next_id},
-      {"executions", list},
-      {"awaiting_evaluation",
-       awaiting}}.dump();
-  store_state(self, supervisor, self->state.settings.state_key, text,
+  const auto text = executor::history_json(st.next_id, st.executions, st.requests).dump();
+  store_state(self, supervisor, st.settings.state_key, text,
               "[PLAYBOOK-EXEC] ❌ Executions not saved");
 }
 
@@ -385,13 +377,8 @@ void on_tick(self_pointer self, const supervisor_actor& supervisor) {
   auto& st = self->state;
   const int64_t now = virtual_now(self);
   const bool changed = expire_approvals(self, supervisor);
-  std::vector<std::string> due;
-  for (const auto& e : st.executions)
-    if (e.state == execution_state::succeeded && e.evaluate_at > 0 && e.evaluate_at <= now
-        && st.requests.count(e.id) && !st.evaluating.count(e.id)) {
-      due.push_back(e.id);
-      st.evaluating.insert(e.id); // not picked again while it runs
-    }
+  const auto due = executor::due_for_evaluation(st.executions, st.requests, st.evaluating, now);
+  st.evaluating.insert(due.begin(), due.end()); // not picked again while it runs
   if (!due.empty())
     with_component<catalog_actor>(self, supervisor, "catalog", [=](catalog_actor catalog) {
       self->request(catalog, std::chrono::seconds(5), atom::get_v)
@@ -414,30 +401,10 @@ void on_tick(self_pointer self, const supervisor_actor& supervisor) {
 void restore(self_pointer self, const std::string& text) {
   auto& st = self->state;
   try {
-    const auto doc = nlohmann::json::parse(text);
-    st.next_id = doc.at("next_id").get<uint64_t>();
-    for (const auto& j : doc.at("executions")) {
-      auto e = j.get<execution>();
-      // Cooldowns, rates and breakers survive a restart: replay the history.
-      if (e.started_at > 0) {
-        st.governor.started(e.playbook, e.service, e.started_at);
-        if (e.state == execution_state::failed || e.state == execution_state::succeeded
-            || e.state == execution_state::evaluated)
-          st.governor.finished(e.playbook, e.state != execution_state::failed, e.finished_at);
-      }
-      if (e.state == execution_state::pending_approval || e.state == execution_state::running) {
-        // Nothing waits across a restart: a decision made then is not valid now.
-        e.state = execution_state::expired;
-        e.reason = "the node restarted before it was decided or finished";
-      }
-      st.executions.push_back(std::move(e));
-    }
-    if (doc.contains("awaiting_evaluation"))
-      for (const auto& [id, j] : doc.at("awaiting_evaluation").items()) {
-        const auto* e = find(self, id);
-        if (e && e->state == execution_state::succeeded && e->evaluate_at > 0)
-          st.requests[id] = j.get<execution_request>();
-      }
+    auto stored = executor::restore_history(nlohmann::json::parse(text), st.governor);
+    st.next_id = stored.next_id;
+    st.executions = std::move(stored.executions);
+    st.requests = std::move(stored.awaiting);
     if (!st.requests.empty())
       spdlog::info("[PLAYBOOK-EXEC] 🔁 {} outcome evaluation(s) resumed after the restart",
                    st.requests.size());
