@@ -15,7 +15,8 @@
 
 namespace grace::executor {
 
-// Virtual-time spans of the measurement (executor_settings' defaults).
+// Virtual-time spans of the measurement; grace.yaml sets the evaluation
+// window (execution.evaluation_window).
 struct measurement_spans {
   int64_t evaluation_window_ms = 30 * 60000; // after a run, before its outcome is measured
   int64_t baseline_window_ms = 30 * 60000;   // the windows before the run it is compared with

@@ -92,7 +92,7 @@ class engine {
 public:
   explicit engine(engine_settings s = {});
 
-  const engine_settings& settings() const { return settings_; }
+  const engine_settings& decision_settings() const { return settings_; }
 
   // The catalog decisions are made with (fetched per forecast batch so that
   // reloads take effect). Without one, forecasts and reactions wait.

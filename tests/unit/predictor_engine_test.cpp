@@ -358,7 +358,7 @@ TEST(predictor_engine, a_surprising_value_in_the_good_band_is_an_anomaly) {
   ASSERT_FALSE(found.empty());
   EXPECT_EQ(found[0].metric_id, "db.cpu");
   EXPECT_EQ(found[0].value, 75.0);
-  EXPECT_GE(found[0].score, e.settings().anomaly_alert);
+  EXPECT_GE(found[0].score, e.decision_settings().anomaly_alert);
   EXPECT_EQ(e.anomalies_flagged, found.size());
   EXPECT_TRUE(logged(fx, "Anomaly on db.cpu"));
   // In breach it is an incident, not an anomaly.
