@@ -9,6 +9,7 @@
 #include "actors/predictor/engine_settings.hpp"
 #include "actors/promql/prometheus_source.hpp"
 #include "actors/supervisor/restart_policy.hpp"
+#include "common/cadence.hpp"
 #include "http/server_settings.hpp"
 
 #include <cstdint>
@@ -41,13 +42,13 @@ struct node_settings {
   std::vector<ingest::scrape_target> scrape_targets;
   promql::prometheus_source prometheus; // url empty: no PromQL source
   int64_t sync_interval_ms = 1000;      // storage.sync_interval: the sample log's fsync period
-  int64_t snapshot_interval_ms = 5 * 60000;
+  int64_t snapshot_interval_ms = cadence::snapshot_interval_ms;
   int64_t retention_ms = 30 * 86400000LL;
-  int64_t forecast_interval_ms = 15 * 60000;
-  int64_t forecast_horizon_ms = 60 * 60000;
-  int64_t training_interval_ms = 6 * 3600000LL;
-  int64_t training_window_ms = 24 * 3600000LL;
-  int64_t training_history_ms = 7 * 86400000LL;
+  int64_t forecast_interval_ms = cadence::forecast_interval_ms;
+  int64_t forecast_horizon_ms = cadence::forecast_horizon_ms;
+  int64_t training_interval_ms = cadence::training_interval_ms;
+  int64_t training_window_ms = cadence::training_window_ms;
+  int64_t training_history_ms = cadence::training_history_ms;
   double rl_learning_rate = 0.3;
   std::string rl_policy = "hierarchical_thompson";
   int64_t rl_seed = 42;
