@@ -379,7 +379,18 @@ recommendation agent::recommend(const context_key& context,
                                 std::optional<int> max_risk_tier, std::int64_t now_ms,
                                 std::int64_t now_wall_ms) {
   validate_candidates(context, candidates);
-  auto s = score(context, candidates, max_risk_tier, rng_);
+  choice_question question{context, {}, max_risk_tier};
+  question.candidates.reserve(candidates.size());
+  for (const auto& c : candidates)
+    question.candidates.emplace_back(c.playbook, c.risk_tier);
+  auto cached = choices_.find(question);
+  if (cached == choices_.end()) {
+    if (choices_.size() >= max_cached_choices)
+      choices_.clear();
+    cached = choices_.emplace(std::move(question), score(context, candidates, max_risk_tier, rng_))
+                 .first;
+  }
+  auto s = cached->second;
 
   std::size_t chosen = 0;
   if (cfg_.policy == policy_kind::greedy_ema) {
