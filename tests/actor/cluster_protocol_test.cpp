@@ -39,7 +39,7 @@ struct fake_cluster_state {
 cluster_actor::behavior_type
 fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
   return {
-      [=](atom::get) { return std::string("{}"); },
+      [=](atom::get) { return cluster_view{}; },
       [=](atom::tick) {},
       [=](atom::refresh) {},
       [=](atom::sync) {},
@@ -50,7 +50,7 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         self->state.greeted.push_back(theirs.node_id);
         return peer_hello{cluster_protocol_version, "mars-node", 7};
       },
-      [=](atom::status) { return std::string("{}"); },
+      [=](atom::status) { return cluster_status{}; },
   };
 }
 
