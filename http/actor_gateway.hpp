@@ -83,8 +83,8 @@ public:
 
   bool ready(gateway_failure& failure);
 
-  // The supervisor's JSON status of every component.
-  std::optional<std::string> supervisor_status(gateway_failure& failure);
+  // The supervisor's status: every component, up or not, and its restarts.
+  std::optional<supervisor_status> components(gateway_failure& failure);
 
 private:
   struct cached_handle {

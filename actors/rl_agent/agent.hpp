@@ -145,8 +145,6 @@ struct context_summary {
   std::vector<arm_summary> arms; ///< best value first
 };
 
-void to_json(nlohmann::json& j, const agent_statistics& s);
-void to_json(nlohmann::json& j, const context_summary& s);
 void to_json(nlohmann::json& j, const recommendation& r);
 void to_json(nlohmann::json& j, const learn_result& r);
 

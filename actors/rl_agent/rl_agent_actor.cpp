@@ -1,7 +1,7 @@
 #include "actors/rl_agent/rl_agent_actor.hpp"
 
-#include "actors/rl_agent/off_policy_evaluation.hpp"
 #include "actors/rl_agent/recommend_check.hpp"
+#include "actors/rl_agent/views.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
@@ -286,12 +286,6 @@ caf::expected<recommendation> recommend_with(self_pointer self, const catalog::m
   }
 }
 
-nlohmann::json ope_json(const rl::ope_result& r) {
-  nlohmann::json j;
-  rl::to_json(j, r);
-  return j;
-}
-
 } // namespace
 
 rl_agent_actor::behavior_type
@@ -404,31 +398,9 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         });
         return *rp;
       },
-      [=](atom::statistics) -> std::string {
-        nlohmann::json j;
-        rl::to_json(j, self->state.agent->statistics());
-        return j.dump();
-      },
-      [=](atom::get) -> std::string {
-        nlohmann::json list = nlohmann::json::array();
-        for (const auto& c : self->state.agent->policies()) {
-          nlohmann::json j;
-          rl::to_json(j, c);
-          list.push_back(j);
-        }
-        return nlohmann::json{{"policies", list}}.dump();
-      },
-      [=](atom::evaluate) -> std::string {
-        const auto& a = *self->state.agent;
-        const auto log = a.experiences().to_vector();
-        nlohmann::json j{{"experiences", log.size()},
-                         {"confidence", 0.95},
-                         {"policy", rl::to_string(a.config().policy)}};
-        j["current"] = ope_json(rl::evaluate_off_policy(log, rl::agent_policy(a)));
-        j["greedy_ema"] = ope_json(rl::evaluate_off_policy(log, rl::greedy_ema_policy(a)));
-        j["uniform"] = ope_json(rl::evaluate_off_policy(log, rl::uniform_policy()));
-        return j.dump();
-      },
+      [=](atom::statistics) { return rl::statistics_view(*self->state.agent); },
+      [=](atom::get) { return rl::policies_view(*self->state.agent); },
+      [=](atom::evaluate) { return rl::evaluation_view(*self->state.agent); },
       [=](atom::save) {
         auto& st = self->state;
         st.save_scheduled = false;
@@ -452,20 +424,21 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms),
                            atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> rl_agent_status {
         const auto& st = self->state;
         const auto stats = st.agent->statistics();
-        return nlohmann::json{{"policy", rl::to_string(stats.policy)},
-                              {"contexts", stats.contexts},
-                              {"experiences", stats.experiences},
-                              {"pending", stats.pending},
-                              {"restored", st.restored},
-                              {"restore_problem", st.restore_problem},
-                              {"snapshots_saved", st.snapshots_saved},
-                              {"event_rows_saved", st.event_rows_saved},
-                              {"snapshot_pending", st.dirty},
-                              {"recovered", st.recovered}}
-            .dump();
+        rl_agent_status out;
+        out.policy = rl::to_string(stats.policy);
+        out.contexts = stats.contexts;
+        out.experiences = stats.experiences;
+        out.pending = stats.pending;
+        out.restored = st.restored;
+        out.restore_problem = st.restore_problem;
+        out.snapshots_saved = st.snapshots_saved;
+        out.event_rows_saved = st.event_rows_saved;
+        out.snapshot_pending = st.dirty;
+        out.recovered = st.recovered;
+        return out;
       },
   };
 }
