@@ -2,6 +2,7 @@
 
 #include "actors/catalog/catalog.hpp"
 #include "actors/predictor/breach.hpp"
+#include "actors/predictor/refusal.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
@@ -103,11 +104,51 @@ bool playbook_specific(const std::string& rule) {
   return rule == "cooldown" || rule == "rate_limit" || rule == "circuit_breaker";
 }
 
-// Recommendation and (policy permitting) execution. `excluded`: playbooks the
-// executor refused for this trigger; the agent is asked again without them
-// (a refused run teaches the agent nothing and leaves the incident alone).
+// The agent forgets a pick that was not acted on (refusal.hpp).
+void withdraw(self_pointer self, const supervisor_actor& supervisor, const std::string& event_id) {
+  if (event_id.empty())
+    return;
+  with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
+    self->request(agent, std::chrono::seconds(10), atom::withdraw_v, event_id)
+        .then([](bool) {},
+              [=](caf::error& err) {
+                spdlog::warn("[INCIDENT-PREDICT] ⚠️ Event {} not withdrawn: {}", event_id,
+                             describe(err));
+              });
+  });
+}
+
 void act_on(self_pointer self, const supervisor_actor& supervisor, const action_trigger& trigger,
-            const forecast& counterfactual, const std::vector<std::string>& excluded = {}) {
+            const forecast& counterfactual, const std::vector<std::string>& excluded = {});
+
+// Asks again after a pick that did not run, among the playbooks the executor
+// would run now (refusal.hpp). `excluded`: those left out so far.
+void act_on_runnable(self_pointer self, const supervisor_actor& supervisor,
+                     const action_trigger& trigger, const forecast& counterfactual,
+                     const std::vector<std::string>& excluded) {
+  const auto cat = self->state.catalog;
+  const auto* metric = cat ? cat->find_metric(trigger.metric_id) : nullptr;
+  if (!metric)
+    return;
+  const auto playbooks = metric->playbooks;
+  with_component<executor_actor>(self, supervisor, "executor", [=](executor_actor ex) {
+    self->request(ex, std::chrono::seconds(10), atom::runnable_v, cat, trigger.service, playbooks)
+        .then(
+            [=](const std::vector<std::string>& runnable) {
+              act_on(self, supervisor, trigger, counterfactual,
+                     predictor::left_out_after_refusal(playbooks, runnable, excluded));
+            },
+            [=](caf::error& err) {
+              spdlog::warn("[INCIDENT-PREDICT] ⚠️ Not asking again for {}: {}",
+                           trigger.metric_id, describe(err));
+            });
+  });
+}
+
+// Recommendation and (policy permitting) execution. `excluded`: playbooks
+// left out after a pick that did not run (act_on_runnable).
+void act_on(self_pointer self, const supervisor_actor& supervisor, const action_trigger& trigger,
+            const forecast& counterfactual, const std::vector<std::string>& excluded) {
   recommend_request request{trigger.service, trigger.diagnosis, {}};
   auto left_out = trigger.tried;
   left_out.insert(left_out.end(), excluded.begin(), excluded.end());
@@ -171,12 +212,14 @@ void act_on(self_pointer self, const supervisor_actor& supervisor, const action_
                                      + self->state.settings.approval_timeout_ms});
                             return;
                           }
+                          if (predictor::pick_not_acted_on(e.state))
+                            withdraw(self, supervisor, r.event_id);
                           if (e.state != execution_state::refused || !playbook_specific(e.rule))
                             return;
                           spdlog::info("[INCIDENT-PREDICT] 🔁 '{}' refused for {} ({}): asking "
                                        "for another playbook",
                                        e.playbook, trigger.metric_id, e.rule);
-                          act_on(self, supervisor, trigger, counterfactual, next);
+                          act_on_runnable(self, supervisor, trigger, counterfactual, next);
                         },
                         [=](caf::error& err) {
                           spdlog::warn("[INCIDENT-PREDICT] ⚠️ '{}' not run: {}", run.playbook,
@@ -230,15 +273,18 @@ void check_approvals(self_pointer self, const supervisor_actor& supervisor) {
                 }
                 if (e == executions.end()
                     || (e->state != execution_state::expired
-                        && e->state != execution_state::rejected)
-                    || !still_relevant(st, w.trigger))
+                        && e->state != execution_state::rejected))
+                  continue;
+                withdraw(self, supervisor, e->event_id);
+                if (!still_relevant(st, w.trigger))
                   continue;
                 spdlog::info("[INCIDENT-PREDICT] 🔁 '{}' for {} was not approved ({}): asking for "
                              "another playbook",
                              e->playbook, w.trigger.metric_id, to_string(e->state));
                 const auto f = st.latest_forecasts.find(w.trigger.metric_id);
-                act_on(self, supervisor, w.trigger,
-                       f == st.latest_forecasts.end() ? forecast{} : f->second, w.excluded);
+                act_on_runnable(self, supervisor, w.trigger,
+                                f == st.latest_forecasts.end() ? forecast{} : f->second,
+                                w.excluded);
               }
               st.approval_watches = std::move(keep);
             },
