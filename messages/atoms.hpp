@@ -49,5 +49,7 @@ GRACE_ATOM(sync, "sync")
 GRACE_ATOM(shutdown, "shutdown")
 GRACE_ATOM(refresh, "refresh")
 GRACE_ATOM(hello, "hello")
+GRACE_ATOM(withdraw, "withdraw")
+GRACE_ATOM(runnable, "runnable")
 
 #undef GRACE_ATOM
