@@ -28,6 +28,16 @@ struct forecaster_config {
   int validation_rows = 288; // rolling-origin validation span per series, in rows
   int min_rows = 24;         // below this a series gets the short-history fallback
   int combination_band = 2;  // candidate weights of horizon h pool the errors of h +- band
+  // Candidate errors may be weighted by age, halving every this many rows
+  // (recent origins count more: a series' best candidates can change), and
+  // each series chooses out of sample between those and the plain errors
+  // (weights from the older half of the validation origins, judged on the
+  // newer half). 0: plain errors only. 72 was chosen by leaving one NAB
+  // category out (36-96 do about as well) and M4 Hourly's even half
+  // (docs/evaluation/forecasting.md).
+  double combination_half_life = 72.0;
+  // false: the age-weighted errors always (no choice; an experiment).
+  bool combination_choose_recency = true;
   int validation_stride = 1; // rows between validation origins (2 halves the fit time, but
                              // fewer origins weigh the candidates worse on short series)
   robust_settings robust;

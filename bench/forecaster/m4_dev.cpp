@@ -14,6 +14,7 @@
 //   experiments (see the parser below); shift_back=N moves every origin N
 //   rows earlier (a check away from the end of the data).
 #include "actors/forecaster/temporal_forecaster.hpp"
+#include "bench/forecaster/config_settings.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -81,39 +82,11 @@ int main(int argc, char** argv) {
     if (eq != std::string::npos) {
       const std::string k = a.substr(0, eq);
       const double v = std::stod(a.substr(eq + 1));
-      if (k == "min_trend_cells") {
-        base.min_trend_cells = static_cast<int>(v);
-      } else if (k == "band_width") {
+      if (k == "band_width") {
         band_width = std::max<size_t>(1, static_cast<size_t>(v));
       } else if (k == "shift_back") {
         shift_back = static_cast<size_t>(v);
-      } else if (k == "half_life") {
-        base.calibration_half_life = v;
-      } else if (k == "default_trend_share") {
-        base.default_trend_share = v;
-      } else if (k == "calibration_band") {
-        base.calibration_band = static_cast<int>(v);
-      } else if (k == "dependence") {
-        base.calibration_dependence = v;
-      } else if (k == "phase_spread_days") {
-        base.phase_spread_days = static_cast<int>(v);
-      } else if (k == "band") {
-        base.combination_band = static_cast<int>(v);
-      } else if (k == "strength") {
-        base.robust.min_season_strength = v;
-      } else if (k == "validation_rows") {
-        base.validation_rows = static_cast<int>(v);
-      } else if (k == "trend_reach_ms") {
-        base.robust.trend_reach_ms = static_cast<int64_t>(v);
-      } else if (k == "trend_rows") {
-        base.robust.trend_rows = static_cast<int>(v);
-      } else if (k == "drift_cycles") {
-        base.robust.drift_cycles = static_cast<int>(v);
-      } else if (k == "drift_z") {
-        base.robust.drift_z = v;
-      } else if (k == "week_cycles") {
-        base.robust.min_week_cycles = static_cast<int>(v);
-      } else {
+      } else if (!gf::bench::apply_setting(base, k, v)) {
         std::cerr << "unknown setting " << k << "\n";
         return 2;
       }
