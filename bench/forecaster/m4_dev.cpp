@@ -17,6 +17,7 @@
 #include "bench/forecaster/config_settings.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -107,6 +108,8 @@ int main(int argc, char** argv) {
     bands.push_back(b);
   }
   std::vector<double> c80(bands.size()), c95(bands.size()), cn(bands.size());
+  // Misses below the lower and above the upper bounds (symmetry of the bands).
+  std::vector<std::array<double, 4>> tails(bands.size(), std::array<double, 4>{});
   // Winkler score of the 80% interval in units of the MASE scale: width plus
   // 10x the miss (lower is better), mean per band and per half.
   std::vector<double> wink(bands.size());
@@ -187,6 +190,10 @@ int main(int argc, char** argv) {
       need[b].push_back(off > 0 ? std::fabs(a - s.mean) / off : (a == s.mean ? 0.0 : 1e9));
       c95[b] += (a >= s.lo95 && a <= s.hi95) ? 1.0 : 0.0;
       cn[b] += 1.0;
+      tails[b][0] += a < s.lo80 ? 1.0 : 0.0;
+      tails[b][1] += a > s.hi80 ? 1.0 : 0.0;
+      tails[b][2] += a < s.lo95 ? 1.0 : 0.0;
+      tails[b][3] += a > s.hi95 ? 1.0 : 0.0;
       half80[index % 2][b] += (a >= s.lo80 && a <= s.hi80) ? 1.0 : 0.0;
       half95[index % 2][b] += (a >= s.lo95 && a <= s.hi95) ? 1.0 : 0.0;
       half_n[index % 2][b] += 1.0;
@@ -227,6 +234,12 @@ int main(int argc, char** argv) {
       std::printf(" h%zu+ %.3f/%.3f", bands[b], half80[k][b] / std::max(half_n[k][b], 1.0),
                   half95[k][b] / std::max(half_n[k][b], 1.0));
     }
+  }
+  std::printf("\nmisses below/above 80%%, below/above 95%%:");
+  for (size_t b = 0; b < bands.size(); ++b) {
+    const double k = std::max(cn[b], 1.0);
+    std::printf(" h%zu+ %.3f/%.3f %.3f/%.3f", bands[b], tails[b][0] / k, tails[b][1] / k,
+                tails[b][2] / k, tails[b][3] / k);
   }
   std::printf("\nwinkler80/scale: all %.4f even %.4f odd %.4f by band:",
               (half_wink[0] + half_wink[1]) / static_cast<double>(std::max<size_t>(all.n, 1)),

@@ -54,6 +54,36 @@ TEST(ForecasterCombination, RecentErrorsWeighMostWhenTheSeriesChanges) {
   }
 }
 
+TEST(ForecasterCombination, EachSeriesChoosesTheErrorsThatForecastItsNewerOriginsBetter) {
+  // The change (220 rows before the end) falls in the older half of the
+  // validation origins (the newer half is the last 144 rows): weights from
+  // the older half's recent errors forecast the newer half better. The
+  // choice compares two noisy errors, so it is checked over 20 series: in
+  // the runs so far 19 chose the age-weighted errors.
+  int differ = 0, chose_recent = 0;
+  for (unsigned seed = 1; seed <= 20; ++seed) {
+    const gf::series_input changed = walk_then_noise(1152, 220, seed);
+    gf::forecaster_config plain, recent, choose;
+    plain.combination_half_life = 0.0;
+    recent.combination_half_life = 72.0;
+    recent.combination_choose_recency = false;
+    choose.combination_half_life = 72.0;
+    gf::temporal_forecaster a(plain), b(recent), c(choose);
+    a.fit(changed);
+    b.fit(changed);
+    c.fit(changed);
+    const auto& chosen = c.series().at(changed.id).weights;
+    differ += b.series().at(changed.id).weights != a.series().at(changed.id).weights ? 1 : 0;
+    chose_recent += chosen == b.series().at(changed.id).weights ? 1 : 0;
+    // Either set, nothing else.
+    EXPECT_TRUE(chosen == a.series().at(changed.id).weights
+                || chosen == b.series().at(changed.id).weights)
+        << "seed " << seed;
+  }
+  EXPECT_GE(differ, 18);       // the choice is not moot here
+  EXPECT_GE(chose_recent, 16); // and mostly falls on the recent errors
+}
+
 TEST(ForecasterCombination, HalfLifeRoundTripsAndOlderDocumentsLoadWithoutIt) {
   gf::temporal_forecaster model;
   model.fit(walk_then_noise(1152, 120, 4));
