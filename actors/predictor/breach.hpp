@@ -67,6 +67,9 @@ struct breach_assessment {
   // cross within the horizon: not the first point with a tiny probability
   // (too early, noise) and not the peak (too late).
   timestamp_ms expected_breach_at = 0;
+  // The probability this metric warns at (breach_warner::alarm_cut, learned
+  // from its own false alarms); 0: the warning policy's min_probability.
+  double min_probability = 0.0;
   double predicted_value = 0.0;  // forecast mean at expected_breach_at
   double lo80 = 0.0, hi80 = 0.0; // bounds at that point
 };

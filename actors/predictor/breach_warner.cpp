@@ -18,7 +18,10 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"reanchor", s.reanchor},
        {"forecast_prior", s.forecast_prior},
        {"interpolate_classes", s.interpolate_classes},
-       {"use_daily", s.use_daily}};
+       {"use_daily", s.use_daily},
+       {"fine_forecast_classes", s.fine_forecast_classes},
+       {"combined_prior", s.combined_prior},
+       {"alarm_budget_per_day", s.alarm_budget_per_day}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -33,6 +36,9 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.forecast_prior = j.value("forecast_prior", s.forecast_prior);
   s.interpolate_classes = j.value("interpolate_classes", s.interpolate_classes);
   s.use_daily = j.value("use_daily", s.use_daily);
+  s.fine_forecast_classes = j.value("fine_forecast_classes", s.fine_forecast_classes);
+  s.combined_prior = j.value("combined_prior", s.combined_prior);
+  s.alarm_budget_per_day = j.value("alarm_budget_per_day", s.alarm_budget_per_day);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -40,6 +46,9 @@ breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warn
   s_.horizon_ms = std::max<int64_t>(s_.horizon_ms, 1);
   s_.prior_weight = std::max(s_.prior_weight, 0.0);
   s_.history_alpha = std::clamp(s_.history_alpha, 0.0, 1.0);
+  if (!(s_.alarm_budget_per_day > 0.0))
+    s_.alarm_budget_per_day = 0.0;
+  false_run_start_.fill(-1);
 }
 
 bool breach_warner::beyond(double v) const {
@@ -78,23 +87,48 @@ int breach_warner::distance_class(int64_t now) const {
 }
 
 namespace {
-// Lower edges of the forecast classes 1..4 (class 0 below the first).
-constexpr std::array<double, 4> forecast_class_edges{0.001, 0.01, 0.05, 0.2};
-// Each class's centre in log10 P (class 0 spans 1e-4 .. 1e-3 for this, the top one 0.2 .. 1).
-double forecast_class_centre(int c) {
+// Lower edges of the forecast classes 1..6 (class 0 below the first); the
+// coarse classes use the first four.
+constexpr std::array<double, 6> forecast_class_edges{0.001, 0.01, 0.05, 0.2, 0.5, 0.8};
+constexpr int coarse_edges = 4;
+// Each class's centre in log10 P (class 0 spans 1e-4 .. 1e-3 for this, the top one .. 1).
+double forecast_class_centre(int c, int top) {
   const double lo = c == 0 ? 1e-4 : forecast_class_edges[static_cast<size_t>(c - 1)];
-  const double hi = c == 4 ? 1.0 : forecast_class_edges[static_cast<size_t>(c)];
+  const double hi = c == top ? 1.0 : forecast_class_edges[static_cast<size_t>(c)];
   return 0.5 * (std::log10(lo) + std::log10(hi));
+}
+// The probabilities a metric's warning cut is chosen among (alarm_cut).
+constexpr std::array<double, breach_warner::alarm_levels> alarm_level_values{
+    0.01, 0.015, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+constexpr int64_t hour_ms = 3'600'000;
+constexpr double day_ms = 86'400'000.0;
+double logit(double p) {
+  const double q = std::clamp(p, 1e-6, 1.0 - 1e-6);
+  return std::log(q / (1.0 - q));
 }
 } // namespace
 
 int breach_warner::forecast_class(double p) const {
   if (!s_.use_forecast_class)
     return 0;
+  const int edges =
+      s_.fine_forecast_classes ? static_cast<int>(forecast_class_edges.size()) : coarse_edges;
   int c = 0;
-  for (double limit : forecast_class_edges)
-    c += p >= limit ? 1 : 0;
+  for (int i = 0; i < edges; ++i)
+    c += p >= forecast_class_edges[static_cast<size_t>(i)] ? 1 : 0;
   return c;
+}
+
+double breach_warner::class_prior(int fc, double p_cell, double overall) const {
+  if (!s_.combined_prior)
+    return p_cell;
+  const size_t k = static_cast<size_t>(fc);
+  const double p_class =
+      (class_hits_[k] + s_.prior_weight * overall) / (class_trials_[k] + s_.prior_weight);
+  // Two pieces of evidence about one rate, each measured against the overall
+  // rate, taken as independent: their log-odds add.
+  const double z = logit(p_class) + logit(p_cell) - logit(overall);
+  return 1.0 / (1.0 + std::exp(-z));
 }
 
 double breach_warner::class_rate(size_t c, int fc, double prior) const {
@@ -120,13 +154,20 @@ void breach_warner::count(int fine, bool hit) {
     x *= keep;
   for (double& x : hits_)
     x *= keep;
+  for (double& x : class_trials_)
+    x *= keep;
+  for (double& x : class_hits_)
+    x *= keep;
   all_trials_ = all_trials_ * keep + 1.0;
   all_hits_ = all_hits_ * keep + (hit ? 1.0 : 0.0);
   const size_t f = static_cast<size_t>(fine), c = f / forecast_classes, since = c / distances;
+  const size_t fc = f % forecast_classes;
   fine_trials_[f] += 1.0;
   cell_trials_[c] += 1.0;
   trials_[since] += 1.0;
+  class_trials_[fc] += 1.0;
   if (hit) {
+    class_hits_[fc] += 1.0;
     fine_hits_[f] += 1.0;
     cell_hits_[c] += 1.0;
     hits_[since] += 1.0;
@@ -135,10 +176,39 @@ void breach_warner::count(int fine, bool hit) {
 
 void breach_warner::settle(int64_t now) {
   // Trials whose horizon has passed without a breach are misses.
-  while (!pending_.empty() && pending_.front().first + s_.horizon_ms < now) {
-    count(pending_.front().second, false);
+  while (!pending_.empty() && pending_.front().at + s_.horizon_ms < now) {
+    count(pending_.front().cell, false);
+    note_outcome(pending_.front(), false);
     pending_.pop_front();
   }
+}
+
+void breach_warner::note_outcome(const trial& t, bool hit) {
+  if (s_.alarm_budget_per_day <= 0.0)
+    return;
+  const double keep = 1.0 - s_.history_alpha;
+  const double elapsed = last_settled_ms_ < 0 ? 0.0 : static_cast<double>(t.at - last_settled_ms_);
+  exposure_days_ = exposure_days_ * keep + std::max(elapsed, 0.0) / day_ms;
+  last_settled_ms_ = std::max(last_settled_ms_, t.at);
+  for (size_t b = 0; b < alarm_level_values.size(); ++b) {
+    false_episodes_[b] *= keep;
+    if (hit || t.probability < alarm_level_values[b]) {
+      false_run_start_[b] = -1;
+    } else if (false_run_start_[b] < 0 || t.at - false_run_start_[b] >= hour_ms) {
+      // A new false run, or one that re-asserts its claim after an hour.
+      false_episodes_[b] += 1.0;
+      false_run_start_[b] = t.at;
+    }
+  }
+}
+
+double breach_warner::alarm_cut() const {
+  if (s_.alarm_budget_per_day <= 0.0 || exposure_days_ < 1.0)
+    return 0.0;
+  for (size_t b = 0; b < alarm_level_values.size(); ++b)
+    if (false_episodes_[b] / exposure_days_ <= s_.alarm_budget_per_day)
+      return alarm_level_values[b];
+  return alarm_level_values.back();
 }
 
 void breach_warner::observe(int64_t ts_ms, double value) {
@@ -156,16 +226,20 @@ void breach_warner::observe(int64_t ts_ms, double value) {
   ++observed_;
   if (beyond(value)) {
     // Every trial still pending saw a breach within its horizon.
-    for (const auto& [t, cell] : pending_)
-      count(cell, true);
+    for (const auto& t : pending_) {
+      count(t.cell, true);
+      note_outcome(t, true);
+    }
     pending_.clear();
     last_breach_ms_ = ts_ms;
     if (s_.use_daily && (recent_breaches_.empty() || recent_breaches_.back() < ts_ms))
       recent_breaches_.push_back(ts_ms);
   } else {
     const int cell = class_of(ts_ms) * distances + distance_class(ts_ms);
-    pending_.emplace_back(ts_ms, cell * forecast_classes
-                                     + forecast_class(forecast_probability(latest_, ts_ms)));
+    const double p_forecast = forecast_probability(latest_, ts_ms);
+    // What the warner says now, for the false-alarm budget (only needed with it).
+    const double said = s_.alarm_budget_per_day > 0.0 ? probability(latest_, ts_ms) : 0.0;
+    pending_.push_back({ts_ms, cell * forecast_classes + forecast_class(p_forecast), said});
   }
   last_ts_ms_ = ts_ms;
 }
@@ -188,16 +262,18 @@ double breach_warner::history_probability(int64_t now, double forecast_p) const 
   if (!s_.use_forecast_class)
     return p_cell;
   const int fc = forecast_class(forecast_p);
-  const double prior = s_.forecast_prior ? std::max(p_cell, forecast_p) : p_cell;
+  const double base = class_prior(fc, p_cell, overall);
+  const double prior = s_.forecast_prior ? std::max(base, forecast_p) : base;
   const double rate = class_rate(c, fc, prior);
   if (!s_.interpolate_classes)
     return rate;
   const double x = std::log10(std::max(forecast_p, 1e-4));
-  const double centre = forecast_class_centre(fc);
+  const int top = s_.fine_forecast_classes ? forecast_classes - 1 : coarse_edges;
+  const double centre = forecast_class_centre(fc, top);
   const int other = x < centre ? fc - 1 : fc + 1;
-  if (other < 0 || other >= forecast_classes)
+  if (other < 0 || other > top)
     return rate;
-  const double other_centre = forecast_class_centre(other);
+  const double other_centre = forecast_class_centre(other, top);
   const double w = std::clamp((x - centre) / (other_centre - centre), 0.0, 1.0);
   return (1.0 - w) * rate + w * class_rate(c, other, prior);
 }
@@ -267,6 +343,7 @@ breach_assessment breach_warner::assess(const forecast& f, int64_t now, band sev
     a.predicted_value = threshold_;
   }
   a.probability = p;
+  a.min_probability = alarm_cut();
   return a;
 }
 
@@ -292,31 +369,44 @@ breach_outlook threshold_warners::outlook(const forecast& f, int64_t now) {
 
 nlohmann::json breach_warner::to_json() const {
   nlohmann::json pending = nlohmann::json::array();
-  for (const auto& [t, c] : pending_)
-    pending.push_back({t, c});
-  return {{"version", 1},
-          {"threshold", threshold_},
-          {"higher_is_worse", higher_is_worse_},
-          {"settings", s_},
-          {"last_breach", last_breach_ms_},
-          {"last_ts", last_ts_ms_},
-          {"last_value", last_value_},
-          {"spread", spread_},
-          {"observed", observed_},
-          {"fine_trials", std::vector<double>(fine_trials_.begin(), fine_trials_.end())},
-          {"fine_hits", std::vector<double>(fine_hits_.begin(), fine_hits_.end())},
-          {"cell_trials", std::vector<double>(cell_trials_.begin(), cell_trials_.end())},
-          {"cell_hits", std::vector<double>(cell_hits_.begin(), cell_hits_.end())},
-          {"pending", pending},
-          {"trials", std::vector<double>(trials_.begin(), trials_.end())},
-          {"hits", std::vector<double>(hits_.begin(), hits_.end())},
-          {"all", {all_trials_, all_hits_}},
-          {"recent_breaches", recent_breaches_}};
+  for (const auto& t : pending_)
+    pending.push_back({t.at, t.cell, t.probability});
+  return {
+      {"version", 2},
+      {"threshold", threshold_},
+      {"higher_is_worse", higher_is_worse_},
+      {"settings", s_},
+      {"last_breach", last_breach_ms_},
+      {"last_ts", last_ts_ms_},
+      {"last_value", last_value_},
+      {"spread", spread_},
+      {"observed", observed_},
+      {"fine_trials", std::vector<double>(fine_trials_.begin(), fine_trials_.end())},
+      {"fine_hits", std::vector<double>(fine_hits_.begin(), fine_hits_.end())},
+      {"cell_trials", std::vector<double>(cell_trials_.begin(), cell_trials_.end())},
+      {"cell_hits", std::vector<double>(cell_hits_.begin(), cell_hits_.end())},
+      {"pending", pending},
+      {"trials", std::vector<double>(trials_.begin(), trials_.end())},
+      {"hits", std::vector<double>(hits_.begin(), hits_.end())},
+      {"all", {all_trials_, all_hits_}},
+      {"class_trials", std::vector<double>(class_trials_.begin(), class_trials_.end())},
+      {"class_hits", std::vector<double>(class_hits_.begin(), class_hits_.end())},
+      {"false_episodes", std::vector<double>(false_episodes_.begin(), false_episodes_.end())},
+      {"false_run_start", std::vector<int64_t>(false_run_start_.begin(), false_run_start_.end())},
+      {"exposure_days", exposure_days_},
+      {"last_settled", last_settled_ms_},
+      {"recent_breaches", recent_breaches_}};
 }
 
 breach_warner breach_warner::from_json(const nlohmann::json& j) {
-  if (j.value("version", 0) != 1)
-    throw std::runtime_error("breach_warner: state version must be 1");
+  // Version 1 had 5 forecast classes; its cells are spread onto the 7 of version 2.
+  const int version = j.value("version", 0);
+  if (version != 1 && version != 2)
+    throw std::runtime_error("breach_warner: state version must be 1 or 2");
+  const size_t stored_classes = version == 1 ? 5 : forecast_classes;
+  auto widened = [&](size_t f) {
+    return f / stored_classes * forecast_classes + f % stored_classes;
+  };
   breach_warner w(j.at("threshold").get<double>(), j.at("higher_is_worse").get<bool>(),
                   j.at("settings").get<breach_warner_settings>());
   w.last_breach_ms_ = j.at("last_breach").get<int64_t>();
@@ -332,15 +422,37 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
   std::copy(cell_hits.begin(), cell_hits.end(), w.cell_hits_.begin());
   const auto fine_trials = j.at("fine_trials").get<std::vector<double>>();
   const auto fine_hits = j.at("fine_hits").get<std::vector<double>>();
-  if (fine_trials.size() != w.fine_trials_.size() || fine_hits.size() != w.fine_hits_.size())
-    throw std::runtime_error("breach_warner: 'fine_trials' and 'fine_hits' must hold 240 counts");
-  std::copy(fine_trials.begin(), fine_trials.end(), w.fine_trials_.begin());
-  std::copy(fine_hits.begin(), fine_hits.end(), w.fine_hits_.begin());
+  const size_t fine_cells = static_cast<size_t>(classes * distances) * stored_classes;
+  if (fine_trials.size() != fine_cells || fine_hits.size() != fine_cells)
+    throw std::runtime_error("breach_warner: 'fine_trials' and 'fine_hits' must hold "
+                             + std::to_string(fine_cells) + " counts");
+  for (size_t f = 0; f < fine_cells; ++f) {
+    w.fine_trials_[widened(f)] = fine_trials[f];
+    w.fine_hits_[widened(f)] = fine_hits[f];
+  }
   for (const auto& p : j.at("pending")) {
     const int c = p.at(1).get<int>();
-    if (c < 0 || c >= classes * distances * forecast_classes)
+    if (c < 0 || static_cast<size_t>(c) >= fine_cells)
       throw std::runtime_error("breach_warner: pending class out of range");
-    w.pending_.emplace_back(p.at(0).get<int64_t>(), c);
+    w.pending_.push_back({p.at(0).get<int64_t>(), static_cast<int>(widened(static_cast<size_t>(c))),
+                          p.size() > 2 ? p.at(2).get<double>() : 0.0});
+  }
+  if (version == 2) {
+    const auto class_trials = j.at("class_trials").get<std::vector<double>>();
+    const auto class_hits = j.at("class_hits").get<std::vector<double>>();
+    if (class_trials.size() != w.class_trials_.size() || class_hits.size() != class_trials.size())
+      throw std::runtime_error("breach_warner: 'class_trials' and 'class_hits' must hold 7 counts");
+    std::copy(class_trials.begin(), class_trials.end(), w.class_trials_.begin());
+    std::copy(class_hits.begin(), class_hits.end(), w.class_hits_.begin());
+    const auto episodes = j.at("false_episodes").get<std::vector<double>>();
+    const auto starts = j.at("false_run_start").get<std::vector<int64_t>>();
+    if (episodes.size() != w.false_episodes_.size() || starts.size() != episodes.size())
+      throw std::runtime_error("breach_warner: 'false_episodes' and 'false_run_start' must hold "
+                               + std::to_string(alarm_levels) + " values");
+    std::copy(episodes.begin(), episodes.end(), w.false_episodes_.begin());
+    std::copy(starts.begin(), starts.end(), w.false_run_start_.begin());
+    w.exposure_days_ = j.at("exposure_days").get<double>();
+    w.last_settled_ms_ = j.at("last_settled").get<int64_t>();
   }
   const auto trials = j.at("trials").get<std::vector<double>>();
   const auto hits = j.at("hits").get<std::vector<double>>();

@@ -48,6 +48,14 @@ struct breach_warner_settings {
   // the forecast class's and its neighbour's (linear in log P between the
   // classes' centres), so forecasts inside one class keep their order.
   bool interpolate_classes = false;
+  // With use_forecast_class: two more classes at the top (P >= 0.5, >= 0.8),
+  // so "the forecast says maybe" and "the forecast says surely" are told apart.
+  bool fine_forecast_classes = false;
+  // With use_forecast_class: a (history cell, forecast class) seen rarely
+  // starts from both coarser rates at once, added in log-odds (the forecast
+  // class's rate over all cells and the history cell's rate, each against the
+  // overall rate) instead of the history cell's rate alone.
+  bool combined_prior = false;
   // Also condition on whether the metric breached in the same hour a day
   // earlier (daily recurrence: peaks, batch jobs), learned like the other
   // classes; shares their slot, so use_distance turns it off.
@@ -56,6 +64,11 @@ struct breach_warner_settings {
   // by its difference from what the forecast said for its time (the newest
   // value corrects the level until the next forecast).
   bool reanchor = false;
+  // The warning decision's false-alarm budget, per day and threshold: after
+  // a day of history the warner raises at the lowest probability whose false
+  // warning episodes on this metric's own past stayed within it (alarm_cut);
+  // 0: a fixed probability (the warning policy's) decides.
+  double alarm_budget_per_day = 0.0;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -68,8 +81,9 @@ public:
   // Distance to the threshold in mean absolute steps: < 1, < 2, < 4, < 8,
   // < 16, further.
   static constexpr int distances = 6;
-  // The forecast's probability: < 0.001, < 0.01, < 0.05, < 0.2, higher.
-  static constexpr int forecast_classes = 5;
+  // The forecast's probability: < 0.001, < 0.01, < 0.05, < 0.2, higher
+  // (with fine_forecast_classes the top one is split at 0.5 and 0.8).
+  static constexpr int forecast_classes = 7;
 
   breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s = {});
 
@@ -94,6 +108,15 @@ public:
   // median of a breach equally likely anywhere in it).
   breach_assessment assess(const forecast& f, int64_t now, band severity) const;
 
+  // The probability this metric warns at under its false-alarm budget: the
+  // lowest of alarm_levels whose false warning episodes (a run of values at
+  // or above it not followed by a breach within the horizon, one more per
+  // hour it lasts) came at most alarm_budget_per_day a day on this metric's
+  // decayed past. 0 while there is less than a day of settled history or
+  // the budget is off (the policy's probability decides then).
+  double alarm_cut() const;
+  static constexpr int alarm_levels = 16;
+
   double threshold() const { return threshold_; }
   bool higher_is_worse() const { return higher_is_worse_; }
   const breach_warner_settings& settings() const { return s_; }
@@ -110,9 +133,18 @@ private:
   int forecast_class(double p) const;
   // The calibrated rate of forecast class fc within history cell c.
   double class_rate(size_t c, int fc, double prior) const;
+  // The prior of forecast class fc in a history cell whose rate is p_cell.
+  double class_prior(int fc, double p_cell, double overall) const;
   double history_probability(int64_t now, double forecast_p) const;
   void count(int cell, bool hit);
   void settle(int64_t now);
+  struct trial {
+    int64_t at = 0;
+    int cell = 0;
+    double probability = 0.0; // what the warner said at `at`
+  };
+  // A settled trial, in time order, for the false-alarm episodes per level.
+  void note_outcome(const trial& t, bool hit);
 
   double threshold_;
   bool higher_is_worse_;
@@ -125,7 +157,7 @@ private:
   // Values not yet known to have been followed by a breach within the
   // horizon: (time, cell = (since class * distances + distance class) *
   // forecast_classes + forecast class).
-  std::deque<std::pair<int64_t, int>> pending_;
+  std::deque<trial> pending_;
   std::deque<int64_t> recent_breaches_; // breach times of the last day and horizon (use_daily)
   // Decayed counts per cell, per (since, distance) and per since class:
   // trials, and trials followed by a breach.
@@ -133,6 +165,15 @@ private:
   std::array<double, classes * distances> cell_trials_{}, cell_hits_{};
   forecast latest_; // the latest noted forecast
   std::array<double, classes> trials_{}, hits_{};
+  // False warning episodes per alarm level (decayed), the settled time they
+  // were counted over (days, decayed alike), the start of the open false run
+  // per level (-1: none) and the latest settled trial's time.
+  std::array<double, alarm_levels> false_episodes_{};
+  std::array<int64_t, alarm_levels> false_run_start_{};
+  double exposure_days_ = 0.0;
+  int64_t last_settled_ms_ = -1;
+  // Decayed counts per forecast class over all history cells (combined_prior).
+  std::array<double, forecast_classes> class_trials_{}, class_hits_{};
   double all_trials_ = 0.0, all_hits_ = 0.0;
 };
 

@@ -325,3 +325,119 @@ TEST(predictor_breach_warner, a_breach_at_the_same_hour_every_day_is_expected_ag
     ASSERT_EQ(copy.history_probability(t), daily.history_probability(t));
   }
 }
+
+TEST(predictor_breach_warner, the_alarm_cut_keeps_a_metric_within_its_false_alarm_budget) {
+  // One metric's forecasts keep saying "about even" and no breach comes; a
+  // quiet one's say nothing. With a budget of 0.5 false warnings a day the
+  // first learns to warn only above what it kept saying, the second at the
+  // lowest level; without a budget, or before a day, the policy decides (0).
+  grace::predictor::breach_warner_settings budget;
+  budget.alarm_budget_per_day = 0.5;
+  breach_warner noisy(100.0, true, budget), quiet(100.0, true, budget), off(100.0, true);
+  int64_t t = 0;
+  const int64_t day = 1440 * minute;
+  for (; t < 3 * day; t += 5 * minute) {
+    if (t == day / 2) {
+      EXPECT_EQ(noisy.alarm_cut(), 0.0) << "less than a day of settled history";
+    }
+    noisy.note_forecast(flat_forecast(t, 100.0, 5.0)); // P about 0.5 at every point
+    quiet.note_forecast(flat_forecast(t, 50.0, 5.0));
+    off.note_forecast(flat_forecast(t, 100.0, 5.0));
+    for (breach_warner* w : {&noisy, &quiet, &off})
+      w->observe(t, 50.0);
+  }
+  const double said = noisy.probability(flat_forecast(t, 100.0, 5.0), t);
+  EXPECT_GT(noisy.alarm_cut(), said);
+  EXPECT_LE(noisy.alarm_cut(), 0.9);
+  EXPECT_EQ(quiet.alarm_cut(), 0.01);
+  EXPECT_EQ(off.alarm_cut(), 0.0);
+  // The assessment carries the cut to the warning book.
+  EXPECT_EQ(noisy.assess(flat_forecast(t, 100.0, 5.0), t, grace::band::warning).min_probability,
+            noisy.alarm_cut());
+  // And its state keeps it.
+  breach_warner copy = breach_warner::from_json(nlohmann::json::parse(noisy.to_json().dump()));
+  EXPECT_EQ(copy.alarm_cut(), noisy.alarm_cut());
+}
+
+TEST(predictor_breach_warner, breaches_it_warned_for_do_not_count_against_the_budget) {
+  // The same "about even" forecasts, but a breach follows within the hour
+  // every 40 minutes: nothing it said was a false warning.
+  grace::predictor::breach_warner_settings budget;
+  budget.alarm_budget_per_day = 0.5;
+  breach_warner w(100.0, true, budget);
+  int64_t t = 0;
+  for (int i = 0; t < 3 * 1440 * minute; ++i, t += 5 * minute) {
+    w.note_forecast(flat_forecast(t, 100.0, 5.0));
+    w.observe(t, i % 8 == 7 ? 120.0 : 50.0);
+  }
+  EXPECT_EQ(w.alarm_cut(), 0.01);
+}
+
+TEST(predictor_breach_warner, fine_classes_tell_a_sure_forecast_from_a_maybe) {
+  // Forecasts above 0.8 were followed by a breach, those between 0.2 and 0.5
+  // were not: the coarse top class mixes them, the fine classes do not.
+  grace::predictor::breach_warner_settings coarse;
+  coarse.use_forecast_class = true;
+  coarse.take_max = false;
+  coarse.use_daily = false;
+  auto fine = coarse;
+  fine.fine_forecast_classes = true;
+  auto combined = fine;
+  combined.combined_prior = true;
+  breach_warner c(100.0, true, coarse), f(100.0, true, fine), both(100.0, true, combined);
+  int64_t t = 0;
+  for (int block = 0; block < 80; ++block) {
+    for (int i = 0; i < 24; ++i, t += 5 * minute) {
+      const bool sure = block % 2 == 0 && i < 6;
+      // 0.3: mean 96, 80% +-4 (P(>=100) = 0.1 .. 0.3); sure: mean 110.
+      const auto fc = flat_forecast(t, sure ? 110.0 : 97.5, 4.0);
+      const double v = sure && i == 3 ? 105.0 : 60.0;
+      for (breach_warner* w : {&c, &f, &both}) {
+        w->note_forecast(fc);
+        w->observe(t, v);
+      }
+    }
+  }
+  const auto maybe = flat_forecast(t, 97.5, 4.0), sure = flat_forecast(t, 110.0, 4.0);
+  ASSERT_GE(c.forecast_probability(maybe, t), 0.2);
+  ASSERT_LT(c.forecast_probability(maybe, t), 0.5);
+  ASSERT_GE(c.forecast_probability(sure, t), 0.8);
+  EXPECT_EQ(c.probability(maybe, t), c.probability(sure, t));
+  EXPECT_LT(f.probability(maybe, t), f.probability(sure, t) - 0.2);
+  EXPECT_LT(both.probability(maybe, t), both.probability(sure, t) - 0.2);
+}
+
+TEST(predictor_breach_warner, a_version_1_state_loads_onto_the_wider_classes) {
+  grace::predictor::breach_warner_settings calibrated;
+  calibrated.use_forecast_class = true;
+  calibrated.take_max = false;
+  breach_warner w(10.0, true, calibrated);
+  noise rnd;
+  int64_t t = 0;
+  for (int i = 0; i < 2000; ++i, t += 5 * minute) {
+    w.note_forecast(flat_forecast(t, 8.0 + 4.0 * rnd(), 1.0));
+    w.observe(t, 8.0 + 4.0 * rnd());
+  }
+  // The same state as version 1 wrote it: 5 forecast classes per cell.
+  auto j = w.to_json();
+  j["version"] = 1;
+  for (const char* name : {"fine_trials", "fine_hits"}) {
+    std::vector<double> narrow;
+    const auto wide = j[name].get<std::vector<double>>();
+    for (size_t i = 0; i < wide.size(); ++i)
+      if (i % breach_warner::forecast_classes < 5)
+        narrow.push_back(wide[i]);
+    j[name] = narrow;
+  }
+  for (auto& p : j["pending"])
+    p = nlohmann::json{p[0], p[1].get<int>() / breach_warner::forecast_classes * 5
+                                 + p[1].get<int>() % breach_warner::forecast_classes};
+  for (const char* name : {"class_trials", "class_hits", "false_episodes", "false_run_start",
+                           "exposure_days", "last_settled"})
+    j.erase(name);
+  breach_warner old = breach_warner::from_json(j);
+  const auto f = flat_forecast(t, 10.0, 1.0);
+  EXPECT_EQ(old.probability(f, t), w.probability(f, t));
+  j["fine_trials"] = std::vector<double>(3, 0.0);
+  EXPECT_THROW(breach_warner::from_json(j), std::exception);
+}
