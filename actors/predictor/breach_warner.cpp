@@ -21,7 +21,9 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"use_daily", s.use_daily},
        {"fine_forecast_classes", s.fine_forecast_classes},
        {"combined_prior", s.combined_prior},
-       {"alarm_budget_per_day", s.alarm_budget_per_day}};
+       {"alarm_budget_per_day", s.alarm_budget_per_day},
+       {"use_trend", s.use_trend},
+       {"trend_values", s.trend_values}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -39,6 +41,8 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.fine_forecast_classes = j.value("fine_forecast_classes", s.fine_forecast_classes);
   s.combined_prior = j.value("combined_prior", s.combined_prior);
   s.alarm_budget_per_day = j.value("alarm_budget_per_day", s.alarm_budget_per_day);
+  s.use_trend = j.value("use_trend", s.use_trend);
+  s.trend_values = j.value("trend_values", s.trend_values);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -46,6 +50,7 @@ breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warn
   s_.horizon_ms = std::max<int64_t>(s_.horizon_ms, 1);
   s_.prior_weight = std::max(s_.prior_weight, 0.0);
   s_.history_alpha = std::clamp(s_.history_alpha, 0.0, 1.0);
+  s_.trend_values = std::max<size_t>(s_.trend_values, 3);
   if (!(s_.alarm_budget_per_day > 0.0))
     s_.alarm_budget_per_day = 0.0;
   false_run_start_.fill(-1);
@@ -66,14 +71,44 @@ int breach_warner::class_of(int64_t now) const {
   return c;
 }
 
+bool breach_warner::trend_reaches() const {
+  // Least squares through the recent values; times in hours from the newest.
+  const size_t n = recent_values_.size();
+  if (n < 3)
+    return false;
+  const double t_end = static_cast<double>(recent_values_.back().first);
+  double st = 0.0, sv = 0.0;
+  for (const auto& [t, v] : recent_values_) {
+    st += (static_cast<double>(t) - t_end) / 3.6e6;
+    sv += v;
+  }
+  const double mt = st / static_cast<double>(n), mv = sv / static_cast<double>(n);
+  double stt = 0.0, stv = 0.0;
+  for (const auto& [t, v] : recent_values_) {
+    const double dt = (static_cast<double>(t) - t_end) / 3.6e6 - mt;
+    stt += dt * dt;
+    stv += dt * (v - mv);
+  }
+  if (!(stt > 0.0))
+    return false;
+  const double slope = stv / stt; // per hour
+  const double ahead = mv + slope * (static_cast<double>(s_.horizon_ms) / 3.6e6 - mt);
+  return std::isfinite(ahead) && beyond(ahead);
+}
+
 int breach_warner::distance_class(int64_t now) const {
-  if (s_.use_daily && !s_.use_distance) {
-    // A breach in (now - 1 day, now - 1 day + horizon]: the hour ahead, yesterday.
-    const int64_t day = 86'400'000, from = now - day, to = now - day + s_.horizon_ms;
-    for (int64_t t : recent_breaches_)
-      if (t > from && t <= to)
-        return 1;
-    return 0;
+  if ((s_.use_daily || s_.use_trend) && !s_.use_distance) {
+    int slot = 0;
+    if (s_.use_daily) {
+      // A breach in (now - 1 day, now - 1 day + horizon]: the hour ahead, yesterday.
+      const int64_t day = 86'400'000, from = now - day, to = now - day + s_.horizon_ms;
+      for (int64_t t : recent_breaches_)
+        if (t > from && t <= to) {
+          slot = 1;
+          break;
+        }
+    }
+    return slot + (s_.use_trend && trend_reaches() ? 2 : 0);
   }
   if (!s_.use_distance || observed_ == 0)
     return 0;
@@ -224,6 +259,11 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     spread_ += (observed_ == 1 ? 1.0 : 0.01) * (step - spread_);
   last_value_ = value;
   ++observed_;
+  if (s_.use_trend) {
+    recent_values_.emplace_back(ts_ms, value);
+    while (recent_values_.size() > s_.trend_values)
+      recent_values_.pop_front();
+  }
   if (beyond(value)) {
     // Every trial still pending saw a breach within its horizon.
     for (const auto& t : pending_) {
@@ -395,6 +435,7 @@ nlohmann::json breach_warner::to_json() const {
       {"false_run_start", std::vector<int64_t>(false_run_start_.begin(), false_run_start_.end())},
       {"exposure_days", exposure_days_},
       {"last_settled", last_settled_ms_},
+      {"recent_values", recent_values_},
       {"recent_breaches", recent_breaches_}};
 }
 
@@ -462,6 +503,8 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
   std::copy(hits.begin(), hits.end(), w.hits_.begin());
   w.all_trials_ = j.at("all").at(0).get<double>();
   w.all_hits_ = j.at("all").at(1).get<double>();
+  for (const auto& [t, v] : j.value("recent_values", std::vector<std::pair<int64_t, double>>{}))
+    w.recent_values_.emplace_back(t, v);
   // Absent in states written before use_daily existed.
   for (int64_t t : j.value("recent_breaches", std::vector<int64_t>{}))
     w.recent_breaches_.push_back(t);

@@ -69,6 +69,12 @@ struct breach_warner_settings {
   // warning episodes on this metric's own past stayed within it (alarm_cut);
   // 0: a fixed probability (the warning policy's) decides.
   double alarm_budget_per_day = 0.0;
+  // Also condition on whether the least-squares line through the latest
+  // trend_values values reaches the threshold within the horizon (Prometheus'
+  // predict_linear, judged by how often it came true on this metric); shares
+  // the daily class's slot, so use_distance turns it off.
+  bool use_trend = false;
+  size_t trend_values = 6;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -130,6 +136,7 @@ private:
   // f moved by the newest value's difference from it (settings().reanchor).
   forecast anchored(const forecast& f) const;
   int distance_class(int64_t now) const;
+  bool trend_reaches() const;
   int forecast_class(double p) const;
   // The calibrated rate of forecast class fc within history cell c.
   double class_rate(size_t c, int fc, double prior) const;
@@ -158,6 +165,7 @@ private:
   // horizon: (time, cell = (since class * distances + distance class) *
   // forecast_classes + forecast class).
   std::deque<trial> pending_;
+  std::deque<std::pair<int64_t, double>> recent_values_; // the latest trend_values (use_trend)
   std::deque<int64_t> recent_breaches_; // breach times of the last day and horizon (use_daily)
   // Decayed counts per cell, per (since, distance) and per since class:
   // trials, and trials followed by a breach.

@@ -441,3 +441,33 @@ TEST(predictor_breach_warner, a_version_1_state_loads_onto_the_wider_classes) {
   j["fine_trials"] = std::vector<double>(3, 0.0);
   EXPECT_THROW(breach_warner::from_json(j), std::exception);
 }
+
+TEST(predictor_breach_warner, a_trend_that_came_true_before_is_expected_to_again) {
+  // Every 12 to 21 hours the metric climbs 5 a step from 50 and crosses 100
+  // after 55 minutes. Half an hour into a new climb the time since the last
+  // breach says "rarely within the hour"; the trend class says what such
+  // climbs did.
+  grace::predictor::breach_warner_settings plain_settings, trend_settings;
+  plain_settings.use_daily = trend_settings.use_daily = false;
+  trend_settings.use_trend = true;
+  breach_warner plain(100.0, true, plain_settings), trend(100.0, true, trend_settings);
+  noise rnd;
+  int64_t t = 0;
+  auto feed = [&](int steps_before_climb, int climb_steps) {
+    for (int i = 0; i < steps_before_climb + climb_steps; ++i, t += 5 * minute) {
+      const int climb = i - steps_before_climb;
+      const double v = (climb >= 0 ? 50.0 + 5.0 * climb : 50.0) + rnd();
+      for (breach_warner* w : {&plain, &trend})
+        w->observe(t, v);
+    }
+  };
+  for (int block = 0; block < 20; ++block)
+    feed(144 + 12 * (block % 10), 14);
+  feed(180, 6);
+  const int64_t now = t - 5 * minute; // 25 minutes into the climb, at about 75
+  EXPECT_LT(plain.history_probability(now), 0.2);
+  EXPECT_GT(trend.history_probability(now), 0.4);
+  // The state carries the values the trend is fitted on.
+  breach_warner copy = breach_warner::from_json(nlohmann::json::parse(trend.to_json().dump()));
+  EXPECT_EQ(copy.history_probability(now), trend.history_probability(now));
+}
