@@ -23,7 +23,9 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"combined_prior", s.combined_prior},
        {"alarm_budget_per_day", s.alarm_budget_per_day},
        {"use_trend", s.use_trend},
-       {"trend_values", s.trend_values}};
+       {"trend_values", s.trend_values},
+       {"path_probability", s.path_probability},
+       {"score_against_cut", s.score_against_cut}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -43,6 +45,8 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.alarm_budget_per_day = j.value("alarm_budget_per_day", s.alarm_budget_per_day);
   s.use_trend = j.value("use_trend", s.use_trend);
   s.trend_values = j.value("trend_values", s.trend_values);
+  s.path_probability = j.value("path_probability", s.path_probability);
+  s.score_against_cut = j.value("score_against_cut", s.score_against_cut);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -352,6 +356,28 @@ forecast breach_warner::anchored(const forecast& f) const {
 
 double breach_warner::forecast_probability(const forecast& given, int64_t now) const {
   const forecast f = anchored(given);
+  if (s_.path_probability) {
+    std::vector<forecast_point> ahead;
+    for (const auto& pt : f.points)
+      if (pt.ts > now && pt.ts <= now + s_.horizon_ms)
+        ahead.push_back(pt);
+    if (ahead.empty()) {
+      // A horizon shorter than the forecast's step: the first point ahead speaks for it.
+      for (const auto& pt : f.points)
+        if (pt.ts > now && (ahead.empty() || pt.ts < ahead.front().ts))
+          ahead.assign(1, pt);
+      return ahead.empty() ? 0.0 : probability_beyond(ahead.front(), threshold_, higher_is_worse_);
+    }
+    std::stable_sort(ahead.begin(), ahead.end(),
+                     [](const forecast_point& a, const forecast_point& b) { return a.ts < b.ts; });
+    path_memo& m = path_memo_;
+    if (m.generated_at != f.generated_at || m.first_ts != ahead.front().ts
+        || m.last_ts != ahead.back().ts || m.first_mean != ahead.front().mean) {
+      m = {f.generated_at, ahead.front().ts, ahead.back().ts, ahead.front().mean,
+           path_probability_beyond(ahead, threshold_, higher_is_worse_)};
+    }
+    return m.probability;
+  }
   double p = 0.0;
   bool any = false;
   for (const auto& pt : f.points) {
@@ -373,6 +399,14 @@ double breach_warner::probability(const forecast& f, int64_t now) const {
   const double p_forecast = forecast_probability(f, now);
   const double p_history = history_probability(now, p_forecast);
   return s_.take_max ? std::max(p_forecast, p_history) : p_history;
+}
+
+double breach_warner::score(const forecast& f, int64_t now) const {
+  const double p = probability(f, now);
+  const double cut = s_.score_against_cut ? alarm_cut() : 0.0;
+  if (!(cut > 0.0))
+    return p;
+  return 1.0 / (1.0 + std::exp(-(logit(p) - logit(cut))));
 }
 
 breach_assessment breach_warner::assess(const forecast& f, int64_t now, band severity) const {

@@ -75,6 +75,16 @@ struct breach_warner_settings {
   // the daily class's slot, so use_distance turns it off.
   bool use_trend = false;
   size_t trend_values = 6;
+  // The forecast part is the probability that the forecast path crosses the
+  // threshold within the horizon (path_probability_beyond: every step's
+  // predictive distribution, tied by a local-level error model) instead of
+  // the largest single point's.
+  bool path_probability = false;
+  // `score` (what `grace-node warn` writes) is the probability measured
+  // against this metric's learned cut (alarm_cut): its log-odds minus the
+  // cut's, mapped back, so 0.5 means "at the cut" on every metric. Without a
+  // learned cut yet it is the probability.
+  bool score_against_cut = false;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -103,6 +113,9 @@ public:
   // P(breach within the horizon after `now`) from the forecast's points in
   // (now, now + horizon] and the breach history up to now.
   double probability(const forecast& f, int64_t now) const;
+  // What `grace-node warn` writes per row: probability(), or that measured
+  // against the learned cut (settings().score_against_cut).
+  double score(const forecast& f, int64_t now) const;
   // The history part alone, at `now`.
   double history_probability(int64_t now) const;
   // The forecast part alone.
@@ -183,6 +196,13 @@ private:
   // Decayed counts per forecast class over all history cells (combined_prior).
   std::array<double, forecast_classes> class_trials_{}, class_hits_{};
   double all_trials_ = 0.0, all_hits_ = 0.0;
+  // The latest path probability and what it was computed for (it is asked
+  // for several times per value with the same forecast and window).
+  struct path_memo {
+    int64_t generated_at = -1, first_ts = -1, last_ts = -1;
+    double first_mean = 0.0, probability = 0.0;
+  };
+  mutable path_memo path_memo_;
 };
 
 // One metric's warners for its catalog thresholds (warning and critical):

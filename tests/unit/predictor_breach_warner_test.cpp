@@ -40,7 +40,8 @@ struct row {
 };
 
 // Writes the rows, runs the warner, returns the scores (one per row).
-std::vector<double> warn_scores(const std::vector<row>& rows, double threshold, bool above = true) {
+std::vector<double> warn_scores(const std::vector<row>& rows, double threshold, bool above = true,
+                                grace::predictor::breach_warner_settings settings = {}) {
   const auto in = temp_path("in.csv"), out = temp_path("out.csv");
   {
     std::ofstream f(in);
@@ -53,6 +54,7 @@ std::vector<double> warn_scores(const std::vector<row>& rows, double threshold, 
   o.out_path = out.string();
   o.threshold = threshold;
   o.higher_is_worse = above;
+  o.warner = settings;
   std::ostringstream log;
   EXPECT_EQ(grace::predictor::run_warn(o, log), 0) << log.str();
   std::ifstream f(out);
@@ -470,4 +472,66 @@ TEST(predictor_breach_warner, a_trend_that_came_true_before_is_expected_to_again
   // The state carries the values the trend is fitted on.
   breach_warner copy = breach_warner::from_json(nlohmann::json::parse(trend.to_json().dump()));
   EXPECT_EQ(copy.history_probability(now), trend.history_probability(now));
+}
+
+TEST(predictor_breach_warner, the_path_probability_warns_a_ramp_no_later_and_a_flat_series_never) {
+  noise rnd;
+  std::vector<row> rows;
+  const int64_t ramp_from = 3 * 1440;
+  for (int64_t m = 0; m <= ramp_from + 180; m += 5) {
+    double v = 50.0 + 2.0 * rnd();
+    if (m > ramp_from)
+      v += static_cast<double>(m - ramp_from) / 5.0;
+    rows.push_back({m, v});
+  }
+  grace::predictor::breach_warner_settings path;
+  path.path_probability = true;
+  const auto by_point = warn_scores(rows, 66.0);
+  const auto by_path = warn_scores(rows, 66.0, true, path);
+  ASSERT_EQ(by_path.size(), by_point.size());
+  // Crossing anywhere in the hour is at least as likely as at its likeliest
+  // point; the history part is the same for both.
+  bool more = false;
+  for (size_t i = 0; i < by_path.size(); ++i) {
+    ASSERT_GE(by_path[i], by_point[i] - 1e-12) << "row " << i;
+    more = more || by_path[i] > by_point[i] + 0.01;
+  }
+  EXPECT_TRUE(more);
+  size_t crossing = 0;
+  while (rows[crossing].value <= 66.0)
+    ++crossing;
+  double early = 0.0;
+  for (size_t i = crossing - 12; i <= crossing - 3; ++i)
+    early = std::max(early, by_path[i]);
+  EXPECT_GE(early, 0.5);
+  std::vector<row> flat;
+  for (int64_t m = 0; m < 2 * 1440; m += 5)
+    flat.push_back({m, 10.0});
+  for (double s : warn_scores(flat, 12.0, true, path))
+    ASSERT_LT(s, 1e-3);
+}
+
+TEST(predictor_breach_warner, the_score_against_the_cut_is_one_half_at_the_cut) {
+  // Noise that touches the threshold now and then: the budget's cut is
+  // learned after a day, and the score then says how far above or below it
+  // the probability is.
+  grace::predictor::breach_warner_settings s;
+  s.alarm_budget_per_day = 1.0;
+  s.score_against_cut = true;
+  breach_warner w(60.0, true, s);
+  noise rnd;
+  const int64_t t0 = 1'700'000'000'000;
+  int64_t t = t0;
+  for (int k = 0; k < 3 * 288; ++k, t += 5 * minute) {
+    w.note_forecast(flat_forecast(t, 50.0 + 10.0 * rnd(), 4.0));
+    w.observe(t, 50.0 + 24.0 * rnd());
+  }
+  const double cut = w.alarm_cut();
+  ASSERT_GT(cut, 0.0);
+  for (double mean : {40.0, 50.0, 55.0, 58.0, 62.0}) {
+    const auto f = flat_forecast(t, mean, 4.0);
+    const double p = w.probability(f, t), score = w.score(f, t);
+    EXPECT_EQ(score > 0.5, p > cut) << mean;
+    EXPECT_EQ(score < 0.5, p < cut) << mean;
+  }
 }
