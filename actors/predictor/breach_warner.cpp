@@ -25,7 +25,9 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"use_trend", s.use_trend},
        {"trend_values", s.trend_values},
        {"path_probability", s.path_probability},
-       {"score_against_cut", s.score_against_cut}};
+       {"score_against_cut", s.score_against_cut},
+       {"logistic_calibration", s.logistic_calibration},
+       {"calibration_prior", s.calibration_prior}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -47,6 +49,8 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.trend_values = j.value("trend_values", s.trend_values);
   s.path_probability = j.value("path_probability", s.path_probability);
   s.score_against_cut = j.value("score_against_cut", s.score_against_cut);
+  s.logistic_calibration = j.value("logistic_calibration", s.logistic_calibration);
+  s.calibration_prior = j.value("calibration_prior", s.calibration_prior);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -55,6 +59,8 @@ breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warn
   s_.prior_weight = std::max(s_.prior_weight, 0.0);
   s_.history_alpha = std::clamp(s_.history_alpha, 0.0, 1.0);
   s_.trend_values = std::max<size_t>(s_.trend_values, 3);
+  if (!(s_.calibration_prior > 0.0))
+    s_.calibration_prior = 1.0;
   if (!(s_.alarm_budget_per_day > 0.0))
     s_.alarm_budget_per_day = 0.0;
   false_run_start_.fill(-1);
@@ -218,6 +224,7 @@ void breach_warner::settle(int64_t now) {
   while (!pending_.empty() && pending_.front().at + s_.horizon_ms < now) {
     count(pending_.front().cell, false);
     note_outcome(pending_.front(), false);
+    note_calibration(pending_.front(), false);
     pending_.pop_front();
   }
 }
@@ -239,6 +246,67 @@ void breach_warner::note_outcome(const trial& t, bool hit) {
       false_run_start_[b] = t.at;
     }
   }
+}
+
+namespace {
+// The calibration bins: logit(p) clamped to [-15, 7], one bin per unit.
+constexpr double calibration_low = -15.0;
+int calibration_bin(double logit_p, int bins) {
+  return std::clamp(static_cast<int>(std::floor(logit_p - calibration_low)), 0, bins - 1);
+}
+} // namespace
+
+void breach_warner::note_calibration(const trial& t, bool hit) {
+  if (!s_.logistic_calibration)
+    return;
+  const double keep = 1.0 - s_.history_alpha;
+  for (int b = 0; b < calibration_bins; ++b) {
+    cal_trials_[static_cast<size_t>(b)] *= keep;
+    cal_hits_[static_cast<size_t>(b)] *= keep;
+    cal_logits_[static_cast<size_t>(b)] *= keep;
+  }
+  const double x = std::clamp(logit(t.forecast), calibration_low, 7.0);
+  const size_t b = static_cast<size_t>(calibration_bin(x, calibration_bins));
+  cal_trials_[b] += 1.0;
+  cal_hits_[b] += hit ? 1.0 : 0.0;
+  cal_logits_[b] += x;
+  ++cal_updates_;
+}
+
+double breach_warner::calibrated(double forecast_p) const {
+  if (cal_fitted_at_ != cal_updates_) {
+    // Newton's method on the penalised log-likelihood, from the last fit.
+    const double tau = s_.calibration_prior;
+    double a = cal_a_, b = cal_b_;
+    for (int iteration = 0; iteration < 4; ++iteration) {
+      double ga = -tau * a, gb = -tau * (b - 1.0), haa = tau, hab = 0.0, hbb = tau;
+      for (size_t k = 0; k < cal_trials_.size(); ++k) {
+        const double n = cal_trials_[k];
+        if (!(n > 1e-9))
+          continue;
+        const double x = cal_logits_[k] / n;
+        const double q = 1.0 / (1.0 + std::exp(-(a + b * x)));
+        const double r = cal_hits_[k] - n * q, w = n * q * (1.0 - q);
+        ga += r;
+        gb += r * x;
+        haa += w;
+        hab += w * x;
+        hbb += w * x * x;
+      }
+      const double det = haa * hbb - hab * hab;
+      if (!(det > 0.0))
+        break;
+      a += (hbb * ga - hab * gb) / det;
+      b += (haa * gb - hab * ga) / det;
+    }
+    if (std::isfinite(a) && std::isfinite(b)) {
+      cal_a_ = a;
+      cal_b_ = b;
+    }
+    cal_fitted_at_ = cal_updates_;
+  }
+  const double x = std::clamp(logit(forecast_p), calibration_low, 7.0);
+  return 1.0 / (1.0 + std::exp(-(cal_a_ + cal_b_ * x)));
 }
 
 double breach_warner::alarm_cut() const {
@@ -273,6 +341,7 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     for (const auto& t : pending_) {
       count(t.cell, true);
       note_outcome(t, true);
+      note_calibration(t, true);
     }
     pending_.clear();
     last_breach_ms_ = ts_ms;
@@ -283,7 +352,8 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     const double p_forecast = forecast_probability(latest_, ts_ms);
     // What the warner says now, for the false-alarm budget (only needed with it).
     const double said = s_.alarm_budget_per_day > 0.0 ? probability(latest_, ts_ms) : 0.0;
-    pending_.push_back({ts_ms, cell * forecast_classes + forecast_class(p_forecast), said});
+    pending_.push_back(
+        {ts_ms, cell * forecast_classes + forecast_class(p_forecast), said, p_forecast});
   }
   last_ts_ms_ = ts_ms;
 }
@@ -396,8 +466,9 @@ double breach_warner::forecast_probability(const forecast& given, int64_t now) c
 }
 
 double breach_warner::probability(const forecast& f, int64_t now) const {
-  const double p_forecast = forecast_probability(f, now);
-  const double p_history = history_probability(now, p_forecast);
+  const double raw = forecast_probability(f, now);
+  const double p_forecast = s_.logistic_calibration ? calibrated(raw) : raw;
+  const double p_history = history_probability(now, raw);
   return s_.take_max ? std::max(p_forecast, p_history) : p_history;
 }
 
@@ -444,7 +515,7 @@ breach_outlook threshold_warners::outlook(const forecast& f, int64_t now) {
 nlohmann::json breach_warner::to_json() const {
   nlohmann::json pending = nlohmann::json::array();
   for (const auto& t : pending_)
-    pending.push_back({t.at, t.cell, t.probability});
+    pending.push_back({t.at, t.cell, t.probability, t.forecast});
   return {
       {"version", 2},
       {"threshold", threshold_},
@@ -470,7 +541,14 @@ nlohmann::json breach_warner::to_json() const {
       {"exposure_days", exposure_days_},
       {"last_settled", last_settled_ms_},
       {"recent_values", recent_values_},
-      {"recent_breaches", recent_breaches_}};
+      {"recent_breaches", recent_breaches_},
+      {"calibration",
+       {{"trials", std::vector<double>(cal_trials_.begin(), cal_trials_.end())},
+        {"hits", std::vector<double>(cal_hits_.begin(), cal_hits_.end())},
+        {"logits", std::vector<double>(cal_logits_.begin(), cal_logits_.end())},
+        {"updates", cal_updates_},
+        {"fit", {cal_a_, cal_b_}},
+        {"fit_current", cal_fitted_at_ == cal_updates_}}}};
 }
 
 breach_warner breach_warner::from_json(const nlohmann::json& j) {
@@ -510,7 +588,8 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
     if (c < 0 || static_cast<size_t>(c) >= fine_cells)
       throw std::runtime_error("breach_warner: pending class out of range");
     w.pending_.push_back({p.at(0).get<int64_t>(), static_cast<int>(widened(static_cast<size_t>(c))),
-                          p.size() > 2 ? p.at(2).get<double>() : 0.0});
+                          p.size() > 2 ? p.at(2).get<double>() : 0.0,
+                          p.size() > 3 ? p.at(3).get<double>() : 0.0});
   }
   if (version == 2) {
     const auto class_trials = j.at("class_trials").get<std::vector<double>>();
@@ -542,6 +621,24 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
   // Absent in states written before use_daily existed.
   for (int64_t t : j.value("recent_breaches", std::vector<int64_t>{}))
     w.recent_breaches_.push_back(t);
+  if (j.contains("calibration")) { // absent in states written before logistic_calibration
+    const auto& c = j.at("calibration");
+    const auto trials = c.at("trials").get<std::vector<double>>();
+    const auto hits = c.at("hits").get<std::vector<double>>();
+    const auto logits = c.at("logits").get<std::vector<double>>();
+    if (trials.size() != w.cal_trials_.size() || hits.size() != trials.size()
+        || logits.size() != trials.size())
+      throw std::runtime_error("breach_warner: 'calibration' must hold "
+                               + std::to_string(calibration_bins) + " bins");
+    std::copy(trials.begin(), trials.end(), w.cal_trials_.begin());
+    std::copy(hits.begin(), hits.end(), w.cal_hits_.begin());
+    std::copy(logits.begin(), logits.end(), w.cal_logits_.begin());
+    w.cal_updates_ = c.at("updates").get<size_t>();
+    w.cal_a_ = c.at("fit").at(0).get<double>();
+    w.cal_b_ = c.at("fit").at(1).get<double>();
+    if (c.at("fit_current").get<bool>())
+      w.cal_fitted_at_ = w.cal_updates_;
+  }
   return w;
 }
 

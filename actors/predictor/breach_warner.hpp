@@ -85,6 +85,14 @@ struct breach_warner_settings {
   // cut's, mapped back, so 0.5 means "at the cut" on every metric. Without a
   // learned cut yet it is the probability.
   bool score_against_cut = false;
+  // The forecast part is recalibrated on this metric's settled values: P =
+  // logistic(a + b logit(p)), (a, b) the penalised maximum-likelihood fit to
+  // which forecasts were followed by a breach within the horizon, its prior
+  // centred on the forecast as it is (a = 0, b = 1) with weight
+  // calibration_prior, so a metric with few breaches keeps its forecaster's
+  // word and one with many gets its own scale.
+  bool logistic_calibration = false;
+  double calibration_prior = 10.0;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -162,7 +170,11 @@ private:
     int64_t at = 0;
     int cell = 0;
     double probability = 0.0; // what the warner said at `at`
+    double forecast = 0.0;    // the forecast part at `at` (logistic_calibration)
   };
+  void note_calibration(const trial& t, bool hit);
+  // The forecast part recalibrated (logistic_calibration).
+  double calibrated(double forecast_p) const;
   // A settled trial, in time order, for the false-alarm episodes per level.
   void note_outcome(const trial& t, bool hit);
 
@@ -203,6 +215,13 @@ private:
     double first_mean = 0.0, probability = 0.0;
   };
   mutable path_memo path_memo_;
+  // Decayed trials, hits and sum of logit(p) per bin of the forecast part's
+  // logit (logistic_calibration), and the fit they last gave.
+  static constexpr int calibration_bins = 22;
+  std::array<double, calibration_bins> cal_trials_{}, cal_hits_{}, cal_logits_{};
+  size_t cal_updates_ = 0;
+  mutable size_t cal_fitted_at_ = static_cast<size_t>(-1);
+  mutable double cal_a_ = 0.0, cal_b_ = 1.0;
 };
 
 // One metric's warners for its catalog thresholds (warning and critical):

@@ -535,3 +535,43 @@ TEST(predictor_breach_warner, the_score_against_the_cut_is_one_half_at_the_cut) 
     EXPECT_EQ(score < 0.5, p < cut) << mean;
   }
 }
+
+TEST(predictor_breach_warner,
+     logistic_calibration_learns_the_forecasts_scale_and_survives_a_restart) {
+  // A forecaster that cries wolf: it says 0.5 for an hour before every breach,
+  // and for eight hours when none follows (1 in 9 of its 0.5s came true). Calibrated, its 0.5 means
+  // less; a fresh warner takes the forecaster at its word.
+  grace::predictor::breach_warner_settings s;
+  s.use_history = false;
+  s.logistic_calibration = true;
+  breach_warner cal(100.0, true, s);
+  const auto alarming = [](int64_t t) { return flat_forecast(t, 100.0, 10.0); };
+  const auto quiet = [](int64_t t) { return flat_forecast(t, 50.0, 5.0); };
+  EXPECT_NEAR(cal.probability(alarming(0), 0), cal.forecast_probability(alarming(0), 0), 1e-9);
+  int64_t t = 0;
+  for (int day = 0; day < 20; ++day) {
+    for (int i = 0; i < 288; ++i, t += 5 * minute) {
+      const bool warned = i >= 96 && i < 108; // 8:00-9:00 "likely", then a breach
+      const bool cried = i >= 192;            // 16:00-24:00 "likely", nothing
+      const auto f = warned || cried ? alarming(t) : quiet(t);
+      const double v = i == 108 ? 120.0 : 50.0;
+      cal.note_forecast(f);
+      cal.observe(t, v);
+    }
+  }
+  const double raw = cal.forecast_probability(alarming(t), t);
+  const double learned = cal.probability(alarming(t), t);
+  EXPECT_GT(raw, 0.45);
+  EXPECT_LT(learned, 0.25);
+  EXPECT_GT(learned, cal.probability(quiet(t), t) * 10.0);
+  // The state carries the fit: a restored warner continues identically.
+  breach_warner copy = breach_warner::from_json(nlohmann::json::parse(cal.to_json().dump()));
+  for (int i = 0; i < 300; ++i, t += 5 * minute) {
+    const auto f = i % 50 < 10 ? alarming(t) : quiet(t);
+    for (breach_warner* w : {&cal, &copy}) {
+      w->note_forecast(f);
+      w->observe(t, i % 50 == 10 ? 120.0 : 50.0);
+    }
+    ASSERT_EQ(cal.probability(f, t), copy.probability(f, t)) << i;
+  }
+}
