@@ -536,8 +536,11 @@ TEST(WarningBook, AnAssessmentsOwnMinimumProbabilityDecides) {
   EXPECT_EQ(book.observe_outlook(o, spec("cpu"), band::good, t0).change, warning_change::none);
   o.warning.min_probability = 0.3;
   EXPECT_EQ(book.observe_outlook(o, spec("cpu"), band::good, t0).change, warning_change::raised);
-  // A learned cut above the probability holds it back even where the policy would not.
-  o.warning.probability = 0.8;
+  // The lower of the two decides: a learned cut above the policy's leaves the
+  // policy's in force (the budget makes a metric more sensitive, never deaf).
+  o.warning.probability = 0.6;
   o.warning.min_probability = 0.9;
   EXPECT_EQ(book.observe_outlook(o, spec("mem"), band::good, t0).change, warning_change::none);
+  o.warning.probability = 0.8;
+  EXPECT_EQ(book.observe_outlook(o, spec("disk"), band::good, t0).change, warning_change::raised);
 }
