@@ -153,10 +153,12 @@ public:
   /// Chooses one of `candidates` for the context and remembers the event until
   /// its reward arrives. Candidates above `max_risk_tier` are never chosen and
   /// are listed in `excluded`, not in `ranked`. Times: virtual now and wall
-  /// now (0: unknown, only virtual time counts for expiry). Throws rl_error.
+  /// now (0: unknown, only virtual time counts for expiry). The event id
+  /// ends with `event_id_suffix` (a cluster names the context's shard there).
+  /// Throws rl_error.
   recommendation recommend(const context_key& context, const std::vector<candidate>& candidates,
                            std::optional<int> max_risk_tier = std::nullopt, std::int64_t now_ms = 0,
-                           std::int64_t now_wall_ms = 0);
+                           std::int64_t now_wall_ms = 0, const std::string& event_id_suffix = "");
 
   /// Learns from the reward of a recommended event (about its `chosen`).
   /// Rejects unknown, expired (also one past pending_ttl not yet swept) or
@@ -164,6 +166,15 @@ public:
   learn_result reward(const std::string& event_id, double reward,
                       const std::map<std::string, double>& kpi_deltas = {}, std::int64_t now_ms = 0,
                       std::int64_t now_wall_ms = 0);
+
+  /// What reward() would learn, without learning it: the outcome as the
+  /// experiences table holds it (rewarded_at_ms = now_ms). Throws the
+  /// rl_error reward() would throw and changes nothing, also for an event
+  /// past its time-to-live (reward() then expires it).
+  struct stored_outcome;
+  stored_outcome preview_reward(const std::string& event_id, double reward,
+                                const std::map<std::string, double>& kpi_deltas,
+                                std::int64_t now_ms, std::int64_t now_wall_ms) const;
 
   /// Expires pending events older than pending_ttl_ms (see agent_config);
   /// returns how many. The owner calls it periodically with its clocks.
@@ -218,6 +229,8 @@ public:
 
   agent_statistics statistics() const;
   std::vector<context_summary> policies() const;
+  /// Every context known here (learned in, or offered with a pending event).
+  std::vector<context_key> contexts() const;
   std::optional<context_summary> policy(const context_key& context) const;
   const replay_buffer& experiences() const { return replay_; }
   const agent_config& config() const { return cfg_; }
@@ -311,7 +324,9 @@ private:
   /// Forgets a context nothing was learned in once no event of it is pending
   /// (it exists only to list what was offered there).
   void prune_if_unused(const context_key& context);
-  std::string next_event_id();
+  std::string next_event_id(const std::string& suffix);
+  void check_reward(const std::string& event_id, double reward,
+                    const std::map<std::string, double>& kpi_deltas) const;
   // Event change tracking (track_event_changes): called where pending events
   // and expired ids enter and leave their sets.
   void note_pending_added(const std::string& event_id);

@@ -635,3 +635,48 @@ TEST(RlAgentPooling, TheBroadPriorIsEstimatedFromTheData) {
   const population_model plain(contexts, cfg, false);
   EXPECT_DOUBLE_EQ(plain.broad_prior().mean, cfg.prior_mean);
 }
+
+TEST(RlAgentCluster, AnEventIdCarriesItsSuffix) {
+  agent a;
+  auto r = a.recommend(api, three(), std::nullopt, 0, 0, "-s17");
+  EXPECT_EQ(r.event_id.substr(r.event_id.size() - 4), "-s17");
+  a.reward(r.event_id, 1.0);
+  EXPECT_EQ(a.statistics().experiences, 1u);
+}
+
+TEST(RlAgentCluster, APreviewSaysWhatARewardWouldLearnAndChangesNothing) {
+  agent a;
+  auto r = a.recommend(api, three(), std::nullopt, 1000);
+  const auto before = a.to_json().dump();
+  auto o = a.preview_reward(r.event_id, 0.5, {{"latency", -0.2}}, 2000, 0);
+  EXPECT_EQ(a.to_json().dump(), before);
+  EXPECT_EQ(o.event_id, r.event_id);
+  EXPECT_EQ(o.context, api);
+  EXPECT_EQ(o.chosen, r.chosen);
+  EXPECT_DOUBLE_EQ(o.propensity, r.propensity);
+  EXPECT_DOUBLE_EQ(o.reward, 0.5);
+  EXPECT_EQ(o.rewarded_at_ms, 2000);
+  EXPECT_THROW(a.preview_reward(r.event_id, 1.5, {}, 2000, 0), rl_error);
+  EXPECT_THROW(a.preview_reward("rl-unknown", 0.5, {}, 2000, 0), rl_error);
+  // Past its time-to-live: refused as expired, the event stays pending.
+  const auto late = 1000 + a.config().pending_ttl_ms + 1;
+  try {
+    a.preview_reward(r.event_id, 0.5, {}, late, 0);
+    FAIL() << "an event past its time-to-live was previewed";
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::expired_event);
+  }
+  EXPECT_EQ(a.statistics().pending, 1u);
+  a.reward(r.event_id, 0.5, {}, 2000);
+  try {
+    a.preview_reward(r.event_id, 0.5, {}, 2000, 0);
+    FAIL() << "a rewarded event was previewed";
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::already_rewarded);
+  }
+  // The preview is what recover() learns on another agent.
+  agent b;
+  b.recover({o});
+  EXPECT_EQ(b.statistics().experiences, 1u);
+  EXPECT_EQ(b.contexts(), std::vector<context_key>{api});
+}
