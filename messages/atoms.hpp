@@ -49,5 +49,8 @@ GRACE_ATOM(sync, "sync")
 GRACE_ATOM(shutdown, "shutdown")
 GRACE_ATOM(refresh, "refresh")
 GRACE_ATOM(hello, "hello")
+GRACE_ATOM(check, "check")
+GRACE_ATOM(restore, "restore")
+GRACE_ATOM(fold, "fold")
 
 #undef GRACE_ATOM

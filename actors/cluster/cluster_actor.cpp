@@ -1,6 +1,7 @@
 #include "actors/cluster/cluster_actor.hpp"
 
 #include "actors/cluster/cluster_peer_actor.hpp"
+#include "actors/cluster/cluster_routing.hpp"
 #include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "messages/errors.hpp"
@@ -211,8 +212,21 @@ void tick(cluster_state& st) {
 }
 
 // On its own thread: reports every change under /grace/<cluster>/ to the actor.
-void watch_loop(etcd::etcd_client& client, std::string prefix, cluster_actor self,
+// Only members and owners matter here: rewards and snapshots written under
+// the same prefix change neither.
+bool about_ownership(const etcd::watch_message& m, const std::string& members,
+                     const std::string& owners) {
+  for (const auto& e : m.events)
+    if (e.kv.key.rfind(members, 0) == 0 || e.kv.key.rfind(owners, 0) == 0)
+      return true;
+  return false;
+}
+
+void watch_loop(etcd::etcd_client& client, std::string cluster_name, cluster_actor self,
                 std::shared_ptr<std::atomic<bool>> stopping) {
+  const auto prefix = "/grace/" + cluster_name + "/";
+  const auto members = cluster::members_prefix(cluster_name);
+  const auto owners = cluster::owners_prefix(cluster_name);
   std::string last_error;
   while (!*stopping) {
     try {
@@ -229,7 +243,7 @@ void watch_loop(etcd::etcd_client& client, std::string prefix, cluster_actor sel
             if (m.canceled)
               return false;
             // Opened (again): whatever happened while it was closed is read back.
-            if (m.created || !m.events.empty())
+            if (m.created || about_ownership(m, members, owners))
               caf::anon_send(self, atom::refresh_v);
             last_error.clear();
             return true;
@@ -369,18 +383,22 @@ cluster_state::~cluster_state() {
 
 cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<cluster_state> self,
                                                cluster::cluster_settings settings,
-                                               std::string http_url) {
+                                               std::string http_url, supervisor_actor supervisor,
+                                               int64_t request_timeout_ms) {
   auto& st = self->state;
   st.settings = std::move(settings);
   st.http_url = std::move(http_url);
+  st.supervisor = std::move(supervisor);
+  // A waiting request gives up a little before HTTP would, so that the
+  // client reads why (503) rather than a bare timeout (504).
+  st.wait_ms = std::max<int64_t>(request_timeout_ms - 500, request_timeout_ms / 2);
   st.owned = std::make_unique<cluster::ownership>(st.settings.node_id, cluster::shard_count);
   const etcd::tls_files tls{st.settings.cert, st.settings.key, st.settings.ca};
   const std::chrono::milliseconds timeout(st.settings.etcd_timeout_ms);
   st.client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
   st.watch_client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
-  st.watcher =
-      std::thread(watch_loop, std::ref(*st.watch_client), "/grace/" + st.settings.name + "/",
-                  caf::actor_cast<cluster_actor>(self), st.stopping);
+  st.watcher = std::thread(watch_loop, std::ref(*st.watch_client), st.settings.name,
+                           caf::actor_cast<cluster_actor>(self), st.stopping);
   st.incarnation = wall_ms();
   std::string why;
   const auto listen = cluster::parse_host_port(st.settings.listen, why);
@@ -413,6 +431,9 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
       [=](atom::tick) {
         tick(self->state);
         connect_peers(self);
+        restore_shards(self);
+        fold_due(self);
+        retry_waiting(self);
         self->delayed_send(self, tick_interval, atom::tick_v);
       },
       [=](atom::refresh) {
@@ -428,7 +449,39 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
         if (st.owned->lease_id() != 0) {
           sync(st);
           connect_peers(self);
+          restore_shards(self);
+          retry_waiting(self);
         }
+      },
+      [=](atom::flush) {
+        self->state.retry_scheduled = false;
+        retry_waiting(self);
+      },
+      [=](atom::recommend, recommend_request& request) -> caf::result<recommendation, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<recommendation, std::string>>(
+            self->make_response_promise<recommendation, std::string>());
+        route_recommend(self, std::move(request), "", rp);
+        return *rp;
+      },
+      [=](atom::reward, reward_report& report) -> caf::result<experience, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<experience, std::string>>(
+            self->make_response_promise<experience, std::string>());
+        route_reward(self, std::move(report), "", rp);
+        return *rp;
+      },
+      [=](atom::recommend, recommend_request& request,
+          std::string& from) -> caf::result<recommendation, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<recommendation, std::string>>(
+            self->make_response_promise<recommendation, std::string>());
+        route_recommend(self, std::move(request), std::move(from), rp);
+        return *rp;
+      },
+      [=](atom::reward, reward_report& report,
+          std::string& from) -> caf::result<experience, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<experience, std::string>>(
+            self->make_response_promise<experience, std::string>());
+        route_reward(self, std::move(report), std::move(from), rp);
+        return *rp;
       },
       [=](atom::hello, const peer_hello& theirs, const caf::actor& endpoint) {
         return accept_peer(self, theirs, endpoint);
@@ -458,6 +511,11 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
                               {"claims_lost", st.claims_lost},
                               {"releases", st.releases},
                               {"lease_losses", st.lease_losses},
+                              {"rewards_committed", st.rewards_committed},
+                              {"folds", st.folds},
+                              {"forwarded", st.forwarded},
+                              {"restored_shards", st.restored_shards},
+                              {"waiting", st.waiting.size()},
                               {"last_error", st.last_error}}
             .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       },

@@ -29,11 +29,13 @@ struct cluster_test_config : caf::actor_system_config {
 
 using planets = point_to_point_fixture<test_coordinator_fixture<cluster_test_config>>;
 
-// Stands in for the cluster component: accepts version 1 from anyone but
-// "intruder", and records who greeted it.
+// Stands in for the cluster component: accepts a hello from anyone but
+// "intruder", records who greeted it, and owns every shard: a forwarded
+// reward is "learned" with reward 0.5 refused, and recorded with its sender.
 struct fake_cluster_state {
   static inline const char* name = "fake-cluster";
   std::vector<std::string> greeted;
+  std::vector<std::string> rewarded_by;
 };
 
 cluster_actor::behavior_type
@@ -51,6 +53,35 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         return peer_hello{cluster_protocol_version, "mars-node", 7};
       },
       [=](atom::status) { return std::string("{}"); },
+      [=](atom::flush) {},
+      [=](atom::recommend, const recommend_request& r) -> caf::result<recommendation, std::string> {
+        return make_error(errc::invalid_input, "not from a peer: " + r.service);
+      },
+      [=](atom::reward, const reward_report&) -> caf::result<experience, std::string> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::recommend, const recommend_request& r,
+          const std::string&) -> caf::result<recommendation, std::string> {
+        recommendation out;
+        out.event_id = "rl-1-2-s7";
+        out.service = r.service;
+        out.diagnosis = r.diagnosis;
+        out.chosen = r.candidates.empty() ? "" : r.candidates.front();
+        out.propensity = 1.0;
+        return {out, std::string("mars-node")};
+      },
+      [=](atom::reward, const reward_report& r,
+          const std::string& from) -> caf::result<experience, std::string> {
+        if (r.reward == 0.5)
+          return make_error(errc::conflict, "event '" + r.event_id + "' was already rewarded");
+        self->state.rewarded_by.push_back(from);
+        experience e;
+        e.event_id = r.event_id;
+        e.reward = r.reward;
+        e.kpi_deltas = r.kpi_deltas;
+        e.playbook = "restart";
+        return {e, std::string("mars-node")};
+      },
   };
 }
 
@@ -104,6 +135,54 @@ CAF_TEST(a refused hello comes back as an error) {
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
   anon_send_exit(earth_endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(a forwarded recommendation and reward cross the wire with their types) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  earth.self->send(peer, atom::recommend_v, recommend_request{"api", "latency", {"restart"}},
+                   std::string("earth-node"));
+  exec_all();
+  bool recommended = false;
+  earth.self->receive([&](const recommendation& r, const std::string& node) {
+    recommended = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(r.event_id, "rl-1-2-s7");
+    CAF_CHECK_EQUAL(r.service, "api");
+    CAF_CHECK_EQUAL(r.chosen, "restart");
+  });
+  CAF_CHECK(recommended);
+  earth.self->send(peer, atom::reward_v, reward_report{"rl-1-2-s7", 1.0, {{"latency", -0.4}}},
+                   std::string("earth-node"));
+  exec_all();
+  bool learned = false;
+  earth.self->receive([&](const experience& e, const std::string& node) {
+    learned = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(e.event_id, "rl-1-2-s7");
+    CAF_CHECK_EQUAL(e.playbook, "restart");
+    CAF_CHECK_EQUAL(e.kpi_deltas.at("latency"), -0.4);
+  });
+  CAF_CHECK(learned);
+  // The owner's refusal comes back as the error it gave.
+  earth.self->send(peer, atom::reward_v, reward_report{"rl-1-2-s7", 0.5, {}},
+                   std::string("earth-node"));
+  exec_all();
+  bool refused = false;
+  earth.self->receive(
+      [&](const experience&, const std::string&) { CAF_FAIL("a refused reward was learned"); },
+      [&](const caf::error& e) {
+        refused = true;
+        CAF_CHECK_EQUAL(describe(e), "event 'rl-1-2-s7' was already rewarded");
+      });
+  CAF_CHECK(refused);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
   exec_all();
 }
 

@@ -5,7 +5,10 @@ lists every member, each shard has exactly one owner serving it, every pair of
 nodes greeted each other over the mutual-TLS transport, a node with
 a certificate from another CA never joins, a frozen etcd makes a node stop
 serving and it comes back, and after a kill -9 the survivors list two members
-within 15 s and own the dead node's shards again.
+within 15 s and own the dead node's shards again. Recommendations and rewards
+sent to any node reach the owner of their context's shard; every reward
+acknowledged before the owner's kill -9 (some folded into the shard's
+snapshot in etcd, some only in its log) is counted by the new owner.
 
 Run by ctest as `cluster_test.py PATH/TO/grace-node SOURCE_DIR`.
 """
@@ -20,10 +23,13 @@ import sys
 import tempfile
 import time
 import unittest
+import urllib.parse
 import urllib.request
 
+import yaml
+
 import grace_node
-from grace_node import Node, free_port, request, wait_for
+from grace_node import TOKEN, Node, free_port, request, wait_for
 
 SHARDS = 64
 
@@ -119,6 +125,38 @@ def tls_to_transport(port, certs, cert):
                 return tls.recv(16)
         except ssl.SSLError as e:
             return str(e)
+
+
+def catalog_contexts():
+    """Every (service, diagnosis) context the catalog allows."""
+    with open(os.path.join(grace_node.SOURCE, "config", "metrics_catalog.yaml")) as f:
+        metrics = yaml.safe_load(f)["metrics"]
+    return [(m["service"], m["id"] + sudden) for m in metrics for sudden in ("", ":sudden")]
+
+
+def recommend(node, service, diagnosis):
+    query = urllib.parse.urlencode({"service": service, "diagnosis": diagnosis})
+    status, body = request(node.port, "GET", "/api/ml/causal-rl/recommend?" + query,
+                           headers={"Authorization": f"Bearer {TOKEN}"})
+    assert status == 200, body
+    return body
+
+
+def reward(node, event_id, value):
+    return request(node.port, "POST", "/api/ml/causal-rl/reward",
+                   body=json.dumps({"event_id": event_id, "reward": value}).encode(),
+                   headers={"Content-Type": "application/json",
+                            "Authorization": f"Bearer {TOKEN}"})
+
+
+def shard_of(event_id):
+    return int(event_id.rsplit("-s", 1)[1])
+
+
+def updates_by_context(node):
+    status, body = request(node.port, "GET", "/api/ml/causal-rl/policies")
+    assert status == 200, body
+    return {(p["service"], p["diagnosis"]): p["updates"] for p in body["policies"]}
 
 
 def view(node):
@@ -243,7 +281,7 @@ class ClusterTest(unittest.TestCase):
         self.assertIsNotNone(wait_for(lambda: balanced(self.nodes), 30),
                              {n: view(x) for n, x in self.nodes.items()})
 
-    def test_4_after_kill_9_the_survivors_own_every_shard(self):
+    def test_4_after_kill_9_the_survivors_own_every_shard_and_every_reward(self):
         victim = self.nodes["n3"]
 
         def settled_with_n3_owning():
@@ -254,6 +292,27 @@ class ClusterTest(unittest.TestCase):
         before = wait_for(settled_with_n3_owning, 20)
         self.assertIsNotNone(before, {n: view(x) for n, x in self.nodes.items()})
         victims_shards = [s["shard"] for s in before["shards"] if s["owner"] == "n3"]
+        n1, n2 = self.nodes["n1"], self.nodes["n2"]
+        # Recommended through n1, rewarded through n2: the contexts n3 owns.
+        owned_by_n3 = []
+        for service, diagnosis in catalog_contexts():
+            rec = recommend(n1, service, diagnosis)
+            if shard_of(rec["event_id"]) in victims_shards:
+                owned_by_n3.append((service, diagnosis, rec["event_id"]))
+        self.assertGreaterEqual(len(owned_by_n3), 2, victims_shards)
+        for service, diagnosis, event_id in owned_by_n3:
+            status, body = reward(n2, event_id, 1.0)
+            self.assertEqual(status, 200, body)
+            self.assertEqual(body["experience"]["service"], service)
+        # Folded into the shards' snapshots in etcd (rewards older than 5 s)...
+        self.assertTrue(victim.wait_for_log("folded", 15), victim.output())
+        status, again = reward(n1, owned_by_n3[0][2], 1.0)
+        self.assertEqual(status, 409, again)
+        # ... and one more each, only in the log when n3 dies.
+        for service, diagnosis, _ in owned_by_n3:
+            event_id = recommend(n2, service, diagnosis)["event_id"]
+            status, body = reward(n1, event_id, 1.0)
+            self.assertEqual(status, 200, body)
         killed_at = time.time()
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()
@@ -274,8 +333,18 @@ class ClusterTest(unittest.TestCase):
             # A new claim: a later revision than the dead owner's.
             self.assertGreater(after["shards"][s]["fencing_token"],
                                before["shards"][s]["fencing_token"])
-        print(f"\nshards of the killed node owned again {served_again:.1f} s after SIGKILL",
-              file=sys.stderr)
+        # The new owners restored snapshot and log: both rewards of every context.
+        for service, diagnosis, event_id in owned_by_n3:
+            owner = after["shards"][shard_of(event_id)]["owner"]
+            counted = wait_for(
+                lambda: updates_by_context(self.nodes[owner]).get((service, diagnosis)) == 2, 10)
+            self.assertTrue(counted, (owner, service, diagnosis,
+                                      updates_by_context(self.nodes[owner])))
+        restored = "".join(node.output() for node in survivors)
+        self.assertIn("restored from etcd: its snapshot", restored)
+        print(f"\nshards of the killed node owned again {served_again:.1f} s after SIGKILL; "
+              f"{2 * len(owned_by_n3)} acknowledged rewards of {len(owned_by_n3)} contexts "
+              f"counted by the new owners", file=sys.stderr)
 
 
 class ClusterConfigTest(unittest.TestCase):
