@@ -123,7 +123,7 @@ def tls_to_transport(port, certs, cert):
                 tls.settimeout(3)
                 tls.sendall(b"\0" * 8)
                 return tls.recv(16)
-        except ssl.SSLError as e:
+        except (ssl.SSLError, ConnectionResetError) as e:
             return str(e)
 
 
@@ -244,9 +244,15 @@ class ClusterTest(unittest.TestCase):
 
     def test_2_the_transport_admits_only_cluster_certificates(self):
         port = self.nodes["n2"].cluster_port
-        # TLS 1.3: the server's verdict on the client certificate arrives as an alert.
-        self.assertIn("CERTIFICATE_REQUIRED", tls_to_transport(port, self.certs.name, None))
-        self.assertIn("UNKNOWN_CA", tls_to_transport(port, self.certs.name, "intruder"))
+        # TLS 1.3: the server's verdict on the client certificate arrives as
+        # an alert after the client's side of the handshake; under load the
+        # close can overtake the alert (the server drops our unread bytes).
+        # Either way not one byte of CAF's handshake comes back.
+        for cert, alert in ((None, "CERTIFICATE_REQUIRED"), ("intruder", "UNKNOWN_CA")):
+            refused = tls_to_transport(port, self.certs.name, cert)
+            self.assertIsInstance(refused, str, cert)
+            self.assertTrue(any(why in refused for why in (alert, "EOF occurred", "reset")),
+                            (cert, refused))
         answer = tls_to_transport(port, self.certs.name, "n1")
         self.assertIsInstance(answer, bytes)  # CAF's handshake begins
         self.assertGreater(len(answer), 0)
