@@ -367,6 +367,12 @@ using cluster_actor = caf::typed_actor<
     caf::replies_to<atom::recommend, recommend_request, std::string>::with<recommendation,
                                                                            std::string>,
     caf::replies_to<atom::reward, reward_report, std::string>::with<experience, std::string>,
+    // Pushed samples (validated), each sent to the ingest of its metric's
+    // owner; one receipt with the refusals by position in the batch (a
+    // sample its owner did not acknowledge is refused saying why).
+    caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>,
+    // The same, forwarded by the peer named: ingested here or waited for here.
+    caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>,
     // Internal: tries again the requests waiting for a shard's owner.
     caf::reacts_to<atom::flush>>::extend_with<status_client>;
 
@@ -383,7 +389,9 @@ using cluster_peer_actor = caf::typed_actor<
     // node's id.
     caf::replies_to<atom::recommend, recommend_request, std::string>::with<recommendation,
                                                                            std::string>,
-    caf::replies_to<atom::reward, reward_report, std::string>::with<experience, std::string>>;
+    caf::replies_to<atom::reward, reward_report, std::string>::with<experience, std::string>,
+    // Samples forwarded by the peer named, for metrics this node owns.
+    caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>>;
 
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client;

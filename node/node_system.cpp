@@ -216,6 +216,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   hv.ml.default_horizon_ms = s.forecast_horizon_ms;
   hv.ml.token = s.http.token;
   hv.ml.cluster = s.cluster.enabled();
+  hv.telemetry.cluster = s.cluster.enabled();
   if (s.cluster.enabled()) {
     const auto cs = s.cluster;
     const auto http_url = "http://" + s.http.bind + ":" + std::to_string(s.http.port);

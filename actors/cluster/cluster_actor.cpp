@@ -469,6 +469,18 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
         route_reward(self, std::move(report), "", rp);
         return *rp;
       },
+      [=](atom::ingest, sample_batch& batch) -> caf::result<ingest_receipt> {
+        auto rp = std::make_shared<caf::typed_response_promise<ingest_receipt>>(
+            self->make_response_promise<ingest_receipt>());
+        route_ingest(self, std::move(batch), "", rp);
+        return *rp;
+      },
+      [=](atom::ingest, sample_batch& batch, std::string& from) -> caf::result<ingest_receipt> {
+        auto rp = std::make_shared<caf::typed_response_promise<ingest_receipt>>(
+            self->make_response_promise<ingest_receipt>());
+        route_ingest(self, std::move(batch), std::move(from), rp);
+        return *rp;
+      },
       [=](atom::recommend, recommend_request& request,
           std::string& from) -> caf::result<recommendation, std::string> {
         auto rp = std::make_shared<caf::typed_response_promise<recommendation, std::string>>(

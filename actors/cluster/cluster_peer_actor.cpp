@@ -20,6 +20,9 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::reward, reward_report& report, std::string& from) {
         return self->delegate(cluster, atom::reward_v, std::move(report), std::move(from));
       },
+      [=](atom::ingest, sample_batch& batch, std::string& from) {
+        return self->delegate(cluster, atom::ingest_v, std::move(batch), std::move(from));
+      },
   };
 }
 

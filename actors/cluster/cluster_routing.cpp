@@ -6,6 +6,7 @@
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 
+#include <algorithm>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
@@ -39,9 +40,11 @@ struct route {
   std::string owner;
 };
 
-route route_of(const cluster_state& st, int shard, bool forwarded) {
+// `learner`: the request needs the shard's learning state restored here.
+route route_of(const cluster_state& st, int shard, bool forwarded, bool learner = true) {
   if (st.owned->serving(shard, steady_ms()))
-    return {st.ledger.ready(shard) ? route::here : route::wait, {}, st.settings.node_id};
+    return {
+        !learner || st.ledger.ready(shard) ? route::here : route::wait, {}, st.settings.node_id};
   if (forwarded)
     return {};
   const auto owner = st.view.owners.find(shard);
@@ -234,7 +237,87 @@ void reward_at(cluster_self self, int64_t deadline_ms, reward_report report, int
       [=] { rp->deliver(no_owner(shard, steady_ms() - started)); });
 }
 
+// The receipts of a batch's shard groups, merged as they come: refusals by
+// position in the whole batch.
+struct ingest_merge {
+  ingest_receipt receipt;
+  size_t open = 0;
+  shared_promise<ingest_receipt> rp;
+
+  void add(const std::vector<size_t>& positions, const ingest_receipt& part) {
+    receipt.accepted += part.accepted;
+    for (const auto& r : part.rejected)
+      receipt.rejected.push_back(
+          {r.index < positions.size() ? positions[r.index] : r.index, r.reason});
+    close();
+  }
+  void refuse(const std::vector<size_t>& positions, const std::string& why) {
+    for (auto p : positions)
+      receipt.rejected.push_back({p, "not acknowledged by its owner (send it again): " + why});
+    close();
+  }
+  void close() {
+    if (--open > 0)
+      return;
+    std::sort(receipt.rejected.begin(), receipt.rejected.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    rp->deliver(std::move(receipt));
+  }
+};
+
+void ingest_at(cluster_self self, int64_t deadline_ms, int shard, sample_batch part,
+               std::vector<size_t> positions, bool forwarded, std::shared_ptr<ingest_merge> merge) {
+  const auto started = steady_ms();
+  dispatch(
+      self, deadline_ms,
+      [=]() {
+        const auto r = route_of(self->state, shard, forwarded, false);
+        if (r.kind == route::wait)
+          return false;
+        if (r.kind == route::here) {
+          with_component_or<ingest_actor>(
+              self, self->state.supervisor, "ingest",
+              [=](ingest_actor ingest) {
+                self->request(ingest, until(deadline_ms), atom::ingest_v, part)
+                    .then([=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
+                          [=](caf::error& e) { merge->refuse(positions, describe(e)); });
+              },
+              [=](const caf::error& e) { merge->refuse(positions, describe(e)); });
+          return true;
+        }
+        ++self->state.forwarded;
+        self->request(r.to, until(deadline_ms), atom::ingest_v, part, self->state.settings.node_id)
+            .then([=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
+                  [=](caf::error& e) {
+                    if (transport_error(e) && steady_ms() < deadline_ms)
+                      ingest_at(self, deadline_ms, shard, part, positions, forwarded, merge);
+                    else
+                      merge->refuse(positions, describe(e));
+                  });
+        return true;
+      },
+      [=] { merge->refuse(positions, describe(no_owner(shard, steady_ms() - started))); });
+}
+
 } // namespace
+
+void route_ingest(cluster_self self, sample_batch batch, std::string forwarded_by,
+                  shared_promise<ingest_receipt> rp) {
+  std::map<int, std::pair<sample_batch, std::vector<size_t>>> by_shard;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& group = by_shard[cluster::shard_of_metric(batch[i].metric_id)];
+    group.first.push_back(std::move(batch[i]));
+    group.second.push_back(i);
+  }
+  auto merge = std::make_shared<ingest_merge>();
+  merge->rp = std::move(rp);
+  merge->open = by_shard.size() + 1; // closed once more below: an empty batch answers too
+  const auto deadline = steady_ms() + self->state.wait_ms;
+  for (auto& [shard, group] : by_shard)
+    ingest_at(self, deadline, shard, std::move(group.first), std::move(group.second),
+              !forwarded_by.empty(), merge);
+  merge->close();
+}
 
 void route_recommend(cluster_self self, recommend_request request, std::string forwarded_by,
                      recommend_promise rp) {

@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Recommend and reward through a cluster around a real etcd on loopback:
-the latency of GET /api/ml/causal-rl/recommend and POST .../reward through
-one node of a 1-node and of a 3-node cluster (where about two thirds of the
-contexts are owned by another node and forwarded over the mutual-TLS link),
-beside a node alone, and the etcd writes (store revisions) per acknowledged
-reward, folds included.
+"""Recommend, reward and ingest through a cluster around a real etcd on
+loopback: the latency of GET /api/ml/causal-rl/recommend and POST
+.../reward, and the throughput of POST /api/metrics (batches of one sample
+per catalog metric), through one node of a 1-node and of a 3-node cluster
+(where about two thirds of the contexts and metrics are owned by another node
+and forwarded over the mutual-TLS link), beside a node alone, and the etcd
+writes (store revisions) per acknowledged reward, folds included.
 
     python3 bench/cluster/rewards.py build/grace-node [ROUNDS]
 
 One client, one request at a time (the latency is a round trip, not a load
 test). Uses the integration test's helpers (openssl, etcd-server).
 """
+import json
 import os
 import statistics
 import sys
@@ -33,7 +35,30 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
+def ingest(label, entry, batches):
+    with open(os.path.join(SOURCE, "config", "metrics_catalog.yaml")) as f:
+        metrics = [m["id"] for m in cluster_test.yaml.safe_load(f)["metrics"]]
+    headers = {"Content-Type": "application/json",
+               "Authorization": f"Bearer {grace_node.TOKEN}"}
+    batch_ms = []
+    started = time.perf_counter()
+    for i in range(batches):
+        ts = int(time.time() * 1000)
+        body = json.dumps([{"metric": m, "value": float(i), "ts": ts} for m in metrics]).encode()
+        t = time.perf_counter()
+        status, answer = grace_node.request(entry.port, "POST", "/api/metrics", body=body,
+                                            headers=headers)
+        batch_ms.append((time.perf_counter() - t) * 1000)
+        if status != 200 or answer["accepted"] != len(metrics):
+            raise SystemExit(f"{label}: push answered {status}: {answer}")
+    elapsed = time.perf_counter() - started
+    print(f"{label}: ingest {batches * len(metrics) / elapsed:.0f} samples/s in batches of "
+          f"{len(metrics)}, batch median {statistics.median(batch_ms):.1f} ms, p99 "
+          f"{percentile(batch_ms, 99):.1f} ms ({batches} batches)", flush=True)
+
+
 def measure(label, entry, rounds, etcd=None, certs=None):
+    ingest(label, entry, rounds)
     contexts = cluster_test.catalog_contexts()
     recommend_ms, reward_ms = [], []
     before = etcd_revision(etcd, certs) if etcd else 0

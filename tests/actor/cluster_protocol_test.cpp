@@ -54,6 +54,19 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
       },
       [=](atom::status) { return std::string("{}"); },
       [=](atom::flush) {},
+      [=](atom::ingest, const sample_batch&) -> caf::result<ingest_receipt> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      // Takes every sample but those of metric "late".
+      [=](atom::ingest, const sample_batch& batch, const std::string&) {
+        ingest_receipt receipt;
+        for (size_t i = 0; i < batch.size(); ++i)
+          if (batch[i].metric_id == "late")
+            receipt.rejected.push_back({i, "late"});
+          else
+            ++receipt.accepted;
+        return receipt;
+      },
       [=](atom::recommend, const recommend_request& r) -> caf::result<recommendation, std::string> {
         return make_error(errc::invalid_input, "not from a peer: " + r.service);
       },
@@ -181,6 +194,35 @@ CAF_TEST(a forwarded recommendation and reward cross the wire with their types) 
         CAF_CHECK_EQUAL(describe(e), "event 'rl-1-2-s7' was already rewarded");
       });
   CAF_CHECK(refused);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(forwarded samples cross the wire and their receipt comes back) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  sample_batch batch(3);
+  batch[0].metric_id = "api.latency_p95";
+  batch[0].value = 120.5;
+  batch[0].labels = {{"pod", "a"}};
+  batch[1].metric_id = "late";
+  batch[2].metric_id = "api.error_rate";
+  earth.self->send(peer, atom::ingest_v, batch, std::string("earth-node"));
+  exec_all();
+  bool received = false;
+  earth.self->receive([&](const ingest_receipt& r) {
+    received = true;
+    CAF_CHECK_EQUAL(r.accepted, 2u);
+    CAF_REQUIRE_EQUAL(r.rejected.size(), 1u);
+    CAF_CHECK_EQUAL(r.rejected[0].index, 1u);
+    CAF_CHECK_EQUAL(r.rejected[0].reason, "late");
+  });
+  CAF_CHECK(received);
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
   exec_all();

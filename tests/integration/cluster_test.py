@@ -149,6 +149,32 @@ def reward(node, event_id, value):
                             "Authorization": f"Bearer {TOKEN}"})
 
 
+def fnv1a64(data):
+    h = 14695981039346656037
+    for c in data:
+        h = ((h ^ c) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def mix64(x):
+    m = 0xFFFFFFFFFFFFFFFF
+    x = (x + 0x9E3779B97F4A7C15) & m
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & m
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & m
+    return x ^ (x >> 31)
+
+
+def shard_of_metric(metric_id):
+    """actors/cluster/shard_map.cpp, spelled out again."""
+    return mix64(fnv1a64(b"metric:" + metric_id.encode())) % SHARDS
+
+
+def accepted_samples(node):
+    status, body = request(node.port, "GET", "/api/status")
+    assert status == 200, body
+    return body["samples"]["accepted"]
+
+
 def shard_of(event_id):
     return int(event_id.rsplit("-s", 1)[1])
 
@@ -241,6 +267,32 @@ class ClusterTest(unittest.TestCase):
             others = sorted(set(self.nodes) - {n})
             self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 15), view(node))
             self.assertTrue(node.wait_for_log("listening for peers on", 1))
+
+    def test_1_pushed_samples_are_ingested_by_their_metrics_owner(self):
+        now = wait_for(lambda: balanced(self.nodes), 20)
+        self.assertIsNotNone(now)
+        for n, node in self.nodes.items():
+            others = sorted(set(self.nodes) - {n})
+            self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 15), view(node))
+        owner_of = {s["shard"]: s["owner"] for s in now["n1"]["shards"]}
+        with open(os.path.join(grace_node.SOURCE, "config", "metrics_catalog.yaml")) as f:
+            metric_ids = [m["id"] for m in yaml.safe_load(f)["metrics"]]
+        expected = {n: 0 for n in self.nodes}
+        for metric_id in metric_ids:
+            expected[owner_of[shard_of_metric(metric_id)]] += 1
+        self.assertGreater(expected["n2"] + expected["n3"], 0, expected)
+        before = {n: accepted_samples(node) for n, node in self.nodes.items()}
+        ts = int(time.time() * 1000)
+        samples = [{"metric": m, "value": 1.0, "ts": ts} for m in metric_ids]
+        status, body = request(self.nodes["n1"].port, "POST", "/api/metrics",
+                               body=json.dumps(samples).encode(),
+                               headers={"Content-Type": "application/json",
+                                        "Authorization": f"Bearer {TOKEN}"})
+        self.assertEqual(status, 200, body)
+        self.assertEqual((body["accepted"], body["rejected"]), (len(metric_ids), []), body)
+        # Acknowledged once each owner's ingest wrote them to its sample log.
+        after = {n: accepted_samples(node) for n, node in self.nodes.items()}
+        self.assertEqual({n: after[n] - before[n] for n in self.nodes}, expected)
 
     def test_2_the_transport_admits_only_cluster_certificates(self):
         port = self.nodes["n2"].cluster_port
