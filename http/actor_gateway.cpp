@@ -91,11 +91,11 @@ bool actor_gateway::ready(gateway_failure& failure) {
   return out;
 }
 
-std::optional<std::string> actor_gateway::supervisor_status(gateway_failure& failure) {
-  std::optional<std::string> out;
+std::optional<supervisor_status> actor_gateway::components(gateway_failure& failure) {
+  std::optional<supervisor_status> out;
   caf::scoped_actor self{*sys_};
   self->request(supervisor_, timeout_, atom::status_v)
-      .receive([&](std::string& s) { out = std::move(s); },
+      .receive([&](supervisor_status& s) { out = std::move(s); },
                [&](caf::error& e) { failure = to_failure(e); });
   return out;
 }

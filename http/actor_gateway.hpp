@@ -9,6 +9,8 @@
 
 #include <caf/actor_cast.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/after.hpp>
+#include <caf/blocking_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <caf/sec.hpp>
 #include <chrono>
@@ -45,13 +47,21 @@ public:
       return std::nullopt;
     std::optional<Result> out;
     caf::scoped_actor self{*sys_};
-    self->request(caf::actor_cast<Handle>(*handle), timeout_, std::forward<Ts>(xs)...)
-        .receive([&](Result& r) { out = std::move(r); },
-                 [&](caf::error& e) {
-                   failure = to_failure(e);
-                   if (e == caf::sec::request_receiver_down)
-                     forget(name);
-                 });
+    // The deadline is this thread's own wait (after), not a timeout in CAF's
+    // clock: that would wake the clock's thread once per request. An answer
+    // after the deadline goes with the scoped actor.
+    const auto id =
+        self->request(caf::actor_cast<Handle>(*handle), caf::infinite, std::forward<Ts>(xs)...)
+            .id();
+    caf::blocking_actor::accept_one_cond one_answer;
+    self->varargs_receive(
+        one_answer, id, [&](Result& r) { out = std::move(r); },
+        [&](caf::error& e) {
+          failure = to_failure(e);
+          if (e == caf::sec::request_receiver_down)
+            forget(name);
+        },
+        caf::after(timeout_) >> [&] { failure = to_failure(caf::sec::request_timeout); });
     return out;
   }
 
@@ -93,8 +103,8 @@ public:
 
   bool ready(gateway_failure& failure);
 
-  // The supervisor's JSON status of every component.
-  std::optional<std::string> supervisor_status(gateway_failure& failure);
+  // The supervisor's status: every component, up or not, and its restarts.
+  std::optional<supervisor_status> components(gateway_failure& failure);
 
 private:
   struct cached_handle {

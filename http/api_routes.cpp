@@ -4,9 +4,9 @@
 #include "http/json_response.hpp"
 #include "http/request_metrics.hpp"
 #include "http/request_rules.hpp"
+#include "messages/json.hpp"
 
 #include <cstdlib>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -32,33 +32,19 @@ void install_routes(router& server, actor_gateway& gateway) {
   // and the samples taken and refused (while the aggregator answers).
   server.Get("/api/status", [&gateway](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
-    auto s = gateway.supervisor_status(failure);
+    auto s = gateway.components(failure);
     if (!s)
       return send_failure(res, failure);
-    auto body = nlohmann::json::parse(*s);
+    nlohmann::json body = *s;
     gateway_failure no_samples;
-    if (auto a =
-            gateway.ask<std::string, aggregator_actor>("aggregator", no_samples, atom::status_v)) {
-      const auto j = nlohmann::json::parse(*a, nullptr, false);
-      nlohmann::json samples = nlohmann::json::object();
-      for (const char* key : {"accepted", "rejected_late", "rejected_invalid", "replayed",
-                              "open_windows", "closed_before"})
-        if (j.is_object() && j.contains(key) && j.at(key).is_number_integer())
-          samples[key] = j.at(key);
-      // Nothing closed yet: no watermark to show.
-      if (samples.contains("closed_before")
-          && samples["closed_before"].get<int64_t>() == std::numeric_limits<int64_t>::min())
-        samples.erase("closed_before");
-      body["samples"] = samples;
-    }
+    if (auto a = gateway.ask<aggregator_status, aggregator_actor>("aggregator", no_samples,
+                                                                  atom::status_v))
+      body["samples"] = *a;
     // The PromQL source, when grace.yaml configures one: per metric, its
     // queries, failures and backfill.
     gateway_failure no_promql;
-    if (auto p = gateway.ask<std::string, promql_actor>("promql", no_promql, atom::status_v)) {
-      auto j = nlohmann::json::parse(*p, nullptr, false);
-      if (j.is_object())
-        body["promql"] = std::move(j);
-    }
+    if (auto p = gateway.ask<promql_status, promql_actor>("promql", no_promql, atom::status_v))
+      body["promql"] = *p;
     send_json(res, 200, body);
   });
 

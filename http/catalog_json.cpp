@@ -1,6 +1,6 @@
 #include "http/catalog_json.hpp"
 
-#include "actors/catalog/yaml_reader.hpp"
+#include "common/yaml_reader.hpp"
 
 namespace grace::http {
 

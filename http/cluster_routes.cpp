@@ -1,6 +1,7 @@
 #include "http/cluster_routes.hpp"
 
 #include "http/json_response.hpp"
+#include "messages/json.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -9,7 +10,7 @@ namespace grace::http {
 void install_cluster_routes(router& server, actor_gateway& gateway) {
   server.Get("/api/cluster", [&gateway](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
-    auto body = gateway.ask<std::string, cluster_actor>("cluster", failure, atom::get_v);
+    auto body = gateway.ask<cluster_view, cluster_actor>("cluster", failure, atom::get_v);
     if (!body) {
       // The supervisor knows no cluster component when cluster.etcd is unset.
       if (failure.status == 404)
@@ -17,7 +18,7 @@ void install_cluster_routes(router& server, actor_gateway& gateway) {
                           "cluster";
       return send_failure(res, failure);
     }
-    send_json(res, 200, nlohmann::json::parse(*body));
+    send_json(res, 200, nlohmann::json(*body));
   });
 }
 

@@ -72,9 +72,7 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   spdlog::info("[HTTP] 🌐 Listening on http://{}:{}{}", settings.bind, port,
                settings.api.token.empty() ? "" : " (mutating requests need the bearer token)");
   return {
-      [=](atom::status) -> std::string {
-        return nlohmann::json{{"port", self->state.port}}.dump();
-      },
+      [=](atom::status) -> http_status { return {self->state.port}; },
   };
 }
 

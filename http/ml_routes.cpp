@@ -40,15 +40,15 @@ std::vector<std::string> split_list(const std::string& text) {
   return out;
 }
 
-// Serves a component's JSON view as is.
-template <class Handle, class... Ts>
+// Serves a component's typed answer in its JSON form (messages/json.hpp).
+template <class Result, class Handle, class... Ts>
 void json_view(actor_gateway& gateway, httplib::Response& res, const std::string& component,
                Ts... xs) {
   gateway_failure failure;
-  auto body = gateway.ask<std::string, Handle>(component, failure, xs...);
+  auto body = gateway.ask<Result, Handle>(component, failure, xs...);
   if (!body)
     return send_failure(res, failure);
-  send_json(res, 200, nlohmann::json::parse(*body));
+  send_json(res, 200, nlohmann::json(*body));
 }
 
 } // namespace
@@ -171,15 +171,15 @@ void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings
   server.Get(
       "/api/ml/forecaster/statistics", [&gateway](const httplib::Request&, httplib::Response& res) {
         gateway_failure failure;
-        auto model =
-            gateway.ask<std::string, forecaster_actor>("forecaster", failure, atom::statistics_v);
+        auto model = gateway.ask<forecaster_statistics, forecaster_actor>("forecaster", failure,
+                                                                          atom::statistics_v);
         if (!model)
           return send_failure(res, failure);
         auto training =
             gateway.ask<training_status, trainer_actor>("trainer", failure, atom::statistics_v);
         if (!training)
           return send_failure(res, failure);
-        auto body = nlohmann::json::parse(*model);
+        nlohmann::json body = *model;
         body.update(nlohmann::json(*training));
         send_json(res, 200, body);
       });
@@ -236,17 +236,17 @@ void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings
       return send_failure(res, failure);
     send_json(res, 200, {{"learned", true}, {"experience", nlohmann::json(*e)}});
   });
-  server.Get("/api/ml/causal-rl/statistics",
-             [&gateway](const httplib::Request&, httplib::Response& res) {
-               json_view<rl_agent_actor>(gateway, res, "rl_agent", atom::statistics_v);
-             });
+  server.Get(
+      "/api/ml/causal-rl/statistics", [&gateway](const httplib::Request&, httplib::Response& res) {
+        json_view<rl_statistics, rl_agent_actor>(gateway, res, "rl_agent", atom::statistics_v);
+      });
   server.Get("/api/ml/causal-rl/policies",
              [&gateway](const httplib::Request&, httplib::Response& res) {
-               json_view<rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);
+               json_view<rl_policies, rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);
              });
   server.Get("/api/ml/causal-rl/evaluation",
              [&gateway](const httplib::Request&, httplib::Response& res) {
-               json_view<rl_agent_actor>(gateway, res, "rl_agent", atom::evaluate_v);
+               json_view<rl_evaluation, rl_agent_actor>(gateway, res, "rl_agent", atom::evaluate_v);
              });
 
   post_without_body(

@@ -77,7 +77,7 @@ void install_operations_routes(router& server, actor_gateway& gateway) {
     if (!cat)
       return send_failure(res, failure);
     auto governance =
-        gateway.ask<std::string, executor_actor>("executor", failure, atom::statistics_v);
+        gateway.ask<governance_report, executor_actor>("executor", failure, atom::statistics_v);
     if (!governance)
       return send_failure(res, failure);
     nlohmann::json list = nlohmann::json::array();
@@ -86,7 +86,7 @@ void install_operations_routes(router& server, actor_gateway& gateway) {
       j["used_by"] = (*cat)->metrics_using_playbook(pb.id);
       list.push_back(j);
     }
-    send_json(res, 200, {{"playbooks", list}, {"governance", nlohmann::json::parse(*governance)}});
+    send_json(res, 200, {{"playbooks", list}, {"governance", nlohmann::json(*governance)}});
   });
 
   server.Get(
@@ -120,11 +120,11 @@ void install_operations_routes(router& server, actor_gateway& gateway) {
                 if (!r)
                   return send_error(res, 400, error);
                 gateway_failure failure;
-                auto status = gateway.ask<std::string, executor_actor>(
+                auto status = gateway.ask<governance_status, executor_actor>(
                     "executor", failure, atom::kill_v, r->engaged, r->reason);
                 if (!status)
                   return send_failure(res, failure);
-                send_json(res, 200, nlohmann::json::parse(*status));
+                send_json(res, 200, nlohmann::json(*status));
               });
 }
 

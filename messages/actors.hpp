@@ -4,6 +4,8 @@
 // than re-invented.
 #include "messages/atoms.hpp"
 #include "messages/cluster_messages.hpp"
+#include "messages/statistics.hpp"
+#include "messages/status.hpp"
 #include "messages/types.hpp"
 
 #include <caf/actor.hpp>
@@ -57,17 +59,18 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
   return f(x.ok, x.entries, x.first_bad, x.reason);
 }
 
-// Shared sub-protocol: every component answers with a JSON summary of itself.
-using status_client = caf::typed_actor<
-    // A JSON object describing the component's state.
-    caf::replies_to<atom::status>::with<std::string>>;
+// Shared sub-protocol: every component answers `atom::status` with its own
+// typed summary of itself (messages/status.hpp).
+template <class Status>
+using status_client = caf::typed_actor<caf::replies_to<atom::status>::with<Status>>;
 
 // Owns the live metrics catalog and its reloads.
 using catalog_actor = caf::typed_actor<
     // The current catalog.
     caf::replies_to<atom::get>::with<catalog_ref>,
     // Re-reads the catalog file; on any error the last good catalog stays.
-    caf::replies_to<atom::reload>::with<reload_outcome>>::extend_with<status_client>;
+    caf::replies_to<atom::reload>::with<reload_outcome>>::
+    extend_with<status_client<catalog_status>>;
 
 // Snapshots of one metric in [since, until), at most `limit` (the most recent),
 // oldest first. limit 0 means no limit.
@@ -167,14 +170,15 @@ using storage_actor = caf::typed_actor<
     // needed (every storage.sync_interval).
     caf::reacts_to<atom::sync>,
     // Internal: applies the retention setting (every virtual hour).
-    caf::reacts_to<atom::tick>>::extend_with<status_client, metric_store_actor>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<storage_status>, metric_store_actor>;
 
 // Receives samples from every source (push, scrape, replay, simulator) and
 // hands them to the aggregator.
 using ingest_actor = caf::typed_actor<
     // Takes a batch of already validated samples; answers once the samples
     // taken are in the sample log, with those refused and why.
-    caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>>::extend_with<status_client>;
+    caf::replies_to<atom::ingest,
+                    sample_batch>::with<ingest_receipt>>::extend_with<status_client<ingest_status>>;
 
 // Turns samples into 5-minute snapshots.
 using aggregator_actor = caf::typed_actor<
@@ -186,24 +190,25 @@ using aggregator_actor = caf::typed_actor<
     // refuses later samples; answers true. Open windows stay in the log.
     caf::replies_to<atom::flush>::with<bool>,
     // Internal: closes the windows that virtual time has passed.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<aggregator_status>>;
 
 // The built-in world of metrics and incidents (grace-node run --simulate).
 using simulator_actor = caf::typed_actor<
     // Internal: generates the samples that are due.
     caf::reacts_to<atom::tick>,
     // Applies a playbook to the simulated world.
-    caf::replies_to<atom::apply, std::string>::with<simulated_action>>::extend_with<status_client>;
+    caf::replies_to<atom::apply, std::string>::with<simulated_action>>::
+    extend_with<status_client<simulator_status>>;
 
 // CSV replay as a metric source.
 using replay_actor = caf::typed_actor<
     // Internal: sends the rows virtual time has reached.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<replay_status>>;
 
 // Scrapes Prometheus endpoints (scrape_targets in grace.yaml).
 using scrape_actor = caf::typed_actor<
     // Internal: scrapes the targets that are due.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<scrape_status>>;
 
 // Reads catalog metrics with a `promql:` expression from the user's
 // Prometheus (backfill at start, then a poll every collection interval).
@@ -211,20 +216,22 @@ using promql_actor = caf::typed_actor<
     // Internal: polls the metrics that are due and re-reads the catalog.
     caf::reacts_to<atom::tick>,
     // Internal: queries the next piece of history to backfill.
-    caf::reacts_to<atom::history>>::extend_with<status_client>;
+    caf::reacts_to<atom::history>>::extend_with<status_client<promql_status>>;
 
 // The event mesh: topic pub/sub used by /api/events and the components.
 using mesh_actor = caf::typed_actor<
     // Subscribes an actor to a topic ("*" for all); it gets (event, topic, JSON).
     caf::reacts_to<atom::subscribe, std::string, caf::actor>,
     // Publishes a JSON event on a topic.
-    caf::reacts_to<atom::publish, std::string, std::string>>::extend_with<status_client>;
+    caf::reacts_to<atom::publish, std::string,
+                   std::string>>::extend_with<status_client<mesh_status>>;
 
 // Watches snapshots; a metric entering warning or critical asks for a
 // targeted forecast.
 using integration_actor = caf::typed_actor<
     // New snapshots from the aggregator.
-    caf::reacts_to<atom::ingest, std::vector<snapshot>>>::extend_with<status_client>;
+    caf::reacts_to<atom::ingest,
+                   std::vector<snapshot>>>::extend_with<status_client<integration_status>>;
 
 // Holds the trained forecaster and answers forecasts from the stored history.
 using forecaster_actor = caf::typed_actor<
@@ -234,8 +241,9 @@ using forecaster_actor = caf::typed_actor<
     caf::replies_to<atom::forecast, forecast_request>::with<std::vector<forecast>>,
     // Installs a newly trained model (from the trainer) with its version.
     caf::reacts_to<atom::model, forecaster_model, std::string>,
-    // JSON: metrics modelled, model version, validation per metric, importances.
-    caf::replies_to<atom::statistics>::with<std::string>>::extend_with<status_client>;
+    // Metrics modelled, model version, validation per metric, importances.
+    caf::replies_to<atom::statistics>::with<forecaster_statistics>>::
+    extend_with<status_client<forecaster_status>>;
 
 // Retrains the forecaster every training interval and on demand.
 using trainer_actor = caf::typed_actor<
@@ -244,12 +252,12 @@ using trainer_actor = caf::typed_actor<
     // Cycles run, the last training, whether one is running, next due.
     caf::replies_to<atom::statistics>::with<training_status>,
     // Internal: the training interval has passed.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<trainer_status>>;
 
 // Asks for forecasts of the catalog's forecast metrics every forecast interval.
 using scheduler_actor = caf::typed_actor<
     // Internal: the forecast interval has passed.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<scheduler_status>>;
 
 // Learns which playbook works per (service, diagnosis) and recommends one.
 using rl_agent_actor = caf::typed_actor<
@@ -268,12 +276,12 @@ using rl_agent_actor = caf::typed_actor<
     caf::replies_to<atom::restore, int32_t, std::string, std::vector<std::string>>::with<uint64_t>,
     // Cluster: JSON snapshot of the shard's contexts, for etcd.
     caf::replies_to<atom::fold, int32_t>::with<std::string>,
-    // JSON: contexts, experiences, updates, average reward, exploration rate.
-    caf::replies_to<atom::statistics>::with<std::string>,
-    // JSON: per context, each playbook's value, uncertainty and pulls.
-    caf::replies_to<atom::get>::with<std::string>,
-    // JSON: off-policy evaluation of the current policy and the anchors.
-    caf::replies_to<atom::evaluate>::with<std::string>,
+    // Contexts, experiences, updates, average reward, exploration rate.
+    caf::replies_to<atom::statistics>::with<rl_statistics>,
+    // Per context, each playbook's value, uncertainty and pulls.
+    caf::replies_to<atom::get>::with<rl_policies>,
+    // Off-policy evaluation of the current policy and the anchors.
+    caf::replies_to<atom::evaluate>::with<rl_evaluation>,
     // Internal: expires unrewarded events.
     caf::reacts_to<atom::tick>,
     // Internal: writes the snapshot if the agent changed since the last one
@@ -281,7 +289,7 @@ using rl_agent_actor = caf::typed_actor<
     caf::reacts_to<atom::save>,
     // Internal: writes the rows of the pending events and expired ids that
     // changed (stored apart from the snapshot, more often).
-    caf::reacts_to<atom::flush>>::extend_with<status_client>;
+    caf::reacts_to<atom::flush>>::extend_with<status_client<rl_agent_status>>;
 
 // Turns forecasts into early warnings and warnings into recommended actions.
 using predictor_actor = caf::typed_actor<
@@ -294,7 +302,7 @@ using predictor_actor = caf::typed_actor<
     // Open and recent warnings with outcomes, counts and lead times.
     caf::replies_to<atom::warnings>::with<warnings_view>,
     // Internal: resolves warnings whose breach time passed.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<predictor_status>>;
 
 // Runs playbooks under governance and measures what they did.
 using executor_actor = caf::typed_actor<
@@ -305,14 +313,15 @@ using executor_actor = caf::typed_actor<
     // Executions, newest first; a state name filters, "" means all.
     caf::replies_to<atom::get, std::string>::with<std::vector<execution>>,
     // Engages (true) or releases the global kill switch with a reason;
-    // answers the governance status JSON.
-    caf::replies_to<atom::kill, bool, std::string>::with<std::string>,
-    // JSON: governance status (kill switch, breakers, runs per playbook).
-    caf::replies_to<atom::statistics>::with<std::string>,
+    // answers the governance status.
+    caf::replies_to<atom::kill, bool, std::string>::with<governance_status>,
+    // Governance (kill switch, breakers, runs per playbook) and the
+    // approvals pending.
+    caf::replies_to<atom::statistics>::with<governance_report>,
     // Internal: approval expiry and outcome evaluation.
     caf::reacts_to<atom::tick>,
     // Internal: an approval's wall-clock deadline has come.
-    caf::reacts_to<atom::tick, atom::approve>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick, atom::approve>>::extend_with<status_client<executor_status>>;
 
 // Runs one webhook or command action (catalog, playbook id, JSON payload)
 // off the shared threads: spawned detached, one per run. Answers whether it
@@ -325,7 +334,7 @@ using notifier_actor = caf::typed_actor<
     // A warning raised, updated or resolved.
     caf::reacts_to<atom::notify, early_warning>,
     // Internal: re-sends the open warnings.
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<notifier_status>>;
 
 // Grades the node's predictions and actions from storage and the components'
 // statistics; serves the dashboard reports and the /metrics exposition.
@@ -337,14 +346,14 @@ using analytics_actor = caf::typed_actor<
     // Prometheus text exposition of the node and of its predictions.
     caf::replies_to<atom::metrics>::with<std::string>,
     // Internal: the report interval has passed (logs the health score).
-    caf::reacts_to<atom::tick>>::extend_with<status_client>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client<analytics_status>>;
 
 // The node's membership in a cluster: its lease and member record in etcd,
 // the watch on the cluster's keys, and the claims on the shards it owns.
 // Spawned detached (etcd calls block), only when cluster.etcd is set.
 using cluster_actor = caf::typed_actor<
-    // JSON of GET /api/cluster: members and shard owners as etcd shows them.
-    caf::replies_to<atom::get>::with<std::string>,
+    // GET /api/cluster: members and shard owners as etcd shows them.
+    caf::replies_to<atom::get>::with<cluster_view>,
     // Internal: keepalive and rejoin (every second).
     caf::reacts_to<atom::tick>,
     // Internal: the watch saw a change under the cluster's keys.
@@ -374,7 +383,7 @@ using cluster_actor = caf::typed_actor<
     // The same, forwarded by the peer named: ingested here or waited for here.
     caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>,
     // Internal: tries again the requests waiting for a shard's owner.
-    caf::reacts_to<atom::flush>>::extend_with<status_client>;
+    caf::reacts_to<atom::flush>>::extend_with<status_client<cluster_status>>;
 
 // What a cluster node publishes to its peers on cluster.listen (caf-openssl,
 // mutual TLS with the cluster CA).
@@ -394,7 +403,7 @@ using cluster_peer_actor = caf::typed_actor<
     caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>>;
 
 // The HTTP front: owns the server; answers status like every component.
-using http_actor = status_client;
+using http_actor = status_client<http_status>;
 
 // Starts, watches and restarts the components.
 using supervisor_actor = caf::typed_actor<
@@ -407,7 +416,8 @@ using supervisor_actor = caf::typed_actor<
     // milliseconds: the HTTP front and the sources first, then the aggregator
     // (flushed) and the others, the storage (flushed) last. Answers true when
     // every component stopped in time; the supervisor then exits.
-    caf::replies_to<atom::shutdown, int64_t>::with<bool>>::extend_with<status_client>;
+    caf::replies_to<atom::shutdown,
+                    int64_t>::with<bool>>::extend_with<status_client<supervisor_status>>;
 
 } // namespace grace
 

@@ -453,6 +453,196 @@ void to_json(json& j, const training_status& x) {
            {"last_error", x.last_error.empty() ? json(nullptr) : json(x.last_error)}};
 }
 
+void to_json(json& j, const band_change& x) {
+  j = json{
+      {"metric_id", x.metric_id}, {"from", x.from}, {"to", x.to}, {"at", x.at}, {"value", x.value}};
+}
+
+void to_json(json& j, const component_health& x) {
+  j = json{{"name", x.name}, {"up", x.up}, {"restarts", x.restarts}};
+}
+
+void to_json(json& j, const supervisor_status& x) {
+  j = json{{"components", x.components}};
+}
+
+void to_json(json& j, const aggregator_status& x) {
+  j = json{{"accepted", x.accepted},
+           {"rejected_late", x.rejected_late},
+           {"rejected_invalid", x.rejected_invalid},
+           {"replayed", x.replayed},
+           {"open_windows", x.open_windows}};
+  if (x.closed_before != std::numeric_limits<timestamp_ms>::min())
+    j["closed_before"] = x.closed_before;
+}
+
+void to_json(json& j, const promql_backfill_status& x) {
+  j = json{{"done", x.done},
+           {"chunks", x.chunks},
+           {"chunks_read", x.chunks_read},
+           {"samples", x.samples},
+           {"snapshots", x.snapshots},
+           {"seconds", x.seconds},
+           {"range", common::format_duration(x.range_ms)}};
+}
+
+void to_json(json& j, const promql_metric_status& x) {
+  j = json{{"metric", x.metric},
+           {"query", x.query},
+           {"interval", common::format_duration(x.interval_ms)},
+           {"queries", x.queries},
+           {"failures", x.failures},
+           {"consecutive_failures", x.consecutive_failures},
+           {"samples", x.samples},
+           {"non_finite", x.non_finite},
+           {"last_error", x.last_error.empty() ? json(nullptr) : json(x.last_error)},
+           {"last_success", x.last_success > 0 ? json(iso_time(x.last_success)) : json(nullptr)},
+           {"backfill", x.backfill}};
+}
+
+void to_json(json& j, const promql_status& x) {
+  j = json{{"url", x.url}, {"failures", x.failures}, {"metrics", x.metrics}};
+}
+
+void to_json(json& j, const kill_switch_status& x) {
+  j = json{{"engaged", x.engaged},
+           {"reason", x.reason},
+           {"since", x.since ? json(x.since) : json(nullptr)}};
+}
+
+void to_json(json& j, const breaker_status& x) {
+  j = json{{"playbook", x.playbook},
+           {"state", x.state},
+           {"failures", x.failures},
+           {"opens_until", x.opened ? json(x.opens_until) : json(nullptr)},
+           {"trial_running", x.trial_running}};
+}
+
+void to_json(json& j, const governance_settings_status& x) {
+  j = json{{"breaker_failures", x.breaker_failures},
+           {"breaker_open_ms", x.breaker_open_ms},
+           {"approval_timeout_ms", x.approval_timeout_ms}};
+}
+
+void to_json(json& j, const governance_status& x) {
+  j = json{{"kill_switch", x.kill_switch},
+           {"breakers", x.breakers},
+           {"runs_last_hour", x.runs_last_hour.empty() ? json::object() : json(x.runs_last_hour)},
+           {"settings", x.settings}};
+}
+
+void to_json(json& j, const approval_status& x) {
+  j = json{{"execution_id", x.execution_id},
+           {"playbook", x.playbook},
+           {"target", x.target},
+           {"requested_at", x.requested_at},
+           {"expires_at", x.expires_at},
+           {"expires_in_ms", x.expires_in_ms}};
+}
+
+void to_json(json& j, const governance_report& x) {
+  j = x.governance;
+  j["pending_approvals"] = x.pending_approvals;
+}
+
+void to_json(json& j, const metric_validation& x) {
+  j = json{{"validation_mase", x.validation_mase},
+           {"naive_mase", x.naive_mase},
+           {"history_rows", x.history_rows},
+           {"global_share", x.global_share}};
+}
+
+void to_json(json& j, const forecaster_statistics& x) {
+  j = json{{"model_version", x.model_version},
+           {"metrics_modelled", x.metrics_modelled},
+           {"forecasts_served", x.forecasts_served},
+           {"trained_at", nullptr},
+           {"validation", nullptr},
+           {"feature_importance", x.feature_importance},
+           {"loaded_from", x.loaded_from},
+           {"rejected_artifacts", x.rejected_artifacts}};
+  if (x.has_model) {
+    j["trained_at"] = iso_time(x.trained_at);
+    j["validation"] = {{"mean_mase", x.mean_mase},
+                       {"mean_naive_mase", x.mean_naive_mase},
+                       {"per_metric", x.per_metric.empty() ? json::object() : json(x.per_metric)}};
+  }
+}
+
+void to_json(json& j, const rl_statistics& x) {
+  j = json{{"policy", x.policy},
+           {"contexts", x.contexts},
+           {"experiences", x.experiences},
+           {"updates", x.updates},
+           {"recommendations", x.recommendations},
+           {"pending", x.pending},
+           {"average_reward", x.average_reward},
+           {"exploration_rate", x.exploration_rate},
+           {"changes_detected", x.changes_detected}};
+}
+
+void to_json(json& j, const playbook_value& x) {
+  // A playbook never run in this context has no value of its own yet: null,
+  // not the pool's prior, which a reader would take for a measurement.
+  const auto measured = [&](double v) { return x.pulls > 0 ? json(v) : json(nullptr); };
+  j = json{{"playbook", x.playbook},
+           {"value", measured(x.value)},
+           {"uncertainty", x.uncertainty},
+           {"pulls", x.pulls},
+           {"ema_value", measured(x.ema_value)},
+           {"decoupled", x.decoupled}};
+}
+
+void to_json(json& j, const context_policy_view& x) {
+  j = json{{"service", x.service},
+           {"diagnosis", x.diagnosis},
+           {"updates", x.updates},
+           {"playbooks", x.playbooks.empty() ? json::array() : json(x.playbooks)}};
+}
+
+void to_json(json& j, const rl_policies& x) {
+  j = json{{"policies", x.policies.empty() ? json::array() : json(x.policies)}};
+}
+
+void to_json(json& j, const interval_view& x) {
+  j = json{{"value", x.value}, {"std_error", x.std_error}, {"low", x.low}, {"high", x.high}};
+}
+
+void to_json(json& j, const policy_estimate& x) {
+  j = json{{"samples", x.samples},
+           {"skipped", x.skipped},
+           {"logged_average", x.logged_average},
+           {"effective_sample_size", x.effective_sample_size},
+           {"ips", x.ips},
+           {"snips", x.snips},
+           {"dr", x.dr}};
+}
+
+void to_json(json& j, const rl_evaluation& x) {
+  j = json{{"experiences", x.experiences}, {"confidence", x.confidence}, {"policy", x.policy},
+           {"current", x.current},         {"greedy_ema", x.greedy_ema}, {"uniform", x.uniform}};
+}
+
+void to_json(json& j, const cluster_member_view& x) {
+  j = json{{"id", x.id}, {"http", x.http}, {"cluster", x.cluster}, {"incarnation", x.incarnation}};
+}
+
+void to_json(json& j, const shard_owner_view& x) {
+  j = json{{"shard", x.shard},
+           {"owner", x.owner.empty() ? json(nullptr) : json(x.owner)},
+           {"fencing_token", x.fencing_token}};
+}
+
+void to_json(json& j, const cluster_view& x) {
+  j = json{{"node_id", x.node_id},
+           {"cluster", x.cluster},
+           {"members", x.members.empty() ? json::array() : json(x.members)},
+           {"shards", x.shards.empty() ? json::array() : json(x.shards)},
+           {"joined", x.joined},
+           {"serving", x.serving.empty() ? json::array() : json(x.serving)},
+           {"peers", x.peers.empty() ? json::array() : json(x.peers)}};
+}
+
 #define GRACE_JSON_MAPPING(type)                                                                   \
   void to_json(json& j, const type& x) {                                                           \
     write_struct(j, x);                                                                            \

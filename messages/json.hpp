@@ -27,6 +27,8 @@
 // trust_delta, outcome_summary and kpi_deltas until its state is "evaluated";
 // the warnings' mean_lead_minutes until one came true.
 // Reading takes null (or an absent field) for these as unset.
+#include "messages/statistics.hpp"
+#include "messages/status.hpp"
 #include "messages/types.hpp"
 
 #include <nlohmann/json.hpp>
@@ -95,6 +97,52 @@ void from_json(const nlohmann::json& j, execution_request& x);
 // training_running, interval as "6h", next_training_at as ISO 8601 or null,
 // last_training or null, last_error or null).
 void to_json(nlohmann::json& j, const training_status& x);
+
+// Written only: the escalation the integration component publishes on the
+// "forecasts" topic (metric_id, from, to, at, value; bands by name).
+void to_json(nlohmann::json& j, const band_change& x);
+
+// Written for the API only, /api/status: the supervisor's components (name,
+// up, restarts); the aggregator's sample counts as its "samples" (accepted,
+// rejected_late, rejected_invalid, replayed, open_windows, and closed_before
+// once a window closed); the PromQL source as its "promql" (url, failures,
+// per metric its query, interval as "1m", counters, last_error and
+// last_success as ISO 8601, or null, and its backfill).
+void to_json(nlohmann::json& j, const component_health& x);
+void to_json(nlohmann::json& j, const supervisor_status& x);
+void to_json(nlohmann::json& j, const aggregator_status& x);
+void to_json(nlohmann::json& j, const promql_backfill_status& x);
+void to_json(nlohmann::json& j, const promql_metric_status& x);
+void to_json(nlohmann::json& j, const promql_status& x);
+
+// Written for the API only (docs/openapi.yaml): the executor's governance
+// (Governance; kill_switch.since and a breaker's opens_until null when
+// unset) and with its pending approvals (GovernanceWithApprovals); the
+// forecaster's model (trained_at as ISO 8601, validation, both null without
+// a model); the RL agent's statistics, policies ({"policies": [...]}, a
+// playbook's value and ema_value null while it has no pulls) and
+// off-policy evaluation.
+void to_json(nlohmann::json& j, const kill_switch_status& x);
+void to_json(nlohmann::json& j, const breaker_status& x);
+void to_json(nlohmann::json& j, const governance_settings_status& x);
+void to_json(nlohmann::json& j, const governance_status& x);
+void to_json(nlohmann::json& j, const approval_status& x);
+void to_json(nlohmann::json& j, const governance_report& x);
+void to_json(nlohmann::json& j, const metric_validation& x);
+void to_json(nlohmann::json& j, const forecaster_statistics& x);
+void to_json(nlohmann::json& j, const rl_statistics& x);
+void to_json(nlohmann::json& j, const playbook_value& x);
+void to_json(nlohmann::json& j, const context_policy_view& x);
+void to_json(nlohmann::json& j, const rl_policies& x);
+void to_json(nlohmann::json& j, const interval_view& x);
+void to_json(nlohmann::json& j, const policy_estimate& x);
+void to_json(nlohmann::json& j, const rl_evaluation& x);
+
+// Written for the API only, GET /api/cluster (a shard nobody holds has
+// "owner": null and "fencing_token": 0).
+void to_json(nlohmann::json& j, const cluster_member_view& x);
+void to_json(nlohmann::json& j, const shard_owner_view& x);
+void to_json(nlohmann::json& j, const cluster_view& x);
 
 // Reads one of the types above, its errors naming `where` instead of the
 // type: read_as<early_warning>(j, "open[1]") throws

@@ -12,7 +12,6 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<catalog_actor>("grace::catalog_actor");
   cfg.add_message_type<storage_actor>("grace::storage_actor");
   cfg.add_message_type<supervisor_actor>("grace::supervisor_actor");
-  cfg.add_message_type<status_client>("grace::status_client");
   cfg.add_message_type<ingest_actor>("grace::ingest_actor");
   cfg.add_message_type<aggregator_actor>("grace::aggregator_actor");
   cfg.add_message_type<simulator_actor>("grace::simulator_actor");

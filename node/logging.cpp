@@ -58,7 +58,9 @@ void setup_logging(const std::string& format, const std::string& level) {
   if (format == "json")
     logger->set_formatter(std::make_unique<json_line_formatter>());
   else if (format == "text")
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+    // The wall clock in ISO 8601 UTC, as the JSON lines have it: a line says
+    // which clock and zone it is whatever the machine's time zone.
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %^%-5l%$ %v", spdlog::pattern_time_type::utc);
   else
     throw std::invalid_argument("unknown log format '" + format + "' (expected text or json)");
   logger->set_level(lvl);

@@ -1,7 +1,7 @@
 #pragma once
 // grace.yaml: the node's own settings, validated like the catalog (every
 // problem reported with file, line, column and key path).
-#include "actors/catalog/yaml_reader.hpp"
+#include "common/yaml_reader.hpp"
 #include "actors/cluster/cluster_settings.hpp"
 #include "actors/ingest/scrape_target.hpp"
 #include "actors/promql/prometheus_source.hpp"

@@ -282,26 +282,25 @@ aggregator_component(aggregator_actor::stateful_pointer<aggregator_state> self,
         refresh_catalog(self, supervisor);
         self->delayed_send(self, clock.real_delay(settings.tick_ms), atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> aggregator_status {
         const auto& st = self->state;
         const auto& w = *st.window;
-        size_t unstored = 0;
+        aggregator_status out;
+        out.accepted = st.samples_taken;
+        out.rejected_late = w.rejected_late();
+        out.rejected_invalid = w.rejected_invalid();
+        out.replayed = st.replayed;
+        out.replay_skipped_stored = w.late_dropped();
+        out.replay_bad_records = st.replay_bad_records;
+        out.open_windows = w.open_windows();
+        out.held_windows = w.held_windows();
+        out.appends_in_flight = st.appends_in_flight;
+        out.watermark = w.watermark();
+        out.closed_before = w.closed_before();
+        out.snapshots_emitted = st.snapshots_emitted;
         for (const auto& c : st.unstored)
-          unstored += c.snapshots.size();
-        return nlohmann::json{{"accepted", st.samples_taken},
-                              {"rejected_late", w.rejected_late()},
-                              {"rejected_invalid", w.rejected_invalid()},
-                              {"replayed", st.replayed},
-                              {"replay_skipped_stored", w.late_dropped()},
-                              {"replay_bad_records", st.replay_bad_records},
-                              {"open_windows", w.open_windows()},
-                              {"held_windows", w.held_windows()},
-                              {"appends_in_flight", st.appends_in_flight},
-                              {"watermark", w.watermark()},
-                              {"closed_before", w.closed_before()},
-                              {"snapshots_emitted", st.snapshots_emitted},
-                              {"snapshots_unstored", unstored}}
-            .dump();
+          out.snapshots_unstored += c.snapshots.size();
+        return out;
       },
   };
 }

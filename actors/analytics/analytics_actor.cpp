@@ -81,14 +81,6 @@ void with_catalog(self_pointer self, const supervisor_actor& sup, OnCatalog on_c
       [=](const caf::error& e) { on_error("catalog: " + describe(e)); });
 }
 
-nlohmann::json parse_or_null(const std::string& text) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
-
 // Everything the reports need, then `done(inputs)`.
 void gather_inputs(self_pointer self, const supervisor_actor& sup,
                    std::function<void(std::shared_ptr<analytics::report_inputs>)> done) {
@@ -132,18 +124,12 @@ void gather_inputs(self_pointer self, const supervisor_actor& sup,
             self, sup, "storage", g,
             [in](std::vector<experience> v) { in->experiences = std::move(v); }, note,
             atom::history_v, atom::reward_v, uint64_t{10000});
-        ask<rl_agent_actor, std::string>(
-            self, sup, "rl_agent", g,
-            [in](std::string text) { in->rl_statistics = parse_or_null(text); }, note,
-            atom::statistics_v);
-        ask<rl_agent_actor, std::string>(
-            self, sup, "rl_agent", g,
-            [in](std::string text) {
-              auto j = parse_or_null(text);
-              if (j.is_object() && j.contains("policies"))
-                in->rl_policies = j.at("policies");
-            },
-            note, atom::get_v);
+        ask<rl_agent_actor, rl_statistics>(
+            self, sup, "rl_agent", g, [in](rl_statistics s) { in->rl_statistics = std::move(s); },
+            note, atom::statistics_v);
+        ask<rl_agent_actor, rl_policies>(
+            self, sup, "rl_agent", g, [in](rl_policies p) { in->rl_policies = std::move(p); }, note,
+            atom::get_v);
         g->release();
       },
       [=](const std::string& why) {
@@ -173,7 +159,7 @@ struct exposition_inputs {
   analytics::node_counters counters;
   catalog_ref catalog;
   std::map<std::string, forecast> latest;
-  nlohmann::json predictor_status;
+  predictor_status predictions;
 };
 
 std::string render_exposition(const exposition_inputs& in, int64_t horizon_ms) {
@@ -201,92 +187,48 @@ std::string render_exposition(const exposition_inputs& in, int64_t horizon_ms) {
         s.lower95 = at->lo95;
         s.upper95 = at->hi95;
       }
-      const auto& ps = in.predictor_status;
-      if (ps.is_object()) {
-        if (ps.contains("anomaly_scores") && ps["anomaly_scores"].contains(m.id)
-            && ps["anomaly_scores"][m.id].is_number())
-          s.anomaly_score = ps["anomaly_scores"][m.id].get<double>();
-        if (ps.contains("breach_probability") && ps["breach_probability"].contains(m.id)
-            && ps["breach_probability"][m.id].is_number())
-          s.breach_probability = ps["breach_probability"][m.id].get<double>();
-      }
+      analytics::add_predictions(s, in.predictions);
       series.push_back(std::move(s));
     }
   }
   return analytics::render(in.counters, series);
 }
 
-template <class T> std::optional<T> field(const nlohmann::json& j, const char* name) {
-  if (j.is_object() && j.contains(name) && j.at(name).is_number())
-    return j.at(name).get<T>();
-  return std::nullopt;
+void exposition_without(const std::string& why) {
+  spdlog::debug("[ML-ANALYTICS] /metrics without {}", why);
+}
+
+// Adds the counters of component `name`'s typed status.
+template <class Handle, class Status>
+void count_status(self_pointer self, const supervisor_actor& sup, const std::string& name,
+                  const std::shared_ptr<gathering>& g,
+                  const std::shared_ptr<exposition_inputs>& in) {
+  ask<Handle, Status>(
+      self, sup, name, g, [in](const Status& s) { analytics::count(in->counters, s); },
+      exposition_without, atom::status_v);
 }
 
 void gather_exposition(self_pointer self, const supervisor_actor& sup,
                        std::function<void(std::shared_ptr<exposition_inputs>)> done) {
   auto in = std::make_shared<exposition_inputs>();
-  auto ignore = [](const std::string& why) {
-    spdlog::debug("[ML-ANALYTICS] /metrics without {}", why);
-  };
+  auto ignore = exposition_without;
   auto g = std::make_shared<gathering>();
   g->done = [=] { done(in); };
-  auto status_of = [&](const std::string& name, std::function<void(const nlohmann::json&)> use) {
-    ask<status_client, std::string>(
-        self, sup, name, g, [use](std::string text) { use(parse_or_null(text)); }, ignore,
-        atom::status_v);
-  };
-  status_of("ingest", [in](const nlohmann::json& j) {
-    in->counters.samples_ingested = field<uint64_t>(j, "samples");
-  });
-  status_of("aggregator", [in](const nlohmann::json& j) {
-    in->counters.snapshots = field<uint64_t>(j, "snapshots_emitted");
-    in->counters.samples_replayed = field<uint64_t>(j, "replayed");
-    if (auto late = field<uint64_t>(j, "rejected_late"))
-      in->counters.samples_rejected["late"] = *late;
-    if (auto invalid = field<uint64_t>(j, "rejected_invalid"))
-      in->counters.samples_rejected["invalid"] = *invalid;
-  });
-  status_of("scheduler", [in](const nlohmann::json& j) {
-    in->counters.forecasts = field<uint64_t>(j, "forecasts");
-  });
-  status_of("executor", [in](const nlohmann::json& j) {
-    if (j.is_object() && j.contains("executions") && j.at("executions").is_object())
-      for (const auto& [state, n] : j.at("executions").items())
-        if (n.is_number_unsigned())
-          in->counters.executions_by_state[state] = n.get<uint64_t>();
-  });
-  status_of("predictor", [in](const nlohmann::json& j) { in->predictor_status = j; });
+  count_status<ingest_actor, ingest_status>(self, sup, "ingest", g, in);
+  count_status<aggregator_actor, aggregator_status>(self, sup, "aggregator", g, in);
+  count_status<scheduler_actor, scheduler_status>(self, sup, "scheduler", g, in);
+  count_status<executor_actor, executor_status>(self, sup, "executor", g, in);
   if (self->state.settings.has_promql)
-    status_of("promql", [in](const nlohmann::json& j) {
-      if (!j.is_object() || !j.contains("metrics") || !j.at("metrics").is_array())
-        return;
-      for (const auto& m : j.at("metrics")) {
-        if (!m.is_object() || !m.contains("metric") || !m.at("metric").is_string())
-          continue;
-        auto& c = in->counters.promql_by_metric[m.at("metric").get<std::string>()];
-        c.queries = field<uint64_t>(m, "queries").value_or(0);
-        c.failures = field<uint64_t>(m, "failures").value_or(0);
-        c.samples = field<uint64_t>(m, "samples").value_or(0);
-        if (m.contains("backfill"))
-          c.backfilled_snapshots = field<uint64_t>(m.at("backfill"), "snapshots").value_or(0);
-      }
-    });
+    count_status<promql_actor, promql_status>(self, sup, "promql", g, in);
+  ask<predictor_actor, predictor_status>(
+      self, sup, "predictor", g, [in](predictor_status s) { in->predictions = std::move(s); },
+      ignore, atom::status_v);
   // The supervisor itself (not a component it can be asked for).
   ++g->outstanding;
   self->request(sup, ask_timeout, atom::status_v)
       .then(
-          [=](const std::string& text) {
-            const auto j = parse_or_null(text);
-            if (j.is_object() && j.contains("components") && j.at("components").is_array())
-              for (const auto& c : j.at("components")) {
-                if (!c.contains("name") || !c.at("name").is_string())
-                  continue;
-                const auto name = c.at("name").get<std::string>();
-                if (c.contains("restarts") && c.at("restarts").is_number_unsigned())
-                  in->counters.restarts_by_component[name] = c.at("restarts").get<uint64_t>();
-                if (c.contains("up") && c.at("up").is_boolean())
-                  in->counters.up_by_component[name] = c.at("up").get<bool>();
-              }
+          [=](const supervisor_status& s) {
+            analytics::count(in->counters, s);
             g->release();
           },
           [=](caf::error& e) {
@@ -367,14 +309,10 @@ analytics_component(analytics_actor::stateful_pointer<analytics_state> self,
         });
         self->delayed_send(self, report_delay(self->state.settings), atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> analytics_status {
         const auto& st = self->state;
-        return nlohmann::json{
-            {"reports_logged", st.reports_logged},
-            {"requests", st.requests},
-            {"last_score", st.last_score ? nlohmann::json(*st.last_score) : nlohmann::json()},
-            {"last_label", st.last_label}}
-            .dump();
+        return {st.reports_logged, st.requests, st.last_score.has_value(),
+                st.last_score.value_or(0.0), st.last_label};
       },
   };
 }

@@ -1,6 +1,7 @@
 #include "actors/analytics/dashboard_reports.hpp"
 
 #include "actors/analytics/reports.hpp"
+#include "messages/json.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +16,11 @@ const std::vector<std::string>& report_names() {
 }
 
 namespace {
+
+// A component's answer in its JSON form, or null when it did not answer.
+template <class T> nlohmann::json json_or_null(const std::optional<T>& answer) {
+  return answer ? nlohmann::json(*answer) : nlohmann::json(nullptr);
+}
 
 std::vector<actual_point> actuals_of(const std::vector<snapshot>& snapshots,
                                      catalog::aggregation statistic) {
@@ -158,7 +164,9 @@ std::optional<nlohmann::json> build_report(const std::string& name, const report
     out = playbook_performance(executions_of(in));
   } else if (name == "learning-progress") {
     out = learning_progress(in.experiences ? *in.experiences : std::vector<experience>{},
-                            in.rl_statistics, in.rl_policies);
+                            json_or_null(in.rl_statistics),
+                            in.rl_policies ? nlohmann::json(in.rl_policies->policies)
+                                           : nlohmann::json(nullptr));
   } else if (name == "training-history") {
     out = training_history(in.training ? *in.training : std::vector<training_record>{},
                            settings.training_interval_ms, in.now, in.trainer);
@@ -180,7 +188,7 @@ std::optional<nlohmann::json> build_report(const std::string& name, const report
            {"forecast_accuracy_7d", to_json(week.overall)},
            {"warnings", warnings_summary(counts_of(in), episodes_of(in))},
            {"playbooks", playbooks.at("summary")},
-           {"learning", in.rl_statistics},
+           {"learning", json_or_null(in.rl_statistics)},
            {"training", training}};
   } else {
     return std::nullopt;

@@ -6,6 +6,7 @@
 #include "actors/analytics/forecast_accuracy.hpp"
 #include "actors/analytics/health_score.hpp"
 #include "actors/catalog/catalog.hpp"
+#include "messages/statistics.hpp"
 #include "messages/types.hpp"
 
 #include <map>
@@ -37,8 +38,8 @@ struct report_inputs {
   std::optional<std::vector<training_record>> training; // newest first
   std::optional<training_status> trainer;               // the trainer's own state
   std::optional<std::vector<experience>> experiences;   // oldest first
-  nlohmann::json rl_statistics;                         // null when not answered
-  nlohmann::json rl_policies;
+  std::optional<grace::rl_statistics> rl_statistics;    // unset when not answered
+  std::optional<grace::rl_policies> rl_policies;
   std::vector<std::string> unavailable; // "<component>: <why>" for what did not answer
 };
 

@@ -7,6 +7,49 @@
 
 namespace grace::analytics {
 
+void count(node_counters& c, const ingest_status& s) {
+  c.samples_ingested = s.samples;
+}
+
+void count(node_counters& c, const aggregator_status& s) {
+  c.snapshots = s.snapshots_emitted;
+  c.samples_replayed = s.replayed;
+  c.samples_rejected["late"] = s.rejected_late;
+  c.samples_rejected["invalid"] = s.rejected_invalid;
+}
+
+void count(node_counters& c, const scheduler_status& s) {
+  c.forecasts = s.forecasts;
+}
+
+void count(node_counters& c, const executor_status& s) {
+  c.executions_by_state = s.executions;
+}
+
+void count(node_counters& c, const supervisor_status& s) {
+  for (const auto& component : s.components) {
+    c.restarts_by_component[component.name] = component.restarts;
+    c.up_by_component[component.name] = component.up;
+  }
+}
+
+void count(node_counters& c, const promql_status& s) {
+  for (const auto& m : s.metrics)
+    c.promql_by_metric[m.metric] = {m.queries, m.failures, m.samples, m.backfill.snapshots};
+}
+
+void add_predictions(predicted_series& series, const predictor_status& s) {
+  // A value that is not finite is not shown (as before: no number, no sample).
+  auto at = [&](const std::map<std::string, double>& values) -> std::optional<double> {
+    auto it = values.find(series.metric_id);
+    if (it == values.end() || !std::isfinite(it->second))
+      return std::nullopt;
+    return it->second;
+  };
+  series.anomaly_score = at(s.anomaly_scores);
+  series.breach_probability = at(s.breach_probability);
+}
+
 std::string escape_label(const std::string& value) {
   std::string out;
   out.reserve(value.size());

@@ -7,6 +7,8 @@
 // prometheus_name.
 #pragma once
 
+#include "messages/status.hpp"
+
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -45,6 +47,19 @@ struct predicted_series {
   std::optional<double> anomaly_score;
   std::optional<double> breach_probability;
 };
+
+// The counters each component's status gives /metrics (its own fields, typed:
+// a renamed field does not compile rather than emptying the exposition).
+void count(node_counters& c, const ingest_status& s);
+void count(node_counters& c, const aggregator_status& s);
+void count(node_counters& c, const scheduler_status& s);
+void count(node_counters& c, const executor_status& s);
+void count(node_counters& c, const supervisor_status& s);
+void count(node_counters& c, const promql_status& s);
+
+// The predictor's latest anomaly score and breach probability of the series'
+// metric, when it has one.
+void add_predictions(predicted_series& series, const predictor_status& s);
 
 // Escapes a label value (backslash, double quote, newline).
 std::string escape_label(const std::string& value);

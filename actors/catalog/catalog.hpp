@@ -2,7 +2,7 @@
 // The metrics catalog: metric definitions (thresholds, direction, playbooks)
 // and the playbooks that may act on them. Loaded from YAML, validated as a
 // whole, and then read-only: a reload builds a new catalog and swaps it in.
-#include "actors/catalog/yaml_reader.hpp"
+#include "common/yaml_reader.hpp"
 #include "messages/types.hpp"
 
 #include <cstdint>

@@ -87,15 +87,16 @@ catalog_actor::behavior_type catalog_component(catalog_actor::stateful_pointer<c
         log_loaded(*st.current);
         return out;
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> catalog_status {
         const auto& st = self->state;
-        nlohmann::json j{{"path", st.path},
-                         {"generation", st.generation},
-                         {"metrics", st.current->metrics().size()},
-                         {"playbooks", st.current->playbooks().size()},
-                         {"refused_reloads", st.refused_reloads},
-                         {"last_errors", st.last_errors}};
-        return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        catalog_status out;
+        out.path = st.path;
+        out.generation = st.generation;
+        out.metrics = st.current->metrics().size();
+        out.playbooks = st.current->playbooks().size();
+        out.refused_reloads = st.refused_reloads;
+        out.last_errors = st.last_errors;
+        return out;
       },
   };
 }

@@ -12,7 +12,6 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/system_messages.hpp>
 #include <chrono>
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 namespace grace {
@@ -498,38 +497,48 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
       [=](atom::hello, const peer_hello& theirs, const caf::actor& endpoint) {
         return accept_peer(self, theirs, endpoint);
       },
-      [=](atom::get) -> std::string {
+      [=](atom::get) -> cluster_view {
         const auto& st = self->state;
         const auto now = steady_ms();
-        auto view = nlohmann::json::parse(cluster::cluster_view_json(
-            st.settings.node_id, st.settings.name, st.view, cluster::shard_count));
-        view["joined"] = st.owned->lease_alive(now) && st.view.members.count(st.settings.node_id);
-        view["serving"] = st.owned->serving_shards(now);
-        auto peers = nlohmann::json::array();
+        cluster_view out;
+        out.node_id = st.settings.node_id;
+        out.cluster = st.settings.name;
+        for (const auto& [id, m] : st.view.members)
+          out.members.push_back({id, m.http, m.cluster, m.incarnation});
+        for (int shard = 0; shard < cluster::shard_count; ++shard) {
+          auto it = st.view.owners.find(shard);
+          if (it == st.view.owners.end())
+            out.shards.push_back({shard, "", 0});
+          else
+            out.shards.push_back({shard, it->second.node, it->second.fencing_token});
+        }
+        out.joined = st.owned->lease_alive(now) && st.view.members.count(st.settings.node_id);
+        for (int shard : st.owned->serving_shards(now))
+          out.serving.push_back(shard);
         for (const auto& [id, p] : st.peers)
-          peers.push_back(id);
-        view["peers"] = peers;
-        return view.dump();
+          out.peers.push_back(id);
+        return out;
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> cluster_status {
         const auto& st = self->state;
         const auto now = steady_ms();
-        return nlohmann::json{{"node_id", st.settings.node_id},
-                              {"cluster", st.settings.name},
-                              {"lease_alive", st.owned->lease_alive(now)},
-                              {"members", st.view.members.size()},
-                              {"serving", st.owned->serving_shards(now).size()},
-                              {"claims_won", st.claims_won},
-                              {"claims_lost", st.claims_lost},
-                              {"releases", st.releases},
-                              {"lease_losses", st.lease_losses},
-                              {"rewards_committed", st.rewards_committed},
-                              {"folds", st.folds},
-                              {"forwarded", st.forwarded},
-                              {"restored_shards", st.restored_shards},
-                              {"waiting", st.waiting.size()},
-                              {"last_error", st.last_error}}
-            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+        cluster_status out;
+        out.node_id = st.settings.node_id;
+        out.cluster = st.settings.name;
+        out.lease_alive = st.owned->lease_alive(now);
+        out.members = st.view.members.size();
+        out.serving = st.owned->serving_shards(now).size();
+        out.claims_won = st.claims_won;
+        out.claims_lost = st.claims_lost;
+        out.releases = st.releases;
+        out.lease_losses = st.lease_losses;
+        out.rewards_committed = st.rewards_committed;
+        out.folds = st.folds;
+        out.forwarded = st.forwarded;
+        out.restored_shards = st.restored_shards;
+        out.waiting = st.waiting.size();
+        out.last_error = st.last_error;
+        return out;
       },
   };
 }

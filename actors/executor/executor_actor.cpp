@@ -1,11 +1,11 @@
 #include "actors/executor/executor_actor.hpp"
 
 #include "actors/catalog/catalog.hpp"
-#include "common/utc_time.hpp"
 #include "actors/executor/command_runner.hpp"
 #include "actors/executor/reward.hpp"
 #include "actors/executor/webhook_client.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
+#include "common/utc_time.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 
@@ -668,7 +668,7 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
             out.push_back(*it);
         return out;
       },
-      [=](atom::kill, bool engaged, const std::string& reason) -> std::string {
+      [=](atom::kill, bool engaged, const std::string& reason) -> governance_status {
         auto& st = self->state;
         const int64_t now = virtual_now(self);
         st.governor.set_kill_switch(engaged, reason, now);
@@ -683,12 +683,11 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
         marker.requested_at = now;
         record_decision(self, supervisor, marker,
                         engaged ? "kill_switch_engaged" : "kill_switch_released");
-        return st.governor.to_json(now).dump();
+        return st.governor.status(now);
       },
-      [=](atom::statistics) -> std::string {
-        auto j = self->state.governor.to_json(virtual_now(self));
-        j["pending_approvals"] = self->state.approvals.to_json(wall_now(self));
-        return j.dump();
+      [=](atom::statistics) -> governance_report {
+        return {self->state.governor.status(virtual_now(self)),
+                self->state.approvals.status(wall_now(self))};
       },
       [=](atom::tick) {
         on_tick(self, supervisor);
@@ -700,16 +699,15 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
         if (expire_approvals(self, supervisor))
           save(self, supervisor);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> executor_status {
         const auto& st = self->state;
-        std::map<std::string, uint64_t> by_state;
+        executor_status out;
         for (const auto& e : st.executions)
-          ++by_state[to_string(e.state)];
-        return nlohmann::json{{"executions", by_state},
-                              {"pending_approvals", st.approvals.size()},
-                              {"kill_switch", st.governor.kill_switch()},
-                              {"evaluations_running", st.evaluating.size()}}
-            .dump();
+          ++out.executions[to_string(e.state)];
+        out.pending_approvals = st.approvals.size();
+        out.kill_switch = st.governor.kill_switch();
+        out.evaluations_running = st.evaluating.size();
+        return out;
       },
   };
 }

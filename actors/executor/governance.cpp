@@ -198,28 +198,17 @@ int governor::runs_last_hour(const std::string& playbook, timestamp_ms now) cons
                                         [&](timestamp_ms t) { return t > now - hour_ms; }));
 }
 
-nlohmann::json governor::to_json(timestamp_ms now) const {
-  nlohmann::json breakers = nlohmann::json::array();
-  for (const auto& [id, b] : breakers_) {
-    breakers.push_back({{"playbook", id},
-                        {"state", to_string(breaker(id, now))},
-                        {"failures", b.failures},
-                        {"opens_until", b.opened ? nlohmann::json(b.open_until) : nullptr},
-                        {"trial_running", b.trial_running}});
-  }
-  nlohmann::json runs = nlohmann::json::object();
+governance_status governor::status(timestamp_ms now) const {
+  governance_status out;
+  out.kill_switch = {kill_switch_, kill_reason_, kill_since_};
+  for (const auto& [id, b] : breakers_)
+    out.breakers.push_back(
+        {id, to_string(breaker(id, now)), b.failures, b.opened, b.open_until, b.trial_running});
   for (const auto& [id, starts] : starts_)
-    runs[id] = runs_last_hour(id, now);
-  return {{"kill_switch",
-           {{"engaged", kill_switch_},
-            {"reason", kill_reason_},
-            {"since", kill_since_ ? nlohmann::json(kill_since_) : nullptr}}},
-          {"breakers", breakers},
-          {"runs_last_hour", runs},
-          {"settings",
-           {{"breaker_failures", settings_.breaker_failures},
-            {"breaker_open_ms", settings_.breaker_open_ms},
-            {"approval_timeout_ms", settings_.approval_timeout_ms}}}};
+    out.runs_last_hour[id] = runs_last_hour(id, now);
+  out.settings = {settings_.breaker_failures, settings_.breaker_open_ms,
+                  settings_.approval_timeout_ms};
+  return out;
 }
 
 // --- approval_queue ---
@@ -277,15 +266,11 @@ bool approval_queue::remove(const std::string& execution_id) {
   return items_.erase(execution_id) > 0;
 }
 
-nlohmann::json approval_queue::to_json(timestamp_ms now) const {
-  nlohmann::json out = nlohmann::json::array();
+std::vector<approval_status> approval_queue::status(timestamp_ms now) const {
+  std::vector<approval_status> out;
   for (const auto& p : pending())
-    out.push_back({{"execution_id", p.execution_id},
-                   {"playbook", p.playbook},
-                   {"target", p.target},
-                   {"requested_at", p.requested_at},
-                   {"expires_at", p.expires_at},
-                   {"expires_in_ms", std::max<int64_t>(p.expires_at - now, 0)}});
+    out.push_back({p.execution_id, p.playbook, p.target, p.requested_at, p.expires_at,
+                   std::max<int64_t>(p.expires_at - now, 0)});
   return out;
 }
 

@@ -25,12 +25,12 @@
 // records it with started()).
 #include "actors/catalog/catalog.hpp"
 #include "common/scalar_text.hpp"
+#include "messages/statistics.hpp"
 #include "messages/types.hpp"
 
 #include <cstdint>
 #include <deque>
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
@@ -94,12 +94,8 @@ public:
   // Runs of the playbook (any target) started in (now - 1 h, now].
   int runs_last_hour(const std::string& playbook, timestamp_ms now) const;
 
-  // Status: {"kill_switch": {"engaged", "reason", "since"},
-  //          "breakers": [{"playbook", "state", "failures", "opens_until",
-  //                        "trial_running"}],
-  //          "runs_last_hour": {"<playbook>": n}, "settings": {...}}.
-  // "opens_until" is the end of the open period (null when never opened).
-  nlohmann::json to_json(timestamp_ms now) const;
+  // The kill switch, every breaker, runs per playbook and the settings.
+  governance_status status(timestamp_ms now) const;
 
 private:
   struct breaker_info {
@@ -148,9 +144,8 @@ public:
   bool remove(const std::string& execution_id);
   size_t size() const { return items_.size(); }
 
-  // [{"execution_id", "playbook", "target", "requested_at", "expires_at",
-  //   "expires_in_ms"}], oldest request first.
-  nlohmann::json to_json(timestamp_ms now) const;
+  // Every pending approval, oldest request first.
+  std::vector<approval_status> status(timestamp_ms now) const;
 
 private:
   std::map<std::string, pending_approval> items_;

@@ -1,8 +1,8 @@
 #include "actors/forecaster/forecaster_actor.hpp"
 
-#include "common/utc_time.hpp"
 #include "actors/forecaster/artifact.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
+#include "common/utc_time.hpp"
 #include "messages/errors.hpp"
 
 #include <algorithm>
@@ -205,41 +205,31 @@ forecaster_component(forecaster_actor::stateful_pointer<forecaster_state> self,
         self->state.loaded_from.clear();
         install(self, std::move(model), std::move(version));
       },
-      [=](atom::statistics) -> std::string {
+      [=](atom::statistics) -> forecaster_statistics {
         const auto& st = self->state;
-        nlohmann::json per_metric = nlohmann::json::object();
-        nlohmann::json importance = nlohmann::json::array();
-        nlohmann::json j{{"model_version", st.version},
-                         {"metrics_modelled", st.model ? st.model->series().size() : 0},
-                         {"forecasts_served", st.forecasts_served}};
+        forecaster_statistics out;
+        out.model_version = st.version;
+        out.forecasts_served = st.forecasts_served;
+        out.loaded_from = st.loaded_from;
+        out.rejected_artifacts = st.rejected_artifacts;
+        out.has_model = static_cast<bool>(st.model);
         if (st.model) {
+          out.metrics_modelled = st.model->series().size();
+          out.trained_at = st.model->trained_at_ms();
+          out.mean_mase = st.model->validation().mean_mase;
+          out.mean_naive_mase = st.model->validation().mean_naive_mase;
           for (const auto& [id, m] : st.model->series())
-            per_metric[id] = {{"validation_mase", m.validation_mase},
-                              {"naive_mase", m.validation_naive_mase},
-                              {"history_rows", m.history_rows},
-                              {"global_share", m.global_share}};
+            out.per_metric[id] = {m.validation_mase, m.validation_naive_mase, m.history_rows,
+                                  m.global_share};
           for (const auto& w : st.model->feature_importance())
-            importance.push_back({{"feature", w.group}, {"weight", w.weight}});
-          j["trained_at"] = iso_time(st.model->trained_at_ms());
-          j["validation"] = {{"mean_mase", st.model->validation().mean_mase},
-                             {"mean_naive_mase", st.model->validation().mean_naive_mase},
-                             {"per_metric", per_metric}};
-        } else {
-          j["trained_at"] = nullptr;
-          j["validation"] = nullptr;
+            out.feature_importance.push_back({w.group, w.weight});
         }
-        j["feature_importance"] = importance;
-        j["loaded_from"] = st.loaded_from;
-        j["rejected_artifacts"] = st.rejected_artifacts;
-        return j.dump();
+        return out;
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> forecaster_status {
         const auto& st = self->state;
-        return nlohmann::json{{"model_version", st.version},
-                              {"metrics_modelled", st.model ? st.model->series().size() : 0},
-                              {"forecasts_served", st.forecasts_served},
-                              {"requests_refused", st.requests_refused}}
-            .dump();
+        return {st.version, st.model ? st.model->series().size() : 0, st.forecasts_served,
+                st.requests_refused};
       },
   };
 }

@@ -64,14 +64,9 @@ ingest_actor::behavior_type ingest_component(ingest_actor::stateful_pointer<inge
               failed);
         return *promise;
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> ingest_status {
         const auto& st = self->state;
-        return nlohmann::json{{"batches", st.batches},
-                              {"samples", st.samples},
-                              {"rejected", st.rejected},
-                              {"failed", st.failed},
-                              {"samples_by_source", st.samples_by_source}}
-            .dump();
+        return {st.batches, st.samples, st.rejected, st.failed, st.samples_by_source};
       },
   };
 }

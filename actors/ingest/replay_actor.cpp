@@ -42,14 +42,9 @@ replay_actor::behavior_type replay_component(replay_actor::stateful_pointer<repl
         }
         self->delayed_send(self, clock.real_delay(tick_ms), atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> replay_status {
         const auto& c = *self->state.cursor;
-        return nlohmann::json{{"path", self->state.path},
-                              {"metric_id", c.metric_id()},
-                              {"replayed", c.replayed()},
-                              {"total", c.total()},
-                              {"finished", c.finished()}}
-            .dump();
+        return {self->state.path, c.metric_id(), c.replayed(), c.total(), c.finished()};
       },
   };
 }

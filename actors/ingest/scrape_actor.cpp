@@ -94,17 +94,12 @@ scrape_actor::behavior_type scrape_component(scrape_actor::stateful_pointer<scra
         }
         self->delayed_send(self, clock.real_delay(tick_ms), atom::tick_v);
       },
-      [=](atom::status) -> std::string {
-        nlohmann::json targets = nlohmann::json::array();
+      [=](atom::status) -> scrape_status {
+        scrape_status out;
         for (const auto& t : self->state.targets)
-          targets.push_back({{"name", t.spec.name},
-                             {"url", t.spec.url},
-                             {"scrapes", t.scrapes},
-                             {"failures", t.failures},
-                             {"samples", t.samples},
-                             {"unmatched", t.unmatched},
-                             {"last_error", t.last_error}});
-        return nlohmann::json{{"targets", targets}}.dump();
+          out.targets.push_back({t.spec.name, t.spec.url, t.scrapes, t.failures, t.samples,
+                                 t.unmatched, t.last_error});
+        return out;
       },
   };
 }

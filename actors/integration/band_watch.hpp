@@ -2,6 +2,7 @@
 // Which metrics just got worse: a snapshot whose band is warning or critical
 // and worse than the metric's previous snapshot is a trigger for a targeted
 // forecast. Staying in (or recovering within) a band is not.
+#include "messages/status.hpp"
 #include "messages/types.hpp"
 
 #include <map>
@@ -10,13 +11,7 @@
 
 namespace grace::integration {
 
-struct band_change {
-  std::string metric_id;
-  band from = band::good;
-  band to = band::good;
-  timestamp_ms at = 0; // end of the snapshot's window
-  double value = 0.0;  // the statistic the band was computed on
-};
+using grace::band_change;
 
 class band_watch {
 public:

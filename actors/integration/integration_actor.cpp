@@ -14,14 +14,6 @@ namespace grace {
 
 namespace {
 
-nlohmann::json to_json(const integration::band_change& c) {
-  return {{"metric_id", c.metric_id},
-          {"from", to_string(c.from)},
-          {"to", to_string(c.to)},
-          {"at", c.at},
-          {"value", c.value}};
-}
-
 // A targeted forecast of a metric that just escalated: logged, and published
 // on the "forecasts" topic with the escalation that caused it.
 void request_forecast(integration_actor::stateful_pointer<integration_state> self,
@@ -44,7 +36,7 @@ void request_forecast(integration_actor::stateful_pointer<integration_state> sel
                   self, supervisor, "predictor",
                   [=](predictor_actor p) { self->send(p, atom::forecast_v, out); });
               nlohmann::json event = fc;
-              event["reason"] = {{"band_change", to_json(change)}};
+              event["reason"] = {{"band_change", nlohmann::json(change)}};
               with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
                 self->send(mesh, atom::publish_v, std::string("forecasts"), event.dump());
               });
@@ -71,7 +63,7 @@ integration_component(integration_actor::stateful_pointer<integration_state> sel
           self->state.recent.push_back(c);
           if (self->state.recent.size() > 50)
             self->state.recent.pop_front();
-          auto event = to_json(c).dump();
+          auto event = nlohmann::json(c).dump();
           with_component<mesh_actor>(self, supervisor, "mesh", [=](mesh_actor mesh) {
             self->send(mesh, atom::publish_v, std::string("band_changes"), event);
           });
@@ -79,14 +71,9 @@ integration_component(integration_actor::stateful_pointer<integration_state> sel
             request_forecast(self, supervisor, c, horizon_ms);
         }
       },
-      [=](atom::status) -> std::string {
-        nlohmann::json recent = nlohmann::json::array();
-        for (const auto& c : self->state.recent)
-          recent.push_back(to_json(c));
-        return nlohmann::json{{"forecast_requests", self->state.forecast_requests},
-                              {"forecasts_received", self->state.forecasts_received},
-                              {"recent_escalations", recent}}
-            .dump();
+      [=](atom::status) -> integration_status {
+        const auto& st = self->state;
+        return {st.forecast_requests, st.forecasts_received, {st.recent.begin(), st.recent.end()}};
       },
   };
 }

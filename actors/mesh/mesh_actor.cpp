@@ -30,10 +30,8 @@ mesh_actor::behavior_type mesh_component(mesh_actor::stateful_pointer<mesh_state
             caf::anon_send(it->second, atom::event_v, topic, json);
         }
       },
-      [=](atom::status) -> std::string {
-        return nlohmann::json{{"subscriptions", self->state.table.subscriptions()},
-                              {"published", self->state.published}}
-            .dump();
+      [=](atom::status) -> mesh_status {
+        return {self->state.table.subscriptions(), self->state.published};
       },
   };
 }

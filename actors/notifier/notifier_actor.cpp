@@ -81,15 +81,14 @@ notifier_component(notifier_actor::stateful_pointer<notifier_state> self,
         self->delayed_send(self, std::chrono::milliseconds(self->state.settings.resend_interval_ms),
                            atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> notifier_status {
         const auto& st = self->state;
-        return nlohmann::json{{"alertmanagers", st.settings.alertmanagers},
-                              {"webhooks", st.settings.webhooks.size()},
-                              {"open_alerts", st.open.size()},
-                              {"sent", st.sent},
-                              {"failures", st.failures},
-                              {"last_error", st.last_error}}
-            .dump();
+        return {st.settings.alertmanagers,
+                st.settings.webhooks.size(),
+                st.open.size(),
+                st.sent,
+                st.failures,
+                st.last_error};
       },
   };
 }

@@ -477,17 +477,16 @@ predictor_component(predictor_actor::stateful_pointer<predictor_state> self,
             self, self->state.settings.clock.real_delay(self->state.settings.check_interval_ms),
             atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> predictor_status {
         const auto& st = self->state;
-        nlohmann::json anomaly = st.anomaly;
-        nlohmann::json probability = st.breach_probability;
-        return nlohmann::json{{"open_warnings", st.book.open().size()},
-                              {"forecasts_seen", st.forecasts_seen},
-                              {"anomalies_flagged", st.anomalies_flagged},
-                              {"actions_held", st.actions_held},
-                              {"anomaly_scores", anomaly},
-                              {"breach_probability", probability}}
-            .dump();
+        predictor_status out;
+        out.open_warnings = st.book.open().size();
+        out.forecasts_seen = st.forecasts_seen;
+        out.anomalies_flagged = st.anomalies_flagged;
+        out.actions_held = st.actions_held;
+        out.anomaly_scores = {st.anomaly.begin(), st.anomaly.end()};
+        out.breach_probability = {st.breach_probability.begin(), st.breach_probability.end()};
+        return out;
       },
   };
 }

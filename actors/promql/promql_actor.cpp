@@ -455,27 +455,21 @@ void refresh_catalog(self_ptr self, const supervisor_actor& supervisor) {
   });
 }
 
-nlohmann::json metric_status(const promql_metric_state& m, int64_t backfill_ms) {
-  nlohmann::json backfill{{"done", m.backfill_done},
-                          {"chunks", m.chunks.size()},
-                          {"chunks_read", m.next_chunk},
-                          {"samples", m.backfill_points},
-                          {"snapshots", m.backfill_snapshots},
-                          {"seconds", m.backfill_seconds},
-                          {"range", config::format_duration(backfill_ms)}};
-  return {
-      {"metric", m.metric_id},
-      {"query", m.expression},
-      {"interval", config::format_duration(m.interval_ms)},
-      {"queries", m.queries},
-      {"failures", m.failures},
-      {"consecutive_failures", m.consecutive_failures},
-      {"samples", m.samples},
-      {"non_finite", m.non_finite},
-      {"last_error", m.last_error.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.last_error)},
-      {"last_success", m.last_success_ms > 0 ? nlohmann::json(iso_time(m.last_success_ms))
-                                             : nlohmann::json(nullptr)},
-      {"backfill", backfill}};
+promql_metric_status metric_status(const promql_metric_state& m, int64_t backfill_ms) {
+  promql_metric_status out;
+  out.metric = m.metric_id;
+  out.query = m.expression;
+  out.interval_ms = m.interval_ms;
+  out.queries = m.queries;
+  out.failures = m.failures;
+  out.consecutive_failures = m.consecutive_failures;
+  out.samples = m.samples;
+  out.non_finite = m.non_finite;
+  out.last_error = m.last_error;
+  out.last_success = m.last_success_ms;
+  out.backfill = {m.backfill_done,      m.chunks.size(),    m.next_chunk, m.backfill_points,
+                  m.backfill_snapshots, m.backfill_seconds, backfill_ms};
+  return out;
 }
 
 } // namespace
@@ -498,17 +492,15 @@ promql_actor::behavior_type promql_component(promql_actor::stateful_pointer<prom
                            atom::tick_v);
       },
       [=](atom::history) { backfill_step(self, supervisor); },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> promql_status {
         const auto& st = self->state;
-        nlohmann::json metrics = nlohmann::json::array();
-        uint64_t failures = 0;
+        promql_status out;
+        out.url = st.settings.source.url;
         for (const auto& m : st.metrics) {
-          metrics.push_back(metric_status(m, st.settings.source.backfill_ms));
-          failures += m.failures;
+          out.metrics.push_back(metric_status(m, st.settings.source.backfill_ms));
+          out.failures += m.failures;
         }
-        return nlohmann::json{
-            {"url", st.settings.source.url}, {"failures", failures}, {"metrics", metrics}}
-            .dump();
+        return out;
       },
   };
 }

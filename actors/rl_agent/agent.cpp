@@ -386,7 +386,18 @@ recommendation agent::recommend(const context_key& context,
                                 std::optional<int> max_risk_tier, std::int64_t now_ms,
                                 std::int64_t now_wall_ms, const std::string& event_id_suffix) {
   validate_candidates(context, candidates);
-  auto s = score(context, candidates, max_risk_tier, rng_);
+  choice_question question{context, {}, max_risk_tier};
+  question.candidates.reserve(candidates.size());
+  for (const auto& c : candidates)
+    question.candidates.emplace_back(c.playbook, c.risk_tier);
+  auto cached = choices_.find(question);
+  if (cached == choices_.end()) {
+    if (choices_.size() >= max_cached_choices)
+      choices_.clear();
+    cached = choices_.emplace(std::move(question), score(context, candidates, max_risk_tier, rng_))
+                 .first;
+  }
+  auto s = cached->second;
 
   std::size_t chosen = 0;
   if (cfg_.policy == policy_kind::greedy_ema) {
@@ -979,35 +990,6 @@ std::string learned_log_line(const learn_result& r) {
 }
 
 // --- JSON views for the HTTP layer -----------------------------------------
-
-void to_json(nlohmann::json& j, const agent_statistics& s) {
-  j = nlohmann::json{
-      {"policy", to_string(s.policy)},         {"contexts", s.contexts},
-      {"experiences", s.experiences},          {"updates", s.updates},
-      {"recommendations", s.recommendations},  {"pending", s.pending},
-      {"average_reward", s.average_reward},    {"exploration_rate", s.exploration_rate},
-      {"changes_detected", s.changes_detected}};
-}
-
-void to_json(nlohmann::json& j, const context_summary& s) {
-  nlohmann::json arms = nlohmann::json::array();
-  // A playbook never run in this context has no value of its own yet: null,
-  // not the pool's prior, which a reader would take for a measurement.
-  const auto measured = [](const arm_summary& a, double v) {
-    return a.pulls > 0 ? nlohmann::json(v) : nlohmann::json(nullptr);
-  };
-  for (const auto& a : s.arms)
-    arms.push_back({{"playbook", a.playbook},
-                    {"value", measured(a, a.value)},
-                    {"uncertainty", a.uncertainty},
-                    {"pulls", a.pulls},
-                    {"ema_value", measured(a, a.ema_value)},
-                    {"decoupled", a.decoupled}});
-  j = nlohmann::json{{"service", s.context.service},
-                     {"diagnosis", s.context.diagnosis},
-                     {"updates", s.updates},
-                     {"playbooks", arms}};
-}
 
 void to_json(nlohmann::json& j, const recommendation& r) {
   nlohmann::json ranked = nlohmann::json::array();

@@ -20,7 +20,10 @@
 // Choice probabilities are estimated by drawing the posteriors
 // probability_samples times and the choice is then drawn from those
 // probabilities, so the logged propensity is exactly the probability the
-// choice had.
+// choice had. They are a function of the learned statistics only, so
+// recommend() keeps them per (context, candidates, risk cap) until the next
+// change to what was learned: between two outcomes, repeated recommendations
+// for a context cost one draw, not probability_samples of them.
 //
 // Events: recommend() issues an id `rl-<salt>-<counter>` (16 hex digits of a
 // salt, 12 of a counter kept in the snapshot). The salt is not in the
@@ -53,6 +56,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -141,8 +145,6 @@ struct context_summary {
   std::vector<arm_summary> arms; ///< best value first
 };
 
-void to_json(nlohmann::json& j, const agent_statistics& s);
-void to_json(nlohmann::json& j, const context_summary& s);
 void to_json(nlohmann::json& j, const recommendation& r);
 void to_json(nlohmann::json& j, const learn_result& r);
 
@@ -314,7 +316,21 @@ private:
   context_summary summarize(const context_key& context, const context_policy& policy) const;
   /// The pooled population of every context, built once per change.
   const population_model& population() const;
-  void contexts_changed() { population_.reset(); }
+  void contexts_changed() {
+    population_.reset();
+    choices_.clear();
+  }
+  /// What score() returned for a question, while nothing learned changed.
+  struct choice_question {
+    context_key context;
+    std::vector<std::pair<std::string, int>> candidates; // playbook, risk tier
+    std::optional<int> max_risk_tier;
+    friend bool operator<(const choice_question& a, const choice_question& b) {
+      return std::tie(a.context, a.candidates, a.max_risk_tier)
+             < std::tie(b.context, b.candidates, b.max_risk_tier);
+    }
+  };
+  static constexpr std::size_t max_cached_choices = 4096;
   bool past_ttl(const pending_event& p, std::int64_t now_ms, std::int64_t now_wall_ms) const;
   /// Moves a pending event to the expired ones (at most max_pending kept).
   void expire(std::string event_id);
@@ -345,6 +361,7 @@ private:
   std::unordered_set<std::string> expired_;
   std::deque<std::string> expired_order_; // oldest first, at most max_pending
   mutable std::optional<population_model> population_;
+  std::map<choice_question, scored> choices_; // cleared by contexts_changed()
   replay_buffer replay_;
   std::uint64_t updates_ = 0;
   std::uint64_t recommendations_ = 0;

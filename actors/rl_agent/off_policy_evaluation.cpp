@@ -197,18 +197,4 @@ target_policy uniform_policy() {
   };
 }
 
-void to_json(nlohmann::json& j, const ope_result& r) {
-  auto iv = [](const interval_estimate& e) {
-    return nlohmann::json{
-        {"value", e.value}, {"std_error", e.std_error}, {"low", e.low}, {"high", e.high}};
-  };
-  j = nlohmann::json{{"samples", r.samples},
-                     {"skipped", r.skipped},
-                     {"logged_average", r.logged_average},
-                     {"effective_sample_size", r.effective_sample_size},
-                     {"ips", iv(r.ips)},
-                     {"snips", iv(r.snips)},
-                     {"dr", iv(r.dr)}};
-}
-
 } // namespace grace::rl

@@ -46,8 +46,6 @@ struct ope_result {
   interval_estimate dr;
 };
 
-void to_json(nlohmann::json& j, const ope_result& r);
-
 /// Candidates of an experience that its risk cap allowed.
 std::vector<std::string> allowed_playbooks(const experience& e);
 

@@ -2,13 +2,14 @@
 
 #include "actors/cluster/reward_ledger.hpp"
 #include "actors/cluster/shard_map.hpp"
-#include "actors/rl_agent/off_policy_evaluation.hpp"
 #include "actors/rl_agent/recommend_check.hpp"
+#include "actors/rl_agent/views.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 
 #include <caf/event_based_actor.hpp>
+#include <caf/expected.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
@@ -35,6 +36,10 @@ caf::error to_caf_error(const rl::rl_error& e) {
     return make_error(errc::invalid_input, e.what());
   }
 }
+
+// How long recommend trusts the catalog it last read: a reload reaches it
+// within a second, and a burst of requests costs one catalog round trip.
+constexpr auto catalog_max_age = std::chrono::seconds(1);
 
 // Marks the agent changed: the rows of its pending events follow after
 // event_rows_delay, the snapshot after snapshot_delay.
@@ -332,10 +337,26 @@ uint64_t restore_shard(rl::agent& a, int shard, const std::string& snapshot,
   return learned;
 }
 
-nlohmann::json ope_json(const rl::ope_result& r) {
-  nlohmann::json j;
-  rl::to_json(j, r);
-  return j;
+// Checks the request against the catalog and asks the agent.
+caf::expected<recommendation> recommend_with(self_pointer self, const catalog::metrics_catalog& cat,
+                                             const recommend_request& request) {
+  const auto checked =
+      rl::check_recommend_request(cat, request.service, request.diagnosis, request.candidates);
+  if (!checked.problem.empty())
+    return make_error(errc::invalid_input, checked.problem);
+  try {
+    const auto suffix =
+        self->state.settings.shard_event_ids ? cluster::event_shard_suffix(
+            cluster::shard_of_context(checked.context.service, checked.context.diagnosis))
+                                             : std::string();
+    auto r =
+        self->state.agent->recommend(checked.context, checked.candidates, checked.max_risk_tier,
+                                     virtual_now(self), wall_now(self), suffix);
+    changed(self);
+    return to_message(r, checked);
+  } catch (const rl::rl_error& e) {
+    return to_caf_error(e);
+  }
 }
 
 } // namespace
@@ -359,32 +380,26 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
   self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms), atom::tick_v);
   return {
       [=](atom::recommend, recommend_request request) -> caf::result<recommendation> {
+        auto& st = self->state;
+        if (st.catalog && std::chrono::steady_clock::now() - st.catalog_read_at < catalog_max_age) {
+          auto r = recommend_with(self, *st.catalog, request);
+          if (!r)
+            return std::move(r.error());
+          return std::move(*r);
+        }
         auto rp = std::make_shared<caf::typed_response_promise<recommendation>>(
             self->make_response_promise<recommendation>());
         with_component<catalog_actor>(self, supervisor, "catalog", [=](catalog_actor catalog) {
           self->request(catalog, std::chrono::seconds(5), atom::get_v)
               .then(
                   [=](catalog_ref cat) {
-                    const auto checked = rl::check_recommend_request(
-                        *cat, request.service, request.diagnosis, request.candidates);
-                    if (!checked.problem.empty()) {
-                      rp->deliver(make_error(errc::invalid_input, checked.problem));
-                      return;
-                    }
-                    try {
-                      const auto suffix =
-                          self->state.settings.shard_event_ids
-                              ? cluster::event_shard_suffix(cluster::shard_of_context(
-                                  checked.context.service, checked.context.diagnosis))
-                              : std::string();
-                      auto r = self->state.agent->recommend(
-                          checked.context, checked.candidates, checked.max_risk_tier,
-                          virtual_now(self), wall_now(self), suffix);
-                      changed(self);
-                      rp->deliver(to_message(r, checked));
-                    } catch (const rl::rl_error& e) {
-                      rp->deliver(to_caf_error(e));
-                    }
+                    self->state.catalog = cat;
+                    self->state.catalog_read_at = std::chrono::steady_clock::now();
+                    auto r = recommend_with(self, *cat, request);
+                    if (r)
+                      rp->deliver(std::move(*r));
+                    else
+                      rp->deliver(std::move(r.error()));
                   },
                   [=](caf::error& e) {
                     rp->deliver(make_error(errc::unavailable, "no catalog: " + describe(e)));
@@ -488,31 +503,9 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
       [=](atom::fold, int32_t shard) -> std::string {
         return shard_snapshot(*self->state.agent, shard);
       },
-      [=](atom::statistics) -> std::string {
-        nlohmann::json j;
-        rl::to_json(j, self->state.agent->statistics());
-        return j.dump();
-      },
-      [=](atom::get) -> std::string {
-        nlohmann::json list = nlohmann::json::array();
-        for (const auto& c : self->state.agent->policies()) {
-          nlohmann::json j;
-          rl::to_json(j, c);
-          list.push_back(j);
-        }
-        return nlohmann::json{{"policies", list}}.dump();
-      },
-      [=](atom::evaluate) -> std::string {
-        const auto& a = *self->state.agent;
-        const auto log = a.experiences().to_vector();
-        nlohmann::json j{{"experiences", log.size()},
-                         {"confidence", 0.95},
-                         {"policy", rl::to_string(a.config().policy)}};
-        j["current"] = ope_json(rl::evaluate_off_policy(log, rl::agent_policy(a)));
-        j["greedy_ema"] = ope_json(rl::evaluate_off_policy(log, rl::greedy_ema_policy(a)));
-        j["uniform"] = ope_json(rl::evaluate_off_policy(log, rl::uniform_policy()));
-        return j.dump();
-      },
+      [=](atom::statistics) { return rl::statistics_view(*self->state.agent); },
+      [=](atom::get) { return rl::policies_view(*self->state.agent); },
+      [=](atom::evaluate) { return rl::evaluation_view(*self->state.agent); },
       [=](atom::save) {
         auto& st = self->state;
         st.save_scheduled = false;
@@ -536,20 +529,21 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         self->delayed_send(self, self->state.settings.clock.real_delay(expiry_check_ms),
                            atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> rl_agent_status {
         const auto& st = self->state;
         const auto stats = st.agent->statistics();
-        return nlohmann::json{{"policy", rl::to_string(stats.policy)},
-                              {"contexts", stats.contexts},
-                              {"experiences", stats.experiences},
-                              {"pending", stats.pending},
-                              {"restored", st.restored},
-                              {"restore_problem", st.restore_problem},
-                              {"snapshots_saved", st.snapshots_saved},
-                              {"event_rows_saved", st.event_rows_saved},
-                              {"snapshot_pending", st.dirty},
-                              {"recovered", st.recovered}}
-            .dump();
+        rl_agent_status out;
+        out.policy = rl::to_string(stats.policy);
+        out.contexts = stats.contexts;
+        out.experiences = stats.experiences;
+        out.pending = stats.pending;
+        out.restored = st.restored;
+        out.restore_problem = st.restore_problem;
+        out.snapshots_saved = st.snapshots_saved;
+        out.event_rows_saved = st.event_rows_saved;
+        out.snapshot_pending = st.dirty;
+        out.recovered = st.recovered;
+        return out;
       },
   };
 }

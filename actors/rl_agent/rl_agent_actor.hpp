@@ -56,6 +56,10 @@ struct rl_agent_state {
   // The stored rows are unknown (a write failed, or the snapshot held the
   // events): the next save replaces them all.
   bool rewrite_event_rows = false;
+  // The live catalog as last read, and when (real time): recommend checks
+  // against it for a second instead of asking the catalog every request.
+  catalog_ref catalog;
+  std::chrono::steady_clock::time_point catalog_read_at;
 };
 
 rl_agent_actor::behavior_type

@@ -100,19 +100,19 @@ scheduler_component(scheduler_actor::stateful_pointer<scheduler_state> self,
         self->delayed_send(self, st.settings.clock.real_delay(st.settings.interval_ms),
                            atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> scheduler_status {
         const auto& st = self->state;
-        nlohmann::json j{{"cycles", st.cycles},
-                         {"forecasts", st.forecasts},
-                         {"failures", st.failures},
-                         {"interval_ms", st.settings.interval_ms},
-                         {"horizon_ms", st.settings.horizon_ms},
-                         {"next_cycle_at", st.next_due_ms}};
+        scheduler_status out;
+        out.cycles = st.cycles;
+        out.forecasts = st.forecasts;
+        out.failures = st.failures;
+        out.interval_ms = st.settings.interval_ms;
+        out.horizon_ms = st.settings.horizon_ms;
+        out.next_cycle_at = st.next_due_ms;
+        out.has_last_cycle = st.last.has_value();
         if (st.last)
-          j["last_cycle"] = {{"at", st.last->at},
-                             {"forecast", st.last->forecast},
-                             {"without_data", st.last->without_data}};
-        return j.dump();
+          out.last_cycle = {st.last->at, st.last->forecast, st.last->without_data};
+        return out;
       },
   };
 }

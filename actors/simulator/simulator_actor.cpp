@@ -53,16 +53,16 @@ simulator_component(simulator_actor::stateful_pointer<simulator_state> self,
         log_events(self);
         return simulated_action{r.playbook_id, r.matched, r.incident_id, r.action_message};
       },
-      [=](atom::status) -> std::string {
-        nlohmann::json active = nlohmann::json::array();
-        for (const auto& i : self->state.world->active_incidents())
-          active.push_back({{"id", i.id}, {"type", i.type}});
-        return nlohmann::json{{"seed", self->state.world->seed()},
-                              {"samples", self->state.samples},
-                              {"playbooks_applied", self->state.playbooks_applied},
-                              {"incidents_so_far", self->state.world->incident_history().size()},
-                              {"active_incidents", active}}
-            .dump();
+      [=](atom::status) -> simulator_status {
+        const auto& world = *self->state.world;
+        simulator_status out;
+        out.seed = world.seed();
+        out.samples = self->state.samples;
+        out.playbooks_applied = self->state.playbooks_applied;
+        out.incidents_so_far = world.incident_history().size();
+        for (const auto& i : world.active_incidents())
+          out.active_incidents.push_back({i.id, i.type});
+        return out;
       },
   };
 }

@@ -389,28 +389,32 @@ storage_actor::behavior_type storage_component(storage_actor::stateful_pointer<s
         }
         self->delayed_send(self, clock.real_delay(retention_check_ms), atom::tick_v);
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> storage_status {
         const auto& st = self->state;
-        nlohmann::json j{{"data_dir", st.root.string()},
-                         {"prepared", st.prepared},
-                         {"records_written", st.records_written},
-                         {"write_failures", st.write_failures},
-                         {"snapshots_stored", st.snapshots_stored},
-                         {"snapshots_expired", st.snapshots_expired},
-                         {"forecasts_stored", st.forecasts_stored},
-                         {"artifacts_saved", st.artifacts_saved},
-                         {"ledger_entries", st.ledger ? st.ledger->last_seq() : 0}};
-        if (st.log)
-          j["sample_log"] = {{"segments", st.log->segments().size()},
-                             {"bytes", st.log->bytes()},
-                             {"records_appended", st.log_records},
-                             {"bytes_appended", st.log_bytes},
-                             {"syncs", st.log_syncs},
-                             {"segments_removed", st.log_segments_removed},
-                             {"recovered_records", st.log->recovery().records},
-                             {"recovery_problems", st.log->recovery().problems.size()},
-                             {"closed_before", st.closed_before}};
-        return j.dump();
+        storage_status out;
+        out.data_dir = st.root.string();
+        out.prepared = st.prepared;
+        out.records_written = st.records_written;
+        out.write_failures = st.write_failures;
+        out.snapshots_stored = st.snapshots_stored;
+        out.snapshots_expired = st.snapshots_expired;
+        out.forecasts_stored = st.forecasts_stored;
+        out.artifacts_saved = st.artifacts_saved;
+        out.ledger_entries = st.ledger ? st.ledger->last_seq() : 0;
+        out.has_sample_log = static_cast<bool>(st.log);
+        if (st.log) {
+          auto& log = out.sample_log;
+          log.segments = st.log->segments().size();
+          log.bytes = st.log->bytes();
+          log.records_appended = st.log_records;
+          log.bytes_appended = st.log_bytes;
+          log.syncs = st.log_syncs;
+          log.segments_removed = st.log_segments_removed;
+          log.recovered_records = st.log->recovery().records;
+          log.recovery_problems = st.log->recovery().problems.size();
+          log.closed_before = st.closed_before;
+        }
+        return out;
       },
   };
 }

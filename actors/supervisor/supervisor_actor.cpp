@@ -207,13 +207,12 @@ supervisor(supervisor_full_actor::stateful_pointer<supervisor_state> self,
         start(self, *slot);
         spdlog::info("[SUPERVISOR] 🔁 {} restarted", name);
       },
-      [=](atom::status) -> std::string {
-        nlohmann::json components = nlohmann::json::array();
+      [=](atom::status) -> supervisor_status {
+        supervisor_status out;
         for (const auto& s : self->state.slots)
-          components.push_back({{"name", s.spec.name},
-                                {"up", static_cast<bool>(s.handle)},
-                                {"restarts", s.history.total_restarts()}});
-        return nlohmann::json{{"components", components}}.dump();
+          out.components.push_back(
+              {s.spec.name, static_cast<bool>(s.handle), s.history.total_restarts()});
+        return out;
       },
   };
 }

@@ -192,12 +192,9 @@ trainer_actor::behavior_type trainer_component(trainer_actor::stateful_pointer<t
         out.last_error = st.last_error;
         return out;
       },
-      [=](atom::status) -> std::string {
+      [=](atom::status) -> trainer_status {
         const auto& st = self->state;
-        return nlohmann::json{{"training_cycles", st.cycles},
-                              {"failed_cycles", st.failures},
-                              {"training_running", st.running}}
-            .dump();
+        return {st.cycles, st.failures, st.running};
       },
   };
 }

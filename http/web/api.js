@@ -45,23 +45,28 @@ function storeToken(token) {
   }
 }
 
-// POST with the session's bearer token. On 401 asks for the token through
-// `askToken(reason)` (resolves to a token or null when the operator cancels),
-// keeps it for the session and tries once more.
-export async function postAuthorized(path, askToken) {
+// POST with the session's bearer token (and `body` as JSON, if given). On 401
+// asks for the token through `askToken(reason)` (resolves to a token or null
+// when the operator cancels), keeps it for the session and tries once more.
+export async function postAuthorized(path, askToken, body) {
   let token = storedToken();
   for (let attempt = 0; attempt < 3; attempt++) {
     const headers = { Accept: "application/json" };
     if (token) headers.Authorization = "Bearer " + token;
+    const init = { method: "POST", headers };
+    if (body !== undefined) {
+      headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
     let res;
     try {
-      res = await fetch(path, { method: "POST", headers });
+      res = await fetch(path, init);
     } catch {
       return { ok: false, status: 0, data: null, error: "node unreachable" };
     }
     if (res.status !== 401) return answer(res);
     storeToken("");
-    const reason = token ? "The node refused that token. Enter it again." : "This node needs its API token (http.token) to decide approvals. It is kept for this browser session only.";
+    const reason = token ? "The node refused that token. Enter it again." : "This node needs its API token (http.token) for this action. It is kept for this browser session only.";
     token = await askToken(reason);
     if (!token) return { ok: false, status: 401, data: null, error: "not sent: the node needs its API token" };
     storeToken(token);

@@ -10,9 +10,10 @@ const MINUTE = 60000;
 const HISTORY_MS = 6 * 60 * MINUTE; // actuals shown left of "now"
 const SNAPSHOT_MS = 5 * MINUTE; // the aggregator's window
 const TOPICS = ["snapshots", "forecasts", "warnings", "executions", "learning", "training", "anomalies", "band_changes"];
+const HISTORY_ROWS = 5; // training cycles listed
 
 const state = {
-  metrics: [], // catalog metrics with forecast: true
+  metrics: [], // catalog metrics that warn (thresholds) or are forecast
   series: new Map(), // metric id -> [{t, v, band}] oldest first
   forecasts: new Map(), // metric id -> forecast
   warnings: null,
@@ -149,6 +150,10 @@ async function loadForecasts() {
 }
 
 function chartCaption(metric, forecast, now) {
+  // A metric that is not forecast on schedule may still have a forecast the
+  // predictor asked for when it came near a threshold.
+  const none = !forecast || !forecast.points || !forecast.points.length;
+  if (none && !metric.forecast) return "not a forecast metric (forecast: false): actuals and thresholds";
   if (!forecast || !forecast.points || !forecast.points.length) {
     return state.forecastRoute === "error" ? "forecasts unavailable right now" : "no forecast yet (one comes every forecasting cycle)";
   }
@@ -163,7 +168,7 @@ function chartCaption(metric, forecast, now) {
 function renderCharts() {
   const grid = body("forecasts");
   if (!state.metrics.length) {
-    show(grid, "empty", placeholder("The catalog has no forecast metrics (forecast: true)."));
+    show(grid, "empty", placeholder("The catalog has no metric with thresholds or forecast: true."));
     return;
   }
   const now = nodeClock.now();
@@ -459,6 +464,156 @@ function askToken(reason) {
 }
 
 // ---------------------------------------------------------------------------
+// Safety: the kill switch (state and control) and the circuit breakers
+
+const safety = { form: null, status: null, reason: null, button: null, result: null, engaged: null, busy: false };
+
+function safetyForm() {
+  if (safety.form) return safety.form;
+  safety.status = el("div", { class: "safety-status" });
+  safety.reason = el("input", { id: "kill-reason", type: "text", maxlength: "500", placeholder: "reason (recorded with the decision)", "aria-label": "Reason" });
+  safety.button = el("button", { id: "kill-toggle", class: "button button-danger", type: "button", text: "Engage kill switch" });
+  safety.result = el("p", { class: "small", role: "status" });
+  safety.button.addEventListener("click", toggleKillSwitch);
+  safety.form = el("div", { class: "safety-form" }, [safety.status, el("div", { class: "kill-control" }, [safety.reason, safety.button]), safety.result]);
+  return safety.form;
+}
+
+async function loadSafety() {
+  const r = await getJSON("/api/playbooks");
+  const panel = body("safety");
+  if (!r.ok || !r.data?.governance) {
+    safety.form = null;
+    show(panel, "error", errorText("Safety state unavailable: " + (r.error || "no governance in the answer")));
+    return;
+  }
+  renderSafety(r.data.governance);
+}
+
+function renderSafety(g) {
+  const panel = body("safety");
+  const form = safetyForm();
+  if (panel.firstChild !== form) show(panel, "data", [form]);
+  const k = g.kill_switch || {};
+  safety.engaged = !!k.engaged;
+  const breakers = Array.isArray(g.breakers) ? g.breakers : [];
+  const open = breakers.filter((b) => b.state !== "closed");
+  const runs = Object.values(g.runs_last_hour || {}).reduce((a, b) => a + (isNumber(b) ? b : 0), 0);
+  safety.status.replaceChildren(
+    el("div", { class: "kill-state" }, [
+      "Kill switch ",
+      badge(k.engaged ? "engaged" : "released", k.engaged ? "badge-critical" : "badge-normal"),
+      k.engaged ? el("div", { class: "small", text: "since " + clock(k.since) + (k.reason ? " · " + k.reason : "") + ": every playbook run is refused" }) : null,
+    ]),
+    el("p", {
+      class: "small",
+      text: open.length
+        ? "open breakers: " + open.map((b) => b.playbook + " (" + b.state.replace(/_/g, " ") + (b.opens_until ? " until " + clock(b.opens_until) : "") + ")").join(", ")
+        : "all " + breakers.length + " circuit breakers closed",
+    }),
+    el("p", { class: "small", text: runs + " playbook run" + (runs === 1 ? "" : "s") + " in the last hour" })
+  );
+  safety.button.textContent = k.engaged ? "Release kill switch" : "Engage kill switch";
+  safety.button.className = "button " + (k.engaged ? "button-primary" : "button-danger");
+  safety.button.disabled = safety.busy;
+  panel.dataset.state = k.engaged ? "engaged" : "released";
+}
+
+async function toggleKillSwitch() {
+  const engage = !safety.engaged;
+  const reason = safety.reason.value.trim();
+  if (!reason) {
+    safety.result.className = "small error-text";
+    safety.result.textContent = "Give a reason: it is recorded with the decision.";
+    safety.reason.focus();
+    return;
+  }
+  safety.busy = true;
+  safety.button.disabled = true;
+  safety.result.className = "small";
+  safety.result.textContent = engage ? "engaging…" : "releasing…";
+  const r = await postAuthorized("/api/playbooks/kill-switch", askToken, { engaged: engage, reason });
+  safety.busy = false;
+  if (r.ok && r.data?.kill_switch) {
+    safety.reason.value = "";
+    safety.result.textContent = (r.data.kill_switch.engaged ? "Engaged" : "Released") + ": " + reason;
+    renderSafety(r.data);
+  } else {
+    safety.button.disabled = false;
+    safety.result.className = "small error-text";
+    safety.result.textContent = "Not changed: " + r.error;
+  }
+  schedule("executions", loadExecutions, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Model training: the forecaster's model, its validation and its schedule
+
+async function loadTraining() {
+  const [stats, history] = await Promise.all([getJSON("/api/ml/forecaster/statistics"), getJSON("/api/ml/dashboard/training-history")]);
+  const panel = body("training");
+  if (!stats.ok) {
+    show(panel, "error", errorText("Training state unavailable: " + stats.error));
+    return;
+  }
+  const s = stats.data || {};
+  const trainedAt = Date.parse(s.trained_at);
+  const nextAt = Date.parse(s.next_training_at);
+  const v = s.validation;
+  const facts = [
+    ["Model", s.model_version || "–"],
+    ["Trained", isNumber(trainedAt) ? clock(trainedAt) : "not yet"],
+    ["Cycles", (s.training_cycles ?? 0) + (s.failed_cycles ? " (" + s.failed_cycles + " failed)" : "")],
+    ["Next training", s.training_running ? "running now" : isNumber(nextAt) ? clock(nextAt) + " (every " + (s.interval || "–") + ")" : "–"],
+    ["Metrics modelled", s.metrics_modelled ?? 0],
+  ];
+  const nodes = [el("dl", { class: "training-facts" }, facts.map(([k, val]) => el("div", {}, [el("dt", { text: k }), el("dd", { text: String(val) })])))];
+  if (v && isNumber(v.mean_mase) && isNumber(v.mean_naive_mase) && v.mean_naive_mase > 0) {
+    // Skill: how much smaller the model's validation error is than the naive
+    // forecast's on the same held-out points (negative: worse than naive).
+    const skill = 1 - v.mean_mase / v.mean_naive_mase;
+    const per = Object.values(v.per_metric || {}).filter((m) => isNumber(m.validation_mase) && isNumber(m.naive_mase));
+    const better = per.filter((m) => m.validation_mase < m.naive_mase).length;
+    nodes.push(
+      el("p", { class: "training-skill", "data-skill": skill.toFixed(3) }, [
+        "Validation MASE ",
+        el("strong", { text: v.mean_mase.toFixed(2) }),
+        " vs naive " + v.mean_naive_mase.toFixed(2) + " · skill ",
+        badge((skill >= 0 ? "+" : "") + Math.round(skill * 100) + "%", skill > 0 ? "badge-normal" : "badge-warning"),
+        el("span", { class: "small", text: " · better than naive on " + better + " of " + per.length + " metrics" }),
+      ])
+    );
+  } else {
+    nodes.push(placeholder("No validation yet: the first training cycle measures the model against the naive forecast."));
+  }
+  if (s.last_error) nodes.push(errorText("Last training failed: " + s.last_error));
+  const cycles = history.ok && Array.isArray(history.data?.cycles) ? history.data.cycles.slice(-HISTORY_ROWS).reverse() : [];
+  if (cycles.length) {
+    for (const c of cycles) nodeClock.observe(c.finished_at);
+    nodes.push(
+      el("table", { class: "training-table" }, [
+        el("thead", {}, [el("tr", {}, ["Cycle", "Finished", "Took", "Samples", "Metrics", "Validation MASE"].map((h) => el("th", { text: h })))]),
+        el(
+          "tbody",
+          {},
+          cycles.map((c) =>
+            el("tr", {}, [
+              el("td", { class: "num", text: c.cycle }),
+              el("td", { class: "num small", text: clock(c.finished_at) }),
+              el("td", { class: "num small", text: isNumber(c.duration_seconds) ? c.duration_seconds.toFixed(1) + " s" : "–" }),
+              el("td", { class: "num", text: number(c.samples) }),
+              el("td", { class: "num", text: c.metrics ?? "–" }),
+              el("td", { class: "num", text: isNumber(c.validation_mase) ? c.validation_mase.toFixed(2) : "–" }),
+            ])
+          )
+        ),
+      ])
+    );
+  }
+  show(panel, isNumber(trainedAt) ? "data" : "empty", nodes);
+}
+
+// ---------------------------------------------------------------------------
 // Learned policies
 
 async function loadPolicies() {
@@ -625,6 +780,11 @@ function onEvent(topic, data) {
       break;
     case "executions":
       schedule("executions", loadExecutions, 1000);
+      schedule("safety", loadSafety, 2000);
+      break;
+    case "training":
+      schedule("training", loadTraining, 1000);
+      schedule("health", loadHealth, state.healthRoute === "missing" ? 60000 : 5000);
       break;
     case "learning":
       schedule("policies", loadPolicies, 2000);
@@ -651,7 +811,9 @@ async function loadCatalog() {
   pageError(null);
   const metrics = Array.isArray(r.data.metrics) ? r.data.metrics : [];
   state.allMetrics = new Map(metrics.map((m) => [m.id, m]));
-  state.metrics = metrics.filter((m) => m.forecast);
+  // Forecast metrics first, then the others that warn, each in catalog order.
+  const warns = (m) => isNumber(m.thresholds?.warning) || isNumber(m.thresholds?.critical);
+  state.metrics = metrics.filter((m) => m.forecast).concat(metrics.filter((m) => !m.forecast && warns(m)));
   return true;
 }
 
@@ -661,6 +823,8 @@ function refreshAll() {
   schedule("policies", loadPolicies, 0);
   schedule("health", loadHealth, 0);
   schedule("forecast-route", loadForecasts, 0);
+  schedule("safety", loadSafety, 0);
+  schedule("training", loadTraining, 0);
 }
 
 async function start() {

@@ -14,7 +14,11 @@
 #include "messages/errors.hpp"
 #include "messages/register_types.hpp"
 
+#include <caf/binary_deserializer.hpp>
+#include <caf/binary_serializer.hpp>
+#include <caf/deep_to_string.hpp>
 #include <caf/io/middleman.hpp>
+#include <limits>
 
 using namespace grace;
 
@@ -41,7 +45,7 @@ struct fake_cluster_state {
 cluster_actor::behavior_type
 fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
   return {
-      [=](atom::get) { return std::string("{}"); },
+      [=](atom::get) { return cluster_view{}; },
       [=](atom::tick) {},
       [=](atom::refresh) {},
       [=](atom::sync) {},
@@ -52,7 +56,7 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         self->state.greeted.push_back(theirs.node_id);
         return peer_hello{cluster_protocol_version, "mars-node", 7};
       },
-      [=](atom::status) { return std::string("{}"); },
+      [=](atom::status) { return cluster_status{}; },
       [=](atom::flush) {},
       [=](atom::ingest, const sample_batch&) -> caf::result<ingest_receipt> {
         return make_error(errc::invalid_input, "not from a peer");
@@ -226,6 +230,77 @@ CAF_TEST(forwarded samples cross the wire and their receipt comes back) {
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
   exec_all();
+}
+
+// A typed reply crosses the wire field by field: what arrives prints like
+// what was sent (every inspected field, in order).
+template <class T>
+std::pair<std::string, std::string> wire_round_trip(caf::actor_system& sys, T x) {
+  std::vector<char> buf;
+  caf::binary_serializer sink{sys, buf};
+  if (auto err = sink(x))
+    return {"serialize failed", sys.render(err)};
+  T y;
+  caf::binary_deserializer source{sys, buf};
+  if (auto err = source(y))
+    return {"deserialize failed", sys.render(err)};
+  return {caf::deep_to_string(x), caf::deep_to_string(y)};
+}
+
+#define CHECK_WIRE_ROUND_TRIP(sys, x)                                                              \
+  do {                                                                                             \
+    auto both = wire_round_trip(sys, x);                                                           \
+    CAF_CHECK_EQUAL(both.first, both.second);                                                      \
+  } while (false)
+
+CAF_TEST(typed replies cross the wire with every field) {
+  auto& sys = mars.sys;
+  supervisor_status sup;
+  sup.components = {{"catalog", true, 2}};
+  CHECK_WIRE_ROUND_TRIP(sys, sup);
+  aggregator_status agg;
+  agg.snapshots_emitted = 7;
+  agg.closed_before = std::numeric_limits<int64_t>::min();
+  CHECK_WIRE_ROUND_TRIP(sys, agg);
+  predictor_status pred;
+  pred.anomaly_scores = {{"cpu", 0.25}};
+  CHECK_WIRE_ROUND_TRIP(sys, pred);
+  integration_status integ;
+  integ.recent_escalations = {{"cpu", band::good, band::critical, 5, 0.9}};
+  CHECK_WIRE_ROUND_TRIP(sys, integ);
+  promql_status prom;
+  prom.metrics.resize(1);
+  prom.metrics[0].backfill.range_ms = 3600000;
+  CHECK_WIRE_ROUND_TRIP(sys, prom);
+  storage_status store;
+  store.has_sample_log = true;
+  store.sample_log.closed_before = 42;
+  CHECK_WIRE_ROUND_TRIP(sys, store);
+  scheduler_status sched_status;
+  sched_status.last_cycle.without_data = {"db.cpu"};
+  CHECK_WIRE_ROUND_TRIP(sys, sched_status);
+  const analytics_status analytics{1, 2, true, 88.5, "good"};
+  CHECK_WIRE_ROUND_TRIP(sys, analytics);
+  governance_report gov;
+  gov.governance.breakers = {{"restart", "open", 2, true, 9, false}};
+  gov.governance.runs_last_hour = {{"restart", 3}};
+  gov.pending_approvals = {{"e1", "failover", "db", 1, 2, 1}};
+  CHECK_WIRE_ROUND_TRIP(sys, gov);
+  forecaster_statistics fs;
+  fs.per_metric["cpu"] = {0.7, 1.1, 288, 0.25};
+  fs.feature_importance = {{"lags", 0.6}};
+  CHECK_WIRE_ROUND_TRIP(sys, fs);
+  rl_policies policies;
+  policies.policies = {{"api", "latency", 1, {{"a", 0.4, 0.1, 1, 0.3, false}}}};
+  CHECK_WIRE_ROUND_TRIP(sys, policies);
+  rl_evaluation eval;
+  eval.current.dr = {0.5, 0.1, 0.3, 0.7};
+  CHECK_WIRE_ROUND_TRIP(sys, eval);
+  cluster_view view;
+  view.members = {{"a", "http://a", "a:1", 3}};
+  view.shards = {{0, "a", 17}, {1, "", 0}};
+  view.serving = {0};
+  CHECK_WIRE_ROUND_TRIP(sys, view);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -45,14 +45,10 @@ constexpr int64_t hour = 60 * minute;
 struct fixture : testing::virtual_time_fixture {
   fixture() : virtual_time_fixture("forecasting-test") {}
 
-  nlohmann::json status_of(const std::string& name) {
-    return nlohmann::json::parse(ask<std::string>(component<status_client>(name), atom::status_v));
-  }
-
-  // One number of a component's status (a copy: CAF's check macros keep
-  // references to their operands).
-  int64_t status_number(const std::string& name, const std::string& key) {
-    return status_of(name).at(key).get<int64_t>();
+  // A component's typed status (a copy: CAF's check macros keep references
+  // to their operands).
+  template <class Status> Status status_of(const std::string& name) {
+    return ask<Status>(component<status_client<Status>>(name), atom::status_v);
   }
 
   void start(bool scheduled_training) {
@@ -115,32 +111,33 @@ CAF_TEST(the scheduler forecasts every 15 virtual minutes and not before) {
   start(false);
   store_history();
   pass_virtual(14 * minute);
-  CAF_CHECK_EQUAL(status_number("scheduler", "cycles"), 0);
+  CAF_CHECK_EQUAL(status_of<scheduler_status>("scheduler").cycles, 0u);
   pass_virtual(2 * minute);
-  const auto status = status_of("scheduler");
-  CAF_CHECK_EQUAL(status.at("cycles").get<int64_t>(), 1);
+  const auto status = status_of<scheduler_status>("scheduler");
+  CAF_CHECK_EQUAL(status.cycles, 1u);
   // Six forecast metrics in the catalog; three have snapshots.
-  CAF_CHECK_EQUAL(status.at("forecasts").get<int64_t>(), 3);
-  CAF_CHECK_EQUAL(status.at("last_cycle").at("without_data").size(), 3u);
+  CAF_CHECK_EQUAL(status.forecasts, 3u);
+  CAF_CHECK(status.has_last_cycle);
+  CAF_CHECK_EQUAL(status.last_cycle.without_data.size(), 3u);
   pass_virtual(15 * minute);
-  CAF_CHECK_EQUAL(status_number("scheduler", "cycles"), 2);
-  CAF_CHECK_EQUAL(status_number("storage", "forecasts_stored"), 6);
+  CAF_CHECK_EQUAL(status_of<scheduler_status>("scheduler").cycles, 2u);
+  CAF_CHECK_EQUAL(status_of<storage_status>("storage").forecasts_stored, 6u);
 }
 
 CAF_TEST(the trainer trains every 6 virtual hours and on demand) {
   start(true);
   store_history();
   pass_virtual(5 * hour + 55 * minute);
-  CAF_CHECK_EQUAL(status_number("trainer", "training_cycles"), 0);
+  CAF_CHECK_EQUAL(status_of<trainer_status>("trainer").training_cycles, 0u);
   pass_virtual(10 * minute);
-  CAF_CHECK_EQUAL(status_number("trainer", "training_cycles"), 1);
+  CAF_CHECK_EQUAL(status_of<trainer_status>("trainer").training_cycles, 1u);
   const auto artifact = temp / "data/ml_artifacts/temporal_forecaster/tft_model.json";
   CAF_CHECK(fs::exists(artifact));
   CAF_CHECK_EQUAL(files_under(temp / "data/grace_training/code_patterns"), 1u);
-  auto model = nlohmann::json::parse(
-      ask<std::string>(component<forecaster_actor>("forecaster"), atom::statistics_v));
-  CAF_CHECK_EQUAL(model.at("metrics_modelled").get<int64_t>(), 3);
-  CAF_CHECK_EQUAL(model.at("model_version").get<std::string>(), "tft-20251109T060000Z");
+  auto model =
+      ask<forecaster_statistics>(component<forecaster_actor>("forecaster"), atom::statistics_v);
+  CAF_CHECK_EQUAL(model.metrics_modelled, 3u);
+  CAF_CHECK_EQUAL(model.model_version, "tft-20251109T060000Z");
   // On demand: cycle 2 at once, answered with its record.
   auto record = ask<training_record>(component<trainer_actor>("trainer"), atom::train_v);
   CAF_CHECK_EQUAL(record.cycle, 2u);
@@ -166,12 +163,11 @@ CAF_TEST(a corrupt artifact falls back to the previous version) {
   fs.clock = clock;
   auto fresh = sys.spawn(forecaster_component, sup, fs);
   sched.run();
-  auto stats = nlohmann::json::parse(ask<std::string>(fresh, atom::statistics_v));
-  CAF_CHECK_EQUAL(stats.at("metrics_modelled").get<int64_t>(), 3);
-  CAF_CHECK(stats["loaded_from"].get<std::string>().find("tft_model.v1.json") != std::string::npos);
-  CAF_REQUIRE_EQUAL(stats["rejected_artifacts"].size(), 1u);
-  CAF_CHECK(stats["rejected_artifacts"][0].get<std::string>().find("tft_model.json")
-            != std::string::npos);
+  auto stats = ask<forecaster_statistics>(fresh, atom::statistics_v);
+  CAF_CHECK_EQUAL(stats.metrics_modelled, 3u);
+  CAF_CHECK(stats.loaded_from.find("tft_model.v1.json") != std::string::npos);
+  CAF_REQUIRE_EQUAL(stats.rejected_artifacts.size(), 1u);
+  CAF_CHECK(stats.rejected_artifacts[0].find("tft_model.json") != std::string::npos);
   caf::anon_send_exit(fresh, caf::exit_reason::user_shutdown);
   sched.run();
 }

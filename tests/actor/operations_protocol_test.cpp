@@ -229,13 +229,14 @@ CAF_TEST(dry run runs nothing and the kill switch refuses everything) {
   pass_virtual(2 * minute);
   CAF_CHECK(!fs::exists(temp / "dry-run-ran"));
   auto executor = component<executor_actor>("executor");
-  auto status = nlohmann::json::parse(
-      ask<std::string>(executor, atom::kill_v, true, std::string("maintenance window")));
-  CAF_CHECK(status.dump().find("maintenance window") != std::string::npos);
+  auto status =
+      ask<governance_status>(executor, atom::kill_v, true, std::string("maintenance window"));
+  CAF_CHECK(status.kill_switch.engaged);
+  CAF_CHECK_EQUAL(status.kill_switch.reason, "maintenance window");
   auto killed = run("fix-auto");
   CAF_CHECK_EQUAL(to_string(killed.state), "refused");
   CAF_CHECK_EQUAL(killed.rule, "kill_switch");
-  ask<std::string>(executor, atom::kill_v, false, std::string("window over"));
+  ask<governance_status>(executor, atom::kill_v, false, std::string("window over"));
   CAF_CHECK_EQUAL(to_string(run("fix-auto").state), "succeeded");
 }
 
@@ -276,8 +277,8 @@ CAF_TEST(an outcome is measured against the counterfactual and learned) {
   CAF_REQUIRE_EQUAL(done.size(), 1u);
   CAF_CHECK_GREATER(done[0].reward, 0.5);
   CAF_CHECK_GREATER(done[0].trust_delta, 0.0);
-  auto stats = nlohmann::json::parse(ask<std::string>(agent, atom::statistics_v));
-  CAF_CHECK_EQUAL(stats.at("experiences").get<int>(), 1);
+  auto stats = ask<rl_statistics>(agent, atom::statistics_v);
+  CAF_CHECK_EQUAL(stats.experiences, 1u);
   CAF_CHECK_EQUAL(files_under(temp / "data/grace_training/errors_fixed"), 1u);
   auto report = ask<ledger_report>(storage, atom::verify_v);
   CAF_CHECK(report.ok);
@@ -331,36 +332,36 @@ CAF_TEST(a reward acknowledged before the snapshot survives a crash of the agent
   report.reward = 0.6;
   ask<experience>(agent, atom::reward_v, report);
   // Acknowledged: the experience is stored; the snapshot is still to come.
-  auto status = nlohmann::json::parse(ask<std::string>(agent, atom::status_v));
-  CAF_CHECK_EQUAL(status.at("snapshots_saved").get<int>(), 0);
-  CAF_CHECK(status.at("snapshot_pending").get<bool>());
+  auto status = ask<rl_agent_status>(agent, atom::status_v);
+  CAF_CHECK_EQUAL(status.snapshots_saved, 0u);
+  CAF_CHECK(status.snapshot_pending);
   caf::anon_send_exit(agent, caf::exit_reason::unhandled_exception);
   sched.run();
   advance_time(std::chrono::seconds(1)); // the supervisor's backoff
   sched.run();
   auto again = component<rl_agent_actor>("rl_agent");
   CAF_CHECK_NOT_EQUAL(agent, again);
-  auto stats = nlohmann::json::parse(ask<std::string>(again, atom::statistics_v));
-  CAF_CHECK_EQUAL(stats.at("experiences").get<int>(), 1);
-  CAF_CHECK_EQUAL(stats.at("updates").get<int>(), 1);
-  status = nlohmann::json::parse(ask<std::string>(again, atom::status_v));
-  CAF_CHECK_EQUAL(status.at("recovered").get<int>(), 1);
+  auto stats = ask<rl_statistics>(again, atom::statistics_v);
+  CAF_CHECK_EQUAL(stats.experiences, 1u);
+  CAF_CHECK_EQUAL(stats.updates, 1u);
+  status = ask<rl_agent_status>(again, atom::status_v);
+  CAF_CHECK_EQUAL(status.recovered, 1u);
   // The re-learned state is written after the snapshot delay; the next
   // incarnation starts from that snapshot and has nothing to re-learn.
   advance_time(std::chrono::seconds(3));
   sched.run();
-  status = nlohmann::json::parse(ask<std::string>(again, atom::status_v));
-  CAF_CHECK_EQUAL(status.at("snapshots_saved").get<int>(), 1);
+  status = ask<rl_agent_status>(again, atom::status_v);
+  CAF_CHECK_EQUAL(status.snapshots_saved, 1u);
   caf::anon_send_exit(again, caf::exit_reason::unhandled_exception);
   sched.run();
   advance_time(std::chrono::seconds(5));
   sched.run();
   auto third = component<rl_agent_actor>("rl_agent");
-  status = nlohmann::json::parse(ask<std::string>(third, atom::status_v));
-  CAF_CHECK(status.at("restored").get<bool>());
-  CAF_CHECK_EQUAL(status.at("recovered").get<int>(), 0);
-  stats = nlohmann::json::parse(ask<std::string>(third, atom::statistics_v));
-  CAF_CHECK_EQUAL(stats.at("experiences").get<int>(), 1);
+  status = ask<rl_agent_status>(third, atom::status_v);
+  CAF_CHECK(status.restored);
+  CAF_CHECK_EQUAL(status.recovered, 0u);
+  stats = ask<rl_statistics>(third, atom::statistics_v);
+  CAF_CHECK_EQUAL(stats.experiences, 1u);
   // A reward for the same event is still refused as already given.
   auto refused = ask_error<experience>(third, atom::reward_v, report);
   CAF_CHECK(is(refused, errc::conflict));
@@ -386,8 +387,8 @@ CAF_TEST(event ids differ after a crash that lost the newest ids with the snapsh
   late.event_id = lost.event_id;
   late.reward = 0.9;
   CAF_CHECK(is(ask_error<experience>(again, atom::reward_v, late), errc::not_found));
-  auto stats = nlohmann::json::parse(ask<std::string>(again, atom::statistics_v));
-  CAF_CHECK_EQUAL(stats.at("pending").get<int>(), 2);
+  auto stats = ask<rl_statistics>(again, atom::statistics_v);
+  CAF_CHECK_EQUAL(stats.pending, 2u);
 }
 
 CAF_TEST(pending and expired events stored apart from the snapshot survive a crash) {
@@ -401,8 +402,8 @@ CAF_TEST(pending and expired events stored apart from the snapshot survive a cra
   auto newest = ask<recommendation>(agent, atom::recommend_v, request); // the cap expires one
   advance_time(std::chrono::seconds(3));                                // the save
   sched.run();
-  auto status = nlohmann::json::parse(ask<std::string>(agent, atom::status_v));
-  CAF_CHECK_EQUAL(status.at("event_rows_saved").get<int>(), 1);
+  auto status = ask<rl_agent_status>(agent, atom::status_v);
+  CAF_CHECK_EQUAL(status.event_rows_saved, 1u);
   // The policy snapshot holds no event: the rows do.
   auto storage = component<storage_actor>("storage");
   auto snapshot =
@@ -419,8 +420,8 @@ CAF_TEST(pending and expired events stored apart from the snapshot survive a cra
   sched.run();
   auto again = component<rl_agent_actor>("rl_agent");
   CAF_CHECK_NOT_EQUAL(agent, again);
-  auto stats = nlohmann::json::parse(ask<std::string>(again, atom::statistics_v));
-  CAF_CHECK_EQUAL(stats.at("pending").get<int>(), 2);
+  auto stats = ask<rl_statistics>(again, atom::statistics_v);
+  CAF_CHECK_EQUAL(stats.pending, 2u);
   // A reward after the restart credits the event it names.
   reward_report report;
   report.event_id = open.event_id;
@@ -452,8 +453,8 @@ CAF_TEST(recommend refuses made up contexts and rewards for expired events are g
                                              recommend_request{service, diagnosis, {}});
     CAF_CHECK(is(refused, errc::invalid_input));
   }
-  auto policies = nlohmann::json::parse(ask<std::string>(agent, atom::get_v));
-  CAF_CHECK_EQUAL(policies.at("policies").size(), 0u);
+  auto policies = ask<rl_policies>(agent, atom::get_v);
+  CAF_CHECK_EQUAL(policies.policies.size(), 0u);
   // An unknown candidate is left out with its reason; the rest are ranked.
   auto first = ask<recommendation>(
       agent, atom::recommend_v,
@@ -472,9 +473,9 @@ CAF_TEST(recommend refuses made up contexts and rewards for expired events are g
   report.event_id = "rl-0000000000000000-000000000000";
   CAF_CHECK(is(ask_error<experience>(agent, atom::reward_v, report), errc::not_found));
   // The context only offered in is gone with its event; the pending one stays.
-  policies = nlohmann::json::parse(ask<std::string>(agent, atom::get_v));
-  CAF_REQUIRE_EQUAL(policies.at("policies").size(), 1u);
-  CAF_CHECK_EQUAL(policies["policies"][0]["diagnosis"], "api.latency_p95");
+  policies = ask<rl_policies>(agent, atom::get_v);
+  CAF_REQUIRE_EQUAL(policies.policies.size(), 1u);
+  CAF_CHECK_EQUAL(policies.policies[0].diagnosis, "api.latency_p95");
 }
 
 CAF_TEST(a rising forecast becomes a warning a run and a prevented breach) {

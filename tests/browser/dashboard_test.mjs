@@ -226,6 +226,9 @@ async function run() {
   const catalog = (await api("GET", "/api/catalog")).body;
   const forecastMetrics = catalog.metrics.filter((m) => m.forecast).map((m) => m.id);
   check(forecastMetrics.length > 0, "the catalog has no forecast metrics");
+  // Metrics that warn without being forecast get a chart of their own too.
+  const warnOnlyMetrics = catalog.metrics.filter((m) => !m.forecast && m.thresholds && (m.thresholds.warning != null || m.thresholds.critical != null)).map((m) => m.id);
+  check(warnOnlyMetrics.length > 0, "the shipped catalog has no metric that warns without a forecast");
 
   browser = await chromium.launch({
     executablePath: chromiumPath,
@@ -279,6 +282,18 @@ async function run() {
       ),
     null,
     { timeout: remaining(90000), polling: 500 }
+  );
+  // ... and every metric that warns without a scheduled forecast draws its actuals,
+  // captioned as such unless the predictor asked for a forecast of it.
+  await page.waitForFunction(
+    (ids) =>
+      ids.every((id) => {
+        const card = document.querySelector(`.chart-card[data-metric="${id}"]`);
+        const d = card?.querySelector("path.actual-line")?.getAttribute("d") || "";
+        return (d.match(/[ML]/g) || []).length >= 6 && /not a forecast metric|forecast at/.test(card.querySelector(".chart-caption")?.textContent || "");
+      }),
+    warnOnlyMetrics,
+    { timeout: remaining(30000), polling: 500 }
   );
   const charts = await page.$$eval(".chart-card", (cards) =>
     cards.map((c) => `${c.dataset.metric}: ${c.querySelector("svg").dataset.actualPoints} actuals, ${c.querySelector("svg").dataset.forecastPoints} forecast points`)
@@ -338,6 +353,38 @@ async function run() {
   const rejected = await waitFor(`execution ${other.otherId} to be rejected`, async () => (await executionState(other.otherId)) === "rejected", 20000);
   check(rejected && !(await page.$("#token-dialog[open]")), "the token was asked again");
   log(`rejected ${other.otherId} without a second token prompt`);
+
+  // The training panel: the model, its skill against the naive forecast.
+  await page.waitForFunction(() => document.querySelector("#training .panel-body")?.dataset.state === "data" && document.querySelector("#training .training-skill"), null, {
+    timeout: remaining(60000),
+    polling: 500,
+  });
+  const stats = (await api("GET", "/api/ml/forecaster/statistics")).body;
+  const trainingText = await page.$eval("#training", (p) => p.textContent);
+  check(trainingText.includes(stats.model_version), `the training panel does not name the model ${stats.model_version}: ${trainingText}`);
+  const shownSkill = Number(await page.$eval("#training .training-skill", (p) => p.dataset.skill));
+  const skillNow = 1 - stats.validation.mean_mase / stats.validation.mean_naive_mase;
+  check(Math.abs(shownSkill - skillNow) < 0.002, `the training panel shows skill ${shownSkill}, the API gives ${skillNow}`);
+  log(`training panel: ${stats.model_version}, skill against naive ${shownSkill}`);
+
+  // The kill switch: a reason is required; engaged and released from the page
+  // (the token is already kept for the session).
+  await page.waitForSelector("#safety #kill-toggle", { timeout: remaining(20000) });
+  check((await page.$eval("#safety .panel-body", (b) => b.dataset.state)) === "released", "the kill switch is not shown released");
+  await page.click("#kill-toggle");
+  await page.waitForFunction(() => /Give a reason/.test(document.querySelector("#safety")?.textContent || ""), null, { timeout: remaining(5000) });
+  const governance = async () => (await api("GET", "/api/playbooks")).body.governance.kill_switch;
+  check(!(await governance()).engaged, "the kill switch engaged without a reason");
+  await page.fill("#kill-reason", "browser test: maintenance window");
+  await page.click("#kill-toggle");
+  await page.waitForFunction(() => document.querySelector("#safety .panel-body")?.dataset.state === "engaged", null, { timeout: remaining(10000) });
+  const engaged = await governance();
+  check(engaged.engaged && engaged.reason === "browser test: maintenance window", `the kill switch after engaging: ${JSON.stringify(engaged)}`);
+  await page.fill("#kill-reason", "browser test: done");
+  await page.click("#kill-toggle");
+  await page.waitForFunction(() => document.querySelector("#safety .panel-body")?.dataset.state === "released", null, { timeout: remaining(10000) });
+  check(!(await governance()).engaged, "the kill switch is still engaged after releasing it from the page");
+  log("kill switch engaged and released from the page");
 
   // Learned policies and the health panel.
   await page.waitForSelector("#policies .policy-card", { timeout: remaining(30000) });

@@ -6,6 +6,7 @@
 #include "actors/analytics/health_score.hpp"
 #include "actors/analytics/reports.hpp"
 
+#include <cmath>
 #include <gtest/gtest.h>
 
 using namespace grace;
@@ -274,6 +275,67 @@ TEST(AnalyticsExposition, PromqlCountersPerMetricOnlyWithASource) {
             std::string::npos);
   EXPECT_NE(text.find("grace_promql_backfilled_snapshots_total{metric=\"api.latency_p95\"} 2016\n"),
             std::string::npos);
+}
+
+TEST(AnalyticsExposition, CountersComeFromTheComponentsTypedStatus) {
+  node_counters c;
+  grace::ingest_status ingest;
+  ingest.samples = 120;
+  count(c, ingest);
+  grace::aggregator_status aggregator;
+  aggregator.snapshots_emitted = 7;
+  aggregator.replayed = 30;
+  aggregator.rejected_late = 4;
+  aggregator.rejected_invalid = 1;
+  count(c, aggregator);
+  grace::scheduler_status scheduler;
+  scheduler.forecasts = 9;
+  count(c, scheduler);
+  grace::executor_status executor;
+  executor.executions = {{"succeeded", 2}, {"pending_approval", 1}};
+  count(c, executor);
+  grace::supervisor_status supervisor;
+  supervisor.components = {{"catalog", true, 1}, {"predictor", false, 3}};
+  count(c, supervisor);
+  grace::promql_status promql;
+  grace::promql_metric_status m;
+  m.metric = "api.error_rate";
+  m.queries = 12;
+  m.failures = 2;
+  m.samples = 10;
+  m.backfill.snapshots = 288;
+  promql.metrics = {m};
+  count(c, promql);
+  const auto text = render(c, {});
+  EXPECT_NE(text.find("grace_samples_ingested_total 120\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_snapshots_total 7\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_samples_replayed_total 30\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_samples_rejected_total{reason=\"late\"} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_samples_rejected_total{reason=\"invalid\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_forecasts_total 9\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_executions{state=\"pending_approval\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_actor_restarts_total{component=\"predictor\"} 3\n"),
+            std::string::npos);
+  EXPECT_NE(text.find("grace_component_up{component=\"predictor\"} 0\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_component_up{component=\"catalog\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("grace_promql_backfilled_snapshots_total{metric=\"api.error_rate\"} 288\n"),
+            std::string::npos);
+}
+
+TEST(AnalyticsExposition, PredictionsComeFromThePredictorsTypedStatus) {
+  grace::predictor_status p;
+  p.anomaly_scores = {{"api.latency_p95", 0.25}, {"db.cpu", std::nan("")}};
+  p.breach_probability = {{"api.latency_p95", 0.8}};
+  predicted_series s;
+  s.metric_id = "api.latency_p95";
+  add_predictions(s, p);
+  EXPECT_EQ(s.anomaly_score, 0.25);
+  EXPECT_EQ(s.breach_probability, 0.8);
+  predicted_series other;
+  other.metric_id = "db.cpu"; // not finite: not shown
+  add_predictions(other, p);
+  EXPECT_FALSE(other.anomaly_score.has_value());
+  EXPECT_FALSE(other.breach_probability.has_value());
 }
 
 TEST(AnalyticsReportsByName, UnknownNameAndEmptyInputs) {

@@ -186,24 +186,26 @@ TEST(executor_governance, approval_mode_awaits_approval_and_approved_run_recheck
   EXPECT_EQ(g.decide_approved(pb, "grace-db", t0 + 1).rule, "kill_switch");
 }
 
-TEST(executor_governance, status_json_reports_switch_breakers_and_runs) {
+TEST(executor_governance, status_reports_switch_breakers_and_runs) {
   governor g(governance_settings{1, 10 * minute, 15 * minute});
   g.started("restart", "a", t0);
   g.started("restart", "b", t0 + 1);
   g.finished("restart", false, t0 + 2);
   g.set_kill_switch(true, "maintenance", t0 + 3);
-  auto j = g.to_json(t0 + 4);
-  EXPECT_TRUE(j["kill_switch"]["engaged"].get<bool>());
-  EXPECT_EQ(j["kill_switch"]["reason"], "maintenance");
-  EXPECT_EQ(j["kill_switch"]["since"].get<int64_t>(), t0 + 3);
-  ASSERT_EQ(j["breakers"].size(), 1u);
-  EXPECT_EQ(j["breakers"][0]["playbook"], "restart");
-  EXPECT_EQ(j["breakers"][0]["state"], "open");
-  EXPECT_EQ(j["breakers"][0]["failures"], 1);
-  EXPECT_EQ(j["breakers"][0]["opens_until"].get<int64_t>(), t0 + 2 + 10 * minute);
-  EXPECT_EQ(j["runs_last_hour"]["restart"], 2);
-  EXPECT_EQ(g.to_json(t0 + 2 + 10 * minute)["breakers"][0]["state"], "half_open");
-  EXPECT_EQ(g.to_json(t0 + 2 * hour)["runs_last_hour"]["restart"], 0);
+  const auto s = g.status(t0 + 4);
+  EXPECT_TRUE(s.kill_switch.engaged);
+  EXPECT_EQ(s.kill_switch.reason, "maintenance");
+  EXPECT_EQ(s.kill_switch.since, t0 + 3);
+  ASSERT_EQ(s.breakers.size(), 1u);
+  EXPECT_EQ(s.breakers[0].playbook, "restart");
+  EXPECT_EQ(s.breakers[0].state, "open");
+  EXPECT_EQ(s.breakers[0].failures, 1);
+  EXPECT_TRUE(s.breakers[0].opened);
+  EXPECT_EQ(s.breakers[0].opens_until, t0 + 2 + 10 * minute);
+  EXPECT_EQ(s.runs_last_hour.at("restart"), 2);
+  EXPECT_EQ(s.settings.breaker_failures, 1);
+  EXPECT_EQ(g.status(t0 + 2 + 10 * minute).breakers[0].state, "half_open");
+  EXPECT_EQ(g.status(t0 + 2 * hour).runs_last_hour.at("restart"), 0);
 }
 
 TEST(executor_governance, durations_read_plainly) {
@@ -257,8 +259,8 @@ TEST(executor_approvals, pending_lists_oldest_first_and_remove_rejects) {
   EXPECT_EQ(p[0].execution_id, "z");
   EXPECT_TRUE(q.remove("z"));
   EXPECT_FALSE(q.remove("z"));
-  auto j = q.to_json(t0 + 1);
-  ASSERT_EQ(j.size(), 1u);
-  EXPECT_EQ(j[0]["execution_id"], "a");
-  EXPECT_EQ(j[0]["expires_in_ms"], minute - 1);
+  auto s = q.status(t0 + 1);
+  ASSERT_EQ(s.size(), 1u);
+  EXPECT_EQ(s[0].execution_id, "a");
+  EXPECT_EQ(s[0].expires_in_ms, minute - 1);
 }

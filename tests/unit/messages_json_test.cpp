@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <gtest/gtest.h>
+#include <limits>
+#include <set>
 
 using nlohmann::json;
 
@@ -251,4 +253,159 @@ TEST(messages_json, warnings_view_round_trips_and_has_no_lead_time_before_one_ca
   v.statistics.came_true = 1;
   v.statistics.mean_lead_minutes = 25.0;
   EXPECT_EQ(json(v)["statistics"]["mean_lead_minutes"], 25.0);
+}
+
+namespace {
+
+std::set<std::string> keys_of(const json& j) {
+  std::set<std::string> out;
+  for (const auto& [key, value] : j.items())
+    out.insert(key);
+  return out;
+}
+
+} // namespace
+
+TEST(messages_json, supervisor_status_lists_components_by_name) {
+  grace::supervisor_status s;
+  s.components = {{"catalog", true, 1}, {"storage", false, 0}};
+  EXPECT_EQ(json(s).dump(), R"({"components":[{"name":"catalog","restarts":1,"up":true},)"
+                            R"({"name":"storage","restarts":0,"up":false}]})");
+  EXPECT_EQ(json(grace::supervisor_status{}).dump(), R"({"components":[]})");
+}
+
+TEST(messages_json, aggregator_status_shows_the_watermark_once_a_window_closed) {
+  grace::aggregator_status s;
+  s.accepted = 10;
+  s.rejected_late = 2;
+  s.snapshots_emitted = 7; // internal: not part of /api/status "samples"
+  s.closed_before = std::numeric_limits<int64_t>::min();
+  json j = s;
+  EXPECT_EQ(keys_of(j), (std::set<std::string>{"accepted", "rejected_late", "rejected_invalid",
+                                               "replayed", "open_windows"}));
+  EXPECT_EQ(j["accepted"], 10);
+  EXPECT_EQ(j["rejected_late"], 2);
+  s.closed_before = 1700000000000;
+  EXPECT_EQ(json(s)["closed_before"], 1700000000000);
+}
+
+TEST(messages_json, promql_status_names_durations_and_nulls_what_did_not_happen) {
+  grace::promql_metric_status m;
+  m.metric = "api.error_rate";
+  m.query = "rate(errors[5m])";
+  m.interval_ms = 60000;
+  m.queries = 3;
+  m.backfill = {true, 4, 4, 100, 12, 0.5, 7 * 86400000LL};
+  grace::promql_status s{"http://prom:9090", 1, {m}};
+  json j = s;
+  EXPECT_EQ(keys_of(j), (std::set<std::string>{"url", "failures", "metrics"}));
+  const json& jm = j["metrics"][0];
+  EXPECT_EQ(keys_of(jm),
+            (std::set<std::string>{"metric", "query", "interval", "queries", "failures",
+                                   "consecutive_failures", "samples", "non_finite", "last_error",
+                                   "last_success", "backfill"}));
+  EXPECT_EQ(jm["interval"], "1m");
+  EXPECT_TRUE(jm["last_error"].is_null());
+  EXPECT_TRUE(jm["last_success"].is_null());
+  EXPECT_EQ(jm["backfill"]["range"], "7d");
+  EXPECT_EQ(jm["backfill"]["snapshots"], 12);
+  m.last_error = "timeout";
+  m.last_success = 1700000000000;
+  const json again = grace::promql_status{"u", 1, {m}};
+  EXPECT_EQ(again["metrics"][0]["last_error"], "timeout");
+  EXPECT_EQ(again["metrics"][0]["last_success"], "2023-11-14T22:13:20Z");
+}
+
+TEST(messages_json, governance_matches_the_api_schemas) {
+  grace::governance_report r;
+  r.governance.kill_switch = {false, "", 0};
+  r.governance.breakers = {{"restart", "open", 2, true, 1700000600000, false},
+                           {"scale", "closed", 0, false, 0, false}};
+  r.governance.runs_last_hour = {{"restart", 2}};
+  r.governance.settings = {3, 1800000, 900000};
+  r.pending_approvals = {{"e1", "failover", "grace-db", 1, 900001, 899000}};
+  json g = r.governance;
+  EXPECT_EQ(keys_of(g),
+            (std::set<std::string>{"kill_switch", "breakers", "runs_last_hour", "settings"}));
+  EXPECT_TRUE(g["kill_switch"]["since"].is_null());
+  EXPECT_EQ(g["breakers"][0]["opens_until"], 1700000600000);
+  EXPECT_TRUE(g["breakers"][1]["opens_until"].is_null());
+  EXPECT_EQ(keys_of(g["breakers"][0]), (std::set<std::string>{"playbook", "state", "failures",
+                                                              "opens_until", "trial_running"}));
+  EXPECT_EQ(g["settings"]["approval_timeout_ms"], 900000);
+  EXPECT_TRUE(json(grace::governance_status{})["runs_last_hour"].is_object());
+  json with = r;
+  EXPECT_EQ(with["pending_approvals"][0]["expires_in_ms"], 899000);
+  with.erase("pending_approvals");
+  EXPECT_EQ(with, g);
+}
+
+TEST(messages_json, forecaster_statistics_null_without_a_model) {
+  grace::forecaster_statistics s;
+  s.model_version = "untrained";
+  json j = s;
+  EXPECT_TRUE(j["trained_at"].is_null());
+  EXPECT_TRUE(j["validation"].is_null());
+  EXPECT_TRUE(j["feature_importance"].is_array());
+  EXPECT_TRUE(j["rejected_artifacts"].is_array());
+  s.has_model = true;
+  s.trained_at = 1700000000000;
+  s.mean_mase = 0.8;
+  s.per_metric["cpu"] = {0.7, 1.1, 288, 0.25};
+  s.feature_importance = {{"lags", 0.6}};
+  j = s;
+  EXPECT_EQ(j["trained_at"], "2023-11-14T22:13:20Z");
+  EXPECT_EQ(j["validation"]["mean_mase"], 0.8);
+  EXPECT_EQ(j["validation"]["per_metric"]["cpu"]["naive_mase"], 1.1);
+  EXPECT_EQ(j["validation"]["per_metric"]["cpu"]["history_rows"], 288);
+  EXPECT_EQ(j["feature_importance"][0]["feature"], "lags");
+}
+
+TEST(messages_json, rl_views_null_values_of_playbooks_never_run) {
+  grace::rl_policies p;
+  p.policies = {{"grace-api",
+                 "api.error_rate",
+                 1,
+                 {{"a", 0.4, 0.1, 1, 0.3, false}, {"b", 0.2, 0.5, 0, 0.0, false}}}};
+  json j = p;
+  EXPECT_EQ(j["policies"][0]["service"], "grace-api");
+  EXPECT_EQ(j["policies"][0]["playbooks"][0]["value"], 0.4);
+  EXPECT_TRUE(j["policies"][0]["playbooks"][1]["value"].is_null());
+  EXPECT_TRUE(j["policies"][0]["playbooks"][1]["ema_value"].is_null());
+  EXPECT_EQ(j["policies"][0]["playbooks"][1]["uncertainty"], 0.5);
+  EXPECT_EQ(json(grace::rl_policies{}).dump(), R"({"policies":[]})");
+  grace::rl_evaluation e;
+  e.policy = "hierarchical_thompson";
+  e.current.dr = {0.5, 0.1, 0.3, 0.7};
+  json je = e;
+  EXPECT_EQ(keys_of(je), (std::set<std::string>{"experiences", "confidence", "policy", "current",
+                                                "greedy_ema", "uniform"}));
+  EXPECT_EQ(je["current"]["dr"]["low"], 0.3);
+  EXPECT_EQ(
+      keys_of(json(grace::rl_statistics{})),
+      (std::set<std::string>{"policy", "contexts", "experiences", "updates", "recommendations",
+                             "pending", "average_reward", "exploration_rate", "changes_detected"}));
+}
+
+TEST(messages_json, cluster_view_nulls_the_owner_of_a_free_shard) {
+  grace::cluster_view v;
+  v.node_id = "a";
+  v.cluster = "g";
+  v.members = {{"a", "http://a:8000", "a:4000", 3}};
+  v.shards = {{0, "a", 17}, {1, "", 0}};
+  v.joined = true;
+  v.serving = {0};
+  json j = v;
+  EXPECT_EQ(j["shards"][0]["owner"], "a");
+  EXPECT_TRUE(j["shards"][1]["owner"].is_null());
+  EXPECT_EQ(j["shards"][1]["fencing_token"], 0);
+  EXPECT_EQ(j["members"][0]["incarnation"], 3);
+  EXPECT_TRUE(j["peers"].is_array());
+  EXPECT_EQ(j["serving"], json::array({0}));
+}
+
+TEST(messages_json, band_change_names_its_bands) {
+  grace::band_change c{"cpu", grace::band::good, grace::band::critical, 1700000000000, 0.97};
+  EXPECT_EQ(json(c).dump(),
+            R"({"at":1700000000000,"from":"good","metric_id":"cpu","to":"critical","value":0.97})");
 }

@@ -2,6 +2,8 @@
 // validation, pending-event bounds, pooling, change detection and the
 // optimism for playbooks not yet tried in a context.
 #include "actors/rl_agent/agent.hpp"
+#include "actors/rl_agent/views.hpp"
+#include "messages/json.hpp"
 
 #include <cmath>
 #include <gtest/gtest.h>
@@ -194,10 +196,10 @@ TEST(RlAgentDeterminism, RefitFromReplayRebuildsTheSamePolicies) {
       open.clear();
     }
   }
-  const auto before = nlohmann::json(a.policies());
+  const auto before = nlohmann::json(policies_view(a));
   const auto stats = a.statistics();
   a.refit_from_replay();
-  EXPECT_EQ(nlohmann::json(a.policies()), before);
+  EXPECT_EQ(nlohmann::json(policies_view(a)), before);
   EXPECT_EQ(a.statistics().updates, stats.updates);
   EXPECT_DOUBLE_EQ(a.statistics().average_reward, stats.average_reward);
 }
@@ -679,4 +681,37 @@ TEST(RlAgentCluster, APreviewSaysWhatARewardWouldLearnAndChangesNothing) {
   b.recover({o});
   EXPECT_EQ(b.statistics().experiences, 1u);
   EXPECT_EQ(b.contexts(), std::vector<context_key>{api});
+}
+
+// The choice probabilities are a function of what was learned: repeated
+// recommendations between two outcomes reuse them (with few Monte Carlo
+// draws, fresh estimates would differ call to call), the logged propensity is
+// the reused probability of the choice, and an outcome makes them new.
+TEST(RlAgentPropensities, ReusedUntilSomethingIsLearned) {
+  agent_config c;
+  c.probability_samples = 8;
+  agent a(c);
+  auto first = a.recommend(api, three());
+  a.reward(first.event_id, 0.2);
+  auto probabilities = [](const recommendation& r) {
+    std::map<std::string, std::pair<double, double>> out;
+    for (const auto& x : r.ranked)
+      out[x.playbook] = {x.score, x.probability};
+    return out;
+  };
+  const auto base = a.recommend(api, three());
+  for (int i = 0; i < 50; ++i) {
+    const auto again = a.recommend(api, three());
+    EXPECT_EQ(probabilities(again), probabilities(base));
+    EXPECT_DOUBLE_EQ(again.propensity, probabilities(again).at(again.chosen).second);
+  }
+  // Another candidate list or risk cap is another question.
+  const auto capped = a.recommend(api, three(), 1);
+  EXPECT_EQ(capped.ranked.size(), 1u);
+  EXPECT_EQ(capped.chosen, "enable-response-cache");
+
+  const auto learned = a.reward(base.event_id, 1.0);
+  const auto after = a.recommend(api, three());
+  EXPECT_NE(probabilities(after).at(learned.playbook).first,
+            probabilities(base).at(learned.playbook).first);
 }

@@ -102,8 +102,8 @@ TEST(simulator_config, parses_the_small_valid_config) {
 TEST(simulator_config, unknown_key_names_file_line_column_and_path) {
   auto errors = errors_of(replace(valid_yaml, "noise: 1,", "noise: 1, jitter: 2,"));
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "test.yaml:5:56: metrics[0]: unknown key 'jitter' (expected one of: id, "
-                       "level, daily_amplitude, daily_peak_hour, noise, noise_autocorrelation, "
+  EXPECT_EQ(errors[0], "test.yaml:5:56: metrics[0].jitter: unknown key (allowed: id, level, "
+                       "daily_amplitude, daily_peak_hour, noise, noise_autocorrelation, "
                        "trend_per_day, trend_period, spike_probability, spike_size, min, max, "
                        "interval)");
 }
@@ -111,13 +111,14 @@ TEST(simulator_config, unknown_key_names_file_line_column_and_path) {
 TEST(simulator_config, missing_field) {
   auto errors = errors_of(replace(valid_yaml, " noise: 1,", ""));
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "test.yaml:5:5: metrics[0]: missing required field 'noise'");
+  EXPECT_EQ(errors[0], "test.yaml:5:5: metrics[0].noise: missing required key");
 }
 
 TEST(simulator_config, wrong_type) {
   auto errors = errors_of(replace(valid_yaml, "level: 10,", "level: high,"));
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "test.yaml:5:22: metrics[0].level: expected a number, got 'high'");
+  EXPECT_EQ(errors[0], "test.yaml:5:22: metrics[0].level: expected a finite number, found 'high' "
+                       "(not a number)");
 }
 
 TEST(simulator_config, probability_outside_unit_interval) {
@@ -131,14 +132,15 @@ TEST(simulator_config, probability_outside_unit_interval) {
 TEST(simulator_config, negative_duration) {
   auto errors = errors_of(replace(valid_yaml, "recovery: 5m", "recovery: -5m"));
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "test.yaml:13:15: incident_types[0].recovery: negative duration '-5m'");
+  EXPECT_EQ(errors[0], "test.yaml:13:15: incident_types[0].recovery: a duration cannot be "
+                       "negative, found '-5m'");
 }
 
 TEST(simulator_config, duration_without_unit) {
   auto errors = errors_of(replace(valid_yaml, "duration: 30m", "duration: 30"));
   ASSERT_EQ(errors.size(), 1u);
-  EXPECT_EQ(errors[0], "test.yaml:12:15: incident_types[0].duration: expected a duration like "
-                       "250ms, 90s, 30m, 2h or 1d, got '30'");
+  EXPECT_EQ(errors[0], "test.yaml:12:15: incident_types[0].duration: expected a duration such "
+                       "as 500ms, 30s, 15m, 6h or 7d, found '30'");
 }
 
 TEST(simulator_config, unknown_effect_and_misplaced_strength) {
@@ -212,13 +214,14 @@ TEST(simulator_config, durations_and_numbers_are_bounded) {
   auto long_duration =
       errors_of(replace(valid_yaml, "duration: 30m", "duration: " + std::string(309, '9') + "m"));
   ASSERT_EQ(long_duration.size(), 1u);
-  EXPECT_EQ(long_duration[0], "test.yaml:12:15: incident_types[0].duration: duration '"
+  EXPECT_EQ(long_duration[0], "test.yaml:12:15: incident_types[0].duration: the duration '"
                                   + std::string(60, '9')
                                   + "...' (310 characters) is out of range (at most 36500d)");
   auto big = errors_of(replace(valid_yaml, "level: 10,", "level: 1e999,"));
   ASSERT_EQ(big.size(), 1u);
   EXPECT_EQ(big[0],
-            "test.yaml:5:22: metrics[0].level: expected a number, got '1e999' (out of range)");
+            "test.yaml:5:22: metrics[0].level: expected a finite number, found '1e999' (out of "
+            "range)");
 }
 
 TEST(simulator_config, wrong_shapes_are_errors_not_crashes) {
@@ -234,7 +237,7 @@ TEST(simulator_config, wrong_shapes_are_errors_not_crashes) {
   }
   auto no_schedule = errors_of("version: 1\nseed: 1\nmetrics: []\nincident_types: []\n");
   ASSERT_FALSE(no_schedule.empty());
-  EXPECT_EQ(no_schedule[0], "test.yaml:1:1: missing required field 'schedule'");
+  EXPECT_EQ(no_schedule[0], "test.yaml:1:1: schedule: missing required key");
 }
 
 // The shipped config/simulator.yaml against the shipped catalog.

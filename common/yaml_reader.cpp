@@ -1,5 +1,6 @@
-#include "actors/catalog/yaml_reader.hpp"
+#include "common/yaml_reader.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <filesystem>
@@ -107,16 +108,25 @@ YAML::Node yaml_reader::load_string(const std::string& text) {
   return YAML::Node();
 }
 
-void yaml_reader::error(const YAML::Node& at, const std::string& path, const std::string& message) {
-  int line = 0, column = 0;
-  if (at.IsDefined()) {
-    auto mark = at.Mark();
-    if (mark.line >= 0) {
-      line = mark.line + 1;
-      column = mark.column + 1;
-    }
+std::pair<int, int> yaml_reader::position(const YAML::Node& node) {
+  if (node.IsDefined()) {
+    const auto mark = node.Mark();
+    if (mark.line >= 0)
+      return {mark.line + 1, mark.column + 1};
   }
+  return {0, 0};
+}
+
+void yaml_reader::error(const YAML::Node& at, const std::string& path, const std::string& message) {
+  const auto [line, column] = position(at);
   errors_->push_back({file_, line, column, printable(path), printable(message)});
+}
+
+YAML::Node yaml_reader::required(const YAML::Node& map, const char* key, const std::string& path) {
+  YAML::Node found = child(map, key);
+  if (!found.IsDefined() && map.IsDefined() && map.IsMap())
+    error(map, join_path(path, key), "missing required key");
+  return found;
 }
 
 bool yaml_reader::expect_map(const YAML::Node& node, const std::string& path,
@@ -128,8 +138,15 @@ bool yaml_reader::expect_map(const YAML::Node& node, const std::string& path,
     error(node, path, "expected a mapping");
     return false;
   }
+  std::vector<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = it->first.IsScalar() ? it->first.Scalar() : std::string();
+    if (it->first.IsScalar()) {
+      if (std::find(seen.begin(), seen.end(), key) != seen.end())
+        error(it->first, join_path(path, key), "key given twice");
+      else
+        seen.push_back(key);
+    }
     bool known = false;
     for (const char* a : allowed)
       known = known || key == a;
@@ -149,6 +166,16 @@ bool yaml_reader::expect_map(const YAML::Node& node, const std::string& path,
   return true;
 }
 
+bool yaml_reader::expect_open_map(const YAML::Node& node, const std::string& path) {
+  if (!node.IsDefined())
+    return false; // absent: reported by the parent's required check
+  if (!node.IsMap()) {
+    error(node, path, "expected a mapping");
+    return false;
+  }
+  return true;
+}
+
 bool yaml_reader::expect_sequence(const YAML::Node& node, const std::string& path) {
   if (!node.IsDefined())
     return false; // absent: reported by expect_map as a missing key
@@ -159,25 +186,21 @@ bool yaml_reader::expect_sequence(const YAML::Node& node, const std::string& pat
   return true;
 }
 
-std::optional<std::string> yaml_reader::string(const YAML::Node& map, const char* key,
-                                               const std::string& path) {
-  const YAML::Node n = child(map, key);
+std::optional<std::string> yaml_reader::string_at(const YAML::Node& n, const std::string& path) {
   if (!n.IsDefined())
     return std::nullopt;
   if (!n.IsScalar()) {
-    error(n, join_path(path, key), "expected a string");
+    error(n, path, "expected a string");
     return std::nullopt;
   }
   if (!is_valid_utf8(n.Scalar())) {
-    error(n, join_path(path, key), "expected UTF-8 text, found " + quote_for_error(n.Scalar()));
+    error(n, path, "expected UTF-8 text, found " + quote_for_error(n.Scalar()));
     return std::nullopt;
   }
   return n.Scalar();
 }
 
-std::optional<double> yaml_reader::number(const YAML::Node& map, const char* key,
-                                          const std::string& path) {
-  const YAML::Node n = child(map, key);
+std::optional<double> yaml_reader::number_at(const YAML::Node& n, const std::string& path) {
   if (!n.IsDefined())
     return std::nullopt;
   std::string problem = "not a number";
@@ -185,7 +208,7 @@ std::optional<double> yaml_reader::number(const YAML::Node& map, const char* key
   if (n.IsScalar())
     value = parse_decimal(n.Scalar(), &problem);
   if (!value) {
-    error(n, join_path(path, key),
+    error(n, path,
           "expected a finite number, found "
               + (n.IsScalar() ? quote_for_error(n.Scalar()) + " (" + problem + ")"
                               : std::string("no scalar")));
@@ -193,9 +216,7 @@ std::optional<double> yaml_reader::number(const YAML::Node& map, const char* key
   return value;
 }
 
-std::optional<int64_t> yaml_reader::integer(const YAML::Node& map, const char* key,
-                                            const std::string& path) {
-  const YAML::Node n = child(map, key);
+std::optional<int64_t> yaml_reader::integer_at(const YAML::Node& n, const std::string& path) {
   if (!n.IsDefined())
     return std::nullopt;
   std::string problem = "not a whole number";
@@ -203,7 +224,7 @@ std::optional<int64_t> yaml_reader::integer(const YAML::Node& map, const char* k
   if (n.IsScalar())
     value = parse_whole_number(n.Scalar(), &problem);
   if (!value) {
-    error(n, join_path(path, key),
+    error(n, path,
           "expected a whole number, found "
               + (n.IsScalar() ? quote_for_error(n.Scalar()) + " (" + problem + ")"
                               : std::string("no scalar")));
@@ -211,23 +232,19 @@ std::optional<int64_t> yaml_reader::integer(const YAML::Node& map, const char* k
   return value;
 }
 
-std::optional<bool> yaml_reader::boolean(const YAML::Node& map, const char* key,
-                                         const std::string& path) {
-  const YAML::Node n = child(map, key);
+std::optional<bool> yaml_reader::boolean_at(const YAML::Node& n, const std::string& path) {
   if (!n.IsDefined())
     return std::nullopt;
   bool value = false;
   if (n.IsScalar() && YAML::convert<bool>::decode(n, value))
     return value;
-  error(n, join_path(path, key),
+  error(n, path,
         "expected true or false, found "
             + (n.IsScalar() ? quote_for_error(n.Scalar()) : std::string("no scalar")));
   return std::nullopt;
 }
 
-std::optional<int64_t> yaml_reader::duration_ms(const YAML::Node& map, const char* key,
-                                                const std::string& path) {
-  const YAML::Node n = child(map, key);
+std::optional<int64_t> yaml_reader::duration_ms_at(const YAML::Node& n, const std::string& path) {
   if (!n.IsDefined())
     return std::nullopt;
   std::string problem = "not a duration";
@@ -236,16 +253,43 @@ std::optional<int64_t> yaml_reader::duration_ms(const YAML::Node& map, const cha
     ms = parse_duration_ms(n.Scalar(), &problem);
   if (!ms) {
     if (problem == "out of range")
-      error(n, join_path(path, key),
+      error(n, path,
             "the duration " + quote_for_error(n.Scalar()) + " is out of range (at most "
                 + format_duration(max_duration_ms) + ")");
+    else if (n.IsScalar() && !n.Scalar().empty() && n.Scalar()[0] == '-')
+      error(n, path, "a duration cannot be negative, found " + quote_for_error(n.Scalar()));
     else
-      error(n, join_path(path, key),
+      error(n, path,
             "expected a duration such as 500ms, 30s, 15m, 6h or 7d, found "
                 + (n.IsScalar() ? quote_for_error(n.Scalar()) : std::string("non-scalar")));
     return std::nullopt;
   }
   return ms;
+}
+
+std::optional<std::string> yaml_reader::string(const YAML::Node& map, const char* key,
+                                               const std::string& path) {
+  return string_at(child(map, key), join_path(path, key));
+}
+
+std::optional<double> yaml_reader::number(const YAML::Node& map, const char* key,
+                                          const std::string& path) {
+  return number_at(child(map, key), join_path(path, key));
+}
+
+std::optional<int64_t> yaml_reader::integer(const YAML::Node& map, const char* key,
+                                            const std::string& path) {
+  return integer_at(child(map, key), join_path(path, key));
+}
+
+std::optional<bool> yaml_reader::boolean(const YAML::Node& map, const char* key,
+                                         const std::string& path) {
+  return boolean_at(child(map, key), join_path(path, key));
+}
+
+std::optional<int64_t> yaml_reader::duration_ms(const YAML::Node& map, const char* key,
+                                                const std::string& path) {
+  return duration_ms_at(child(map, key), join_path(path, key));
 }
 
 std::optional<std::vector<std::string>>

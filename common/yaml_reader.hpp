@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 #include <yaml-cpp/yaml.h>
 
@@ -55,12 +56,36 @@ public:
   // Checks `node` is a mapping, reports keys outside `allowed` (at the key's
   // own position) and `required` keys that are missing. Returns whether it is
   // a mapping at all: the caller goes on reading the keys that are there, so
-  // that every problem is reported at once. An undefined node (a missing key)
-  // is no mapping and no error here: the parent's required check names it.
+  // that every problem is reported at once. A key given twice is an error
+  // too (yaml-cpp would keep the first silently). An undefined node (a
+  // missing key) is no mapping and no error here: the parent's required
+  // check names it.
   bool expect_map(const YAML::Node& node, const std::string& path,
                   std::initializer_list<const char*> allowed,
                   std::initializer_list<const char*> required);
+  // Checks `node` is a mapping whose keys the caller checks itself (free-form
+  // names, or keys a later expect_map checks).
+  bool expect_open_map(const YAML::Node& node, const std::string& path);
   bool expect_sequence(const YAML::Node& node, const std::string& path);
+
+  // Typed access to a value node at `path`: undefined gives nullopt without
+  // an error, a wrong type or a value out of range gives an error naming the
+  // path. What the `map, key` readers below use, for values that are no
+  // mapping's key (list items, values under free-form keys).
+  std::optional<std::string> string_at(const YAML::Node& n, const std::string& path);
+  std::optional<double> number_at(const YAML::Node& n, const std::string& path);
+  std::optional<int64_t> integer_at(const YAML::Node& n, const std::string& path);
+  std::optional<bool> boolean_at(const YAML::Node& n, const std::string& path);
+  std::optional<int64_t> duration_ms_at(const YAML::Node& n, const std::string& path);
+
+  // `map[key]`, or an undefined node after recording "missing required key"
+  // (when `map` is a mapping: otherwise its own check reported it).
+  YAML::Node required(const YAML::Node& map, const char* key, const std::string& path);
+
+  // The line and column (1-based) of `node`, 0 when unknown.
+  static std::pair<int, int> position(const YAML::Node& node);
+
+  const std::vector<config_error>& errors() const { return *errors_; }
 
   // Typed access to `map[key]`; absent gives nullopt without an error (the
   // required check is expect_map's job), a wrong type or a value out of range
