@@ -236,10 +236,14 @@ void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings
       return send_failure(res, failure);
     send_json(res, 200, {{"learned", true}, {"experience", nlohmann::json(*e)}});
   });
-  server.Get(
-      "/api/ml/causal-rl/statistics", [&gateway](const httplib::Request&, httplib::Response& res) {
-        json_view<rl_statistics, rl_agent_actor>(gateway, res, "rl_agent", atom::statistics_v);
-      });
+  server.Get("/api/ml/causal-rl/statistics", [&gateway, settings](const httplib::Request&,
+                                                                  httplib::Response& res) {
+    // A cluster node merges every member's share (docs/cluster.md).
+    if (settings.cluster)
+      json_view<cluster_rl_statistics, cluster_actor>(gateway, res, "cluster", atom::statistics_v);
+    else
+      json_view<rl_statistics, rl_agent_actor>(gateway, res, "rl_agent", atom::statistics_v);
+  });
   server.Get("/api/ml/causal-rl/policies",
              [&gateway](const httplib::Request&, httplib::Response& res) {
                json_view<rl_policies, rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);

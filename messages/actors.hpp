@@ -278,6 +278,9 @@ using rl_agent_actor = caf::typed_actor<
     caf::replies_to<atom::fold, int32_t>::with<std::string>,
     // Contexts, experiences, updates, average reward, exploration rate.
     caf::replies_to<atom::statistics>::with<rl_statistics>,
+    // Cluster: the share of the contexts of these shards (those this node
+    // serves); see rl::agent::statistics(keep).
+    caf::replies_to<atom::statistics, std::vector<int32_t>>::with<rl_statistics>,
     // Per context, each playbook's value, uncertainty and pulls.
     caf::replies_to<atom::get>::with<rl_policies>,
     // Off-policy evaluation of the current policy and the anchors.
@@ -382,6 +385,11 @@ using cluster_actor = caf::typed_actor<
     caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>,
     // The same, forwarded by the peer named: ingested here or waited for here.
     caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>,
+    // The RL agent's statistics over the cluster: every member's share (the
+    // contexts of the shards it serves) merged, with who answered.
+    caf::replies_to<atom::statistics>::with<cluster_rl_statistics>,
+    // Asked by the peer named: this node's share and its id.
+    caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>,
     // Internal: tries again the requests waiting for a shard's owner.
     caf::reacts_to<atom::flush>>::extend_with<status_client<cluster_status>>;
 
@@ -400,7 +408,10 @@ using cluster_peer_actor = caf::typed_actor<
                                                                            std::string>,
     caf::replies_to<atom::reward, reward_report, std::string>::with<experience, std::string>,
     // Samples forwarded by the peer named, for metrics this node owns.
-    caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>>;
+    caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>,
+    // This node's share of the RL statistics (the shards it serves), asked
+    // by the peer named; answered with this node's id.
+    caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>>;
 
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client<http_status>;

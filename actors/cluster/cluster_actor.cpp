@@ -273,8 +273,16 @@ void peer_problem(cluster_state& st, const std::string& id, const std::string& p
 void connect_peers(cluster_actor::stateful_pointer<cluster_state> self) {
   auto& st = self->state;
   for (auto it = st.peers.begin(); it != st.peers.end();) {
-    if (st.view.members.count(it->first) == 0) {
+    const auto member = st.view.members.find(it->first);
+    const auto greeted = st.greeted.find(it->first);
+    // A peer we dialed forgot us if either side rejoined since our hello
+    // (its view lost our member key, or ours lost its): greet it again.
+    const bool stale =
+        member != st.view.members.end() && greeted != st.greeted.end()
+        && greeted->second != std::make_pair(st.incarnation, member->second.incarnation);
+    if (member == st.view.members.end() || stale) {
       self->demonitor(it->second.address());
+      st.greeted.erase(it->first);
       it = st.peers.erase(it);
     } else {
       ++it;
@@ -316,6 +324,7 @@ void connect_peers(cluster_actor::stateful_pointer<cluster_state> self) {
     }
     self->monitor(*handle);
     st.peers[id] = *handle;
+    st.greeted[id] = {st.incarnation, m.incarnation};
     st.peer_errors.erase(id);
     spdlog::info("[CLUSTER] connected to peer {} at {} over mutual TLS (protocol {})", id,
                  m.cluster, answer->protocol_version);
@@ -421,6 +430,7 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
         spdlog::warn("[CLUSTER] peer {} suspect: its connection dropped (etcd decides whether it "
                      "is still a member)",
                      it->first);
+        st.greeted.erase(it->first);
         st.peers.erase(it);
         break;
       }
@@ -492,6 +502,18 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
         auto rp = std::make_shared<caf::typed_response_promise<experience, std::string>>(
             self->make_response_promise<experience, std::string>());
         route_reward(self, std::move(report), std::move(from), rp);
+        return *rp;
+      },
+      [=](atom::statistics) -> caf::result<cluster_rl_statistics> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_rl_statistics>>(
+            self->make_response_promise<cluster_rl_statistics>());
+        cluster_statistics(self, rp);
+        return *rp;
+      },
+      [=](atom::statistics, const std::string&) -> caf::result<rl_statistics, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<rl_statistics, std::string>>(
+            self->make_response_promise<rl_statistics, std::string>());
+        share_statistics(self, rp);
         return *rp;
       },
       [=](atom::hello, const peer_hello& theirs, const caf::actor& endpoint) {

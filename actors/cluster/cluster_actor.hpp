@@ -53,6 +53,9 @@ struct cluster_state {
   cluster_peer_actor peer_endpoint;
   std::map<std::string, cluster_peer_actor> peers; // greeted, by node id
   std::map<std::string, std::string> peer_errors;  // last logged, by node id
+  // Peers we dialed: both incarnations when they answered our hello. A rejoin
+  // on either side makes the other forget the peer, so it is greeted again.
+  std::map<std::string, std::pair<int64_t, int64_t>> greeted;
   // Routing and acknowledged learning (cluster_routing.hpp).
   supervisor_actor supervisor;
   int64_t wait_ms = 0; // how long a request waits for its shard's owner

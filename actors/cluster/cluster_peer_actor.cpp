@@ -23,6 +23,9 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::ingest, sample_batch& batch, std::string& from) {
         return self->delegate(cluster, atom::ingest_v, std::move(batch), std::move(from));
       },
+      [=](atom::statistics, std::string& from) {
+        return self->delegate(cluster, atom::statistics_v, std::move(from));
+      },
   };
 }
 

@@ -1,5 +1,6 @@
 #include "actors/cluster/cluster_routing.hpp"
 
+#include "actors/cluster/cluster_views.hpp"
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
@@ -11,6 +12,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <spdlog/spdlog.h>
 
 namespace grace {
@@ -336,6 +338,97 @@ void route_reward(cluster_self self, reward_report report, std::string forwarded
   }
   reward_at(self, steady_ms() + self->state.wait_ms, std::move(report), *shard,
             !forwarded_by.empty(), std::move(rp));
+}
+
+void share_statistics(cluster_self self, shared_promise<rl_statistics, std::string> rp) {
+  auto& st = self->state;
+  // Served and restored: a shard not restored yet holds what this node's
+  // learner remembers of it, not the shard's state.
+  std::vector<int32_t> shards;
+  for (int shard : st.owned->serving_shards(steady_ms()))
+    if (st.ledger.ready(shard))
+      shards.push_back(shard);
+  const auto timeout = std::chrono::milliseconds(st.wait_ms);
+  with_learner(
+      self,
+      [=](rl_agent_actor learner) {
+        self->request(learner, timeout, atom::statistics_v, shards)
+            .then(
+                [=](rl_statistics& share) {
+                  rp->deliver(std::move(share), self->state.settings.node_id);
+                },
+                [=](caf::error& e) { rp->deliver(std::move(e)); });
+      },
+      [=](caf::error e) { rp->deliver(std::move(e)); });
+}
+
+namespace {
+
+// The members' shares as they come; answered once every member has.
+struct statistics_gather {
+  std::string here;
+  std::vector<cluster::member_statistics> answers;
+  std::vector<std::string> unanswered;
+  size_t open = 0;
+  shared_promise<cluster_rl_statistics> rp;
+
+  void add(std::string node, rl_statistics share) {
+    answers.push_back({std::move(node), std::move(share)});
+    close();
+  }
+  void miss(const std::string& node, const std::string& why) {
+    unanswered.push_back(node + ": " + why);
+    close();
+  }
+  void close() {
+    if (--open > 0)
+      return;
+    if (answers.empty()) {
+      std::string why;
+      for (const auto& u : unanswered)
+        why += (why.empty() ? "" : "; ") + u;
+      rp->deliver(make_error(errc::unavailable, "no member answered: " + why));
+      return;
+    }
+    // This node first: its policy is the one shown.
+    std::stable_partition(answers.begin(), answers.end(),
+                          [&](const auto& a) { return a.node == here; });
+    rp->deliver(cluster::merge_statistics(std::move(answers), std::move(unanswered)));
+  }
+};
+
+} // namespace
+
+void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp) {
+  auto& st = self->state;
+  const auto& me = st.settings.node_id;
+  auto gather = std::make_shared<statistics_gather>();
+  gather->here = me;
+  gather->rp = std::move(rp);
+  std::set<std::string> members{me};
+  for (const auto& [id, m] : st.view.members)
+    members.insert(id);
+  gather->open = members.size();
+  const auto timeout = std::chrono::milliseconds(st.wait_ms);
+  for (const auto& id : members) {
+    if (id == me) {
+      // Asked of ourselves through the same path a peer's request takes.
+      self->request(caf::actor_cast<cluster_actor>(self), timeout, atom::statistics_v, me)
+          .then([=](rl_statistics& share,
+                    std::string& node) { gather->add(std::move(node), std::move(share)); },
+                [=](caf::error& e) { gather->miss(me, describe(e)); });
+      continue;
+    }
+    const auto peer = st.peers.find(id);
+    if (peer == st.peers.end()) {
+      gather->miss(id, "not connected over the cluster transport");
+      continue;
+    }
+    self->request(peer->second, timeout, atom::statistics_v, me)
+        .then([=](rl_statistics& share,
+                  std::string& node) { gather->add(std::move(node), std::move(share)); },
+              [=](caf::error& e) { gather->miss(id, describe(e)); });
+  }
 }
 
 void retry_waiting(cluster_self self) {

@@ -31,6 +31,13 @@ void route_reward(cluster_self self, reward_report report, std::string forwarded
 void route_ingest(cluster_self self, sample_batch batch, std::string forwarded_by,
                   shared_promise<ingest_receipt> rp);
 
+// This node's share of the RL statistics: its learner's, over the shards it
+// serves now.
+void share_statistics(cluster_self self, shared_promise<rl_statistics, std::string> rp);
+// Every member's share (asked over the peer links, in parallel, within the
+// request wait) merged; members that do not answer are listed with why.
+void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp);
+
 // Tries the waiting requests again (after an ownership change, a restore, a
 // new peer, or the retry timer); expires those past their deadline.
 void retry_waiting(cluster_self self);

@@ -673,6 +673,30 @@ agent_statistics agent::statistics() const {
   return s;
 }
 
+agent_statistics agent::statistics(const std::function<bool(const context_key&)>& keep) const {
+  auto s = statistics();
+  s.contexts = 0;
+  s.updates = 0;
+  for (const auto& [context, policy] : contexts_)
+    if (keep(context)) {
+      ++s.contexts;
+      s.updates += policy.updates;
+    }
+  s.experiences = 0;
+  double reward_sum = 0.0;
+  for (const auto& e : replay_.items())
+    if (keep(e.context)) {
+      ++s.experiences;
+      reward_sum += e.reward;
+    }
+  s.average_reward = s.experiences ? reward_sum / static_cast<double>(s.experiences) : 0.0;
+  s.pending = 0;
+  for (const auto& [id, p] : pending_)
+    if (keep(p.context))
+      ++s.pending;
+  return s;
+}
+
 context_summary agent::summarize(const context_key& context, const context_policy& policy) const {
   const auto& pop = population();
   context_summary out;

@@ -51,6 +51,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -230,6 +231,13 @@ public:
   void refit_from_replay();
 
   agent_statistics statistics() const;
+  /// The part of the statistics held by the contexts `keep` accepts (a
+  /// cluster node's share: the contexts of the shards it serves). contexts,
+  /// experiences, pending and updates (the contexts' learning steps) count
+  /// those contexts only, average_reward is the mean reward of their
+  /// experiences in the replay buffer; recommendations, exploration_rate and
+  /// changes_detected are this agent's own counters, whichever context.
+  agent_statistics statistics(const std::function<bool(const context_key&)>& keep) const;
   std::vector<context_summary> policies() const;
   /// Every context known here (learned in, or offered with a pending event).
   std::vector<context_key> contexts() const;

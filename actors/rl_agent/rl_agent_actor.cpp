@@ -14,6 +14,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <spdlog/spdlog.h>
 
 namespace grace {
@@ -504,6 +505,12 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         return shard_snapshot(*self->state.agent, shard);
       },
       [=](atom::statistics) { return rl::statistics_view(*self->state.agent); },
+      [=](atom::statistics, const std::vector<int32_t>& shards) {
+        const std::set<int32_t> wanted(shards.begin(), shards.end());
+        return rl::statistics_view(*self->state.agent, [&](const rl::context_key& c) {
+          return wanted.count(cluster::shard_of_context(c.service, c.diagnosis)) > 0;
+        });
+      },
       [=](atom::get) { return rl::policies_view(*self->state.agent); },
       [=](atom::evaluate) { return rl::evaluation_view(*self->state.agent); },
       [=](atom::save) {

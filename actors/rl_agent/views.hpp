@@ -7,6 +7,8 @@
 namespace grace::rl {
 
 rl_statistics statistics_view(const agent& a);
+// The part held by the contexts `keep` accepts (agent::statistics(keep)).
+rl_statistics statistics_view(const agent& a, const std::function<bool(const context_key&)>& keep);
 rl_policies policies_view(const agent& a);
 // The current policy, the greedy-EMA anchor and the uniform anchor,
 // evaluated off-policy on the replay buffer (95% intervals).

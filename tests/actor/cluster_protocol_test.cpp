@@ -57,6 +57,17 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         return peer_hello{cluster_protocol_version, "mars-node", 7};
       },
       [=](atom::status) { return cluster_status{}; },
+      [=](atom::statistics) -> caf::result<cluster_rl_statistics> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::statistics, const std::string&) -> caf::result<rl_statistics, std::string> {
+        rl_statistics share;
+        share.policy = "hierarchical_thompson";
+        share.contexts = 3;
+        share.experiences = 41;
+        share.average_reward = 0.25;
+        return {share, std::string("mars-node")};
+      },
       [=](atom::flush) {},
       [=](atom::ingest, const sample_batch&) -> caf::result<ingest_receipt> {
         return make_error(errc::invalid_input, "not from a peer");
@@ -198,6 +209,30 @@ CAF_TEST(a forwarded recommendation and reward cross the wire with their types) 
         CAF_CHECK_EQUAL(describe(e), "event 'rl-1-2-s7' was already rewarded");
       });
   CAF_CHECK(refused);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(the share of a member in the statistics crosses the wire with its node id) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  earth.self->send(peer, atom::statistics_v, std::string("earth-node"));
+  exec_all();
+  bool answered = false;
+  earth.self->receive([&](const rl_statistics& share, const std::string& node) {
+    answered = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.policy, "hierarchical_thompson");
+    CAF_CHECK_EQUAL(share.contexts, 3u);
+    CAF_CHECK_EQUAL(share.experiences, 41u);
+    CAF_CHECK_EQUAL(share.average_reward, 0.25);
+  });
+  CAF_CHECK(answered);
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
   exec_all();

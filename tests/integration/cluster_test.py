@@ -8,7 +8,9 @@ serving and it comes back, and after a kill -9 the survivors list two members
 within 15 s and own the dead node's shards again. Recommendations and rewards
 sent to any node reach the owner of their context's shard; every reward
 acknowledged before the owner's kill -9 (some folded into the shard's
-snapshot in etcd, some only in its log) is counted by the new owner.
+snapshot in etcd, some only in its log) is counted by the new owner, and the
+cluster-wide RL statistics (any node merging every member's share) count them
+before and after.
 
 Run by ctest as `cluster_test.py PATH/TO/grace-node SOURCE_DIR`.
 """
@@ -185,6 +187,12 @@ def updates_by_context(node):
     return {(p["service"], p["diagnosis"]): p["updates"] for p in body["policies"]}
 
 
+def rl_statistics(node):
+    status, body = request(node.port, "GET", "/api/ml/causal-rl/statistics")
+    assert status == 200, body
+    return body
+
+
 def view(node):
     status, body = request(node.port, "GET", "/api/cluster")
     assert status == 200, body
@@ -349,6 +357,10 @@ class ClusterTest(unittest.TestCase):
             return None
         before = wait_for(settled_with_n3_owning, 20)
         self.assertIsNotNone(before, {n: view(x) for n, x in self.nodes.items()})
+        # Every pair greets again after the rejoins of the frozen-etcd test.
+        for n, node in self.nodes.items():
+            others = sorted(set(self.nodes) - {n})
+            self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 15), view(node))
         victims_shards = [s["shard"] for s in before["shards"] if s["owner"] == "n3"]
         n1, n2 = self.nodes["n1"], self.nodes["n2"]
         # Recommended through n1, rewarded through n2: the contexts n3 owns.
@@ -371,9 +383,23 @@ class ClusterTest(unittest.TestCase):
             event_id = recommend(n2, service, diagnosis)["event_id"]
             status, body = reward(n1, event_id, 1.0)
             self.assertEqual(status, 200, body)
+        # Cluster-wide statistics: every member's share, merged by the node asked.
+        merged = rl_statistics(n2)
+        self.assertEqual((merged["answered_by"], merged["unanswered"]), (["n1", "n2", "n3"], []),
+                         merged)
+        self.assertGreaterEqual(merged["experiences"], 2 * len(owned_by_n3), merged)
         killed_at = time.time()
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()
+        # Still a member in etcd, but its peers lost the link: named, not waited for.
+        # (CAF may drop n1-n2 for a moment too when it routed them through n3.)
+        def n3_unanswered():
+            b = rl_statistics(n1)
+            return b if any(u.startswith("n3: ") for u in b["unanswered"]) else None
+        partial = wait_for(n3_unanswered, 5)
+        self.assertIsNotNone(partial)
+        self.assertIn("n1", partial["answered_by"], partial)
+        self.assertNotIn("n3", partial["answered_by"], partial)
         survivors = [self.nodes["n1"], self.nodes["n2"]]
         for node in survivors:
             two = wait_for(lambda: sorted(m["id"] for m in view(node)["members"]) == ["n1", "n2"],
@@ -398,6 +424,11 @@ class ClusterTest(unittest.TestCase):
                 lambda: updates_by_context(self.nodes[owner]).get((service, diagnosis)) == 2, 10)
             self.assertTrue(counted, (owner, service, diagnosis,
                                       updates_by_context(self.nodes[owner])))
+        # ... and the cluster-wide statistics count them all again, through either survivor.
+        after_kill = rl_statistics(n1)
+        self.assertEqual((after_kill["answered_by"], after_kill["unanswered"]), (["n1", "n2"], []),
+                         after_kill)
+        self.assertGreaterEqual(after_kill["experiences"], merged["experiences"], after_kill)
         restored = "".join(node.output() for node in survivors)
         self.assertIn("restored from etcd: its snapshot", restored)
         print(f"\nshards of the killed node owned again {served_again:.1f} s after SIGKILL; "

@@ -646,6 +646,40 @@ TEST(RlAgentCluster, AnEventIdCarriesItsSuffix) {
   EXPECT_EQ(a.statistics().experiences, 1u);
 }
 
+// A cluster node counts only the contexts of the shards it serves: another
+// context's policy, experiences and pending events are not its share.
+TEST(RlAgentCluster, StatisticsOfSomeContextsCountOnlyThose) {
+  agent a;
+  const auto first = a.recommend(api, three(), std::nullopt, 0);
+  a.reward(first.event_id, 1.0);
+  const auto second = a.recommend(api, three(), std::nullopt, 0);
+  a.reward(second.event_id, 0.5);
+  const auto third = a.recommend(db, three(), std::nullopt, 0);
+  a.reward(third.event_id, -0.5);
+  a.recommend(db, three(), std::nullopt, 0); // pending
+  const auto only_api = a.statistics([&](const context_key& c) { return c == api; });
+  EXPECT_EQ(only_api.contexts, 1u);
+  EXPECT_EQ(only_api.experiences, 2u);
+  EXPECT_EQ(only_api.updates, 2u);
+  EXPECT_EQ(only_api.pending, 0u);
+  EXPECT_DOUBLE_EQ(only_api.average_reward, 0.75);
+  const auto only_db = a.statistics([&](const context_key& c) { return c == db; });
+  EXPECT_EQ(only_db.contexts, 1u);
+  EXPECT_EQ(only_db.experiences, 1u);
+  EXPECT_EQ(only_db.updates, 1u);
+  EXPECT_EQ(only_db.pending, 1u);
+  EXPECT_DOUBLE_EQ(only_db.average_reward, -0.5);
+  // The agent's own counters, whichever context.
+  EXPECT_EQ(only_db.recommendations, 4u);
+  EXPECT_EQ(only_db.recommendations, a.statistics().recommendations);
+  const auto none = a.statistics([](const context_key&) { return false; });
+  EXPECT_EQ(none.contexts + none.experiences + none.updates + none.pending, 0u);
+  EXPECT_DOUBLE_EQ(none.average_reward, 0.0);
+  const auto all = a.statistics([](const context_key&) { return true; });
+  EXPECT_EQ(all.experiences, a.statistics().experiences);
+  EXPECT_EQ(all.updates, a.statistics().updates);
+}
+
 TEST(RlAgentCluster, APreviewSaysWhatARewardWouldLearnAndChangesNothing) {
   agent a;
   auto r = a.recommend(api, three(), std::nullopt, 1000);
