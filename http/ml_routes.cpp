@@ -244,10 +244,13 @@ void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings
     else
       json_view<rl_statistics, rl_agent_actor>(gateway, res, "rl_agent", atom::statistics_v);
   });
-  server.Get("/api/ml/causal-rl/policies",
-             [&gateway](const httplib::Request&, httplib::Response& res) {
-               json_view<rl_policies, rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);
-             });
+  server.Get("/api/ml/causal-rl/policies", [&gateway, settings](const httplib::Request&,
+                                                                httplib::Response& res) {
+    if (settings.cluster)
+      json_view<cluster_rl_policies, cluster_actor>(gateway, res, "cluster", atom::policies_v);
+    else
+      json_view<rl_policies, rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);
+  });
   server.Get("/api/ml/causal-rl/evaluation",
              [&gateway](const httplib::Request&, httplib::Response& res) {
                json_view<rl_evaluation, rl_agent_actor>(gateway, res, "rl_agent", atom::evaluate_v);

@@ -283,6 +283,8 @@ using rl_agent_actor = caf::typed_actor<
     caf::replies_to<atom::statistics, std::vector<int32_t>>::with<rl_statistics>,
     // Per context, each playbook's value, uncertainty and pulls.
     caf::replies_to<atom::get>::with<rl_policies>,
+    // Cluster: those of the contexts of these shards.
+    caf::replies_to<atom::get, std::vector<int32_t>>::with<rl_policies>,
     // Off-policy evaluation of the current policy and the anchors.
     caf::replies_to<atom::evaluate>::with<rl_evaluation>,
     // Internal: expires unrewarded events.
@@ -390,6 +392,11 @@ using cluster_actor = caf::typed_actor<
     caf::replies_to<atom::statistics>::with<cluster_rl_statistics>,
     // Asked by the peer named: this node's share and its id.
     caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>,
+    // The learned policies over the cluster: every member's (the contexts of
+    // the shards it serves) in one list, with who answered.
+    caf::replies_to<atom::policies>::with<cluster_rl_policies>,
+    // Asked by the peer named: this node's share and its id.
+    caf::replies_to<atom::policies, std::string>::with<rl_policies, std::string>,
     // Internal: tries again the requests waiting for a shard's owner.
     caf::reacts_to<atom::flush>>::extend_with<status_client<cluster_status>>;
 
@@ -411,7 +418,9 @@ using cluster_peer_actor = caf::typed_actor<
     caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>,
     // This node's share of the RL statistics (the shards it serves), asked
     // by the peer named; answered with this node's id.
-    caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>>;
+    caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>,
+    // This node's share of the learned policies, likewise.
+    caf::replies_to<atom::policies, std::string>::with<rl_policies, std::string>>;
 
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client<http_status>;

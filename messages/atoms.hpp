@@ -52,5 +52,6 @@ GRACE_ATOM(hello, "hello")
 GRACE_ATOM(check, "check")
 GRACE_ATOM(restore, "restore")
 GRACE_ATOM(fold, "fold")
+GRACE_ATOM(policies, "policies")
 
 #undef GRACE_ATOM

@@ -143,9 +143,10 @@ void to_json(nlohmann::json& j, const rl_evaluation& x);
 void to_json(nlohmann::json& j, const cluster_member_view& x);
 void to_json(nlohmann::json& j, const shard_owner_view& x);
 void to_json(nlohmann::json& j, const cluster_view& x);
-// GET /api/ml/causal-rl/statistics in a cluster: the merged statistics'
-// fields, then answered_by and unanswered.
+// GET /api/ml/causal-rl/statistics and /policies in a cluster: the merged
+// answer's fields, then answered_by and unanswered.
 void to_json(nlohmann::json& j, const cluster_rl_statistics& x);
+void to_json(nlohmann::json& j, const cluster_rl_policies& x);
 
 // Reads one of the types above, its errors naming `where` instead of the
 // type: read_as<early_warning>(j, "open[1]") throws

@@ -516,6 +516,18 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
         share_statistics(self, rp);
         return *rp;
       },
+      [=](atom::policies) -> caf::result<cluster_rl_policies> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_rl_policies>>(
+            self->make_response_promise<cluster_rl_policies>());
+        cluster_policies(self, rp);
+        return *rp;
+      },
+      [=](atom::policies, const std::string&) -> caf::result<rl_policies, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<rl_policies, std::string>>(
+            self->make_response_promise<rl_policies, std::string>());
+        share_policies(self, rp);
+        return *rp;
+      },
       [=](atom::hello, const peer_hello& theirs, const caf::actor& endpoint) {
         return accept_peer(self, theirs, endpoint);
       },

@@ -26,6 +26,9 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::statistics, std::string& from) {
         return self->delegate(cluster, atom::statistics_v, std::move(from));
       },
+      [=](atom::policies, std::string& from) {
+        return self->delegate(cluster, atom::policies_v, std::move(from));
+      },
   };
 }
 

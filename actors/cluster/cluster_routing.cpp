@@ -340,40 +340,49 @@ void route_reward(cluster_self self, reward_report report, std::string forwarded
             !forwarded_by.empty(), std::move(rp));
 }
 
-void share_statistics(cluster_self self, shared_promise<rl_statistics, std::string> rp) {
-  auto& st = self->state;
-  // Served and restored: a shard not restored yet holds what this node's
-  // learner remembers of it, not the shard's state.
+namespace {
+
+// The shards whose learning state this node answers for: served and
+// restored (a shard not restored yet holds what this node's learner
+// remembers of it, not the shard's state).
+std::vector<int32_t> answered_shards(const cluster_state& st) {
   std::vector<int32_t> shards;
   for (int shard : st.owned->serving_shards(steady_ms()))
     if (st.ledger.ready(shard))
       shards.push_back(shard);
-  const auto timeout = std::chrono::milliseconds(st.wait_ms);
+  return shards;
+}
+
+// Asks the learner `question` (with the answered shards) and delivers its
+// answer with this node's id.
+template <class Share, class Atom>
+void share_of(cluster_self self, Atom question, shared_promise<Share, std::string> rp) {
+  const auto shards = answered_shards(self->state);
+  const auto timeout = std::chrono::milliseconds(self->state.wait_ms);
   with_learner(
       self,
       [=](rl_agent_actor learner) {
-        self->request(learner, timeout, atom::statistics_v, shards)
+        self->request(learner, timeout, question, shards)
             .then(
-                [=](rl_statistics& share) {
-                  rp->deliver(std::move(share), self->state.settings.node_id);
-                },
+                [=](Share& share) { rp->deliver(std::move(share), self->state.settings.node_id); },
                 [=](caf::error& e) { rp->deliver(std::move(e)); });
       },
       [=](caf::error e) { rp->deliver(std::move(e)); });
 }
 
-namespace {
-
-// The members' shares as they come; answered once every member has.
-struct statistics_gather {
+// The members' shares as they come; merged and answered once every member
+// has answered or failed to.
+template <class Share, class Merged> struct gather {
+  using member = std::pair<std::string, Share>;
   std::string here;
-  std::vector<cluster::member_statistics> answers;
+  std::vector<member> answers;
   std::vector<std::string> unanswered;
   size_t open = 0;
-  shared_promise<cluster_rl_statistics> rp;
+  std::function<Merged(std::vector<member>, std::vector<std::string>)> merge;
+  shared_promise<Merged> rp;
 
-  void add(std::string node, rl_statistics share) {
-    answers.push_back({std::move(node), std::move(share)});
+  void add(std::string node, Share share) {
+    answers.emplace_back(std::move(node), std::move(share));
     close();
   }
   void miss(const std::string& node, const std::string& why) {
@@ -390,45 +399,78 @@ struct statistics_gather {
       rp->deliver(make_error(errc::unavailable, "no member answered: " + why));
       return;
     }
-    // This node first: its policy is the one shown.
+    // This node first: where a merge picks one answer, it is this node's.
     std::stable_partition(answers.begin(), answers.end(),
-                          [&](const auto& a) { return a.node == here; });
-    rp->deliver(cluster::merge_statistics(std::move(answers), std::move(unanswered)));
+                          [&](const member& a) { return a.first == here; });
+    rp->deliver(merge(std::move(answers), std::move(unanswered)));
   }
 };
 
-} // namespace
-
-void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp) {
+// Asks every member etcd lists (and this node) for its share over the peer
+// links, in parallel, each within the request wait.
+template <class Share, class Merged, class Atom>
+void ask_members(cluster_self self, Atom question, std::shared_ptr<gather<Share, Merged>> g) {
   auto& st = self->state;
   const auto& me = st.settings.node_id;
-  auto gather = std::make_shared<statistics_gather>();
-  gather->here = me;
-  gather->rp = std::move(rp);
+  g->here = me;
   std::set<std::string> members{me};
   for (const auto& [id, m] : st.view.members)
     members.insert(id);
-  gather->open = members.size();
+  g->open = members.size();
   const auto timeout = std::chrono::milliseconds(st.wait_ms);
   for (const auto& id : members) {
     if (id == me) {
-      // Asked of ourselves through the same path a peer's request takes.
-      self->request(caf::actor_cast<cluster_actor>(self), timeout, atom::statistics_v, me)
-          .then([=](rl_statistics& share,
-                    std::string& node) { gather->add(std::move(node), std::move(share)); },
-                [=](caf::error& e) { gather->miss(me, describe(e)); });
+      // Asked of ourselves through the path a peer's request takes.
+      self->request(caf::actor_cast<cluster_actor>(self), timeout, question, me)
+          .then([=](Share& share, std::string& node) { g->add(std::move(node), std::move(share)); },
+                [=](caf::error& e) { g->miss(me, describe(e)); });
       continue;
     }
     const auto peer = st.peers.find(id);
     if (peer == st.peers.end()) {
-      gather->miss(id, "not connected over the cluster transport");
+      g->miss(id, "not connected over the cluster transport");
       continue;
     }
-    self->request(peer->second, timeout, atom::statistics_v, me)
-        .then([=](rl_statistics& share,
-                  std::string& node) { gather->add(std::move(node), std::move(share)); },
-              [=](caf::error& e) { gather->miss(id, describe(e)); });
+    self->request(peer->second, timeout, question, me)
+        .then([=](Share& share, std::string& node) { g->add(std::move(node), std::move(share)); },
+              [=](caf::error& e) { g->miss(id, describe(e)); });
   }
+}
+
+} // namespace
+
+void share_statistics(cluster_self self, shared_promise<rl_statistics, std::string> rp) {
+  share_of<rl_statistics>(self, atom::statistics_v, std::move(rp));
+}
+
+void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp) {
+  auto g = std::make_shared<gather<rl_statistics, cluster_rl_statistics>>();
+  g->rp = std::move(rp);
+  g->merge = [](std::vector<std::pair<std::string, rl_statistics>> answers,
+                std::vector<std::string> unanswered) {
+    std::vector<cluster::member_statistics> shares;
+    for (auto& [node, share] : answers)
+      shares.push_back({std::move(node), std::move(share)});
+    return cluster::merge_statistics(std::move(shares), std::move(unanswered));
+  };
+  ask_members(self, atom::statistics_v, g);
+}
+
+void share_policies(cluster_self self, shared_promise<rl_policies, std::string> rp) {
+  share_of<rl_policies>(self, atom::get_v, std::move(rp));
+}
+
+void cluster_policies(cluster_self self, shared_promise<cluster_rl_policies> rp) {
+  auto g = std::make_shared<gather<rl_policies, cluster_rl_policies>>();
+  g->rp = std::move(rp);
+  g->merge = [](std::vector<std::pair<std::string, rl_policies>> answers,
+                std::vector<std::string> unanswered) {
+    std::vector<cluster::member_policies> shares;
+    for (auto& [node, share] : answers)
+      shares.push_back({std::move(node), std::move(share)});
+    return cluster::merge_policies(std::move(shares), std::move(unanswered));
+  };
+  ask_members(self, atom::policies_v, g);
 }
 
 void retry_waiting(cluster_self self) {

@@ -38,6 +38,10 @@ void share_statistics(cluster_self self, shared_promise<rl_statistics, std::stri
 // request wait) merged; members that do not answer are listed with why.
 void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp);
 
+// The same for the learned policies.
+void share_policies(cluster_self self, shared_promise<rl_policies, std::string> rp);
+void cluster_policies(cluster_self self, shared_promise<cluster_rl_policies> rp);
+
 // Tries the waiting requests again (after an ownership change, a restore, a
 // new peer, or the retry timer); expires those past their deadline.
 void retry_waiting(cluster_self self);

@@ -23,4 +23,15 @@ struct member_statistics {
 cluster_rl_statistics merge_statistics(std::vector<member_statistics> answers,
                                        std::vector<std::string> unanswered);
 
+struct member_policies {
+  std::string node;
+  rl_policies share; // the contexts of the shards it serves
+};
+
+// One list ordered by (service, diagnosis). A context in two shares (two
+// members both believed they served its shard) is listed once: the one with
+// more learning steps.
+cluster_rl_policies merge_policies(std::vector<member_policies> answers,
+                                   std::vector<std::string> unanswered);
+
 } // namespace grace::cluster

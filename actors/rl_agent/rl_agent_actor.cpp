@@ -512,6 +512,12 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         });
       },
       [=](atom::get) { return rl::policies_view(*self->state.agent); },
+      [=](atom::get, const std::vector<int32_t>& shards) {
+        const std::set<int32_t> wanted(shards.begin(), shards.end());
+        return rl::policies_view(*self->state.agent, [&](const rl::context_key& c) {
+          return wanted.count(cluster::shard_of_context(c.service, c.diagnosis)) > 0;
+        });
+      },
       [=](atom::evaluate) { return rl::evaluation_view(*self->state.agent); },
       [=](atom::save) {
         auto& st = self->state;

@@ -32,8 +32,14 @@ rl_statistics statistics_view(const agent& a, const std::function<bool(const con
 }
 
 rl_policies policies_view(const agent& a) {
+  return policies_view(a, [](const context_key&) { return true; });
+}
+
+rl_policies policies_view(const agent& a, const std::function<bool(const context_key&)>& keep) {
   rl_policies out;
   for (const auto& c : a.policies()) {
+    if (!keep(c.context))
+      continue;
     context_policy_view v{c.context.service, c.context.diagnosis, c.updates, {}};
     for (const auto& arm : c.arms)
       v.playbooks.push_back(

@@ -57,6 +57,14 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         return peer_hello{cluster_protocol_version, "mars-node", 7};
       },
       [=](atom::status) { return cluster_status{}; },
+      [=](atom::policies) -> caf::result<cluster_rl_policies> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::policies, const std::string&) -> caf::result<rl_policies, std::string> {
+        rl_policies share;
+        share.policies = {{"api", "latency", 2, {{"restart", 0.5, 0.1, 2, 0.4, false}}}};
+        return {share, std::string("mars-node")};
+      },
       [=](atom::statistics) -> caf::result<cluster_rl_statistics> {
         return make_error(errc::invalid_input, "not from a peer");
       },
@@ -214,7 +222,7 @@ CAF_TEST(a forwarded recommendation and reward cross the wire with their types) 
   exec_all();
 }
 
-CAF_TEST(the share of a member in the statistics crosses the wire with its node id) {
+CAF_TEST(the share of a member in the statistics and policies crosses the wire with its node id) {
   auto cluster = mars.sys.spawn(fake_cluster);
   auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
   prepare_connection(mars, earth, "mars", 8080);
@@ -233,6 +241,17 @@ CAF_TEST(the share of a member in the statistics crosses the wire with its node 
     CAF_CHECK_EQUAL(share.average_reward, 0.25);
   });
   CAF_CHECK(answered);
+  earth.self->send(peer, atom::policies_v, std::string("earth-node"));
+  exec_all();
+  bool listed = false;
+  earth.self->receive([&](const rl_policies& share, const std::string& node) {
+    listed = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.policies.size(), 1u);
+    CAF_CHECK_EQUAL(share.policies[0].diagnosis, "latency");
+    CAF_CHECK_EQUAL(share.policies[0].playbooks.at(0).pulls, 2u);
+  });
+  CAF_CHECK(listed);
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
   exec_all();

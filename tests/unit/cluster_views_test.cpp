@@ -58,3 +58,30 @@ TEST(ClusterViews, NobodyAnsweringGivesZerosAndSaysWhy) {
   EXPECT_EQ(out.unanswered,
             (std::vector<std::string>{"n1: the learner is not reachable", "n2: timeout"}));
 }
+
+namespace {
+
+context_policy_view policy(const std::string& service, const std::string& diagnosis,
+                           uint64_t updates) {
+  return {service, diagnosis, updates, {{"restart", 0.5, 0.1, updates, 0.4, false}}};
+}
+
+} // namespace
+
+TEST(ClusterViews, PoliciesOfEveryMemberInOneOrderedList) {
+  const auto out =
+      merge_policies({{"n2", {{policy("web", "latency", 3), policy("api", "errors", 1)}}},
+                      {"n1", {{policy("api", "latency", 2)}}},
+                      // A context two members both listed: the one that learned more.
+                      {"n3", {{policy("web", "latency", 5)}}}},
+                     {});
+  ASSERT_EQ(out.merged.policies.size(), 3u);
+  EXPECT_EQ(out.merged.policies[0].diagnosis, "errors");
+  EXPECT_EQ(out.merged.policies[1].diagnosis, "latency");
+  EXPECT_EQ(out.merged.policies[1].service, "api");
+  EXPECT_EQ(out.merged.policies[2].service, "web");
+  EXPECT_EQ(out.merged.policies[2].updates, 5u);
+  EXPECT_EQ(out.merged.policies[2].playbooks.at(0).pulls, 5u);
+  EXPECT_EQ(out.answered_by, (std::vector<std::string>{"n1", "n2", "n3"}));
+  EXPECT_TRUE(out.unanswered.empty());
+}
