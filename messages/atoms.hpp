@@ -53,5 +53,13 @@ GRACE_ATOM(check, "check")
 GRACE_ATOM(restore, "restore")
 GRACE_ATOM(fold, "fold")
 GRACE_ATOM(policies, "policies")
+// The dashboard reports, one atom each (analytics_actor).
+GRACE_ATOM(overview, "overview")
+GRACE_ATOM(health, "health")
+GRACE_ATOM(accuracy, "accuracy")
+GRACE_ATOM(playbooks, "playbooks")
+GRACE_ATOM(learning, "learning")
+GRACE_ATOM(training, "training")
+GRACE_ATOM(forecasts, "forecasts")
 
 #undef GRACE_ATOM
