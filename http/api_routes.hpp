@@ -10,11 +10,6 @@
 
 namespace grace::http {
 
-struct api_settings {
-  std::string token; // empty: no authentication
-  int64_t max_body_bytes = 16 * 1024 * 1024;
-};
-
 // The node's own routes: health, readiness, status and the catalog.
 void install_routes(router& server, actor_gateway& gateway);
 

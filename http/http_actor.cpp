@@ -35,7 +35,7 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
     self->quit(make_error(errc::startup_failed, why));
     return http_actor::behavior_type::make_empty_behavior();
   };
-  if (auto problem = http::exposure_problem(settings.bind, settings.api.token))
+  if (auto problem = http::exposure_problem(settings.bind, settings.token))
     return refuse(*problem);
   http::connection_limits limits;
   limits.threads = static_cast<size_t>(settings.threads);
@@ -47,13 +47,15 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   // delayed ACKs add ~40 ms to every keep-alive request.
   st.server->set_tcp_nodelay(true);
   st.routes = std::make_unique<http::router>(
-      *st.server, http::front_settings{settings.bind, settings.allowed_hosts, settings.api.token,
-                                       settings.api.max_body_bytes});
+      *st.server, http::front_settings{settings.bind, settings.allowed_hosts, settings.token,
+                                       settings.max_body_bytes});
   auto& routes = *st.routes;
   http::install_routes(routes, *st.gateway);
   // Each incarnation gets its own stop flag, so a restart does not inherit a
   // stopped one.
   settings.telemetry.stopping = std::make_shared<std::atomic<bool>>(false);
+  settings.telemetry.max_event_streams = settings.max_event_streams;
+  settings.ml.token = settings.token;
   st.stopping = settings.telemetry.stopping;
   http::install_telemetry_routes(routes, *st.gateway, settings.telemetry);
   http::install_ml_routes(routes, *st.gateway, settings.ml);
@@ -70,7 +72,7 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   auto* server = st.server.get();
   st.listener = std::thread([server] { server->listen_after_bind(); });
   spdlog::info("[HTTP] 🌐 Listening on http://{}:{}{}", settings.bind, port,
-               settings.api.token.empty() ? "" : " (mutating requests need the bearer token)");
+               settings.token.empty() ? "" : " (mutating requests need the bearer token)");
   return {
       [=](atom::status) -> http_status { return {self->state.port}; },
   };

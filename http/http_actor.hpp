@@ -6,6 +6,7 @@
 #include "http/front_server.hpp"
 #include "http/ml_routes.hpp"
 #include "http/router.hpp"
+#include "http/server_settings.hpp"
 #include "http/telemetry_routes.hpp"
 
 #include <memory>
@@ -15,18 +16,11 @@
 
 namespace grace {
 
-struct http_settings_view {
-  std::string bind = "127.0.0.1";
-  int port = 8000; // 0: any free port (logged)
-  int threads = 16;
-  int64_t request_timeout_ms = 5000;
-  std::vector<std::string> allowed_hosts;
-  int64_t idle_timeout_ms = 10000;
-  int64_t read_timeout_ms = 10000;
-  int max_connections = 1024;
-  http::api_settings api;
-  http::telemetry_settings telemetry;
-  http::ml_settings ml;
+// The server's settings (server_settings.hpp) and what its routes need from
+// the rest of the node (the token and stream limit come from the server's).
+struct http_settings_view : http::server_settings {
+  http::telemetry_settings telemetry; // clock and max_future_ms
+  http::ml_settings ml;               // default_horizon_ms
 };
 
 struct http_state {

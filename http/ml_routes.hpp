@@ -2,6 +2,7 @@
 // The ML routes: forecasts on demand, forecaster statistics, training on
 // demand (the forecaster's and the dashboard's trigger), and the causal RL
 // agent's recommend / reward / statistics / policies / evaluation.
+#include "common/cadence.hpp"
 #include "http/actor_gateway.hpp"
 #include "http/router.hpp"
 #include "messages/types.hpp"
@@ -15,7 +16,7 @@
 namespace grace::http {
 
 struct ml_settings {
-  int64_t default_horizon_ms = 3600000; // when a predict request names none
+  int64_t default_horizon_ms = cadence::forecast_horizon_ms; // when a predict request names none
   // When set, recommend needs it too: a GET, but it creates state (an event).
   std::string token;
   // A cluster node: recommend and reward go to the cluster component, which

@@ -277,6 +277,9 @@ using rl_agent_actor = caf::typed_actor<
     caf::replies_to<atom::restore, int32_t, std::string, std::vector<std::string>>::with<uint64_t>,
     // Cluster: JSON snapshot of the shard's contexts, for etcd.
     caf::replies_to<atom::fold, int32_t>::with<std::string>,
+    // Withdraws a recommended event that was not acted on (refused, not
+    // approved, dry run): nothing is learned; false if it was not pending.
+    caf::replies_to<atom::withdraw, std::string>::with<bool>,
     // Contexts, experiences, updates, average reward, exploration rate.
     caf::replies_to<atom::statistics>::with<rl_statistics>,
     // Cluster: the share of the contexts of these shards (those this node
@@ -316,6 +319,10 @@ using executor_actor = caf::typed_actor<
     caf::replies_to<atom::run, execution_request>::with<execution>,
     // Approves (true) or rejects (false) a pending execution by id.
     caf::replies_to<atom::approve, std::string, bool>::with<execution>,
+    // Of these playbooks (catalog, target service, ids), those governance
+    // would let run on the target now (at once or once approved).
+    caf::replies_to<atom::runnable, catalog_ref, std::string,
+                    std::vector<std::string>>::with<std::vector<std::string>>,
     // Executions, newest first; a state name filters, "" means all.
     caf::replies_to<atom::get, std::string>::with<std::vector<execution>>,
     // Engages (true) or releases the global kill switch with a reason;

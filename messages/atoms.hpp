@@ -53,6 +53,8 @@ GRACE_ATOM(check, "check")
 GRACE_ATOM(restore, "restore")
 GRACE_ATOM(fold, "fold")
 GRACE_ATOM(policies, "policies")
+GRACE_ATOM(withdraw, "withdraw")
+GRACE_ATOM(runnable, "runnable")
 // The dashboard reports, one atom each (analytics_actor).
 GRACE_ATOM(overview, "overview")
 GRACE_ATOM(health, "health")

@@ -3,8 +3,14 @@
 // problem reported with file, line, column and key path).
 #include "common/yaml_reader.hpp"
 #include "actors/cluster/cluster_settings.hpp"
+#include "actors/executor/execution_settings.hpp"
 #include "actors/ingest/scrape_target.hpp"
+#include "actors/notifier/notifier_settings.hpp"
+#include "actors/predictor/engine_settings.hpp"
 #include "actors/promql/prometheus_source.hpp"
+#include "actors/supervisor/restart_policy.hpp"
+#include "common/cadence.hpp"
+#include "http/server_settings.hpp"
 
 #include <cstdint>
 #include <string>
@@ -12,56 +18,10 @@
 
 namespace grace::node {
 
-struct http_settings {
-  std::string bind = "127.0.0.1";
-  int port = 8000;
-  std::string token;
-  int64_t request_timeout_ms = 5000;
-  int64_t max_body_bytes = 16 * 1024 * 1024;
-  int threads = 16;
-  int max_event_streams = 8;
-  std::vector<std::string> allowed_hosts; // Host names besides the bind address (and loopback)
-  int64_t idle_timeout_ms = 10000;        // a connection with no request is closed after this
-  int64_t read_timeout_ms = 10000;        // a request's head and body arrive within this
-  int max_connections = 1024;
-};
-
-struct supervisor_settings {
-  int max_restarts = 5;
-  int64_t restart_window_ms = 60000;
-  int64_t backoff_initial_ms = 100;
-  int64_t backoff_max_ms = 5000;
+// The supervisor's restart limits and how long the node waits for its tree
+// to stop.
+struct supervisor_settings : supervision::restart_limits {
   int64_t shutdown_grace_ms = 5000;
-};
-
-struct prediction_settings {
-  double min_probability = 0.7; // raise an early warning at this breach probability
-  int64_t min_lead_ms = 15 * 60000;
-  int64_t max_lead_ms = 60 * 60000;
-  int64_t grace_ms = 30 * 60000;    // after the expected breach time, an open warning resolves
-  bool react_to_breaches = true;    // act on a confirmed breach no warning covered in time
-  bool sudden_onset_context = true; // learn incidents that began with a step apart
-  // A breach under way is remediated with the playbooks that run unattended
-  // first; those needing an operator are offered once these are used up.
-  bool react_unattended_first = true;
-  // A breach the last reaction did not end gets the next playbook this long
-  // after it, and one that began with a step waits this long after another
-  // run on its service (0: the evaluation window, like any other action).
-  int64_t escalate_after_ms = 10 * 60000;
-};
-
-struct execution_settings {
-  int64_t evaluation_window_ms = 30 * 60000;
-  int64_t approval_timeout_ms = 15 * 60000;
-  int breaker_failures = 3;
-  int64_t breaker_open_ms = 30 * 60000;
-  bool kill_switch = false;
-};
-
-struct alerting_settings {
-  std::vector<std::string> alertmanagers; // base URLs
-  std::vector<std::string> webhooks;
-  int64_t resend_interval_ms = 60000; // real time
 };
 
 struct node_settings {
@@ -78,25 +38,25 @@ struct node_settings {
   std::string replay_path;       // --replay: a timestamp,value CSV fed at event time
   std::string replay_metric;     // --metric: the catalog id its values belong to
   int64_t virtual_origin_ms = 0; // where virtual time starts; 0: the wall clock
-  http_settings http;
+  http::server_settings http;
   std::vector<ingest::scrape_target> scrape_targets;
   promql::prometheus_source prometheus; // url empty: no PromQL source
   int64_t sync_interval_ms = 1000;      // storage.sync_interval: the sample log's fsync period
-  int64_t snapshot_interval_ms = 5 * 60000;
+  int64_t snapshot_interval_ms = cadence::snapshot_interval_ms;
   int64_t retention_ms = 30 * 86400000LL;
-  int64_t forecast_interval_ms = 15 * 60000;
-  int64_t forecast_horizon_ms = 60 * 60000;
-  int64_t training_interval_ms = 6 * 3600000LL;
-  int64_t training_window_ms = 24 * 3600000LL;
-  int64_t training_history_ms = 7 * 86400000LL;
+  int64_t forecast_interval_ms = cadence::forecast_interval_ms;
+  int64_t forecast_horizon_ms = cadence::forecast_horizon_ms;
+  int64_t training_interval_ms = cadence::training_interval_ms;
+  int64_t training_window_ms = cadence::training_window_ms;
+  int64_t training_history_ms = cadence::training_history_ms;
   double rl_learning_rate = 0.3;
   std::string rl_policy = "hierarchical_thompson";
   int64_t rl_seed = 42;
   int64_t rl_max_pending = 10000;             // unrewarded recommendations kept
   int64_t rl_pending_ttl_ms = 24 * 3600000LL; // ... and for how long
-  prediction_settings prediction;
-  execution_settings execution;
-  alerting_settings alerting;
+  predictor::engine_settings prediction;      // prediction: (the predictor engine's settings)
+  executor::execution_settings execution;
+  notifier_settings alerting;
   supervisor_settings supervisor;
   cluster::cluster_settings cluster; // cluster: (off unless cluster.etcd is set)
 };

@@ -129,30 +129,17 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   rs.shard_event_ids = s.cluster.enabled();
   out.push_back(peer_spec("rl_agent", rl_agent_component, rs));
   predictor_settings ps;
+  static_cast<predictor::engine_settings&>(ps) = s.prediction;
   ps.clock = clock;
-  ps.policy.min_probability = s.prediction.min_probability;
-  ps.policy.min_lead_ms = s.prediction.min_lead_ms;
-  ps.policy.max_lead_ms = s.prediction.max_lead_ms;
-  ps.policy.grace_ms = s.prediction.grace_ms;
-  ps.react_to_breaches = s.prediction.react_to_breaches;
-  ps.sudden_onset_context = s.prediction.sudden_onset_context;
-  ps.react_unattended_first = s.prediction.react_unattended_first;
   // One outcome at a time per metric: the next reaction waits for the
-  // previous action's evaluation window.
-  ps.reaction.min_gap_ms = s.execution.evaluation_window_ms;
-  // ... unless the breach goes on after this episode's own reaction, or
-  // began with a step: the executor then cuts the earlier run's evaluation
-  // at the next run.
-  ps.reaction.escalate_after_ms = s.prediction.escalate_after_ms;
+  // previous action's evaluation window (unless the breach goes on after
+  // this episode's own reaction, or began with a step: escalate_after).
+  ps.min_gap_ms = s.execution.evaluation_window_ms;
   ps.approval_timeout_ms = s.execution.approval_timeout_ms;
   out.push_back(peer_spec("predictor", predictor_component, ps));
   executor_settings es;
+  static_cast<executor::execution_settings&>(es) = s.execution;
   es.clock = clock;
-  es.evaluation_window_ms = s.execution.evaluation_window_ms;
-  es.governance.approval_timeout_ms = s.execution.approval_timeout_ms;
-  es.governance.breaker_failures = s.execution.breaker_failures;
-  es.governance.breaker_open_ms = s.execution.breaker_open_ms;
-  es.kill_switch = s.execution.kill_switch;
   out.push_back(peer_spec("executor", executor_component, es));
   analytics_settings an;
   an.clock = clock;
@@ -161,10 +148,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   an.horizon_ms = s.forecast_horizon_ms;
   an.has_promql = !s.prometheus.url.empty();
   out.push_back(peer_spec("analytics", analytics_component, an));
-  notifier_settings ns;
-  ns.alertmanagers = s.alerting.alertmanagers;
-  ns.webhooks = s.alerting.webhooks;
-  ns.resend_interval_ms = s.alerting.resend_interval_ms;
+  notifier_settings ns = s.alerting;
   ns.generator_url =
       "http://" + s.http.bind + ":" + std::to_string(s.http.port) + "/api/predictions/warnings";
   // Detached: a POST to Alertmanager or a webhook blocks for up to its timeout.
@@ -200,21 +184,10 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   if (!s.replay_path.empty())
     out.push_back(peer_spec("replay", replay_component, clock, s.replay_path, s.replay_metric));
   http_settings_view hv;
-  hv.bind = s.http.bind;
-  hv.port = s.http.port;
-  hv.threads = s.http.threads;
-  hv.request_timeout_ms = s.http.request_timeout_ms;
-  hv.allowed_hosts = s.http.allowed_hosts;
-  hv.idle_timeout_ms = s.http.idle_timeout_ms;
-  hv.read_timeout_ms = s.http.read_timeout_ms;
-  hv.max_connections = s.http.max_connections;
-  hv.api.token = s.http.token;
-  hv.api.max_body_bytes = s.http.max_body_bytes;
+  static_cast<http::server_settings&>(hv) = s.http;
   hv.telemetry.clock = clock;
   hv.telemetry.max_future_ms = s.max_future_ms;
-  hv.telemetry.max_event_streams = s.http.max_event_streams;
   hv.ml.default_horizon_ms = s.forecast_horizon_ms;
-  hv.ml.token = s.http.token;
   hv.ml.cluster = s.cluster.enabled();
   hv.telemetry.cluster = s.cluster.enabled();
   if (s.cluster.enabled()) {
@@ -383,9 +356,6 @@ int run_node(const node_settings& settings,
 
   node_config cfg(settings.cluster);
   caf::actor_system sys{cfg};
-  supervision::restart_limits limits{
-      settings.supervisor.max_restarts, settings.supervisor.restart_window_ms,
-      settings.supervisor.backoff_initial_ms, settings.supervisor.backoff_max_ms};
   std::string problem;
   const auto clock_inputs = read_clock_start(sys, settings, problem);
   if (!problem.empty()) {
@@ -398,7 +368,8 @@ int run_node(const node_settings& settings,
   auto last_clock_save = std::chrono::steady_clock::now();
   if (settings.time_scale != 1.0)
     spdlog::info("[NODE] ⏱️ Virtual time runs {}x real time", settings.time_scale);
-  auto sup = sys.spawn(supervisor, components(settings, clock, simulation), limits);
+  auto sup = sys.spawn(supervisor, components(settings, clock, simulation),
+                       static_cast<const supervision::restart_limits&>(settings.supervisor));
   caf::scoped_actor self{sys};
   self->monitor(sup);
 

@@ -9,6 +9,7 @@
 // windows from the sample log.
 #include "actors/aggregator/snapshot_window.hpp"
 #include "actors/clock/node_clock.hpp"
+#include "common/cadence.hpp"
 #include "messages/actors.hpp"
 
 #include <caf/typed_response_promise.hpp>
@@ -38,7 +39,7 @@ struct aggregator_state {
 };
 
 struct aggregator_settings {
-  int64_t snapshot_interval_ms = 5 * 60000;
+  int64_t snapshot_interval_ms = cadence::snapshot_interval_ms;
   int64_t allowed_lateness_ms = 60000; // one collection interval of jitter
   int64_t tick_ms = 60000;             // virtual
   bool notify_predictor = true;        // false where no predictor runs (tests)

@@ -7,6 +7,7 @@
 // every answer is computed from the stored record, so a restart loses nothing.
 #include "actors/analytics/dashboard_reports.hpp"
 #include "actors/clock/node_clock.hpp"
+#include "common/cadence.hpp"
 #include "messages/actors.hpp"
 
 #include <optional>
@@ -18,8 +19,8 @@ struct analytics_settings {
   node_clock clock;
   int64_t report_interval_ms = 3600000; // virtual: logs the health score
   analytics::report_settings reports;
-  int64_t horizon_ms = 60 * 60000; // the forecast horizon shown in /metrics
-  bool has_promql = false;         // a PromQL source runs: its counters go into /metrics
+  int64_t horizon_ms = cadence::forecast_horizon_ms; // the forecast horizon shown in /metrics
+  bool has_promql = false; // a PromQL source runs: its counters go into /metrics
 };
 
 struct analytics_state {

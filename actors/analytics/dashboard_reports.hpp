@@ -6,6 +6,7 @@
 #include "actors/analytics/forecast_accuracy.hpp"
 #include "actors/analytics/health_score.hpp"
 #include "actors/catalog/catalog.hpp"
+#include "common/cadence.hpp"
 #include "messages/reports.hpp"
 #include "messages/statistics.hpp"
 #include "messages/types.hpp"
@@ -22,8 +23,9 @@ constexpr int64_t day_ms = 86400000LL;
 constexpr int64_t week_ms = 7 * day_ms;
 
 struct report_settings {
-  int64_t training_interval_ms = 6 * 3600000LL;
-  int64_t snapshot_interval_ms = 5 * 60000; // actuals are matched within half of it
+  int64_t training_interval_ms = cadence::training_interval_ms;
+  int64_t snapshot_interval_ms =
+      cadence::snapshot_interval_ms; // actuals are matched within half of it
 };
 
 struct report_inputs {

@@ -13,6 +13,7 @@
 // with data: no score. Label: good >= 75, fair >= 50, poor below.
 #pragma once
 
+#include "common/cadence.hpp"
 #include "messages/reports.hpp"
 
 #include <cstdint>
@@ -32,7 +33,7 @@ struct health_inputs {
   std::optional<double> mean_execution_reward; // over evaluated executions
   uint64_t evaluated_executions = 0;
   std::optional<int64_t> since_last_training_ms; // none: never trained
-  int64_t training_interval_ms = 6 * 3600000LL;
+  int64_t training_interval_ms = cadence::training_interval_ms;
 };
 
 struct health_part {

@@ -2,7 +2,8 @@
 
 #include "actors/catalog/catalog.hpp"
 #include "actors/executor/command_runner.hpp"
-#include "actors/executor/reward.hpp"
+#include "actors/executor/execution_history.hpp"
+#include "actors/executor/measurement.hpp"
 #include "actors/executor/webhook_client.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "common/utc_time.hpp"
@@ -14,8 +15,6 @@
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
-#include <cmath>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
@@ -40,20 +39,11 @@ execution* find(self_pointer self, const std::string& id) {
 }
 
 void save(self_pointer self, const supervisor_actor& supervisor) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& e : self->state.executions)
-    list.push_back(e);
+  auto& st = self->state;
   // The requests of runs still to be evaluated carry the counterfactual
   // forecast: with them an evaluation due during a restart still happens.
-  nlohmann::json awaiting = nlohmann::json::object();
-  for (const auto& [id, request] : self->state.requests)
-    awaiting[id] = request;
-  const auto text = nlohmann::json{
-      {"next_id", self->state.next_id},
-      {"executions", list},
-      {"awaiting_evaluation",
-       awaiting}}.dump();
-  store_state(self, supervisor, self->state.settings.state_key, text,
+  const auto text = executor::history_json(st.next_id, st.executions, st.requests).dump();
+  store_state(self, supervisor, st.settings.state_key, text,
               "[PLAYBOOK-EXEC] ❌ Executions not saved");
 }
 
@@ -102,12 +92,7 @@ void finish_run(self_pointer self, const supervisor_actor& supervisor, const std
   e->message = message;
   e->state = success ? execution_state::succeeded : execution_state::failed;
   if (success) {
-    e->evaluate_at = now + st.settings.evaluation_window_ms;
-    // A later run on the service started while this one was running ends
-    // its evaluation (see start_run).
-    for (const auto& later : st.executions)
-      if (later.service == e->service && later.started_at > e->started_at)
-        e->evaluate_at = std::min(e->evaluate_at, later.started_at);
+    e->evaluate_at = executor::evaluation_end(st.executions, *e, now, st.settings);
     spdlog::info("[PLAYBOOK-EXEC] 🔧 SELF-HEALING: Executed '{}' - {}", e->playbook, message);
     const auto metric = e->metric_id;
     const auto playbook = e->playbook;
@@ -146,13 +131,12 @@ void start_run(self_pointer self, const supervisor_actor& supervisor, const cata
   // An earlier run on the service still being measured is judged on the
   // windows before this one: from here on the metric shows both, and the
   // agent must not credit either with the other's effect.
-  for (auto& other : st.executions)
-    if (other.id != id && other.service == e->service && other.state == execution_state::succeeded
-        && other.evaluate_at > now && !st.evaluating.count(other.id)) {
-      other.evaluate_at = now;
-      spdlog::info("[PLAYBOOK-EXEC] ✂️ Outcome of '{}' measured until now: '{}' starts on {}",
-                   other.playbook, e->playbook, e->service);
-    }
+  for (const auto& cut : executor::cut_by_start(st.executions, *e, now, st.evaluating)) {
+    auto* other = find(self, cut);
+    other->evaluate_at = now;
+    spdlog::info("[PLAYBOOK-EXEC] ✂️ Outcome of '{}' measured until now: '{}' starts on {}",
+                 other->playbook, e->playbook, e->service);
+  }
   switch (pb->action.kind) {
   case catalog::action_kind::noop:
     finish_run(self, supervisor, id, true, "no action (noop playbook)", rp);
@@ -220,7 +204,7 @@ void apply_decision(self_pointer self, const supervisor_actor& supervisor, const
   case executor::verdict::await_approval: {
     e->state = execution_state::pending_approval;
     const int64_t now = wall_now(self);
-    const int64_t timeout = st.settings.governance.approval_timeout_ms;
+    const int64_t timeout = st.settings.approval_timeout_ms;
     st.approvals.add({e->id, e->playbook, e->service, now, now + timeout});
     e->approval_expires_at = iso_time(now + timeout);
     // Expired on time however slowly the periodic tick runs at this scale.
@@ -252,25 +236,6 @@ struct evaluation {
   size_t remaining = 0;
 };
 
-std::vector<double> values_between(const std::vector<snapshot>& rows,
-                                   const catalog::metric_definition& m, int64_t from, int64_t to) {
-  std::vector<double> out;
-  for (const auto& s : rows)
-    if (s.window_end > from && s.window_end <= to) {
-      const double v = catalog::statistic_of(s, m.aggregation);
-      if (std::isfinite(v))
-        out.push_back(v);
-    }
-  return out;
-}
-
-double mean_of(const std::vector<double>& v) {
-  double sum = 0.0;
-  for (double x : v)
-    sum += x;
-  return v.empty() ? std::numeric_limits<double>::quiet_NaN() : sum / static_cast<double>(v.size());
-}
-
 void conclude(self_pointer self, const supervisor_actor& supervisor,
               std::shared_ptr<evaluation> ev) {
   auto& st = self->state;
@@ -282,66 +247,13 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
   const auto* metric = ev->catalog->find_metric(e->metric_id);
   if (!metric)
     return;
-  const int64_t started = e->started_at;
-  const int64_t until = e->evaluate_at;
-  const bool cut_short = until < e->finished_at + st.settings.evaluation_window_ms;
-  executor::outcome_inputs in;
-  in.higher_is_worse = metric->direction == catalog::direction::higher_is_worse;
-  in.warning = metric->warning;
-  in.critical = metric->critical;
-  in.before =
-      values_between(ev->rows[0], *metric, started - st.settings.baseline_window_ms, started);
-  std::vector<int64_t> after_times;
-  for (const auto& s : ev->rows[0])
-    if (s.window_end > started && s.window_end <= until) {
-      const double v = catalog::statistic_of(s, metric->aggregation);
-      if (std::isfinite(v)) {
-        in.after.push_back(v);
-        after_times.push_back(s.window_end);
-      }
-    }
-  // The counterfactual: the pre-action forecast at the same times.
-  for (int64_t t : after_times) {
-    const forecast_point* best = nullptr;
-    for (const auto& p : ev->request.counterfactual.points)
-      if (!best || std::llabs(p.ts - t) < std::llabs(best->ts - t))
-        best = &p;
-    if (!best || std::llabs(best->ts - t) > ev->request.counterfactual.step)
-      break;
-    in.counterfactual.push_back(best->mean);
-  }
-  {
-    auto longer =
-        values_between(ev->rows[0], *metric, started - st.settings.normal_window_ms, started);
-    in.normal_level = catalog::better_quartile(longer, in.higher_is_worse);
-  }
-  // The forecast's value for the last before-window anchors the
-  // counterfactual of an action taken in breach (reward.hpp).
-  int64_t last_before_at = 0;
-  for (const auto& s : ev->rows[0])
-    if (s.window_end > started - st.settings.baseline_window_ms && s.window_end <= started
-        && std::isfinite(catalog::statistic_of(s, metric->aggregation)))
-      last_before_at = std::max(last_before_at, s.window_end);
-  if (last_before_at > 0) {
-    int64_t nearest = ev->request.counterfactual.step + 1;
-    for (const auto& p : ev->request.counterfactual.points)
-      if (std::llabs(p.ts - last_before_at) < nearest) {
-        nearest = std::llabs(p.ts - last_before_at);
-        in.counterfactual_at_action = p.mean;
-      }
-  }
-  for (size_t i = 1; i < ev->metrics.size(); ++i) {
-    const auto* other = ev->catalog->find_metric(ev->metrics[i]);
-    const double before = mean_of(
-        values_between(ev->rows[i], *other, started - st.settings.baseline_window_ms, started));
-    const double after = mean_of(values_between(ev->rows[i], *other, started, until));
-    if (std::isfinite(before) && std::isfinite(after) && before != 0.0)
-      in.other_kpi_deltas[other->id + ".delta_vs_before"] = (after - before) / std::fabs(before);
-  }
-  auto result = executor::evaluate_outcome(e->metric_id, in);
-  if (cut_short)
-    result.summary += fmt::format(" (measured over {}: the next run on {} started)",
-                                  executor::format_duration(until - started), e->service);
+  std::vector<executor::other_metric_rows> others;
+  for (size_t i = 1; i < ev->metrics.size(); ++i)
+    others.push_back({ev->catalog->find_metric(ev->metrics[i]), std::move(ev->rows[i])});
+  const auto measured = executor::measure_outcome(*metric, ev->rows[0], ev->request.counterfactual,
+                                                  others, *e, st.settings);
+  const auto& in = measured.inputs;
+  const auto& result = measured.result;
   e->reward = result.reward;
   e->kpi_deltas = result.kpi_deltas;
   e->outcome_summary = result.summary;
@@ -389,7 +301,7 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
     finish(0.0);
     return;
   }
-  reward_report report{event_id, result.reward, result.kpi_deltas};
+  reward_report report{event_id, result.reward, result.kpi_deltas, result.incident_seen()};
   with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
     self->request(agent, std::chrono::seconds(30), atom::reward_v, report)
         .then([=](const experience& learned) { finish(learned.trust_delta); },
@@ -417,9 +329,7 @@ void evaluate(self_pointer self, const supervisor_actor& supervisor, const catal
       ev->metrics.push_back(id);
   ev->rows.resize(ev->metrics.size());
   ev->remaining = ev->metrics.size();
-  const int64_t since =
-      e.started_at
-      - std::max(self->state.settings.baseline_window_ms, self->state.settings.normal_window_ms);
+  const int64_t since = executor::measurement_since(e, self->state.settings);
   const int64_t until = e.evaluate_at + 1;
   with_component<storage_actor>(self, supervisor, "storage", [=](storage_actor storage) {
     for (size_t i = 0; i < ev->metrics.size(); ++i) {
@@ -452,8 +362,8 @@ bool expire_approvals(self_pointer self, const supervisor_actor& supervisor) {
     if (auto* e = find(self, p.execution_id)) {
       e->state = execution_state::expired;
       e->finished_at = now;
-      e->reason = "approval expired after "
-                  + executor::format_duration(st.settings.governance.approval_timeout_ms);
+      e->reason =
+          "approval expired after " + executor::format_duration(st.settings.approval_timeout_ms);
       spdlog::warn("[PLAYBOOK-EXEC] ⌛ Approval of '{}' expired ({})", e->playbook, e->id);
       record_decision(self, supervisor, *e, "expired");
       publish(self, supervisor, *e);
@@ -467,13 +377,8 @@ void on_tick(self_pointer self, const supervisor_actor& supervisor) {
   auto& st = self->state;
   const int64_t now = virtual_now(self);
   const bool changed = expire_approvals(self, supervisor);
-  std::vector<std::string> due;
-  for (const auto& e : st.executions)
-    if (e.state == execution_state::succeeded && e.evaluate_at > 0 && e.evaluate_at <= now
-        && st.requests.count(e.id) && !st.evaluating.count(e.id)) {
-      due.push_back(e.id);
-      st.evaluating.insert(e.id); // not picked again while it runs
-    }
+  const auto due = executor::due_for_evaluation(st.executions, st.requests, st.evaluating, now);
+  st.evaluating.insert(due.begin(), due.end()); // not picked again while it runs
   if (!due.empty())
     with_component<catalog_actor>(self, supervisor, "catalog", [=](catalog_actor catalog) {
       self->request(catalog, std::chrono::seconds(5), atom::get_v)
@@ -496,30 +401,10 @@ void on_tick(self_pointer self, const supervisor_actor& supervisor) {
 void restore(self_pointer self, const std::string& text) {
   auto& st = self->state;
   try {
-    const auto doc = nlohmann::json::parse(text);
-    st.next_id = doc.at("next_id").get<uint64_t>();
-    for (const auto& j : doc.at("executions")) {
-      auto e = j.get<execution>();
-      // Cooldowns, rates and breakers survive a restart: replay the history.
-      if (e.started_at > 0) {
-        st.governor.started(e.playbook, e.service, e.started_at);
-        if (e.state == execution_state::failed || e.state == execution_state::succeeded
-            || e.state == execution_state::evaluated)
-          st.governor.finished(e.playbook, e.state != execution_state::failed, e.finished_at);
-      }
-      if (e.state == execution_state::pending_approval || e.state == execution_state::running) {
-        // Nothing waits across a restart: a decision made then is not valid now.
-        e.state = execution_state::expired;
-        e.reason = "the node restarted before it was decided or finished";
-      }
-      st.executions.push_back(std::move(e));
-    }
-    if (doc.contains("awaiting_evaluation"))
-      for (const auto& [id, j] : doc.at("awaiting_evaluation").items()) {
-        const auto* e = find(self, id);
-        if (e && e->state == execution_state::succeeded && e->evaluate_at > 0)
-          st.requests[id] = j.get<execution_request>();
-      }
+    auto stored = executor::restore_history(nlohmann::json::parse(text), st.governor);
+    st.next_id = stored.next_id;
+    st.executions = std::move(stored.executions);
+    st.requests = std::move(stored.awaiting);
     if (!st.requests.empty())
       spdlog::info("[PLAYBOOK-EXEC] 🔁 {} outcome evaluation(s) resumed after the restart",
                    st.requests.size());
@@ -561,7 +446,7 @@ executor_actor::behavior_type
 executor_component(executor_actor::stateful_pointer<executor_state> self,
                    supervisor_actor supervisor, executor_settings settings) {
   self->state.settings = std::move(settings);
-  self->state.governor = executor::governor(self->state.settings.governance);
+  self->state.governor = executor::governor(self->state.settings);
   if (self->state.settings.kill_switch)
     self->state.governor.set_kill_switch(true, "engaged in grace.yaml (execution.kill_switch)",
                                          virtual_now(self));
@@ -660,6 +545,12 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
                   });
         });
         return *rp;
+      },
+      [=](atom::runnable, const catalog_ref& cat, const std::string& target,
+          const std::vector<std::string>& playbooks) -> std::vector<std::string> {
+        if (!cat)
+          return {};
+        return self->state.governor.runnable(*cat, playbooks, target, virtual_now(self));
       },
       [=](atom::get, const std::string& filter) -> caf::result<std::vector<execution>> {
         std::vector<execution> out;

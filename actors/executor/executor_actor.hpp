@@ -7,7 +7,7 @@
 // outcome is measured against the forecast made before acting and reported
 // to the RL agent, recorded under errors_fixed/ and in the ledger.
 #include "actors/clock/node_clock.hpp"
-#include "actors/executor/governance.hpp"
+#include "actors/executor/execution_settings.hpp"
 #include "messages/actors.hpp"
 
 #include <deque>
@@ -17,17 +17,10 @@
 
 namespace grace {
 
-struct executor_settings {
+// grace.yaml's execution settings (execution_settings.hpp) and the shell's own.
+struct executor_settings : executor::execution_settings {
   node_clock clock;
-  executor::governance_settings governance;
-  int64_t evaluation_window_ms = 30 * 60000; // virtual: after a run, before its outcome is measured
-  int64_t baseline_window_ms =
-      30 * 60000; // virtual: the windows before the run it is compared with
-  // virtual: the windows before the run whose better quartile stands for the
-  // metric's normal level (the size of a breach a run started in; reward.hpp)
-  int64_t normal_window_ms = 3 * 3600 * 1000;
   int64_t check_interval_ms = 60000; // virtual: approval expiry and due evaluations
-  bool kill_switch = false;          // engaged at start
   size_t keep_executions = 500;
   std::string state_key = "executor";
 };

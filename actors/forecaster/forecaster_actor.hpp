@@ -4,6 +4,7 @@
 // answers forecasts from each metric's stored snapshots.
 #include "actors/clock/node_clock.hpp"
 #include "actors/forecaster/snapshot_series.hpp"
+#include "common/cadence.hpp"
 #include "messages/actors.hpp"
 
 #include <string>
@@ -14,8 +15,8 @@ namespace grace {
 struct forecaster_settings {
   node_clock clock;
   forecaster::forecast_limits limits;
-  int64_t history_ms = 7 * 86'400'000LL; // snapshots a forecast is fitted on
-  int horizon_steps = 12;                // steps trained and calibrated directly
+  int64_t history_ms = cadence::training_history_ms; // snapshots a forecast is fitted on
+  int horizon_steps = 12;                            // steps trained and calibrated directly
 };
 
 struct forecaster_state {

@@ -3,6 +3,7 @@
 // to generic webhooks, re-sends open ones every resend interval (real time:
 // Alertmanager's clock), and sends the resolution. Spawned detached: a POST
 // blocks for up to its timeout.
+#include "actors/notifier/notifier_settings.hpp"
 #include "messages/actors.hpp"
 
 #include <map>
@@ -10,15 +11,6 @@
 #include <vector>
 
 namespace grace {
-
-struct notifier_settings {
-  std::vector<std::string> alertmanagers; // base URLs, e.g. http://127.0.0.1:9093
-  std::vector<std::string> webhooks;      // URLs receiving a JSON POST per change
-  int64_t resend_interval_ms = 60000;     // real time
-  int64_t timeout_ms = 5000;
-  int retries = 2;
-  std::string generator_url; // link back, e.g. http://127.0.0.1:8000/api/predictions/warnings
-};
 
 struct notifier_state {
   static inline const char* name = "notifier";

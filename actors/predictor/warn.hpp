@@ -13,6 +13,7 @@
 // score is breach_warner::probability (the class the predictor uses for its
 // warnings) of the latest forecast at the row's time.
 #include "actors/predictor/breach_warner.hpp"
+#include "common/cadence.hpp"
 
 #include <ostream>
 #include <string>
@@ -23,10 +24,11 @@ struct warn_options {
   std::string csv_path;
   std::string out_path;
   double threshold = 0.0;
-  bool higher_is_worse = true;             // --direction above (default) / below
-  int64_t bucket_ms = 5 * 60'000;          // the node's snapshot interval
-  int64_t forecast_every_ms = 15 * 60'000; // the node's forecast cadence
-  size_t history_rows = 7 * 288;           // the forecaster actor's week of snapshots
+  bool higher_is_worse = true;                               // --direction above (default) / below
+  int64_t bucket_ms = cadence::snapshot_interval_ms;         // the node's snapshot interval
+  int64_t forecast_every_ms = cadence::forecast_interval_ms; // the node's forecast cadence
+  size_t history_rows = // the forecaster actor's week of snapshots
+      static_cast<size_t>(cadence::training_history_ms / cadence::snapshot_interval_ms);
   breach_warner_settings warner;
 };
 

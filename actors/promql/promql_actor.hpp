@@ -15,6 +15,7 @@
 #include "actors/clock/node_clock.hpp"
 #include "actors/promql/prometheus_source.hpp"
 #include "actors/promql/promql_query.hpp"
+#include "common/cadence.hpp"
 #include "messages/actors.hpp"
 
 #include <cstdint>
@@ -62,9 +63,10 @@ struct promql_metric_state {
 struct promql_settings {
   node_clock clock;
   promql::prometheus_source source;
-  int64_t snapshot_interval_ms = 5 * 60000;
-  int64_t forecast_horizon_ms = 60 * 60000; // of the first forecast after a backfill
-  int64_t tick_ms = 1000;                   // real: how often due polls are looked for
+  int64_t snapshot_interval_ms = cadence::snapshot_interval_ms;
+  int64_t forecast_horizon_ms =
+      cadence::forecast_horizon_ms; // of the first forecast after a backfill
+  int64_t tick_ms = 1000;           // real: how often due polls are looked for
 };
 
 struct promql_state {

@@ -91,6 +91,7 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"untried_optimism", c.untried_optimism},
           {"floor_decay", c.floor_decay},
           {"sampling_scale", c.sampling_scale},
+          {"unseen_incident_variance", c.unseen_incident_variance},
           {"replay_capacity", c.replay_capacity},
           {"max_pending", c.max_pending},
           {"pending_ttl_ms", c.pending_ttl_ms}};
@@ -132,6 +133,7 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("untried_optimism", c.untried_optimism, 0.0, 10.0);
     num("floor_decay", c.floor_decay, 0.0, 1e6);
     num("sampling_scale", c.sampling_scale, 0.01, 10.0);
+    num("unseen_incident_variance", c.unseen_incident_variance, 0.0, 100.0);
     if (j.contains("seed"))
       c.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("probability_samples")) {
@@ -469,14 +471,14 @@ void agent::check_reward(const std::string& event_id, double reward,
 
 learn_result agent::reward(const std::string& event_id, double reward,
                            const std::map<std::string, double>& kpi_deltas, std::int64_t now_ms,
-                           std::int64_t now_wall_ms) {
+                           std::int64_t now_wall_ms, bool incident_seen) {
   check_reward(event_id, reward, kpi_deltas);
   const auto it = pending_.find(event_id);
   if (past_ttl(it->second, now_ms, now_wall_ms)) {
     expire(event_id);
     throw expired_event_error(event_id);
   }
-  return learn_pending(it, reward, kpi_deltas, now_ms);
+  return learn_pending(it, reward, kpi_deltas, now_ms, incident_seen);
 }
 
 agent::stored_outcome agent::preview_reward(const std::string& event_id, double reward,
@@ -491,7 +493,7 @@ agent::stored_outcome agent::preview_reward(const std::string& event_id, double 
 
 learn_result agent::learn_pending(std::unordered_map<std::string, pending_event>::iterator it,
                                   double reward, const std::map<std::string, double>& kpi_deltas,
-                                  std::int64_t now_ms) {
+                                  std::int64_t now_ms, bool incident_seen) {
   const std::string event_id = it->first;
   experience e;
   e.event_id = event_id;
@@ -504,10 +506,15 @@ learn_result agent::learn_pending(std::unordered_map<std::string, pending_event>
   e.kpi_deltas = kpi_deltas;
   e.recommended_at_ms = it->second.recommended_at_ms;
   e.rewarded_at_ms = now_ms;
+  e.incident_seen = incident_seen;
   drop_pending(it);
   auto result = apply(e);
   replay_.push(std::move(e));
   return result;
+}
+
+double agent::extra_variance(const experience& e) const {
+  return e.incident_seen ? 0.0 : cfg_.unseen_incident_variance;
 }
 
 learn_result agent::apply(const experience& e) {
@@ -522,13 +529,19 @@ learn_result agent::apply(const experience& e) {
   out.reward = e.reward;
   double before = 0.0;
   double surprise = 0.0;
+  double weight = 1.0;
   {
     const auto& pop = population();
     before = estimate(pop, e.context, e.chosen, arm);
     // Change detection on the surprise of this outcome given what the agent
-    // believed (predictive spread = noise + remaining uncertainty).
+    // believed (predictive spread = noise + any extra variance of this
+    // outcome + remaining uncertainty).
     const auto post = pop.posterior_for(e.context, e.chosen, arm);
-    surprise = (e.reward - post.mean) / std::sqrt(pop.noise_var() + post.var);
+    const double extra = extra_variance(e);
+    surprise = (e.reward - post.mean) / std::sqrt(pop.noise_var() + extra + post.var);
+    // Inverse-variance weighting: an outcome with variance noise + extra
+    // counts noise / (noise + extra) of one with the noise alone.
+    weight = pop.noise_var() / (pop.noise_var() + extra);
   }
   contexts_changed(); // the statistics change below
 
@@ -541,7 +554,7 @@ learn_result agent::apply(const experience& e) {
     }
     policy.discount_all(cfg_.discount);
   }
-  arm.add(e.reward);
+  arm.add(e.reward, weight);
   ++arm.pulls;
   arm.ema_value = ema_update(arm.ema_value, e.reward, cfg_.learning_rate);
   ++policy.updates;
@@ -569,6 +582,13 @@ std::size_t agent::set_limits(std::size_t max_pending, std::int64_t pending_ttl_
     expired_order_.pop_front();
   }
   return expired;
+}
+
+bool agent::withdraw(const std::string& event_id) {
+  if (pending_.count(event_id) == 0)
+    return false;
+  expire(event_id);
+  return true;
 }
 
 std::size_t agent::expire_pending(std::int64_t now_ms, std::int64_t now_wall_ms) {

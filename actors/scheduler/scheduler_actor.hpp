@@ -5,6 +5,7 @@
 // mesh topic "forecasts".
 #include "actors/clock/node_clock.hpp"
 #include "actors/scheduler/forecast_cycle.hpp"
+#include "common/cadence.hpp"
 #include "messages/actors.hpp"
 
 #include <optional>
@@ -13,8 +14,8 @@ namespace grace {
 
 struct scheduler_settings {
   node_clock clock;
-  int64_t interval_ms = 15 * 60000;
-  int64_t horizon_ms = 60 * 60000;
+  int64_t interval_ms = cadence::forecast_interval_ms;
+  int64_t horizon_ms = cadence::forecast_horizon_ms;
   bool notify_predictor = true; // false where no predictor runs (tests)
 };
 

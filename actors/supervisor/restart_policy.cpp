@@ -5,7 +5,7 @@
 namespace grace::supervision {
 
 restart_decision restart_history::on_crash(int64_t now_ms, const restart_limits& limits) {
-  while (!recent_.empty() && now_ms - recent_.front() >= limits.window_ms)
+  while (!recent_.empty() && now_ms - recent_.front() >= limits.restart_window_ms)
     recent_.pop_front();
   restart_decision d;
   if (static_cast<int>(recent_.size()) >= limits.max_restarts) {

@@ -6,9 +6,10 @@
 
 namespace grace::supervision {
 
+// grace.yaml `supervisor:` (docs/configuration.md) fills these.
 struct restart_limits {
-  int max_restarts = 5; // within `window_ms`
-  int64_t window_ms = 60000;
+  int max_restarts = 5; // within `restart_window_ms`
+  int64_t restart_window_ms = 60000;
   int64_t backoff_initial_ms = 100;
   int64_t backoff_max_ms = 5000;
 };

@@ -146,7 +146,7 @@ supervisor(supervisor_full_actor::stateful_pointer<supervisor_state> self,
     auto decision = slot->history.on_crash(now_ms(self), st.limits);
     if (decision.give_up) {
       spdlog::critical("[SUPERVISOR] ❌ Giving up on {}: {} restarts within {} ms; last exit: {}",
-                       name, decision.restarts_in_window, st.limits.window_ms,
+                       name, decision.restarts_in_window, st.limits.restart_window_ms,
                        describe(msg.reason));
       self->quit(make_error(errc::internal, "component " + name + " crashed "
                                                 + std::to_string(decision.restarts_in_window + 1)

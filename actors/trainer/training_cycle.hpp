@@ -4,6 +4,7 @@
 // training record). The trainer actor only fetches, stores and announces.
 #include "actors/catalog/catalog.hpp"
 #include "actors/forecaster/temporal_forecaster.hpp"
+#include "common/cadence.hpp"
 #include "messages/types.hpp"
 
 #include <cstdint>
@@ -15,11 +16,11 @@
 namespace grace::trainer {
 
 struct training_settings {
-  int64_t interval_ms = 6 * 3600'000LL; // between scheduled cycles
-  int64_t window_ms = 24 * 3600'000LL; // the cycle's new data (the product description's last 24 h)
-  int64_t history_ms = 7 * 86'400'000LL; // longer history, for the daily cycle
-  int64_t step_ms = 300'000;             // snapshot interval
-  int horizon_steps = 12;                // forecast horizon in steps (60 min)
+  int64_t interval_ms = cadence::training_interval_ms; // between scheduled cycles
+  int64_t window_ms = cadence::training_window_ms;     // the cycle's new data (the last 24 h)
+  int64_t history_ms = cadence::training_history_ms;   // longer history, for the daily cycle
+  int64_t step_ms = cadence::snapshot_interval_ms;     // snapshot interval
+  int horizon_steps = 12;                              // forecast horizon in steps (60 min)
   int threads = 2;
 };
 

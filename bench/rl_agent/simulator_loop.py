@@ -53,6 +53,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
 
 import yaml
@@ -81,7 +82,7 @@ def runs_with_outcomes(executions, applied):
     `applied` maps a playbook to its (type, what) applications, in order."""
     runs = executions["executions"] if isinstance(executions, dict) else executions
     taken = collections.Counter()
-    for e in sorted((e for e in runs if e.get("started_at", 0) > 0),
+    for e in sorted((e for e in runs if (e.get("started_at") or 0) > 0),
                     key=lambda e: e["started_at"]):
         k = taken[e["playbook"]]
         taken[e["playbook"]] += 1
@@ -99,6 +100,30 @@ def unattended_playbooks(metric, playbooks):
 def get(port, path):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
         return json.loads(r.read())
+
+
+def with_prior_values(port, policies):
+    """The policies with a value for every playbook: the listing gives none
+    (null) for one never run in the context, yet the agent ranks it by its
+    prior (what it did elsewhere), and an untried playbook ranked first is
+    "not yet tried here". A recommend over the context's playbooks answers
+    those scores (it adds one pending event, harmless at the end of a run)."""
+    for pol in policies:
+        if all(a["value"] is not None for a in pol["playbooks"]):
+            continue
+        query = urllib.parse.urlencode({
+            "service": pol["service"], "diagnosis": pol["diagnosis"],
+            "candidates": ",".join(a["playbook"] for a in pol["playbooks"])})
+        try:
+            ranked = get(port, "/api/ml/causal-rl/recommend?" + query)["ranked"]
+        except Exception as e:  # noqa: BLE001 - say which context, go on
+            print(f"simulator_loop: no scores for {pol['diagnosis']}: {e}", file=sys.stderr)
+            continue
+        score = {r["playbook"]: r["score"] for r in ranked}
+        for a in pol["playbooks"]:
+            if a["value"] is None and a["playbook"] in score:
+                a["value"] = score[a["playbook"]]
+    return policies
 
 
 def playbook_value(effect):
@@ -180,7 +205,8 @@ def main():
             time.sleep(0.5)
         else:
             sys.exit("simulator_loop: the run did not reach its simulated days in time")
-        policies = get(args.port, "/api/ml/causal-rl/policies")["policies"]
+        policies = with_prior_values(args.port,
+                                     get(args.port, "/api/ml/causal-rl/policies")["policies"])
         executions = get(args.port, "/api/playbooks/executions")
     finally:
         stop(node)
@@ -324,7 +350,8 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
         seen = context_types.get(context, collections.Counter())
         total = sum(seen.values())
         pol = policy_of.get(context)
-        arms = sorted(pol["playbooks"], key=lambda a: -a["value"]) if pol else []
+        arms = sorted(pol["playbooks"], key=lambda a: -(a["value"] if a["value"] is not None
+                                                         else float("inf"))) if pol else []
         # The agent never chooses above the metric's risk cap.
         allowed = [a for a in arms if playbooks[a["playbook"]].get("risk_tier", 1) <= cap]
         top = allowed[0] if allowed else None
@@ -358,7 +385,8 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
             pb = playbooks[a["playbook"]]
             mark = ("  (above the risk cap: never chosen)" if pb.get("risk_tier", 1) > cap else
                     "  (needs approval)" if pb.get("mode", "auto") != "auto" else "")
-            print(f"    {a['playbook']:26s} value {a['value']:+.2f} ± {a['uncertainty']:.2f}"
+            value = "  -  " if a["value"] is None else f"{a['value']:+.2f}"
+            print(f"    {a['playbook']:26s} value {value} ± {a['uncertainty']:.2f}"
                   f"  pulls {a['pulls']:3d}  simulator: {dict(outcomes[(context, a['playbook'])]) or '-'}{mark}")
     # Per incident type: the context its runs were learned in most; without
     # runs that reached it, the context of the metric it drives directly that

@@ -1,0 +1,41 @@
+#pragma once
+// The executor's stored executions: the document saved after every change and
+// read at start. A restart replays the history into the governor (cooldowns,
+// rates and breakers survive it), expires what was waiting or running (a
+// decision made then is not valid now) and resumes the outcome evaluations
+// still due, whose requests carry the counterfactual forecast.
+#include "actors/executor/governance.hpp"
+#include "messages/types.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace grace::executor {
+
+struct execution_history {
+  uint64_t next_id = 1;
+  std::deque<execution> executions;                  // newest last
+  std::map<std::string, execution_request> awaiting; // by execution id, until evaluated
+};
+
+// The stored document of the executor's state.
+nlohmann::json history_json(uint64_t next_id, const std::deque<execution>& executions,
+                            const std::map<std::string, execution_request>& awaiting);
+
+// Reads a stored document, replaying it into `governor`; throws on a
+// document it cannot read.
+execution_history restore_history(const nlohmann::json& doc, governor& governor);
+
+// The succeeded runs whose measurement ended by `now`, with their request
+// still kept (`awaiting`) and not being evaluated already.
+std::vector<std::string>
+due_for_evaluation(const std::deque<execution>& executions,
+                   const std::map<std::string, execution_request>& awaiting,
+                   const std::set<std::string>& evaluating, timestamp_ms now);
+
+} // namespace grace::executor

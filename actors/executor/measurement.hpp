@@ -1,0 +1,69 @@
+#pragma once
+// From a run's stored windows to its judged outcome (reward.hpp): which
+// windows are "before", "after" and "normal", the counterfactual forecast
+// aligned with the after-windows, the service's other KPIs as relative
+// deltas, and how long each run is measured when runs on a service overlap.
+#include "actors/catalog/catalog.hpp"
+#include "actors/executor/reward.hpp"
+#include "messages/types.hpp"
+
+#include <cstdint>
+#include <deque>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace grace::executor {
+
+// Virtual-time spans of the measurement; grace.yaml sets the evaluation
+// window (execution.evaluation_window).
+struct measurement_spans {
+  int64_t evaluation_window_ms = 30 * 60000; // after a run, before its outcome is measured
+  int64_t baseline_window_ms = 30 * 60000;   // the windows before the run it is compared with
+  // The windows before the run whose better quartile stands for the metric's
+  // normal level (the size of a breach a run started in; reward.hpp).
+  int64_t normal_window_ms = 3 * 3600 * 1000;
+};
+
+// One of the service's other metrics and its stored windows.
+struct other_metric_rows {
+  const catalog::metric_definition* metric = nullptr;
+  std::vector<snapshot> rows;
+};
+
+struct measured_outcome {
+  outcome_inputs inputs; // the series judged (also recorded with the incident)
+  outcome result;
+};
+
+// The earliest window the measurement reads: the storage query starts here.
+int64_t measurement_since(const execution& run, const measurement_spans& spans);
+
+// The outcome inputs of `run` (started_at, measured until evaluate_at) on `metric` from its stored
+// windows `rows` and the forecast made before acting. The counterfactual stops at the first
+// after-window no forecast point lies within one step of.
+outcome_inputs measure_inputs(const catalog::metric_definition& metric,
+                              const std::vector<snapshot>& rows, const forecast& counterfactual,
+                              const std::vector<other_metric_rows>& others, const execution& run,
+                              const measurement_spans& spans);
+
+// measure_inputs, judged (evaluate_outcome); a measurement cut short by the
+// next run on the service says so in the summary.
+measured_outcome measure_outcome(const catalog::metric_definition& metric,
+                                 const std::vector<snapshot>& rows, const forecast& counterfactual,
+                                 const std::vector<other_metric_rows>& others, const execution& run,
+                                 const measurement_spans& spans);
+
+// When a run that succeeded at `finished_at` is measured until: the evaluation
+// window after it, ended early by a later run on the service started while it
+// ran (`runs` holds every known execution).
+int64_t evaluation_end(const std::deque<execution>& runs, const execution& finished,
+                       int64_t finished_at, const measurement_spans& spans);
+
+// The runs on `started`'s service still being measured (not yet evaluating)
+// whose measurement ends now: from here on the metric shows both runs, and
+// the agent must not credit either with the other's effect.
+std::vector<std::string> cut_by_start(const std::deque<execution>& runs, const execution& started,
+                                      int64_t now, const std::set<std::string>& evaluating);
+
+} // namespace grace::executor
