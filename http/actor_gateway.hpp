@@ -65,6 +65,26 @@ public:
     return out;
   }
 
+  // As ask, for a component that answers two values (a cluster component
+  // answers with the node that answered).
+  template <class Result, class Extra, class Handle, class... Ts>
+  std::optional<std::pair<Result, Extra>> ask_pair(const std::string& name,
+                                                   gateway_failure& failure, Ts&&... xs) {
+    auto handle = lookup(name, failure);
+    if (!handle)
+      return std::nullopt;
+    std::optional<std::pair<Result, Extra>> out;
+    caf::scoped_actor self{*sys_};
+    self->request(caf::actor_cast<Handle>(*handle), timeout_, std::forward<Ts>(xs)...)
+        .receive([&](Result& r, Extra& x) { out.emplace(std::move(r), std::move(x)); },
+                 [&](caf::error& e) {
+                   failure = to_failure(e);
+                   if (e == caf::sec::request_receiver_down)
+                     forget(name);
+                 });
+    return out;
+  }
+
   // The live catalog, at most one second old: the hot push path validates
   // against it without asking the catalog component for every batch.
   std::optional<catalog_ref> recent_catalog(gateway_failure& failure);

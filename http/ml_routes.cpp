@@ -199,32 +199,58 @@ void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings
         return send_error(res, 400, "query parameter 'candidates' names no playbook");
     }
     gateway_failure failure;
+    if (settings.cluster) {
+      auto r = gateway.ask_pair<recommendation, std::string, cluster_actor>(
+          "cluster", failure, atom::recommend_v, request);
+      if (!r)
+        return send_failure(res, failure);
+      nlohmann::json body = r->first;
+      body["answered_by"] = r->second;
+      return send_json(res, 200, body);
+    }
     auto r = gateway.ask<recommendation, rl_agent_actor>("rl_agent", failure, atom::recommend_v,
                                                          request);
     if (!r)
       return send_failure(res, failure);
     send_json(res, 200, nlohmann::json(*r));
   });
-  server.Post("/api/ml/causal-rl/reward", [&gateway](const httplib::Request& req,
-                                                     httplib::Response& res) {
+  server.Post("/api/ml/causal-rl/reward", [&gateway, settings](const httplib::Request& req,
+                                                               httplib::Response& res) {
     std::string error;
     auto report = parse_reward_body(req.body, error);
     if (!report)
       return send_error(res, 400, error);
     gateway_failure failure;
+    if (settings.cluster) {
+      auto e = gateway.ask_pair<experience, std::string, cluster_actor>("cluster", failure,
+                                                                        atom::reward_v, *report);
+      if (!e)
+        return send_failure(res, failure);
+      return send_json(res, 200,
+                       {{"learned", true},
+                        {"experience", nlohmann::json(e->first)},
+                        {"answered_by", e->second}});
+    }
     auto e = gateway.ask<experience, rl_agent_actor>("rl_agent", failure, atom::reward_v, *report);
     if (!e)
       return send_failure(res, failure);
     send_json(res, 200, {{"learned", true}, {"experience", nlohmann::json(*e)}});
   });
-  server.Get(
-      "/api/ml/causal-rl/statistics", [&gateway](const httplib::Request&, httplib::Response& res) {
-        json_view<rl_statistics, rl_agent_actor>(gateway, res, "rl_agent", atom::statistics_v);
-      });
-  server.Get("/api/ml/causal-rl/policies",
-             [&gateway](const httplib::Request&, httplib::Response& res) {
-               json_view<rl_policies, rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);
-             });
+  server.Get("/api/ml/causal-rl/statistics", [&gateway, settings](const httplib::Request&,
+                                                                  httplib::Response& res) {
+    // A cluster node merges every member's share (docs/cluster.md).
+    if (settings.cluster)
+      json_view<cluster_rl_statistics, cluster_actor>(gateway, res, "cluster", atom::statistics_v);
+    else
+      json_view<rl_statistics, rl_agent_actor>(gateway, res, "rl_agent", atom::statistics_v);
+  });
+  server.Get("/api/ml/causal-rl/policies", [&gateway, settings](const httplib::Request&,
+                                                                httplib::Response& res) {
+    if (settings.cluster)
+      json_view<cluster_rl_policies, cluster_actor>(gateway, res, "cluster", atom::policies_v);
+    else
+      json_view<rl_policies, rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);
+  });
   server.Get("/api/ml/causal-rl/evaluation",
              [&gateway](const httplib::Request&, httplib::Response& res) {
                json_view<rl_evaluation, rl_agent_actor>(gateway, res, "rl_agent", atom::evaluate_v);

@@ -19,6 +19,9 @@ struct ml_settings {
   int64_t default_horizon_ms = cadence::forecast_horizon_ms; // when a predict request names none
   // When set, recommend needs it too: a GET, but it creates state (an event).
   std::string token;
+  // A cluster node: recommend and reward go to the cluster component, which
+  // asks the owner of the context's shard.
+  bool cluster = false;
 };
 
 // Reads a predict body: {"metric_ids": [..], "horizon_minutes": 60}. On a

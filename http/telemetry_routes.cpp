@@ -89,8 +89,11 @@ void push_metrics(actor_gateway& gateway, const telemetry_settings& settings,
         position.push_back(i);
     }
     // Answered once the samples taken are written to the sample log.
-    auto receipt = gateway.ask<ingest_receipt, ingest_actor>("ingest", failure, atom::ingest_v,
-                                                             std::move(parsed.accepted));
+    auto receipt = settings.cluster
+                       ? gateway.ask<ingest_receipt, cluster_actor>(
+                           "cluster", failure, atom::ingest_v, std::move(parsed.accepted))
+                       : gateway.ask<ingest_receipt, ingest_actor>(
+                           "ingest", failure, atom::ingest_v, std::move(parsed.accepted));
     if (!receipt)
       return send_error(res, failure.status,
                         "samples not acknowledged (send them again): " + failure.message);

@@ -15,6 +15,9 @@ struct telemetry_settings {
   node_clock clock;
   int64_t max_future_ms = 5 * 60000; // pushed samples further ahead are rejected
   int max_event_streams = 8;
+  // A cluster node: pushed samples go to the cluster component, which sends
+  // each to the ingest of its metric's owner.
+  bool cluster = false;
   // Set when the server stops, so that open event streams end promptly.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
 };

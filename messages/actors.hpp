@@ -267,13 +267,28 @@ using rl_agent_actor = caf::typed_actor<
     // Learns from a recommended event's outcome; invalid_input for an unknown or
     // already rewarded event or a reward outside [-1, 1].
     caf::replies_to<atom::reward, reward_report>::with<experience>,
+    // Cluster: what that reward would learn (no trust_delta), changing
+    // nothing; the same errors.
+    caf::replies_to<atom::reward, reward_report, atom::check>::with<experience>,
+    // Cluster: the shard's contexts replaced by its snapshot in etcd (""
+    // none), then its committed rewards (experience JSON, in commit order)
+    // learned; answers how many were learned. unavailable until the agent has
+    // read its own stored state.
+    caf::replies_to<atom::restore, int32_t, std::string, std::vector<std::string>>::with<uint64_t>,
+    // Cluster: JSON snapshot of the shard's contexts, for etcd.
+    caf::replies_to<atom::fold, int32_t>::with<std::string>,
     // Withdraws a recommended event that was not acted on (refused, not
     // approved, dry run): nothing is learned; false if it was not pending.
     caf::replies_to<atom::withdraw, std::string>::with<bool>,
     // Contexts, experiences, updates, average reward, exploration rate.
     caf::replies_to<atom::statistics>::with<rl_statistics>,
+    // Cluster: the share of the contexts of these shards (those this node
+    // serves); see rl::agent::statistics(keep).
+    caf::replies_to<atom::statistics, std::vector<int32_t>>::with<rl_statistics>,
     // Per context, each playbook's value, uncertainty and pulls.
     caf::replies_to<atom::get>::with<rl_policies>,
+    // Cluster: those of the contexts of these shards.
+    caf::replies_to<atom::get, std::vector<int32_t>>::with<rl_policies>,
     // Off-policy evaluation of the current policy and the anchors.
     caf::replies_to<atom::evaluate>::with<rl_evaluation>,
     // Internal: expires unrewarded events.
@@ -365,8 +380,38 @@ using cluster_actor = caf::typed_actor<
     caf::reacts_to<atom::sync>,
     // A peer dialed us (delegated by our cluster_peer_actor): its hello and
     // its own endpoint; answers our hello once etcd lists it as a member.
-    caf::replies_to<atom::hello, peer_hello,
-                    caf::actor>::with<peer_hello>>::extend_with<status_client<cluster_status>>;
+    caf::replies_to<atom::hello, peer_hello, caf::actor>::with<peer_hello>,
+    // A recommendation, answered by the owner of the context's shard (here
+    // or over the peer link) with the owner's node id; waits up to
+    // http.request_timeout for an owner.
+    caf::replies_to<atom::recommend, recommend_request>::with<recommendation, std::string>,
+    // A reward, answered by the owner of the shard its event id names (with
+    // its node id) once the owner has committed it to etcd under its
+    // fencing token.
+    caf::replies_to<atom::reward, reward_report>::with<experience, std::string>,
+    // The same, forwarded by the peer named: answered here (or waited for
+    // here), never forwarded again.
+    caf::replies_to<atom::recommend, recommend_request, std::string>::with<recommendation,
+                                                                           std::string>,
+    caf::replies_to<atom::reward, reward_report, std::string>::with<experience, std::string>,
+    // Pushed samples (validated), each sent to the ingest of its metric's
+    // owner; one receipt with the refusals by position in the batch (a
+    // sample its owner did not acknowledge is refused saying why).
+    caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>,
+    // The same, forwarded by the peer named: ingested here or waited for here.
+    caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>,
+    // The RL agent's statistics over the cluster: every member's share (the
+    // contexts of the shards it serves) merged, with who answered.
+    caf::replies_to<atom::statistics>::with<cluster_rl_statistics>,
+    // Asked by the peer named: this node's share and its id.
+    caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>,
+    // The learned policies over the cluster: every member's (the contexts of
+    // the shards it serves) in one list, with who answered.
+    caf::replies_to<atom::policies>::with<cluster_rl_policies>,
+    // Asked by the peer named: this node's share and its id.
+    caf::replies_to<atom::policies, std::string>::with<rl_policies, std::string>,
+    // Internal: tries again the requests waiting for a shard's owner.
+    caf::reacts_to<atom::flush>>::extend_with<status_client<cluster_status>>;
 
 // What a cluster node publishes to its peers on cluster.listen (caf-openssl,
 // mutual TLS with the cluster CA).
@@ -375,7 +420,20 @@ using cluster_peer_actor = caf::typed_actor<
     // both directions share the one connection it opened); answers this
     // node's hello, or refuses another protocol version or a node etcd does
     // not list (errc::conflict saying which).
-    caf::replies_to<atom::hello, peer_hello, caf::actor>::with<peer_hello>>;
+    caf::replies_to<atom::hello, peer_hello, caf::actor>::with<peer_hello>,
+    // A recommendation or a reward forwarded by the peer named, for a shard
+    // this node owns (handed to the cluster component), answered with this
+    // node's id.
+    caf::replies_to<atom::recommend, recommend_request, std::string>::with<recommendation,
+                                                                           std::string>,
+    caf::replies_to<atom::reward, reward_report, std::string>::with<experience, std::string>,
+    // Samples forwarded by the peer named, for metrics this node owns.
+    caf::replies_to<atom::ingest, sample_batch, std::string>::with<ingest_receipt>,
+    // This node's share of the RL statistics (the shards it serves), asked
+    // by the peer named; answered with this node's id.
+    caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>,
+    // This node's share of the learned policies, likewise.
+    caf::replies_to<atom::policies, std::string>::with<rl_policies, std::string>>;
 
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client<http_status>;

@@ -9,7 +9,7 @@ namespace grace {
 
 // Raised whenever a message crossing the wire changes shape; a peer speaking
 // another version is refused.
-constexpr uint32_t cluster_protocol_version = 1;
+constexpr uint32_t cluster_protocol_version = 3;
 
 // The first message on a new connection, both ways.
 struct peer_hello {

@@ -567,6 +567,18 @@ void to_json(json& j, const rl_statistics& x) {
            {"changes_detected", x.changes_detected}};
 }
 
+void to_json(json& j, const cluster_rl_statistics& x) {
+  to_json(j, x.merged);
+  j["answered_by"] = x.answered_by;
+  j["unanswered"] = x.unanswered;
+}
+
+void to_json(json& j, const cluster_rl_policies& x) {
+  to_json(j, x.merged);
+  j["answered_by"] = x.answered_by;
+  j["unanswered"] = x.unanswered;
+}
+
 void to_json(json& j, const playbook_value& x) {
   // A playbook never run in this context has no value of its own yet: null,
   // not the pool's prior, which a reader would take for a measurement.

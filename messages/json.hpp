@@ -140,6 +140,10 @@ void to_json(nlohmann::json& j, const rl_evaluation& x);
 void to_json(nlohmann::json& j, const cluster_member_view& x);
 void to_json(nlohmann::json& j, const shard_owner_view& x);
 void to_json(nlohmann::json& j, const cluster_view& x);
+// GET /api/ml/causal-rl/statistics and /policies in a cluster: the merged
+// answer's fields, then answered_by and unanswered.
+void to_json(nlohmann::json& j, const cluster_rl_statistics& x);
+void to_json(nlohmann::json& j, const cluster_rl_policies& x);
 
 // Written for the API only, the dashboard reports (docs/openapi.yaml): a
 // figure without data is null, as are a time that is not known yet and the

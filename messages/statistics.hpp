@@ -264,4 +264,31 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
   return f(x.node_id, x.cluster, x.members, x.shards, x.joined, x.serving, x.peers);
 }
 
+// GET /api/ml/causal-rl/statistics on a cluster node: the members' shares
+// (each the contexts of the shards it serves) merged, with the same fields as
+// on a node alone, and who answered.
+struct cluster_rl_statistics {
+  rl_statistics merged;
+  std::vector<std::string> answered_by; // member ids, sorted
+  std::vector<std::string> unanswered;  // "<id>: <why>", members etcd lists that did not answer
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_rl_statistics& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
+// GET /api/ml/causal-rl/policies on a cluster node: every member's policies
+// (the contexts of the shards it serves) in one list, and who answered.
+struct cluster_rl_policies {
+  rl_policies merged;                   // by service, then diagnosis
+  std::vector<std::string> answered_by; // member ids, sorted
+  std::vector<std::string> unanswered;  // "<id>: <why>"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_rl_policies& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
 } // namespace grace

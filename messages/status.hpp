@@ -369,13 +369,19 @@ struct cluster_status {
   uint64_t claims_lost = 0;
   uint64_t releases = 0;
   uint64_t lease_losses = 0;
+  uint64_t rewards_committed = 0; // to etcd under this node's fencing tokens
+  uint64_t folds = 0;             // fold transactions written
+  uint64_t forwarded = 0;         // requests sent on to their owner
+  uint64_t restored_shards = 0;   // shards restored from etcd
+  uint64_t waiting = 0;           // requests waiting for a shard's owner now
   std::string last_error;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_status& x) {
   return f(x.node_id, x.cluster, x.lease_alive, x.members, x.serving, x.claims_won, x.claims_lost,
-           x.releases, x.lease_losses, x.last_error);
+           x.releases, x.lease_losses, x.rewards_committed, x.folds, x.forwarded, x.restored_shards,
+           x.waiting, x.last_error);
 }
 
 struct forecaster_status {

@@ -126,6 +126,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   rs.agent.seed = static_cast<uint64_t>(s.rl_seed);
   rs.agent.max_pending = static_cast<size_t>(s.rl_max_pending);
   rs.agent.pending_ttl_ms = s.rl_pending_ttl_ms;
+  rs.shard_event_ids = s.cluster.enabled();
   out.push_back(peer_spec("rl_agent", rl_agent_component, rs));
   predictor_settings ps;
   static_cast<predictor::engine_settings&>(ps) = s.prediction;
@@ -187,13 +188,16 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   hv.telemetry.clock = clock;
   hv.telemetry.max_future_ms = s.max_future_ms;
   hv.ml.default_horizon_ms = s.forecast_horizon_ms;
+  hv.ml.cluster = s.cluster.enabled();
+  hv.telemetry.cluster = s.cluster.enabled();
   if (s.cluster.enabled()) {
     const auto cs = s.cluster;
     const auto http_url = "http://" + s.http.bind + ":" + std::to_string(s.http.port);
+    const auto request_timeout_ms = s.http.request_timeout_ms;
     // Detached: etcd calls block for up to their timeout.
-    out.push_back({"cluster", [=](caf::local_actor* self, const supervisor_actor&) {
-                     return caf::actor_cast<caf::actor>(
-                         self->spawn<caf::linked + caf::detached>(cluster_component, cs, http_url));
+    out.push_back({"cluster", [=](caf::local_actor* self, const supervisor_actor& sup) {
+                     return caf::actor_cast<caf::actor>(self->spawn<caf::linked + caf::detached>(
+                         cluster_component, cs, http_url, sup, request_timeout_ms));
                    }});
   }
   out.push_back(peer_spec("http", http_component, hv));

@@ -1,6 +1,7 @@
 #include "actors/cluster/cluster_actor.hpp"
 
 #include "actors/cluster/cluster_peer_actor.hpp"
+#include "actors/cluster/cluster_routing.hpp"
 #include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "messages/errors.hpp"
@@ -210,8 +211,21 @@ void tick(cluster_state& st) {
 }
 
 // On its own thread: reports every change under /grace/<cluster>/ to the actor.
-void watch_loop(etcd::etcd_client& client, std::string prefix, cluster_actor self,
+// Only members and owners matter here: rewards and snapshots written under
+// the same prefix change neither.
+bool about_ownership(const etcd::watch_message& m, const std::string& members,
+                     const std::string& owners) {
+  for (const auto& e : m.events)
+    if (e.kv.key.rfind(members, 0) == 0 || e.kv.key.rfind(owners, 0) == 0)
+      return true;
+  return false;
+}
+
+void watch_loop(etcd::etcd_client& client, std::string cluster_name, cluster_actor self,
                 std::shared_ptr<std::atomic<bool>> stopping) {
+  const auto prefix = "/grace/" + cluster_name + "/";
+  const auto members = cluster::members_prefix(cluster_name);
+  const auto owners = cluster::owners_prefix(cluster_name);
   std::string last_error;
   while (!*stopping) {
     try {
@@ -228,7 +242,7 @@ void watch_loop(etcd::etcd_client& client, std::string prefix, cluster_actor sel
             if (m.canceled)
               return false;
             // Opened (again): whatever happened while it was closed is read back.
-            if (m.created || !m.events.empty())
+            if (m.created || about_ownership(m, members, owners))
               caf::anon_send(self, atom::refresh_v);
             last_error.clear();
             return true;
@@ -259,8 +273,16 @@ void peer_problem(cluster_state& st, const std::string& id, const std::string& p
 void connect_peers(cluster_actor::stateful_pointer<cluster_state> self) {
   auto& st = self->state;
   for (auto it = st.peers.begin(); it != st.peers.end();) {
-    if (st.view.members.count(it->first) == 0) {
+    const auto member = st.view.members.find(it->first);
+    const auto greeted = st.greeted.find(it->first);
+    // A peer we dialed forgot us if either side rejoined since our hello
+    // (its view lost our member key, or ours lost its): greet it again.
+    const bool stale =
+        member != st.view.members.end() && greeted != st.greeted.end()
+        && greeted->second != std::make_pair(st.incarnation, member->second.incarnation);
+    if (member == st.view.members.end() || stale) {
       self->demonitor(it->second.address());
+      st.greeted.erase(it->first);
       it = st.peers.erase(it);
     } else {
       ++it;
@@ -302,6 +324,7 @@ void connect_peers(cluster_actor::stateful_pointer<cluster_state> self) {
     }
     self->monitor(*handle);
     st.peers[id] = *handle;
+    st.greeted[id] = {st.incarnation, m.incarnation};
     st.peer_errors.erase(id);
     spdlog::info("[CLUSTER] connected to peer {} at {} over mutual TLS (protocol {})", id,
                  m.cluster, answer->protocol_version);
@@ -368,18 +391,22 @@ cluster_state::~cluster_state() {
 
 cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<cluster_state> self,
                                                cluster::cluster_settings settings,
-                                               std::string http_url) {
+                                               std::string http_url, supervisor_actor supervisor,
+                                               int64_t request_timeout_ms) {
   auto& st = self->state;
   st.settings = std::move(settings);
   st.http_url = std::move(http_url);
+  st.supervisor = std::move(supervisor);
+  // A waiting request gives up a little before HTTP would, so that the
+  // client reads why (503) rather than a bare timeout (504).
+  st.wait_ms = std::max<int64_t>(request_timeout_ms - 500, request_timeout_ms / 2);
   st.owned = std::make_unique<cluster::ownership>(st.settings.node_id, cluster::shard_count);
   const etcd::tls_files tls{st.settings.cert, st.settings.key, st.settings.ca};
   const std::chrono::milliseconds timeout(st.settings.etcd_timeout_ms);
   st.client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
   st.watch_client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
-  st.watcher =
-      std::thread(watch_loop, std::ref(*st.watch_client), "/grace/" + st.settings.name + "/",
-                  caf::actor_cast<cluster_actor>(self), st.stopping);
+  st.watcher = std::thread(watch_loop, std::ref(*st.watch_client), st.settings.name,
+                           caf::actor_cast<cluster_actor>(self), st.stopping);
   st.incarnation = wall_ms();
   std::string why;
   const auto listen = cluster::parse_host_port(st.settings.listen, why);
@@ -403,6 +430,7 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
         spdlog::warn("[CLUSTER] peer {} suspect: its connection dropped (etcd decides whether it "
                      "is still a member)",
                      it->first);
+        st.greeted.erase(it->first);
         st.peers.erase(it);
         break;
       }
@@ -412,6 +440,9 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
       [=](atom::tick) {
         tick(self->state);
         connect_peers(self);
+        restore_shards(self);
+        fold_due(self);
+        retry_waiting(self);
         self->delayed_send(self, tick_interval, atom::tick_v);
       },
       [=](atom::refresh) {
@@ -427,7 +458,75 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
         if (st.owned->lease_id() != 0) {
           sync(st);
           connect_peers(self);
+          restore_shards(self);
+          retry_waiting(self);
         }
+      },
+      [=](atom::flush) {
+        self->state.retry_scheduled = false;
+        retry_waiting(self);
+      },
+      [=](atom::recommend, recommend_request& request) -> caf::result<recommendation, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<recommendation, std::string>>(
+            self->make_response_promise<recommendation, std::string>());
+        route_recommend(self, std::move(request), "", rp);
+        return *rp;
+      },
+      [=](atom::reward, reward_report& report) -> caf::result<experience, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<experience, std::string>>(
+            self->make_response_promise<experience, std::string>());
+        route_reward(self, std::move(report), "", rp);
+        return *rp;
+      },
+      [=](atom::ingest, sample_batch& batch) -> caf::result<ingest_receipt> {
+        auto rp = std::make_shared<caf::typed_response_promise<ingest_receipt>>(
+            self->make_response_promise<ingest_receipt>());
+        route_ingest(self, std::move(batch), "", rp);
+        return *rp;
+      },
+      [=](atom::ingest, sample_batch& batch, std::string& from) -> caf::result<ingest_receipt> {
+        auto rp = std::make_shared<caf::typed_response_promise<ingest_receipt>>(
+            self->make_response_promise<ingest_receipt>());
+        route_ingest(self, std::move(batch), std::move(from), rp);
+        return *rp;
+      },
+      [=](atom::recommend, recommend_request& request,
+          std::string& from) -> caf::result<recommendation, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<recommendation, std::string>>(
+            self->make_response_promise<recommendation, std::string>());
+        route_recommend(self, std::move(request), std::move(from), rp);
+        return *rp;
+      },
+      [=](atom::reward, reward_report& report,
+          std::string& from) -> caf::result<experience, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<experience, std::string>>(
+            self->make_response_promise<experience, std::string>());
+        route_reward(self, std::move(report), std::move(from), rp);
+        return *rp;
+      },
+      [=](atom::statistics) -> caf::result<cluster_rl_statistics> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_rl_statistics>>(
+            self->make_response_promise<cluster_rl_statistics>());
+        cluster_statistics(self, rp);
+        return *rp;
+      },
+      [=](atom::statistics, const std::string&) -> caf::result<rl_statistics, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<rl_statistics, std::string>>(
+            self->make_response_promise<rl_statistics, std::string>());
+        share_statistics(self, rp);
+        return *rp;
+      },
+      [=](atom::policies) -> caf::result<cluster_rl_policies> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_rl_policies>>(
+            self->make_response_promise<cluster_rl_policies>());
+        cluster_policies(self, rp);
+        return *rp;
+      },
+      [=](atom::policies, const std::string&) -> caf::result<rl_policies, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<rl_policies, std::string>>(
+            self->make_response_promise<rl_policies, std::string>());
+        share_policies(self, rp);
+        return *rp;
       },
       [=](atom::hello, const peer_hello& theirs, const caf::actor& endpoint) {
         return accept_peer(self, theirs, endpoint);
@@ -467,6 +566,11 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
         out.claims_lost = st.claims_lost;
         out.releases = st.releases;
         out.lease_losses = st.lease_losses;
+        out.rewards_committed = st.rewards_committed;
+        out.folds = st.folds;
+        out.forwarded = st.forwarded;
+        out.restored_shards = st.restored_shards;
+        out.waiting = st.waiting.size();
         out.last_error = st.last_error;
         return out;
       },

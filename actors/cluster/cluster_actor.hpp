@@ -7,15 +7,25 @@
 #include "actors/cluster/etcd_client.hpp"
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/ownership.hpp"
+#include "actors/cluster/reward_ledger.hpp"
 #include "messages/actors.hpp"
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <thread>
 
 namespace grace {
+
+// A request for a shard with no owner serving it yet (in transition): tried
+// again on every change until `deadline_ms` (steady clock), then expired.
+struct waiting_request {
+  int64_t deadline_ms = 0;
+  std::function<bool()> attempt; // true: handed on (answered or forwarded)
+  std::function<void()> expire;
+};
 
 struct cluster_state {
   static inline const char* name = "cluster";
@@ -43,11 +53,26 @@ struct cluster_state {
   cluster_peer_actor peer_endpoint;
   std::map<std::string, cluster_peer_actor> peers; // greeted, by node id
   std::map<std::string, std::string> peer_errors;  // last logged, by node id
+  // Peers we dialed: both incarnations when they answered our hello. A rejoin
+  // on either side makes the other forget the peer, so it is greeted again.
+  std::map<std::string, std::pair<int64_t, int64_t>> greeted;
+  // Routing and acknowledged learning (cluster_routing.hpp).
+  supervisor_actor supervisor;
+  int64_t wait_ms = 0; // how long a request waits for its shard's owner
+  cluster::reward_ledger ledger;
+  std::vector<waiting_request> waiting;
+  bool retry_scheduled = false;
+  bool folding = false; // a fold is in flight
+  uint64_t rewards_committed = 0;
+  uint64_t folds = 0;
+  uint64_t forwarded = 0;
+  uint64_t restored_shards = 0;
   ~cluster_state(); // stops the watch and revokes the lease: members see the leave at once
 };
 
 cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<cluster_state> self,
                                                cluster::cluster_settings settings,
-                                               std::string http_url);
+                                               std::string http_url, supervisor_actor supervisor,
+                                               int64_t request_timeout_ms);
 
 } // namespace grace

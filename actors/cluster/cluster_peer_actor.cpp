@@ -14,6 +14,21 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::hello, peer_hello& theirs, caf::actor& endpoint) {
         return self->delegate(cluster, atom::hello_v, std::move(theirs), std::move(endpoint));
       },
+      [=](atom::recommend, recommend_request& request, std::string& from) {
+        return self->delegate(cluster, atom::recommend_v, std::move(request), std::move(from));
+      },
+      [=](atom::reward, reward_report& report, std::string& from) {
+        return self->delegate(cluster, atom::reward_v, std::move(report), std::move(from));
+      },
+      [=](atom::ingest, sample_batch& batch, std::string& from) {
+        return self->delegate(cluster, atom::ingest_v, std::move(batch), std::move(from));
+      },
+      [=](atom::statistics, std::string& from) {
+        return self->delegate(cluster, atom::statistics_v, std::move(from));
+      },
+      [=](atom::policies, std::string& from) {
+        return self->delegate(cluster, atom::policies_v, std::move(from));
+      },
   };
 }
 

@@ -15,8 +15,9 @@ struct cluster_peer_state {
   static inline const char* name = "cluster-peer";
 };
 
-// Exposes only the hello to the network and hands it to the cluster
-// component, which knows the members.
+// Exposes the hello and the forwarded recommendations and rewards to the
+// network and hands them to the cluster component, which knows the members
+// and the owners.
 cluster_peer_actor::behavior_type
 cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> self,
                        cluster_actor cluster);

@@ -32,8 +32,7 @@ std::string member_key(std::string_view cluster, std::string_view id);
 std::string owners_prefix(std::string_view cluster);
 std::string owner_key(std::string_view cluster, int shard);
 // An acknowledged reward of the (service, diagnosis) context's shard, one key
-// per event: /grace/<cluster>/rewards/<shard>/<event_id>. Not wired yet: see
-// docs/cluster.md.
+// per event: /grace/<cluster>/rewards/<shard>/<event_id> (reward_ledger.hpp).
 std::string reward_key(std::string_view cluster, int shard, std::string_view event_id);
 
 std::string encode_member(const member& m);

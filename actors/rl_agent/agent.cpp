@@ -14,6 +14,13 @@ namespace grace::rl {
 
 namespace {
 
+rl_error expired_event_error(const std::string& event_id) {
+  return rl_error(error_code::expired_event,
+                  "event '" + event_id
+                      + "' expired unrewarded (older than the pending time-to-live, or the "
+                        "oldest pending event at the cap)");
+}
+
 constexpr const char* snapshot_format = "grace.rl_agent/1";
 constexpr const char* context_format = "grace.rl_context/1";
 
@@ -368,18 +375,18 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   return out;
 }
 
-std::string agent::next_event_id() {
+std::string agent::next_event_id(const std::string& suffix) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "rl-%016llx-%012llx", static_cast<unsigned long long>(salt_),
                 static_cast<unsigned long long>(next_sequence_));
   ++next_sequence_;
-  return buf;
+  return buf + suffix;
 }
 
 recommendation agent::recommend(const context_key& context,
                                 const std::vector<candidate>& candidates,
                                 std::optional<int> max_risk_tier, std::int64_t now_ms,
-                                std::int64_t now_wall_ms) {
+                                std::int64_t now_wall_ms, const std::string& event_id_suffix) {
   validate_candidates(context, candidates);
   choice_question question{context, {}, max_risk_tier};
   question.candidates.reserve(candidates.size());
@@ -418,7 +425,7 @@ recommendation agent::recommend(const context_key& context,
   }
 
   recommendation r;
-  r.event_id = next_event_id();
+  r.event_id = next_event_id(event_id_suffix);
   r.chosen = s.ranked[chosen].playbook;
   r.propensity = s.ranked[chosen].probability;
   r.excluded = std::move(s.excluded);
@@ -443,9 +450,8 @@ recommendation agent::recommend(const context_key& context,
   return r;
 }
 
-learn_result agent::reward(const std::string& event_id, double reward,
-                           const std::map<std::string, double>& kpi_deltas, std::int64_t now_ms,
-                           std::int64_t now_wall_ms, bool incident_seen) {
+void agent::check_reward(const std::string& event_id, double reward,
+                         const std::map<std::string, double>& kpi_deltas) const {
   if (!std::isfinite(reward) || reward < -1.0 || reward > 1.0) {
     std::ostringstream os;
     os << "reward " << reward << " for event '" << event_id << "' is outside [-1, 1]";
@@ -454,25 +460,35 @@ learn_result agent::reward(const std::string& event_id, double reward,
   for (const auto& [name, value] : kpi_deltas)
     if (!std::isfinite(value))
       throw rl_error(error_code::invalid_argument, "KPI delta '" + name + "' is not finite");
-  const auto expired = [&] {
-    return rl_error(error_code::expired_event,
-                    "event '" + event_id
-                        + "' expired unrewarded (older than the pending time-to-live, or the "
-                          "oldest pending event at the cap)");
-  };
-  const auto it = pending_.find(event_id);
-  if (it == pending_.end()) {
+  if (pending_.count(event_id) == 0) {
     if (replay_.contains(event_id))
       throw rl_error(error_code::already_rewarded, "event '" + event_id + "' was already rewarded");
     if (expired_.count(event_id) > 0)
-      throw expired();
+      throw expired_event_error(event_id);
     throw rl_error(error_code::unknown_event, "event '" + event_id + "' is unknown");
   }
+}
+
+learn_result agent::reward(const std::string& event_id, double reward,
+                           const std::map<std::string, double>& kpi_deltas, std::int64_t now_ms,
+                           std::int64_t now_wall_ms, bool incident_seen) {
+  check_reward(event_id, reward, kpi_deltas);
+  const auto it = pending_.find(event_id);
   if (past_ttl(it->second, now_ms, now_wall_ms)) {
     expire(event_id);
-    throw expired();
+    throw expired_event_error(event_id);
   }
   return learn_pending(it, reward, kpi_deltas, now_ms, incident_seen);
+}
+
+agent::stored_outcome agent::preview_reward(const std::string& event_id, double reward,
+                                            const std::map<std::string, double>& kpi_deltas,
+                                            std::int64_t now_ms, std::int64_t now_wall_ms) const {
+  check_reward(event_id, reward, kpi_deltas);
+  const auto& p = pending_.at(event_id);
+  if (past_ttl(p, now_ms, now_wall_ms))
+    throw expired_event_error(event_id);
+  return {event_id, p.context, p.chosen, p.propensity, reward, kpi_deltas, now_ms};
 }
 
 learn_result agent::learn_pending(std::unordered_map<std::string, pending_event>::iterator it,
@@ -677,6 +693,30 @@ agent_statistics agent::statistics() const {
   return s;
 }
 
+agent_statistics agent::statistics(const std::function<bool(const context_key&)>& keep) const {
+  auto s = statistics();
+  s.contexts = 0;
+  s.updates = 0;
+  for (const auto& [context, policy] : contexts_)
+    if (keep(context)) {
+      ++s.contexts;
+      s.updates += policy.updates;
+    }
+  s.experiences = 0;
+  double reward_sum = 0.0;
+  for (const auto& e : replay_.items())
+    if (keep(e.context)) {
+      ++s.experiences;
+      reward_sum += e.reward;
+    }
+  s.average_reward = s.experiences ? reward_sum / static_cast<double>(s.experiences) : 0.0;
+  s.pending = 0;
+  for (const auto& [id, p] : pending_)
+    if (keep(p.context))
+      ++s.pending;
+  return s;
+}
+
 context_summary agent::summarize(const context_key& context, const context_policy& policy) const {
   const auto& pop = population();
   context_summary out;
@@ -704,6 +744,14 @@ std::vector<context_summary> agent::policies() const {
   out.reserve(contexts_.size());
   for (const auto& [key, p] : contexts_)
     out.push_back(summarize(key, p));
+  return out;
+}
+
+std::vector<context_key> agent::contexts() const {
+  std::vector<context_key> out;
+  out.reserve(contexts_.size());
+  for (const auto& [key, p] : contexts_)
+    out.push_back(key);
   return out;
 }
 

@@ -51,6 +51,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -165,10 +166,12 @@ public:
   /// Chooses one of `candidates` for the context and remembers the event until
   /// its reward arrives. Candidates above `max_risk_tier` are never chosen and
   /// are listed in `excluded`, not in `ranked`. Times: virtual now and wall
-  /// now (0: unknown, only virtual time counts for expiry). Throws rl_error.
+  /// now (0: unknown, only virtual time counts for expiry). The event id
+  /// ends with `event_id_suffix` (a cluster names the context's shard there).
+  /// Throws rl_error.
   recommendation recommend(const context_key& context, const std::vector<candidate>& candidates,
                            std::optional<int> max_risk_tier = std::nullopt, std::int64_t now_ms = 0,
-                           std::int64_t now_wall_ms = 0);
+                           std::int64_t now_wall_ms = 0, const std::string& event_id_suffix = "");
 
   /// Learns from the reward of a recommended event (about its `chosen`).
   /// `incident_seen`: see experience::incident_seen. Rejects unknown, expired
@@ -186,6 +189,15 @@ public:
   /// its own event and a propensity exact for the reduced set. Returns false
   /// if the event was not pending (unknown, rewarded or expired already).
   bool withdraw(const std::string& event_id);
+
+  /// What reward() would learn, without learning it: the outcome as the
+  /// experiences table holds it (rewarded_at_ms = now_ms). Throws the
+  /// rl_error reward() would throw and changes nothing, also for an event
+  /// past its time-to-live (reward() then expires it).
+  struct stored_outcome;
+  stored_outcome preview_reward(const std::string& event_id, double reward,
+                                const std::map<std::string, double>& kpi_deltas,
+                                std::int64_t now_ms, std::int64_t now_wall_ms) const;
 
   /// Expires pending events older than pending_ttl_ms (see agent_config);
   /// returns how many. The owner calls it periodically with its clocks.
@@ -239,7 +251,16 @@ public:
   void refit_from_replay();
 
   agent_statistics statistics() const;
+  /// The part of the statistics held by the contexts `keep` accepts (a
+  /// cluster node's share: the contexts of the shards it serves). contexts,
+  /// experiences, pending and updates (the contexts' learning steps) count
+  /// those contexts only, average_reward is the mean reward of their
+  /// experiences in the replay buffer; recommendations, exploration_rate and
+  /// changes_detected are this agent's own counters, whichever context.
+  agent_statistics statistics(const std::function<bool(const context_key&)>& keep) const;
   std::vector<context_summary> policies() const;
+  /// Every context known here (learned in, or offered with a pending event).
+  std::vector<context_key> contexts() const;
   std::optional<context_summary> policy(const context_key& context) const;
   const replay_buffer& experiences() const { return replay_; }
   const agent_config& config() const { return cfg_; }
@@ -350,7 +371,9 @@ private:
   /// Forgets a context nothing was learned in once no event of it is pending
   /// (it exists only to list what was offered there).
   void prune_if_unused(const context_key& context);
-  std::string next_event_id();
+  std::string next_event_id(const std::string& suffix);
+  void check_reward(const std::string& event_id, double reward,
+                    const std::map<std::string, double>& kpi_deltas) const;
   // Event change tracking (track_event_changes): called where pending events
   // and expired ids enter and leave their sets.
   void note_pending_added(const std::string& event_id);

@@ -1,5 +1,7 @@
 #include "actors/rl_agent/rl_agent_actor.hpp"
 
+#include "actors/cluster/reward_ledger.hpp"
+#include "actors/cluster/shard_map.hpp"
 #include "actors/rl_agent/recommend_check.hpp"
 #include "actors/rl_agent/views.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
@@ -12,6 +14,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <spdlog/spdlog.h>
 
 namespace grace {
@@ -269,6 +272,72 @@ int64_t wall_now(self_pointer self) {
   return self->state.settings.clock.actor_wall_ms(self);
 }
 
+constexpr const char* shard_snapshot_format = "grace.shard_snapshot/1";
+
+bool in_shard(const rl::context_key& c, int shard) {
+  return cluster::shard_of_context(c.service, c.diagnosis) == shard;
+}
+
+// The shard's contexts as export_context() gives them.
+std::string shard_snapshot(const rl::agent& a, int shard) {
+  nlohmann::json contexts = nlohmann::json::array();
+  for (const auto& c : a.contexts())
+    if (in_shard(c, shard))
+      contexts.push_back(a.export_context(c));
+  return nlohmann::json{{"format", shard_snapshot_format}, {"shard", shard}, {"contexts", contexts}}
+      .dump();
+}
+
+// Replaces the shard's contexts with those of its snapshot in etcd, then
+// learns the rewards committed since. What etcd holds is outside input: a
+// part that does not parse is logged and skipped. Returns how many rewards
+// were learned from the log.
+uint64_t restore_shard(rl::agent& a, int shard, const std::string& snapshot,
+                       const std::vector<std::string>& log) {
+  for (const auto& c : a.contexts())
+    if (in_shard(c, shard))
+      a.erase_context(c);
+  if (!snapshot.empty()) {
+    try {
+      const auto doc = nlohmann::json::parse(snapshot);
+      if (!doc.is_object() || doc.value("format", "") != shard_snapshot_format
+          || doc.value("shard", -1) != shard || !doc.contains("contexts")
+          || !doc.at("contexts").is_array())
+        throw std::runtime_error(std::string("not a ") + shard_snapshot_format + " of this shard");
+      for (const auto& c : doc.at("contexts")) {
+        try {
+          a.import_context(c);
+        } catch (const rl::rl_error& e) {
+          spdlog::error("[CAUSAL-RL] ❌ shard {}: a context of its snapshot in etcd is unusable: "
+                        "{}",
+                        shard, e.what());
+        }
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("[CAUSAL-RL] ❌ shard {}: its snapshot in etcd is unusable: {}", shard,
+                    e.what());
+    }
+  }
+  std::vector<experience> rows;
+  for (const auto& entry : log) {
+    try {
+      auto e = nlohmann::json::parse(entry).get<experience>();
+      if (!in_shard({e.service, e.diagnosis}, shard))
+        throw std::runtime_error("the reward belongs to another shard");
+      rows.push_back(std::move(e));
+    } catch (const std::exception& e) {
+      spdlog::error("[CAUSAL-RL] ❌ shard {}: a committed reward in etcd is unusable: {}", shard,
+                    e.what());
+    }
+  }
+  size_t skipped = 0;
+  const auto learned = a.recover(to_outcomes(rows), &skipped);
+  if (skipped > 0)
+    spdlog::error("[CAUSAL-RL] ❌ shard {}: {} committed reward(s) out of range, skipped", shard,
+                  skipped);
+  return learned;
+}
+
 // Checks the request against the catalog and asks the agent.
 caf::expected<recommendation> recommend_with(self_pointer self, const catalog::metrics_catalog& cat,
                                              const recommend_request& request) {
@@ -277,8 +346,13 @@ caf::expected<recommendation> recommend_with(self_pointer self, const catalog::m
   if (!checked.problem.empty())
     return make_error(errc::invalid_input, checked.problem);
   try {
-    auto r = self->state.agent->recommend(checked.context, checked.candidates,
-                                          checked.max_risk_tier, virtual_now(self), wall_now(self));
+    const auto suffix =
+        self->state.settings.shard_event_ids ? cluster::event_shard_suffix(
+            cluster::shard_of_context(checked.context.service, checked.context.diagnosis))
+                                             : std::string();
+    auto r =
+        self->state.agent->recommend(checked.context, checked.candidates, checked.max_risk_tier,
+                                     virtual_now(self), wall_now(self), suffix);
     changed(self);
     return to_message(r, checked);
   } catch (const rl::rl_error& e) {
@@ -398,6 +472,38 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         });
         return *rp;
       },
+      [=](atom::reward, const reward_report& report, atom::check) -> caf::result<experience> {
+        try {
+          const auto o = self->state.agent->preview_reward(
+              report.event_id, report.reward, report.kpi_deltas, virtual_now(self), wall_now(self));
+          experience e;
+          e.event_id = o.event_id;
+          e.service = o.context.service;
+          e.diagnosis = o.context.diagnosis;
+          e.playbook = o.chosen;
+          e.propensity = o.propensity;
+          e.reward = o.reward;
+          e.kpi_deltas = o.kpi_deltas;
+          e.ts = o.rewarded_at_ms;
+          return e;
+        } catch (const rl::rl_error& e) {
+          return to_caf_error(e);
+        }
+      },
+      [=](atom::restore, int32_t shard, const std::string& snapshot,
+          const std::vector<std::string>& log) -> caf::result<uint64_t> {
+        auto& st = self->state;
+        // The agent read from local storage replaces the whole agent: a
+        // shard restored before that would be lost.
+        if (!st.saving)
+          return make_error(errc::unavailable, "the agent has not read its stored state yet");
+        const auto learned = restore_shard(*st.agent, shard, snapshot, log);
+        changed(self);
+        return static_cast<uint64_t>(learned);
+      },
+      [=](atom::fold, int32_t shard) -> std::string {
+        return shard_snapshot(*self->state.agent, shard);
+      },
       [=](atom::withdraw, const std::string& event_id) -> bool {
         const bool withdrawn = self->state.agent->withdraw(event_id);
         if (withdrawn)
@@ -405,7 +511,19 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         return withdrawn;
       },
       [=](atom::statistics) { return rl::statistics_view(*self->state.agent); },
+      [=](atom::statistics, const std::vector<int32_t>& shards) {
+        const std::set<int32_t> wanted(shards.begin(), shards.end());
+        return rl::statistics_view(*self->state.agent, [&](const rl::context_key& c) {
+          return wanted.count(cluster::shard_of_context(c.service, c.diagnosis)) > 0;
+        });
+      },
       [=](atom::get) { return rl::policies_view(*self->state.agent); },
+      [=](atom::get, const std::vector<int32_t>& shards) {
+        const std::set<int32_t> wanted(shards.begin(), shards.end());
+        return rl::policies_view(*self->state.agent, [&](const rl::context_key& c) {
+          return wanted.count(cluster::shard_of_context(c.service, c.diagnosis)) > 0;
+        });
+      },
       [=](atom::evaluate) { return rl::evaluation_view(*self->state.agent); },
       [=](atom::save) {
         auto& st = self->state;

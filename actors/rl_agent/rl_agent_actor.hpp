@@ -30,6 +30,9 @@ struct rl_agent_settings {
   // their rows being written: short, so that each write is small and a crash
   // loses little.
   std::chrono::milliseconds event_rows_delay{100};
+  // In a cluster: event ids end with their context's shard ("-s<shard>"),
+  // so that a reward finds the owner (actors/cluster/reward_ledger.hpp).
+  bool shard_event_ids = false;
 };
 
 struct rl_agent_state {

@@ -15,18 +15,31 @@ policy_estimate view_of(const ope_result& r) {
           view_of(r.ips), view_of(r.snips), view_of(r.dr)};
 }
 
-} // namespace
-
-rl_statistics statistics_view(const agent& a) {
-  const auto s = a.statistics();
+rl_statistics view_of(const agent_statistics& s) {
   return {to_string(s.policy), s.contexts,         s.experiences,
           s.updates,           s.recommendations,  s.pending,
           s.average_reward,    s.exploration_rate, s.changes_detected};
 }
 
+} // namespace
+
+rl_statistics statistics_view(const agent& a) {
+  return view_of(a.statistics());
+}
+
+rl_statistics statistics_view(const agent& a, const std::function<bool(const context_key&)>& keep) {
+  return view_of(a.statistics(keep));
+}
+
 rl_policies policies_view(const agent& a) {
+  return policies_view(a, [](const context_key&) { return true; });
+}
+
+rl_policies policies_view(const agent& a, const std::function<bool(const context_key&)>& keep) {
   rl_policies out;
   for (const auto& c : a.policies()) {
+    if (!keep(c.context))
+      continue;
     context_policy_view v{c.context.service, c.context.diagnosis, c.updates, {}};
     for (const auto& arm : c.arms)
       v.playbooks.push_back(

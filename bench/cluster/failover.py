@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Failover of a 3-node cluster around a real etcd on loopback: the time from
 a SIGKILL to every shard of the killed node being served by a survivor again,
-over N kills (a different node each time, restarted in between), and the etcd
-writes (store revisions) each failover took.
+and to a recommendation for a context of the killed node (asked through a
+survivor, which waits for the new owner) being answered again, over N kills
+(a different node each time, restarted in between), and the etcd writes
+(store revisions) each failover took.
 
     python3 bench/cluster/failover.py build/grace-node [N]
 
@@ -16,6 +18,7 @@ import ssl
 import statistics
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,7 +50,7 @@ def main():
         cluster_test.make_cert(name, "ca", certs)
     etcd = cluster_test.Etcd(certs)
     nodes = {}
-    times, writes = [], []
+    times, answered, writes = [], [], []
     try:
         for node_id in ("n1", "n2", "n3"):
             nodes[node_id] = cluster_test.cluster_node(node_id, etcd, certs).start()
@@ -58,6 +61,10 @@ def main():
             survivors = {n: x for n, x in nodes.items() if n != victim_id}
             shards = [s["shard"] for s in cluster_test.view(nodes["n1" if victim_id != "n1" else "n2"])["shards"]
                       if s["owner"] == victim_id]
+            entry = next(iter(survivors.values()))
+            context = next(c for c in cluster_test.catalog_contexts()
+                           if cluster_test.shard_of(cluster_test.recommend(entry, *c)["event_id"])
+                           in shards)
             before = etcd_revision(etcd, certs)
             killed = time.time()
             nodes[victim_id].proc.send_signal(signal.SIGKILL)
@@ -71,17 +78,29 @@ def main():
             if not wait_for(served_again, 60):
                 raise SystemExit(f"round {i}: shards of {victim_id} not served again in 60 s")
             elapsed = time.time() - killed
+
+            def recommended():
+                query = urllib.parse.urlencode({"service": context[0], "diagnosis": context[1]})
+                status, _ = grace_node.request(entry.port, "GET",
+                                               "/api/ml/causal-rl/recommend?" + query,
+                                               headers={"Authorization": f"Bearer {grace_node.TOKEN}"})
+                return status == 200
+            if not wait_for(recommended, 60):
+                raise SystemExit(f"round {i}: {context} not recommended again in 60 s")
+            answered.append(time.time() - killed)
             time.sleep(0.5)  # let the last claims land before counting
             delta = etcd_revision(etcd, certs) - before
             times.append(elapsed)
             writes.append(delta)
             print(f"round {i + 1}: killed {victim_id} ({len(shards)} shards): served again after "
-                  f"{elapsed:.2f} s, {delta} etcd writes", flush=True)
+                  f"{elapsed:.2f} s, a recommendation for one of them answered after "
+                  f"{answered[-1]:.2f} s, {delta} etcd writes", flush=True)
             nodes[victim_id].stop()
             nodes[victim_id] = cluster_test.cluster_node(victim_id, etcd, certs).start()
         print(f"SIGKILL to served again over {rounds} kills: median {statistics.median(times):.2f} s, "
-              f"min {min(times):.2f} s, max {max(times):.2f} s; etcd writes per failover: median "
-              f"{statistics.median(writes)}")
+              f"min {min(times):.2f} s, max {max(times):.2f} s; to a recommendation answered again: "
+              f"median {statistics.median(answered):.2f} s, max {max(answered):.2f} s; etcd writes "
+              f"per failover: median {statistics.median(writes)}")
     finally:
         for x in nodes.values():
             x.stop()

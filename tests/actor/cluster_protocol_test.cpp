@@ -33,11 +33,13 @@ struct cluster_test_config : caf::actor_system_config {
 
 using planets = point_to_point_fixture<test_coordinator_fixture<cluster_test_config>>;
 
-// Stands in for the cluster component: accepts version 1 from anyone but
-// "intruder", and records who greeted it.
+// Stands in for the cluster component: accepts a hello from anyone but
+// "intruder", records who greeted it, and owns every shard: a forwarded
+// reward is "learned" with reward 0.5 refused, and recorded with its sender.
 struct fake_cluster_state {
   static inline const char* name = "fake-cluster";
   std::vector<std::string> greeted;
+  std::vector<std::string> rewarded_by;
 };
 
 cluster_actor::behavior_type
@@ -55,6 +57,67 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         return peer_hello{cluster_protocol_version, "mars-node", 7};
       },
       [=](atom::status) { return cluster_status{}; },
+      [=](atom::policies) -> caf::result<cluster_rl_policies> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::policies, const std::string&) -> caf::result<rl_policies, std::string> {
+        rl_policies share;
+        share.policies = {{"api", "latency", 2, {{"restart", 0.5, 0.1, 2, 0.4, false}}}};
+        return {share, std::string("mars-node")};
+      },
+      [=](atom::statistics) -> caf::result<cluster_rl_statistics> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::statistics, const std::string&) -> caf::result<rl_statistics, std::string> {
+        rl_statistics share;
+        share.policy = "hierarchical_thompson";
+        share.contexts = 3;
+        share.experiences = 41;
+        share.average_reward = 0.25;
+        return {share, std::string("mars-node")};
+      },
+      [=](atom::flush) {},
+      [=](atom::ingest, const sample_batch&) -> caf::result<ingest_receipt> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      // Takes every sample but those of metric "late".
+      [=](atom::ingest, const sample_batch& batch, const std::string&) {
+        ingest_receipt receipt;
+        for (size_t i = 0; i < batch.size(); ++i)
+          if (batch[i].metric_id == "late")
+            receipt.rejected.push_back({i, "late"});
+          else
+            ++receipt.accepted;
+        return receipt;
+      },
+      [=](atom::recommend, const recommend_request& r) -> caf::result<recommendation, std::string> {
+        return make_error(errc::invalid_input, "not from a peer: " + r.service);
+      },
+      [=](atom::reward, const reward_report&) -> caf::result<experience, std::string> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::recommend, const recommend_request& r,
+          const std::string&) -> caf::result<recommendation, std::string> {
+        recommendation out;
+        out.event_id = "rl-1-2-s7";
+        out.service = r.service;
+        out.diagnosis = r.diagnosis;
+        out.chosen = r.candidates.empty() ? "" : r.candidates.front();
+        out.propensity = 1.0;
+        return {out, std::string("mars-node")};
+      },
+      [=](atom::reward, const reward_report& r,
+          const std::string& from) -> caf::result<experience, std::string> {
+        if (r.reward == 0.5)
+          return make_error(errc::conflict, "event '" + r.event_id + "' was already rewarded");
+        self->state.rewarded_by.push_back(from);
+        experience e;
+        e.event_id = r.event_id;
+        e.reward = r.reward;
+        e.kpi_deltas = r.kpi_deltas;
+        e.playbook = "restart";
+        return {e, std::string("mars-node")};
+      },
   };
 }
 
@@ -108,6 +171,118 @@ CAF_TEST(a refused hello comes back as an error) {
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);
   anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
   anon_send_exit(earth_endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(a forwarded recommendation and reward cross the wire with their types) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  earth.self->send(peer, atom::recommend_v, recommend_request{"api", "latency", {"restart"}},
+                   std::string("earth-node"));
+  exec_all();
+  bool recommended = false;
+  earth.self->receive([&](const recommendation& r, const std::string& node) {
+    recommended = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(r.event_id, "rl-1-2-s7");
+    CAF_CHECK_EQUAL(r.service, "api");
+    CAF_CHECK_EQUAL(r.chosen, "restart");
+  });
+  CAF_CHECK(recommended);
+  earth.self->send(peer, atom::reward_v, reward_report{"rl-1-2-s7", 1.0, {{"latency", -0.4}}},
+                   std::string("earth-node"));
+  exec_all();
+  bool learned = false;
+  earth.self->receive([&](const experience& e, const std::string& node) {
+    learned = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(e.event_id, "rl-1-2-s7");
+    CAF_CHECK_EQUAL(e.playbook, "restart");
+    CAF_CHECK_EQUAL(e.kpi_deltas.at("latency"), -0.4);
+  });
+  CAF_CHECK(learned);
+  // The owner's refusal comes back as the error it gave.
+  earth.self->send(peer, atom::reward_v, reward_report{"rl-1-2-s7", 0.5, {}},
+                   std::string("earth-node"));
+  exec_all();
+  bool refused = false;
+  earth.self->receive(
+      [&](const experience&, const std::string&) { CAF_FAIL("a refused reward was learned"); },
+      [&](const caf::error& e) {
+        refused = true;
+        CAF_CHECK_EQUAL(describe(e), "event 'rl-1-2-s7' was already rewarded");
+      });
+  CAF_CHECK(refused);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(the share of a member in the statistics and policies crosses the wire with its node id) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  earth.self->send(peer, atom::statistics_v, std::string("earth-node"));
+  exec_all();
+  bool answered = false;
+  earth.self->receive([&](const rl_statistics& share, const std::string& node) {
+    answered = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.policy, "hierarchical_thompson");
+    CAF_CHECK_EQUAL(share.contexts, 3u);
+    CAF_CHECK_EQUAL(share.experiences, 41u);
+    CAF_CHECK_EQUAL(share.average_reward, 0.25);
+  });
+  CAF_CHECK(answered);
+  earth.self->send(peer, atom::policies_v, std::string("earth-node"));
+  exec_all();
+  bool listed = false;
+  earth.self->receive([&](const rl_policies& share, const std::string& node) {
+    listed = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.policies.size(), 1u);
+    CAF_CHECK_EQUAL(share.policies[0].diagnosis, "latency");
+    CAF_CHECK_EQUAL(share.policies[0].playbooks.at(0).pulls, 2u);
+  });
+  CAF_CHECK(listed);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(forwarded samples cross the wire and their receipt comes back) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  sample_batch batch(3);
+  batch[0].metric_id = "api.latency_p95";
+  batch[0].value = 120.5;
+  batch[0].labels = {{"pod", "a"}};
+  batch[1].metric_id = "late";
+  batch[2].metric_id = "api.error_rate";
+  earth.self->send(peer, atom::ingest_v, batch, std::string("earth-node"));
+  exec_all();
+  bool received = false;
+  earth.self->receive([&](const ingest_receipt& r) {
+    received = true;
+    CAF_CHECK_EQUAL(r.accepted, 2u);
+    CAF_REQUIRE_EQUAL(r.rejected.size(), 1u);
+    CAF_CHECK_EQUAL(r.rejected[0].index, 1u);
+    CAF_CHECK_EQUAL(r.rejected[0].reason, "late");
+  });
+  CAF_CHECK(received);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
   exec_all();
 }
 

@@ -407,6 +407,23 @@ TEST(messages_json, cluster_view_nulls_the_owner_of_a_free_shard) {
   EXPECT_EQ(j["serving"], json::array({0}));
 }
 
+// The same names as a node alone's statistics, plus who answered.
+TEST(messages_json, cluster_rl_statistics_keeps_the_statistics_names) {
+  grace::cluster_rl_statistics x;
+  x.merged.policy = "hierarchical_thompson";
+  x.merged.experiences = 18;
+  x.answered_by = {"n1", "n2"};
+  x.unanswered = {"n3: not connected over the cluster transport"};
+  json j = x;
+  json alone = x.merged;
+  for (const auto& [key, value] : alone.items())
+    EXPECT_EQ(j.at(key), value) << key;
+  EXPECT_EQ(j.size(), alone.size() + 2);
+  EXPECT_EQ(j["experiences"], 18);
+  EXPECT_EQ(j["answered_by"], json::array({"n1", "n2"}));
+  EXPECT_EQ(j["unanswered"][0], "n3: not connected over the cluster transport");
+}
+
 TEST(messages_json, band_change_names_its_bands) {
   grace::band_change c{"cpu", grace::band::good, grace::band::critical, 1700000000000, 0.97};
   EXPECT_EQ(json(c).dump(),

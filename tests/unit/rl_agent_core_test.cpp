@@ -734,6 +734,85 @@ TEST(RlAgentPooling, TheBroadPriorIsEstimatedFromTheData) {
   EXPECT_DOUBLE_EQ(plain.broad_prior().mean, cfg.prior_mean);
 }
 
+TEST(RlAgentCluster, AnEventIdCarriesItsSuffix) {
+  agent a;
+  auto r = a.recommend(api, three(), std::nullopt, 0, 0, "-s17");
+  EXPECT_EQ(r.event_id.substr(r.event_id.size() - 4), "-s17");
+  a.reward(r.event_id, 1.0);
+  EXPECT_EQ(a.statistics().experiences, 1u);
+}
+
+// A cluster node counts only the contexts of the shards it serves: another
+// context's policy, experiences and pending events are not its share.
+TEST(RlAgentCluster, StatisticsOfSomeContextsCountOnlyThose) {
+  agent a;
+  const auto first = a.recommend(api, three(), std::nullopt, 0);
+  a.reward(first.event_id, 1.0);
+  const auto second = a.recommend(api, three(), std::nullopt, 0);
+  a.reward(second.event_id, 0.5);
+  const auto third = a.recommend(db, three(), std::nullopt, 0);
+  a.reward(third.event_id, -0.5);
+  a.recommend(db, three(), std::nullopt, 0); // pending
+  const auto only_api = a.statistics([&](const context_key& c) { return c == api; });
+  EXPECT_EQ(only_api.contexts, 1u);
+  EXPECT_EQ(only_api.experiences, 2u);
+  EXPECT_EQ(only_api.updates, 2u);
+  EXPECT_EQ(only_api.pending, 0u);
+  EXPECT_DOUBLE_EQ(only_api.average_reward, 0.75);
+  const auto only_db = a.statistics([&](const context_key& c) { return c == db; });
+  EXPECT_EQ(only_db.contexts, 1u);
+  EXPECT_EQ(only_db.experiences, 1u);
+  EXPECT_EQ(only_db.updates, 1u);
+  EXPECT_EQ(only_db.pending, 1u);
+  EXPECT_DOUBLE_EQ(only_db.average_reward, -0.5);
+  // The agent's own counters, whichever context.
+  EXPECT_EQ(only_db.recommendations, 4u);
+  EXPECT_EQ(only_db.recommendations, a.statistics().recommendations);
+  const auto none = a.statistics([](const context_key&) { return false; });
+  EXPECT_EQ(none.contexts + none.experiences + none.updates + none.pending, 0u);
+  EXPECT_DOUBLE_EQ(none.average_reward, 0.0);
+  const auto all = a.statistics([](const context_key&) { return true; });
+  EXPECT_EQ(all.experiences, a.statistics().experiences);
+  EXPECT_EQ(all.updates, a.statistics().updates);
+}
+
+TEST(RlAgentCluster, APreviewSaysWhatARewardWouldLearnAndChangesNothing) {
+  agent a;
+  auto r = a.recommend(api, three(), std::nullopt, 1000);
+  const auto before = a.to_json().dump();
+  auto o = a.preview_reward(r.event_id, 0.5, {{"latency", -0.2}}, 2000, 0);
+  EXPECT_EQ(a.to_json().dump(), before);
+  EXPECT_EQ(o.event_id, r.event_id);
+  EXPECT_EQ(o.context, api);
+  EXPECT_EQ(o.chosen, r.chosen);
+  EXPECT_DOUBLE_EQ(o.propensity, r.propensity);
+  EXPECT_DOUBLE_EQ(o.reward, 0.5);
+  EXPECT_EQ(o.rewarded_at_ms, 2000);
+  EXPECT_THROW(a.preview_reward(r.event_id, 1.5, {}, 2000, 0), rl_error);
+  EXPECT_THROW(a.preview_reward("rl-unknown", 0.5, {}, 2000, 0), rl_error);
+  // Past its time-to-live: refused as expired, the event stays pending.
+  const auto late = 1000 + a.config().pending_ttl_ms + 1;
+  try {
+    a.preview_reward(r.event_id, 0.5, {}, late, 0);
+    FAIL() << "an event past its time-to-live was previewed";
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::expired_event);
+  }
+  EXPECT_EQ(a.statistics().pending, 1u);
+  a.reward(r.event_id, 0.5, {}, 2000);
+  try {
+    a.preview_reward(r.event_id, 0.5, {}, 2000, 0);
+    FAIL() << "a rewarded event was previewed";
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::already_rewarded);
+  }
+  // The preview is what recover() learns on another agent.
+  agent b;
+  b.recover({o});
+  EXPECT_EQ(b.statistics().experiences, 1u);
+  EXPECT_EQ(b.contexts(), std::vector<context_key>{api});
+}
+
 // The choice probabilities are a function of what was learned: repeated
 // recommendations between two outcomes reuse them (with few Monte Carlo
 // draws, fresh estimates would differ call to call), the logged propensity is

@@ -1,0 +1,604 @@
+#include "actors/cluster/cluster_routing.hpp"
+
+#include "actors/cluster/cluster_views.hpp"
+#include "actors/cluster/membership.hpp"
+#include "actors/cluster/shard_map.hpp"
+#include "actors/supervisor/actor_lookup.hpp"
+#include "messages/errors.hpp"
+#include "messages/json.hpp"
+
+#include <algorithm>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <spdlog/spdlog.h>
+
+namespace grace {
+
+namespace {
+
+using namespace std::chrono_literals;
+namespace etcd = cluster::etcd;
+
+constexpr auto retry_interval = 100ms;
+constexpr auto learner_timeout = 30s;
+
+int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+std::chrono::milliseconds until(int64_t deadline_ms) {
+  return std::chrono::milliseconds(std::max<int64_t>(deadline_ms - steady_ms(), 1));
+}
+
+// Where a request for `shard` goes now.
+struct route {
+  enum kind_t { here, peer, wait } kind = wait;
+  cluster_peer_actor to;
+  std::string owner;
+};
+
+// `learner`: the request needs the shard's learning state restored here.
+route route_of(const cluster_state& st, int shard, bool forwarded, bool learner = true) {
+  if (st.owned->serving(shard, steady_ms()))
+    return {
+        !learner || st.ledger.ready(shard) ? route::here : route::wait, {}, st.settings.node_id};
+  if (forwarded)
+    return {};
+  const auto owner = st.view.owners.find(shard);
+  if (owner == st.view.owners.end() || owner->second.node == st.settings.node_id)
+    return {};
+  const auto peer = st.peers.find(owner->second.node);
+  if (peer == st.peers.end())
+    return {};
+  return {route::peer, peer->second, owner->second.node};
+}
+
+void schedule_retry(cluster_self self) {
+  auto& st = self->state;
+  if (st.retry_scheduled || st.waiting.empty())
+    return;
+  st.retry_scheduled = true;
+  self->delayed_send(self, retry_interval, atom::flush_v);
+}
+
+// Runs `attempt` now and again after changes until it hands the request on
+// or `deadline_ms` passes.
+void dispatch(cluster_self self, int64_t deadline_ms, std::function<bool()> attempt,
+              std::function<void()> expire) {
+  if (attempt())
+    return;
+  if (steady_ms() >= deadline_ms) {
+    expire();
+    return;
+  }
+  self->state.waiting.push_back({deadline_ms, std::move(attempt), std::move(expire)});
+  schedule_retry(self);
+}
+
+caf::error no_owner(int shard, int64_t waited_ms) {
+  return make_error(errc::unavailable,
+                    "shard " + std::to_string(shard) + " has no owner serving it (waited "
+                        + std::to_string(waited_ms) + " ms): the cluster is still assigning it");
+}
+
+// Errors of the transport (the peer went away, a timeout) send the request
+// round again: the shard is in transition. The owner's own answers (errc)
+// go back to the client.
+bool transport_error(const caf::error& e) {
+  return e.category() != error_category();
+}
+
+template <class F> void with_learner(cluster_self self, F f, std::function<void(caf::error)> fail) {
+  with_component_or<rl_agent_actor>(
+      self, self->state.supervisor, "rl_agent", std::move(f), [fail](const caf::error& e) {
+        fail(make_error(errc::unavailable, "the learner is not reachable: " + describe(e)));
+      });
+}
+
+void recommend_at(cluster_self self, int64_t deadline_ms, recommend_request request, bool forwarded,
+                  recommend_promise rp);
+void reward_at(cluster_self self, int64_t deadline_ms, reward_report report, int shard,
+               bool forwarded, reward_promise rp);
+
+void recommend_at(cluster_self self, int64_t deadline_ms, recommend_request request, bool forwarded,
+                  recommend_promise rp) {
+  const int shard = cluster::shard_of_context(request.service, request.diagnosis);
+  const auto started = steady_ms();
+  dispatch(
+      self, deadline_ms,
+      [=]() {
+        const auto r = route_of(self->state, shard, forwarded);
+        if (r.kind == route::wait)
+          return false;
+        if (r.kind == route::here) {
+          with_learner(
+              self,
+              [=](rl_agent_actor learner) {
+                self->request(learner, until(deadline_ms), atom::recommend_v, request)
+                    .then(
+                        [=](recommendation& answer) {
+                          rp->deliver(std::move(answer), self->state.settings.node_id);
+                        },
+                        [=](caf::error& e) { rp->deliver(std::move(e)); });
+              },
+              [=](caf::error e) { rp->deliver(std::move(e)); });
+          return true;
+        }
+        ++self->state.forwarded;
+        self->request(r.to, until(deadline_ms), atom::recommend_v, request,
+                      self->state.settings.node_id)
+            .then([=](recommendation& answer,
+                      std::string& node) { rp->deliver(std::move(answer), std::move(node)); },
+                  [=](caf::error& e) {
+                    if (transport_error(e) && steady_ms() < deadline_ms)
+                      recommend_at(self, deadline_ms, request, forwarded, rp);
+                    else
+                      rp->deliver(std::move(e));
+                  });
+        return true;
+      },
+      [=] { rp->deliver(no_owner(shard, steady_ms() - started)); });
+}
+
+// Commits the reward's experience under this node's fencing token for the
+// shard: one etcd transaction, put once per event.
+etcd::fenced_put_outcome commit(cluster_state& st, int shard, const experience& e) {
+  const auto fence = cluster::owner_key(st.settings.name, shard);
+  const auto key = cluster::reward_key(st.settings.name, shard, e.event_id);
+  const auto token = st.owned->fencing_token(shard);
+  const auto value = nlohmann::json(e).dump();
+  auto answer =
+      etcd::parse_txn(st.client->call(etcd::fenced_put_once_request(fence, token, key, value)));
+  return etcd::read_fenced_put(answer, fence, token, key, value);
+}
+
+// The owner's part: check with the learner, commit to etcd, then learn and
+// answer. Nothing is acknowledged that etcd does not hold.
+void reward_here(cluster_self self, int64_t deadline_ms, reward_report report, int shard,
+                 bool forwarded, reward_promise rp, rl_agent_actor learner) {
+  self->request(learner, until(deadline_ms), atom::reward_v, report, atom::check_v)
+      .then(
+          [=](experience& preview) {
+            auto& st = self->state;
+            if (!st.owned->serving(shard, steady_ms()) || !st.ledger.ready(shard)) {
+              reward_at(self, deadline_ms, report, shard, forwarded, rp);
+              return;
+            }
+            etcd::fenced_put_outcome outcome;
+            try {
+              outcome = commit(st, shard, preview);
+            } catch (const etcd::etcd_error& e) {
+              rp->deliver(make_error(errc::unavailable,
+                                     std::string("the reward was not committed to etcd, nothing "
+                                                 "was learned: ")
+                                         + e.what()));
+              return;
+            }
+            if (outcome == etcd::fenced_put_outcome::not_owner) {
+              spdlog::warn("[CLUSTER] shard {} changed owner while a reward was committed: "
+                           "sending it to the new owner",
+                           shard);
+              self->send(self, atom::refresh_v);
+              st.ledger.forget(shard); // restored again if etcd still says ours
+              reward_at(self, deadline_ms, report, shard, forwarded, rp);
+              return;
+            }
+            if (outcome == etcd::fenced_put_outcome::conflict) {
+              rp->deliver(make_error(errc::conflict,
+                                     "event '" + report.event_id + "' was already rewarded"));
+              return;
+            }
+            ++st.rewards_committed;
+            self->request(learner, until(deadline_ms), atom::reward_v, report)
+                .then(
+                    [=](experience& learned) {
+                      self->state.ledger.learned(shard, learned.event_id, steady_ms());
+                      rp->deliver(std::move(learned), self->state.settings.node_id);
+                    },
+                    [=](caf::error& e) { rp->deliver(std::move(e)); });
+          },
+          [=](caf::error& e) { rp->deliver(std::move(e)); });
+}
+
+void reward_at(cluster_self self, int64_t deadline_ms, reward_report report, int shard,
+               bool forwarded, reward_promise rp) {
+  const auto started = steady_ms();
+  dispatch(
+      self, deadline_ms,
+      [=]() {
+        const auto r = route_of(self->state, shard, forwarded);
+        if (r.kind == route::wait)
+          return false;
+        if (r.kind == route::here) {
+          with_learner(
+              self,
+              [=](rl_agent_actor learner) {
+                reward_here(self, deadline_ms, report, shard, forwarded, rp, learner);
+              },
+              [=](caf::error e) { rp->deliver(std::move(e)); });
+          return true;
+        }
+        ++self->state.forwarded;
+        self->request(r.to, until(deadline_ms), atom::reward_v, report,
+                      self->state.settings.node_id)
+            .then([=](experience& answer,
+                      std::string& node) { rp->deliver(std::move(answer), std::move(node)); },
+                  [=](caf::error& e) {
+                    if (transport_error(e) && steady_ms() < deadline_ms)
+                      reward_at(self, deadline_ms, report, shard, forwarded, rp);
+                    else
+                      rp->deliver(std::move(e));
+                  });
+        return true;
+      },
+      [=] { rp->deliver(no_owner(shard, steady_ms() - started)); });
+}
+
+// The receipts of a batch's shard groups, merged as they come: refusals by
+// position in the whole batch.
+struct ingest_merge {
+  ingest_receipt receipt;
+  size_t open = 0;
+  shared_promise<ingest_receipt> rp;
+
+  void add(const std::vector<size_t>& positions, const ingest_receipt& part) {
+    receipt.accepted += part.accepted;
+    for (const auto& r : part.rejected)
+      receipt.rejected.push_back(
+          {r.index < positions.size() ? positions[r.index] : r.index, r.reason});
+    close();
+  }
+  void refuse(const std::vector<size_t>& positions, const std::string& why) {
+    for (auto p : positions)
+      receipt.rejected.push_back({p, "not acknowledged by its owner (send it again): " + why});
+    close();
+  }
+  void close() {
+    if (--open > 0)
+      return;
+    std::sort(receipt.rejected.begin(), receipt.rejected.end(),
+              [](const auto& a, const auto& b) { return a.index < b.index; });
+    rp->deliver(std::move(receipt));
+  }
+};
+
+void ingest_at(cluster_self self, int64_t deadline_ms, int shard, sample_batch part,
+               std::vector<size_t> positions, bool forwarded, std::shared_ptr<ingest_merge> merge) {
+  const auto started = steady_ms();
+  dispatch(
+      self, deadline_ms,
+      [=]() {
+        const auto r = route_of(self->state, shard, forwarded, false);
+        if (r.kind == route::wait)
+          return false;
+        if (r.kind == route::here) {
+          with_component_or<ingest_actor>(
+              self, self->state.supervisor, "ingest",
+              [=](ingest_actor ingest) {
+                self->request(ingest, until(deadline_ms), atom::ingest_v, part)
+                    .then([=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
+                          [=](caf::error& e) { merge->refuse(positions, describe(e)); });
+              },
+              [=](const caf::error& e) { merge->refuse(positions, describe(e)); });
+          return true;
+        }
+        ++self->state.forwarded;
+        self->request(r.to, until(deadline_ms), atom::ingest_v, part, self->state.settings.node_id)
+            .then([=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
+                  [=](caf::error& e) {
+                    if (transport_error(e) && steady_ms() < deadline_ms)
+                      ingest_at(self, deadline_ms, shard, part, positions, forwarded, merge);
+                    else
+                      merge->refuse(positions, describe(e));
+                  });
+        return true;
+      },
+      [=] { merge->refuse(positions, describe(no_owner(shard, steady_ms() - started))); });
+}
+
+} // namespace
+
+void route_ingest(cluster_self self, sample_batch batch, std::string forwarded_by,
+                  shared_promise<ingest_receipt> rp) {
+  std::map<int, std::pair<sample_batch, std::vector<size_t>>> by_shard;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto& group = by_shard[cluster::shard_of_metric(batch[i].metric_id)];
+    group.first.push_back(std::move(batch[i]));
+    group.second.push_back(i);
+  }
+  auto merge = std::make_shared<ingest_merge>();
+  merge->rp = std::move(rp);
+  merge->open = by_shard.size() + 1; // closed once more below: an empty batch answers too
+  const auto deadline = steady_ms() + self->state.wait_ms;
+  for (auto& [shard, group] : by_shard)
+    ingest_at(self, deadline, shard, std::move(group.first), std::move(group.second),
+              !forwarded_by.empty(), merge);
+  merge->close();
+}
+
+void route_recommend(cluster_self self, recommend_request request, std::string forwarded_by,
+                     recommend_promise rp) {
+  recommend_at(self, steady_ms() + self->state.wait_ms, std::move(request), !forwarded_by.empty(),
+               std::move(rp));
+}
+
+void route_reward(cluster_self self, reward_report report, std::string forwarded_by,
+                  reward_promise rp) {
+  const auto shard = cluster::shard_of_event(report.event_id, cluster::shard_count);
+  if (!shard) {
+    rp->deliver(make_error(errc::not_found,
+                           "event '" + report.event_id
+                               + "' is unknown: a cluster's event ids end with -s<shard>"));
+    return;
+  }
+  reward_at(self, steady_ms() + self->state.wait_ms, std::move(report), *shard,
+            !forwarded_by.empty(), std::move(rp));
+}
+
+namespace {
+
+// The shards whose learning state this node answers for: served and
+// restored (a shard not restored yet holds what this node's learner
+// remembers of it, not the shard's state).
+std::vector<int32_t> answered_shards(const cluster_state& st) {
+  std::vector<int32_t> shards;
+  for (int shard : st.owned->serving_shards(steady_ms()))
+    if (st.ledger.ready(shard))
+      shards.push_back(shard);
+  return shards;
+}
+
+// Asks the learner `question` (with the answered shards) and delivers its
+// answer with this node's id.
+template <class Share, class Atom>
+void share_of(cluster_self self, Atom question, shared_promise<Share, std::string> rp) {
+  const auto shards = answered_shards(self->state);
+  const auto timeout = std::chrono::milliseconds(self->state.wait_ms);
+  with_learner(
+      self,
+      [=](rl_agent_actor learner) {
+        self->request(learner, timeout, question, shards)
+            .then(
+                [=](Share& share) { rp->deliver(std::move(share), self->state.settings.node_id); },
+                [=](caf::error& e) { rp->deliver(std::move(e)); });
+      },
+      [=](caf::error e) { rp->deliver(std::move(e)); });
+}
+
+// The members' shares as they come; merged and answered once every member
+// has answered or failed to.
+template <class Share, class Merged> struct gather {
+  using member = std::pair<std::string, Share>;
+  std::string here;
+  std::vector<member> answers;
+  std::vector<std::string> unanswered;
+  size_t open = 0;
+  std::function<Merged(std::vector<member>, std::vector<std::string>)> merge;
+  shared_promise<Merged> rp;
+
+  void add(std::string node, Share share) {
+    answers.emplace_back(std::move(node), std::move(share));
+    close();
+  }
+  void miss(const std::string& node, const std::string& why) {
+    unanswered.push_back(node + ": " + why);
+    close();
+  }
+  void close() {
+    if (--open > 0)
+      return;
+    if (answers.empty()) {
+      std::string why;
+      for (const auto& u : unanswered)
+        why += (why.empty() ? "" : "; ") + u;
+      rp->deliver(make_error(errc::unavailable, "no member answered: " + why));
+      return;
+    }
+    // This node first: where a merge picks one answer, it is this node's.
+    std::stable_partition(answers.begin(), answers.end(),
+                          [&](const member& a) { return a.first == here; });
+    rp->deliver(merge(std::move(answers), std::move(unanswered)));
+  }
+};
+
+// Asks every member etcd lists (and this node) for its share over the peer
+// links, in parallel, each within the request wait.
+template <class Share, class Merged, class Atom>
+void ask_members(cluster_self self, Atom question, std::shared_ptr<gather<Share, Merged>> g) {
+  auto& st = self->state;
+  const auto& me = st.settings.node_id;
+  g->here = me;
+  std::set<std::string> members{me};
+  for (const auto& [id, m] : st.view.members)
+    members.insert(id);
+  g->open = members.size();
+  const auto timeout = std::chrono::milliseconds(st.wait_ms);
+  for (const auto& id : members) {
+    if (id == me) {
+      // Asked of ourselves through the path a peer's request takes.
+      self->request(caf::actor_cast<cluster_actor>(self), timeout, question, me)
+          .then([=](Share& share, std::string& node) { g->add(std::move(node), std::move(share)); },
+                [=](caf::error& e) { g->miss(me, describe(e)); });
+      continue;
+    }
+    const auto peer = st.peers.find(id);
+    if (peer == st.peers.end()) {
+      g->miss(id, "not connected over the cluster transport");
+      continue;
+    }
+    self->request(peer->second, timeout, question, me)
+        .then([=](Share& share, std::string& node) { g->add(std::move(node), std::move(share)); },
+              [=](caf::error& e) { g->miss(id, describe(e)); });
+  }
+}
+
+} // namespace
+
+void share_statistics(cluster_self self, shared_promise<rl_statistics, std::string> rp) {
+  share_of<rl_statistics>(self, atom::statistics_v, std::move(rp));
+}
+
+void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp) {
+  auto g = std::make_shared<gather<rl_statistics, cluster_rl_statistics>>();
+  g->rp = std::move(rp);
+  g->merge = [](std::vector<std::pair<std::string, rl_statistics>> answers,
+                std::vector<std::string> unanswered) {
+    std::vector<cluster::member_statistics> shares;
+    for (auto& [node, share] : answers)
+      shares.push_back({std::move(node), std::move(share)});
+    return cluster::merge_statistics(std::move(shares), std::move(unanswered));
+  };
+  ask_members(self, atom::statistics_v, g);
+}
+
+void share_policies(cluster_self self, shared_promise<rl_policies, std::string> rp) {
+  share_of<rl_policies>(self, atom::get_v, std::move(rp));
+}
+
+void cluster_policies(cluster_self self, shared_promise<cluster_rl_policies> rp) {
+  auto g = std::make_shared<gather<rl_policies, cluster_rl_policies>>();
+  g->rp = std::move(rp);
+  g->merge = [](std::vector<std::pair<std::string, rl_policies>> answers,
+                std::vector<std::string> unanswered) {
+    std::vector<cluster::member_policies> shares;
+    for (auto& [node, share] : answers)
+      shares.push_back({std::move(node), std::move(share)});
+    return cluster::merge_policies(std::move(shares), std::move(unanswered));
+  };
+  ask_members(self, atom::policies_v, g);
+}
+
+void retry_waiting(cluster_self self) {
+  auto& st = self->state;
+  auto waiting = std::move(st.waiting);
+  st.waiting.clear();
+  const auto now = steady_ms();
+  for (auto& w : waiting) {
+    if (w.attempt())
+      continue;
+    if (now >= w.deadline_ms)
+      w.expire();
+    else
+      st.waiting.push_back(std::move(w));
+  }
+  schedule_retry(self);
+}
+
+void restore_shards(cluster_self self) {
+  auto& st = self->state;
+  const auto serving = st.owned->serving_shards(steady_ms());
+  st.ledger.keep_only(serving);
+  const auto todo = st.ledger.to_restore(serving);
+  if (todo.empty())
+    return;
+  std::map<int, cluster::shard_history> history;
+  try {
+    auto snapshots = etcd::parse_range(
+        st.client->call(etcd::range_prefix_request(cluster::snapshots_prefix(st.settings.name))));
+    auto rewards = etcd::parse_range(
+        st.client->call(etcd::range_prefix_request(cluster::rewards_prefix(st.settings.name))));
+    std::vector<std::string> skipped;
+    history =
+        cluster::group_history(snapshots, rewards, st.settings.name, cluster::shard_count, skipped);
+    for (const auto& why : skipped)
+      spdlog::warn("[CLUSTER] ignored a learning record in etcd: {}", why);
+  } catch (const etcd::etcd_error& e) {
+    spdlog::warn("[CLUSTER] cannot read the shards' learning state from etcd (they are not "
+                 "answered for until it is read): {}",
+                 e.what());
+    return;
+  }
+  for (int shard : todo) {
+    st.ledger.restore_started(shard);
+    const auto h = history[shard];
+    const auto failed = [=](const caf::error& e) {
+      self->state.ledger.restore_failed(shard);
+      spdlog::debug("[CLUSTER] shard {} not restored yet: {}", shard, describe(e));
+    };
+    with_learner(
+        self,
+        [=](rl_agent_actor learner) {
+          self->request(learner, learner_timeout, atom::restore_v, static_cast<int32_t>(shard),
+                        h.snapshot, h.log)
+              .then(
+                  [=](uint64_t learned) {
+                    auto& st = self->state;
+                    st.ledger.restore_done(shard);
+                    if (!st.ledger.ready(shard))
+                      return;
+                    ++st.restored_shards;
+                    if (!h.snapshot.empty() || !h.log.empty())
+                      spdlog::info("[CLUSTER] shard {} restored from etcd: {} ({} bytes), then {} "
+                                   "committed reward(s) learned of {}",
+                                   shard, h.snapshot.empty() ? "no snapshot" : "its snapshot",
+                                   h.snapshot.size(), learned, h.log.size());
+                    retry_waiting(self);
+                  },
+                  failed);
+        },
+        failed);
+  }
+}
+
+void fold_due(cluster_self self) {
+  auto& st = self->state;
+  if (st.folding)
+    return;
+  const auto due = st.ledger.due(steady_ms());
+  if (due.empty())
+    return;
+  const int shard = due.front();
+  auto ids = std::make_shared<std::vector<std::string>>(st.ledger.take(shard));
+  st.folding = true;
+  const auto failed = [=](const std::string& why) {
+    auto& st = self->state;
+    st.folding = false;
+    st.ledger.fold_failed(shard, std::move(*ids), steady_ms());
+    spdlog::warn("[CLUSTER] shard {}: rewards not folded into its snapshot yet: {}", shard, why);
+  };
+  with_learner(
+      self,
+      [=](rl_agent_actor learner) {
+        self->request(learner, learner_timeout, atom::fold_v, static_cast<int32_t>(shard))
+            .then(
+                [=](const std::string& snapshot) {
+                  auto& st = self->state;
+                  if (!st.ledger.ready(shard)) {
+                    st.folding = false;
+                    return; // not ours any more: the log stays for the next owner
+                  }
+                  const auto& name = st.settings.name;
+                  try {
+                    for (const auto& req : cluster::fold_requests(
+                             cluster::owner_key(name, shard), st.owned->fencing_token(shard),
+                             cluster::snapshot_key(name, shard), snapshot, name, shard, *ids)) {
+                      if (!etcd::parse_txn(st.client->call(req)).succeeded) {
+                        st.folding = false;
+                        spdlog::warn("[CLUSTER] shard {} changed owner before its rewards were "
+                                     "folded: the log stays for the new owner",
+                                     shard);
+                        self->send(self, atom::refresh_v);
+                        return;
+                      }
+                    }
+                  } catch (const etcd::etcd_error& e) {
+                    failed(e.what());
+                    return;
+                  }
+                  st.folding = false;
+                  ++st.folds;
+                  spdlog::info("[CLUSTER] folded {} reward(s) of shard {} into its snapshot in "
+                               "etcd ({} bytes)",
+                               ids->size(), shard, snapshot.size());
+                },
+                [=](caf::error& e) { failed(describe(e)); });
+      },
+      [=](caf::error e) { failed(describe(e)); });
+}
+
+} // namespace grace

@@ -1,0 +1,56 @@
+#pragma once
+// The cluster component's work on keyed requests (its CAF shell, beside
+// cluster_actor.cpp): recommendations and rewards go to the owner of their
+// shard, here or over the peer link; a reward is committed to etcd under the
+// owner's fencing token before it is acknowledged; an owner restores a
+// shard's contexts from etcd (snapshot, then the rewards committed since)
+// before it answers for the shard, and folds the rewards into the snapshot
+// from time to time. What to do when is decided by reward_ledger.hpp.
+#include "actors/cluster/cluster_actor.hpp"
+
+#include <caf/typed_response_promise.hpp>
+#include <memory>
+
+namespace grace {
+
+using cluster_self = cluster_actor::stateful_pointer<cluster_state>;
+
+template <class... Ts> using shared_promise = std::shared_ptr<caf::typed_response_promise<Ts...>>;
+using recommend_promise = shared_promise<recommendation, std::string>;
+using reward_promise = shared_promise<experience, std::string>;
+
+// `forwarded_by` is the peer that sent it ("" from this node's HTTP API): a
+// forwarded request is answered here or waited for here, never sent on. The
+// answer comes with the id of the node that answered.
+void route_recommend(cluster_self self, recommend_request request, std::string forwarded_by,
+                     recommend_promise rp);
+void route_reward(cluster_self self, reward_report report, std::string forwarded_by,
+                  reward_promise rp);
+// Each sample goes to the ingest of its metric's owner (grouped by shard);
+// the receipts are merged by position in `batch`.
+void route_ingest(cluster_self self, sample_batch batch, std::string forwarded_by,
+                  shared_promise<ingest_receipt> rp);
+
+// This node's share of the RL statistics: its learner's, over the shards it
+// serves now.
+void share_statistics(cluster_self self, shared_promise<rl_statistics, std::string> rp);
+// Every member's share (asked over the peer links, in parallel, within the
+// request wait) merged; members that do not answer are listed with why.
+void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp);
+
+// The same for the learned policies.
+void share_policies(cluster_self self, shared_promise<rl_policies, std::string> rp);
+void cluster_policies(cluster_self self, shared_promise<cluster_rl_policies> rp);
+
+// Tries the waiting requests again (after an ownership change, a restore, a
+// new peer, or the retry timer); expires those past their deadline.
+void retry_waiting(cluster_self self);
+
+// Shards served and not restored yet: reads their history from etcd and has
+// the learner restore them. Shards no longer served are forgotten.
+void restore_shards(cluster_self self);
+
+// Folds the unfolded rewards of one due shard into its snapshot in etcd.
+void fold_due(cluster_self self);
+
+} // namespace grace

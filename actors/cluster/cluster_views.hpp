@@ -1,0 +1,37 @@
+#pragma once
+// Cluster-wide views: the members' answers merged into one with the fields a
+// node alone answers. Pure (no CAF), tested on plain values.
+#include "messages/statistics.hpp"
+
+#include <string>
+#include <vector>
+
+namespace grace::cluster {
+
+// One member's answer.
+struct member_statistics {
+  std::string node;
+  rl_statistics share; // the contexts of the shards it serves
+};
+
+// Sums the counts (no context is in two shares: each is counted by the
+// owner of its shard). average_reward is weighted by experiences (the mean
+// over every share's experiences), exploration_rate by recommendations.
+// policy is the first member's (`answers` start with the answering node;
+// every node of a cluster should run the same policy). answered_by and
+// unanswered come sorted.
+cluster_rl_statistics merge_statistics(std::vector<member_statistics> answers,
+                                       std::vector<std::string> unanswered);
+
+struct member_policies {
+  std::string node;
+  rl_policies share; // the contexts of the shards it serves
+};
+
+// One list ordered by (service, diagnosis). A context in two shares (two
+// members both believed they served its shard) is listed once: the one with
+// more learning steps.
+cluster_rl_policies merge_policies(std::vector<member_policies> answers,
+                                   std::vector<std::string> unanswered);
+
+} // namespace grace::cluster
