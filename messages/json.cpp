@@ -52,7 +52,7 @@ template <class F, class S> void fields(F& f, S& x, feature_weight*) {
 
 template <class F, class S> void fields(F& f, S& x, forecast*) {
   f("metric_id", x.metric_id);
-  f("generated_at", x.generated_at);
+  f.time("generated_at", x.generated_at);
   f("step_ms", x.step);
   f("model_version", x.model_version);
   f.optional("points", x.points);
@@ -65,9 +65,9 @@ template <class F, class S> void fields(F& f, S& x, early_warning*) {
   f("service", x.service);
   f("severity", x.severity);
   f("probability", x.probability);
-  f("raised_at", x.raised_at);
-  f("updated_at", x.updated_at);
-  f("expected_breach_at", x.expected_breach_at);
+  f.time("raised_at", x.raised_at);
+  f.time("updated_at", x.updated_at);
+  f.time("expected_breach_at", x.expected_breach_at);
   f("predicted_value", x.predicted_value);
   f("threshold", x.threshold);
   f("lo80", x.lo80);
@@ -125,7 +125,7 @@ template <class F, class S> void fields(F& f, S& x, execution*) {
   f("state", x.state);
   f.text_or_null("rule", x.rule);
   f("reason", x.reason);
-  f("requested_at", x.requested_at);
+  f.time("requested_at", x.requested_at);
   f.time_or_null("started_at", x.started_at);
   f.time_or_null("finished_at", x.finished_at);
   f.time_or_null("evaluate_at", x.evaluate_at);
@@ -158,13 +158,13 @@ template <class F, class S> void fields(F& f, S& x, experience*) {
   f("reward", x.reward);
   f.optional("kpi_deltas", x.kpi_deltas);
   f("trust_delta", x.trust_delta);
-  f("ts", x.ts);
+  f.time("ts", x.ts);
 }
 
 template <class F, class S> void fields(F& f, S& x, training_record*) {
   f("cycle", x.cycle);
-  f("started_at", x.started_at);
-  f("finished_at", x.finished_at);
+  f.time("started_at", x.started_at);
+  f.time("finished_at", x.finished_at);
   f("samples", x.samples);
   f("metrics", x.metrics);
   f("model_version", x.model_version);
@@ -193,8 +193,9 @@ struct writer {
   json& j;
   template <class T> void operator()(const char* name, const T& value) { j[name] = value; }
   template <class T> void optional(const char* name, const T& value) { j[name] = value; }
+  void time(const char* name, timestamp_ms value) { j[name] = iso_time_ms(value); }
   void time_or_null(const char* name, timestamp_ms value) {
-    j[name] = value != 0 ? json(value) : json(nullptr);
+    j[name] = value != 0 ? json(iso_time_ms(value)) : json(nullptr);
   }
   void text_or_null(const char* name, const std::string& value) {
     j[name] = value.empty() ? json(nullptr) : json(value);
@@ -242,8 +243,33 @@ struct reader {
     read(name, *it, out);
   }
 
+  // A time is ISO 8601 UTC text; unix milliseconds are read too (older writers).
+  void time(const char* name, timestamp_ms& out) const {
+    auto it = j.find(name);
+    if (it == j.end())
+      fail(name, "is missing");
+    read_time(name, *it, out);
+  }
+  void read_time(const char* name, const json& v, timestamp_ms& out) const {
+    if (!v.is_string()) {
+      read(name, v, out);
+      return;
+    }
+    const auto ms = parse_iso_time_ms(v.get_ref<const std::string&>());
+    if (!ms)
+      fail(name, "must be an ISO 8601 UTC time such as 2026-12-07T07:06:29.251Z, found '"
+                     + v.get<std::string>() + "'");
+    out = *ms;
+  }
+
   // "Not yet" fields: null (or absent, from older writers) reads as 0 / "" / empty.
-  void time_or_null(const char* name, timestamp_ms& out) const { optional(name, out); }
+  void time_or_null(const char* name, timestamp_ms& out) const {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null())
+      out = 0;
+    else
+      read_time(name, *it, out);
+  }
   void text_or_null(const char* name, std::string& out) const { optional(name, out); }
   template <class T> void when(bool, const char* name, T& out) const { optional(name, out); }
 
@@ -454,8 +480,11 @@ void to_json(json& j, const training_status& x) {
 }
 
 void to_json(json& j, const band_change& x) {
-  j = json{
-      {"metric_id", x.metric_id}, {"from", x.from}, {"to", x.to}, {"at", x.at}, {"value", x.value}};
+  j = json{{"metric_id", x.metric_id},
+           {"from", x.from},
+           {"to", x.to},
+           {"at", iso_time_ms(x.at)},
+           {"value", x.value}};
 }
 
 void to_json(json& j, const component_health& x) {
@@ -473,7 +502,7 @@ void to_json(json& j, const aggregator_status& x) {
            {"replayed", x.replayed},
            {"open_windows", x.open_windows}};
   if (x.closed_before != std::numeric_limits<timestamp_ms>::min())
-    j["closed_before"] = x.closed_before;
+    j["closed_before"] = iso_time_ms(x.closed_before);
 }
 
 void to_json(json& j, const promql_backfill_status& x) {
@@ -507,14 +536,14 @@ void to_json(json& j, const promql_status& x) {
 void to_json(json& j, const kill_switch_status& x) {
   j = json{{"engaged", x.engaged},
            {"reason", x.reason},
-           {"since", x.since ? json(x.since) : json(nullptr)}};
+           {"since", x.since ? json(iso_time_ms(x.since)) : json(nullptr)}};
 }
 
 void to_json(json& j, const breaker_status& x) {
   j = json{{"playbook", x.playbook},
            {"state", x.state},
            {"failures", x.failures},
-           {"opens_until", x.opened ? json(x.opens_until) : json(nullptr)},
+           {"opens_until", x.opened ? json(iso_time_ms(x.opens_until)) : json(nullptr)},
            {"trial_running", x.trial_running}};
 }
 
@@ -535,8 +564,8 @@ void to_json(json& j, const approval_status& x) {
   j = json{{"execution_id", x.execution_id},
            {"playbook", x.playbook},
            {"target", x.target},
-           {"requested_at", x.requested_at},
-           {"expires_at", x.expires_at},
+           {"requested_at", iso_time_ms(x.requested_at)},
+           {"expires_at", iso_time_ms(x.expires_at)},
            {"expires_in_ms", x.expires_in_ms}};
 }
 

@@ -1,6 +1,7 @@
 #include "actors/analytics/dashboard_reports.hpp"
 
 #include "actors/analytics/reports.hpp"
+#include "common/utc_time.hpp"
 #include "messages/json.hpp"
 
 #include <algorithm>
@@ -94,7 +95,7 @@ nlohmann::json latest_forecasts(const report_inputs& in) {
                     {"direction", m ? catalog::to_string(m->direction) : ""},
                     {"warning", m ? nlohmann::json(m->warning) : nlohmann::json(nullptr)},
                     {"critical", m ? nlohmann::json(m->critical) : nlohmann::json(nullptr)},
-                    {"generated_at", f.generated_at},
+                    {"generated_at", iso_time_ms(f.generated_at)},
                     {"step_ms", f.step},
                     {"model_version", f.model_version},
                     {"points", points}});
@@ -182,7 +183,7 @@ std::optional<nlohmann::json> build_report(const std::string& name, const report
     if (in.training && !in.training->empty()) {
       const auto& last = in.training->front();
       training["cycles"] = last.cycle;
-      training["last_finished_at"] = last.finished_at;
+      training["last_finished_at"] = iso_time_ms(last.finished_at);
     }
     out = {{"health", to_json(health_from(in, settings, week, totals))},
            {"forecast_accuracy_7d", to_json(week.overall)},
@@ -196,7 +197,7 @@ std::optional<nlohmann::json> build_report(const std::string& name, const report
   if (name == "overview" || name == "health-report" || name == "playbook-performance"
       || name == "learning-progress" || name == "training-history")
     out["unavailable"] = unavailable_json(in);
-  out["generated_at"] = in.now;
+  out["generated_at"] = iso_time_ms(in.now);
   return out;
 }
 

@@ -232,7 +232,7 @@ nlohmann::json learning_progress(const std::vector<experience>& experiences,
 }
 
 nlohmann::json next_training_due(const std::optional<training_status>& trainer) {
-  return trainer && trainer->next_due_at ? nlohmann::json(trainer->next_due_at)
+  return trainer && trainer->next_due_at ? nlohmann::json(iso_time_ms(trainer->next_due_at))
                                          : nlohmann::json(nullptr);
 }
 
@@ -255,8 +255,8 @@ nlohmann::json training_history(const std::vector<training_record>& records,
     }
     cycles.push_back(
         {{"cycle", r.cycle},
-         {"started_at", r.started_at},
-         {"finished_at", r.finished_at},
+         {"started_at", iso_time_ms(r.started_at)},
+         {"finished_at", iso_time_ms(r.finished_at)},
          {"duration_seconds", static_cast<double>(r.finished_at - r.started_at) / 1000.0},
          {"samples", r.samples},
          {"metrics", r.metrics},
@@ -268,7 +268,7 @@ nlohmann::json training_history(const std::vector<training_record>& records,
                      {"interval_seconds", training_interval_ms / 1000}};
   out["next_due_at"] = next_training_due(trainer);
   if (!records.empty()) {
-    out["last_finished_at"] = records.front().finished_at;
+    out["last_finished_at"] = iso_time_ms(records.front().finished_at);
     out["since_last_seconds"] = (now - records.front().finished_at) / 1000;
   } else {
     out["last_finished_at"] = nullptr;

@@ -43,6 +43,7 @@ Needs python3-yaml (to read the simulator and catalog configs).
 """
 import argparse
 import collections
+import datetime
 import json
 import os
 import re
@@ -65,6 +66,11 @@ PLAYBOOK_APPLIED = re.compile(r"\[SIMULATOR\] playbook ([a-z0-9-]+): .*?\((?:inc
 NO_INCIDENT = "no incident it acts on"
 
 
+def unix_ms(iso):
+    """An API time ("2026-12-07T07:06:29.251Z", UTC) as unix milliseconds."""
+    when = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return round(when.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
+
 def applied_playbook(line):
     """(playbook, incident type or None, what it did) from a simulator log line, or None."""
     m = PLAYBOOK_APPLIED.search(line)
@@ -81,8 +87,8 @@ def runs_with_outcomes(executions, applied):
     `applied` maps a playbook to its (type, what) applications, in order."""
     runs = executions["executions"] if isinstance(executions, dict) else executions
     taken = collections.Counter()
-    for e in sorted((e for e in runs if e.get("started_at", 0) > 0),
-                    key=lambda e: e["started_at"]):
+    # started_at is ISO 8601 UTC text of one width (or null): its text order is its time order.
+    for e in sorted((e for e in runs if e.get("started_at")), key=lambda e: e["started_at"]):
         k = taken[e["playbook"]]
         taken[e["playbook"]] += 1
         yield e, applied[e["playbook"]][k] if k < len(applied[e["playbook"]]) else None
@@ -170,7 +176,7 @@ def main():
             if node.poll() is not None:
                 sys.exit(f"simulator_loop: the node exited ({node.returncode}), see {log_path}")
             try:
-                now = get(args.port, "/api/ml/dashboard/overview")["generated_at"]
+                now = unix_ms(get(args.port, "/api/ml/dashboard/overview")["generated_at"])
             except Exception:
                 time.sleep(0.5)
                 continue

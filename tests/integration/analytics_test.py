@@ -15,7 +15,7 @@ import urllib.parse
 import urllib.request
 
 import grace_node
-from grace_node import Node, free_port, request, wait_for
+from grace_node import Node, free_port, request, unix_ms, wait_for
 
 REPORTS = ["overview", "learning-progress", "playbook-performance", "forecast-accuracy",
            "training-history", "health-report"]
@@ -83,7 +83,7 @@ class SimulatedRunTest(unittest.TestCase):
         for name in REPORTS:
             status, body = request(self.node.port, "GET", f"/api/ml/dashboard/{name}")
             self.assertEqual(status, 200, (name, body))
-            self.assertIsInstance(body["generated_at"], int, name)
+            unix_ms(body["generated_at"])  # ISO 8601 UTC to the millisecond, or it raises
         status, body = request(self.node.port, "GET", "/api/ml/dashboard/overview")
         for key in ["health", "forecast_accuracy_7d", "warnings", "playbooks", "learning",
                     "training"]:
