@@ -49,7 +49,7 @@ class FreshNodeTest(unittest.TestCase):
             self.assertIsNone(body["score"])
             self.assertIsNone(body["label"])
             self.assertIn("no data", body["summary"])
-            self.assertEqual(len(body["parts"]), 5)
+            self.assertEqual(len(body["parts"]), 6)
             self.assertTrue(all(not p["has_data"] and p["value"] is None for p in body["parts"]))
             status, body = request(node.port, "GET", "/api/forecasts/latest")
             self.assertEqual((status, body["forecasts"]), (200, []))
