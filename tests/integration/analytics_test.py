@@ -62,7 +62,11 @@ class SimulatedRunTest(unittest.TestCase):
     def setUpClass(cls):
         # 3600x: an hour a second; training (6 h) after ~6 s, forecasts every 0.25 s.
         cls.node = Node(args=["--simulate", "--time-scale", "3600", "--seed", "7"]).start()
-        ok = wait_for(lambda: cls.health_with("forecast_accuracy", "training_freshness"), 90)
+        try:
+            ok = wait_for(lambda: cls.health_with("forecast_accuracy", "training_freshness"), 90)
+        except BaseException:
+            cls.node.stop()  # tearDownClass does not run when setUpClass fails
+            raise
         if not ok:
             cls.node.stop()
             raise AssertionError("no forecast accuracy and training within 90 s")
