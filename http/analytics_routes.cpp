@@ -1,6 +1,7 @@
 #include "http/analytics_routes.hpp"
 
 #include "http/json_response.hpp"
+#include "messages/json.hpp"
 
 #include <string>
 
@@ -8,13 +9,17 @@ namespace grace::http {
 
 namespace {
 
-void report(actor_gateway& gateway, const std::string& name, httplib::Response& res) {
+template <class T> struct type_tag { using type = T; };
+
+// Asks the analytics component for one report and sends its JSON.
+template <class Report, class Which>
+void report(actor_gateway& gateway, Which which, httplib::Response& res) {
   gateway_failure failure;
-  auto text = gateway.ask<std::string, analytics_actor>("analytics", failure, atom::get_v, name);
-  if (!text)
+  auto answer = gateway.ask<Report, analytics_actor>("analytics", failure, atom::get_v, which);
+  if (!answer)
     return send_error(res, failure.status, failure.message);
   res.status = 200;
-  res.set_content(*text, "application/json");
+  res.set_content(nlohmann::json(*answer).dump(), "application/json");
 }
 
 } // namespace
@@ -27,18 +32,23 @@ void install_analytics_routes(router& server, actor_gateway& gateway,
     metrics->observe(req.method, res.status, request_metrics::elapsed_seconds());
   });
   // One literal route per report, so the route inventory (OpenAPI check) sees them.
-  auto serve = [&gateway](std::string name) {
-    return [&gateway, name](const httplib::Request&, httplib::Response& res) {
-      report(gateway, name, res);
+  auto serve = [&gateway](auto which, auto report_type) {
+    return [&gateway, which](const httplib::Request&, httplib::Response& res) {
+      report<typename decltype(report_type)::type>(gateway, which, res);
     };
   };
-  server.Get("/api/ml/dashboard/overview", serve("overview"));
-  server.Get("/api/ml/dashboard/learning-progress", serve("learning-progress"));
-  server.Get("/api/ml/dashboard/playbook-performance", serve("playbook-performance"));
-  server.Get("/api/ml/dashboard/forecast-accuracy", serve("forecast-accuracy"));
-  server.Get("/api/ml/dashboard/training-history", serve("training-history"));
-  server.Get("/api/ml/dashboard/health-report", serve("health-report"));
-  server.Get("/api/forecasts/latest", serve("latest-forecasts"));
+  server.Get("/api/ml/dashboard/overview", serve(atom::overview_v, type_tag<dashboard_overview>{}));
+  server.Get("/api/ml/dashboard/learning-progress",
+             serve(atom::learning_v, type_tag<dashboard_learning>{}));
+  server.Get("/api/ml/dashboard/playbook-performance",
+             serve(atom::playbooks_v, type_tag<dashboard_playbooks>{}));
+  server.Get("/api/ml/dashboard/forecast-accuracy",
+             serve(atom::accuracy_v, type_tag<dashboard_accuracy>{}));
+  server.Get("/api/ml/dashboard/training-history",
+             serve(atom::training_v, type_tag<dashboard_training>{}));
+  server.Get("/api/ml/dashboard/health-report",
+             serve(atom::health_v, type_tag<dashboard_health>{}));
+  server.Get("/api/forecasts/latest", serve(atom::forecasts_v, type_tag<dashboard_forecasts>{}));
   server.Get("/metrics", [&gateway, metrics](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
     auto text = gateway.ask<std::string, analytics_actor>("analytics", failure, atom::metrics_v);

@@ -4,6 +4,7 @@
 // than re-invented.
 #include "messages/atoms.hpp"
 #include "messages/cluster_messages.hpp"
+#include "messages/reports.hpp"
 #include "messages/statistics.hpp"
 #include "messages/status.hpp"
 #include "messages/types.hpp"
@@ -329,10 +330,15 @@ using notifier_actor = caf::typed_actor<
 // Grades the node's predictions and actions from storage and the components'
 // statistics; serves the dashboard reports and the /metrics exposition.
 using analytics_actor = caf::typed_actor<
-    // JSON of one dashboard report by name (overview, learning-progress,
-    // playbook-performance, forecast-accuracy, training-history,
-    // health-report, latest-forecasts); not_found for another name.
-    caf::replies_to<atom::get, std::string>::with<std::string>,
+    // The dashboard reports (messages/reports.hpp), made from what storage
+    // and the components answer at the time of asking.
+    caf::replies_to<atom::get, atom::overview>::with<dashboard_overview>,
+    caf::replies_to<atom::get, atom::health>::with<dashboard_health>,
+    caf::replies_to<atom::get, atom::accuracy>::with<dashboard_accuracy>,
+    caf::replies_to<atom::get, atom::playbooks>::with<dashboard_playbooks>,
+    caf::replies_to<atom::get, atom::learning>::with<dashboard_learning>,
+    caf::replies_to<atom::get, atom::training>::with<dashboard_training>,
+    caf::replies_to<atom::get, atom::forecasts>::with<dashboard_forecasts>,
     // Prometheus text exposition of the node and of its predictions.
     caf::replies_to<atom::metrics>::with<std::string>,
     // Internal: the report interval has passed (logs the health score).

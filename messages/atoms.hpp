@@ -49,5 +49,13 @@ GRACE_ATOM(sync, "sync")
 GRACE_ATOM(shutdown, "shutdown")
 GRACE_ATOM(refresh, "refresh")
 GRACE_ATOM(hello, "hello")
+// The dashboard reports, one atom each (analytics_actor).
+GRACE_ATOM(overview, "overview")
+GRACE_ATOM(health, "health")
+GRACE_ATOM(accuracy, "accuracy")
+GRACE_ATOM(playbooks, "playbooks")
+GRACE_ATOM(learning, "learning")
+GRACE_ATOM(training, "training")
+GRACE_ATOM(forecasts, "forecasts")
 
 #undef GRACE_ATOM

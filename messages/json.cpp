@@ -171,20 +171,6 @@ template <class F, class S> void fields(F& f, S& x, training_record*) {
   f.optional("validation_scores", x.validation_scores);
 }
 
-template <class F, class S> void fields(F& f, S& x, health_part*) {
-  f("name", x.name);
-  f("weight", x.weight);
-  f("value", x.value);
-  f("has_data", x.has_data);
-}
-
-template <class F, class S> void fields(F& f, S& x, health_report*) {
-  f("has_score", x.has_score);
-  f("score", x.score);
-  f("label", x.label);
-  f.optional("parts", x.parts);
-}
-
 // --- writing ---------------------------------------------------------------
 
 // "Not yet" is null, never a placeholder a reader could take for a fact:
@@ -672,6 +658,206 @@ void to_json(json& j, const cluster_view& x) {
            {"peers", x.peers.empty() ? json::array() : json(x.peers)}};
 }
 
+// --- dashboard reports -----------------------------------------------------
+
+namespace {
+
+json figure_json(const figure& x) {
+  return x.known ? json(x.value) : json(nullptr);
+}
+
+template <class T> json list_json(const std::vector<T>& xs) {
+  return xs.empty() ? json::array() : json(xs);
+}
+
+// Report times: ISO 8601 UTC, as the value types' times (the virtual clock).
+json time_or_null_json(timestamp_ms t) {
+  return t != 0 ? json(iso_time_ms(t)) : json(nullptr);
+}
+
+} // namespace
+
+void to_json(json& j, const figure& x) {
+  j = figure_json(x);
+}
+
+void to_json(json& j, const accuracy_view& x) {
+  j = json{{"points", x.points},
+           {"mae", figure_json(x.mae)},
+           {"mase", figure_json(x.mase)},
+           {"smape", figure_json(x.smape)},
+           {"accuracy_pct", figure_json(x.accuracy_pct)},
+           {"coverage80", figure_json(x.coverage80)},
+           {"coverage95", figure_json(x.coverage95)},
+           {"skill", figure_json(x.skill)}};
+}
+
+void to_json(json& j, const horizon_accuracy_view& x) {
+  j = json(x.figures);
+  j["horizon_minutes"] = x.horizon_minutes;
+}
+
+void to_json(json& j, const metric_accuracy_view& x) {
+  j = json{
+      {"metric_id", x.metric_id}, {"overall", x.overall}, {"by_horizon", list_json(x.by_horizon)}};
+}
+
+void to_json(json& j, const pooled_accuracy_view& x) {
+  j = json{{"overall", x.overall}, {"metrics", list_json(x.metrics)}};
+}
+
+void to_json(json& j, const health_part& x) {
+  j = json{{"name", x.name},
+           {"weight", x.weight},
+           {"value", figure_json(x.value)},
+           {"has_data", x.value.known},
+           {"detail", x.detail}};
+}
+
+void to_json(json& j, const health_report& x) {
+  j = json{{"score", figure_json(x.score)},
+           {"label", x.label.empty() ? json(nullptr) : json(x.label)},
+           {"summary", x.summary},
+           {"parts", list_json(x.parts)}};
+}
+
+void to_json(json& j, const warnings_summary& x) {
+  j = json{{"open", x.open},
+           {"raised", x.raised},
+           {"prevented", x.prevented},
+           {"came_true", x.came_true},
+           {"false_alarm", x.false_alarm},
+           {"resolved", x.resolved},
+           {"precision", figure_json(x.precision)},
+           {"breach_episodes_7d", x.breach_episodes_7d},
+           {"came_true_7d", x.came_true_7d},
+           {"recall", figure_json(x.recall)},
+           {"mean_lead_minutes", figure_json(x.mean_lead_minutes)}};
+}
+
+void to_json(json& j, const run_counts& x) {
+  j = json{{"runs", x.runs},
+           {"succeeded", x.succeeded},
+           {"failed", x.failed},
+           {"success_rate", figure_json(x.success_rate)},
+           {"evaluated", x.evaluated},
+           {"mean_reward", figure_json(x.mean_reward)},
+           {"reward_stddev", figure_json(x.reward_stddev)},
+           {"not_run", x.not_run.empty() ? json::object() : json(x.not_run)}};
+}
+
+void to_json(json& j, const context_runs& x) {
+  j = json(x.counts);
+  j["service"] = x.service;
+  j["diagnosis"] = x.diagnosis;
+}
+
+void to_json(json& j, const playbook_runs& x) {
+  j = json(x.counts);
+  j["playbook"] = x.playbook;
+  j["contexts"] = list_json(x.contexts);
+}
+
+void to_json(json& j, const runs_summary& x) {
+  j = json(x.counts);
+  j["executions"] = x.executions;
+  j["pending_approvals"] = x.pending_approvals;
+}
+
+void to_json(json& j, const learning_day& x) {
+  j = json{{"day", x.day}, {"experiences", x.experiences}, {"mean_reward", x.mean_reward}};
+}
+
+void to_json(json& j, const training_cycle_view& x) {
+  j = json{{"cycle", x.cycle},
+           {"started_at", iso_time_ms(x.started_at)},
+           {"finished_at", iso_time_ms(x.finished_at)},
+           {"duration_seconds", x.duration_seconds},
+           {"samples", x.samples},
+           {"metrics", x.metrics},
+           {"model_version", x.model_version},
+           {"validation_mase", figure_json(x.validation_mase)}};
+}
+
+void to_json(json& j, const latest_forecast& x) {
+  j = json{{"metric_id", x.metric_id},
+           {"name", x.name},
+           {"unit", x.unit},
+           {"direction", x.direction},
+           {"warning", figure_json(x.warning)},
+           {"critical", figure_json(x.critical)},
+           {"generated_at", iso_time_ms(x.generated_at)},
+           {"step_ms", x.step_ms},
+           {"model_version", x.model_version},
+           {"points", list_json(x.points)}};
+}
+
+void to_json(json& j, const training_summary& x) {
+  j = json{{"cycles", x.cycles},
+           {"last_finished_at", time_or_null_json(x.last_finished_at)},
+           {"next_due_at", time_or_null_json(x.next_due_at)}};
+}
+
+void to_json(json& j, const dashboard_overview& x) {
+  j = json{{"health", x.health},
+           {"forecast_accuracy_7d", x.forecast_accuracy_7d},
+           {"warnings", x.warnings},
+           {"playbooks", x.playbooks},
+           {"learning", x.has_learning ? json(x.learning) : json(nullptr)},
+           {"training", x.training},
+           {"unavailable", list_json(x.unavailable)},
+           {"generated_at", iso_time_ms(x.generated_at)}};
+}
+
+void to_json(json& j, const dashboard_health& x) {
+  j = json(x.report);
+  j["unavailable"] = list_json(x.unavailable);
+  j["generated_at"] = iso_time_ms(x.generated_at);
+}
+
+void to_json(json& j, const dashboard_accuracy& x) {
+  j = json{{"definition", x.definition},
+           {"windows", {{"24h", x.day}, {"7d", x.week}}},
+           {"unavailable", list_json(x.unavailable)},
+           {"generated_at", iso_time_ms(x.generated_at)}};
+}
+
+void to_json(json& j, const dashboard_playbooks& x) {
+  j = json{{"summary", x.summary},
+           {"playbooks", list_json(x.playbooks)},
+           {"unavailable", list_json(x.unavailable)},
+           {"generated_at", iso_time_ms(x.generated_at)}};
+}
+
+void to_json(json& j, const dashboard_learning& x) {
+  j = json{{"experiences", x.experiences},
+           {"days", list_json(x.days)},
+           {"experiences_per_day", figure_json(x.experiences_per_day)},
+           {"reward_trend_per_100", figure_json(x.reward_trend_per_100)},
+           {"policy_changes", x.policy_changes},
+           {"contexts", x.contexts},
+           {"agent", x.has_agent ? json(x.agent) : json(nullptr)},
+           {"policies", x.has_policies ? list_json(x.policies) : json(nullptr)},
+           {"unavailable", list_json(x.unavailable)},
+           {"generated_at", iso_time_ms(x.generated_at)}};
+}
+
+void to_json(json& j, const dashboard_training& x) {
+  j = json{
+      {"cycles", list_json(x.cycles)},
+      {"count", x.count},
+      {"interval_seconds", x.interval_seconds},
+      {"next_due_at", time_or_null_json(x.next_due_at)},
+      {"last_finished_at", time_or_null_json(x.last_finished_at)},
+      {"since_last_seconds", x.last_finished_at != 0 ? json(x.since_last_seconds) : json(nullptr)},
+      {"unavailable", list_json(x.unavailable)},
+      {"generated_at", iso_time_ms(x.generated_at)}};
+}
+
+void to_json(json& j, const dashboard_forecasts& x) {
+  j = json{{"forecasts", list_json(x.forecasts)}, {"generated_at", iso_time_ms(x.generated_at)}};
+}
+
 #define GRACE_JSON_MAPPING(type)                                                                   \
   void to_json(json& j, const type& x) {                                                           \
     write_struct(j, x);                                                                            \
@@ -698,8 +884,6 @@ GRACE_JSON_MAPPING(excluded_playbook)
 GRACE_JSON_MAPPING(recommendation)
 GRACE_JSON_MAPPING(experience)
 GRACE_JSON_MAPPING(training_record)
-GRACE_JSON_MAPPING(health_part)
-GRACE_JSON_MAPPING(health_report)
 GRACE_JSON_MAPPING(execution)
 GRACE_JSON_MAPPING(execution_request)
 

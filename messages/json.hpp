@@ -31,6 +31,7 @@
 // trust_delta, outcome_summary and kpi_deltas until its state is "evaluated";
 // the warnings' mean_lead_minutes until one came true.
 // Reading takes null (or an absent field) for these as unset.
+#include "messages/reports.hpp"
 #include "messages/statistics.hpp"
 #include "messages/status.hpp"
 #include "messages/types.hpp"
@@ -87,10 +88,6 @@ void to_json(nlohmann::json& j, const experience& x);
 void from_json(const nlohmann::json& j, experience& x);
 void to_json(nlohmann::json& j, const training_record& x);
 void from_json(const nlohmann::json& j, training_record& x);
-void to_json(nlohmann::json& j, const health_part& x);
-void from_json(const nlohmann::json& j, health_part& x);
-void to_json(nlohmann::json& j, const health_report& x);
-void from_json(const nlohmann::json& j, health_report& x);
 void to_json(nlohmann::json& j, const execution& x);
 void from_json(const nlohmann::json& j, execution& x);
 void to_json(nlohmann::json& j, const execution_request& x);
@@ -147,6 +144,35 @@ void to_json(nlohmann::json& j, const rl_evaluation& x);
 void to_json(nlohmann::json& j, const cluster_member_view& x);
 void to_json(nlohmann::json& j, const shard_owner_view& x);
 void to_json(nlohmann::json& j, const cluster_view& x);
+
+// Written for the API only, the dashboard reports (docs/openapi.yaml): a
+// figure without data is null, as are a time that is not known yet and the
+// parts of a report whose component did not answer (listed in
+// "unavailable"). A horizon's, a context's and a playbook's figures sit
+// beside its name, not under a key of their own.
+void to_json(nlohmann::json& j, const figure& x);
+void to_json(nlohmann::json& j, const accuracy_view& x);
+void to_json(nlohmann::json& j, const horizon_accuracy_view& x);
+void to_json(nlohmann::json& j, const metric_accuracy_view& x);
+void to_json(nlohmann::json& j, const pooled_accuracy_view& x);
+void to_json(nlohmann::json& j, const health_part& x);
+void to_json(nlohmann::json& j, const health_report& x);
+void to_json(nlohmann::json& j, const warnings_summary& x);
+void to_json(nlohmann::json& j, const run_counts& x);
+void to_json(nlohmann::json& j, const context_runs& x);
+void to_json(nlohmann::json& j, const playbook_runs& x);
+void to_json(nlohmann::json& j, const runs_summary& x);
+void to_json(nlohmann::json& j, const learning_day& x);
+void to_json(nlohmann::json& j, const training_cycle_view& x);
+void to_json(nlohmann::json& j, const latest_forecast& x);
+void to_json(nlohmann::json& j, const training_summary& x);
+void to_json(nlohmann::json& j, const dashboard_overview& x);
+void to_json(nlohmann::json& j, const dashboard_health& x);
+void to_json(nlohmann::json& j, const dashboard_accuracy& x);
+void to_json(nlohmann::json& j, const dashboard_playbooks& x);
+void to_json(nlohmann::json& j, const dashboard_learning& x);
+void to_json(nlohmann::json& j, const dashboard_training& x);
+void to_json(nlohmann::json& j, const dashboard_forecasts& x);
 
 // Reads one of the types above, its errors naming `where` instead of the
 // type: read_as<early_warning>(j, "open[1]") throws

@@ -2,6 +2,7 @@
 // The node's one type-ID block. The registered name is the wire identity
 // between cluster nodes: renaming a type breaks compatibility.
 #include "messages/actors.hpp"
+#include "messages/reports.hpp"
 #include "messages/statistics.hpp"
 #include "messages/status.hpp"
 #include "messages/types.hpp"
@@ -89,4 +90,25 @@ CAF_ADD_TYPE_ID(grace, (grace::rl_evaluation))
 CAF_ADD_TYPE_ID(grace, (grace::cluster_member_view))
 CAF_ADD_TYPE_ID(grace, (grace::shard_owner_view))
 CAF_ADD_TYPE_ID(grace, (grace::cluster_view))
+CAF_ADD_TYPE_ID(grace, (grace::figure))
+CAF_ADD_TYPE_ID(grace, (grace::accuracy_view))
+CAF_ADD_TYPE_ID(grace, (grace::horizon_accuracy_view))
+CAF_ADD_TYPE_ID(grace, (grace::metric_accuracy_view))
+CAF_ADD_TYPE_ID(grace, (grace::pooled_accuracy_view))
+CAF_ADD_TYPE_ID(grace, (grace::warnings_summary))
+CAF_ADD_TYPE_ID(grace, (grace::run_counts))
+CAF_ADD_TYPE_ID(grace, (grace::context_runs))
+CAF_ADD_TYPE_ID(grace, (grace::playbook_runs))
+CAF_ADD_TYPE_ID(grace, (grace::runs_summary))
+CAF_ADD_TYPE_ID(grace, (grace::learning_day))
+CAF_ADD_TYPE_ID(grace, (grace::training_cycle_view))
+CAF_ADD_TYPE_ID(grace, (grace::latest_forecast))
+CAF_ADD_TYPE_ID(grace, (grace::training_summary))
+CAF_ADD_TYPE_ID(grace, (grace::dashboard_overview))
+CAF_ADD_TYPE_ID(grace, (grace::dashboard_health))
+CAF_ADD_TYPE_ID(grace, (grace::dashboard_accuracy))
+CAF_ADD_TYPE_ID(grace, (grace::dashboard_playbooks))
+CAF_ADD_TYPE_ID(grace, (grace::dashboard_learning))
+CAF_ADD_TYPE_ID(grace, (grace::dashboard_training))
+CAF_ADD_TYPE_ID(grace, (grace::dashboard_forecasts))
 CAF_END_TYPE_ID_BLOCK(grace)

@@ -496,27 +496,4 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
            x.reward, x.trust_delta, x.outcome_summary, x.kpi_deltas, x.approval_expires_at);
 }
 
-// One weighted part of the health score.
-struct health_part {
-  std::string name;
-  double weight = 0.0;
-  double value = 0.0; // 0..100
-  bool has_data = false;
-};
-
-template <class Inspector> typename Inspector::result_type inspect(Inspector& f, health_part& x) {
-  return f(x.name, x.weight, x.value, x.has_data);
-}
-
-struct health_report {
-  bool has_score = false; // false when no part has data yet
-  double score = 0.0;     // 0..100
-  std::string label;      // good / fair / poor, empty without a score
-  std::vector<health_part> parts;
-};
-
-template <class Inspector> typename Inspector::result_type inspect(Inspector& f, health_report& x) {
-  return f(x.has_score, x.score, x.label, x.parts);
-}
-
 } // namespace grace

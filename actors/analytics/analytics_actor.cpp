@@ -274,6 +274,20 @@ void gather_exposition(self_pointer self, const supervisor_actor& sup,
   g->release();
 }
 
+// Gathers the inputs and answers with the report `build` makes of them.
+template <class Build, class Report = decltype(std::declval<Build>()(
+                           std::declval<const analytics::report_inputs&>(),
+                           std::declval<const analytics::report_settings&>()))>
+caf::result<Report> serve_report(self_pointer self, const supervisor_actor& sup, Build build) {
+  using report = Report;
+  ++self->state.requests;
+  auto rp = self->make_response_promise<report>();
+  gather_inputs(self, sup, [=](std::shared_ptr<analytics::report_inputs> in) mutable {
+    rp.deliver(build(*in, self->state.settings.reports));
+  });
+  return rp;
+}
+
 } // namespace
 
 analytics_actor::behavior_type
@@ -282,18 +296,40 @@ analytics_component(analytics_actor::stateful_pointer<analytics_state> self,
   self->state.settings = std::move(settings);
   self->delayed_send(self, report_delay(self->state.settings), atom::tick_v);
   return {
-      [=](atom::get, const std::string& name) -> caf::result<std::string> {
-        const auto& names = analytics::report_names();
-        if (std::find(names.begin(), names.end(), name) == names.end())
-          return make_error(errc::not_found, "no report named '" + name + "'");
-        ++self->state.requests;
-        auto rp = std::make_shared<caf::typed_response_promise<std::string>>(
-            self->make_response_promise<std::string>());
-        gather_inputs(self, supervisor, [=](std::shared_ptr<analytics::report_inputs> in) {
-          auto report = analytics::build_report(name, *in, self->state.settings.reports);
-          rp->deliver(report ? report->dump() : std::string("{}"));
+      [=](atom::get, atom::overview) {
+        return serve_report(self, supervisor, [](const auto& in, const auto& s) {
+          return analytics::overview_report(in, s);
         });
-        return *rp;
+      },
+      [=](atom::get, atom::health) {
+        return serve_report(self, supervisor, [](const auto& in, const auto& s) {
+          return analytics::health_report_of(in, s);
+        });
+      },
+      [=](atom::get, atom::accuracy) {
+        return serve_report(self, supervisor, [](const auto& in, const auto& s) {
+          return analytics::accuracy_report(in, s);
+        });
+      },
+      [=](atom::get, atom::playbooks) {
+        return serve_report(self, supervisor, [](const auto& in, const auto&) {
+          return analytics::playbooks_report(in);
+        });
+      },
+      [=](atom::get, atom::learning) {
+        return serve_report(self, supervisor, [](const auto& in, const auto&) {
+          return analytics::learning_report(in);
+        });
+      },
+      [=](atom::get, atom::training) {
+        return serve_report(self, supervisor, [](const auto& in, const auto& s) {
+          return analytics::training_report(in, s);
+        });
+      },
+      [=](atom::get, atom::forecasts) {
+        return serve_report(self, supervisor, [](const auto& in, const auto&) {
+          return analytics::forecasts_report(in);
+        });
       },
       [=](atom::metrics) -> caf::result<std::string> {
         ++self->state.requests;

@@ -1,27 +1,13 @@
 #include "actors/analytics/dashboard_reports.hpp"
 
 #include "actors/analytics/reports.hpp"
-#include "common/utc_time.hpp"
-#include "messages/json.hpp"
 
 #include <algorithm>
 #include <cmath>
 
 namespace grace::analytics {
 
-const std::vector<std::string>& report_names() {
-  static const std::vector<std::string> names = {
-      "overview",         "learning-progress", "playbook-performance", "forecast-accuracy",
-      "training-history", "health-report",     "latest-forecasts"};
-  return names;
-}
-
 namespace {
-
-// A component's answer in its JSON form, or null when it did not answer.
-template <class T> nlohmann::json json_or_null(const std::optional<T>& answer) {
-  return answer ? nlohmann::json(*answer) : nlohmann::json(nullptr);
-}
 
 std::vector<actual_point> actuals_of(const std::vector<snapshot>& snapshots,
                                      catalog::aggregation statistic) {
@@ -56,51 +42,26 @@ uint64_t episodes_of(const report_inputs& in) {
   return episodes;
 }
 
-nlohmann::json unavailable_json(const report_inputs& in) {
-  return in.unavailable;
-}
-
-nlohmann::json forecast_accuracy_report(const report_inputs& in, const report_settings& s) {
-  return {{"definition",
-           "accuracy_pct = 100 x (1 - sMAPE/2), sMAPE = 2 x mean |F-A| / (|F|+|A|) over every "
-           "stored forecast point whose time has come; MASE scales MAE by the mean absolute "
-           "one-step change of the actuals in the window; coverage = share of actuals inside "
-           "the 80% / 95% bands"},
-          {"windows",
-           {{"24h", to_json(accuracy_over(in, day_ms, s))},
-            {"7d", to_json(accuracy_over(in, week_ms, s))}}},
-          {"unavailable", unavailable_json(in)}};
-}
-
-nlohmann::json latest_forecasts(const report_inputs& in) {
-  nlohmann::json list = nlohmann::json::array();
-  for (const auto& [id, forecasts] : in.forecasts) {
-    if (forecasts.empty())
-      continue;
-    const auto& f = *std::max_element(
-        forecasts.begin(), forecasts.end(),
-        [](const forecast& a, const forecast& b) { return a.generated_at < b.generated_at; });
-    const auto* m = in.catalog ? in.catalog->find_metric(id) : nullptr;
-    nlohmann::json points = nlohmann::json::array();
-    for (const auto& p : f.points)
-      points.push_back({{"ts", p.ts},
-                        {"mean", p.mean},
-                        {"lo80", p.lo80},
-                        {"hi80", p.hi80},
-                        {"lo95", p.lo95},
-                        {"hi95", p.hi95}});
-    list.push_back({{"metric_id", id},
-                    {"name", m ? m->description : id},
-                    {"unit", m ? m->unit : ""},
-                    {"direction", m ? catalog::to_string(m->direction) : ""},
-                    {"warning", m ? nlohmann::json(m->warning) : nlohmann::json(nullptr)},
-                    {"critical", m ? nlohmann::json(m->critical) : nlohmann::json(nullptr)},
-                    {"generated_at", iso_time_ms(f.generated_at)},
-                    {"step_ms", f.step},
-                    {"model_version", f.model_version},
-                    {"points", points}});
+latest_forecast latest_of(const std::string& id, const std::vector<forecast>& forecasts,
+                          const catalog::metrics_catalog* cat) {
+  const auto& f = *std::max_element(
+      forecasts.begin(), forecasts.end(),
+      [](const forecast& a, const forecast& b) { return a.generated_at < b.generated_at; });
+  const auto* m = cat ? cat->find_metric(id) : nullptr;
+  latest_forecast out;
+  out.metric_id = id;
+  out.name = m ? m->description : id;
+  if (m) {
+    out.unit = m->unit;
+    out.direction = catalog::to_string(m->direction);
+    out.warning = m->warning;
+    out.critical = m->critical;
   }
-  return {{"forecasts", list}};
+  out.generated_at = f.generated_at;
+  out.step_ms = f.step;
+  out.model_version = f.model_version;
+  out.points = f.points;
+  return out;
 }
 
 } // namespace
@@ -155,50 +116,70 @@ health_result health_of(const report_inputs& in, const report_settings& settings
   return health_from(in, settings, accuracy_over(in, week_ms, settings), totals);
 }
 
-std::optional<nlohmann::json> build_report(const std::string& name, const report_inputs& in,
-                                           const report_settings& settings) {
-  nlohmann::json out;
-  if (name == "health-report") {
-    out = to_json(health_of(in, settings));
-  } else if (name == "forecast-accuracy") {
-    out = forecast_accuracy_report(in, settings);
-  } else if (name == "playbook-performance") {
-    out = playbook_performance(executions_of(in));
-  } else if (name == "learning-progress") {
-    out = learning_progress(in.experiences ? *in.experiences : std::vector<experience>{},
-                            json_or_null(in.rl_statistics),
-                            in.rl_policies ? nlohmann::json(in.rl_policies->policies)
-                                           : nlohmann::json(nullptr));
-  } else if (name == "training-history") {
-    out = training_history(in.training ? *in.training : std::vector<training_record>{},
-                           settings.training_interval_ms, in.now, in.trainer);
-  } else if (name == "latest-forecasts") {
-    out = latest_forecasts(in);
-  } else if (name == "overview") {
-    const auto week = accuracy_over(in, week_ms, settings);
-    playbook_totals totals;
-    const auto playbooks = playbook_performance(executions_of(in), &totals);
-    nlohmann::json training{{"cycles", 0},
-                            {"last_finished_at", nullptr},
-                            {"next_due_at", next_training_due(in.trainer)}};
-    if (in.training && !in.training->empty()) {
-      const auto& last = in.training->front();
-      training["cycles"] = last.cycle;
-      training["last_finished_at"] = iso_time_ms(last.finished_at);
-    }
-    out = {{"health", to_json(health_from(in, settings, week, totals))},
-           {"forecast_accuracy_7d", to_json(week.overall)},
-           {"warnings", warnings_summary(counts_of(in), episodes_of(in))},
-           {"playbooks", playbooks.at("summary")},
-           {"learning", json_or_null(in.rl_statistics)},
-           {"training", training}};
-  } else {
-    return std::nullopt;
+dashboard_overview overview_report(const report_inputs& in, const report_settings& settings) {
+  const auto week = accuracy_over(in, week_ms, settings);
+  playbook_totals totals;
+  dashboard_overview out;
+  out.playbooks = playbook_performance(executions_of(in), &totals).summary;
+  out.health = report_of(health_from(in, settings, week, totals));
+  out.forecast_accuracy_7d = view_of(week.overall);
+  out.warnings = summarise_warnings(counts_of(in), episodes_of(in));
+  if (in.rl_statistics) {
+    out.has_learning = true;
+    out.learning = *in.rl_statistics;
   }
-  if (name == "overview" || name == "health-report" || name == "playbook-performance"
-      || name == "learning-progress" || name == "training-history")
-    out["unavailable"] = unavailable_json(in);
-  out["generated_at"] = iso_time_ms(in.now);
+  out.training.next_due_at = next_training_due(in.trainer);
+  if (in.training && !in.training->empty()) {
+    out.training.cycles = in.training->front().cycle;
+    out.training.last_finished_at = in.training->front().finished_at;
+  }
+  out.unavailable = in.unavailable;
+  out.generated_at = in.now;
+  return out;
+}
+
+dashboard_health health_report_of(const report_inputs& in, const report_settings& settings) {
+  return {report_of(health_of(in, settings)), in.unavailable, in.now};
+}
+
+dashboard_accuracy accuracy_report(const report_inputs& in, const report_settings& settings) {
+  return {"accuracy_pct = 100 x (1 - sMAPE/2), sMAPE = 2 x mean |F-A| / (|F|+|A|) over every "
+          "stored forecast point whose time has come; MASE scales MAE by the mean absolute "
+          "one-step change of the actuals in the window; coverage = share of actuals inside "
+          "the 80% / 95% bands",
+          view_of(accuracy_over(in, day_ms, settings)),
+          view_of(accuracy_over(in, week_ms, settings)), in.unavailable, in.now};
+}
+
+dashboard_playbooks playbooks_report(const report_inputs& in) {
+  auto out = playbook_performance(executions_of(in));
+  out.unavailable = in.unavailable;
+  out.generated_at = in.now;
+  return out;
+}
+
+dashboard_learning learning_report(const report_inputs& in) {
+  auto out = learning_progress(in.experiences ? *in.experiences : std::vector<experience>{},
+                               in.rl_statistics, in.rl_policies);
+  out.unavailable = in.unavailable;
+  out.generated_at = in.now;
+  return out;
+}
+
+dashboard_training training_report(const report_inputs& in, const report_settings& settings) {
+  auto out = training_history(in.training ? *in.training : std::vector<training_record>{},
+                              settings.training_interval_ms, in.now, in.trainer);
+  out.unavailable = in.unavailable;
+  out.generated_at = in.now;
+  return out;
+}
+
+dashboard_forecasts forecasts_report(const report_inputs& in) {
+  dashboard_forecasts out;
+  for (const auto& [id, forecasts] : in.forecasts)
+    if (!forecasts.empty())
+      out.forecasts.push_back(latest_of(id, forecasts, in.catalog.get()));
+  out.generated_at = in.now;
   return out;
 }
 

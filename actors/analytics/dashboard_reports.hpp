@@ -1,18 +1,18 @@
-// The dashboard reports by name, from everything the analytics component
-// gathered (pure, no CAF): overview, learning-progress, playbook-performance,
-// forecast-accuracy, training-history, health-report, latest-forecasts.
+// The dashboard reports (messages/reports.hpp) from everything the analytics
+// component gathered (pure, no CAF): overview, health, forecast accuracy,
+// playbook performance, learning progress, training history, latest forecasts.
 #pragma once
 
 #include "actors/analytics/forecast_accuracy.hpp"
 #include "actors/analytics/health_score.hpp"
 #include "actors/catalog/catalog.hpp"
 #include "common/cadence.hpp"
+#include "messages/reports.hpp"
 #include "messages/statistics.hpp"
 #include "messages/types.hpp"
 
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,16 +45,20 @@ struct report_inputs {
   std::vector<std::string> unavailable; // "<component>: <why>" for what did not answer
 };
 
-const std::vector<std::string>& report_names();
-
 // Forecast accuracy over the window ending at now.
 pooled_accuracy accuracy_over(const report_inputs& in, int64_t window_ms,
                               const report_settings& settings);
 
 health_result health_of(const report_inputs& in, const report_settings& settings);
 
-// nullopt for a name not in report_names().
-std::optional<nlohmann::json> build_report(const std::string& name, const report_inputs& in,
-                                           const report_settings& settings);
+// Each report carries in.now as generated_at and, but for the latest
+// forecasts, in.unavailable.
+dashboard_overview overview_report(const report_inputs& in, const report_settings& settings);
+dashboard_health health_report_of(const report_inputs& in, const report_settings& settings);
+dashboard_accuracy accuracy_report(const report_inputs& in, const report_settings& settings);
+dashboard_playbooks playbooks_report(const report_inputs& in);
+dashboard_learning learning_report(const report_inputs& in);
+dashboard_training training_report(const report_inputs& in, const report_settings& settings);
+dashboard_forecasts forecasts_report(const report_inputs& in);
 
 } // namespace grace::analytics

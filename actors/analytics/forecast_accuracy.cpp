@@ -1,7 +1,5 @@
 #include "actors/analytics/forecast_accuracy.hpp"
 
-#include "actors/analytics/json_null.hpp"
-
 #include <algorithm>
 #include <cmath>
 
@@ -165,32 +163,24 @@ pooled_accuracy pool(std::vector<metric_accuracy> metrics) {
   return out;
 }
 
-nlohmann::json to_json(const accuracy_figures& f) {
-  return {{"points", f.points},
-          {"mae", or_null(f.mae)},
-          {"mase", or_null(f.mase)},
-          {"smape", or_null(f.smape)},
-          {"accuracy_pct", or_null(f.accuracy_pct)},
-          {"coverage80", or_null(f.coverage80)},
-          {"coverage95", or_null(f.coverage95)},
-          {"skill", or_null(f.skill)}};
+accuracy_view view_of(const accuracy_figures& f) {
+  return {f.points, f.mae, f.mase, f.smape, f.accuracy_pct, f.coverage80, f.coverage95, f.skill};
 }
 
-nlohmann::json to_json(const metric_accuracy& m) {
-  nlohmann::json horizons = nlohmann::json::array();
-  for (const auto& h : m.by_horizon) {
-    auto j = to_json(h.figures);
-    j["horizon_minutes"] = h.horizon_minutes;
-    horizons.push_back(j);
-  }
-  return {{"metric_id", m.metric_id}, {"overall", to_json(m.overall)}, {"by_horizon", horizons}};
+metric_accuracy_view view_of(const metric_accuracy& m) {
+  metric_accuracy_view v{m.metric_id, view_of(m.overall), {}};
+  v.by_horizon.reserve(m.by_horizon.size());
+  for (const auto& h : m.by_horizon)
+    v.by_horizon.push_back({h.horizon_minutes, view_of(h.figures)});
+  return v;
 }
 
-nlohmann::json to_json(const pooled_accuracy& p) {
-  nlohmann::json metrics = nlohmann::json::array();
+pooled_accuracy_view view_of(const pooled_accuracy& p) {
+  pooled_accuracy_view v{view_of(p.overall), {}};
+  v.metrics.reserve(p.metrics.size());
   for (const auto& m : p.metrics)
-    metrics.push_back(to_json(m));
-  return {{"overall", to_json(p.overall)}, {"metrics", metrics}};
+    v.metrics.push_back(view_of(m));
+  return v;
 }
 
 } // namespace grace::analytics

@@ -22,10 +22,10 @@
 //             for any forecaster).
 #pragma once
 
+#include "messages/reports.hpp"
 #include "messages/types.hpp"
 
 #include <map>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -104,8 +104,9 @@ struct pooled_accuracy {
 
 pooled_accuracy pool(std::vector<metric_accuracy> metrics);
 
-nlohmann::json to_json(const accuracy_figures& f);
-nlohmann::json to_json(const metric_accuracy& m);
-nlohmann::json to_json(const pooled_accuracy& p);
+// The figures as the reports carry them (messages/reports.hpp).
+accuracy_view view_of(const accuracy_figures& f);
+metric_accuracy_view view_of(const metric_accuracy& m);
+pooled_accuracy_view view_of(const pooled_accuracy& p);
 
 } // namespace grace::analytics

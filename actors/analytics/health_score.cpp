@@ -1,7 +1,5 @@
 #include "actors/analytics/health_score.hpp"
 
-#include "actors/analytics/json_null.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -110,18 +108,12 @@ health_result health_score(const health_inputs& in) {
   return r;
 }
 
-nlohmann::json to_json(const health_result& r) {
-  nlohmann::json parts = nlohmann::json::array();
+health_report report_of(const health_result& r) {
+  health_report out{r.score, r.label, r.summary, {}};
+  out.parts.reserve(r.parts.size());
   for (const auto& p : r.parts)
-    parts.push_back({{"name", p.name},
-                     {"weight", p.weight},
-                     {"value", or_null(p.value)},
-                     {"has_data", p.value.has_value()},
-                     {"detail", p.detail}});
-  return {{"score", or_null(r.score)},
-          {"label", r.label.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.label)},
-          {"summary", r.summary},
-          {"parts", parts}};
+    out.parts.push_back({p.name, p.weight, p.value, p.detail});
+  return out;
 }
 
 } // namespace grace::analytics

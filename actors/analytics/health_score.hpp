@@ -16,9 +16,9 @@
 #pragma once
 
 #include "common/cadence.hpp"
+#include "messages/reports.hpp"
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -56,6 +56,7 @@ struct health_result {
 health_result health_score(const health_inputs& in);
 std::string health_label(double score);
 
-nlohmann::json to_json(const health_result& r);
+// The result as the reports carry it (messages/reports.hpp).
+health_report report_of(const health_result& r);
 
 } // namespace grace::analytics

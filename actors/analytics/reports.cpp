@@ -1,6 +1,5 @@
 #include "actors/analytics/reports.hpp"
 
-#include "actors/analytics/json_null.hpp"
 #include "common/utc_time.hpp"
 
 #include <cmath>
@@ -42,25 +41,24 @@ uint64_t breach_episodes(const std::vector<snapshot>& snapshots, timestamp_ms fr
   return episodes;
 }
 
-nlohmann::json warnings_summary(const warning_counts& c, uint64_t episodes) {
-  const uint64_t resolved = c.prevented + c.came_true + c.false_alarm;
-  std::optional<double> precision;
-  if (resolved > 0)
-    precision = static_cast<double>(c.prevented + c.came_true) / static_cast<double>(resolved);
-  std::optional<double> recall;
+warnings_summary summarise_warnings(const warning_counts& c, uint64_t episodes) {
+  warnings_summary out;
+  out.open = c.open;
+  out.raised = c.raised;
+  out.prevented = c.prevented;
+  out.came_true = c.came_true;
+  out.false_alarm = c.false_alarm;
+  out.resolved = c.prevented + c.came_true + c.false_alarm;
+  if (out.resolved > 0)
+    out.precision =
+        static_cast<double>(c.prevented + c.came_true) / static_cast<double>(out.resolved);
+  out.breach_episodes_7d = episodes;
+  out.came_true_7d = c.came_true_recent;
   if (episodes > 0)
-    recall = std::min(1.0, static_cast<double>(c.came_true_recent) / static_cast<double>(episodes));
-  return {{"open", c.open},
-          {"raised", c.raised},
-          {"prevented", c.prevented},
-          {"came_true", c.came_true},
-          {"false_alarm", c.false_alarm},
-          {"resolved", resolved},
-          {"precision", or_null(precision)},
-          {"breach_episodes_7d", episodes},
-          {"came_true_7d", c.came_true_recent},
-          {"recall", or_null(recall)},
-          {"mean_lead_minutes", or_null(c.mean_lead_minutes)}};
+    out.recall =
+        std::min(1.0, static_cast<double>(c.came_true_recent) / static_cast<double>(episodes));
+  out.mean_lead_minutes = c.mean_lead_minutes;
+  return out;
 }
 
 reward_stats reward_stats_of(const std::vector<double>& rewards) {
@@ -109,25 +107,28 @@ struct run_tally {
     }
   }
 
-  nlohmann::json to_json() const {
+  run_counts counts() const {
     const auto r = reward_stats_of(rewards);
-    return {{"runs", runs},
-            {"succeeded", succeeded},
-            {"failed", failed},
-            {"success_rate", finished > 0 ? nlohmann::json(static_cast<double>(succeeded)
-                                                           / static_cast<double>(finished))
-                                          : nlohmann::json(nullptr)},
-            {"evaluated", r.n},
-            {"mean_reward", r.n > 0 ? nlohmann::json(r.mean) : nlohmann::json(nullptr)},
-            {"reward_stddev", r.n > 0 ? nlohmann::json(r.stddev) : nlohmann::json(nullptr)},
-            {"not_run", stopped}};
+    run_counts c;
+    c.runs = runs;
+    c.succeeded = succeeded;
+    c.failed = failed;
+    if (finished > 0)
+      c.success_rate = static_cast<double>(succeeded) / static_cast<double>(finished);
+    c.evaluated = r.n;
+    if (r.n > 0) {
+      c.mean_reward = r.mean;
+      c.reward_stddev = r.stddev;
+    }
+    c.not_run = stopped;
+    return c;
   }
 };
 
 } // namespace
 
-nlohmann::json playbook_performance(const std::vector<execution>& executions,
-                                    playbook_totals* totals) {
+dashboard_playbooks playbook_performance(const std::vector<execution>& executions,
+                                         playbook_totals* totals) {
   std::map<std::string, run_tally> by_playbook;
   std::map<std::string, std::map<std::pair<std::string, std::string>, run_tally>> by_context;
   run_tally all;
@@ -139,19 +140,12 @@ nlohmann::json playbook_performance(const std::vector<execution>& executions,
     if (e.state == execution_state::pending_approval)
       ++pending;
   }
-  nlohmann::json list = nlohmann::json::array();
+  dashboard_playbooks out;
   for (const auto& [playbook, tally] : by_playbook) {
-    auto j = tally.to_json();
-    j["playbook"] = playbook;
-    nlohmann::json contexts = nlohmann::json::array();
-    for (const auto& [ctx, t] : by_context[playbook]) {
-      auto c = t.to_json();
-      c["service"] = ctx.first;
-      c["diagnosis"] = ctx.second;
-      contexts.push_back(c);
-    }
-    j["contexts"] = contexts;
-    list.push_back(j);
+    playbook_runs runs{playbook, tally.counts(), {}};
+    for (const auto& [ctx, t] : by_context[playbook])
+      runs.contexts.push_back({ctx.first, ctx.second, t.counts()});
+    out.playbooks.push_back(std::move(runs));
   }
   const auto overall = reward_stats_of(all.rewards);
   if (totals) {
@@ -160,23 +154,21 @@ nlohmann::json playbook_performance(const std::vector<execution>& executions,
     totals->mean_reward = overall.n > 0 ? std::optional<double>(overall.mean) : std::nullopt;
     totals->pending_approvals = pending;
   }
-  auto summary = all.to_json();
-  summary["executions"] = executions.size();
-  summary["pending_approvals"] = pending;
-  return {{"summary", summary}, {"playbooks", list}};
+  out.summary = {all.counts(), executions.size(), pending};
+  return out;
 }
 
-nlohmann::json learning_progress(const std::vector<experience>& experiences,
-                                 const nlohmann::json& agent_statistics,
-                                 const nlohmann::json& agent_policies) {
+dashboard_learning learning_progress(const std::vector<experience>& experiences,
+                                     const std::optional<rl_statistics>& agent_statistics,
+                                     const std::optional<rl_policies>& agent_policies) {
+  dashboard_learning out;
   // Per UTC day.
   std::map<std::string, std::vector<double>> per_day;
   for (const auto& e : experiences)
     per_day[format_utc(e.ts, "%Y-%m-%d")].push_back(e.reward);
-  nlohmann::json days = nlohmann::json::array();
   for (const auto& [day, rewards] : per_day) {
     const auto s = reward_stats_of(rewards);
-    days.push_back({{"day", day}, {"experiences", s.n}, {"mean_reward", s.mean}});
+    out.days.push_back({day, s.n, s.mean});
   }
   // Least-squares slope of reward against experience index.
   std::optional<double> slope;
@@ -218,28 +210,31 @@ nlohmann::json learning_progress(const std::vector<experience>& experiences,
       ++changes;
     previous = leader;
   }
-  std::optional<double> per_day_rate;
+  out.experiences = n;
   if (!per_day.empty())
-    per_day_rate = static_cast<double>(n) / static_cast<double>(per_day.size());
-  return {{"experiences", n},
-          {"days", days},
-          {"experiences_per_day", or_null(per_day_rate)},
-          {"reward_trend_per_100", or_null(slope)},
-          {"policy_changes", changes},
-          {"contexts", best.size()},
-          {"agent", agent_statistics},
-          {"policies", agent_policies}};
+    out.experiences_per_day = static_cast<double>(n) / static_cast<double>(per_day.size());
+  out.reward_trend_per_100 = slope;
+  out.policy_changes = changes;
+  out.contexts = best.size();
+  if (agent_statistics) {
+    out.has_agent = true;
+    out.agent = *agent_statistics;
+  }
+  if (agent_policies) {
+    out.has_policies = true;
+    out.policies = agent_policies->policies;
+  }
+  return out;
 }
 
-nlohmann::json next_training_due(const std::optional<training_status>& trainer) {
-  return trainer && trainer->next_due_at ? nlohmann::json(iso_time_ms(trainer->next_due_at))
-                                         : nlohmann::json(nullptr);
+timestamp_ms next_training_due(const std::optional<training_status>& trainer) {
+  return trainer ? trainer->next_due_at : 0;
 }
 
-nlohmann::json training_history(const std::vector<training_record>& records,
-                                int64_t training_interval_ms, timestamp_ms now,
-                                const std::optional<training_status>& trainer) {
-  nlohmann::json cycles = nlohmann::json::array();
+dashboard_training training_history(const std::vector<training_record>& records,
+                                    int64_t training_interval_ms, timestamp_ms now,
+                                    const std::optional<training_status>& trainer) {
+  dashboard_training out;
   for (const auto& r : records) {
     std::optional<double> score;
     if (!r.validation_scores.empty()) {
@@ -253,26 +248,16 @@ nlohmann::json training_history(const std::vector<training_record>& records,
       if (k > 0)
         score = sum / k;
     }
-    cycles.push_back(
-        {{"cycle", r.cycle},
-         {"started_at", iso_time_ms(r.started_at)},
-         {"finished_at", iso_time_ms(r.finished_at)},
-         {"duration_seconds", static_cast<double>(r.finished_at - r.started_at) / 1000.0},
-         {"samples", r.samples},
-         {"metrics", r.metrics},
-         {"model_version", r.model_version},
-         {"validation_mase", or_null(score)}});
+    out.cycles.push_back({r.cycle, r.started_at, r.finished_at,
+                          static_cast<double>(r.finished_at - r.started_at) / 1000.0, r.samples,
+                          r.metrics, r.model_version, score});
   }
-  nlohmann::json out{{"cycles", cycles},
-                     {"count", records.size()},
-                     {"interval_seconds", training_interval_ms / 1000}};
-  out["next_due_at"] = next_training_due(trainer);
+  out.count = records.size();
+  out.interval_seconds = training_interval_ms / 1000;
+  out.next_due_at = next_training_due(trainer);
   if (!records.empty()) {
-    out["last_finished_at"] = iso_time_ms(records.front().finished_at);
-    out["since_last_seconds"] = (now - records.front().finished_at) / 1000;
-  } else {
-    out["last_finished_at"] = nullptr;
-    out["since_last_seconds"] = nullptr;
+    out.last_finished_at = records.front().finished_at;
+    out.since_last_seconds = (now - records.front().finished_at) / 1000;
   }
   return out;
 }

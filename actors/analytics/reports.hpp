@@ -1,12 +1,13 @@
 // The dashboard's summaries of warnings, playbook runs, learning and training
 // (pure, no CAF): each takes what storage and the components answered and
-// returns the JSON the API serves. docs/analytics.md defines every figure.
+// returns its part of a report (messages/reports.hpp). docs/analytics.md
+// defines every figure.
 #pragma once
 
+#include "messages/reports.hpp"
 #include "messages/types.hpp"
 
 #include <cstdint>
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -39,7 +40,7 @@ uint64_t breach_episodes(const std::vector<snapshot>& snapshots, timestamp_ms fr
 // precision = (prevented + came true) / resolved (since start); recall =
 // warnings that came true in the last 7 days / breach episodes in the last 7
 // days (share of breaches warned ahead), capped at 1.
-nlohmann::json warnings_summary(const warning_counts& c, uint64_t episodes);
+warnings_summary summarise_warnings(const warning_counts& c, uint64_t episodes);
 
 // --- playbooks --------------------------------------------------------------
 struct reward_stats {
@@ -59,28 +60,31 @@ struct playbook_totals {
   std::optional<double> mean_reward;
   uint64_t pending_approvals = 0;
 };
-nlohmann::json playbook_performance(const std::vector<execution>& executions,
-                                    playbook_totals* totals = nullptr);
+// The report's summary and playbooks; its unavailable and generated_at are
+// the caller's.
+dashboard_playbooks playbook_performance(const std::vector<execution>& executions,
+                                         playbook_totals* totals = nullptr);
 
 // --- learning ---------------------------------------------------------------
 // From the stored experiences (oldest first): per virtual UTC day the count
 // and mean reward, the reward trend (least-squares slope per 100
 // experiences), experiences per day over the days seen, and policy changes:
 // how often a context's best playbook (by the product description's EMA, rate 0.3) changed.
-nlohmann::json learning_progress(const std::vector<experience>& experiences,
-                                 const nlohmann::json& agent_statistics,
-                                 const nlohmann::json& agent_policies);
+// The agent's statistics and policies are copied in when they came.
+dashboard_learning learning_progress(const std::vector<experience>& experiences,
+                                     const std::optional<rl_statistics>& agent_statistics,
+                                     const std::optional<rl_policies>& agent_policies);
 
 // --- training ---------------------------------------------------------------
 // Records newest first; validation score = mean of the per-metric validation
 // MASE (lower is better), null when the cycle has none. next_due_at is the
 // trainer's own (null when the trainer did not answer or trains only on
 // demand), never recomputed here.
-nlohmann::json training_history(const std::vector<training_record>& records,
-                                int64_t training_interval_ms, timestamp_ms now,
-                                const std::optional<training_status>& trainer);
+dashboard_training training_history(const std::vector<training_record>& records,
+                                    int64_t training_interval_ms, timestamp_ms now,
+                                    const std::optional<training_status>& trainer);
 
-// The trainer's next due time, null when unknown or not scheduled.
-nlohmann::json next_training_due(const std::optional<training_status>& trainer);
+// The trainer's next due time; 0 when unknown or not scheduled.
+timestamp_ms next_training_due(const std::optional<training_status>& trainer);
 
 } // namespace grace::analytics

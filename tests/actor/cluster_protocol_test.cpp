@@ -180,6 +180,24 @@ CAF_TEST(typed replies cross the wire with every field) {
   view.shards = {{0, "a", 17}, {1, "", 0}};
   view.serving = {0};
   CHECK_WIRE_ROUND_TRIP(sys, view);
+  dashboard_overview overview;
+  overview.health = {81.5,
+                     "good",
+                     "81.5/100 from 2 of 5 parts",
+                     {{"a", 0.3, 90.0, "x"}, {"b", 0.2, {}, "no data"}}};
+  overview.forecast_accuracy_7d.mase = 0.8;
+  overview.playbooks.counts.not_run = {{"refused", 2}};
+  overview.has_learning = true;
+  overview.learning.experiences = 12;
+  overview.unavailable = {"trainer: timeout"};
+  CHECK_WIRE_ROUND_TRIP(sys, overview);
+  dashboard_accuracy accuracy;
+  accuracy.week.metrics = {{"cpu", {}, {{15, {3, 0.1, 0.9, {}, {}, 0.8, 0.95, -0.2}}}}};
+  CHECK_WIRE_ROUND_TRIP(sys, accuracy);
+  dashboard_forecasts forecasts;
+  forecasts.forecasts = {
+      {"cpu", "CPU", "%", "above", 70.0, {}, 5, 300000, "v1", {{1, 2, 3, 4, 5, 6}}}};
+  CHECK_WIRE_ROUND_TRIP(sys, forecasts);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

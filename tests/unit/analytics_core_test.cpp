@@ -5,12 +5,15 @@
 #include "actors/analytics/forecast_accuracy.hpp"
 #include "actors/analytics/health_score.hpp"
 #include "actors/analytics/reports.hpp"
+#include "messages/json.hpp"
 
 #include <cmath>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 using namespace grace;
 using namespace grace::analytics;
+using nlohmann::json;
 
 namespace {
 
@@ -165,7 +168,7 @@ TEST(AnalyticsHealth, NoDataMeansNoScore) {
   const auto r = health_score({});
   EXPECT_FALSE(r.score.has_value());
   EXPECT_TRUE(r.label.empty());
-  const auto j = to_json(r);
+  const json j = report_of(r);
   EXPECT_TRUE(j.at("score").is_null());
   EXPECT_TRUE(j.at("label").is_null());
 }
@@ -196,7 +199,7 @@ TEST(AnalyticsReports, PlaybookPerformance) {
       run("a", execution_state::failed), run("a", execution_state::refused),
       run("b", execution_state::pending_approval)};
   playbook_totals totals;
-  const auto j = playbook_performance(list, &totals);
+  const json j = playbook_performance(list, &totals);
   EXPECT_EQ(totals.evaluated, 2u);
   EXPECT_DOUBLE_EQ(*totals.mean_reward, 0.5);
   EXPECT_EQ(totals.pending_approvals, 1u);
@@ -224,7 +227,9 @@ TEST(AnalyticsReports, LearningProgressCountsPolicyChanges) {
   // b falls: 0.7 x 0.9 + 0.3 x (-1) = 0.33 < 0.44 -> a leads again.
   std::vector<experience> log = {exp("a", 0.2, 0), exp("b", 0.9, 1000), exp("a", 1.0, 2000),
                                  exp("b", -1.0, 86400000)};
-  const auto j = learning_progress(log, nullptr, nullptr);
+  const json j = learning_progress(log, std::nullopt, std::nullopt);
+  EXPECT_TRUE(j.at("agent").is_null());
+  EXPECT_TRUE(j.at("policies").is_null());
   EXPECT_EQ(j.at("policy_changes"), 2);
   EXPECT_EQ(j.at("days").size(), 2u);
   EXPECT_DOUBLE_EQ(j.at("experiences_per_day").get<double>(), 2.0);
@@ -255,7 +260,7 @@ TEST(AnalyticsReports, BreachEpisodesAndWarningSummary) {
   w.statistics = {4, 2, 1, 1, 20.0};
   const auto c = warning_counts_from(w, 0, 10);
   EXPECT_EQ(c.came_true_recent, 1u);
-  const auto j = warnings_summary(c, 2);
+  const json j = summarise_warnings(c, 2);
   EXPECT_DOUBLE_EQ(j.at("precision").get<double>(), 0.75);
   EXPECT_DOUBLE_EQ(j.at("recall").get<double>(), 0.5);
   EXPECT_DOUBLE_EQ(j.at("mean_lead_minutes").get<double>(), 20.0);
@@ -382,20 +387,61 @@ TEST(AnalyticsExposition, PredictionsComeFromThePredictorsTypedStatus) {
   EXPECT_FALSE(other.breach_probability.has_value());
 }
 
-TEST(AnalyticsReportsByName, UnknownNameAndEmptyInputs) {
+TEST(AnalyticsReports, EveryReportOfEmptyInputsSaysNotYet) {
   report_inputs in;
   in.now = 7 * day_ms;
-  EXPECT_FALSE(build_report("nope", in, {}).has_value());
-  for (const auto& name : report_names()) {
-    const auto j = build_report(name, in, {});
-    ASSERT_TRUE(j.has_value()) << name;
-    EXPECT_TRUE(j->is_object()) << name;
-  }
-  const auto health = *build_report("health-report", in, {});
+  in.unavailable = {"rl_agent: timeout"};
+  const json health = health_report_of(in, {});
   EXPECT_TRUE(health.at("score").is_null());
+  EXPECT_TRUE(health.at("label").is_null());
+  EXPECT_EQ(health.at("parts").size(), 6u);
+  EXPECT_EQ(health.at("generated_at"), "1970-01-08T00:00:00.000Z");
+  EXPECT_EQ(health.at("unavailable").at(0), "rl_agent: timeout");
+  const json overview = overview_report(in, {});
+  EXPECT_TRUE(overview.at("learning").is_null());
+  EXPECT_TRUE(overview.at("training").at("last_finished_at").is_null());
+  EXPECT_TRUE(overview.at("forecast_accuracy_7d").at("mase").is_null());
+  EXPECT_TRUE(overview.at("warnings").at("precision").is_null());
+  EXPECT_EQ(overview.at("playbooks").at("executions"), 0);
+  const json accuracy = accuracy_report(in, {});
+  EXPECT_TRUE(accuracy.at("windows").at("24h").at("metrics").is_array());
+  EXPECT_TRUE(accuracy.at("windows").at("7d").at("overall").at("accuracy_pct").is_null());
+  const json training = training_report(in, {});
+  EXPECT_TRUE(training.at("since_last_seconds").is_null());
+  EXPECT_TRUE(training.at("cycles").is_array());
+  const json learning = learning_report(in);
+  EXPECT_EQ(learning.at("experiences"), 0);
+  EXPECT_TRUE(learning.at("reward_trend_per_100").is_null());
+  const json playbooks = playbooks_report(in);
+  EXPECT_TRUE(playbooks.at("playbooks").is_array());
+  const json forecasts = forecasts_report(in);
+  EXPECT_TRUE(forecasts.at("forecasts").is_array());
+  EXPECT_FALSE(forecasts.contains("unavailable"));
 }
 
-TEST(AnalyticsReportsByName, NextTrainingIsTheTrainersOwnTime) {
+TEST(AnalyticsReports, LatestForecastIsTheNewestOfEachMetric) {
+  report_inputs in;
+  in.now = 10 * minute;
+  forecast older;
+  older.metric_id = "gone.metric";
+  older.generated_at = minute;
+  older.step = 5 * minute;
+  older.points = {point(6 * minute, 1.0, 0.5, 1.0)};
+  forecast newer = older;
+  newer.generated_at = 2 * minute;
+  newer.model_version = "v2";
+  in.forecasts["gone.metric"] = {newer, older};
+  const json j = forecasts_report(in);
+  ASSERT_EQ(j.at("forecasts").size(), 1u);
+  const auto& f = j.at("forecasts").at(0);
+  EXPECT_EQ(f.at("generated_at"), "1970-01-01T00:02:00.000Z");
+  EXPECT_EQ(f.at("model_version"), "v2");
+  EXPECT_EQ(f.at("name"), "gone.metric"); // not in a catalog: named by its id
+  EXPECT_TRUE(f.at("warning").is_null());
+  EXPECT_EQ(f.at("points").at(0).at("lo80"), 0.5);
+}
+
+TEST(AnalyticsReports, NextTrainingIsTheTrainersOwnTime) {
   // A manual cycle finished at 5 h; the schedule says 12 h. Both reports
   // show the trainer's time, not last-finished + interval.
   report_inputs in;
@@ -407,13 +453,13 @@ TEST(AnalyticsReportsByName, NextTrainingIsTheTrainersOwnTime) {
   in.training = std::vector<training_record>{manual};
   report_settings settings;
   settings.training_interval_ms = 6 * 3600000;
-  EXPECT_TRUE(build_report("overview", in, settings)->at("training").at("next_due_at").is_null());
+  EXPECT_TRUE(json(overview_report(in, settings)).at("training").at("next_due_at").is_null());
   training_status trainer;
   trainer.next_due_at = 12 * 3600000;
   in.trainer = trainer;
-  EXPECT_EQ(build_report("overview", in, settings)->at("training").at("next_due_at"),
+  EXPECT_EQ(json(overview_report(in, settings)).at("training").at("next_due_at"),
             "1970-01-01T12:00:00.000Z");
-  EXPECT_EQ(build_report("training-history", in, settings)->at("next_due_at"),
-            "1970-01-01T12:00:00.000Z");
-  EXPECT_EQ(build_report("overview", in, settings)->at("training").at("cycles"), 2);
+  EXPECT_EQ(json(training_report(in, settings)).at("next_due_at"), "1970-01-01T12:00:00.000Z");
+  EXPECT_EQ(json(overview_report(in, settings)).at("training").at("cycles"), 2);
+  EXPECT_EQ(json(training_report(in, settings)).at("since_last_seconds"), 0);
 }

@@ -110,9 +110,12 @@ TEST(messages_json, every_other_type_round_trips) {
   EXPECT_EQ(json(json(r).get<grace::recommendation>()), json(r));
   EXPECT_EQ(json(r)["excluded"][0]["reason"], "risk tier 4 is above this context's cap of 3");
 
-  grace::health_report h{true, 87.5, "good", {{"availability", 0.5, 99.0, true}}};
-  EXPECT_EQ(json(json(h).get<grace::health_report>()), json(h));
+  grace::health_report h{
+      87.5, "good", "87.5/100", {{"availability", 0.5, 99.0, "up"}, {"x", 0.5, {}, ""}}};
+  EXPECT_EQ(json(h)["score"], 87.5);
   EXPECT_EQ(json(h)["parts"][0]["has_data"], true);
+  EXPECT_TRUE(json(h)["parts"][1]["value"].is_null());
+  EXPECT_EQ(json(h)["parts"][1]["has_data"], false);
 
   grace::metric_sample m{"cpu", 5, 0.5, {{"host", "a"}}};
   EXPECT_EQ(json(json(m).get<grace::metric_sample>()), json(m));
