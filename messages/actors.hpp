@@ -267,6 +267,9 @@ using rl_agent_actor = caf::typed_actor<
     // Learns from a recommended event's outcome; invalid_input for an unknown or
     // already rewarded event or a reward outside [-1, 1].
     caf::replies_to<atom::reward, reward_report>::with<experience>,
+    // Withdraws a recommended event that was not acted on (refused, not
+    // approved, dry run): nothing is learned; false if it was not pending.
+    caf::replies_to<atom::withdraw, std::string>::with<bool>,
     // Contexts, experiences, updates, average reward, exploration rate.
     caf::replies_to<atom::statistics>::with<rl_statistics>,
     // Per context, each playbook's value, uncertainty and pulls.
@@ -301,6 +304,10 @@ using executor_actor = caf::typed_actor<
     caf::replies_to<atom::run, execution_request>::with<execution>,
     // Approves (true) or rejects (false) a pending execution by id.
     caf::replies_to<atom::approve, std::string, bool>::with<execution>,
+    // Of these playbooks (catalog, target service, ids), those governance
+    // would let run on the target now (at once or once approved).
+    caf::replies_to<atom::runnable, catalog_ref, std::string,
+                    std::vector<std::string>>::with<std::vector<std::string>>,
     // Executions, newest first; a state name filters, "" means all.
     caf::replies_to<atom::get, std::string>::with<std::vector<execution>>,
     // Engages (true) or releases the global kill switch with a reason;

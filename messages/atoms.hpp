@@ -49,6 +49,8 @@ GRACE_ATOM(sync, "sync")
 GRACE_ATOM(shutdown, "shutdown")
 GRACE_ATOM(refresh, "refresh")
 GRACE_ATOM(hello, "hello")
+GRACE_ATOM(withdraw, "withdraw")
+GRACE_ATOM(runnable, "runnable")
 // The dashboard reports, one atom each (analytics_actor).
 GRACE_ATOM(overview, "overview")
 GRACE_ATOM(health, "health")

@@ -305,10 +305,14 @@ struct reward_report {
   std::string event_id;
   double reward = 0.0; // in [-1, 1]
   std::map<std::string, double> kpi_deltas;
+  // The run acted on an incident the executor saw (a breach at the action or
+  // in the evaluation window); false: the reward counts for less (the agent's
+  // unseen_incident_variance). Rewards posted over REST count in full.
+  bool incident_seen = true;
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, reward_report& x) {
-  return f(x.event_id, x.reward, x.kpi_deltas);
+  return f(x.event_id, x.reward, x.kpi_deltas, x.incident_seen);
 }
 
 // What a playbook run did: the unit the RL agent learns from.

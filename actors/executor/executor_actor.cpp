@@ -301,7 +301,7 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
     finish(0.0);
     return;
   }
-  reward_report report{event_id, result.reward, result.kpi_deltas};
+  reward_report report{event_id, result.reward, result.kpi_deltas, result.incident_seen()};
   with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
     self->request(agent, std::chrono::seconds(30), atom::reward_v, report)
         .then([=](const experience& learned) { finish(learned.trust_delta); },
@@ -545,6 +545,12 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
                   });
         });
         return *rp;
+      },
+      [=](atom::runnable, const catalog_ref& cat, const std::string& target,
+          const std::vector<std::string>& playbooks) -> std::vector<std::string> {
+        if (!cat)
+          return {};
+        return self->state.governor.runnable(*cat, playbooks, target, virtual_now(self));
       },
       [=](atom::get, const std::string& filter) -> caf::result<std::vector<execution>> {
         std::vector<execution> out;

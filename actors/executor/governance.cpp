@@ -132,6 +132,19 @@ decision governor::decide_approved(const catalog::playbook_definition& pb,
   return check_rules(pb, target, now);
 }
 
+std::vector<std::string> governor::runnable(const catalog::metrics_catalog& cat,
+                                            const std::vector<std::string>& playbooks,
+                                            const std::string& target, timestamp_ms now) const {
+  std::vector<std::string> out;
+  for (const auto& id : playbooks)
+    if (const auto* pb = cat.find_playbook(id)) {
+      const auto kind = decide(*pb, target, now).kind;
+      if (kind == verdict::run || kind == verdict::await_approval)
+        out.push_back(id);
+    }
+  return out;
+}
+
 void governor::started(const std::string& playbook, const std::string& target, timestamp_ms now) {
   last_start_[{playbook, target}] = now;
   auto& starts = starts_[playbook];

@@ -75,6 +75,14 @@ public:
   decision decide_approved(const catalog::playbook_definition& pb, const std::string& target,
                            timestamp_ms now) const;
 
+  // Of `playbooks`, in their order, those a run on `target` now would really
+  // run, at once or once approved (verdict run or await_approval): not
+  // refused, not only a dry run, and in the catalog. Whoever's pick was
+  // refused asks again among these, so the next pick is not refused too.
+  std::vector<std::string> runnable(const catalog::metrics_catalog& cat,
+                                    const std::vector<std::string>& playbooks,
+                                    const std::string& target, timestamp_ms now) const;
+
   // A run started: counts toward the cooldown of (playbook, target) and the
   // playbook's hourly rate; a run started on a half-open breaker is its trial
   // (a trial that has not finished after `breaker_open_ms` is taken as lost,

@@ -92,6 +92,11 @@ struct outcome {
   double effect = 0.0; // improvement vs the counterfactual (or vs before) in units of the
                        // baseline-to-warning distance; positive = better
   std::string basis;   // "counterfactual", "before" (no forecast) or "none" (no after data)
+  // An incident was seen: in breach at the action, or a breach in the
+  // window. Otherwise a forecast alone said one was coming and none came:
+  // either the run prevented it or there was none, and the reward may be the
+  // forecast's error alone (the agent counts it for less).
+  bool incident_seen() const { return started_in_breach || breach_came; }
   std::map<std::string, double> kpi_deltas; // "<metric>.delta_vs_before",
                                             // "<metric>.delta_vs_counterfactual" (relative:
                                             // (after - reference) / |reference|, left out when

@@ -119,7 +119,9 @@ json to_json(const temporal_forecaster& f) {
                    {"trend_reach_ms", c.robust.trend_reach_ms},
                    {"calibration_band", c.calibration_band},
                    {"calibration_dependence", c.calibration_dependence},
-                   {"phase_spread_days", c.phase_spread_days}};
+                   {"phase_spread_days", c.phase_spread_days},
+                   {"combination_half_life", c.combination_half_life},
+                   {"combination_choose_recency", c.combination_choose_recency}};
   const quantile_model& g = f.global_model();
   json features = json::array();
   for (int i = 0; i < feature_count; ++i) {
@@ -205,6 +207,7 @@ temporal_forecaster forecaster_from_json(const json& doc) {
   const bool has_trend = version >= 2;
   const bool has_seasons = version >= 3;
   const bool has_spread = version >= 4;
+  const bool has_recency = version >= 5;
   forecaster_config c;
   const json& jc = field(doc, "config", "document");
   c.horizon = static_cast<int>(integer(jc, "horizon", "config"));
@@ -257,6 +260,19 @@ temporal_forecaster forecaster_from_json(const json& doc) {
     c.calibration_band = 0;
     c.calibration_dependence = 0.0;
     c.phase_spread_days = 0;
+  }
+  if (has_recency) {
+    c.combination_half_life = number(jc, "combination_half_life", "config");
+    const json& choose = field(jc, "combination_choose_recency", "config");
+    if (!choose.is_boolean()) {
+      fail("config.combination_choose_recency", "expected true or false");
+    }
+    c.combination_choose_recency = choose.get<bool>();
+    if (!(c.combination_half_life >= 0.0) || !std::isfinite(c.combination_half_life)) {
+      fail("config", "combination_half_life must be a finite number, 0 or more");
+    }
+  } else {
+    c.combination_half_life = 0.0; // as those documents were fitted: plain errors
   }
   if (c.horizon < 1 || c.horizon > 10000 || c.robust.short_window < 1 || c.robust.long_window < 1
       || c.validation_rows < 1) {

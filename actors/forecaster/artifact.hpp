@@ -23,7 +23,10 @@ inline constexpr const char* artifact_format = "grace.temporal_forecaster";
 // calibration_band, calibration_dependence) and the spread by time of day
 // (config phase_spread_days, per-series phase_spread); older documents load
 // with all three off, as they were fitted.
-inline constexpr int artifact_version = 4;
+// Version 5 added the age-weighted candidate errors (config
+// combination_half_life, combination_choose_recency); older documents load
+// with the half-life 0 (plain errors), as they were fitted.
+inline constexpr int artifact_version = 5;
 
 // Thrown for a document that is corrupt or of another format/version; the
 // message names the offending field.

@@ -30,7 +30,7 @@ int run_backtest(const backtest_options& opt, std::ostream& log) {
     return 1;
   }
   out << "origin,step,mean,lo80,hi80,lo95,hi95\n";
-  forecaster_config config;
+  forecaster_config config = opt.config;
   config.horizon = opt.horizon;
   config.threads = opt.threads;
   const size_t n = rows.size();

@@ -2,6 +2,8 @@
 // Protocol P1 of docs EVALUATION.md: rolling-origin backtest of one CSV series,
 // fitting the forecaster afresh from the window at each origin, the way the
 // trainer fits it (same fit() code path).
+#include "actors/forecaster/temporal_forecaster.hpp"
+
 #include <ostream>
 #include <string>
 
@@ -15,6 +17,9 @@ struct backtest_options {
   int first = 576;
   int window = 2016;
   int threads = 1; // the window is one series: nothing to share across threads
+  // The model's settings (the node's defaults); horizon and threads above
+  // override theirs. Experiments (bench/forecaster) change the others.
+  forecaster_config config;
 };
 
 // Returns a process exit code (0 on success); problems are written to log.

@@ -359,11 +359,38 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
   auto seasonal_at = [&](size_t row) { return seas[row + 1 - v_begin]; };
   std::vector<cell> cells;
   cells.reserve(span * static_cast<size_t>(H));
-  std::vector<std::array<double, candidate_count>> mae(static_cast<size_t>(H));
-  double naive_mae = 0.0;
+  // Candidate errors per horizon, summed over the validation cells: plainly
+  // and, when a half-life is set, weighted by age (recent origins count more:
+  // a series' best candidates can change). Which of the two sets the weights
+  // is chosen per series out of sample: weights from the older half of the
+  // origins, judged on the newer half.
+  const bool recency = cfg.combination_half_life > 0.0;
+  const bool choose_recency = recency && cfg.combination_choose_recency;
+  const size_t half = summaries.size() / 2; // origins [0, half) are the older half
+  using error_sums = std::vector<std::array<double, candidate_count>>;
+  error_sums mae(static_cast<size_t>(H));
+  error_sums mae_recent(recency ? static_cast<size_t>(H) : 0);
+  // The same over the cells whose targets precede the newer half's first
+  // origin (so that the choice sees none of the rows it is judged on).
+  error_sums mae_older(choose_recency ? static_cast<size_t>(H) : 0);
+  error_sums mae_recent_older(choose_recency ? static_cast<size_t>(H) : 0);
   // Origins counted back from the end so that the newest origin is always in.
   const size_t vstride = static_cast<size_t>(std::max(cfg.validation_stride, 1));
-  for (size_t t = v_begin + (n - 1 - v_begin) % vstride; t < n; t += vstride) {
+  // An error's weight halves every half-life of its target's age;
+  // weight[h - 1] is that of the current origin's cell of horizon h, and
+  // each grows by `growth` from one origin to the next (no exp per cell).
+  const size_t t_first = v_begin + (n - 1 - v_begin) % vstride;
+  std::vector<double> weight(static_cast<size_t>(H), 1.0);
+  double growth = 1.0;
+  if (recency) {
+    const double rate = std::log(2.0) / cfg.combination_half_life;
+    for (int h = 1; h <= H; ++h) {
+      const double age = static_cast<double>(n) - static_cast<double>(t_first) - h;
+      weight[static_cast<size_t>(h - 1)] = std::exp(-rate * age);
+    }
+    growth = std::exp(rate * static_cast<double>(vstride));
+  }
+  for (size_t t = t_first; t < n; t += vstride) {
     const origin_summary& s = summaries[t - v_begin];
     for (int h = 1; h <= H && t + static_cast<size_t>(h) - 1 < n; ++h) {
       const size_t target = t + static_cast<size_t>(h) - 1;
@@ -375,29 +402,71 @@ series_model fit_series(const series_input& input, const forecaster_config& cfg,
       for (int k = 0; k < candidate_count; ++k) {
         e[static_cast<size_t>(k)] += std::fabs(actual - c.c[static_cast<size_t>(k)]);
       }
+      if (recency) {
+        auto& r = mae_recent[static_cast<size_t>(h - 1)];
+        const double w = weight[static_cast<size_t>(h - 1)];
+        for (int k = 0; k < candidate_count; ++k) {
+          r[static_cast<size_t>(k)] += w * std::fabs(actual - c.c[static_cast<size_t>(k)]);
+        }
+        if (choose_recency && target < v_begin + half) {
+          auto& eo = mae_older[static_cast<size_t>(h - 1)];
+          auto& ro = mae_recent_older[static_cast<size_t>(h - 1)];
+          for (int k = 0; k < candidate_count; ++k) {
+            const double err = std::fabs(actual - c.c[static_cast<size_t>(k)]);
+            eo[static_cast<size_t>(k)] += err;
+            ro[static_cast<size_t>(k)] += w * err;
+          }
+        }
+      }
       cells.push_back(c);
+    }
+    if (recency) {
+      for (double& w : weight) {
+        w *= growth;
+      }
     }
   }
   // Weights per horizon from the errors of neighbouring horizons too: the
   // best candidate changes with the horizon (recent values help the first
   // steps, longer medians the later ones), but one horizon alone is noisy.
-  model.weights.resize(static_cast<size_t>(H));
-  for (int h = 0; h < H; ++h) {
+  auto weights_from = [&](const error_sums& sums) {
+    std::vector<std::array<double, candidate_count>> out(static_cast<size_t>(H));
     const int band = std::max(cfg.combination_band, 0);
-    std::array<double, candidate_count> pooled{};
-    for (int k = std::max(0, h - band); k <= std::min(H - 1, h + band); ++k) {
+    for (int h = 0; h < H; ++h) {
+      std::array<double, candidate_count> pooled{};
+      for (int k = std::max(0, h - band); k <= std::min(H - 1, h + band); ++k) {
+        for (int c = 0; c < candidate_count; ++c) {
+          pooled[static_cast<size_t>(c)] += sums[static_cast<size_t>(k)][static_cast<size_t>(c)];
+        }
+      }
       for (int c = 0; c < candidate_count; ++c) {
-        pooled[static_cast<size_t>(c)] += mae[static_cast<size_t>(k)][static_cast<size_t>(c)];
+        if (!usable[static_cast<size_t>(c)]) {
+          pooled[static_cast<size_t>(c)] = std::numeric_limits<double>::infinity();
+        }
       }
+      out[static_cast<size_t>(h)] = combination_weights(pooled);
     }
-    for (int c = 0; c < candidate_count; ++c) {
-      if (!usable[static_cast<size_t>(c)]) {
-        pooled[static_cast<size_t>(c)] = std::numeric_limits<double>::infinity();
+    return out;
+  };
+  bool use_recent = recency;
+  if (choose_recency) {
+    use_recent = false;
+    if (half > 0) {
+      const auto plain = weights_from(mae_older);
+      const auto recent = weights_from(mae_recent_older);
+      double plain_err = 0.0, recent_err = 0.0;
+      for (const cell& c : cells) {
+        if (c.origin < half) {
+          continue;
+        }
+        const double actual = y[v_begin + c.origin + static_cast<size_t>(c.h) - 1];
+        plain_err += std::fabs(actual - combine(c.c, plain[static_cast<size_t>(c.h - 1)]));
+        recent_err += std::fabs(actual - combine(c.c, recent[static_cast<size_t>(c.h - 1)]));
       }
+      use_recent = recent_err < plain_err;
     }
-    model.weights[static_cast<size_t>(h)] = combination_weights(pooled);
-    naive_mae += mae[static_cast<size_t>(h)][candidate_naive];
   }
+  model.weights = weights_from(use_recent ? mae_recent : mae);
 
   // Global-model features on every validation cell. Training rows come from
   // the older half of the origins only and the blend is chosen on the newer

@@ -28,6 +28,16 @@ struct forecaster_config {
   int validation_rows = 288; // rolling-origin validation span per series, in rows
   int min_rows = 24;         // below this a series gets the short-history fallback
   int combination_band = 2;  // candidate weights of horizon h pool the errors of h +- band
+  // Candidate errors may be weighted by age, halving every this many rows
+  // (recent origins count more: a series' best candidates can change), and
+  // each series chooses out of sample between those and the plain errors
+  // (weights from the older half of the validation origins, judged on the
+  // newer half). 0: plain errors only. 72 was chosen by leaving one NAB
+  // category out, M4 Hourly's even half one more training category
+  // (bench/forecaster/p1_loco.py, docs/evaluation/forecasting.md).
+  double combination_half_life = 72.0;
+  // false: the age-weighted errors always (no choice; an experiment).
+  bool combination_choose_recency = true;
   int validation_stride = 1; // rows between validation origins (2 halves the fit time, but
                              // fewer origins weigh the candidates worse on short series)
   robust_settings robust;
@@ -37,9 +47,10 @@ struct forecaster_config {
   int calibration_band = 2;
   // Widening of long horizons for the overlap of their errors:
   // sqrt(1 + dependence * h / residuals), conformal_calibration::calibrate.
-  // 1 was chosen on the even half of M4 Hourly (80% coverage of every
-  // 12-step band nearest 0.80; docs/evaluation/forecasting.md).
-  double calibration_dependence = 1.0;
+  // Chosen on the even half of M4 Hourly (80% coverage of every 12-step
+  // band nearest 0.80; docs/evaluation/forecasting.md): 1.5 with the
+  // age-weighted candidate errors (1 before them).
+  double calibration_dependence = 1.5;
   // Intervals scale with the spread of the day-over-day changes at the
   // target's time of day (phase_spread) once the history holds this many
   // days; fewer days estimate it too noisily (0: never).

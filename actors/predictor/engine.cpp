@@ -1,5 +1,7 @@
 #include "actors/predictor/engine.hpp"
 
+#include "actors/predictor/refusal.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
@@ -21,6 +23,20 @@ threshold_spec spec_of(const catalog::metric_definition& m) {
 }
 
 // Refusals another playbook can get around (a kill switch refuses them all).
+// Why no playbook is left, naming only what applies: "already tried: a, b;
+// not runnable now: c".
+std::string left_out_reasons(const std::vector<std::string>& tried,
+                             const std::vector<std::string>& excluded) {
+  std::vector<std::string> parts;
+  if (!tried.empty())
+    parts.push_back(fmt::format("already tried: {}", fmt::join(tried, ", ")));
+  if (!excluded.empty())
+    parts.push_back(fmt::format("refused or not runnable now: {}", fmt::join(excluded, ", ")));
+  if (parts.empty())
+    parts.push_back("the metric has no playbook");
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
 bool playbook_specific(const std::string& rule) {
   return rule == "cooldown" || rule == "rate_limit" || rule == "circuit_breaker";
 }
@@ -160,10 +176,8 @@ void engine::act(effects& out, const action_trigger& trigger, const forecast& co
     if (unattended_first && !unattended.empty())
       request.candidates = std::move(unattended);
     if (request.candidates.empty()) {
-      warn(out, fmt::format(
-                    "[INCIDENT-PREDICT] ⚠️ No playbook for {} left to run now (tried: {}; "
-                    "refused: {})",
-                    trigger.metric_id, fmt::join(trigger.tried, ", "), fmt::join(excluded, ", ")));
+      warn(out, fmt::format("[INCIDENT-PREDICT] ⚠️ No playbook for {} left to run now ({})",
+                            trigger.metric_id, left_out_reasons(trigger.tried, excluded)));
       return;
     }
   }
@@ -322,8 +336,7 @@ effects engine::recommended(const request_playbook& asked, const std::string& ch
   return out;
 }
 
-effects engine::ran(const request_playbook& asked, const execution& e, int64_t wall_now,
-                    timestamp_ms now) {
+effects engine::ran(const request_playbook& asked, const execution& e, int64_t wall_now) {
   effects out;
   auto next = asked.excluded;
   next.push_back(e.playbook);
@@ -333,12 +346,30 @@ effects engine::ran(const request_playbook& asked, const execution& e, int64_t w
         {e.id, asked.trigger, next, wall_now + settings_.approval_timeout_ms});
     return out;
   }
+  if (pick_not_acted_on(e.state) && !e.event_id.empty())
+    out.push_back(withdraw_event{e.event_id});
   if (e.state != execution_state::refused || !playbook_specific(e.rule))
     return out;
   info(out, fmt::format("[INCIDENT-PREDICT] 🔁 '{}' refused for {} ({}): asking for another "
                         "playbook",
                         e.playbook, asked.trigger.metric_id, e.rule));
-  act(out, asked.trigger, asked.counterfactual, next, now);
+  ask_among_runnable(out, asked.trigger, asked.counterfactual, std::move(next));
+  return out;
+}
+
+void engine::ask_among_runnable(effects& out, const action_trigger& trigger,
+                                const forecast& counterfactual, std::vector<std::string> excluded) {
+  const auto* metric = catalog_ ? catalog_->find_metric(trigger.metric_id) : nullptr;
+  if (!metric)
+    return;
+  out.push_back(ask_again{trigger, counterfactual, std::move(excluded), metric->playbooks});
+}
+
+effects engine::asked_again(const ask_again& again, const std::vector<std::string>& runnable,
+                            timestamp_ms now) {
+  effects out;
+  act(out, again.trigger, again.counterfactual,
+      left_out_after_refusal(again.playbooks, runnable, again.excluded), now);
   return out;
 }
 
@@ -350,8 +381,7 @@ bool engine::approvals_due(int64_t wall_now) const {
 // Runs waiting for approval past the timeout: once the executor has expired
 // (or an operator rejected) one, the next-best playbook is asked for while the
 // trigger still matters; one that ran after approval needs nothing more.
-effects engine::approvals_checked(const std::vector<execution>& executions, int64_t wall_now,
-                                  timestamp_ms now) {
+effects engine::approvals_checked(const std::vector<execution>& executions, int64_t wall_now) {
   effects out;
   std::vector<approval_watch> keep;
   for (auto& w : approval_watches_) {
@@ -363,14 +393,18 @@ effects engine::approvals_checked(const std::vector<execution>& executions, int6
       continue;
     }
     if (e == executions.end()
-        || (e->state != execution_state::expired && e->state != execution_state::rejected)
-        || !still_relevant(w.trigger))
+        || (e->state != execution_state::expired && e->state != execution_state::rejected))
+      continue;
+    if (!e->event_id.empty())
+      out.push_back(withdraw_event{e->event_id});
+    if (!still_relevant(w.trigger))
       continue;
     info(out, fmt::format("[INCIDENT-PREDICT] 🔁 '{}' for {} was not approved ({}): asking for "
                           "another playbook",
                           e->playbook, w.trigger.metric_id, to_string(e->state)));
     const auto f = latest_forecasts_.find(w.trigger.metric_id);
-    act(out, w.trigger, f == latest_forecasts_.end() ? forecast{} : f->second, w.excluded, now);
+    ask_among_runnable(out, w.trigger, f == latest_forecasts_.end() ? forecast{} : f->second,
+                       w.excluded);
   }
   approval_watches_ = std::move(keep);
   return out;

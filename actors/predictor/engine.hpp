@@ -85,7 +85,24 @@ struct log_line {
   std::string text;
 };
 
-using effect = std::variant<publish_warning, request_playbook, publish_anomaly, log_line>;
+// The RL agent forgets a pick that was not acted on (refusal.hpp): nothing is
+// learned from it and it leaves the pending events.
+struct withdraw_event {
+  std::string event_id;
+};
+
+// After a pick that did not run: ask the executor which of `playbooks` (the
+// metric's) it would run now on the trigger's service, then hand its answer to
+// asked_again(), which asks the agent among those only.
+struct ask_again {
+  action_trigger trigger;
+  forecast counterfactual;
+  std::vector<std::string> excluded; // left out so far, the pick that did not run among them
+  std::vector<std::string> playbooks;
+};
+
+using effect = std::variant<publish_warning, request_playbook, publish_anomaly, log_line,
+                            withdraw_event, ask_again>;
 using effects = std::vector<effect>;
 
 class engine {
@@ -97,6 +114,7 @@ public:
   // The catalog decisions are made with (fetched per forecast batch so that
   // reloads take effect). Without one, forecasts and reactions wait.
   void set_catalog(std::shared_ptr<const catalog::metrics_catalog> catalog);
+  std::shared_ptr<const catalog::metrics_catalog> catalog() const { return catalog_; }
 
   // The stored book (warning_book::to_json); throws on a document it cannot read.
   void restore(const nlohmann::json& stored);
@@ -122,18 +140,22 @@ public:
   effects recommended(const request_playbook& asked, const std::string& chosen);
 
   // The executor's answer to running the chosen playbook: a run waiting for
-  // approval is watched (wall clock `wall_now`); one refused by a rule another
-  // playbook can get around is retried without it (virtual time `now`).
-  effects ran(const request_playbook& asked, const execution& e, int64_t wall_now,
-              timestamp_ms now);
+  // approval is watched (wall clock `wall_now`); a pick that was not acted on
+  // is withdrawn, and one refused by a rule another playbook can get around is
+  // asked again among the playbooks the executor would run.
+  effects ran(const request_playbook& asked, const execution& e, int64_t wall_now);
 
   // Whether a watched approval is due for a check at `wall_now`.
   bool approvals_due(int64_t wall_now) const;
 
   // The executor's executions at the check: an approval that expired or was
-  // rejected while its trigger still matters asks for the next-best playbook.
-  effects approvals_checked(const std::vector<execution>& executions, int64_t wall_now,
-                            timestamp_ms now);
+  // rejected is withdrawn and, while its trigger still matters, asked again.
+  effects approvals_checked(const std::vector<execution>& executions, int64_t wall_now);
+
+  // The executor would run `runnable` of `again.playbooks` now: the agent is
+  // asked among them, less those left out so far (virtual time `now`).
+  effects asked_again(const ask_again& again, const std::vector<std::string>& runnable,
+                      timestamp_ms now);
 
   warnings_view warnings() const;
 
@@ -158,6 +180,8 @@ private:
   void resolved(effects& out, const early_warning& w);
   void act(effects& out, const action_trigger& trigger, const forecast& counterfactual,
            const std::vector<std::string>& excluded, timestamp_ms now);
+  void ask_among_runnable(effects& out, const action_trigger& trigger,
+                          const forecast& counterfactual, std::vector<std::string> excluded);
 
   engine_settings settings_;
   std::shared_ptr<const catalog::metrics_catalog> catalog_;

@@ -64,9 +64,8 @@ void request_playbook(self_pointer self, const supervisor_actor& supervisor,
                     .then(
                         [=](const execution& e) {
                           carry_out(self, supervisor,
-                                    self->state.ran(asked, e,
-                                                    self->state.settings.clock.actor_wall_ms(self),
-                                                    virtual_now(self)));
+                                    self->state.ran(
+                                        asked, e, self->state.settings.clock.actor_wall_ms(self)));
                         },
                         [=](caf::error& err) {
                           spdlog::warn("[INCIDENT-PREDICT] ⚠️ '{}' not run: {}", run.playbook,
@@ -77,6 +76,41 @@ void request_playbook(self_pointer self, const supervisor_actor& supervisor,
             [=](caf::error& e) {
               spdlog::warn("[INCIDENT-PREDICT] ⚠️ No recommendation for {}: {}",
                            asked.trigger.metric_id, describe(e));
+            });
+  });
+}
+
+// The RL agent forgets a pick that was not acted on.
+void withdraw(self_pointer self, const supervisor_actor& supervisor,
+              const predictor::withdraw_event& w) {
+  with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
+    self->request(agent, std::chrono::seconds(10), atom::withdraw_v, w.event_id)
+        .then([](bool) {},
+              [=](caf::error& err) {
+                spdlog::warn("[INCIDENT-PREDICT] ⚠️ Event {} not withdrawn: {}", w.event_id,
+                             describe(err));
+              });
+  });
+}
+
+// Asks the executor which playbooks it would run now; the engine asks the
+// agent among those.
+void ask_again(self_pointer self, const supervisor_actor& supervisor,
+               const predictor::ask_again& again) {
+  auto cat = self->state.catalog();
+  if (!cat)
+    return;
+  with_component<executor_actor>(self, supervisor, "executor", [=](executor_actor ex) {
+    self->request(ex, std::chrono::seconds(10), atom::runnable_v, cat, again.trigger.service,
+                  again.playbooks)
+        .then(
+            [=](const std::vector<std::string>& runnable) {
+              carry_out(self, supervisor,
+                        self->state.asked_again(again, runnable, virtual_now(self)));
+            },
+            [=](caf::error& err) {
+              spdlog::warn("[INCIDENT-PREDICT] ⚠️ Not asking again for {}: {}",
+                           again.trigger.metric_id, describe(err));
             });
   });
 }
@@ -95,6 +129,10 @@ void carry_out(self_pointer self, const supervisor_actor& supervisor,
               spdlog::info("{}", e.text);
           } else if constexpr (std::is_same_v<T, predictor::request_playbook>) {
             request_playbook(self, supervisor, e);
+          } else if constexpr (std::is_same_v<T, predictor::withdraw_event>) {
+            withdraw(self, supervisor, e);
+          } else if constexpr (std::is_same_v<T, predictor::ask_again>) {
+            ask_again(self, supervisor, e);
           } else {
             publish(self, supervisor, e);
           }
@@ -112,8 +150,7 @@ void check_approvals(self_pointer self, const supervisor_actor& supervisor) {
     self->request(ex, std::chrono::seconds(30), atom::get_v, std::string())
         .then(
             [=](const std::vector<execution>& executions) {
-              carry_out(self, supervisor,
-                        self->state.approvals_checked(executions, now, virtual_now(self)));
+              carry_out(self, supervisor, self->state.approvals_checked(executions, now));
             },
             [](caf::error& e) {
               spdlog::warn("[INCIDENT-PREDICT] ⚠️ Cannot check approvals: {}", describe(e));

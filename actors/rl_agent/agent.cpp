@@ -84,6 +84,7 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"untried_optimism", c.untried_optimism},
           {"floor_decay", c.floor_decay},
           {"sampling_scale", c.sampling_scale},
+          {"unseen_incident_variance", c.unseen_incident_variance},
           {"replay_capacity", c.replay_capacity},
           {"max_pending", c.max_pending},
           {"pending_ttl_ms", c.pending_ttl_ms}};
@@ -125,6 +126,7 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("untried_optimism", c.untried_optimism, 0.0, 10.0);
     num("floor_decay", c.floor_decay, 0.0, 1e6);
     num("sampling_scale", c.sampling_scale, 0.01, 10.0);
+    num("unseen_incident_variance", c.unseen_incident_variance, 0.0, 100.0);
     if (j.contains("seed"))
       c.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("probability_samples")) {
@@ -443,7 +445,7 @@ recommendation agent::recommend(const context_key& context,
 
 learn_result agent::reward(const std::string& event_id, double reward,
                            const std::map<std::string, double>& kpi_deltas, std::int64_t now_ms,
-                           std::int64_t now_wall_ms) {
+                           std::int64_t now_wall_ms, bool incident_seen) {
   if (!std::isfinite(reward) || reward < -1.0 || reward > 1.0) {
     std::ostringstream os;
     os << "reward " << reward << " for event '" << event_id << "' is outside [-1, 1]";
@@ -470,12 +472,12 @@ learn_result agent::reward(const std::string& event_id, double reward,
     expire(event_id);
     throw expired();
   }
-  return learn_pending(it, reward, kpi_deltas, now_ms);
+  return learn_pending(it, reward, kpi_deltas, now_ms, incident_seen);
 }
 
 learn_result agent::learn_pending(std::unordered_map<std::string, pending_event>::iterator it,
                                   double reward, const std::map<std::string, double>& kpi_deltas,
-                                  std::int64_t now_ms) {
+                                  std::int64_t now_ms, bool incident_seen) {
   const std::string event_id = it->first;
   experience e;
   e.event_id = event_id;
@@ -488,10 +490,15 @@ learn_result agent::learn_pending(std::unordered_map<std::string, pending_event>
   e.kpi_deltas = kpi_deltas;
   e.recommended_at_ms = it->second.recommended_at_ms;
   e.rewarded_at_ms = now_ms;
+  e.incident_seen = incident_seen;
   drop_pending(it);
   auto result = apply(e);
   replay_.push(std::move(e));
   return result;
+}
+
+double agent::extra_variance(const experience& e) const {
+  return e.incident_seen ? 0.0 : cfg_.unseen_incident_variance;
 }
 
 learn_result agent::apply(const experience& e) {
@@ -506,13 +513,19 @@ learn_result agent::apply(const experience& e) {
   out.reward = e.reward;
   double before = 0.0;
   double surprise = 0.0;
+  double weight = 1.0;
   {
     const auto& pop = population();
     before = estimate(pop, e.context, e.chosen, arm);
     // Change detection on the surprise of this outcome given what the agent
-    // believed (predictive spread = noise + remaining uncertainty).
+    // believed (predictive spread = noise + any extra variance of this
+    // outcome + remaining uncertainty).
     const auto post = pop.posterior_for(e.context, e.chosen, arm);
-    surprise = (e.reward - post.mean) / std::sqrt(pop.noise_var() + post.var);
+    const double extra = extra_variance(e);
+    surprise = (e.reward - post.mean) / std::sqrt(pop.noise_var() + extra + post.var);
+    // Inverse-variance weighting: an outcome with variance noise + extra
+    // counts noise / (noise + extra) of one with the noise alone.
+    weight = pop.noise_var() / (pop.noise_var() + extra);
   }
   contexts_changed(); // the statistics change below
 
@@ -525,7 +538,7 @@ learn_result agent::apply(const experience& e) {
     }
     policy.discount_all(cfg_.discount);
   }
-  arm.add(e.reward);
+  arm.add(e.reward, weight);
   ++arm.pulls;
   arm.ema_value = ema_update(arm.ema_value, e.reward, cfg_.learning_rate);
   ++policy.updates;
@@ -553,6 +566,13 @@ std::size_t agent::set_limits(std::size_t max_pending, std::int64_t pending_ttl_
     expired_order_.pop_front();
   }
   return expired;
+}
+
+bool agent::withdraw(const std::string& event_id) {
+  if (pending_.count(event_id) == 0)
+    return false;
+  expire(event_id);
+  return true;
 }
 
 std::size_t agent::expire_pending(std::int64_t now_ms, std::int64_t now_wall_ms) {

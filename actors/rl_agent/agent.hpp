@@ -105,6 +105,16 @@ struct agent_config {
   /// A playbook known bad elsewhere (a tight, low prior) is not forced.
   /// 0 (the default) turns it off: across the rl-family worlds it cost regret.
   double untried_optimism = 0.0;
+  /// The reward of a run no incident was seen around (no breach at the
+  /// action nor in its evaluation window: it acted on a forecast alone) is
+  /// taken as the playbook's effect plus this much more variance: if the
+  /// forecast was wrong there was nothing to fix and the reward is the
+  /// forecast's error, anywhere in [-1, 1] whatever the playbook. 1/3 is the
+  /// variance of a reward uniform on [-1, 1], the least informative bounded
+  /// one. Such an outcome then counts noise / (noise + this) of a full one
+  /// (inverse-variance weighting; about a fifth to a half at noise sd 0.25 to
+  /// 0.5) and its surprise is judged against that wider spread. 0: full weight.
+  double unseen_incident_variance = 1.0 / 3.0;
   std::size_t replay_capacity = 10000;
   std::size_t max_pending = 10000; ///< at the cap the oldest unrewarded event expires
   /// expire_pending() expires events older than this, in virtual time and (when
@@ -161,11 +171,21 @@ public:
                            std::int64_t now_wall_ms = 0);
 
   /// Learns from the reward of a recommended event (about its `chosen`).
-  /// Rejects unknown, expired (also one past pending_ttl not yet swept) or
-  /// already-rewarded events and rewards outside [-1, 1]. Throws rl_error.
+  /// `incident_seen`: see experience::incident_seen. Rejects unknown, expired
+  /// (also one past pending_ttl not yet swept) or already-rewarded events and
+  /// rewards outside [-1, 1]. Throws rl_error.
   learn_result reward(const std::string& event_id, double reward,
                       const std::map<std::string, double>& kpi_deltas = {}, std::int64_t now_ms = 0,
-                      std::int64_t now_wall_ms = 0);
+                      std::int64_t now_wall_ms = 0, bool incident_seen = true);
+
+  /// Withdraws a pending event whose recommendation was never acted on (the
+  /// executor refused the run, nobody approved it, or it was only a dry run):
+  /// it leaves the pending set without teaching anything, as if it had
+  /// expired, so a later reward for it is rejected as expired. The caller may
+  /// then recommend again among the candidates that can run; that choice has
+  /// its own event and a propensity exact for the reduced set. Returns false
+  /// if the event was not pending (unknown, rewarded or expired already).
+  bool withdraw(const std::string& event_id);
 
   /// Expires pending events older than pending_ttl_ms (see agent_config);
   /// returns how many. The owner calls it periodically with its clocks.
@@ -299,7 +319,10 @@ private:
   learn_result apply(const experience& e);
   learn_result learn_pending(std::unordered_map<std::string, pending_event>::iterator it,
                              double reward, const std::map<std::string, double>& kpi_deltas,
-                             std::int64_t now_ms);
+                             std::int64_t now_ms, bool incident_seen = true);
+  /// How much of a full observation an outcome counts, and the variance its
+  /// reward has beyond the noise (agent_config::unseen_incident_variance).
+  double extra_variance(const experience& e) const;
   context_summary summarize(const context_key& context, const context_policy& policy) const;
   /// The pooled population of every context, built once per change.
   const population_model& population() const;

@@ -47,10 +47,13 @@ struct arm_statistics {
     sum *= factor;
     sum_sq *= factor;
   }
-  void add(double reward) {
-    weight += 1.0;
-    sum += reward;
-    sum_sq += reward * reward;
+  /// One outcome counting `w` of a full observation (w = 1 unless its reward
+  /// is known to be noisier than the others, agent_config::
+  /// unseen_incident_variance).
+  void add(double reward, double w = 1.0) {
+    weight += w;
+    sum += w * reward;
+    sum_sq += w * reward * reward;
   }
   void forget() {
     weight = sum = sum_sq = 0.0;

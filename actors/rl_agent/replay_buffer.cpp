@@ -26,7 +26,8 @@ void to_json(nlohmann::json& j, const experience& e) {
                      {"reward", e.reward},
                      {"kpi_deltas", e.kpi_deltas},
                      {"recommended_at_ms", e.recommended_at_ms},
-                     {"rewarded_at_ms", e.rewarded_at_ms}};
+                     {"rewarded_at_ms", e.rewarded_at_ms},
+                     {"incident_seen", e.incident_seen}};
 }
 
 void from_json(const nlohmann::json& j, experience& e) {
@@ -42,6 +43,7 @@ void from_json(const nlohmann::json& j, experience& e) {
   e.kpi_deltas = j.at("kpi_deltas").get<std::map<std::string, double>>();
   e.recommended_at_ms = j.at("recommended_at_ms").get<std::int64_t>();
   e.rewarded_at_ms = j.at("rewarded_at_ms").get<std::int64_t>();
+  e.incident_seen = j.value("incident_seen", true); // not in older snapshots
 }
 
 replay_buffer::replay_buffer(std::size_t capacity)

@@ -29,6 +29,11 @@ struct experience {
   std::map<std::string, double> kpi_deltas;
   std::int64_t recommended_at_ms = 0;
   std::int64_t rewarded_at_ms = 0;
+  /// The run acted on an incident the executor saw (in breach at the action,
+  /// or a breach in its evaluation window); false: a forecast alone said one
+  /// was coming and none came, so the reward counts for less (agent_config::
+  /// unseen_incident_variance).
+  bool incident_seen = true;
 };
 
 void to_json(nlohmann::json& j, const experience& e);

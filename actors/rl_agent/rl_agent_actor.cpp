@@ -340,7 +340,7 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         rl::learn_result learned;
         try {
           learned = st.agent->reward(report.event_id, report.reward, report.kpi_deltas, now,
-                                     wall_now(self));
+                                     wall_now(self), report.incident_seen);
         } catch (const rl::rl_error& e) {
           if (e.code() == rl::error_code::expired_event)
             changed(self); // the event moved to the expired ones
@@ -397,6 +397,12 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
           self->send(mesh, atom::publish_v, std::string("learning"), ledger_payload);
         });
         return *rp;
+      },
+      [=](atom::withdraw, const std::string& event_id) -> bool {
+        const bool withdrawn = self->state.agent->withdraw(event_id);
+        if (withdrawn)
+          changed(self);
+        return withdrawn;
       },
       [=](atom::statistics) { return rl::statistics_view(*self->state.agent); },
       [=](atom::get) { return rl::policies_view(*self->state.agent); },

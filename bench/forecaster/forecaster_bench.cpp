@@ -34,20 +34,24 @@ gf::series_input ops_series(int seed, size_t rows = 2016) {
   return s;
 }
 
-// The node's scheduler path: per-series fit with the trained global model, then forecast.
+// The node's scheduler path: per-series fit with the trained global model,
+// then forecast. The argument is combination_half_life (72, the default;
+// 0: plain candidate errors, to see what the age-weighted ones cost).
 void BM_FitForecastSeries(benchmark::State& state) {
   std::vector<gf::series_input> train;
   for (int k = 0; k < 50; ++k) {
     train.push_back(ops_series(k));
   }
-  gf::temporal_forecaster model;
+  gf::forecaster_config config;
+  config.combination_half_life = static_cast<double>(state.range(0));
+  gf::temporal_forecaster model(config);
   model.fit(train);
   const gf::series_input s = ops_series(1000);
   for (auto _ : state) {
     benchmark::DoNotOptimize(model.forecast(s, 12));
   }
 }
-BENCHMARK(BM_FitForecastSeries)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_FitForecastSeries)->Arg(72)->Arg(0)->Unit(benchmark::kMillisecond);
 
 // The backtest path: everything fitted from one window alone (global model included).
 void BM_FitAloneAndForecast(benchmark::State& state) {

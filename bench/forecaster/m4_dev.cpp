@@ -14,8 +14,10 @@
 //   experiments (see the parser below); shift_back=N moves every origin N
 //   rows earlier (a check away from the end of the data).
 #include "actors/forecaster/temporal_forecaster.hpp"
+#include "bench/forecaster/config_settings.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -81,39 +83,11 @@ int main(int argc, char** argv) {
     if (eq != std::string::npos) {
       const std::string k = a.substr(0, eq);
       const double v = std::stod(a.substr(eq + 1));
-      if (k == "min_trend_cells") {
-        base.min_trend_cells = static_cast<int>(v);
-      } else if (k == "band_width") {
+      if (k == "band_width") {
         band_width = std::max<size_t>(1, static_cast<size_t>(v));
       } else if (k == "shift_back") {
         shift_back = static_cast<size_t>(v);
-      } else if (k == "half_life") {
-        base.calibration_half_life = v;
-      } else if (k == "default_trend_share") {
-        base.default_trend_share = v;
-      } else if (k == "calibration_band") {
-        base.calibration_band = static_cast<int>(v);
-      } else if (k == "dependence") {
-        base.calibration_dependence = v;
-      } else if (k == "phase_spread_days") {
-        base.phase_spread_days = static_cast<int>(v);
-      } else if (k == "band") {
-        base.combination_band = static_cast<int>(v);
-      } else if (k == "strength") {
-        base.robust.min_season_strength = v;
-      } else if (k == "validation_rows") {
-        base.validation_rows = static_cast<int>(v);
-      } else if (k == "trend_reach_ms") {
-        base.robust.trend_reach_ms = static_cast<int64_t>(v);
-      } else if (k == "trend_rows") {
-        base.robust.trend_rows = static_cast<int>(v);
-      } else if (k == "drift_cycles") {
-        base.robust.drift_cycles = static_cast<int>(v);
-      } else if (k == "drift_z") {
-        base.robust.drift_z = v;
-      } else if (k == "week_cycles") {
-        base.robust.min_week_cycles = static_cast<int>(v);
-      } else {
+      } else if (!gf::bench::apply_setting(base, k, v)) {
         std::cerr << "unknown setting " << k << "\n";
         return 2;
       }
@@ -134,6 +108,8 @@ int main(int argc, char** argv) {
     bands.push_back(b);
   }
   std::vector<double> c80(bands.size()), c95(bands.size()), cn(bands.size());
+  // Misses below the lower and above the upper bounds (symmetry of the bands).
+  std::vector<std::array<double, 4>> tails(bands.size(), std::array<double, 4>{});
   // Winkler score of the 80% interval in units of the MASE scale: width plus
   // 10x the miss (lower is better), mean per band and per half.
   std::vector<double> wink(bands.size());
@@ -214,6 +190,10 @@ int main(int argc, char** argv) {
       need[b].push_back(off > 0 ? std::fabs(a - s.mean) / off : (a == s.mean ? 0.0 : 1e9));
       c95[b] += (a >= s.lo95 && a <= s.hi95) ? 1.0 : 0.0;
       cn[b] += 1.0;
+      tails[b][0] += a < s.lo80 ? 1.0 : 0.0;
+      tails[b][1] += a > s.hi80 ? 1.0 : 0.0;
+      tails[b][2] += a < s.lo95 ? 1.0 : 0.0;
+      tails[b][3] += a > s.hi95 ? 1.0 : 0.0;
       half80[index % 2][b] += (a >= s.lo80 && a <= s.hi80) ? 1.0 : 0.0;
       half95[index % 2][b] += (a >= s.lo95 && a <= s.hi95) ? 1.0 : 0.0;
       half_n[index % 2][b] += 1.0;
@@ -254,6 +234,12 @@ int main(int argc, char** argv) {
       std::printf(" h%zu+ %.3f/%.3f", bands[b], half80[k][b] / std::max(half_n[k][b], 1.0),
                   half95[k][b] / std::max(half_n[k][b], 1.0));
     }
+  }
+  std::printf("\nmisses below/above 80%%, below/above 95%%:");
+  for (size_t b = 0; b < bands.size(); ++b) {
+    const double k = std::max(cn[b], 1.0);
+    std::printf(" h%zu+ %.3f/%.3f %.3f/%.3f", bands[b], tails[b][0] / k, tails[b][1] / k,
+                tails[b][2] / k, tails[b][3] / k);
   }
   std::printf("\nwinkler80/scale: all %.4f even %.4f odd %.4f by band:",
               (half_wink[0] + half_wink[1]) / static_cast<double>(std::max<size_t>(all.n, 1)),

@@ -6,6 +6,7 @@
 // after 20 incidents per context.
 //
 //   rl-family --first-seed 1001 --worlds 100 [--agent-config JSON] [--per-world]
+//             [--agent-seed-offset N]
 //
 // Tune on training seeds (1..200 by convention) and report on held-out ones
 // (1001.. by convention) never used for tuning.
@@ -62,14 +63,18 @@ int run(int argc, char** argv) {
   std::string policy = "hierarchical_thompson";
   bool per_world = false;
   bool describe = false;
+  std::uint64_t agent_seed_offset = 0;
   app.add_option("--first-seed", first_seed, "first world seed");
   app.add_option("--worlds", worlds, "number of worlds (seeds first-seed, first-seed+1, ...)");
   app.add_option("--incidents", incidents, "incidents per world");
   app.add_option("--policy", policy, "the agent's policy");
   app.add_option("--agent-config", overrides, "agent config overrides as JSON");
   app.add_flag("--per-world", per_world,
-               "print per-world,<seed>,<learner>,<regret>,<ratio>,<best-pick share>");
+               "print per-world,<seed>,<learner>,<regret>,<ratio>,<best-pick share>,"
+               "<regret after a change>,<regret in each context's first 20>");
   app.add_flag("--describe", describe, "print each world's drawn parameters");
+  app.add_option("--agent-seed-offset", agent_seed_offset,
+                 "added to the agent's seed in every world: the same worlds, other luck");
   CLI11_PARSE(app, argc, argv);
   if (worlds < 1 || incidents < 1) {
     std::fprintf(stderr, "rl-family: --worlds and --incidents must be positive\n");
@@ -87,7 +92,7 @@ int run(int argc, char** argv) {
        [&](const family_world& w) {
          auto j = nlohmann::json::parse(overrides);
          j["policy"] = policy;
-         j["seed"] = w.seed() * 7919 + 1;
+         j["seed"] = w.seed() * 7919 + 1 + agent_seed_offset;
          return std::make_unique<agent_learner>(config_from_json(j));
        }},
       {"greedy-EMA 0.3 (seed rule)", "greedy_ema",
@@ -128,8 +133,9 @@ int run(int argc, char** argv) {
       t.scored += s.scored_picks;
       t.best += s.best_picks;
       if (per_world)
-        std::printf("per-world,%llu,%s,%.4f,%.4f,%.4f\n", static_cast<unsigned long long>(w.seed()),
-                    learners[i].key.c_str(), s.regret, ratio, share);
+        std::printf("per-world,%llu,%s,%.4f,%.4f,%.4f,%.4f,%.4f\n",
+                    static_cast<unsigned long long>(w.seed()), learners[i].key.c_str(), s.regret,
+                    ratio, share, s.after_change_regret, s.warmup_regret);
     }
   }
 

@@ -212,16 +212,20 @@ family_score run_family_world(const family_world& world, scenario_learner& learn
     const auto chosen = learner.choose(inc.context, world.contexts()[inc.context],
                                        world.candidates(inc.context), ticket);
     const auto best = world.best(inc.context, t);
-    score.regret +=
+    const double loss =
         world.expected_reward(inc.context, best, t) - world.expected_reward(inc.context, chosen, t);
+    score.regret += loss;
     if (seen[inc.context]++ >= warmup_per_context) {
       ++score.scored_picks;
       score.best_picks += chosen == best;
+    } else {
+      score.warmup_regret += loss;
     }
     for (const auto& ch : world.changes())
       if (ch.context == inc.context && t >= ch.at) {
         ++score.after_change_picks;
         score.after_change_best += chosen == best;
+        score.after_change_regret += loss;
         break;
       }
     const int at = std::min(n, t + 1 + inc.delay);

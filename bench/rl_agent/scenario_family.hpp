@@ -82,6 +82,8 @@ struct family_score {
   std::size_t best_picks = 0;   ///< of those, the best at the time
   std::size_t after_change_picks = 0;
   std::size_t after_change_best = 0;
+  double after_change_regret = 0.0; ///< the part of regret in a context after its change
+  double warmup_regret = 0.0;       ///< the part of regret in each context's first incidents
 };
 
 /// Plays every incident: deliver due rewards, ask the learner, schedule the

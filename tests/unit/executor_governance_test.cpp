@@ -264,3 +264,27 @@ TEST(executor_approvals, pending_lists_oldest_first_and_remove_rejects) {
   EXPECT_EQ(s[0].execution_id, "a");
   EXPECT_EQ(s[0].expires_in_ms, minute - 1);
 }
+
+// What a caller whose pick was refused may ask again among: the playbooks a
+// run on the target would really run now, in the order given.
+TEST(executor_governance, runnable_leaves_out_refused_dry_run_and_unknown_playbooks) {
+  governor g;
+  const catalog::metrics_catalog cat(
+      1, {},
+      {playbook("restart", catalog::playbook_mode::auto_run, 10 * minute),
+       playbook("scale", catalog::playbook_mode::auto_run, 10 * minute),
+       playbook("page", catalog::playbook_mode::approval),
+       playbook("describe", catalog::playbook_mode::dry_run)},
+      "test");
+  g.started("restart", "grace-api", t0);
+  const std::vector<std::string> asked{"restart", "describe", "unknown", "page", "scale"};
+  EXPECT_EQ(g.runnable(cat, asked, "grace-api", t0 + minute),
+            (std::vector<std::string>{"page", "scale"}));
+  // The cooldown is per target; once it is over, the playbook runs again.
+  EXPECT_EQ(g.runnable(cat, asked, "grace-db", t0 + minute),
+            (std::vector<std::string>{"restart", "page", "scale"}));
+  EXPECT_EQ(g.runnable(cat, asked, "grace-api", t0 + 10 * minute),
+            (std::vector<std::string>{"restart", "page", "scale"}));
+  g.set_kill_switch(true, "maintenance", t0);
+  EXPECT_TRUE(g.runnable(cat, asked, "grace-db", t0 + minute).empty());
+}

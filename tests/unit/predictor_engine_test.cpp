@@ -184,33 +184,53 @@ TEST(predictor_engine, a_symptom_is_held_while_its_cause_is_in_trouble) {
   EXPECT_TRUE(logged(fx, "not remediating: a symptom of db.cpu"));
 }
 
-TEST(predictor_engine, a_refusal_another_playbook_can_get_around_asks_again_without_it) {
+TEST(predictor_engine, a_refusal_another_playbook_can_get_around_asks_again_among_the_runnable) {
   engine e(no_sudden_context());
   e.set_catalog(test_catalog());
   timestamp_ms at = t0;
   const auto asked = all_of<request_playbook>(breach(e, at)).at(0);
   execution refused;
   refused.id = "ex-1";
+  refused.event_id = "ev-1";
   refused.playbook = "scale-auto";
   refused.state = execution_state::refused;
   refused.rule = "cooldown";
-  const auto fx = e.ran(asked, refused, 0, at);
-  const auto again = all_of<request_playbook>(fx);
+  const auto fx = e.ran(asked, refused, 0);
+  // The refused pick teaches nothing: its event is withdrawn.
+  const auto withdrawn = all_of<withdraw_event>(fx);
+  ASSERT_EQ(withdrawn.size(), 1u);
+  EXPECT_EQ(withdrawn[0].event_id, "ev-1");
+  EXPECT_TRUE(all_of<request_playbook>(fx).empty())
+      << "the executor is asked what it would run first";
+  const auto again = all_of<ask_again>(fx);
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].excluded, (std::vector<std::string>{"scale-auto"}));
-  EXPECT_EQ(again[0].request.candidates, (std::vector<std::string>{"flush-auto"}));
   EXPECT_TRUE(logged(fx, "'scale-auto' refused for api.latency (cooldown)"));
-  // The next refusal leaves only the playbook needing an operator.
-  refused.playbook = "flush-auto";
-  const auto last = all_of<request_playbook>(e.ran(again[0], refused, 0, at));
+  // Every playbook but the refused one would run: the agent chooses among those
+  // that run unattended.
+  const auto next =
+      all_of<request_playbook>(e.asked_again(again[0], {"flush-auto", "restart-approval"}, at));
+  ASSERT_EQ(next.size(), 1u);
+  EXPECT_EQ(next[0].excluded, (std::vector<std::string>{"scale-auto"}));
+  EXPECT_EQ(next[0].request.candidates, (std::vector<std::string>{"flush-auto"}));
+  // flush-auto on cooldown too: the executor's answer leaves it out at once,
+  // and only the playbook needing an operator is left.
+  const auto last = all_of<request_playbook>(e.asked_again(again[0], {"restart-approval"}, at));
   ASSERT_EQ(last.size(), 1u);
   EXPECT_EQ(last[0].request.candidates, (std::vector<std::string>{"restart-approval"}));
-  // A kill switch refuses every playbook: nothing to ask.
+  // Nothing runnable: nothing asked, and the log says why.
+  const auto none = e.asked_again(again[0], {}, at);
+  EXPECT_TRUE(all_of<request_playbook>(none).empty());
+  EXPECT_TRUE(
+      logged(none, "refused or not runnable now: scale-auto, restart-approval, flush-auto"));
+  // A kill switch refuses every playbook: withdrawn, nothing to ask.
   refused.rule = "kill_switch";
-  EXPECT_TRUE(e.ran(asked, refused, 0, at).empty());
+  const auto killed = e.ran(asked, refused, 0);
+  EXPECT_EQ(all_of<withdraw_event>(killed).size(), 1u);
+  EXPECT_TRUE(all_of<ask_again>(killed).empty());
   refused.rule = "";
   refused.state = execution_state::succeeded;
-  EXPECT_TRUE(e.ran(asked, refused, 0, at).empty());
+  EXPECT_TRUE(e.ran(asked, refused, 0).empty());
 }
 
 TEST(predictor_engine, a_lapsed_approval_asks_for_the_next_playbook_while_the_breach_lasts) {
@@ -222,19 +242,22 @@ TEST(predictor_engine, a_lapsed_approval_asks_for_the_next_playbook_while_the_br
   const auto asked = all_of<request_playbook>(breach(e, at)).at(0);
   execution waiting;
   waiting.id = "ex-7";
+  waiting.event_id = "ev-7";
   waiting.playbook = "restart-approval";
   waiting.state = execution_state::pending_approval;
   const int64_t wall = 5'000'000;
-  EXPECT_TRUE(e.ran(asked, waiting, wall, at).empty());
+  EXPECT_TRUE(e.ran(asked, waiting, wall).empty());
   EXPECT_FALSE(e.approvals_due(wall + 15 * minute - 1));
   ASSERT_TRUE(e.approvals_due(wall + 15 * minute));
   // Still waiting at the check: kept.
-  EXPECT_TRUE(e.approvals_checked({waiting}, wall + 15 * minute, at).empty());
+  EXPECT_TRUE(e.approvals_checked({waiting}, wall + 15 * minute).empty());
   EXPECT_TRUE(e.approvals_due(wall + 15 * minute));
   auto expired = waiting;
   expired.state = execution_state::expired;
-  const auto fx = e.approvals_checked({expired}, wall + 16 * minute, at);
-  const auto again = all_of<request_playbook>(fx);
+  const auto fx = e.approvals_checked({expired}, wall + 16 * minute);
+  ASSERT_EQ(all_of<withdraw_event>(fx).size(), 1u);
+  EXPECT_EQ(all_of<withdraw_event>(fx)[0].event_id, "ev-7");
+  const auto again = all_of<ask_again>(fx);
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(again[0].excluded, (std::vector<std::string>{"restart-approval"}));
   EXPECT_TRUE(logged(fx, "was not approved (expired)"));
@@ -248,12 +271,15 @@ TEST(predictor_engine, a_lapsed_approval_after_the_breach_ended_asks_nothing) {
   const auto asked = all_of<request_playbook>(breach(e, at)).at(0);
   execution waiting;
   waiting.id = "ex-8";
+  waiting.event_id = "ev-8";
   waiting.playbook = "scale-auto";
   waiting.state = execution_state::pending_approval;
-  e.ran(asked, waiting, 0, at);
+  e.ran(asked, waiting, 0);
   e.on_snapshots({window("api.latency", at, 200, band::good)}, at);
   waiting.state = execution_state::rejected;
-  EXPECT_TRUE(all_of<request_playbook>(e.approvals_checked({waiting}, 60 * minute, at)).empty());
+  const auto fx = e.approvals_checked({waiting}, 60 * minute);
+  EXPECT_TRUE(all_of<ask_again>(fx).empty());
+  EXPECT_EQ(all_of<withdraw_event>(fx).size(), 1u) << "still withdrawn: it was never acted on";
   EXPECT_FALSE(e.approvals_due(120 * minute));
 }
 

@@ -5,6 +5,7 @@
 #include "actors/rl_agent/views.hpp"
 #include "messages/json.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <gtest/gtest.h>
 #include <map>
@@ -587,6 +588,101 @@ TEST(RlAgentRecommend, LoggedPropensitiesAreTheChoiceFrequencies) {
   }
   EXPECT_GT(logged["enable-response-cache"], 0.05); // a real choice, not a formality
   EXPECT_GT(logged["scale-api-shard"], 0.05);
+}
+
+// A pick the executor refused is withdrawn: it teaches nothing, leaves no
+// pending event, and a late reward for it is rejected. The agent is then asked
+// among the playbooks that can run; that choice's logged propensity is the
+// frequency it has among the reduced candidates.
+TEST(RlAgentRecommend, AWithdrawnPickTeachesNothingAndTheReaskIsExactForTheReducedSet) {
+  agent a;
+  const std::vector<candidate> all = {
+      {"restart-api-workers", 2}, {"scale-api-shard", 2}, {"enable-response-cache", 1}};
+  for (int i = 0; i < 6; ++i) {
+    const auto r = a.recommend(api, all);
+    a.reward(r.event_id, r.chosen == "scale-api-shard" ? 0.5 : 0.2);
+  }
+  const auto before = a.policy(api);
+  ASSERT_TRUE(before);
+  const auto refused = a.recommend(api, all);
+  EXPECT_EQ(a.statistics().pending, 1u);
+  EXPECT_TRUE(a.withdraw(refused.event_id));
+  EXPECT_EQ(a.statistics().pending, 0u);
+  EXPECT_FALSE(a.withdraw(refused.event_id)); // no longer pending
+  try {
+    a.reward(refused.event_id, 1.0);
+    ADD_FAILURE() << "a withdrawn event was rewarded";
+  } catch (const rl_error& e) {
+    EXPECT_EQ(e.code(), error_code::expired_event);
+  }
+  EXPECT_EQ(a.policy(api)->updates, before->updates);
+
+  // Asked again without the refused playbook ("scale-api-shard" on cooldown).
+  const std::vector<candidate> runnable = {{"restart-api-workers", 2},
+                                           {"enable-response-cache", 1}};
+  constexpr int draws = 6000;
+  std::map<std::string, double> chosen, logged;
+  for (int i = 0; i < draws; ++i) {
+    EXPECT_TRUE(a.withdraw(a.recommend(api, all).event_id));
+    const auto r = a.recommend(api, runnable);
+    ASSERT_EQ(r.ranked.size(), 2u);
+    EXPECT_NE(r.chosen, "scale-api-shard");
+    chosen[r.chosen] += 1.0 / draws;
+    for (const auto& x : r.ranked)
+      logged[x.playbook] += x.probability / draws;
+    const auto& mine =
+        *std::find_if(r.ranked.begin(), r.ranked.end(),
+                      [&](const ranked_playbook& x) { return x.playbook == r.chosen; });
+    EXPECT_DOUBLE_EQ(r.propensity, mine.probability);
+    EXPECT_TRUE(a.withdraw(r.event_id));
+  }
+  EXPECT_EQ(a.statistics().pending, 0u);
+  EXPECT_EQ(a.policy(api)->updates, before->updates);
+  for (const auto& [playbook, p] : logged) {
+    const double se = std::sqrt(p * (1.0 - p) / draws);
+    EXPECT_NEAR(chosen[playbook], p, 5.0 * se + 1e-9) << playbook;
+    EXPECT_GT(p, 0.0) << playbook;
+  }
+}
+
+// The reward of a run no incident was seen around counts for less: by
+// inverse-variance weighting, noise / (noise + unseen_incident_variance) of a
+// full outcome. A snapshot keeps the flag, so a refit learns the same.
+TEST(RlAgentReward, AnOutcomeWithNoIncidentSeenCountsForLess) {
+  auto moved = [](bool seen, double extra) {
+    agent_config cfg;
+    cfg.unseen_incident_variance = extra;
+    agent a(cfg);
+    const auto r = a.recommend(api, {{"scale-api-shard", 2}});
+    return a.reward(r.event_id, 0.9, {}, 0, 0, seen).trust_delta;
+  };
+  const double full = moved(true, 1.0 / 3.0);
+  const double less = moved(false, 1.0 / 3.0);
+  EXPECT_GT(full, 0.0);
+  EXPECT_GT(less, 0.0);
+  EXPECT_LT(less, 0.6 * full); // noise sd 0.3: 0.09 / (0.09 + 1/3) ~ 0.21 of an outcome
+  EXPECT_DOUBLE_EQ(moved(false, 0.0), full); // 0 turns the weighting off
+
+  agent a;
+  const std::vector<candidate> c = {{"scale-api-shard", 2}, {"clear-caches", 1}};
+  for (int i = 0; i < 30; ++i) {
+    const auto r = a.recommend(api, c);
+    a.reward(r.event_id, r.chosen == "clear-caches" ? 0.5 : -0.2, {}, 0, 0, i % 3 != 0);
+  }
+  int unseen = 0;
+  for (const auto& e : a.experiences().items())
+    unseen += e.incident_seen ? 0 : 1;
+  EXPECT_EQ(unseen, 10);
+  auto restored = agent::from_json(nlohmann::json::parse(a.to_json().dump()));
+  restored.refit_from_replay();
+  const auto x = a.policy(api);
+  const auto y = restored.policy(api);
+  ASSERT_TRUE(x && y);
+  ASSERT_EQ(x->arms.size(), y->arms.size());
+  for (std::size_t i = 0; i < x->arms.size(); ++i) {
+    EXPECT_EQ(x->arms[i].playbook, y->arms[i].playbook);
+    EXPECT_NEAR(x->arms[i].value, y->arms[i].value, 1e-12);
+  }
 }
 
 // A context whose outcomes disagree with the pool is freed of it within a few
