@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -68,6 +70,163 @@ double probability_beyond(const forecast_point& p, double threshold, bool higher
     result = survival_closed(sanitize(-p.hi95, -p.hi80, -p.mean, -p.lo80, -p.lo95), -threshold);
   }
   return std::clamp(result, 0.0, 1.0);
+}
+
+namespace {
+
+// The standard normal's CDF and quantile (Acklam's rational approximation,
+// relative error below 1.2e-9, enough for a copula).
+double normal_cdf(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0));
+}
+
+double normal_quantile(double p) {
+  static constexpr double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+                                 -2.759285104469687e+02, 1.383577518672690e+02,
+                                 -3.066479806614716e+01, 2.506628277459239e+00};
+  static constexpr double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+                                 -1.556989798598866e+02, 6.680131188771972e+01,
+                                 -1.328068155288572e+01};
+  static constexpr double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+                                 -2.400758277161838e+00, -2.549732539343734e+00,
+                                 4.374664141464968e+00,  2.938163982698783e+00};
+  static constexpr double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+                                 2.445134137142996e+00, 3.754408661907416e+00};
+  constexpr double low = 0.02425;
+  if (p < low) {
+    const double q = std::sqrt(-2.0 * std::log(p));
+    return (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+           / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+  }
+  if (p > 1.0 - low) {
+    const double q = std::sqrt(-2.0 * std::log(1.0 - p));
+    return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5])
+           / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+  }
+  const double q = p - 0.5, r = q * q;
+  return (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q
+         / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+}
+
+constexpr size_t path_draws = 64;     // level paths (32 antithetic pairs)
+constexpr size_t path_max_steps = 64; // steps per path in the tables; later ones reuse them
+
+// Fixed draws per path and step, a uniform in (0, 1) and a standard normal:
+// a Richtmyer quasi-random sequence (path k, dimension d: the fractional part
+// of (k + 1/2) sqrt(prime_d)), the normals through the normal quantile; each
+// pair of paths antithetic (1 - u, -e). Quasi-random points cover the
+// dimensions evenly, so few paths give a small error.
+struct path_draw {
+  double uniform = 0.5, normal = 0.0;
+};
+const std::vector<path_draw>& path_table() {
+  static const std::vector<path_draw> table = [] {
+    std::vector<path_draw> t(path_draws * path_max_steps);
+    std::vector<double> roots; // sqrt of the first 2 * path_max_steps primes
+    for (int c = 2; roots.size() < 2 * path_max_steps; ++c) {
+      bool prime = true;
+      for (int d = 2; d * d <= c && prime; ++d)
+        prime = c % d != 0;
+      if (prime)
+        roots.push_back(std::sqrt(static_cast<double>(c)));
+    }
+    const size_t pairs = path_draws / 2;
+    for (size_t k = 0; k < pairs; ++k) {
+      const double at = static_cast<double>(k) + 0.5;
+      for (size_t h = 0; h < path_max_steps; ++h) {
+        const double u = std::fmod(at * roots[2 * h], 1.0);
+        const double e = normal_quantile(std::fmod(at * roots[2 * h + 1], 1.0));
+        t[2 * k * path_max_steps + h] = {u, e};
+        t[(2 * k + 1) * path_max_steps + h] = {1.0 - u, -e};
+      }
+    }
+    return t;
+  }();
+  return table;
+}
+
+// A point's error spread for the dependence model: its 80% interval's half
+// width in standard deviations (the 95% one where that is zero).
+double spread_of(const forecast_point& p) {
+  const double w80 = p.hi80 - p.lo80, w95 = p.hi95 - p.lo95;
+  if (std::isfinite(w80) && w80 > 0.0)
+    return w80 / (2.0 * 1.2815515655446004);
+  if (std::isfinite(w95) && w95 > 0.0)
+    return w95 / (2.0 * 1.959963984540054);
+  return 0.0;
+}
+
+} // namespace
+
+double path_probability_beyond(const std::vector<forecast_point>& points, double threshold,
+                               bool higher_is_worse) {
+  const size_t n = points.size();
+  if (n == 0)
+    return 0.0;
+  std::vector<double> p(n), s(n);
+  double largest = 0.0;
+  for (size_t h = 0; h < n; ++h) {
+    p[h] = probability_beyond(points[h], threshold, higher_is_worse);
+    s[h] = spread_of(points[h]);
+    largest = std::max(largest, p[h]);
+  }
+  if (n == 1 || largest <= 0.0 || largest >= 1.0)
+    return largest;
+  // Level variance: q per step, at most the smallest variance from there on
+  // (a random walk's variance never shrinks).
+  const double q = std::max(0.0, (s[n - 1] * s[n - 1] - s[0] * s[0]) / static_cast<double>(n - 1));
+  std::vector<double> level_var(n), level_step(n), noise_sd(n), bound(n);
+  double floor_after = std::numeric_limits<double>::infinity();
+  for (size_t h = n; h-- > 0;) {
+    floor_after = std::min(floor_after, s[h] * s[h]);
+    level_var[h] = std::min(q * static_cast<double>(h + 1), floor_after);
+  }
+  for (size_t h = 0; h < n; ++h) {
+    const double before = h == 0 ? 0.0 : level_var[h - 1];
+    level_step[h] = std::sqrt(std::max(level_var[h] - before, 0.0));
+    noise_sd[h] = std::sqrt(std::max(s[h] * s[h] - level_var[h], 0.0));
+    // Beyond at h <=> the latent error at or above this bound.
+    bound[h] = p[h] > 0.0 ? -normal_quantile(p[h]) * s[h] : std::numeric_limits<double>::infinity();
+  }
+  // Sequential conditioning (the GHK simulator): along each level path, each
+  // step contributes its chance of staying short of the bound given the path
+  // so far, and the path continues as if it did (the point's error drawn
+  // below its bound, the level from its share of that error). Unbiased, and
+  // smooth in the inputs because no draw is ever an indicator.
+  const auto& table = path_table();
+  double none = 0.0; // sum over paths of their chance that no point is beyond
+  for (size_t k = 0; k < path_draws; ++k) {
+    const path_draw* d = &table[k * path_max_steps];
+    double level = 0.0, stays = 1.0;
+    for (size_t h = 0; h < n && stays > 0.0; ++h) {
+      const path_draw& x = d[h % path_max_steps];
+      const double step = level_step[h], noise = noise_sd[h];
+      if (p[h] <= 0.0 || s[h] <= 0.0) {
+        if (s[h] <= 0.0)
+          stays *= 1.0 - p[h]; // no spread to tie it to the others: independent
+        level += step * x.normal;
+        continue;
+      }
+      const double total = std::sqrt(step * step + noise * noise);
+      if (!(total > 1e-12 * s[h])) {
+        if (level >= bound[h])
+          stays = 0.0;
+        continue;
+      }
+      const double short_of = normal_cdf((bound[h] - level) / total);
+      stays *= short_of;
+      if (!(short_of > 0.0))
+        break;
+      // The point's error given that it stayed short, then the level given it.
+      const double z = normal_quantile(std::clamp(x.uniform * short_of, 1e-300, 1.0 - 1e-16));
+      const double error = level + total * z;
+      const double share = step * step / (total * total);
+      level += share * (error - level) + step * noise / total * x.normal;
+    }
+    none += stays;
+  }
+  const double any = 1.0 - none / static_cast<double>(path_draws);
+  return std::clamp(std::max(any, largest), 0.0, 1.0);
 }
 
 breach_assessment assess_threshold(const forecast& f, double threshold, bool higher_is_worse,

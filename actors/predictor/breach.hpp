@@ -5,6 +5,7 @@
 #include "messages/types.hpp"
 
 #include <string>
+#include <vector>
 
 namespace grace::predictor {
 
@@ -46,6 +47,23 @@ inline constexpr double q_hi95 = 0.975;
 // The result is in [0, 1].
 double probability_beyond(const forecast_point& p, double threshold, bool higher_is_worse);
 
+// P(the forecast path is at or beyond the threshold at one or more of
+// `points` (taken in time order)): the probability that the future crosses,
+// not the largest marginal. Each point's marginal is probability_beyond's;
+// their dependence is that of a local-level model, the forecast errors'
+// usual structure: a random-walk level error whose variance grows by the
+// same amount each step (the growth of the 80% interval's variance from
+// the first point to the last) plus independent noise making up the rest
+// of each point's variance. Constant-width intervals thus mean independent
+// steps, widening ones a shared drifting error. The marginals enter through
+// a Gaussian copula (each point's beyond-event is its latent error above
+// the normal quantile of its probability); the level paths are integrated
+// by 64 fixed quasi-random paths, the noise exactly, so the result is
+// deterministic and smooth. Never below the largest marginal; 0 with no
+// point, the marginal with one.
+double path_probability_beyond(const std::vector<forecast_point>& points, double threshold,
+                               bool higher_is_worse);
+
 // Below this peak probability a forecast says nothing about when a breach
 // would come: the assessment's expected_breach_at stays 0.
 inline constexpr double meaningful_probability = 1e-3;
@@ -67,6 +85,9 @@ struct breach_assessment {
   // cross within the horizon: not the first point with a tiny probability
   // (too early, noise) and not the peak (too late).
   timestamp_ms expected_breach_at = 0;
+  // The probability this metric warns at (breach_warner::alarm_cut, learned
+  // from its own false alarms); 0: the warning policy's min_probability.
+  double min_probability = 0.0;
   double predicted_value = 0.0;  // forecast mean at expected_breach_at
   double lo80 = 0.0, hi80 = 0.0; // bounds at that point
 };

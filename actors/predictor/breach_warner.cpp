@@ -18,7 +18,16 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"reanchor", s.reanchor},
        {"forecast_prior", s.forecast_prior},
        {"interpolate_classes", s.interpolate_classes},
-       {"use_daily", s.use_daily}};
+       {"use_daily", s.use_daily},
+       {"fine_forecast_classes", s.fine_forecast_classes},
+       {"combined_prior", s.combined_prior},
+       {"alarm_budget_per_day", s.alarm_budget_per_day},
+       {"use_trend", s.use_trend},
+       {"trend_values", s.trend_values},
+       {"path_probability", s.path_probability},
+       {"score_against_cut", s.score_against_cut},
+       {"logistic_calibration", s.logistic_calibration},
+       {"calibration_prior", s.calibration_prior}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -33,6 +42,15 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.forecast_prior = j.value("forecast_prior", s.forecast_prior);
   s.interpolate_classes = j.value("interpolate_classes", s.interpolate_classes);
   s.use_daily = j.value("use_daily", s.use_daily);
+  s.fine_forecast_classes = j.value("fine_forecast_classes", s.fine_forecast_classes);
+  s.combined_prior = j.value("combined_prior", s.combined_prior);
+  s.alarm_budget_per_day = j.value("alarm_budget_per_day", s.alarm_budget_per_day);
+  s.use_trend = j.value("use_trend", s.use_trend);
+  s.trend_values = j.value("trend_values", s.trend_values);
+  s.path_probability = j.value("path_probability", s.path_probability);
+  s.score_against_cut = j.value("score_against_cut", s.score_against_cut);
+  s.logistic_calibration = j.value("logistic_calibration", s.logistic_calibration);
+  s.calibration_prior = j.value("calibration_prior", s.calibration_prior);
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -40,6 +58,12 @@ breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warn
   s_.horizon_ms = std::max<int64_t>(s_.horizon_ms, 1);
   s_.prior_weight = std::max(s_.prior_weight, 0.0);
   s_.history_alpha = std::clamp(s_.history_alpha, 0.0, 1.0);
+  s_.trend_values = std::max<size_t>(s_.trend_values, 3);
+  if (!(s_.calibration_prior > 0.0))
+    s_.calibration_prior = 1.0;
+  if (!(s_.alarm_budget_per_day > 0.0))
+    s_.alarm_budget_per_day = 0.0;
+  false_run_start_.fill(-1);
 }
 
 bool breach_warner::beyond(double v) const {
@@ -57,14 +81,44 @@ int breach_warner::class_of(int64_t now) const {
   return c;
 }
 
+bool breach_warner::trend_reaches() const {
+  // Least squares through the recent values; times in hours from the newest.
+  const size_t n = recent_values_.size();
+  if (n < 3)
+    return false;
+  const double t_end = static_cast<double>(recent_values_.back().first);
+  double st = 0.0, sv = 0.0;
+  for (const auto& [t, v] : recent_values_) {
+    st += (static_cast<double>(t) - t_end) / 3.6e6;
+    sv += v;
+  }
+  const double mt = st / static_cast<double>(n), mv = sv / static_cast<double>(n);
+  double stt = 0.0, stv = 0.0;
+  for (const auto& [t, v] : recent_values_) {
+    const double dt = (static_cast<double>(t) - t_end) / 3.6e6 - mt;
+    stt += dt * dt;
+    stv += dt * (v - mv);
+  }
+  if (!(stt > 0.0))
+    return false;
+  const double slope = stv / stt; // per hour
+  const double ahead = mv + slope * (static_cast<double>(s_.horizon_ms) / 3.6e6 - mt);
+  return std::isfinite(ahead) && beyond(ahead);
+}
+
 int breach_warner::distance_class(int64_t now) const {
-  if (s_.use_daily && !s_.use_distance) {
-    // A breach in (now - 1 day, now - 1 day + horizon]: the hour ahead, yesterday.
-    const int64_t day = 86'400'000, from = now - day, to = now - day + s_.horizon_ms;
-    for (int64_t t : recent_breaches_)
-      if (t > from && t <= to)
-        return 1;
-    return 0;
+  if ((s_.use_daily || s_.use_trend) && !s_.use_distance) {
+    int slot = 0;
+    if (s_.use_daily) {
+      // A breach in (now - 1 day, now - 1 day + horizon]: the hour ahead, yesterday.
+      const int64_t day = 86'400'000, from = now - day, to = now - day + s_.horizon_ms;
+      for (int64_t t : recent_breaches_)
+        if (t > from && t <= to) {
+          slot = 1;
+          break;
+        }
+    }
+    return slot + (s_.use_trend && trend_reaches() ? 2 : 0);
   }
   if (!s_.use_distance || observed_ == 0)
     return 0;
@@ -78,23 +132,48 @@ int breach_warner::distance_class(int64_t now) const {
 }
 
 namespace {
-// Lower edges of the forecast classes 1..4 (class 0 below the first).
-constexpr std::array<double, 4> forecast_class_edges{0.001, 0.01, 0.05, 0.2};
-// Each class's centre in log10 P (class 0 spans 1e-4 .. 1e-3 for this, the top one 0.2 .. 1).
-double forecast_class_centre(int c) {
+// Lower edges of the forecast classes 1..6 (class 0 below the first); the
+// coarse classes use the first four.
+constexpr std::array<double, 6> forecast_class_edges{0.001, 0.01, 0.05, 0.2, 0.5, 0.8};
+constexpr int coarse_edges = 4;
+// Each class's centre in log10 P (class 0 spans 1e-4 .. 1e-3 for this, the top one .. 1).
+double forecast_class_centre(int c, int top) {
   const double lo = c == 0 ? 1e-4 : forecast_class_edges[static_cast<size_t>(c - 1)];
-  const double hi = c == 4 ? 1.0 : forecast_class_edges[static_cast<size_t>(c)];
+  const double hi = c == top ? 1.0 : forecast_class_edges[static_cast<size_t>(c)];
   return 0.5 * (std::log10(lo) + std::log10(hi));
+}
+// The probabilities a metric's warning cut is chosen among (alarm_cut).
+constexpr std::array<double, breach_warner::alarm_levels> alarm_level_values{
+    0.01, 0.015, 0.02, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+constexpr int64_t hour_ms = 3'600'000;
+constexpr double day_ms = 86'400'000.0;
+double logit(double p) {
+  const double q = std::clamp(p, 1e-6, 1.0 - 1e-6);
+  return std::log(q / (1.0 - q));
 }
 } // namespace
 
 int breach_warner::forecast_class(double p) const {
   if (!s_.use_forecast_class)
     return 0;
+  const int edges =
+      s_.fine_forecast_classes ? static_cast<int>(forecast_class_edges.size()) : coarse_edges;
   int c = 0;
-  for (double limit : forecast_class_edges)
-    c += p >= limit ? 1 : 0;
+  for (int i = 0; i < edges; ++i)
+    c += p >= forecast_class_edges[static_cast<size_t>(i)] ? 1 : 0;
   return c;
+}
+
+double breach_warner::class_prior(int fc, double p_cell, double overall) const {
+  if (!s_.combined_prior)
+    return p_cell;
+  const size_t k = static_cast<size_t>(fc);
+  const double p_class =
+      (class_hits_[k] + s_.prior_weight * overall) / (class_trials_[k] + s_.prior_weight);
+  // Two pieces of evidence about one rate, each measured against the overall
+  // rate, taken as independent: their log-odds add.
+  const double z = logit(p_class) + logit(p_cell) - logit(overall);
+  return 1.0 / (1.0 + std::exp(-z));
 }
 
 double breach_warner::class_rate(size_t c, int fc, double prior) const {
@@ -120,13 +199,20 @@ void breach_warner::count(int fine, bool hit) {
     x *= keep;
   for (double& x : hits_)
     x *= keep;
+  for (double& x : class_trials_)
+    x *= keep;
+  for (double& x : class_hits_)
+    x *= keep;
   all_trials_ = all_trials_ * keep + 1.0;
   all_hits_ = all_hits_ * keep + (hit ? 1.0 : 0.0);
   const size_t f = static_cast<size_t>(fine), c = f / forecast_classes, since = c / distances;
+  const size_t fc = f % forecast_classes;
   fine_trials_[f] += 1.0;
   cell_trials_[c] += 1.0;
   trials_[since] += 1.0;
+  class_trials_[fc] += 1.0;
   if (hit) {
+    class_hits_[fc] += 1.0;
     fine_hits_[f] += 1.0;
     cell_hits_[c] += 1.0;
     hits_[since] += 1.0;
@@ -135,10 +221,101 @@ void breach_warner::count(int fine, bool hit) {
 
 void breach_warner::settle(int64_t now) {
   // Trials whose horizon has passed without a breach are misses.
-  while (!pending_.empty() && pending_.front().first + s_.horizon_ms < now) {
-    count(pending_.front().second, false);
+  while (!pending_.empty() && pending_.front().at + s_.horizon_ms < now) {
+    count(pending_.front().cell, false);
+    note_outcome(pending_.front(), false);
+    note_calibration(pending_.front(), false);
     pending_.pop_front();
   }
+}
+
+void breach_warner::note_outcome(const trial& t, bool hit) {
+  if (s_.alarm_budget_per_day <= 0.0)
+    return;
+  const double keep = 1.0 - s_.history_alpha;
+  const double elapsed = last_settled_ms_ < 0 ? 0.0 : static_cast<double>(t.at - last_settled_ms_);
+  exposure_days_ = exposure_days_ * keep + std::max(elapsed, 0.0) / day_ms;
+  last_settled_ms_ = std::max(last_settled_ms_, t.at);
+  for (size_t b = 0; b < alarm_level_values.size(); ++b) {
+    false_episodes_[b] *= keep;
+    if (hit || t.probability < alarm_level_values[b]) {
+      false_run_start_[b] = -1;
+    } else if (false_run_start_[b] < 0 || t.at - false_run_start_[b] >= hour_ms) {
+      // A new false run, or one that re-asserts its claim after an hour.
+      false_episodes_[b] += 1.0;
+      false_run_start_[b] = t.at;
+    }
+  }
+}
+
+namespace {
+// The calibration bins: logit(p) clamped to [-15, 7], one bin per unit.
+constexpr double calibration_low = -15.0;
+int calibration_bin(double logit_p, int bins) {
+  return std::clamp(static_cast<int>(std::floor(logit_p - calibration_low)), 0, bins - 1);
+}
+} // namespace
+
+void breach_warner::note_calibration(const trial& t, bool hit) {
+  if (!s_.logistic_calibration)
+    return;
+  const double keep = 1.0 - s_.history_alpha;
+  for (int b = 0; b < calibration_bins; ++b) {
+    cal_trials_[static_cast<size_t>(b)] *= keep;
+    cal_hits_[static_cast<size_t>(b)] *= keep;
+    cal_logits_[static_cast<size_t>(b)] *= keep;
+  }
+  const double x = std::clamp(logit(t.forecast), calibration_low, 7.0);
+  const size_t b = static_cast<size_t>(calibration_bin(x, calibration_bins));
+  cal_trials_[b] += 1.0;
+  cal_hits_[b] += hit ? 1.0 : 0.0;
+  cal_logits_[b] += x;
+  ++cal_updates_;
+}
+
+double breach_warner::calibrated(double forecast_p) const {
+  if (cal_fitted_at_ != cal_updates_) {
+    // Newton's method on the penalised log-likelihood, from the last fit.
+    const double tau = s_.calibration_prior;
+    double a = cal_a_, b = cal_b_;
+    for (int iteration = 0; iteration < 4; ++iteration) {
+      double ga = -tau * a, gb = -tau * (b - 1.0), haa = tau, hab = 0.0, hbb = tau;
+      for (size_t k = 0; k < cal_trials_.size(); ++k) {
+        const double n = cal_trials_[k];
+        if (!(n > 1e-9))
+          continue;
+        const double x = cal_logits_[k] / n;
+        const double q = 1.0 / (1.0 + std::exp(-(a + b * x)));
+        const double r = cal_hits_[k] - n * q, w = n * q * (1.0 - q);
+        ga += r;
+        gb += r * x;
+        haa += w;
+        hab += w * x;
+        hbb += w * x * x;
+      }
+      const double det = haa * hbb - hab * hab;
+      if (!(det > 0.0))
+        break;
+      a += (hbb * ga - hab * gb) / det;
+      b += (haa * gb - hab * ga) / det;
+    }
+    if (std::isfinite(a) && std::isfinite(b)) {
+      cal_a_ = a;
+      cal_b_ = b;
+    }
+    cal_fitted_at_ = cal_updates_;
+  }
+  const double x = std::clamp(logit(forecast_p), calibration_low, 7.0);
+  return 1.0 / (1.0 + std::exp(-(cal_a_ + cal_b_ * x)));
+}
+
+double breach_warner::alarm_cut() const {
+  if (s_.alarm_budget_per_day <= 0.0 || exposure_days_ < 1.0)
+    return 0.0;
+  for (size_t b = 0; b < alarm_level_values.size(); ++b)
+    if (false_episodes_[b] / exposure_days_ <= s_.alarm_budget_per_day)
+      return alarm_level_values[b];
+  return alarm_level_values.back();
 }
 
 void breach_warner::observe(int64_t ts_ms, double value) {
@@ -154,18 +331,29 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     spread_ += (observed_ == 1 ? 1.0 : 0.01) * (step - spread_);
   last_value_ = value;
   ++observed_;
+  if (s_.use_trend) {
+    recent_values_.emplace_back(ts_ms, value);
+    while (recent_values_.size() > s_.trend_values)
+      recent_values_.pop_front();
+  }
   if (beyond(value)) {
     // Every trial still pending saw a breach within its horizon.
-    for (const auto& [t, cell] : pending_)
-      count(cell, true);
+    for (const auto& t : pending_) {
+      count(t.cell, true);
+      note_outcome(t, true);
+      note_calibration(t, true);
+    }
     pending_.clear();
     last_breach_ms_ = ts_ms;
     if (s_.use_daily && (recent_breaches_.empty() || recent_breaches_.back() < ts_ms))
       recent_breaches_.push_back(ts_ms);
   } else {
     const int cell = class_of(ts_ms) * distances + distance_class(ts_ms);
-    pending_.emplace_back(ts_ms, cell * forecast_classes
-                                     + forecast_class(forecast_probability(latest_, ts_ms)));
+    const double p_forecast = forecast_probability(latest_, ts_ms);
+    // What the warner says now, for the false-alarm budget (only needed with it).
+    const double said = s_.alarm_budget_per_day > 0.0 ? probability(latest_, ts_ms) : 0.0;
+    pending_.push_back(
+        {ts_ms, cell * forecast_classes + forecast_class(p_forecast), said, p_forecast});
   }
   last_ts_ms_ = ts_ms;
 }
@@ -188,16 +376,18 @@ double breach_warner::history_probability(int64_t now, double forecast_p) const 
   if (!s_.use_forecast_class)
     return p_cell;
   const int fc = forecast_class(forecast_p);
-  const double prior = s_.forecast_prior ? std::max(p_cell, forecast_p) : p_cell;
+  const double base = class_prior(fc, p_cell, overall);
+  const double prior = s_.forecast_prior ? std::max(base, forecast_p) : base;
   const double rate = class_rate(c, fc, prior);
   if (!s_.interpolate_classes)
     return rate;
   const double x = std::log10(std::max(forecast_p, 1e-4));
-  const double centre = forecast_class_centre(fc);
+  const int top = s_.fine_forecast_classes ? forecast_classes - 1 : coarse_edges;
+  const double centre = forecast_class_centre(fc, top);
   const int other = x < centre ? fc - 1 : fc + 1;
-  if (other < 0 || other >= forecast_classes)
+  if (other < 0 || other > top)
     return rate;
-  const double other_centre = forecast_class_centre(other);
+  const double other_centre = forecast_class_centre(other, top);
   const double w = std::clamp((x - centre) / (other_centre - centre), 0.0, 1.0);
   return (1.0 - w) * rate + w * class_rate(c, other, prior);
 }
@@ -236,6 +426,28 @@ forecast breach_warner::anchored(const forecast& f) const {
 
 double breach_warner::forecast_probability(const forecast& given, int64_t now) const {
   const forecast f = anchored(given);
+  if (s_.path_probability) {
+    std::vector<forecast_point> ahead;
+    for (const auto& pt : f.points)
+      if (pt.ts > now && pt.ts <= now + s_.horizon_ms)
+        ahead.push_back(pt);
+    if (ahead.empty()) {
+      // A horizon shorter than the forecast's step: the first point ahead speaks for it.
+      for (const auto& pt : f.points)
+        if (pt.ts > now && (ahead.empty() || pt.ts < ahead.front().ts))
+          ahead.assign(1, pt);
+      return ahead.empty() ? 0.0 : probability_beyond(ahead.front(), threshold_, higher_is_worse_);
+    }
+    std::stable_sort(ahead.begin(), ahead.end(),
+                     [](const forecast_point& a, const forecast_point& b) { return a.ts < b.ts; });
+    path_memo& m = path_memo_;
+    if (m.generated_at != f.generated_at || m.first_ts != ahead.front().ts
+        || m.last_ts != ahead.back().ts || m.first_mean != ahead.front().mean) {
+      m = {f.generated_at, ahead.front().ts, ahead.back().ts, ahead.front().mean,
+           path_probability_beyond(ahead, threshold_, higher_is_worse_)};
+    }
+    return m.probability;
+  }
   double p = 0.0;
   bool any = false;
   for (const auto& pt : f.points) {
@@ -254,9 +466,18 @@ double breach_warner::forecast_probability(const forecast& given, int64_t now) c
 }
 
 double breach_warner::probability(const forecast& f, int64_t now) const {
-  const double p_forecast = forecast_probability(f, now);
-  const double p_history = history_probability(now, p_forecast);
+  const double raw = forecast_probability(f, now);
+  const double p_forecast = s_.logistic_calibration ? calibrated(raw) : raw;
+  const double p_history = history_probability(now, raw);
   return s_.take_max ? std::max(p_forecast, p_history) : p_history;
+}
+
+double breach_warner::score(const forecast& f, int64_t now) const {
+  const double p = probability(f, now);
+  const double cut = s_.score_against_cut ? alarm_cut() : 0.0;
+  if (!(cut > 0.0))
+    return p;
+  return 1.0 / (1.0 + std::exp(-(logit(p) - logit(cut))));
 }
 
 breach_assessment breach_warner::assess(const forecast& f, int64_t now, band severity) const {
@@ -267,6 +488,7 @@ breach_assessment breach_warner::assess(const forecast& f, int64_t now, band sev
     a.predicted_value = threshold_;
   }
   a.probability = p;
+  a.min_probability = alarm_cut();
   return a;
 }
 
@@ -292,31 +514,52 @@ breach_outlook threshold_warners::outlook(const forecast& f, int64_t now) {
 
 nlohmann::json breach_warner::to_json() const {
   nlohmann::json pending = nlohmann::json::array();
-  for (const auto& [t, c] : pending_)
-    pending.push_back({t, c});
-  return {{"version", 1},
-          {"threshold", threshold_},
-          {"higher_is_worse", higher_is_worse_},
-          {"settings", s_},
-          {"last_breach", last_breach_ms_},
-          {"last_ts", last_ts_ms_},
-          {"last_value", last_value_},
-          {"spread", spread_},
-          {"observed", observed_},
-          {"fine_trials", std::vector<double>(fine_trials_.begin(), fine_trials_.end())},
-          {"fine_hits", std::vector<double>(fine_hits_.begin(), fine_hits_.end())},
-          {"cell_trials", std::vector<double>(cell_trials_.begin(), cell_trials_.end())},
-          {"cell_hits", std::vector<double>(cell_hits_.begin(), cell_hits_.end())},
-          {"pending", pending},
-          {"trials", std::vector<double>(trials_.begin(), trials_.end())},
-          {"hits", std::vector<double>(hits_.begin(), hits_.end())},
-          {"all", {all_trials_, all_hits_}},
-          {"recent_breaches", recent_breaches_}};
+  for (const auto& t : pending_)
+    pending.push_back({t.at, t.cell, t.probability, t.forecast});
+  return {
+      {"version", 2},
+      {"threshold", threshold_},
+      {"higher_is_worse", higher_is_worse_},
+      {"settings", s_},
+      {"last_breach", last_breach_ms_},
+      {"last_ts", last_ts_ms_},
+      {"last_value", last_value_},
+      {"spread", spread_},
+      {"observed", observed_},
+      {"fine_trials", std::vector<double>(fine_trials_.begin(), fine_trials_.end())},
+      {"fine_hits", std::vector<double>(fine_hits_.begin(), fine_hits_.end())},
+      {"cell_trials", std::vector<double>(cell_trials_.begin(), cell_trials_.end())},
+      {"cell_hits", std::vector<double>(cell_hits_.begin(), cell_hits_.end())},
+      {"pending", pending},
+      {"trials", std::vector<double>(trials_.begin(), trials_.end())},
+      {"hits", std::vector<double>(hits_.begin(), hits_.end())},
+      {"all", {all_trials_, all_hits_}},
+      {"class_trials", std::vector<double>(class_trials_.begin(), class_trials_.end())},
+      {"class_hits", std::vector<double>(class_hits_.begin(), class_hits_.end())},
+      {"false_episodes", std::vector<double>(false_episodes_.begin(), false_episodes_.end())},
+      {"false_run_start", std::vector<int64_t>(false_run_start_.begin(), false_run_start_.end())},
+      {"exposure_days", exposure_days_},
+      {"last_settled", last_settled_ms_},
+      {"recent_values", recent_values_},
+      {"recent_breaches", recent_breaches_},
+      {"calibration",
+       {{"trials", std::vector<double>(cal_trials_.begin(), cal_trials_.end())},
+        {"hits", std::vector<double>(cal_hits_.begin(), cal_hits_.end())},
+        {"logits", std::vector<double>(cal_logits_.begin(), cal_logits_.end())},
+        {"updates", cal_updates_},
+        {"fit", {cal_a_, cal_b_}},
+        {"fit_current", cal_fitted_at_ == cal_updates_}}}};
 }
 
 breach_warner breach_warner::from_json(const nlohmann::json& j) {
-  if (j.value("version", 0) != 1)
-    throw std::runtime_error("breach_warner: state version must be 1");
+  // Version 1 had 5 forecast classes; its cells are spread onto the 7 of version 2.
+  const int version = j.value("version", 0);
+  if (version != 1 && version != 2)
+    throw std::runtime_error("breach_warner: state version must be 1 or 2");
+  const size_t stored_classes = version == 1 ? 5 : forecast_classes;
+  auto widened = [&](size_t f) {
+    return f / stored_classes * forecast_classes + f % stored_classes;
+  };
   breach_warner w(j.at("threshold").get<double>(), j.at("higher_is_worse").get<bool>(),
                   j.at("settings").get<breach_warner_settings>());
   w.last_breach_ms_ = j.at("last_breach").get<int64_t>();
@@ -332,15 +575,38 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
   std::copy(cell_hits.begin(), cell_hits.end(), w.cell_hits_.begin());
   const auto fine_trials = j.at("fine_trials").get<std::vector<double>>();
   const auto fine_hits = j.at("fine_hits").get<std::vector<double>>();
-  if (fine_trials.size() != w.fine_trials_.size() || fine_hits.size() != w.fine_hits_.size())
-    throw std::runtime_error("breach_warner: 'fine_trials' and 'fine_hits' must hold 240 counts");
-  std::copy(fine_trials.begin(), fine_trials.end(), w.fine_trials_.begin());
-  std::copy(fine_hits.begin(), fine_hits.end(), w.fine_hits_.begin());
+  const size_t fine_cells = static_cast<size_t>(classes * distances) * stored_classes;
+  if (fine_trials.size() != fine_cells || fine_hits.size() != fine_cells)
+    throw std::runtime_error("breach_warner: 'fine_trials' and 'fine_hits' must hold "
+                             + std::to_string(fine_cells) + " counts");
+  for (size_t f = 0; f < fine_cells; ++f) {
+    w.fine_trials_[widened(f)] = fine_trials[f];
+    w.fine_hits_[widened(f)] = fine_hits[f];
+  }
   for (const auto& p : j.at("pending")) {
     const int c = p.at(1).get<int>();
-    if (c < 0 || c >= classes * distances * forecast_classes)
+    if (c < 0 || static_cast<size_t>(c) >= fine_cells)
       throw std::runtime_error("breach_warner: pending class out of range");
-    w.pending_.emplace_back(p.at(0).get<int64_t>(), c);
+    w.pending_.push_back({p.at(0).get<int64_t>(), static_cast<int>(widened(static_cast<size_t>(c))),
+                          p.size() > 2 ? p.at(2).get<double>() : 0.0,
+                          p.size() > 3 ? p.at(3).get<double>() : 0.0});
+  }
+  if (version == 2) {
+    const auto class_trials = j.at("class_trials").get<std::vector<double>>();
+    const auto class_hits = j.at("class_hits").get<std::vector<double>>();
+    if (class_trials.size() != w.class_trials_.size() || class_hits.size() != class_trials.size())
+      throw std::runtime_error("breach_warner: 'class_trials' and 'class_hits' must hold 7 counts");
+    std::copy(class_trials.begin(), class_trials.end(), w.class_trials_.begin());
+    std::copy(class_hits.begin(), class_hits.end(), w.class_hits_.begin());
+    const auto episodes = j.at("false_episodes").get<std::vector<double>>();
+    const auto starts = j.at("false_run_start").get<std::vector<int64_t>>();
+    if (episodes.size() != w.false_episodes_.size() || starts.size() != episodes.size())
+      throw std::runtime_error("breach_warner: 'false_episodes' and 'false_run_start' must hold "
+                               + std::to_string(alarm_levels) + " values");
+    std::copy(episodes.begin(), episodes.end(), w.false_episodes_.begin());
+    std::copy(starts.begin(), starts.end(), w.false_run_start_.begin());
+    w.exposure_days_ = j.at("exposure_days").get<double>();
+    w.last_settled_ms_ = j.at("last_settled").get<int64_t>();
   }
   const auto trials = j.at("trials").get<std::vector<double>>();
   const auto hits = j.at("hits").get<std::vector<double>>();
@@ -350,9 +616,29 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
   std::copy(hits.begin(), hits.end(), w.hits_.begin());
   w.all_trials_ = j.at("all").at(0).get<double>();
   w.all_hits_ = j.at("all").at(1).get<double>();
+  for (const auto& [t, v] : j.value("recent_values", std::vector<std::pair<int64_t, double>>{}))
+    w.recent_values_.emplace_back(t, v);
   // Absent in states written before use_daily existed.
   for (int64_t t : j.value("recent_breaches", std::vector<int64_t>{}))
     w.recent_breaches_.push_back(t);
+  if (j.contains("calibration")) { // absent in states written before logistic_calibration
+    const auto& c = j.at("calibration");
+    const auto trials = c.at("trials").get<std::vector<double>>();
+    const auto hits = c.at("hits").get<std::vector<double>>();
+    const auto logits = c.at("logits").get<std::vector<double>>();
+    if (trials.size() != w.cal_trials_.size() || hits.size() != trials.size()
+        || logits.size() != trials.size())
+      throw std::runtime_error("breach_warner: 'calibration' must hold "
+                               + std::to_string(calibration_bins) + " bins");
+    std::copy(trials.begin(), trials.end(), w.cal_trials_.begin());
+    std::copy(hits.begin(), hits.end(), w.cal_hits_.begin());
+    std::copy(logits.begin(), logits.end(), w.cal_logits_.begin());
+    w.cal_updates_ = c.at("updates").get<size_t>();
+    w.cal_a_ = c.at("fit").at(0).get<double>();
+    w.cal_b_ = c.at("fit").at(1).get<double>();
+    if (c.at("fit_current").get<bool>())
+      w.cal_fitted_at_ = w.cal_updates_;
+  }
   return w;
 }
 

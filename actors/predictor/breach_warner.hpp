@@ -48,6 +48,14 @@ struct breach_warner_settings {
   // the forecast class's and its neighbour's (linear in log P between the
   // classes' centres), so forecasts inside one class keep their order.
   bool interpolate_classes = false;
+  // With use_forecast_class: two more classes at the top (P >= 0.5, >= 0.8),
+  // so "the forecast says maybe" and "the forecast says surely" are told apart.
+  bool fine_forecast_classes = false;
+  // With use_forecast_class: a (history cell, forecast class) seen rarely
+  // starts from both coarser rates at once, added in log-odds (the forecast
+  // class's rate over all cells and the history cell's rate, each against the
+  // overall rate) instead of the history cell's rate alone.
+  bool combined_prior = false;
   // Also condition on whether the metric breached in the same hour a day
   // earlier (daily recurrence: peaks, batch jobs), learned like the other
   // classes; shares their slot, so use_distance turns it off.
@@ -56,6 +64,35 @@ struct breach_warner_settings {
   // by its difference from what the forecast said for its time (the newest
   // value corrects the level until the next forecast).
   bool reanchor = false;
+  // The warning decision's false-alarm budget, per day and threshold: after
+  // a day of history the warner raises at the lowest probability whose false
+  // warning episodes on this metric's own past stayed within it (alarm_cut);
+  // 0: a fixed probability (the warning policy's) decides.
+  double alarm_budget_per_day = 0.0;
+  // Also condition on whether the least-squares line through the latest
+  // trend_values values reaches the threshold within the horizon (Prometheus'
+  // predict_linear, judged by how often it came true on this metric); shares
+  // the daily class's slot, so use_distance turns it off.
+  bool use_trend = false;
+  size_t trend_values = 6;
+  // The forecast part is the probability that the forecast path crosses the
+  // threshold within the horizon (path_probability_beyond: every step's
+  // predictive distribution, tied by a local-level error model) instead of
+  // the largest single point's.
+  bool path_probability = false;
+  // `score` (what `grace-node warn` writes) is the probability measured
+  // against this metric's learned cut (alarm_cut): its log-odds minus the
+  // cut's, mapped back, so 0.5 means "at the cut" on every metric. Without a
+  // learned cut yet it is the probability.
+  bool score_against_cut = false;
+  // The forecast part is recalibrated on this metric's settled values: P =
+  // logistic(a + b logit(p)), (a, b) the penalised maximum-likelihood fit to
+  // which forecasts were followed by a breach within the horizon, its prior
+  // centred on the forecast as it is (a = 0, b = 1) with weight
+  // calibration_prior, so a metric with few breaches keeps its forecaster's
+  // word and one with many gets its own scale.
+  bool logistic_calibration = false;
+  double calibration_prior = 10.0;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -68,8 +105,9 @@ public:
   // Distance to the threshold in mean absolute steps: < 1, < 2, < 4, < 8,
   // < 16, further.
   static constexpr int distances = 6;
-  // The forecast's probability: < 0.001, < 0.01, < 0.05, < 0.2, higher.
-  static constexpr int forecast_classes = 5;
+  // The forecast's probability: < 0.001, < 0.01, < 0.05, < 0.2, higher
+  // (with fine_forecast_classes the top one is split at 0.5 and 0.8).
+  static constexpr int forecast_classes = 7;
 
   breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s = {});
 
@@ -83,6 +121,9 @@ public:
   // P(breach within the horizon after `now`) from the forecast's points in
   // (now, now + horizon] and the breach history up to now.
   double probability(const forecast& f, int64_t now) const;
+  // What `grace-node warn` writes per row: probability(), or that measured
+  // against the learned cut (settings().score_against_cut).
+  double score(const forecast& f, int64_t now) const;
   // The history part alone, at `now`.
   double history_probability(int64_t now) const;
   // The forecast part alone.
@@ -93,6 +134,15 @@ public:
   // forecast gives no breach time, the breach is expected mid-horizon (the
   // median of a breach equally likely anywhere in it).
   breach_assessment assess(const forecast& f, int64_t now, band severity) const;
+
+  // The probability this metric warns at under its false-alarm budget: the
+  // lowest of alarm_levels whose false warning episodes (a run of values at
+  // or above it not followed by a breach within the horizon, one more per
+  // hour it lasts) came at most alarm_budget_per_day a day on this metric's
+  // decayed past. 0 while there is less than a day of settled history or
+  // the budget is off (the policy's probability decides then).
+  double alarm_cut() const;
+  static constexpr int alarm_levels = 16;
 
   double threshold() const { return threshold_; }
   bool higher_is_worse() const { return higher_is_worse_; }
@@ -107,12 +157,26 @@ private:
   // f moved by the newest value's difference from it (settings().reanchor).
   forecast anchored(const forecast& f) const;
   int distance_class(int64_t now) const;
+  bool trend_reaches() const;
   int forecast_class(double p) const;
   // The calibrated rate of forecast class fc within history cell c.
   double class_rate(size_t c, int fc, double prior) const;
+  // The prior of forecast class fc in a history cell whose rate is p_cell.
+  double class_prior(int fc, double p_cell, double overall) const;
   double history_probability(int64_t now, double forecast_p) const;
   void count(int cell, bool hit);
   void settle(int64_t now);
+  struct trial {
+    int64_t at = 0;
+    int cell = 0;
+    double probability = 0.0; // what the warner said at `at`
+    double forecast = 0.0;    // the forecast part at `at` (logistic_calibration)
+  };
+  void note_calibration(const trial& t, bool hit);
+  // The forecast part recalibrated (logistic_calibration).
+  double calibrated(double forecast_p) const;
+  // A settled trial, in time order, for the false-alarm episodes per level.
+  void note_outcome(const trial& t, bool hit);
 
   double threshold_;
   bool higher_is_worse_;
@@ -125,7 +189,8 @@ private:
   // Values not yet known to have been followed by a breach within the
   // horizon: (time, cell = (since class * distances + distance class) *
   // forecast_classes + forecast class).
-  std::deque<std::pair<int64_t, int>> pending_;
+  std::deque<trial> pending_;
+  std::deque<std::pair<int64_t, double>> recent_values_; // the latest trend_values (use_trend)
   std::deque<int64_t> recent_breaches_; // breach times of the last day and horizon (use_daily)
   // Decayed counts per cell, per (since, distance) and per since class:
   // trials, and trials followed by a breach.
@@ -133,7 +198,30 @@ private:
   std::array<double, classes * distances> cell_trials_{}, cell_hits_{};
   forecast latest_; // the latest noted forecast
   std::array<double, classes> trials_{}, hits_{};
+  // False warning episodes per alarm level (decayed), the settled time they
+  // were counted over (days, decayed alike), the start of the open false run
+  // per level (-1: none) and the latest settled trial's time.
+  std::array<double, alarm_levels> false_episodes_{};
+  std::array<int64_t, alarm_levels> false_run_start_{};
+  double exposure_days_ = 0.0;
+  int64_t last_settled_ms_ = -1;
+  // Decayed counts per forecast class over all history cells (combined_prior).
+  std::array<double, forecast_classes> class_trials_{}, class_hits_{};
   double all_trials_ = 0.0, all_hits_ = 0.0;
+  // The latest path probability and what it was computed for (it is asked
+  // for several times per value with the same forecast and window).
+  struct path_memo {
+    int64_t generated_at = -1, first_ts = -1, last_ts = -1;
+    double first_mean = 0.0, probability = 0.0;
+  };
+  mutable path_memo path_memo_;
+  // Decayed trials, hits and sum of logit(p) per bin of the forecast part's
+  // logit (logistic_calibration), and the fit they last gave.
+  static constexpr int calibration_bins = 22;
+  std::array<double, calibration_bins> cal_trials_{}, cal_hits_{}, cal_logits_{};
+  size_t cal_updates_ = 0;
+  mutable size_t cal_fitted_at_ = static_cast<size_t>(-1);
+  mutable double cal_a_ = 0.0, cal_b_ = 1.0;
 };
 
 // One metric's warners for its catalog thresholds (warning and critical):

@@ -145,7 +145,7 @@ int run_warn(const warn_options& o, std::ostream& log) {
         ++forecasts;
       }
     }
-    const double p = warner.probability(latest, t);
+    const double p = warner.score(latest, t);
     std::snprintf(buf, sizeof buf, "%.9g", p);
     out << row.timestamp_text << ',' << buf << '\n';
   }

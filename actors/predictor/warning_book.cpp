@@ -151,7 +151,10 @@ warning_event warning_book::observe_outlook(const breach_outlook& o, const thres
   auto qualifies = [&](const breach_assessment& a) {
     if (rank(current_band) >= rank(a.severity))
       return false; // already there: an incident, not a prediction
-    if (!(a.probability >= policy_.min_probability) || a.expected_breach_at == 0)
+    const double cut = a.min_probability > 0.0
+                           ? std::min(a.min_probability, policy_.min_probability)
+                           : policy_.min_probability;
+    if (!(a.probability >= cut) || a.expected_breach_at == 0)
       return false;
     const int64_t lead = a.expected_breach_at - now;
     return lead >= policy_.min_lead_ms && lead <= policy_.max_lead_ms;

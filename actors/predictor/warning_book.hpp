@@ -67,7 +67,9 @@ public:
                                  timestamp_ms now);
   // The same with the assessments already made (breach_warner::assess: the
   // node's predictor and grace-lead-time); observe_forecast is this with
-  // assess(f, t). The metric is t.metric_id.
+  // assess(f, t). The metric is t.metric_id. An assessment that carries its
+  // metric's own min_probability (the warner's learned cut) is judged by it
+  // instead of the policy's.
   warning_event observe_outlook(const breach_outlook& o, const threshold_spec& t, band current_band,
                                 timestamp_ms now);
 

@@ -90,10 +90,16 @@ def main():
     results = []
     for i, s in enumerate(settings):
         out = run_setting(a.bin, s, corpus, a.work, a.jobs)
-        res = {"setting": s, "all": figures(bs.evaluate(a.data, out, cap=60.0)), "cat": {}, "tune": {}}
-        for c in cats:
-            res["cat"][c] = figures(bs.evaluate(only[c], out, cap=60.0))
-            res["tune"][c] = figures(bs.evaluate(others[c], out, cap=60.0))
+        cached = os.path.join(out, "scores.json")  # the figures of a finished setting
+        if os.path.exists(cached):
+            res = json.load(open(cached))
+        else:
+            res = {"setting": s, "all": figures(bs.evaluate(a.data, out, cap=60.0)), "cat": {}, "tune": {}}
+            for c in cats:
+                res["cat"][c] = figures(bs.evaluate(only[c], out, cap=60.0))
+                res["tune"][c] = figures(bs.evaluate(others[c], out, cap=60.0))
+            with open(cached, "w") as f:
+                json.dump(res, f)
         results.append(res)
         print("[%d/%d] %s all early@1=%.3f auc=%.3f | %s" % (
             i + 1, len(settings), json.dumps(s, sort_keys=True), res["all"][0], res["all"][1],

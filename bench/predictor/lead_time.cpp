@@ -103,6 +103,14 @@ struct seed_result {
   std::vector<std::string> lines; // --verbose
 };
 
+// What the warner said at one judgement (--verbose): the warning threshold's
+// probability and the expected breach time.
+struct judgement {
+  int64_t at = 0;
+  double probability = 0.0;
+  int64_t expected_breach_at = 0;
+};
+
 predictor::threshold_spec spec_of(const catalog::metric_definition& m) {
   return {m.id, m.service, m.direction == catalog::direction::higher_is_worse, m.warning,
           m.critical};
@@ -132,6 +140,7 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
     warners.emplace_back(spec_of(m), warner_settings);
   std::array<book_run, 2> books{book_run(0.7), book_run(0.5)};
   std::vector<std::optional<forecast>> latest(metrics.size()); // per forecast metric
+  std::vector<std::vector<judgement>> judged(metrics.size());  // --verbose
   forecaster::temporal_forecaster model;                       // untrained until the first retrain
   const int64_t end_ms = start_ms + static_cast<int64_t>(days) * forecaster::day_ms;
   // Snapshots exactly as the node's aggregator makes them.
@@ -207,6 +216,8 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
       const auto spec = spec_of(metrics[m]);
       latest[m] = f;
       const auto outlook = warners[m].outlook(f, t);
+      if (verbose)
+        judged[m].push_back({t, outlook.warning.probability, outlook.warning.expected_breach_at});
       for (auto& b : books) {
         const auto ev = b.book.observe_outlook(outlook, spec, current[m], t);
         if (ev.change == predictor::warning_change::raised) {
@@ -258,6 +269,23 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
     std::string line = st.id + " " + st.type + " " + crossed + " crossed +"
                        + std::to_string((crossing - st.started_at) / minute_ms) + "min:";
     const bool warnable = !st.sudden && crossing - st.started_at >= 30 * minute_ms;
+    if (verbose && warnable) {
+      // The warner's judgements of the crossed metric from the start to the
+      // crossing: minutes before the crossing, probability, expected lead.
+      line += " [";
+      for (const auto& j : judged[index.at(crossed)]) {
+        if (j.at < st.started_at || j.at >= crossing)
+          continue;
+        char buf[64];
+        std::snprintf(buf, sizeof buf, " -%lld:%.2f@%lld",
+                      static_cast<long long>((crossing - j.at) / minute_ms), j.probability,
+                      static_cast<long long>(j.expected_breach_at == 0
+                                                 ? -1
+                                                 : (j.expected_breach_at - j.at) / minute_ms));
+        line += buf;
+      }
+      line += " ]";
+    }
     for (size_t k = 0; k < books.size(); ++k) {
       score& sc = out.scores[k];
       ++sc.incidents;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <gtest/gtest.h>
 #include <limits>
+#include <vector>
 
 using grace::band;
 using grace::forecast;
@@ -241,4 +242,88 @@ TEST(Assess, NanThresholdMeansNone) {
   EXPECT_GT(o.warning.probability, 0.9);
   EXPECT_EQ(o.critical.probability, 0.0);
   EXPECT_EQ(o.critical.expected_breach_at, 0);
+}
+
+namespace {
+
+// n points around `mean` whose 80% / 95% half widths are `widths[h]` x (10, 15).
+std::vector<forecast_point> path(double mean, const std::vector<double>& widths) {
+  std::vector<forecast_point> points;
+  for (size_t h = 0; h < widths.size(); ++h) {
+    const double w = widths[h];
+    points.push_back(pt(mean - 15 * w, mean - 10 * w, mean, mean + 10 * w, mean + 15 * w,
+                        static_cast<int64_t>(h + 1) * five_min));
+  }
+  return points;
+}
+
+} // namespace
+
+using grace::predictor::path_probability_beyond;
+
+TEST(PathProbability, NoPointIsZeroAndOnePointIsItsMarginal) {
+  EXPECT_EQ(path_probability_beyond({}, 100, higher), 0.0);
+  EXPECT_NEAR(path_probability_beyond({sym}, 110, higher), 0.10, 1e-12);
+  EXPECT_NEAR(path_probability_beyond({sym}, 90, lower), 0.10, 1e-12);
+}
+
+TEST(PathProbability, ConstantWidthMeansIndependentSteps) {
+  // No widening: no shared level error, each step an independent 10% chance.
+  const auto points = path(100, std::vector<double>(12, 1.0));
+  EXPECT_NEAR(path_probability_beyond(points, 110, higher), 1.0 - std::pow(0.9, 12), 1e-6);
+}
+
+TEST(PathProbability, WideningIntervalsTieTheStepsTogether) {
+  // Random-walk widening (sd grows as sqrt(h)): the steps share most of their
+  // error, so crossing at any of them is likelier than at the last alone but
+  // far less likely than if they were independent.
+  std::vector<double> widths;
+  for (int h = 1; h <= 12; ++h)
+    widths.push_back(std::sqrt(static_cast<double>(h) / 12.0));
+  const auto points = path(100, widths);
+  double largest = 0.0, none_independent = 1.0;
+  for (const auto& p : points) {
+    const double m = probability_beyond(p, 110, higher);
+    largest = std::max(largest, m);
+    none_independent *= 1.0 - m;
+  }
+  const double any = path_probability_beyond(points, 110, higher);
+  EXPECT_GT(any, largest + 0.02);
+  EXPECT_LT(any, 1.0 - none_independent - 0.1);
+  // A pure random walk with these marginals: 0.160 by 400000 plain Monte
+  // Carlo paths (the reflection principle's continuous-path 2 x 0.1 is an
+  // upper bound for Gaussian steps).
+  EXPECT_NEAR(any, 0.160, 0.01);
+}
+
+TEST(PathProbability, NeverBelowTheLargestMarginalAndMonotoneInTheThreshold) {
+  std::vector<double> widths;
+  for (int h = 1; h <= 12; ++h)
+    widths.push_back(0.5 + 0.05 * h);
+  const auto points = path(100, widths);
+  double previous = 1.0;
+  for (double t = 95; t <= 125; t += 2.5) {
+    double largest = 0.0;
+    for (const auto& p : points)
+      largest = std::max(largest, probability_beyond(p, t, higher));
+    const double any = path_probability_beyond(points, t, higher);
+    EXPECT_GE(any, largest) << t;
+    EXPECT_LE(any, previous + 1e-12) << t;
+    previous = any;
+  }
+  // Far away: about nothing; the other direction mirrors it.
+  EXPECT_LT(path_probability_beyond(points, 200, higher), 1e-6);
+  EXPECT_LT(path_probability_beyond(points, 0, lower), 1e-6);
+  EXPECT_GT(path_probability_beyond(points, 95, lower), 0.3);
+}
+
+TEST(PathProbability, ZeroWidthAndBadPointsDoNotBreakIt) {
+  auto points = path(100, std::vector<double>(6, 0.0));
+  EXPECT_EQ(path_probability_beyond(points, 101, higher), 0.0);
+  EXPECT_EQ(path_probability_beyond(points, 100, higher), 1.0);
+  points = path(100, {1.0, 1.0, 1.0});
+  points[1].mean = std::numeric_limits<double>::quiet_NaN();
+  const double p = path_probability_beyond(points, 110, higher);
+  EXPECT_TRUE(std::isfinite(p));
+  EXPECT_NEAR(p, 1.0 - 0.9 * 0.9, 1e-6);
 }

@@ -40,7 +40,8 @@ struct row {
 };
 
 // Writes the rows, runs the warner, returns the scores (one per row).
-std::vector<double> warn_scores(const std::vector<row>& rows, double threshold, bool above = true) {
+std::vector<double> warn_scores(const std::vector<row>& rows, double threshold, bool above = true,
+                                grace::predictor::breach_warner_settings settings = {}) {
   const auto in = temp_path("in.csv"), out = temp_path("out.csv");
   {
     std::ofstream f(in);
@@ -53,6 +54,7 @@ std::vector<double> warn_scores(const std::vector<row>& rows, double threshold, 
   o.out_path = out.string();
   o.threshold = threshold;
   o.higher_is_worse = above;
+  o.warner = settings;
   std::ostringstream log;
   EXPECT_EQ(grace::predictor::run_warn(o, log), 0) << log.str();
   std::ifstream f(out);
@@ -323,5 +325,253 @@ TEST(predictor_breach_warner, a_breach_at_the_same_hour_every_day_is_expected_ag
     daily.observe(t, v);
     copy.observe(t, v);
     ASSERT_EQ(copy.history_probability(t), daily.history_probability(t));
+  }
+}
+
+TEST(predictor_breach_warner, the_alarm_cut_keeps_a_metric_within_its_false_alarm_budget) {
+  // One metric's forecasts keep saying "about even" and no breach comes; a
+  // quiet one's say nothing. With a budget of 0.5 false warnings a day the
+  // first learns to warn only above what it kept saying, the second at the
+  // lowest level; without a budget, or before a day, the policy decides (0).
+  grace::predictor::breach_warner_settings budget;
+  budget.alarm_budget_per_day = 0.5;
+  breach_warner noisy(100.0, true, budget), quiet(100.0, true, budget), off(100.0, true);
+  int64_t t = 0;
+  const int64_t day = 1440 * minute;
+  for (; t < 3 * day; t += 5 * minute) {
+    if (t == day / 2) {
+      EXPECT_EQ(noisy.alarm_cut(), 0.0) << "less than a day of settled history";
+    }
+    noisy.note_forecast(flat_forecast(t, 100.0, 5.0)); // P about 0.5 at every point
+    quiet.note_forecast(flat_forecast(t, 50.0, 5.0));
+    off.note_forecast(flat_forecast(t, 100.0, 5.0));
+    for (breach_warner* w : {&noisy, &quiet, &off})
+      w->observe(t, 50.0);
+  }
+  const double said = noisy.probability(flat_forecast(t, 100.0, 5.0), t);
+  EXPECT_GT(noisy.alarm_cut(), said);
+  EXPECT_LE(noisy.alarm_cut(), 0.9);
+  EXPECT_EQ(quiet.alarm_cut(), 0.01);
+  EXPECT_EQ(off.alarm_cut(), 0.0);
+  // The assessment carries the cut to the warning book.
+  EXPECT_EQ(noisy.assess(flat_forecast(t, 100.0, 5.0), t, grace::band::warning).min_probability,
+            noisy.alarm_cut());
+  // And its state keeps it.
+  breach_warner copy = breach_warner::from_json(nlohmann::json::parse(noisy.to_json().dump()));
+  EXPECT_EQ(copy.alarm_cut(), noisy.alarm_cut());
+}
+
+TEST(predictor_breach_warner, breaches_it_warned_for_do_not_count_against_the_budget) {
+  // The same "about even" forecasts, but a breach follows within the hour
+  // every 40 minutes: nothing it said was a false warning.
+  grace::predictor::breach_warner_settings budget;
+  budget.alarm_budget_per_day = 0.5;
+  breach_warner w(100.0, true, budget);
+  int64_t t = 0;
+  for (int i = 0; t < 3 * 1440 * minute; ++i, t += 5 * minute) {
+    w.note_forecast(flat_forecast(t, 100.0, 5.0));
+    w.observe(t, i % 8 == 7 ? 120.0 : 50.0);
+  }
+  EXPECT_EQ(w.alarm_cut(), 0.01);
+}
+
+TEST(predictor_breach_warner, fine_classes_tell_a_sure_forecast_from_a_maybe) {
+  // Forecasts above 0.8 were followed by a breach, those between 0.2 and 0.5
+  // were not: the coarse top class mixes them, the fine classes do not.
+  grace::predictor::breach_warner_settings coarse;
+  coarse.use_forecast_class = true;
+  coarse.take_max = false;
+  coarse.use_daily = false;
+  auto fine = coarse;
+  fine.fine_forecast_classes = true;
+  auto combined = fine;
+  combined.combined_prior = true;
+  breach_warner c(100.0, true, coarse), f(100.0, true, fine), both(100.0, true, combined);
+  int64_t t = 0;
+  for (int block = 0; block < 80; ++block) {
+    for (int i = 0; i < 24; ++i, t += 5 * minute) {
+      const bool sure = block % 2 == 0 && i < 6;
+      // 0.3: mean 96, 80% +-4 (P(>=100) = 0.1 .. 0.3); sure: mean 110.
+      const auto fc = flat_forecast(t, sure ? 110.0 : 97.5, 4.0);
+      const double v = sure && i == 3 ? 105.0 : 60.0;
+      for (breach_warner* w : {&c, &f, &both}) {
+        w->note_forecast(fc);
+        w->observe(t, v);
+      }
+    }
+  }
+  const auto maybe = flat_forecast(t, 97.5, 4.0), sure = flat_forecast(t, 110.0, 4.0);
+  ASSERT_GE(c.forecast_probability(maybe, t), 0.2);
+  ASSERT_LT(c.forecast_probability(maybe, t), 0.5);
+  ASSERT_GE(c.forecast_probability(sure, t), 0.8);
+  EXPECT_EQ(c.probability(maybe, t), c.probability(sure, t));
+  EXPECT_LT(f.probability(maybe, t), f.probability(sure, t) - 0.2);
+  EXPECT_LT(both.probability(maybe, t), both.probability(sure, t) - 0.2);
+}
+
+TEST(predictor_breach_warner, a_version_1_state_loads_onto_the_wider_classes) {
+  grace::predictor::breach_warner_settings calibrated;
+  calibrated.use_forecast_class = true;
+  calibrated.take_max = false;
+  breach_warner w(10.0, true, calibrated);
+  noise rnd;
+  int64_t t = 0;
+  for (int i = 0; i < 2000; ++i, t += 5 * minute) {
+    w.note_forecast(flat_forecast(t, 8.0 + 4.0 * rnd(), 1.0));
+    w.observe(t, 8.0 + 4.0 * rnd());
+  }
+  // The same state as version 1 wrote it: 5 forecast classes per cell.
+  auto j = w.to_json();
+  j["version"] = 1;
+  for (const char* name : {"fine_trials", "fine_hits"}) {
+    std::vector<double> narrow;
+    const auto wide = j[name].get<std::vector<double>>();
+    for (size_t i = 0; i < wide.size(); ++i)
+      if (i % breach_warner::forecast_classes < 5)
+        narrow.push_back(wide[i]);
+    j[name] = narrow;
+  }
+  for (auto& p : j["pending"])
+    p = nlohmann::json{p[0], p[1].get<int>() / breach_warner::forecast_classes * 5
+                                 + p[1].get<int>() % breach_warner::forecast_classes};
+  for (const char* name : {"class_trials", "class_hits", "false_episodes", "false_run_start",
+                           "exposure_days", "last_settled"})
+    j.erase(name);
+  breach_warner old = breach_warner::from_json(j);
+  const auto f = flat_forecast(t, 10.0, 1.0);
+  EXPECT_EQ(old.probability(f, t), w.probability(f, t));
+  j["fine_trials"] = std::vector<double>(3, 0.0);
+  EXPECT_THROW(breach_warner::from_json(j), std::exception);
+}
+
+TEST(predictor_breach_warner, a_trend_that_came_true_before_is_expected_to_again) {
+  // Every 12 to 21 hours the metric climbs 5 a step from 50 and crosses 100
+  // after 55 minutes. Half an hour into a new climb the time since the last
+  // breach says "rarely within the hour"; the trend class says what such
+  // climbs did.
+  grace::predictor::breach_warner_settings plain_settings, trend_settings;
+  plain_settings.use_daily = trend_settings.use_daily = false;
+  trend_settings.use_trend = true;
+  breach_warner plain(100.0, true, plain_settings), trend(100.0, true, trend_settings);
+  noise rnd;
+  int64_t t = 0;
+  auto feed = [&](int steps_before_climb, int climb_steps) {
+    for (int i = 0; i < steps_before_climb + climb_steps; ++i, t += 5 * minute) {
+      const int climb = i - steps_before_climb;
+      const double v = (climb >= 0 ? 50.0 + 5.0 * climb : 50.0) + rnd();
+      for (breach_warner* w : {&plain, &trend})
+        w->observe(t, v);
+    }
+  };
+  for (int block = 0; block < 20; ++block)
+    feed(144 + 12 * (block % 10), 14);
+  feed(180, 6);
+  const int64_t now = t - 5 * minute; // 25 minutes into the climb, at about 75
+  EXPECT_LT(plain.history_probability(now), 0.2);
+  EXPECT_GT(trend.history_probability(now), 0.4);
+  // The state carries the values the trend is fitted on.
+  breach_warner copy = breach_warner::from_json(nlohmann::json::parse(trend.to_json().dump()));
+  EXPECT_EQ(copy.history_probability(now), trend.history_probability(now));
+}
+
+TEST(predictor_breach_warner, the_path_probability_warns_a_ramp_no_later_and_a_flat_series_never) {
+  noise rnd;
+  std::vector<row> rows;
+  const int64_t ramp_from = 3 * 1440;
+  for (int64_t m = 0; m <= ramp_from + 180; m += 5) {
+    double v = 50.0 + 2.0 * rnd();
+    if (m > ramp_from)
+      v += static_cast<double>(m - ramp_from) / 5.0;
+    rows.push_back({m, v});
+  }
+  grace::predictor::breach_warner_settings path;
+  path.path_probability = true;
+  const auto by_point = warn_scores(rows, 66.0);
+  const auto by_path = warn_scores(rows, 66.0, true, path);
+  ASSERT_EQ(by_path.size(), by_point.size());
+  // Crossing anywhere in the hour is at least as likely as at its likeliest
+  // point; the history part is the same for both.
+  bool more = false;
+  for (size_t i = 0; i < by_path.size(); ++i) {
+    ASSERT_GE(by_path[i], by_point[i] - 1e-12) << "row " << i;
+    more = more || by_path[i] > by_point[i] + 0.01;
+  }
+  EXPECT_TRUE(more);
+  size_t crossing = 0;
+  while (rows[crossing].value <= 66.0)
+    ++crossing;
+  double early = 0.0;
+  for (size_t i = crossing - 12; i <= crossing - 3; ++i)
+    early = std::max(early, by_path[i]);
+  EXPECT_GE(early, 0.5);
+  std::vector<row> flat;
+  for (int64_t m = 0; m < 2 * 1440; m += 5)
+    flat.push_back({m, 10.0});
+  for (double s : warn_scores(flat, 12.0, true, path))
+    ASSERT_LT(s, 1e-3);
+}
+
+TEST(predictor_breach_warner, the_score_against_the_cut_is_one_half_at_the_cut) {
+  // Noise that touches the threshold now and then: the budget's cut is
+  // learned after a day, and the score then says how far above or below it
+  // the probability is.
+  grace::predictor::breach_warner_settings s;
+  s.alarm_budget_per_day = 1.0;
+  s.score_against_cut = true;
+  breach_warner w(60.0, true, s);
+  noise rnd;
+  const int64_t t0 = 1'700'000'000'000;
+  int64_t t = t0;
+  for (int k = 0; k < 3 * 288; ++k, t += 5 * minute) {
+    w.note_forecast(flat_forecast(t, 50.0 + 10.0 * rnd(), 4.0));
+    w.observe(t, 50.0 + 24.0 * rnd());
+  }
+  const double cut = w.alarm_cut();
+  ASSERT_GT(cut, 0.0);
+  for (double mean : {40.0, 50.0, 55.0, 58.0, 62.0}) {
+    const auto f = flat_forecast(t, mean, 4.0);
+    const double p = w.probability(f, t), score = w.score(f, t);
+    EXPECT_EQ(score > 0.5, p > cut) << mean;
+    EXPECT_EQ(score < 0.5, p < cut) << mean;
+  }
+}
+
+TEST(predictor_breach_warner,
+     logistic_calibration_learns_the_forecasts_scale_and_survives_a_restart) {
+  // A forecaster that cries wolf: it says 0.5 for an hour before every breach,
+  // and for eight hours when none follows (1 in 9 of its 0.5s came true). Calibrated, its 0.5 means
+  // less; a fresh warner takes the forecaster at its word.
+  grace::predictor::breach_warner_settings s;
+  s.use_history = false;
+  s.logistic_calibration = true;
+  breach_warner cal(100.0, true, s);
+  const auto alarming = [](int64_t t) { return flat_forecast(t, 100.0, 10.0); };
+  const auto quiet = [](int64_t t) { return flat_forecast(t, 50.0, 5.0); };
+  EXPECT_NEAR(cal.probability(alarming(0), 0), cal.forecast_probability(alarming(0), 0), 1e-9);
+  int64_t t = 0;
+  for (int day = 0; day < 20; ++day) {
+    for (int i = 0; i < 288; ++i, t += 5 * minute) {
+      const bool warned = i >= 96 && i < 108; // 8:00-9:00 "likely", then a breach
+      const bool cried = i >= 192;            // 16:00-24:00 "likely", nothing
+      const auto f = warned || cried ? alarming(t) : quiet(t);
+      const double v = i == 108 ? 120.0 : 50.0;
+      cal.note_forecast(f);
+      cal.observe(t, v);
+    }
+  }
+  const double raw = cal.forecast_probability(alarming(t), t);
+  const double learned = cal.probability(alarming(t), t);
+  EXPECT_GT(raw, 0.45);
+  EXPECT_LT(learned, 0.25);
+  EXPECT_GT(learned, cal.probability(quiet(t), t) * 10.0);
+  // The state carries the fit: a restored warner continues identically.
+  breach_warner copy = breach_warner::from_json(nlohmann::json::parse(cal.to_json().dump()));
+  for (int i = 0; i < 300; ++i, t += 5 * minute) {
+    const auto f = i % 50 < 10 ? alarming(t) : quiet(t);
+    for (breach_warner* w : {&cal, &copy}) {
+      w->note_forecast(f);
+      w->observe(t, i % 50 == 10 ? 120.0 : 50.0);
+    }
+    ASSERT_EQ(cal.probability(f, t), copy.probability(f, t)) << i;
   }
 }

@@ -520,3 +520,27 @@ TEST(WarningChange, Names) {
   EXPECT_EQ(to_string(warning_change::updated), "updated");
   EXPECT_EQ(to_string(warning_change::escalated), "escalated");
 }
+
+TEST(WarningBook, AnAssessmentsOwnMinimumProbabilityDecides) {
+  // P 0.4, breach expected 45 min ahead: below the policy's 0.7, above the
+  // metric's learned cut of 0.3.
+  grace::predictor::breach_assessment a;
+  a.severity = band::warning;
+  a.threshold = 90;
+  a.probability = 0.4;
+  a.expected_breach_at = t0 + 45 * minute;
+  grace::predictor::breach_outlook o;
+  o.warning = a;
+  o.critical.severity = band::critical;
+  warning_book book;
+  EXPECT_EQ(book.observe_outlook(o, spec("cpu"), band::good, t0).change, warning_change::none);
+  o.warning.min_probability = 0.3;
+  EXPECT_EQ(book.observe_outlook(o, spec("cpu"), band::good, t0).change, warning_change::raised);
+  // The lower of the two decides: a learned cut above the policy's leaves the
+  // policy's in force (the budget makes a metric more sensitive, never deaf).
+  o.warning.probability = 0.6;
+  o.warning.min_probability = 0.9;
+  EXPECT_EQ(book.observe_outlook(o, spec("mem"), band::good, t0).change, warning_change::none);
+  o.warning.probability = 0.8;
+  EXPECT_EQ(book.observe_outlook(o, spec("disk"), band::good, t0).change, warning_change::raised);
+}
