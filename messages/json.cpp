@@ -52,7 +52,7 @@ template <class F, class S> void fields(F& f, S& x, feature_weight*) {
 
 template <class F, class S> void fields(F& f, S& x, forecast*) {
   f("metric_id", x.metric_id);
-  f("generated_at", x.generated_at);
+  f.time("generated_at", x.generated_at);
   f("step_ms", x.step);
   f("model_version", x.model_version);
   f.optional("points", x.points);
@@ -65,9 +65,9 @@ template <class F, class S> void fields(F& f, S& x, early_warning*) {
   f("service", x.service);
   f("severity", x.severity);
   f("probability", x.probability);
-  f("raised_at", x.raised_at);
-  f("updated_at", x.updated_at);
-  f("expected_breach_at", x.expected_breach_at);
+  f.time("raised_at", x.raised_at);
+  f.time("updated_at", x.updated_at);
+  f.time("expected_breach_at", x.expected_breach_at);
   f("predicted_value", x.predicted_value);
   f("threshold", x.threshold);
   f("lo80", x.lo80);
@@ -125,7 +125,7 @@ template <class F, class S> void fields(F& f, S& x, execution*) {
   f("state", x.state);
   f.text_or_null("rule", x.rule);
   f("reason", x.reason);
-  f("requested_at", x.requested_at);
+  f.time("requested_at", x.requested_at);
   f.time_or_null("started_at", x.started_at);
   f.time_or_null("finished_at", x.finished_at);
   f.time_or_null("evaluate_at", x.evaluate_at);
@@ -158,13 +158,13 @@ template <class F, class S> void fields(F& f, S& x, experience*) {
   f("reward", x.reward);
   f.optional("kpi_deltas", x.kpi_deltas);
   f("trust_delta", x.trust_delta);
-  f("ts", x.ts);
+  f.time("ts", x.ts);
 }
 
 template <class F, class S> void fields(F& f, S& x, training_record*) {
   f("cycle", x.cycle);
-  f("started_at", x.started_at);
-  f("finished_at", x.finished_at);
+  f.time("started_at", x.started_at);
+  f.time("finished_at", x.finished_at);
   f("samples", x.samples);
   f("metrics", x.metrics);
   f("model_version", x.model_version);
@@ -179,8 +179,9 @@ struct writer {
   json& j;
   template <class T> void operator()(const char* name, const T& value) { j[name] = value; }
   template <class T> void optional(const char* name, const T& value) { j[name] = value; }
+  void time(const char* name, timestamp_ms value) { j[name] = iso_time_ms(value); }
   void time_or_null(const char* name, timestamp_ms value) {
-    j[name] = value != 0 ? json(value) : json(nullptr);
+    j[name] = value != 0 ? json(iso_time_ms(value)) : json(nullptr);
   }
   void text_or_null(const char* name, const std::string& value) {
     j[name] = value.empty() ? json(nullptr) : json(value);
@@ -228,8 +229,33 @@ struct reader {
     read(name, *it, out);
   }
 
+  // A time is ISO 8601 UTC text; unix milliseconds are read too (older writers).
+  void time(const char* name, timestamp_ms& out) const {
+    auto it = j.find(name);
+    if (it == j.end())
+      fail(name, "is missing");
+    read_time(name, *it, out);
+  }
+  void read_time(const char* name, const json& v, timestamp_ms& out) const {
+    if (!v.is_string()) {
+      read(name, v, out);
+      return;
+    }
+    const auto ms = parse_iso_time_ms(v.get_ref<const std::string&>());
+    if (!ms)
+      fail(name, "must be an ISO 8601 UTC time such as 2026-12-07T07:06:29.251Z, found '"
+                     + v.get<std::string>() + "'");
+    out = *ms;
+  }
+
   // "Not yet" fields: null (or absent, from older writers) reads as 0 / "" / empty.
-  void time_or_null(const char* name, timestamp_ms& out) const { optional(name, out); }
+  void time_or_null(const char* name, timestamp_ms& out) const {
+    auto it = j.find(name);
+    if (it == j.end() || it->is_null())
+      out = 0;
+    else
+      read_time(name, *it, out);
+  }
   void text_or_null(const char* name, std::string& out) const { optional(name, out); }
   template <class T> void when(bool, const char* name, T& out) const { optional(name, out); }
 
@@ -440,8 +466,11 @@ void to_json(json& j, const training_status& x) {
 }
 
 void to_json(json& j, const band_change& x) {
-  j = json{
-      {"metric_id", x.metric_id}, {"from", x.from}, {"to", x.to}, {"at", x.at}, {"value", x.value}};
+  j = json{{"metric_id", x.metric_id},
+           {"from", x.from},
+           {"to", x.to},
+           {"at", iso_time_ms(x.at)},
+           {"value", x.value}};
 }
 
 void to_json(json& j, const component_health& x) {
@@ -459,7 +488,7 @@ void to_json(json& j, const aggregator_status& x) {
            {"replayed", x.replayed},
            {"open_windows", x.open_windows}};
   if (x.closed_before != std::numeric_limits<timestamp_ms>::min())
-    j["closed_before"] = x.closed_before;
+    j["closed_before"] = iso_time_ms(x.closed_before);
 }
 
 void to_json(json& j, const promql_backfill_status& x) {
@@ -493,14 +522,14 @@ void to_json(json& j, const promql_status& x) {
 void to_json(json& j, const kill_switch_status& x) {
   j = json{{"engaged", x.engaged},
            {"reason", x.reason},
-           {"since", x.since ? json(x.since) : json(nullptr)}};
+           {"since", x.since ? json(iso_time_ms(x.since)) : json(nullptr)}};
 }
 
 void to_json(json& j, const breaker_status& x) {
   j = json{{"playbook", x.playbook},
            {"state", x.state},
            {"failures", x.failures},
-           {"opens_until", x.opened ? json(x.opens_until) : json(nullptr)},
+           {"opens_until", x.opened ? json(iso_time_ms(x.opens_until)) : json(nullptr)},
            {"trial_running", x.trial_running}};
 }
 
@@ -521,8 +550,8 @@ void to_json(json& j, const approval_status& x) {
   j = json{{"execution_id", x.execution_id},
            {"playbook", x.playbook},
            {"target", x.target},
-           {"requested_at", x.requested_at},
-           {"expires_at", x.expires_at},
+           {"requested_at", iso_time_ms(x.requested_at)},
+           {"expires_at", iso_time_ms(x.expires_at)},
            {"expires_in_ms", x.expires_in_ms}};
 }
 
@@ -653,8 +682,9 @@ template <class T> json list_json(const std::vector<T>& xs) {
   return xs.empty() ? json::array() : json(xs);
 }
 
+// Report times: ISO 8601 UTC, as the value types' times (the virtual clock).
 json time_or_null_json(timestamp_ms t) {
-  return t != 0 ? json(t) : json(nullptr);
+  return t != 0 ? json(iso_time_ms(t)) : json(nullptr);
 }
 
 } // namespace
@@ -670,7 +700,8 @@ void to_json(json& j, const accuracy_view& x) {
            {"smape", figure_json(x.smape)},
            {"accuracy_pct", figure_json(x.accuracy_pct)},
            {"coverage80", figure_json(x.coverage80)},
-           {"coverage95", figure_json(x.coverage95)}};
+           {"coverage95", figure_json(x.coverage95)},
+           {"skill", figure_json(x.skill)}};
 }
 
 void to_json(json& j, const horizon_accuracy_view& x) {
@@ -751,8 +782,8 @@ void to_json(json& j, const learning_day& x) {
 
 void to_json(json& j, const training_cycle_view& x) {
   j = json{{"cycle", x.cycle},
-           {"started_at", x.started_at},
-           {"finished_at", x.finished_at},
+           {"started_at", iso_time_ms(x.started_at)},
+           {"finished_at", iso_time_ms(x.finished_at)},
            {"duration_seconds", x.duration_seconds},
            {"samples", x.samples},
            {"metrics", x.metrics},
@@ -767,7 +798,7 @@ void to_json(json& j, const latest_forecast& x) {
            {"direction", x.direction},
            {"warning", figure_json(x.warning)},
            {"critical", figure_json(x.critical)},
-           {"generated_at", x.generated_at},
+           {"generated_at", iso_time_ms(x.generated_at)},
            {"step_ms", x.step_ms},
            {"model_version", x.model_version},
            {"points", list_json(x.points)}};
@@ -787,27 +818,27 @@ void to_json(json& j, const dashboard_overview& x) {
            {"learning", x.has_learning ? json(x.learning) : json(nullptr)},
            {"training", x.training},
            {"unavailable", list_json(x.unavailable)},
-           {"generated_at", x.generated_at}};
+           {"generated_at", iso_time_ms(x.generated_at)}};
 }
 
 void to_json(json& j, const dashboard_health& x) {
   j = json(x.report);
   j["unavailable"] = list_json(x.unavailable);
-  j["generated_at"] = x.generated_at;
+  j["generated_at"] = iso_time_ms(x.generated_at);
 }
 
 void to_json(json& j, const dashboard_accuracy& x) {
   j = json{{"definition", x.definition},
            {"windows", {{"24h", x.day}, {"7d", x.week}}},
            {"unavailable", list_json(x.unavailable)},
-           {"generated_at", x.generated_at}};
+           {"generated_at", iso_time_ms(x.generated_at)}};
 }
 
 void to_json(json& j, const dashboard_playbooks& x) {
   j = json{{"summary", x.summary},
            {"playbooks", list_json(x.playbooks)},
            {"unavailable", list_json(x.unavailable)},
-           {"generated_at", x.generated_at}};
+           {"generated_at", iso_time_ms(x.generated_at)}};
 }
 
 void to_json(json& j, const dashboard_learning& x) {
@@ -820,7 +851,7 @@ void to_json(json& j, const dashboard_learning& x) {
            {"agent", x.has_agent ? json(x.agent) : json(nullptr)},
            {"policies", x.has_policies ? list_json(x.policies) : json(nullptr)},
            {"unavailable", list_json(x.unavailable)},
-           {"generated_at", x.generated_at}};
+           {"generated_at", iso_time_ms(x.generated_at)}};
 }
 
 void to_json(json& j, const dashboard_training& x) {
@@ -832,11 +863,11 @@ void to_json(json& j, const dashboard_training& x) {
       {"last_finished_at", time_or_null_json(x.last_finished_at)},
       {"since_last_seconds", x.last_finished_at != 0 ? json(x.since_last_seconds) : json(nullptr)},
       {"unavailable", list_json(x.unavailable)},
-      {"generated_at", x.generated_at}};
+      {"generated_at", iso_time_ms(x.generated_at)}};
 }
 
 void to_json(json& j, const dashboard_forecasts& x) {
-  j = json{{"forecasts", list_json(x.forecasts)}, {"generated_at", x.generated_at}};
+  j = json{{"forecasts", list_json(x.forecasts)}, {"generated_at", iso_time_ms(x.generated_at)}};
 }
 
 #define GRACE_JSON_MAPPING(type)                                                                   \

@@ -9,7 +9,11 @@
 //   snapshot.level   -> "band"
 //   forecast.step    -> "step_ms"
 // Enums are their to_string() names ("good", "came_true", ...).
-// Timestamps are integer unix milliseconds.
+// Times of events (a forecast's generated_at, a warning's, an execution's,
+// a training record's and an experience's times) are ISO 8601 UTC text to the
+// millisecond, "2026-12-07T07:06:29.251Z", read back exactly; reading also
+// takes unix milliseconds (stored by older writers). The points of a series
+// (sample and forecast-point ts, snapshot windows) are unix milliseconds.
 //
 // Reading (from_json) is strict about types and names the offending field:
 // "snapshot: field 'mean' must be a number, found string";

@@ -39,10 +39,11 @@ struct accuracy_view {
   figure accuracy_pct;
   figure coverage80;
   figure coverage95;
+  figure skill; // against the seasonal naive forecast
 };
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, accuracy_view& x) {
-  return f(x.points, x.mae, x.mase, x.smape, x.accuracy_pct, x.coverage80, x.coverage95);
+  return f(x.points, x.mae, x.mase, x.smape, x.accuracy_pct, x.coverage80, x.coverage95, x.skill);
 }
 
 struct horizon_accuracy_view {

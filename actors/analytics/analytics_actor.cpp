@@ -100,7 +100,9 @@ void gather_inputs(self_pointer self, const supervisor_actor& sup,
               self, sup, "storage", g,
               [in, id](std::vector<forecast> f) { in->forecasts[id] = std::move(f); }, note,
               atom::query_v, atom::forecast_v, q);
-          snapshot_query s{id, in->now - week - 3600000, in->now + 1, 0};
+          // A season more than the week: the seasonal naive forecast of its first day.
+          snapshot_query s{id, in->now - week - analytics::seasonal_period_ms - 3600000,
+                           in->now + 1, 0};
           ask<storage_actor, std::vector<snapshot>>(
               self, sup, "storage", g,
               [in, id](std::vector<snapshot> v) { in->snapshots[id] = std::move(v); }, note,

@@ -89,6 +89,7 @@ health_result health_from(const report_inputs& in, const report_settings& settin
   health_inputs h;
   h.accuracy_pct = week.overall.accuracy_pct;
   h.accuracy_points = week.overall.points;
+  h.skill = week.overall.skill;
   h.coverage80 = week.overall.coverage80;
   const auto c = counts_of(in);
   h.warnings_prevented = c.prevented;

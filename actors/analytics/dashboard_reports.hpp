@@ -34,8 +34,8 @@ struct report_inputs {
   // Per forecast metric, the last 7 days (forecasts generated since 7 days
   // plus one horizon before now).
   std::map<std::string, std::vector<forecast>> forecasts;
-  std::map<std::string, std::vector<snapshot>> snapshots;
-  std::optional<warnings_view> warnings; // the predictor's warnings
+  std::map<std::string, std::vector<snapshot>> snapshots; // 7 days and one season before
+  std::optional<warnings_view> warnings;                  // the predictor's warnings
   std::optional<std::vector<execution>> executions;
   std::optional<std::vector<training_record>> training; // newest first
   std::optional<training_status> trainer;               // the trainer's own state

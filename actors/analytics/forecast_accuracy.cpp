@@ -18,8 +18,17 @@ void error_sums::add(double forecast, double actual, double lo80, double hi80, d
     ++inside95;
 }
 
+void error_sums::add_seasonal_naive(double forecast, double actual, double naive) {
+  ++paired_points;
+  paired_abs_error += std::fabs(forecast - actual);
+  seasonal_naive_abs_error += std::fabs(naive - actual);
+}
+
 void error_sums::merge(const error_sums& o) {
   points += o.points;
+  paired_points += o.paired_points;
+  paired_abs_error += o.paired_abs_error;
+  seasonal_naive_abs_error += o.seasonal_naive_abs_error;
   abs_error += o.abs_error;
   relative_error += o.relative_error;
   inside80 += o.inside80;
@@ -39,6 +48,8 @@ accuracy_figures figures(const error_sums& s, std::optional<double> scale) {
   f.accuracy_pct = 100.0 * (1.0 - *f.smape / 2.0);
   f.coverage80 = static_cast<double>(s.inside80) / n;
   f.coverage95 = static_cast<double>(s.inside95) / n;
+  if (s.paired_points > 0 && s.seasonal_naive_abs_error > 0.0)
+    f.skill = 1.0 - s.paired_abs_error / s.seasonal_naive_abs_error;
   return f;
 }
 
@@ -101,8 +112,18 @@ metric_accuracy score_metric(const std::string& metric_id, const std::vector<for
       const int64_t step = f.step > 0 ? f.step : 60000;
       const int64_t steps = (p.ts - f.generated_at + step - 1) / step;
       const int minutes = static_cast<int>(steps * step / 60000);
-      by_horizon[minutes].add(p.mean, a->value, p.lo80, p.hi80, p.lo95, p.hi95);
+      auto& at_horizon = by_horizon[minutes];
+      at_horizon.add(p.mean, a->value, p.lo80, p.hi80, p.lo95, p.hi95);
       out.sums.add(p.mean, a->value, p.lo80, p.hi80, p.lo95, p.hi95);
+      // The seasonal naive forecast for p.ts, as known when f was made.
+      const int64_t ahead = p.ts - f.generated_at;
+      const int64_t seasons =
+          std::max<int64_t>(1, (ahead + seasonal_period_ms - 1) / seasonal_period_ms);
+      const auto* naive = nearest(actuals, p.ts - seasons * seasonal_period_ms, tolerance_ms);
+      if (naive && std::isfinite(naive->value)) {
+        at_horizon.add_seasonal_naive(p.mean, a->value, naive->value);
+        out.sums.add_seasonal_naive(p.mean, a->value, naive->value);
+      }
     }
   }
   const auto scale = naive_scale(actuals, from, to);
@@ -117,23 +138,33 @@ pooled_accuracy pool(std::vector<metric_accuracy> metrics) {
   error_sums all;
   double mase_sum = 0.0;
   int mase_n = 0;
+  double skill_sum = 0.0;
+  int skill_n = 0;
   for (const auto& m : metrics) {
     all.merge(m.sums);
     if (m.overall.mase) {
       mase_sum += *m.overall.mase;
       ++mase_n;
     }
+    if (m.overall.skill) {
+      skill_sum += *m.overall.skill;
+      ++skill_n;
+    }
   }
   out.overall = figures(all, std::nullopt);
   out.overall.mae.reset();
   if (mase_n > 0)
     out.overall.mase = mase_sum / mase_n;
+  // Errors in different units do not add up: each metric's skill counts once.
+  out.overall.skill.reset();
+  if (skill_n > 0)
+    out.overall.skill = skill_sum / skill_n;
   out.metrics = std::move(metrics);
   return out;
 }
 
 accuracy_view view_of(const accuracy_figures& f) {
-  return {f.points, f.mae, f.mase, f.smape, f.accuracy_pct, f.coverage80, f.coverage95};
+  return {f.points, f.mae, f.mase, f.smape, f.accuracy_pct, f.coverage80, f.coverage95, f.skill};
 }
 
 metric_accuracy_view view_of(const metric_accuracy& m) {

@@ -11,7 +11,15 @@
 //             definition);
 //   accuracy  100 x (1 - sMAPE / 2), in [0, 100]: the node's "forecast
 //             accuracy %" (the product description's "70-85% accuracy" is this figure);
-//   coverage  share of actuals inside the 80% / 95% bands.
+//   coverage  share of actuals inside the 80% / 95% bands;
+//   skill     1 - MAE / MAE of the seasonal naive forecast on the same points:
+//             the actual one day (or whole days, at least the horizon) before
+//             the point's time, which the forecast could have known when it
+//             was made. 0: no better than repeating yesterday; negative:
+//             worse; null without a day of earlier actuals or when the naive
+//             forecast was exact. Accuracy says how close the forecasts were,
+//             skill whether the model earned it (a flat metric is "accurate"
+//             for any forecaster).
 #pragma once
 
 #include "messages/reports.hpp"
@@ -36,8 +44,13 @@ struct error_sums {
   double relative_error = 0.0; // sum of |F-A| / (|F|+|A|)
   uint64_t inside80 = 0;
   uint64_t inside95 = 0;
+  // The points that also have a seasonal naive forecast, for skill.
+  uint64_t paired_points = 0;
+  double paired_abs_error = 0.0;
+  double seasonal_naive_abs_error = 0.0;
 
   void add(double forecast, double actual, double lo80, double hi80, double lo95, double hi95);
+  void add_seasonal_naive(double forecast, double actual, double naive);
   void merge(const error_sums& other);
 };
 
@@ -49,7 +62,11 @@ struct accuracy_figures {
   std::optional<double> accuracy_pct;
   std::optional<double> coverage80;
   std::optional<double> coverage95;
+  std::optional<double> skill; // vs the seasonal naive forecast
 };
+
+// The season of the seasonal naive forecast: the daily cycle.
+inline constexpr int64_t seasonal_period_ms = 86'400'000;
 
 // `naive_scale` is the MASE denominator (nullopt or 0: MASE left out).
 accuracy_figures figures(const error_sums& sums, std::optional<double> naive_scale);
@@ -70,6 +87,7 @@ struct metric_accuracy {
 // (grouped by horizon: whole steps from the forecast's time to the point)
 // against `actuals` (sorted by ts): a point is matched with the actual
 // nearest in time if it is at most `tolerance_ms` away, otherwise skipped.
+// Skill needs the actuals of the season before `from` as well.
 metric_accuracy score_metric(const std::string& metric_id, const std::vector<forecast>& forecasts,
                              const std::vector<actual_point>& actuals, timestamp_ms from,
                              timestamp_ms to, timestamp_ms tolerance_ms);
@@ -80,7 +98,7 @@ std::optional<double> naive_scale(const std::vector<actual_point>& actuals, time
                                   timestamp_ms to);
 
 struct pooled_accuracy {
-  accuracy_figures overall; // MAE left out (units differ); MASE = mean of the metrics'
+  accuracy_figures overall; // MAE left out (units differ); MASE and skill = mean of the metrics'
   std::vector<metric_accuracy> metrics;
 };
 

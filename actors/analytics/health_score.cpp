@@ -31,13 +31,22 @@ std::string health_label(double score) {
 health_result health_score(const health_inputs& in) {
   health_result r;
 
-  health_part accuracy{"forecast_accuracy", 0.30, std::nullopt, "no scored forecast yet"};
+  health_part accuracy{"forecast_accuracy", 0.15, std::nullopt, "no scored forecast yet"};
   if (in.accuracy_pct && in.accuracy_points > 0) {
     accuracy.value = clamp100(*in.accuracy_pct);
     accuracy.detail = format("accuracy %.1f%% over %.0f forecast points (7 days)", *in.accuracy_pct,
                              static_cast<double>(in.accuracy_points));
   }
   r.parts.push_back(accuracy);
+
+  health_part skill{"forecast_skill", 0.15, std::nullopt,
+                    "no forecast scored against a day of earlier actuals yet"};
+  if (in.skill && in.accuracy_points > 0) {
+    skill.value = clamp100(50.0 * (1.0 + *in.skill));
+    skill.detail = format("skill %+.2f vs the seasonal naive forecast (yesterday's values; 7 days)",
+                          *in.skill);
+  }
+  r.parts.push_back(skill);
 
   health_part calibration{"interval_calibration", 0.15, std::nullopt, "no scored forecast yet"};
   if (in.coverage80 && in.accuracy_points > 0) {
@@ -91,7 +100,8 @@ health_result health_score(const health_inputs& in) {
   if (weights > 0.0) {
     r.score = weighted / weights;
     r.label = health_label(*r.score);
-    r.summary = format("%.1f/100 from %.0f of 5 parts", *r.score, with_data);
+    r.summary = format("%.1f/100 from %.0f of %.0f parts", *r.score, with_data,
+                       static_cast<double>(r.parts.size()));
   } else {
     r.summary = "no data yet: nothing forecast, warned, run or trained to grade";
   }

@@ -2,7 +2,9 @@
 // parts that have data (pure, no CAF). docs/analytics.md gives the formula.
 //
 //   part                   weight  value
-//   forecast_accuracy      0.30    accuracy % of the last 7 days' forecasts
+//   forecast_accuracy      0.15    accuracy % of the last 7 days' forecasts
+//   forecast_skill         0.15    50 x (1 + skill vs the seasonal naive forecast),
+//                                  0..100: 50 is no better than yesterday's values
 //   interval_calibration   0.15    100 x max(0, 1 - 2.5 x |coverage80 - 0.80|)
 //   warning_precision      0.20    100 x (prevented + came true) / resolved warnings
 //   playbook_effectiveness 0.20    50 x (1 + mean reward of evaluated executions)
@@ -26,6 +28,7 @@ namespace grace::analytics {
 struct health_inputs {
   std::optional<double> accuracy_pct; // forecast accuracy %, 7 days
   uint64_t accuracy_points = 0;
+  std::optional<double> skill; // 7 days, mean over the forecast metrics
   std::optional<double> coverage80;
   uint64_t warnings_prevented = 0;
   uint64_t warnings_came_true = 0;

@@ -1,6 +1,7 @@
 #include "actors/storage/provenance_ledger.hpp"
 
 #include "actors/storage/atomic_file.hpp"
+#include "common/utc_time.hpp"
 
 #include <cerrno>
 #include <fcntl.h>
@@ -29,7 +30,7 @@ std::string sha256_hex(std::string_view data) {
   return out;
 }
 
-std::string ledger_canonical_form(uint64_t seq, timestamp_ms ts, const std::string& kind,
+std::string ledger_canonical_form(uint64_t seq, const json& ts, const std::string& kind,
                                   const json& payload, const std::string& prev_hash) {
   json j = json::object();
   j["seq"] = seq;
@@ -40,7 +41,7 @@ std::string ledger_canonical_form(uint64_t seq, timestamp_ms ts, const std::stri
   return j.dump();
 }
 
-std::string ledger_hash(uint64_t seq, timestamp_ms ts, const std::string& kind, const json& payload,
+std::string ledger_hash(uint64_t seq, const json& ts, const std::string& kind, const json& payload,
                         const std::string& prev_hash) {
   return sha256_hex(ledger_canonical_form(seq, ts, kind, payload, prev_hash));
 }
@@ -124,9 +125,15 @@ scan_result scan(const std::string& content, bool collect) {
           entry + "seq " + std::to_string(expected) + " expected, found " + std::to_string(seq));
       return r;
     }
-    it = j.find("ts");
-    if (it == j.end() || !it->is_number_integer()) {
-      missing("ts", "an integer");
+    // ISO 8601 UTC text; unix milliseconds in entries written before.
+    const auto ts_field = j.find("ts");
+    std::optional<timestamp_ms> ts;
+    if (ts_field != j.end() && ts_field->is_string())
+      ts = parse_iso_time_ms(ts_field->get_ref<const std::string&>());
+    else if (ts_field != j.end() && ts_field->is_number_integer())
+      ts = ts_field->get<timestamp_ms>();
+    if (!ts) {
+      missing("ts", "an ISO 8601 UTC time");
       return r;
     }
     auto kind = j.find("kind");
@@ -156,9 +163,8 @@ scan_result scan(const std::string& content, bool collect) {
                               + "'s hash");
       return r;
     }
-    const timestamp_ms ts = it->get<timestamp_ms>();
-    const auto recomputed = ledger_hash(seq, ts, kind->get_ref<const std::string&>(), *payload,
-                                        prev->get_ref<const std::string&>());
+    const auto recomputed = ledger_hash(seq, *ts_field, kind->get_ref<const std::string&>(),
+                                        *payload, prev->get_ref<const std::string&>());
     if (recomputed != hash->get_ref<const std::string&>()) {
       bad(line_no, expected, entry + "hash does not match its content");
       return r;
@@ -166,7 +172,7 @@ scan_result scan(const std::string& content, bool collect) {
     v.last_hash = recomputed;
     v.entries_checked = seq;
     if (collect)
-      r.entries.push_back({seq, ts, kind->get<std::string>(), std::move(*payload),
+      r.entries.push_back({seq, *ts, kind->get<std::string>(), std::move(*payload),
                            prev->get<std::string>(), recomputed});
     ++expected;
     pos = nl + 1;
@@ -263,10 +269,11 @@ ledger_entry provenance_ledger::append(const std::string& kind, json payload, ti
   e.prev_hash = last_hash_;
   std::string line;
   try {
-    e.hash = ledger_hash(e.seq, ts, kind, payload, last_hash_);
+    const json ts_text = iso_time_ms(ts);
+    e.hash = ledger_hash(e.seq, ts_text, kind, payload, last_hash_);
     json j = json::object();
     j["seq"] = e.seq;
-    j["ts"] = ts;
+    j["ts"] = ts_text;
     j["kind"] = kind;
     j["payload"] = payload;
     j["prev_hash"] = e.prev_hash;

@@ -2,7 +2,12 @@
 // The provenance ledger: an append-only, hash-chained JSON-lines file
 // (storage/provenance/ledger.jsonl). Each line is one entry:
 //
-//   {"hash":"<64 hex>","kind":"...","payload":{...},"prev_hash":"<64 hex>","seq":N,"ts":MS}
+//   {"hash":"<64 hex>","kind":"...","payload":{...},"prev_hash":"<64 hex>","seq":N,
+//    "ts":"2026-12-07T07:06:29.251Z"}
+//
+// ts is when the entry was written, on the wall clock, ISO 8601 UTC to the
+// millisecond (entries written before this form carry unix milliseconds,
+// and verify as they are).
 //
 // seq counts from 1; the first entry's prev_hash is 64 zeros; each later
 // entry's prev_hash is the hash of the entry before it. Editing, deleting or
@@ -11,6 +16,7 @@
 // Canonical form (what `hash` is the SHA-256 of, as lowercase hex):
 //   nlohmann::json{{"kind", kind}, {"payload", payload}, {"prev_hash", prev_hash},
 //                  {"seq", seq}, {"ts", ts}}.dump()
+// with ts exactly as the line holds it (text, or the older integer).
 // i.e. one JSON object without any whitespace (dump() with no indent), keys
 // sorted by byte value at every level (nlohmann::json objects are std::map),
 // strings as UTF-8 (non-ASCII not escaped; control characters escaped as
@@ -55,9 +61,9 @@ struct ledger_entry {
 };
 
 // The canonical serialisation described above, and its SHA-256 hex.
-std::string ledger_canonical_form(uint64_t seq, timestamp_ms ts, const std::string& kind,
+std::string ledger_canonical_form(uint64_t seq, const nlohmann::json& ts, const std::string& kind,
                                   const nlohmann::json& payload, const std::string& prev_hash);
-std::string ledger_hash(uint64_t seq, timestamp_ms ts, const std::string& kind,
+std::string ledger_hash(uint64_t seq, const nlohmann::json& ts, const std::string& kind,
                         const nlohmann::json& payload, const std::string& prev_hash);
 
 // SHA-256 of `data` as 64 lowercase hex digits (OpenSSL EVP).

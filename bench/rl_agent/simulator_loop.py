@@ -43,6 +43,7 @@ Needs python3-yaml (to read the simulator and catalog configs).
 """
 import argparse
 import collections
+import datetime
 import json
 import os
 import re
@@ -53,7 +54,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
 
 import yaml
@@ -65,6 +65,11 @@ PLAYBOOK_APPLIED = re.compile(r"\[SIMULATOR\] playbook ([a-z0-9-]+): .*?\((?:inc
                               r"([a-z ]+)|(no) effect: no active incident)")
 NO_INCIDENT = "no incident it acts on"
 
+
+def unix_ms(iso):
+    """An API time ("2026-12-07T07:06:29.251Z", UTC) as unix milliseconds."""
+    when = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return round(when.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
 
 def applied_playbook(line):
     """(playbook, incident type or None, what it did) from a simulator log line, or None."""
@@ -82,8 +87,8 @@ def runs_with_outcomes(executions, applied):
     `applied` maps a playbook to its (type, what) applications, in order."""
     runs = executions["executions"] if isinstance(executions, dict) else executions
     taken = collections.Counter()
-    for e in sorted((e for e in runs if (e.get("started_at") or 0) > 0),
-                    key=lambda e: e["started_at"]):
+    # started_at is ISO 8601 UTC text of one width (or null): its text order is its time order.
+    for e in sorted((e for e in runs if e.get("started_at")), key=lambda e: e["started_at"]):
         k = taken[e["playbook"]]
         taken[e["playbook"]] += 1
         yield e, applied[e["playbook"]][k] if k < len(applied[e["playbook"]]) else None
@@ -100,30 +105,6 @@ def unattended_playbooks(metric, playbooks):
 def get(port, path):
     with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=30) as r:
         return json.loads(r.read())
-
-
-def with_prior_values(port, policies):
-    """The policies with a value for every playbook: the listing gives none
-    (null) for one never run in the context, yet the agent ranks it by its
-    prior (what it did elsewhere), and an untried playbook ranked first is
-    "not yet tried here". A recommend over the context's playbooks answers
-    those scores (it adds one pending event, harmless at the end of a run)."""
-    for pol in policies:
-        if all(a["value"] is not None for a in pol["playbooks"]):
-            continue
-        query = urllib.parse.urlencode({
-            "service": pol["service"], "diagnosis": pol["diagnosis"],
-            "candidates": ",".join(a["playbook"] for a in pol["playbooks"])})
-        try:
-            ranked = get(port, "/api/ml/causal-rl/recommend?" + query)["ranked"]
-        except Exception as e:  # noqa: BLE001 - say which context, go on
-            print(f"simulator_loop: no scores for {pol['diagnosis']}: {e}", file=sys.stderr)
-            continue
-        score = {r["playbook"]: r["score"] for r in ranked}
-        for a in pol["playbooks"]:
-            if a["value"] is None and a["playbook"] in score:
-                a["value"] = score[a["playbook"]]
-    return policies
 
 
 def playbook_value(effect):
@@ -195,7 +176,7 @@ def main():
             if node.poll() is not None:
                 sys.exit(f"simulator_loop: the node exited ({node.returncode}), see {log_path}")
             try:
-                now = get(args.port, "/api/ml/dashboard/overview")["generated_at"]
+                now = unix_ms(get(args.port, "/api/ml/dashboard/overview")["generated_at"])
             except Exception:
                 time.sleep(0.5)
                 continue
@@ -205,8 +186,7 @@ def main():
             time.sleep(0.5)
         else:
             sys.exit("simulator_loop: the run did not reach its simulated days in time")
-        policies = with_prior_values(args.port,
-                                     get(args.port, "/api/ml/causal-rl/policies")["policies"])
+        policies = get(args.port, "/api/ml/causal-rl/policies")["policies"]
         executions = get(args.port, "/api/playbooks/executions")
     finally:
         stop(node)
@@ -350,8 +330,7 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
         seen = context_types.get(context, collections.Counter())
         total = sum(seen.values())
         pol = policy_of.get(context)
-        arms = sorted(pol["playbooks"], key=lambda a: -(a["value"] if a["value"] is not None
-                                                         else float("inf"))) if pol else []
+        arms = sorted(pol["playbooks"], key=lambda a: -a["value"]) if pol else []
         # The agent never chooses above the metric's risk cap.
         allowed = [a for a in arms if playbooks[a["playbook"]].get("risk_tier", 1) <= cap]
         top = allowed[0] if allowed else None
@@ -385,8 +364,7 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
             pb = playbooks[a["playbook"]]
             mark = ("  (above the risk cap: never chosen)" if pb.get("risk_tier", 1) > cap else
                     "  (needs approval)" if pb.get("mode", "auto") != "auto" else "")
-            value = "  -  " if a["value"] is None else f"{a['value']:+.2f}"
-            print(f"    {a['playbook']:26s} value {value} ± {a['uncertainty']:.2f}"
+            print(f"    {a['playbook']:26s} value {a['value']:+.2f} ± {a['uncertainty']:.2f}"
                   f"  pulls {a['pulls']:3d}  simulator: {dict(outcomes[(context, a['playbook'])]) or '-'}{mark}")
     # Per incident type: the context its runs were learned in most; without
     # runs that reached it, the context of the metric it drives directly that

@@ -2,6 +2,25 @@
 
 const TOKEN_KEY = "grace.token";
 
+// The API writes its event times as ISO 8601 UTC text; the page computes with
+// them (ages, ordering, the node's clock), so these keys are read back as unix
+// milliseconds. The others with a time (trained_at, next_training_at,
+// approval_expires_at, last_success) are used as text or parsed where shown.
+const TIME_KEYS = new Set([
+  "generated_at", "raised_at", "updated_at", "expected_breach_at", "action_at", "breached_at",
+  "resolved_at", "requested_at", "started_at", "finished_at", "evaluate_at", "last_finished_at",
+  "next_due_at", "expires_at", "since", "opens_until", "at", "closed_before",
+]);
+const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$/;
+
+function reviveTime(key, value) {
+  return TIME_KEYS.has(key) && typeof value === "string" && ISO_TIME.test(value) ? Date.parse(value) : value;
+}
+
+function parseJSON(text) {
+  return JSON.parse(text, reviveTime);
+}
+
 // {ok, status, data, error}: never throws, so panels can show what went wrong.
 export async function getJSON(path, { timeoutMs = 10000 } = {}) {
   const controller = new AbortController();
@@ -20,7 +39,7 @@ export async function getJSON(path, { timeoutMs = 10000 } = {}) {
 async function answer(res) {
   let data = null;
   try {
-    data = await res.json();
+    data = parseJSON(await res.text());
   } catch {
     data = null;
   }
@@ -85,7 +104,7 @@ export function openEvents(topics, onEvent, onState) {
     source.addEventListener(topic, (event) => {
       let data = null;
       try {
-        data = JSON.parse(event.data);
+        data = parseJSON(event.data);
       } catch {
         return;
       }

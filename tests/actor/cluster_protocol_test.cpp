@@ -367,7 +367,7 @@ CAF_TEST(typed replies cross the wire with every field) {
   overview.unavailable = {"trainer: timeout"};
   CHECK_WIRE_ROUND_TRIP(sys, overview);
   dashboard_accuracy accuracy;
-  accuracy.week.metrics = {{"cpu", {}, {{15, {3, 0.1, 0.9, {}, {}, 0.8, 0.95}}}}};
+  accuracy.week.metrics = {{"cpu", {}, {{15, {3, 0.1, 0.9, {}, {}, 0.8, 0.95, -0.2}}}}};
   CHECK_WIRE_ROUND_TRIP(sys, accuracy);
   dashboard_forecasts forecasts;
   forecasts.forecasts = {

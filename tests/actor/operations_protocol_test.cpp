@@ -490,7 +490,8 @@ CAF_TEST(a rising forecast becomes a warning a run and a prevented breach) {
   CAF_CHECK_EQUAL(w.at("metric_id").get<std::string>(), "api.latency_p95");
   CAF_CHECK_EQUAL(w.at("recommended_playbook").get<std::string>(), "fix-auto");
   CAF_CHECK_EQUAL(w.at("action_playbook").get<std::string>(), "fix-auto");
-  const int64_t lead = w.at("expected_breach_at").get<int64_t>() - f.generated_at;
+  const int64_t lead =
+      *parse_iso_time_ms(w.at("expected_breach_at").get<std::string>()) - f.generated_at;
   CAF_CHECK_GREATER_OR_EQUAL(lead, 15 * minute);
   CAF_CHECK_LESS_OR_EQUAL(lead, 60 * minute);
   // The same forecast again folds into the open warning.

@@ -15,7 +15,7 @@ import unittest
 import urllib.request
 
 import grace_node
-from grace_node import TOKEN, Node, request, wait_for
+from grace_node import TOKEN, Node, request, unix_ms, wait_for
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
@@ -63,8 +63,9 @@ class ForecastTest(unittest.TestCase):
         for f in body["forecasts"]:
             points = f["points"]
             self.assertGreaterEqual(len(points), 12)
-            self.assertGreaterEqual(points[-1]["ts"], f["generated_at"] + 3600000)
-            self.assertLess(points[-1]["ts"], f["generated_at"] + 3600000 + 300000)
+            made = unix_ms(f["generated_at"])
+            self.assertGreaterEqual(points[-1]["ts"], made + 3600000)
+            self.assertLess(points[-1]["ts"], made + 3600000 + 300000)
             for p in points:
                 self.assertEqual(set(p), {"ts", "mean", "lo80", "hi80", "lo95", "hi95"})
                 self.assertLessEqual(p["lo95"], p["lo80"])

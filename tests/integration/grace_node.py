@@ -1,5 +1,6 @@
 """Shared helpers of the integration tests: a grace-node process with its own
 config, data directory and free loopback port."""
+import datetime
 import json
 import os
 import signal
@@ -42,6 +43,12 @@ def request(port, method, path, body=None, headers=None, timeout=10):
         openapi_check.check_response(method, path, status, parsed if data else None,
                                      content_type)
     return status, parsed
+
+
+def unix_ms(iso):
+    """An API time ("2026-12-07T07:06:29.251Z", UTC) as unix milliseconds."""
+    when = datetime.datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ")
+    return round(when.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
 
 
 def wait_for(predicate, seconds=30):

@@ -18,7 +18,7 @@ import urllib.parse
 import urllib.request
 
 import grace_node
-from grace_node import TOKEN, Node, free_port, request, wait_for
+from grace_node import TOKEN, Node, free_port, request, unix_ms, wait_for
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 JSON = dict(AUTH, **{"Content-Type": "application/json"})
@@ -271,12 +271,12 @@ class BreachReactionTest(unittest.TestCase):
                 runs = wait_for(lambda: [r for r in self.reactions(node)
                                          if r["state"] in ("succeeded", "evaluated")][1:], 10)
                 self.assertTrue(runs, node.output())
-                runs = sorted(self.reactions(node), key=lambda r: r["started_at"])
+                runs = sorted(self.reactions(node), key=lambda r: unix_ms(r["started_at"]))
                 self.assertGreaterEqual(len(runs), 2, runs)
                 self.assertLessEqual(len(runs), 3, runs)
                 playbooks = [r["playbook"] for r in runs]
                 self.assertEqual(len(set(playbooks)), len(playbooks), playbooks)
-                gap = runs[1]["started_at"] - runs[0]["started_at"]
+                gap = unix_ms(runs[1]["started_at"]) - unix_ms(runs[0]["started_at"])
                 self.assertGreaterEqual(gap, 10 * 60000, runs)
                 self.assertLess(gap, 30 * 60000, runs)
                 self.assertIn(f"api.error_rate still in the critical band after {playbooks[0]}: "
@@ -314,12 +314,12 @@ class BreachReactionTest(unittest.TestCase):
                 asked = wait_for(lambda: [r for r in self.reactions(node)
                                           if r["state"] == "pending_approval"], 10)
                 self.assertTrue(asked, node.output())
-                runs = sorted(self.reactions(node), key=lambda r: r["requested_at"])
+                runs = sorted(self.reactions(node), key=lambda r: unix_ms(r["requested_at"]))
                 self.assertEqual(runs[0]["playbook"], "rollback-last-deploy", runs)
                 self.assertIn(runs[0]["state"], ("succeeded", "evaluated"), runs)
                 self.assertIn(asked[0]["playbook"], {"restart-api-workers",
                                                      "enable-circuit-breaker"})
-                self.assertGreaterEqual(asked[0]["requested_at"] - runs[0]["requested_at"],
+                self.assertGreaterEqual(unix_ms(asked[0]["requested_at"]) - unix_ms(runs[0]["requested_at"]),
                                         10 * 60000, runs)
             finally:
                 node.stop()
@@ -350,7 +350,7 @@ class BreachReactionTest(unittest.TestCase):
                 _, body = request(node.port, "GET", "/api/playbooks/executions")
                 return sorted((e for e in body["executions"]
                                if e["warning_id"].startswith(f"breach-{metric}-")),
-                              key=lambda e: e["started_at"])
+                              key=lambda e: unix_ms(e["started_at"]))
             plan_runs = wait_for(lambda: runs("autonomy.plan_success_rate"), 10)
             self.assertTrue(plan_runs, node.output())
             queue_runs = runs("executor.queue_depth")
@@ -359,7 +359,7 @@ class BreachReactionTest(unittest.TestCase):
                           "symptom of executor.queue_depth (in the critical band)", node.output())
             # The queue was in breach for 25 virtual minutes after its first
             # reaction's windows: the symptom's run came after all of them.
-            self.assertGreaterEqual(plan_runs[0]["started_at"] - queue_runs[0]["started_at"],
+            self.assertGreaterEqual(unix_ms(plan_runs[0]["started_at"]) - unix_ms(queue_runs[0]["started_at"]),
                                     15 * 60000, (queue_runs, plan_runs))
         finally:
             node.stop()

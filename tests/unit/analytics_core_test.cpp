@@ -49,6 +49,38 @@ TEST(AnalyticsAccuracy, HandComputedErrorsAndCoverage) {
   EXPECT_DOUBLE_EQ(*m.by_horizon[0].figures.mae, 2.0);
   EXPECT_EQ(m.by_horizon[1].horizon_minutes, 10);
   EXPECT_DOUBLE_EQ(*m.by_horizon[1].figures.mae, 0.0);
+  // No actuals a day before: no seasonal naive forecast to compare with.
+  EXPECT_FALSE(m.overall.skill.has_value());
+}
+
+TEST(AnalyticsAccuracy, SkillIsAgainstYesterdaysValuesAtTheSameTime) {
+  constexpr int64_t day = seasonal_period_ms;
+  forecast f;
+  f.generated_at = day;
+  f.step = 5 * minute;
+  f.points = {point(day + 5 * minute, 10.0, 1.0, 3.0), point(day + 10 * minute, 20.0, 1.0, 3.0)};
+  // Yesterday 8 and 20; today 12 and 20. Model errors 2 + 0, naive 4 + 0.
+  std::vector<actual_point> actuals = {
+      {5 * minute, 8.0}, {10 * minute, 20.0}, {day + 5 * minute, 12.0}, {day + 10 * minute, 20.0}};
+  const auto m = score_metric("m", {f}, actuals, day, day + 10 * minute, 2 * minute);
+  ASSERT_TRUE(m.overall.skill.has_value());
+  EXPECT_DOUBLE_EQ(*m.overall.skill, 0.5);
+  ASSERT_EQ(m.by_horizon.size(), 2u);
+  EXPECT_DOUBLE_EQ(*m.by_horizon[0].figures.skill, 0.5); // 1 - 2/4
+  // At +10 min the naive forecast was exact: nothing to beat, no skill.
+  EXPECT_FALSE(m.by_horizon[1].figures.skill.has_value());
+
+  // A point more than a day ahead compares with the day before it was made:
+  // two days back, not yesterday's value it could not have known.
+  forecast far;
+  far.generated_at = day;
+  far.step = 60 * minute;
+  far.points = {point(2 * day + 60 * minute, 30.0, 1.0, 3.0)};
+  std::vector<actual_point> two_days = {
+      {60 * minute, 10.0}, {day + 60 * minute, 31.0}, {2 * day + 60 * minute, 32.0}};
+  const auto f2 = score_metric("m", {far}, two_days, day, 3 * day, 2 * minute);
+  ASSERT_TRUE(f2.overall.skill.has_value());
+  EXPECT_DOUBLE_EQ(*f2.overall.skill, 1.0 - 2.0 / 22.0); // |30-32| vs |10-32|
 }
 
 TEST(AnalyticsAccuracy, PointsWithoutActualOrOutsideTheWindowAreSkipped) {
@@ -72,7 +104,10 @@ TEST(AnalyticsAccuracy, PoolingSumsPointsAndAveragesMase) {
   a.overall.mase = 0.5;
   b.sums.add(1, 3, 0, 2, -1, 4);
   b.overall.mase = 1.5;
+  a.overall.skill = 0.5;
+  b.overall.skill = -0.1;
   const auto p = pool({a, b});
+  EXPECT_DOUBLE_EQ(*p.overall.skill, 0.2); // each metric once, whatever its unit
   EXPECT_EQ(p.overall.points, 2u);
   EXPECT_FALSE(p.overall.mae.has_value()); // units differ between metrics
   EXPECT_DOUBLE_EQ(*p.overall.mase, 1.0);
@@ -84,6 +119,7 @@ TEST(AnalyticsHealth, AllPartsHandComputed) {
   health_inputs in;
   in.accuracy_pct = 80.0;
   in.accuracy_points = 100;
+  in.skill = -0.2;      // 50 x 0.8 = 40
   in.coverage80 = 0.70; // 100 x (1 - 2.5 x 0.1) = 75
   in.warnings_prevented = 3;
   in.warnings_came_true = 1;
@@ -94,12 +130,20 @@ TEST(AnalyticsHealth, AllPartsHandComputed) {
   in.training_interval_ms = 6 * 3600000LL; // within one interval: 100
   const auto r = health_score(in);
   ASSERT_TRUE(r.score.has_value());
-  // 0.30 x 80 + 0.15 x 75 + 0.20 x 80 + 0.20 x 75 + 0.15 x 100 = 81.25
-  EXPECT_NEAR(*r.score, 81.25, 1e-9);
+  // 0.15 x 80 + 0.15 x 40 + 0.15 x 75 + 0.20 x 80 + 0.20 x 75 + 0.15 x 100 = 75.25
+  EXPECT_NEAR(*r.score, 75.25, 1e-9);
   EXPECT_EQ(r.label, "good");
-  ASSERT_EQ(r.parts.size(), 5u);
-  EXPECT_NEAR(*r.parts[1].value, 75.0, 1e-9);
-  EXPECT_NEAR(*r.parts[2].value, 80.0, 1e-9);
+  ASSERT_EQ(r.parts.size(), 6u);
+  EXPECT_EQ(r.parts[1].name, "forecast_skill");
+  EXPECT_NEAR(*r.parts[1].value, 40.0, 1e-9);
+  EXPECT_NEAR(*r.parts[2].value, 75.0, 1e-9);
+  EXPECT_NEAR(*r.parts[3].value, 80.0, 1e-9);
+
+  // Accurate but no better than yesterday's values: the skill part says so.
+  in.skill = 0.0;
+  EXPECT_NEAR(*health_score(in).parts[1].value, 50.0, 1e-9);
+  in.skill = -3.0; // far worse than naive: 0, not below
+  EXPECT_NEAR(*health_score(in).parts[1].value, 0.0, 1e-9);
 }
 
 TEST(AnalyticsHealth, PartsWithoutDataAreLeftOutOfTheWeighting) {
@@ -110,14 +154,14 @@ TEST(AnalyticsHealth, PartsWithoutDataAreLeftOutOfTheWeighting) {
   in.warnings_came_true = 2;
   in.warnings_false_alarm = 3; // 40
   const auto r = health_score(in);
-  // Coverage has no value without points... it was not given: only two parts.
+  // Coverage and skill have no value: they were not given. Only two parts.
   ASSERT_TRUE(r.score.has_value());
-  EXPECT_NEAR(*r.score, (0.30 * 60.0 + 0.20 * 40.0) / 0.50, 1e-9); // 52
-  EXPECT_EQ(r.label, "fair");
+  EXPECT_NEAR(*r.score, (0.15 * 60.0 + 0.20 * 40.0) / 0.35, 1e-9); // 48.6
+  EXPECT_EQ(r.label, "poor");
   int without = 0;
   for (const auto& p : r.parts)
     without += p.value ? 0 : 1;
-  EXPECT_EQ(without, 3);
+  EXPECT_EQ(without, 4);
 }
 
 TEST(AnalyticsHealth, NoDataMeansNoScore) {
@@ -133,9 +177,9 @@ TEST(AnalyticsHealth, TrainingFreshnessFallsLinearlyBetweenOneAndThreeIntervals)
   health_inputs in;
   in.training_interval_ms = 1000;
   in.since_last_training_ms = 2000;
-  EXPECT_NEAR(*health_score(in).parts[4].value, 50.0, 1e-9);
+  EXPECT_NEAR(*health_score(in).parts[5].value, 50.0, 1e-9);
   in.since_last_training_ms = 5000;
-  EXPECT_NEAR(*health_score(in).parts[4].value, 0.0, 1e-9);
+  EXPECT_NEAR(*health_score(in).parts[5].value, 0.0, 1e-9);
   EXPECT_EQ(health_label(49.9), "poor");
   EXPECT_EQ(health_label(75.0), "good");
 }
@@ -350,8 +394,8 @@ TEST(AnalyticsReports, EveryReportOfEmptyInputsSaysNotYet) {
   const json health = health_report_of(in, {});
   EXPECT_TRUE(health.at("score").is_null());
   EXPECT_TRUE(health.at("label").is_null());
-  EXPECT_EQ(health.at("parts").size(), 5u);
-  EXPECT_EQ(health.at("generated_at"), 7 * day_ms);
+  EXPECT_EQ(health.at("parts").size(), 6u);
+  EXPECT_EQ(health.at("generated_at"), "1970-01-08T00:00:00.000Z");
   EXPECT_EQ(health.at("unavailable").at(0), "rl_agent: timeout");
   const json overview = overview_report(in, {});
   EXPECT_TRUE(overview.at("learning").is_null());
@@ -390,7 +434,7 @@ TEST(AnalyticsReports, LatestForecastIsTheNewestOfEachMetric) {
   const json j = forecasts_report(in);
   ASSERT_EQ(j.at("forecasts").size(), 1u);
   const auto& f = j.at("forecasts").at(0);
-  EXPECT_EQ(f.at("generated_at"), 2 * minute);
+  EXPECT_EQ(f.at("generated_at"), "1970-01-01T00:02:00.000Z");
   EXPECT_EQ(f.at("model_version"), "v2");
   EXPECT_EQ(f.at("name"), "gone.metric"); // not in a catalog: named by its id
   EXPECT_TRUE(f.at("warning").is_null());
@@ -413,8 +457,9 @@ TEST(AnalyticsReports, NextTrainingIsTheTrainersOwnTime) {
   training_status trainer;
   trainer.next_due_at = 12 * 3600000;
   in.trainer = trainer;
-  EXPECT_EQ(json(overview_report(in, settings)).at("training").at("next_due_at"), 12 * 3600000);
-  EXPECT_EQ(json(training_report(in, settings)).at("next_due_at"), 12 * 3600000);
+  EXPECT_EQ(json(overview_report(in, settings)).at("training").at("next_due_at"),
+            "1970-01-01T12:00:00.000Z");
+  EXPECT_EQ(json(training_report(in, settings)).at("next_due_at"), "1970-01-01T12:00:00.000Z");
   EXPECT_EQ(json(overview_report(in, settings)).at("training").at("cycles"), 2);
   EXPECT_EQ(json(training_report(in, settings)).at("since_last_seconds"), 0);
 }

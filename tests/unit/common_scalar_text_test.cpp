@@ -1,6 +1,8 @@
 #include "common/scalar_text.hpp"
+#include "common/utc_time.hpp"
 
 #include <gtest/gtest.h>
+#include <optional>
 #include <string>
 
 using grace::common::format_duration;
@@ -48,4 +50,19 @@ TEST(common_durations, format_for_people_in_two_units_at_most) {
 TEST(common_durations, one_unit_forms_read_back) {
   for (long long ms : {250LL, 1500LL, 45000LL, 900000LL, 21600000LL, 86400000LL})
     EXPECT_EQ(parse_duration_ms(format_duration(ms)), ms) << ms;
+}
+
+TEST(utc_time, writes_and_reads_iso_8601_utc_to_the_millisecond) {
+  EXPECT_EQ(grace::iso_time_ms(0), "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(grace::iso_time_ms(1'762'703'123'004), "2025-11-09T15:45:23.004Z");
+  for (int64_t ms : {int64_t{0}, int64_t{951'782'400'999}, int64_t{1'762'703'123'004},
+                     int64_t{4'102'444'799'999}})
+    EXPECT_EQ(grace::parse_iso_time_ms(grace::iso_time_ms(ms)), ms) << ms;
+  EXPECT_EQ(grace::parse_iso_time_ms("2024-02-29T12:00:00Z"), 1'709'208'000'000);
+  EXPECT_EQ(grace::parse_iso_time_ms("2025-11-09T15:45:23.5Z"), 1'762'703'123'500);
+  EXPECT_EQ(grace::parse_iso_time_ms("2023-02-29T12:00:00Z"), std::nullopt);
+  EXPECT_EQ(grace::parse_iso_time_ms("2025-11-09T24:00:00Z"), std::nullopt);
+  EXPECT_EQ(grace::parse_iso_time_ms("2025-11-09T15:45:23.Z"), std::nullopt);
+  EXPECT_EQ(grace::parse_iso_time_ms("2025-11-09T15:45:23"), std::nullopt);
+  EXPECT_EQ(grace::parse_iso_time_ms(""), std::nullopt);
 }

@@ -201,12 +201,12 @@ TEST(messages_json, not_yet_is_null_not_a_placeholder) {
   for (const char* field :
        {"recommended_playbook", "action_playbook", "action_at", "breached_at", "resolved_at"})
     EXPECT_TRUE(jw.at(field).is_null()) << field;
-  EXPECT_EQ(jw["raised_at"], 1000);
+  EXPECT_EQ(jw["raised_at"], "1970-01-01T00:00:01.000Z");
   w.recommended_playbook = "scale-out";
   w.action_at = 2000;
   jw = w;
   EXPECT_EQ(jw["recommended_playbook"], "scale-out");
-  EXPECT_EQ(jw["action_at"], 2000);
+  EXPECT_EQ(jw["action_at"], "1970-01-01T00:00:02.000Z");
   EXPECT_EQ(json(jw.get<grace::early_warning>()), jw);
 
   grace::execution e;
@@ -219,7 +219,7 @@ TEST(messages_json, not_yet_is_null_not_a_placeholder) {
   for (const char* field : {"reward", "trust_delta", "outcome_summary", "kpi_deltas", "warning_id",
                             "finished_at", "approval_expires_at"})
     EXPECT_TRUE(je.at(field).is_null()) << field;
-  EXPECT_EQ(je["started_at"], 5);
+  EXPECT_EQ(je["started_at"], "1970-01-01T00:00:00.005Z");
   EXPECT_EQ(json(je.get<grace::execution>()), je);
 
   e.state = grace::execution_state::evaluated;
@@ -289,7 +289,7 @@ TEST(messages_json, aggregator_status_shows_the_watermark_once_a_window_closed) 
   EXPECT_EQ(j["accepted"], 10);
   EXPECT_EQ(j["rejected_late"], 2);
   s.closed_before = 1700000000000;
-  EXPECT_EQ(json(s)["closed_before"], 1700000000000);
+  EXPECT_EQ(json(s)["closed_before"], "2023-11-14T22:13:20.000Z");
 }
 
 TEST(messages_json, promql_status_names_durations_and_nulls_what_did_not_happen) {
@@ -331,7 +331,7 @@ TEST(messages_json, governance_matches_the_api_schemas) {
   EXPECT_EQ(keys_of(g),
             (std::set<std::string>{"kill_switch", "breakers", "runs_last_hour", "settings"}));
   EXPECT_TRUE(g["kill_switch"]["since"].is_null());
-  EXPECT_EQ(g["breakers"][0]["opens_until"], 1700000600000);
+  EXPECT_EQ(g["breakers"][0]["opens_until"], "2023-11-14T22:23:20.000Z");
   EXPECT_TRUE(g["breakers"][1]["opens_until"].is_null());
   EXPECT_EQ(keys_of(g["breakers"][0]), (std::set<std::string>{"playbook", "state", "failures",
                                                               "opens_until", "trial_running"}));
@@ -426,6 +426,36 @@ TEST(messages_json, cluster_rl_statistics_keeps_the_statistics_names) {
 
 TEST(messages_json, band_change_names_its_bands) {
   grace::band_change c{"cpu", grace::band::good, grace::band::critical, 1700000000000, 0.97};
-  EXPECT_EQ(json(c).dump(),
-            R"({"at":1700000000000,"from":"good","metric_id":"cpu","to":"critical","value":0.97})");
+  EXPECT_EQ(
+      json(c).dump(),
+      R"({"at":"2023-11-14T22:13:20.000Z","from":"good","metric_id":"cpu","to":"critical","value":0.97})");
+}
+
+TEST(messages_json, times_are_iso_8601_utc_and_read_back_to_the_millisecond) {
+  grace::training_record r;
+  r.cycle = 3;
+  r.started_at = 1'762'703'123'004;
+  r.finished_at = 1'762'703'183'250;
+  json j = r;
+  EXPECT_EQ(j["started_at"], "2025-11-09T15:45:23.004Z");
+  EXPECT_EQ(j["finished_at"], "2025-11-09T15:46:23.250Z");
+  EXPECT_EQ(j.get<grace::training_record>().started_at, r.started_at);
+
+  // Stored before times were text: unix milliseconds still read.
+  j["started_at"] = 1'762'703'123'004;
+  EXPECT_EQ(j.get<grace::training_record>().started_at, r.started_at);
+
+  for (const char* bad :
+       {"2025-11-09 15:45:23Z", "2025-11-09T15:45:23+01:00", "2025-02-30T00:00:00Z",
+        "1969-12-31T23:59:59Z", "2025-11-09T15:45:23.1234Z", "yesterday"}) {
+    j["started_at"] = bad;
+    try {
+      (void)j.get<grace::training_record>();
+      ADD_FAILURE() << bad << " was read";
+    } catch (const grace::json_mapping_error& e) {
+      EXPECT_NE(std::string(e.what()).find("'started_at' must be an ISO 8601 UTC time"),
+                std::string::npos)
+          << e.what();
+    }
+  }
 }

@@ -44,6 +44,42 @@ TEST(storage_ledger, canonical_form_is_sorted_and_compact) {
                 + R"(","seq":3,"ts":42})");
 }
 
+TEST(storage_ledger, entries_say_their_wall_clock_time_in_iso_8601_and_older_ones_still_verify) {
+  temp_dir dir;
+  auto path = dir / "ledger.jsonl";
+  // An entry as written before times were text: ts in unix milliseconds.
+  const json older_payload{{"playbook", "restart"}};
+  json older{{"seq", 1},
+             {"ts", 1'762'703'123'004},
+             {"kind", "playbook_run"},
+             {"payload", older_payload},
+             {"prev_hash", ledger_zero_hash}};
+  older["hash"] =
+      ledger_hash(1, 1'762'703'123'004, "playbook_run", older_payload, ledger_zero_hash);
+  write_lines(path, {older.dump()});
+  {
+    provenance_ledger ledger(path);
+    EXPECT_EQ(ledger.last_seq(), 1u);
+    ledger.append("approval", json{{"by", "ops"}}, 1'762'703'183'250);
+  }
+  std::istringstream in(read_file(path));
+  std::string first, second;
+  std::getline(in, first);
+  std::getline(in, second);
+  EXPECT_EQ(json::parse(second)["ts"], "2025-11-09T15:46:23.250Z");
+  auto v = verify_ledger(path);
+  EXPECT_TRUE(v.ok) << v.reason;
+  EXPECT_EQ(v.entries_checked, 2u);
+
+  // A ts that is neither is refused, naming the field.
+  auto bad = json::parse(second);
+  bad["ts"] = "2025-11-09 15:46:23";
+  write_lines(path, {first, bad.dump()});
+  v = verify_ledger(path);
+  EXPECT_FALSE(v.ok);
+  EXPECT_NE(v.reason.find("'ts'"), std::string::npos) << v.reason;
+}
+
 TEST(storage_ledger, appends_chain_and_verify_and_survive_reopen) {
   temp_dir dir;
   auto path = dir / "ledger.jsonl";
@@ -53,8 +89,8 @@ TEST(storage_ledger, appends_chain_and_verify_and_survive_reopen) {
     auto e1 = ledger.append("playbook_run", json{{"playbook", "restart"}}, 10);
     EXPECT_EQ(e1.seq, 1u);
     EXPECT_EQ(e1.prev_hash, ledger_zero_hash);
-    EXPECT_EQ(e1.hash,
-              ledger_hash(1, 10, "playbook_run", json{{"playbook", "restart"}}, ledger_zero_hash));
+    EXPECT_EQ(e1.hash, ledger_hash(1, "1970-01-01T00:00:00.010Z", "playbook_run",
+                                   json{{"playbook", "restart"}}, ledger_zero_hash));
     auto e2 = ledger.append("approval", json{{"by", "ops"}}, 11);
     EXPECT_EQ(e2.seq, 2u);
     EXPECT_EQ(e2.prev_hash, e1.hash);
