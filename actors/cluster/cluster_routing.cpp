@@ -443,17 +443,31 @@ void share_statistics(cluster_self self, shared_promise<rl_statistics, std::stri
   share_of<rl_statistics>(self, atom::statistics_v, std::move(rp));
 }
 
-void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp) {
-  auto g = std::make_shared<gather<rl_statistics, cluster_rl_statistics>>();
+namespace {
+
+// A cluster-wide view: every member's share, named by node, merged by
+// `merge_shares` (cluster_views.hpp).
+template <class Share, class View, class Member, class Atom, class Merge>
+void gather_view(cluster_self self, Atom which, shared_promise<View> rp, Merge merge_shares) {
+  auto g = std::make_shared<gather<Share, View>>();
   g->rp = std::move(rp);
-  g->merge = [](std::vector<std::pair<std::string, rl_statistics>> answers,
-                std::vector<std::string> unanswered) {
-    std::vector<cluster::member_statistics> shares;
+  g->merge = [merge_shares](std::vector<std::pair<std::string, Share>> answers,
+                            std::vector<std::string> unanswered) {
+    std::vector<Member> shares;
     for (auto& [node, share] : answers)
       shares.push_back({std::move(node), std::move(share)});
-    return cluster::merge_statistics(std::move(shares), std::move(unanswered));
+    return merge_shares(std::move(shares), std::move(unanswered));
   };
-  ask_members(self, atom::statistics_v, g);
+  ask_members(self, which, g);
+}
+
+} // namespace
+
+void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics> rp) {
+  gather_view<rl_statistics, cluster_rl_statistics, cluster::member_statistics>(
+      self, atom::statistics_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_statistics(std::move(shares), std::move(unanswered));
+      });
 }
 
 void share_policies(cluster_self self, shared_promise<rl_policies, std::string> rp) {
@@ -461,16 +475,10 @@ void share_policies(cluster_self self, shared_promise<rl_policies, std::string> 
 }
 
 void cluster_policies(cluster_self self, shared_promise<cluster_rl_policies> rp) {
-  auto g = std::make_shared<gather<rl_policies, cluster_rl_policies>>();
-  g->rp = std::move(rp);
-  g->merge = [](std::vector<std::pair<std::string, rl_policies>> answers,
-                std::vector<std::string> unanswered) {
-    std::vector<cluster::member_policies> shares;
-    for (auto& [node, share] : answers)
-      shares.push_back({std::move(node), std::move(share)});
-    return cluster::merge_policies(std::move(shares), std::move(unanswered));
-  };
-  ask_members(self, atom::policies_v, g);
+  gather_view<rl_policies, cluster_rl_policies, cluster::member_policies>(
+      self, atom::policies_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_policies(std::move(shares), std::move(unanswered));
+      });
 }
 
 void retry_waiting(cluster_self self) {
