@@ -1,7 +1,7 @@
 #include "actors/cluster/cluster_actor.hpp"
 
+#include "actors/cluster/cluster_actor_routing.hpp"
 #include "actors/cluster/cluster_peer_actor.hpp"
-#include "actors/cluster/cluster_routing.hpp"
 #include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "messages/errors.hpp"

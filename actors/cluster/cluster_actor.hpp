@@ -56,7 +56,7 @@ struct cluster_state {
   // Peers we dialed: both incarnations when they answered our hello. A rejoin
   // on either side makes the other forget the peer, so it is greeted again.
   std::map<std::string, std::pair<int64_t, int64_t>> greeted;
-  // Routing and acknowledged learning (cluster_routing.hpp).
+  // Routing and acknowledged learning (cluster_actor_routing.hpp).
   supervisor_actor supervisor;
   int64_t wait_ms = 0; // how long a request waits for its shard's owner
   cluster::reward_ledger ledger;

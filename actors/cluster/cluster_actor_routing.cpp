@@ -1,4 +1,4 @@
-#include "actors/cluster/cluster_routing.hpp"
+#include "actors/cluster/cluster_actor_routing.hpp"
 
 #include "actors/cluster/cluster_views.hpp"
 #include "actors/cluster/membership.hpp"
