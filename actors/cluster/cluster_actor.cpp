@@ -78,6 +78,16 @@ void log_member_changes(const cluster_state& st, const cluster::cluster_snapshot
 // A worker answers within its calls' etcd timeouts; this only catches a
 // worker that is gone.
 constexpr auto worker_timeout = 60s;
+// Workers for the keys: etcd syncs its log once for the transactions that
+// arrive together, so claims (a failover claims a third of the shards at
+// once) and concurrent rewards wait for one fsync rather than one each.
+constexpr size_t kv_worker_count = 4;
+
+// The next worker for the keys, in turn.
+const etcd_worker_actor& kv_worker(cluster_state& st) {
+  return st.kv_workers[st.next_kv_worker++ % st.kv_workers.size()];
+}
+
 // A dial that takes longer is given up (its dialer quits when the connect
 // returns); the next tick dials again.
 constexpr auto connect_timeout = 10s;
@@ -124,7 +134,7 @@ void carry_out(cluster_self self, const std::vector<cluster::ownership_action>& 
     ++st.open_claims;
     if (a.kind == cluster::ownership_action_kind::claim) {
       ask_worker(
-          self, st.kv_worker,
+          self, kv_worker(st),
           {etcd::claim_request(key, cluster::encode_owner(s.node_id, st.incarnation), lease)},
           [=](std::vector<etcd_reply>& replies) {
             auto& st = self->state;
@@ -151,7 +161,7 @@ void carry_out(cluster_self self, const std::vector<cluster::ownership_action>& 
           });
     } else {
       ask_worker(
-          self, st.kv_worker, {etcd::release_request(key, a.fencing_token)},
+          self, kv_worker(st), {etcd::release_request(key, a.fencing_token)},
           [=](std::vector<etcd_reply>& replies) {
             auto& st = self->state;
             st.owned->release_done(shard, lease, replies.at(0).revision);
@@ -192,7 +202,7 @@ void start_sync(cluster_self self) {
   st.last_sync_ms = steady_ms();
   const auto& s = st.settings;
   ask_worker(
-      self, st.kv_worker,
+      self, kv_worker(st),
       {etcd::range_prefix_request(cluster::members_prefix(s.name)),
        etcd::range_prefix_request(cluster::owners_prefix(s.name))},
       [=](std::vector<etcd_reply>& replies) {
@@ -582,7 +592,7 @@ void ask_etcd(cluster_actor::stateful_pointer<cluster_state> self,
               std::vector<cluster::etcd::request> calls,
               std::function<void(std::vector<etcd_reply>&)> on_answer,
               std::function<void(const std::string&)> on_error) {
-  ask_worker(self, self->state.kv_worker, std::move(calls), std::move(on_answer),
+  ask_worker(self, kv_worker(self->state), std::move(calls), std::move(on_answer),
              std::move(on_error));
 }
 
@@ -608,16 +618,16 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
   // client reads why (503) rather than a bare timeout (504).
   st.wait_ms = std::max<int64_t>(request_timeout_ms - 500, request_timeout_ms / 2);
   st.owned = std::make_unique<cluster::ownership>(st.settings.node_id, cluster::shard_count);
-  auto lease_transport = st.io.connect_etcd();
-  auto kv_transport = st.io.connect_etcd();
-  st.etcd_where = lease_transport->where();
-  if (st.io.detached) {
-    st.lease_worker = self->spawn<caf::linked + caf::detached>(etcd_worker, lease_transport);
-    st.kv_worker = self->spawn<caf::linked + caf::detached>(etcd_worker, kv_transport);
-  } else {
-    st.lease_worker = self->spawn<caf::linked>(etcd_worker, lease_transport);
-    st.kv_worker = self->spawn<caf::linked>(etcd_worker, kv_transport);
-  }
+  const auto spawn_worker = [&] {
+    auto transport = st.io.connect_etcd();
+    if (st.etcd_where.empty())
+      st.etcd_where = transport->where();
+    return st.io.detached ? self->spawn<caf::linked + caf::detached>(etcd_worker, transport)
+                          : self->spawn<caf::linked>(etcd_worker, transport);
+  };
+  st.lease_worker = spawn_worker();
+  for (size_t i = 0; i < kv_worker_count; ++i)
+    st.kv_workers.push_back(spawn_worker());
   if (st.io.watch) {
     const etcd::tls_files tls{st.settings.cert, st.settings.key, st.settings.ca};
     const std::chrono::milliseconds timeout(st.settings.etcd_timeout_ms);

@@ -55,10 +55,11 @@ struct cluster_state {
   cluster::cluster_settings settings;
   std::string http_url; // advertised in the member record
   cluster_io io;
-  std::string etcd_where;         // the etcd endpoint first used, for logs
-  etcd_worker_actor lease_worker; // grant, keepalive, the member record
-  etcd_worker_actor kv_worker;    // reads, claims, releases, commits, folds
-  bool joining = false;           // a grant (and the member put) in flight
+  std::string etcd_where;                    // the etcd endpoint first used, for logs
+  etcd_worker_actor lease_worker;            // grant, keepalive, the member record
+  std::vector<etcd_worker_actor> kv_workers; // reads, claims, releases, commits, folds
+  size_t next_kv_worker = 0;
+  bool joining = false; // a grant (and the member put) in flight
   bool keepalive_in_flight = false;
   bool syncing = false;          // a read of members and owners in flight
   bool sync_again = false;       // asked for while one was in flight
