@@ -5,6 +5,7 @@
 #include "messages/atoms.hpp"
 #include "messages/cluster_messages.hpp"
 #include "messages/reports.hpp"
+#include "messages/shard_snapshot.hpp"
 #include "messages/statistics.hpp"
 #include "messages/status.hpp"
 #include "messages/types.hpp"
@@ -275,8 +276,9 @@ using rl_agent_actor = caf::typed_actor<
     // learned; answers how many were learned. unavailable until the agent has
     // read its own stored state.
     caf::replies_to<atom::restore, int32_t, std::string, std::vector<std::string>>::with<uint64_t>,
-    // Cluster: JSON snapshot of the shard's contexts, for etcd.
-    caf::replies_to<atom::fold, int32_t>::with<std::string>,
+    // Cluster: the shard's contexts (policies, pending events, experiences),
+    // folded into its snapshot in etcd.
+    caf::replies_to<atom::fold, int32_t>::with<shard_snapshot>,
     // Withdraws a recommended event that was not acted on (refused, not
     // approved, dry run): nothing is learned; false if it was not pending.
     caf::replies_to<atom::withdraw, std::string>::with<bool>,

@@ -508,9 +508,9 @@ void retry_waiting(cluster_self self) {
 namespace {
 
 // The learner replaces the shard's contexts by what etcd holds of it.
-void restore_shard(cluster_self self, int shard, const cluster::shard_history& h) {
+void restore_shard(cluster_self self, int shard, uint64_t ticket, const cluster::shard_history& h) {
   const auto failed = [=](const caf::error& e) {
-    self->state.ledger.restore_failed(shard);
+    self->state.ledger.restore_failed(shard, ticket);
     spdlog::debug("[CLUSTER] shard {} not restored yet: {}", shard, describe(e));
   };
   with_learner(
@@ -521,7 +521,7 @@ void restore_shard(cluster_self self, int shard, const cluster::shard_history& h
             .then(
                 [=](uint64_t learned) {
                   auto& st = self->state;
-                  st.ledger.restore_done(shard);
+                  st.ledger.restore_done(shard, ticket);
                   if (!st.ledger.ready(shard))
                     return;
                   ++st.restored_shards;
@@ -546,8 +546,9 @@ void restore_shards(cluster_self self) {
   const auto todo = st.ledger.to_restore(serving);
   if (todo.empty())
     return;
+  std::map<int, uint64_t> tickets;
   for (int shard : todo)
-    st.ledger.restore_started(shard);
+    tickets[shard] = st.ledger.restore_started(shard);
   ask_etcd(
       self,
       {etcd::range_prefix_request(cluster::snapshots_prefix(st.settings.name)),
@@ -559,13 +560,13 @@ void restore_shards(cluster_self self) {
                                    self->state.settings.name, cluster::shard_count, skipped);
         for (const auto& why : skipped)
           spdlog::warn("[CLUSTER] ignored a learning record in etcd: {}", why);
-        for (int shard : todo)
-          if (self->state.ledger.restoring(shard)) // still served since the read was sent
-            restore_shard(self, shard, history[shard]);
+        for (const auto& [shard, ticket] : tickets)
+          if (self->state.ledger.restoring(shard, ticket)) // served since the read was sent
+            restore_shard(self, shard, ticket, history[shard]);
       },
       [=](const std::string& why) {
-        for (int shard : todo)
-          self->state.ledger.restore_failed(shard);
+        for (const auto& [shard, ticket] : tickets)
+          self->state.ledger.restore_failed(shard, ticket);
         spdlog::warn("[CLUSTER] cannot read the shards' learning state from etcd (they are not "
                      "answered for until it is read): {}",
                      why);
@@ -593,13 +594,14 @@ void fold_due(cluster_self self) {
       [=](rl_agent_actor learner) {
         self->request(learner, learner_timeout, atom::fold_v, static_cast<int32_t>(shard))
             .then(
-                [=](const std::string& snapshot) {
+                [=](const shard_snapshot& typed) {
                   auto& st = self->state;
                   if (!st.ledger.ready(shard)) {
                     st.folding = false;
                     return; // not ours any more: the log stays for the next owner
                   }
                   const auto& name = st.settings.name;
+                  const auto snapshot = nlohmann::json(typed).dump();
                   const auto requests = cluster::fold_requests(
                       cluster::owner_key(name, shard), st.owned->fencing_token(shard),
                       cluster::snapshot_key(name, shard), snapshot, name, shard, *ids);
