@@ -5,6 +5,7 @@
 #include "messages/atoms.hpp"
 #include "messages/cluster_messages.hpp"
 #include "messages/reports.hpp"
+#include "messages/shard_snapshot.hpp"
 #include "messages/statistics.hpp"
 #include "messages/status.hpp"
 #include "messages/types.hpp"
@@ -275,8 +276,9 @@ using rl_agent_actor = caf::typed_actor<
     // learned; answers how many were learned. unavailable until the agent has
     // read its own stored state.
     caf::replies_to<atom::restore, int32_t, std::string, std::vector<std::string>>::with<uint64_t>,
-    // Cluster: JSON snapshot of the shard's contexts, for etcd.
-    caf::replies_to<atom::fold, int32_t>::with<std::string>,
+    // Cluster: the shard's contexts (policies, pending events, experiences),
+    // folded into its snapshot in etcd.
+    caf::replies_to<atom::fold, int32_t>::with<shard_snapshot>,
     // Withdraws a recommended event that was not acted on (refused, not
     // approved, dry run): nothing is learned; false if it was not pending.
     caf::replies_to<atom::withdraw, std::string>::with<bool>,
@@ -368,7 +370,9 @@ using analytics_actor = caf::typed_actor<
 
 // The node's membership in a cluster: its lease and member record in etcd,
 // the watch on the cluster's keys, and the claims on the shards it owns.
-// Spawned detached (etcd calls block), only when cluster.etcd is set.
+// Spawned only when cluster.etcd is set. It never blocks: etcd calls go to
+// its etcd workers and peers are dialed by peer dialers, both detached, and
+// their answers come back as messages.
 using cluster_actor = caf::typed_actor<
     // GET /api/cluster: members and shard owners as etcd shows them.
     caf::replies_to<atom::get>::with<cluster_view>,
@@ -434,6 +438,21 @@ using cluster_peer_actor = caf::typed_actor<
     caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>,
     // This node's share of the learned policies, likewise.
     caf::replies_to<atom::policies, std::string>::with<rl_policies, std::string>>;
+
+// The cluster component's connection to etcd (detached: each call blocks
+// for up to cluster's etcd timeout; ~45 ms for a txn, etcd's fsync). Makes
+// the calls in order and answers each parsed (etcd's answers are outside
+// input); stops after a transaction that did not succeed (the replies end
+// there). unavailable naming the call when etcd cannot be reached or
+// answers something else.
+using etcd_worker_actor = caf::typed_actor<
+    caf::replies_to<atom::call, std::vector<etcd_call>>::with<std::vector<etcd_reply>>>;
+
+// Dials one peer's published endpoint (host, port) over mutual TLS for the
+// cluster component, then quits (detached: a dead peer's connect blocks up
+// to the middleman's connection timeout).
+using peer_dialer_actor = caf::typed_actor<
+    caf::replies_to<atom::connect, std::string, uint16_t>::with<cluster_peer_actor>>;
 
 // The HTTP front: owns the server; answers status like every component.
 using http_actor = status_client<http_status>;

@@ -901,4 +901,127 @@ GRACE_JSON_MAPPING(execution_request)
 
 #undef GRACE_JSON_MAPPING
 
+namespace {
+
+json tier_json(bool has, int32_t tier) {
+  return has ? json(tier) : json(nullptr);
+}
+
+void read_tier(const json& j, bool& has, int32_t& tier) {
+  const auto& t = j.at("max_risk_tier");
+  has = !t.is_null();
+  tier = has ? t.get<int32_t>() : 0;
+}
+
+json offered_json(const std::vector<offered_playbook>& candidates) {
+  json out = json::array();
+  for (const auto& c : candidates)
+    out.push_back({{"playbook", c.playbook}, {"risk_tier", c.risk_tier}});
+  return out;
+}
+
+std::vector<offered_playbook> read_offered(const json& j) {
+  std::vector<offered_playbook> out;
+  for (const auto& c : j)
+    out.push_back({c.at("playbook").get<std::string>(), c.at("risk_tier").get<int32_t>()});
+  return out;
+}
+
+} // namespace
+
+void to_json(json& j, const context_snapshot& x) {
+  json arms = json::object();
+  for (const auto& a : x.arms)
+    arms[a.playbook] = {{"weight", a.weight},         {"sum", a.sum},
+                        {"sum_sq", a.sum_sq},         {"pulls", a.pulls},
+                        {"ema_value", a.ema_value},   {"cusum_up", a.cusum_up},
+                        {"cusum_down", a.cusum_down}, {"decoupled", a.decoupled}};
+  json pending = json::array();
+  for (const auto& p : x.pending)
+    pending.push_back({{"event_id", p.event_id},
+                       {"service", x.service},
+                       {"diagnosis", x.diagnosis},
+                       {"candidates", offered_json(p.candidates)},
+                       {"max_risk_tier", tier_json(p.has_max_risk_tier, p.max_risk_tier)},
+                       {"chosen", p.chosen},
+                       {"propensity", p.propensity},
+                       {"recommended_at_ms", p.recommended_at_ms},
+                       {"recommended_at_wall_ms", p.recommended_at_wall_ms},
+                       {"sequence", p.sequence}});
+  json experiences = json::array();
+  for (const auto& e : x.experiences)
+    experiences.push_back({{"event_id", e.event_id},
+                           {"service", x.service},
+                           {"diagnosis", x.diagnosis},
+                           {"candidates", offered_json(e.candidates)},
+                           {"max_risk_tier", tier_json(e.has_max_risk_tier, e.max_risk_tier)},
+                           {"chosen", e.chosen},
+                           {"propensity", e.propensity},
+                           {"reward", e.reward},
+                           {"kpi_deltas", e.kpi_deltas},
+                           {"recommended_at_ms", e.recommended_at_ms},
+                           {"rewarded_at_ms", e.rewarded_at_ms},
+                           {"incident_seen", e.incident_seen}});
+  j = json{{"format", "grace.rl_context/1"},
+           {"service", x.service},
+           {"diagnosis", x.diagnosis},
+           {"policy", {{"arms", arms}, {"updates", x.updates}}},
+           {"pending", pending},
+           {"experiences", experiences}};
+}
+
+void from_json(const json& j, context_snapshot& x) {
+  if (j.at("format") != "grace.rl_context/1")
+    throw std::invalid_argument("context snapshot: unknown format");
+  x.service = j.at("service").get<std::string>();
+  x.diagnosis = j.at("diagnosis").get<std::string>();
+  const auto& policy = j.at("policy");
+  x.updates = policy.at("updates").get<uint64_t>();
+  x.arms.clear();
+  for (const auto& [name, a] : policy.at("arms").items())
+    x.arms.push_back({name, a.at("weight").get<double>(), a.at("sum").get<double>(),
+                      a.at("sum_sq").get<double>(), a.at("pulls").get<uint64_t>(),
+                      a.at("ema_value").get<double>(), a.at("cusum_up").get<double>(),
+                      a.at("cusum_down").get<double>(), a.at("decoupled").get<bool>()});
+  x.pending.clear();
+  for (const auto& p : j.at("pending")) {
+    pending_event_snapshot e;
+    e.event_id = p.at("event_id").get<std::string>();
+    e.candidates = read_offered(p.at("candidates"));
+    read_tier(p, e.has_max_risk_tier, e.max_risk_tier);
+    e.chosen = p.at("chosen").get<std::string>();
+    e.propensity = p.at("propensity").get<double>();
+    e.recommended_at_ms = p.at("recommended_at_ms").get<int64_t>();
+    e.recommended_at_wall_ms = p.value("recommended_at_wall_ms", int64_t{0});
+    e.sequence = p.at("sequence").get<uint64_t>();
+    x.pending.push_back(std::move(e));
+  }
+  x.experiences.clear();
+  for (const auto& r : j.at("experiences")) {
+    experience_snapshot e;
+    e.event_id = r.at("event_id").get<std::string>();
+    e.candidates = read_offered(r.at("candidates"));
+    read_tier(r, e.has_max_risk_tier, e.max_risk_tier);
+    e.chosen = r.at("chosen").get<std::string>();
+    e.propensity = r.at("propensity").get<double>();
+    e.reward = r.at("reward").get<double>();
+    e.kpi_deltas = r.at("kpi_deltas").get<std::map<std::string, double>>();
+    e.recommended_at_ms = r.at("recommended_at_ms").get<int64_t>();
+    e.rewarded_at_ms = r.at("rewarded_at_ms").get<int64_t>();
+    e.incident_seen = r.at("incident_seen").get<bool>();
+    x.experiences.push_back(std::move(e));
+  }
+}
+
+void to_json(json& j, const shard_snapshot& x) {
+  j = json{{"format", "grace.shard_snapshot/1"}, {"shard", x.shard}, {"contexts", x.contexts}};
+}
+
+void from_json(const json& j, shard_snapshot& x) {
+  if (j.at("format") != "grace.shard_snapshot/1")
+    throw std::invalid_argument("shard snapshot: unknown format");
+  x.shard = j.at("shard").get<int32_t>();
+  x.contexts = j.at("contexts").get<std::vector<context_snapshot>>();
+}
+
 } // namespace grace

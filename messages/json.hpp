@@ -32,6 +32,7 @@
 // the warnings' mean_lead_minutes until one came true.
 // Reading takes null (or an absent field) for these as unset.
 #include "messages/reports.hpp"
+#include "messages/shard_snapshot.hpp"
 #include "messages/statistics.hpp"
 #include "messages/status.hpp"
 #include "messages/types.hpp"
@@ -148,6 +149,17 @@ void to_json(nlohmann::json& j, const cluster_view& x);
 // answer's fields, then answered_by and unanswered.
 void to_json(nlohmann::json& j, const cluster_rl_statistics& x);
 void to_json(nlohmann::json& j, const cluster_rl_policies& x);
+
+// A shard's learning state as etcd holds it (the learner's export format):
+// {"format": "grace.shard_snapshot/1", "shard", "contexts": [{"format":
+// "grace.rl_context/1", "service", "diagnosis", "policy": {"arms": {name:
+// {...}}, "updates"}, "pending": [...], "experiences": [...]}]}; a missing
+// max_risk_tier is null. Reading is strict (a missing or mistyped field
+// throws nlohmann's error).
+void to_json(nlohmann::json& j, const shard_snapshot& x);
+void from_json(const nlohmann::json& j, shard_snapshot& x);
+void to_json(nlohmann::json& j, const context_snapshot& x);
+void from_json(const nlohmann::json& j, context_snapshot& x);
 
 // Written for the API only, the dashboard reports (docs/openapi.yaml): a
 // figure without data is null, as are a time that is not known yet and the

@@ -29,6 +29,8 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<action_worker_actor>("grace::action_worker_actor");
   cfg.add_message_type<cluster_actor>("grace::cluster_actor");
   cfg.add_message_type<cluster_peer_actor>("grace::cluster_peer_actor");
+  cfg.add_message_type<etcd_worker_actor>("grace::etcd_worker_actor");
+  cfg.add_message_type<peer_dialer_actor>("grace::peer_dialer_actor");
   cfg.add_error_category(error_category(),
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
                            std::string text = "grace:" + to_string(static_cast<errc>(code));

@@ -136,10 +136,12 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   // this episode's own reaction, or began with a step: escalate_after).
   ps.min_gap_ms = s.execution.evaluation_window_ms;
   ps.approval_timeout_ms = s.execution.approval_timeout_ms;
+  ps.cluster = s.cluster.enabled();
   out.push_back(peer_spec("predictor", predictor_component, ps));
   executor_settings es;
   static_cast<executor::execution_settings&>(es) = s.execution;
   es.clock = clock;
+  es.cluster = s.cluster.enabled();
   out.push_back(peer_spec("executor", executor_component, es));
   analytics_settings an;
   an.clock = clock;
@@ -194,9 +196,10 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
     const auto cs = s.cluster;
     const auto http_url = "http://" + s.http.bind + ":" + std::to_string(s.http.port);
     const auto request_timeout_ms = s.http.request_timeout_ms;
-    // Detached: etcd calls block for up to their timeout.
+    // On the shared scheduler: it never blocks (its etcd workers and peer
+    // dialers are detached).
     out.push_back({"cluster", [=](caf::local_actor* self, const supervisor_actor& sup) {
-                     return caf::actor_cast<caf::actor>(self->spawn<caf::linked + caf::detached>(
+                     return caf::actor_cast<caf::actor>(self->spawn<caf::linked>(
                          cluster_component, cs, http_url, sup, request_timeout_ms));
                    }});
   }

@@ -2,6 +2,7 @@
 
 #include "actors/cluster/cluster_actor_routing.hpp"
 #include "actors/cluster/cluster_peer_actor.hpp"
+#include "actors/cluster/etcd_worker.hpp"
 #include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "messages/errors.hpp"
@@ -74,124 +75,252 @@ void log_member_changes(const cluster_state& st, const cluster::cluster_snapshot
       spdlog::info("[CLUSTER] member {} left (its lease expired or was revoked)", id);
 }
 
-void carry_out(cluster_state& st, const std::vector<cluster::ownership_action>& actions) {
+// A worker answers within its calls' etcd timeouts; this only catches a
+// worker that is gone.
+constexpr auto worker_timeout = 60s;
+// Workers for the keys: etcd syncs its log once for the transactions that
+// arrive together, so claims (a failover claims a third of the shards at
+// once) and concurrent rewards wait for one fsync rather than one each.
+constexpr size_t kv_worker_count = 4;
+
+// The next worker for the keys, in turn.
+const etcd_worker_actor& kv_worker(cluster_state& st) {
+  return st.kv_workers[st.next_kv_worker++ % st.kv_workers.size()];
+}
+
+// A dial that takes longer is given up (its dialer quits when the connect
+// returns); the next tick dials again.
+constexpr auto connect_timeout = 10s;
+
+void ask_worker(cluster_self self, const etcd_worker_actor& worker,
+                std::vector<etcd::request> calls,
+                std::function<void(std::vector<etcd_reply>&)> on_answer,
+                std::function<void(const std::string&)> on_error) {
+  std::vector<etcd_call> messages;
+  for (const auto& c : calls)
+    messages.push_back(to_call(c));
+  self->request(worker, worker_timeout, atom::call_v, std::move(messages))
+      .then([on_answer](std::vector<etcd_reply>& replies) { on_answer(replies); },
+            [on_error](caf::error& e) { on_error(describe(e)); });
+}
+
+void connect_peers(cluster_self self);
+void settle_hellos(cluster_self self);
+void start_sync(cluster_self self);
+
+// After claims and releases were answered (or a read): what is served now
+// is logged, shards gained are restored, waiting requests tried again.
+void ownership_changed(cluster_self self) {
+  log_serving(self->state, steady_ms());
+  restore_shards(self);
+  retry_waiting(self);
+}
+
+void claim_or_release_answered(cluster_self self) {
+  auto& st = self->state;
+  if (st.open_claims > 0 && --st.open_claims == 0)
+    ownership_changed(self);
+}
+
+// Sends the claims and releases; each answer is applied to the ownership
+// state only if the lease it was sent under is still ours.
+void carry_out(cluster_self self, const std::vector<cluster::ownership_action>& actions) {
+  auto& st = self->state;
   const auto& s = st.settings;
-  std::string handed;
+  const auto lease = st.owned->lease_id();
   for (const auto& a : actions) {
     const auto key = cluster::owner_key(s.name, a.shard);
+    const int shard = a.shard;
+    ++st.open_claims;
     if (a.kind == cluster::ownership_action_kind::claim) {
-      try {
-        auto t = etcd::parse_txn(st.client->call(etcd::claim_request(
-            key, cluster::encode_owner(s.node_id, st.incarnation), st.owned->lease_id())));
-        if (t.succeeded) {
-          // The put created the key in this transaction: its revision is
-          // the claim's, the fencing token.
-          st.owned->claim_succeeded(a.shard, t.revision);
-          st.view.owners[a.shard] = {s.node_id, st.incarnation, st.owned->lease_id(), t.revision};
-          ++st.claims_won;
-        } else {
-          st.owned->claim_failed(a.shard);
-          ++st.claims_lost;
-        }
-      } catch (const etcd::etcd_error& e) {
-        st.owned->claim_failed(a.shard);
-        report(st, std::string("claiming shard ") + std::to_string(a.shard) + ": " + e.what());
-      }
+      ask_worker(
+          self, kv_worker(st),
+          {etcd::claim_request(key, cluster::encode_owner(s.node_id, st.incarnation), lease)},
+          [=](std::vector<etcd_reply>& replies) {
+            auto& st = self->state;
+            const auto t = to_txn(replies.at(0));
+            if (t.succeeded) {
+              // The put created the key in this transaction: its revision is
+              // the claim's, the fencing token.
+              st.owned->claim_succeeded(shard, t.revision, lease);
+              if (st.owned->fencing_token(shard) == t.revision) {
+                st.view.owners[shard] = {st.settings.node_id, st.incarnation, lease, t.revision};
+                ++st.claims_won;
+              }
+            } else {
+              st.owned->claim_failed(shard, lease);
+              ++st.claims_lost;
+            }
+            claim_or_release_answered(self);
+          },
+          [=](const std::string& why) {
+            auto& st = self->state;
+            st.owned->claim_failed(shard, lease);
+            report(st, "claiming shard " + std::to_string(shard) + ": " + why);
+            claim_or_release_answered(self);
+          });
     } else {
-      try {
-        etcd::parse_txn(st.client->call(etcd::release_request(key, a.fencing_token)));
-        st.owned->release_done(a.shard);
-        st.view.owners.erase(a.shard);
-        ++st.releases;
-        handed += (handed.empty() ? "" : ",") + std::to_string(a.shard);
-      } catch (const etcd::etcd_error& e) {
-        // Not served meanwhile; the key goes with our lease at the latest.
-        report(st, std::string("releasing shard ") + std::to_string(a.shard) + ": " + e.what());
-      }
+      ask_worker(
+          self, kv_worker(st), {etcd::release_request(key, a.fencing_token)},
+          [=](std::vector<etcd_reply>& replies) {
+            auto& st = self->state;
+            st.owned->release_done(shard, lease, replies.at(0).revision);
+            if (st.owned->role(shard) == cluster::shard_role::idle)
+              st.view.owners.erase(shard);
+            ++st.releases;
+            spdlog::info("[CLUSTER] handed shard {} over to its preferred owner", shard);
+            claim_or_release_answered(self);
+          },
+          [=](const std::string& why) {
+            // Not served meanwhile; the key goes with our lease at the latest.
+            report(self->state, "releasing shard " + std::to_string(shard) + ": " + why);
+            claim_or_release_answered(self);
+          });
     }
   }
-  if (!handed.empty())
-    spdlog::info("[CLUSTER] handed shards over to their preferred owners: {}", handed);
 }
 
-// Re-reads members and owners, then claims and releases what the view asks for.
-void sync(cluster_state& st) {
-  const auto& s = st.settings;
-  const auto now = steady_ms();
-  st.last_sync_ms = now;
-  try {
-    auto members = etcd::parse_range(
-        st.client->call(etcd::range_prefix_request(cluster::members_prefix(s.name))));
-    auto owners = etcd::parse_range(
-        st.client->call(etcd::range_prefix_request(cluster::owners_prefix(s.name))));
-    auto next = cluster::read_snapshot(members, owners, s.name, cluster::shard_count);
-    for (const auto& why : next.skipped)
-      spdlog::warn("[CLUSTER] ignored a record in etcd: {}", why);
-    log_member_changes(st, next);
-    st.view = std::move(next);
-    st.view_read = true;
-    st.last_error.clear();
-  } catch (const etcd::etcd_error& e) {
-    report(st, std::string("reading the cluster's members and owners: ") + e.what());
-    log_serving(st, steady_ms());
+void sync_done(cluster_self self) {
+  auto& st = self->state;
+  st.syncing = false;
+  settle_hellos(self);
+  if (st.sync_again) {
+    st.sync_again = false;
+    start_sync(self);
+  }
+}
+
+// Re-reads members and owners, then claims and releases what the view asks
+// for. One read at a time: asked for meanwhile, it is read again after.
+void start_sync(cluster_self self) {
+  auto& st = self->state;
+  if (st.syncing) {
+    st.sync_again = true;
     return;
   }
-  carry_out(st, st.owned->reconcile(cluster::member_ids(st.view), st.view.owners, steady_ms()));
-  log_serving(st, steady_ms());
-}
-
-// A new lease and the member record bound to it.
-bool join(cluster_state& st) {
+  st.syncing = true;
+  st.last_sync_ms = steady_ms();
   const auto& s = st.settings;
-  try {
-    const auto sent = steady_ms();
-    auto grant = etcd::parse_lease_grant(
-        st.client->call(etcd::lease_grant_request((s.lease_ttl_ms + 999) / 1000)));
-    st.owned->lease_granted(grant.id, sent, grant.ttl_seconds * 1000);
-    st.last_keepalive_ms = sent;
-    // A rejoin is a new incarnation; the first join keeps the process's.
-    if (st.joined_once)
-      st.incarnation = std::max(st.incarnation + 1, wall_ms());
-    st.joined_once = true;
-    cluster::member me{s.node_id, st.http_url, s.listen, st.incarnation, grant.id};
-    st.client->call(etcd::put_request(cluster::member_key(s.name, s.node_id),
-                                      cluster::encode_member(me), grant.id));
-    st.last_error.clear();
-    spdlog::info("[CLUSTER] joined cluster '{}' as {} (lease {:x}, TTL {} s, incarnation {}) "
-                 "through etcd {}:{}",
-                 s.name, s.node_id, grant.id, grant.ttl_seconds, st.incarnation,
-                 st.client->current().host, st.client->current().port);
-    return true;
-  } catch (const etcd::etcd_error& e) {
-    report(st, std::string("cannot join the cluster: ") + e.what());
-    return false;
-  }
+  ask_worker(
+      self, kv_worker(st),
+      {etcd::range_prefix_request(cluster::members_prefix(s.name)),
+       etcd::range_prefix_request(cluster::owners_prefix(s.name))},
+      [=](std::vector<etcd_reply>& replies) {
+        auto& st = self->state;
+        const auto owners = to_range(replies.at(1));
+        auto next = cluster::read_snapshot(to_range(replies.at(0)), owners, st.settings.name,
+                                           cluster::shard_count);
+        for (const auto& why : next.skipped)
+          spdlog::warn("[CLUSTER] ignored a record in etcd: {}", why);
+        log_member_changes(st, next);
+        st.view = std::move(next);
+        st.view_read = true;
+        st.last_error.clear();
+        carry_out(self, st.owned->reconcile(cluster::member_ids(st.view), st.view.owners,
+                                            steady_ms(), owners.revision));
+        ownership_changed(self);
+        connect_peers(self);
+        sync_done(self);
+      },
+      [=](const std::string& why) {
+        report(self->state, "reading the cluster's members and owners: " + why);
+        log_serving(self->state, steady_ms());
+        sync_done(self);
+      });
 }
 
-void keepalive(cluster_state& st) {
+// A new lease and the member record bound to it, then a read.
+void start_join(cluster_self self) {
+  auto& st = self->state;
+  if (st.joining)
+    return;
+  st.joining = true;
+  const auto sent = steady_ms();
+  const auto& s = st.settings;
+  const auto failed = [=](const std::string& why) {
+    auto& st = self->state;
+    st.joining = false;
+    report(st, "cannot join the cluster: " + why);
+  };
+  ask_worker(
+      self, st.lease_worker, {etcd::lease_grant_request((s.lease_ttl_ms + 999) / 1000)},
+      [=](std::vector<etcd_reply>& replies) {
+        auto& st = self->state;
+        const auto grant = replies.at(0);
+        st.owned->lease_granted(grant.lease_id, sent, grant.ttl_seconds * 1000);
+        st.last_keepalive_ms = sent;
+        // A rejoin is a new incarnation; the first join keeps the process's.
+        if (st.joined_once)
+          st.incarnation = std::max(st.incarnation + 1, wall_ms());
+        st.joined_once = true;
+        const auto& s = st.settings;
+        cluster::member me{s.node_id, st.http_url, s.listen, st.incarnation, grant.lease_id};
+        ask_worker(
+            self, st.lease_worker,
+            {etcd::put_request(cluster::member_key(s.name, s.node_id), cluster::encode_member(me),
+                               grant.lease_id)},
+            [=](std::vector<etcd_reply>&) {
+              auto& st = self->state;
+              st.joining = false;
+              st.last_error.clear();
+              spdlog::info("[CLUSTER] joined cluster '{}' as {} (lease {:x}, TTL {} s, "
+                           "incarnation {}) through etcd {}",
+                           st.settings.name, st.settings.node_id, grant.lease_id, grant.ttl_seconds,
+                           st.incarnation, st.etcd_where);
+              start_sync(self);
+            },
+            [=](const std::string& why) {
+              // Without its member record the lease is of no use: the next
+              // tick joins afresh and this lease expires by itself.
+              if (self->state.owned->lease_id() == grant.lease_id)
+                self->state.owned->lease_lost();
+              failed(why);
+            });
+      },
+      failed);
+}
+
+void lease_gone(cluster_self self, const char* why) {
+  auto& st = self->state;
+  const auto stopped = st.owned->serving_shards(steady_ms()).size();
+  ++st.lease_losses;
+  st.owned->lease_lost();
+  spdlog::warn("[CLUSTER] {}: stopped serving {} shards; rejoining", why, stopped);
+  log_serving(st, steady_ms());
+  start_join(self);
+}
+
+void start_keepalive(cluster_self self) {
+  auto& st = self->state;
+  if (st.keepalive_in_flight)
+    return;
+  st.keepalive_in_flight = true;
   const auto sent = steady_ms();
   st.last_keepalive_ms = sent;
-  try {
-    auto answer =
-        etcd::parse_keepalive(st.client->call(etcd::lease_keepalive_request(st.owned->lease_id())));
-    if (answer.ttl_seconds == 0) {
-      const auto stopped = st.owned->serving_shards(sent).size();
-      ++st.lease_losses;
-      st.owned->lease_lost();
-      spdlog::warn("[CLUSTER] etcd says our lease expired: stopped serving {} shards; rejoining",
-                   stopped);
-      log_serving(st, steady_ms());
-      if (join(st))
-        sync(st);
-      return;
-    }
-    st.owned->lease_kept(sent, answer.ttl_seconds * 1000);
-  } catch (const etcd::etcd_error& e) {
-    report(st, std::string("lease keepalive: ") + e.what());
-  }
+  const auto lease = st.owned->lease_id();
+  ask_worker(
+      self, st.lease_worker, {etcd::lease_keepalive_request(lease)},
+      [=](std::vector<etcd_reply>& replies) {
+        auto& st = self->state;
+        st.keepalive_in_flight = false;
+        if (st.owned->lease_id() != lease)
+          return; // about a lease we no longer hold
+        const auto& answer = replies.at(0);
+        if (answer.ttl_seconds == 0) {
+          lease_gone(self, "etcd says our lease expired");
+          return;
+        }
+        st.owned->lease_kept(lease, sent, answer.ttl_seconds * 1000);
+      },
+      [=](const std::string& why) {
+        auto& st = self->state;
+        st.keepalive_in_flight = false;
+        report(st, "lease keepalive: " + why);
+      });
 }
 
-void tick(cluster_state& st) {
+void tick(cluster_self self) {
+  auto& st = self->state;
   const auto now = steady_ms();
   if (st.owned->lease_id() != 0 && st.owned->expire_if_due(now)) {
     ++st.lease_losses;
@@ -200,14 +329,13 @@ void tick(cluster_state& st) {
     log_serving(st, now);
   }
   if (st.owned->lease_id() == 0) {
-    if (join(st))
-      sync(st);
+    start_join(self);
     return;
   }
   if (now - st.last_keepalive_ms >= st.settings.keepalive_interval_ms)
-    keepalive(st);
-  if (steady_ms() - st.last_sync_ms >= sync_interval_ms)
-    sync(st);
+    start_keepalive(self);
+  if (now - st.last_sync_ms >= sync_interval_ms)
+    start_sync(self);
 }
 
 // On its own thread: reports every change under /grace/<cluster>/ to the actor.
@@ -266,12 +394,52 @@ void peer_problem(cluster_state& st, const std::string& id, const std::string& p
   spdlog::warn("[CLUSTER] peer {}: {}", id, problem);
 }
 
+// Greets a dialed peer; it counts as connected once it answers in kind.
+void greet(cluster_self self, const std::string& id, const std::string& address,
+           int64_t their_incarnation, cluster_peer_actor handle) {
+  auto& st = self->state;
+  const auto ours = st.incarnation;
+  self->request(handle, std::chrono::milliseconds(st.settings.etcd_timeout_ms), atom::hello_v,
+                peer_hello{cluster_protocol_version, st.settings.node_id, ours},
+                caf::actor_cast<caf::actor>(st.peer_endpoint))
+      .then(
+          [=](peer_hello& answer) {
+            auto& st = self->state;
+            st.dialing.erase(id);
+            if (auto problem = cluster::hello_problem(
+                    cluster_protocol_version, answer.protocol_version, answer.node_id, id)) {
+              peer_problem(st, id, "refused: " + *problem);
+              return;
+            }
+            const auto member = st.view.members.find(id);
+            if (member == st.view.members.end() || member->second.incarnation != their_incarnation
+                || st.incarnation != ours)
+              return; // either side rejoined meanwhile: the next tick greets afresh
+            self->monitor(handle);
+            st.peers[id] = handle;
+            st.greeted[id] = {ours, their_incarnation};
+            st.peer_errors.erase(id);
+            spdlog::info("[CLUSTER] connected to peer {} at {} over mutual TLS (protocol {})", id,
+                         address, answer.protocol_version);
+            retry_waiting(self);
+          },
+          [=](caf::error& e) {
+            auto& st = self->state;
+            st.dialing.erase(id);
+            peer_problem(st, id, "refused our hello: " + describe(e));
+          });
+}
+
 // Dials every member etcd lists with a greater id than ours that is not
 // connected yet (the other side dials us: one connection per pair, as CAF's
 // middleman keeps one per node pair), greets it, and forgets peers etcd no
 // longer lists. A connection dropping only marks a peer suspect: etcd decides.
-void connect_peers(cluster_actor::stateful_pointer<cluster_state> self) {
+// Each dial is a peer dialer of its own: a dead peer's connect never holds
+// this actor up.
+void connect_peers(cluster_self self) {
   auto& st = self->state;
+  if (!st.io.peers)
+    return;
   for (auto it = st.peers.begin(); it != st.peers.end();) {
     const auto member = st.view.members.find(it->first);
     const auto greeted = st.greeted.find(it->first);
@@ -289,7 +457,7 @@ void connect_peers(cluster_actor::stateful_pointer<cluster_state> self) {
     }
   }
   for (const auto& [id, m] : st.view.members) {
-    if (id <= st.settings.node_id || st.peers.count(id) != 0)
+    if (id <= st.settings.node_id || st.peers.count(id) != 0 || st.dialing.count(id) != 0)
       continue;
     std::string why;
     auto at = cluster::parse_host_port(m.cluster, why);
@@ -297,56 +465,35 @@ void connect_peers(cluster_actor::stateful_pointer<cluster_state> self) {
       peer_problem(st, id, "its cluster address '" + m.cluster + "' is not host:port: " + why);
       continue;
     }
-    auto handle = connect_peer(self->system(), at->host, static_cast<uint16_t>(at->port));
-    if (!handle) {
-      peer_problem(st, id,
-                   "cannot connect over mutual TLS to " + m.cluster + ": "
-                       + self->system().render(handle.error()));
-      continue;
-    }
-    std::optional<peer_hello> answer;
-    std::string refused;
-    caf::scoped_actor greeter{self->system()};
-    greeter
-        ->request(*handle, std::chrono::milliseconds(st.settings.etcd_timeout_ms), atom::hello_v,
-                  peer_hello{cluster_protocol_version, st.settings.node_id, st.incarnation},
-                  caf::actor_cast<caf::actor>(st.peer_endpoint))
-        .receive([&](peer_hello& h) { answer = std::move(h); },
-                 [&](caf::error& e) { refused = describe(e); });
-    if (!answer) {
-      peer_problem(st, id, "refused our hello: " + refused);
-      continue;
-    }
-    if (auto problem = cluster::hello_problem(cluster_protocol_version, answer->protocol_version,
-                                              answer->node_id, id)) {
-      peer_problem(st, id, "refused: " + *problem);
-      continue;
-    }
-    self->monitor(*handle);
-    st.peers[id] = *handle;
-    st.greeted[id] = {st.incarnation, m.incarnation};
-    st.peer_errors.erase(id);
-    spdlog::info("[CLUSTER] connected to peer {} at {} over mutual TLS (protocol {})", id,
-                 m.cluster, answer->protocol_version);
+    st.dialing.insert(id);
+    auto dialer =
+        st.io.detached ? self->spawn<caf::detached>(peer_dialer) : self->spawn(peer_dialer);
+    const auto peer_id = id;
+    const auto address = m.cluster;
+    const auto incarnation = m.incarnation;
+    self->request(dialer, connect_timeout, atom::connect_v, at->host,
+                  static_cast<uint16_t>(at->port))
+        .then(
+            [=](cluster_peer_actor& handle) {
+              greet(self, peer_id, address, incarnation, std::move(handle));
+            },
+            [=](caf::error& e) {
+              auto& st = self->state;
+              st.dialing.erase(peer_id);
+              peer_problem(st, peer_id,
+                           "cannot connect over mutual TLS to " + address + ": " + describe(e));
+            });
   }
 }
 
-// A peer dialed us: greet it back when the hello is acceptable and etcd
-// lists it (read again if our view is older than its join).
-caf::result<peer_hello> accept_peer(cluster_actor::stateful_pointer<cluster_state> self,
-                                    const peer_hello& theirs, const caf::actor& endpoint) {
+// A peer's hello, answered when it is acceptable and etcd lists the peer.
+caf::expected<peer_hello> welcome(cluster_self self, const peer_hello& theirs,
+                                  const caf::actor& endpoint) {
   auto& st = self->state;
-  auto refuse = [&](const std::string& problem) -> caf::result<peer_hello> {
+  auto refuse = [&](const std::string& problem) -> caf::expected<peer_hello> {
     spdlog::warn("[CLUSTER] refused a peer's hello: {}", problem);
     return make_error(errc::conflict, problem);
   };
-  if (auto problem = cluster::hello_problem(cluster_protocol_version, theirs.protocol_version,
-                                            theirs.node_id, ""))
-    return refuse(*problem);
-  if (!endpoint)
-    return refuse("peer '" + theirs.node_id + "' sent no endpoint");
-  if (st.view.members.count(theirs.node_id) == 0 && st.owned->lease_id() != 0)
-    sync(st);
   if (st.view.members.count(theirs.node_id) == 0)
     return refuse("peer '" + theirs.node_id + "' is not a member in etcd");
   auto handle = caf::actor_cast<cluster_peer_actor>(endpoint);
@@ -357,8 +504,48 @@ caf::result<peer_hello> accept_peer(cluster_actor::stateful_pointer<cluster_stat
     st.peer_errors.erase(theirs.node_id);
     spdlog::info("[CLUSTER] accepted peer {} over mutual TLS (protocol {})", theirs.node_id,
                  theirs.protocol_version);
+    retry_waiting(self);
   }
   return peer_hello{cluster_protocol_version, st.settings.node_id, st.incarnation};
+}
+
+// A peer dialed us: greet it back when the hello is acceptable and etcd
+// lists it (read again first if our view does not list it yet).
+caf::result<peer_hello> accept_peer(cluster_self self, const peer_hello& theirs,
+                                    const caf::actor& endpoint) {
+  auto& st = self->state;
+  auto refuse = [&](const std::string& problem) -> caf::result<peer_hello> {
+    spdlog::warn("[CLUSTER] refused a peer's hello: {}", problem);
+    return make_error(errc::conflict, problem);
+  };
+  if (auto problem = cluster::hello_problem(cluster_protocol_version, theirs.protocol_version,
+                                            theirs.node_id, ""))
+    return refuse(*problem);
+  if (!endpoint)
+    return refuse("peer '" + theirs.node_id + "' sent no endpoint");
+  if (st.view.members.count(theirs.node_id) == 0 && st.owned->lease_id() != 0) {
+    auto rp = self->make_response_promise<peer_hello>();
+    st.hellos.push_back({theirs, endpoint, rp});
+    start_sync(self);
+    return rp;
+  }
+  auto answer = welcome(self, theirs, endpoint);
+  if (!answer)
+    return std::move(answer.error());
+  return std::move(*answer);
+}
+
+// After a read (or a failed one): the hellos that waited for it.
+void settle_hellos(cluster_self self) {
+  auto hellos = std::move(self->state.hellos);
+  self->state.hellos.clear();
+  for (auto& h : hellos) {
+    auto answer = welcome(self, h.theirs, h.endpoint);
+    if (answer)
+      h.rp.deliver(std::move(*answer));
+    else
+      h.rp.deliver(std::move(answer.error()));
+  }
 }
 
 std::vector<cluster::endpoint> endpoints(const cluster::cluster_settings& s) {
@@ -379,9 +566,10 @@ cluster_state::~cluster_state() {
     watch_client->stop();
   if (watcher.joinable())
     watcher.join();
-  if (client && owned && owned->lease_id() != 0) {
+  // Blocks once, at the end: members see the leave at once.
+  if (io.connect_etcd && owned && owned->lease_id() != 0) {
     try {
-      client->call(cluster::etcd::lease_revoke_request(owned->lease_id()));
+      io.connect_etcd()->call(cluster::etcd::lease_revoke_request(owned->lease_id()));
       spdlog::info("[CLUSTER] left cluster '{}' (lease revoked)", settings.name);
     } catch (const cluster::etcd::etcd_error& e) {
       spdlog::warn("[CLUSTER] leaving: {} (the lease expires by itself)", e.what());
@@ -389,40 +577,82 @@ cluster_state::~cluster_state() {
   }
 }
 
+cluster_io real_cluster_io(const cluster::cluster_settings& settings) {
+  cluster_io io;
+  const etcd::tls_files tls{settings.cert, settings.key, settings.ca};
+  const std::chrono::milliseconds timeout(settings.etcd_timeout_ms);
+  const auto at = endpoints(settings);
+  io.connect_etcd = [=]() -> std::shared_ptr<etcd::etcd_transport> {
+    return std::make_shared<etcd::etcd_client>(at, tls, timeout);
+  };
+  return io;
+}
+
+void ask_etcd(cluster_actor::stateful_pointer<cluster_state> self,
+              std::vector<cluster::etcd::request> calls,
+              std::function<void(std::vector<etcd_reply>&)> on_answer,
+              std::function<void(const std::string&)> on_error) {
+  ask_worker(self, kv_worker(self->state), std::move(calls), std::move(on_answer),
+             std::move(on_error));
+}
+
 cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<cluster_state> self,
                                                cluster::cluster_settings settings,
                                                std::string http_url, supervisor_actor supervisor,
                                                int64_t request_timeout_ms) {
+  auto io = real_cluster_io(settings);
+  return cluster_component_with(self, std::move(settings), std::move(http_url),
+                                std::move(supervisor), request_timeout_ms, std::move(io));
+}
+
+cluster_actor::behavior_type
+cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
+                       cluster::cluster_settings settings, std::string http_url,
+                       supervisor_actor supervisor, int64_t request_timeout_ms, cluster_io io) {
   auto& st = self->state;
   st.settings = std::move(settings);
   st.http_url = std::move(http_url);
   st.supervisor = std::move(supervisor);
+  st.io = std::move(io);
   // A waiting request gives up a little before HTTP would, so that the
   // client reads why (503) rather than a bare timeout (504).
   st.wait_ms = std::max<int64_t>(request_timeout_ms - 500, request_timeout_ms / 2);
   st.owned = std::make_unique<cluster::ownership>(st.settings.node_id, cluster::shard_count);
-  const etcd::tls_files tls{st.settings.cert, st.settings.key, st.settings.ca};
-  const std::chrono::milliseconds timeout(st.settings.etcd_timeout_ms);
-  st.client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
-  st.watch_client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
-  st.watcher = std::thread(watch_loop, std::ref(*st.watch_client), st.settings.name,
-                           caf::actor_cast<cluster_actor>(self), st.stopping);
+  const auto spawn_worker = [&] {
+    auto transport = st.io.connect_etcd();
+    if (st.etcd_where.empty())
+      st.etcd_where = transport->where();
+    return st.io.detached ? self->spawn<caf::linked + caf::detached>(etcd_worker, transport)
+                          : self->spawn<caf::linked>(etcd_worker, transport);
+  };
+  st.lease_worker = spawn_worker();
+  for (size_t i = 0; i < kv_worker_count; ++i)
+    st.kv_workers.push_back(spawn_worker());
+  if (st.io.watch) {
+    const etcd::tls_files tls{st.settings.cert, st.settings.key, st.settings.ca};
+    const std::chrono::milliseconds timeout(st.settings.etcd_timeout_ms);
+    st.watch_client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
+    st.watcher = std::thread(watch_loop, std::ref(*st.watch_client), st.settings.name,
+                             caf::actor_cast<cluster_actor>(self), st.stopping);
+  }
   st.incarnation = wall_ms();
-  std::string why;
-  const auto listen = cluster::parse_host_port(st.settings.listen, why);
   st.peer_endpoint =
       self->spawn<caf::linked>(cluster_peer_component, caf::actor_cast<cluster_actor>(self));
-  auto problem =
-      listen ? publish_peer(st.peer_endpoint, listen->host, static_cast<uint16_t>(listen->port))
-             : std::optional<std::string>(why);
-  if (problem) {
-    const auto text = "cannot listen for peers on " + st.settings.listen + ": " + *problem;
-    spdlog::error("[CLUSTER] {}", text);
-    self->quit(make_error(errc::startup_failed, text));
-    return cluster_actor::behavior_type::make_empty_behavior();
+  if (st.io.peers) {
+    std::string why;
+    const auto listen = cluster::parse_host_port(st.settings.listen, why);
+    auto problem =
+        listen ? publish_peer(st.peer_endpoint, listen->host, static_cast<uint16_t>(listen->port))
+               : std::optional<std::string>(why);
+    if (problem) {
+      const auto text = "cannot listen for peers on " + st.settings.listen + ": " + *problem;
+      spdlog::error("[CLUSTER] {}", text);
+      self->quit(make_error(errc::startup_failed, text));
+      return cluster_actor::behavior_type::make_empty_behavior();
+    }
+    spdlog::info("[CLUSTER] listening for peers on {} (mutual TLS, cluster CA {}, protocol {})",
+                 st.settings.listen, st.settings.ca, cluster_protocol_version);
   }
-  spdlog::info("[CLUSTER] listening for peers on {} (mutual TLS, cluster CA {}, protocol {})",
-               st.settings.listen, st.settings.ca, cluster_protocol_version);
   self->set_down_handler([=](caf::down_msg& down) {
     auto& st = self->state;
     for (auto it = st.peers.begin(); it != st.peers.end(); ++it)
@@ -438,7 +668,7 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
   self->send(self, atom::tick_v);
   return {
       [=](atom::tick) {
-        tick(self->state);
+        tick(self);
         connect_peers(self);
         restore_shards(self);
         fold_due(self);
@@ -455,12 +685,8 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
       [=](atom::sync) {
         auto& st = self->state;
         st.sync_scheduled = false;
-        if (st.owned->lease_id() != 0) {
-          sync(st);
-          connect_peers(self);
-          restore_shards(self);
-          retry_waiting(self);
-        }
+        if (st.owned->lease_id() != 0)
+          start_sync(self); // peers, restores and waiting requests follow its answer
       },
       [=](atom::flush) {
         self->state.retry_scheduled = false;

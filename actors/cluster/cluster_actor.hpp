@@ -1,8 +1,10 @@
 #pragma once
 // The cluster component: holds this node's etcd lease and member record,
 // watches the cluster's keys, and claims, serves and hands over shards
-// (ownership.hpp decides; this shell talks to etcd). Spawned detached: every
-// etcd call blocks for up to cluster's etcd timeout.
+// (ownership.hpp decides; this shell talks to etcd). It never blocks: etcd
+// calls go to two etcd workers (one for the lease, one for the keys, so that
+// a keepalive never queues behind claims and commits) and peers are dialed
+// by one-shot peer dialers; their answers come back as messages.
 #include "actors/cluster/cluster_settings.hpp"
 #include "actors/cluster/etcd_client.hpp"
 #include "actors/cluster/membership.hpp"
@@ -11,9 +13,11 @@
 #include "messages/actors.hpp"
 
 #include <atomic>
+#include <caf/typed_response_promise.hpp>
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -27,11 +31,41 @@ struct waiting_request {
   std::function<void()> expire;
 };
 
+// How the component reaches etcd and its peers: real connections in a node
+// (real_cluster_io), an in-memory etcd in the protocol tests.
+struct cluster_io {
+  // A new connection to etcd: one per etcd worker, one for the final revoke.
+  std::function<std::shared_ptr<cluster::etcd::etcd_transport>()> connect_etcd;
+  bool watch = true;    // stream etcd's changes (needs a real etcd)
+  bool peers = true;    // publish on cluster.listen and dial peers (caf-openssl)
+  bool detached = true; // workers and dialers on their own threads
+};
+
+cluster_io real_cluster_io(const cluster::cluster_settings& settings);
+
+// A peer's hello waiting for a read of etcd that lists it.
+struct waiting_hello {
+  peer_hello theirs;
+  caf::actor endpoint;
+  caf::typed_response_promise<peer_hello> rp;
+};
+
 struct cluster_state {
   static inline const char* name = "cluster";
   cluster::cluster_settings settings;
   std::string http_url; // advertised in the member record
-  std::unique_ptr<cluster::etcd::etcd_client> client;
+  cluster_io io;
+  std::string etcd_where;                    // the etcd endpoint first used, for logs
+  etcd_worker_actor lease_worker;            // grant, keepalive, the member record
+  std::vector<etcd_worker_actor> kv_workers; // reads, claims, releases, commits, folds
+  size_t next_kv_worker = 0;
+  bool joining = false; // a grant (and the member put) in flight
+  bool keepalive_in_flight = false;
+  bool syncing = false;          // a read of members and owners in flight
+  bool sync_again = false;       // asked for while one was in flight
+  size_t open_claims = 0;        // claims and releases in flight
+  std::set<std::string> dialing; // peers being dialed or greeted
+  std::vector<waiting_hello> hellos;
   std::unique_ptr<cluster::etcd::etcd_client> watch_client; // used by `watcher` only
   std::thread watcher;
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
@@ -74,5 +108,19 @@ cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<c
                                                cluster::cluster_settings settings,
                                                std::string http_url, supervisor_actor supervisor,
                                                int64_t request_timeout_ms);
+
+// The same over `io` (the protocol tests' in-memory etcd).
+cluster_actor::behavior_type
+cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
+                       cluster::cluster_settings settings, std::string http_url,
+                       supervisor_actor supervisor, int64_t request_timeout_ms, cluster_io io);
+
+// Sends `calls` to the keys' etcd worker; `on_answer` gets etcd's replies
+// (up to the first transaction that did not succeed), `on_error` why there
+// are none.
+void ask_etcd(cluster_actor::stateful_pointer<cluster_state> self,
+              std::vector<cluster::etcd::request> calls,
+              std::function<void(std::vector<etcd_reply>&)> on_answer,
+              std::function<void(const std::string&)> on_error);
 
 } // namespace grace

@@ -1,6 +1,7 @@
 #include "actors/cluster/cluster_actor_routing.hpp"
 
 #include "actors/cluster/cluster_views.hpp"
+#include "actors/cluster/etcd_worker.hpp"
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
@@ -146,15 +147,21 @@ void recommend_at(cluster_self self, int64_t deadline_ms, recommend_request requ
 }
 
 // Commits the reward's experience under this node's fencing token for the
-// shard: one etcd transaction, put once per event.
-etcd::fenced_put_outcome commit(cluster_state& st, int shard, const experience& e) {
+// shard: one etcd transaction, put once per event, made by the etcd worker.
+void commit(cluster_self self, int shard, const experience& e,
+            std::function<void(etcd::fenced_put_outcome)> done,
+            std::function<void(const std::string&)> failed) {
+  auto& st = self->state;
   const auto fence = cluster::owner_key(st.settings.name, shard);
   const auto key = cluster::reward_key(st.settings.name, shard, e.event_id);
   const auto token = st.owned->fencing_token(shard);
   const auto value = nlohmann::json(e).dump();
-  auto answer =
-      etcd::parse_txn(st.client->call(etcd::fenced_put_once_request(fence, token, key, value)));
-  return etcd::read_fenced_put(answer, fence, token, key, value);
+  ask_etcd(
+      self, {etcd::fenced_put_once_request(fence, token, key, value)},
+      [=](std::vector<etcd_reply>& replies) {
+        done(etcd::read_fenced_put(to_txn(replies.at(0)), fence, token, key, value));
+      },
+      failed);
 }
 
 // The owner's part: check with the learner, commit to etcd, then learn and
@@ -169,38 +176,39 @@ void reward_here(cluster_self self, int64_t deadline_ms, reward_report report, i
               reward_at(self, deadline_ms, report, shard, forwarded, rp);
               return;
             }
-            etcd::fenced_put_outcome outcome;
-            try {
-              outcome = commit(st, shard, preview);
-            } catch (const etcd::etcd_error& e) {
-              rp->deliver(make_error(errc::unavailable,
-                                     std::string("the reward was not committed to etcd, nothing "
-                                                 "was learned: ")
-                                         + e.what()));
-              return;
-            }
-            if (outcome == etcd::fenced_put_outcome::not_owner) {
-              spdlog::warn("[CLUSTER] shard {} changed owner while a reward was committed: "
-                           "sending it to the new owner",
-                           shard);
-              self->send(self, atom::refresh_v);
-              st.ledger.forget(shard); // restored again if etcd still says ours
-              reward_at(self, deadline_ms, report, shard, forwarded, rp);
-              return;
-            }
-            if (outcome == etcd::fenced_put_outcome::conflict) {
-              rp->deliver(make_error(errc::conflict,
-                                     "event '" + report.event_id + "' was already rewarded"));
-              return;
-            }
-            ++st.rewards_committed;
-            self->request(learner, until(deadline_ms), atom::reward_v, report)
-                .then(
-                    [=](experience& learned) {
-                      self->state.ledger.learned(shard, learned.event_id, steady_ms());
-                      rp->deliver(std::move(learned), self->state.settings.node_id);
-                    },
-                    [=](caf::error& e) { rp->deliver(std::move(e)); });
+            commit(
+                self, shard, preview,
+                [=](etcd::fenced_put_outcome outcome) {
+                  auto& st = self->state;
+                  if (outcome == etcd::fenced_put_outcome::not_owner) {
+                    spdlog::warn("[CLUSTER] shard {} changed owner while a reward was committed: "
+                                 "sending it to the new owner",
+                                 shard);
+                    self->send(self, atom::refresh_v);
+                    st.ledger.forget(shard); // restored again if etcd still says ours
+                    reward_at(self, deadline_ms, report, shard, forwarded, rp);
+                    return;
+                  }
+                  if (outcome == etcd::fenced_put_outcome::conflict) {
+                    rp->deliver(make_error(errc::conflict,
+                                           "event '" + report.event_id + "' was already rewarded"));
+                    return;
+                  }
+                  ++st.rewards_committed;
+                  self->request(learner, until(deadline_ms), atom::reward_v, report)
+                      .then(
+                          [=](experience& learned) {
+                            self->state.ledger.learned(shard, learned.event_id, steady_ms());
+                            rp->deliver(std::move(learned), self->state.settings.node_id);
+                          },
+                          [=](caf::error& e) { rp->deliver(std::move(e)); });
+                },
+                [=](const std::string& why) {
+                  rp->deliver(make_error(errc::unavailable,
+                                         "the reward was not committed to etcd, nothing was "
+                                         "learned: "
+                                             + why));
+                });
           },
           [=](caf::error& e) { rp->deliver(std::move(e)); });
 }
@@ -497,6 +505,40 @@ void retry_waiting(cluster_self self) {
   schedule_retry(self);
 }
 
+namespace {
+
+// The learner replaces the shard's contexts by what etcd holds of it.
+void restore_shard(cluster_self self, int shard, uint64_t ticket, const cluster::shard_history& h) {
+  const auto failed = [=](const caf::error& e) {
+    self->state.ledger.restore_failed(shard, ticket);
+    spdlog::debug("[CLUSTER] shard {} not restored yet: {}", shard, describe(e));
+  };
+  with_learner(
+      self,
+      [=](rl_agent_actor learner) {
+        self->request(learner, learner_timeout, atom::restore_v, static_cast<int32_t>(shard),
+                      h.snapshot, h.log)
+            .then(
+                [=](uint64_t learned) {
+                  auto& st = self->state;
+                  st.ledger.restore_done(shard, ticket);
+                  if (!st.ledger.ready(shard))
+                    return;
+                  ++st.restored_shards;
+                  if (!h.snapshot.empty() || !h.log.empty())
+                    spdlog::info("[CLUSTER] shard {} restored from etcd: {} ({} bytes), then {} "
+                                 "committed reward(s) learned of {}",
+                                 shard, h.snapshot.empty() ? "no snapshot" : "its snapshot",
+                                 h.snapshot.size(), learned, h.log.size());
+                  retry_waiting(self);
+                },
+                failed);
+      },
+      failed);
+}
+
+} // namespace
+
 void restore_shards(cluster_self self) {
   auto& st = self->state;
   const auto serving = st.owned->serving_shards(steady_ms());
@@ -504,53 +546,31 @@ void restore_shards(cluster_self self) {
   const auto todo = st.ledger.to_restore(serving);
   if (todo.empty())
     return;
-  std::map<int, cluster::shard_history> history;
-  try {
-    auto snapshots = etcd::parse_range(
-        st.client->call(etcd::range_prefix_request(cluster::snapshots_prefix(st.settings.name))));
-    auto rewards = etcd::parse_range(
-        st.client->call(etcd::range_prefix_request(cluster::rewards_prefix(st.settings.name))));
-    std::vector<std::string> skipped;
-    history =
-        cluster::group_history(snapshots, rewards, st.settings.name, cluster::shard_count, skipped);
-    for (const auto& why : skipped)
-      spdlog::warn("[CLUSTER] ignored a learning record in etcd: {}", why);
-  } catch (const etcd::etcd_error& e) {
-    spdlog::warn("[CLUSTER] cannot read the shards' learning state from etcd (they are not "
-                 "answered for until it is read): {}",
-                 e.what());
-    return;
-  }
-  for (int shard : todo) {
-    st.ledger.restore_started(shard);
-    const auto h = history[shard];
-    const auto failed = [=](const caf::error& e) {
-      self->state.ledger.restore_failed(shard);
-      spdlog::debug("[CLUSTER] shard {} not restored yet: {}", shard, describe(e));
-    };
-    with_learner(
-        self,
-        [=](rl_agent_actor learner) {
-          self->request(learner, learner_timeout, atom::restore_v, static_cast<int32_t>(shard),
-                        h.snapshot, h.log)
-              .then(
-                  [=](uint64_t learned) {
-                    auto& st = self->state;
-                    st.ledger.restore_done(shard);
-                    if (!st.ledger.ready(shard))
-                      return;
-                    ++st.restored_shards;
-                    if (!h.snapshot.empty() || !h.log.empty())
-                      spdlog::info("[CLUSTER] shard {} restored from etcd: {} ({} bytes), then {} "
-                                   "committed reward(s) learned of {}",
-                                   shard, h.snapshot.empty() ? "no snapshot" : "its snapshot",
-                                   h.snapshot.size(), learned, h.log.size());
-                    retry_waiting(self);
-                  },
-                  failed);
-        },
-        failed);
-  }
+  std::map<int, uint64_t> tickets;
+  for (int shard : todo)
+    tickets[shard] = st.ledger.restore_started(shard);
+  ask_etcd(
+      self,
+      {etcd::range_prefix_request(cluster::snapshots_prefix(st.settings.name)),
+       etcd::range_prefix_request(cluster::rewards_prefix(st.settings.name))},
+      [=](std::vector<etcd_reply>& replies) {
+        std::vector<std::string> skipped;
+        auto history =
+            cluster::group_history(to_range(replies.at(0)), to_range(replies.at(1)),
+                                   self->state.settings.name, cluster::shard_count, skipped);
+        for (const auto& why : skipped)
+          spdlog::warn("[CLUSTER] ignored a learning record in etcd: {}", why);
+        for (const auto& [shard, ticket] : tickets)
+          if (self->state.ledger.restoring(shard, ticket)) // served since the read was sent
+            restore_shard(self, shard, ticket, history[shard]);
+      },
+      [=](const std::string& why) {
+        for (const auto& [shard, ticket] : tickets)
+          self->state.ledger.restore_failed(shard, ticket);
+        spdlog::warn("[CLUSTER] cannot read the shards' learning state from etcd (they are not "
+                     "answered for until it is read): {}",
+                     why);
+      });
 }
 
 void fold_due(cluster_self self) {
@@ -574,35 +594,37 @@ void fold_due(cluster_self self) {
       [=](rl_agent_actor learner) {
         self->request(learner, learner_timeout, atom::fold_v, static_cast<int32_t>(shard))
             .then(
-                [=](const std::string& snapshot) {
+                [=](const shard_snapshot& typed) {
                   auto& st = self->state;
                   if (!st.ledger.ready(shard)) {
                     st.folding = false;
                     return; // not ours any more: the log stays for the next owner
                   }
                   const auto& name = st.settings.name;
-                  try {
-                    for (const auto& req : cluster::fold_requests(
-                             cluster::owner_key(name, shard), st.owned->fencing_token(shard),
-                             cluster::snapshot_key(name, shard), snapshot, name, shard, *ids)) {
-                      if (!etcd::parse_txn(st.client->call(req)).succeeded) {
+                  const auto snapshot = nlohmann::json(typed).dump();
+                  const auto requests = cluster::fold_requests(
+                      cluster::owner_key(name, shard), st.owned->fencing_token(shard),
+                      cluster::snapshot_key(name, shard), snapshot, name, shard, *ids);
+                  const auto size = snapshot.size();
+                  ask_etcd(
+                      self, requests,
+                      [=](std::vector<etcd_reply>& replies) {
+                        auto& st = self->state;
                         st.folding = false;
-                        spdlog::warn("[CLUSTER] shard {} changed owner before its rewards were "
-                                     "folded: the log stays for the new owner",
-                                     shard);
-                        self->send(self, atom::refresh_v);
-                        return;
-                      }
-                    }
-                  } catch (const etcd::etcd_error& e) {
-                    failed(e.what());
-                    return;
-                  }
-                  st.folding = false;
-                  ++st.folds;
-                  spdlog::info("[CLUSTER] folded {} reward(s) of shard {} into its snapshot in "
-                               "etcd ({} bytes)",
-                               ids->size(), shard, snapshot.size());
+                        // The worker stops at the first transaction that failed.
+                        if (replies.size() < requests.size() || !replies.back().succeeded) {
+                          spdlog::warn("[CLUSTER] shard {} changed owner before its rewards were "
+                                       "folded: the log stays for the new owner",
+                                       shard);
+                          self->send(self, atom::refresh_v);
+                          return;
+                        }
+                        ++st.folds;
+                        spdlog::info("[CLUSTER] folded {} reward(s) of shard {} into its snapshot "
+                                     "in etcd ({} bytes)",
+                                     ids->size(), shard, size);
+                      },
+                      failed);
                 },
                 [=](caf::error& e) { failed(describe(e)); });
       },

@@ -45,4 +45,18 @@ caf::expected<cluster_peer_actor> connect_peer(caf::actor_system& sys, const std
   return caf::openssl::remote_actor<cluster_peer_actor>(sys, host, port);
 }
 
+peer_dialer_actor::behavior_type
+peer_dialer(peer_dialer_actor::stateful_pointer<peer_dialer_state> self) {
+  return {
+      [=](atom::connect, const std::string& host,
+          uint16_t port) -> caf::result<cluster_peer_actor> {
+        auto handle = connect_peer(self->system(), host, port);
+        self->quit();
+        if (!handle)
+          return std::move(handle.error());
+        return std::move(*handle);
+      },
+  };
+}
+
 } // namespace grace

@@ -30,4 +30,13 @@ std::optional<std::string> publish_peer(const cluster_peer_actor& peer, const st
 caf::expected<cluster_peer_actor> connect_peer(caf::actor_system& sys, const std::string& host,
                                                uint16_t port);
 
+struct peer_dialer_state {
+  static inline const char* name = "peer-dialer";
+};
+
+// Dials once (connect_peer), answers and quits: spawned detached per dial, so
+// that the cluster component never waits for a connect.
+peer_dialer_actor::behavior_type
+peer_dialer(peer_dialer_actor::stateful_pointer<peer_dialer_state> self);
+
 } // namespace grace

@@ -7,7 +7,7 @@ namespace grace::cluster::etcd {
 
 namespace {
 
-std::string where(const endpoint& e) {
+std::string endpoint_text(const endpoint& e) {
   return e.host + ":" + std::to_string(e.port);
 }
 
@@ -58,6 +58,10 @@ void etcd_client::next_endpoint() {
   current_ = (current_ + 1) % endpoints_.size();
 }
 
+std::string etcd_client::where() const {
+  return endpoint_text(current());
+}
+
 void etcd_client::stop() {
   stopped_ = true;
   std::lock_guard<std::mutex> lock(mutex_);
@@ -70,13 +74,13 @@ std::string etcd_client::call(const request& r) {
     throw etcd_error("etcd: the client is stopping");
   auto& c = connection();
   if (!c.is_valid()) {
-    const auto at = where(current());
+    const auto at = endpoint_text(current());
     next_endpoint();
     throw etcd_error("etcd " + at + ": cannot load the node's certificate or key");
   }
   auto res = c.Post(r.path.c_str(), r.body, "application/json");
   if (!res) {
-    const auto at = where(current());
+    const auto at = endpoint_text(current());
     std::string cause = httplib::to_string(res.error());
     if (res.error() == httplib::Error::SSLServerVerification)
       cause += " (etcd's certificate is not from the cluster CA)";
@@ -90,7 +94,7 @@ std::string etcd_client::call(const request& r) {
     throw etcd_error("etcd " + at + r.path + ": " + cause);
   }
   if (res->status != 200)
-    throw etcd_error("etcd " + where(current()) + r.path + ": "
+    throw etcd_error("etcd " + endpoint_text(current()) + r.path + ": "
                      + error_answer(res->status, res->body));
   return res->body;
 }
@@ -127,7 +131,7 @@ void etcd_client::watch(const request& r,
   c.set_read_timeout(timeout_);
   if (stopped_ || consumer_stopped)
     return;
-  const auto at = where(current());
+  const auto at = endpoint_text(current());
   if (!ok) {
     if (err != httplib::Error::Read) // a silent stream timing out is normal
       next_endpoint();

@@ -5,6 +5,7 @@
 // when a call cannot reach the current one. One instance per thread.
 #include "actors/cluster/cluster_settings.hpp"
 #include "actors/cluster/etcd_json.hpp"
+#include "actors/cluster/etcd_transport.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -26,16 +27,17 @@ struct tls_files {
   std::string ca;
 };
 
-class etcd_client {
+class etcd_client : public etcd_transport {
 public:
   etcd_client(std::vector<endpoint> endpoints, tls_files tls, std::chrono::milliseconds timeout);
-  ~etcd_client();
+  ~etcd_client() override;
   etcd_client(const etcd_client&) = delete;
   etcd_client& operator=(const etcd_client&) = delete;
 
   // The body of etcd's 200 answer; etcd_error naming the endpoint and the
   // cause otherwise (unreachable, TLS refused, an error answer).
-  std::string call(const request& r);
+  std::string call(const request& r) override;
+  std::string where() const override;
 
   // Opens a watch and hands every document of the stream to `on_document`
   // until it returns false, the stream ends or fails (etcd_error), or stop()

@@ -3,6 +3,7 @@
 #include "actors/cluster/shard_map.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 
 namespace grace::cluster {
@@ -23,7 +24,7 @@ const char* to_string(shard_role r) {
 
 ownership::ownership(std::string self, int shards)
     : self_(std::move(self)), roles_(static_cast<size_t>(shards), shard_role::idle),
-      tokens_(static_cast<size_t>(shards), 0) {
+      tokens_(static_cast<size_t>(shards), 0), changed_at_(static_cast<size_t>(shards), 0) {
   if (shards <= 0)
     throw std::invalid_argument("ownership: shard count must be positive");
 }
@@ -39,6 +40,11 @@ void ownership::lease_kept(int64_t sent_ms, int64_t ttl_ms) {
   if (lease_ == 0)
     return;
   deadline_ms_ = std::max(deadline_ms_, sent_ms + ttl_ms);
+}
+
+void ownership::lease_kept(int64_t lease_id, int64_t sent_ms, int64_t ttl_ms) {
+  if (lease_id == lease_)
+    lease_kept(sent_ms, ttl_ms);
 }
 
 void ownership::lease_lost() {
@@ -66,6 +72,12 @@ void ownership::stop_all() {
 std::vector<ownership_action> ownership::reconcile(const std::vector<std::string>& members,
                                                    const std::map<int, owner_record>& owners,
                                                    int64_t now_ms) {
+  return reconcile(members, owners, now_ms, std::numeric_limits<int64_t>::max());
+}
+
+std::vector<ownership_action> ownership::reconcile(const std::vector<std::string>& members,
+                                                   const std::map<int, owner_record>& owners,
+                                                   int64_t now_ms, int64_t read_revision) {
   std::vector<ownership_action> actions;
   if (!lease_alive(now_ms)) {
     stop_all();
@@ -75,6 +87,8 @@ std::vector<ownership_action> ownership::reconcile(const std::vector<std::string
   for (int shard = 0; shard < shards(); ++shard) {
     auto& role = roles_[static_cast<size_t>(shard)];
     auto& token = tokens_[static_cast<size_t>(shard)];
+    if (read_revision < changed_at_[static_cast<size_t>(shard)])
+      continue; // read before our claim or release was answered
     const auto preferred = preferred_owner(shard, members);
     const bool preferred_here = member && preferred && *preferred == self_;
     const auto it = owners.find(shard);
@@ -126,6 +140,28 @@ void ownership::claim_succeeded(int shard, int64_t fencing_token) {
     return; // the lease was lost meanwhile: the claim died with it
   role = shard_role::serving;
   tokens_[static_cast<size_t>(shard)] = fencing_token;
+}
+
+void ownership::claim_succeeded(int shard, int64_t fencing_token, int64_t lease_id) {
+  if (lease_id != lease_ || shard < 0 || shard >= shards())
+    return;
+  if (roles_[static_cast<size_t>(shard)] == shard_role::claiming)
+    changed_at_[static_cast<size_t>(shard)] = fencing_token;
+  claim_succeeded(shard, fencing_token);
+}
+
+void ownership::claim_failed(int shard, int64_t lease_id) {
+  if (lease_id == lease_)
+    claim_failed(shard);
+}
+
+void ownership::release_done(int shard, int64_t lease_id, int64_t revision) {
+  if (lease_id != lease_ || shard < 0 || shard >= shards())
+    return;
+  if (roles_[static_cast<size_t>(shard)] != shard_role::releasing)
+    return; // claimed again meanwhile: this answer is about the earlier claim
+  changed_at_[static_cast<size_t>(shard)] = revision;
+  release_done(shard);
 }
 
 void ownership::claim_failed(int shard) {

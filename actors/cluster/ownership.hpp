@@ -56,6 +56,9 @@ public:
   // The deadline counts from when the request was sent: etcd renewed the
   // lease no earlier than that.
   void lease_kept(int64_t sent_ms, int64_t ttl_ms);
+  // The same for an answer about `lease_id`: ignored unless it is the lease
+  // held now (answers arrive late, after a rejoin).
+  void lease_kept(int64_t lease_id, int64_t sent_ms, int64_t ttl_ms);
   // etcd says the lease is gone: stop serving everything at once.
   void lease_lost();
   // Stops serving everything when the lease deadline has passed; true if it
@@ -71,11 +74,24 @@ public:
   std::vector<ownership_action> reconcile(const std::vector<std::string>& members,
                                           const std::map<int, owner_record>& owners,
                                           int64_t now_ms);
+  // The same for a read made at etcd revision `read_revision`: a shard whose
+  // claim or release was answered at a later revision keeps its role (the
+  // read was sent before that answer and cannot show it).
+  std::vector<ownership_action> reconcile(const std::vector<std::string>& members,
+                                          const std::map<int, owner_record>& owners, int64_t now_ms,
+                                          int64_t read_revision);
 
   // Answers to the actions.
   void claim_succeeded(int shard, int64_t fencing_token);
   void claim_failed(int shard); // someone else holds it, or etcd did not answer
   void release_done(int shard); // deleted, or already gone
+  // Answers to actions sent under `lease_id`, answered at etcd revision
+  // `revision`: ignored when the lease changed since (the claim died with
+  // the old lease; a shard claimed again under the new one is not that
+  // claim).
+  void claim_succeeded(int shard, int64_t fencing_token, int64_t lease_id);
+  void claim_failed(int shard, int64_t lease_id);
+  void release_done(int shard, int64_t lease_id, int64_t revision);
 
   shard_role role(int shard) const;
   // Whether requests for `shard` may be answered here now.
@@ -89,6 +105,7 @@ private:
   std::string self_;
   std::vector<shard_role> roles_;
   std::vector<int64_t> tokens_;
+  std::vector<int64_t> changed_at_; // etcd revision of our last claim or release, by shard
   int64_t lease_ = 0;
   int64_t deadline_ms_ = 0; // the lease is believed alive before this
 };

@@ -140,17 +140,39 @@ std::vector<int> reward_ledger::to_restore(const std::vector<int>& serving) cons
   return out;
 }
 
+uint64_t reward_ledger::restore_started(int shard) {
+  const auto ticket = next_ticket_++;
+  restoring_[shard] = ticket;
+  return ticket;
+}
+
+bool reward_ledger::restoring(int shard, uint64_t ticket) const {
+  const auto it = restoring_.find(shard);
+  return it != restoring_.end() && it->second == ticket;
+}
+
 void reward_ledger::restore_done(int shard) {
   // Not when the shard stopped being served meanwhile (keep_only).
   if (restoring_.erase(shard) > 0)
     ready_.insert(shard);
 }
 
+void reward_ledger::restore_done(int shard, uint64_t ticket) {
+  if (restoring(shard, ticket))
+    restore_done(shard);
+}
+
+void reward_ledger::restore_failed(int shard, uint64_t ticket) {
+  if (restoring(shard, ticket))
+    restoring_.erase(shard);
+}
+
 void reward_ledger::keep_only(const std::vector<int>& serving) {
   const std::set<int> keep(serving.begin(), serving.end());
-  for (auto* shards : {&ready_, &restoring_})
-    for (auto it = shards->begin(); it != shards->end();)
-      it = keep.count(*it) ? std::next(it) : shards->erase(it);
+  for (auto it = ready_.begin(); it != ready_.end();)
+    it = keep.count(*it) ? std::next(it) : ready_.erase(it);
+  for (auto it = restoring_.begin(); it != restoring_.end();)
+    it = keep.count(it->first) ? std::next(it) : restoring_.erase(it);
   for (auto it = unfolded_.begin(); it != unfolded_.end();)
     it = keep.count(it->first) ? std::next(it) : unfolded_.erase(it);
 }

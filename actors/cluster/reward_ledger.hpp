@@ -74,10 +74,18 @@ public:
   bool restoring(int shard) const { return restoring_.count(shard) > 0; }
   // Of the shards served now, those neither restored nor being restored.
   std::vector<int> to_restore(const std::vector<int>& serving) const;
-  void restore_started(int shard) { restoring_.insert(shard); }
+  // Returns the restore's ticket: a shard lost and won again while its
+  // history was read is restored afresh, and the earlier read's answer,
+  // older than what the interim owner committed, must not count.
+  uint64_t restore_started(int shard);
+  // Whether `ticket` is still the shard's restore under way.
+  bool restoring(int shard, uint64_t ticket) const;
   // Ready from now on, unless it stopped being served while restoring.
   void restore_done(int shard);
   void restore_failed(int shard) { restoring_.erase(shard); }
+  // The same for the restore with `ticket` only.
+  void restore_done(int shard, uint64_t ticket);
+  void restore_failed(int shard, uint64_t ticket);
   // Shards no longer served forget everything: a later claim restores afresh.
   void keep_only(const std::vector<int>& serving);
   // One shard forgets everything (etcd says its claim is not ours).
@@ -100,7 +108,8 @@ private:
   };
   fold_policy policy_;
   std::set<int> ready_;
-  std::set<int> restoring_;
+  std::map<int, uint64_t> restoring_; // shard -> its restore's ticket
+  uint64_t next_ticket_ = 1;
   std::map<int, pending> unfolded_;
 };
 

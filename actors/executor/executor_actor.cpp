@@ -302,6 +302,31 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
     return;
   }
   reward_report report{event_id, result.reward, result.kpi_deltas, result.incident_seen()};
+  if (st.settings.cluster) {
+    // The owner of the event's shard commits the outcome to etcd (once per
+    // event, under its fencing token) before it learns and answers; a new
+    // owner restores it from there.
+    const auto not_learned = [=](const caf::error& err) {
+      spdlog::warn("[PLAYBOOK-EXEC] ⚠️ Outcome not acknowledged by its shard's owner: {}",
+                   describe(err));
+      finish(0.0);
+    };
+    with_component_or<cluster_actor>(
+        self, supervisor, "cluster",
+        [=](cluster_actor cluster) {
+          self->request(cluster, std::chrono::seconds(30), atom::reward_v, report)
+              .then(
+                  [=](const experience& learned, const std::string& owner) {
+                    spdlog::info("[PLAYBOOK-EXEC] Outcome of event {} committed to etcd and "
+                                 "learned by {}",
+                                 learned.event_id, owner);
+                    finish(learned.trust_delta);
+                  },
+                  [=](caf::error& err) { not_learned(err); });
+        },
+        not_learned);
+    return;
+  }
   with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
     self->request(agent, std::chrono::seconds(30), atom::reward_v, report)
         .then([=](const experience& learned) { finish(learned.trust_delta); },

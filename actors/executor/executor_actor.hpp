@@ -23,6 +23,9 @@ struct executor_settings : executor::execution_settings {
   int64_t check_interval_ms = 60000; // virtual: approval expiry and due evaluations
   size_t keep_executions = 500;
   std::string state_key = "executor";
+  // Outcomes are learned by the owner of their event's shard, acknowledged
+  // once it committed them to etcd under its fencing token.
+  bool cluster = false;
 };
 
 struct executor_state {

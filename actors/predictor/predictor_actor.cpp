@@ -48,35 +48,48 @@ void publish(self_pointer self, const supervisor_actor& supervisor,
 }
 
 // Asks the RL agent for a playbook and the executor to run it; the engine
-// hears both answers.
+// hears both answers. In a cluster the agent asked is the owner of the
+// context's shard (through the cluster component), so that the outcome's
+// reward reaches the learner that holds the event.
 void request_playbook(self_pointer self, const supervisor_actor& supervisor,
                       const predictor::request_playbook& asked) {
+  const auto chosen = [=](const recommendation& r) {
+    carry_out(self, supervisor, self->state.recommended(asked, r.chosen));
+    const auto& t = asked.trigger;
+    execution_request run{t.warning_id, t.metric_id,  t.service,           r.chosen,
+                          r.event_id,   r.propensity, asked.counterfactual};
+    with_component<executor_actor>(self, supervisor, "executor", [=](executor_actor ex) {
+      self->request(ex, std::chrono::seconds(60), atom::run_v, run)
+          .then(
+              [=](const execution& e) {
+                carry_out(
+                    self, supervisor,
+                    self->state.ran(asked, e, self->state.settings.clock.actor_wall_ms(self)));
+              },
+              [=](caf::error& err) {
+                spdlog::warn("[INCIDENT-PREDICT] ⚠️ '{}' not run: {}", run.playbook,
+                             describe(err));
+              });
+    });
+  };
+  const auto refused = [=](const caf::error& e) {
+    spdlog::warn("[INCIDENT-PREDICT] ⚠️ No recommendation for {}: {}", asked.trigger.metric_id,
+                 describe(e));
+  };
+  if (self->state.settings.cluster) {
+    with_component_or<cluster_actor>(
+        self, supervisor, "cluster",
+        [=](cluster_actor cluster) {
+          self->request(cluster, std::chrono::seconds(10), atom::recommend_v, asked.request)
+              .then([=](const recommendation& r, const std::string&) { chosen(r); },
+                    [=](caf::error& e) { refused(e); });
+        },
+        refused);
+    return;
+  }
   with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
     self->request(agent, std::chrono::seconds(10), atom::recommend_v, asked.request)
-        .then(
-            [=](const recommendation& r) {
-              carry_out(self, supervisor, self->state.recommended(asked, r.chosen));
-              const auto& t = asked.trigger;
-              execution_request run{t.warning_id, t.metric_id,  t.service,           r.chosen,
-                                    r.event_id,   r.propensity, asked.counterfactual};
-              with_component<executor_actor>(self, supervisor, "executor", [=](executor_actor ex) {
-                self->request(ex, std::chrono::seconds(60), atom::run_v, run)
-                    .then(
-                        [=](const execution& e) {
-                          carry_out(self, supervisor,
-                                    self->state.ran(
-                                        asked, e, self->state.settings.clock.actor_wall_ms(self)));
-                        },
-                        [=](caf::error& err) {
-                          spdlog::warn("[INCIDENT-PREDICT] ⚠️ '{}' not run: {}", run.playbook,
-                                       describe(err));
-                        });
-              });
-            },
-            [=](caf::error& e) {
-              spdlog::warn("[INCIDENT-PREDICT] ⚠️ No recommendation for {}: {}",
-                           asked.trigger.metric_id, describe(e));
-            });
+        .then([=](const recommendation& r) { chosen(r); }, [=](caf::error& e) { refused(e); });
   });
 }
 

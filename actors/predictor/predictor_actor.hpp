@@ -17,6 +17,7 @@ struct predictor_settings : predictor::engine_settings {
   node_clock clock;
   int64_t check_interval_ms = 5 * 60000; // virtual: expiry of warnings, state saves
   std::string state_key = "predictor";
+  bool cluster = false; // recommendations come from the owner of their context's shard
 };
 
 // The state is the engine (its decisions and books, read by the status and

@@ -278,14 +278,14 @@ bool in_shard(const rl::context_key& c, int shard) {
   return cluster::shard_of_context(c.service, c.diagnosis) == shard;
 }
 
-// The shard's contexts as export_context() gives them.
-std::string shard_snapshot(const rl::agent& a, int shard) {
-  nlohmann::json contexts = nlohmann::json::array();
+// The shard's contexts as export_context() gives them, typed.
+shard_snapshot snapshot_of_shard(const rl::agent& a, int shard) {
+  shard_snapshot out;
+  out.shard = shard;
   for (const auto& c : a.contexts())
     if (in_shard(c, shard))
-      contexts.push_back(a.export_context(c));
-  return nlohmann::json{{"format", shard_snapshot_format}, {"shard", shard}, {"contexts", contexts}}
-      .dump();
+      out.contexts.push_back(a.export_context(c).get<context_snapshot>());
+  return out;
 }
 
 // Replaces the shard's contexts with those of its snapshot in etcd, then
@@ -501,8 +501,8 @@ rl_agent_component(rl_agent_actor::stateful_pointer<rl_agent_state> self,
         changed(self);
         return static_cast<uint64_t>(learned);
       },
-      [=](atom::fold, int32_t shard) -> std::string {
-        return shard_snapshot(*self->state.agent, shard);
+      [=](atom::fold, int32_t shard) -> shard_snapshot {
+        return snapshot_of_shard(*self->state.agent, shard);
       },
       [=](atom::withdraw, const std::string& event_id) -> bool {
         const bool withdrawn = self->state.agent->withdraw(event_id);

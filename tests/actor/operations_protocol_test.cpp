@@ -92,7 +92,68 @@ playbooks:
     max_runs_per_hour: 10
 )";
 
+// Stands in for a cluster node's cluster component whose peer owns every
+// shard: recommendations come from this node's learner (as the owner's
+// would), outcomes are "committed and learned by n2" and recorded.
+struct fake_cluster_state {
+  static inline const char* name = "fake-cluster";
+};
+
+cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self,
+                                          supervisor_actor sup,
+                                          std::shared_ptr<std::vector<reward_report>> rewards) {
+  auto not_here = [] { return make_error(errc::invalid_input, "not in this test"); };
+  return {
+      [=](atom::get) { return cluster_view{}; },
+      [=](atom::tick) {},
+      [=](atom::refresh) {},
+      [=](atom::sync) {},
+      [=](atom::flush) {},
+      [=](atom::status) { return cluster_status{}; },
+      [=](atom::hello, const peer_hello&, const caf::actor&) -> caf::result<peer_hello> {
+        return not_here();
+      },
+      [=](atom::recommend, const recommend_request& r) -> caf::result<recommendation, std::string> {
+        auto rp = self->make_response_promise<recommendation, std::string>();
+        self->request(sup, std::chrono::seconds(5), atom::get_v, std::string("rl_agent"))
+            .then([=](caf::actor& a) mutable {
+              self->request(caf::actor_cast<rl_agent_actor>(a), std::chrono::seconds(5),
+                            atom::recommend_v, r)
+                  .then([=](recommendation& out) mutable { rp.deliver(out, std::string("n2")); });
+            });
+        return rp;
+      },
+      [=](atom::reward, const reward_report& r) -> caf::result<experience, std::string> {
+        rewards->push_back(r);
+        experience e;
+        e.event_id = r.event_id;
+        e.reward = r.reward;
+        e.kpi_deltas = r.kpi_deltas;
+        e.trust_delta = 0.25;
+        return {e, std::string("n2")};
+      },
+      [=](atom::recommend, const recommend_request&,
+          const std::string&) -> caf::result<recommendation, std::string> { return not_here(); },
+      [=](atom::reward, const reward_report&,
+          const std::string&) -> caf::result<experience, std::string> { return not_here(); },
+      [=](atom::ingest, const sample_batch&) -> caf::result<ingest_receipt> { return not_here(); },
+      [=](atom::ingest, const sample_batch&, const std::string&) -> caf::result<ingest_receipt> {
+        return not_here();
+      },
+      [=](atom::statistics) -> caf::result<cluster_rl_statistics> { return not_here(); },
+      [=](atom::statistics, const std::string&) -> caf::result<rl_statistics, std::string> {
+        return not_here();
+      },
+      [=](atom::policies) -> caf::result<cluster_rl_policies> { return not_here(); },
+      [=](atom::policies, const std::string&) -> caf::result<rl_policies, std::string> {
+        return not_here();
+      },
+  };
+}
+
 struct fixture : testing::virtual_time_fixture {
+  std::shared_ptr<std::vector<reward_report>> cluster_rewards =
+      std::make_shared<std::vector<reward_report>>();
   fixture() : virtual_time_fixture("operations-test") {
     std::string yaml = catalog_yaml;
     const auto marker = (temp / "dry-run-ran").string();
@@ -100,12 +161,14 @@ struct fixture : testing::virtual_time_fixture {
     std::ofstream(temp / "catalog.yaml") << yaml;
   }
 
-  void start(bool act = true, rl::agent_config rl = {}) {
+  void start(bool act = true, rl::agent_config rl = {}, bool cluster = false) {
     predictor_settings ps;
     ps.clock = clock;
     ps.act = act;
+    ps.cluster = cluster;
     executor_settings es;
     es.clock = clock;
+    es.cluster = cluster;
     rl_agent_settings rs;
     rs.clock = clock;
     rs.agent = rl;
@@ -116,6 +179,8 @@ struct fixture : testing::virtual_time_fixture {
         peer_spec("rl_agent", rl_agent_component, rs),
         peer_spec("predictor", predictor_component, ps),
         peer_spec("executor", executor_component, es)};
+    if (cluster)
+      specs.push_back(peer_spec("cluster", fake_cluster, cluster_rewards));
     sup = sys.spawn(supervisor, specs, supervision::restart_limits{});
     sched.run();
   }
@@ -283,6 +348,45 @@ CAF_TEST(an outcome is measured against the counterfactual and learned) {
   auto report = ask<ledger_report>(storage, atom::verify_v);
   CAF_CHECK(report.ok);
   CAF_CHECK_GREATER_OR_EQUAL(report.entries, 3u); // execution, learning step, outcome
+}
+
+CAF_TEST(in a cluster an outcome is acknowledged by the owner of its events shard) {
+  start(true, {}, true);
+  auto agent = component<rl_agent_actor>("rl_agent");
+  auto rec = ask<recommendation>(agent, atom::recommend_v,
+                                 recommend_request{"grace-api", "api.latency_p95", {}});
+  std::vector<snapshot> before;
+  for (int k = 6; k >= 1; --k)
+    before.push_back(snap("api.latency_p95", now() - (k - 1) * 5 * minute, 300.0, band::good));
+  auto storage = component<storage_actor>("storage");
+  ask<uint64_t>(storage, atom::store_v, closed_windows{before, INT64_MIN});
+  execution_request r;
+  r.metric_id = "api.latency_p95";
+  r.service = "grace-api";
+  r.playbook = rec.chosen;
+  r.event_id = rec.event_id;
+  r.propensity = rec.propensity;
+  r.counterfactual.metric_id = r.metric_id;
+  r.counterfactual.generated_at = now();
+  r.counterfactual.step = 5 * minute;
+  for (int k = 1; k <= 12; ++k)
+    r.counterfactual.points.push_back({now() + k * 5 * minute, 450.0, 430, 470, 420, 480});
+  ask<execution>(component<executor_actor>("executor"), atom::run_v, r);
+  std::vector<snapshot> after;
+  for (int k = 1; k <= 6; ++k)
+    after.push_back(snap("api.latency_p95", now() + k * 5 * minute, 300.0, band::good));
+  ask<uint64_t>(storage, atom::store_v, closed_windows{after, INT64_MIN});
+  pass_virtual(32 * minute);
+  auto done = ask<std::vector<execution>>(component<executor_actor>("executor"), atom::get_v,
+                                          std::string("evaluated"));
+  CAF_REQUIRE_EQUAL(done.size(), 1u);
+  // The owner's answer (its commit to etcd, then its learning step) is what
+  // the execution records; this node's learner learned nothing itself.
+  CAF_CHECK_EQUAL(done[0].trust_delta, 0.25);
+  CAF_REQUIRE_EQUAL(cluster_rewards->size(), 1u);
+  CAF_CHECK_EQUAL(cluster_rewards->at(0).event_id, rec.event_id);
+  CAF_CHECK_EQUAL(cluster_rewards->at(0).reward, done[0].reward);
+  CAF_CHECK_EQUAL(ask<rl_statistics>(agent, atom::statistics_v).experiences, 0u);
 }
 
 CAF_TEST(an outcome evaluation due during a restart of the executor still happens) {

@@ -211,10 +211,13 @@ def settled(node, expected_members):
 
 
 def balanced(nodes):
-    """Every node's view once each serves exactly what etcd says it owns, and
-    every node owns some shards; None before."""
+    """Every node's view once each serves exactly what etcd says it owns, every
+    shard has an owner and every node owns some shards; None before (a node
+    answers while its claims and releases are under way)."""
     now = {n: view(node) for n, node in nodes.items()}
     for n in now:
+        if any(s["owner"] is None for s in now[n]["shards"]):
+            return None
         owned = sorted(s["shard"] for s in now[n]["shards"] if s["owner"] == n)
         if not owned or sorted(now[n]["serving"]) != owned:
             return None

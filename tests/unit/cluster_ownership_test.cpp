@@ -212,3 +212,76 @@ TEST(ClusterOwnership, OutOfRangeShardsAreIgnored) {
   EXPECT_FALSE(o.serving(-1, 0));
   EXPECT_THROW(ownership("a", 0), std::invalid_argument);
 }
+
+// Answers come back as messages from the etcd worker, possibly after the
+// lease changed and after later reads: each carries the lease it was sent
+// under and the revision etcd answered at.
+TEST(ClusterOwnership, AClaimAnsweredForAnEarlierLeaseIsDropped) {
+  ownership o("a", shards);
+  o.lease_granted(lease, 0, ttl);
+  o.reconcile({"a"}, {}, 1);
+  o.lease_lost();
+  o.lease_granted(lease + 1, 100, ttl);
+  o.reconcile({"a"}, {}, 101); // claims every shard again under the new lease
+  ASSERT_EQ(o.role(2), shard_role::claiming);
+  o.claim_succeeded(2, 50, lease); // the old claim's answer arrives now
+  EXPECT_EQ(o.role(2), shard_role::claiming) << "the old claim died with its lease";
+  EXPECT_FALSE(o.serving(2, 102));
+  o.claim_failed(2, lease);
+  EXPECT_EQ(o.role(2), shard_role::claiming) << "neither does its failure count";
+  o.claim_succeeded(2, 60, lease + 1);
+  EXPECT_TRUE(o.serving(2, 103));
+  EXPECT_EQ(o.fencing_token(2), 60);
+}
+
+TEST(ClusterOwnership, AReadOlderThanAClaimsAnswerDoesNotUndoIt) {
+  ownership o("a", shards);
+  o.lease_granted(lease, 0, ttl);
+  o.reconcile({"a"}, {}, 1, 10);
+  o.claim_succeeded(3, 42, lease);
+  // A read sent before the claim committed (revision 41) shows nobody.
+  EXPECT_TRUE(claims(o.reconcile({"a"}, {}, 2, 41)).empty());
+  EXPECT_TRUE(o.serving(3, 2)) << "the claim at revision 42 is newer than the read";
+  EXPECT_EQ(o.fencing_token(3), 42);
+  // A read at or after the claim is the truth again: the key is gone.
+  o.reconcile({"a"}, {}, 3, 42);
+  EXPECT_EQ(o.role(3), shard_role::claiming) << "gone at revision 42: claimed afresh";
+}
+
+TEST(ClusterOwnership, AReadOlderThanAReleaseDoesNotServeTheShardAgain) {
+  ownership o("a", shards);
+  o.lease_granted(lease, 0, ttl);
+  o.reconcile({"a"}, {}, 1, 1);
+  std::map<int, owner_record> owners;
+  for (int s = 0; s < shards; ++s) {
+    o.claim_succeeded(s, 100 + s, lease);
+    owners[s] = {"a", 1, lease, 100 + s};
+  }
+  const std::vector<std::string> members{"a", "b"};
+  const auto to_b = preferred_of("b", members);
+  ASSERT_FALSE(to_b.empty());
+  o.reconcile(members, owners, 2, 200);
+  const int s = to_b.front();
+  o.release_done(s, lease, 300);
+  EXPECT_EQ(o.role(s), shard_role::idle);
+  // A read at revision 250 still shows our claim: it predates the delete.
+  o.reconcile(members, owners, 3, 250);
+  EXPECT_FALSE(o.serving(s, 3)) << "a handed-over shard is never served again from an old read";
+  // A release answered for an earlier lease changes nothing.
+  ownership p("a", shards);
+  p.lease_granted(lease + 1, 0, ttl);
+  p.reconcile({"a"}, {}, 1);
+  p.release_done(0, lease, 5);
+  EXPECT_EQ(p.role(0), shard_role::claiming);
+}
+
+TEST(ClusterOwnership, AKeepaliveForAnEarlierLeaseDoesNotExtendTheNewOne) {
+  ownership o("a", shards);
+  o.lease_granted(lease, 0, ttl);
+  o.lease_lost();
+  o.lease_granted(lease + 1, 100, ttl);
+  o.lease_kept(lease, 5000, ttl);
+  EXPECT_EQ(o.lease_deadline_ms(), 100 + ttl);
+  o.lease_kept(lease + 1, 5000, ttl);
+  EXPECT_EQ(o.lease_deadline_ms(), 5000 + ttl);
+}

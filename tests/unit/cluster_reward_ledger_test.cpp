@@ -94,6 +94,24 @@ TEST(ClusterRewardLedger, AServedShardIsRestoredOnceBeforeItIsReady) {
   EXPECT_FALSE(ledger.ready(1));
 }
 
+TEST(ClusterRewardLedger, AnEarlierRestoreOfAShardLostAndWonAgainDoesNotCount) {
+  reward_ledger ledger;
+  const auto first = ledger.restore_started(4);
+  EXPECT_TRUE(ledger.restoring(4, first));
+  ledger.keep_only({}); // lost while its history was read
+  EXPECT_FALSE(ledger.restoring(4, first));
+  const auto second = ledger.restore_started(4); // won again: read afresh
+  EXPECT_NE(first, second);
+  // The first read's answer arrives now: it predates the interim owner's commits.
+  EXPECT_FALSE(ledger.restoring(4, first));
+  ledger.restore_done(4, first);
+  EXPECT_FALSE(ledger.ready(4));
+  ledger.restore_failed(4, first);
+  EXPECT_TRUE(ledger.restoring(4, second)) << "the earlier restore's failure does not end this one";
+  ledger.restore_done(4, second);
+  EXPECT_TRUE(ledger.ready(4));
+}
+
 TEST(ClusterRewardLedger, RewardsAreFoldedWhenManyOrOld) {
   reward_ledger ledger(fold_policy{3, 1000});
   for (int shard : {1, 2}) {

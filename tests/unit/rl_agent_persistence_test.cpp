@@ -170,6 +170,32 @@ TEST(RlAgentPersistence, PendingEventsAndExperiencesMoveWithTheirContext) {
   EXPECT_EQ(c.experiences().size(), 0u);
 }
 
+// The cluster's fold carries a context as a typed grace::context_snapshot;
+// its JSON (what etcd holds) is exactly the agent's export, which a new
+// owner's agent imports.
+TEST(RlAgentPersistence, TheTypedContextSnapshotIsTheAgentsExport) {
+  std::vector<std::string> open;
+  agent a = trained(&open);
+  a.recommend(api, cands, 2, 99); // a pending event with a risk ceiling
+  const auto exported = a.export_context(api);
+  const auto typed = exported.get<grace::context_snapshot>();
+  EXPECT_EQ(typed.service, api.service);
+  EXPECT_FALSE(typed.pending.empty());
+  EXPECT_FALSE(typed.experiences.empty());
+  ASSERT_EQ(typed.arms.size(), 2u);
+  EXPECT_EQ(nlohmann::json(typed), exported);
+  grace::shard_snapshot shard{7, {typed}};
+  const auto doc = nlohmann::json(shard);
+  EXPECT_EQ(doc.at("format"), "grace.shard_snapshot/1");
+  EXPECT_EQ(doc.get<grace::shard_snapshot>().contexts.size(), 1u);
+  agent b;
+  b.import_context(doc.at("contexts").at(0));
+  EXPECT_EQ(b.export_context(api), exported);
+  auto wrong = exported;
+  wrong["format"] = "grace.rl_context/0";
+  EXPECT_ANY_THROW(wrong.get<grace::context_snapshot>());
+}
+
 namespace {
 
 agent::stored_outcome outcome_of(const experience& e) {
