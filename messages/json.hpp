@@ -148,6 +148,7 @@ void to_json(nlohmann::json& j, const cluster_view& x);
 // answer's fields, then answered_by and unanswered.
 void to_json(nlohmann::json& j, const cluster_rl_statistics& x);
 void to_json(nlohmann::json& j, const cluster_rl_policies& x);
+void to_json(nlohmann::json& j, const cluster_warnings& x);
 
 // Written for the API only, the dashboard reports (docs/openapi.yaml): a
 // figure without data is null, as are a time that is not known yet and the

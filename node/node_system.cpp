@@ -90,6 +90,8 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   // event time; at a high time scale that is minutes of virtual time. Allow a
   // quarter of a real second of it, and at least one collection interval.
   agg.allowed_lateness_ms = std::max<int64_t>(60000, static_cast<int64_t>(250.0 * clock.scale));
+  // Windows shorter than the tick would close up to a minute late.
+  agg.tick_ms = std::min<int64_t>(agg.tick_ms, s.snapshot_interval_ms);
   out.push_back(peer_spec("aggregator", aggregator_component, clock, agg));
   out.back().flush_on_stop = true; // stores the windows due, waits for the writes under way
   out.push_back(peer_spec("ingest", ingest_component));
@@ -118,6 +120,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   ss.clock = clock;
   ss.interval_ms = s.forecast_interval_ms;
   ss.horizon_ms = s.forecast_horizon_ms;
+  ss.cluster = s.cluster.enabled();
   out.push_back(peer_spec("scheduler", scheduler_component, ss));
   rl_agent_settings rs;
   rs.clock = clock;
