@@ -173,6 +173,12 @@ using storage_actor = caf::typed_actor<
     // Internal: applies the retention setting (every virtual hour).
     caf::reacts_to<atom::tick>>::extend_with<status_client<storage_status>, metric_store_actor>;
 
+// Where a source's samples go (the component named by the node): the ingest
+// component, or in a cluster the cluster component, which sends each sample
+// to the ingest of its metric's owner. Both answer the same way.
+using sample_sink_actor =
+    caf::typed_actor<caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>>;
+
 // Receives samples from every source (push, scrape, replay, simulator) and
 // hands them to the aggregator.
 using ingest_actor = caf::typed_actor<

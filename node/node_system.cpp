@@ -159,17 +159,19 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
                    return caf::actor_cast<caf::actor>(
                        self->spawn<caf::linked + caf::detached>(notifier_component, ns));
                  }});
+  const std::string sample_sink = s.cluster.enabled() ? "cluster" : "ingest";
   if (sim) {
     const uint64_t seed =
         s.simulator_seed >= 0 ? static_cast<uint64_t>(s.simulator_seed) : sim->seed;
-    out.push_back(peer_spec("simulator", simulator_component, clock, *sim, seed));
+    // In a cluster each sample goes to its metric's owner (docs/cluster.md).
+    out.push_back(peer_spec("simulator", simulator_component, clock, *sim, seed, sample_sink));
   }
   if (!s.scrape_targets.empty()) {
     const auto targets = s.scrape_targets;
     // Detached: a scrape blocks on the network, never a shared worker thread.
     out.push_back({"scrape", [=](caf::local_actor* self, const supervisor_actor& sup) {
                      return caf::actor_cast<caf::actor>(self->spawn<caf::linked + caf::detached>(
-                         scrape_component, sup, clock, targets));
+                         scrape_component, sup, clock, targets, sample_sink));
                    }});
   }
   if (!s.prometheus.url.empty()) {

@@ -13,10 +13,12 @@ cluster-wide RL statistics (any node merging every member's share) count them
 before and after. Snapshots of the killed node's metrics were handed over to
 each shard's next owner (and to no other node), which, owning the shard after
 the kill, forecasts them from that history for a forecast asked through
-another survivor; the merged warnings name who answered.
+another survivor; the merged warnings name who answered. Samples a node
+scrapes go to their metric's owner like pushed ones.
 
 Run by ctest as `cluster_test.py PATH/TO/grace-node SOURCE_DIR`.
 """
+import http.server
 import json
 import os
 import shutil
@@ -26,6 +28,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -104,6 +107,32 @@ class Etcd:
 # One-second snapshot windows, so that pushed samples close windows within
 # the test (60 s after their time: the aggregator's allowed lateness).
 FAST_WINDOWS = "aggregation:\n  snapshot_interval: 1s\nforecasting:\n  horizon: 1m\n"
+
+
+class Exporter(http.server.BaseHTTPRequestHandler):
+    """A Prometheus endpoint with one series per catalog metric, empty until
+    `serving` is set."""
+    serving = False
+
+    def do_GET(self):
+        body = "".join(f"grace_it_series_{i} {i + 0.5}\n"
+                       for i, _ in enumerate(catalog_metrics())) if Exporter.serving else ""
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def scrape_yaml(port):
+    mappings = "".join(f"      - {{series: grace_it_series_{i}, metric: {m}}}\n"
+                       for i, m in enumerate(catalog_metrics()))
+    return (f"scrape_targets:\n  - name: it\n    url: http://127.0.0.1:{port}/metrics\n"
+            f"    interval: 1s\n    mappings:\n{mappings}")
 
 
 def cluster_node(node_id, etcd, certs, cert=None, extra_yaml=""):
@@ -268,10 +297,14 @@ class ClusterTest(unittest.TestCase):
         make_cert("intruder", "other-ca", d)
         cls.etcd = Etcd(d)
         cls.nodes = {}
+        # n1 scrapes every catalog metric (once test_5 turns the series on).
+        cls.exporter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Exporter)
+        threading.Thread(target=cls.exporter.serve_forever, daemon=True).start()
         try:
             for node_id in ("n1", "n2", "n3"):
+                scrape = scrape_yaml(cls.exporter.server_address[1]) if node_id == "n1" else ""
                 cls.nodes[node_id] = cluster_node(node_id, cls.etcd, d,
-                                                  extra_yaml=FAST_WINDOWS).start()
+                                                  extra_yaml=FAST_WINDOWS + scrape).start()
         except Exception:
             cls.tearDownClass()
             raise
@@ -280,6 +313,7 @@ class ClusterTest(unittest.TestCase):
     def tearDownClass(cls):
         for node in cls.nodes.values():
             node.stop()
+        cls.exporter.shutdown()
         cls.etcd.stop()
         cls.certs.cleanup()
 
@@ -512,6 +546,33 @@ class ClusterTest(unittest.TestCase):
               f"{2 * len(owned_by_n3)} acknowledged rewards of {len(owned_by_n3)} contexts "
               f"counted by the new owners; {len(n3_metrics)} of its metrics forecast by their "
               f"next owners from the snapshots handed over", file=sys.stderr)
+
+    def test_5_samples_a_node_scrapes_go_to_their_metrics_owner(self):
+        n1, n2 = self.nodes["n1"], self.nodes["n2"]
+        now = wait_for(lambda: settled(n1, ["n1", "n2"]), 20)
+        self.assertIsNotNone(now)
+        owner_of = {s["shard"]: s["owner"] for s in now["shards"]}
+        owned_by_n2 = [m for m in catalog_metrics() if owner_of[shard_of_metric(m)] == "n2"]
+        owned_by_n1 = [m for m in catalog_metrics() if owner_of[shard_of_metric(m)] == "n1"]
+        self.assertTrue(owned_by_n2 and owned_by_n1, owner_of)
+        before = {n: accepted_samples(node) for n, node in (("n1", n1), ("n2", n2))}
+        Exporter.serving = True
+        try:
+            # Every scrape of n1 (one a second) sends n2 its metrics' samples.
+            routed = wait_for(lambda: accepted_samples(n2) - before["n2"]
+                              >= 2 * len(owned_by_n2), 15)
+        finally:
+            Exporter.serving = False
+        self.assertTrue(routed, (accepted_samples(n2) - before["n2"], owned_by_n2))
+        # Once the last scrape has landed: each scrape gave each owner exactly
+        # its own metrics' samples.
+        time.sleep(2)
+        taken = {"n1": accepted_samples(n1) - before["n1"],
+                 "n2": accepted_samples(n2) - before["n2"]}
+        owned = {"n1": len(owned_by_n1), "n2": len(owned_by_n2)}
+        for n in taken:
+            self.assertEqual(taken[n] % owned[n], 0, (taken, owned))
+        self.assertEqual(taken["n1"] // owned["n1"], taken["n2"] // owned["n2"], (taken, owned))
 
 
 class ClusterConfigTest(unittest.TestCase):
