@@ -72,8 +72,6 @@ struct cluster_state {
   cluster::handover_ledger handover;
   bool handing_over = false;    // a round is under way
   int64_t next_handover_ms = 0; // steady clock: the next round
-  uint64_t snapshots_handed_over = 0;
-  uint64_t snapshots_received = 0; // new here
   ~cluster_state(); // stops the watch and revokes the lease: members see the leave at once
 };
 

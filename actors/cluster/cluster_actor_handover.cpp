@@ -62,7 +62,6 @@ void send_item(cluster_self self, storage_actor storage, cluster::handover_item 
                     [=](uint64_t added) {
                       auto& st = self->state;
                       st.handover.sent(item, newest);
-                      st.snapshots_handed_over += count;
                       if (item.since == 0)
                         spdlog::info("[CLUSTER] handed {} snapshot(s) of {} (shard {}) over to "
                                      "its next owner {} ({} new there)",
@@ -142,12 +141,8 @@ void receive_handover(cluster_self self, snapshot_handover handover, shared_prom
         closed_windows windows{std::move(handover.snapshots),
                                std::numeric_limits<timestamp_ms>::min()};
         self->request(storage, storage_timeout, atom::store_v, std::move(windows))
-            .then(
-                [=](uint64_t added) {
-                  self->state.snapshots_received += added;
-                  rp->deliver(added);
-                },
-                [=](caf::error& e) { rp->deliver(std::move(e)); });
+            .then([=](uint64_t added) { rp->deliver(added); },
+                  [=](caf::error& e) { rp->deliver(std::move(e)); });
       },
       [=](const caf::error& e) {
         rp->deliver(make_error(errc::unavailable, "storage is not reachable: " + describe(e)));
