@@ -141,32 +141,49 @@ std::optional<forecast_request> parse_predict_body(const std::string& body,
 }
 
 void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings& settings) {
-  server.Post("/api/ml/forecaster/predict",
-              [&gateway, settings](const httplib::Request& req, httplib::Response& res) {
-                std::string error;
-                auto request = parse_predict_body(req.body, settings.default_horizon_ms, error);
-                if (!request)
-                  return send_error(res, 400, error);
-                gateway_failure failure;
-                auto forecasts = gateway.ask<std::vector<forecast>, forecaster_actor>(
-                    "forecaster", failure, atom::forecast_v, *request);
-                if (!forecasts)
-                  return send_failure(res, failure);
-                std::set<std::string> answered;
-                nlohmann::json list = nlohmann::json::array();
-                for (const auto& f : *forecasts) {
-                  answered.insert(f.metric_id);
-                  list.push_back(f);
-                }
-                nlohmann::json unavailable = nlohmann::json::array();
-                for (const auto& id : request->metric_ids)
-                  if (!answered.count(id))
-                    unavailable.push_back({{"metric_id", id}, {"reason", "no snapshots yet"}});
-                send_json(res, 200,
-                          {{"forecasts", list},
-                           {"horizon_minutes", static_cast<double>(request->horizon_ms) / 60000.0},
-                           {"unavailable", unavailable}});
-              });
+  server.Post("/api/ml/forecaster/predict", [&gateway, settings](const httplib::Request& req,
+                                                                 httplib::Response& res) {
+    std::string error;
+    auto request = parse_predict_body(req.body, settings.default_horizon_ms, error);
+    if (!request)
+      return send_error(res, 400, error);
+    gateway_failure failure;
+    // A cluster node asks each metric's owner (docs/cluster.md).
+    std::optional<cluster_forecasts> answer;
+    if (settings.cluster) {
+      answer = gateway.ask<cluster_forecasts, cluster_actor>("cluster", failure, atom::forecast_v,
+                                                             *request);
+    } else if (auto local = gateway.ask<std::vector<forecast>, forecaster_actor>(
+                   "forecaster", failure, atom::forecast_v, *request)) {
+      answer.emplace();
+      answer->forecasts = std::move(*local);
+    }
+    if (!answer)
+      return send_failure(res, failure);
+    std::set<std::string> answered;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& f : answer->forecasts) {
+      answered.insert(f.metric_id);
+      list.push_back(f);
+    }
+    nlohmann::json unavailable = nlohmann::json::array();
+    for (const auto& id : request->metric_ids) {
+      if (answered.count(id))
+        continue;
+      auto why = answer->unanswered_metrics.find(id);
+      unavailable.push_back(
+          {{"metric_id", id},
+           {"reason", why == answer->unanswered_metrics.end() ? "no snapshots yet" : why->second}});
+    }
+    nlohmann::json body{{"forecasts", list},
+                        {"horizon_minutes", static_cast<double>(request->horizon_ms) / 60000.0},
+                        {"unavailable", unavailable}};
+    if (settings.cluster) {
+      body["answered_by"] = answer->answered_by;
+      body["unanswered"] = answer->unanswered;
+    }
+    send_json(res, 200, body);
+  });
 
   server.Get(
       "/api/ml/forecaster/statistics", [&gateway](const httplib::Request&, httplib::Response& res) {

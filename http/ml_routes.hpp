@@ -20,7 +20,8 @@ struct ml_settings {
   // When set, recommend needs it too: a GET, but it creates state (an event).
   std::string token;
   // A cluster node: recommend and reward go to the cluster component, which
-  // asks the owner of the context's shard.
+  // asks the owner of the context's shard; forecasts, the owners of the
+  // metrics' shards.
   bool cluster = false;
 };
 

@@ -61,10 +61,17 @@ std::optional<kill_switch_request> parse_kill_switch_body(const std::string& bod
   return r;
 }
 
-void install_operations_routes(router& server, actor_gateway& gateway) {
-  server.Get("/api/predictions/warnings", [&gateway](const httplib::Request&,
-                                                     httplib::Response& res) {
+void install_operations_routes(router& server, actor_gateway& gateway, bool cluster) {
+  server.Get("/api/predictions/warnings", [&gateway, cluster](const httplib::Request&,
+                                                              httplib::Response& res) {
     gateway_failure failure;
+    if (cluster) {
+      auto merged =
+          gateway.ask<cluster_warnings, cluster_actor>("cluster", failure, atom::warnings_v);
+      if (!merged)
+        return send_failure(res, failure);
+      return send_json(res, 200, nlohmann::json(*merged));
+    }
     auto body = gateway.ask<warnings_view, predictor_actor>("predictor", failure, atom::warnings_v);
     if (!body)
       return send_failure(res, failure);

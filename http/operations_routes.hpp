@@ -19,6 +19,7 @@ struct kill_switch_request {
 std::optional<kill_switch_request> parse_kill_switch_body(const std::string& body,
                                                           std::string& error);
 
-void install_operations_routes(router& server, actor_gateway& gateway);
+// `cluster`: the warnings view merges every member's (docs/cluster.md).
+void install_operations_routes(router& server, actor_gateway& gateway, bool cluster = false);
 
 } // namespace grace::http

@@ -174,6 +174,12 @@ using storage_actor = caf::typed_actor<
     // Internal: applies the retention setting (every virtual hour).
     caf::reacts_to<atom::tick>>::extend_with<status_client<storage_status>, metric_store_actor>;
 
+// Where a source's samples go (the component named by the node): the ingest
+// component, or in a cluster the cluster component, which sends each sample
+// to the ingest of its metric's owner. Both answer the same way.
+using sample_sink_actor =
+    caf::typed_actor<caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>>;
+
 // Receives samples from every source (push, scrape, replay, simulator) and
 // hands them to the aggregator.
 using ingest_actor = caf::typed_actor<
@@ -414,6 +420,23 @@ using cluster_actor = caf::typed_actor<
     caf::replies_to<atom::policies>::with<cluster_rl_policies>,
     // Asked by the peer named: this node's share and its id.
     caf::replies_to<atom::policies, std::string>::with<rl_policies, std::string>,
+    // Forecasts of the request's metrics, each asked of its metric's owner
+    // (here or over the peer link; waits up to http.request_timeout for an
+    // owner), with who answered.
+    caf::replies_to<atom::forecast, forecast_request>::with<cluster_forecasts>,
+    // The same, forwarded by the peer named: answered here by the local
+    // forecaster, with this node's id.
+    caf::replies_to<atom::forecast, forecast_request, std::string>::with<std::vector<forecast>,
+                                                                         std::string>,
+    // The early warnings over the cluster: every member's (those of the
+    // metrics of the shards it serves) merged, with who answered.
+    caf::replies_to<atom::warnings>::with<cluster_warnings>,
+    // Asked by the peer named: this node's share and its id.
+    caf::replies_to<atom::warnings, std::string>::with<warnings_view, std::string>,
+    // A shard owner's snapshots, sent to this node as the shard's next
+    // owner: checked, then stored through the storage component; answers
+    // how many were new.
+    caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>,
     // Internal: tries again the requests waiting for a shard's owner.
     caf::reacts_to<atom::flush>>::extend_with<status_client<cluster_status>>;
 
@@ -437,7 +460,14 @@ using cluster_peer_actor = caf::typed_actor<
     // by the peer named; answered with this node's id.
     caf::replies_to<atom::statistics, std::string>::with<rl_statistics, std::string>,
     // This node's share of the learned policies, likewise.
-    caf::replies_to<atom::policies, std::string>::with<rl_policies, std::string>>;
+    caf::replies_to<atom::policies, std::string>::with<rl_policies, std::string>,
+    // Forecasts of metrics this node owns, asked by the peer named.
+    caf::replies_to<atom::forecast, forecast_request, std::string>::with<std::vector<forecast>,
+                                                                         std::string>,
+    // This node's share of the early warnings, asked by the peer named.
+    caf::replies_to<atom::warnings, std::string>::with<warnings_view, std::string>,
+    // Snapshots of a shard whose next owner this node is (snapshot handover).
+    caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>>;
 
 // The cluster component's connection to etcd (detached: each call blocks
 // for up to cluster's etcd timeout; ~45 ms for a txn, etcd's fsync). Makes

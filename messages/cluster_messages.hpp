@@ -1,6 +1,8 @@
 #pragma once
 // What cluster nodes say to each other over the middleman (mutual TLS). The
 // registered type names are the wire identity: renaming breaks peers.
+#include "messages/types.hpp"
+
 #include <caf/meta/type_name.hpp>
 #include <cstdint>
 #include <string>
@@ -10,7 +12,7 @@ namespace grace {
 
 // Raised whenever a message crossing the wire changes shape; a peer speaking
 // another version is refused.
-constexpr uint32_t cluster_protocol_version = 3;
+constexpr uint32_t cluster_protocol_version = 4;
 
 // The first message on a new connection, both ways.
 struct peer_hello {
@@ -62,6 +64,19 @@ struct etcd_reply {
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, etcd_reply& x) {
   return f(caf::meta::type_name("etcd_reply"), x.revision, x.succeeded, x.kvs, x.lease_id,
            x.ttl_seconds);
+}
+
+// A shard owner's metric snapshots for the shard's next owner, which stores
+// them as its own history (so that forecasts after a failover have it).
+struct snapshot_handover {
+  std::string from; // the owner's node id
+  int32_t shard = 0;
+  std::vector<snapshot> snapshots; // of metrics of `shard`, oldest first
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot_handover& x) {
+  return f(caf::meta::type_name("snapshot_handover"), x.from, x.shard, x.snapshots);
 }
 
 } // namespace grace

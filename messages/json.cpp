@@ -608,6 +608,12 @@ void to_json(json& j, const cluster_rl_policies& x) {
   j["unanswered"] = x.unanswered;
 }
 
+void to_json(json& j, const cluster_warnings& x) {
+  to_json(j, x.merged);
+  j["answered_by"] = x.answered_by;
+  j["unanswered"] = x.unanswered;
+}
+
 void to_json(json& j, const playbook_value& x) {
   // A playbook never run in this context has no value of its own yet: null,
   // not the pool's prior, which a reader would take for a measurement.

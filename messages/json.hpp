@@ -149,6 +149,7 @@ void to_json(nlohmann::json& j, const cluster_view& x);
 // answer's fields, then answered_by and unanswered.
 void to_json(nlohmann::json& j, const cluster_rl_statistics& x);
 void to_json(nlohmann::json& j, const cluster_rl_policies& x);
+void to_json(nlohmann::json& j, const cluster_warnings& x);
 
 // A shard's learning state as etcd holds it (the learner's export format):
 // {"format": "grace.shard_snapshot/1", "shard", "contexts": [{"format":

@@ -291,4 +291,31 @@ typename Inspector::result_type inspect(Inspector& f, cluster_rl_policies& x) {
   return f(x.merged, x.answered_by, x.unanswered);
 }
 
+// POST /api/ml/forecaster/predict on a cluster node: each metric's forecast
+// from its owner, and who answered.
+struct cluster_forecasts {
+  std::vector<forecast> forecasts;                       // in the order of the request's metric ids
+  std::map<std::string, std::string> unanswered_metrics; // metric id -> why its owner gave none
+  std::vector<std::string> answered_by;                  // member ids, sorted
+  std::vector<std::string> unanswered;                   // "<id>: <why>"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_forecasts& x) {
+  return f(x.forecasts, x.unanswered_metrics, x.answered_by, x.unanswered);
+}
+
+// GET /api/predictions/warnings on a cluster node: every member's warnings
+// (those of the metrics of the shards it serves) merged, and who answered.
+struct cluster_warnings {
+  warnings_view merged;
+  std::vector<std::string> answered_by; // member ids, sorted
+  std::vector<std::string> unanswered;  // "<id>: <why>"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_warnings& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
 } // namespace grace

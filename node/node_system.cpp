@@ -90,6 +90,8 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   // event time; at a high time scale that is minutes of virtual time. Allow a
   // quarter of a real second of it, and at least one collection interval.
   agg.allowed_lateness_ms = std::max<int64_t>(60000, static_cast<int64_t>(250.0 * clock.scale));
+  // Windows shorter than the tick would close up to a minute late.
+  agg.tick_ms = std::min<int64_t>(agg.tick_ms, s.snapshot_interval_ms);
   out.push_back(peer_spec("aggregator", aggregator_component, clock, agg));
   out.back().flush_on_stop = true; // stores the windows due, waits for the writes under way
   out.push_back(peer_spec("ingest", ingest_component));
@@ -118,6 +120,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   ss.clock = clock;
   ss.interval_ms = s.forecast_interval_ms;
   ss.horizon_ms = s.forecast_horizon_ms;
+  ss.cluster = s.cluster.enabled();
   out.push_back(peer_spec("scheduler", scheduler_component, ss));
   rl_agent_settings rs;
   rs.clock = clock;
@@ -158,17 +161,19 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
                    return caf::actor_cast<caf::actor>(
                        self->spawn<caf::linked + caf::detached>(notifier_component, ns));
                  }});
+  const std::string sample_sink = s.cluster.enabled() ? "cluster" : "ingest";
   if (sim) {
     const uint64_t seed =
         s.simulator_seed >= 0 ? static_cast<uint64_t>(s.simulator_seed) : sim->seed;
-    out.push_back(peer_spec("simulator", simulator_component, clock, *sim, seed));
+    // In a cluster each sample goes to its metric's owner (docs/cluster.md).
+    out.push_back(peer_spec("simulator", simulator_component, clock, *sim, seed, sample_sink));
   }
   if (!s.scrape_targets.empty()) {
     const auto targets = s.scrape_targets;
     // Detached: a scrape blocks on the network, never a shared worker thread.
     out.push_back({"scrape", [=](caf::local_actor* self, const supervisor_actor& sup) {
                      return caf::actor_cast<caf::actor>(self->spawn<caf::linked + caf::detached>(
-                         scrape_component, sup, clock, targets));
+                         scrape_component, sup, clock, targets, sample_sink));
                    }});
   }
   if (!s.prometheus.url.empty()) {

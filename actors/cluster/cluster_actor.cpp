@@ -1,5 +1,6 @@
 #include "actors/cluster/cluster_actor.hpp"
 
+#include "actors/cluster/cluster_actor_handover.hpp"
 #include "actors/cluster/cluster_actor_routing.hpp"
 #include "actors/cluster/cluster_peer_actor.hpp"
 #include "actors/cluster/etcd_worker.hpp"
@@ -672,6 +673,7 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
         connect_peers(self);
         restore_shards(self);
         fold_due(self);
+        hand_over_snapshots(self);
         retry_waiting(self);
         self->delayed_send(self, tick_interval, atom::tick_v);
       },
@@ -752,6 +754,37 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
         auto rp = std::make_shared<caf::typed_response_promise<rl_policies, std::string>>(
             self->make_response_promise<rl_policies, std::string>());
         share_policies(self, rp);
+        return *rp;
+      },
+      [=](atom::forecast, forecast_request& request) -> caf::result<cluster_forecasts> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_forecasts>>(
+            self->make_response_promise<cluster_forecasts>());
+        route_forecasts(self, std::move(request), rp);
+        return *rp;
+      },
+      [=](atom::forecast, forecast_request& request,
+          const std::string&) -> caf::result<std::vector<forecast>, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<std::vector<forecast>, std::string>>(
+            self->make_response_promise<std::vector<forecast>, std::string>());
+        forecast_here(self, std::move(request), rp);
+        return *rp;
+      },
+      [=](atom::warnings) -> caf::result<cluster_warnings> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_warnings>>(
+            self->make_response_promise<cluster_warnings>());
+        cluster_warnings_view(self, rp);
+        return *rp;
+      },
+      [=](atom::warnings, const std::string&) -> caf::result<warnings_view, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<warnings_view, std::string>>(
+            self->make_response_promise<warnings_view, std::string>());
+        share_warnings(self, rp);
+        return *rp;
+      },
+      [=](atom::store, snapshot_handover& handover) -> caf::result<uint64_t> {
+        auto rp = std::make_shared<caf::typed_response_promise<uint64_t>>(
+            self->make_response_promise<uint64_t>());
+        receive_handover(self, std::move(handover), rp);
         return *rp;
       },
       [=](atom::hello, const peer_hello& theirs, const caf::actor& endpoint) {

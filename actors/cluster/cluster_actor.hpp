@@ -10,6 +10,7 @@
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/ownership.hpp"
 #include "actors/cluster/reward_ledger.hpp"
+#include "actors/cluster/snapshot_handover.hpp"
 #include "messages/actors.hpp"
 
 #include <atomic>
@@ -101,6 +102,10 @@ struct cluster_state {
   uint64_t folds = 0;
   uint64_t forwarded = 0;
   uint64_t restored_shards = 0;
+  // Snapshot handover to the next owners (cluster_actor_handover.hpp).
+  cluster::handover_ledger handover;
+  bool handing_over = false;    // a round is under way
+  int64_t next_handover_ms = 0; // steady clock: the next round
   ~cluster_state(); // stops the watch and revokes the lease: members see the leave at once
 };
 

@@ -632,3 +632,174 @@ void fold_due(cluster_self self) {
 }
 
 } // namespace grace
+
+namespace grace {
+
+namespace {
+
+// The answers of a forecast request's shard groups, merged as they come.
+struct forecast_merge {
+  forecast_request request;
+  std::map<std::string, forecast> by_metric;
+  std::map<std::string, std::string> unanswered_metrics;
+  std::set<std::string> answered_by;
+  std::map<std::string, std::string> unanswered; // node -> why
+  std::optional<caf::error> refused;             // an owner's own refusal (unknown metric...)
+  size_t open = 0;
+  shared_promise<cluster_forecasts> rp;
+
+  void add(const std::string& node, std::vector<forecast> forecasts) {
+    answered_by.insert(node);
+    for (auto& f : forecasts)
+      by_metric.insert_or_assign(f.metric_id, std::move(f));
+    close();
+  }
+  void miss(const std::vector<std::string>& metrics, const std::string& node,
+            const std::string& why) {
+    for (const auto& m : metrics)
+      unanswered_metrics[m] = (node.empty() ? "" : "its owner " + node + " did not answer: ") + why;
+    if (!node.empty())
+      unanswered[node] = why;
+    close();
+  }
+  void refuse(caf::error e) {
+    if (!refused)
+      refused = std::move(e);
+    close();
+  }
+  void close() {
+    if (--open > 0)
+      return;
+    if (refused) {
+      rp->deliver(std::move(*refused));
+      return;
+    }
+    cluster_forecasts out;
+    for (const auto& id : request.metric_ids) {
+      auto it = by_metric.find(id);
+      if (it != by_metric.end()) {
+        out.forecasts.push_back(std::move(it->second));
+        by_metric.erase(it);
+      }
+    }
+    out.unanswered_metrics = std::move(unanswered_metrics);
+    out.answered_by.assign(answered_by.begin(), answered_by.end());
+    for (const auto& [node, why] : unanswered)
+      if (!answered_by.count(node))
+        out.unanswered.push_back(node + ": " + why);
+    rp->deliver(std::move(out));
+  }
+};
+
+void ask_forecaster(cluster_self self, int64_t deadline_ms, forecast_request request,
+                    std::function<void(std::vector<forecast>)> done,
+                    std::function<void(caf::error)> fail) {
+  with_component_or<forecaster_actor>(
+      self, self->state.supervisor, "forecaster",
+      [=](forecaster_actor forecaster) {
+        self->request(forecaster, until(deadline_ms), atom::forecast_v, request)
+            .then([=](std::vector<forecast>& answer) { done(std::move(answer)); },
+                  [=](caf::error& e) { fail(std::move(e)); });
+      },
+      [=](const caf::error& e) {
+        fail(make_error(errc::unavailable, "the forecaster is not reachable: " + describe(e)));
+      });
+}
+
+void forecasts_at(cluster_self self, int64_t deadline_ms, int shard, forecast_request part,
+                  std::shared_ptr<forecast_merge> merge) {
+  const auto started = steady_ms();
+  dispatch(
+      self, deadline_ms,
+      [=]() {
+        const auto r = route_of(self->state, shard, false, false);
+        if (r.kind == route::wait)
+          return false;
+        const auto fail = [=](const std::string& node, caf::error e) {
+          if (e.category() == error_category())
+            merge->refuse(std::move(e));
+          else
+            merge->miss(part.metric_ids, node, describe(e));
+        };
+        if (r.kind == route::here) {
+          const auto me = self->state.settings.node_id;
+          ask_forecaster(
+              self, deadline_ms, part,
+              [=](std::vector<forecast> answer) { merge->add(me, std::move(answer)); },
+              [=](caf::error e) { fail(me, std::move(e)); });
+          return true;
+        }
+        ++self->state.forwarded;
+        self->request(r.to, until(deadline_ms), atom::forecast_v, part,
+                      self->state.settings.node_id)
+            .then([=](std::vector<forecast>& answer,
+                      std::string& node) { merge->add(node, std::move(answer)); },
+                  [=](caf::error& e) {
+                    if (transport_error(e) && steady_ms() < deadline_ms)
+                      forecasts_at(self, deadline_ms, shard, part, merge);
+                    else
+                      fail(r.owner, std::move(e));
+                  });
+        return true;
+      },
+      [=] { merge->miss(part.metric_ids, "", describe(no_owner(shard, steady_ms() - started))); });
+}
+
+} // namespace
+
+void route_forecasts(cluster_self self, forecast_request request,
+                     shared_promise<cluster_forecasts> rp) {
+  std::map<int, forecast_request> by_shard;
+  for (const auto& id : request.metric_ids) {
+    auto& part = by_shard[cluster::shard_of_metric(id)];
+    part.horizon_ms = request.horizon_ms;
+    if (std::find(part.metric_ids.begin(), part.metric_ids.end(), id) == part.metric_ids.end())
+      part.metric_ids.push_back(id);
+  }
+  auto merge = std::make_shared<forecast_merge>();
+  merge->request = std::move(request);
+  merge->rp = std::move(rp);
+  merge->open = by_shard.size() + 1; // closed once more below: no metric answers too
+  const auto deadline = steady_ms() + self->state.wait_ms;
+  for (auto& [shard, part] : by_shard)
+    forecasts_at(self, deadline, shard, std::move(part), merge);
+  merge->close();
+}
+
+void forecast_here(cluster_self self, forecast_request request,
+                   shared_promise<std::vector<forecast>, std::string> rp) {
+  ask_forecaster(
+      self, steady_ms() + self->state.wait_ms, std::move(request),
+      [=](std::vector<forecast> answer) {
+        rp->deliver(std::move(answer), self->state.settings.node_id);
+      },
+      [=](caf::error e) { rp->deliver(std::move(e)); });
+}
+
+void share_warnings(cluster_self self, shared_promise<warnings_view, std::string> rp) {
+  const auto shards = self->state.owned->serving_shards(steady_ms());
+  with_component_or<predictor_actor>(
+      self, self->state.supervisor, "predictor",
+      [=](predictor_actor predictor) {
+        self->request(predictor, std::chrono::milliseconds(self->state.wait_ms), atom::warnings_v)
+            .then(
+                [=](warnings_view& view) {
+                  rp->deliver(cluster::warnings_of_shards(std::move(view), shards),
+                              self->state.settings.node_id);
+                },
+                [=](caf::error& e) { rp->deliver(std::move(e)); });
+      },
+      [=](const caf::error& e) {
+        rp->deliver(
+            make_error(errc::unavailable, "the predictor is not reachable: " + describe(e)));
+      });
+}
+
+void cluster_warnings_view(cluster_self self, shared_promise<cluster_warnings> rp) {
+  gather_view<warnings_view, cluster_warnings, cluster::member_warnings>(
+      self, atom::warnings_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_warnings(std::move(shares), std::move(unanswered));
+      });
+}
+
+} // namespace grace

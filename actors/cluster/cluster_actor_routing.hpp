@@ -42,6 +42,20 @@ void cluster_statistics(cluster_self self, shared_promise<cluster_rl_statistics>
 void share_policies(cluster_self self, shared_promise<rl_policies, std::string> rp);
 void cluster_policies(cluster_self self, shared_promise<cluster_rl_policies> rp);
 
+// Forecasts: the request's metrics grouped by shard, each group asked of its
+// owner's forecaster (here or over the peer link, waiting for an owner like
+// a recommendation), merged with who answered.
+void route_forecasts(cluster_self self, forecast_request request,
+                     shared_promise<cluster_forecasts> rp);
+// A forwarded forecast request: answered by this node's forecaster.
+void forecast_here(cluster_self self, forecast_request request,
+                   shared_promise<std::vector<forecast>, std::string> rp);
+
+// This node's share of the early warnings (the metrics of the shards it
+// serves), and every member's merged.
+void share_warnings(cluster_self self, shared_promise<warnings_view, std::string> rp);
+void cluster_warnings_view(cluster_self self, shared_promise<cluster_warnings> rp);
+
 // Tries the waiting requests again (after an ownership change, a restore, a
 // new peer, or the retry timer); expires those past their deadline.
 void retry_waiting(cluster_self self);

@@ -29,6 +29,15 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::policies, std::string& from) {
         return self->delegate(cluster, atom::policies_v, std::move(from));
       },
+      [=](atom::forecast, forecast_request& request, std::string& from) {
+        return self->delegate(cluster, atom::forecast_v, std::move(request), std::move(from));
+      },
+      [=](atom::warnings, std::string& from) {
+        return self->delegate(cluster, atom::warnings_v, std::move(from));
+      },
+      [=](atom::store, snapshot_handover& handover) {
+        return self->delegate(cluster, atom::store_v, std::move(handover));
+      },
   };
 }
 

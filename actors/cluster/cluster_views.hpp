@@ -34,4 +34,21 @@ struct member_policies {
 cluster_rl_policies merge_policies(std::vector<member_policies> answers,
                                    std::vector<std::string> unanswered);
 
+// A member's warnings restricted to the metrics of `shards` (those it
+// serves): a metric's warnings are answered by its owner only. The counts
+// (statistics) stay the member's own.
+warnings_view warnings_of_shards(warnings_view view, const std::vector<int>& shards);
+
+struct member_warnings {
+  std::string node;
+  warnings_view share; // the metrics of the shards it serves
+};
+
+// One view with a node alone's fields: `open` ordered by raised_at (then
+// id), `recent` newest resolved first, at most 100; the counts summed and
+// mean_lead_minutes weighted by came_true. A warning in two shares (a
+// handover) is listed once, the most recently updated.
+cluster_warnings merge_warnings(std::vector<member_warnings> answers,
+                                std::vector<std::string> unanswered);
+
 } // namespace grace::cluster

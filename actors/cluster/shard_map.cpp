@@ -1,5 +1,7 @@
 #include "actors/cluster/shard_map.hpp"
 
+#include <algorithm>
+
 namespace grace::cluster {
 
 uint64_t fnv1a64(std::string_view bytes) {
@@ -39,6 +41,15 @@ int shard_of_context(std::string_view service, std::string_view diagnosis) {
   key.push_back('\0');
   key.append(diagnosis);
   return shard_of_hash(fnv1a64(key));
+}
+
+std::vector<std::string> metrics_of_shards(const std::vector<std::string>& metric_ids,
+                                           const std::vector<int>& shards) {
+  std::vector<std::string> out;
+  for (const auto& id : metric_ids)
+    if (std::find(shards.begin(), shards.end(), shard_of_metric(id)) != shards.end())
+      out.push_back(id);
+  return out;
 }
 
 uint64_t rendezvous_weight(std::string_view member, int shard) {

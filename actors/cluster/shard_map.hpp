@@ -22,6 +22,10 @@ int shard_of_metric(std::string_view metric_id);
 // A (service, diagnosis) context's policy.
 int shard_of_context(std::string_view service, std::string_view diagnosis);
 
+// Those of `metric_ids` whose shard is one of `shards`, in their order.
+std::vector<std::string> metrics_of_shards(const std::vector<std::string>& metric_ids,
+                                           const std::vector<int>& shards);
+
 // The weight of `member` for `shard` in rendezvous (highest random weight)
 // hashing.
 uint64_t rendezvous_weight(std::string_view member, int shard);

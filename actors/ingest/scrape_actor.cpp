@@ -49,11 +49,12 @@ std::string scrape_once(self_ptr self, const supervisor_actor& supervisor,
   for (auto& s : mapped.samples)
     s.labels["source"] = "scrape";
   if (!mapped.samples.empty())
-    with_component<ingest_actor>(self, supervisor, "ingest",
-                                 [=, b = std::move(mapped.samples)](ingest_actor i) {
-                                   self->request(i, std::chrono::seconds(10), atom::ingest_v, b)
-                                       .then([](const ingest_receipt&) {}, [](caf::error&) {});
-                                 });
+    with_component<sample_sink_actor>(self, supervisor, self->state.sink,
+                                      [=, b = std::move(mapped.samples)](sample_sink_actor i) {
+                                        self->request(i, std::chrono::seconds(10), atom::ingest_v,
+                                                      b)
+                                            .then([](const ingest_receipt&) {}, [](caf::error&) {});
+                                      });
   return {};
 }
 
@@ -61,7 +62,9 @@ std::string scrape_once(self_ptr self, const supervisor_actor& supervisor,
 
 scrape_actor::behavior_type scrape_component(scrape_actor::stateful_pointer<scrape_state> self,
                                              supervisor_actor supervisor, node_clock clock,
-                                             std::vector<ingest::scrape_target> targets) {
+                                             std::vector<ingest::scrape_target> targets,
+                                             std::string sink) {
+  self->state.sink = std::move(sink);
   for (auto& t : targets) {
     ingest::series_mapper mapper(t.mappings);
     scrape_target_state target{std::move(t), std::move(mapper), 0, 0, 0, 0, 0, 0, {}};

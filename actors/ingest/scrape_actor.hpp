@@ -28,10 +28,14 @@ struct scrape_target_state {
 struct scrape_state {
   static inline const char* name = "scrape";
   std::vector<scrape_target_state> targets;
+  std::string sink = "ingest"; // the component the samples go to
 };
 
+// The samples go to the component named `sink` (a sample_sink_actor:
+// "ingest", or "cluster" on a cluster node).
 scrape_actor::behavior_type scrape_component(scrape_actor::stateful_pointer<scrape_state> self,
                                              supervisor_actor supervisor, node_clock clock,
-                                             std::vector<ingest::scrape_target> targets);
+                                             std::vector<ingest::scrape_target> targets,
+                                             std::string sink = "ingest");
 
 } // namespace grace

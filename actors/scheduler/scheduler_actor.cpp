@@ -1,6 +1,7 @@
 #include "actors/scheduler/scheduler_actor.hpp"
 
 #include "actors/catalog/catalog.hpp"
+#include "actors/cluster/shard_map.hpp"
 #include "actors/supervisor/actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
@@ -50,27 +51,33 @@ void deliver(self_pointer self, const supervisor_actor& supervisor,
   });
 }
 
+void forecast_metrics(self_pointer self, const supervisor_actor& supervisor,
+                      std::vector<std::string> ids);
+
+// In a cluster: only the metrics of the shards this node serves now.
 void run_cycle(self_pointer self, const supervisor_actor& supervisor) {
   with_component<catalog_actor>(self, supervisor, "catalog", [=](catalog_actor catalog) {
     self->request(catalog, std::chrono::seconds(5), atom::get_v)
         .then(
             [=](catalog_ref cat) {
               auto ids = cat->forecast_metrics();
-              if (ids.empty())
+              if (!self->state.settings.cluster) {
+                forecast_metrics(self, supervisor, std::move(ids));
                 return;
-              spdlog::info("[FORECAST-SCHED] 🔮 Generating {}-metric forecast...", ids.size());
-              forecast_request request{ids, self->state.settings.horizon_ms};
-              with_component<forecaster_actor>(
-                  self, supervisor, "forecaster", [=](forecaster_actor f) {
-                    self->request(f, std::chrono::seconds(60), atom::forecast_v, request)
+              }
+              with_component<cluster_actor>(
+                  self, supervisor, "cluster", [=](cluster_actor cluster) {
+                    self->request(cluster, std::chrono::seconds(5), atom::get_v)
                         .then(
-                            [=](std::vector<forecast>& out) {
-                              deliver(self, supervisor, ids, std::move(out));
+                            [=](const cluster_view& view) {
+                              forecast_metrics(self, supervisor,
+                                               cluster::metrics_of_shards(ids, view.serving));
                             },
                             [=](caf::error& e) {
                               ++self->state.failures;
-                              spdlog::error("[FORECAST-SCHED] ❌ Forecast cycle failed: {}",
-                                            describe(e));
+                              spdlog::warn("[FORECAST-SCHED] cycle skipped: which shards this "
+                                           "node serves is not known: {}",
+                                           describe(e));
                             });
                   });
             },
@@ -78,6 +85,22 @@ void run_cycle(self_pointer self, const supervisor_actor& supervisor) {
               ++self->state.failures;
               spdlog::error("[FORECAST-SCHED] ❌ No catalog: {}", describe(e));
             });
+  });
+}
+
+void forecast_metrics(self_pointer self, const supervisor_actor& supervisor,
+                      std::vector<std::string> ids) {
+  if (ids.empty())
+    return;
+  spdlog::info("[FORECAST-SCHED] 🔮 Generating {}-metric forecast...", ids.size());
+  forecast_request request{ids, self->state.settings.horizon_ms};
+  with_component<forecaster_actor>(self, supervisor, "forecaster", [=](forecaster_actor f) {
+    self->request(f, std::chrono::seconds(60), atom::forecast_v, request)
+        .then([=](std::vector<forecast>& out) { deliver(self, supervisor, ids, std::move(out)); },
+              [=](caf::error& e) {
+                ++self->state.failures;
+                spdlog::error("[FORECAST-SCHED] ❌ Forecast cycle failed: {}", describe(e));
+              });
   });
 }
 

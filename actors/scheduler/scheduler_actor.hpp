@@ -17,6 +17,10 @@ struct scheduler_settings {
   int64_t interval_ms = cadence::forecast_interval_ms;
   int64_t horizon_ms = cadence::forecast_horizon_ms;
   bool notify_predictor = true; // false where no predictor runs (tests)
+  // A cluster node forecasts only the metrics of the shards it serves: it
+  // also holds snapshots of other shards (handed over by their owners) but
+  // their forecasts, warnings and actions are their owner's.
+  bool cluster = false;
 };
 
 struct scheduler_state {

@@ -28,7 +28,7 @@ void log_events(self_ptr self) {
 simulator_actor::behavior_type
 simulator_component(simulator_actor::stateful_pointer<simulator_state> self,
                     supervisor_actor supervisor, node_clock clock,
-                    simulator::simulator_config config, uint64_t seed) {
+                    simulator::simulator_config config, uint64_t seed, std::string sink) {
   const int64_t interval = config.collection_interval_ms;
   self->state.world =
       std::make_unique<simulator::world>(std::move(config), seed, virtual_now(self, clock));
@@ -40,8 +40,8 @@ simulator_component(simulator_actor::stateful_pointer<simulator_state> self,
         log_events(self);
         self->state.samples += batch.size();
         if (!batch.empty())
-          with_component<ingest_actor>(
-              self, supervisor, "ingest", [=, b = std::move(batch)](ingest_actor i) {
+          with_component<sample_sink_actor>(
+              self, supervisor, sink, [=, b = std::move(batch)](sample_sink_actor i) {
                 self->request(i, std::chrono::seconds(10), atom::ingest_v, b)
                     .then([](const ingest_receipt&) {}, [](caf::error&) {});
               });

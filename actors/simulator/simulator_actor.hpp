@@ -19,9 +19,11 @@ struct simulator_state {
 
 // `world` is built by the node (config validated against the catalog) and
 // moved in; a restart starts a fresh world from the same config and seed.
+// The samples go to the component named `sink` (a sample_sink_actor:
+// "ingest", or "cluster" on a cluster node).
 simulator_actor::behavior_type
 simulator_component(simulator_actor::stateful_pointer<simulator_state> self,
                     supervisor_actor supervisor, node_clock clock,
-                    simulator::simulator_config config, uint64_t seed);
+                    simulator::simulator_config config, uint64_t seed, std::string sink = "ingest");
 
 } // namespace grace

@@ -77,6 +77,40 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         return {share, std::string("mars-node")};
       },
       [=](atom::flush) {},
+      [=](atom::forecast, const forecast_request&) -> caf::result<cluster_forecasts> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      // One forecast per metric asked, but "unknown" is refused.
+      [=](atom::forecast, const forecast_request& r,
+          const std::string&) -> caf::result<std::vector<forecast>, std::string> {
+        std::vector<forecast> out;
+        for (const auto& id : r.metric_ids) {
+          if (id == "unknown")
+            return make_error(errc::not_found, "unknown metric 'unknown'");
+          forecast f;
+          f.metric_id = id;
+          f.step = r.horizon_ms;
+          f.points = {{1000, 1.5, 1.0, 2.0, 0.5, 2.5}};
+          out.push_back(f);
+        }
+        return {out, std::string("mars-node")};
+      },
+      [=](atom::warnings) -> caf::result<cluster_warnings> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::warnings, const std::string&) -> caf::result<warnings_view, std::string> {
+        warnings_view share;
+        share.open.resize(1);
+        share.open[0].id = "w-1";
+        share.open[0].metric_id = "api.latency_p95";
+        share.statistics.raised = 3;
+        return {share, std::string("mars-node")};
+      },
+      [=](atom::store, const snapshot_handover& h) -> caf::result<uint64_t> {
+        if (h.from != "earth-node")
+          return make_error(errc::conflict, "not a member: " + h.from);
+        return static_cast<uint64_t>(h.snapshots.size());
+      },
       [=](atom::ingest, const sample_batch&) -> caf::result<ingest_receipt> {
         return make_error(errc::invalid_input, "not from a peer");
       },
@@ -286,6 +320,69 @@ CAF_TEST(forwarded samples cross the wire and their receipt comes back) {
   exec_all();
 }
 
+CAF_TEST(forwarded forecasts and a warnings share and a snapshot handover cross the wire) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  earth.self->send(peer, atom::forecast_v, forecast_request{{"api.latency_p95", "db.cpu"}, 60000},
+                   std::string("earth-node"));
+  exec_all();
+  bool received = false;
+  earth.self->receive([&](const std::vector<forecast>& out, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(out.size(), 2u);
+    CAF_CHECK_EQUAL(out[1].metric_id, "db.cpu");
+    CAF_CHECK_EQUAL(out[1].step, 60000);
+    CAF_REQUIRE_EQUAL(out[1].points.size(), 1u);
+    CAF_CHECK_EQUAL(out[1].points[0].hi95, 2.5);
+  });
+  CAF_CHECK(received);
+  // An owner's refusal comes back as its error.
+  earth.self->send(peer, atom::forecast_v, forecast_request{{"unknown"}, 60000},
+                   std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive(
+      [&](const std::vector<forecast>&, const std::string&) { CAF_FAIL("not refused"); },
+      [&](const caf::error& e) {
+        received = true;
+        CAF_CHECK_EQUAL(e.category(), error_category());
+        CAF_CHECK_EQUAL(static_cast<errc>(e.code()), errc::not_found);
+      });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::warnings_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const warnings_view& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.open.size(), 1u);
+    CAF_CHECK_EQUAL(share.open[0].id, "w-1");
+    CAF_CHECK_EQUAL(share.statistics.raised, 3u);
+  });
+  CAF_CHECK(received);
+  snapshot_handover handover{"earth-node", 5, std::vector<snapshot>(2)};
+  handover.snapshots[0].metric_id = "api.latency_p95";
+  handover.snapshots[0].window_start = 300000;
+  handover.snapshots[1].metric_id = "api.latency_p95";
+  handover.snapshots[1].p95 = 0.75;
+  earth.self->send(peer, atom::store_v, handover);
+  exec_all();
+  received = false;
+  earth.self->receive([&](uint64_t added) {
+    received = true;
+    CAF_CHECK_EQUAL(added, 2u);
+  });
+  CAF_CHECK(received);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
 // A typed reply crosses the wire field by field: what arrives prints like
 // what was sent (every inspected field, in order).
 template <class T>
@@ -333,6 +430,11 @@ CAF_TEST(typed replies cross the wire with every field) {
   scheduler_status sched_status;
   sched_status.last_cycle.without_data = {"db.cpu"};
   CHECK_WIRE_ROUND_TRIP(sys, sched_status);
+  snapshot_handover handover{"n1", 9, std::vector<snapshot>(1)};
+  handover.snapshots[0].metric_id = "db.cpu";
+  handover.snapshots[0].window_end = 300000;
+  handover.snapshots[0].level = band::critical;
+  CHECK_WIRE_ROUND_TRIP(sys, handover);
   const analytics_status analytics{1, 2, true, 88.5, "good"};
   CHECK_WIRE_ROUND_TRIP(sys, analytics);
   governance_report gov;

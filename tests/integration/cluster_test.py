@@ -10,10 +10,15 @@ sent to any node reach the owner of their context's shard; every reward
 acknowledged before the owner's kill -9 (some folded into the shard's
 snapshot in etcd, some only in its log) is counted by the new owner, and the
 cluster-wide RL statistics (any node merging every member's share) count them
-before and after.
+before and after. Snapshots of the killed node's metrics were handed over to
+each shard's next owner (and to no other node), which, owning the shard after
+the kill, forecasts them from that history for a forecast asked through
+another survivor; the merged warnings name who answered. Samples a node
+scrapes go to their metric's owner like pushed ones.
 
 Run by ctest as `cluster_test.py PATH/TO/grace-node SOURCE_DIR`.
 """
+import http.server
 import json
 import os
 import shutil
@@ -23,6 +28,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.parse
@@ -98,10 +104,41 @@ class Etcd:
         self.dir.cleanup()
 
 
-def cluster_node(node_id, etcd, certs, cert=None):
+# One-second snapshot windows, so that pushed samples close windows within
+# the test (60 s after their time: the aggregator's allowed lateness).
+FAST_WINDOWS = "aggregation:\n  snapshot_interval: 1s\nforecasting:\n  horizon: 1m\n"
+
+
+class Exporter(http.server.BaseHTTPRequestHandler):
+    """A Prometheus endpoint with one series per catalog metric, empty until
+    `serving` is set."""
+    serving = False
+
+    def do_GET(self):
+        body = "".join(f"grace_it_series_{i} {i + 0.5}\n"
+                       for i, _ in enumerate(catalog_metrics())) if Exporter.serving else ""
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain; version=0.0.4")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+def scrape_yaml(port):
+    mappings = "".join(f"      - {{series: grace_it_series_{i}, metric: {m}}}\n"
+                       for i, m in enumerate(catalog_metrics()))
+    return (f"scrape_targets:\n  - name: it\n    url: http://127.0.0.1:{port}/metrics\n"
+            f"    interval: 1s\n    mappings:\n{mappings}")
+
+
+def cluster_node(node_id, etcd, certs, cert=None, extra_yaml=""):
     cert = cert or node_id
     cluster_port = free_port()
-    node = Node(args=["--node-id", node_id, "--cluster-etcd", etcd.url,
+    node = Node(extra_yaml=extra_yaml, args=["--node-id", node_id, "--cluster-etcd", etcd.url,
                       "--cluster-listen", f"127.0.0.1:{cluster_port}",
                       "--cluster-cert", os.path.join(certs, f"{cert}.pem"),
                       "--cluster-key", os.path.join(certs, f"{cert}.key"),
@@ -169,6 +206,30 @@ def mix64(x):
 def shard_of_metric(metric_id):
     """actors/cluster/shard_map.cpp, spelled out again."""
     return mix64(fnv1a64(b"metric:" + metric_id.encode())) % SHARDS
+
+
+def preferred_owner(shard, members):
+    """Rendezvous hashing as actors/cluster/shard_map.cpp does it."""
+    return min(members, key=lambda m: (-mix64(fnv1a64(m.encode()) ^ mix64(shard)), m))
+
+
+def catalog_metrics():
+    with open(os.path.join(grace_node.SOURCE, "config", "metrics_catalog.yaml")) as f:
+        return [m["id"] for m in yaml.safe_load(f)["metrics"]]
+
+
+def stored_snapshots(node, metric_id):
+    """The snapshots this node holds itself (not routed)."""
+    status, body = request(node.port, "GET", f"/api/metrics/{metric_id}/snapshots?limit=1000")
+    assert status == 200, body
+    return body["snapshots"]
+
+
+def predict(node, metric_ids):
+    return request(node.port, "POST", "/api/ml/forecaster/predict",
+                   body=json.dumps({"metric_ids": metric_ids, "horizon_minutes": 1}).encode(),
+                   headers={"Content-Type": "application/json",
+                            "Authorization": f"Bearer {TOKEN}"})
 
 
 def accepted_samples(node):
@@ -239,9 +300,14 @@ class ClusterTest(unittest.TestCase):
         make_cert("intruder", "other-ca", d)
         cls.etcd = Etcd(d)
         cls.nodes = {}
+        # n1 scrapes every catalog metric (once test_5 turns the series on).
+        cls.exporter = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Exporter)
+        threading.Thread(target=cls.exporter.serve_forever, daemon=True).start()
         try:
             for node_id in ("n1", "n2", "n3"):
-                cls.nodes[node_id] = cluster_node(node_id, cls.etcd, d).start()
+                scrape = scrape_yaml(cls.exporter.server_address[1]) if node_id == "n1" else ""
+                cls.nodes[node_id] = cluster_node(node_id, cls.etcd, d,
+                                                  extra_yaml=FAST_WINDOWS + scrape).start()
         except Exception:
             cls.tearDownClass()
             raise
@@ -250,6 +316,7 @@ class ClusterTest(unittest.TestCase):
     def tearDownClass(cls):
         for node in cls.nodes.values():
             node.stop()
+        cls.exporter.shutdown()
         cls.etcd.stop()
         cls.certs.cleanup()
 
@@ -286,8 +353,7 @@ class ClusterTest(unittest.TestCase):
             others = sorted(set(self.nodes) - {n})
             self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 15), view(node))
         owner_of = {s["shard"]: s["owner"] for s in now["n1"]["shards"]}
-        with open(os.path.join(grace_node.SOURCE, "config", "metrics_catalog.yaml")) as f:
-            metric_ids = [m["id"] for m in yaml.safe_load(f)["metrics"]]
+        metric_ids = catalog_metrics()
         expected = {n: 0 for n in self.nodes}
         for metric_id in metric_ids:
             expected[owner_of[shard_of_metric(metric_id)]] += 1
@@ -371,6 +437,29 @@ class ClusterTest(unittest.TestCase):
             self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 15), view(node))
         victims_shards = [s["shard"] for s in before["shards"] if s["owner"] == "n3"]
         n1, n2 = self.nodes["n1"], self.nodes["n2"]
+        # Samples of n3's metrics, pushed through n1, close windows at n3,
+        # which hands the snapshots over to each shard's next owner.
+        n3_metrics = [m for m in catalog_metrics() if shard_of_metric(m) in victims_shards]
+        self.assertTrue(n3_metrics, victims_shards)
+        next_owner = {m: preferred_owner(shard_of_metric(m), ["n1", "n2"]) for m in n3_metrics}
+        now_ms = int(time.time() * 1000)
+        samples = [{"metric": m, "value": 1.0 + 0.1 * k, "ts": now_ms - 58000 + 1000 * k}
+                   for m in n3_metrics for k in range(6)]
+        status, body = request(n1.port, "POST", "/api/metrics", body=json.dumps(samples).encode(),
+                               headers={"Content-Type": "application/json",
+                                        "Authorization": f"Bearer {TOKEN}"})
+        self.assertEqual((status, body["rejected"]), (200, []), body)
+        for m in n3_metrics:
+            held = wait_for(lambda: len(stored_snapshots(victim, m)) >= 5, 20)
+            self.assertTrue(held, (m, stored_snapshots(victim, m)))
+            nxt = self.nodes[next_owner[m]]
+            handed = wait_for(lambda: len(stored_snapshots(nxt, m))
+                              >= len(stored_snapshots(victim, m)), 10)
+            self.assertTrue(handed, (m, next_owner[m], stored_snapshots(nxt, m)))
+        # Not to the node that is not the next owner.
+        for m in n3_metrics:
+            other = self.nodes["n2" if next_owner[m] == "n1" else "n1"]
+            self.assertEqual(stored_snapshots(other, m), [], m)
         # Recommended through n1, rewarded through n2: the contexts n3 owns.
         owned_by_n3 = []
         for service, diagnosis in catalog_contexts():
@@ -396,6 +485,9 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual((merged["answered_by"], merged["unanswered"]), (["n1", "n2", "n3"], []),
                          merged)
         self.assertGreaterEqual(merged["experiences"], 2 * len(owned_by_n3), merged)
+        status, warnings = request(n2.port, "GET", "/api/predictions/warnings")
+        self.assertEqual((status, warnings["answered_by"], warnings["unanswered"]),
+                         (200, ["n1", "n2", "n3"], []), warnings)
         killed_at = time.time()
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()
@@ -440,9 +532,50 @@ class ClusterTest(unittest.TestCase):
         self.assertGreaterEqual(after_kill["experiences"], merged["experiences"], after_kill)
         restored = "".join(node.output() for node in survivors)
         self.assertIn("restored from etcd: its snapshot", restored)
+        # The new owner of each of n3's metrics is its next owner, which holds
+        # the handed-over history: a forecast asked through the other survivor
+        # is answered by it at once.
+        for m in n3_metrics:
+            self.assertEqual(after["shards"][shard_of_metric(m)]["owner"], next_owner[m], m)
+        status, forecasts = predict(n1, n3_metrics)
+        self.assertEqual(status, 200, forecasts)
+        self.assertEqual(sorted(f["metric_id"] for f in forecasts["forecasts"]),
+                         sorted(n3_metrics), forecasts)
+        self.assertEqual(forecasts["answered_by"], sorted(set(next_owner.values())), forecasts)
+        self.assertEqual(forecasts["unanswered"], [], forecasts)
+        status, warnings = request(n2.port, "GET", "/api/predictions/warnings")
+        self.assertEqual((status, warnings["answered_by"]), (200, ["n1", "n2"]), warnings)
         print(f"\nshards of the killed node owned again {served_again:.1f} s after SIGKILL; "
               f"{2 * len(owned_by_n3)} acknowledged rewards of {len(owned_by_n3)} contexts "
-              f"counted by the new owners", file=sys.stderr)
+              f"counted by the new owners; {len(n3_metrics)} of its metrics forecast by their "
+              f"next owners from the snapshots handed over", file=sys.stderr)
+
+    def test_5_samples_a_node_scrapes_go_to_their_metrics_owner(self):
+        n1, n2 = self.nodes["n1"], self.nodes["n2"]
+        now = wait_for(lambda: settled(n1, ["n1", "n2"]), 20)
+        self.assertIsNotNone(now)
+        owner_of = {s["shard"]: s["owner"] for s in now["shards"]}
+        owned_by_n2 = [m for m in catalog_metrics() if owner_of[shard_of_metric(m)] == "n2"]
+        owned_by_n1 = [m for m in catalog_metrics() if owner_of[shard_of_metric(m)] == "n1"]
+        self.assertTrue(owned_by_n2 and owned_by_n1, owner_of)
+        before = {n: accepted_samples(node) for n, node in (("n1", n1), ("n2", n2))}
+        Exporter.serving = True
+        try:
+            # Every scrape of n1 (one a second) sends n2 its metrics' samples.
+            routed = wait_for(lambda: accepted_samples(n2) - before["n2"]
+                              >= 2 * len(owned_by_n2), 15)
+        finally:
+            Exporter.serving = False
+        self.assertTrue(routed, (accepted_samples(n2) - before["n2"], owned_by_n2))
+        # Once the last scrape has landed: each scrape gave each owner exactly
+        # its own metrics' samples.
+        time.sleep(2)
+        taken = {"n1": accepted_samples(n1) - before["n1"],
+                 "n2": accepted_samples(n2) - before["n2"]}
+        owned = {"n1": len(owned_by_n1), "n2": len(owned_by_n2)}
+        for n in taken:
+            self.assertEqual(taken[n] % owned[n], 0, (taken, owned))
+        self.assertEqual(taken["n1"] // owned["n1"], taken["n2"] // owned["n2"], (taken, owned))
 
 
 class ClusterConfigTest(unittest.TestCase):

@@ -1,4 +1,5 @@
 #include "actors/cluster/cluster_views.hpp"
+#include "actors/cluster/shard_map.hpp"
 
 #include <gtest/gtest.h>
 
@@ -84,4 +85,72 @@ TEST(ClusterViews, PoliciesOfEveryMemberInOneOrderedList) {
   EXPECT_EQ(out.merged.policies[2].playbooks.at(0).pulls, 5u);
   EXPECT_EQ(out.answered_by, (std::vector<std::string>{"n1", "n2", "n3"}));
   EXPECT_TRUE(out.unanswered.empty());
+}
+
+namespace {
+
+early_warning warning(const std::string& id, const std::string& metric, timestamp_ms raised,
+                      timestamp_ms resolved = 0) {
+  early_warning w;
+  w.id = id;
+  w.metric_id = metric;
+  w.raised_at = raised;
+  w.updated_at = raised;
+  w.resolved_at = resolved;
+  return w;
+}
+
+} // namespace
+
+TEST(ClusterViews, AMembersWarningsAreThoseOfTheMetricsOfItsShards) {
+  warnings_view v;
+  v.open = {warning("w1", "cpu", 10), warning("w2", "memory", 20)};
+  v.recent = {warning("w3", "memory", 5, 30), warning("w4", "cpu", 1, 25)};
+  v.statistics.raised = 4;
+  const auto kept = warnings_of_shards(v, {shard_of_metric("cpu")});
+  ASSERT_EQ(kept.open.size(), 1u);
+  EXPECT_EQ(kept.open[0].id, "w1");
+  ASSERT_EQ(kept.recent.size(), 1u);
+  EXPECT_EQ(kept.recent[0].id, "w4");
+  EXPECT_EQ(kept.statistics.raised, 4u); // the member's own counts
+  EXPECT_TRUE(warnings_of_shards(v, {}).open.empty());
+}
+
+TEST(ClusterViews, WarningsMergeUnderTheSameNamesInTheSameOrder) {
+  warnings_view a;
+  a.open = {warning("a1", "cpu", 30)};
+  a.recent = {warning("a2", "cpu", 1, 50), warning("a3", "cpu", 1, 10)};
+  a.statistics = {5, 1, 2, 2, 10.0};
+  warnings_view b;
+  b.open = {warning("b1", "memory", 20), warning("a1", "cpu", 30)};
+  b.open[1].updated_at = 99; // the same warning seen twice during a handover
+  b.recent = {warning("b2", "memory", 1, 40)};
+  b.statistics = {3, 0, 1, 2, 40.0};
+  const auto out = merge_warnings({{"n2", b}, {"n1", a}}, {"n3: timeout"});
+  const auto& m = out.merged;
+  ASSERT_EQ(m.open.size(), 2u);
+  EXPECT_EQ(m.open[0].id, "b1");
+  EXPECT_EQ(m.open[1].id, "a1");
+  EXPECT_EQ(m.open[1].updated_at, 99);
+  ASSERT_EQ(m.recent.size(), 3u);
+  EXPECT_EQ(m.recent[0].id, "a2");
+  EXPECT_EQ(m.recent[1].id, "b2");
+  EXPECT_EQ(m.recent[2].id, "a3");
+  EXPECT_EQ(m.statistics.raised, 8u);
+  EXPECT_EQ(m.statistics.prevented, 1u);
+  EXPECT_EQ(m.statistics.came_true, 3u);
+  EXPECT_EQ(m.statistics.false_alarm, 4u);
+  EXPECT_DOUBLE_EQ(m.statistics.mean_lead_minutes, 20.0); // (2 * 10 + 1 * 40) / 3
+  EXPECT_EQ(out.answered_by, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(out.unanswered, (std::vector<std::string>{"n3: timeout"}));
+}
+
+TEST(ClusterViews, AtMostAHundredRecentWarnings) {
+  warnings_view a;
+  for (int i = 0; i < 150; ++i)
+    a.recent.push_back(warning("w" + std::to_string(i), "cpu", 1, i));
+  const auto out = merge_warnings({{"n1", a}}, {});
+  ASSERT_EQ(out.merged.recent.size(), 100u);
+  EXPECT_EQ(out.merged.recent.front().resolved_at, 149);
+  EXPECT_EQ(out.merged.recent.back().resolved_at, 50);
 }
