@@ -229,6 +229,188 @@ double path_probability_beyond(const std::vector<forecast_point>& points, double
   return std::clamp(std::max(any, largest), 0.0, 1.0);
 }
 
+namespace {
+
+// The forecast errors' growth read off its intervals: a point's variance at
+// h steps = noise + level * h + slope * h^2 (a local linear trend error:
+// an unknown slope error, a random-walk level error, independent noise).
+// Least squares relative to each variance (the near points count as much as
+// the far ones), all three at least 0 (the best fit among the subsets whose
+// solution is nonnegative).
+struct error_growth {
+  double noise = 0.0, level = 0.0, slope = 0.0;
+};
+
+error_growth fit_error_growth(const std::vector<double>& var) {
+  const size_t n = var.size();
+  error_growth best;
+  double best_sse = std::numeric_limits<double>::infinity();
+  for (int subset = 1; subset < 8; ++subset) {
+    // Normal equations of the chosen columns (1, h, h^2), each row / var_h.
+    std::array<int, 3> cols{};
+    int k = 0;
+    for (int c = 0; c < 3; ++c)
+      if (subset & (1 << c))
+        cols[static_cast<size_t>(k++)] = c;
+    std::array<std::array<double, 4>, 3> a{}; // k x (k + 1) augmented
+    for (size_t i = 0; i < n; ++i) {
+      if (!(var[i] > 0.0))
+        continue;
+      const double h = static_cast<double>(i + 1);
+      const std::array<double, 3> x{1.0 / var[i], h / var[i], h * h / var[i]};
+      for (int r = 0; r < k; ++r) {
+        const double xr = x[static_cast<size_t>(cols[static_cast<size_t>(r)])];
+        for (int c = 0; c < k; ++c)
+          a[static_cast<size_t>(r)][static_cast<size_t>(c)] +=
+              xr * x[static_cast<size_t>(cols[static_cast<size_t>(c)])];
+        a[static_cast<size_t>(r)][3] += xr; // target var / var = 1
+      }
+    }
+    // Gaussian elimination with partial pivoting.
+    bool singular = false;
+    for (int c = 0; c < k && !singular; ++c) {
+      int pivot = c;
+      for (int r = c + 1; r < k; ++r)
+        if (std::abs(a[static_cast<size_t>(r)][static_cast<size_t>(c)])
+            > std::abs(a[static_cast<size_t>(pivot)][static_cast<size_t>(c)]))
+          pivot = r;
+      std::swap(a[static_cast<size_t>(c)], a[static_cast<size_t>(pivot)]);
+      const double d = a[static_cast<size_t>(c)][static_cast<size_t>(c)];
+      if (!(std::abs(d) > 1e-300)) {
+        singular = true;
+        break;
+      }
+      for (int r = 0; r < k; ++r) {
+        if (r == c)
+          continue;
+        const double m = a[static_cast<size_t>(r)][static_cast<size_t>(c)] / d;
+        for (int j = c; j < 4; ++j)
+          a[static_cast<size_t>(r)][static_cast<size_t>(j)] -=
+              m * a[static_cast<size_t>(c)][static_cast<size_t>(j)];
+      }
+    }
+    if (singular)
+      continue;
+    std::array<double, 3> coef{};
+    bool feasible = true;
+    for (int r = 0; r < k; ++r) {
+      const double v =
+          a[static_cast<size_t>(r)][3] / a[static_cast<size_t>(r)][static_cast<size_t>(r)];
+      feasible = feasible && std::isfinite(v) && v >= 0.0;
+      coef[static_cast<size_t>(cols[static_cast<size_t>(r)])] = v;
+    }
+    if (!feasible)
+      continue;
+    double sse = 0.0;
+    for (size_t i = 0; i < n; ++i) {
+      if (!(var[i] > 0.0))
+        continue;
+      const double h = static_cast<double>(i + 1);
+      const double e = (coef[0] + coef[1] * h + coef[2] * h * h) / var[i] - 1.0;
+      sse += e * e;
+    }
+    if (sse < best_sse) {
+      best_sse = sse;
+      best = {coef[0], coef[1], coef[2]};
+    }
+  }
+  return best;
+}
+
+} // namespace
+
+forecast condition_on_observed(const forecast& f,
+                               const std::vector<std::pair<timestamp_ms, double>>& observed) {
+  std::vector<forecast_point> pts;
+  for (const auto& pt : f.points)
+    if (std::isfinite(pt.mean))
+      pts.push_back(pt);
+  if (pts.size() < 2 || observed.empty())
+    return f;
+  std::stable_sort(pts.begin(), pts.end(),
+                   [](const forecast_point& a, const forecast_point& b) { return a.ts < b.ts; });
+  const size_t n = pts.size();
+  // Time in forecast steps from the origin; the step is the points' spacing.
+  const double step = static_cast<double>(pts[n - 1].ts - pts[0].ts) / static_cast<double>(n - 1);
+  if (!(step > 0.0))
+    return f;
+  const double origin = static_cast<double>(pts[0].ts) - step;
+  auto steps_at = [&](timestamp_ms t) { return (static_cast<double>(t) - origin) / step; };
+  std::vector<double> var(n);
+  for (size_t h = 0; h < n; ++h)
+    var[h] = spread_of(pts[h]) * spread_of(pts[h]);
+  const error_growth g = fit_error_growth(var);
+  // Mean and variance at `at` steps (linear between points; before the first
+  // point, the first one), and the noise's share there: what the level and
+  // slope errors do not explain.
+  auto mean_at = [&](double at) {
+    if (at <= 1.0)
+      return pts[0].mean;
+    const size_t hi = std::min(static_cast<size_t>(std::ceil(at - 1.0)), n - 1);
+    const double w = std::clamp(at - static_cast<double>(hi), 0.0, 1.0);
+    return pts[hi - 1].mean + w * (pts[hi].mean - pts[hi - 1].mean);
+  };
+  auto var_at = [&](double at) {
+    if (at <= 1.0)
+      return var[0];
+    const size_t hi = std::min(static_cast<size_t>(std::ceil(at - 1.0)), n - 1);
+    const double w = std::clamp(at - static_cast<double>(hi), 0.0, 1.0);
+    return var[hi - 1] + w * (var[hi] - var[hi - 1]);
+  };
+  auto noise_at = [&](double at) {
+    return std::max(var_at(at) - g.level * at - g.slope * at * at, 0.0);
+  };
+  // Kalman filter of (level error, slope error) through the observed errors:
+  // from (0, 0) with variances (0, slope) at the origin.
+  double level = 0.0, slope = 0.0;
+  double p_ll = 0.0, p_ls = 0.0, p_ss = g.slope, last_at = 0.0;
+  bool any = false;
+  for (const auto& [t, y] : observed) {
+    const double at = steps_at(t);
+    if (!(at > last_at) || at > static_cast<double>(n) || !std::isfinite(y))
+      continue;
+    const double d = at - last_at;
+    level += slope * d;
+    p_ll += 2.0 * d * p_ls + d * d * p_ss + g.level * d;
+    p_ls += d * p_ss;
+    last_at = at;
+    any = true;
+    const double total = p_ll + noise_at(at);
+    if (!(total > 0.0))
+      continue; // a point without spread says nothing about the errors
+    const double innovation = y - mean_at(at) - level;
+    const double k_l = p_ll / total, k_s = p_ls / total;
+    level += k_l * innovation;
+    slope += k_s * innovation;
+    const double ll = p_ll, ls = p_ls;
+    p_ll -= k_l * ll;
+    p_ls -= k_l * ls;
+    p_ss -= k_s * ls;
+  }
+  if (!any)
+    return f;
+  forecast out = f;
+  out.points.clear();
+  for (size_t h = 0; h < n; ++h) {
+    const forecast_point& pt = pts[h];
+    const double at = static_cast<double>(h + 1);
+    if (at <= last_at)
+      continue;
+    const double d = at - last_at;
+    const double error_var = p_ll + 2.0 * d * p_ls + d * d * p_ss + g.level * d;
+    const double now_var = error_var + noise_at(at);
+    const double scale = var[h] > 0.0 ? std::sqrt(std::max(now_var, 0.0) / var[h]) : 1.0;
+    forecast_point c = pt;
+    c.mean = pt.mean + level + slope * d;
+    c.lo80 = c.mean - (pt.mean - pt.lo80) * scale;
+    c.hi80 = c.mean + (pt.hi80 - pt.mean) * scale;
+    c.lo95 = c.mean - (pt.mean - pt.lo95) * scale;
+    c.hi95 = c.mean + (pt.hi95 - pt.mean) * scale;
+    out.points.push_back(c);
+  }
+  return out;
+}
+
 breach_assessment assess_threshold(const forecast& f, double threshold, bool higher_is_worse,
                                    band severity) {
   breach_assessment a;

@@ -5,6 +5,7 @@
 #include "messages/types.hpp"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace grace::predictor {
@@ -63,6 +64,26 @@ double probability_beyond(const forecast_point& p, double threshold, bool higher
 // point, the marginal with one.
 double path_probability_beyond(const std::vector<forecast_point>& points, double threshold,
                                bool higher_is_worse);
+
+// The forecast's points after the newest of `observed` (values of the
+// metric after the forecast was made, (time, value), in time order), their
+// predictive distributions conditioned on those values. The forecast's
+// errors are taken as a local linear trend: an unknown slope error, a
+// random-walk level error and independent noise, whose variances are read
+// off the forecast's own intervals (a point's variance at h steps = noise +
+// level * h + slope * h^2, fitted nonnegative, relative to each variance;
+// the noise takes up each point's rest, so the marginals are the forecast's).
+// A Kalman filter runs through the observed errors (the mean and variance at
+// an observation's time linear between points); each later point moves by
+// the estimated level and slope errors, and its spread becomes what is left
+// of their uncertainty plus its noise (the quantiles keep their shape,
+// scaled about the moved mean). Constant-width intervals (independent
+// errors) move nothing; random-walk widening follows the newest value;
+// widening faster than that extrapolates where the errors are heading.
+// Observations at or before the forecast's time, or after its last point,
+// are ignored; with none the forecast is returned as it is.
+forecast condition_on_observed(const forecast& f,
+                               const std::vector<std::pair<timestamp_ms, double>>& observed);
 
 // Below this peak probability a forecast says nothing about when a breach
 // would come: the assessment's expected_breach_at stays 0.

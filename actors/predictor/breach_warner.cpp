@@ -16,6 +16,7 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"use_forecast_class", s.use_forecast_class},
        {"take_max", s.take_max},
        {"reanchor", s.reanchor},
+       {"condition_on_newest", s.condition_on_newest},
        {"forecast_prior", s.forecast_prior},
        {"interpolate_classes", s.interpolate_classes},
        {"use_daily", s.use_daily},
@@ -39,6 +40,7 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.use_forecast_class = j.value("use_forecast_class", s.use_forecast_class);
   s.take_max = j.value("take_max", s.take_max);
   s.reanchor = j.value("reanchor", s.reanchor);
+  s.condition_on_newest = j.value("condition_on_newest", s.condition_on_newest);
   s.forecast_prior = j.value("forecast_prior", s.forecast_prior);
   s.interpolate_classes = j.value("interpolate_classes", s.interpolate_classes);
   s.use_daily = j.value("use_daily", s.use_daily);
@@ -331,6 +333,12 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     spread_ += (observed_ == 1 ? 1.0 : 0.01) * (step - spread_);
   last_value_ = value;
   ++observed_;
+  if (s_.condition_on_newest) {
+    // A forecast spans one horizon; keep two, the forecast may be older.
+    recent_observed_.emplace_back(ts_ms, value);
+    while (recent_observed_.front().first < ts_ms - 2 * s_.horizon_ms)
+      recent_observed_.pop_front();
+  }
   if (s_.use_trend) {
     recent_values_.emplace_back(ts_ms, value);
     while (recent_values_.size() > s_.trend_values)
@@ -393,6 +401,13 @@ double breach_warner::history_probability(int64_t now, double forecast_p) const 
 }
 
 forecast breach_warner::anchored(const forecast& f) const {
+  if (s_.condition_on_newest) {
+    std::vector<std::pair<timestamp_ms, double>> since;
+    for (const auto& o : recent_observed_)
+      if (o.first > f.generated_at)
+        since.push_back(o);
+    return condition_on_observed(f, since);
+  }
   if (!s_.reanchor || observed_ == 0 || last_ts_ms_ <= f.generated_at || f.points.empty())
     return f;
   // The forecast's mean at the newest value's time (linear between points).
@@ -441,10 +456,13 @@ double breach_warner::forecast_probability(const forecast& given, int64_t now) c
     std::stable_sort(ahead.begin(), ahead.end(),
                      [](const forecast_point& a, const forecast_point& b) { return a.ts < b.ts; });
     path_memo& m = path_memo_;
+    const double first_spread = ahead.front().hi80 - ahead.front().lo80;
     if (m.generated_at != f.generated_at || m.first_ts != ahead.front().ts
-        || m.last_ts != ahead.back().ts || m.first_mean != ahead.front().mean) {
-      m = {f.generated_at, ahead.front().ts, ahead.back().ts, ahead.front().mean,
-           path_probability_beyond(ahead, threshold_, higher_is_worse_)};
+        || m.last_ts != ahead.back().ts || m.first_mean != ahead.front().mean
+        || m.first_spread != first_spread) {
+      m = {f.generated_at,  ahead.front().ts,
+           ahead.back().ts, ahead.front().mean,
+           first_spread,    path_probability_beyond(ahead, threshold_, higher_is_worse_)};
     }
     return m.probability;
   }
@@ -542,6 +560,7 @@ nlohmann::json breach_warner::to_json() const {
       {"last_settled", last_settled_ms_},
       {"recent_values", recent_values_},
       {"recent_breaches", recent_breaches_},
+      {"recent_observed", recent_observed_},
       {"calibration",
        {{"trials", std::vector<double>(cal_trials_.begin(), cal_trials_.end())},
         {"hits", std::vector<double>(cal_hits_.begin(), cal_hits_.end())},
@@ -621,6 +640,9 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
   // Absent in states written before use_daily existed.
   for (int64_t t : j.value("recent_breaches", std::vector<int64_t>{}))
     w.recent_breaches_.push_back(t);
+  // Absent in states written before condition_on_newest.
+  for (const auto& [t, v] : j.value("recent_observed", std::vector<std::pair<int64_t, double>>{}))
+    w.recent_observed_.emplace_back(t, v);
   if (j.contains("calibration")) { // absent in states written before logistic_calibration
     const auto& c = j.at("calibration");
     const auto trials = c.at("trials").get<std::vector<double>>();

@@ -64,6 +64,11 @@ struct breach_warner_settings {
   // by its difference from what the forecast said for its time (the newest
   // value corrects the level until the next forecast).
   bool reanchor = false;
+  // The forecast is conditioned on the values observed after it was made
+  // (condition_on_observed: its own error model filtered through them), and
+  // judged again on every value, not only when it arrives: between forecasts
+  // the newest values say where the forecast's error is heading.
+  bool condition_on_newest = false;
   // The warning decision's false-alarm budget, per day and threshold: after
   // a day of history the warner raises at the lowest probability whose false
   // warning episodes on this metric's own past stayed within it (alarm_cut);
@@ -144,6 +149,12 @@ public:
   double alarm_cut() const;
   static constexpr int alarm_levels = 16;
 
+  // Whether the latest forecast is judged again on every observed value
+  // (the node on every closed snapshot, grace-lead-time alike), not only
+  // when a forecast arrives: it changes with the values (reanchor,
+  // condition_on_newest).
+  bool judges_every_value() const { return s_.reanchor || s_.condition_on_newest; }
+
   double threshold() const { return threshold_; }
   bool higher_is_worse() const { return higher_is_worse_; }
   const breach_warner_settings& settings() const { return s_; }
@@ -154,7 +165,9 @@ public:
 private:
   bool beyond(double v) const;
   int class_of(int64_t now) const;
-  // f moved by the newest value's difference from it (settings().reanchor).
+  // f moved by the newest value's difference from it (settings().reanchor),
+  // or conditioned on the values observed since it was made
+  // (settings().condition_on_newest).
   forecast anchored(const forecast& f) const;
   int distance_class(int64_t now) const;
   bool trend_reaches() const;
@@ -191,6 +204,8 @@ private:
   // forecast_classes + forecast class).
   std::deque<trial> pending_;
   std::deque<std::pair<int64_t, double>> recent_values_; // the latest trend_values (use_trend)
+  // The values of the latest horizon and forecast span (condition_on_newest).
+  std::deque<std::pair<int64_t, double>> recent_observed_;
   std::deque<int64_t> recent_breaches_; // breach times of the last day and horizon (use_daily)
   // Decayed counts per cell, per (since, distance) and per since class:
   // trials, and trials followed by a breach.
@@ -212,7 +227,7 @@ private:
   // for several times per value with the same forecast and window).
   struct path_memo {
     int64_t generated_at = -1, first_ts = -1, last_ts = -1;
-    double first_mean = 0.0, probability = 0.0;
+    double first_mean = 0.0, first_spread = 0.0, probability = 0.0;
   };
   mutable path_memo path_memo_;
   // Decayed trials, hits and sum of logit(p) per bin of the forecast part's

@@ -206,41 +206,46 @@ effects engine::on_forecasts(const std::vector<forecast>& forecasts, timestamp_m
       continue;
     ++forecasts_seen;
     latest_forecasts_[f.metric_id] = f;
-    const auto spec = spec_of(*metric);
-    const auto it = bands_.find(f.metric_id);
-    const band current = it == bands_.end() ? band::good : it->second;
-    const auto outlook = warners_for(spec).outlook(f, now);
-    breach_probability[f.metric_id] = outlook.warning.probability;
-    auto event = book.observe_outlook(outlook, spec, current, now);
-    if (event.change == warning_change::none)
-      continue;
-    dirty_ = true;
-    const auto& w = event.warning;
-    if (event.change != warning_change::raised && event.change != warning_change::escalated) {
-      out.push_back(publish_warning{w, to_string(event.change)});
-      continue;
-    }
-    info(out, fmt::format("[INCIDENT-PREDICT] 🚨 EARLY WARNING: {} {} in {}min (conf: {:.0f}%)",
-                          w.metric_id, w.severity == band::critical ? "critical breach" : "breach",
-                          std::max<int64_t>(0, (w.expected_breach_at - now) / 60000),
-                          100.0 * w.probability));
-    info(out, fmt::format("[INCIDENT-PREDICT] 💡 Predicted value: {:.2f} (threshold {:.2f}, 80%: "
-                          "{:.2f}..{:.2f})",
-                          w.predicted_value, w.threshold, w.lo80, w.hi80));
-    out.push_back(publish_warning{w, to_string(event.change)});
-    if (!settings_.act || event.change != warning_change::raised)
-      continue;
-    if (const auto hold = held_by(*metric, now)) {
-      ++actions_held;
-      info(out, fmt::format("[INCIDENT-PREDICT] ⏸️ Not remediating {}: a symptom of {} ({})",
-                            w.metric_id, hold->cause, hold->state));
-      continue;
-    }
-    auto diagnosis = diagnosis_for(*metric, onset_of(*metric));
-    act(out, action_trigger{w.id, w.metric_id, w.service, false, std::move(diagnosis), {}}, f, {},
-        now);
+    judge(out, *metric, f, now);
   }
   return out;
+}
+
+void engine::judge(effects& out, const catalog::metric_definition& metric, const forecast& f,
+                   timestamp_ms now) {
+  const auto spec = spec_of(metric);
+  const auto it = bands_.find(f.metric_id);
+  const band current = it == bands_.end() ? band::good : it->second;
+  const auto outlook = warners_for(spec).outlook(f, now);
+  breach_probability[f.metric_id] = outlook.warning.probability;
+  auto event = book.observe_outlook(outlook, spec, current, now);
+  if (event.change == warning_change::none)
+    return;
+  dirty_ = true;
+  const auto& w = event.warning;
+  if (event.change != warning_change::raised && event.change != warning_change::escalated) {
+    out.push_back(publish_warning{w, to_string(event.change)});
+    return;
+  }
+  info(out, fmt::format("[INCIDENT-PREDICT] 🚨 EARLY WARNING: {} {} in {}min (conf: {:.0f}%)",
+                        w.metric_id, w.severity == band::critical ? "critical breach" : "breach",
+                        std::max<int64_t>(0, (w.expected_breach_at - now) / 60000),
+                        100.0 * w.probability));
+  info(out, fmt::format("[INCIDENT-PREDICT] 💡 Predicted value: {:.2f} (threshold {:.2f}, 80%: "
+                        "{:.2f}..{:.2f})",
+                        w.predicted_value, w.threshold, w.lo80, w.hi80));
+  out.push_back(publish_warning{w, to_string(event.change)});
+  if (!settings_.act || event.change != warning_change::raised)
+    return;
+  if (const auto hold = held_by(metric, now)) {
+    ++actions_held;
+    info(out, fmt::format("[INCIDENT-PREDICT] ⏸️ Not remediating {}: a symptom of {} ({})",
+                          w.metric_id, hold->cause, hold->state));
+    return;
+  }
+  auto diagnosis = diagnosis_for(metric, onset_of(metric));
+  act(out, action_trigger{w.id, w.metric_id, w.service, false, std::move(diagnosis), {}}, f, {},
+      now);
 }
 
 effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_ms now) {
@@ -312,7 +317,30 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
           publish_anomaly{s.metric_id, score, value, scorer.last().expected, s.window_end});
     }
   }
+  rejudge(out, snapshots, now);
   return out;
+}
+
+void engine::rejudge(effects& out, const std::vector<snapshot>& snapshots, timestamp_ms now) {
+  if (!catalog_)
+    return;
+  std::set<std::string> metrics;
+  for (const auto& s : snapshots)
+    metrics.insert(s.metric_id);
+  bool expired = false;
+  for (const auto& id : metrics) {
+    const auto* metric = catalog_->find_metric(id);
+    const auto latest = latest_forecasts_.find(id);
+    if (!metric || latest == latest_forecasts_.end()
+        || !warners_for(spec_of(*metric)).warning.judges_every_value())
+      continue;
+    if (!expired) { // as before a forecast: warnings past their breach time first
+      for (const auto& w : book.expire(now))
+        resolved(out, w);
+      expired = true;
+    }
+    judge(out, *metric, latest->second, now);
+  }
 }
 
 void engine::action_taken(const std::string& metric_id, const std::string& playbook,

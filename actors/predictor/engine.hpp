@@ -126,8 +126,11 @@ public:
   effects on_forecasts(const std::vector<forecast>& forecasts, timestamp_ms now);
 
   // A batch of closed snapshots: bands, warning outcomes, causes and onsets,
-  // reactions to breaches under way (held, first or escalated), anomalies.
-  // `now`: virtual time, when an action taken is counted from.
+  // reactions to breaches under way (held, first or escalated), anomalies;
+  // when the warner asks for it (breach_warner::judges_every_value), each
+  // metric's latest forecast is judged again with the new values, as a
+  // forecast's arrival is. `now`: virtual time, when an action taken is
+  // counted from.
   effects on_snapshots(const std::vector<snapshot>& snapshots, timestamp_ms now);
 
   // Resolves the warnings past their breach time.
@@ -178,6 +181,13 @@ private:
                                            timestamp_ms at) const;
   bool still_relevant(const action_trigger& trigger) const;
   void resolved(effects& out, const early_warning& w);
+  // One forecast of `metric` judged at `now`: raise, update or escalate its
+  // warning and act on a new one unless held.
+  void judge(effects& out, const catalog::metric_definition& metric, const forecast& f,
+             timestamp_ms now);
+  // The latest forecasts of the snapshots' metrics judged again, for the
+  // warners that judge on every value.
+  void rejudge(effects& out, const std::vector<snapshot>& snapshots, timestamp_ms now);
   void act(effects& out, const action_trigger& trigger, const forecast& counterfactual,
            const std::vector<std::string>& excluded, timestamp_ms now);
   void ask_among_runnable(effects& out, const action_trigger& trigger,

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <gtest/gtest.h>
 #include <limits>
+#include <utility>
 #include <vector>
 
 using grace::band;
@@ -326,4 +327,113 @@ TEST(PathProbability, ZeroWidthAndBadPointsDoNotBreakIt) {
   const double p = path_probability_beyond(points, 110, higher);
   EXPECT_TRUE(std::isfinite(p));
   EXPECT_NEAR(p, 1.0 - 0.9 * 0.9, 1e-6);
+}
+
+namespace {
+
+using grace::predictor::condition_on_observed;
+
+// A forecast from the origin 0 with path() points at 5, 10, ... minutes.
+forecast forecast_of(const std::vector<forecast_point>& points) {
+  forecast f;
+  f.generated_at = 0;
+  f.step = five_min;
+  f.points = points;
+  return f;
+}
+
+} // namespace
+
+TEST(ConditionOnObserved, NoObservationLeavesTheForecastAsItIs) {
+  std::vector<double> widths;
+  for (int h = 1; h <= 12; ++h)
+    widths.push_back(std::sqrt(static_cast<double>(h) / 12.0));
+  const forecast f = forecast_of(path(100, widths));
+  // None, one at the origin (not after it) and one beyond the last point.
+  for (const auto& observed : {std::vector<std::pair<int64_t, double>>{},
+                               std::vector<std::pair<int64_t, double>>{{0, 150.0}},
+                               std::vector<std::pair<int64_t, double>>{{13 * five_min, 150.0}}}) {
+    const forecast c = condition_on_observed(f, observed);
+    ASSERT_EQ(c.points.size(), f.points.size());
+    for (size_t h = 0; h < f.points.size(); ++h) {
+      EXPECT_EQ(c.points[h].mean, f.points[h].mean);
+      EXPECT_EQ(c.points[h].hi80, f.points[h].hi80);
+    }
+  }
+}
+
+TEST(ConditionOnObserved, ConstantWidthMeansTheErrorsAreIndependent) {
+  // No widening: no shared level error, so a value far off moves nothing.
+  const forecast f = forecast_of(path(100, std::vector<double>(12, 1.0)));
+  const forecast c = condition_on_observed(f, {{five_min, 130.0}, {2 * five_min, 135.0}});
+  ASSERT_EQ(c.points.size(), 10u); // the points observed are past
+  for (const auto& p : c.points) {
+    EXPECT_NEAR(p.mean, 100.0, 1e-9);
+    EXPECT_NEAR(p.hi80 - p.mean, 10.0, 1e-9);
+  }
+}
+
+TEST(ConditionOnObserved, ARandomWalkFollowsTheNewestValue) {
+  // Variance growing by the same amount each step and nothing else: all of
+  // it is level error, so the path moves to the value observed, and a point
+  // k steps after it is as uncertain as the k-step point was at the origin.
+  std::vector<double> widths;
+  for (int h = 1; h <= 12; ++h)
+    widths.push_back(std::sqrt(static_cast<double>(h) / 12.0));
+  const forecast f = forecast_of(path(100, widths));
+  const forecast c = condition_on_observed(f, {{2 * five_min, 106.0}});
+  ASSERT_EQ(c.points.size(), 10u);
+  for (size_t k = 0; k < c.points.size(); ++k) {
+    EXPECT_NEAR(c.points[k].mean, 106.0, 1e-6) << k;
+    EXPECT_NEAR(c.points[k].hi80 - c.points[k].mean, f.points[k].hi80 - f.points[k].mean, 1e-6)
+        << k;
+  }
+  // A value between two points counts at its time: half a step later.
+  const forecast half = condition_on_observed(f, {{five_min + five_min / 2, 106.0}});
+  EXPECT_NEAR(half.points.front().mean, 106.0, 1e-6);
+}
+
+TEST(ConditionOnObserved, NoiseAndLevelShareTheSurprise) {
+  // Widening from a noisy start: part of the error is level, part noise, so
+  // the path moves part of the way and its intervals narrow, never widen.
+  std::vector<double> widths;
+  for (int h = 1; h <= 12; ++h)
+    widths.push_back(std::sqrt(1.0 + static_cast<double>(h) / 12.0));
+  const forecast f = forecast_of(path(100, widths));
+  const forecast c = condition_on_observed(f, {{five_min, 110.0}});
+  ASSERT_EQ(c.points.size(), 11u);
+  for (size_t k = 0; k < c.points.size(); ++k) {
+    EXPECT_GT(c.points[k].mean, 100.0);
+    EXPECT_LT(c.points[k].mean, 110.0);
+    EXPECT_LE(c.points[k].hi80 - c.points[k].mean, f.points[k + 1].hi80 - f.points[k + 1].mean);
+  }
+  // Below the forecast, the other way.
+  const forecast down = condition_on_observed(f, {{five_min, 90.0}});
+  EXPECT_LT(down.points.front().mean, 100.0);
+}
+
+TEST(ConditionOnObserved, ErrorsGrowingLikeASlopeAreExtrapolated) {
+  // Intervals widening in proportion to h (variance h^2): the forecast's
+  // doubt is about its slope. Errors of 1, 2, 3 at the first three points
+  // then say the slope error is about 1 a step, and the path bends up with it.
+  std::vector<double> widths;
+  for (int h = 1; h <= 12; ++h)
+    widths.push_back(0.3 * h);
+  const forecast f = forecast_of(path(100, widths));
+  const forecast c =
+      condition_on_observed(f, {{five_min, 101.0}, {2 * five_min, 102.0}, {3 * five_min, 103.0}});
+  ASSERT_EQ(c.points.size(), 9u);
+  for (size_t k = 0; k < c.points.size(); ++k) {
+    const double steps = static_cast<double>(k + 4);
+    EXPECT_NEAR(c.points[k].mean, 100.0 + steps, 0.05 * steps) << k;
+    EXPECT_LT(c.points[k].hi80 - c.points[k].mean, f.points[k + 3].hi80 - f.points[k + 3].mean);
+  }
+  // Random-walk widening with the same errors only follows the newest value.
+  std::vector<double> walk;
+  for (int h = 1; h <= 12; ++h)
+    walk.push_back(std::sqrt(static_cast<double>(h)));
+  const forecast w =
+      condition_on_observed(forecast_of(path(100, walk)),
+                            {{five_min, 101.0}, {2 * five_min, 102.0}, {3 * five_min, 103.0}});
+  EXPECT_NEAR(w.points.back().mean, 103.0, 1e-6);
 }

@@ -575,3 +575,90 @@ TEST(predictor_breach_warner,
     ASSERT_EQ(cal.probability(f, t), copy.probability(f, t)) << i;
   }
 }
+
+namespace {
+
+// A flat forecast whose intervals widen like a random walk's from a noisy
+// start (mean, 80% half width growing from `width`).
+grace::forecast widening_forecast(int64_t now, double mean, double width) {
+  grace::forecast f;
+  f.generated_at = now;
+  f.step = 5 * minute;
+  for (int k = 1; k <= 12; ++k) {
+    const double w = width * std::sqrt(1.0 + static_cast<double>(k) / 3.0);
+    f.points.push_back(
+        {now + k * 5 * minute, mean, mean - w, mean + w, mean - 1.53 * w, mean + 1.53 * w});
+  }
+  return f;
+}
+
+} // namespace
+
+TEST(predictor_breach_warner, values_running_away_from_the_forecast_raise_its_probability) {
+  grace::predictor::breach_warner_settings s;
+  s.use_history = false;
+  s.condition_on_newest = true;
+  breach_warner conditioned(62.0, true, s);
+  s.condition_on_newest = false;
+  breach_warner as_made(62.0, true, s);
+  EXPECT_TRUE(conditioned.judges_every_value());
+  EXPECT_FALSE(as_made.judges_every_value());
+  const auto f = widening_forecast(0, 50.0, 2.0); // made at 0: flat at 50
+  const double at_forecast = conditioned.probability(f, 0);
+  EXPECT_NEAR(at_forecast, as_made.probability(f, 0), 1e-12); // nothing observed yet
+  // A ramp starts after the forecast: 53, 56, 59 (the threshold 62 is next).
+  double last = at_forecast;
+  for (int k = 1; k <= 3; ++k) {
+    for (breach_warner* w : {&conditioned, &as_made})
+      w->observe(k * 5 * minute, 50.0 + 3.0 * k);
+    const double p = conditioned.probability(f, k * 5 * minute);
+    EXPECT_GT(p, last) << k;
+    EXPECT_GT(p, as_made.probability(f, k * 5 * minute)) << k;
+    last = p;
+  }
+  // A level error, not a slope: the path moves up with the values, it does
+  // not extrapolate them (the next forecast does).
+  EXPECT_GT(last, 10.0 * at_forecast);
+  // Values on the forecast keep it where it was; values below lower it.
+  breach_warner on_path(62.0, true, conditioned.settings()),
+      below(62.0, true, conditioned.settings());
+  for (int k = 1; k <= 3; ++k) {
+    on_path.observe(k * 5 * minute, 50.0);
+    below.observe(k * 5 * minute, 45.0);
+  }
+  EXPECT_LT(on_path.probability(f, 15 * minute), 0.05);
+  EXPECT_LT(below.probability(f, 15 * minute), on_path.probability(f, 15 * minute));
+  // The state keeps the values a later judgement is conditioned on.
+  const auto restored = breach_warner::from_json(conditioned.to_json());
+  EXPECT_NEAR(restored.probability(f, 15 * minute), last, 1e-12);
+}
+
+TEST(predictor_breach_warner, conditioned_on_the_newest_a_ramp_is_warned_and_a_flat_series_never) {
+  grace::predictor::breach_warner_settings s;
+  s.condition_on_newest = true;
+  noise rnd;
+  std::vector<row> rows;
+  const int64_t ramp_from = 3 * 1440;
+  for (int64_t m = 0; m <= ramp_from + 180; m += 5) {
+    double v = 50.0 + 2.0 * rnd();
+    if (m > ramp_from)
+      v += static_cast<double>(m - ramp_from) / 5.0;
+    rows.push_back({m, v});
+  }
+  const auto scores = warn_scores(rows, 66.0, true, s);
+  size_t crossing = 0;
+  while (rows[crossing].value <= 66.0)
+    ++crossing;
+  double early = 0.0, quiet = 0.0;
+  for (size_t i = crossing - 12; i <= crossing - 3; ++i)
+    early = std::max(early, scores[i]);
+  for (size_t i = 288; i < static_cast<size_t>(ramp_from / 5); ++i)
+    quiet = std::max(quiet, scores[i]);
+  EXPECT_GE(early, 0.5);
+  EXPECT_LT(quiet, 0.05);
+  std::vector<row> flat;
+  for (int64_t m = 0; m < 2 * 1440; m += 5)
+    flat.push_back({m, 10.0});
+  for (double p : warn_scores(flat, 12.0, true, s))
+    ASSERT_LT(p, 1e-3);
+}

@@ -3,6 +3,7 @@
 // a refusal or a lapsed approval, early warnings and anomalies.
 #include "actors/predictor/engine.hpp"
 
+#include <cmath>
 #include <gtest/gtest.h>
 
 using namespace grace;
@@ -343,6 +344,49 @@ TEST(predictor_engine, an_early_warning_is_published_acted_on_and_learns_the_cho
   EXPECT_EQ(e.warnings().open.size(), 1u);
   // The same forecast again raises nothing new.
   EXPECT_TRUE(all_of<request_playbook>(e.on_forecasts({f}, now + minute)).empty());
+}
+
+TEST(predictor_engine, a_warner_that_judges_every_value_warns_between_forecasts) {
+  // A rising forecast whose crossing is likely but under the cut (0.64),
+  // random-walk intervals (all level error); five minutes later the value is
+  // 11 above its path.
+  forecast f;
+  f.metric_id = "api.latency";
+  f.generated_at = t0;
+  f.step = 5 * minute;
+  for (int i = 1; i <= 12; ++i) {
+    forecast_point p;
+    p.ts = t0 + 5 * minute * i;
+    p.mean = 300 + 9.0 * i;
+    const double w = 8.0 * std::sqrt(static_cast<double>(i));
+    p.lo80 = p.mean - w;
+    p.hi80 = p.mean + w;
+    p.lo95 = p.mean - 1.53 * w;
+    p.hi95 = p.mean + 1.53 * w;
+    f.points.push_back(p);
+  }
+  for (const bool conditioned : {false, true}) {
+    engine_settings s = no_sudden_context();
+    s.act = false;
+    s.warner.use_history = false;
+    s.warner.condition_on_newest = conditioned;
+    engine e(s);
+    e.set_catalog(test_catalog());
+    e.on_snapshots({window("api.latency", t0, 300, band::good)}, t0);
+    EXPECT_TRUE(all_of<publish_warning>(e.on_forecasts({f}, t0)).empty());
+    const auto fx =
+        e.on_snapshots({window("api.latency", t0 + 5 * minute, 320, band::good)}, t0 + 5 * minute);
+    const auto published = all_of<publish_warning>(fx);
+    if (!conditioned) {
+      EXPECT_TRUE(published.empty()); // judged only when a forecast arrives
+      continue;
+    }
+    ASSERT_EQ(published.size(), 1u);
+    EXPECT_EQ(published[0].change, "raised");
+    EXPECT_EQ(published[0].warning.raised_at, t0 + 5 * minute);
+    EXPECT_GE(published[0].warning.probability, 0.7);
+    EXPECT_EQ(e.forecasts_seen, 1u);
+  }
 }
 
 TEST(predictor_engine, without_a_catalog_forecasts_wait) {
