@@ -14,6 +14,9 @@ constexpr double warning_penalty = 0.5;
 constexpr double critical_penalty = 0.75;
 // Consecutive after-windows in the good band that end a breach episode.
 constexpr size_t recovered_windows = 2;
+// The smallest effect credited to a run started in breach, as a share of the
+// breach's size (a partial mitigation that takes a fifth off counts).
+constexpr double min_credited_share = 0.15;
 
 std::optional<double> mean_of(const std::vector<double>& v, size_t n) {
   double sum = 0.0;
@@ -84,13 +87,24 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   };
   if (out.started_in_breach && in.attribution_windows > 0
       && after.size() > in.attribution_windows) {
-    // A recovery under way: a quarter of the breach's size better than the
-    // level at the action.
+    // An effect under way: a window at least min_credited_share of the
+    // breach's size better than the counterfactual (the forecast shifted to
+    // the level at the action; that level itself where there is none).
     const double size = normal_known ? std::fabs(last_before - in.normal_level)
                                      : std::fabs(in.critical - in.warning);
+    const double shift = std::isfinite(in.counterfactual_at_action)
+                             ? last_before - in.counterfactual_at_action
+                             : 0.0;
     bool began = false;
-    for (size_t i = 0; i < in.attribution_windows; ++i)
-      began = began || (std::isfinite(after[i]) && worse * (last_before - after[i]) >= 0.25 * size);
+    for (size_t i = 0; i < in.attribution_windows; ++i) {
+      const double reference = i < in.counterfactual.size() && std::isfinite(in.counterfactual[i])
+                                       && std::isfinite(in.counterfactual_at_action)
+                                   ? in.counterfactual[i] + shift
+                                   : last_before;
+      began = began
+              || (std::isfinite(after[i])
+                  && worse * (reference - after[i]) >= min_credited_share * size);
+    }
     if (!began) {
       out.not_attributed = true;
       after.resize(in.attribution_windows);

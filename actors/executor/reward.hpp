@@ -57,8 +57,9 @@
 //   a recovery is the action's only if it began within the attribution
 //               windows (attribution_windows, the node's escalate_after: the
 //               time it gives a reaction before trying another): if none of
-//               them is a quarter of the breach's size better than the level
-//               at the action, the breach went on regardless of the action
+//               them is 0.15 of the breach's size better than the
+//               counterfactual (above; the level at the action without a
+//               forecast), the breach went on regardless of the action
 //               and ended (if it did) by itself or by something else, so the
 //               action is judged on those windows alone (no effect, breach
 //               persisted). Sudden incidents (an outage, a failed host) end

@@ -324,17 +324,25 @@ TEST(executor_reward, in_breach_a_fix_that_acts_within_the_attribution_windows_i
   in.counterfactual = {100.0, 100.0, 100.0, 100.0, 100.0, 100.0};
   in.counterfactual_at_action = 100.0;
   in.attribution_windows = 2;
-  in.after = {250.0, 210.0, 100.0, 100.0, 100.0, 100.0}; // recovering in the second window
+  in.after = {250.0, 230.0, 100.0, 100.0, 100.0, 100.0}; // recovering in the second window
   auto o = evaluate_outcome("api.error_rate", in);
   EXPECT_FALSE(o.not_attributed);
   EXPECT_FALSE(o.breach_came);
   EXPECT_GT(o.reward, 0.6) << o.summary;
 
-  // Less than a quarter of the breach's size (160) in those windows is not a recovery.
-  in.after = {240.0, 230.0, 100.0, 100.0, 100.0, 100.0};
+  // Less than 0.15 of the breach's size (160, so 24) in those windows is not a recovery.
+  in.after = {245.0, 240.0, 100.0, 100.0, 100.0, 100.0};
   o = evaluate_outcome("api.error_rate", in);
   EXPECT_TRUE(o.not_attributed);
   EXPECT_LT(o.reward, 0.0) << o.summary;
+
+  // Against a breach still climbing (the shifted forecast rises 30 a window),
+  // holding the level is an effect under way.
+  in.counterfactual = {100.0, 130.0, 160.0, 190.0, 220.0, 250.0};
+  in.after = {262.0, 262.0, 262.0, 262.0, 262.0, 262.0};
+  o = evaluate_outcome("api.error_rate", in);
+  EXPECT_FALSE(o.not_attributed) << o.summary;
+  in.counterfactual = {100.0, 100.0, 100.0, 100.0, 100.0, 100.0};
 
   // An evaluation cut within the attribution windows is judged as before.
   in.after = {262.0, 258.0};
