@@ -899,6 +899,11 @@ void check_arm(const std::string& where, const arm_statistics& a) {
     require(std::isfinite(v), where + ": non-finite statistic");
   require(a.weight >= 0.0 && a.sum_sq >= 0.0, where + ": negative weight or sum of squares");
   require(a.ema_value >= -1.0 && a.ema_value <= 1.0, where + ": EMA value outside [-1, 1]");
+  for (double v : {a.changed, a.since_weight, a.since_sum, a.since_sum_sq})
+    require(std::isfinite(v), where + ": non-finite change-point statistic");
+  require(a.changed >= 0.0 && a.changed <= 1.0, where + ": change probability outside [0, 1]");
+  require(a.since_weight >= 0.0 && a.since_sum_sq >= 0.0,
+          where + ": negative weight or sum of squares since the suspected change");
 }
 
 void check_policy(const context_key& key, const context_policy& p) {

@@ -871,9 +871,12 @@ TEST(RlAgentChange, AnAbandonedPlaybookThatBecomesBestIsFoundAgainWithAChangeHaz
   nlohmann::json snapshot;
   EXPECT_GT(late_picks_of_b(1e-3, &snapshot), 150) << "re-found: b chosen in the last 200";
   EXPECT_LT(late_picks_of_b(0.0, nullptr), 50) << "without the hazard b stays abandoned";
-  // The change-point state survives a snapshot.
+  // The change-point state survives a snapshot; a corrupt one is rejected.
   const auto restored = agent::from_json(snapshot);
   EXPECT_EQ(restored.to_json(), snapshot);
+  auto corrupt = snapshot;
+  corrupt["contexts"][0]["policy"]["arms"]["b"]["changed"] = 1.5;
+  EXPECT_THROW(agent::from_json(corrupt), rl_error);
 }
 
 TEST(RlAgentChange, TheChangeHazardIsValidated) {
