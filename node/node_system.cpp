@@ -143,6 +143,9 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   out.push_back(peer_spec("predictor", predictor_component, ps));
   executor_settings es;
   static_cast<executor::execution_settings&>(es) = s.execution;
+  // A reaction's recovery must begin within the time the predictor gives it
+  // before escalating (reward.hpp): a later one is not credited to it.
+  es.attribution_window_ms = s.prediction.escalate_after_ms;
   es.clock = clock;
   es.cluster = s.cluster.enabled();
   out.push_back(peer_spec("executor", executor_component, es));

@@ -67,6 +67,12 @@ outcome_inputs measure_inputs(const catalog::metric_definition& metric,
       break;
     in.counterfactual.push_back(best->mean);
   }
+  if (spans.attribution_window_ms > 0) {
+    const auto within = std::count_if(after_times.begin(), after_times.end(), [&](int64_t t) {
+      return t <= started + spans.attribution_window_ms;
+    });
+    in.attribution_windows = std::max<size_t>(1, static_cast<size_t>(within));
+  }
   in.normal_level = catalog::better_quartile(
       values_between(rows, metric, started - spans.normal_window_ms, started), in.higher_is_worse);
   // The forecast's value for the last before-window anchors the

@@ -23,6 +23,11 @@ struct measurement_spans {
   // The windows before the run whose better quartile stands for the metric's
   // normal level (the size of a breach a run started in; reward.hpp).
   int64_t normal_window_ms = 3 * 3600 * 1000;
+  // After a run started in breach, how soon a recovery must begin to be the
+  // run's (reward.hpp, attribution_windows); the node sets the predictor's
+  // escalate_after, the time it gives a reaction before trying another.
+  // 0: any time in the evaluation window.
+  int64_t attribution_window_ms = 0;
 };
 
 // One of the service's other metrics and its stored windows.

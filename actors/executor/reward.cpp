@@ -14,6 +14,9 @@ constexpr double warning_penalty = 0.5;
 constexpr double critical_penalty = 0.75;
 // Consecutive after-windows in the good band that end a breach episode.
 constexpr size_t recovered_windows = 2;
+// The smallest effect credited to a run started in breach, as a share of the
+// breach's size (a partial mitigation that takes a fifth off counts).
+constexpr double min_credited_share = 0.15;
 
 std::optional<double> mean_of(const std::vector<double>& v, size_t n) {
   double sum = 0.0;
@@ -75,14 +78,52 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   std::vector<double> after = in.after;
   bool later_excluded = false;
   auto in_breach = [&](double a) { return std::isfinite(a) && worse * (a - in.warning) >= 0.0; };
+  const bool normal_known =
+      std::isfinite(in.normal_level) && worse * (in.warning - in.normal_level) > 0.0;
+  // Back near normal: within half the normal-to-warning distance of it.
+  auto near_normal = [&](double a) {
+    return normal_known && std::isfinite(a)
+           && worse * (a - in.normal_level) <= 0.5 * worse * (in.warning - in.normal_level);
+  };
+  if (out.started_in_breach && in.attribution_windows > 0
+      && after.size() > in.attribution_windows) {
+    // An effect under way: a window at least min_credited_share of the
+    // breach's size better than the counterfactual (the forecast shifted to
+    // the level at the action; that level itself where there is none).
+    const double size = normal_known ? std::fabs(last_before - in.normal_level)
+                                     : std::fabs(in.critical - in.warning);
+    const double shift = std::isfinite(in.counterfactual_at_action)
+                             ? last_before - in.counterfactual_at_action
+                             : 0.0;
+    bool began = false;
+    for (size_t i = 0; i < in.attribution_windows; ++i) {
+      const double reference = i < in.counterfactual.size() && std::isfinite(in.counterfactual[i])
+                                       && std::isfinite(in.counterfactual_at_action)
+                                   ? in.counterfactual[i] + shift
+                                   : last_before;
+      began = began
+              || (std::isfinite(after[i])
+                  && worse * (reference - after[i]) >= min_credited_share * size);
+    }
+    if (!began) {
+      out.not_attributed = true;
+      after.resize(in.attribution_windows);
+    }
+  }
   if (out.started_in_breach)
-    for (size_t i = 0; i + recovered_windows <= after.size(); ++i) {
-      bool good = true;
-      for (size_t k = i; k < i + recovered_windows; ++k)
-        good = good && std::isfinite(after[k]) && !in_breach(after[k]);
-      if (!good)
+    for (size_t i = 0; i < after.size(); ++i) {
+      size_t end = 0;
+      if (near_normal(after[i]))
+        end = i + 1;
+      else if (i + recovered_windows <= after.size()) {
+        bool good = true;
+        for (size_t k = i; k < i + recovered_windows; ++k)
+          good = good && std::isfinite(after[k]) && !in_breach(after[k]);
+        if (good)
+          end = i + recovered_windows;
+      }
+      if (end == 0)
         continue;
-      const size_t end = i + recovered_windows;
       if (std::any_of(after.begin() + static_cast<std::ptrdiff_t>(end), after.end(), in_breach)) {
         later_excluded = true;
         after.resize(end);
@@ -91,8 +132,9 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
     }
 
   // Breaches over the whole after-window; for an action taken in breach, over
-  // its last half (did the breach persist?).
-  const size_t judged_from = out.started_in_breach ? after.size() / 2 : 0;
+  // its last half (did the breach persist?), or over all of the attribution
+  // windows when no recovery began in them.
+  const size_t judged_from = out.started_in_breach && !out.not_attributed ? after.size() / 2 : 0;
   for (size_t i = judged_from; i < after.size(); ++i) {
     const double a = after[i];
     if (!std::isfinite(a))
@@ -123,14 +165,18 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   for (const auto& [k, v] : in.other_kpi_deltas)
     out.kpi_deltas.emplace(k, v);
 
-  std::string breach_words = out.started_in_breach
-                                 ? (out.critical_came ? "critical breach persisted"
-                                    : out.breach_came ? "breach persisted"
-                                    : later_excluded  ? "breach ended (a later breach not counted)"
-                                                      : "breach ended")
-                                 : (out.critical_came ? "critical threshold reached"
-                                    : out.breach_came ? "warning threshold reached"
-                                                      : "no breach");
+  std::string breach_words =
+      out.started_in_breach
+          ? (out.not_attributed ? std::string(out.critical_came ? "critical " : "")
+                                      + "breach went on, no recovery began within "
+                                      + std::to_string(in.attribution_windows) + " windows"
+             : out.critical_came ? "critical breach persisted"
+             : out.breach_came   ? "breach persisted"
+             : later_excluded    ? "breach ended (a later breach not counted)"
+                                 : "breach ended")
+          : (out.critical_came ? "critical threshold reached"
+             : out.breach_came ? "warning threshold reached"
+                               : "no breach");
   if (!after_mean) {
     out.basis = "none";
     out.summary = metric_id + ": no data after the action, outcome not judged";
@@ -138,9 +184,8 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   }
 
   const double baseline = before_mean ? *before_mean : cf_overlap ? *cf_overlap : *after_mean;
-  // A normal level on the good side of the warning threshold sizes a breach.
-  const bool normal_known =
-      std::isfinite(in.normal_level) && worse * (in.warning - in.normal_level) > 0.0;
+  // A normal level on the good side of the warning threshold sizes a breach
+  // (normal_known, above).
   const double scale =
       !out.started_in_breach ? std::max(
           {std::fabs(in.warning - baseline),

@@ -46,11 +46,25 @@
 //               Windows right after the action may still be in breach while
 //               the metric recovers. Without a forecast the level at the
 //               action stands in for it (persistence).
-//   a breach that ended (2 consecutive after-windows in the good band) and
-//               came back later is the next incident's: the windows from the
-//               end of the recovery on are left out of the effect and the
-//               penalty. In a busy period a fix followed 20 minutes later by
-//               a new incident on the same metric otherwise earned -0.8.
+//   a breach that ended (2 consecutive after-windows in the good band, or
+//               one back within half the normal-to-warning distance of the
+//               normal level) and came back later is the next incident's:
+//               the windows from the end of the recovery on are left out of
+//               the effect and the penalty. In a busy period a fix followed
+//               20 minutes later by a new incident on the same metric
+//               otherwise earned -0.8, and an outage that began 7 minutes
+//               after the fixed one -0.3;
+//   a recovery is the action's only if it began within the attribution
+//               windows (attribution_windows, the node's escalate_after: the
+//               time it gives a reaction before trying another): if none of
+//               them is 0.15 of the breach's size better than the
+//               counterfactual (above; the level at the action without a
+//               forecast), the breach went on regardless of the action
+//               and ended (if it did) by itself or by something else, so the
+//               action is judged on those windows alone (no effect, breach
+//               persisted). Sudden incidents (an outage, a failed host) end
+//               by themselves in 15-45 minutes; otherwise whatever ran last
+//               before that earned the recovery.
 //
 // Without a counterfactual the after-windows are compared with the
 // before-windows instead (effect = (mean(before) - mean(after)) / scale,
@@ -82,6 +96,9 @@ struct outcome_inputs {
   // effect of an action taken in breach, and bounds the scale of one taken
   // before.
   double normal_level = std::numeric_limits<double>::quiet_NaN();
+  // How many after-windows from the action on may show the start of a
+  // recovery credited to an action taken in breach (see above); 0: any.
+  size_t attribution_windows = 0;
 };
 
 struct outcome {
@@ -89,6 +106,7 @@ struct outcome {
   bool started_in_breach = false; // judged on ending the breach (see above)
   bool breach_came = false;       // an after-window reached the warning threshold
   bool critical_came = false;     // an after-window reached the critical threshold
+  bool not_attributed = false;    // in breach, no recovery began within attribution_windows
   double effect = 0.0; // improvement vs the counterfactual (or vs before) in units of the
                        // baseline-to-warning distance; positive = better
   std::string basis;   // "counterfactual", "before" (no forecast) or "none" (no after data)

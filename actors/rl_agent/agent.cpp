@@ -31,6 +31,12 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// Truncation of the change-point posterior (agent_config::change_hazard):
+// below the first a suspected change is dropped, above the second the arm's
+// history is replaced by what followed the change.
+constexpr double change_negligible = 1e-3;
+constexpr double change_certain = 0.99;
+
 const arm_statistics& unseen_arm() {
   static const arm_statistics empty{};
   return empty;
@@ -86,6 +92,7 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"discount", c.discount},
           {"change_slack", c.change_slack},
           {"change_threshold", c.change_threshold},
+          {"change_hazard", c.change_hazard},
           {"probability_samples", c.probability_samples},
           {"exploration_floor", c.exploration_floor},
           {"untried_optimism", c.untried_optimism},
@@ -129,6 +136,7 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("discount", c.discount, 0.5, 1.0);
     num("change_slack", c.change_slack, 0.0, 10.0);
     num("change_threshold", c.change_threshold, 0.1, 1e9);
+    num("change_hazard", c.change_hazard, 0.0, 0.5);
     num("exploration_floor", c.exploration_floor, 0.0, 1.0);
     num("untried_optimism", c.untried_optimism, 0.0, 10.0);
     num("floor_decay", c.floor_decay, 0.0, 1e6);
@@ -267,6 +275,17 @@ double agent::estimate(const population_model& pop, const context_key& context,
   return pop.posterior_for(context, playbook, arm).mean;
 }
 
+double agent::changed_probability(const arm_statistics& arm, std::uint64_t context_updates) const {
+  if (cfg_.change_hazard <= 0.0 || arm.weight <= 0.0 || context_updates <= arm.last_step)
+    return 0.0;
+  const double steps = static_cast<double>(context_updates - arm.last_step);
+  return -std::expm1(steps * std::log1p(-cfg_.change_hazard));
+}
+
+gaussian agent::changed_belief(const population_model& pop, const arm_statistics& arm) const {
+  return posterior_of_mean(pop.broad_prior(), arm.since_weight, arm.since_sum, pop.noise_var());
+}
+
 double agent::exploration_floor_in(std::uint64_t context_updates, std::size_t candidates) const {
   const double k = static_cast<double>(candidates);
   return cfg_.exploration_floor
@@ -312,7 +331,16 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   std::vector<belief> beliefs;
   std::vector<gaussian> posts;
   for (const auto* c : allowed) {
-    beliefs.push_back(pop.belief_for(context, c->playbook, arm_of(c->playbook)));
+    const auto& arm = arm_of(c->playbook);
+    beliefs.push_back(pop.belief_for(context, c->playbook, arm));
+    if (cfg_.policy == policy_kind::hierarchical_thompson) {
+      auto& b = beliefs.back();
+      b.changed_probability =
+          changed_probability(arm, ctx == contexts_.end() ? 0 : ctx->second.updates);
+      b.changed = pop.broad_prior();
+      b.suspected_probability = arm.changed;
+      b.suspected = changed_belief(pop, arm);
+    }
     posts.push_back(beliefs.back().moments());
     out.ranked.push_back({c->playbook, posts.back().mean, 0.0});
   }
@@ -358,7 +386,11 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
     double best_draw = -INFINITY;
     for (std::size_t i = 0; i < beliefs.size(); ++i) {
       const auto& b = beliefs[i];
-      const auto& component = b.follow >= 1.0 || unit(rng) < b.follow ? b.pooled : b.free;
+      const auto& component =
+          b.changed_probability > 0.0 && unit(rng) < b.changed_probability       ? b.changed
+          : b.suspected_probability > 0.0 && unit(rng) < b.suspected_probability ? b.suspected
+          : b.follow >= 1.0 || unit(rng) < b.follow                              ? b.pooled
+                                                                                 : b.free;
       const double draw =
           component.mean + cfg_.sampling_scale * std::sqrt(component.var) * normal(rng);
       if (draw > best_draw) {
@@ -530,6 +562,8 @@ learn_result agent::apply(const experience& e) {
   double before = 0.0;
   double surprise = 0.0;
   double weight = 1.0;
+  double changed = 0.0;       // posterior probability of a change (agent_config::change_hazard)
+  bool restart_since = false; // ... most likely since the arm's last outcome
   {
     const auto& pop = population();
     before = estimate(pop, e.context, e.chosen, arm);
@@ -542,6 +576,24 @@ learn_result agent::apply(const experience& e) {
     // Inverse-variance weighting: an outcome with variance noise + extra
     // counts noise / (noise + extra) of one with the noise alone.
     weight = pop.noise_var() / (pop.noise_var() + extra);
+    const double fresh = changed_probability(arm, policy.updates);
+    if (fresh > 0.0 || arm.changed > 0.0) {
+      // Bayes' rule between three run lengths: unchanged (all the arm's
+      // history), changed since the suspected point (only the outcomes
+      // since), and changed since the last outcome (the broad prior).
+      auto density = [&](const gaussian& g) {
+        const double var = pop.noise_var() + extra + g.var;
+        return std::exp(-0.5 * (e.reward - g.mean) * (e.reward - g.mean) / var) / std::sqrt(var);
+      };
+      const double p_new = fresh * density(pop.broad_prior());
+      const double p_since = (1.0 - fresh) * arm.changed * density(changed_belief(pop, arm));
+      const double p_old = (1.0 - fresh) * (1.0 - arm.changed) * density(post);
+      const double total = p_new + p_since + p_old;
+      if (total > 0.0) {
+        changed = (p_new + p_since) / total;
+        restart_since = p_new > p_since;
+      }
+    }
   }
   contexts_changed(); // the statistics change below
 
@@ -551,6 +603,28 @@ learn_result agent::apply(const experience& e) {
       arm.decoupled = true;
       out.change_detected = true;
       ++changes_detected_;
+      arm.forget_since();
+    } else if (changed >= change_certain) {
+      if (restart_since)
+        arm.forget_since();
+      // The outcomes since the change point are all that still holds.
+      arm.weight = arm.since_weight;
+      arm.sum = arm.since_sum;
+      arm.sum_sq = arm.since_sum_sq;
+      arm.cusum_up = arm.cusum_down = 0.0;
+      arm.forget_since();
+      arm.decoupled = true;
+      out.change_detected = true;
+      ++changes_detected_;
+    } else if (changed > change_negligible) {
+      if (restart_since)
+        arm.forget_since();
+      arm.changed = changed;
+      arm.since_weight += weight;
+      arm.since_sum += weight * e.reward;
+      arm.since_sum_sq += weight * e.reward * e.reward;
+    } else {
+      arm.forget_since();
     }
     policy.discount_all(cfg_.discount);
   }
@@ -558,6 +632,7 @@ learn_result agent::apply(const experience& e) {
   ++arm.pulls;
   arm.ema_value = ema_update(arm.ema_value, e.reward, cfg_.learning_rate);
   ++policy.updates;
+  arm.last_step = policy.updates;
   ++updates_;
   reward_sum_ += e.reward;
 
@@ -824,6 +899,11 @@ void check_arm(const std::string& where, const arm_statistics& a) {
     require(std::isfinite(v), where + ": non-finite statistic");
   require(a.weight >= 0.0 && a.sum_sq >= 0.0, where + ": negative weight or sum of squares");
   require(a.ema_value >= -1.0 && a.ema_value <= 1.0, where + ": EMA value outside [-1, 1]");
+  for (double v : {a.changed, a.since_weight, a.since_sum, a.since_sum_sq})
+    require(std::isfinite(v), where + ": non-finite change-point statistic");
+  require(a.changed >= 0.0 && a.changed <= 1.0, where + ": change probability outside [0, 1]");
+  require(a.since_weight >= 0.0 && a.since_sum_sq >= 0.0,
+          where + ": negative weight or sum of squares since the suspected change");
 }
 
 void check_policy(const context_key& key, const context_policy& p) {

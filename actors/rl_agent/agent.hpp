@@ -80,6 +80,23 @@ struct agent_config {
   double discount = 0.999;
   double change_slack = 0.5;     ///< CUSUM k, in noise standard deviations
   double change_threshold = 8.0; ///< CUSUM h; higher = fewer false alarms
+  /// Prior probability, per learning step in its context, that a playbook's
+  /// effect there changes (an online change-point treatment over three run
+  /// lengths: unchanged, changed since a suspected earlier point, changed
+  /// since the last outcome). An arm whose last outcome was d steps ago has
+  /// changed since with probability 1 - (1 - h)^d, and its Thompson draw
+  /// then comes from the broad prior, so a playbook abandoned long ago is
+  /// tried again now and then; a suspected earlier change draws from the
+  /// broad prior updated by the outcomes since that point. Each outcome
+  /// updates the probability by Bayes' rule (how well each hypothesis
+  /// predicted it): a retry that only a change explains counts as evidence
+  /// of one instead of being averaged into the old history; once a change is
+  /// near certain (0.99) the history is replaced by the outcomes since and
+  /// the arm stops borrowing from the pool; a suspicion the outcomes refute
+  /// is dropped. 0 (the default): off; across the rl-family training worlds
+  /// every rate tried (3e-5 to 3e-4) re-explored more than it found
+  /// (docs/evaluation/learning.md).
+  double change_hazard = 0.0;
   int probability_samples = 256; ///< Monte Carlo draws for choice probabilities
   /// Share of choices spread uniformly over the allowed candidates (Thompson
   /// policies). Every playbook then keeps a propensity of at least
@@ -335,6 +352,12 @@ private:
   scored score(const context_key& context, const std::vector<candidate>& candidates,
                std::optional<int> max_risk_tier, std::mt19937_64& rng) const;
   double exploration_floor_in(std::uint64_t context_updates, std::size_t candidates) const;
+  /// Prior probability that `arm` changed since its last outcome, in a
+  /// context at learning step `context_updates` (agent_config::change_hazard).
+  double changed_probability(const arm_statistics& arm, std::uint64_t context_updates) const;
+  /// What the playbook's mean is if it changed: the broad prior updated by
+  /// the outcomes since the suspected change point.
+  gaussian changed_belief(const population_model& population, const arm_statistics& arm) const;
   double estimate(const population_model& population, const context_key& context,
                   const std::string& playbook, const arm_statistics& arm) const;
   learn_result apply(const experience& e);

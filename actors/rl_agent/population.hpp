@@ -51,6 +51,16 @@ struct belief {
   gaussian pooled;
   gaussian free;
   double follow = 1.0; ///< posterior probability of the pooled component
+  /// Probability that the playbook changed in this context since its last
+  /// outcome here (agent_config::change_hazard), and its mean if it did.
+  /// Only the Thompson draws use them; mean() and var() are of the
+  /// unchanged arm.
+  double changed_probability = 0.0;
+  gaussian changed;
+  /// A change suspected at an earlier outcome (arm_statistics::changed) and
+  /// the mean since then.
+  double suspected_probability = 0.0;
+  gaussian suspected;
   double mean() const { return follow * pooled.mean + (1.0 - follow) * free.mean; }
   double var() const {
     const double m = mean();

@@ -40,6 +40,20 @@ struct arm_statistics {
   /// Set once a change was detected: this context's arm stops borrowing
   /// strength from other contexts, whose experience evidently does not apply.
   bool decoupled = false;
+  /// The context's learning step at this arm's last outcome: how long its
+  /// evidence has gone unchecked (agent_config::change_hazard).
+  std::uint64_t last_step = 0;
+  /// Online change point (agent_config::change_hazard): the probability
+  /// that the playbook changed here since the outcomes in `since_*` began
+  /// (0: no change suspected), and those outcomes' statistics.
+  double changed = 0.0;
+  double since_weight = 0.0;
+  double since_sum = 0.0;
+  double since_sum_sq = 0.0;
+  void forget_since() {
+    changed = 0.0;
+    since_weight = since_sum = since_sum_sq = 0.0;
+  }
 
   double mean() const { return weight > 0.0 ? sum / weight : 0.0; }
   void discount(double factor) {

@@ -330,7 +330,11 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
         seen = context_types.get(context, collections.Counter())
         total = sum(seen.values())
         pol = policy_of.get(context)
-        arms = sorted(pol["playbooks"], key=lambda a: -a["value"]) if pol else []
+        # The API gives no value for a playbook never tried in the context
+        # (null): it ranks below every tried one.
+        arms = sorted(pol["playbooks"],
+                      key=lambda a: -a["value"] if a["value"] is not None else float("inf")) \
+            if pol else []
         # The agent never chooses above the metric's risk cap.
         allowed = [a for a in arms if playbooks[a["playbook"]].get("risk_tier", 1) <= cap]
         top = allowed[0] if allowed else None
@@ -364,7 +368,8 @@ def score(args, sim_text, catalog_path, log_path, data_dir, policies, executions
             pb = playbooks[a["playbook"]]
             mark = ("  (above the risk cap: never chosen)" if pb.get("risk_tier", 1) > cap else
                     "  (needs approval)" if pb.get("mode", "auto") != "auto" else "")
-            print(f"    {a['playbook']:26s} value {a['value']:+.2f} ± {a['uncertainty']:.2f}"
+            value = f"{a['value']:+.2f}" if a["value"] is not None else "  -  "
+            print(f"    {a['playbook']:26s} value {value} ± {a['uncertainty']:.2f}"
                   f"  pulls {a['pulls']:3d}  simulator: {dict(outcomes[(context, a['playbook'])]) or '-'}{mark}")
     # Per incident type: the context its runs were learned in most; without
     # runs that reached it, the context of the metric it drives directly that

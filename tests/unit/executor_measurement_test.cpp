@@ -198,3 +198,19 @@ TEST(executor_measurement, a_start_cuts_the_runs_still_measured_on_its_service) 
   EXPECT_EQ(cut_by_start(runs, starting, 120 * minute, {"ex-busy"}),
             (std::vector<std::string>{"ex-1"}));
 }
+
+TEST(executor_measurement, the_attribution_windows_are_those_ending_within_the_span) {
+  std::vector<snapshot> rows;
+  for (int64_t m = 50; m <= 140; m += 5)
+    rows.push_back(window("api.latency_p95", m * minute, 250.0));
+  auto s = spans();
+  EXPECT_EQ(measure_inputs(latency(), rows, forecast{}, {}, run_at_100(), s).attribution_windows,
+            0u); // not set: any window may show the recovery
+  s.attribution_window_ms = 10 * minute;
+  // The windows ending at 105 and 110.
+  EXPECT_EQ(measure_inputs(latency(), rows, forecast{}, {}, run_at_100(), s).attribution_windows,
+            2u);
+  s.attribution_window_ms = 1 * minute; // shorter than a window: the first one
+  EXPECT_EQ(measure_inputs(latency(), rows, forecast{}, {}, run_at_100(), s).attribution_windows,
+            1u);
+}

@@ -294,3 +294,78 @@ TEST(executor_reward, in_breach_a_new_breach_after_the_recovery_is_not_counted) 
   EXPECT_FALSE(o.started_in_breach);
   EXPECT_TRUE(o.breach_came);
 }
+
+TEST(executor_reward,
+     in_breach_a_recovery_that_began_after_the_attribution_windows_is_not_credited) {
+  auto in = latency();
+  in.before = {100.0, 100.0, 260.0}; // an outage: a step into breach
+  in.normal_level = 100.0;
+  in.counterfactual = {100.0, 100.0, 100.0, 100.0, 100.0, 100.0};
+  in.counterfactual_at_action = 100.0;
+  // Nothing happened for two windows; the outage then ended by itself.
+  in.after = {262.0, 258.0, 120.0, 100.0, 100.0, 100.0};
+  auto credited = evaluate_outcome("api.error_rate", in);
+  EXPECT_GT(credited.reward, 0.3) << credited.summary; // without the rule: the recovery's credit
+
+  in.attribution_windows = 2;
+  auto o = evaluate_outcome("api.error_rate", in);
+  EXPECT_TRUE(o.not_attributed);
+  EXPECT_TRUE(o.breach_came);
+  // Judged on the two windows alone: no effect (260 vs 260 on average), breach went on.
+  EXPECT_NEAR(o.effect, 0.0, 1e-12);
+  EXPECT_NEAR(o.reward, -0.5, 1e-12);
+  EXPECT_NE(o.summary.find("no recovery began within 2 windows"), std::string::npos) << o.summary;
+}
+
+TEST(executor_reward, in_breach_a_fix_that_acts_within_the_attribution_windows_is_credited) {
+  auto in = latency();
+  in.before = {100.0, 100.0, 260.0};
+  in.normal_level = 100.0;
+  in.counterfactual = {100.0, 100.0, 100.0, 100.0, 100.0, 100.0};
+  in.counterfactual_at_action = 100.0;
+  in.attribution_windows = 2;
+  in.after = {250.0, 230.0, 100.0, 100.0, 100.0, 100.0}; // recovering in the second window
+  auto o = evaluate_outcome("api.error_rate", in);
+  EXPECT_FALSE(o.not_attributed);
+  EXPECT_FALSE(o.breach_came);
+  EXPECT_GT(o.reward, 0.6) << o.summary;
+
+  // Less than 0.15 of the breach's size (160, so 24) in those windows is not a recovery.
+  in.after = {245.0, 240.0, 100.0, 100.0, 100.0, 100.0};
+  o = evaluate_outcome("api.error_rate", in);
+  EXPECT_TRUE(o.not_attributed);
+  EXPECT_LT(o.reward, 0.0) << o.summary;
+
+  // Against a breach still climbing (the shifted forecast rises 30 a window),
+  // holding the level is an effect under way.
+  in.counterfactual = {100.0, 130.0, 160.0, 190.0, 220.0, 250.0};
+  in.after = {262.0, 262.0, 262.0, 262.0, 262.0, 262.0};
+  o = evaluate_outcome("api.error_rate", in);
+  EXPECT_FALSE(o.not_attributed) << o.summary;
+  in.counterfactual = {100.0, 100.0, 100.0, 100.0, 100.0, 100.0};
+
+  // An evaluation cut within the attribution windows is judged as before.
+  in.after = {262.0, 258.0};
+  o = evaluate_outcome("api.error_rate", in);
+  EXPECT_FALSE(o.not_attributed);
+}
+
+TEST(executor_reward, in_breach_one_window_back_near_normal_ends_the_incident) {
+  auto in = latency();
+  in.before = {100.0, 100.0, 260.0};
+  in.normal_level = 100.0;
+  in.counterfactual = {100.0, 100.0, 100.0, 100.0, 100.0, 100.0};
+  in.counterfactual_at_action = 100.0;
+  // Fixed at once; the next outage began before a second good window.
+  in.after = {105.0, 280.0, 290.0, 290.0, 290.0, 290.0};
+  auto o = evaluate_outcome("api.error_rate", in);
+  EXPECT_FALSE(o.breach_came);
+  EXPECT_GT(o.reward, 0.9) << o.summary;
+  EXPECT_NE(o.summary.find("a later breach not counted"), std::string::npos) << o.summary;
+
+  // In the good band but not near normal (above half way to the warning) is not enough.
+  in.after = {160.0, 280.0, 290.0, 290.0, 290.0, 290.0};
+  o = evaluate_outcome("api.error_rate", in);
+  EXPECT_TRUE(o.breach_came);
+  EXPECT_LT(o.reward, 0.0) << o.summary;
+}

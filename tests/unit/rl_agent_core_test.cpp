@@ -845,3 +845,42 @@ TEST(RlAgentPropensities, ReusedUntilSomethingIsLearned) {
   EXPECT_NE(probabilities(after).at(learned.playbook).first,
             probabilities(base).at(learned.playbook).first);
 }
+
+// A playbook the context gave up on starts working: nothing in the log says
+// so until it is tried again. With a change hazard its belief widens to the
+// broad prior as it goes unchecked, a retry whose outcome only a change
+// explains replaces the old history, and the context moves to it.
+TEST(RlAgentChange, AnAbandonedPlaybookThatBecomesBestIsFoundAgainWithAChangeHazard) {
+  auto late_picks_of_b = [](double hazard, nlohmann::json* snapshot) {
+    agent_config cfg;
+    cfg.change_hazard = hazard;
+    agent a(cfg);
+    const std::vector<candidate> both{{"a", 1}, {"b", 1}};
+    int picks = 0;
+    for (int i = 0; i < 1200; ++i) {
+      const auto r = a.recommend(api, both);
+      const double b_mean = i < 300 ? -0.3 : 0.9; // b becomes the best at step 300
+      const double mean = r.chosen == "a" ? 0.5 : b_mean;
+      a.reward(r.event_id, std::clamp(mean + 0.2 * std::sin(i * 2.3), -1.0, 1.0));
+      picks += i >= 1000 && r.chosen == "b";
+    }
+    if (snapshot)
+      *snapshot = a.to_json();
+    return picks;
+  };
+  nlohmann::json snapshot;
+  EXPECT_GT(late_picks_of_b(1e-3, &snapshot), 150) << "re-found: b chosen in the last 200";
+  EXPECT_LT(late_picks_of_b(0.0, nullptr), 50) << "without the hazard b stays abandoned";
+  // The change-point state survives a snapshot; a corrupt one is rejected.
+  const auto restored = agent::from_json(snapshot);
+  EXPECT_EQ(restored.to_json(), snapshot);
+  auto corrupt = snapshot;
+  corrupt["contexts"][0]["policy"]["arms"]["b"]["changed"] = 1.5;
+  EXPECT_THROW(agent::from_json(corrupt), rl_error);
+}
+
+TEST(RlAgentChange, TheChangeHazardIsValidated) {
+  EXPECT_THROW(config_from_json({{"change_hazard", -0.1}}), rl_error);
+  EXPECT_THROW(config_from_json({{"change_hazard", 0.9}}), rl_error);
+  EXPECT_DOUBLE_EQ(config_from_json({{"change_hazard", 1e-4}}).change_hazard, 1e-4);
+}
