@@ -16,13 +16,14 @@ constexpr double calm_max = 6.9;
 constexpr size_t max_window = 2016;
 
 bool known_context_mode(const std::string& mode) {
-  return mode == "off" || mode == "alone" || mode == "max" || mode == "mean" || mode == "channel";
+  return mode == "off" || mode == "alone" || mode == "max" || mode == "mean" || mode == "blend"
+         || mode == "channel";
 }
 
 void check_context_mode(const std::string& mode) {
   if (!known_context_mode(mode))
     throw std::invalid_argument("anomaly_score_params: 'context_mode' must be off, alone, max, "
-                                "mean or channel, not '"
+                                "mean, blend or channel, not '"
                                 + mode + "'");
 }
 
@@ -375,6 +376,8 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
       have[cusum] = true;
     }
     raw = evidence_of(stats, have, context_p);
+    if (p_.context_mode == "blend")
+      raw = 0.5 * (raw + context_->last_raw());
   }
   d.evidence = raw;
   const double step = std::abs(value - last_value_);

@@ -76,9 +76,11 @@ struct anomaly_score_params {
   bool recalibrate = false;
   // A second, model-free detector beside the residual statistics (CAD OSE,
   // contextual_anomaly.hpp) and how its score joins: "off"; "alone" (its
-  // score only); "max" or "mean" of the two scores; "channel" (its raw score
-  // judged against its own history like the statistics above, one more tail
-  // probability in the smallest).
+  // score only); "max" or "mean" of the two scores; "blend" (the mean of the
+  // residual evidence and its raw score, before one episode rule: its own
+  // rest period does not apply); "channel" (its raw score judged against its
+  // own history like the statistics above, one more tail probability in the
+  // smallest).
   std::string context_mode = "off";
   contextual_params context;
   int warmup_samples = 150;         // samples before any score other than 0

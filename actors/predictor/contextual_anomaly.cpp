@@ -23,9 +23,10 @@ bool sorted_unique(const std::vector<uint32_t>& f) {
 } // namespace
 
 void to_json(nlohmann::json& j, const contextual_params& p) {
-  j = {{"value_bits", p.value_bits},     {"max_left_facts", p.max_left_facts},
-       {"max_active", p.max_active},     {"alarm_level", p.alarm_level},
-       {"rest_samples", p.rest_samples}, {"max_contexts", p.max_contexts}};
+  j = {{"value_bits", p.value_bits},       {"max_left_facts", p.max_left_facts},
+       {"max_active", p.max_active},       {"alarm_level", p.alarm_level},
+       {"rest_samples", p.rest_samples},   {"max_contexts", p.max_contexts},
+       {"range_samples", p.range_samples}, {"range_margin", p.range_margin}};
 }
 
 void from_json(const nlohmann::json& j, contextual_params& p) {
@@ -35,6 +36,8 @@ void from_json(const nlohmann::json& j, contextual_params& p) {
   p.alarm_level = j.value("alarm_level", p.alarm_level);
   p.rest_samples = j.value("rest_samples", p.rest_samples);
   p.max_contexts = j.value("max_contexts", p.max_contexts);
+  p.range_samples = j.value("range_samples", p.range_samples);
+  p.range_margin = j.value("range_margin", p.range_margin);
 }
 
 contextual_detector::contextual_detector(contextual_params p) : p_(p) {
@@ -43,11 +46,16 @@ contextual_detector::contextual_detector(contextual_params p) : p_(p) {
   p_.max_active = std::max(p_.max_active, 0);
   p_.rest_samples = std::max(p_.rest_samples, 1);
   p_.max_contexts = std::min(p_.max_contexts, context_limit);
+  p_.range_samples = std::max(p_.range_samples, 0);
+  p_.range_margin = std::isfinite(p_.range_margin) ? std::clamp(p_.range_margin, 0.0, 100.0) : 0.0;
   recent_raw_.push_back(1.0); // nothing is reported before rest_samples of history
 }
 
 contextual_detector::facts contextual_detector::sensory_facts(double value) {
-  if (std::isfinite(value)) {
+  const bool learning_range =
+      p_.range_samples == 0 || seen_ < static_cast<uint64_t>(p_.range_samples);
+  ++seen_;
+  if (std::isfinite(value) && learning_range) {
     if (!have_range_) {
       min_ = max_ = value;
       have_range_ = true;
@@ -59,7 +67,9 @@ contextual_detector::facts contextual_detector::sensory_facts(double value) {
   double range = max_ - min_;
   if (!(range > 0.0) || !std::isfinite(range))
     range = top; // a constant series: unit steps around its value
-  double level = (value - min_) / (range / top);
+  const double low = min_ - p_.range_margin * range;
+  range *= 1.0 + 2.0 * p_.range_margin;
+  double level = (value - low) / (range / top);
   if (std::isnan(level))
     level = top;
   const auto q = static_cast<uint32_t>(std::clamp(level, 0.0, top));
@@ -221,6 +231,7 @@ nlohmann::json contextual_detector::to_json() const {
           {"left_group", left_group_},
           {"have_range", have_range_},
           {"range", {min_, max_}},
+          {"seen", seen_},
           {"recent_raw", std::vector<double>(recent_raw_.begin(), recent_raw_.end())},
           {"last_raw", last_raw_}};
 }
@@ -262,6 +273,7 @@ contextual_detector contextual_detector::from_json(const nlohmann::json& j) {
   const auto range = j.at("range").get<std::vector<double>>();
   if (range.size() != 2 || (d.have_range_ && !(range[0] <= range[1])))
     fail("'range' must be [min, max]");
+  d.seen_ = j.value("seen", uint64_t{0});
   d.min_ = range[0];
   d.max_ = range[1];
   const auto recent = j.at("recent_raw").get<std::vector<double>>();

@@ -7,8 +7,9 @@
 //
 // Per sample:
 //  1. the value is quantised into 2^value_bits levels over the range seen so
-//     far (running min and max: no look-ahead); each bit i of the level is
-//     one sensory fact, 2i + bit;
+//     far (running min and max: no look-ahead; or the range of the first
+//     range_samples, then fixed, values beyond it on the extreme levels);
+//     each bit i of the level is one sensory fact, 2i + bit;
 //  2. a context is a (left, right) pair of fact sets: "after these facts,
 //     those follow". The left facts of a step are the step's sensory facts
 //     plus one fact per active context (the most used contexts that fully
@@ -41,6 +42,14 @@ struct contextual_params {
   int max_active = 15;       // active contexts fed back as facts of the next step
   double alarm_level = 0.75; // a raw score at or above this starts a rest
   int rest_samples = 150;    // samples reported as 0 after an alarm (and at the start)
+  // > 0: the quantisation range is learned over this many samples and then
+  // fixed (a new extreme re-quantises every level, so everything learned
+  // looks new at once); 0: it follows the running min and max throughout.
+  int range_samples = 0;
+  // Headroom: the levels span the learned range widened by this share of it
+  // on each side, so values beyond what was seen (an event) still get levels
+  // of their own instead of all sharing the extreme one.
+  double range_margin = 0.0;
   // No context is learned beyond this many (the memory bound; the model
   // keeps scoring with what it knows).
   size_t max_contexts = 200'000;
@@ -97,6 +106,7 @@ private:
   facts left_group_;      // sensory + active-context facts of the previous step
   bool have_range_ = false;
   double min_ = 0.0, max_ = 0.0;
+  uint64_t seen_ = 0;             // samples fed (for range_samples)
   std::deque<double> recent_raw_; // the last rest_samples raw scores
   double last_raw_ = 0.0;
 };

@@ -76,6 +76,28 @@ TEST(predictor_contextual_anomaly, a_level_shift_out_of_a_learned_pattern_is_sco
   EXPECT_GT(at_shift, before + 0.25);
 }
 
+TEST(predictor_contextual_anomaly, a_fixed_range_saturates_instead_of_requantising) {
+  // The wave's range is learned over its first 500 samples, then fixed: a
+  // spike beyond it lands on the top level (scored), and the values after it
+  // keep their levels, so the learned pattern stays predicted.
+  auto v = wave(3000);
+  v[2000] = 1000.0;
+  contextual_params fixed;
+  fixed.range_samples = 500;
+  fixed.rest_samples = 20;
+  contextual_detector frozen(fixed);
+  const auto s = run(frozen, v);
+  EXPECT_GE(max_in(s, 2000, 2003), 0.75);
+  EXPECT_LT(max_in(s, 2300, 3000), 0.5);
+  // With the running range the same spike squeezes the wave into the lowest
+  // levels: a new pattern to learn after it.
+  contextual_params running = fixed;
+  running.range_samples = 0;
+  contextual_detector follows(running);
+  const auto r = run(follows, v);
+  EXPECT_GE(max_in(r, 2000, 2003), 0.75);
+}
+
 TEST(predictor_contextual_anomaly, an_alarm_is_followed_by_a_rest) {
   auto v = wave(3000);
   v[2500] = 1000.0;
@@ -104,6 +126,7 @@ TEST(predictor_contextual_anomaly, random_input_never_crashes_and_stays_in_range
     p.value_bits = 1 + static_cast<int>(rnd.next() % 6);
     p.max_active = static_cast<int>(rnd.next() % 20);
     p.max_contexts = 50 + rnd.next() % 2000;
+    p.range_samples = static_cast<int>(rnd.next() % 3) * 200;
     contextual_detector d(p);
     const size_t n = 500 + rnd.next() % 1500;
     for (size_t i = 0; i < n; ++i) {
@@ -142,7 +165,9 @@ TEST(predictor_contextual_anomaly, state_round_trip_continues_identically) {
   xorshift rnd;
   for (double& x : v)
     x += 10.0 * rnd.unit();
-  contextual_detector a;
+  contextual_params p;
+  p.range_samples = 1000; // the round trip also keeps where range learning stopped
+  contextual_detector a(p);
   for (size_t i = 0; i < 1700; ++i)
     a.update(v[i]);
   contextual_detector b = contextual_detector::from_json(nlohmann::json::parse(a.to_json().dump()));
@@ -196,7 +221,7 @@ TEST(predictor_contextual_anomaly, every_combination_scores_a_level_shift_and_st
     x += 4.0 * rnd.unit();
   for (size_t i = 2400; i < v.size(); ++i)
     v[i] += 100.0;
-  for (const char* mode : {"alone", "max", "mean", "channel"}) {
+  for (const char* mode : {"alone", "max", "mean", "blend", "channel"}) {
     anomaly_score_params p;
     p.context_mode = mode;
     anomaly_scorer s(p);
