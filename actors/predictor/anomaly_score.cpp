@@ -15,6 +15,18 @@ constexpr double calm_max = 6.9;
 // Longest window kept (a week at 5 minutes).
 constexpr size_t max_window = 2016;
 
+bool known_context_mode(const std::string& mode) {
+  return mode == "off" || mode == "alone" || mode == "max" || mode == "mean" || mode == "blend"
+         || mode == "channel";
+}
+
+void check_context_mode(const std::string& mode) {
+  if (!known_context_mode(mode))
+    throw std::invalid_argument("anomaly_score_params: 'context_mode' must be off, alone, max, "
+                                "mean, blend or channel, not '"
+                                + mode + "'");
+}
+
 nlohmann::json pairs_to_json(const std::deque<std::pair<int64_t, double>>& q) {
   nlohmann::json a = nlohmann::json::array();
   for (const auto& [t, s] : q)
@@ -145,6 +157,8 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"use_direction", p.use_direction},
        {"use_calm", p.use_calm},
        {"gaussian_memory", p.gaussian_memory},
+       {"context_mode", p.context_mode},
+       {"context", p.context},
        {"warmup_samples", p.warmup_samples},
        {"hold_ms", p.hold_ms},
        {"repeat_factor", p.repeat_factor},
@@ -172,6 +186,10 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.use_direction = j.value("use_direction", p.use_direction);
   p.use_calm = j.value("use_calm", p.use_calm);
   p.gaussian_memory = j.value("gaussian_memory", p.gaussian_memory);
+  p.context_mode = j.value("context_mode", p.context_mode);
+  check_context_mode(p.context_mode);
+  if (j.contains("context"))
+    p.context = j.at("context").get<contextual_params>();
   p.warmup_samples = j.value("warmup_samples", p.warmup_samples);
   p.hold_ms = j.value("hold_ms", p.hold_ms);
   p.repeat_factor = j.value("repeat_factor", p.repeat_factor);
@@ -197,6 +215,9 @@ anomaly_scorer::anomaly_scorer(anomaly_score_params p)
   p_.cusum_k = std::max(0.0, p_.cusum_k);
   p_.peak_delay = std::max(0, p_.peak_delay);
   p_.tail_share = std::clamp(p_.tail_share, 1e-4, 0.5);
+  check_context_mode(p_.context_mode);
+  if (p_.context_mode != "off")
+    context_.emplace(p_.context);
 }
 
 double anomaly_scorer::scale_floor(double mean) const {
@@ -224,7 +245,7 @@ size_t anomaly_scorer::second_window() const {
 }
 
 double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
-                                   const std::array<bool, channels>& have) {
+                                   const std::array<bool, channels>& have, double extra_p) {
   double p_min = 1.0;
   double sum_log_p = 0.0; // sum of ln p over the channels judged
   int judged = 0;
@@ -260,6 +281,8 @@ double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
     }
     tails_[k].add(stats[k], p_.tail_alpha);
   }
+  if (extra_p < 1.0)
+    take(extra_p);
   // Unbounded evidence -> [0,1) without saturating, so big events stay
   // ordered by how unlikely they are (10 = a one-in-1e10 value).
   double log10_p = std::log10(p_min);
@@ -288,6 +311,18 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
   d.expected = pd.mean;
   d.scale = pd.scale;
   double raw = 0.0;
+  double context_p = 1.0;
+  if (context_) {
+    d.context = context_->update(value);
+    if (p_.context_mode == "channel") {
+      // The raw contextual score lives in [0, 1]: its tail's mean excess is
+      // floored at a twentieth of that range, as the residual channels' is
+      // at one residual scale.
+      const double x = context_->last_raw();
+      context_p = context_tail_.upper_tail(x, p_.tail_share, false, 0.05 * p_.min_excess);
+      context_tail_.add(x, p_.tail_alpha);
+    }
+  }
   if (pd.ready) {
     const double raw_z = (value - pd.mean) / std::max(pd.scale, scale_floor(pd.mean));
     // NaN/inf only come from overflow at extreme magnitudes: treat as maximal.
@@ -340,7 +375,9 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
       stats[cusum] = std::max(cusum_up_, cusum_down_);
       have[cusum] = true;
     }
-    raw = evidence_of(stats, have);
+    raw = evidence_of(stats, have, context_p);
+    if (p_.context_mode == "blend")
+      raw = 0.5 * (raw + context_->last_raw());
   }
   d.evidence = raw;
   const double step = std::abs(value - last_value_);
@@ -374,6 +411,12 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
     reported = raw * p_.repeat_factor;
   }
   double score = reported;
+  if (p_.context_mode == "alone")
+    score = d.context;
+  else if (p_.context_mode == "max")
+    score = std::max(score, d.context);
+  else if (p_.context_mode == "mean")
+    score = 0.5 * (score + d.context);
   if (n_ <= static_cast<size_t>(p_.warmup_samples))
     score = 0.0;
   d.score = std::clamp(score, 0.0, 1.0);
@@ -385,21 +428,26 @@ nlohmann::json anomaly_scorer::to_json() const {
   nlohmann::json tails = nlohmann::json::array();
   for (const auto& t : tails_)
     tails.push_back(t.to_json());
-  return {{"version", 3},
-          {"params", p_},
-          {"model", model_.to_json()},
-          {"recent_z", std::vector<double>(recent_z_.begin(), recent_z_.end())},
-          {"tails", tails},
-          {"mean", std::vector<double>(mean_.begin(), mean_.end())},
-          {"var", std::vector<double>(var_.begin(), var_.end())},
-          {"n", n_},
-          {"peaks", pairs_to_json(peaks_)},
-          {"pending", pending_},
-          {"pending_age", pending_age_},
-          {"spread", spread_},
-          {"last_value", last_value_},
-          {"cusum", {cusum_up_, cusum_down_}},
-          {"evidence_tail", evidence_tail_.to_json()}};
+  nlohmann::json j = {{"version", 3},
+                      {"params", p_},
+                      {"model", model_.to_json()},
+                      {"recent_z", std::vector<double>(recent_z_.begin(), recent_z_.end())},
+                      {"tails", tails},
+                      {"mean", std::vector<double>(mean_.begin(), mean_.end())},
+                      {"var", std::vector<double>(var_.begin(), var_.end())},
+                      {"n", n_},
+                      {"peaks", pairs_to_json(peaks_)},
+                      {"pending", pending_},
+                      {"pending_age", pending_age_},
+                      {"spread", spread_},
+                      {"last_value", last_value_},
+                      {"cusum", {cusum_up_, cusum_down_}},
+                      {"evidence_tail", evidence_tail_.to_json()}};
+  if (context_) {
+    j["context"] = context_->to_json();
+    j["context_tail"] = context_tail_.to_json();
+  }
+  return j;
 }
 
 anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
@@ -439,6 +487,10 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
     s.cusum_up_ = c[0];
     s.cusum_down_ = c[1];
     s.evidence_tail_ = tail_histogram::from_json(j.at("evidence_tail"));
+  }
+  if (s.context_) {
+    s.context_ = contextual_detector::from_json(j.at("context"));
+    s.context_tail_ = tail_histogram::from_json(j.at("context_tail"));
   }
   return s;
 }

@@ -17,12 +17,15 @@
 //  4. evidence = -log10 of the smallest of those probabilities, reported
 //     once per episode (a repeat within hold_ms is damped, a rising run is
 //     reported at its peak).
+#include "actors/predictor/contextual_anomaly.hpp"
 #include "actors/predictor/streaming_predictive_model.hpp"
 
 #include <array>
 #include <cstdint>
 #include <deque>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -71,6 +74,15 @@ struct anomaly_score_params {
   // metric whose channels fire routinely (bursty counts) has a high alarm
   // rate at a given evidence, a quiet one a low one.
   bool recalibrate = false;
+  // A second, model-free detector beside the residual statistics (CAD OSE,
+  // contextual_anomaly.hpp) and how its score joins: "off"; "alone" (its
+  // score only); "max" or "mean" of the two scores; "blend" (the mean of the
+  // residual evidence and its raw score, before one episode rule: its own
+  // rest period does not apply); "channel" (its raw score judged against its
+  // own history like the statistics above, one more tail probability in the
+  // smallest).
+  std::string context_mode = "off";
+  contextual_params context;
   int warmup_samples = 150;         // samples before any score other than 0
   int64_t hold_ms = 12 * 3'600'000; // a score that is no new high within this span is a repeat
   double repeat_factor = 0.25;      // how much a repeat is damped
@@ -119,6 +131,7 @@ struct anomaly_detail {
   double scale = 0.0;    // its Laplace scale
   double surprise = 0.0; // |z| of the sample
   double evidence = 0.0; // e/(e+10), e = -log10 of the smallest tail probability of the statistics
+  double context = 0.0;  // the contextual detector's score (context_mode != "off")
   double score = 0.0;    // what update() returned
 };
 
@@ -140,8 +153,9 @@ private:
   double scale_floor(double mean) const;
   // Evidence of the raw statistics, each judged against its own history.
   static constexpr size_t channels = 7;
+  // extra_p: one more tail probability (the contextual channel), 1 if none.
   double evidence_of(const std::array<double, channels>& stats,
-                     const std::array<bool, channels>& have);
+                     const std::array<bool, channels>& have, double extra_p);
   size_t window() const;        // samples in the recent window now
   size_t second_window() const; // samples in the second window (0: none)
 
@@ -153,7 +167,9 @@ private:
   // Running mean and variance per channel (gaussian_memory).
   std::array<double, channels> mean_{}, var_{};
   double cusum_up_ = 0.0, cusum_down_ = 0.0;
-  tail_histogram evidence_tail_{300.0}; // past evidence (-log10 p), for recalibrate
+  tail_histogram evidence_tail_{300.0};        // past evidence (-log10 p), for recalibrate
+  std::optional<contextual_detector> context_; // context_mode != "off"
+  tail_histogram context_tail_{1.0};           // its past raw scores ("channel")
   size_t n_ = 0;
   // Running maximum of the raw evidence within hold_ms (monotone queue of
   // (ts, evidence)): evidence that does not beat it repeats an episode.
