@@ -34,12 +34,20 @@ struct playbook_arm_snapshot {
   double cusum_up = 0.0;
   double cusum_down = 0.0;
   bool decoupled = false;
+  // The online change point (rl agent_config::change_hazard): the learner's
+  // step at this playbook's last outcome, the probability that it changed
+  // since the outcomes counted in since_*, and those outcomes' statistics.
+  uint64_t last_step = 0;
+  double changed = 0.0;
+  double since_weight = 0.0;
+  double since_sum = 0.0;
+  double since_sum_sq = 0.0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, playbook_arm_snapshot& x) {
   return f(x.playbook, x.weight, x.sum, x.sum_sq, x.pulls, x.ema_value, x.cusum_up, x.cusum_down,
-           x.decoupled);
+           x.decoupled, x.last_step, x.changed, x.since_weight, x.since_sum, x.since_sum_sq);
 }
 
 // A recommendation waiting for its reward.
