@@ -148,6 +148,16 @@ cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_c
       [=](atom::policies, const std::string&) -> caf::result<rl_policies, std::string> {
         return not_here();
       },
+      [=](atom::forecast, const forecast_request&) -> caf::result<cluster_forecasts> {
+        return not_here();
+      },
+      [=](atom::forecast, const forecast_request&, const std::string&)
+          -> caf::result<std::vector<forecast>, std::string> { return not_here(); },
+      [=](atom::warnings) -> caf::result<cluster_warnings> { return not_here(); },
+      [=](atom::warnings, const std::string&) -> caf::result<warnings_view, std::string> {
+        return not_here();
+      },
+      [=](atom::store, const snapshot_handover&) -> caf::result<uint64_t> { return not_here(); },
   };
 }
 
