@@ -25,7 +25,7 @@ void report(actor_gateway& gateway, Which which, httplib::Response& res) {
 } // namespace
 
 void install_analytics_routes(router& server, actor_gateway& gateway,
-                              std::shared_ptr<request_metrics> metrics) {
+                              std::shared_ptr<request_metrics> metrics, bool cluster) {
   // Every request is counted and timed (the timer starts in the pre-routing
   // handler, see api_routes.cpp).
   server.set_logger([metrics](const httplib::Request& req, const httplib::Response& res) {
@@ -37,7 +37,20 @@ void install_analytics_routes(router& server, actor_gateway& gateway,
       report<typename decltype(report_type)::type>(gateway, which, res);
     };
   };
-  server.Get("/api/ml/dashboard/overview", serve(atom::overview_v, type_tag<dashboard_overview>{}));
+  if (cluster)
+    server.Get("/api/ml/dashboard/overview",
+               [&gateway](const httplib::Request&, httplib::Response& res) {
+                 gateway_failure failure;
+                 auto merged = gateway.ask<cluster_dashboard_overview, cluster_actor>(
+                     "cluster", failure, atom::overview_v);
+                 if (!merged)
+                   return send_error(res, failure.status, failure.message);
+                 res.status = 200;
+                 res.set_content(nlohmann::json(*merged).dump(), "application/json");
+               });
+  else
+    server.Get("/api/ml/dashboard/overview",
+               serve(atom::overview_v, type_tag<dashboard_overview>{}));
   server.Get("/api/ml/dashboard/learning-progress",
              serve(atom::learning_v, type_tag<dashboard_learning>{}));
   server.Get("/api/ml/dashboard/playbook-performance",

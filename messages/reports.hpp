@@ -257,6 +257,20 @@ typename Inspector::result_type inspect(Inspector& f, dashboard_overview& x) {
            x.training, x.unavailable, x.generated_at);
 }
 
+// GET /api/ml/dashboard/overview on a cluster node: every member's overview
+// merged under the same names (docs/cluster.md gives the rules), and who
+// answered.
+struct cluster_dashboard_overview {
+  dashboard_overview merged;
+  std::vector<std::string> answered_by; // member ids, sorted
+  std::vector<std::string> unanswered;  // "<id>: <why>"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_overview& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
 struct dashboard_health {
   health_report report;
   std::vector<std::string> unavailable;
