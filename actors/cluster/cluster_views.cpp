@@ -288,8 +288,11 @@ health_part merge_part(const std::string& name, const std::vector<member_overvie
       if (p.name != name)
         continue;
       out.weight = p.weight;
-      if (!p.value.known)
+      if (!p.value.known) {
+        if (out.detail.empty())
+          out.detail = p.detail; // what a node alone says it lacks
         continue;
+      }
       const auto w = part_weight(name, a.share);
       if (!w) {
         per_member = true;
@@ -312,8 +315,10 @@ health_part merge_part(const std::string& name, const std::vector<member_overvie
     return out;
   }
   out.value = mean.result();
-  out.detail = out.value.known ? "weighted by the data each member graded; " + detail
-                               : "no member has data for it yet";
+  if (out.value.known)
+    out.detail = "weighted by the data each member graded; " + detail;
+  else if (out.detail.empty())
+    out.detail = "no member graded it on data yet";
   return out;
 }
 

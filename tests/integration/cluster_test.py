@@ -496,6 +496,8 @@ class ClusterTest(unittest.TestCase):
                          (200, ["n1", "n2", "n3"], []), overview)
         self.assertGreaterEqual(overview["learning"]["experiences"], 2 * len(owned_by_n3),
                                 overview)
+        status, health = request(n1.port, "GET", "/api/ml/dashboard/health-report")
+        self.assertEqual((status, health["answered_by"]), (200, ["n1", "n2", "n3"]), health)
         killed_at = time.time()
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()

@@ -276,6 +276,7 @@ TEST(ClusterViews, OverviewWithoutDataHasNoScore) {
   EXPECT_TRUE(m.health.label.empty());
   EXPECT_FALSE(m.health.parts[0].value.known);
   EXPECT_FALSE(m.health.parts[1].value.known);
+  EXPECT_EQ(m.health.parts[0].detail, "d-forecast_accuracy"); // as a node alone says
   EXPECT_FALSE(m.forecast_accuracy_7d.accuracy_pct.known);
   EXPECT_FALSE(m.warnings.precision.known);
   EXPECT_FALSE(m.playbooks.counts.mean_reward.known);
