@@ -64,8 +64,20 @@ void install_analytics_routes(router& server, actor_gateway& gateway,
                serve(atom::overview_v, type_tag<dashboard_overview>{}));
   server.Get("/api/ml/dashboard/learning-progress",
              serve(atom::learning_v, type_tag<dashboard_learning>{}));
-  server.Get("/api/ml/dashboard/playbook-performance",
-             serve(atom::playbooks_v, type_tag<dashboard_playbooks>{}));
+  if (cluster)
+    server.Get("/api/ml/dashboard/playbook-performance",
+               [&gateway](const httplib::Request&, httplib::Response& res) {
+                 gateway_failure failure;
+                 auto merged = gateway.ask<cluster_dashboard_playbooks, cluster_actor>(
+                     "cluster", failure, atom::playbooks_v);
+                 if (!merged)
+                   return send_error(res, failure.status, failure.message);
+                 res.status = 200;
+                 res.set_content(nlohmann::json(*merged).dump(), "application/json");
+               });
+  else
+    server.Get("/api/ml/dashboard/playbook-performance",
+               serve(atom::playbooks_v, type_tag<dashboard_playbooks>{}));
   server.Get("/api/ml/dashboard/forecast-accuracy",
              serve(atom::accuracy_v, type_tag<dashboard_accuracy>{}));
   server.Get("/api/ml/dashboard/training-history",

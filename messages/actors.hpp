@@ -439,6 +439,12 @@ using cluster_actor = caf::typed_actor<
     // Asked by the peer named: this node's overview (its learning part over
     // the shards it serves) and its id.
     caf::replies_to<atom::overview, std::string>::with<dashboard_overview, std::string>,
+    // The playbook performance over the cluster: every member's runs merged,
+    // with who answered.
+    caf::replies_to<atom::playbooks>::with<cluster_dashboard_playbooks>,
+    // Asked by the peer named: this node's report (its executor's runs) and
+    // its id.
+    caf::replies_to<atom::playbooks, std::string>::with<dashboard_playbooks, std::string>,
     // A shard owner's snapshots, sent to this node as the shard's next
     // owner: checked, then stored through the storage component; answers
     // how many were new.
@@ -474,6 +480,8 @@ using cluster_peer_actor = caf::typed_actor<
     caf::replies_to<atom::warnings, std::string>::with<warnings_view, std::string>,
     // This node's share of the dashboard overview, likewise.
     caf::replies_to<atom::overview, std::string>::with<dashboard_overview, std::string>,
+    // This node's playbook performance, likewise.
+    caf::replies_to<atom::playbooks, std::string>::with<dashboard_playbooks, std::string>,
     // Snapshots of a shard whose next owner this node is (snapshot handover).
     caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>>;
 

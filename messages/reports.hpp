@@ -307,6 +307,19 @@ typename Inspector::result_type inspect(Inspector& f, dashboard_playbooks& x) {
   return f(x.summary, x.playbooks, x.unavailable, x.generated_at);
 }
 
+// GET /api/ml/dashboard/playbook-performance on a cluster node: every
+// member's report merged under the same names, and who answered.
+struct cluster_dashboard_playbooks {
+  dashboard_playbooks merged;
+  std::vector<std::string> answered_by; // member ids, sorted
+  std::vector<std::string> unanswered;  // "<id>: <why>"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_playbooks& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
 struct dashboard_learning {
   uint64_t experiences = 0;
   std::vector<learning_day> days;

@@ -882,4 +882,29 @@ void cluster_overview(cluster_self self, shared_promise<cluster_dashboard_overvi
       });
 }
 
+void share_playbooks(cluster_self self, shared_promise<dashboard_playbooks, std::string> rp) {
+  with_component_or<analytics_actor>(
+      self, self->state.supervisor, "analytics",
+      [=](analytics_actor analytics) {
+        self->request(analytics, std::chrono::milliseconds(self->state.wait_ms), atom::get_v,
+                      atom::playbooks_v)
+            .then(
+                [=](dashboard_playbooks& report) {
+                  rp->deliver(std::move(report), self->state.settings.node_id);
+                },
+                [=](caf::error& e) { rp->deliver(std::move(e)); });
+      },
+      [=](const caf::error& e) {
+        rp->deliver(make_error(errc::unavailable,
+                               "the analytics component is not reachable: " + describe(e)));
+      });
+}
+
+void cluster_playbooks(cluster_self self, shared_promise<cluster_dashboard_playbooks> rp) {
+  gather_view<dashboard_playbooks, cluster_dashboard_playbooks, cluster::member_playbooks>(
+      self, atom::playbooks_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_playbooks(std::move(shares), std::move(unanswered));
+      });
+}
+
 } // namespace grace

@@ -206,42 +206,58 @@ warnings_summary merge_warning_counts(const std::vector<member_overview>& answer
   return out;
 }
 
-runs_summary merge_runs(const std::vector<member_overview>& answers) {
-  runs_summary out;
-  auto& c = out.counts;
+// Run counts of the same runs' kind on several members: counts summed,
+// success_rate from the sums, mean_reward weighted by evaluated, and the
+// population stddev of every member's rewards together (each member's
+// variance plus its mean's distance from the pooled mean).
+run_counts merge_counts(const std::vector<const run_counts*>& parts) {
+  run_counts c;
   weighted_mean reward;
-  for (const auto& a : answers) {
-    const auto& x = a.share.playbooks;
-    c.runs += x.counts.runs;
-    c.succeeded += x.counts.succeeded;
-    c.failed += x.counts.failed;
-    c.evaluated += x.counts.evaluated;
-    for (const auto& [state, n] : x.counts.not_run)
+  for (const auto* x : parts) {
+    c.runs += x->runs;
+    c.succeeded += x->succeeded;
+    c.failed += x->failed;
+    c.evaluated += x->evaluated;
+    for (const auto& [state, n] : x->not_run)
       c.not_run[state] += n;
-    reward.add(x.counts.mean_reward, as_weight(x.counts.evaluated));
-    out.executions += x.executions;
-    out.pending_approvals += x.pending_approvals;
+    reward.add(x->mean_reward, as_weight(x->evaluated));
   }
   if (c.succeeded + c.failed > 0)
     c.success_rate = as_weight(c.succeeded) / as_weight(c.succeeded + c.failed);
   c.mean_reward = reward.result();
   if (c.mean_reward.known) {
-    // The population stddev of every member's rewards together: each
-    // member's variance plus its mean's distance from the pooled mean.
     double squares = 0.0;
     double n = 0.0;
-    for (const auto& a : answers) {
-      const auto& x = a.share.playbooks.counts;
-      if (!x.mean_reward.known || x.evaluated == 0)
+    for (const auto* x : parts) {
+      if (!x->mean_reward.known || x->evaluated == 0)
         continue;
-      const double sd = x.reward_stddev.known ? x.reward_stddev.value : 0.0;
-      const double d = x.mean_reward.value - c.mean_reward.value;
-      squares += as_weight(x.evaluated) * (sd * sd + d * d);
-      n += as_weight(x.evaluated);
+      const double sd = x->reward_stddev.known ? x->reward_stddev.value : 0.0;
+      const double d = x->mean_reward.value - c.mean_reward.value;
+      squares += as_weight(x->evaluated) * (sd * sd + d * d);
+      n += as_weight(x->evaluated);
     }
     c.reward_stddev = std::sqrt(squares / n);
   }
+  return c;
+}
+
+runs_summary merge_summaries(const std::vector<const runs_summary*>& parts) {
+  runs_summary out;
+  std::vector<const run_counts*> counts;
+  for (const auto* x : parts) {
+    counts.push_back(&x->counts);
+    out.executions += x->executions;
+    out.pending_approvals += x->pending_approvals;
+  }
+  out.counts = merge_counts(counts);
   return out;
+}
+
+runs_summary merge_runs(const std::vector<member_overview>& answers) {
+  std::vector<const runs_summary*> parts;
+  for (const auto& a : answers)
+    parts.push_back(&a.share.playbooks);
+  return merge_summaries(parts);
 }
 
 training_summary merge_training(const std::vector<member_overview>& answers) {
@@ -377,6 +393,42 @@ cluster_dashboard_overview merge_overviews(std::vector<member_overview> answers,
   if (!learning.empty()) {
     m.has_learning = true;
     m.learning = merge_statistics(std::move(learning), {}).merged;
+  }
+  std::sort(out.answered_by.begin(), out.answered_by.end());
+  std::sort(unanswered.begin(), unanswered.end());
+  out.unanswered = std::move(unanswered);
+  return out;
+}
+
+cluster_dashboard_playbooks merge_playbooks(std::vector<member_playbooks> answers,
+                                            std::vector<std::string> unanswered) {
+  cluster_dashboard_playbooks out;
+  auto& m = out.merged;
+  if (!answers.empty())
+    m.generated_at = answers.front().share.generated_at;
+  std::vector<const runs_summary*> summaries;
+  std::map<std::string, std::vector<const run_counts*>> by_playbook;
+  std::map<std::string,
+           std::map<std::pair<std::string, std::string>, std::vector<const run_counts*>>>
+      by_context;
+  for (const auto& a : answers) {
+    summaries.push_back(&a.share.summary);
+    for (const auto& p : a.share.playbooks) {
+      by_playbook[p.playbook].push_back(&p.counts);
+      auto& contexts = by_context[p.playbook];
+      for (const auto& c : p.contexts)
+        contexts[{c.service, c.diagnosis}].push_back(&c.counts);
+    }
+    for (const auto& u : a.share.unavailable)
+      m.unavailable.push_back(a.node + ": " + u);
+    out.answered_by.push_back(a.node);
+  }
+  m.summary = merge_summaries(summaries);
+  for (const auto& [playbook, counts] : by_playbook) {
+    playbook_runs runs{playbook, merge_counts(counts), {}};
+    for (const auto& [context, parts] : by_context[playbook])
+      runs.contexts.push_back({context.first, context.second, merge_counts(parts)});
+    m.playbooks.push_back(std::move(runs));
   }
   std::sort(out.answered_by.begin(), out.answered_by.end());
   std::sort(unanswered.begin(), unanswered.end());

@@ -72,4 +72,17 @@ struct member_overview {
 cluster_dashboard_overview merge_overviews(std::vector<member_overview> answers,
                                            std::vector<std::string> unanswered);
 
+struct member_playbooks {
+  std::string node;
+  dashboard_playbooks share; // the runs its executor made
+};
+
+// One playbook-performance report with a node alone's fields: the summary,
+// each playbook's and each (service, context) of a playbook's run counts
+// merged as the overview's (counts summed, success_rate from the sums,
+// mean_reward weighted by evaluated, reward_stddev pooled); playbooks by id
+// and contexts by (service, diagnosis), as a node alone orders them.
+cluster_dashboard_playbooks merge_playbooks(std::vector<member_playbooks> answers,
+                                            std::vector<std::string> unanswered);
+
 } // namespace grace::cluster

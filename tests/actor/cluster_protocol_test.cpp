@@ -118,6 +118,16 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         share.unavailable = {"trainer: request_timeout"};
         return {share, std::string("mars-node")};
       },
+      [=](atom::playbooks) -> caf::result<cluster_dashboard_playbooks> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::playbooks, const std::string&) -> caf::result<dashboard_playbooks, std::string> {
+        dashboard_playbooks share;
+        share.playbooks = {{"restart", {}, {{"api", "api.latency_p95", {}}}}};
+        share.playbooks[0].counts.runs = 2;
+        share.playbooks[0].counts.not_run["refused"] = 1;
+        return {share, std::string("mars-node")};
+      },
       [=](atom::store, const snapshot_handover& h) -> caf::result<uint64_t> {
         if (h.from != "earth-node")
           return make_error(errc::conflict, "not a member: " + h.from);
@@ -390,6 +400,19 @@ CAF_TEST(
     CAF_REQUIRE_EQUAL(share.health.parts.size(), 1u);
     CAF_CHECK_EQUAL(share.health.parts[0].value.value, 80.0);
     CAF_CHECK_EQUAL(share.unavailable, std::vector<std::string>{"trainer: request_timeout"});
+  });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::playbooks_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const dashboard_playbooks& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.playbooks.size(), 1u);
+    CAF_CHECK_EQUAL(share.playbooks[0].counts.runs, 2u);
+    CAF_CHECK_EQUAL(share.playbooks[0].counts.not_run.at("refused"), 1u);
+    CAF_REQUIRE_EQUAL(share.playbooks[0].contexts.size(), 1u);
+    CAF_CHECK_EQUAL(share.playbooks[0].contexts[0].diagnosis, "api.latency_p95");
   });
   CAF_CHECK(received);
   snapshot_handover handover{"earth-node", 5, std::vector<snapshot>(2)};

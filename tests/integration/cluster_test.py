@@ -13,7 +13,7 @@ cluster-wide RL statistics (any node merging every member's share) count them
 before and after. Snapshots of the killed node's metrics were handed over to
 each shard's next owner (and to no other node), which, owning the shard after
 the kill, forecasts them from that history for a forecast asked through
-another survivor; the merged warnings and dashboard overview name who
+another survivor; the merged warnings and dashboard reports name who
 answered. Samples a node scrapes go to their metric's owner like pushed
 ones.
 
@@ -498,6 +498,8 @@ class ClusterTest(unittest.TestCase):
                                 overview)
         status, health = request(n1.port, "GET", "/api/ml/dashboard/health-report")
         self.assertEqual((status, health["answered_by"]), (200, ["n1", "n2", "n3"]), health)
+        status, runs = request(n1.port, "GET", "/api/ml/dashboard/playbook-performance")
+        self.assertEqual((status, runs["answered_by"]), (200, ["n1", "n2", "n3"]), runs)
         killed_at = time.time()
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()

@@ -284,3 +284,53 @@ TEST(ClusterViews, OverviewWithoutDataHasNoScore) {
   EXPECT_FALSE(m.has_learning);
   EXPECT_EQ(m.training.last_finished_at, 0);
 }
+
+namespace {
+
+run_counts runs(uint64_t succeeded, uint64_t failed, uint64_t evaluated, figure mean_reward) {
+  run_counts c;
+  c.runs = succeeded + failed;
+  c.succeeded = succeeded;
+  c.failed = failed;
+  c.evaluated = evaluated;
+  c.mean_reward = mean_reward;
+  if (mean_reward.known)
+    c.reward_stddev = 0.0;
+  c.not_run["expired"] = 1;
+  return c;
+}
+
+} // namespace
+
+TEST(ClusterViews, PlaybookRunsMergePerPlaybookAndContext) {
+  dashboard_playbooks a;
+  a.summary = {runs(3, 1, 2, 0.5), 6, 1};
+  a.playbooks = {{"restart", runs(3, 1, 2, 0.5), {{"api", "latency", runs(3, 1, 2, 0.5)}}}};
+  a.generated_at = 7;
+  dashboard_playbooks b;
+  b.summary = {runs(1, 1, 2, -0.5), 3, 0};
+  b.playbooks = {{"failover", runs(0, 1, 0, figure()), {{"db", "cpu", runs(0, 1, 0, figure())}}},
+                 {"restart", runs(1, 0, 2, -0.5), {{"api", "latency", runs(1, 0, 2, -0.5)}}}};
+  b.unavailable = {"executor: request_timeout"};
+  const auto merged = merge_playbooks({{"n2", a}, {"n1", b}}, {"n3: timeout"});
+  const auto& m = merged.merged;
+  EXPECT_EQ(merged.answered_by, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(merged.unanswered, (std::vector<std::string>{"n3: timeout"}));
+  EXPECT_EQ(m.generated_at, 7);
+  EXPECT_EQ(m.unavailable, (std::vector<std::string>{"n1: executor: request_timeout"}));
+  EXPECT_EQ(m.summary.executions, 9u);
+  EXPECT_EQ(m.summary.pending_approvals, 1u);
+  EXPECT_EQ(m.summary.counts.runs, 6u);
+  EXPECT_DOUBLE_EQ(m.summary.counts.success_rate.value, 4.0 / 6.0);
+  EXPECT_DOUBLE_EQ(m.summary.counts.mean_reward.value, 0.0);
+  EXPECT_DOUBLE_EQ(m.summary.counts.reward_stddev.value, 0.5);
+  ASSERT_EQ(m.playbooks.size(), 2u); // by id, as a node alone lists them
+  EXPECT_EQ(m.playbooks[0].playbook, "failover");
+  EXPECT_FALSE(m.playbooks[0].counts.mean_reward.known);
+  EXPECT_EQ(m.playbooks[1].playbook, "restart");
+  EXPECT_EQ(m.playbooks[1].counts.runs, 5u);
+  EXPECT_EQ(m.playbooks[1].counts.not_run.at("expired"), 2u);
+  ASSERT_EQ(m.playbooks[1].contexts.size(), 1u);
+  EXPECT_EQ(m.playbooks[1].contexts[0].counts.evaluated, 4u);
+  EXPECT_DOUBLE_EQ(m.playbooks[1].contexts[0].counts.mean_reward.value, 0.0);
+}
