@@ -22,10 +22,23 @@ void report(actor_gateway& gateway, Which which, httplib::Response& res) {
   res.set_content(nlohmann::json(*answer).dump(), "application/json");
 }
 
+// Asks the cluster component for every member's overview, merged, and
+// sends `render(merged)`.
+template <class Render>
+void merged_overview(actor_gateway& gateway, httplib::Response& res, Render render) {
+  gateway_failure failure;
+  auto merged =
+      gateway.ask<cluster_dashboard_overview, cluster_actor>("cluster", failure, atom::overview_v);
+  if (!merged)
+    return send_error(res, failure.status, failure.message);
+  res.status = 200;
+  res.set_content(render(*merged).dump(), "application/json");
+}
+
 } // namespace
 
 void install_analytics_routes(router& server, actor_gateway& gateway,
-                              std::shared_ptr<request_metrics> metrics) {
+                              std::shared_ptr<request_metrics> metrics, bool cluster) {
   // Every request is counted and timed (the timer starts in the pre-routing
   // handler, see api_routes.cpp).
   server.set_logger([metrics](const httplib::Request& req, const httplib::Response& res) {
@@ -37,17 +50,52 @@ void install_analytics_routes(router& server, actor_gateway& gateway,
       report<typename decltype(report_type)::type>(gateway, which, res);
     };
   };
-  server.Get("/api/ml/dashboard/overview", serve(atom::overview_v, type_tag<dashboard_overview>{}));
+  // A cluster node merges every member's overview (docs/cluster.md); its
+  // health report is the merged overview's health.
+  if (cluster)
+    server.Get("/api/ml/dashboard/overview",
+               [&gateway](const httplib::Request&, httplib::Response& res) {
+                 merged_overview(gateway, res, [](const cluster_dashboard_overview& merged) {
+                   return nlohmann::json(merged);
+                 });
+               });
+  else
+    server.Get("/api/ml/dashboard/overview",
+               serve(atom::overview_v, type_tag<dashboard_overview>{}));
   server.Get("/api/ml/dashboard/learning-progress",
              serve(atom::learning_v, type_tag<dashboard_learning>{}));
-  server.Get("/api/ml/dashboard/playbook-performance",
-             serve(atom::playbooks_v, type_tag<dashboard_playbooks>{}));
+  if (cluster)
+    server.Get("/api/ml/dashboard/playbook-performance",
+               [&gateway](const httplib::Request&, httplib::Response& res) {
+                 gateway_failure failure;
+                 auto merged = gateway.ask<cluster_dashboard_playbooks, cluster_actor>(
+                     "cluster", failure, atom::playbooks_v);
+                 if (!merged)
+                   return send_error(res, failure.status, failure.message);
+                 res.status = 200;
+                 res.set_content(nlohmann::json(*merged).dump(), "application/json");
+               });
+  else
+    server.Get("/api/ml/dashboard/playbook-performance",
+               serve(atom::playbooks_v, type_tag<dashboard_playbooks>{}));
   server.Get("/api/ml/dashboard/forecast-accuracy",
              serve(atom::accuracy_v, type_tag<dashboard_accuracy>{}));
   server.Get("/api/ml/dashboard/training-history",
              serve(atom::training_v, type_tag<dashboard_training>{}));
-  server.Get("/api/ml/dashboard/health-report",
-             serve(atom::health_v, type_tag<dashboard_health>{}));
+  if (cluster)
+    server.Get("/api/ml/dashboard/health-report",
+               [&gateway](const httplib::Request&, httplib::Response& res) {
+                 merged_overview(gateway, res, [](const cluster_dashboard_overview& merged) {
+                   nlohmann::json j = dashboard_health{
+                       merged.merged.health, merged.merged.unavailable, merged.merged.generated_at};
+                   j["answered_by"] = merged.answered_by;
+                   j["unanswered"] = merged.unanswered;
+                   return j;
+                 });
+               });
+  else
+    server.Get("/api/ml/dashboard/health-report",
+               serve(atom::health_v, type_tag<dashboard_health>{}));
   server.Get("/api/forecasts/latest", serve(atom::forecasts_v, type_tag<dashboard_forecasts>{}));
   server.Get("/metrics", [&gateway, metrics](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;

@@ -60,7 +60,8 @@ http_actor::behavior_type http_component(http_actor::stateful_pointer<http_state
   http::install_telemetry_routes(routes, *st.gateway, settings.telemetry);
   http::install_ml_routes(routes, *st.gateway, settings.ml);
   http::install_operations_routes(routes, *st.gateway, settings.ml.cluster);
-  http::install_analytics_routes(routes, *st.gateway, std::make_shared<http::request_metrics>());
+  http::install_analytics_routes(routes, *st.gateway, std::make_shared<http::request_metrics>(),
+                                 settings.ml.cluster);
   http::install_cluster_routes(routes, *st.gateway);
   http::install_web_routes(routes);
   routes.finish();

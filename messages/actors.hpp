@@ -433,6 +433,18 @@ using cluster_actor = caf::typed_actor<
     caf::replies_to<atom::warnings>::with<cluster_warnings>,
     // Asked by the peer named: this node's share and its id.
     caf::replies_to<atom::warnings, std::string>::with<warnings_view, std::string>,
+    // The dashboard overview over the cluster: every member's merged, with
+    // who answered.
+    caf::replies_to<atom::overview>::with<cluster_dashboard_overview>,
+    // Asked by the peer named: this node's overview (its learning part over
+    // the shards it serves) and its id.
+    caf::replies_to<atom::overview, std::string>::with<dashboard_overview, std::string>,
+    // The playbook performance over the cluster: every member's runs merged,
+    // with who answered.
+    caf::replies_to<atom::playbooks>::with<cluster_dashboard_playbooks>,
+    // Asked by the peer named: this node's report (its executor's runs) and
+    // its id.
+    caf::replies_to<atom::playbooks, std::string>::with<dashboard_playbooks, std::string>,
     // A shard owner's snapshots, sent to this node as the shard's next
     // owner: checked, then stored through the storage component; answers
     // how many were new.
@@ -466,6 +478,10 @@ using cluster_peer_actor = caf::typed_actor<
                                                                          std::string>,
     // This node's share of the early warnings, asked by the peer named.
     caf::replies_to<atom::warnings, std::string>::with<warnings_view, std::string>,
+    // This node's share of the dashboard overview, likewise.
+    caf::replies_to<atom::overview, std::string>::with<dashboard_overview, std::string>,
+    // This node's playbook performance, likewise.
+    caf::replies_to<atom::playbooks, std::string>::with<dashboard_playbooks, std::string>,
     // Snapshots of a shard whose next owner this node is (snapshot handover).
     caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>>;
 

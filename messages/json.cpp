@@ -827,6 +827,18 @@ void to_json(json& j, const dashboard_overview& x) {
            {"generated_at", iso_time_ms(x.generated_at)}};
 }
 
+void to_json(json& j, const cluster_dashboard_overview& x) {
+  to_json(j, x.merged);
+  j["answered_by"] = x.answered_by;
+  j["unanswered"] = x.unanswered;
+}
+
+void to_json(json& j, const cluster_dashboard_playbooks& x) {
+  to_json(j, x.merged);
+  j["answered_by"] = x.answered_by;
+  j["unanswered"] = x.unanswered;
+}
+
 void to_json(json& j, const dashboard_health& x) {
   j = json(x.report);
   j["unavailable"] = list_json(x.unavailable);

@@ -184,6 +184,10 @@ void to_json(nlohmann::json& j, const training_cycle_view& x);
 void to_json(nlohmann::json& j, const latest_forecast& x);
 void to_json(nlohmann::json& j, const training_summary& x);
 void to_json(nlohmann::json& j, const dashboard_overview& x);
+// GET /api/ml/dashboard/overview and /playbook-performance in a cluster: the
+// merged report's fields, then answered_by and unanswered.
+void to_json(nlohmann::json& j, const cluster_dashboard_overview& x);
+void to_json(nlohmann::json& j, const cluster_dashboard_playbooks& x);
 void to_json(nlohmann::json& j, const dashboard_health& x);
 void to_json(nlohmann::json& j, const dashboard_accuracy& x);
 void to_json(nlohmann::json& j, const dashboard_playbooks& x);

@@ -257,6 +257,20 @@ typename Inspector::result_type inspect(Inspector& f, dashboard_overview& x) {
            x.training, x.unavailable, x.generated_at);
 }
 
+// GET /api/ml/dashboard/overview on a cluster node: every member's overview
+// merged under the same names (docs/cluster.md gives the rules), and who
+// answered.
+struct cluster_dashboard_overview {
+  dashboard_overview merged;
+  std::vector<std::string> answered_by; // member ids, sorted
+  std::vector<std::string> unanswered;  // "<id>: <why>"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_overview& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
 struct dashboard_health {
   health_report report;
   std::vector<std::string> unavailable;
@@ -291,6 +305,19 @@ struct dashboard_playbooks {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, dashboard_playbooks& x) {
   return f(x.summary, x.playbooks, x.unavailable, x.generated_at);
+}
+
+// GET /api/ml/dashboard/playbook-performance on a cluster node: every
+// member's report merged under the same names, and who answered.
+struct cluster_dashboard_playbooks {
+  dashboard_playbooks merged;
+  std::vector<std::string> answered_by; // member ids, sorted
+  std::vector<std::string> unanswered;  // "<id>: <why>"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_playbooks& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
 }
 
 struct dashboard_learning {

@@ -781,6 +781,30 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
         share_warnings(self, rp);
         return *rp;
       },
+      [=](atom::overview) -> caf::result<cluster_dashboard_overview> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_dashboard_overview>>(
+            self->make_response_promise<cluster_dashboard_overview>());
+        cluster_overview(self, rp);
+        return *rp;
+      },
+      [=](atom::overview, const std::string&) -> caf::result<dashboard_overview, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<dashboard_overview, std::string>>(
+            self->make_response_promise<dashboard_overview, std::string>());
+        share_overview(self, rp);
+        return *rp;
+      },
+      [=](atom::playbooks) -> caf::result<cluster_dashboard_playbooks> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_dashboard_playbooks>>(
+            self->make_response_promise<cluster_dashboard_playbooks>());
+        cluster_playbooks(self, rp);
+        return *rp;
+      },
+      [=](atom::playbooks, const std::string&) -> caf::result<dashboard_playbooks, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<dashboard_playbooks, std::string>>(
+            self->make_response_promise<dashboard_playbooks, std::string>());
+        share_playbooks(self, rp);
+        return *rp;
+      },
       [=](atom::store, snapshot_handover& handover) -> caf::result<uint64_t> {
         auto rp = std::make_shared<caf::typed_response_promise<uint64_t>>(
             self->make_response_promise<uint64_t>());

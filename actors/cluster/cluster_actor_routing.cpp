@@ -13,6 +13,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <chrono>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <spdlog/spdlog.h>
 
@@ -799,6 +800,110 @@ void cluster_warnings_view(cluster_self self, shared_promise<cluster_warnings> r
   gather_view<warnings_view, cluster_warnings, cluster::member_warnings>(
       self, atom::warnings_v, std::move(rp), [](auto shares, auto unanswered) {
         return cluster::merge_warnings(std::move(shares), std::move(unanswered));
+      });
+}
+
+namespace {
+
+// The analytics component's overview and the learner's share, asked in
+// parallel (both within the request wait) and delivered once both came.
+struct overview_share {
+  std::optional<dashboard_overview> overview;
+  std::optional<rl_statistics> learning;
+  std::string learning_missing; // why the learner's share did not come
+  int open = 2;
+  shared_promise<dashboard_overview, std::string> rp;
+  std::string node;
+
+  void done() {
+    if (--open > 0 || !overview)
+      return;
+    overview->has_learning = learning.has_value();
+    overview->learning = learning.value_or(rl_statistics{});
+    if (!learning)
+      overview->unavailable.push_back("rl_agent: " + learning_missing);
+    rp->deliver(std::move(*overview), node);
+  }
+  void fail(caf::error e) {
+    if (open <= 0)
+      return;
+    open = 0;
+    rp->deliver(std::move(e));
+  }
+};
+
+} // namespace
+
+void share_overview(cluster_self self, shared_promise<dashboard_overview, std::string> rp) {
+  auto share = std::make_shared<overview_share>();
+  share->rp = std::move(rp);
+  share->node = self->state.settings.node_id;
+  const auto timeout = std::chrono::milliseconds(self->state.wait_ms);
+  const auto shards = answered_shards(self->state);
+  with_component_or<analytics_actor>(
+      self, self->state.supervisor, "analytics",
+      [=](analytics_actor analytics) {
+        self->request(analytics, timeout, atom::get_v, atom::overview_v)
+            .then(
+                [=](dashboard_overview& overview) {
+                  share->overview = std::move(overview);
+                  share->done();
+                },
+                [=](caf::error& e) { share->fail(std::move(e)); });
+      },
+      [=](const caf::error& e) {
+        share->fail(make_error(errc::unavailable,
+                               "the analytics component is not reachable: " + describe(e)));
+      });
+  with_learner(
+      self,
+      [=](rl_agent_actor learner) {
+        self->request(learner, timeout, atom::statistics_v, shards)
+            .then(
+                [=](rl_statistics& learning) {
+                  share->learning = std::move(learning);
+                  share->done();
+                },
+                [=](caf::error& e) {
+                  share->learning_missing = describe(e);
+                  share->done();
+                });
+      },
+      [=](caf::error e) {
+        share->learning_missing = describe(e);
+        share->done();
+      });
+}
+
+void cluster_overview(cluster_self self, shared_promise<cluster_dashboard_overview> rp) {
+  gather_view<dashboard_overview, cluster_dashboard_overview, cluster::member_overview>(
+      self, atom::overview_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_overviews(std::move(shares), std::move(unanswered));
+      });
+}
+
+void share_playbooks(cluster_self self, shared_promise<dashboard_playbooks, std::string> rp) {
+  with_component_or<analytics_actor>(
+      self, self->state.supervisor, "analytics",
+      [=](analytics_actor analytics) {
+        self->request(analytics, std::chrono::milliseconds(self->state.wait_ms), atom::get_v,
+                      atom::playbooks_v)
+            .then(
+                [=](dashboard_playbooks& report) {
+                  rp->deliver(std::move(report), self->state.settings.node_id);
+                },
+                [=](caf::error& e) { rp->deliver(std::move(e)); });
+      },
+      [=](const caf::error& e) {
+        rp->deliver(make_error(errc::unavailable,
+                               "the analytics component is not reachable: " + describe(e)));
+      });
+}
+
+void cluster_playbooks(cluster_self self, shared_promise<cluster_dashboard_playbooks> rp) {
+  gather_view<dashboard_playbooks, cluster_dashboard_playbooks, cluster::member_playbooks>(
+      self, atom::playbooks_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_playbooks(std::move(shares), std::move(unanswered));
       });
 }
 

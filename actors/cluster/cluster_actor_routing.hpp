@@ -56,6 +56,17 @@ void forecast_here(cluster_self self, forecast_request request,
 void share_warnings(cluster_self self, shared_promise<warnings_view, std::string> rp);
 void cluster_warnings_view(cluster_self self, shared_promise<cluster_warnings> rp);
 
+// This node's dashboard overview (the analytics component's, its learning
+// part replaced by the learner's statistics over the shards it answers for),
+// and every member's merged (cluster_views.hpp).
+void share_overview(cluster_self self, shared_promise<dashboard_overview, std::string> rp);
+void cluster_overview(cluster_self self, shared_promise<cluster_dashboard_overview> rp);
+
+// This node's playbook performance (the analytics component's report of its
+// executor's runs), and every member's merged.
+void share_playbooks(cluster_self self, shared_promise<dashboard_playbooks, std::string> rp);
+void cluster_playbooks(cluster_self self, shared_promise<cluster_dashboard_playbooks> rp);
+
 // Tries the waiting requests again (after an ownership change, a restore, a
 // new peer, or the retry timer); expires those past their deadline.
 void retry_waiting(cluster_self self);

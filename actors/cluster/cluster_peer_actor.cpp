@@ -35,6 +35,12 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::warnings, std::string& from) {
         return self->delegate(cluster, atom::warnings_v, std::move(from));
       },
+      [=](atom::overview, std::string& from) {
+        return self->delegate(cluster, atom::overview_v, std::move(from));
+      },
+      [=](atom::playbooks, std::string& from) {
+        return self->delegate(cluster, atom::playbooks_v, std::move(from));
+      },
       [=](atom::store, snapshot_handover& handover) {
         return self->delegate(cluster, atom::store_v, std::move(handover));
       },

@@ -1,9 +1,13 @@
 #include "actors/cluster/cluster_views.hpp"
 
+#include "actors/analytics/health_score.hpp"
 #include "actors/cluster/shard_map.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -127,6 +131,305 @@ cluster_warnings merge_warnings(std::vector<member_warnings> answers,
   });
   if (m.recent.size() > recent_warnings)
     m.recent.resize(recent_warnings);
+  std::sort(out.answered_by.begin(), out.answered_by.end());
+  std::sort(unanswered.begin(), unanswered.end());
+  out.unanswered = std::move(unanswered);
+  return out;
+}
+
+namespace {
+
+// A mean over the members that have the figure, each weighted by what the
+// figure is a mean over; unknown when no member with weight has it.
+struct weighted_mean {
+  double sum = 0.0;
+  double weights = 0.0;
+
+  void add(const figure& f, double weight) {
+    if (f.known && weight > 0.0 && std::isfinite(f.value)) {
+      sum += f.value * weight;
+      weights += weight;
+    }
+  }
+  figure result() const { return weights > 0.0 ? figure(sum / weights) : figure(); }
+};
+
+double as_weight(uint64_t n) {
+  return static_cast<double>(n);
+}
+
+accuracy_view merge_accuracy(const std::vector<member_overview>& answers) {
+  accuracy_view out;
+  weighted_mean mae, mase, smape, accuracy_pct, coverage80, coverage95, skill;
+  for (const auto& a : answers) {
+    const auto& x = a.share.forecast_accuracy_7d;
+    const double w = as_weight(x.points);
+    out.points += x.points;
+    mae.add(x.mae, w);
+    mase.add(x.mase, w);
+    smape.add(x.smape, w);
+    accuracy_pct.add(x.accuracy_pct, w);
+    coverage80.add(x.coverage80, w);
+    coverage95.add(x.coverage95, w);
+    skill.add(x.skill, w);
+  }
+  out.mae = mae.result();
+  out.mase = mase.result();
+  out.smape = smape.result();
+  out.accuracy_pct = accuracy_pct.result();
+  out.coverage80 = coverage80.result();
+  out.coverage95 = coverage95.result();
+  out.skill = skill.result();
+  return out;
+}
+
+warnings_summary merge_warning_counts(const std::vector<member_overview>& answers) {
+  warnings_summary out;
+  weighted_mean lead;
+  for (const auto& a : answers) {
+    const auto& x = a.share.warnings;
+    out.open += x.open;
+    out.raised += x.raised;
+    out.prevented += x.prevented;
+    out.came_true += x.came_true;
+    out.false_alarm += x.false_alarm;
+    out.resolved += x.resolved;
+    out.breach_episodes_7d += x.breach_episodes_7d;
+    out.came_true_7d += x.came_true_7d;
+    lead.add(x.mean_lead_minutes, as_weight(x.came_true));
+  }
+  if (out.resolved > 0)
+    out.precision = as_weight(out.prevented + out.came_true) / as_weight(out.resolved);
+  if (out.breach_episodes_7d > 0)
+    out.recall = std::min(1.0, as_weight(out.came_true_7d) / as_weight(out.breach_episodes_7d));
+  out.mean_lead_minutes = lead.result();
+  return out;
+}
+
+// Run counts of the same runs' kind on several members: counts summed,
+// success_rate from the sums, mean_reward weighted by evaluated, and the
+// population stddev of every member's rewards together (each member's
+// variance plus its mean's distance from the pooled mean).
+run_counts merge_counts(const std::vector<const run_counts*>& parts) {
+  run_counts c;
+  weighted_mean reward;
+  for (const auto* x : parts) {
+    c.runs += x->runs;
+    c.succeeded += x->succeeded;
+    c.failed += x->failed;
+    c.evaluated += x->evaluated;
+    for (const auto& [state, n] : x->not_run)
+      c.not_run[state] += n;
+    reward.add(x->mean_reward, as_weight(x->evaluated));
+  }
+  if (c.succeeded + c.failed > 0)
+    c.success_rate = as_weight(c.succeeded) / as_weight(c.succeeded + c.failed);
+  c.mean_reward = reward.result();
+  if (c.mean_reward.known) {
+    double squares = 0.0;
+    double n = 0.0;
+    for (const auto* x : parts) {
+      if (!x->mean_reward.known || x->evaluated == 0)
+        continue;
+      const double sd = x->reward_stddev.known ? x->reward_stddev.value : 0.0;
+      const double d = x->mean_reward.value - c.mean_reward.value;
+      squares += as_weight(x->evaluated) * (sd * sd + d * d);
+      n += as_weight(x->evaluated);
+    }
+    c.reward_stddev = std::sqrt(squares / n);
+  }
+  return c;
+}
+
+runs_summary merge_summaries(const std::vector<const runs_summary*>& parts) {
+  runs_summary out;
+  std::vector<const run_counts*> counts;
+  for (const auto* x : parts) {
+    counts.push_back(&x->counts);
+    out.executions += x->executions;
+    out.pending_approvals += x->pending_approvals;
+  }
+  out.counts = merge_counts(counts);
+  return out;
+}
+
+runs_summary merge_runs(const std::vector<member_overview>& answers) {
+  std::vector<const runs_summary*> parts;
+  for (const auto& a : answers)
+    parts.push_back(&a.share.playbooks);
+  return merge_summaries(parts);
+}
+
+training_summary merge_training(const std::vector<member_overview>& answers) {
+  training_summary out;
+  for (const auto& a : answers) {
+    const auto& x = a.share.training;
+    out.cycles += x.cycles;
+    out.last_finished_at = std::max(out.last_finished_at, x.last_finished_at);
+    if (x.next_due_at > 0 && (out.next_due_at == 0 || x.next_due_at < out.next_due_at))
+      out.next_due_at = x.next_due_at;
+  }
+  return out;
+}
+
+std::string fixed1(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f", v);
+  return buf;
+}
+
+// What a member's health part was graded on (its weight in the merge); none
+// for a part graded per member (training_freshness, or one this code does
+// not know), which takes the worst member's.
+std::optional<double> part_weight(const std::string& part, const dashboard_overview& o) {
+  if (part == "forecast_accuracy" || part == "forecast_skill" || part == "interval_calibration")
+    return as_weight(o.forecast_accuracy_7d.points);
+  if (part == "warning_precision")
+    return as_weight(o.warnings.resolved);
+  if (part == "playbook_effectiveness")
+    return as_weight(o.playbooks.counts.evaluated);
+  return std::nullopt;
+}
+
+health_part merge_part(const std::string& name, const std::vector<member_overview>& answers) {
+  health_part out;
+  out.name = name;
+  weighted_mean mean;
+  std::string detail;
+  const health_part* worst = nullptr;
+  const std::string* worst_node = nullptr;
+  bool per_member = false;
+  for (const auto& a : answers) {
+    for (const auto& p : a.share.health.parts) {
+      if (p.name != name)
+        continue;
+      out.weight = p.weight;
+      if (!p.value.known) {
+        if (out.detail.empty())
+          out.detail = p.detail; // what a node alone says it lacks
+        continue;
+      }
+      const auto w = part_weight(name, a.share);
+      if (!w) {
+        per_member = true;
+        if (!worst || p.value.value < worst->value.value) {
+          worst = &p;
+          worst_node = &a.node;
+        }
+        continue;
+      }
+      mean.add(p.value, *w);
+      detail += (detail.empty() ? "" : "; ") + a.node + ": " + fixed1(p.value.value) + " ("
+                + p.detail + ")";
+    }
+  }
+  if (per_member) {
+    if (worst) {
+      out.value = worst->value;
+      out.detail = "the worst member's, " + *worst_node + ": " + worst->detail;
+    }
+    return out;
+  }
+  out.value = mean.result();
+  if (out.value.known)
+    out.detail = "weighted by the data each member graded; " + detail;
+  else if (out.detail.empty())
+    out.detail = "no member graded it on data yet";
+  return out;
+}
+
+health_report merge_health(const std::vector<member_overview>& answers) {
+  health_report out;
+  std::vector<std::string> names; // in the members' order
+  for (const auto& a : answers)
+    for (const auto& p : a.share.health.parts)
+      if (std::find(names.begin(), names.end(), p.name) == names.end())
+        names.push_back(p.name);
+  double weighted = 0.0;
+  double weights = 0.0;
+  size_t with_data = 0;
+  for (const auto& name : names) {
+    out.parts.push_back(merge_part(name, answers));
+    const auto& p = out.parts.back();
+    if (p.value.known) {
+      weighted += p.weight * p.value.value;
+      weights += p.weight;
+      ++with_data;
+    }
+  }
+  if (weights > 0.0) {
+    out.score = weighted / weights;
+    out.label = analytics::health_label(out.score.value);
+    out.summary = fixed1(out.score.value) + "/100 from " + std::to_string(with_data) + " of "
+                  + std::to_string(out.parts.size()) + " parts over "
+                  + std::to_string(answers.size()) + " members";
+  } else {
+    out.summary = "no data yet: nothing forecast, warned, run or trained to grade";
+  }
+  return out;
+}
+
+} // namespace
+
+cluster_dashboard_overview merge_overviews(std::vector<member_overview> answers,
+                                           std::vector<std::string> unanswered) {
+  cluster_dashboard_overview out;
+  auto& m = out.merged;
+  if (!answers.empty())
+    m.generated_at = answers.front().share.generated_at;
+  m.health = merge_health(answers);
+  m.forecast_accuracy_7d = merge_accuracy(answers);
+  m.warnings = merge_warning_counts(answers);
+  m.playbooks = merge_runs(answers);
+  m.training = merge_training(answers);
+  std::vector<member_statistics> learning;
+  for (const auto& a : answers) {
+    if (a.share.has_learning)
+      learning.push_back({a.node, a.share.learning});
+    for (const auto& u : a.share.unavailable)
+      m.unavailable.push_back(a.node + ": " + u);
+    out.answered_by.push_back(a.node);
+  }
+  if (!learning.empty()) {
+    m.has_learning = true;
+    m.learning = merge_statistics(std::move(learning), {}).merged;
+  }
+  std::sort(out.answered_by.begin(), out.answered_by.end());
+  std::sort(unanswered.begin(), unanswered.end());
+  out.unanswered = std::move(unanswered);
+  return out;
+}
+
+cluster_dashboard_playbooks merge_playbooks(std::vector<member_playbooks> answers,
+                                            std::vector<std::string> unanswered) {
+  cluster_dashboard_playbooks out;
+  auto& m = out.merged;
+  if (!answers.empty())
+    m.generated_at = answers.front().share.generated_at;
+  std::vector<const runs_summary*> summaries;
+  std::map<std::string, std::vector<const run_counts*>> by_playbook;
+  std::map<std::string,
+           std::map<std::pair<std::string, std::string>, std::vector<const run_counts*>>>
+      by_context;
+  for (const auto& a : answers) {
+    summaries.push_back(&a.share.summary);
+    for (const auto& p : a.share.playbooks) {
+      by_playbook[p.playbook].push_back(&p.counts);
+      auto& contexts = by_context[p.playbook];
+      for (const auto& c : p.contexts)
+        contexts[{c.service, c.diagnosis}].push_back(&c.counts);
+    }
+    for (const auto& u : a.share.unavailable)
+      m.unavailable.push_back(a.node + ": " + u);
+    out.answered_by.push_back(a.node);
+  }
+  m.summary = merge_summaries(summaries);
+  for (const auto& [playbook, counts] : by_playbook) {
+    playbook_runs runs{playbook, merge_counts(counts), {}};
+    for (const auto& [context, parts] : by_context[playbook])
+      runs.contexts.push_back({context.first, context.second, merge_counts(parts)});
+    m.playbooks.push_back(std::move(runs));
+  }
   std::sort(out.answered_by.begin(), out.answered_by.end());
   std::sort(unanswered.begin(), unanswered.end());
   out.unanswered = std::move(unanswered);

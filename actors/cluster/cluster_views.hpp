@@ -1,6 +1,7 @@
 #pragma once
 // Cluster-wide views: the members' answers merged into one with the fields a
 // node alone answers. Pure (no CAF), tested on plain values.
+#include "messages/reports.hpp"
 #include "messages/statistics.hpp"
 
 #include <string>
@@ -50,5 +51,38 @@ struct member_warnings {
 // handover) is listed once, the most recently updated.
 cluster_warnings merge_warnings(std::vector<member_warnings> answers,
                                 std::vector<std::string> unanswered);
+
+struct member_overview {
+  std::string node;
+  dashboard_overview share; // its own figures; `learning` over the shards it serves
+};
+
+// One overview with a node alone's fields (docs/cluster.md, "Cluster-wide
+// dashboard overview"): counts summed; ratios recomputed from the summed
+// counts (precision, recall, success_rate); means weighted by what they are
+// means over (accuracy figures by points, mean_reward by evaluated runs,
+// mean_lead_minutes by came_true); the reward stddev pooled; the learning
+// part merged as merge_statistics does. Each health part is the mean of the
+// members' values weighted by the data it was graded on (forecast parts by
+// points, warning_precision by resolved warnings, playbook_effectiveness by
+// evaluated runs); training_freshness (each member trains its own model) is
+// the worst member's, named; the score is the node's formula over the merged
+// parts. `unavailable` lists each member's as "<id>: <entry>"; generated_at
+// is the first member's (the answering node's).
+cluster_dashboard_overview merge_overviews(std::vector<member_overview> answers,
+                                           std::vector<std::string> unanswered);
+
+struct member_playbooks {
+  std::string node;
+  dashboard_playbooks share; // the runs its executor made
+};
+
+// One playbook-performance report with a node alone's fields: the summary,
+// each playbook's and each (service, context) of a playbook's run counts
+// merged as the overview's (counts summed, success_rate from the sums,
+// mean_reward weighted by evaluated, reward_stddev pooled); playbooks by id
+// and contexts by (service, diagnosis), as a node alone orders them.
+cluster_dashboard_playbooks merge_playbooks(std::vector<member_playbooks> answers,
+                                            std::vector<std::string> unanswered);
 
 } // namespace grace::cluster

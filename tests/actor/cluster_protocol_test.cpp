@@ -106,6 +106,28 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         share.statistics.raised = 3;
         return {share, std::string("mars-node")};
       },
+      [=](atom::overview) -> caf::result<cluster_dashboard_overview> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::overview, const std::string&) -> caf::result<dashboard_overview, std::string> {
+        dashboard_overview share;
+        share.warnings.raised = 5;
+        share.has_learning = true;
+        share.learning.experiences = 12;
+        share.health.parts = {{"training_freshness", 0.15, 80.0, "fresh"}};
+        share.unavailable = {"trainer: request_timeout"};
+        return {share, std::string("mars-node")};
+      },
+      [=](atom::playbooks) -> caf::result<cluster_dashboard_playbooks> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::playbooks, const std::string&) -> caf::result<dashboard_playbooks, std::string> {
+        dashboard_playbooks share;
+        share.playbooks = {{"restart", {}, {{"api", "api.latency_p95", {}}}}};
+        share.playbooks[0].counts.runs = 2;
+        share.playbooks[0].counts.not_run["refused"] = 1;
+        return {share, std::string("mars-node")};
+      },
       [=](atom::store, const snapshot_handover& h) -> caf::result<uint64_t> {
         if (h.from != "earth-node")
           return make_error(errc::conflict, "not a member: " + h.from);
@@ -320,7 +342,8 @@ CAF_TEST(forwarded samples cross the wire and their receipt comes back) {
   exec_all();
 }
 
-CAF_TEST(forwarded forecasts and a warnings share and a snapshot handover cross the wire) {
+CAF_TEST(
+    forwarded forecasts and warnings and overview shares and a snapshot handover cross the wire) {
   auto cluster = mars.sys.spawn(fake_cluster);
   auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
   prepare_connection(mars, earth, "mars", 8080);
@@ -363,6 +386,33 @@ CAF_TEST(forwarded forecasts and a warnings share and a snapshot handover cross 
     CAF_REQUIRE_EQUAL(share.open.size(), 1u);
     CAF_CHECK_EQUAL(share.open[0].id, "w-1");
     CAF_CHECK_EQUAL(share.statistics.raised, 3u);
+  });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::overview_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const dashboard_overview& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.warnings.raised, 5u);
+    CAF_CHECK(share.has_learning);
+    CAF_CHECK_EQUAL(share.learning.experiences, 12u);
+    CAF_REQUIRE_EQUAL(share.health.parts.size(), 1u);
+    CAF_CHECK_EQUAL(share.health.parts[0].value.value, 80.0);
+    CAF_CHECK_EQUAL(share.unavailable, std::vector<std::string>{"trainer: request_timeout"});
+  });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::playbooks_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const dashboard_playbooks& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.playbooks.size(), 1u);
+    CAF_CHECK_EQUAL(share.playbooks[0].counts.runs, 2u);
+    CAF_CHECK_EQUAL(share.playbooks[0].counts.not_run.at("refused"), 1u);
+    CAF_REQUIRE_EQUAL(share.playbooks[0].contexts.size(), 1u);
+    CAF_CHECK_EQUAL(share.playbooks[0].contexts[0].diagnosis, "api.latency_p95");
   });
   CAF_CHECK(received);
   snapshot_handover handover{"earth-node", 5, std::vector<snapshot>(2)};

@@ -157,6 +157,14 @@ cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_c
       [=](atom::warnings, const std::string&) -> caf::result<warnings_view, std::string> {
         return not_here();
       },
+      [=](atom::overview) -> caf::result<cluster_dashboard_overview> { return not_here(); },
+      [=](atom::overview, const std::string&) -> caf::result<dashboard_overview, std::string> {
+        return not_here();
+      },
+      [=](atom::playbooks) -> caf::result<cluster_dashboard_playbooks> { return not_here(); },
+      [=](atom::playbooks, const std::string&) -> caf::result<dashboard_playbooks, std::string> {
+        return not_here();
+      },
       [=](atom::store, const snapshot_handover&) -> caf::result<uint64_t> { return not_here(); },
   };
 }

@@ -13,8 +13,9 @@ cluster-wide RL statistics (any node merging every member's share) count them
 before and after. Snapshots of the killed node's metrics were handed over to
 each shard's next owner (and to no other node), which, owning the shard after
 the kill, forecasts them from that history for a forecast asked through
-another survivor; the merged warnings name who answered. Samples a node
-scrapes go to their metric's owner like pushed ones.
+another survivor; the merged warnings and dashboard reports name who
+answered. Samples a node scrapes go to their metric's owner like pushed
+ones.
 
 Run by ctest as `cluster_test.py PATH/TO/grace-node SOURCE_DIR`.
 """
@@ -488,6 +489,17 @@ class ClusterTest(unittest.TestCase):
         status, warnings = request(n2.port, "GET", "/api/predictions/warnings")
         self.assertEqual((status, warnings["answered_by"], warnings["unanswered"]),
                          (200, ["n1", "n2", "n3"], []), warnings)
+        # The dashboard overview merges every member's too (learning over the
+        # shards each serves: the statistics' experiences).
+        status, overview = request(n1.port, "GET", "/api/ml/dashboard/overview")
+        self.assertEqual((status, overview["answered_by"], overview["unanswered"]),
+                         (200, ["n1", "n2", "n3"], []), overview)
+        self.assertGreaterEqual(overview["learning"]["experiences"], 2 * len(owned_by_n3),
+                                overview)
+        status, health = request(n1.port, "GET", "/api/ml/dashboard/health-report")
+        self.assertEqual((status, health["answered_by"]), (200, ["n1", "n2", "n3"]), health)
+        status, runs = request(n1.port, "GET", "/api/ml/dashboard/playbook-performance")
+        self.assertEqual((status, runs["answered_by"]), (200, ["n1", "n2", "n3"]), runs)
         killed_at = time.time()
         victim.proc.send_signal(signal.SIGKILL)
         victim.proc.wait()

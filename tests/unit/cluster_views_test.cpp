@@ -154,3 +154,183 @@ TEST(ClusterViews, AtMostAHundredRecentWarnings) {
   EXPECT_EQ(out.merged.recent.front().resolved_at, 149);
   EXPECT_EQ(out.merged.recent.back().resolved_at, 50);
 }
+
+namespace {
+
+health_part part(const std::string& name, double weight, figure value) {
+  return {name, weight, value, "d-" + name};
+}
+
+// An overview a member might send: `points` scored at `accuracy` %, the
+// warnings and runs given, trained at `trained_at`.
+dashboard_overview overview(uint64_t points, double accuracy, uint64_t resolved, uint64_t prevented,
+                            uint64_t evaluated, double mean_reward, double reward_stddev,
+                            double freshness, timestamp_ms trained_at) {
+  dashboard_overview o;
+  o.forecast_accuracy_7d.points = points;
+  o.forecast_accuracy_7d.accuracy_pct = accuracy;
+  o.forecast_accuracy_7d.skill = accuracy / 100.0 - 0.5;
+  o.warnings.resolved = resolved;
+  o.warnings.prevented = prevented;
+  o.warnings.false_alarm = resolved - prevented;
+  o.warnings.open = 1;
+  o.warnings.breach_episodes_7d = 4;
+  o.warnings.came_true_7d = 1;
+  o.playbooks.counts.runs = evaluated + 1;
+  o.playbooks.counts.succeeded = evaluated;
+  o.playbooks.counts.failed = 1;
+  o.playbooks.counts.evaluated = evaluated;
+  o.playbooks.counts.mean_reward = mean_reward;
+  o.playbooks.counts.reward_stddev = reward_stddev;
+  o.playbooks.counts.not_run["refused"] = 2;
+  o.playbooks.executions = evaluated + 3;
+  o.health.parts = {
+      part("forecast_accuracy", 0.15, accuracy),
+      part("warning_precision", 0.20, resolved ? figure(100.0 * prevented / resolved) : figure()),
+      part("playbook_effectiveness", 0.20, 50.0 * (1.0 + mean_reward)),
+      part("training_freshness", 0.15, freshness)};
+  o.training.cycles = 3;
+  o.training.last_finished_at = trained_at;
+  o.training.next_due_at = trained_at + 1000;
+  o.generated_at = trained_at + 5;
+  return o;
+}
+
+} // namespace
+
+TEST(ClusterViews, OverviewCountsAreSummedAndRatiosRecomputed) {
+  auto a = overview(300, 90.0, 10, 8, 4, 0.5, 0.1, 100.0, 5000);
+  auto b = overview(100, 70.0, 0, 0, 0, 0.0, 0.0, 40.0, 9000);
+  b.playbooks.counts.mean_reward = figure();
+  b.playbooks.counts.reward_stddev = figure();
+  b.unavailable = {"trainer: request_timeout"};
+  a.has_learning = true;
+  a.learning = share(2, 10, 4, 0.4, 0.2);
+  const auto merged = merge_overviews({{"n2", a}, {"n1", b}}, {"n3: timeout"});
+  const auto& m = merged.merged;
+  EXPECT_EQ(merged.answered_by, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(merged.unanswered, (std::vector<std::string>{"n3: timeout"}));
+  EXPECT_EQ(m.unavailable, (std::vector<std::string>{"n1: trainer: request_timeout"}));
+  EXPECT_EQ(m.generated_at, 5005);
+  // Forecast accuracy: points summed, the percentage weighted by points.
+  EXPECT_EQ(m.forecast_accuracy_7d.points, 400u);
+  EXPECT_DOUBLE_EQ(m.forecast_accuracy_7d.accuracy_pct.value, (300 * 90.0 + 100 * 70.0) / 400);
+  EXPECT_FALSE(m.forecast_accuracy_7d.mae.known);
+  // Warnings: counts summed, precision and recall from the sums.
+  EXPECT_EQ(m.warnings.open, 2u);
+  EXPECT_EQ(m.warnings.resolved, 10u);
+  EXPECT_DOUBLE_EQ(m.warnings.precision.value, 0.8);
+  EXPECT_DOUBLE_EQ(m.warnings.recall.value, 2.0 / 8.0);
+  // Runs: the mean reward only over members with evaluated runs.
+  EXPECT_EQ(m.playbooks.counts.runs, 6u);
+  EXPECT_EQ(m.playbooks.counts.evaluated, 4u);
+  EXPECT_EQ(m.playbooks.counts.not_run.at("refused"), 4u);
+  EXPECT_EQ(m.playbooks.executions, 10u);
+  EXPECT_DOUBLE_EQ(m.playbooks.counts.success_rate.value, 4.0 / 6.0);
+  EXPECT_DOUBLE_EQ(m.playbooks.counts.mean_reward.value, 0.5);
+  EXPECT_DOUBLE_EQ(m.playbooks.counts.reward_stddev.value, 0.1);
+  // Training: cycles summed, the latest finish, the soonest due.
+  EXPECT_EQ(m.training.cycles, 6u);
+  EXPECT_EQ(m.training.last_finished_at, 9000);
+  EXPECT_EQ(m.training.next_due_at, 6000);
+  // Learning: only the member that has it, merged like the statistics.
+  ASSERT_TRUE(m.has_learning);
+  EXPECT_EQ(m.learning.experiences, 10u);
+  EXPECT_EQ(m.learning.contexts, 2u);
+}
+
+TEST(ClusterViews, PooledRewardStddevCountsTheMeansApart) {
+  // Rewards {0, 0} on one member and {1, 1} on the other: mean 0.5, stddev 0.5.
+  const auto a = overview(0, 0.0, 0, 0, 2, -0.0, 0.0, 100.0, 1);
+  const auto b = overview(0, 0.0, 0, 0, 2, 1.0, 0.0, 100.0, 1);
+  const auto m = merge_overviews({{"n1", a}, {"n2", b}}, {}).merged;
+  EXPECT_DOUBLE_EQ(m.playbooks.counts.mean_reward.value, 0.5);
+  EXPECT_DOUBLE_EQ(m.playbooks.counts.reward_stddev.value, 0.5);
+}
+
+TEST(ClusterViews, HealthPartsWeightedByTheirDataAndFreshnessTheWorstMembers) {
+  const auto a = overview(300, 90.0, 10, 8, 4, 0.5, 0.1, 100.0, 5000);
+  const auto b = overview(100, 70.0, 0, 0, 0, 0.0, 0.0, 40.0, 9000);
+  const auto m = merge_overviews({{"n1", a}, {"n2", b}}, {}).merged;
+  ASSERT_EQ(m.health.parts.size(), 4u);
+  EXPECT_EQ(m.health.parts[0].name, "forecast_accuracy");
+  EXPECT_DOUBLE_EQ(m.health.parts[0].value.value, 85.0); // (300 x 90 + 100 x 70) / 400
+  // n2 resolved no warning: its (unknown) precision weighs nothing.
+  EXPECT_DOUBLE_EQ(m.health.parts[1].value.value, 80.0);
+  // n2 evaluated no run: its 50 weighs nothing.
+  EXPECT_DOUBLE_EQ(m.health.parts[2].value.value, 75.0);
+  EXPECT_DOUBLE_EQ(m.health.parts[3].value.value, 40.0);
+  EXPECT_NE(m.health.parts[3].detail.find("n2"), std::string::npos);
+  const double score = (0.15 * 85 + 0.20 * 80 + 0.20 * 75 + 0.15 * 40) / 0.70;
+  ASSERT_TRUE(m.health.score.known);
+  EXPECT_DOUBLE_EQ(m.health.score.value, score);
+  EXPECT_EQ(m.health.label, "fair");
+}
+
+TEST(ClusterViews, OverviewWithoutDataHasNoScore) {
+  dashboard_overview empty;
+  empty.health.parts = {part("forecast_accuracy", 0.15, figure()),
+                        part("training_freshness", 0.15, figure())};
+  const auto m = merge_overviews({{"n1", empty}, {"n2", empty}}, {}).merged;
+  EXPECT_FALSE(m.health.score.known);
+  EXPECT_TRUE(m.health.label.empty());
+  EXPECT_FALSE(m.health.parts[0].value.known);
+  EXPECT_FALSE(m.health.parts[1].value.known);
+  EXPECT_EQ(m.health.parts[0].detail, "d-forecast_accuracy"); // as a node alone says
+  EXPECT_FALSE(m.forecast_accuracy_7d.accuracy_pct.known);
+  EXPECT_FALSE(m.warnings.precision.known);
+  EXPECT_FALSE(m.playbooks.counts.mean_reward.known);
+  EXPECT_FALSE(m.playbooks.counts.reward_stddev.known);
+  EXPECT_FALSE(m.has_learning);
+  EXPECT_EQ(m.training.last_finished_at, 0);
+}
+
+namespace {
+
+run_counts runs(uint64_t succeeded, uint64_t failed, uint64_t evaluated, figure mean_reward) {
+  run_counts c;
+  c.runs = succeeded + failed;
+  c.succeeded = succeeded;
+  c.failed = failed;
+  c.evaluated = evaluated;
+  c.mean_reward = mean_reward;
+  if (mean_reward.known)
+    c.reward_stddev = 0.0;
+  c.not_run["expired"] = 1;
+  return c;
+}
+
+} // namespace
+
+TEST(ClusterViews, PlaybookRunsMergePerPlaybookAndContext) {
+  dashboard_playbooks a;
+  a.summary = {runs(3, 1, 2, 0.5), 6, 1};
+  a.playbooks = {{"restart", runs(3, 1, 2, 0.5), {{"api", "latency", runs(3, 1, 2, 0.5)}}}};
+  a.generated_at = 7;
+  dashboard_playbooks b;
+  b.summary = {runs(1, 1, 2, -0.5), 3, 0};
+  b.playbooks = {{"failover", runs(0, 1, 0, figure()), {{"db", "cpu", runs(0, 1, 0, figure())}}},
+                 {"restart", runs(1, 0, 2, -0.5), {{"api", "latency", runs(1, 0, 2, -0.5)}}}};
+  b.unavailable = {"executor: request_timeout"};
+  const auto merged = merge_playbooks({{"n2", a}, {"n1", b}}, {"n3: timeout"});
+  const auto& m = merged.merged;
+  EXPECT_EQ(merged.answered_by, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(merged.unanswered, (std::vector<std::string>{"n3: timeout"}));
+  EXPECT_EQ(m.generated_at, 7);
+  EXPECT_EQ(m.unavailable, (std::vector<std::string>{"n1: executor: request_timeout"}));
+  EXPECT_EQ(m.summary.executions, 9u);
+  EXPECT_EQ(m.summary.pending_approvals, 1u);
+  EXPECT_EQ(m.summary.counts.runs, 6u);
+  EXPECT_DOUBLE_EQ(m.summary.counts.success_rate.value, 4.0 / 6.0);
+  EXPECT_DOUBLE_EQ(m.summary.counts.mean_reward.value, 0.0);
+  EXPECT_DOUBLE_EQ(m.summary.counts.reward_stddev.value, 0.5);
+  ASSERT_EQ(m.playbooks.size(), 2u); // by id, as a node alone lists them
+  EXPECT_EQ(m.playbooks[0].playbook, "failover");
+  EXPECT_FALSE(m.playbooks[0].counts.mean_reward.known);
+  EXPECT_EQ(m.playbooks[1].playbook, "restart");
+  EXPECT_EQ(m.playbooks[1].counts.runs, 5u);
+  EXPECT_EQ(m.playbooks[1].counts.not_run.at("expired"), 2u);
+  ASSERT_EQ(m.playbooks[1].contexts.size(), 1u);
+  EXPECT_EQ(m.playbooks[1].contexts[0].counts.evaluated, 4u);
+  EXPECT_DOUBLE_EQ(m.playbooks[1].contexts[0].counts.mean_reward.value, 0.0);
+}

@@ -424,6 +424,24 @@ TEST(messages_json, cluster_rl_statistics_keeps_the_statistics_names) {
   EXPECT_EQ(j["unanswered"][0], "n3: not connected over the cluster transport");
 }
 
+// The same names as a node alone's overview, plus who answered.
+TEST(messages_json, cluster_dashboard_overview_keeps_the_overview_names) {
+  grace::cluster_dashboard_overview x;
+  x.merged.warnings.raised = 4;
+  x.merged.unavailable = {"n2: trainer: request_timeout"};
+  x.answered_by = {"n1", "n2"};
+  x.unanswered = {"n3: request_timeout"};
+  json j = x;
+  json alone = x.merged;
+  for (const auto& [key, value] : alone.items())
+    EXPECT_EQ(j.at(key), value) << key;
+  EXPECT_EQ(j.size(), alone.size() + 2);
+  EXPECT_EQ(j["warnings"]["raised"], 4);
+  EXPECT_TRUE(j["learning"].is_null());
+  EXPECT_EQ(j["answered_by"], json::array({"n1", "n2"}));
+  EXPECT_EQ(j["unanswered"][0], "n3: request_timeout");
+}
+
 TEST(messages_json, band_change_names_its_bands) {
   grace::band_change c{"cpu", grace::band::good, grace::band::critical, 1700000000000, 0.97};
   EXPECT_EQ(
