@@ -2,6 +2,10 @@
 # missing (Debian packages, via scripts/install-deps.sh), configure and build.
 BUILD ?= build
 JOBS ?= $(shell nproc)
+# Tests at twice the cores: the integration tests spend most of their time
+# waiting for nodes that run simulated time, not computing (on the 2-core VM
+# the suite took 116 s at -j2 and 60 s at -j4, every test passing).
+TEST_JOBS ?= $(shell echo $$(( $(JOBS) * 2 )))
 CONFIG ?= config/grace.yaml
 TIME_SCALE ?= 360
 RUN_ARGS ?=
@@ -32,7 +36,7 @@ run: node
 
 test: test-deps configure
 	cmake --build $(BUILD) -j$(JOBS)
-	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure -j$(TEST_JOBS)
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
