@@ -13,6 +13,17 @@
 
 namespace grace::cluster {
 
+namespace {
+
+// Every merged view names who answered and who did not, each sorted.
+template <class View> void name_members(View& out, std::vector<std::string> unanswered) {
+  std::sort(out.answered_by.begin(), out.answered_by.end());
+  std::sort(unanswered.begin(), unanswered.end());
+  out.unanswered = std::move(unanswered);
+}
+
+} // namespace
+
 cluster_rl_statistics merge_statistics(std::vector<member_statistics> answers,
                                        std::vector<std::string> unanswered) {
   cluster_rl_statistics out;
@@ -36,9 +47,7 @@ cluster_rl_statistics merge_statistics(std::vector<member_statistics> answers,
   m.average_reward = m.experiences ? reward_sum / static_cast<double>(m.experiences) : 0.0;
   m.exploration_rate =
       m.recommendations ? explorations / static_cast<double>(m.recommendations) : 0.0;
-  std::sort(out.answered_by.begin(), out.answered_by.end());
-  std::sort(unanswered.begin(), unanswered.end());
-  out.unanswered = std::move(unanswered);
+  name_members(out, std::move(unanswered));
   return out;
 }
 
@@ -59,9 +68,7 @@ cluster_rl_policies merge_policies(std::vector<member_policies> answers,
   }
   for (auto& [key, p] : by_context)
     out.merged.policies.push_back(std::move(p));
-  std::sort(out.answered_by.begin(), out.answered_by.end());
-  std::sort(unanswered.begin(), unanswered.end());
-  out.unanswered = std::move(unanswered);
+  name_members(out, std::move(unanswered));
   return out;
 }
 
@@ -131,9 +138,7 @@ cluster_warnings merge_warnings(std::vector<member_warnings> answers,
   });
   if (m.recent.size() > recent_warnings)
     m.recent.resize(recent_warnings);
-  std::sort(out.answered_by.begin(), out.answered_by.end());
-  std::sort(unanswered.begin(), unanswered.end());
-  out.unanswered = std::move(unanswered);
+  name_members(out, std::move(unanswered));
   return out;
 }
 
@@ -394,9 +399,7 @@ cluster_dashboard_overview merge_overviews(std::vector<member_overview> answers,
     m.has_learning = true;
     m.learning = merge_statistics(std::move(learning), {}).merged;
   }
-  std::sort(out.answered_by.begin(), out.answered_by.end());
-  std::sort(unanswered.begin(), unanswered.end());
-  out.unanswered = std::move(unanswered);
+  name_members(out, std::move(unanswered));
   return out;
 }
 
@@ -430,9 +433,7 @@ cluster_dashboard_playbooks merge_playbooks(std::vector<member_playbooks> answer
       runs.contexts.push_back({context.first, context.second, merge_counts(parts)});
     m.playbooks.push_back(std::move(runs));
   }
-  std::sort(out.answered_by.begin(), out.answered_by.end());
-  std::sort(unanswered.begin(), unanswered.end());
-  out.unanswered = std::move(unanswered);
+  name_members(out, std::move(unanswered));
   return out;
 }
 
