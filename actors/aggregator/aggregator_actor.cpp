@@ -2,7 +2,7 @@
 
 #include "actors/catalog/catalog.hpp"
 #include "actors/storage/sample_log_format.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "messages/json.hpp"
 
 #include <caf/event_based_actor.hpp>

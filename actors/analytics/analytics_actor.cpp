@@ -2,7 +2,7 @@
 
 #include "actors/analytics/exposition.hpp"
 #include "actors/analytics/reports.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 

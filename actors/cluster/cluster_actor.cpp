@@ -3,7 +3,7 @@
 #include "actors/cluster/cluster_actor_handover.hpp"
 #include "actors/cluster/cluster_actor_routing.hpp"
 #include "actors/cluster/cluster_peer_actor.hpp"
-#include "actors/cluster/etcd_worker.hpp"
+#include "actors/cluster/etcd_worker_actor.hpp"
 #include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "messages/errors.hpp"

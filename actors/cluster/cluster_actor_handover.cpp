@@ -2,7 +2,7 @@
 
 #include "actors/cluster/shard_map.hpp"
 #include "actors/cluster/snapshot_handover.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/stateful_actor.hpp>

@@ -1,10 +1,10 @@
 #include "actors/cluster/cluster_actor_routing.hpp"
 
 #include "actors/cluster/cluster_views.hpp"
-#include "actors/cluster/etcd_worker.hpp"
+#include "actors/cluster/etcd_worker_actor.hpp"
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/shard_map.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 

@@ -5,7 +5,7 @@
 #include "actors/executor/execution_history.hpp"
 #include "actors/executor/measurement.hpp"
 #include "actors/executor/webhook_client.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "common/utc_time.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"

@@ -1,7 +1,7 @@
 #include "actors/forecaster/forecaster_actor.hpp"
 
 #include "actors/forecaster/artifact.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "common/utc_time.hpp"
 #include "messages/errors.hpp"
 

@@ -1,6 +1,6 @@
 #include "actors/ingest/replay_actor.hpp"
 
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/stateful_actor.hpp>

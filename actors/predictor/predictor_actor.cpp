@@ -1,6 +1,6 @@
 #include "actors/predictor/predictor_actor.hpp"
 
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 

@@ -1,7 +1,7 @@
 #include "actors/promql/promql_actor.hpp"
 
 #include "actors/catalog/catalog.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "common/utc_time.hpp"
 
 #include <algorithm>

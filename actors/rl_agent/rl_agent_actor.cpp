@@ -4,7 +4,7 @@
 #include "actors/cluster/shard_map.hpp"
 #include "actors/rl_agent/recommend_check.hpp"
 #include "actors/rl_agent/views.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 

@@ -2,7 +2,7 @@
 
 #include "actors/catalog/catalog.hpp"
 #include "actors/cluster/shard_map.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"
 

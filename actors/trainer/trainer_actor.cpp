@@ -1,7 +1,7 @@
 #include "actors/trainer/trainer_actor.hpp"
 
 #include "actors/forecaster/snapshot_series.hpp"
-#include "actors/supervisor/actor_lookup.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "common/utc_time.hpp"
 #include "messages/errors.hpp"
 #include "messages/json.hpp"

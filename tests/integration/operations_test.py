@@ -348,8 +348,10 @@ class BreachReactionTest(unittest.TestCase):
 
             def runs(metric):
                 _, body = request(node.port, "GET", "/api/playbooks/executions")
+                # Runs that started: a refused or unapproved one has no start.
                 return sorted((e for e in body["executions"]
-                               if e["warning_id"].startswith(f"breach-{metric}-")),
+                               if e["warning_id"].startswith(f"breach-{metric}-")
+                               and e["started_at"] is not None),
                               key=lambda e: unix_ms(e["started_at"]))
             plan_runs = wait_for(lambda: runs("autonomy.plan_success_rate"), 10)
             self.assertTrue(plan_runs, node.output())

@@ -1,4 +1,4 @@
-#include "actors/cluster/etcd_worker.hpp"
+#include "actors/cluster/etcd_worker_actor.hpp"
 
 #include "messages/errors.hpp"
 
