@@ -95,6 +95,19 @@ bool transport_error(const caf::error& e) {
   return e.category() != error_category();
 }
 
+// The error handler of a request forwarded to a shard's owner: a transport
+// error sends the request round again while its deadline allows (`retry`),
+// anything else goes to `fail`.
+template <class Retry, class Fail>
+auto retry_on_transport(int64_t deadline_ms, Retry retry, Fail fail) {
+  return [=](caf::error& e) {
+    if (transport_error(e) && steady_ms() < deadline_ms)
+      retry();
+    else
+      fail(std::move(e));
+  };
+}
+
 template <class F> void with_learner(cluster_self self, F f, std::function<void(caf::error)> fail) {
   with_component_or<rl_agent_actor>(
       self, self->state.supervisor, "rl_agent", std::move(f), [fail](const caf::error& e) {
@@ -136,12 +149,9 @@ void recommend_at(cluster_self self, int64_t deadline_ms, recommend_request requ
                       self->state.settings.node_id)
             .then([=](recommendation& answer,
                       std::string& node) { rp->deliver(std::move(answer), std::move(node)); },
-                  [=](caf::error& e) {
-                    if (transport_error(e) && steady_ms() < deadline_ms)
-                      recommend_at(self, deadline_ms, request, forwarded, rp);
-                    else
-                      rp->deliver(std::move(e));
-                  });
+                  retry_on_transport(
+                      deadline_ms, [=] { recommend_at(self, deadline_ms, request, forwarded, rp); },
+                      [=](caf::error e) { rp->deliver(std::move(e)); }));
         return true;
       },
       [=] { rp->deliver(no_owner(shard, steady_ms() - started)); });
@@ -237,12 +247,10 @@ void reward_at(cluster_self self, int64_t deadline_ms, reward_report report, int
                       self->state.settings.node_id)
             .then([=](experience& answer,
                       std::string& node) { rp->deliver(std::move(answer), std::move(node)); },
-                  [=](caf::error& e) {
-                    if (transport_error(e) && steady_ms() < deadline_ms)
-                      reward_at(self, deadline_ms, report, shard, forwarded, rp);
-                    else
-                      rp->deliver(std::move(e));
-                  });
+                  retry_on_transport(
+                      deadline_ms,
+                      [=] { reward_at(self, deadline_ms, report, shard, forwarded, rp); },
+                      [=](caf::error e) { rp->deliver(std::move(e)); }));
         return true;
       },
       [=] { rp->deliver(no_owner(shard, steady_ms() - started)); });
@@ -298,13 +306,12 @@ void ingest_at(cluster_self self, int64_t deadline_ms, int shard, sample_batch p
         }
         ++self->state.forwarded;
         self->request(r.to, until(deadline_ms), atom::ingest_v, part, self->state.settings.node_id)
-            .then([=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
-                  [=](caf::error& e) {
-                    if (transport_error(e) && steady_ms() < deadline_ms)
-                      ingest_at(self, deadline_ms, shard, part, positions, forwarded, merge);
-                    else
-                      merge->refuse(positions, describe(e));
-                  });
+            .then(
+                [=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
+                retry_on_transport(
+                    deadline_ms,
+                    [=] { ingest_at(self, deadline_ms, shard, part, positions, forwarded, merge); },
+                    [=](caf::error e) { merge->refuse(positions, describe(e)); }));
         return true;
       },
       [=] { merge->refuse(positions, describe(no_owner(shard, steady_ms() - started))); });
@@ -735,12 +742,9 @@ void forecasts_at(cluster_self self, int64_t deadline_ms, int shard, forecast_re
                       self->state.settings.node_id)
             .then([=](std::vector<forecast>& answer,
                       std::string& node) { merge->add(node, std::move(answer)); },
-                  [=](caf::error& e) {
-                    if (transport_error(e) && steady_ms() < deadline_ms)
-                      forecasts_at(self, deadline_ms, shard, part, merge);
-                    else
-                      fail(r.owner, std::move(e));
-                  });
+                  retry_on_transport(
+                      deadline_ms, [=] { forecasts_at(self, deadline_ms, shard, part, merge); },
+                      [=](caf::error e) { fail(r.owner, std::move(e)); }));
         return true;
       },
       [=] { merge->miss(part.metric_ids, "", describe(no_owner(shard, steady_ms() - started))); });
