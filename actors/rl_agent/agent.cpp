@@ -65,6 +65,16 @@ const char* to_string(policy_kind kind) {
   return "unknown";
 }
 
+const char* to_string(exploration_rule rule) {
+  switch (rule) {
+  case exploration_rule::thompson:
+    return "thompson";
+  case exploration_rule::information_directed:
+    return "information_directed";
+  }
+  return "unknown";
+}
+
 policy_kind parse_policy_kind(const std::string& name) {
   for (auto kind :
        {policy_kind::hierarchical_thompson, policy_kind::thompson, policy_kind::greedy_ema})
@@ -98,6 +108,7 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"untried_optimism", c.untried_optimism},
           {"floor_decay", c.floor_decay},
           {"sampling_scale", c.sampling_scale},
+          {"exploration_rule", to_string(c.exploration)},
           {"unseen_incident_variance", c.unseen_incident_variance},
           {"replay_capacity", c.replay_capacity},
           {"max_pending", c.max_pending},
@@ -142,6 +153,16 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("floor_decay", c.floor_decay, 0.0, 1e6);
     num("sampling_scale", c.sampling_scale, 0.01, 10.0);
     num("unseen_incident_variance", c.unseen_incident_variance, 0.0, 100.0);
+    if (j.contains("exploration_rule")) {
+      const auto rule = j.at("exploration_rule").get<std::string>();
+      if (rule == to_string(exploration_rule::thompson))
+        c.exploration = exploration_rule::thompson;
+      else if (rule == to_string(exploration_rule::information_directed))
+        c.exploration = exploration_rule::information_directed;
+      else
+        bad("exploration_rule",
+            "unknown rule '" + rule + "' (expected thompson or information_directed)");
+    }
     if (j.contains("seed"))
       c.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("probability_samples")) {
@@ -268,6 +289,101 @@ void agent::prune_if_unused(const context_key& context) {
   contexts_changed();
 }
 
+namespace {
+// Variance-based information-directed sampling from posterior draws
+// (exploration_rule::information_directed). `draws` holds samples x arms
+// values, `winner` each sample's highest arm. Per arm: expected regret
+// delta = E[max draw] - E[draw], and information gain v = sum over the best
+// arm's identity a* of P(a*) (E[draw | a*] - E[draw])^2. The distribution
+// minimising (sum pi delta)^2 / (sum pi v) is supported on at most two
+// arms; every pair is tried with its optimal mix. Returns choice
+// probabilities (summing to 1).
+std::vector<double> information_directed_choice(const std::vector<double>& draws,
+                                                const std::vector<std::size_t>& winner,
+                                                std::size_t arms) {
+  const std::size_t samples = winner.size();
+  std::vector<double> mean(arms, 0.0), p(arms, 0.0);
+  std::vector<double> conditional(arms * arms, 0.0); // [a*][a]
+  double best_mean = 0.0;
+  for (std::size_t s = 0; s < samples; ++s) {
+    const double* row = &draws[s * arms];
+    const std::size_t w = winner[s];
+    p[w] += 1.0;
+    best_mean += row[w];
+    for (std::size_t a = 0; a < arms; ++a) {
+      mean[a] += row[a];
+      conditional[w * arms + a] += row[a];
+    }
+  }
+  const double n = static_cast<double>(samples);
+  best_mean /= n;
+  std::vector<double> regret(arms), gain(arms, 0.0);
+  for (std::size_t a = 0; a < arms; ++a) {
+    mean[a] /= n;
+    regret[a] = std::max(0.0, best_mean - mean[a]);
+  }
+  for (std::size_t w = 0; w < arms; ++w) {
+    if (p[w] <= 0.0)
+      continue;
+    for (std::size_t a = 0; a < arms; ++a) {
+      const double d = conditional[w * arms + a] / p[w] - mean[a];
+      gain[a] += p[w] / n * d * d;
+    }
+  }
+  std::vector<double> out(arms, 0.0);
+  // An arm every draw calls best has no regret and nothing to learn: take it.
+  for (std::size_t a = 0; a < arms; ++a)
+    if (p[a] >= n) {
+      out[a] = 1.0;
+      return out;
+    }
+  constexpr double tiny = 1e-12;
+  auto ratio = [&](double r, double g) {
+    if (r <= tiny)
+      return 0.0;
+    return g <= tiny ? INFINITY : r * r / g;
+  };
+  double best_ratio = INFINITY;
+  std::size_t bi = 0, bj = 0;
+  double bq = 1.0;
+  for (std::size_t a = 0; a < arms; ++a)
+    if (const double r = ratio(regret[a], gain[a]); r < best_ratio) {
+      best_ratio = r;
+      bi = bj = a;
+      bq = 1.0;
+    }
+  for (std::size_t i = 0; i < arms; ++i)
+    for (std::size_t j = i + 1; j < arms; ++j) {
+      // f(q) = (q di + (1-q) dj)^2 / (q gi + (1-q) gj); its stationary point.
+      const double a = regret[i] - regret[j], b = gain[i] - gain[j];
+      if (std::abs(a) <= tiny || std::abs(b) <= tiny)
+        continue; // f is monotone in q: an end point, tried above
+      const double q = (regret[j] * b - 2.0 * a * gain[j]) / (a * b);
+      if (!(q > 0.0 && q < 1.0))
+        continue;
+      const double r =
+          ratio(q * regret[i] + (1.0 - q) * regret[j], q * gain[i] + (1.0 - q) * gain[j]);
+      if (r < best_ratio) {
+        best_ratio = r;
+        bi = i;
+        bj = j;
+        bq = q;
+      }
+    }
+  if (!std::isfinite(best_ratio)) { // no information anywhere: the least regret
+    std::size_t least = 0;
+    for (std::size_t a = 1; a < arms; ++a)
+      if (regret[a] < regret[least])
+        least = a;
+    out[least] = 1.0;
+    return out;
+  }
+  out[bi] += bq;
+  out[bj] += 1.0 - bq;
+  return out;
+}
+} // namespace
+
 double agent::estimate(const population_model& pop, const context_key& context,
                        const std::string& playbook, const arm_statistics& arm) const {
   if (cfg_.policy == policy_kind::greedy_ema)
@@ -378,13 +494,19 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   // probability of that is estimated by drawing it many times, and the
   // choice is then drawn from those probabilities, so the logged propensity
   // is exactly the probability the choice had.
-  std::vector<int> wins(allowed.size(), 0);
+  const std::size_t arms = beliefs.size();
+  const bool directed = cfg_.exploration == exploration_rule::information_directed;
+  std::vector<int> wins(arms, 0);
+  std::vector<double> draws; // sample-major, kept for information-directed sampling
+  if (directed)
+    draws.reserve(static_cast<std::size_t>(cfg_.probability_samples) * arms);
+  std::vector<std::size_t> winner;
   std::normal_distribution<double> normal(0.0, 1.0);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (int s = 0; s < cfg_.probability_samples; ++s) {
     std::size_t best = 0;
     double best_draw = -INFINITY;
-    for (std::size_t i = 0; i < beliefs.size(); ++i) {
+    for (std::size_t i = 0; i < arms; ++i) {
       const auto& b = beliefs[i];
       const auto& component =
           b.changed_probability > 0.0 && unit(rng) < b.changed_probability       ? b.changed
@@ -393,17 +515,24 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
                                                                                  : b.free;
       const double draw =
           component.mean + cfg_.sampling_scale * std::sqrt(component.var) * normal(rng);
+      if (directed)
+        draws.push_back(draw);
       if (draw > best_draw) {
         best_draw = draw;
         best = i;
       }
     }
     ++wins[best];
+    if (directed)
+      winner.push_back(best);
   }
-  for (std::size_t i = 0; i < wins.size(); ++i)
-    out.ranked[i].probability =
-        (1.0 - floor) * static_cast<double>(wins[i]) / cfg_.probability_samples
-        + floor / static_cast<double>(wins.size());
+  std::vector<double> share(arms);
+  for (std::size_t i = 0; i < arms; ++i)
+    share[i] = static_cast<double>(wins[i]) / cfg_.probability_samples;
+  if (directed)
+    share = information_directed_choice(draws, winner, arms);
+  for (std::size_t i = 0; i < arms; ++i)
+    out.ranked[i].probability = (1.0 - floor) * share[i] + floor / static_cast<double>(arms);
   return out;
 }
 

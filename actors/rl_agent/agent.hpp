@@ -66,6 +66,18 @@ namespace grace::rl {
 
 enum class policy_kind { hierarchical_thompson, thompson, greedy_ema };
 
+/// How the Thompson policies turn posterior draws into choice probabilities.
+/// `thompson`: the probability that an arm's draw is the highest.
+/// `information_directed`: variance-based information-directed sampling
+/// (Russo and Van Roy, 2014/2018) over the same draws: per arm its expected
+/// regret (E[max] - its mean) and how much knowing it would tell about
+/// which arm is best (the variance over the best arm's identity of its
+/// conditional mean); the choice mixes at most two arms to minimise
+/// regret^2 / information. It stops exploring once the draws agree on the
+/// best arm, and explores a close runner-up as long as it is informative.
+enum class exploration_rule { thompson, information_directed };
+const char* to_string(exploration_rule rule);
+
 const char* to_string(policy_kind kind);
 /// Parses the config value `policy:`; throws rl_error(invalid_argument).
 policy_kind parse_policy_kind(const std::string& name);
@@ -113,6 +125,8 @@ struct agent_config {
   /// training worlds (docs/evaluation/learning.md) saved more regret than it
   /// cost in worlds where a context settled on the wrong playbook.
   double sampling_scale = 0.7;
+  /// See exploration_rule (config key `exploration_rule`).
+  exploration_rule exploration = exploration_rule::thompson;
   /// Optimism for playbooks never tried in a context (Thompson policies): if
   /// one's posterior mean + untried_optimism * sd reaches the best posterior
   /// mean among the tried ones, the untried ones that do are chosen first

@@ -884,3 +884,36 @@ TEST(RlAgentChange, TheChangeHazardIsValidated) {
   EXPECT_THROW(config_from_json({{"change_hazard", 0.9}}), rl_error);
   EXPECT_DOUBLE_EQ(config_from_json({{"change_hazard", 1e-4}}).change_hazard, 1e-4);
 }
+
+TEST(RlAgentExploration, InformationDirectedStopsOnceSettledAndMixesWhileOpen) {
+  agent_config cfg;
+  cfg.exploration = exploration_rule::information_directed;
+  cfg.sampling_scale = 1.0;
+  agent a(cfg);
+  const std::vector<candidate> both{{"a", 1}, {"b", 1}};
+  // Nothing known: each keeps at least its share of the exploration floor.
+  const auto open = a.recommend(api, both);
+  EXPECT_GE(probability_of(open, "a"), cfg.exploration_floor / 2.0 - 1e-12);
+  EXPECT_GE(probability_of(open, "b"), cfg.exploration_floor / 2.0 - 1e-12);
+  EXPECT_NEAR(probability_of(open, "a") + probability_of(open, "b"), 1.0, 1e-9);
+  a.withdraw(open.event_id);
+  // Far apart and well measured: every draw agrees, only the floor is left.
+  for (int i = 0; i < 200; ++i) {
+    const auto r = a.recommend(api, both);
+    const double mean = r.chosen == "a" ? 0.6 : -0.6;
+    a.reward(r.event_id, std::clamp(mean + 0.2 * std::sin(i * 2.3), -1.0, 1.0));
+  }
+  const auto settled = a.recommend(api, both);
+  EXPECT_EQ(settled.chosen, "a");
+  EXPECT_LT(probability_of(settled, "b"), 0.01);
+  EXPECT_NEAR(probability_of(settled, "a") + probability_of(settled, "b"), 1.0, 1e-9);
+}
+
+TEST(RlAgentExploration, ParsesTheRule) {
+  EXPECT_EQ(config_from_json(nlohmann::json::object()).exploration, exploration_rule::thompson);
+  const auto c = config_from_json({{"exploration_rule", "information_directed"}});
+  EXPECT_EQ(c.exploration, exploration_rule::information_directed);
+  EXPECT_EQ(config_from_json(config_to_json(c)).exploration,
+            exploration_rule::information_directed);
+  EXPECT_THROW(config_from_json({{"exploration_rule", "ucb"}}), rl_error);
+}
