@@ -910,7 +910,10 @@ TEST(RlAgentExploration, InformationDirectedStopsOnceSettledAndMixesWhileOpen) {
 }
 
 TEST(RlAgentExploration, ParsesTheRule) {
-  EXPECT_EQ(config_from_json(nlohmann::json::object()).exploration, exploration_rule::thompson);
+  EXPECT_EQ(config_from_json(nlohmann::json::object()).exploration,
+            exploration_rule::information_directed);
+  EXPECT_EQ(config_from_json({{"exploration_rule", "thompson"}}).exploration,
+            exploration_rule::thompson);
   const auto c = config_from_json({{"exploration_rule", "information_directed"}});
   EXPECT_EQ(c.exploration, exploration_rule::information_directed);
   EXPECT_EQ(config_from_json(config_to_json(c)).exploration,
