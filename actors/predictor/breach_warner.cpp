@@ -28,7 +28,10 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"path_probability", s.path_probability},
        {"score_against_cut", s.score_against_cut},
        {"logistic_calibration", s.logistic_calibration},
-       {"calibration_prior", s.calibration_prior}};
+       {"calibration_prior", s.calibration_prior},
+       {"rise_weight", s.rise_weight},
+       {"rise_take_max", s.rise_take_max},
+       {"rise_window_ms", s.rise_window_ms}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -53,6 +56,13 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.score_against_cut = j.value("score_against_cut", s.score_against_cut);
   s.logistic_calibration = j.value("logistic_calibration", s.logistic_calibration);
   s.calibration_prior = j.value("calibration_prior", s.calibration_prior);
+  s.rise_weight = j.value("rise_weight", s.rise_weight);
+  s.rise_take_max = j.value("rise_take_max", s.rise_take_max);
+  s.rise_window_ms = j.value("rise_window_ms", s.rise_window_ms);
+  if (!(s.rise_weight >= 0.0 && s.rise_weight <= 1.0))
+    throw std::invalid_argument("breach warner: rise_weight must be in [0, 1]");
+  if (s.rise_window_ms <= 0)
+    throw std::invalid_argument("breach warner: rise_window_ms must be positive");
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
@@ -65,6 +75,8 @@ breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warn
     s_.calibration_prior = 1.0;
   if (!(s_.alarm_budget_per_day > 0.0))
     s_.alarm_budget_per_day = 0.0;
+  s_.rise_weight = std::isfinite(s_.rise_weight) ? std::clamp(s_.rise_weight, 0.0, 1.0) : 0.0;
+  s_.rise_window_ms = std::max<int64_t>(s_.rise_window_ms, 1);
   false_run_start_.fill(-1);
 }
 
@@ -333,6 +345,8 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     spread_ += (observed_ == 1 ? 1.0 : 0.01) * (step - spread_);
   last_value_ = value;
   ++observed_;
+  if (rise_on())
+    observe_rise(ts_ms, value);
   if (s_.condition_on_newest) {
     // A forecast spans one horizon; keep two, the forecast may be older.
     recent_observed_.emplace_back(ts_ms, value);
@@ -364,6 +378,86 @@ void breach_warner::observe(int64_t ts_ms, double value) {
         {ts_ms, cell * forecast_classes + forecast_class(p_forecast), said, p_forecast});
   }
   last_ts_ms_ = ts_ms;
+}
+
+namespace {
+// The rise ladder: climbs of at least 2^(k - 2) steps, k = 0 .. rise_distances - 1.
+double rise_edge(int k) {
+  return std::ldexp(1.0, k - 2);
+}
+} // namespace
+
+void breach_warner::count_rise(int cell, double climbed) {
+  const double keep = 1.0 - s_.history_alpha;
+  for (double& x : rise_trials_)
+    x *= keep;
+  for (double& x : rise_hits_)
+    x *= keep;
+  rise_trials_[static_cast<size_t>(cell)] += 1.0;
+  for (int k = 0; k < rise_distances && climbed >= rise_edge(k); ++k)
+    rise_hits_[static_cast<size_t>(cell * rise_distances + k)] += 1.0;
+}
+
+void breach_warner::observe_rise(int64_t ts_ms, double value) {
+  const double u = towards(value);
+  // Trials whose horizon has passed: how far the metric climbed within it.
+  while (!rise_pending_.empty() && rise_pending_.front().at + s_.horizon_ms < ts_ms) {
+    const auto& t = rise_pending_.front();
+    count_rise(t.cell, (t.highest - t.value) / t.unit);
+    rise_pending_.pop_front();
+  }
+  for (auto& t : rise_pending_)
+    if (ts_ms > t.at)
+      t.highest = std::max(t.highest, u);
+  rise_window_.emplace_back(ts_ms, u);
+  while (rise_window_.front().first < ts_ms - s_.rise_window_ms)
+    rise_window_.pop_front();
+  // The rise behind this value and whether it is still going, in steps.
+  const double unit = std::max(spread_, 1e-9 * std::abs(threshold_) + 1e-12);
+  double lowest = u, half_ago = u;
+  bool half_found = false;
+  for (const auto& [t, x] : rise_window_) {
+    lowest = std::min(lowest, x);
+    if (!half_found && t >= ts_ms - s_.rise_window_ms / 2) {
+      half_ago = x;
+      half_found = true;
+    }
+  }
+  const double rise = (u - lowest) / unit;
+  int c = 0;
+  for (double limit = 1.0; c < rise_classes - 1 && rise >= limit; limit *= 2.0)
+    ++c;
+  const bool rising = (u - half_ago) / unit > 1.0;
+  rise_cell_ = c * 2 + (rising ? 1 : 0);
+  rise_pending_.push_back({ts_ms, u, unit, rise_cell_, u});
+}
+
+double breach_warner::rise_probability(double forecast_p) const {
+  if (observed_ == 0 || !std::isfinite(threshold_))
+    return forecast_p;
+  const double unit = std::max(spread_, 1e-9 * std::abs(threshold_) + 1e-12);
+  const double d = (towards(threshold_) - towards(last_value_)) / unit;
+  if (!(d > 0.0))
+    return 1.0; // at or beyond the threshold already
+  const size_t cell = static_cast<size_t>(rise_cell_);
+  const size_t sibling = cell ^ 1u; // the same rise class, the other momentum
+  const double w = s_.prior_weight;
+  auto rate = [&](int k) {
+    const size_t i = cell * rise_distances + static_cast<size_t>(k);
+    const size_t j = sibling * rise_distances + static_cast<size_t>(k);
+    const double p_class = (rise_hits_[i] + rise_hits_[j] + w * forecast_p)
+                           / (rise_trials_[cell] + rise_trials_[sibling] + w);
+    return (rise_hits_[i] + w * p_class) / (rise_trials_[cell] + w);
+  };
+  // Between two rungs of the ladder: linear in log distance, in log rate.
+  const double x = std::log2(d) + 2.0;
+  if (x <= 0.0)
+    return rate(0);
+  if (x >= rise_distances - 1)
+    return rate(rise_distances - 1);
+  const int k = static_cast<int>(std::floor(x));
+  const double lo = std::max(rate(k), 1e-12), hi = std::max(rate(k + 1), 1e-12);
+  return std::exp(std::log(lo) + (x - k) * (std::log(hi) - std::log(lo)));
 }
 
 double breach_warner::history_probability(int64_t now) const {
@@ -485,7 +579,19 @@ double breach_warner::forecast_probability(const forecast& given, int64_t now) c
 
 double breach_warner::probability(const forecast& f, int64_t now) const {
   const double raw = forecast_probability(f, now);
-  const double p_forecast = s_.logistic_calibration ? calibrated(raw) : raw;
+  double p_forecast = s_.logistic_calibration ? calibrated(raw) : raw;
+  if (rise_on()) {
+    const double p_rise = rise_probability(raw);
+    if (s_.rise_take_max)
+      p_forecast = std::max(p_forecast, p_rise);
+    else if (s_.rise_weight >= 1.0)
+      p_forecast = p_rise;
+    else
+      p_forecast = 1.0
+                   / (1.0
+                      + std::exp(-((1.0 - s_.rise_weight) * logit(p_forecast)
+                                   + s_.rise_weight * logit(p_rise))));
+  }
   const double p_history = history_probability(now, raw);
   return s_.take_max ? std::max(p_forecast, p_history) : p_history;
 }
@@ -534,6 +640,9 @@ nlohmann::json breach_warner::to_json() const {
   nlohmann::json pending = nlohmann::json::array();
   for (const auto& t : pending_)
     pending.push_back({t.at, t.cell, t.probability, t.forecast});
+  nlohmann::json rise_pending = nlohmann::json::array();
+  for (const auto& t : rise_pending_)
+    rise_pending.push_back({t.at, t.value, t.unit, t.cell, t.highest});
   return {
       {"version", 2},
       {"threshold", threshold_},
@@ -567,7 +676,13 @@ nlohmann::json breach_warner::to_json() const {
         {"logits", std::vector<double>(cal_logits_.begin(), cal_logits_.end())},
         {"updates", cal_updates_},
         {"fit", {cal_a_, cal_b_}},
-        {"fit_current", cal_fitted_at_ == cal_updates_}}}};
+        {"fit_current", cal_fitted_at_ == cal_updates_}}},
+      {"rise",
+       {{"window", rise_window_},
+        {"pending", rise_pending},
+        {"trials", std::vector<double>(rise_trials_.begin(), rise_trials_.end())},
+        {"hits", std::vector<double>(rise_hits_.begin(), rise_hits_.end())},
+        {"cell", rise_cell_}}}};
 }
 
 breach_warner breach_warner::from_json(const nlohmann::json& j) {
@@ -660,6 +775,30 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
     w.cal_b_ = c.at("fit").at(1).get<double>();
     if (c.at("fit_current").get<bool>())
       w.cal_fitted_at_ = w.cal_updates_;
+  }
+  if (j.contains("rise")) { // absent in states written before rise persistence
+    const auto& r = j.at("rise");
+    for (const auto& [t, v] : r.at("window").get<std::vector<std::pair<int64_t, double>>>())
+      w.rise_window_.emplace_back(t, v);
+    const auto trials = r.at("trials").get<std::vector<double>>();
+    const auto hits = r.at("hits").get<std::vector<double>>();
+    if (trials.size() != w.rise_trials_.size() || hits.size() != w.rise_hits_.size())
+      throw std::runtime_error("breach_warner: 'rise' must hold " + std::to_string(rise_cells)
+                               + " trials and " + std::to_string(rise_cells * rise_distances)
+                               + " hits");
+    std::copy(trials.begin(), trials.end(), w.rise_trials_.begin());
+    std::copy(hits.begin(), hits.end(), w.rise_hits_.begin());
+    auto cell_ok = [](int c) { return c >= 0 && c < rise_cells; };
+    w.rise_cell_ = r.at("cell").get<int>();
+    if (!cell_ok(w.rise_cell_))
+      throw std::runtime_error("breach_warner: rise cell out of range");
+    for (const auto& p : r.at("pending")) {
+      rise_trial t{p.at(0).get<int64_t>(), p.at(1).get<double>(), p.at(2).get<double>(),
+                   p.at(3).get<int>(), p.at(4).get<double>()};
+      if (!cell_ok(t.cell) || !(t.unit > 0.0))
+        throw std::runtime_error("breach_warner: bad rise trial");
+      w.rise_pending_.push_back(t);
+    }
   }
   return w;
 }

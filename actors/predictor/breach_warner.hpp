@@ -98,6 +98,23 @@ struct breach_warner_settings {
   // word and one with many gets its own scale.
   bool logistic_calibration = false;
   double calibration_prior = 10.0;
+  // Rise persistence (how often a rise like the current one went on far
+  // enough, on this metric's own past): every value is a trial of "the
+  // metric climbs at least d further within the horizon" for a ladder of
+  // distances d (in units of the metric's mean absolute step), classed by
+  // the rise behind it (the value minus the lowest of the last rise_window_ms,
+  // log-spaced classes) and whether it is still rising (the change over the
+  // last half window above one step) or has stopped; settled after the
+  // horizon, decayed like the history, each class shrunk towards the rise
+  // class and that towards the forecast's own probability. It learns from
+  // every level the metric crossed, not only the threshold's breaches: how
+  // far this metric's rises of this size, still going or stopped, usually
+  // go. rise_weight is its weight against the forecast part in log-odds
+  // (0: off, 1: it replaces the forecast part); rise_take_max: instead the
+  // larger of the two.
+  double rise_weight = 0.0;
+  bool rise_take_max = false;
+  int64_t rise_window_ms = 30 * 60'000;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -153,7 +170,13 @@ public:
   // (the node on every closed snapshot, grace-lead-time alike), not only
   // when a forecast arrives: it changes with the values (reanchor,
   // condition_on_newest).
-  bool judges_every_value() const { return s_.reanchor || s_.condition_on_newest; }
+  bool judges_every_value() const { return s_.reanchor || s_.condition_on_newest || rise_on(); }
+  // The rise-persistence part alone (rise_weight), at the latest value,
+  // its prior being the forecast's probability forecast_p.
+  double rise_probability(double forecast_p) const;
+  static constexpr int rise_classes = 7;              // rise < 1, 2, 4, 8, 16, 32 steps, more
+  static constexpr int rise_cells = 2 * rise_classes; // x (stopped, still rising)
+  static constexpr int rise_distances = 16;           // climb at least 2^-2 .. 2^13 steps
 
   double threshold() const { return threshold_; }
   bool higher_is_worse() const { return higher_is_worse_; }
@@ -164,6 +187,11 @@ public:
 
 private:
   bool beyond(double v) const;
+  bool rise_on() const { return s_.rise_weight > 0.0 || s_.rise_take_max; }
+  // The metric's value signed so that "towards the threshold" is up.
+  double towards(double v) const { return higher_is_worse_ ? v : -v; }
+  void observe_rise(int64_t ts_ms, double value);
+  void count_rise(int cell, double climbed_steps);
   int class_of(int64_t now) const;
   // f moved by the newest value's difference from it (settings().reanchor),
   // or conditioned on the values observed since it was made
@@ -237,6 +265,21 @@ private:
   size_t cal_updates_ = 0;
   mutable size_t cal_fitted_at_ = static_cast<size_t>(-1);
   mutable double cal_a_ = 0.0, cal_b_ = 1.0;
+  // Rise persistence: the values of the latest window (signed by towards()),
+  // the trials not yet settled (time, value, step unit, cell, highest value
+  // since), the decayed trials per cell and per rise class, and per cell and
+  // distance the trials that climbed at least that far; the latest value's cell.
+  struct rise_trial {
+    int64_t at = 0;
+    double value = 0.0, unit = 1.0;
+    int cell = 0;
+    double highest = 0.0;
+  };
+  std::deque<std::pair<int64_t, double>> rise_window_;
+  std::deque<rise_trial> rise_pending_;
+  std::array<double, rise_cells> rise_trials_{};
+  std::array<double, rise_cells * rise_distances> rise_hits_{};
+  int rise_cell_ = 0;
 };
 
 // One metric's warners for its catalog thresholds (warning and critical):

@@ -662,3 +662,97 @@ TEST(predictor_breach_warner, conditioned_on_the_newest_a_ramp_is_warned_and_a_f
   for (double p : warn_scores(flat, 12.0, true, s))
     ASSERT_LT(p, 1e-3);
 }
+
+namespace {
+// Two weeks of 5-minute values: a rise of +2 per value every 6 hours from a
+// noisy level of 50, lasting ramp_values values, then back to 50; then one
+// more rise's first 6 values (62 at its top). Returns the warner after it.
+breach_warner rises(double threshold, int ramp_values, grace::predictor::breach_warner_settings s) {
+  breach_warner w(threshold, true, s);
+  noise rnd;
+  int64_t t = 0;
+  for (int i = 0; i < 14 * 288; ++i, t += 5 * minute) {
+    const int in_cycle = i % 72;
+    const double ramp = in_cycle < ramp_values ? 2.0 * (in_cycle + 1) : 0.0;
+    w.observe(t, 50.0 + rnd() + ramp);
+  }
+  for (int k = 1; k <= 6; ++k, t += 5 * minute)
+    w.observe(t, 50.0 + rnd() + 2.0 * k);
+  return w;
+}
+} // namespace
+
+TEST(predictor_breach_warner, rise_persistence_learns_whether_this_metrics_rises_go_on) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_weight = 1.0;
+  // The same rise (+12 in 30 minutes, still going) on two metrics: on one
+  // every rise so far stopped at 62, on the other each went on to 86.
+  const breach_warner stops = rises(70.0, 6, s), goes_on = rises(70.0, 18, s);
+  const double forecast_says = 0.5;
+  EXPECT_LT(stops.rise_probability(forecast_says), 0.1);
+  // (A rise of +12 in the last 30 minutes went on 8 further in 9 of the 13
+  // values a ramp of 18 has in that state: about 0.69.)
+  EXPECT_GT(goes_on.rise_probability(forecast_says), 0.6);
+  EXPECT_LT(goes_on.rise_probability(forecast_says), 0.75);
+  // A new metric has no rises to learn from: the forecast's word stands.
+  breach_warner fresh(70.0, true, s);
+  fresh.observe(0, 50.0);
+  EXPECT_NEAR(fresh.rise_probability(forecast_says), forecast_says, 1e-9);
+  // Judged on every value, since it moves with them; kept across a restart.
+  EXPECT_TRUE(stops.judges_every_value());
+  const auto restored = breach_warner::from_json(nlohmann::json::parse(goes_on.to_json().dump()));
+  EXPECT_EQ(restored.rise_probability(forecast_says), goes_on.rise_probability(forecast_says));
+  // Off by default.
+  EXPECT_FALSE(breach_warner(70.0, true).judges_every_value());
+}
+
+TEST(predictor_breach_warner, with_rise_persistence_a_ramp_is_warned_and_a_flat_series_never) {
+  for (const bool take_max : {false, true}) {
+    grace::predictor::breach_warner_settings s;
+    s.rise_weight = take_max ? 0.0 : 0.5;
+    s.rise_take_max = take_max;
+    noise rnd;
+    std::vector<row> rows;
+    const int64_t ramp_from = 3 * 1440;
+    for (int64_t m = 0; m <= ramp_from + 180; m += 5) {
+      double v = 50.0 + 2.0 * rnd();
+      if (m > ramp_from)
+        v += static_cast<double>(m - ramp_from) / 5.0;
+      rows.push_back({m, v});
+    }
+    const auto scores = warn_scores(rows, 66.0, true, s);
+    size_t crossing = 0;
+    while (rows[crossing].value <= 66.0)
+      ++crossing;
+    double early = 0.0, quiet = 0.0;
+    for (size_t i = crossing - 12; i <= crossing - 3; ++i)
+      early = std::max(early, scores[i]);
+    for (size_t i = 288; i < static_cast<size_t>(ramp_from / 5); ++i)
+      quiet = std::max(quiet, scores[i]);
+    EXPECT_GE(early, 0.5) << "take_max " << take_max;
+    EXPECT_LT(quiet, 0.05) << "take_max " << take_max;
+    std::vector<row> flat;
+    for (int64_t m = 0; m < 2 * 1440; m += 5)
+      flat.push_back({m, 10.0});
+    for (double p : warn_scores(flat, 12.0, true, s))
+      ASSERT_LT(p, 1e-3);
+    for (double p : warn_scores(flat, 5.0, false, s))
+      ASSERT_LT(p, 1e-3);
+    // A gap and a repeated timestamp.
+    std::vector<row> gappy;
+    for (int64_t m = 0; m < 2 * 1440; m += 5)
+      gappy.push_back({m, 20.0 + rnd()});
+    gappy.push_back(gappy.back());
+    for (int64_t m = 4 * 1440; m < 5 * 1440; m += 5)
+      gappy.push_back({m, 20.0 + rnd()});
+    const auto g = warn_scores(gappy, 21.0, true, s);
+    ASSERT_EQ(g.size(), gappy.size());
+    for (double x : g)
+      ASSERT_TRUE(x >= 0.0 && x <= 1.0);
+  }
+  // Bad settings are refused with a message.
+  grace::predictor::breach_warner_settings s;
+  nlohmann::json j = s;
+  j["rise_weight"] = 2.0;
+  EXPECT_THROW(j.get<grace::predictor::breach_warner_settings>(), std::invalid_argument);
+}
