@@ -603,9 +603,11 @@ class ClusterTest(unittest.TestCase):
                   if preferred_owner(shard_of_metric(m), ["n1", "n2", "n4"]) == "n4"]
         self.assertTrue(moving, "no catalog metric moves to n4")
         old_owner = {m: owner_of[shard_of_metric(m)] for m in moving}
-        # Their history at the live owners: six windows each, pushed through n1.
+        # Their history at the live owners: six windows each, pushed through
+        # n1 just inside the aggregators' 60 s lateness, so that they close
+        # within seconds.
         now_ms = int(time.time() * 1000)
-        samples = [{"metric": m, "value": 2.0 + 0.1 * k, "ts": now_ms - 9000 + 1000 * k}
+        samples = [{"metric": m, "value": 2.0 + 0.1 * k, "ts": now_ms - 58000 + 1000 * k}
                    for m in moving for k in range(6)]
         status, body = request(n1.port, "POST", "/api/metrics", body=json.dumps(samples).encode(),
                                headers={"Content-Type": "application/json",
@@ -613,7 +615,7 @@ class ClusterTest(unittest.TestCase):
         self.assertEqual((status, body["rejected"]), (200, []), body)
         for m in moving:
             held = wait_for(lambda: len(stored_snapshots(self.nodes[old_owner[m]], m)) >= 5, 20)
-            self.assertTrue(held, (m, old_owner[m]))
+            self.assertTrue(held, (m, old_owner[m], stored_snapshots(self.nodes[old_owner[m]], m)))
         before = {m: len(stored_snapshots(self.nodes[old_owner[m]], m)) for m in moving}
         # n4 joins: rendezvous hashing gives it the shards of `moving` (and
         # others) from their live owners, which hand the history over first.
