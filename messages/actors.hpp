@@ -450,7 +450,15 @@ using cluster_actor = caf::typed_actor<
     // how many were new.
     caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>,
     // Internal: tries again the requests waiting for a shard's owner.
-    caf::reacts_to<atom::flush>>::extend_with<status_client<cluster_status>>;
+    caf::reacts_to<atom::flush>,
+    // A recommendation the predictor withdraws (refused, not approved, a
+    // dry run): withdrawn at the owner of the shard its event id names (here
+    // or over the peer link, waiting for an owner like a reward); answers
+    // whether the owner's learner still had it pending.
+    caf::replies_to<atom::withdraw, std::string>::with<bool>,
+    // The same, forwarded by the peer named: withdrawn here or waited for here.
+    caf::replies_to<atom::withdraw, std::string,
+                    std::string>::with<bool>>::extend_with<status_client<cluster_status>>;
 
 // What a cluster node publishes to its peers on cluster.listen (caf-openssl,
 // mutual TLS with the cluster CA).
@@ -483,7 +491,10 @@ using cluster_peer_actor = caf::typed_actor<
     // This node's playbook performance, likewise.
     caf::replies_to<atom::playbooks, std::string>::with<dashboard_playbooks, std::string>,
     // Snapshots of a shard whose next owner this node is (snapshot handover).
-    caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>>;
+    caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>,
+    // A recommendation withdrawn through the peer named, for a shard this
+    // node owns.
+    caf::replies_to<atom::withdraw, std::string, std::string>::with<bool>>;
 
 // The cluster component's connection to etcd (detached: each call blocks
 // for up to cluster's etcd timeout; ~45 ms for a txn, etcd's fsync). Makes
@@ -493,6 +504,15 @@ using cluster_peer_actor = caf::typed_actor<
 // answers something else.
 using etcd_worker_actor = caf::typed_actor<
     caf::replies_to<atom::call, std::vector<etcd_call>>::with<std::vector<etcd_reply>>>;
+
+// The etcd watch of the cluster component (detached: it blocks on etcd's
+// stream): on tick it opens the watch on the cluster's keys and tells the
+// component `refresh` when the stream opens and on every change of members
+// or owners, until the stream ends, fails or is silent too long; then it
+// ticks itself again a moment later (so it comes back with etcd).
+using etcd_watcher_actor = caf::typed_actor<caf::reacts_to<atom::tick>>;
+// Who the watcher tells: the cluster component (or a test's stand-in).
+using refresh_sink_actor = caf::typed_actor<caf::reacts_to<atom::refresh>>;
 
 // Dials one peer's published endpoint (host, port) over mutual TLS for the
 // cluster component, then quits (detached: a dead peer's connect blocks up

@@ -12,7 +12,7 @@ namespace grace {
 
 // Raised whenever a message crossing the wire changes shape; a peer speaking
 // another version is refused.
-constexpr uint32_t cluster_protocol_version = 5;
+constexpr uint32_t cluster_protocol_version = 6;
 
 // The first message on a new connection, both ways.
 struct peer_hello {
@@ -66,17 +66,20 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
            x.ttl_seconds);
 }
 
-// A shard owner's metric snapshots for the shard's next owner, which stores
-// them as its own history (so that forecasts after a failover have it).
+// A shard owner's metric snapshots and stored forecasts for the shard's next
+// owner, or for the member it hands the shard over to, which stores them as
+// its own history (so that forecasts after a failover or a handover have it,
+// and the latest forecasts and the accuracy go on).
 struct snapshot_handover {
   std::string from; // the owner's node id
   int32_t shard = 0;
   std::vector<snapshot> snapshots; // of metrics of `shard`, oldest first
+  std::vector<forecast> forecasts; // of metrics of `shard`, oldest first
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, snapshot_handover& x) {
-  return f(caf::meta::type_name("snapshot_handover"), x.from, x.shard, x.snapshots);
+  return f(caf::meta::type_name("snapshot_handover"), x.from, x.shard, x.snapshots, x.forecasts);
 }
 
 } // namespace grace

@@ -185,6 +185,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
     pq.source = s.prometheus;
     pq.snapshot_interval_ms = s.snapshot_interval_ms;
     pq.forecast_horizon_ms = s.forecast_horizon_ms;
+    pq.sink = sample_sink; // polled samples go to their metric's owner in a cluster
     // Detached: a query blocks on the network, never a shared worker thread.
     out.push_back({"promql", [=](caf::local_actor* self, const supervisor_actor& sup) {
                      return caf::actor_cast<caf::actor>(
@@ -192,7 +193,8 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
                    }});
   }
   if (!s.replay_path.empty())
-    out.push_back(peer_spec("replay", replay_component, clock, s.replay_path, s.replay_metric));
+    out.push_back(
+        peer_spec("replay", replay_component, clock, s.replay_path, s.replay_metric, sample_sink));
   http_settings_view hv;
   static_cast<http::server_settings&>(hv) = s.http;
   hv.telemetry.clock = clock;

@@ -3,6 +3,7 @@
 #include "actors/cluster/cluster_actor_handover.hpp"
 #include "actors/cluster/cluster_actor_routing.hpp"
 #include "actors/cluster/cluster_peer_actor.hpp"
+#include "actors/cluster/etcd_watcher_actor.hpp"
 #include "actors/cluster/etcd_worker_actor.hpp"
 #include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
@@ -27,6 +28,7 @@ constexpr auto tick_interval = 1s;
 constexpr int64_t sync_interval_ms = 5000; // re-read even without a watch event
 constexpr auto sync_delay = 50ms;          // coalesces a burst of watch events
 constexpr auto watch_idle = 30s;
+constexpr auto watch_reopen_delay = 500ms; // after the stream closed or failed
 
 int64_t steady_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -161,24 +163,14 @@ void carry_out(cluster_self self, const std::vector<cluster::ownership_action>& 
             claim_or_release_answered(self);
           });
     } else {
-      ask_worker(
-          self, kv_worker(st), {etcd::release_request(key, a.fencing_token)},
-          [=](std::vector<etcd_reply>& replies) {
-            auto& st = self->state;
-            st.owned->release_done(shard, lease, replies.at(0).revision);
-            if (st.owned->role(shard) == cluster::shard_role::idle)
-              st.view.owners.erase(shard);
-            ++st.releases;
-            spdlog::info("[CLUSTER] handed shard {} over to its preferred owner", shard);
-            claim_or_release_answered(self);
-          },
-          [=](const std::string& why) {
-            // Not served meanwhile; the key goes with our lease at the latest.
-            report(self->state, "releasing shard " + std::to_string(shard) + ": " + why);
-            claim_or_release_answered(self);
-          });
+      // The history goes to the member taking the shard first; the release
+      // follows (advance_releases).
+      --st.open_claims;
+      const auto preferred = cluster::preferred_owner(shard, cluster::member_ids(st.view));
+      st.releasing.begin(shard, a.fencing_token, preferred ? *preferred : "", steady_ms());
     }
   }
+  advance_releases(self);
 }
 
 void sync_done(cluster_self self) {
@@ -339,52 +331,19 @@ void tick(cluster_self self) {
     start_sync(self);
 }
 
-// On its own thread: reports every change under /grace/<cluster>/ to the actor.
-// Only members and owners matter here: rewards and snapshots written under
-// the same prefix change neither.
-bool about_ownership(const etcd::watch_message& m, const std::string& members,
-                     const std::string& owners) {
-  for (const auto& e : m.events)
-    if (e.kv.key.rfind(members, 0) == 0 || e.kv.key.rfind(owners, 0) == 0)
-      return true;
-  return false;
-}
-
-void watch_loop(etcd::etcd_client& client, std::string cluster_name, cluster_actor self,
-                std::shared_ptr<std::atomic<bool>> stopping) {
-  const auto prefix = "/grace/" + cluster_name + "/";
-  const auto members = cluster::members_prefix(cluster_name);
-  const auto owners = cluster::owners_prefix(cluster_name);
-  std::string last_error;
-  while (!*stopping) {
-    try {
-      client.watch(
-          etcd::watch_create_request(prefix, 0),
-          [&](const std::string& doc) {
-            etcd::watch_message m;
-            try {
-              m = etcd::parse_watch_message(doc);
-            } catch (const etcd::etcd_error& e) {
-              spdlog::warn("[CLUSTER] watch: {}", e.what());
-              return false;
-            }
-            if (m.canceled)
-              return false;
-            // Opened (again): whatever happened while it was closed is read back.
-            if (m.created || about_ownership(m, members, owners))
-              caf::anon_send(self, atom::refresh_v);
-            last_error.clear();
-            return true;
-          },
-          watch_idle);
-    } catch (const etcd::etcd_error& e) {
-      if (e.what() != last_error && !*stopping)
-        spdlog::debug("[CLUSTER] watch closed: {}", e.what());
-      last_error = e.what();
-    }
-    for (int i = 0; i < 10 && !*stopping; ++i)
-      std::this_thread::sleep_for(50ms);
-  }
+// Spawns the etcd watcher (detached: it blocks on etcd's stream) and
+// monitors it; its first tick opens the stream.
+void start_watcher(cluster_self self) {
+  auto& st = self->state;
+  if (!st.watch_source)
+    return;
+  const refresh_sink_actor sink = caf::actor_cast<refresh_sink_actor>(self);
+  st.watcher =
+      st.io.detached ? self->spawn<caf::detached + caf::monitored>(
+          etcd_watcher, st.watch_source, st.settings.name, sink, watch_idle, watch_reopen_delay)
+                     : self->spawn<caf::monitored>(etcd_watcher, st.watch_source, st.settings.name,
+                                                   sink, watch_idle, watch_reopen_delay);
+  self->send(st.watcher, atom::tick_v);
 }
 
 void peer_problem(cluster_state& st, const std::string& id, const std::string& problem) {
@@ -562,11 +521,12 @@ std::vector<cluster::endpoint> endpoints(const cluster::cluster_settings& s) {
 } // namespace
 
 cluster_state::~cluster_state() {
-  *stopping = true;
-  if (watch_client)
-    watch_client->stop();
-  if (watcher.joinable())
-    watcher.join();
+  // Interrupts the watcher's stream; the exit ends it (it is not linked: a
+  // watcher that dies is spawned again, see the down handler).
+  if (watch_source)
+    watch_source->stop();
+  if (watcher)
+    caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
   // Blocks once, at the end: members see the leave at once.
   if (io.connect_etcd && owned && owned->lease_id() != 0) {
     try {
@@ -586,6 +546,9 @@ cluster_io real_cluster_io(const cluster::cluster_settings& settings) {
   io.connect_etcd = [=]() -> std::shared_ptr<etcd::etcd_transport> {
     return std::make_shared<etcd::etcd_client>(at, tls, timeout);
   };
+  io.connect_watch = [=]() -> std::shared_ptr<etcd::etcd_watch_source> {
+    return std::make_shared<etcd::etcd_client>(at, tls, timeout);
+  };
   return io;
 }
 
@@ -595,6 +558,30 @@ void ask_etcd(cluster_actor::stateful_pointer<cluster_state> self,
               std::function<void(const std::string&)> on_error) {
   ask_worker(self, kv_worker(self->state), std::move(calls), std::move(on_answer),
              std::move(on_error));
+}
+
+void release_claim(cluster_actor::stateful_pointer<cluster_state> self, int shard,
+                   int64_t fencing_token) {
+  auto& st = self->state;
+  const auto key = cluster::owner_key(st.settings.name, shard);
+  const auto lease = st.owned->lease_id();
+  ++st.open_claims;
+  ask_worker(
+      self, kv_worker(st), {etcd::release_request(key, fencing_token)},
+      [=](std::vector<etcd_reply>& replies) {
+        auto& st = self->state;
+        st.owned->release_done(shard, lease, replies.at(0).revision);
+        if (st.owned->role(shard) == cluster::shard_role::idle)
+          st.view.owners.erase(shard);
+        ++st.releases;
+        spdlog::info("[CLUSTER] handed shard {} over to its preferred owner", shard);
+        claim_or_release_answered(self);
+      },
+      [=](const std::string& why) {
+        // Not served meanwhile; the key goes with our lease at the latest.
+        report(self->state, "releasing shard " + std::to_string(shard) + ": " + why);
+        claim_or_release_answered(self);
+      });
 }
 
 cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<cluster_state> self,
@@ -629,12 +616,9 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
   st.lease_worker = spawn_worker();
   for (size_t i = 0; i < kv_worker_count; ++i)
     st.kv_workers.push_back(spawn_worker());
-  if (st.io.watch) {
-    const etcd::tls_files tls{st.settings.cert, st.settings.key, st.settings.ca};
-    const std::chrono::milliseconds timeout(st.settings.etcd_timeout_ms);
-    st.watch_client = std::make_unique<etcd::etcd_client>(endpoints(st.settings), tls, timeout);
-    st.watcher = std::thread(watch_loop, std::ref(*st.watch_client), st.settings.name,
-                             caf::actor_cast<cluster_actor>(self), st.stopping);
+  if (st.io.watch && st.io.connect_watch) {
+    st.watch_source = st.io.connect_watch();
+    start_watcher(self);
   }
   st.incarnation = wall_ms();
   st.peer_endpoint =
@@ -656,6 +640,13 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
   }
   self->set_down_handler([=](caf::down_msg& down) {
     auto& st = self->state;
+    if (st.watcher && down.source == st.watcher.address()) {
+      ++st.watcher_restarts;
+      spdlog::warn("[CLUSTER] the etcd watcher stopped ({}): starting it again",
+                   self->system().render(down.reason));
+      start_watcher(self);
+      return;
+    }
     for (auto it = st.peers.begin(); it != st.peers.end(); ++it)
       if (it->second.address() == down.source) {
         spdlog::warn("[CLUSTER] peer {} suspect: its connection dropped (etcd decides whether it "
@@ -673,6 +664,7 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
         connect_peers(self);
         restore_shards(self);
         fold_due(self);
+        advance_releases(self);
         hand_over_snapshots(self);
         retry_waiting(self);
         self->delayed_send(self, tick_interval, atom::tick_v);
@@ -809,6 +801,18 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
         auto rp = std::make_shared<caf::typed_response_promise<uint64_t>>(
             self->make_response_promise<uint64_t>());
         receive_handover(self, std::move(handover), rp);
+        return *rp;
+      },
+      [=](atom::withdraw, std::string& event_id) -> caf::result<bool> {
+        auto rp = std::make_shared<caf::typed_response_promise<bool>>(
+            self->make_response_promise<bool>());
+        route_withdraw(self, std::move(event_id), "", rp);
+        return *rp;
+      },
+      [=](atom::withdraw, std::string& event_id, std::string& from) -> caf::result<bool> {
+        auto rp = std::make_shared<caf::typed_response_promise<bool>>(
+            self->make_response_promise<bool>());
+        route_withdraw(self, std::move(event_id), std::move(from), rp);
         return *rp;
       },
       [=](atom::hello, const peer_hello& theirs, const caf::actor& endpoint) {

@@ -13,14 +13,12 @@
 #include "actors/cluster/snapshot_handover.hpp"
 #include "messages/actors.hpp"
 
-#include <atomic>
 #include <caf/typed_response_promise.hpp>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
 #include <string>
-#include <thread>
 
 namespace grace {
 
@@ -37,7 +35,9 @@ struct waiting_request {
 struct cluster_io {
   // A new connection to etcd: one per etcd worker, one for the final revoke.
   std::function<std::shared_ptr<cluster::etcd::etcd_transport>()> connect_etcd;
-  bool watch = true;    // stream etcd's changes (needs a real etcd)
+  // etcd's watch stream, for the watcher (etcd_watcher_actor.hpp).
+  std::function<std::shared_ptr<cluster::etcd::etcd_watch_source>()> connect_watch;
+  bool watch = true;    // stream etcd's changes (through connect_watch)
   bool peers = true;    // publish on cluster.listen and dial peers (caf-openssl)
   bool detached = true; // workers and dialers on their own threads
 };
@@ -67,9 +67,11 @@ struct cluster_state {
   size_t open_claims = 0;        // claims and releases in flight
   std::set<std::string> dialing; // peers being dialed or greeted
   std::vector<waiting_hello> hellos;
-  std::unique_ptr<cluster::etcd::etcd_client> watch_client; // used by `watcher` only
-  std::thread watcher;
-  std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
+  // The watch: a detached actor blocking on etcd's stream, monitored (spawned
+  // again should it die) and stopped through its source on exit.
+  std::shared_ptr<cluster::etcd::etcd_watch_source> watch_source;
+  etcd_watcher_actor watcher;
+  uint64_t watcher_restarts = 0;
   std::unique_ptr<cluster::ownership> owned;
   cluster::cluster_snapshot view; // the last read of etcd
   bool view_read = false;
@@ -106,7 +108,10 @@ struct cluster_state {
   cluster::handover_ledger handover;
   bool handing_over = false;    // a round is under way
   int64_t next_handover_ms = 0; // steady clock: the next round
-  ~cluster_state(); // stops the watch and revokes the lease: members see the leave at once
+  // Shards handed over to a member now preferred for them: their history
+  // goes first, then the release.
+  cluster::release_handover releasing;
+  ~cluster_state(); // stops the watcher and revokes the lease: members see the leave at once
 };
 
 cluster_actor::behavior_type cluster_component(cluster_actor::stateful_pointer<cluster_state> self,
@@ -127,5 +132,10 @@ void ask_etcd(cluster_actor::stateful_pointer<cluster_state> self,
               std::vector<cluster::etcd::request> calls,
               std::function<void(std::vector<etcd_reply>&)> on_answer,
               std::function<void(const std::string&)> on_error);
+
+// Deletes this node's claim on `shard` (made under `fencing_token`; never
+// someone else's), so that the preferred owner claims it.
+void release_claim(cluster_actor::stateful_pointer<cluster_state> self, int shard,
+                   int64_t fencing_token);
 
 } // namespace grace

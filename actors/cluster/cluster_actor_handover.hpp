@@ -15,4 +15,10 @@ void hand_over_snapshots(cluster_self self);
 // many snapshots were new here.
 void receive_handover(cluster_self self, snapshot_handover handover, shared_promise<uint64_t> rp);
 
+// Handover from a live owner: sends the history of the shards this node
+// releases (a member now preferred for them) to that member, and releases
+// each once its history is in there or the bounded wait has passed
+// (release_handover in snapshot_handover.hpp decides).
+void advance_releases(cluster_self self);
+
 } // namespace grace

@@ -256,6 +256,39 @@ void reward_at(cluster_self self, int64_t deadline_ms, reward_report report, int
       [=] { rp->deliver(no_owner(shard, steady_ms() - started)); });
 }
 
+void withdraw_at(cluster_self self, int64_t deadline_ms, std::string event_id, int shard,
+                 bool forwarded, shared_promise<bool> rp) {
+  const auto started = steady_ms();
+  dispatch(
+      self, deadline_ms,
+      [=]() {
+        const auto r = route_of(self->state, shard, forwarded);
+        if (r.kind == route::wait)
+          return false;
+        if (r.kind == route::here) {
+          with_learner(
+              self,
+              [=](rl_agent_actor learner) {
+                self->request(learner, until(deadline_ms), atom::withdraw_v, event_id)
+                    .then([=](bool withdrawn) { rp->deliver(withdrawn); },
+                          [=](caf::error& e) { rp->deliver(std::move(e)); });
+              },
+              [=](caf::error e) { rp->deliver(std::move(e)); });
+          return true;
+        }
+        ++self->state.forwarded;
+        self->request(r.to, until(deadline_ms), atom::withdraw_v, event_id,
+                      self->state.settings.node_id)
+            .then([=](bool withdrawn) { rp->deliver(withdrawn); },
+                  retry_on_transport(
+                      deadline_ms,
+                      [=] { withdraw_at(self, deadline_ms, event_id, shard, forwarded, rp); },
+                      [=](caf::error e) { rp->deliver(std::move(e)); }));
+        return true;
+      },
+      [=] { rp->deliver(no_owner(shard, steady_ms() - started)); });
+}
+
 // The receipts of a batch's shard groups, merged as they come: refusals by
 // position in the whole batch.
 struct ingest_merge {
@@ -354,6 +387,19 @@ void route_reward(cluster_self self, reward_report report, std::string forwarded
   }
   reward_at(self, steady_ms() + self->state.wait_ms, std::move(report), *shard,
             !forwarded_by.empty(), std::move(rp));
+}
+
+void route_withdraw(cluster_self self, std::string event_id, std::string forwarded_by,
+                    shared_promise<bool> rp) {
+  const auto shard = cluster::shard_of_event(event_id, cluster::shard_count);
+  if (!shard) {
+    rp->deliver(make_error(errc::not_found,
+                           "event '" + event_id
+                               + "' is unknown: a cluster's event ids end with -s<shard>"));
+    return;
+  }
+  withdraw_at(self, steady_ms() + self->state.wait_ms, std::move(event_id), *shard,
+              !forwarded_by.empty(), std::move(rp));
 }
 
 namespace {

@@ -26,6 +26,10 @@ void route_recommend(cluster_self self, recommend_request request, std::string f
                      recommend_promise rp);
 void route_reward(cluster_self self, reward_report report, std::string forwarded_by,
                   reward_promise rp);
+// A recommendation the predictor withdraws: withdrawn by the learner of the
+// owner of the shard its event id names; answers whether it was pending.
+void route_withdraw(cluster_self self, std::string event_id, std::string forwarded_by,
+                    shared_promise<bool> rp);
 // Each sample goes to the ingest of its metric's owner (grouped by shard);
 // the receipts are merged by position in `batch`.
 void route_ingest(cluster_self self, sample_batch batch, std::string forwarded_by,

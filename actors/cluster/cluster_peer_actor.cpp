@@ -44,6 +44,9 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::store, snapshot_handover& handover) {
         return self->delegate(cluster, atom::store_v, std::move(handover));
       },
+      [=](atom::withdraw, std::string& event_id, std::string& from) {
+        return self->delegate(cluster, atom::withdraw_v, std::move(event_id), std::move(from));
+      },
   };
 }
 

@@ -27,7 +27,7 @@ struct tls_files {
   std::string ca;
 };
 
-class etcd_client : public etcd_transport {
+class etcd_client : public etcd_transport, public etcd_watch_source {
 public:
   etcd_client(std::vector<endpoint> endpoints, tls_files tls, std::chrono::milliseconds timeout);
   ~etcd_client() override;
@@ -44,10 +44,10 @@ public:
   // is called. `idle_timeout`: a stream silent this long is closed (the
   // caller reopens it and re-reads the state).
   void watch(const request& r, const std::function<bool(const std::string&)>& on_document,
-             std::chrono::milliseconds idle_timeout);
+             std::chrono::milliseconds idle_timeout) override;
 
   // Interrupts a watch or call under way on another thread.
-  void stop();
+  void stop() override;
 
   const endpoint& current() const { return endpoints_[current_]; }
 

@@ -12,7 +12,8 @@ namespace grace {
 
 replay_actor::behavior_type replay_component(replay_actor::stateful_pointer<replay_state> self,
                                              supervisor_actor supervisor, node_clock clock,
-                                             std::string path, std::string metric_id) {
+                                             std::string path, std::string metric_id,
+                                             std::string sink) {
   try {
     self->state.cursor =
         std::make_unique<ingest::replay_cursor>(metric_id, ingest::read_csv_series_file(path).rows);
@@ -31,8 +32,8 @@ replay_actor::behavior_type replay_component(replay_actor::stateful_pointer<repl
         auto now = clock.actor_now_ms(self);
         auto batch = cursor.take_until(now);
         if (!batch.empty())
-          with_component<ingest_actor>(
-              self, supervisor, "ingest", [=, b = std::move(batch)](ingest_actor i) {
+          with_component<sample_sink_actor>(
+              self, supervisor, sink, [=, b = std::move(batch)](sample_sink_actor i) {
                 self->request(i, std::chrono::seconds(10), atom::ingest_v, b)
                     .then([](const ingest_receipt&) {}, [](caf::error&) {});
               });

@@ -93,9 +93,24 @@ void request_playbook(self_pointer self, const supervisor_actor& supervisor,
   });
 }
 
-// The RL agent forgets a pick that was not acted on.
+// The RL agent forgets a pick that was not acted on: in a cluster the
+// learner of the owner of the event's shard (the cluster component routes it
+// like a reward), else the local one.
 void withdraw(self_pointer self, const supervisor_actor& supervisor,
               const predictor::withdraw_event& w) {
+  const auto failed = [=](const caf::error& err) {
+    spdlog::warn("[INCIDENT-PREDICT] ⚠️ Event {} not withdrawn: {}", w.event_id, describe(err));
+  };
+  if (self->state.settings.cluster) {
+    with_component_or<cluster_actor>(
+        self, supervisor, "cluster",
+        [=](cluster_actor cluster) {
+          self->request(cluster, std::chrono::seconds(10), atom::withdraw_v, w.event_id)
+              .then([](bool) {}, [=](caf::error& e) { failed(e); });
+        },
+        failed);
+    return;
+  }
   with_component<rl_agent_actor>(self, supervisor, "rl_agent", [=](rl_agent_actor agent) {
     self->request(agent, std::chrono::seconds(10), atom::withdraw_v, w.event_id)
         .then([](bool) {},

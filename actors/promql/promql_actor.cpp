@@ -386,7 +386,7 @@ void poll_due(self_ptr self, const supervisor_actor& supervisor) {
   schedule_backfill(self);
   if (batch.empty())
     return;
-  with_component<ingest_actor>(self, supervisor, "ingest", [=](ingest_actor i) {
+  with_component<sample_sink_actor>(self, supervisor, st.settings.sink, [=](sample_sink_actor i) {
     self->request(i, ingest_timeout, atom::ingest_v, batch)
         .then(
             [=](const ingest_receipt& r) {

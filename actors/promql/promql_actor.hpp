@@ -67,6 +67,10 @@ struct promql_settings {
   int64_t forecast_horizon_ms =
       cadence::forecast_horizon_ms; // of the first forecast after a backfill
   int64_t tick_ms = 1000;           // real: how often due polls are looked for
+  // The component the polled samples go to (a sample_sink_actor): the local
+  // ingest, or in a cluster the cluster component, which sends each sample
+  // to its metric's owner. The backfill goes to the local storage either way.
+  std::string sink = "ingest";
 };
 
 struct promql_state {

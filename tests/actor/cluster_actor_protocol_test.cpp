@@ -9,11 +9,14 @@
 #include <caf/test/unit_test_impl.hpp>
 // clang-format on
 #include "actors/cluster/cluster_actor.hpp"
+#include "actors/cluster/etcd_watcher_actor.hpp"
 #include "actors/cluster/membership.hpp"
 #include "actors/cluster/reward_ledger.hpp"
 #include "actors/cluster/shard_map.hpp"
 #include "memory_etcd.hpp"
 #include "messages/errors.hpp"
+
+#include <deque>
 
 using namespace grace;
 using grace::testing::memory_etcd;
@@ -38,16 +41,118 @@ caf::behavior fake_learner(caf::event_based_actor*,
   };
 }
 
-supervisor_actor::behavior_type fake_supervisor(supervisor_actor::pointer, caf::actor learner) {
+// Stands in for the storage: the stored history of the metrics `latest`
+// names (three snapshots and two forecasts of each).
+struct fake_history {
+  std::vector<snapshot> latest;
+};
+
+caf::behavior fake_storage(caf::event_based_actor*, std::shared_ptr<fake_history> history) {
+  return {
+      [=](atom::latest) { return history->latest; },
+      [=](atom::query, const snapshot_query& q) {
+        std::vector<snapshot> out;
+        for (int k = 0; k < 3; ++k) {
+          snapshot x;
+          x.metric_id = q.metric_id;
+          x.window_start = 300000 * k;
+          x.window_end = 300000 * (k + 1);
+          x.count = 1;
+          if (x.window_start >= q.since)
+            out.push_back(x);
+        }
+        return out;
+      },
+      [=](atom::query, atom::forecast, const snapshot_query& q) {
+        std::vector<forecast> out;
+        for (int k = 1; k <= 2; ++k) {
+          forecast f;
+          f.metric_id = q.metric_id;
+          f.generated_at = 300000 * k;
+          f.step = 300000;
+          f.points = {{f.generated_at + 300000, 1.0, 0.5, 1.5, 0.25, 1.75}};
+          if (f.generated_at >= q.since)
+            out.push_back(f);
+        }
+        return out;
+      },
+  };
+}
+
+supervisor_actor::behavior_type fake_supervisor(supervisor_actor::pointer, caf::actor learner,
+                                                caf::actor storage) {
   return {
       [=](atom::get, const std::string& name) -> caf::result<caf::actor> {
         if (name == "rl_agent")
           return learner;
+        if (name == "storage")
+          return storage;
         return make_error(errc::not_found, name);
       },
       [=](atom::ready) { return true; },
       [=](atom::shutdown, int64_t) { return true; },
       [=](atom::status) { return supervisor_status{}; },
+  };
+}
+
+// etcd's watch stream, scripted: each watch() plays the next session (its
+// documents, then the stream ends, or it fails as an unreachable etcd
+// does); with none left the stream ends at once.
+struct fake_watch : cluster::etcd::etcd_watch_source {
+  struct session {
+    std::vector<std::string> documents;
+    bool unreachable = false;
+    bool crash = false; // not an etcd error: the watcher dies
+  };
+  std::deque<session> sessions;
+  size_t opened = 0;
+  std::vector<size_t> consumed; // documents taken per session
+  bool stopped = false;
+
+  void watch(const cluster::etcd::request&, const std::function<bool(const std::string&)>& on_doc,
+             std::chrono::milliseconds) override {
+    ++opened;
+    if (stopped || sessions.empty())
+      return;
+    auto s = sessions.front();
+    sessions.pop_front();
+    if (s.unreachable)
+      throw cluster::etcd::etcd_error("etcd memory/v3/watch: unreachable");
+    if (s.crash)
+      throw std::runtime_error("a bug in the watch");
+    size_t n = 0;
+    for (const auto& d : s.documents) {
+      ++n;
+      if (!on_doc(d))
+        break;
+    }
+    consumed.push_back(n);
+  }
+  void stop() override { stopped = true; }
+};
+
+std::string created_doc() {
+  return R"({"result":{"header":{"revision":"8"},"created":true}})";
+}
+
+std::string event_doc(const std::string& key) {
+  nlohmann::json doc = {{"result",
+                         {{"header", {{"revision", "9"}}},
+                          {"events",
+                           {{{"kv",
+                              {{"key", cluster::etcd::base64_encode(key)},
+                               {"value", cluster::etcd::base64_encode("v")},
+                               {"create_revision", "9"},
+                               {"mod_revision", "9"},
+                               {"version", "1"}}}}}}}}};
+  return doc.dump();
+}
+
+// Counts the refreshes the watcher asks for.
+refresh_sink_actor::behavior_type counting_sink(refresh_sink_actor::pointer,
+                                                std::shared_ptr<size_t> refreshes) {
+  return {
+      [=](atom::refresh) { ++*refreshes; },
   };
 }
 
@@ -57,6 +162,8 @@ struct fixture : test_coordinator_fixture<grace::testing::test_config> {
       std::make_shared<std::vector<restore_call>>();
   cluster::cluster_settings settings;
   cluster_actor node;
+  std::shared_ptr<fake_history> history = std::make_shared<fake_history>();
+  std::shared_ptr<fake_watch> watch; // set before start() to run the watcher
 
   fixture() {
     settings.node_id = "n1";
@@ -79,11 +186,18 @@ struct fixture : test_coordinator_fixture<grace::testing::test_config> {
     io.connect_etcd = [shared]() -> std::shared_ptr<cluster::etcd::etcd_transport> {
       return std::make_shared<grace::testing::memory_transport>(shared);
     };
-    io.watch = false;
+    io.watch = static_cast<bool>(watch);
+    if (watch) {
+      auto source = watch;
+      io.connect_watch = [source]() -> std::shared_ptr<cluster::etcd::etcd_watch_source> {
+        return source;
+      };
+    }
     io.peers = false;
     io.detached = false;
     auto learner = sys.spawn(fake_learner, restores);
-    auto sup = sys.spawn(fake_supervisor, learner);
+    auto storage = sys.spawn(fake_storage, history);
+    auto sup = sys.spawn(fake_supervisor, learner, storage);
     node = sys.spawn(cluster_component_with, settings, std::string("http://127.0.0.1:8001"), sup,
                      int64_t{5000}, io);
   }
@@ -220,6 +334,117 @@ CAF_TEST(a peer is greeted once a read of etcd lists it) {
   CAF_CHECK_LESS(s.serving, static_cast<uint64_t>(cluster::shard_count));
   CAF_CHECK_GREATER(s.releases, 0u);
   CAF_CHECK_EQUAL(owned_by("n1"), static_cast<size_t>(s.serving));
+}
+
+CAF_TEST(a shard taken from a live owner gets its history before the release) {
+  start();
+  sched.run();
+  CAF_REQUIRE_EQUAL(status().serving, static_cast<uint64_t>(cluster::shard_count));
+  // A metric whose shard n2 wins once it joins, and one that stays with n1.
+  std::string moving, staying;
+  for (int i = 0; i < 500 && (moving.empty() || staying.empty()); ++i) {
+    const auto id = "m" + std::to_string(i);
+    const auto owner = cluster::preferred_owner(cluster::shard_of_metric(id), {"n1", "n2"});
+    (*owner == "n2" ? moving : staying) = id;
+  }
+  CAF_REQUIRE(!moving.empty() && !staying.empty());
+  const int shard = cluster::shard_of_metric(moving);
+  snapshot latest_moving, latest_staying;
+  latest_moving.metric_id = moving;
+  latest_staying.metric_id = staying;
+  history->latest = {latest_moving, latest_staying};
+  // n2 joins; its endpoint records what it is handed and whether n1 still
+  // held the shard's claim in etcd at that moment.
+  cluster::member n2{"n2", "http://127.0.0.1:8002", "127.0.0.1:7002", 42, 0};
+  etcd->put_key(cluster::member_key("t", "n2"), cluster::encode_member(n2));
+  struct received {
+    snapshot_handover handover;
+    bool claim_still_ours = false;
+  };
+  auto got = std::make_shared<std::vector<received>>();
+  auto shared = etcd;
+  auto endpoint = sys.spawn([got, shared]() -> caf::behavior {
+    return {
+        [=](atom::store, const snapshot_handover& h) -> uint64_t {
+          auto it = shared->kv.find(cluster::owner_key("t", h.shard));
+          got->push_back(
+              {h, it != shared->kv.end() && it->second.value.find("\"n1\"") != std::string::npos});
+          return h.snapshots.size() + h.forecasts.size();
+        },
+    };
+  });
+  self->send(node, atom::hello_v, peer_hello{cluster_protocol_version, "n2", 42}, endpoint);
+  sched.run();
+  self->receive([](peer_hello&) {}, [](caf::error& e) { CAF_FAIL(describe(e)); });
+  self->send(node, atom::sync_v);
+  sched.run();
+  // The moving metric's whole history, snapshots and forecasts, went to n2
+  // while n1 still held the claim.
+  const received* mine = nullptr;
+  for (const auto& r : *got)
+    if (r.handover.shard == shard)
+      mine = &r;
+  CAF_REQUIRE(mine != nullptr);
+  CAF_CHECK_EQUAL(mine->handover.from, "n1");
+  CAF_CHECK_EQUAL(mine->handover.snapshots.size(), 3u);
+  CAF_CHECK_EQUAL(mine->handover.forecasts.size(), 2u);
+  CAF_CHECK(mine->claim_still_ours);
+  // Then released: n2 may claim it now; n1 kept the shards it still wins.
+  CAF_CHECK(etcd->kv.count(cluster::owner_key("t", shard)) == 0);
+  const auto s = status();
+  CAF_CHECK_GREATER(s.releases, 0u);
+  CAF_CHECK_EQUAL(owned_by("n1"), static_cast<size_t>(s.serving));
+  CAF_CHECK_EQUAL(static_cast<int>(s.serving + s.releases), cluster::shard_count);
+}
+
+CAF_TEST(the watcher refreshes on member and owner changes and watches again after a failure) {
+  auto source = std::make_shared<fake_watch>();
+  source->sessions.push_back(
+      {{created_doc(), event_doc("/grace/t/rewards/3/rl-a-1-s3"), event_doc("/grace/t/members/n2"),
+        event_doc("/grace/t/snapshots/3"), event_doc("/grace/t/owner/7")}});
+  source->sessions.push_back({{}, true}); // etcd unreachable
+  source->sessions.push_back({{created_doc()}});
+  auto refreshes = std::make_shared<size_t>(0);
+  auto sink = sys.spawn(counting_sink, refreshes);
+  auto watcher = sys.spawn(etcd_watcher, std::shared_ptr<cluster::etcd::etcd_watch_source>(source),
+                           std::string("t"), sink, std::chrono::milliseconds(30000),
+                           std::chrono::milliseconds(500));
+  self->send(watcher, atom::tick_v);
+  sched.run();
+  // Opened, a member and an owner changed: three refreshes; rewards and
+  // snapshots under the same prefix are not about ownership.
+  CAF_CHECK_EQUAL(*refreshes, 3u);
+  CAF_CHECK_EQUAL(source->opened, 1u);
+  // The stream ended: watched again a moment later; etcd unreachable, then
+  // again, and back: opened again, one more refresh.
+  advance_time(std::chrono::milliseconds(500));
+  sched.run();
+  CAF_CHECK_EQUAL(source->opened, 2u);
+  CAF_CHECK_EQUAL(*refreshes, 3u);
+  advance_time(std::chrono::milliseconds(500));
+  sched.run();
+  CAF_CHECK_EQUAL(source->opened, 3u);
+  CAF_CHECK_EQUAL(*refreshes, 4u);
+  anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+  sched.run();
+}
+
+CAF_TEST(the cluster component starts its watcher again when it dies and stops it on exit) {
+  watch = std::make_shared<fake_watch>();
+  watch->sessions.push_back({{}, false, true}); // the watcher dies
+  watch->sessions.push_back({{created_doc()}});
+  start();
+  sched.run();
+  // The first watcher died on its first stream; the component started
+  // another, which watched.
+  CAF_CHECK_GREATER_OR_EQUAL(watch->opened, 2u);
+  CAF_CHECK_EQUAL(watch->consumed.size(), 1u);
+  CAF_CHECK(!watch->stopped);
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
+  sched.run();
+  node = cluster_actor{};
+  // Its source was stopped: a stream under way is interrupted.
+  CAF_CHECK(watch->stopped);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -131,7 +131,14 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
       [=](atom::store, const snapshot_handover& h) -> caf::result<uint64_t> {
         if (h.from != "earth-node")
           return make_error(errc::conflict, "not a member: " + h.from);
-        return static_cast<uint64_t>(h.snapshots.size());
+        return static_cast<uint64_t>(h.snapshots.size() + h.forecasts.size());
+      },
+      [=](atom::withdraw, const std::string&) -> caf::result<bool> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      // Had only "rl-x-1-s3" pending.
+      [=](atom::withdraw, const std::string& event_id, const std::string&) -> caf::result<bool> {
+        return event_id == "rl-x-1-s3";
       },
       [=](atom::ingest, const sample_batch&) -> caf::result<ingest_receipt> {
         return make_error(errc::invalid_input, "not from a peer");
@@ -415,17 +422,31 @@ CAF_TEST(
     CAF_CHECK_EQUAL(share.playbooks[0].contexts[0].diagnosis, "api.latency_p95");
   });
   CAF_CHECK(received);
-  snapshot_handover handover{"earth-node", 5, std::vector<snapshot>(2)};
+  snapshot_handover handover{"earth-node", 5, std::vector<snapshot>(2), {}};
   handover.snapshots[0].metric_id = "api.latency_p95";
   handover.snapshots[0].window_start = 300000;
   handover.snapshots[1].metric_id = "api.latency_p95";
   handover.snapshots[1].p95 = 0.75;
+  // With the stored forecasts of its metrics (a live handover, or the next
+  // owner's): they cross the wire too.
+  handover.forecasts.resize(1);
+  handover.forecasts[0].metric_id = "api.latency_p95";
+  handover.forecasts[0].points = {{600000, 1.5, 1.0, 2.0, 0.5, 2.5}};
   earth.self->send(peer, atom::store_v, handover);
   exec_all();
   received = false;
   earth.self->receive([&](uint64_t added) {
     received = true;
-    CAF_CHECK_EQUAL(added, 2u);
+    CAF_CHECK_EQUAL(added, 3u);
+  });
+  CAF_CHECK(received);
+  // A withdrawal forwarded to the owner of its event's shard.
+  earth.self->send(peer, atom::withdraw_v, std::string("rl-x-1-s3"), std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](bool withdrawn) {
+    received = true;
+    CAF_CHECK(withdrawn);
   });
   CAF_CHECK(received);
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);
@@ -480,10 +501,14 @@ CAF_TEST(typed replies cross the wire with every field) {
   scheduler_status sched_status;
   sched_status.last_cycle.without_data = {"db.cpu"};
   CHECK_WIRE_ROUND_TRIP(sys, sched_status);
-  snapshot_handover handover{"n1", 9, std::vector<snapshot>(1)};
+  snapshot_handover handover{"n1", 9, std::vector<snapshot>(1), {}};
   handover.snapshots[0].metric_id = "db.cpu";
   handover.snapshots[0].window_end = 300000;
   handover.snapshots[0].level = band::critical;
+  handover.forecasts.resize(1);
+  handover.forecasts[0].metric_id = "db.cpu";
+  handover.forecasts[0].generated_at = 120000;
+  handover.forecasts[0].points = {{420000, 0.5, 0.4, 0.6, 0.3, 0.7}};
   CHECK_WIRE_ROUND_TRIP(sys, handover);
   const analytics_status analytics{1, 2, true, 88.5, "good"};
   CHECK_WIRE_ROUND_TRIP(sys, analytics);

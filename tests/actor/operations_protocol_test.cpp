@@ -101,7 +101,8 @@ struct fake_cluster_state {
 
 cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self,
                                           supervisor_actor sup,
-                                          std::shared_ptr<std::vector<reward_report>> rewards) {
+                                          std::shared_ptr<std::vector<reward_report>> rewards,
+                                          std::shared_ptr<std::vector<std::string>> withdrawn) {
   auto not_here = [] { return make_error(errc::invalid_input, "not in this test"); };
   return {
       [=](atom::get) { return cluster_view{}; },
@@ -166,12 +167,29 @@ cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_c
         return not_here();
       },
       [=](atom::store, const snapshot_handover&) -> caf::result<uint64_t> { return not_here(); },
+      // Withdrawn "at the owner": this node's learner stands in for it.
+      [=](atom::withdraw, const std::string& event_id) -> caf::result<bool> {
+        withdrawn->push_back(event_id);
+        auto rp = self->make_response_promise<bool>();
+        self->request(sup, std::chrono::seconds(5), atom::get_v, std::string("rl_agent"))
+            .then([=](caf::actor& a) mutable {
+              self->request(caf::actor_cast<rl_agent_actor>(a), std::chrono::seconds(5),
+                            atom::withdraw_v, event_id)
+                  .then([=](bool out) mutable { rp.deliver(out); });
+            });
+        return rp;
+      },
+      [=](atom::withdraw, const std::string&, const std::string&) -> caf::result<bool> {
+        return not_here();
+      },
   };
 }
 
 struct fixture : testing::virtual_time_fixture {
   std::shared_ptr<std::vector<reward_report>> cluster_rewards =
       std::make_shared<std::vector<reward_report>>();
+  std::shared_ptr<std::vector<std::string>> cluster_withdrawals =
+      std::make_shared<std::vector<std::string>>();
   fixture() : virtual_time_fixture("operations-test") {
     std::string yaml = catalog_yaml;
     const auto marker = (temp / "dry-run-ran").string();
@@ -198,7 +216,7 @@ struct fixture : testing::virtual_time_fixture {
         peer_spec("predictor", predictor_component, ps),
         peer_spec("executor", executor_component, es)};
     if (cluster)
-      specs.push_back(peer_spec("cluster", fake_cluster, cluster_rewards));
+      specs.push_back(peer_spec("cluster", fake_cluster, cluster_rewards, cluster_withdrawals));
     sup = sys.spawn(supervisor, specs, supervision::restart_limits{});
     sched.run();
   }
@@ -627,6 +645,22 @@ CAF_TEST(a rising forecast becomes a warning a run and a prevented breach) {
   warnings = nlohmann::json(ask<warnings_view>(predictor, atom::warnings_v));
   CAF_CHECK_EQUAL(warnings.at("open").size(), 0u);
   CAF_CHECK_EQUAL(warnings.at("statistics").at("prevented").get<int>(), 1);
+}
+
+CAF_TEST(in a cluster a refused pick is withdrawn at the owner of its events shard) {
+  start(true, {}, true);
+  auto executor = component<executor_actor>("executor");
+  ask<governance_status>(executor, atom::kill_v, true, std::string("maintenance window"));
+  auto predictor = component<predictor_actor>("predictor");
+  self->send(predictor, atom::forecast_v, std::vector<forecast>{rising_forecast()});
+  sched.run();
+  // The pick came from the owner (through the cluster component) and the
+  // kill switch refused its run: the withdrawal went the same way, and the
+  // owner's learner no longer holds the event pending.
+  CAF_REQUIRE_GREATER_OR_EQUAL(cluster_withdrawals->size(), 1u);
+  auto agent = component<rl_agent_actor>("rl_agent");
+  CAF_CHECK_EQUAL(ask<rl_statistics>(agent, atom::statistics_v).pending, 0u);
+  CAF_CHECK(!ask<bool>(agent, atom::withdraw_v, cluster_withdrawals->at(0)));
 }
 
 CAF_TEST(a warning without action that comes true records its lead time) {

@@ -296,7 +296,7 @@ class ClusterTest(unittest.TestCase):
         d = cls.certs.name
         make_ca("ca", d)
         make_ca("other-ca", d)
-        for name in ("server", "n1", "n2", "n3"):
+        for name in ("server", "n1", "n2", "n3", "n4"):
             make_cert(name, "ca", d)
         make_cert("intruder", "other-ca", d)
         cls.etcd = Etcd(d)
@@ -588,6 +588,59 @@ class ClusterTest(unittest.TestCase):
         for n in taken:
             self.assertEqual(taken[n] % owned[n], 0, (taken, owned))
         self.assertEqual(taken["n1"] // owned["n1"], taken["n2"] // owned["n2"], (taken, owned))
+
+
+    def test_6_a_new_member_takes_shards_from_live_owners_with_their_history(self):
+        n1, n2 = self.nodes["n1"], self.nodes["n2"]
+        now = wait_for(lambda: settled(n1, ["n1", "n2"]), 20)
+        self.assertIsNotNone(now)
+        for n, node in (("n1", n1), ("n2", n2)):
+            other = ["n2"] if n == "n1" else ["n1"]
+            self.assertTrue(wait_for(lambda: view(node)["peers"] == other, 15), view(node))
+        # The catalog metrics n4 will win from the owner serving them now.
+        owner_of = {s["shard"]: s["owner"] for s in now["shards"]}
+        moving = [m for m in catalog_metrics()
+                  if preferred_owner(shard_of_metric(m), ["n1", "n2", "n4"]) == "n4"]
+        self.assertTrue(moving, "no catalog metric moves to n4")
+        old_owner = {m: owner_of[shard_of_metric(m)] for m in moving}
+        # Their history at the live owners: six windows each, pushed through
+        # n1 just inside the aggregators' 60 s lateness, so that they close
+        # within seconds.
+        now_ms = int(time.time() * 1000)
+        samples = [{"metric": m, "value": 2.0 + 0.1 * k, "ts": now_ms - 58000 + 1000 * k}
+                   for m in moving for k in range(6)]
+        status, body = request(n1.port, "POST", "/api/metrics", body=json.dumps(samples).encode(),
+                               headers={"Content-Type": "application/json",
+                                        "Authorization": f"Bearer {TOKEN}"})
+        self.assertEqual((status, body["rejected"]), (200, []), body)
+        for m in moving:
+            held = wait_for(lambda: len(stored_snapshots(self.nodes[old_owner[m]], m)) >= 5, 20)
+            self.assertTrue(held, (m, old_owner[m], stored_snapshots(self.nodes[old_owner[m]], m)))
+        before = {m: len(stored_snapshots(self.nodes[old_owner[m]], m)) for m in moving}
+        # n4 joins: rendezvous hashing gives it the shards of `moving` (and
+        # others) from their live owners, which hand the history over first.
+        n4 = cluster_node("n4", self.etcd, self.certs.name, extra_yaml=FAST_WINDOWS).start()
+        self.nodes["n4"] = n4
+        members = ["n1", "n2", "n4"]
+        live = {n: self.nodes[n] for n in members}
+        now = wait_for(lambda: balanced(live), 30)
+        self.assertIsNotNone(now, {n: view(x) for n, x in live.items()})
+        for m in moving:
+            self.assertEqual(now["n1"]["shards"][shard_of_metric(m)]["owner"], "n4", m)
+            # n4 holds at least every window the old owner had when it joined.
+            self.assertGreaterEqual(len(stored_snapshots(n4, m)), before[m], m)
+        handed = "".join(self.nodes[n].output() for n in set(old_owner.values()))
+        self.assertIn("handing shard", handed)
+        self.assertNotIn("released to n4 without its history", handed)
+        # A forecast of each, asked through n1, is answered by n4 from that history.
+        status, forecasts = predict(n1, moving)
+        self.assertEqual(status, 200, forecasts)
+        self.assertEqual(sorted(f["metric_id"] for f in forecasts["forecasts"]), sorted(moving),
+                         forecasts)
+        for f in forecasts["forecasts"]:
+            self.assertTrue(f["points"], f)
+        self.assertEqual((forecasts["answered_by"], forecasts["unanswered"]), (["n4"], []),
+                         forecasts)
 
 
 class ClusterConfigTest(unittest.TestCase):
