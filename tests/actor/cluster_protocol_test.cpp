@@ -524,7 +524,7 @@ CAF_TEST(
   exec_all();
 }
 
-CAF_TEST(a metric's snapshots, the dashboard reports, executions and evaluation cross the wire) {
+CAF_TEST(snapshots of a metric and the reports and executions and evaluation cross the wire) {
   auto cluster = mars.sys.spawn(fake_cluster);
   auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
   prepare_connection(mars, earth, "mars", 8080);
@@ -540,12 +540,12 @@ CAF_TEST(a metric's snapshots, the dashboard reports, executions and evaluation 
   exec_all();
   bool received = false;
   earth.self->receive([&](const std::vector<snapshot>& rows, const std::string& node) {
-  received = true;
-  CAF_CHECK_EQUAL(node, "mars-node");
-  CAF_REQUIRE_EQUAL(rows.size(), 2u);
-  CAF_CHECK_EQUAL(rows[1].metric_id, "db.cpu");
-  CAF_CHECK_EQUAL(rows[1].window_start, 61000);
-  CAF_CHECK_EQUAL(rows[1].p95, 1.5);
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(rows.size(), 2u);
+    CAF_CHECK_EQUAL(rows[1].metric_id, "db.cpu");
+    CAF_CHECK_EQUAL(rows[1].window_start, 61000);
+    CAF_CHECK_EQUAL(rows[1].p95, 1.5);
   });
   CAF_CHECK(received);
   // The owner's refusal comes back as its error.
@@ -554,66 +554,65 @@ CAF_TEST(a metric's snapshots, the dashboard reports, executions and evaluation 
   exec_all();
   received = false;
   earth.self->receive(
-      [&](const std::vector<snapshot>&, const std::string&) {
-  CAF_FAIL("not refused"); },
+      [&](const std::vector<snapshot>&, const std::string&) { CAF_FAIL("not refused"); },
       [&](const caf::error& e) {
-  received = true;
-  CAF_CHECK_EQUAL(e.category(), error_category());
-  CAF_CHECK_EQUAL(static_cast<errc>(e.code()), errc::not_found);
+        received = true;
+        CAF_CHECK_EQUAL(e.category(), error_category());
+        CAF_CHECK_EQUAL(static_cast<errc>(e.code()), errc::not_found);
       });
   CAF_CHECK(received);
   earth.self->send(peer, atom::accuracy_v, std::string("earth-node"));
   exec_all();
   received = false;
   earth.self->receive([&](const dashboard_accuracy& share, const std::string& node) {
-  received = true;
-  CAF_CHECK_EQUAL(node, "mars-node");
-  CAF_CHECK_EQUAL(share.definition, "absolute errors");
-  CAF_REQUIRE_EQUAL(share.week.metrics.size(), 1u);
-  CAF_CHECK_EQUAL(share.week.metrics[0].overall.points, 30u);
-  CAF_REQUIRE_EQUAL(share.week.metrics[0].by_horizon.size(), 1u);
-  CAF_CHECK_EQUAL(share.week.metrics[0].by_horizon[0].horizon_minutes, 60);
-  CAF_CHECK_EQUAL(share.week.metrics[0].by_horizon[0].figures.smape.value, 12.5);
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.definition, "absolute errors");
+    CAF_REQUIRE_EQUAL(share.week.metrics.size(), 1u);
+    CAF_CHECK_EQUAL(share.week.metrics[0].overall.points, 30u);
+    CAF_REQUIRE_EQUAL(share.week.metrics[0].by_horizon.size(), 1u);
+    CAF_CHECK_EQUAL(share.week.metrics[0].by_horizon[0].horizon_minutes, 60);
+    CAF_CHECK_EQUAL(share.week.metrics[0].by_horizon[0].figures.smape.value, 12.5);
   });
   CAF_CHECK(received);
   earth.self->send(peer, atom::learning_v, std::string("earth-node"));
   exec_all();
   received = false;
   earth.self->receive([&](const dashboard_learning& share, const std::string& node) {
-  received = true;
-  CAF_CHECK_EQUAL(node, "mars-node");
-  CAF_CHECK_EQUAL(share.experiences, 9u);
-  CAF_REQUIRE_EQUAL(share.days.size(), 1u);
-  CAF_CHECK_EQUAL(share.days[0].day, "2026-12-07");
-  CAF_CHECK(share.has_agent);
-  CAF_CHECK_EQUAL(share.agent.experiences, 9u);
-  CAF_REQUIRE_EQUAL(share.policies.size(), 1u);
-  CAF_CHECK_EQUAL(share.policies[0].updates, 9u);
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.experiences, 9u);
+    CAF_REQUIRE_EQUAL(share.days.size(), 1u);
+    CAF_CHECK_EQUAL(share.days[0].day, "2026-12-07");
+    CAF_CHECK(share.has_agent);
+    CAF_CHECK_EQUAL(share.agent.experiences, 9u);
+    CAF_REQUIRE_EQUAL(share.policies.size(), 1u);
+    CAF_CHECK_EQUAL(share.policies[0].updates, 9u);
   });
   CAF_CHECK(received);
   earth.self->send(peer, atom::training_v, std::string("earth-node"));
   exec_all();
   received = false;
   earth.self->receive([&](const dashboard_training& share, const std::string& node) {
-  received = true;
-  CAF_CHECK_EQUAL(node, "mars-node");
-  CAF_REQUIRE_EQUAL(share.cycles.size(), 1u);
-  CAF_CHECK_EQUAL(share.cycles[0].model_version, "v4");
-  CAF_CHECK_EQUAL(share.cycles[0].validation_mase.value, 0.75);
-  CAF_CHECK_EQUAL(share.last_finished_at, 61000);
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.cycles.size(), 1u);
+    CAF_CHECK_EQUAL(share.cycles[0].model_version, "v4");
+    CAF_CHECK_EQUAL(share.cycles[0].validation_mase.value, 0.75);
+    CAF_CHECK_EQUAL(share.last_finished_at, 61000);
   });
   CAF_CHECK(received);
   earth.self->send(peer, atom::forecasts_v, std::string("earth-node"));
   exec_all();
   received = false;
   earth.self->receive([&](const dashboard_forecasts& share, const std::string& node) {
-  received = true;
-  CAF_CHECK_EQUAL(node, "mars-node");
-  CAF_REQUIRE_EQUAL(share.forecasts.size(), 1u);
-  CAF_CHECK_EQUAL(share.forecasts[0].metric_id, "db.cpu");
-  CAF_CHECK_EQUAL(share.forecasts[0].generated_at, 5000);
-  CAF_REQUIRE_EQUAL(share.forecasts[0].points.size(), 1u);
-  CAF_CHECK_EQUAL(share.forecasts[0].points[0].hi95, 2.5);
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.forecasts.size(), 1u);
+    CAF_CHECK_EQUAL(share.forecasts[0].metric_id, "db.cpu");
+    CAF_CHECK_EQUAL(share.forecasts[0].generated_at, 5000);
+    CAF_REQUIRE_EQUAL(share.forecasts[0].points.size(), 1u);
+    CAF_CHECK_EQUAL(share.forecasts[0].points[0].hi95, 2.5);
   });
   CAF_CHECK(received);
   // The state filter crosses the wire with the question.
@@ -621,29 +620,29 @@ CAF_TEST(a metric's snapshots, the dashboard reports, executions and evaluation 
   exec_all();
   received = false;
   earth.self->receive([&](const std::vector<execution>& runs, const std::string& node) {
-  received = true;
-  CAF_CHECK_EQUAL(node, "mars-node");
-  CAF_REQUIRE_EQUAL(runs.size(), 1u);
-  CAF_CHECK_EQUAL(runs[0].id, "exec-1");
-  CAF_CHECK_EQUAL(runs[0].kpi_deltas.at("latency"), -0.25);
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(runs.size(), 1u);
+    CAF_CHECK_EQUAL(runs[0].id, "exec-1");
+    CAF_CHECK_EQUAL(runs[0].kpi_deltas.at("latency"), -0.25);
   });
   CAF_CHECK(received);
   earth.self->send(peer, atom::executions_v, std::string(), std::string("earth-node"));
   exec_all();
   received = false;
   earth.self->receive([&](const std::vector<execution>& runs, const std::string&) {
-  received = true;
-  CAF_CHECK_EQUAL(runs.size(), 2u);
+    received = true;
+    CAF_CHECK_EQUAL(runs.size(), 2u);
   });
   CAF_CHECK(received);
   earth.self->send(peer, atom::evaluate_v, std::string("earth-node"));
   exec_all();
   received = false;
   earth.self->receive([&](const rl_evaluation& share, const std::string& node) {
-  received = true;
-  CAF_CHECK_EQUAL(node, "mars-node");
-  CAF_CHECK_EQUAL(share.experiences, 9u);
-  CAF_CHECK_EQUAL(share.current.dr.high, 0.7);
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.experiences, 9u);
+    CAF_CHECK_EQUAL(share.current.dr.high, 0.7);
   });
   CAF_CHECK(received);
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);
