@@ -35,6 +35,18 @@ void merged_overview(actor_gateway& gateway, httplib::Response& res, Render rend
   res.set_content(render(*merged).dump(), "application/json");
 }
 
+// Asks the cluster component for every member's report, merged, and sends
+// its JSON (a node alone's fields plus answered_by and unanswered).
+template <class Merged, class Which>
+void merged_report(actor_gateway& gateway, Which which, httplib::Response& res) {
+  gateway_failure failure;
+  auto merged = gateway.ask<Merged, cluster_actor>("cluster", failure, which);
+  if (!merged)
+    return send_error(res, failure.status, failure.message);
+  res.status = 200;
+  res.set_content(nlohmann::json(*merged).dump(), "application/json");
+}
+
 } // namespace
 
 void install_analytics_routes(router& server, actor_gateway& gateway,
@@ -50,6 +62,12 @@ void install_analytics_routes(router& server, actor_gateway& gateway,
       report<typename decltype(report_type)::type>(gateway, which, res);
     };
   };
+  // On a cluster node: every member's report merged (docs/cluster.md).
+  auto serve_merged = [&gateway](auto which, auto merged_type) {
+    return [&gateway, which](const httplib::Request&, httplib::Response& res) {
+      merged_report<typename decltype(merged_type)::type>(gateway, which, res);
+    };
+  };
   // A cluster node merges every member's overview (docs/cluster.md); its
   // health report is the merged overview's health.
   if (cluster)
@@ -62,8 +80,12 @@ void install_analytics_routes(router& server, actor_gateway& gateway,
   else
     server.Get("/api/ml/dashboard/overview",
                serve(atom::overview_v, type_tag<dashboard_overview>{}));
-  server.Get("/api/ml/dashboard/learning-progress",
-             serve(atom::learning_v, type_tag<dashboard_learning>{}));
+  if (cluster)
+    server.Get("/api/ml/dashboard/learning-progress",
+               serve_merged(atom::learning_v, type_tag<cluster_dashboard_learning>{}));
+  else
+    server.Get("/api/ml/dashboard/learning-progress",
+               serve(atom::learning_v, type_tag<dashboard_learning>{}));
   if (cluster)
     server.Get("/api/ml/dashboard/playbook-performance",
                [&gateway](const httplib::Request&, httplib::Response& res) {
@@ -78,10 +100,18 @@ void install_analytics_routes(router& server, actor_gateway& gateway,
   else
     server.Get("/api/ml/dashboard/playbook-performance",
                serve(atom::playbooks_v, type_tag<dashboard_playbooks>{}));
-  server.Get("/api/ml/dashboard/forecast-accuracy",
-             serve(atom::accuracy_v, type_tag<dashboard_accuracy>{}));
-  server.Get("/api/ml/dashboard/training-history",
-             serve(atom::training_v, type_tag<dashboard_training>{}));
+  if (cluster)
+    server.Get("/api/ml/dashboard/forecast-accuracy",
+               serve_merged(atom::accuracy_v, type_tag<cluster_dashboard_accuracy>{}));
+  else
+    server.Get("/api/ml/dashboard/forecast-accuracy",
+               serve(atom::accuracy_v, type_tag<dashboard_accuracy>{}));
+  if (cluster)
+    server.Get("/api/ml/dashboard/training-history",
+               serve_merged(atom::training_v, type_tag<cluster_dashboard_training>{}));
+  else
+    server.Get("/api/ml/dashboard/training-history",
+               serve(atom::training_v, type_tag<dashboard_training>{}));
   if (cluster)
     server.Get("/api/ml/dashboard/health-report",
                [&gateway](const httplib::Request&, httplib::Response& res) {
@@ -96,7 +126,11 @@ void install_analytics_routes(router& server, actor_gateway& gateway,
   else
     server.Get("/api/ml/dashboard/health-report",
                serve(atom::health_v, type_tag<dashboard_health>{}));
-  server.Get("/api/forecasts/latest", serve(atom::forecasts_v, type_tag<dashboard_forecasts>{}));
+  if (cluster)
+    server.Get("/api/forecasts/latest",
+               serve_merged(atom::forecasts_v, type_tag<cluster_dashboard_forecasts>{}));
+  else
+    server.Get("/api/forecasts/latest", serve(atom::forecasts_v, type_tag<dashboard_forecasts>{}));
   server.Get("/metrics", [&gateway, metrics](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
     auto text = gateway.ask<std::string, analytics_actor>("analytics", failure, atom::metrics_v);

@@ -268,10 +268,14 @@ void install_ml_routes(router& server, actor_gateway& gateway, const ml_settings
     else
       json_view<rl_policies, rl_agent_actor>(gateway, res, "rl_agent", atom::get_v);
   });
-  server.Get("/api/ml/causal-rl/evaluation",
-             [&gateway](const httplib::Request&, httplib::Response& res) {
-               json_view<rl_evaluation, rl_agent_actor>(gateway, res, "rl_agent", atom::evaluate_v);
-             });
+  server.Get("/api/ml/causal-rl/evaluation", [&gateway, settings](const httplib::Request&,
+                                                                  httplib::Response& res) {
+    // A cluster node answers every member's evaluation side by side.
+    if (settings.cluster)
+      json_view<cluster_rl_evaluation, cluster_actor>(gateway, res, "cluster", atom::evaluate_v);
+    else
+      json_view<rl_evaluation, rl_agent_actor>(gateway, res, "rl_agent", atom::evaluate_v);
+  });
 
   post_without_body(
       server, "/api/ml/forecaster/train",

@@ -96,20 +96,28 @@ void install_operations_routes(router& server, actor_gateway& gateway, bool clus
     send_json(res, 200, {{"playbooks", list}, {"governance", nlohmann::json(*governance)}});
   });
 
-  server.Get(
-      "/api/playbooks/executions", [&gateway](const httplib::Request& req, httplib::Response& res) {
-        std::string filter = req.get_param_value("state");
-        if (!filter.empty() && !known_state(filter))
-          return send_error(res, 400,
-                            "query parameter 'state' must be one of "
-                                + std::string(execution_states) + ", found '" + filter + "'");
-        gateway_failure failure;
-        auto list = gateway.ask<std::vector<execution>, executor_actor>("executor", failure,
-                                                                        atom::get_v, filter);
-        if (!list)
-          return send_failure(res, failure);
-        send_json(res, 200, {{"executions", nlohmann::json(*list)}});
-      });
+  server.Get("/api/playbooks/executions", [&gateway, cluster](const httplib::Request& req,
+                                                              httplib::Response& res) {
+    std::string filter = req.get_param_value("state");
+    if (!filter.empty() && !known_state(filter))
+      return send_error(res, 400,
+                        "query parameter 'state' must be one of " + std::string(execution_states)
+                            + ", found '" + filter + "'");
+    gateway_failure failure;
+    if (cluster) {
+      // Every member's executor's runs in one list (docs/cluster.md).
+      auto merged = gateway.ask<cluster_executions, cluster_actor>("cluster", failure,
+                                                                   atom::executions_v, filter);
+      if (!merged)
+        return send_failure(res, failure);
+      return send_json(res, 200, nlohmann::json(*merged));
+    }
+    auto list = gateway.ask<std::vector<execution>, executor_actor>("executor", failure,
+                                                                    atom::get_v, filter);
+    if (!list)
+      return send_failure(res, failure);
+    send_json(res, 200, {{"executions", nlohmann::json(*list)}});
+  });
 
   post_without_body(server, R"(/api/playbooks/executions/([A-Za-z0-9_.-]+)/approve)",
                     [&gateway](const httplib::Request& req, httplib::Response& res) {

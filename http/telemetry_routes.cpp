@@ -111,7 +111,7 @@ void push_metrics(actor_gateway& gateway, const telemetry_settings& settings,
             {{"accepted", accepted}, {"rejected", rejected}, {"total", parsed.total}});
 }
 
-void snapshots_of_metric(actor_gateway& gateway, const httplib::Request& req,
+void snapshots_of_metric(actor_gateway& gateway, bool cluster, const httplib::Request& req,
                          httplib::Response& res) {
   snapshot_query q;
   q.metric_id = req.matches[1];
@@ -123,6 +123,16 @@ void snapshots_of_metric(actor_gateway& gateway, const httplib::Request& req,
     return send_error(res, 400, "query parameter 'limit' must be between 1 and 100000");
   if (until <= since)
     return send_error(res, 400, "'until' must be after 'since'");
+  // `local=true`: this node's own storage, not the metric's owner (a cluster
+  // node may hold a metric's snapshots as its shard's next owner).
+  bool local = false;
+  if (req.has_param("local")) {
+    const auto value = req.get_param_value("local");
+    if (value != "true" && value != "false")
+      return send_error(res, 400,
+                        "query parameter 'local' must be true or false, found '" + value + "'");
+    local = value == "true";
+  }
   gateway_failure failure;
   auto cat = gateway.ask<catalog_ref, catalog_actor>("catalog", failure, atom::get_v);
   if (!cat)
@@ -132,6 +142,17 @@ void snapshots_of_metric(actor_gateway& gateway, const httplib::Request& req,
   q.since = since;
   q.until = until;
   q.limit = static_cast<uint64_t>(limit);
+  if (cluster && !local) {
+    // Read from the storage of the metric's owner (docs/cluster.md).
+    auto answer = gateway.ask_pair<std::vector<snapshot>, std::string, cluster_actor>(
+        "cluster", failure, atom::query_v, q);
+    if (!answer)
+      return send_error(res, failure.status, failure.message);
+    return send_json(res, 200,
+                     {{"metric_id", q.metric_id},
+                      {"snapshots", answer->first},
+                      {"answered_by", answer->second}});
+  }
   auto rows =
       gateway.ask<std::vector<snapshot>, storage_actor>("storage", failure, atom::query_v, q);
   if (!rows)
@@ -192,10 +213,11 @@ void install_telemetry_routes(router& server, actor_gateway& gateway,
               [&gateway, settings](const httplib::Request& req, httplib::Response& res) {
                 push_metrics(gateway, settings, req, res);
               });
-  server.Get(R"(/api/metrics/([^/]+)/snapshots)",
-             [&gateway](const httplib::Request& req, httplib::Response& res) {
-               snapshots_of_metric(gateway, req, res);
-             });
+  server.Get(
+      R"(/api/metrics/([^/]+)/snapshots)",
+      [&gateway, cluster = settings.cluster](const httplib::Request& req, httplib::Response& res) {
+        snapshots_of_metric(gateway, cluster, req, res);
+      });
   server.Get("/api/snapshots/latest", [&gateway](const httplib::Request&, httplib::Response& res) {
     gateway_failure failure;
     auto body = gateway.latest_snapshots_body(failure);

@@ -457,8 +457,35 @@ using cluster_actor = caf::typed_actor<
     // whether the owner's learner still had it pending.
     caf::replies_to<atom::withdraw, std::string>::with<bool>,
     // The same, forwarded by the peer named: withdrawn here or waited for here.
-    caf::replies_to<atom::withdraw, std::string,
-                    std::string>::with<bool>>::extend_with<status_client<cluster_status>>;
+    caf::replies_to<atom::withdraw, std::string, std::string>::with<bool>,
+    // A metric's snapshots, read from the storage of its metric's owner (here
+    // or over the peer link; waits for an owner like a recommendation), with
+    // the owner's id.
+    caf::replies_to<atom::query, snapshot_query>::with<std::vector<snapshot>, std::string>,
+    // The same, forwarded by the peer named: read here, with this node's id.
+    caf::replies_to<atom::query, snapshot_query, std::string>::with<std::vector<snapshot>,
+                                                                    std::string>,
+    // The forecast accuracy, learning progress, training history and latest
+    // forecasts over the cluster: every member's report merged, with who
+    // answered; and, asked by the peer named, this node's report and its id.
+    caf::replies_to<atom::accuracy>::with<cluster_dashboard_accuracy>,
+    caf::replies_to<atom::accuracy, std::string>::with<dashboard_accuracy, std::string>,
+    caf::replies_to<atom::learning>::with<cluster_dashboard_learning>,
+    caf::replies_to<atom::learning, std::string>::with<dashboard_learning, std::string>,
+    caf::replies_to<atom::training>::with<cluster_dashboard_training>,
+    caf::replies_to<atom::training, std::string>::with<dashboard_training, std::string>,
+    caf::replies_to<atom::forecasts>::with<cluster_dashboard_forecasts>,
+    caf::replies_to<atom::forecasts, std::string>::with<dashboard_forecasts, std::string>,
+    // Playbook executions (the state filter, "" for all) over the cluster,
+    // newest first; and, asked by the peer named, this node's executor's.
+    caf::replies_to<atom::executions, std::string>::with<cluster_executions>,
+    caf::replies_to<atom::executions, std::string, std::string>::with<std::vector<execution>,
+                                                                      std::string>,
+    // The RL evaluation of every member (not merged: each is an off-policy
+    // estimate over its own learner's log); and this node's, asked by a peer.
+    caf::replies_to<atom::evaluate>::with<cluster_rl_evaluation>,
+    caf::replies_to<atom::evaluate, std::string>::with<rl_evaluation, std::string>>::
+    extend_with<status_client<cluster_status>>;
 
 // What a cluster node publishes to its peers on cluster.listen (caf-openssl,
 // mutual TLS with the cluster CA).
@@ -494,7 +521,21 @@ using cluster_peer_actor = caf::typed_actor<
     caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>,
     // A recommendation withdrawn through the peer named, for a shard this
     // node owns.
-    caf::replies_to<atom::withdraw, std::string, std::string>::with<bool>>;
+    caf::replies_to<atom::withdraw, std::string, std::string>::with<bool>,
+    // A metric's snapshots from this node's storage (it owns the metric),
+    // asked by the peer named; answered with this node's id.
+    caf::replies_to<atom::query, snapshot_query, std::string>::with<std::vector<snapshot>,
+                                                                    std::string>,
+    // This node's dashboard reports, asked by the peer named, likewise.
+    caf::replies_to<atom::accuracy, std::string>::with<dashboard_accuracy, std::string>,
+    caf::replies_to<atom::learning, std::string>::with<dashboard_learning, std::string>,
+    caf::replies_to<atom::training, std::string>::with<dashboard_training, std::string>,
+    caf::replies_to<atom::forecasts, std::string>::with<dashboard_forecasts, std::string>,
+    // This node's executions (the state filter), asked by the peer named.
+    caf::replies_to<atom::executions, std::string, std::string>::with<std::vector<execution>,
+                                                                      std::string>,
+    // This node's RL evaluation, asked by the peer named.
+    caf::replies_to<atom::evaluate, std::string>::with<rl_evaluation, std::string>>;
 
 // The cluster component's connection to etcd (detached: each call blocks
 // for up to cluster's etcd timeout; ~45 ms for a txn, etcd's fsync). Makes

@@ -65,5 +65,7 @@ GRACE_ATOM(playbooks, "playbooks")
 GRACE_ATOM(learning, "learning")
 GRACE_ATOM(training, "training")
 GRACE_ATOM(forecasts, "forecasts")
+// Playbook executions over a cluster (cluster_actor, cluster_peer_actor).
+GRACE_ATOM(executions, "executions")
 
 #undef GRACE_ATOM

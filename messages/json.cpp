@@ -888,6 +888,54 @@ void to_json(json& j, const dashboard_forecasts& x) {
   j = json{{"forecasts", list_json(x.forecasts)}, {"generated_at", iso_time_ms(x.generated_at)}};
 }
 
+namespace {
+
+// A cluster-wide view: the merged report under a node alone's names, plus
+// who answered and who did not.
+template <class View> json with_members(const View& x) {
+  json j = x.merged;
+  j["answered_by"] = x.answered_by;
+  j["unanswered"] = x.unanswered;
+  return j;
+}
+
+} // namespace
+
+void to_json(json& j, const cluster_dashboard_accuracy& x) {
+  j = with_members(x);
+}
+
+void to_json(json& j, const cluster_dashboard_learning& x) {
+  j = with_members(x);
+}
+
+void to_json(json& j, const cluster_dashboard_training& x) {
+  j = with_members(x);
+}
+
+void to_json(json& j, const cluster_dashboard_forecasts& x) {
+  j = with_members(x);
+}
+
+void to_json(json& j, const cluster_executions& x) {
+  j = json{{"executions", list_json(x.executions)},
+           {"answered_by", x.answered_by},
+           {"unanswered", x.unanswered}};
+}
+
+void to_json(json& j, const cluster_rl_evaluation& x) {
+  json members = json::array();
+  for (const auto& m : x.members) {
+    json one = m.evaluation;
+    one["node"] = m.node;
+    members.push_back(std::move(one));
+  }
+  j = json{{"experiences", x.experiences},
+           {"members", std::move(members)},
+           {"answered_by", x.answered_by},
+           {"unanswered", x.unanswered}};
+}
+
 #define GRACE_JSON_MAPPING(type)                                                                   \
   void to_json(json& j, const type& x) {                                                           \
     write_struct(j, x);                                                                            \

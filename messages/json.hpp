@@ -188,6 +188,14 @@ void to_json(nlohmann::json& j, const dashboard_overview& x);
 // merged report's fields, then answered_by and unanswered.
 void to_json(nlohmann::json& j, const cluster_dashboard_overview& x);
 void to_json(nlohmann::json& j, const cluster_dashboard_playbooks& x);
+// The other dashboard reports, the executions and the RL evaluation in a
+// cluster (docs/cluster.md): merged, or one evaluation per member.
+void to_json(nlohmann::json& j, const cluster_dashboard_accuracy& x);
+void to_json(nlohmann::json& j, const cluster_dashboard_learning& x);
+void to_json(nlohmann::json& j, const cluster_dashboard_training& x);
+void to_json(nlohmann::json& j, const cluster_dashboard_forecasts& x);
+void to_json(nlohmann::json& j, const cluster_executions& x);
+void to_json(nlohmann::json& j, const cluster_rl_evaluation& x);
 void to_json(nlohmann::json& j, const dashboard_health& x);
 void to_json(nlohmann::json& j, const dashboard_accuracy& x);
 void to_json(nlohmann::json& j, const dashboard_playbooks& x);

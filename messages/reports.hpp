@@ -369,4 +369,87 @@ typename Inspector::result_type inspect(Inspector& f, dashboard_forecasts& x) {
   return f(x.forecasts, x.generated_at);
 }
 
+// The remaining dashboard reports on a cluster node: every member's report
+// merged under a node alone's names (docs/cluster.md), and who answered.
+struct cluster_dashboard_accuracy {
+  dashboard_accuracy merged;
+  std::vector<std::string> answered_by; // member ids, sorted
+  std::vector<std::string> unanswered;  // "<id>: <why>"
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_accuracy& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
+struct cluster_dashboard_learning {
+  dashboard_learning merged;
+  std::vector<std::string> answered_by;
+  std::vector<std::string> unanswered;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_learning& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
+struct cluster_dashboard_training {
+  dashboard_training merged;
+  std::vector<std::string> answered_by;
+  std::vector<std::string> unanswered;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_training& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
+struct cluster_dashboard_forecasts {
+  dashboard_forecasts merged;
+  std::vector<std::string> answered_by;
+  std::vector<std::string> unanswered;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_forecasts& x) {
+  return f(x.merged, x.answered_by, x.unanswered);
+}
+
+// GET /api/playbooks/executions on a cluster node: every member's runs in
+// one list, newest first.
+struct cluster_executions {
+  std::vector<execution> executions;
+  std::vector<std::string> answered_by;
+  std::vector<std::string> unanswered;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_executions& x) {
+  return f(x.executions, x.answered_by, x.unanswered);
+}
+
+// GET /api/ml/causal-rl/evaluation on a cluster node: one evaluation per
+// member (each over the experiences its learner logged), not merged.
+struct member_evaluation {
+  std::string node;
+  rl_evaluation evaluation;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, member_evaluation& x) {
+  return f(x.node, x.evaluation);
+}
+
+struct cluster_rl_evaluation {
+  uint64_t experiences = 0;               // summed over the members
+  std::vector<member_evaluation> members; // by node id
+  std::vector<std::string> answered_by;
+  std::vector<std::string> unanswered;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_rl_evaluation& x) {
+  return f(x.experiences, x.members, x.answered_by, x.unanswered);
+}
+
 } // namespace grace

@@ -797,6 +797,93 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
         share_playbooks(self, rp);
         return *rp;
       },
+      [=](atom::query, snapshot_query& query) -> caf::result<std::vector<snapshot>, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<std::vector<snapshot>, std::string>>(
+            self->make_response_promise<std::vector<snapshot>, std::string>());
+        route_snapshots(self, std::move(query), "", rp);
+        return *rp;
+      },
+      [=](atom::query, snapshot_query& query,
+          std::string& from) -> caf::result<std::vector<snapshot>, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<std::vector<snapshot>, std::string>>(
+            self->make_response_promise<std::vector<snapshot>, std::string>());
+        route_snapshots(self, std::move(query), std::move(from), rp);
+        return *rp;
+      },
+      [=](atom::accuracy) -> caf::result<cluster_dashboard_accuracy> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_dashboard_accuracy>>(
+            self->make_response_promise<cluster_dashboard_accuracy>());
+        cluster_accuracy(self, rp);
+        return *rp;
+      },
+      [=](atom::accuracy, const std::string&) -> caf::result<dashboard_accuracy, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<dashboard_accuracy, std::string>>(
+            self->make_response_promise<dashboard_accuracy, std::string>());
+        share_accuracy(self, rp);
+        return *rp;
+      },
+      [=](atom::learning) -> caf::result<cluster_dashboard_learning> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_dashboard_learning>>(
+            self->make_response_promise<cluster_dashboard_learning>());
+        cluster_learning(self, rp);
+        return *rp;
+      },
+      [=](atom::learning, const std::string&) -> caf::result<dashboard_learning, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<dashboard_learning, std::string>>(
+            self->make_response_promise<dashboard_learning, std::string>());
+        share_learning(self, rp);
+        return *rp;
+      },
+      [=](atom::training) -> caf::result<cluster_dashboard_training> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_dashboard_training>>(
+            self->make_response_promise<cluster_dashboard_training>());
+        cluster_training(self, rp);
+        return *rp;
+      },
+      [=](atom::training, const std::string&) -> caf::result<dashboard_training, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<dashboard_training, std::string>>(
+            self->make_response_promise<dashboard_training, std::string>());
+        share_training(self, rp);
+        return *rp;
+      },
+      [=](atom::forecasts) -> caf::result<cluster_dashboard_forecasts> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_dashboard_forecasts>>(
+            self->make_response_promise<cluster_dashboard_forecasts>());
+        cluster_latest_forecasts(self, rp);
+        return *rp;
+      },
+      [=](atom::forecasts, const std::string&) -> caf::result<dashboard_forecasts, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<dashboard_forecasts, std::string>>(
+            self->make_response_promise<dashboard_forecasts, std::string>());
+        share_latest_forecasts(self, rp);
+        return *rp;
+      },
+      [=](atom::evaluate) -> caf::result<cluster_rl_evaluation> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_rl_evaluation>>(
+            self->make_response_promise<cluster_rl_evaluation>());
+        cluster_evaluation(self, rp);
+        return *rp;
+      },
+      [=](atom::evaluate, const std::string&) -> caf::result<rl_evaluation, std::string> {
+        auto rp = std::make_shared<caf::typed_response_promise<rl_evaluation, std::string>>(
+            self->make_response_promise<rl_evaluation, std::string>());
+        share_evaluation(self, rp);
+        return *rp;
+      },
+      [=](atom::executions, std::string& filter) -> caf::result<cluster_executions> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_executions>>(
+            self->make_response_promise<cluster_executions>());
+        cluster_executions_view(self, std::move(filter), rp);
+        return *rp;
+      },
+      [=](atom::executions, std::string& filter,
+          const std::string&) -> caf::result<std::vector<execution>, std::string> {
+        auto rp =
+            std::make_shared<caf::typed_response_promise<std::vector<execution>, std::string>>(
+                self->make_response_promise<std::vector<execution>, std::string>());
+        share_executions(self, std::move(filter), rp);
+        return *rp;
+      },
       [=](atom::store, snapshot_handover& handover) -> caf::result<uint64_t> {
         auto rp = std::make_shared<caf::typed_response_promise<uint64_t>>(
             self->make_response_promise<uint64_t>());

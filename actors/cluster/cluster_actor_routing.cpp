@@ -469,9 +469,11 @@ template <class Share, class Merged> struct gather {
 };
 
 // Asks every member etcd lists (and this node) for its share over the peer
-// links, in parallel, each within the request wait.
-template <class Share, class Merged, class Atom>
-void ask_members(cluster_self self, Atom question, std::shared_ptr<gather<Share, Merged>> g) {
+// links, in parallel, each within the request wait: `ask(to, timeout, me)`
+// sends the question to one member's handle (this node's cluster component
+// or a peer's endpoint) and returns the request.
+template <class Share, class Merged, class Ask>
+void ask_members_with(cluster_self self, std::shared_ptr<gather<Share, Merged>> g, Ask ask) {
   auto& st = self->state;
   const auto& me = st.settings.node_id;
   g->here = me;
@@ -483,7 +485,7 @@ void ask_members(cluster_self self, Atom question, std::shared_ptr<gather<Share,
   for (const auto& id : members) {
     if (id == me) {
       // Asked of ourselves through the path a peer's request takes.
-      self->request(caf::actor_cast<cluster_actor>(self), timeout, question, me)
+      ask(caf::actor_cast<cluster_actor>(self), timeout, me)
           .then([=](Share& share, std::string& node) { g->add(std::move(node), std::move(share)); },
                 [=](caf::error& e) { g->miss(me, describe(e)); });
       continue;
@@ -493,10 +495,18 @@ void ask_members(cluster_self self, Atom question, std::shared_ptr<gather<Share,
       g->miss(id, "not connected over the cluster transport");
       continue;
     }
-    self->request(peer->second, timeout, question, me)
+    ask(peer->second, timeout, me)
         .then([=](Share& share, std::string& node) { g->add(std::move(node), std::move(share)); },
               [=](caf::error& e) { g->miss(id, describe(e)); });
   }
+}
+
+// The same with `(question, me)` as the question.
+template <class Share, class Merged, class Atom>
+void ask_members(cluster_self self, Atom question, std::shared_ptr<gather<Share, Merged>> g) {
+  ask_members_with(self, g, [self, question](const auto& to, auto timeout, const std::string& me) {
+    return self->request(to, timeout, question, me);
+  });
 }
 
 } // namespace
@@ -509,8 +519,8 @@ namespace {
 
 // A cluster-wide view: every member's share, named by node, merged by
 // `merge_shares` (cluster_views.hpp).
-template <class Share, class View, class Member, class Atom, class Merge>
-void gather_view(cluster_self self, Atom which, shared_promise<View> rp, Merge merge_shares) {
+template <class Share, class View, class Member, class Merge>
+std::shared_ptr<gather<Share, View>> make_gather(shared_promise<View> rp, Merge merge_shares) {
   auto g = std::make_shared<gather<Share, View>>();
   g->rp = std::move(rp);
   g->merge = [merge_shares](std::vector<std::pair<std::string, Share>> answers,
@@ -520,7 +530,12 @@ void gather_view(cluster_self self, Atom which, shared_promise<View> rp, Merge m
       shares.push_back({std::move(node), std::move(share)});
     return merge_shares(std::move(shares), std::move(unanswered));
   };
-  ask_members(self, which, g);
+  return g;
+}
+
+template <class Share, class View, class Member, class Atom, class Merge>
+void gather_view(cluster_self self, Atom which, shared_promise<View> rp, Merge merge_shares) {
+  ask_members(self, which, make_gather<Share, View, Member>(std::move(rp), merge_shares));
 }
 
 } // namespace
@@ -954,6 +969,244 @@ void cluster_playbooks(cluster_self self, shared_promise<cluster_dashboard_playb
   gather_view<dashboard_playbooks, cluster_dashboard_playbooks, cluster::member_playbooks>(
       self, atom::playbooks_v, std::move(rp), [](auto shares, auto unanswered) {
         return cluster::merge_playbooks(std::move(shares), std::move(unanswered));
+      });
+}
+
+} // namespace grace
+
+namespace grace {
+
+namespace {
+
+void snapshots_at(cluster_self self, int64_t deadline_ms, snapshot_query query, bool forwarded,
+                  shared_promise<std::vector<snapshot>, std::string> rp) {
+  const int shard = cluster::shard_of_metric(query.metric_id);
+  const auto started = steady_ms();
+  dispatch(
+      self, deadline_ms,
+      [=]() {
+        const auto r = route_of(self->state, shard, forwarded, false);
+        if (r.kind == route::wait)
+          return false;
+        if (r.kind == route::here) {
+          with_component_or<storage_actor>(
+              self, self->state.supervisor, "storage",
+              [=](storage_actor storage) {
+                self->request(storage, until(deadline_ms), atom::query_v, query)
+                    .then(
+                        [=](std::vector<snapshot>& rows) {
+                          rp->deliver(std::move(rows), self->state.settings.node_id);
+                        },
+                        [=](caf::error& e) { rp->deliver(std::move(e)); });
+              },
+              [=](const caf::error& e) {
+                rp->deliver(
+                    make_error(errc::unavailable, "the storage is not reachable: " + describe(e)));
+              });
+          return true;
+        }
+        ++self->state.forwarded;
+        self->request(r.to, until(deadline_ms), atom::query_v, query, self->state.settings.node_id)
+            .then([=](std::vector<snapshot>& rows,
+                      std::string& node) { rp->deliver(std::move(rows), std::move(node)); },
+                  retry_on_transport(
+                      deadline_ms, [=] { snapshots_at(self, deadline_ms, query, forwarded, rp); },
+                      [=](caf::error e) { rp->deliver(std::move(e)); }));
+        return true;
+      },
+      [=] { rp->deliver(no_owner(shard, steady_ms() - started)); });
+}
+
+// The analytics component's report `which`, delivered with this node's id.
+template <class Report, class Which, class Then>
+void analytics_report(cluster_self self, Which which, shared_promise<Report, std::string> rp,
+                      Then then) {
+  with_component_or<analytics_actor>(
+      self, self->state.supervisor, "analytics",
+      [=](analytics_actor analytics) {
+        self->request(analytics, std::chrono::milliseconds(self->state.wait_ms), atom::get_v, which)
+            .then([=](Report& report) mutable { then(std::move(report)); },
+                  [=](caf::error& e) { rp->deliver(std::move(e)); });
+      },
+      [=](const caf::error& e) {
+        rp->deliver(make_error(errc::unavailable,
+                               "the analytics component is not reachable: " + describe(e)));
+      });
+}
+
+template <class Report, class Which>
+void share_report(cluster_self self, Which which, shared_promise<Report, std::string> rp) {
+  analytics_report<Report>(self, which, rp, [=](Report report) {
+    rp->deliver(std::move(report), self->state.settings.node_id);
+  });
+}
+
+// Learning progress: the analytics component's (its learner's experiences),
+// the agent's statistics and policies replaced by the learner's over the
+// shards this node answers for (as the statistics and policies shares).
+struct learning_share {
+  dashboard_learning report;
+  int open = 2;
+  shared_promise<dashboard_learning, std::string> rp;
+  std::string node;
+
+  void missing(const std::string& why) {
+    auto entry = "rl_agent: " + why;
+    auto& u = report.unavailable;
+    if (std::find(u.begin(), u.end(), entry) == u.end())
+      u.push_back(std::move(entry));
+  }
+  void done() {
+    if (--open == 0)
+      rp->deliver(std::move(report), node);
+  }
+};
+
+} // namespace
+
+void route_snapshots(cluster_self self, snapshot_query query, std::string forwarded_by,
+                     shared_promise<std::vector<snapshot>, std::string> rp) {
+  snapshots_at(self, steady_ms() + self->state.wait_ms, std::move(query), !forwarded_by.empty(),
+               std::move(rp));
+}
+
+void share_accuracy(cluster_self self, shared_promise<dashboard_accuracy, std::string> rp) {
+  share_report<dashboard_accuracy>(self, atom::accuracy_v, std::move(rp));
+}
+
+void cluster_accuracy(cluster_self self, shared_promise<cluster_dashboard_accuracy> rp) {
+  gather_view<dashboard_accuracy, cluster_dashboard_accuracy, cluster::member_accuracy>(
+      self, atom::accuracy_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_accuracy_reports(std::move(shares), std::move(unanswered));
+      });
+}
+
+void share_learning(cluster_self self, shared_promise<dashboard_learning, std::string> rp) {
+  const auto shards = answered_shards(self->state);
+  const auto timeout = std::chrono::milliseconds(self->state.wait_ms);
+  analytics_report<dashboard_learning>(self, atom::learning_v, rp, [=](dashboard_learning report) {
+    auto share = std::make_shared<learning_share>();
+    share->report = std::move(report);
+    share->rp = rp;
+    share->node = self->state.settings.node_id;
+    // The analytics component asked the learner for all its contexts;
+    // its own word on the learner is replaced by the shares' below.
+    auto& u = share->report.unavailable;
+    u.erase(std::remove_if(u.begin(), u.end(),
+                           [](const std::string& x) { return x.rfind("rl_agent", 0) == 0; }),
+            u.end());
+    share->report.has_agent = false;
+    share->report.has_policies = false;
+    with_learner(
+        self,
+        [=](rl_agent_actor learner) {
+          self->request(learner, timeout, atom::statistics_v, shards)
+              .then(
+                  [=](rl_statistics& agent) {
+                    share->report.has_agent = true;
+                    share->report.agent = std::move(agent);
+                    share->done();
+                  },
+                  [=](caf::error& e) {
+                    share->missing(describe(e));
+                    share->done();
+                  });
+          self->request(learner, timeout, atom::get_v, shards)
+              .then(
+                  [=](rl_policies& policies) {
+                    share->report.has_policies = true;
+                    share->report.policies = std::move(policies.policies);
+                    share->done();
+                  },
+                  [=](caf::error& e) {
+                    share->missing(describe(e));
+                    share->done();
+                  });
+        },
+        [=](caf::error e) {
+          share->missing(describe(e));
+          share->open = 1;
+          share->done();
+        });
+  });
+}
+
+void cluster_learning(cluster_self self, shared_promise<cluster_dashboard_learning> rp) {
+  gather_view<dashboard_learning, cluster_dashboard_learning, cluster::member_learning>(
+      self, atom::learning_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_learning(std::move(shares), std::move(unanswered));
+      });
+}
+
+void share_training(cluster_self self, shared_promise<dashboard_training, std::string> rp) {
+  share_report<dashboard_training>(self, atom::training_v, std::move(rp));
+}
+
+void cluster_training(cluster_self self, shared_promise<cluster_dashboard_training> rp) {
+  gather_view<dashboard_training, cluster_dashboard_training, cluster::member_training>(
+      self, atom::training_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_training_history(std::move(shares), std::move(unanswered));
+      });
+}
+
+void share_latest_forecasts(cluster_self self,
+                            shared_promise<dashboard_forecasts, std::string> rp) {
+  share_report<dashboard_forecasts>(self, atom::forecasts_v, std::move(rp));
+}
+
+void cluster_latest_forecasts(cluster_self self, shared_promise<cluster_dashboard_forecasts> rp) {
+  gather_view<dashboard_forecasts, cluster_dashboard_forecasts, cluster::member_forecasts>(
+      self, atom::forecasts_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_latest_forecasts(std::move(shares), std::move(unanswered));
+      });
+}
+
+void share_executions(cluster_self self, std::string filter,
+                      shared_promise<std::vector<execution>, std::string> rp) {
+  with_component_or<executor_actor>(
+      self, self->state.supervisor, "executor",
+      [=](executor_actor executor) {
+        self->request(executor, std::chrono::milliseconds(self->state.wait_ms), atom::get_v, filter)
+            .then(
+                [=](std::vector<execution>& list) {
+                  rp->deliver(std::move(list), self->state.settings.node_id);
+                },
+                [=](caf::error& e) { rp->deliver(std::move(e)); });
+      },
+      [=](const caf::error& e) {
+        rp->deliver(make_error(errc::unavailable, "the executor is not reachable: " + describe(e)));
+      });
+}
+
+void cluster_executions_view(cluster_self self, std::string filter,
+                             shared_promise<cluster_executions> rp) {
+  auto g = make_gather<std::vector<execution>, cluster_executions, cluster::member_executions>(
+      std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_executions(std::move(shares), std::move(unanswered));
+      });
+  ask_members_with(self, g, [self, filter](const auto& to, auto timeout, const std::string& me) {
+    return self->request(to, timeout, atom::executions_v, filter, me);
+  });
+}
+
+void share_evaluation(cluster_self self, shared_promise<rl_evaluation, std::string> rp) {
+  with_learner(
+      self,
+      [=](rl_agent_actor learner) {
+        self->request(learner, std::chrono::milliseconds(self->state.wait_ms), atom::evaluate_v)
+            .then(
+                [=](rl_evaluation& evaluation) {
+                  rp->deliver(std::move(evaluation), self->state.settings.node_id);
+                },
+                [=](caf::error& e) { rp->deliver(std::move(e)); });
+      },
+      [=](caf::error e) { rp->deliver(std::move(e)); });
+}
+
+void cluster_evaluation(cluster_self self, shared_promise<cluster_rl_evaluation> rp) {
+  gather_view<rl_evaluation, cluster_rl_evaluation, cluster::member_rl_evaluation>(
+      self, atom::evaluate_v, std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_evaluations(std::move(shares), std::move(unanswered));
       });
 }
 

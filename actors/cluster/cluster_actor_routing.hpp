@@ -71,6 +71,36 @@ void cluster_overview(cluster_self self, shared_promise<cluster_dashboard_overvi
 void share_playbooks(cluster_self self, shared_promise<dashboard_playbooks, std::string> rp);
 void cluster_playbooks(cluster_self self, shared_promise<cluster_dashboard_playbooks> rp);
 
+// A metric's snapshots from the storage of its metric's owner (here or over
+// the peer link, waiting for an owner like a recommendation), with the
+// owner's id. `forwarded_by` as for route_recommend.
+void route_snapshots(cluster_self self, snapshot_query query, std::string forwarded_by,
+                     shared_promise<std::vector<snapshot>, std::string> rp);
+
+// The remaining dashboard reports: this node's share (its analytics
+// component's report; learning progress with the learner's statistics and
+// policies over the shards it answers for) and every member's merged
+// (cluster_views.hpp).
+void share_accuracy(cluster_self self, shared_promise<dashboard_accuracy, std::string> rp);
+void cluster_accuracy(cluster_self self, shared_promise<cluster_dashboard_accuracy> rp);
+void share_learning(cluster_self self, shared_promise<dashboard_learning, std::string> rp);
+void cluster_learning(cluster_self self, shared_promise<cluster_dashboard_learning> rp);
+void share_training(cluster_self self, shared_promise<dashboard_training, std::string> rp);
+void cluster_training(cluster_self self, shared_promise<cluster_dashboard_training> rp);
+void share_latest_forecasts(cluster_self self, shared_promise<dashboard_forecasts, std::string> rp);
+void cluster_latest_forecasts(cluster_self self, shared_promise<cluster_dashboard_forecasts> rp);
+
+// This node's executions (its executor's, `filter` a state or ""), and every
+// member's in one list.
+void share_executions(cluster_self self, std::string filter,
+                      shared_promise<std::vector<execution>, std::string> rp);
+void cluster_executions_view(cluster_self self, std::string filter,
+                             shared_promise<cluster_executions> rp);
+
+// This node's RL evaluation (its learner's), and every member's side by side.
+void share_evaluation(cluster_self self, shared_promise<rl_evaluation, std::string> rp);
+void cluster_evaluation(cluster_self self, shared_promise<cluster_rl_evaluation> rp);
+
 // Tries the waiting requests again (after an ownership change, a restore, a
 // new peer, or the retry timer); expires those past their deadline.
 void retry_waiting(cluster_self self);

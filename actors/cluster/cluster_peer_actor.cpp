@@ -47,6 +47,27 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::withdraw, std::string& event_id, std::string& from) {
         return self->delegate(cluster, atom::withdraw_v, std::move(event_id), std::move(from));
       },
+      [=](atom::query, snapshot_query& query, std::string& from) {
+        return self->delegate(cluster, atom::query_v, std::move(query), std::move(from));
+      },
+      [=](atom::accuracy, std::string& from) {
+        return self->delegate(cluster, atom::accuracy_v, std::move(from));
+      },
+      [=](atom::learning, std::string& from) {
+        return self->delegate(cluster, atom::learning_v, std::move(from));
+      },
+      [=](atom::training, std::string& from) {
+        return self->delegate(cluster, atom::training_v, std::move(from));
+      },
+      [=](atom::forecasts, std::string& from) {
+        return self->delegate(cluster, atom::forecasts_v, std::move(from));
+      },
+      [=](atom::executions, std::string& filter, std::string& from) {
+        return self->delegate(cluster, atom::executions_v, std::move(filter), std::move(from));
+      },
+      [=](atom::evaluate, std::string& from) {
+        return self->delegate(cluster, atom::evaluate_v, std::move(from));
+      },
   };
 }
 

@@ -438,3 +438,242 @@ cluster_dashboard_playbooks merge_playbooks(std::vector<member_playbooks> answer
 }
 
 } // namespace grace::cluster
+
+namespace grace::cluster {
+
+namespace {
+
+template <class Member> void prefix_unavailable(const Member& a, std::vector<std::string>& out) {
+  for (const auto& u : a.share.unavailable)
+    out.push_back(a.node + ": " + u);
+}
+
+// Figures of the same forecasts scored on two members, weighted by points
+// (exact for the means over points; mase and skill approximately).
+accuracy_view combine(const std::vector<const accuracy_view*>& parts) {
+  accuracy_view out;
+  weighted_mean mae, mase, smape, accuracy_pct, coverage80, coverage95, skill;
+  for (const auto* x : parts) {
+    const double w = as_weight(x->points);
+    out.points += x->points;
+    mae.add(x->mae, w);
+    mase.add(x->mase, w);
+    smape.add(x->smape, w);
+    accuracy_pct.add(x->accuracy_pct, w);
+    coverage80.add(x->coverage80, w);
+    coverage95.add(x->coverage95, w);
+    skill.add(x->skill, w);
+  }
+  out.mae = mae.result();
+  out.mase = mase.result();
+  out.smape = smape.result();
+  out.accuracy_pct = accuracy_pct.result();
+  out.coverage80 = coverage80.result();
+  out.coverage95 = coverage95.result();
+  out.skill = skill.result();
+  return out;
+}
+
+pooled_accuracy_view merge_window(const std::vector<const pooled_accuracy_view*>& windows) {
+  std::map<std::string, std::vector<const metric_accuracy_view*>> by_metric;
+  for (const auto* w : windows)
+    for (const auto& m : w->metrics)
+      by_metric[m.metric_id].push_back(&m);
+  pooled_accuracy_view out;
+  for (const auto& [id, parts] : by_metric) {
+    if (parts.size() == 1) {
+      out.metrics.push_back(*parts.front());
+      continue;
+    }
+    metric_accuracy_view merged;
+    merged.metric_id = id;
+    std::vector<const accuracy_view*> overall;
+    std::map<int32_t, std::vector<const accuracy_view*>> by_horizon;
+    for (const auto* p : parts) {
+      overall.push_back(&p->overall);
+      for (const auto& h : p->by_horizon)
+        by_horizon[h.horizon_minutes].push_back(&h.figures);
+    }
+    merged.overall = combine(overall);
+    for (const auto& [minutes, figures] : by_horizon)
+      merged.by_horizon.push_back({minutes, combine(figures)});
+    out.metrics.push_back(std::move(merged));
+  }
+  // Pooled as a node pools its metrics: the means over points from the
+  // metrics' figures weighted by points, mase and skill a mean over metrics,
+  // no MAE (units differ).
+  std::vector<const accuracy_view*> overall;
+  double mase_sum = 0.0, skill_sum = 0.0;
+  int mase_n = 0, skill_n = 0;
+  for (const auto& m : out.metrics) {
+    overall.push_back(&m.overall);
+    if (m.overall.mase.known && std::isfinite(m.overall.mase.value)) {
+      mase_sum += m.overall.mase.value;
+      ++mase_n;
+    }
+    if (m.overall.skill.known && std::isfinite(m.overall.skill.value)) {
+      skill_sum += m.overall.skill.value;
+      ++skill_n;
+    }
+  }
+  out.overall = combine(overall);
+  out.overall.mae = figure();
+  out.overall.mase = mase_n > 0 ? figure(mase_sum / mase_n) : figure();
+  out.overall.skill = skill_n > 0 ? figure(skill_sum / skill_n) : figure();
+  return out;
+}
+
+} // namespace
+
+cluster_dashboard_accuracy merge_accuracy_reports(std::vector<member_accuracy> answers,
+                                                  std::vector<std::string> unanswered) {
+  cluster_dashboard_accuracy out;
+  auto& m = out.merged;
+  if (!answers.empty()) {
+    m.definition = answers.front().share.definition;
+    m.generated_at = answers.front().share.generated_at;
+  }
+  std::vector<const pooled_accuracy_view*> days, weeks;
+  for (const auto& a : answers) {
+    days.push_back(&a.share.day);
+    weeks.push_back(&a.share.week);
+    prefix_unavailable(a, m.unavailable);
+    out.answered_by.push_back(a.node);
+  }
+  m.day = merge_window(days);
+  m.week = merge_window(weeks);
+  name_members(out, std::move(unanswered));
+  return out;
+}
+
+cluster_dashboard_learning merge_learning(std::vector<member_learning> answers,
+                                          std::vector<std::string> unanswered) {
+  cluster_dashboard_learning out;
+  auto& m = out.merged;
+  if (!answers.empty())
+    m.generated_at = answers.front().share.generated_at;
+  struct day_sum {
+    uint64_t experiences = 0;
+    double reward_sum = 0.0;
+  };
+  std::map<std::string, day_sum> days;
+  weighted_mean trend;
+  std::vector<member_statistics> agents;
+  std::vector<member_policies> policies;
+  for (auto& a : answers) {
+    const auto& s = a.share;
+    m.experiences += s.experiences;
+    m.policy_changes += s.policy_changes;
+    m.contexts += s.contexts;
+    for (const auto& d : s.days) {
+      auto& sum = days[d.day];
+      sum.experiences += d.experiences;
+      sum.reward_sum += d.mean_reward * static_cast<double>(d.experiences);
+    }
+    trend.add(s.reward_trend_per_100, as_weight(s.experiences));
+    if (s.has_agent)
+      agents.push_back({a.node, s.agent});
+    if (s.has_policies)
+      policies.push_back({a.node, rl_policies{s.policies}});
+    prefix_unavailable(a, m.unavailable);
+    out.answered_by.push_back(a.node);
+  }
+  for (const auto& [day, sum] : days)
+    m.days.push_back(
+        {day, sum.experiences,
+         sum.experiences ? sum.reward_sum / static_cast<double>(sum.experiences) : 0.0});
+  if (!days.empty())
+    m.experiences_per_day = static_cast<double>(m.experiences) / static_cast<double>(days.size());
+  m.reward_trend_per_100 = trend.result();
+  if (!agents.empty()) {
+    m.has_agent = true;
+    m.agent = merge_statistics(std::move(agents), {}).merged;
+  }
+  if (!policies.empty()) {
+    m.has_policies = true;
+    m.policies = merge_policies(std::move(policies), {}).merged.policies;
+  }
+  name_members(out, std::move(unanswered));
+  return out;
+}
+
+cluster_dashboard_training merge_training_history(std::vector<member_training> answers,
+                                                  std::vector<std::string> unanswered) {
+  cluster_dashboard_training out;
+  auto& m = out.merged;
+  if (!answers.empty()) {
+    m.generated_at = answers.front().share.generated_at;
+    m.interval_seconds = answers.front().share.interval_seconds;
+  }
+  for (auto& a : answers) {
+    auto& s = a.share;
+    m.count += s.count;
+    m.cycles.insert(m.cycles.end(), s.cycles.begin(), s.cycles.end());
+    if (s.last_finished_at != 0 && s.last_finished_at > m.last_finished_at) {
+      m.last_finished_at = s.last_finished_at;
+      m.since_last_seconds = s.since_last_seconds;
+    }
+    if (s.next_due_at != 0 && (m.next_due_at == 0 || s.next_due_at < m.next_due_at))
+      m.next_due_at = s.next_due_at;
+    prefix_unavailable(a, m.unavailable);
+    out.answered_by.push_back(a.node);
+  }
+  std::stable_sort(m.cycles.begin(), m.cycles.end(),
+                   [](const training_cycle_view& a, const training_cycle_view& b) {
+                     return a.finished_at > b.finished_at;
+                   });
+  name_members(out, std::move(unanswered));
+  return out;
+}
+
+cluster_dashboard_forecasts merge_latest_forecasts(std::vector<member_forecasts> answers,
+                                                   std::vector<std::string> unanswered) {
+  cluster_dashboard_forecasts out;
+  if (!answers.empty())
+    out.merged.generated_at = answers.front().share.generated_at;
+  std::map<std::string, latest_forecast> by_metric;
+  for (auto& a : answers) {
+    for (auto& f : a.share.forecasts) {
+      auto [it, fresh] = by_metric.try_emplace(f.metric_id, f);
+      if (!fresh && f.generated_at > it->second.generated_at)
+        it->second = std::move(f);
+    }
+    out.answered_by.push_back(a.node);
+  }
+  for (auto& [id, f] : by_metric)
+    out.merged.forecasts.push_back(std::move(f));
+  name_members(out, std::move(unanswered));
+  return out;
+}
+
+cluster_executions merge_executions(std::vector<member_executions> answers,
+                                    std::vector<std::string> unanswered) {
+  cluster_executions out;
+  for (auto& a : answers) {
+    out.executions.insert(out.executions.end(), std::make_move_iterator(a.share.begin()),
+                          std::make_move_iterator(a.share.end()));
+    out.answered_by.push_back(a.node);
+  }
+  std::stable_sort(
+      out.executions.begin(), out.executions.end(), [](const execution& a, const execution& b) {
+        return a.requested_at != b.requested_at ? a.requested_at > b.requested_at : a.id < b.id;
+      });
+  name_members(out, std::move(unanswered));
+  return out;
+}
+
+cluster_rl_evaluation merge_evaluations(std::vector<member_rl_evaluation> answers,
+                                        std::vector<std::string> unanswered) {
+  cluster_rl_evaluation out;
+  for (auto& a : answers) {
+    out.experiences += a.share.experiences;
+    out.members.push_back({a.node, std::move(a.share)});
+    out.answered_by.push_back(std::move(a.node));
+  }
+  std::sort(out.members.begin(), out.members.end(),
+            [](const member_evaluation& a, const member_evaluation& b) { return a.node < b.node; });
+  name_members(out, std::move(unanswered));
+  return out;
+}
+
+} // namespace grace::cluster

@@ -86,3 +86,81 @@ cluster_dashboard_playbooks merge_playbooks(std::vector<member_playbooks> answer
                                             std::vector<std::string> unanswered);
 
 } // namespace grace::cluster
+
+namespace grace::cluster {
+
+struct member_accuracy {
+  std::string node;
+  dashboard_accuracy share; // the forecasts its forecaster made and scored
+};
+
+// The forecast-accuracy report with a node alone's fields: for each window
+// the members' per-metric lists concatenated by metric id (a metric two
+// members scored, before and after a handover, once: its figures weighted
+// by points, per horizon too); the pooled figures computed from the merged
+// list as a node pools its metrics (points summed; smape, accuracy_pct and
+// the coverages weighted by points; mase and skill the mean over metrics;
+// mae unknown). `definition` and generated_at are the first member's,
+// `unavailable` each member's as "<id>: <entry>".
+cluster_dashboard_accuracy merge_accuracy_reports(std::vector<member_accuracy> answers,
+                                                  std::vector<std::string> unanswered);
+
+struct member_learning {
+  std::string node;
+  dashboard_learning share; // its learner's experiences; agent and policies over its shards
+};
+
+// Learning progress with a node alone's fields: the days summed per day
+// (experiences summed, mean_reward weighted by experiences, ascending day),
+// `experiences`, `policy_changes` and `contexts` summed, experiences_per_day
+// the summed experiences over the distinct days, reward_trend_per_100 the
+// members' slopes weighted by their experiences, `agent` merged as
+// merge_statistics and `policies` as merge_policies (null when no member's
+// came).
+cluster_dashboard_learning merge_learning(std::vector<member_learning> answers,
+                                          std::vector<std::string> unanswered);
+
+struct member_training {
+  std::string node;
+  dashboard_training share; // its own trainer's cycles
+};
+
+// Training history with a node alone's fields: the members' cycles in one
+// list, newest finished first; `count` summed; last_finished_at the latest
+// member's (and since_last_seconds that member's); next_due_at the soonest
+// known; interval_seconds the first member's.
+cluster_dashboard_training merge_training_history(std::vector<member_training> answers,
+                                                  std::vector<std::string> unanswered);
+
+struct member_forecasts {
+  std::string node;
+  dashboard_forecasts share; // the latest forecast of each metric it forecast
+};
+
+// The latest forecasts of every member in one list by metric id; a metric
+// two members forecast (before and after a handover) once: the newest.
+cluster_dashboard_forecasts merge_latest_forecasts(std::vector<member_forecasts> answers,
+                                                   std::vector<std::string> unanswered);
+
+struct member_executions {
+  std::string node;
+  std::vector<execution> share; // its executor's runs
+};
+
+// Every member's executions in one list, newest requested first (then id),
+// as a node lists its own.
+cluster_executions merge_executions(std::vector<member_executions> answers,
+                                    std::vector<std::string> unanswered);
+
+struct member_rl_evaluation {
+  std::string node;
+  rl_evaluation share;
+};
+
+// One evaluation per member, by node id, not merged (an off-policy estimate
+// with its interval over one learner's log does not add up with another's);
+// `experiences` summed.
+cluster_rl_evaluation merge_evaluations(std::vector<member_rl_evaluation> answers,
+                                        std::vector<std::string> unanswered);
+
+} // namespace grace::cluster

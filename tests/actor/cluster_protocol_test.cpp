@@ -169,6 +169,97 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         out.propensity = 1.0;
         return {out, std::string("mars-node")};
       },
+      // A metric's snapshots from the owner's storage; "unknown" is refused.
+      [=](atom::query, const snapshot_query&) -> caf::result<std::vector<snapshot>, std::string> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::query, const snapshot_query& q,
+          const std::string&) -> caf::result<std::vector<snapshot>, std::string> {
+        if (q.metric_id == "unknown")
+          return make_error(errc::not_found, "unknown metric 'unknown'");
+        std::vector<snapshot> rows(2);
+        for (size_t i = 0; i < rows.size(); ++i) {
+          rows[i].metric_id = q.metric_id;
+          rows[i].window_start = q.since + static_cast<int64_t>(i) * 1000;
+          rows[i].window_end = rows[i].window_start + 1000;
+          rows[i].p95 = 0.5 + static_cast<double>(i);
+        }
+        return {rows, std::string("mars-node")};
+      },
+      [=](atom::accuracy) -> caf::result<cluster_dashboard_accuracy> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::accuracy, const std::string&) -> caf::result<dashboard_accuracy, std::string> {
+        dashboard_accuracy share;
+        share.definition = "absolute errors";
+        share.week.overall.points = 30;
+        share.week.metrics = {{"db.cpu", {}, {{60, {}}}}};
+        share.week.metrics[0].overall.points = 30;
+        share.week.metrics[0].by_horizon[0].figures.smape = 12.5;
+        return {share, std::string("mars-node")};
+      },
+      [=](atom::learning) -> caf::result<cluster_dashboard_learning> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::learning, const std::string&) -> caf::result<dashboard_learning, std::string> {
+        dashboard_learning share;
+        share.experiences = 9;
+        share.days = {{"2026-12-07", 9, 0.25}};
+        share.has_agent = true;
+        share.agent.experiences = 9;
+        share.has_policies = true;
+        share.policies = {{"api", "latency", 9, {}}};
+        return {share, std::string("mars-node")};
+      },
+      [=](atom::training) -> caf::result<cluster_dashboard_training> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::training, const std::string&) -> caf::result<dashboard_training, std::string> {
+        dashboard_training share;
+        share.cycles = {{4, 1000, 61000, 60.0, 500, 14, "v4", 0.75}};
+        share.count = 1;
+        share.last_finished_at = 61000;
+        return {share, std::string("mars-node")};
+      },
+      [=](atom::forecasts) -> caf::result<cluster_dashboard_forecasts> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::forecasts, const std::string&) -> caf::result<dashboard_forecasts, std::string> {
+        dashboard_forecasts share;
+        share.forecasts.resize(1);
+        share.forecasts[0].metric_id = "db.cpu";
+        share.forecasts[0].generated_at = 5000;
+        share.forecasts[0].points = {{1000, 1.5, 1.0, 2.0, 0.5, 2.5}};
+        return {share, std::string("mars-node")};
+      },
+      [=](atom::executions, const std::string&) -> caf::result<cluster_executions> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      // The runs in the state asked for ("" all): one succeeded, one refused.
+      [=](atom::executions, const std::string& filter,
+          const std::string&) -> caf::result<std::vector<execution>, std::string> {
+        std::vector<execution> all(2);
+        all[0].id = "exec-2";
+        all[0].state = execution_state::refused;
+        all[1].id = "exec-1";
+        all[1].state = execution_state::succeeded;
+        all[1].kpi_deltas = {{"latency", -0.25}};
+        std::vector<execution> out;
+        for (auto& e : all)
+          if (filter.empty() || to_string(e.state) == filter)
+            out.push_back(e);
+        return {out, std::string("mars-node")};
+      },
+      [=](atom::evaluate) -> caf::result<cluster_rl_evaluation> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      [=](atom::evaluate, const std::string&) -> caf::result<rl_evaluation, std::string> {
+        rl_evaluation share;
+        share.experiences = 9;
+        share.policy = "hierarchical_thompson";
+        share.current.dr = {0.5, 0.1, 0.3, 0.7};
+        return {share, std::string("mars-node")};
+      },
       [=](atom::reward, const reward_report& r,
           const std::string& from) -> caf::result<experience, std::string> {
         if (r.reward == 0.5)
@@ -447,6 +538,132 @@ CAF_TEST(
   earth.self->receive([&](bool withdrawn) {
     received = true;
     CAF_CHECK(withdrawn);
+  });
+  CAF_CHECK(received);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(snapshots of a metric and the reports and executions and evaluation cross the wire) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  snapshot_query q;
+  q.metric_id = "db.cpu";
+  q.since = 60000;
+  q.until = 120000;
+  q.limit = 10;
+  earth.self->send(peer, atom::query_v, q, std::string("earth-node"));
+  exec_all();
+  bool received = false;
+  earth.self->receive([&](const std::vector<snapshot>& rows, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(rows.size(), 2u);
+    CAF_CHECK_EQUAL(rows[1].metric_id, "db.cpu");
+    CAF_CHECK_EQUAL(rows[1].window_start, 61000);
+    CAF_CHECK_EQUAL(rows[1].p95, 1.5);
+  });
+  CAF_CHECK(received);
+  // The owner's refusal comes back as its error.
+  q.metric_id = "unknown";
+  earth.self->send(peer, atom::query_v, q, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive(
+      [&](const std::vector<snapshot>&, const std::string&) { CAF_FAIL("not refused"); },
+      [&](const caf::error& e) {
+        received = true;
+        CAF_CHECK_EQUAL(e.category(), error_category());
+        CAF_CHECK_EQUAL(static_cast<errc>(e.code()), errc::not_found);
+      });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::accuracy_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const dashboard_accuracy& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.definition, "absolute errors");
+    CAF_REQUIRE_EQUAL(share.week.metrics.size(), 1u);
+    CAF_CHECK_EQUAL(share.week.metrics[0].overall.points, 30u);
+    CAF_REQUIRE_EQUAL(share.week.metrics[0].by_horizon.size(), 1u);
+    CAF_CHECK_EQUAL(share.week.metrics[0].by_horizon[0].horizon_minutes, 60);
+    CAF_CHECK_EQUAL(share.week.metrics[0].by_horizon[0].figures.smape.value, 12.5);
+  });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::learning_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const dashboard_learning& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.experiences, 9u);
+    CAF_REQUIRE_EQUAL(share.days.size(), 1u);
+    CAF_CHECK_EQUAL(share.days[0].day, "2026-12-07");
+    CAF_CHECK(share.has_agent);
+    CAF_CHECK_EQUAL(share.agent.experiences, 9u);
+    CAF_REQUIRE_EQUAL(share.policies.size(), 1u);
+    CAF_CHECK_EQUAL(share.policies[0].updates, 9u);
+  });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::training_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const dashboard_training& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.cycles.size(), 1u);
+    CAF_CHECK_EQUAL(share.cycles[0].model_version, "v4");
+    CAF_CHECK_EQUAL(share.cycles[0].validation_mase.value, 0.75);
+    CAF_CHECK_EQUAL(share.last_finished_at, 61000);
+  });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::forecasts_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const dashboard_forecasts& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(share.forecasts.size(), 1u);
+    CAF_CHECK_EQUAL(share.forecasts[0].metric_id, "db.cpu");
+    CAF_CHECK_EQUAL(share.forecasts[0].generated_at, 5000);
+    CAF_REQUIRE_EQUAL(share.forecasts[0].points.size(), 1u);
+    CAF_CHECK_EQUAL(share.forecasts[0].points[0].hi95, 2.5);
+  });
+  CAF_CHECK(received);
+  // The state filter crosses the wire with the question.
+  earth.self->send(peer, atom::executions_v, std::string("succeeded"), std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const std::vector<execution>& runs, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(runs.size(), 1u);
+    CAF_CHECK_EQUAL(runs[0].id, "exec-1");
+    CAF_CHECK_EQUAL(runs[0].kpi_deltas.at("latency"), -0.25);
+  });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::executions_v, std::string(), std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const std::vector<execution>& runs, const std::string&) {
+    received = true;
+    CAF_CHECK_EQUAL(runs.size(), 2u);
+  });
+  CAF_CHECK(received);
+  earth.self->send(peer, atom::evaluate_v, std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const rl_evaluation& share, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK_EQUAL(share.experiences, 9u);
+    CAF_CHECK_EQUAL(share.current.dr.high, 0.7);
   });
   CAF_CHECK(received);
   anon_send_exit(cluster, caf::exit_reason::user_shutdown);

@@ -182,6 +182,36 @@ cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_c
       [=](atom::withdraw, const std::string&, const std::string&) -> caf::result<bool> {
         return not_here();
       },
+      [=](atom::query, const snapshot_query&) -> caf::result<std::vector<snapshot>, std::string> {
+        return not_here();
+      },
+      [=](atom::query, const snapshot_query&, const std::string&)
+          -> caf::result<std::vector<snapshot>, std::string> { return not_here(); },
+      [=](atom::accuracy) -> caf::result<cluster_dashboard_accuracy> { return not_here(); },
+      [=](atom::accuracy, const std::string&) -> caf::result<dashboard_accuracy, std::string> {
+        return not_here();
+      },
+      [=](atom::learning) -> caf::result<cluster_dashboard_learning> { return not_here(); },
+      [=](atom::learning, const std::string&) -> caf::result<dashboard_learning, std::string> {
+        return not_here();
+      },
+      [=](atom::training) -> caf::result<cluster_dashboard_training> { return not_here(); },
+      [=](atom::training, const std::string&) -> caf::result<dashboard_training, std::string> {
+        return not_here();
+      },
+      [=](atom::forecasts) -> caf::result<cluster_dashboard_forecasts> { return not_here(); },
+      [=](atom::forecasts, const std::string&) -> caf::result<dashboard_forecasts, std::string> {
+        return not_here();
+      },
+      [=](atom::executions, const std::string&) -> caf::result<cluster_executions> {
+        return not_here();
+      },
+      [=](atom::executions, const std::string&, const std::string&)
+          -> caf::result<std::vector<execution>, std::string> { return not_here(); },
+      [=](atom::evaluate) -> caf::result<cluster_rl_evaluation> { return not_here(); },
+      [=](atom::evaluate, const std::string&) -> caf::result<rl_evaluation, std::string> {
+        return not_here();
+      },
   };
 }
 

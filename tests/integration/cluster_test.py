@@ -14,11 +14,14 @@ before and after. Snapshots of the killed node's metrics were handed over to
 each shard's next owner (and to no other node), which, owning the shard after
 the kill, forecasts them from that history for a forecast asked through
 another survivor; the merged warnings and dashboard reports name who
-answered. Samples a node scrapes go to their metric's owner like pushed
-ones.
+answered. A metric's snapshots asked through any node are read from its
+owner's storage; the latest forecasts, the accuracy report and the other
+reports asked of any node merge every owner's. Samples a node scrapes go to
+their metric's owner like pushed ones.
 
 Run by ctest as `cluster_test.py PATH/TO/grace-node SOURCE_DIR`.
 """
+import functools
 import http.server
 import json
 import os
@@ -107,7 +110,12 @@ class Etcd:
 
 # One-second snapshot windows, so that pushed samples close windows within
 # the test (60 s after their time: the aggregator's allowed lateness).
-FAST_WINDOWS = "aggregation:\n  snapshot_interval: 1s\nforecasting:\n  horizon: 1m\n"
+# One-second windows, and a forecast cycle every 2 s so that each owner
+# stores forecasts of its metrics (the samples pushed are inside every
+# metric's good band: `good_value`, so no warning and no playbook run
+# interferes with the rewards counted below).
+FAST_WINDOWS = ("aggregation:\n  snapshot_interval: 1s\n"
+                "forecasting:\n  horizon: 1m\n  interval: 2s\n")
 
 
 class Exporter(http.server.BaseHTTPRequestHandler):
@@ -116,8 +124,8 @@ class Exporter(http.server.BaseHTTPRequestHandler):
     serving = False
 
     def do_GET(self):
-        body = "".join(f"grace_it_series_{i} {i + 0.5}\n"
-                       for i, _ in enumerate(catalog_metrics())) if Exporter.serving else ""
+        body = "".join(f"grace_it_series_{i} {good_value(m)}\n"
+                       for i, m in enumerate(catalog_metrics())) if Exporter.serving else ""
         data = body.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain; version=0.0.4")
@@ -219,11 +227,41 @@ def catalog_metrics():
         return [m["id"] for m in yaml.safe_load(f)["metrics"]]
 
 
+@functools.lru_cache(maxsize=None)
+def catalog_entries():
+    with open(os.path.join(grace_node.SOURCE, "config", "metrics_catalog.yaml")) as f:
+        return {m["id"]: m for m in yaml.safe_load(f)["metrics"]}
+
+
+def good_value(metric_id):
+    """A value well inside the metric's good band (no warning when forecast)."""
+    return 100.0 if catalog_entries()[metric_id]["direction"] == "lower_is_worse" else 1.0
+
+
+def forecast_metrics():
+    """The catalog metrics the scheduler forecasts."""
+    return [m for m, entry in catalog_entries().items() if entry["forecast"]]
+
+
 def stored_snapshots(node, metric_id):
-    """The snapshots this node holds itself (not routed)."""
-    status, body = request(node.port, "GET", f"/api/metrics/{metric_id}/snapshots?limit=1000")
+    """The snapshots this node holds itself (`local=true`: not routed to the owner)."""
+    status, body = request(node.port, "GET",
+                           f"/api/metrics/{metric_id}/snapshots?limit=1000&local=true")
     assert status == 200, body
     return body["snapshots"]
+
+
+def routed_snapshots(node, metric_id):
+    """A metric's snapshots asked through `node`: read from its owner's storage."""
+    status, body = request(node.port, "GET", f"/api/metrics/{metric_id}/snapshots?limit=1000")
+    assert status == 200, body
+    return body
+
+
+def push(node, samples):
+    return request(node.port, "POST", "/api/metrics", body=json.dumps(samples).encode(),
+                   headers={"Content-Type": "application/json",
+                            "Authorization": f"Bearer {TOKEN}"})
 
 
 def predict(node, metric_ids):
@@ -361,7 +399,7 @@ class ClusterTest(unittest.TestCase):
         self.assertGreater(expected["n2"] + expected["n3"], 0, expected)
         before = {n: accepted_samples(node) for n, node in self.nodes.items()}
         ts = int(time.time() * 1000)
-        samples = [{"metric": m, "value": 1.0, "ts": ts} for m in metric_ids]
+        samples = [{"metric": m, "value": good_value(m), "ts": ts} for m in metric_ids]
         status, body = request(self.nodes["n1"].port, "POST", "/api/metrics",
                                body=json.dumps(samples).encode(),
                                headers={"Content-Type": "application/json",
@@ -371,6 +409,67 @@ class ClusterTest(unittest.TestCase):
         # Acknowledged once each owner's ingest wrote them to its sample log.
         after = {n: accepted_samples(node) for n, node in self.nodes.items()}
         self.assertEqual({n: after[n] - before[n] for n in self.nodes}, expected)
+
+    def test_1_reads_are_answered_by_the_owner_and_reports_merged(self):
+        now = wait_for(lambda: balanced(self.nodes), 20)
+        self.assertIsNotNone(now)
+        for n, node in self.nodes.items():
+            others = sorted(set(self.nodes) - {n})
+            self.assertTrue(wait_for(lambda: view(node)["peers"] == others, 15), view(node))
+        owner_of = {s["shard"]: s["owner"] for s in now["n1"]["shards"]}
+        metric_ids = catalog_metrics()
+        owners = {m: owner_of[shard_of_metric(m)] for m in metric_ids}
+        self.assertEqual(sorted(set(owners.values())), ["n1", "n2", "n3"], owners)
+        n1, n2 = self.nodes["n1"], self.nodes["n2"]
+        # Six one-second windows of every catalog metric, pushed through n1
+        # (a minute old, as in test_4: such windows are closed within seconds).
+        # One request per metric: the test nodes take bodies of 4 KiB at most.
+        now_ms = int(time.time() * 1000)
+        for m in metric_ids:
+            status, body = push(n1, [{"metric": m, "value": good_value(m),
+                                      "ts": now_ms - 58000 + 1000 * k} for k in range(6)])
+            self.assertEqual((status, body.get("rejected")), (200, []), body)
+        # A metric's snapshots asked through a node that does not own it are
+        # read from its owner's storage, which names itself.
+        for m in metric_ids:
+            via = n2 if owners[m] != "n2" else n1
+            held = wait_for(lambda: len(stored_snapshots(self.nodes[owners[m]], m)) >= 5, 20)
+            self.assertTrue(held, (m, owners[m]))
+            body = routed_snapshots(via, m)
+            self.assertEqual(body["answered_by"], owners[m], (m, body))
+            self.assertEqual(body["metric_id"], m)
+            self.assertGreaterEqual(len(body["snapshots"]), 5, (m, body))
+            self.assertEqual({r["metric_id"] for r in body["snapshots"]}, {m})
+        # The owners forecast their metrics (every 2 s) and store them: the
+        # latest forecasts asked of any node list the metrics of every owner.
+        forecast = sorted(forecast_metrics())
+        self.assertEqual(sorted({owners[m] for m in forecast}), ["n1", "n2", "n3"],
+                         {m: owners[m] for m in forecast})
+
+        def every_metric_forecast():
+            status, body = request(n2.port, "GET", "/api/forecasts/latest")
+            listed = sorted(f["metric_id"] for f in body.get("forecasts", []))
+            return body if status == 200 and listed == forecast else None
+        latest = wait_for(every_metric_forecast, 20)
+        self.assertIsNotNone(latest, request(n2.port, "GET", "/api/forecasts/latest"))
+        self.assertEqual((latest["answered_by"], latest["unanswered"]),
+                         (["n1", "n2", "n3"], []), latest)
+        # The other merged views answer from any node with every member.
+        for node in (n1, n2):
+            status, accuracy = request(node.port, "GET", "/api/ml/dashboard/forecast-accuracy")
+            self.assertEqual((status, accuracy["answered_by"], accuracy["unanswered"]),
+                             (200, ["n1", "n2", "n3"], []), accuracy)
+            self.assertIn("7d", accuracy["windows"], accuracy)
+        for path in ("/api/ml/dashboard/learning-progress", "/api/ml/dashboard/training-history",
+                     "/api/playbooks/executions", "/api/ml/causal-rl/evaluation"):
+            status, body = request(n1.port, "GET", path)
+            self.assertEqual((status, body.get("answered_by"), body.get("unanswered")),
+                             (200, ["n1", "n2", "n3"], []), (path, body))
+        status, evaluation = request(n1.port, "GET", "/api/ml/causal-rl/evaluation")
+        self.assertEqual(sorted(m["node"] for m in evaluation["members"]), ["n1", "n2", "n3"])
+        status, refused = request(n1.port, "GET",
+                                  f"/api/metrics/{metric_ids[0]}/snapshots?local=maybe")
+        self.assertEqual(status, 400, refused)
 
     def test_2_the_transport_admits_only_cluster_certificates(self):
         port = self.nodes["n2"].cluster_port
@@ -444,7 +543,8 @@ class ClusterTest(unittest.TestCase):
         self.assertTrue(n3_metrics, victims_shards)
         next_owner = {m: preferred_owner(shard_of_metric(m), ["n1", "n2"]) for m in n3_metrics}
         now_ms = int(time.time() * 1000)
-        samples = [{"metric": m, "value": 1.0 + 0.1 * k, "ts": now_ms - 58000 + 1000 * k}
+        samples = [{"metric": m, "value": good_value(m) + 0.1 * k,
+                    "ts": now_ms - 58000 + 1000 * k}
                    for m in n3_metrics for k in range(6)]
         status, body = request(n1.port, "POST", "/api/metrics", body=json.dumps(samples).encode(),
                                headers={"Content-Type": "application/json",

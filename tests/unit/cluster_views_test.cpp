@@ -1,3 +1,4 @@
+#include "actors/analytics/forecast_accuracy.hpp"
 #include "actors/cluster/cluster_views.hpp"
 #include "actors/cluster/shard_map.hpp"
 
@@ -333,4 +334,250 @@ TEST(ClusterViews, PlaybookRunsMergePerPlaybookAndContext) {
   ASSERT_EQ(m.playbooks[1].contexts.size(), 1u);
   EXPECT_EQ(m.playbooks[1].contexts[0].counts.evaluated, 4u);
   EXPECT_DOUBLE_EQ(m.playbooks[1].contexts[0].counts.mean_reward.value, 0.0);
+}
+
+namespace {
+
+// One metric scored on `n` points, each off by `error` with the interval
+// holding it every `every`-th time; two horizons.
+analytics::metric_accuracy scored(const std::string& id, int n, double error, int every,
+                                  double scale) {
+  analytics::metric_accuracy m;
+  m.metric_id = id;
+  analytics::error_sums h15, h60;
+  for (int i = 0; i < n; ++i) {
+    auto& sums = i % 2 ? h60 : h15;
+    const double actual = 10.0 + i;
+    const bool inside = i % every == 0;
+    sums.add(actual + error, actual, inside ? actual - 1 : actual + 0.5,
+             inside ? actual + 1 : actual + 0.75, actual - 2, actual + 2);
+    sums.add_seasonal_naive(actual + error, actual, actual + 2 * error);
+  }
+  m.sums = h15;
+  m.sums.merge(h60);
+  m.overall = analytics::figures(m.sums, scale);
+  m.by_horizon = {{15, analytics::figures(h15, scale)}, {60, analytics::figures(h60, scale)}};
+  return m;
+}
+
+dashboard_accuracy report_of(std::vector<analytics::metric_accuracy> metrics,
+                             std::vector<std::string> unavailable, int64_t generated_at) {
+  dashboard_accuracy r;
+  r.definition = "points scored against the actuals";
+  r.week = analytics::view_of(analytics::pool(metrics));
+  metrics.resize(metrics.empty() ? 0 : 1); // the day window: the first metric only
+  r.day = analytics::view_of(analytics::pool(metrics));
+  r.unavailable = std::move(unavailable);
+  r.generated_at = generated_at;
+  return r;
+}
+
+void expect_same(const figure& a, const figure& b, const char* what) {
+  EXPECT_EQ(a.known, b.known) << what;
+  if (a.known && b.known) {
+    EXPECT_NEAR(a.value, b.value, 1e-9) << what;
+  }
+}
+
+void expect_same(const accuracy_view& a, const accuracy_view& b) {
+  EXPECT_EQ(a.points, b.points);
+  expect_same(a.mae, b.mae, "mae");
+  expect_same(a.mase, b.mase, "mase");
+  expect_same(a.smape, b.smape, "smape");
+  expect_same(a.accuracy_pct, b.accuracy_pct, "accuracy_pct");
+  expect_same(a.coverage80, b.coverage80, "coverage80");
+  expect_same(a.coverage95, b.coverage95, "coverage95");
+  expect_same(a.skill, b.skill, "skill");
+}
+
+} // namespace
+
+TEST(ClusterViews, AccuracyOfMetricsOnTwoMembersIsWhatOneNodeWouldPool) {
+  const auto a = scored("api.latency_p95", 10, 0.5, 2, 1.0);
+  const auto b = scored("db.cpu", 30, 2.0, 3, 4.0);
+  const auto c = scored("api.errors", 4, 0.1, 1, 0.0); // no MASE (no scale)
+  // One node holding all three, and the same metrics on two members.
+  const auto alone = analytics::view_of(analytics::pool({a, b, c}));
+  const auto merged = merge_accuracy_reports(
+      {{"n2", report_of({b}, {}, 9)}, {"n1", report_of({c, a}, {"trainer: timeout"}, 7)}},
+      {"n3: timeout"});
+  const auto& m = merged.merged;
+  EXPECT_EQ(m.definition, "points scored against the actuals");
+  EXPECT_EQ(m.generated_at, 9); // the first answer's (the gather puts this node first)
+  EXPECT_EQ(m.unavailable, (std::vector<std::string>{"n1: trainer: timeout"}));
+  EXPECT_EQ(merged.answered_by, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(merged.unanswered, (std::vector<std::string>{"n3: timeout"}));
+  // The per-metric lists concatenated by metric id, each metric as it was.
+  ASSERT_EQ(m.week.metrics.size(), 3u);
+  EXPECT_EQ(m.week.metrics[0].metric_id, "api.errors");
+  EXPECT_EQ(m.week.metrics[1].metric_id, "api.latency_p95");
+  EXPECT_EQ(m.week.metrics[2].metric_id, "db.cpu");
+  expect_same(m.week.metrics[2].overall, alone.metrics[1].overall);
+  ASSERT_EQ(m.week.metrics[2].by_horizon.size(), 2u);
+  EXPECT_EQ(m.week.metrics[2].by_horizon[1].horizon_minutes, 60);
+  // The pooled figures as one node pools the same metrics.
+  expect_same(m.week.overall, alone.overall);
+  EXPECT_EQ(m.week.overall.points, 44u);
+  EXPECT_FALSE(m.week.overall.mae.known);
+  // The day window of each member holds its first metric only.
+  ASSERT_EQ(m.day.metrics.size(), 2u);
+  expect_same(m.day.overall, analytics::view_of(analytics::pool({b, c})).overall);
+}
+
+TEST(ClusterViews, AMetricScoredOnTwoMembersIsListedOnceWeightedByPoints) {
+  auto before = scored("db.cpu", 10, 1.0, 1, 2.0); // the old owner's forecasts
+  auto after = scored("db.cpu", 30, 3.0, 2, 2.0);  // the new owner's
+  auto both = before.sums;
+  both.merge(after.sums);
+  const auto exact = analytics::view_of(analytics::figures(both, 2.0));
+  const auto m = merge_accuracy_reports(
+                     {{"n1", report_of({before}, {}, 1)}, {"n2", report_of({after}, {}, 2)}}, {})
+                     .merged;
+  ASSERT_EQ(m.week.metrics.size(), 1u);
+  const auto& one = m.week.metrics[0].overall;
+  EXPECT_EQ(one.points, 40u);
+  // The means over points are those of all 40 points together.
+  expect_same(one.mae, exact.mae, "mae");
+  expect_same(one.smape, exact.smape, "smape");
+  expect_same(one.coverage80, exact.coverage80, "coverage80");
+  EXPECT_NEAR(one.mae.value, (10 * 1.0 + 30 * 3.0) / 40, 1e-12);
+  ASSERT_EQ(m.week.metrics[0].by_horizon.size(), 2u);
+  EXPECT_EQ(m.week.metrics[0].by_horizon[0].figures.points, 20u);
+}
+
+TEST(ClusterViews, LearningDaysAreSummedPerDay) {
+  dashboard_learning n1;
+  n1.experiences = 4;
+  n1.days = {{"2026-12-06", 1, 1.0}, {"2026-12-07", 3, 0.0}};
+  n1.reward_trend_per_100 = 2.0;
+  n1.policy_changes = 1;
+  n1.contexts = 2;
+  n1.has_agent = true;
+  n1.agent = share(2, 4, 5, 0.25, 0.2);
+  n1.has_policies = true;
+  n1.policies = {{"api", "latency", 4, {}}};
+  n1.generated_at = 11;
+  dashboard_learning n2;
+  n2.experiences = 12;
+  n2.days = {{"2026-12-07", 2, 1.0}, {"2026-12-08", 10, -0.5}};
+  n2.reward_trend_per_100 = -1.0;
+  n2.policy_changes = 3;
+  n2.contexts = 1;
+  n2.has_policies = true;
+  n2.policies = {{"api", "errors", 12, {}}};
+  n2.unavailable = {"rl_agent: request_timeout"};
+  const auto out = merge_learning({{"n1", n1}, {"n2", n2}}, {});
+  const auto& m = out.merged;
+  EXPECT_EQ(m.experiences, 16u);
+  ASSERT_EQ(m.days.size(), 3u);
+  EXPECT_EQ(m.days[0].day, "2026-12-06");
+  EXPECT_EQ(m.days[1].day, "2026-12-07");
+  EXPECT_EQ(m.days[1].experiences, 5u);
+  EXPECT_DOUBLE_EQ(m.days[1].mean_reward, 2.0 / 5.0); // (3 * 0 + 2 * 1) / 5
+  EXPECT_EQ(m.days[2].experiences, 10u);
+  EXPECT_DOUBLE_EQ(m.experiences_per_day.value, 16.0 / 3.0);
+  EXPECT_DOUBLE_EQ(m.reward_trend_per_100.value, (4 * 2.0 + 12 * -1.0) / 16.0);
+  EXPECT_EQ(m.policy_changes, 4u);
+  EXPECT_EQ(m.contexts, 3u);
+  ASSERT_TRUE(m.has_agent); // n1's only: n2's learner did not answer
+  EXPECT_EQ(m.agent.experiences, 4u);
+  ASSERT_TRUE(m.has_policies);
+  ASSERT_EQ(m.policies.size(), 2u);
+  EXPECT_EQ(m.policies[0].diagnosis, "errors");
+  EXPECT_EQ(m.unavailable, (std::vector<std::string>{"n2: rl_agent: request_timeout"}));
+  EXPECT_EQ(m.generated_at, 11);
+}
+
+TEST(ClusterViews, LearningWithoutExperiencesHasNoRates) {
+  const auto m = merge_learning({{"n1", dashboard_learning{}}}, {}).merged;
+  EXPECT_EQ(m.experiences, 0u);
+  EXPECT_FALSE(m.experiences_per_day.known);
+  EXPECT_FALSE(m.reward_trend_per_100.known);
+  EXPECT_FALSE(m.has_agent);
+  EXPECT_FALSE(m.has_policies);
+}
+
+TEST(ClusterViews, TrainingCyclesOfEveryMemberNewestFirst) {
+  dashboard_training n1;
+  n1.cycles = {{2, 500, 900, 0.4, 10, 3, "n1-v2", 0.5}, {1, 100, 200, 0.1, 10, 3, "n1-v1", {}}};
+  n1.count = 2;
+  n1.interval_seconds = 3600;
+  n1.last_finished_at = 900;
+  n1.since_last_seconds = 40;
+  n1.next_due_at = 5000;
+  n1.generated_at = 3;
+  dashboard_training n2;
+  n2.cycles = {{7, 300, 600, 0.3, 20, 4, "n2-v7", 0.75}};
+  n2.count = 1;
+  n2.interval_seconds = 3600;
+  n2.last_finished_at = 600;
+  n2.since_last_seconds = 41;
+  n2.next_due_at = 4000;
+  dashboard_training never; // a member that never trained
+  never.next_due_at = 0;
+  const auto out = merge_training_history({{"n1", n1}, {"n2", n2}, {"n3", never}}, {});
+  const auto& m = out.merged;
+  ASSERT_EQ(m.cycles.size(), 3u);
+  EXPECT_EQ(m.cycles[0].model_version, "n1-v2");
+  EXPECT_EQ(m.cycles[1].model_version, "n2-v7");
+  EXPECT_EQ(m.cycles[2].model_version, "n1-v1");
+  EXPECT_EQ(m.count, 3u);
+  EXPECT_EQ(m.last_finished_at, 900);
+  EXPECT_EQ(m.since_last_seconds, 40);
+  EXPECT_EQ(m.next_due_at, 4000);
+  EXPECT_EQ(m.interval_seconds, 3600);
+  EXPECT_EQ(m.generated_at, 3);
+  EXPECT_EQ(out.answered_by, (std::vector<std::string>{"n1", "n2", "n3"}));
+}
+
+TEST(ClusterViews, LatestForecastsOfEveryOwnerByMetricTheNewestOnce) {
+  auto latest = [](const std::string& id, int64_t at, const std::string& version) {
+    latest_forecast f;
+    f.metric_id = id;
+    f.generated_at = at;
+    f.model_version = version;
+    return f;
+  };
+  dashboard_forecasts n1{{latest("db.cpu", 100, "old-owner"), latest("api.errors", 50, "a")}, 9};
+  dashboard_forecasts n2{{latest("db.cpu", 200, "new-owner"), latest("api.latency", 70, "b")}, 8};
+  const auto out = merge_latest_forecasts({{"n1", n1}, {"n2", n2}}, {"n3: timeout"});
+  const auto& m = out.merged;
+  ASSERT_EQ(m.forecasts.size(), 3u);
+  EXPECT_EQ(m.forecasts[0].metric_id, "api.errors");
+  EXPECT_EQ(m.forecasts[1].metric_id, "api.latency");
+  EXPECT_EQ(m.forecasts[2].metric_id, "db.cpu");
+  EXPECT_EQ(m.forecasts[2].model_version, "new-owner");
+  EXPECT_EQ(m.generated_at, 9);
+  EXPECT_EQ(out.unanswered, (std::vector<std::string>{"n3: timeout"}));
+}
+
+TEST(ClusterViews, ExecutionsOfEveryMemberNewestFirst) {
+  auto run = [](const std::string& id, int64_t requested_at) {
+    execution e;
+    e.id = id;
+    e.requested_at = requested_at;
+    return e;
+  };
+  const auto out = merge_executions(
+      {{"n2", {run("b-2", 300), run("b-1", 100)}}, {"n1", {run("a-2", 300), run("a-1", 200)}}}, {});
+  std::vector<std::string> ids;
+  for (const auto& e : out.executions)
+    ids.push_back(e.id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"a-2", "b-2", "a-1", "b-1"}));
+  EXPECT_EQ(out.answered_by, (std::vector<std::string>{"n1", "n2"}));
+}
+
+TEST(ClusterViews, EvaluationsSideBySideByNode) {
+  rl_evaluation n1;
+  n1.experiences = 5;
+  n1.current.dr = {0.5, 0.1, 0.3, 0.7};
+  rl_evaluation n2;
+  n2.experiences = 7;
+  const auto out = merge_evaluations({{"n2", n2}, {"n1", n1}}, {"n3: timeout"});
+  EXPECT_EQ(out.experiences, 12u);
+  ASSERT_EQ(out.members.size(), 2u);
+  EXPECT_EQ(out.members[0].node, "n1");
+  EXPECT_DOUBLE_EQ(out.members[0].evaluation.current.dr.high, 0.7);
+  EXPECT_EQ(out.members[1].evaluation.experiences, 7u);
+  EXPECT_EQ(out.unanswered, (std::vector<std::string>{"n3: timeout"}));
 }
