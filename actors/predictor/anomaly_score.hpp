@@ -16,7 +16,8 @@
 //     metric is judged against its own normal, heavy-tailed or not;
 //  4. evidence = -log10 of the smallest of those probabilities, reported
 //     once per episode (a repeat within hold_ms is damped, a rising run is
-//     reported at its peak).
+//     reported at its peak, and for refractory_ms after an alarm even a new
+//     high is damped).
 #include "actors/predictor/contextual_anomaly.hpp"
 #include "actors/predictor/streaming_predictive_model.hpp"
 
@@ -97,8 +98,9 @@ struct anomaly_score_params {
   // positive). > 0: once a reported score reaches fire_level, every score for
   // the next refractory_ms is damped like a repeat (repeat_factor), new highs
   // included, unless its evidence (-log10 p) is at least breakthrough times
-  // the alarm's (0: nothing breaks through). 0: off.
-  int64_t refractory_ms = 0;
+  // the alarm's (0: nothing breaks through). 0: off. One hour: chosen by
+  // leave-one-category-out on NAB (docs/evaluation/detection.md).
+  int64_t refractory_ms = 3'600'000;
   double fire_level = 0.3; // e/(e+10) = 0.3: evidence 4.3, a one-in-20,000 value
   double breakthrough = 0.0;
 };
