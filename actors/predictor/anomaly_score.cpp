@@ -163,7 +163,10 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"hold_ms", p.hold_ms},
        {"repeat_factor", p.repeat_factor},
        {"new_high_margin", p.new_high_margin},
-       {"peak_delay", p.peak_delay}};
+       {"peak_delay", p.peak_delay},
+       {"refractory_ms", p.refractory_ms},
+       {"fire_level", p.fire_level},
+       {"breakthrough", p.breakthrough}};
 }
 
 void from_json(const nlohmann::json& j, anomaly_score_params& p) {
@@ -195,6 +198,15 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.repeat_factor = j.value("repeat_factor", p.repeat_factor);
   p.new_high_margin = j.value("new_high_margin", p.new_high_margin);
   p.peak_delay = j.value("peak_delay", p.peak_delay);
+  p.refractory_ms = j.value("refractory_ms", p.refractory_ms);
+  p.fire_level = j.value("fire_level", p.fire_level);
+  p.breakthrough = j.value("breakthrough", p.breakthrough);
+  if (p.refractory_ms < 0)
+    throw std::invalid_argument("anomaly_score_params: 'refractory_ms' must be >= 0");
+  if (!(p.fire_level > 0.0 && p.fire_level < 1.0))
+    throw std::invalid_argument("anomaly_score_params: 'fire_level' must be in (0, 1)");
+  if (!(p.breakthrough >= 0.0))
+    throw std::invalid_argument("anomaly_score_params: 'breakthrough' must be >= 0");
 }
 
 // --- anomaly_scorer ---------------------------------------------------------
@@ -410,6 +422,24 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
     pending_age_ = 1;
     reported = raw * p_.repeat_factor;
   }
+  if (p_.refractory_ms > 0 && n_ > static_cast<size_t>(p_.warmup_samples)) {
+    // Evidence -log10 p back from e/(e+10).
+    auto evidence = [](double x) {
+      const double c = std::min(x, 1.0 - 1e-12);
+      return 10.0 * c / (1.0 - c);
+    };
+    const bool resting = fired_ms_ >= 0 && ts_ms - fired_ms_ < p_.refractory_ms;
+    // What the episode rule would report (a run's peak comes a few samples
+    // after its raw evidence) breaks through when it is far stronger.
+    if (resting
+        && !(p_.breakthrough > 0.0 && reported >= p_.fire_level
+             && evidence(reported) > p_.breakthrough * fired_evidence_)) {
+      reported = std::min(reported, raw * p_.repeat_factor);
+    } else if (reported >= p_.fire_level) {
+      fired_ms_ = ts_ms;
+      fired_evidence_ = evidence(reported);
+    }
+  }
   double score = reported;
   if (p_.context_mode == "alone")
     score = d.context;
@@ -442,7 +472,8 @@ nlohmann::json anomaly_scorer::to_json() const {
                       {"spread", spread_},
                       {"last_value", last_value_},
                       {"cusum", {cusum_up_, cusum_down_}},
-                      {"evidence_tail", evidence_tail_.to_json()}};
+                      {"evidence_tail", evidence_tail_.to_json()},
+                      {"fired", {fired_ms_, fired_evidence_}}};
   if (context_) {
     j["context"] = context_->to_json();
     j["context_tail"] = context_tail_.to_json();
@@ -487,6 +518,14 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
     s.cusum_up_ = c[0];
     s.cusum_down_ = c[1];
     s.evidence_tail_ = tail_histogram::from_json(j.at("evidence_tail"));
+    // Absent in states written before the refractory period existed.
+    if (j.contains("fired")) {
+      const auto& f = j.at("fired");
+      if (!f.is_array() || f.size() != 2)
+        throw std::runtime_error("anomaly_scorer: 'fired' must hold [time, evidence]");
+      s.fired_ms_ = f.at(0).get<int64_t>();
+      s.fired_evidence_ = f.at(1).get<double>();
+    }
   }
   if (s.context_) {
     s.context_ = contextual_detector::from_json(j.at("context"));

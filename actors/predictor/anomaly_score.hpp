@@ -16,7 +16,8 @@
 //     metric is judged against its own normal, heavy-tailed or not;
 //  4. evidence = -log10 of the smallest of those probabilities, reported
 //     once per episode (a repeat within hold_ms is damped, a rising run is
-//     reported at its peak).
+//     reported at its peak, and for refractory_ms after an alarm even a new
+//     high is damped).
 #include "actors/predictor/contextual_anomaly.hpp"
 #include "actors/predictor/streaming_predictive_model.hpp"
 
@@ -92,6 +93,16 @@ struct anomaly_score_params {
   // rising, or this many samples after it began (an alarm per step of a ramp
   // helps nobody). 0: every new high at once.
   int peak_delay = 3;
+  // Refractory period after an alarm (ARTime and CAD rest after firing; NAB
+  // counts every later sample above its threshold as another false
+  // positive). > 0: once a reported score reaches fire_level, every score for
+  // the next refractory_ms is damped like a repeat (repeat_factor), new highs
+  // included, unless its evidence (-log10 p) is at least breakthrough times
+  // the alarm's (0: nothing breaks through). 0: off. One hour: chosen by
+  // leave-one-category-out on NAB (docs/evaluation/detection.md).
+  int64_t refractory_ms = 3'600'000;
+  double fire_level = 0.3; // e/(e+10) = 0.3: evidence 4.3, a one-in-20,000 value
+  double breakthrough = 0.0;
 };
 void to_json(nlohmann::json& j, const anomaly_score_params& p);
 void from_json(const nlohmann::json& j, anomaly_score_params& p);
@@ -176,7 +187,11 @@ private:
   std::deque<std::pair<int64_t, double>> peaks_;
   double pending_ = -1.0; // peak of a rising run not yet reported (-1: none)
   int pending_age_ = 0;   // samples since that run began
-  double spread_ = 0.0;   // mean |step| of the series: floor for the scale
+  // The last alarm that started a refractory period (refractory_ms > 0):
+  // its time (-1: none) and evidence (-log10 p).
+  int64_t fired_ms_ = -1;
+  double fired_evidence_ = 0.0;
+  double spread_ = 0.0; // mean |step| of the series: floor for the scale
   double last_value_ = 0.0;
   anomaly_detail last_;
 };

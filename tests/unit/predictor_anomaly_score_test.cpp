@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <gtest/gtest.h>
+#include <stdexcept>
 #include <vector>
 
 using grace::predictor::anomaly_scorer;
@@ -187,6 +188,7 @@ TEST(predictor_anomaly_score, a_ramping_episode_is_reported_once_at_its_peak) {
   const auto once = score_all(v);
   grace::predictor::anomaly_score_params every_high;
   every_high.peak_delay = 0;
+  every_high.refractory_ms = 0; // the contrast is the peak rule alone
   const auto each = score_all(v, every_high);
   // Whatever threshold an operator picks between the damped remainder of the
   // episode (a quarter of its raw score) and its peak, the episode crosses it
@@ -199,7 +201,8 @@ TEST(predictor_anomaly_score, a_ramping_episode_is_reported_once_at_its_peak) {
   const auto at = static_cast<size_t>(std::max_element(once.begin() + 1400, once.begin() + 1500)
                                       - once.begin());
   EXPECT_LE(at, 1400u + 4u);
-  // Reporting every new high at once crosses a mid threshold several times.
+  // Reporting every new high at once (and no refractory period) crosses a
+  // mid threshold several times.
   EXPECT_GT(count_at_least(each, 1400, 1500, 0.6 * peak), 1u);
 }
 
@@ -368,4 +371,96 @@ TEST(predictor_anomaly_score, recalibration_damps_a_metric_whose_bursts_are_rout
   // less than the raw evidence says; the quiet series' burst stays high.
   EXPECT_LT(on_bursty, plain_bursty);
   EXPECT_GT(on_quiet, 0.8 * plain_quiet);
+}
+
+namespace {
+
+grace::predictor::anomaly_score_params with_refractory(int64_t ms, double breakthrough = 0.0) {
+  grace::predictor::anomaly_score_params p;
+  p.refractory_ms = ms;
+  p.breakthrough = breakthrough;
+  return p;
+}
+
+// A spike at 1400, a larger one at 1420 (100 min later, a new high), and a
+// far larger one at 1700 (long after).
+std::vector<double> three_spikes() {
+  auto v = daily_noisy(2000);
+  v[1400] += 25.0;
+  v[1420] += 80.0;
+  v[1700] += 300.0;
+  return v;
+}
+
+} // namespace
+
+TEST(predictor_anomaly_score, the_refractory_period_damps_a_new_high_right_after_an_alarm) {
+  const auto v = three_spikes();
+  const auto plain = score_all(v);
+  const auto rest = score_all(v, with_refractory(3 * 3'600'000));
+  // Both report the first spike alike and in full.
+  EXPECT_GT(max_in(rest, 1400, 1406), 0.3);
+  EXPECT_DOUBLE_EQ(max_in(rest, 1400, 1406), max_in(plain, 1400, 1406));
+  // Without the rest the second spike is a fresh high and reported in full;
+  // within 3 h of the alarm it is damped below the alarm level.
+  EXPECT_GT(max_in(plain, 1420, 1426), 0.3);
+  EXPECT_LT(max_in(rest, 1410, 1436), 0.3);
+  // After the rest the third spike is reported in full again.
+  EXPECT_GT(max_in(rest, 1700, 1706), 0.3);
+  for (double x : rest)
+    ASSERT_TRUE(x >= 0.0 && x <= 1.0);
+}
+
+TEST(predictor_anomaly_score, much_stronger_evidence_breaks_through_the_refractory_period) {
+  const auto v = three_spikes();
+  const auto rest = score_all(v, with_refractory(48 * 3'600'000));
+  const auto through = score_all(v, with_refractory(48 * 3'600'000, 1.2));
+  // A two-day rest also silences the third, far larger spike...
+  EXPECT_LT(max_in(rest, 1700, 1706), 0.3);
+  // ...unless its evidence is well beyond the alarm's.
+  EXPECT_GT(max_in(through, 1700, 1706), 0.3);
+}
+
+TEST(predictor_anomaly_score, refractory_flat_series_gap_and_shift) {
+  const auto p = with_refractory(3 * 3'600'000);
+  // A flat series scores nothing.
+  const auto flat = score_all(std::vector<double>(1500, 7.0), p);
+  EXPECT_EQ(max_in(flat, 0, flat.size()), 0.0);
+  // A two-day gap does not crash it, and a later level shift is scored.
+  auto v = daily_noisy(2000);
+  anomaly_scorer s(p);
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const int64_t ts = static_cast<int64_t>(i + (i >= 1000 ? 576 : 0)) * five_min;
+    const double x = s.update(ts, i >= 1700 ? v[i] + 40.0 : v[i]);
+    ASSERT_TRUE(x >= 0.0 && x <= 1.0) << "row " << i;
+    out.push_back(x);
+  }
+  EXPECT_GT(max_in(out, 1700, 1705), max_in(out, 1100, 1700) + 0.1);
+}
+
+TEST(predictor_anomaly_score, state_round_trip_inside_a_refractory_period) {
+  const auto v = three_spikes();
+  const auto p = with_refractory(3 * 3'600'000, 1.5);
+  anomaly_scorer a(p);
+  for (size_t i = 0; i < 1410; ++i) // after the first alarm, resting
+    a.update(static_cast<int64_t>(i) * five_min, v[i]);
+  anomaly_scorer b = anomaly_scorer::from_json(nlohmann::json::parse(a.to_json().dump()));
+  for (size_t i = 1410; i < v.size(); ++i) {
+    const int64_t ts = static_cast<int64_t>(i) * five_min;
+    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
+  }
+}
+
+TEST(predictor_anomaly_score, refractory_parameters_are_validated) {
+  using grace::predictor::anomaly_score_params;
+  for (const char* bad : {R"({"refractory_ms": -1})", R"({"fire_level": 0})",
+                          R"({"fire_level": 1.5})", R"({"breakthrough": -2})"}) {
+    EXPECT_THROW(nlohmann::json::parse(bad).get<anomaly_score_params>(), std::invalid_argument)
+        << bad;
+  }
+  const auto ok = nlohmann::json::parse(R"({"refractory_ms": 10800000, "breakthrough": 1.5})")
+                      .get<anomaly_score_params>();
+  EXPECT_EQ(ok.refractory_ms, 10'800'000);
+  EXPECT_DOUBLE_EQ(ok.breakthrough, 1.5);
 }
