@@ -921,8 +921,7 @@ TEST(RlAgentExploration, InformationDirectedStopsOnceSettledAndMixesWhileOpen) {
 }
 
 TEST(RlAgentExploration, ParsesTheRule) {
-  EXPECT_EQ(config_from_json(nlohmann::json::object()).exploration,
-            exploration_rule::information_directed);
+  EXPECT_EQ(config_from_json(nlohmann::json::object()).exploration, exploration_rule::thompson);
   EXPECT_EQ(config_from_json({{"exploration_rule", "thompson"}}).exploration,
             exploration_rule::thompson);
   const auto c = config_from_json({{"exploration_rule", "information_directed"}});
