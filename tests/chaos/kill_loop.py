@@ -19,6 +19,7 @@ Prints one line per iteration and a summary: iterations, acknowledged, lost
 only when nothing acknowledged was lost and every check passed.
 """
 import argparse
+import datetime
 import json
 import os
 import random
@@ -121,6 +122,7 @@ class Pusher(threading.Thread):
         self.stop = threading.Event()
         self.batches = 0
         self.late = 0
+        self.error = None
 
     def closed_before(self):
         """The node's closed watermark: a restarted node's clock may be behind
@@ -128,11 +130,24 @@ class Pusher(threading.Thread):
         restarts), and samples for those would only be refused as late."""
         try:
             _, status = call(self.node.port, "GET", "/api/status", timeout=5)
-            return status.get("samples", {}).get("closed_before", 0)
         except Exception:
             return 0
+        # ISO 8601 with milliseconds in UTC (docs/openapi.yaml), absent
+        # until a window closed.
+        closed = status.get("samples", {}).get("closed_before")
+        if not closed:
+            return 0
+        when = datetime.datetime.strptime(closed, "%Y-%m-%dT%H:%M:%S.%fZ")
+        return int(when.replace(tzinfo=datetime.timezone.utc).timestamp() * 1000)
 
     def run(self):
+        try:
+            self.push_until_stopped()
+        except Exception as e:  # a dead pusher would quietly weaken the loop
+            self.error = f"{type(e).__name__}: {e}"
+            raise
+
+    def push_until_stopped(self):
         floor = self.closed_before()
         while not self.stop.is_set():
             if self.batches % 50 == 49:
@@ -226,6 +241,7 @@ def main():
                 p.join(timeout=15)
             node.log.close()
             late_total += sum(p.late for p in pushers)
+            problems.extend(f"iteration {i}: a pusher died: {p.error}" for p in pushers if p.error)
             windows = len(stored_counts(db_path)) if os.path.exists(db_path) else 0
             print(f"iteration {i}: {how}; {sum(p.batches for p in pushers)} batches answered, "
                   f"{sum(p.late for p in pushers)} samples refused as late; "
