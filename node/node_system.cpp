@@ -148,6 +148,8 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   es.attribution_window_ms = s.prediction.escalate_after_ms;
   es.clock = clock;
   es.cluster = s.cluster.enabled();
+  if (s.cluster.enabled())
+    es.node_id = s.cluster.node_id;
   out.push_back(peer_spec("executor", executor_component, es));
   analytics_settings an;
   an.clock = clock;

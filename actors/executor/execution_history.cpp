@@ -5,15 +5,20 @@
 namespace grace::executor {
 
 nlohmann::json history_json(uint64_t next_id, const std::deque<execution>& executions,
-                            const std::map<std::string, execution_request>& awaiting) {
+                            const std::map<std::string, execution_request>& awaiting,
+                            const kill_switch_status* kill_switch) {
   nlohmann::json list = nlohmann::json::array();
   for (const auto& e : executions)
     list.push_back(e);
   nlohmann::json requests = nlohmann::json::object();
   for (const auto& [id, request] : awaiting)
     requests[id] = request;
-  return nlohmann::json{
-      {"next_id", next_id}, {"executions", list}, {"awaiting_evaluation", requests}};
+  nlohmann::json doc{{"next_id", next_id}, {"executions", list}, {"awaiting_evaluation", requests}};
+  if (kill_switch)
+    doc["kill_switch"] = {{"engaged", kill_switch->engaged},
+                          {"reason", kill_switch->reason},
+                          {"since", kill_switch->since}};
+  return doc;
 }
 
 execution_history restore_history(const nlohmann::json& doc, governor& governor) {
@@ -41,6 +46,14 @@ execution_history restore_history(const nlohmann::json& doc, governor& governor)
             h.awaiting[id] = j.get<execution_request>();
           break;
         }
+  if (doc.contains("kill_switch")) {
+    const auto& k = doc.at("kill_switch");
+    h.kill_switch =
+        kill_switch_status{k.at("engaged").get<bool>(), k.at("reason").get<std::string>(),
+                           k.at("since").get<timestamp_ms>()};
+    if (h.kill_switch->engaged && !governor.kill_switch())
+      governor.set_kill_switch(true, h.kill_switch->reason, h.kill_switch->since);
+  }
   return h;
 }
 

@@ -42,9 +42,38 @@ void save(self_pointer self, const supervisor_actor& supervisor) {
   auto& st = self->state;
   // The requests of runs still to be evaluated carry the counterfactual
   // forecast: with them an evaluation due during a restart still happens.
-  const auto text = executor::history_json(st.next_id, st.executions, st.requests).dump();
+  const auto text = executor::history_json(st.next_id, st.executions, st.requests,
+                                           st.operator_switch ? &*st.operator_switch : nullptr)
+                        .dump();
   store_state(self, supervisor, st.settings.state_key, text,
               "[PLAYBOOK-EXEC] ❌ Executions not saved");
+}
+
+// Saves the state and answers `rp` with the governance once the storage has
+// it (a kill switch acknowledged survives a restart), or with why not.
+void save_then_answer(self_pointer self, const supervisor_actor& supervisor,
+                      std::shared_ptr<caf::typed_response_promise<governance_status>> rp) {
+  auto& st = self->state;
+  const auto text = executor::history_json(st.next_id, st.executions, st.requests,
+                                           st.operator_switch ? &*st.operator_switch : nullptr)
+                        .dump();
+  const auto key = st.settings.state_key;
+  with_component_or<storage_actor>(
+      self, supervisor, "storage",
+      [=](storage_actor storage) {
+        self->request(storage, std::chrono::seconds(30), atom::state_v, key, text)
+            .then([=](uint64_t) { rp->deliver(self->state.governor.status(virtual_now(self))); },
+                  [=](caf::error& e) {
+                    spdlog::error("[PLAYBOOK-EXEC] ❌ Kill switch not saved: {}", describe(e));
+                    rp->deliver(
+                        make_error(errc::unavailable,
+                                   "the kill switch is set but not stored: " + describe(e)));
+                  });
+      },
+      [=](const caf::error& e) {
+        rp->deliver(
+            make_error(errc::unavailable, "the kill switch is set but not stored: " + describe(e)));
+      });
 }
 
 // grace_training/governance/: every decision, with the rule and its reason.
@@ -430,6 +459,10 @@ void restore(self_pointer self, const std::string& text) {
     st.next_id = stored.next_id;
     st.executions = std::move(stored.executions);
     st.requests = std::move(stored.awaiting);
+    st.operator_switch = stored.kill_switch;
+    if (st.operator_switch && st.operator_switch->engaged)
+      spdlog::warn("[PLAYBOOK-EXEC] 🛑 Kill switch still engaged from before the restart: {}",
+                   st.operator_switch->reason);
     if (!st.requests.empty())
       spdlog::info("[PLAYBOOK-EXEC] 🔁 {} outcome evaluation(s) resumed after the restart",
                    st.requests.size());
@@ -507,7 +540,8 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
                     }
                     const int64_t now = virtual_now(self);
                     execution e;
-                    e.id = "ex-" + std::to_string(st.next_id++) + "-" + std::to_string(now / 1000);
+                    e.id = "ex-" + (st.settings.node_id.empty() ? "" : st.settings.node_id + "-")
+                           + std::to_string(st.next_id++) + "-" + std::to_string(now / 1000);
                     e.playbook = request.playbook;
                     e.metric_id = request.metric_id;
                     e.service = request.service;
@@ -584,10 +618,11 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
             out.push_back(*it);
         return out;
       },
-      [=](atom::kill, bool engaged, const std::string& reason) -> governance_status {
+      [=](atom::kill, bool engaged, const std::string& reason) -> caf::result<governance_status> {
         auto& st = self->state;
         const int64_t now = virtual_now(self);
         st.governor.set_kill_switch(engaged, reason, now);
+        st.operator_switch = st.governor.status(now).kill_switch;
         if (engaged)
           spdlog::warn("[PLAYBOOK-EXEC] 🛑 Kill switch engaged: {}", reason);
         else
@@ -599,7 +634,10 @@ executor_component(executor_actor::stateful_pointer<executor_state> self,
         marker.requested_at = now;
         record_decision(self, supervisor, marker,
                         engaged ? "kill_switch_engaged" : "kill_switch_released");
-        return st.governor.status(now);
+        auto rp = std::make_shared<caf::typed_response_promise<governance_status>>(
+            self->make_response_promise<governance_status>());
+        save_then_answer(self, supervisor, rp);
+        return *rp;
       },
       [=](atom::statistics) -> governance_report {
         return {self->state.governor.status(virtual_now(self)),

@@ -12,6 +12,7 @@
 
 #include <deque>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -26,6 +27,9 @@ struct executor_settings : executor::execution_settings {
   // Outcomes are learned by the owner of their event's shard, acknowledged
   // once it committed them to etcd under its fencing token.
   bool cluster = false;
+  // Names this node in its execution ids ("ex-<node>-<n>-<s>") in a cluster,
+  // so that an id is unique among the members and an approval finds its run.
+  std::string node_id;
 };
 
 struct executor_state {
@@ -37,6 +41,9 @@ struct executor_state {
   std::map<std::string, execution_request> requests; // by execution id, until evaluated
   uint64_t next_id = 1;
   std::set<std::string> evaluating; // executions whose outcome is being measured
+  // The kill switch as an operator last set it through the API (stored, so
+  // that it survives a restart; grace.yaml's is not stored).
+  std::optional<kill_switch_status> operator_switch;
 };
 
 executor_actor::behavior_type

@@ -9,6 +9,7 @@ Run by ctest as `operations_test.py PATH/TO/grace-node SOURCE_DIR`.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -189,6 +190,38 @@ class PlaybookApiTest(unittest.TestCase):
         status, body = request(node.port, "GET", "/api/predictions/warnings")
         self.assertEqual(status, 200, body)
         self.assertEqual(body["open"], [])
+
+
+class KillSwitchRestartTest(unittest.TestCase):
+    """An operator's kill switch is acknowledged once stored: it is still
+    engaged after the node restarts, and released stays released."""
+
+    def test_the_kill_switch_survives_a_restart(self):
+        node = Node().start()
+        try:
+            status, body = post_json(node, "/api/playbooks/kill-switch",
+                                     {"engaged": True, "reason": "database failover"})
+            self.assertEqual(status, 200, body)
+            node.proc.send_signal(signal.SIGTERM)
+            node.proc.wait(timeout=15)
+            node.start()
+            status, body = request(node.port, "GET", "/api/playbooks")
+            self.assertEqual(status, 200, body)
+            switch = body["governance"]["kill_switch"]
+            self.assertTrue(switch["engaged"], switch)
+            self.assertEqual(switch["reason"], "database failover")
+            self.assertTrue(node.wait_for_log("Kill switch still engaged from before the restart",
+                                              5))
+            status, body = post_json(node, "/api/playbooks/kill-switch",
+                                     {"engaged": False, "reason": "failover done"})
+            self.assertEqual(status, 200, body)
+            node.proc.send_signal(signal.SIGTERM)
+            node.proc.wait(timeout=15)
+            node.start()
+            status, body = request(node.port, "GET", "/api/playbooks")
+            self.assertFalse(body["governance"]["kill_switch"]["engaged"], body)
+        finally:
+            node.stop()
 
 
 class BreachReactionTest(unittest.TestCase):

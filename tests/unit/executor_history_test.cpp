@@ -97,3 +97,29 @@ TEST(executor_history, due_are_the_measured_runs_not_yet_evaluating) {
   EXPECT_EQ(due_for_evaluation(runs, awaiting, {}, t0 + 60 * minute),
             (std::vector<std::string>{"ex-1", "ex-2", "ex-4"}));
 }
+
+TEST(executor_history, an_operators_kill_switch_survives_a_restart) {
+  const kill_switch_status engaged{true, "database failover in progress", t0};
+  governor g;
+  const auto h =
+      restore_history(nlohmann::json::parse(history_json(1, {}, {}, &engaged).dump()), g);
+  EXPECT_TRUE(g.kill_switch());
+  EXPECT_EQ(g.kill_switch_reason(), "database failover in progress");
+  EXPECT_EQ(g.status(t0 + minute).kill_switch.since, t0);
+  ASSERT_TRUE(h.kill_switch);
+  EXPECT_TRUE(h.kill_switch->engaged);
+  // Released by the operator: stored released, and a restart leaves the
+  // governor as grace.yaml set it.
+  const kill_switch_status released{false, "failover done", t0 + minute};
+  governor fresh;
+  restore_history(history_json(1, {}, {}, &released), fresh);
+  EXPECT_FALSE(fresh.kill_switch());
+  governor from_yaml;
+  from_yaml.set_kill_switch(true, "engaged in grace.yaml (execution.kill_switch)", t0);
+  restore_history(history_json(1, {}, {}, &released), from_yaml);
+  EXPECT_TRUE(from_yaml.kill_switch()) << "grace.yaml's switch is not the operator's";
+  // Older documents have no switch.
+  governor old;
+  EXPECT_FALSE(restore_history(history_json(1, {}, {}), old).kill_switch);
+  EXPECT_FALSE(old.kill_switch());
+}
