@@ -23,10 +23,33 @@ bool known_state(const std::string& name) {
 }
 
 void decide(actor_gateway& gateway, const httplib::Request& req, httplib::Response& res,
-            bool approve) {
+            bool approve, bool cluster) {
   gateway_failure failure;
-  auto e = gateway.ask<execution, executor_actor>("executor", failure, atom::approve_v,
-                                                  std::string(req.matches[1]), approve);
+  const std::string id = req.matches[1];
+  if (cluster) {
+    // Asked of every member: the one whose executor holds the run decides.
+    auto d = gateway.ask<cluster_decision, cluster_actor>("cluster", failure, atom::approve_v, id,
+                                                          approve);
+    if (!d)
+      return send_failure(res, failure);
+    if (d->decided.empty()) {
+      if (d->unanswered.empty())
+        return send_error(res, 404,
+                          "no member holds an execution '" + id
+                              + "' waiting for approval (unknown, already decided or expired)");
+      std::string missing;
+      for (const auto& u : d->unanswered)
+        missing += (missing.empty() ? "" : "; ") + u;
+      return send_error(res, 503,
+                        "no member that answered holds an execution '" + id
+                            + "' waiting for approval; not answered: " + missing);
+    }
+    auto body = nlohmann::json(d->decided.front());
+    body["answered_by"] = d->decided.front().node;
+    return send_json(res, 200, body);
+  }
+  auto e =
+      gateway.ask<execution, executor_actor>("executor", failure, atom::approve_v, id, approve);
   if (!e)
     return send_failure(res, failure);
   send_json(res, 200, nlohmann::json(*e));
@@ -120,23 +143,27 @@ void install_operations_routes(router& server, actor_gateway& gateway, bool clus
   });
 
   post_without_body(server, R"(/api/playbooks/executions/([A-Za-z0-9_.-]+)/approve)",
-                    [&gateway](const httplib::Request& req, httplib::Response& res) {
-                      decide(gateway, req, res, true);
+                    [&gateway, cluster](const httplib::Request& req, httplib::Response& res) {
+                      decide(gateway, req, res, true, cluster);
                     });
   post_without_body(server, R"(/api/playbooks/executions/([A-Za-z0-9_.-]+)/reject)",
-                    [&gateway](const httplib::Request& req, httplib::Response& res) {
-                      decide(gateway, req, res, false);
+                    [&gateway, cluster](const httplib::Request& req, httplib::Response& res) {
+                      decide(gateway, req, res, false, cluster);
                     });
 
+  // Acknowledged once stored: by this node's executor alone, or in a cluster
+  // in etcd (every member applies it) and by this node's executor.
   server.Post("/api/playbooks/kill-switch",
-              [&gateway](const httplib::Request& req, httplib::Response& res) {
+              [&gateway, cluster](const httplib::Request& req, httplib::Response& res) {
                 std::string error;
                 auto r = parse_kill_switch_body(req.body, error);
                 if (!r)
                   return send_error(res, 400, error);
                 gateway_failure failure;
-                auto status = gateway.ask<governance_status, executor_actor>(
-                    "executor", failure, atom::kill_v, r->engaged, r->reason);
+                auto status = cluster ? gateway.ask<governance_status, cluster_actor>(
+                                  "cluster", failure, atom::kill_v, r->engaged, r->reason)
+                                      : gateway.ask<governance_status, executor_actor>(
+                                          "executor", failure, atom::kill_v, r->engaged, r->reason);
                 if (!status)
                   return send_failure(res, failure);
                 send_json(res, 200, nlohmann::json(*status));

@@ -180,6 +180,12 @@ using storage_actor = caf::typed_actor<
 using sample_sink_actor =
     caf::typed_actor<caf::replies_to<atom::ingest, sample_batch>::with<ingest_receipt>>;
 
+// Where a source's history (closed windows read back, PromQL's backfill)
+// goes: the storage component, or in a cluster the cluster component, which
+// has each window stored by its metric's owner. Both answer how many were new.
+using history_sink_actor =
+    caf::typed_actor<caf::replies_to<atom::store, closed_windows>::with<uint64_t>>;
+
 // Receives samples from every source (push, scrape, replay, simulator) and
 // hands them to the aggregator.
 using ingest_actor = caf::typed_actor<
@@ -449,6 +455,12 @@ using cluster_actor = caf::typed_actor<
     // owner: checked, then stored through the storage component; answers
     // how many were new.
     caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>,
+    // Closed windows of a source's history (PromQL's backfill), each stored
+    // by its metric's owner (here or over the peer link, waiting for an
+    // owner like a sample); answers how many were new.
+    caf::replies_to<atom::store, closed_windows>::with<uint64_t>,
+    // The same, forwarded by the peer named: stored here or waited for here.
+    caf::replies_to<atom::store, closed_windows, std::string>::with<uint64_t>,
     // Internal: tries again the requests waiting for a shard's owner.
     caf::reacts_to<atom::flush>,
     // A recommendation the predictor withdraws (refused, not approved, a
@@ -481,6 +493,19 @@ using cluster_actor = caf::typed_actor<
     caf::replies_to<atom::executions, std::string>::with<cluster_executions>,
     caf::replies_to<atom::executions, std::string, std::string>::with<std::vector<execution>,
                                                                       std::string>,
+    // An operator's approval (true) or rejection of a run waiting for one,
+    // asked of every member: the one whose executor holds it decides.
+    caf::replies_to<atom::approve, std::string, bool>::with<cluster_decision>,
+    // The same, asked by the peer named: decided by this node's executor;
+    // answers the run decided (none when it does not hold the id), this
+    // node's id.
+    caf::replies_to<atom::approve, std::string, bool, std::string>::with<std::vector<execution>,
+                                                                         std::string>,
+    // The cluster's kill switch: engaged (true) or released with a reason,
+    // written to etcd (/grace/<cluster>/kill-switch) and applied here;
+    // every member applies it when its watch sees it, a node joining later
+    // at its first read. Answers this node's governance once applied.
+    caf::replies_to<atom::kill, bool, std::string>::with<governance_status>,
     // The RL evaluation of every member (not merged: each is an off-policy
     // estimate over its own learner's log); and this node's, asked by a peer.
     caf::replies_to<atom::evaluate>::with<cluster_rl_evaluation>,
@@ -519,6 +544,9 @@ using cluster_peer_actor = caf::typed_actor<
     caf::replies_to<atom::playbooks, std::string>::with<dashboard_playbooks, std::string>,
     // Snapshots of a shard whose next owner this node is (snapshot handover).
     caf::replies_to<atom::store, snapshot_handover>::with<uint64_t>,
+    // Closed windows of a source's history for metrics this node owns,
+    // forwarded by the peer named.
+    caf::replies_to<atom::store, closed_windows, std::string>::with<uint64_t>,
     // A recommendation withdrawn through the peer named, for a shard this
     // node owns.
     caf::replies_to<atom::withdraw, std::string, std::string>::with<bool>,
@@ -534,6 +562,10 @@ using cluster_peer_actor = caf::typed_actor<
     // This node's executions (the state filter), asked by the peer named.
     caf::replies_to<atom::executions, std::string, std::string>::with<std::vector<execution>,
                                                                       std::string>,
+    // An approval or a rejection asked by the peer named: decided here when
+    // this node's executor holds the run (none otherwise).
+    caf::replies_to<atom::approve, std::string, bool, std::string>::with<std::vector<execution>,
+                                                                         std::string>,
     // This node's RL evaluation, asked by the peer named.
     caf::replies_to<atom::evaluate, std::string>::with<rl_evaluation, std::string>>;
 

@@ -12,7 +12,7 @@ namespace grace {
 
 // Raised whenever a message crossing the wire changes shape; a peer speaking
 // another version is refused.
-constexpr uint32_t cluster_protocol_version = 6;
+constexpr uint32_t cluster_protocol_version = 7;
 
 // The first message on a new connection, both ways.
 struct peer_hello {

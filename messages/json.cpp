@@ -917,6 +917,11 @@ void to_json(json& j, const cluster_dashboard_forecasts& x) {
   j = with_members(x);
 }
 
+void to_json(json& j, const located_execution& x) {
+  j = x.run;
+  j["node"] = x.node;
+}
+
 void to_json(json& j, const cluster_executions& x) {
   j = json{{"executions", list_json(x.executions)},
            {"answered_by", x.answered_by},

@@ -194,6 +194,8 @@ void to_json(nlohmann::json& j, const cluster_dashboard_accuracy& x);
 void to_json(nlohmann::json& j, const cluster_dashboard_learning& x);
 void to_json(nlohmann::json& j, const cluster_dashboard_training& x);
 void to_json(nlohmann::json& j, const cluster_dashboard_forecasts& x);
+// A run as a single node lists it, plus "node" (the member holding it).
+void to_json(nlohmann::json& j, const located_execution& x);
 void to_json(nlohmann::json& j, const cluster_executions& x);
 void to_json(nlohmann::json& j, const cluster_rl_evaluation& x);
 void to_json(nlohmann::json& j, const dashboard_health& x);

@@ -415,10 +415,21 @@ typename Inspector::result_type inspect(Inspector& f, cluster_dashboard_forecast
   return f(x.merged, x.answered_by, x.unanswered);
 }
 
+// A run with the member whose executor holds it (and decides its approval).
+struct located_execution {
+  std::string node;
+  execution run;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, located_execution& x) {
+  return f(x.node, x.run);
+}
+
 // GET /api/playbooks/executions on a cluster node: every member's runs in
-// one list, newest first.
+// one list, newest first, each with its node.
 struct cluster_executions {
-  std::vector<execution> executions;
+  std::vector<located_execution> executions;
   std::vector<std::string> answered_by;
   std::vector<std::string> unanswered;
 };
@@ -426,6 +437,20 @@ struct cluster_executions {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_executions& x) {
   return f(x.executions, x.answered_by, x.unanswered);
+}
+
+// POST /api/playbooks/executions/{id}/approve|reject on a cluster node: asked
+// of every member; the one whose executor holds the run decides it.
+// `decided` holds that run (empty when no member that answered holds it).
+struct cluster_decision {
+  std::vector<located_execution> decided;
+  std::vector<std::string> answered_by;
+  std::vector<std::string> unanswered;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, cluster_decision& x) {
+  return f(x.decided, x.answered_by, x.unanswered);
 }
 
 // GET /api/ml/causal-rl/evaluation on a cluster node: one evaluation per

@@ -7,6 +7,7 @@
 #include "actors/cluster/etcd_worker_actor.hpp"
 #include "actors/cluster/peer_check.hpp"
 #include "actors/cluster/shard_map.hpp"
+#include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "messages/errors.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -183,7 +184,109 @@ void sync_done(cluster_self self) {
   }
 }
 
-// Re-reads members and owners, then claims and releases what the view asks
+// Sends a kill switch record to this node's executor. Records go out in
+// the order of their etcd revisions (the executor takes them in the order
+// sent), so an older read never undoes a newer switch; `done` gets the
+// executor's governance or why it failed (the next read tries again).
+template <class Done>
+void send_kill_switch(cluster_self self, const cluster::kill_switch_record& r, Done done) {
+  auto& st = self->state;
+  st.kill_switch_applied = r.revision;
+  with_component_or<executor_actor>(
+      self, st.supervisor, "executor",
+      [=](executor_actor executor) {
+        self->request(executor, std::chrono::milliseconds(self->state.wait_ms), atom::kill_v,
+                      r.engaged, r.reason + " (cluster-wide, set through " + r.by + ")")
+            .then(
+                [=](governance_status& status) {
+                  spdlog::info("[CLUSTER] kill switch {} cluster-wide (etcd revision {}, set "
+                               "through {})",
+                               r.engaged ? "engaged" : "released", r.revision, r.by);
+                  done(std::move(status), std::string());
+                },
+                [=](caf::error& e) {
+                  if (self->state.kill_switch_applied == r.revision)
+                    self->state.kill_switch_applied = 0;
+                  done(governance_status{}, "the executor did not apply it: " + describe(e));
+                });
+      },
+      [=](const caf::error& e) {
+        if (self->state.kill_switch_applied == r.revision)
+          self->state.kill_switch_applied = 0;
+        done(governance_status{}, "the executor is not reachable: " + describe(e));
+      });
+}
+
+// Applies the cluster's kill switch read from etcd when it is a revision not
+// applied yet (a node that joins applies the last one set).
+void apply_kill_switch(cluster_self self, const etcd::range_answer& range) {
+  auto& st = self->state;
+  std::string why;
+  const auto record = cluster::read_kill_switch(range, st.settings.name, why);
+  if (!why.empty()) {
+    spdlog::warn("[CLUSTER] ignored a record in etcd: {}", why);
+    return;
+  }
+  if (!record || record->revision <= st.kill_switch_applied)
+    return;
+  send_kill_switch(self, *record, [self](governance_status, const std::string& problem) {
+    if (!problem.empty())
+      report(self->state, "applying the cluster's kill switch: " + problem);
+  });
+}
+
+// The kill switch set through this node's API: written to etcd, then applied
+// here; answered once this node's executor holds it.
+void set_cluster_kill_switch(cluster_self self, bool engaged, std::string reason,
+                             std::shared_ptr<caf::typed_response_promise<governance_status>> rp) {
+  auto& st = self->state;
+  const auto& s = st.settings;
+  const auto record = cluster::encode_kill_switch({engaged, reason, s.node_id, 0});
+  // The put and a read of it in one call: the read gives the put's revision.
+  ask_worker(
+      self, kv_worker(st),
+      {etcd::put_request(cluster::kill_switch_key(s.name), record, 0),
+       etcd::range_prefix_request(cluster::kill_switch_key(s.name))},
+      [=](std::vector<etcd_reply>& replies) {
+        std::string why;
+        const auto written =
+            cluster::read_kill_switch(to_range(replies.at(1)), self->state.settings.name, why);
+        if (!written) {
+          rp->deliver(make_error(errc::unavailable,
+                                 "the kill switch was written to etcd but does not read back: "
+                                     + (why.empty() ? std::string("the key is absent") : why)));
+          return;
+        }
+        // A later switch set through another node was applied meanwhile:
+        // ours is superseded, answered with what the executor holds now.
+        if (written->revision <= self->state.kill_switch_applied) {
+          with_component_or<executor_actor>(
+              self, self->state.supervisor, "executor",
+              [=](executor_actor executor) {
+                self->request(executor, std::chrono::milliseconds(self->state.wait_ms),
+                              atom::statistics_v)
+                    .then([=](governance_report& report) { rp->deliver(report.governance); },
+                          [=](caf::error& e) { rp->deliver(std::move(e)); });
+              },
+              [=](const caf::error& e) { rp->deliver(e); });
+          return;
+        }
+        send_kill_switch(
+            self, *written, [rp](governance_status status, const std::string& problem) {
+              if (!problem.empty())
+                rp->deliver(make_error(errc::unavailable,
+                                       "the kill switch is set in etcd; this node " + problem));
+              else
+                rp->deliver(std::move(status));
+            });
+      },
+      [=](const std::string& why) {
+        rp->deliver(make_error(errc::unavailable,
+                               "the kill switch was not set: etcd did not take it: " + why));
+      });
+}
+
+// Re-reads members, owners and the kill switch, then claims and releases what the view asks
 // for. One read at a time: asked for meanwhile, it is read again after.
 void start_sync(cluster_self self) {
   auto& st = self->state;
@@ -197,9 +300,11 @@ void start_sync(cluster_self self) {
   ask_worker(
       self, kv_worker(st),
       {etcd::range_prefix_request(cluster::members_prefix(s.name)),
-       etcd::range_prefix_request(cluster::owners_prefix(s.name))},
+       etcd::range_prefix_request(cluster::owners_prefix(s.name)),
+       etcd::range_prefix_request(cluster::kill_switch_key(s.name))},
       [=](std::vector<etcd_reply>& replies) {
         auto& st = self->state;
+        apply_kill_switch(self, to_range(replies.at(2)));
         const auto owners = to_range(replies.at(1));
         auto next = cluster::read_snapshot(to_range(replies.at(0)), owners, st.settings.name,
                                            cluster::shard_count);
@@ -882,6 +987,38 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
             std::make_shared<caf::typed_response_promise<std::vector<execution>, std::string>>(
                 self->make_response_promise<std::vector<execution>, std::string>());
         share_executions(self, std::move(filter), rp);
+        return *rp;
+      },
+      [=](atom::approve, std::string& id, bool approved) -> caf::result<cluster_decision> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_decision>>(
+            self->make_response_promise<cluster_decision>());
+        route_decision(self, std::move(id), approved, rp);
+        return *rp;
+      },
+      [=](atom::approve, std::string& id, bool approved,
+          const std::string&) -> caf::result<std::vector<execution>, std::string> {
+        auto rp =
+            std::make_shared<caf::typed_response_promise<std::vector<execution>, std::string>>(
+                self->make_response_promise<std::vector<execution>, std::string>());
+        decide_here(self, std::move(id), approved, rp);
+        return *rp;
+      },
+      [=](atom::kill, bool engaged, std::string& reason) -> caf::result<governance_status> {
+        auto rp = std::make_shared<caf::typed_response_promise<governance_status>>(
+            self->make_response_promise<governance_status>());
+        set_cluster_kill_switch(self, engaged, std::move(reason), rp);
+        return *rp;
+      },
+      [=](atom::store, closed_windows& history) -> caf::result<uint64_t> {
+        auto rp = std::make_shared<caf::typed_response_promise<uint64_t>>(
+            self->make_response_promise<uint64_t>());
+        route_history(self, std::move(history), "", rp);
+        return *rp;
+      },
+      [=](atom::store, closed_windows& history, std::string& from) -> caf::result<uint64_t> {
+        auto rp = std::make_shared<caf::typed_response_promise<uint64_t>>(
+            self->make_response_promise<uint64_t>());
+        route_history(self, std::move(history), std::move(from), rp);
         return *rp;
       },
       [=](atom::store, snapshot_handover& handover) -> caf::result<uint64_t> {

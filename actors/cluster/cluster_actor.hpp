@@ -111,6 +111,10 @@ struct cluster_state {
   // Shards handed over to a member now preferred for them: their history
   // goes first, then the release.
   cluster::release_handover releasing;
+  // The cluster's kill switch: the etcd revision last applied to this node's
+  // executor (0: none yet), and whether an apply is in flight.
+  int64_t kill_switch_applied = 0;
+  bool applying_kill_switch = false;
   ~cluster_state(); // stops the watcher and revokes the lease: members see the leave at once
 };
 

@@ -350,7 +350,85 @@ void ingest_at(cluster_self self, int64_t deadline_ms, int shard, sample_batch p
       [=] { merge->refuse(positions, describe(no_owner(shard, steady_ms() - started))); });
 }
 
+// The parts of a history batch (one per shard) as their owners store them:
+// the new windows summed; any part not stored fails the batch (its sender
+// sends it again; a stored window is never written twice).
+struct history_merge {
+  uint64_t added = 0;
+  std::string failed;
+  size_t open = 0;
+  shared_promise<uint64_t> rp;
+
+  void add(uint64_t part) {
+    added += part;
+    close();
+  }
+  void refuse(const std::string& why) {
+    if (failed.empty())
+      failed = why;
+    close();
+  }
+  void close() {
+    if (--open > 0)
+      return;
+    if (!failed.empty())
+      rp->deliver(
+          make_error(errc::unavailable, "windows not stored by their metric's owner: " + failed));
+    else
+      rp->deliver(added);
+  }
+};
+
+void store_history_at(cluster_self self, int64_t deadline_ms, int shard, closed_windows part,
+                      bool forwarded, std::shared_ptr<history_merge> merge) {
+  const auto started = steady_ms();
+  dispatch(
+      self, deadline_ms,
+      [=]() {
+        const auto r = route_of(self->state, shard, forwarded, false);
+        if (r.kind == route::wait)
+          return false;
+        if (r.kind == route::here) {
+          with_component_or<storage_actor>(
+              self, self->state.supervisor, "storage",
+              [=](storage_actor storage) {
+                self->request(storage, until(deadline_ms), atom::store_v, part)
+                    .then([=](uint64_t added) { merge->add(added); },
+                          [=](caf::error& e) { merge->refuse(describe(e)); });
+              },
+              [=](const caf::error& e) { merge->refuse(describe(e)); });
+          return true;
+        }
+        ++self->state.forwarded;
+        self->request(r.to, until(deadline_ms), atom::store_v, part, self->state.settings.node_id)
+            .then([=](uint64_t added) { merge->add(added); },
+                  retry_on_transport(
+                      deadline_ms,
+                      [=] { store_history_at(self, deadline_ms, shard, part, forwarded, merge); },
+                      [=](caf::error e) { merge->refuse(describe(e)); }));
+        return true;
+      },
+      [=] { merge->refuse(describe(no_owner(shard, steady_ms() - started))); });
+}
+
 } // namespace
+
+void route_history(cluster_self self, closed_windows batch, std::string forwarded_by,
+                   shared_promise<uint64_t> rp) {
+  std::map<int, closed_windows> by_shard;
+  for (auto& snap : batch.snapshots) {
+    auto& part = by_shard[cluster::shard_of_metric(snap.metric_id)];
+    part.closed_before = batch.closed_before;
+    part.snapshots.push_back(std::move(snap));
+  }
+  auto merge = std::make_shared<history_merge>();
+  merge->rp = std::move(rp);
+  merge->open = by_shard.size() + 1; // closed once more below: an empty batch answers too
+  const auto deadline = steady_ms() + self->state.wait_ms;
+  for (auto& [shard, part] : by_shard)
+    store_history_at(self, deadline, shard, std::move(part), !forwarded_by.empty(), merge);
+  merge->close();
+}
 
 void route_ingest(cluster_self self, sample_batch batch, std::string forwarded_by,
                   shared_promise<ingest_receipt> rp) {
@@ -1187,6 +1265,43 @@ void cluster_executions_view(cluster_self self, std::string filter,
   ask_members_with(self, g, [self, filter](const auto& to, auto timeout, const std::string& me) {
     return self->request(to, timeout, atom::executions_v, filter, me);
   });
+}
+
+void decide_here(cluster_self self, std::string id, bool approved,
+                 shared_promise<std::vector<execution>, std::string> rp) {
+  with_component_or<executor_actor>(
+      self, self->state.supervisor, "executor",
+      [=](executor_actor executor) {
+        self->request(executor, std::chrono::milliseconds(self->state.wait_ms), atom::approve_v, id,
+                      approved)
+            .then(
+                [=](execution& decided) {
+                  rp->deliver(std::vector<execution>{std::move(decided)},
+                              self->state.settings.node_id);
+                },
+                [=](caf::error& e) {
+                  // Not held here: another member's run (its id names it).
+                  if (is(e, errc::not_found))
+                    rp->deliver(std::vector<execution>{}, self->state.settings.node_id);
+                  else
+                    rp->deliver(std::move(e));
+                });
+      },
+      [=](const caf::error& e) {
+        rp->deliver(make_error(errc::unavailable, "the executor is not reachable: " + describe(e)));
+      });
+}
+
+void route_decision(cluster_self self, std::string id, bool approved,
+                    shared_promise<cluster_decision> rp) {
+  auto g = make_gather<std::vector<execution>, cluster_decision, cluster::member_executions>(
+      std::move(rp), [](auto shares, auto unanswered) {
+        return cluster::merge_decisions(std::move(shares), std::move(unanswered));
+      });
+  ask_members_with(self, g,
+                   [self, id, approved](const auto& to, auto timeout, const std::string& me) {
+                     return self->request(to, timeout, atom::approve_v, id, approved, me);
+                   });
 }
 
 void share_evaluation(cluster_self self, shared_promise<rl_evaluation, std::string> rp) {

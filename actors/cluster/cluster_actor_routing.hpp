@@ -34,6 +34,11 @@ void route_withdraw(cluster_self self, std::string event_id, std::string forward
 // the receipts are merged by position in `batch`.
 void route_ingest(cluster_self self, sample_batch batch, std::string forwarded_by,
                   shared_promise<ingest_receipt> rp);
+// Closed windows read from a source's history (PromQL's backfill): each
+// stored by the storage of its metric's owner (grouped by shard); answers
+// how many were new, or fails when a part was not stored.
+void route_history(cluster_self self, closed_windows batch, std::string forwarded_by,
+                   shared_promise<uint64_t> rp);
 
 // This node's share of the RL statistics: its learner's, over the shards it
 // serves now.
@@ -96,6 +101,14 @@ void share_executions(cluster_self self, std::string filter,
                       shared_promise<std::vector<execution>, std::string> rp);
 void cluster_executions_view(cluster_self self, std::string filter,
                              shared_promise<cluster_executions> rp);
+
+// An approval or a rejection: asked of every member, decided by the one
+// whose executor holds the run; and, asked by a peer, decided here (an
+// empty answer when this node's executor does not hold it).
+void route_decision(cluster_self self, std::string id, bool approved,
+                    shared_promise<cluster_decision> rp);
+void decide_here(cluster_self self, std::string id, bool approved,
+                 shared_promise<std::vector<execution>, std::string> rp);
 
 // This node's RL evaluation (its learner's), and every member's side by side.
 void share_evaluation(cluster_self self, shared_promise<rl_evaluation, std::string> rp);

@@ -65,6 +65,12 @@ cluster_peer_component(cluster_peer_actor::stateful_pointer<cluster_peer_state> 
       [=](atom::executions, std::string& filter, std::string& from) {
         return self->delegate(cluster, atom::executions_v, std::move(filter), std::move(from));
       },
+      [=](atom::store, closed_windows& history, std::string& from) {
+        return self->delegate(cluster, atom::store_v, std::move(history), std::move(from));
+      },
+      [=](atom::approve, std::string& id, bool approved, std::string& from) {
+        return self->delegate(cluster, atom::approve_v, std::move(id), approved, std::move(from));
+      },
       [=](atom::evaluate, std::string& from) {
         return self->delegate(cluster, atom::evaluate_v, std::move(from));
       },

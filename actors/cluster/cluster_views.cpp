@@ -650,14 +650,28 @@ cluster_executions merge_executions(std::vector<member_executions> answers,
                                     std::vector<std::string> unanswered) {
   cluster_executions out;
   for (auto& a : answers) {
-    out.executions.insert(out.executions.end(), std::make_move_iterator(a.share.begin()),
-                          std::make_move_iterator(a.share.end()));
+    for (auto& e : a.share)
+      out.executions.push_back({a.node, std::move(e)});
     out.answered_by.push_back(a.node);
   }
-  std::stable_sort(
-      out.executions.begin(), out.executions.end(), [](const execution& a, const execution& b) {
-        return a.requested_at != b.requested_at ? a.requested_at > b.requested_at : a.id < b.id;
-      });
+  std::stable_sort(out.executions.begin(), out.executions.end(),
+                   [](const located_execution& a, const located_execution& b) {
+                     return a.run.requested_at != b.run.requested_at
+                                ? a.run.requested_at > b.run.requested_at
+                                : a.run.id < b.run.id;
+                   });
+  name_members(out, std::move(unanswered));
+  return out;
+}
+
+cluster_decision merge_decisions(std::vector<member_executions> answers,
+                                 std::vector<std::string> unanswered) {
+  cluster_decision out;
+  for (auto& a : answers) {
+    for (auto& e : a.share)
+      out.decided.push_back({a.node, std::move(e)});
+    out.answered_by.push_back(a.node);
+  }
   name_members(out, std::move(unanswered));
   return out;
 }

@@ -152,6 +152,12 @@ struct member_executions {
 cluster_executions merge_executions(std::vector<member_executions> answers,
                                     std::vector<std::string> unanswered);
 
+// The members' answers to an approval or a rejection: each share is the run
+// it decided (none when its executor does not hold the id). Execution ids
+// name their node in a cluster, so at most one member decides.
+cluster_decision merge_decisions(std::vector<member_executions> answers,
+                                 std::vector<std::string> unanswered);
+
 struct member_rl_evaluation {
   std::string node;
   rl_evaluation share;

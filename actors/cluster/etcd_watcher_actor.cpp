@@ -14,8 +14,10 @@ namespace etcd = cluster::etcd;
 bool about_ownership(const etcd::watch_message& m, const std::string& cluster_name) {
   const auto members = cluster::members_prefix(cluster_name);
   const auto owners = cluster::owners_prefix(cluster_name);
+  const auto kill_switch = cluster::kill_switch_key(cluster_name);
   for (const auto& e : m.events)
-    if (e.kv.key.rfind(members, 0) == 0 || e.kv.key.rfind(owners, 0) == 0)
+    if (e.kv.key.rfind(members, 0) == 0 || e.kv.key.rfind(owners, 0) == 0
+        || e.kv.key == kill_switch)
       return true;
   return false;
 }

@@ -4,7 +4,8 @@
 // tick opens one watch stream on /grace/<cluster>/ and tells the component
 // `refresh` when the stream opens (whatever happened while it was closed is
 // read back) and on every change under members/ or owner/ (rewards and
-// snapshots under the same prefix change neither). When the stream ends,
+// snapshots under the same prefix change neither; the kill switch does).
+// When the stream ends,
 // fails (etcd unreachable) or is silent for `idle`, the watcher ticks itself
 // again after `reopen_delay`, so it watches again once etcd is back. The
 // component stops it on exit by stopping its source (which interrupts the
@@ -24,7 +25,8 @@ struct etcd_watcher_state {
   uint64_t streams = 0;   // watch streams opened (ticks handled)
 };
 
-// Whether a watch message is about members or owners (a refresh is due).
+// Whether a watch message is about members, owners or the kill switch (a
+// refresh is due).
 bool about_ownership(const cluster::etcd::watch_message& m, const std::string& cluster_name);
 
 etcd_watcher_actor::behavior_type

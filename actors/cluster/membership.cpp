@@ -42,6 +42,41 @@ std::string owner_key(std::string_view cluster, int shard) {
   return owners_prefix(cluster) + std::to_string(shard);
 }
 
+std::string kill_switch_key(std::string_view cluster) {
+  return "/grace/" + std::string(cluster) + "/kill-switch";
+}
+
+std::string encode_kill_switch(const kill_switch_record& r) {
+  return json{{"engaged", r.engaged}, {"reason", r.reason}, {"by", r.by}}.dump();
+}
+
+std::optional<kill_switch_record> read_kill_switch(const etcd::range_answer& range,
+                                                   std::string_view cluster, std::string& why) {
+  const auto key = kill_switch_key(cluster);
+  for (const auto& kv : range.kvs) {
+    if (kv.key != key)
+      continue; // a longer key under the same prefix is not ours
+    json doc = json::parse(kv.value, nullptr, false);
+    if (!doc.is_object() || !doc.contains("engaged") || !doc["engaged"].is_boolean()
+        || !doc.contains("reason") || !doc["reason"].is_string() || !doc.contains("by")
+        || !doc["by"].is_string()) {
+      why = key + ": not a kill switch record {\"engaged\": bool, \"reason\", \"by\"}";
+      return std::nullopt;
+    }
+    kill_switch_record r;
+    r.engaged = doc["engaged"].get<bool>();
+    r.reason = doc["reason"].get<std::string>();
+    r.by = doc["by"].get<std::string>();
+    r.revision = kv.mod_revision;
+    if (r.reason.size() > 500 || !valid_name(r.by)) {
+      why = key + ": reason over 500 characters or 'by' not a node id";
+      return std::nullopt;
+    }
+    return r;
+  }
+  return std::nullopt;
+}
+
 std::string reward_key(std::string_view cluster, int shard, std::string_view event_id) {
   return "/grace/" + std::string(cluster) + "/rewards/" + std::to_string(shard) + "/"
          + std::string(event_id);

@@ -3,6 +3,8 @@
 //   /grace/<cluster>/members/<id> = {"http", "cluster", "incarnation"}  (bound to the node's lease)
 //   /grace/<cluster>/owner/<shard> = {"node", "incarnation"}            (bound to the owner's
 //   lease)
+//   /grace/<cluster>/kill-switch = {"engaged", "reason", "by"}         (no lease: it outlives
+//   every node)
 // What etcd holds is outside input: a record that does not parse is skipped
 // with a reason, never trusted.
 #include "actors/cluster/etcd_json.hpp"
@@ -34,6 +36,23 @@ std::string owner_key(std::string_view cluster, int shard);
 // An acknowledged reward of the (service, diagnosis) context's shard, one key
 // per event: /grace/<cluster>/rewards/<shard>/<event_id> (reward_ledger.hpp).
 std::string reward_key(std::string_view cluster, int shard, std::string_view event_id);
+
+// The cluster's kill switch, set by an operator through any node; every
+// member applies each new revision of it to its executor.
+std::string kill_switch_key(std::string_view cluster);
+
+struct kill_switch_record {
+  bool engaged = false;
+  std::string reason;
+  std::string by;       // the node whose API set it
+  int64_t revision = 0; // etcd's mod revision of the key (0 when encoding)
+};
+
+std::string encode_kill_switch(const kill_switch_record& r);
+// The record under kill_switch_key from a range over it: nullopt when the
+// key is absent, or (with `why` set) when its value is not such a record.
+std::optional<kill_switch_record> read_kill_switch(const etcd::range_answer& range,
+                                                   std::string_view cluster, std::string& why);
 
 std::string encode_member(const member& m);
 std::string encode_owner(std::string_view node, int64_t incarnation);

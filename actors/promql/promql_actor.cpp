@@ -227,8 +227,9 @@ void train_when_backfilled(self_ptr self, const supervisor_actor& supervisor) {
   });
 }
 
-// The backfilled history of a metric goes to storage as closed windows; the
-// closed watermark is left alone (the aggregator owns it).
+// The backfilled history of a metric goes to storage as closed windows (in a
+// cluster to its owner's); the closed watermark is left alone (the
+// aggregator owns it).
 void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_metric_state& m) {
   closed_windows batch;
   batch.snapshots = m.history->finish();
@@ -249,9 +250,9 @@ void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_me
     plan_backfill(self, *m, m->gap_fill ? m->backfill_from_ms : 0);
     m->next_backfill_try_ms = wall_now(self) + backfill_retry_ms;
   };
-  with_component_or<storage_actor>(
-      self, supervisor, "storage",
-      [=](storage_actor storage) {
+  with_component_or<history_sink_actor>(
+      self, supervisor, self->state.settings.history_sink,
+      [=](history_sink_actor storage) {
         self->request(storage, store_timeout, atom::store_v, batch)
             .then(
                 [=](uint64_t added) {
@@ -270,7 +271,10 @@ void store_backfill(self_ptr self, const supervisor_actor& supervisor, promql_me
                                iso_time(m->backfill_from_ms), m->backfill_seconds);
                   const auto& cat = self->state.catalog;
                   const auto* def = cat ? cat->find_metric(id) : nullptr;
-                  if (added > 0 && def && def->forecast)
+                  // In a cluster the owner holds the history and forecasts it
+                  // in its scheduler's cycle; this node's forecaster has none.
+                  if (added > 0 && def && def->forecast
+                      && self->state.settings.history_sink == "storage")
                     first_forecast(self, supervisor, id);
                   train_when_backfilled(self, supervisor);
                 },

@@ -69,8 +69,12 @@ struct promql_settings {
   int64_t tick_ms = 1000;           // real: how often due polls are looked for
   // The component the polled samples go to (a sample_sink_actor): the local
   // ingest, or in a cluster the cluster component, which sends each sample
-  // to its metric's owner. The backfill goes to the local storage either way.
+  // to its metric's owner.
   std::string sink = "ingest";
+  // The component the backfilled windows go to (a history_sink_actor): the
+  // local storage, or in a cluster the cluster component, which has each
+  // stored by its metric's owner.
+  std::string history_sink = "storage";
 };
 
 struct promql_state {

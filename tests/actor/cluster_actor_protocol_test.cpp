@@ -17,6 +17,7 @@
 #include "messages/errors.hpp"
 
 #include <deque>
+#include <limits>
 
 using namespace grace;
 using grace::testing::memory_etcd;
@@ -45,11 +46,16 @@ caf::behavior fake_learner(caf::event_based_actor*,
 // names (three snapshots and two forecasts of each).
 struct fake_history {
   std::vector<snapshot> latest;
+  std::vector<snapshot> stored; // closed windows routed here
 };
 
 caf::behavior fake_storage(caf::event_based_actor*, std::shared_ptr<fake_history> history) {
   return {
       [=](atom::latest) { return history->latest; },
+      [=](atom::store, const closed_windows& w) {
+        history->stored.insert(history->stored.end(), w.snapshots.begin(), w.snapshots.end());
+        return static_cast<uint64_t>(w.snapshots.size());
+      },
       [=](atom::query, const snapshot_query& q) {
         std::vector<snapshot> out;
         for (int k = 0; k < 3; ++k) {
@@ -79,14 +85,34 @@ caf::behavior fake_storage(caf::event_based_actor*, std::shared_ptr<fake_history
   };
 }
 
+// Records every kill switch it is told, as the executor would apply it.
+struct kill_call {
+  bool engaged = false;
+  std::string reason;
+};
+
+caf::behavior fake_executor(caf::event_based_actor*,
+                            std::shared_ptr<std::vector<kill_call>> kills) {
+  return {
+      [=](atom::kill, bool engaged, const std::string& reason) {
+        kills->push_back({engaged, reason});
+        governance_status out;
+        out.kill_switch = {engaged, reason, 1};
+        return out;
+      },
+  };
+}
+
 supervisor_actor::behavior_type fake_supervisor(supervisor_actor::pointer, caf::actor learner,
-                                                caf::actor storage) {
+                                                caf::actor storage, caf::actor executor) {
   return {
       [=](atom::get, const std::string& name) -> caf::result<caf::actor> {
         if (name == "rl_agent")
           return learner;
         if (name == "storage")
           return storage;
+        if (name == "executor")
+          return executor;
         return make_error(errc::not_found, name);
       },
       [=](atom::ready) { return true; },
@@ -164,6 +190,7 @@ struct fixture : test_coordinator_fixture<grace::testing::test_config> {
   cluster_actor node;
   std::shared_ptr<fake_history> history = std::make_shared<fake_history>();
   std::shared_ptr<fake_watch> watch; // set before start() to run the watcher
+  std::shared_ptr<std::vector<kill_call>> kills = std::make_shared<std::vector<kill_call>>();
 
   fixture() {
     settings.node_id = "n1";
@@ -197,7 +224,8 @@ struct fixture : test_coordinator_fixture<grace::testing::test_config> {
     io.detached = false;
     auto learner = sys.spawn(fake_learner, restores);
     auto storage = sys.spawn(fake_storage, history);
-    auto sup = sys.spawn(fake_supervisor, learner, storage);
+    auto executor = sys.spawn(fake_executor, kills);
+    auto sup = sys.spawn(fake_supervisor, learner, storage, executor);
     node = sys.spawn(cluster_component_with, settings, std::string("http://127.0.0.1:8001"), sup,
                      int64_t{5000}, io);
   }
@@ -301,6 +329,85 @@ CAF_TEST(etcd unreachable changes nothing until it answers again) {
   self->send(node, atom::sync_v);
   sched.run();
   CAF_CHECK_EQUAL(status().last_error, "");
+}
+
+CAF_TEST(the cluster kill switch reaches the executor once per revision in etcd) {
+  start();
+  sched.run();
+  CAF_CHECK(kills->empty()); // nothing decided cluster-wide yet
+  etcd->put_key(cluster::kill_switch_key("t"),
+                cluster::encode_kill_switch({true, "change freeze", "n2", 0}));
+  self->send(node, atom::sync_v);
+  sched.run();
+  CAF_REQUIRE_EQUAL(kills->size(), 1u);
+  CAF_CHECK(kills->at(0).engaged);
+  CAF_CHECK_EQUAL(kills->at(0).reason, "change freeze (cluster-wide, set through n2)");
+  self->send(node, atom::sync_v); // the same revision again: not applied twice
+  sched.run();
+  CAF_CHECK_EQUAL(kills->size(), 1u);
+  // Released through this node's API: written to etcd, then applied here.
+  self->send(node, atom::kill_v, false, std::string("freeze over"));
+  sched.run();
+  bool answered = false;
+  self->receive(
+      [&](governance_status& g) {
+  answered = true;
+  CAF_CHECK(!g.kill_switch.engaged);
+      },
+      [](caf::error& e) {
+  CAF_FAIL(describe(e)); });
+  CAF_CHECK(answered);
+  CAF_REQUIRE_EQUAL(kills->size(), 2u);
+  CAF_CHECK(!kills->at(1).engaged);
+  CAF_CHECK_EQUAL(kills->at(1).reason, "freeze over (cluster-wide, set through n1)");
+  const auto& stored = etcd->kv.at(cluster::kill_switch_key("t")).value;
+  CAF_CHECK(stored.find("\"by\":\"n1\"") != std::string::npos);
+  CAF_CHECK(stored.find("\"engaged\":false") != std::string::npos);
+  self->send(node, atom::sync_v); // its own write read back: not applied again
+  sched.run();
+  CAF_CHECK_EQUAL(kills->size(), 2u);
+  // A record that is not one is ignored (and logged), never applied.
+  etcd->put_key(cluster::kill_switch_key("t"), "{\"engaged\": \"yes\"}");
+  self->send(node, atom::sync_v);
+  sched.run();
+  CAF_CHECK_EQUAL(kills->size(), 2u);
+}
+
+CAF_TEST(etcd unreachable sets no kill switch and says so) {
+  start();
+  sched.run();
+  etcd->unreachable = true;
+  self->send(node, atom::kill_v, true, std::string("change freeze"));
+  sched.run();
+  bool refused = false;
+  self->receive([](governance_status&) { CAF_FAIL("acknowledged without etcd"); },
+                [&](caf::error& e) {
+                  refused = true;
+                  CAF_CHECK(describe(e).find("etcd did not take it") != std::string::npos);
+                });
+  CAF_CHECK(refused);
+  CAF_CHECK(kills->empty());
+}
+
+CAF_TEST(a source history is stored by the owner of each metric) {
+  start();
+  sched.run(); // alone: it owns every shard
+  closed_windows backfill;
+  backfill.closed_before = std::numeric_limits<timestamp_ms>::min();
+  for (const char* id : {"db.cpu", "api.latency_p95", "db.cpu"}) {
+    snapshot x;
+    x.metric_id = id;
+    x.window_start = 300000 * static_cast<int64_t>(backfill.snapshots.size());
+    x.window_end = x.window_start + 300000;
+    x.count = 1;
+    backfill.snapshots.push_back(x);
+  }
+  self->send(node, atom::store_v, backfill);
+  sched.run();
+  uint64_t added = 0;
+  self->receive([&](uint64_t n) { added = n; }, [](caf::error& e) { CAF_FAIL(describe(e)); });
+  CAF_CHECK_EQUAL(added, 3u);
+  CAF_CHECK_EQUAL(history->stored.size(), 3u);
 }
 
 CAF_TEST(a peer is greeted once a read of etcd lists it) {

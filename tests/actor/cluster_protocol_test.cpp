@@ -128,6 +128,16 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
         share.playbooks[0].counts.not_run["refused"] = 1;
         return {share, std::string("mars-node")};
       },
+      [=](atom::store, const closed_windows&) -> caf::result<uint64_t> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      // Stores what it owns of a forwarded history: the db.* windows.
+      [=](atom::store, const closed_windows& w, const std::string&) -> caf::result<uint64_t> {
+        uint64_t n = 0;
+        for (const auto& x : w.snapshots)
+          n += x.metric_id.rfind("db.", 0) == 0 ? 1 : 0;
+        return n;
+      },
       [=](atom::store, const snapshot_handover& h) -> caf::result<uint64_t> {
         if (h.from != "earth-node")
           return make_error(errc::conflict, "not a member: " + h.from);
@@ -249,6 +259,23 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
           if (filter.empty() || to_string(e.state) == filter)
             out.push_back(e);
         return {out, std::string("mars-node")};
+      },
+      [=](atom::approve, const std::string&, bool) -> caf::result<cluster_decision> {
+        return make_error(errc::invalid_input, "not from a peer");
+      },
+      // Holds one run waiting for approval: decided when asked for it.
+      [=](atom::approve, const std::string& id, bool approved,
+          const std::string&) -> caf::result<std::vector<execution>, std::string> {
+        std::vector<execution> decided;
+        if (id == "ex-mars-node-1-60") {
+          decided.resize(1);
+          decided[0].id = id;
+          decided[0].state = approved ? execution_state::running : execution_state::rejected;
+        }
+        return {decided, std::string("mars-node")};
+      },
+      [=](atom::kill, bool, const std::string&) -> caf::result<governance_status> {
+        return make_error(errc::invalid_input, "not from a peer");
       },
       [=](atom::evaluate) -> caf::result<cluster_rl_evaluation> {
         return make_error(errc::invalid_input, "not from a peer");
@@ -691,6 +718,71 @@ std::pair<std::string, std::string> wire_round_trip(caf::actor_system& sys, T x)
     auto both = wire_round_trip(sys, x);                                                           \
     CAF_CHECK_EQUAL(both.first, both.second);                                                      \
   } while (false)
+
+CAF_TEST(a forwarded history crosses the wire and its owner answers how many were new) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  closed_windows history;
+  history.closed_before = -1;
+  for (const char* id : {"db.cpu", "api.errors", "db.disk"}) {
+    snapshot x;
+    x.metric_id = id;
+    x.window_start = 60000;
+    x.window_end = 120000;
+    x.count = 3;
+    history.snapshots.push_back(x);
+  }
+  earth.self->send(peer, atom::store_v, history, std::string("earth-node"));
+  exec_all();
+  bool received = false;
+  earth.self->receive([&](uint64_t added) {
+    received = true;
+    CAF_CHECK_EQUAL(added, 2u);
+  });
+  CAF_CHECK(received);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
+
+CAF_TEST(an approval crosses the wire and the member holding the run decides it) {
+  auto cluster = mars.sys.spawn(fake_cluster);
+  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
+  prepare_connection(mars, earth, "mars", 8080);
+  mars.publish(endpoint, 8080);
+  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  earth.self->send(peer, atom::approve_v, std::string("ex-mars-node-1-60"), false,
+                   std::string("earth-node"));
+  exec_all();
+  bool received = false;
+  earth.self->receive([&](const std::vector<execution>& decided, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_REQUIRE_EQUAL(decided.size(), 1u);
+    CAF_CHECK_EQUAL(decided[0].id, "ex-mars-node-1-60");
+    CAF_CHECK(decided[0].state == execution_state::rejected);
+  });
+  CAF_CHECK(received);
+  // Another member's run: answered, with nothing decided.
+  earth.self->send(peer, atom::approve_v, std::string("ex-earth-node-1-60"), true,
+                   std::string("earth-node"));
+  exec_all();
+  received = false;
+  earth.self->receive([&](const std::vector<execution>& decided, const std::string& node) {
+    received = true;
+    CAF_CHECK_EQUAL(node, "mars-node");
+    CAF_CHECK(decided.empty());
+  });
+  CAF_CHECK(received);
+  anon_send_exit(cluster, caf::exit_reason::user_shutdown);
+  anon_send_exit(endpoint, caf::exit_reason::user_shutdown);
+  exec_all();
+}
 
 CAF_TEST(typed replies cross the wire with every field) {
   auto& sys = mars.sys;

@@ -167,6 +167,10 @@ cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_c
         return not_here();
       },
       [=](atom::store, const snapshot_handover&) -> caf::result<uint64_t> { return not_here(); },
+      [=](atom::store, const closed_windows&) -> caf::result<uint64_t> { return not_here(); },
+      [=](atom::store, const closed_windows&, const std::string&) -> caf::result<uint64_t> {
+        return not_here();
+      },
       // Withdrawn "at the owner": this node's learner stands in for it.
       [=](atom::withdraw, const std::string& event_id) -> caf::result<bool> {
         withdrawn->push_back(event_id);
@@ -208,6 +212,14 @@ cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_c
       },
       [=](atom::executions, const std::string&, const std::string&)
           -> caf::result<std::vector<execution>, std::string> { return not_here(); },
+      [=](atom::approve, const std::string&, bool) -> caf::result<cluster_decision> {
+        return not_here();
+      },
+      [=](atom::approve, const std::string&, bool, const std::string&)
+          -> caf::result<std::vector<execution>, std::string> { return not_here(); },
+      [=](atom::kill, bool, const std::string&) -> caf::result<governance_status> {
+        return not_here();
+      },
       [=](atom::evaluate) -> caf::result<cluster_rl_evaluation> { return not_here(); },
       [=](atom::evaluate, const std::string&) -> caf::result<rl_evaluation, std::string> {
         return not_here();

@@ -101,3 +101,39 @@ TEST(ClusterMembership, ViewListsMembersAndEveryShard) {
 TEST(ClusterMembership, RewardKeysAreOnePerEventUnderTheShard) {
   EXPECT_EQ(reward_key("g", 12, "evt-1"), "/grace/g/rewards/12/evt-1");
 }
+
+TEST(ClusterMembership, TheKillSwitchRecordRoundTripsWithItsRevision) {
+  EXPECT_EQ(kill_switch_key("grace"), "/grace/grace/kill-switch");
+  auto stored = kv("/grace/grace/kill-switch", encode_kill_switch({true, "db migration", "n2", 0}));
+  stored.mod_revision = 42;
+  etcd::range_answer range;
+  range.kvs = {stored};
+  std::string why;
+  const auto r = read_kill_switch(range, "grace", why);
+  ASSERT_TRUE(r) << why;
+  EXPECT_TRUE(why.empty());
+  EXPECT_TRUE(r->engaged);
+  EXPECT_EQ(r->reason, "db migration");
+  EXPECT_EQ(r->by, "n2");
+  EXPECT_EQ(r->revision, 42);
+  // Absent: nothing decided cluster-wide, no complaint.
+  EXPECT_FALSE(read_kill_switch(etcd::range_answer{}, "grace", why));
+  EXPECT_TRUE(why.empty());
+  // A longer key under the same prefix is not the switch.
+  range.kvs = {kv("/grace/grace/kill-switch-old", encode_kill_switch({true, "x", "n1", 0}))};
+  EXPECT_FALSE(read_kill_switch(range, "grace", why));
+  EXPECT_TRUE(why.empty());
+}
+
+TEST(ClusterMembership, ABadKillSwitchRecordIsIgnoredWithAReason) {
+  for (const std::string value :
+       {"", "not json", "[]", R"({"engaged": "yes", "reason": "r", "by": "n1"})",
+        R"({"engaged": true, "by": "n1"})", R"({"engaged": true, "reason": "r", "by": "a/b"})",
+        R"({"engaged": true, "reason": 3, "by": "n1"})"}) {
+    etcd::range_answer range;
+    range.kvs = {kv("/grace/grace/kill-switch", value)};
+    std::string why;
+    EXPECT_FALSE(read_kill_switch(range, "grace", why)) << value;
+    EXPECT_NE(why.find("/grace/grace/kill-switch"), std::string::npos) << value;
+  }
+}

@@ -561,10 +561,29 @@ TEST(ClusterViews, ExecutionsOfEveryMemberNewestFirst) {
   const auto out = merge_executions(
       {{"n2", {run("b-2", 300), run("b-1", 100)}}, {"n1", {run("a-2", 300), run("a-1", 200)}}}, {});
   std::vector<std::string> ids;
-  for (const auto& e : out.executions)
-    ids.push_back(e.id);
+  std::vector<std::string> nodes;
+  for (const auto& e : out.executions) {
+    ids.push_back(e.run.id);
+    nodes.push_back(e.node);
+  }
   EXPECT_EQ(ids, (std::vector<std::string>{"a-2", "b-2", "a-1", "b-1"}));
+  EXPECT_EQ(nodes, (std::vector<std::string>{"n1", "n2", "n1", "n2"}));
   EXPECT_EQ(out.answered_by, (std::vector<std::string>{"n1", "n2"}));
+}
+
+TEST(ClusterViews, ADecisionIsTheRunOfTheMemberThatHeldIt) {
+  execution held;
+  held.id = "ex-n2-4-60";
+  held.state = execution_state::rejected;
+  const auto out = merge_decisions({{"n1", {}}, {"n2", {held}}}, {"n3: timeout"});
+  ASSERT_EQ(out.decided.size(), 1u);
+  EXPECT_EQ(out.decided[0].node, "n2");
+  EXPECT_EQ(out.decided[0].run.id, "ex-n2-4-60");
+  EXPECT_EQ(out.answered_by, (std::vector<std::string>{"n1", "n2"}));
+  EXPECT_EQ(out.unanswered, (std::vector<std::string>{"n3: timeout"}));
+  const auto none = merge_decisions({{"n1", {}}, {"n2", {}}}, {});
+  EXPECT_TRUE(none.decided.empty());
+  EXPECT_TRUE(none.unanswered.empty()) << "every member answered: the id is unknown";
 }
 
 TEST(ClusterViews, EvaluationsSideBySideByNode) {
