@@ -189,6 +189,7 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
     pq.forecast_horizon_ms = s.forecast_horizon_ms;
     pq.sink = sample_sink; // polled samples go to their metric's owner in a cluster
     pq.history_sink = s.cluster.enabled() ? "cluster" : "storage"; // and the backfill
+    pq.cluster = s.cluster.enabled(); // each node reads the metrics of the shards it serves
     // Detached: a query blocks on the network, never a shared worker thread.
     out.push_back({"promql", [=](caf::local_actor* self, const supervisor_actor& sup) {
                      return caf::actor_cast<caf::actor>(
