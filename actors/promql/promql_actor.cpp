@@ -1,6 +1,7 @@
 #include "actors/promql/promql_actor.hpp"
 
 #include "actors/catalog/catalog.hpp"
+#include "actors/cluster/shard_map.hpp"
 #include "actors/supervisor/supervisor_actor_lookup.hpp"
 #include "common/utc_time.hpp"
 
@@ -415,14 +416,20 @@ void poll_due(self_ptr self, const supervisor_actor& supervisor) {
 
 // Takes a (re)loaded catalog: new metrics and changed expressions are checked
 // and backfilled; metrics without an expression any more are dropped.
-void sync_catalog(self_ptr self, catalog_ref cat) {
+// In a cluster only the metrics of the shards in `serving` are read: a
+// metric whose shard went elsewhere is dropped (its new owner reads it), one
+// whose shard came here is checked and backfilled.
+void sync_catalog(self_ptr self, catalog_ref cat, std::vector<int> serving) {
   auto& st = self->state;
-  if (!cat || cat == st.catalog)
+  if (!cat || (cat == st.catalog && serving == st.serving))
     return;
   st.catalog = cat;
+  st.serving = std::move(serving);
   std::vector<promql_metric_state> next;
   for (const auto& def : cat->metrics()) {
     if (def.promql.empty())
+      continue;
+    if (st.settings.cluster && cluster::metrics_of_shards({def.id}, st.serving).empty())
       continue;
     auto old = std::find_if(st.metrics.begin(), st.metrics.end(), [&](const auto& m) {
       return m.metric_id == def.id && m.expression == def.promql
@@ -452,8 +459,23 @@ void refresh_catalog(self_ptr self, const supervisor_actor& supervisor) {
     self->request(c, std::chrono::seconds(5), atom::get_v)
         .then(
             [=](catalog_ref& ref) {
-              sync_catalog(self, std::move(ref));
-              poll_due(self, supervisor);
+              if (!self->state.settings.cluster) {
+                sync_catalog(self, std::move(ref), {});
+                poll_due(self, supervisor);
+                return;
+              }
+              with_component_or<cluster_actor>(
+                  self, supervisor, "cluster",
+                  [=](cluster_actor cluster) {
+                    self->request(cluster, std::chrono::seconds(5), atom::get_v)
+                        .then(
+                            [=](const cluster_view& view) {
+                              sync_catalog(self, ref, view.serving);
+                              poll_due(self, supervisor);
+                            },
+                            [=](caf::error&) { poll_due(self, supervisor); });
+                  },
+                  [=](const caf::error&) { poll_due(self, supervisor); });
             },
             [=](caf::error&) { poll_due(self, supervisor); });
   });

@@ -75,6 +75,10 @@ struct promql_settings {
   // local storage, or in a cluster the cluster component, which has each
   // stored by its metric's owner.
   std::string history_sink = "storage";
+  // A cluster node polls (and backfills) only the metrics of the shards it
+  // serves: every node may share one configuration, each metric is read
+  // once, by its owner, and a new owner reads its history from Prometheus.
+  bool cluster = false;
 };
 
 struct promql_state {
@@ -82,6 +86,7 @@ struct promql_state {
   promql_settings settings;
   std::vector<promql_metric_state> metrics;
   catalog_ref catalog;
+  std::vector<int> serving; // in a cluster: the shards served at the last sync
   uint64_t next_generation = 1;
   bool backfill_scheduled = false;
   uint64_t backfilled_new = 0;             // snapshots the backfills stored that were not there

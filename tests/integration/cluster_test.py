@@ -144,10 +144,10 @@ def scrape_yaml(port):
             f"    interval: 1s\n    mappings:\n{mappings}")
 
 
-def cluster_node(node_id, etcd, certs, cert=None, extra_yaml=""):
+def cluster_node(node_id, etcd, certs, cert=None, extra_yaml="", catalog=None):
     cert = cert or node_id
     cluster_port = free_port()
-    node = Node(extra_yaml=extra_yaml, args=["--node-id", node_id, "--cluster-etcd", etcd.url,
+    node = Node(extra_yaml=extra_yaml, catalog=catalog, args=["--node-id", node_id, "--cluster-etcd", etcd.url,
                       "--cluster-listen", f"127.0.0.1:{cluster_port}",
                       "--cluster-cert", os.path.join(certs, f"{cert}.pem"),
                       "--cluster-key", os.path.join(certs, f"{cert}.key"),
@@ -804,6 +804,82 @@ class ClusterTest(unittest.TestCase):
             self.assertTrue(f["points"], f)
         self.assertEqual((forecasts["answered_by"], forecasts["unanswered"]), (["n4"], []),
                          forecasts)
+
+
+@unittest.skipUnless(shutil.which("prometheus") and shutil.which("promtool"),
+                     "Debian's prometheus (with promtool) is not installed")
+class ClusterPromqlTest(unittest.TestCase):
+    """PromQL in a cluster: both nodes share one configuration (one Prometheus,
+    the same catalog); each reads only the metrics of the shards it serves, so
+    the metric is polled and its week of history backfilled once, by its
+    owner, and read through the other node from the owner."""
+
+    def test_each_metric_is_read_and_backfilled_by_its_owner(self):
+        import promql_source_test as promql
+        metric = "shop.latency_p95"
+        owner = preferred_owner(shard_of_metric(metric), ["n1", "n2"])
+        other = "n2" if owner == "n1" else "n1"
+        with tempfile.TemporaryDirectory(prefix="grace-cluster-promql-") as d:
+            make_ca("ca", d)
+            for name in ("server", "n1", "n2"):
+                make_cert(name, "ca", d)
+            source = os.path.join(d, "history.om")
+            with open(source, "w") as f:
+                f.write(promql.history(int(time.time())))
+            tsdb = os.path.join(d, "tsdb")
+            subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", "--quiet",
+                            "--max-block-duration=168h", source, tsdb],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            prom_port = free_port()
+            with open(os.path.join(d, "prometheus.yml"), "w") as f:
+                f.write("global:\n  scrape_interval: 1m\n")
+            prom_log = open(os.path.join(d, "prometheus.log"), "w+")
+            prom = subprocess.Popen(
+                ["prometheus", f"--config.file={os.path.join(d, 'prometheus.yml')}",
+                 f"--storage.tsdb.path={tsdb}", "--storage.tsdb.retention.time=30d",
+                 f"--web.listen-address=127.0.0.1:{prom_port}"],
+                stdout=prom_log, stderr=subprocess.STDOUT)
+            catalog = os.path.join(d, "catalog.yaml")
+            with open(catalog, "w") as f:
+                f.write(promql.CATALOG)
+            etcd = Etcd(d)
+            nodes = {}
+            try:
+                for n in (other, owner):
+                    nodes[n] = cluster_node(
+                        n, etcd, d, catalog=catalog,
+                        extra_yaml=f"prometheus:\n  url: http://127.0.0.1:{prom_port}\n").start()
+                self.assertIsNotNone(wait_for(lambda: balanced(nodes), 30),
+                                     {n: view(x) for n, x in nodes.items()})
+
+                def promql_metrics(node):
+                    status, body = request(node.port, "GET", "/api/status")
+                    return {m["metric"]: m for m in (body.get("promql") or {}).get("metrics", [])}
+
+                def backfilled():
+                    m = promql_metrics(nodes[owner]).get(metric)
+                    return m if m and m["backfill"]["done"] else None
+                m = wait_for(backfilled, 90)
+                self.assertIsNotNone(m, nodes[owner].output()[-3000:])
+                self.assertGreaterEqual(m["backfill"]["snapshots"], 1500, m)
+                self.assertGreaterEqual(len(stored_snapshots(nodes[owner], metric)), 1000)
+                # The other node reads none of the owner's metrics (it holds
+                # their windows only as the shard's next owner, handed over)
+                # and answers a read of them from the owner.
+                self.assertNotIn(metric, promql_metrics(nodes[other]))
+                body = routed_snapshots(nodes[other], metric)
+                self.assertEqual(body["answered_by"], owner, body.get("answered_by"))
+                self.assertGreaterEqual(len(body["snapshots"]), 1000)
+                # Between them the two nodes read every PromQL metric once.
+                read = list(promql_metrics(nodes[owner])) + list(promql_metrics(nodes[other]))
+                self.assertEqual(sorted(read), ["shop.error_rate", "shop.latency_p95"], read)
+            finally:
+                for node in nodes.values():
+                    node.stop()
+                etcd.stop()
+                prom.terminate()
+                prom.wait(timeout=10)
+                prom_log.close()
 
 
 class ClusterConfigTest(unittest.TestCase):
