@@ -1,8 +1,11 @@
 #include "actors/cluster/cluster_settings.hpp"
 
+#include "actors/cluster/certificate_names.hpp"
 #include "actors/cluster/membership.hpp"
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 
 namespace grace::cluster {
 
@@ -104,6 +107,27 @@ std::vector<std::string> cluster_settings_problems(const cluster_settings& s, bo
       problems.push_back(std::string("cluster.") + key + ": cannot read " + path);
   };
   pem(s.cert, "cert", "--cluster-cert");
+  // A node's id is a name its certificate is issued to (CN or DNS name):
+  // one certificate speaks for one member, and a misplaced file is caught.
+  if (check_files && !s.cert.empty() && valid_name(s.node_id)) {
+    std::ifstream in(s.cert);
+    if (in.good()) {
+      std::stringstream text;
+      text << in.rdbuf();
+      std::string why;
+      const auto names = certificate_names(text.str(), why);
+      if (!names) {
+        problems.push_back("cluster.cert: " + s.cert + ": " + why);
+      } else if (std::find(names->begin(), names->end(), s.node_id) == names->end()) {
+        std::string listed;
+        for (const auto& n : *names)
+          listed += (listed.empty() ? "'" : ", '") + n.substr(0, 64) + "'";
+        problems.push_back("cluster.node_id '" + s.node_id + "' is not a name of the certificate "
+                           + s.cert + " (it names " + (listed.empty() ? "nothing" : listed)
+                           + "): a node's id must be its certificate's CN or a DNS name in it");
+      }
+    }
+  }
   pem(s.key, "key", "--cluster-key");
   pem(s.ca, "ca", "--cluster-ca");
   if (s.lease_ttl_ms < 2000)
