@@ -896,23 +896,29 @@ class ClusterConfigTest(unittest.TestCase):
         finally:
             node.stop()
 
-    def test_a_node_id_that_its_certificate_does_not_name_does_not_start(self):
+    def refused_start(self, node_id, cert, extra_args=()):
+        """What a cluster node with `cert` (from a fresh CA) prints when it
+        refuses to start (exit code 2)."""
         with tempfile.TemporaryDirectory(prefix="grace-certs-") as d:
             make_ca("ca", d)
-            make_cert("n2", "ca", d)
-            node = Node(args=["--node-id", "n1", "--cluster-etcd", "https://127.0.0.1:1",
-                              "--cluster-listen", "127.0.0.1:7000",
-                              "--cluster-cert", os.path.join(d, "n2.pem"),
-                              "--cluster-key", os.path.join(d, "n2.key"),
-                              "--cluster-ca", os.path.join(d, "ca.pem")])
+            make_cert(cert, "ca", d)
+            node = Node(args=list(extra_args) + [
+                "--node-id", node_id, "--cluster-etcd", "https://127.0.0.1:1",
+                "--cluster-listen", "127.0.0.1:7000",
+                "--cluster-cert", os.path.join(d, f"{cert}.pem"),
+                "--cluster-key", os.path.join(d, f"{cert}.key"),
+                "--cluster-ca", os.path.join(d, "ca.pem")])
             try:
                 node.start(wait_ready=False)
                 self.assertEqual(node.proc.wait(timeout=10), 2)
-                self.assertIn("cluster.node_id 'n1' is not a name of the certificate",
-                              node.output())
-                self.assertIn("(it names 'n2')", node.output())
+                return node.output()
             finally:
                 node.stop()
+
+    def test_a_node_id_that_its_certificate_does_not_name_does_not_start(self):
+        out = self.refused_start("n1", cert="n2")
+        self.assertIn("cluster.node_id 'n1' is not a name of the certificate", out)
+        self.assertIn("(it names 'n2')", out)
 
     def test_etcd_over_plain_http_is_refused(self):
         node = Node(args=["--node-id", "n1", "--cluster-etcd", "http://127.0.0.1:2379",
@@ -926,20 +932,8 @@ class ClusterConfigTest(unittest.TestCase):
             node.stop()
 
     def test_a_cluster_node_needs_a_fixed_http_port(self):
-        with tempfile.TemporaryDirectory(prefix="grace-certs-") as d:
-            make_ca("ca", d)
-            make_cert("n1", "ca", d)
-            node = Node(args=["--http-port", "0", "--node-id", "n1", "--cluster-etcd",
-                              "https://127.0.0.1:1", "--cluster-listen", "127.0.0.1:7000",
-                              "--cluster-cert", os.path.join(d, "n1.pem"),
-                              "--cluster-key", os.path.join(d, "n1.key"),
-                              "--cluster-ca", os.path.join(d, "ca.pem")])
-            try:
-                node.start(wait_ready=False)
-                self.assertEqual(node.proc.wait(timeout=10), 2)
-                self.assertIn("must be a fixed port in a cluster", node.output())
-            finally:
-                node.stop()
+        out = self.refused_start("n1", cert="n1", extra_args=["--http-port", "0"])
+        self.assertIn("must be a fixed port in a cluster", out)
 
     def test_a_node_alone_says_so(self):
         node = Node().start()

@@ -196,15 +196,20 @@ class KillSwitchRestartTest(unittest.TestCase):
     """An operator's kill switch is acknowledged once stored: it is still
     engaged after the node restarts, and released stays released."""
 
+    @staticmethod
+    def restart(node):
+        """SIGTERM, then the same node (config and data dir) started again."""
+        node.proc.send_signal(signal.SIGTERM)
+        node.proc.wait(timeout=15)
+        node.start()
+
     def test_the_kill_switch_survives_a_restart(self):
         node = Node().start()
         try:
             status, body = post_json(node, "/api/playbooks/kill-switch",
                                      {"engaged": True, "reason": "database failover"})
             self.assertEqual(status, 200, body)
-            node.proc.send_signal(signal.SIGTERM)
-            node.proc.wait(timeout=15)
-            node.start()
+            self.restart(node)
             status, body = request(node.port, "GET", "/api/playbooks")
             self.assertEqual(status, 200, body)
             switch = body["governance"]["kill_switch"]
@@ -215,9 +220,7 @@ class KillSwitchRestartTest(unittest.TestCase):
             status, body = post_json(node, "/api/playbooks/kill-switch",
                                      {"engaged": False, "reason": "failover done"})
             self.assertEqual(status, 200, body)
-            node.proc.send_signal(signal.SIGTERM)
-            node.proc.wait(timeout=15)
-            node.start()
+            self.restart(node)
             status, body = request(node.port, "GET", "/api/playbooks")
             self.assertFalse(body["governance"]["kill_switch"]["engaged"], body)
         finally:
