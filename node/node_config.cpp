@@ -97,7 +97,8 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                                "rise_weight",
                                "rise_take_max",
                                "rise_window",
-                               "rise_learned_mix"},
+                               "rise_learned_mix",
+                               "rise_mix_early_only"},
                      {}))
     return;
   for (auto [key, out] : {std::pair<const char*, bool*>{"use_history", &w.use_history},
@@ -116,7 +117,8 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                           {"score_against_cut", &w.score_against_cut},
                           {"logistic_calibration", &w.logistic_calibration},
                           {"rise_take_max", &w.rise_take_max},
-                          {"rise_learned_mix", &w.rise_learned_mix}})
+                          {"rise_learned_mix", &w.rise_learned_mix},
+                          {"rise_mix_early_only", &w.rise_mix_early_only}})
     if (auto v = in.boolean(n, key, path))
       *out = *v;
   // Numbers: [low, high], or above low when low_open.

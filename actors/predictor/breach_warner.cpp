@@ -32,7 +32,8 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"rise_weight", s.rise_weight},
        {"rise_take_max", s.rise_take_max},
        {"rise_window_ms", s.rise_window_ms},
-       {"rise_learned_mix", s.rise_learned_mix}};
+       {"rise_learned_mix", s.rise_learned_mix},
+       {"rise_mix_early_only", s.rise_mix_early_only}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -61,6 +62,7 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.rise_take_max = j.value("rise_take_max", s.rise_take_max);
   s.rise_window_ms = j.value("rise_window_ms", s.rise_window_ms);
   s.rise_learned_mix = j.value("rise_learned_mix", s.rise_learned_mix);
+  s.rise_mix_early_only = j.value("rise_mix_early_only", s.rise_mix_early_only);
   if (!(s.rise_weight >= 0.0 && s.rise_weight <= 1.0))
     throw std::invalid_argument("breach warner: rise_weight must be in [0, 1]");
   if (s.rise_window_ms <= 0)
@@ -241,7 +243,7 @@ void breach_warner::settle(int64_t now) {
     count(pending_.front().cell, false);
     note_outcome(pending_.front(), false);
     note_calibration(pending_.front(), false);
-    note_mix(pending_.front(), false);
+    note_mix(pending_.front(), -1);
     pending_.pop_front();
   }
 }
@@ -326,9 +328,15 @@ double breach_warner::calibrated(double forecast_p) const {
   return 1.0 / (1.0 + std::exp(-(cal_a_ + cal_b_ * x)));
 }
 
-void breach_warner::note_mix(const trial& t, bool hit) {
+void breach_warner::note_mix(const trial& t, int64_t breach_at) {
   if (!s_.rise_learned_mix)
     return;
+  const bool hit = breach_at >= 0;
+  if (s_.rise_mix_early_only) {
+    const int since = t.cell / forecast_classes / distances;
+    if (since == 0 || (hit && breach_at - t.at < s_.horizon_ms / 4))
+      return; // inside a burst, or a breach too close to have been warned early
+  }
   auto loss = [hit](double p) {
     p = std::clamp(p, 1e-6, 1.0 - 1e-6);
     return -std::log(hit ? p : 1.0 - p);
@@ -385,7 +393,7 @@ void breach_warner::observe(int64_t ts_ms, double value) {
       count(t.cell, true);
       note_outcome(t, true);
       note_calibration(t, true);
-      note_mix(t, true);
+      note_mix(t, ts_ms);
     }
     pending_.clear();
     last_breach_ms_ = ts_ms;

@@ -123,6 +123,11 @@ struct breach_warner_settings {
   // exp(-its decayed loss): the part that has called this metric's breaches
   // better speaks, with no weight to choose. Equal weights on a new metric.
   bool rise_learned_mix = false;
+  // With rise_learned_mix: score the parts only on what an early warning is
+  // for, a fresh breach at least a quarter of the horizon (15 minutes) ahead:
+  // values less than an hour after a breach and values followed by a breach
+  // sooner than that are left out of the losses (false: every value).
+  bool rise_mix_early_only = false;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -230,8 +235,9 @@ private:
     double rise = 0.0;        // the rise part at `at` (rise_learned_mix)
   };
   void note_calibration(const trial& t, bool hit);
-  // A settled trial scores both parts for the learned mix (rise_learned_mix).
-  void note_mix(const trial& t, bool hit);
+  // A settled trial scores both parts for the learned mix (rise_learned_mix);
+  // breach_at: when the breach that made it a hit came (-1: a miss).
+  void note_mix(const trial& t, int64_t breach_at);
   // The forecast part recalibrated (logistic_calibration).
   double calibrated(double forecast_p) const;
   // A settled trial, in time order, for the false-alarm episodes per level.

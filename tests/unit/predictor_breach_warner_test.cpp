@@ -730,15 +730,23 @@ TEST(predictor_breach_warner, the_learned_mix_follows_the_part_that_called_this_
   const auto restored = breach_warner::from_json(nlohmann::json::parse(goes_on.to_json().dump()));
   EXPECT_EQ(restored.rise_mix_weight(), goes_on.rise_mix_weight());
   EXPECT_EQ(restored.probability(none, now), goes_on.probability(none, now));
+  // Scored only on values a breach followed 15 minutes or more later (or
+  // none did), outside bursts: the same verdicts, from fewer values.
+  s.rise_mix_early_only = true;
+  const breach_warner early_stops = rises(70.0, 6, s), early_goes_on = rises(70.0, 18, s);
+  EXPECT_GT(early_goes_on.rise_mix_weight(), 0.99);
+  EXPECT_LT(early_stops.rise_mix_weight(), 0.5);
+  EXPECT_GT(early_goes_on.rise_mix_weight(), 0.5);
 }
 
 TEST(predictor_breach_warner, with_rise_persistence_a_ramp_is_warned_and_a_flat_series_never) {
-  for (const int variant : {0, 1, 2}) {
+  for (const int variant : {0, 1, 2, 3}) {
     const bool take_max = variant == 1;
     grace::predictor::breach_warner_settings s;
     s.rise_weight = variant == 0 ? 0.5 : 0.0;
     s.rise_take_max = take_max;
-    s.rise_learned_mix = variant == 2;
+    s.rise_learned_mix = variant >= 2;
+    s.rise_mix_early_only = variant == 3;
     noise rnd;
     std::vector<row> rows;
     const int64_t ramp_from = 3 * 1440;
