@@ -68,6 +68,99 @@ void read_cluster(yaml_reader& in, const YAML::Node& n, const std::string& base_
   }
 }
 
+// prediction.warner: the breach warner's settings (breach_warner.hpp, the
+// core `grace-node warn` and `grace-lead-time --warner` run too), each under
+// the name of its JSON field (durations without the _ms).
+void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_settings& w) {
+  const std::string path = "prediction.warner";
+  if (!in.expect_map(n, path, {"horizon",
+                               "use_history",
+                               "prior_weight",
+                               "history_alpha",
+                               "use_daily",
+                               "use_distance",
+                               "use_forecast_class",
+                               "take_max",
+                               "forecast_prior",
+                               "interpolate_classes",
+                               "fine_forecast_classes",
+                               "combined_prior",
+                               "reanchor",
+                               "condition_on_newest",
+                               "alarm_budget_per_day",
+                               "use_trend",
+                               "trend_values",
+                               "path_probability",
+                               "score_against_cut",
+                               "logistic_calibration",
+                               "calibration_prior",
+                               "rise_weight",
+                               "rise_take_max",
+                               "rise_window",
+                               "rise_learned_mix",
+                               "rise_mix_early_only"},
+                     {}))
+    return;
+  for (auto [key, out] : {std::pair<const char*, bool*>{"use_history", &w.use_history},
+                          {"use_daily", &w.use_daily},
+                          {"use_distance", &w.use_distance},
+                          {"use_forecast_class", &w.use_forecast_class},
+                          {"take_max", &w.take_max},
+                          {"forecast_prior", &w.forecast_prior},
+                          {"interpolate_classes", &w.interpolate_classes},
+                          {"fine_forecast_classes", &w.fine_forecast_classes},
+                          {"combined_prior", &w.combined_prior},
+                          {"reanchor", &w.reanchor},
+                          {"condition_on_newest", &w.condition_on_newest},
+                          {"use_trend", &w.use_trend},
+                          {"path_probability", &w.path_probability},
+                          {"score_against_cut", &w.score_against_cut},
+                          {"logistic_calibration", &w.logistic_calibration},
+                          {"rise_take_max", &w.rise_take_max},
+                          {"rise_learned_mix", &w.rise_learned_mix},
+                          {"rise_mix_early_only", &w.rise_mix_early_only}})
+    if (auto v = in.boolean(n, key, path))
+      *out = *v;
+  // Numbers: [low, high], or above low when low_open.
+  struct number_key {
+    const char* key;
+    double* out;
+    double low, high;
+    bool low_open;
+    const char* rule;
+  };
+  for (const auto& k :
+       {number_key{"prior_weight", &w.prior_weight, 0.0, 1e6, false, "must be in [0, 1000000]"},
+        number_key{"history_alpha", &w.history_alpha, 0.0, 1.0, true, "must be in (0, 1]"},
+        number_key{"alarm_budget_per_day", &w.alarm_budget_per_day, 0.0, 1e6, false,
+                   "must be in [0, 1000000] (0: off)"},
+        number_key{"calibration_prior", &w.calibration_prior, 0.0, 1e6, true,
+                   "must be in (0, 1000000]"},
+        number_key{"rise_weight", &w.rise_weight, 0.0, 1.0, false, "must be in [0, 1]"}}) {
+    if (auto v = in.number(n, k.key, path)) {
+      if (!(k.low_open ? *v > k.low : *v >= k.low) || !(*v <= k.high))
+        in.error(child(n, k.key), join_path(path, k.key), k.rule);
+      else
+        *k.out = *v;
+    }
+  }
+  if (auto v = in.integer(n, "trend_values", path)) {
+    if (*v < 3 || *v > 10000)
+      in.error(child(n, "trend_values"), path + ".trend_values", "must be between 3 and 10000");
+    else
+      w.trend_values = static_cast<size_t>(*v);
+  }
+  for (auto [key, out] : {std::pair<const char*, int64_t*>{"horizon", &w.horizon_ms},
+                          {"rise_window", &w.rise_window_ms}}) {
+    if (auto v = in.duration_ms(n, key, path)) {
+      if (*v <= 0 || *v > 24 * 3600000LL)
+        in.error(child(n, key), join_path(path, key), "must be positive and at most 24h");
+      else
+        *out = *v;
+    }
+  }
+}
+
 void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& base_dir,
                    node_settings& s) {
   if (!root.IsDefined() || root.IsNull())
@@ -361,9 +454,9 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     positive_duration(n, "pending_ttl", "rl", s.rl_pending_ttl_ms);
   }
-  if (auto n = section("prediction",
-                       {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches",
-                        "sudden_onset_context", "escalate_after", "react_unattended_first"})) {
+  if (auto n = section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
+                                      "react_to_breaches", "sudden_onset_context", "escalate_after",
+                                      "react_unattended_first", "warner"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(child(n, "min_probability"), "prediction.min_probability", "must be in (0, 1]");
@@ -392,6 +485,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     if (s.prediction.max_lead_ms <= s.prediction.min_lead_ms)
       in.error(n, "prediction", "max_lead must be longer than min_lead");
+    if (auto w = child(n, "warner"); w.IsDefined())
+      read_warner(in, w, s.prediction.warner);
   }
   if (auto n = section("execution", {"evaluation_window", "approval_timeout", "breaker_failures",
                                      "breaker_open", "kill_switch"})) {

@@ -31,7 +31,9 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"calibration_prior", s.calibration_prior},
        {"rise_weight", s.rise_weight},
        {"rise_take_max", s.rise_take_max},
-       {"rise_window_ms", s.rise_window_ms}};
+       {"rise_window_ms", s.rise_window_ms},
+       {"rise_learned_mix", s.rise_learned_mix},
+       {"rise_mix_early_only", s.rise_mix_early_only}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -59,6 +61,8 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.rise_weight = j.value("rise_weight", s.rise_weight);
   s.rise_take_max = j.value("rise_take_max", s.rise_take_max);
   s.rise_window_ms = j.value("rise_window_ms", s.rise_window_ms);
+  s.rise_learned_mix = j.value("rise_learned_mix", s.rise_learned_mix);
+  s.rise_mix_early_only = j.value("rise_mix_early_only", s.rise_mix_early_only);
   if (!(s.rise_weight >= 0.0 && s.rise_weight <= 1.0))
     throw std::invalid_argument("breach warner: rise_weight must be in [0, 1]");
   if (s.rise_window_ms <= 0)
@@ -239,6 +243,7 @@ void breach_warner::settle(int64_t now) {
     count(pending_.front().cell, false);
     note_outcome(pending_.front(), false);
     note_calibration(pending_.front(), false);
+    note_mix(pending_.front(), -1);
     pending_.pop_front();
   }
 }
@@ -323,6 +328,30 @@ double breach_warner::calibrated(double forecast_p) const {
   return 1.0 / (1.0 + std::exp(-(cal_a_ + cal_b_ * x)));
 }
 
+void breach_warner::note_mix(const trial& t, int64_t breach_at) {
+  if (!s_.rise_learned_mix)
+    return;
+  const bool hit = breach_at >= 0;
+  if (s_.rise_mix_early_only) {
+    const int since = t.cell / forecast_classes / distances;
+    if (since == 0 || (hit && breach_at - t.at < s_.horizon_ms / 4))
+      return; // inside a burst, or a breach too close to have been warned early
+  }
+  auto loss = [hit](double p) {
+    p = std::clamp(p, 1e-6, 1.0 - 1e-6);
+    return -std::log(hit ? p : 1.0 - p);
+  };
+  const double keep = 1.0 - s_.history_alpha;
+  const double f = s_.logistic_calibration ? calibrated(t.forecast) : t.forecast;
+  mix_loss_forecast_ = mix_loss_forecast_ * keep + loss(f);
+  mix_loss_rise_ = mix_loss_rise_ * keep + loss(t.rise);
+}
+
+double breach_warner::rise_mix_weight() const {
+  // exp(-L_rise) / (exp(-L_rise) + exp(-L_forecast)), written to stay finite.
+  return 1.0 / (1.0 + std::exp(std::clamp(mix_loss_rise_ - mix_loss_forecast_, -700.0, 700.0)));
+}
+
 double breach_warner::alarm_cut() const {
   if (s_.alarm_budget_per_day <= 0.0 || exposure_days_ < 1.0)
     return 0.0;
@@ -364,6 +393,7 @@ void breach_warner::observe(int64_t ts_ms, double value) {
       count(t.cell, true);
       note_outcome(t, true);
       note_calibration(t, true);
+      note_mix(t, ts_ms);
     }
     pending_.clear();
     last_breach_ms_ = ts_ms;
@@ -374,8 +404,9 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     const double p_forecast = forecast_probability(latest_, ts_ms);
     // What the warner says now, for the false-alarm budget (only needed with it).
     const double said = s_.alarm_budget_per_day > 0.0 ? probability(latest_, ts_ms) : 0.0;
+    const double p_rise = s_.rise_learned_mix ? rise_probability(p_forecast) : 0.0;
     pending_.push_back(
-        {ts_ms, cell * forecast_classes + forecast_class(p_forecast), said, p_forecast});
+        {ts_ms, cell * forecast_classes + forecast_class(p_forecast), said, p_forecast, p_rise});
   }
   last_ts_ms_ = ts_ms;
 }
@@ -577,21 +608,28 @@ double breach_warner::forecast_probability(const forecast& given, int64_t now) c
   return p;
 }
 
+double breach_warner::combined_forecast(double raw) const {
+  const double p_forecast = s_.logistic_calibration ? calibrated(raw) : raw;
+  if (!rise_on())
+    return p_forecast;
+  const double p_rise = rise_probability(raw);
+  if (s_.rise_learned_mix) {
+    const double w = rise_mix_weight();
+    return w * p_rise + (1.0 - w) * p_forecast;
+  }
+  if (s_.rise_take_max)
+    return std::max(p_forecast, p_rise);
+  if (s_.rise_weight >= 1.0)
+    return p_rise;
+  return 1.0
+         / (1.0
+            + std::exp(
+                -((1.0 - s_.rise_weight) * logit(p_forecast) + s_.rise_weight * logit(p_rise))));
+}
+
 double breach_warner::probability(const forecast& f, int64_t now) const {
   const double raw = forecast_probability(f, now);
-  double p_forecast = s_.logistic_calibration ? calibrated(raw) : raw;
-  if (rise_on()) {
-    const double p_rise = rise_probability(raw);
-    if (s_.rise_take_max)
-      p_forecast = std::max(p_forecast, p_rise);
-    else if (s_.rise_weight >= 1.0)
-      p_forecast = p_rise;
-    else
-      p_forecast = 1.0
-                   / (1.0
-                      + std::exp(-((1.0 - s_.rise_weight) * logit(p_forecast)
-                                   + s_.rise_weight * logit(p_rise))));
-  }
+  const double p_forecast = combined_forecast(raw);
   const double p_history = history_probability(now, raw);
   return s_.take_max ? std::max(p_forecast, p_history) : p_history;
 }
@@ -639,7 +677,7 @@ breach_outlook threshold_warners::outlook(const forecast& f, int64_t now) {
 nlohmann::json breach_warner::to_json() const {
   nlohmann::json pending = nlohmann::json::array();
   for (const auto& t : pending_)
-    pending.push_back({t.at, t.cell, t.probability, t.forecast});
+    pending.push_back({t.at, t.cell, t.probability, t.forecast, t.rise});
   nlohmann::json rise_pending = nlohmann::json::array();
   for (const auto& t : rise_pending_)
     rise_pending.push_back({t.at, t.value, t.unit, t.cell, t.highest});
@@ -682,7 +720,8 @@ nlohmann::json breach_warner::to_json() const {
         {"pending", rise_pending},
         {"trials", std::vector<double>(rise_trials_.begin(), rise_trials_.end())},
         {"hits", std::vector<double>(rise_hits_.begin(), rise_hits_.end())},
-        {"cell", rise_cell_}}}};
+        {"cell", rise_cell_},
+        {"mix_loss", {mix_loss_forecast_, mix_loss_rise_}}}}};
 }
 
 breach_warner breach_warner::from_json(const nlohmann::json& j) {
@@ -723,7 +762,8 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
       throw std::runtime_error("breach_warner: pending class out of range");
     w.pending_.push_back({p.at(0).get<int64_t>(), static_cast<int>(widened(static_cast<size_t>(c))),
                           p.size() > 2 ? p.at(2).get<double>() : 0.0,
-                          p.size() > 3 ? p.at(3).get<double>() : 0.0});
+                          p.size() > 3 ? p.at(3).get<double>() : 0.0,
+                          p.size() > 4 ? p.at(4).get<double>() : 0.0});
   }
   if (version == 2) {
     const auto class_trials = j.at("class_trials").get<std::vector<double>>();
@@ -790,6 +830,10 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
     std::copy(hits.begin(), hits.end(), w.rise_hits_.begin());
     auto cell_ok = [](int c) { return c >= 0 && c < rise_cells; };
     w.rise_cell_ = r.at("cell").get<int>();
+    if (r.contains("mix_loss")) { // absent in states written before rise_learned_mix
+      w.mix_loss_forecast_ = r.at("mix_loss").at(0).get<double>();
+      w.mix_loss_rise_ = r.at("mix_loss").at(1).get<double>();
+    }
     if (!cell_ok(w.rise_cell_))
       throw std::runtime_error("breach_warner: rise cell out of range");
     for (const auto& p : r.at("pending")) {

@@ -115,6 +115,19 @@ struct breach_warner_settings {
   double rise_weight = 0.0;
   bool rise_take_max = false;
   int64_t rise_window_ms = 30 * 60'000;
+  // A learned, per-metric mix of the forecast part and the rise part
+  // (instead of rise_weight / rise_take_max): each settled value scores both
+  // parts' probabilities by their log loss on "a breach within the horizon"
+  // on this metric (decayed like the history, history_alpha), and the
+  // forecast part becomes their Bayesian model average, each weighted by
+  // exp(-its decayed loss): the part that has called this metric's breaches
+  // better speaks, with no weight to choose. Equal weights on a new metric.
+  bool rise_learned_mix = false;
+  // With rise_learned_mix: score the parts only on what an early warning is
+  // for, a fresh breach at least a quarter of the horizon (15 minutes) ahead:
+  // values less than an hour after a breach and values followed by a breach
+  // sooner than that are left out of the losses (false: every value).
+  bool rise_mix_early_only = false;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -171,6 +184,10 @@ public:
   // when a forecast arrives: it changes with the values (reanchor,
   // condition_on_newest).
   bool judges_every_value() const { return s_.reanchor || s_.condition_on_newest || rise_on(); }
+  // The learned mix's weight of the rise part now (rise_learned_mix): 0.5
+  // on a new metric, towards 1 as the rise part's decayed log loss on this
+  // metric's settled values falls below the forecast part's.
+  double rise_mix_weight() const;
   // The rise-persistence part alone (rise_weight), at the latest value,
   // its prior being the forecast's probability forecast_p.
   double rise_probability(double forecast_p) const;
@@ -187,7 +204,10 @@ public:
 
 private:
   bool beyond(double v) const;
-  bool rise_on() const { return s_.rise_weight > 0.0 || s_.rise_take_max; }
+  bool rise_on() const { return s_.rise_weight > 0.0 || s_.rise_take_max || s_.rise_learned_mix; }
+  // The forecast part as the warner combines it: calibrated
+  // (logistic_calibration) and mixed with the rise part, from the raw one.
+  double combined_forecast(double raw) const;
   // The metric's value signed so that "towards the threshold" is up.
   double towards(double v) const { return higher_is_worse_ ? v : -v; }
   void observe_rise(int64_t ts_ms, double value);
@@ -212,8 +232,12 @@ private:
     int cell = 0;
     double probability = 0.0; // what the warner said at `at`
     double forecast = 0.0;    // the forecast part at `at` (logistic_calibration)
+    double rise = 0.0;        // the rise part at `at` (rise_learned_mix)
   };
   void note_calibration(const trial& t, bool hit);
+  // A settled trial scores both parts for the learned mix (rise_learned_mix);
+  // breach_at: when the breach that made it a hit came (-1: a miss).
+  void note_mix(const trial& t, int64_t breach_at);
   // The forecast part recalibrated (logistic_calibration).
   double calibrated(double forecast_p) const;
   // A settled trial, in time order, for the false-alarm episodes per level.
@@ -280,6 +304,8 @@ private:
   std::array<double, rise_cells> rise_trials_{};
   std::array<double, rise_cells * rise_distances> rise_hits_{};
   int rise_cell_ = 0;
+  // The learned mix: decayed log loss of the forecast and rise parts.
+  double mix_loss_forecast_ = 0.0, mix_loss_rise_ = 0.0;
 };
 
 // One metric's warners for its catalog thresholds (warning and critical):

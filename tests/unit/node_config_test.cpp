@@ -32,6 +32,9 @@ TEST(node_config, shipped_file_holds_the_seed_defaults) {
   // Relative paths are taken relative to the file's directory.
   EXPECT_EQ(s.catalog_path, source_dir() + "/config/metrics_catalog.yaml");
   EXPECT_EQ(s.data_dir, source_dir() + "/grace-data");
+  // The warner's block states today's defaults.
+  EXPECT_EQ(nlohmann::json(s.prediction.warner),
+            nlohmann::json(grace::predictor::breach_warner_settings{}));
 }
 
 TEST(node_config, empty_document_means_defaults) {
@@ -104,6 +107,60 @@ TEST(node_config, prediction_switches_are_booleans) {
   EXPECT_NE(bad.errors[0].to_string().find("prediction.sudden_onset_context"), std::string::npos)
       << bad.errors[0].to_string();
   EXPECT_TRUE(bad.settings.prediction.sudden_onset_context) << "a bad value changes nothing";
+}
+
+TEST(node_config, warner_settings_are_read_and_validated) {
+  auto d = load_node_settings_string("", "g.yaml", "");
+  const grace::predictor::breach_warner_settings defaults;
+  EXPECT_EQ(d.settings.prediction.warner.rise_weight, defaults.rise_weight);
+  EXPECT_EQ(d.settings.prediction.warner.rise_window_ms, defaults.rise_window_ms);
+  EXPECT_FALSE(d.settings.prediction.warner.rise_learned_mix);
+  auto set =
+      load_node_settings_string("prediction:\n  warner:\n    rise_weight: 1\n"
+                                "    rise_window: 15m\n    use_daily: false\n"
+                                "    history_alpha: 0.001\n    trend_values: 8\n"
+                                "    rise_learned_mix: true\n    rise_mix_early_only: true\n",
+                                "g.yaml", "");
+  for (const auto& e : set.errors)
+    ADD_FAILURE() << e.to_string();
+  const auto& w = set.settings.prediction.warner;
+  EXPECT_DOUBLE_EQ(w.rise_weight, 1.0);
+  EXPECT_EQ(w.rise_window_ms, 15 * 60000);
+  EXPECT_FALSE(w.use_daily);
+  EXPECT_DOUBLE_EQ(w.history_alpha, 0.001);
+  EXPECT_EQ(w.trend_values, 8u);
+  EXPECT_TRUE(w.rise_learned_mix);
+  EXPECT_TRUE(w.rise_mix_early_only);
+  EXPECT_EQ(w.horizon_ms, defaults.horizon_ms) << "a key not given keeps its default";
+
+  auto bad = load_node_settings_string("prediction:\n  warner:\n    rise_wieght: 1\n"
+                                       "    rise_weight: 1.5\n    rise_window: 0s\n"
+                                       "    use_history: maybe\n    history_alpha: 0\n"
+                                       "    trend_values: 2\n",
+                                       "g.yaml", "");
+  std::vector<std::string> errors;
+  for (const auto& e : bad.errors)
+    errors.push_back(e.to_string());
+  ASSERT_EQ(errors.size(), 6u);
+  auto has = [&](const std::string& text) {
+    return std::any_of(errors.begin(), errors.end(),
+                       [&](const std::string& e) { return e.find(text) != std::string::npos; });
+  };
+  EXPECT_TRUE(has("g.yaml:3:5: prediction.warner.rise_wieght: unknown key (allowed: horizon, "));
+  EXPECT_TRUE(has("prediction.warner.rise_weight: must be in [0, 1]"));
+  EXPECT_TRUE(has("prediction.warner.rise_window: must be positive"));
+  EXPECT_TRUE(has("prediction.warner.use_history"));
+  EXPECT_TRUE(has("prediction.warner.history_alpha: must be in (0, 1]"));
+  EXPECT_TRUE(has("prediction.warner.trend_values: must be between 3 and 10000"));
+  const auto& kept = bad.settings.prediction.warner;
+  EXPECT_EQ(kept.rise_weight, defaults.rise_weight) << "a bad value changes nothing";
+  EXPECT_EQ(kept.rise_window_ms, defaults.rise_window_ms);
+  EXPECT_TRUE(kept.use_history);
+
+  auto not_a_map = load_node_settings_string("prediction:\n  warner: 1\n", "g.yaml", "");
+  ASSERT_EQ(not_a_map.errors.size(), 1u);
+  EXPECT_NE(not_a_map.errors[0].to_string().find("prediction.warner"), std::string::npos)
+      << not_a_map.errors[0].to_string();
 }
 
 TEST(node_config, escalate_after_is_a_non_negative_duration) {

@@ -706,11 +706,47 @@ TEST(predictor_breach_warner, rise_persistence_learns_whether_this_metrics_rises
   EXPECT_FALSE(breach_warner(70.0, true).judges_every_value());
 }
 
+TEST(predictor_breach_warner, the_learned_mix_follows_the_part_that_called_this_metrics_breaches) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_learned_mix = true;
+  // No forecast is noted here, so the forecast part says 0 throughout: on
+  // the metric whose rises go on to 86 it missed every breach of 70, and the
+  // rise part, which learned that such rises go on, takes over; on the one
+  // whose rises stop at 62, 70 was never breached, the forecast's 0 was
+  // right every time and the rise part's small probabilities were not.
+  const breach_warner stops = rises(70.0, 6, s), goes_on = rises(70.0, 18, s);
+  EXPECT_GT(goes_on.rise_mix_weight(), 0.99);
+  EXPECT_LT(stops.rise_mix_weight(), 0.5);
+  const grace::forecast none;
+  const int64_t now = 14 * 288 * 5 * minute + 5 * 5 * minute;
+  EXPECT_NEAR(goes_on.probability(none, now),
+              std::max(goes_on.rise_probability(0.0), goes_on.history_probability(now)), 1e-6);
+  EXPECT_GT(goes_on.probability(none, now), 0.6);
+  // A new metric weighs both alike; the weights survive a restart.
+  breach_warner fresh(70.0, true, s);
+  fresh.observe(0, 50.0);
+  EXPECT_DOUBLE_EQ(fresh.rise_mix_weight(), 0.5);
+  EXPECT_TRUE(fresh.judges_every_value());
+  const auto restored = breach_warner::from_json(nlohmann::json::parse(goes_on.to_json().dump()));
+  EXPECT_EQ(restored.rise_mix_weight(), goes_on.rise_mix_weight());
+  EXPECT_EQ(restored.probability(none, now), goes_on.probability(none, now));
+  // Scored only on values a breach followed 15 minutes or more later (or
+  // none did), outside bursts: the same verdicts, from fewer values.
+  s.rise_mix_early_only = true;
+  const breach_warner early_stops = rises(70.0, 6, s), early_goes_on = rises(70.0, 18, s);
+  EXPECT_GT(early_goes_on.rise_mix_weight(), 0.99);
+  EXPECT_LT(early_stops.rise_mix_weight(), 0.5);
+  EXPECT_GT(early_goes_on.rise_mix_weight(), 0.5);
+}
+
 TEST(predictor_breach_warner, with_rise_persistence_a_ramp_is_warned_and_a_flat_series_never) {
-  for (const bool take_max : {false, true}) {
+  for (const int variant : {0, 1, 2, 3}) {
+    const bool take_max = variant == 1;
     grace::predictor::breach_warner_settings s;
-    s.rise_weight = take_max ? 0.0 : 0.5;
+    s.rise_weight = variant == 0 ? 0.5 : 0.0;
     s.rise_take_max = take_max;
+    s.rise_learned_mix = variant >= 2;
+    s.rise_mix_early_only = variant == 3;
     noise rnd;
     std::vector<row> rows;
     const int64_t ramp_from = 3 * 1440;
@@ -729,8 +765,8 @@ TEST(predictor_breach_warner, with_rise_persistence_a_ramp_is_warned_and_a_flat_
       early = std::max(early, scores[i]);
     for (size_t i = 288; i < static_cast<size_t>(ramp_from / 5); ++i)
       quiet = std::max(quiet, scores[i]);
-    EXPECT_GE(early, 0.5) << "take_max " << take_max;
-    EXPECT_LT(quiet, 0.05) << "take_max " << take_max;
+    EXPECT_GE(early, 0.5) << "variant " << variant;
+    EXPECT_LT(quiet, 0.05) << "variant " << variant;
     std::vector<row> flat;
     for (int64_t m = 0; m < 2 * 1440; m += 5)
       flat.push_back({m, 10.0});
