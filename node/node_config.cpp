@@ -425,7 +425,16 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     if (s.training_history_ms < s.training_window_ms)
       in.error(n, "training", "history must be at least as long as window");
   }
-  if (auto n = section("rl", {"learning_rate", "policy", "seed", "max_pending", "pending_ttl"})) {
+  if (auto n = section("rl", {"learning_rate", "policy", "exploration_rule", "seed", "max_pending",
+                              "pending_ttl"})) {
+    if (auto v = in.string(n, "exploration_rule", "rl")) {
+      if (*v != "thompson" && *v != "information_directed" && *v != "knowledge_gradient")
+        in.error(child(n, "exploration_rule"), "rl.exploration_rule",
+                 "must be thompson, information_directed or knowledge_gradient, found "
+                     + config::quote_for_error(*v));
+      else
+        s.rl_exploration_rule = *v;
+    }
     if (auto v = in.string(n, "policy", "rl")) {
       if (*v != "hierarchical_thompson" && *v != "thompson" && *v != "greedy_ema")
         in.error(child(n, "policy"), "rl.policy",

@@ -1,7 +1,6 @@
 #pragma once
 // grace.yaml: the node's own settings, validated like the catalog (every
 // problem reported with file, line, column and key path).
-#include "common/yaml_reader.hpp"
 #include "actors/cluster/cluster_settings.hpp"
 #include "actors/executor/execution_settings.hpp"
 #include "actors/ingest/scrape_target.hpp"
@@ -10,6 +9,7 @@
 #include "actors/promql/prometheus_source.hpp"
 #include "actors/supervisor/restart_policy.hpp"
 #include "common/cadence.hpp"
+#include "common/yaml_reader.hpp"
 #include "http/server_settings.hpp"
 
 #include <cstdint>
@@ -51,6 +51,7 @@ struct node_settings {
   int64_t training_history_ms = cadence::training_history_ms;
   double rl_learning_rate = 0.3;
   std::string rl_policy = "hierarchical_thompson";
+  std::string rl_exploration_rule; // empty: the agent's default (rl::agent_config)
   int64_t rl_seed = 42;
   int64_t rl_max_pending = 10000;             // unrewarded recommendations kept
   int64_t rl_pending_ttl_ms = 24 * 3600000LL; // ... and for how long

@@ -126,6 +126,15 @@ std::vector<component_spec> components(const node_settings& s, const node_clock&
   rs.clock = clock;
   rs.agent.learning_rate = s.rl_learning_rate;
   rs.agent.policy = rl::parse_policy_kind(s.rl_policy);
+  if (!s.rl_exploration_rule.empty()) {
+    const auto parsed = rl::config_from_json({{"exploration_rule", s.rl_exploration_rule}});
+    rs.agent.exploration = parsed.exploration;
+    // Thompson draws keep the node's tempering; the other rules are meant
+    // with untempered draws (information_directed; knowledge_gradient does
+    // not draw).
+    if (parsed.exploration != rl::exploration_rule::thompson)
+      rs.agent.sampling_scale = 1.0;
+  }
   rs.agent.seed = static_cast<uint64_t>(s.rl_seed);
   rs.agent.max_pending = static_cast<size_t>(s.rl_max_pending);
   rs.agent.pending_ttl_ms = s.rl_pending_ttl_ms;

@@ -71,6 +71,8 @@ const char* to_string(exploration_rule rule) {
     return "thompson";
   case exploration_rule::information_directed:
     return "information_directed";
+  case exploration_rule::knowledge_gradient:
+    return "knowledge_gradient";
   }
   return "unknown";
 }
@@ -109,6 +111,7 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"floor_decay", c.floor_decay},
           {"sampling_scale", c.sampling_scale},
           {"exploration_rule", to_string(c.exploration)},
+          {"knowledge_horizon", c.knowledge_horizon},
           {"unseen_incident_variance", c.unseen_incident_variance},
           {"replay_capacity", c.replay_capacity},
           {"max_pending", c.max_pending},
@@ -152,16 +155,21 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("untried_optimism", c.untried_optimism, 0.0, 10.0);
     num("floor_decay", c.floor_decay, 0.0, 1e6);
     num("sampling_scale", c.sampling_scale, 0.01, 10.0);
+    num("knowledge_horizon", c.knowledge_horizon, 0.0, 1e9);
     num("unseen_incident_variance", c.unseen_incident_variance, 0.0, 100.0);
     if (j.contains("exploration_rule")) {
       const auto rule = j.at("exploration_rule").get<std::string>();
-      if (rule == to_string(exploration_rule::thompson))
-        c.exploration = exploration_rule::thompson;
-      else if (rule == to_string(exploration_rule::information_directed))
-        c.exploration = exploration_rule::information_directed;
-      else
-        bad("exploration_rule",
-            "unknown rule '" + rule + "' (expected thompson or information_directed)");
+      bool known = false;
+      for (const auto r : {exploration_rule::thompson, exploration_rule::information_directed,
+                           exploration_rule::knowledge_gradient})
+        if (rule == to_string(r)) {
+          c.exploration = r;
+          known = true;
+        }
+      if (!known)
+        bad("exploration_rule", "unknown rule '" + rule
+                                    + "' (expected thompson, information_directed or "
+                                      "knowledge_gradient)");
     }
     if (j.contains("seed"))
       c.seed = j.at("seed").get<std::uint64_t>();
@@ -382,7 +390,43 @@ std::vector<double> information_directed_choice(const std::vector<double>& draws
   out[bj] += 1.0 - bq;
   return out;
 }
+
+// The online knowledge gradient (exploration_rule::knowledge_gradient) for
+// independent Gaussian beliefs `posts` and noise variance `noise_var`: per
+// arm, the expected rise of the highest posterior mean after one outcome of
+// it, sd_change * f(-|mean - best other mean| / sd_change) with
+// f(z) = z Phi(z) + phi(z) and sd_change^2 = var^2 / (var + noise_var) the
+// variance of the arm's posterior mean's move. Returns the indices
+// mean + horizon * gain.
+std::vector<double> knowledge_gradient_indices(const std::vector<gaussian>& posts, double noise_var,
+                                               double horizon) {
+  const std::size_t arms = posts.size();
+  std::vector<double> out(arms);
+  for (std::size_t a = 0; a < arms; ++a) {
+    double other = -INFINITY;
+    for (std::size_t b = 0; b < arms; ++b)
+      if (b != a)
+        other = std::max(other, posts[b].mean);
+    const double var = std::max(posts[a].var, 0.0);
+    const double move = var / std::sqrt(var + std::max(noise_var, 1e-12));
+    double gain = 0.0;
+    if (move > 1e-12 && std::isfinite(other)) {
+      const double z = -std::abs(posts[a].mean - other) / move;
+      const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
+      const double pdf = std::exp(-0.5 * z * z) / 2.5066282746310002;
+      gain = move * (z * cdf + pdf);
+    }
+    out[a] = posts[a].mean + horizon * std::max(gain, 0.0);
+  }
+  return out;
+}
 } // namespace
+
+double agent::knowledge_horizon() const {
+  if (cfg_.knowledge_horizon > 0.0)
+    return cfg_.knowledge_horizon;
+  return cfg_.discount < 1.0 ? cfg_.discount / (1.0 - cfg_.discount) : 1e4;
+}
 
 double agent::estimate(const population_model& pop, const context_key& context,
                        const std::string& playbook, const arm_statistics& arm) const {
@@ -489,6 +533,34 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
       spread(optimistic, count);
       return out;
     }
+  }
+  if (cfg_.exploration == exploration_rule::knowledge_gradient) {
+    // With a change hazard an arm's belief is the mixture the Thompson draws
+    // take (changed since its last outcome, a suspected earlier change, or
+    // unchanged); its moments are what one more outcome would be judged by.
+    std::vector<gaussian> judged = posts;
+    for (std::size_t i = 0; i < beliefs.size(); ++i) {
+      const auto& b = beliefs[i];
+      const double pc = b.changed_probability;
+      const double ps = (1.0 - pc) * b.suspected_probability;
+      if (pc <= 0.0 && ps <= 0.0)
+        continue;
+      const double pu = 1.0 - pc - ps;
+      const double m = pu * posts[i].mean + pc * b.changed.mean + ps * b.suspected.mean;
+      auto part = [m](const gaussian& g) { return g.var + (g.mean - m) * (g.mean - m); };
+      judged[i] = {m, pu * part(posts[i]) + pc * part(b.changed) + ps * part(b.suspected)};
+    }
+    const auto index = knowledge_gradient_indices(judged, pop.noise_var(), knowledge_horizon());
+    const double top = *std::max_element(index.begin(), index.end());
+    std::vector<bool> chosen(allowed.size(), false);
+    std::size_t count = 0;
+    for (std::size_t i = 0; i < allowed.size(); ++i)
+      if (index[i] >= top - 1e-12 * std::max(1.0, std::abs(top))) {
+        chosen[i] = true;
+        ++count;
+      }
+    spread(chosen, count);
+    return out;
   }
   // Thompson sampling chooses the arm whose posterior draw is highest; the
   // probability of that is estimated by drawing it many times, and the

@@ -76,6 +76,18 @@ TEST(node_config, pending_recommendations_are_bounded) {
   EXPECT_EQ(bad.errors[1].to_string(), "g.yaml:3:16: rl.pending_ttl: must be positive");
 }
 
+TEST(node_config, exploration_rule_is_one_of_the_agents) {
+  EXPECT_EQ(load_node_settings_string("", "g.yaml", "").settings.rl_exploration_rule, "");
+  auto ok = load_node_settings_string("rl:\n  exploration_rule: thompson\n", "g.yaml", "");
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.settings.rl_exploration_rule, "thompson");
+  auto bad = load_node_settings_string("rl:\n  exploration_rule: ucb\n", "g.yaml", "");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].to_string(),
+            "g.yaml:2:21: rl.exploration_rule: must be thompson, information_directed or "
+            "knowledge_gradient, found 'ucb'");
+}
+
 TEST(node_config, forecast_horizon_range) {
   auto far = load_node_settings_string("forecasting:\n  horizon: 7h\n", "g.yaml", "");
   ASSERT_EQ(far.errors.size(), 1u);

@@ -481,6 +481,8 @@ TEST(RlAgentExploration, AnUntriedPlaybookThatMayBeBetterIsTriedFirst) {
   // Without the rule, Thompson draws mostly stay with the partial fix.
   agent_config off;
   off.untried_optimism = 0.0;
+  off.exploration = exploration_rule::thompson;
+  off.sampling_scale = 0.7;
   agent b(off);
   learn_partial_fix(b);
   EXPECT_LT(probability_of(b.recommend(api, both), "restart-leaking-service"), 0.5);
@@ -565,7 +567,8 @@ TEST(RlAgentExploration, TheFloorFadesAsAContextSettles) {
 // put) each playbook is chosen as often as its logged probability says,
 // also when the beliefs are pool/free mixtures.
 TEST(RlAgentRecommend, LoggedPropensitiesAreTheChoiceFrequencies) {
-  for (const auto rule : {exploration_rule::thompson, exploration_rule::information_directed}) {
+  for (const auto rule : {exploration_rule::thompson, exploration_rule::information_directed,
+                          exploration_rule::knowledge_gradient}) {
     SCOPED_TRACE(to_string(rule));
     agent_config cfg;
     cfg.exploration = rule;
@@ -865,6 +868,9 @@ TEST(RlAgentChange, AnAbandonedPlaybookThatBecomesBestIsFoundAgainWithAChangeHaz
   auto late_picks_of_b = [](double hazard, nlohmann::json* snapshot) {
     agent_config cfg;
     cfg.change_hazard = hazard;
+    // The Thompson draws (the rule this was measured with).
+    cfg.exploration = exploration_rule::thompson;
+    cfg.sampling_scale = 0.7;
     agent a(cfg);
     const std::vector<candidate> both{{"a", 1}, {"b", 1}};
     int picks = 0;
@@ -920,8 +926,54 @@ TEST(RlAgentExploration, InformationDirectedStopsOnceSettledAndMixesWhileOpen) {
   EXPECT_NEAR(probability_of(settled, "a") + probability_of(settled, "b"), 1.0, 1e-9);
 }
 
+// The knowledge gradient tries a playbook whose posterior is wide while the
+// horizon makes what one outcome could teach worth more than the gap, and
+// stops once the gap is measured: with a long horizon the runner-up is
+// tried several times, with a short one (few outcomes left to use the
+// lesson) hardly at all.
+TEST(RlAgentExploration, KnowledgeGradientExploresWithTheHorizonAndSettles) {
+  auto runner_up_pulls = [](double horizon) {
+    agent_config cfg;
+    cfg.exploration = exploration_rule::knowledge_gradient;
+    cfg.knowledge_horizon = horizon;
+    cfg.exploration_floor = 0.0;
+    agent a(cfg);
+    const std::vector<candidate> both{{"a", 1}, {"b", 1}};
+    int b = 0;
+    for (int i = 0; i < 300; ++i) {
+      const auto r = a.recommend(api, both);
+      // Deterministic: the higher index takes all (a tie splits evenly).
+      const double pa = probability_of(r, "a");
+      EXPECT_TRUE(pa == 0.0 || pa == 0.5 || pa == 1.0) << pa;
+      EXPECT_NEAR(pa + probability_of(r, "b"), 1.0, 1e-12);
+      const double mean = r.chosen == "a" ? 0.5 : 0.2;
+      b += r.chosen == "b";
+      a.reward(r.event_id, std::clamp(mean + 0.3 * std::sin(i * 2.3), -1.0, 1.0));
+    }
+    const auto settled = a.recommend(api, both);
+    EXPECT_EQ(settled.chosen, "a");
+    return b;
+  };
+  const int long_horizon = runner_up_pulls(1000.0);
+  const int short_horizon = runner_up_pulls(2.0);
+  EXPECT_GE(long_horizon, 3);
+  EXPECT_LT(long_horizon, 100); // settles: not a round robin
+  EXPECT_LT(short_horizon, long_horizon);
+}
+
+TEST(RlAgentExploration, TheKnowledgeRuleAndHorizonRoundTrip) {
+  agent_config cfg;
+  cfg.exploration = exploration_rule::knowledge_gradient;
+  cfg.discount = 0.99;
+  const auto c = config_from_json(config_to_json(cfg));
+  EXPECT_EQ(c.exploration, exploration_rule::knowledge_gradient);
+  EXPECT_DOUBLE_EQ(c.knowledge_horizon, 0.0);
+  EXPECT_THROW(config_from_json({{"knowledge_horizon", -1.0}}), rl_error);
+}
+
 TEST(RlAgentExploration, ParsesTheRule) {
-  EXPECT_EQ(config_from_json(nlohmann::json::object()).exploration, exploration_rule::thompson);
+  EXPECT_EQ(config_from_json(nlohmann::json::object()).exploration,
+            exploration_rule::knowledge_gradient);
   EXPECT_EQ(config_from_json({{"exploration_rule", "thompson"}}).exploration,
             exploration_rule::thompson);
   const auto c = config_from_json({{"exploration_rule", "information_directed"}});
