@@ -79,7 +79,10 @@ class Node:
                     f"catalog:\n  path: {catalog}\n"
                     f"http:\n  port: {self.port}\n  token: {TOKEN}\n  max_body_bytes: 4096\n"
                     + extra_yaml)
-        self.log = open(os.path.join(self.dir.name, "node.log"), "w+")
+        # Append mode: the child shares this file's offset, and output() seeks
+        # to the start to read; without O_APPEND the node's next line would
+        # overwrite the log from there (seen under load as a log cut short).
+        self.log = open(os.path.join(self.dir.name, "node.log"), "a+")
         self.proc = None
 
     def start(self, wait_ready=True):
