@@ -104,8 +104,10 @@ struct anomaly_score_params {
   // > 0: the refractory period is at least this many samples of the series'
   // own sampling interval (as the predictive model infers it), so an hourly
   // metric rests as many observations as a 5-minute one. The rest is the
-  // longer of refractory_ms and refractory_samples steps. 0: off.
-  int refractory_samples = 0;
+  // longer of refractory_ms and refractory_samples steps (18: 90 min at 5
+  // minutes, 3 h at 10, 18 h hourly). 0: off. Chosen by leave-one-category-out
+  // on NAB, round 7 (docs/evaluation/detection.md).
+  int refractory_samples = 18;
   double fire_level = 0.3; // e/(e+10) = 0.3: evidence 4.3, a one-in-20,000 value
   double breakthrough = 0.0;
 };

@@ -189,6 +189,7 @@ TEST(predictor_anomaly_score, a_ramping_episode_is_reported_once_at_its_peak) {
   grace::predictor::anomaly_score_params every_high;
   every_high.peak_delay = 0;
   every_high.refractory_ms = 0; // the contrast is the peak rule alone
+  every_high.refractory_samples = 0;
   const auto each = score_all(v, every_high);
   // Whatever threshold an operator picks between the damped remainder of the
   // episode (a quarter of its raw score) and its peak, the episode crosses it
@@ -378,6 +379,7 @@ namespace {
 grace::predictor::anomaly_score_params with_refractory(int64_t ms, double breakthrough = 0.0) {
   grace::predictor::anomaly_score_params p;
   p.refractory_ms = ms;
+  p.refractory_samples = 0; // a rest in time only
   p.breakthrough = breakthrough;
   return p;
 }
