@@ -165,6 +165,7 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"new_high_margin", p.new_high_margin},
        {"peak_delay", p.peak_delay},
        {"refractory_ms", p.refractory_ms},
+       {"refractory_samples", p.refractory_samples},
        {"fire_level", p.fire_level},
        {"breakthrough", p.breakthrough}};
 }
@@ -199,10 +200,13 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.new_high_margin = j.value("new_high_margin", p.new_high_margin);
   p.peak_delay = j.value("peak_delay", p.peak_delay);
   p.refractory_ms = j.value("refractory_ms", p.refractory_ms);
+  p.refractory_samples = j.value("refractory_samples", p.refractory_samples);
   p.fire_level = j.value("fire_level", p.fire_level);
   p.breakthrough = j.value("breakthrough", p.breakthrough);
   if (p.refractory_ms < 0)
     throw std::invalid_argument("anomaly_score_params: 'refractory_ms' must be >= 0");
+  if (p.refractory_samples < 0)
+    throw std::invalid_argument("anomaly_score_params: 'refractory_samples' must be >= 0");
   if (!(p.fire_level > 0.0 && p.fire_level < 1.0))
     throw std::invalid_argument("anomaly_score_params: 'fire_level' must be in (0, 1)");
   if (!(p.breakthrough >= 0.0))
@@ -254,6 +258,13 @@ size_t anomaly_scorer::second_window() const {
       static_cast<size_t>(std::clamp(std::llround(p_.second_window_factor * static_cast<double>(w)),
                                      2LL, static_cast<long long>(max_window)));
   return second == w ? 0 : second;
+}
+
+int64_t anomaly_scorer::refractory_span() const {
+  const int64_t step = model_.step_ms();
+  if (p_.refractory_samples <= 0 || step <= 0)
+    return p_.refractory_ms;
+  return std::max(p_.refractory_ms, static_cast<int64_t>(p_.refractory_samples) * step);
 }
 
 double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
@@ -422,13 +433,14 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
     pending_age_ = 1;
     reported = raw * p_.repeat_factor;
   }
-  if (p_.refractory_ms > 0 && n_ > static_cast<size_t>(p_.warmup_samples)) {
+  const int64_t rest_ms = refractory_span();
+  if (rest_ms > 0 && n_ > static_cast<size_t>(p_.warmup_samples)) {
     // Evidence -log10 p back from e/(e+10).
     auto evidence = [](double x) {
       const double c = std::min(x, 1.0 - 1e-12);
       return 10.0 * c / (1.0 - c);
     };
-    const bool resting = fired_ms_ >= 0 && ts_ms - fired_ms_ < p_.refractory_ms;
+    const bool resting = fired_ms_ >= 0 && ts_ms - fired_ms_ < rest_ms;
     // What the episode rule would report (a run's peak comes a few samples
     // after its raw evidence) breaks through when it is far stronger.
     if (resting

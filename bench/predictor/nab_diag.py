@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Where a NAB score comes from: per file, at one threshold, the windows
 detected (and how early, as the share of the window's weight earned), the
-missed ones, and the false-positive samples with their cost.
+missed ones, and the false-positive samples with their cost; per category,
+the points of the corpus score lost to missed windows, false positives and
+late detections.
 
 Usage: nab_diag.py RESULTS_DIR [LABELS] [--threshold T] [--category C]
 Without --threshold the standard profile's corpus threshold over the files
@@ -46,15 +48,21 @@ def main():
                 if s >= t:
                     wins[wid] = max(wins[wid], wt)
         det = [w for w in wins.values() if w > -fnw]
-        c = cat_tot.setdefault(k.split("/")[0], [0, 0, 0, 0.0])
+        c = cat_tot.setdefault(k.split("/")[0], [0, 0, 0, 0.0, 0.0])
         c[0] += len(det)
         c[1] += len(wins)
         c[2] += fp
         c[3] += fpcost
+        c[4] += sum(tpw - w for w in det)  # detected, but later than the window's start
         print("%-55s windows %d/%d [%s] fp %d (%.2f)" % (
             k, len(det), len(wins), " ".join("%.2f" % w for w in wins.values()), fp, fpcost))
-    for c, (d, w, fp, cost) in sorted(cat_tot.items()):
-        print("category %-24s detected %d/%d  fp %d (%.2f)" % (c, d, w, fp, cost))
+    # Points of the normalised corpus score each category loses, by cause: a
+    # missed window (tpw + fnw), false positives, and a detection late in its
+    # window (tpw minus the weight earned). The three sum to 100 - score.
+    per_point = 100.0 / (tpw * nwin + fnw * nwin)
+    for c, (d, w, fp, cost, late) in sorted(cat_tot.items()):
+        print("category %-24s detected %d/%d  fp %d (%.2f)  points lost: missed %.2f, fp %.2f, late %.2f" % (
+            c, d, w, fp, cost, (w - d) * (tpw + fnw) * per_point, -cost * per_point, late * per_point))
 
 
 if __name__ == "__main__":

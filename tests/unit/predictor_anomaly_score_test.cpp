@@ -189,6 +189,7 @@ TEST(predictor_anomaly_score, a_ramping_episode_is_reported_once_at_its_peak) {
   grace::predictor::anomaly_score_params every_high;
   every_high.peak_delay = 0;
   every_high.refractory_ms = 0; // the contrast is the peak rule alone
+  every_high.refractory_samples = 0;
   const auto each = score_all(v, every_high);
   // Whatever threshold an operator picks between the damped remainder of the
   // episode (a quarter of its raw score) and its peak, the episode crosses it
@@ -378,6 +379,7 @@ namespace {
 grace::predictor::anomaly_score_params with_refractory(int64_t ms, double breakthrough = 0.0) {
   grace::predictor::anomaly_score_params p;
   p.refractory_ms = ms;
+  p.refractory_samples = 0; // a rest in time only
   p.breakthrough = breakthrough;
   return p;
 }
@@ -463,4 +465,43 @@ TEST(predictor_anomaly_score, refractory_parameters_are_validated) {
                       .get<anomaly_score_params>();
   EXPECT_EQ(ok.refractory_ms, 10'800'000);
   EXPECT_DOUBLE_EQ(ok.breakthrough, 1.5);
+}
+
+namespace {
+
+std::vector<double> score_every(const std::vector<double>& v, int64_t step_ms,
+                                const grace::predictor::anomaly_score_params& p) {
+  anomaly_scorer s(p);
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i)
+    out.push_back(s.update(static_cast<int64_t>(i) * step_ms, v[i]));
+  return out;
+}
+
+} // namespace
+
+TEST(predictor_anomaly_score, a_refractory_period_in_samples_follows_the_sampling_interval) {
+  const auto v = three_spikes(); // second spike 20 samples after the first
+  constexpr int64_t hour = 3'600'000;
+  auto in_time = with_refractory(3 * hour);
+  auto in_samples = with_refractory(0);
+  in_samples.refractory_samples = 36; // 3 h at 5 minutes, 36 h at one hour
+  // At 5 minutes both rest 3 h: the second spike (100 min later) is damped.
+  EXPECT_EQ(score_every(v, five_min, in_time), score_every(v, five_min, in_samples));
+  EXPECT_LT(max_in(score_every(v, five_min, in_samples), 1410, 1436), 0.3);
+  // Hourly, the second spike comes 20 h later: past a 3-hour rest, within 36 samples.
+  const auto hourly_time = score_every(v, hour, in_time);
+  const auto hourly_samples = score_every(v, hour, in_samples);
+  EXPECT_GT(max_in(hourly_time, 1400, 1406), 0.3);
+  EXPECT_GT(max_in(hourly_time, 1420, 1426), 0.3);
+  EXPECT_LT(max_in(hourly_samples, 1410, 1436), 0.3);
+  // The rest ends after its 36 samples: the third spike is reported.
+  EXPECT_GT(max_in(hourly_samples, 1700, 1706), 0.3);
+  // The longer of the two spans applies.
+  auto both = with_refractory(48 * hour);
+  both.refractory_samples = 1;
+  EXPECT_LT(max_in(score_every(v, five_min, both), 1700, 1706), 0.3);
+  EXPECT_THROW(nlohmann::json::parse(R"({"refractory_samples": -1})")
+                   .get<grace::predictor::anomaly_score_params>(),
+               std::invalid_argument);
 }
