@@ -2,9 +2,11 @@
 
 #include "common/scalar_text.hpp"
 #include "common/utc_time.hpp"
+#include "messages/arm_fields.hpp"
 
 #include <cmath>
 #include <limits>
+#include <type_traits>
 
 namespace grace {
 
@@ -1002,20 +1004,10 @@ std::vector<offered_playbook> read_offered(const json& j) {
 
 void to_json(json& j, const context_snapshot& x) {
   json arms = json::object();
-  for (const auto& a : x.arms)
-    arms[a.playbook] = {{"weight", a.weight},
-                        {"sum", a.sum},
-                        {"sum_sq", a.sum_sq},
-                        {"pulls", a.pulls},
-                        {"ema_value", a.ema_value},
-                        {"cusum_up", a.cusum_up},
-                        {"cusum_down", a.cusum_down},
-                        {"decoupled", a.decoupled},
-                        {"last_step", a.last_step},
-                        {"changed", a.changed},
-                        {"since_weight", a.since_weight},
-                        {"since_sum", a.since_sum},
-                        {"since_sum_sq", a.since_sum_sq}};
+  for (const auto& a : x.arms) {
+    json& arm = arms[a.playbook];
+    arm_fields(a, [&](const char* name, const auto& value, bool) { arm[name] = value; });
+  }
   json pending = json::array();
   for (const auto& p : x.pending)
     pending.push_back({{"event_id", p.event_id},
@@ -1061,20 +1053,10 @@ void from_json(const json& j, context_snapshot& x) {
   for (const auto& [name, a] : policy.at("arms").items()) {
     playbook_arm_snapshot arm;
     arm.playbook = name;
-    arm.weight = a.at("weight").get<double>();
-    arm.sum = a.at("sum").get<double>();
-    arm.sum_sq = a.at("sum_sq").get<double>();
-    arm.pulls = a.at("pulls").get<uint64_t>();
-    arm.ema_value = a.at("ema_value").get<double>();
-    arm.cusum_up = a.at("cusum_up").get<double>();
-    arm.cusum_down = a.at("cusum_down").get<double>();
-    arm.decoupled = a.at("decoupled").get<bool>();
-    // Absent in snapshots written before the change point existed.
-    arm.last_step = a.value("last_step", uint64_t{0});
-    arm.changed = a.value("changed", 0.0);
-    arm.since_weight = a.value("since_weight", 0.0);
-    arm.since_sum = a.value("since_sum", 0.0);
-    arm.since_sum_sq = a.value("since_sum_sq", 0.0);
+    arm_fields(arm, [&a = a](const char* field, auto& value, bool required) {
+      using value_type = std::decay_t<decltype(value)>;
+      value = required ? a.at(field).get<value_type>() : a.value(field, value_type{});
+    });
     x.arms.push_back(arm);
   }
   x.pending.clear();

@@ -1,6 +1,9 @@
 #include "actors/rl_agent/posterior.hpp"
 
+#include "messages/arm_fields.hpp"
+
 #include <algorithm>
+#include <type_traits>
 
 namespace grace::rl {
 
@@ -17,36 +20,15 @@ bool arm_statistics::detect_change(double z, double k, double h) {
 }
 
 void to_json(nlohmann::json& j, const arm_statistics& a) {
-  j = nlohmann::json{{"weight", a.weight},
-                     {"sum", a.sum},
-                     {"sum_sq", a.sum_sq},
-                     {"pulls", a.pulls},
-                     {"ema_value", a.ema_value},
-                     {"cusum_up", a.cusum_up},
-                     {"cusum_down", a.cusum_down},
-                     {"decoupled", a.decoupled},
-                     {"last_step", a.last_step},
-                     {"changed", a.changed},
-                     {"since_weight", a.since_weight},
-                     {"since_sum", a.since_sum},
-                     {"since_sum_sq", a.since_sum_sq}};
+  j = nlohmann::json::object();
+  arm_fields(a, [&](const char* name, const auto& value, bool) { j[name] = value; });
 }
 
 void from_json(const nlohmann::json& j, arm_statistics& a) {
-  a.weight = j.at("weight").get<double>();
-  a.sum = j.at("sum").get<double>();
-  a.sum_sq = j.at("sum_sq").get<double>();
-  a.pulls = j.at("pulls").get<std::uint64_t>();
-  a.ema_value = j.at("ema_value").get<double>();
-  a.cusum_up = j.at("cusum_up").get<double>();
-  a.cusum_down = j.at("cusum_down").get<double>();
-  a.decoupled = j.at("decoupled").get<bool>();
-  // Absent in older snapshots.
-  a.last_step = j.value("last_step", std::uint64_t{0});
-  a.changed = j.value("changed", 0.0);
-  a.since_weight = j.value("since_weight", 0.0);
-  a.since_sum = j.value("since_sum", 0.0);
-  a.since_sum_sq = j.value("since_sum_sq", 0.0);
+  arm_fields(a, [&](const char* name, auto& value, bool required) {
+    using value_type = std::decay_t<decltype(value)>;
+    value = required ? j.at(name).get<value_type>() : j.value(name, value_type{});
+  });
 }
 
 } // namespace grace::rl
