@@ -351,11 +351,10 @@ CAF_TEST(the cluster kill switch reaches the executor once per revision in etcd)
   bool answered = false;
   self->receive(
       [&](governance_status& g) {
-  answered = true;
-  CAF_CHECK(!g.kill_switch.engaged);
+        answered = true;
+        CAF_CHECK(!g.kill_switch.engaged);
       },
-      [](caf::error& e) {
-  CAF_FAIL(describe(e)); });
+      [](caf::error& e) { CAF_FAIL(describe(e)); });
   CAF_CHECK(answered);
   CAF_REQUIRE_EQUAL(kills->size(), 2u);
   CAF_CHECK(!kills->at(1).engaged);
