@@ -459,10 +459,17 @@ void restore(self_pointer self, const std::string& text) {
     st.next_id = stored.next_id;
     st.executions = std::move(stored.executions);
     st.requests = std::move(stored.awaiting);
-    st.operator_switch = stored.kill_switch;
-    if (st.operator_switch && st.operator_switch->engaged)
-      spdlog::warn("[PLAYBOOK-EXEC] 🛑 Kill switch still engaged from before the restart: {}",
-                   st.operator_switch->reason);
+    if (st.operator_switch) {
+      // Set in this run before the stored state arrived (a cluster's switch
+      // applied at its first read of etcd): the newer one stands.
+      const auto& now = *st.operator_switch;
+      st.governor.set_kill_switch(now.engaged, now.reason, now.since);
+    } else {
+      st.operator_switch = stored.kill_switch;
+      if (st.operator_switch && st.operator_switch->engaged)
+        spdlog::warn("[PLAYBOOK-EXEC] 🛑 Kill switch still engaged from before the restart: {}",
+                     st.operator_switch->reason);
+    }
     if (!st.requests.empty())
       spdlog::info("[PLAYBOOK-EXEC] 🔁 {} outcome evaluation(s) resumed after the restart",
                    st.requests.size());
