@@ -28,11 +28,11 @@ void decide(actor_gateway& gateway, const httplib::Request& req, httplib::Respon
   const std::string id = req.matches[1];
   if (cluster) {
     // Asked of every member: the one whose executor holds the run decides.
-    auto d = gateway.ask<cluster_decision, cluster_actor>("cluster", failure, atom::approve_v, id,
-                                                          approve);
+    auto d = gateway.ask<cluster_executions, cluster_actor>("cluster", failure, atom::approve_v, id,
+                                                            approve);
     if (!d)
       return send_failure(res, failure);
-    if (d->decided.empty()) {
+    if (d->executions.empty()) {
       if (d->unanswered.empty())
         return send_error(res, 404,
                           "no member holds an execution '" + id
@@ -44,8 +44,8 @@ void decide(actor_gateway& gateway, const httplib::Request& req, httplib::Respon
                         "no member that answered holds an execution '" + id
                             + "' waiting for approval; not answered: " + missing);
     }
-    auto body = nlohmann::json(d->decided.front());
-    body["answered_by"] = d->decided.front().node;
+    auto body = nlohmann::json(d->executions.front());
+    body["answered_by"] = d->executions.front().node;
     return send_json(res, 200, body);
   }
   auto e =

@@ -495,7 +495,7 @@ using cluster_actor = caf::typed_actor<
                                                                       std::string>,
     // An operator's approval (true) or rejection of a run waiting for one,
     // asked of every member: the one whose executor holds it decides.
-    caf::replies_to<atom::approve, std::string, bool>::with<cluster_decision>,
+    caf::replies_to<atom::approve, std::string, bool>::with<cluster_executions>,
     // The same, asked by the peer named: decided by this node's executor;
     // answers the run decided (none when it does not hold the id), this
     // node's id.

@@ -427,7 +427,9 @@ typename Inspector::result_type inspect(Inspector& f, located_execution& x) {
 }
 
 // GET /api/playbooks/executions on a cluster node: every member's runs in
-// one list, newest first, each with its node.
+// one list, newest first, each with its node. Also the answer to an approval
+// or rejection asked of every member: the run decided, by the member that
+// held it (none when no member that answered holds it).
 struct cluster_executions {
   std::vector<located_execution> executions;
   std::vector<std::string> answered_by;
@@ -437,20 +439,6 @@ struct cluster_executions {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, cluster_executions& x) {
   return f(x.executions, x.answered_by, x.unanswered);
-}
-
-// POST /api/playbooks/executions/{id}/approve|reject on a cluster node: asked
-// of every member; the one whose executor holds the run decides it.
-// `decided` holds that run (empty when no member that answered holds it).
-struct cluster_decision {
-  std::vector<located_execution> decided;
-  std::vector<std::string> answered_by;
-  std::vector<std::string> unanswered;
-};
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, cluster_decision& x) {
-  return f(x.decided, x.answered_by, x.unanswered);
 }
 
 // GET /api/ml/causal-rl/evaluation on a cluster node: one evaluation per

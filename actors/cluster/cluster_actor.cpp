@@ -989,9 +989,9 @@ cluster_component_with(cluster_actor::stateful_pointer<cluster_state> self,
         share_executions(self, std::move(filter), rp);
         return *rp;
       },
-      [=](atom::approve, std::string& id, bool approved) -> caf::result<cluster_decision> {
-        auto rp = std::make_shared<caf::typed_response_promise<cluster_decision>>(
-            self->make_response_promise<cluster_decision>());
+      [=](atom::approve, std::string& id, bool approved) -> caf::result<cluster_executions> {
+        auto rp = std::make_shared<caf::typed_response_promise<cluster_executions>>(
+            self->make_response_promise<cluster_executions>());
         route_decision(self, std::move(id), approved, rp);
         return *rp;
       },

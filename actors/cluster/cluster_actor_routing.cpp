@@ -1293,10 +1293,10 @@ void decide_here(cluster_self self, std::string id, bool approved,
 }
 
 void route_decision(cluster_self self, std::string id, bool approved,
-                    shared_promise<cluster_decision> rp) {
-  auto g = make_gather<std::vector<execution>, cluster_decision, cluster::member_executions>(
+                    shared_promise<cluster_executions> rp) {
+  auto g = make_gather<std::vector<execution>, cluster_executions, cluster::member_executions>(
       std::move(rp), [](auto shares, auto unanswered) {
-        return cluster::merge_decisions(std::move(shares), std::move(unanswered));
+        return cluster::merge_executions(std::move(shares), std::move(unanswered));
       });
   ask_members_with(self, g,
                    [self, id, approved](const auto& to, auto timeout, const std::string& me) {

@@ -106,7 +106,7 @@ void cluster_executions_view(cluster_self self, std::string filter,
 // whose executor holds the run; and, asked by a peer, decided here (an
 // empty answer when this node's executor does not hold it).
 void route_decision(cluster_self self, std::string id, bool approved,
-                    shared_promise<cluster_decision> rp);
+                    shared_promise<cluster_executions> rp);
 void decide_here(cluster_self self, std::string id, bool approved,
                  shared_promise<std::vector<execution>, std::string> rp);
 

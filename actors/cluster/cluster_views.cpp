@@ -664,18 +664,6 @@ cluster_executions merge_executions(std::vector<member_executions> answers,
   return out;
 }
 
-cluster_decision merge_decisions(std::vector<member_executions> answers,
-                                 std::vector<std::string> unanswered) {
-  cluster_decision out;
-  for (auto& a : answers) {
-    for (auto& e : a.share)
-      out.decided.push_back({a.node, std::move(e)});
-    out.answered_by.push_back(a.node);
-  }
-  name_members(out, std::move(unanswered));
-  return out;
-}
-
 cluster_rl_evaluation merge_evaluations(std::vector<member_rl_evaluation> answers,
                                         std::vector<std::string> unanswered) {
   cluster_rl_evaluation out;

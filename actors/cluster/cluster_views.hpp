@@ -148,15 +148,11 @@ struct member_executions {
 };
 
 // Every member's executions in one list, newest requested first (then id),
-// as a node lists its own.
+// as a node lists its own. The answers to an approval merge the same way:
+// each share is the run that member decided (none when its executor does
+// not hold the id; ids name their node, so at most one member decides).
 cluster_executions merge_executions(std::vector<member_executions> answers,
                                     std::vector<std::string> unanswered);
-
-// The members' answers to an approval or a rejection: each share is the run
-// it decided (none when its executor does not hold the id). Execution ids
-// name their node in a cluster, so at most one member decides.
-cluster_decision merge_decisions(std::vector<member_executions> answers,
-                                 std::vector<std::string> unanswered);
 
 struct member_rl_evaluation {
   std::string node;

@@ -260,7 +260,7 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
             out.push_back(e);
         return {out, std::string("mars-node")};
       },
-      [=](atom::approve, const std::string&, bool) -> caf::result<cluster_decision> {
+      [=](atom::approve, const std::string&, bool) -> caf::result<cluster_executions> {
         return make_error(errc::invalid_input, "not from a peer");
       },
       // Holds one run waiting for approval: decided when asked for it.

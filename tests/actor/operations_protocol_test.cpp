@@ -212,7 +212,7 @@ cluster_actor::behavior_type fake_cluster(cluster_actor::stateful_pointer<fake_c
       },
       [=](atom::executions, const std::string&, const std::string&)
           -> caf::result<std::vector<execution>, std::string> { return not_here(); },
-      [=](atom::approve, const std::string&, bool) -> caf::result<cluster_decision> {
+      [=](atom::approve, const std::string&, bool) -> caf::result<cluster_executions> {
         return not_here();
       },
       [=](atom::approve, const std::string&, bool, const std::string&)

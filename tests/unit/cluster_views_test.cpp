@@ -575,14 +575,14 @@ TEST(ClusterViews, ADecisionIsTheRunOfTheMemberThatHeldIt) {
   execution held;
   held.id = "ex-n2-4-60";
   held.state = execution_state::rejected;
-  const auto out = merge_decisions({{"n1", {}}, {"n2", {held}}}, {"n3: timeout"});
-  ASSERT_EQ(out.decided.size(), 1u);
-  EXPECT_EQ(out.decided[0].node, "n2");
-  EXPECT_EQ(out.decided[0].run.id, "ex-n2-4-60");
+  const auto out = merge_executions({{"n1", {}}, {"n2", {held}}}, {"n3: timeout"});
+  ASSERT_EQ(out.executions.size(), 1u);
+  EXPECT_EQ(out.executions[0].node, "n2");
+  EXPECT_EQ(out.executions[0].run.id, "ex-n2-4-60");
   EXPECT_EQ(out.answered_by, (std::vector<std::string>{"n1", "n2"}));
   EXPECT_EQ(out.unanswered, (std::vector<std::string>{"n3: timeout"}));
-  const auto none = merge_decisions({{"n1", {}}, {"n2", {}}}, {});
-  EXPECT_TRUE(none.decided.empty());
+  const auto none = merge_executions({{"n1", {}}, {"n2", {}}}, {});
+  EXPECT_TRUE(none.executions.empty());
   EXPECT_TRUE(none.unanswered.empty()) << "every member answered: the id is unknown";
 }
 
