@@ -32,7 +32,8 @@ Channels (key "channel"):
              samples: -log10 of its two-sided empirical percentile
 Parameters: window (12), horizon (12), long (2016), alpha (0.0002: the
 memory of the judge), scale_alpha (0.003), sd_floor (0.1), level_window (48);
-hist: judged by a decaying histogram with an exponential tail (the scorer's
+start: the channel's first row (the scorer's starts once its model is
+ready and holds the levels: row 107 at horizon 12); hist: judged by a decaying histogram with an exponential tail (the scorer's
 tail_histogram) instead of the Gaussian. Round 8 of
 docs/evaluation/detection.md; the k-step channel is the scorer's
 horizon_samples option.
@@ -190,6 +191,8 @@ def channel(ts, x, p):
             else:
                 ref = s.shift(per)
         err = (s - ref).to_numpy()
+        if p.get("start", 0) > 0:
+            err[:p["start"]] = np.nan  # the channel starts at this row (the scorer's model warm-up)
         z = scaled(err, p["scale_alpha"], p["clip"])
         valid = np.isfinite(err)
         if c == "daily" and p.get("gate"):
