@@ -9,7 +9,7 @@ namespace grace::predictor {
 namespace {
 
 constexpr size_t spike = 0, level = 1, shift = 2, calm = 3, long_level = 4, long_shift = 5,
-                 cusum = 6;
+                 cusum = 6, horizon = 7;
 // Largest value of the calm statistic -log(mean |z|): mean |z| of 1e-3.
 constexpr double calm_max = 6.9;
 // Longest window kept (a week at 5 minutes).
@@ -149,6 +149,7 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"fisher", p.fisher},
        {"recalibrate", p.recalibrate},
        {"cusum_k", p.cusum_k},
+       {"horizon_samples", p.horizon_samples},
        {"tail_alpha", p.tail_alpha},
        {"tail_share", p.tail_share},
        {"pareto_tail", p.pareto_tail},
@@ -182,6 +183,9 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.fisher = j.value("fisher", p.fisher);
   p.recalibrate = j.value("recalibrate", p.recalibrate);
   p.cusum_k = j.value("cusum_k", p.cusum_k);
+  p.horizon_samples = j.value("horizon_samples", p.horizon_samples);
+  if (p.horizon_samples < 0)
+    throw std::invalid_argument("anomaly_score_params: 'horizon_samples' must be >= 0");
   p.tail_alpha = j.value("tail_alpha", p.tail_alpha);
   p.tail_share = j.value("tail_share", p.tail_share);
   p.pareto_tail = j.value("pareto_tail", p.pareto_tail);
@@ -223,12 +227,14 @@ anomaly_scorer::anomaly_scorer(anomaly_score_params p)
                               tail_histogram(calm_max),
                               tail_histogram(p.surprise_cap),
                               tail_histogram(p.surprise_cap),
-                              tail_histogram(1000.0)} {
+                              tail_histogram(1000.0),
+                              tail_histogram(p.surprise_cap)} {
   p_.short_window = std::clamp(p_.short_window, 1, static_cast<int>(max_window));
   p_.min_window = std::clamp(p_.min_window, 1, static_cast<int>(max_window));
   p_.window_ms = std::max<int64_t>(0, p_.window_ms);
   p_.second_window_factor = std::clamp(p_.second_window_factor, 0.0, 1000.0);
   p_.cusum_k = std::max(0.0, p_.cusum_k);
+  p_.horizon_samples = std::clamp(p_.horizon_samples, 0, static_cast<int>(max_window));
   p_.peak_delay = std::max(0, p_.peak_delay);
   p_.tail_share = std::clamp(p_.tail_share, 1e-4, 0.5);
   check_context_mode(p_.context_mode);
@@ -265,6 +271,40 @@ int64_t anomaly_scorer::refractory_span() const {
   if (p_.refractory_samples <= 0 || step <= 0)
     return p_.refractory_ms;
   return std::max(p_.refractory_ms, static_cast<int64_t>(p_.refractory_samples) * step);
+}
+
+double anomaly_scorer::scaled_track::push(double err, double alpha, double cap, size_t w) {
+  // The first scaled errors wait for a scale of a dozen errors (0 until then);
+  // later errors are clipped at 6 scales before they are folded, as the
+  // model's residual scale is, so one spike does not inflate it for long.
+  constexpr size_t warm = 12;
+  const bool ready = count >= warm && scale > 0.0;
+  const double r = err / scale; // NaN only from inf / inf at extreme magnitudes
+  z.push_back(!ready ? 0.0 : std::isnan(r) ? (err > 0.0 ? cap : -cap) : std::clamp(r, -cap, cap));
+  ++count;
+  const double a = std::max(alpha, 1.0 / static_cast<double>(count));
+  scale += a * ((ready ? std::min(std::abs(err), 6.0 * scale) : std::abs(err)) - scale);
+  while (z.size() > w)
+    z.pop_front();
+  if (z.size() < w)
+    return -1.0;
+  double sum = 0.0;
+  for (double x : z)
+    sum += x;
+  return std::abs(sum) / static_cast<double>(w);
+}
+
+nlohmann::json anomaly_scorer::scaled_track::to_json() const {
+  return {{"scale", scale}, {"count", count}, {"z", std::vector<double>(z.begin(), z.end())}};
+}
+
+anomaly_scorer::scaled_track anomaly_scorer::scaled_track::from_json(const nlohmann::json& j) {
+  scaled_track t;
+  t.scale = j.at("scale").get<double>();
+  t.count = j.at("count").get<size_t>();
+  for (double x : j.at("z").get<std::vector<double>>())
+    t.z.push_back(x);
+  return t;
 }
 
 double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
@@ -398,6 +438,19 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
       stats[cusum] = std::max(cusum_up_, cusum_down_);
       have[cusum] = true;
     }
+    if (p_.horizon_samples > 0) {
+      // The level the model held horizon_samples ago (its local candidate:
+      // a flat forecast for every step ahead) against the value now.
+      past_levels_.push_back(model_.level());
+      while (past_levels_.size() > static_cast<size_t>(p_.horizon_samples))
+        past_levels_.pop_front();
+      const double err = value - past_levels_.front();
+      if (past_levels_.size() == static_cast<size_t>(p_.horizon_samples) && std::isfinite(err)) {
+        const double stat = horizon_track_.push(err, p_.model.residual_alpha, p_.surprise_cap, w);
+        stats[horizon] = std::max(stat, 0.0);
+        have[horizon] = stat >= 0.0;
+      }
+    }
     raw = evidence_of(stats, have, context_p);
     if (p_.context_mode == "blend")
       raw = 0.5 * (raw + context_->last_raw());
@@ -470,22 +523,25 @@ nlohmann::json anomaly_scorer::to_json() const {
   nlohmann::json tails = nlohmann::json::array();
   for (const auto& t : tails_)
     tails.push_back(t.to_json());
-  nlohmann::json j = {{"version", 3},
-                      {"params", p_},
-                      {"model", model_.to_json()},
-                      {"recent_z", std::vector<double>(recent_z_.begin(), recent_z_.end())},
-                      {"tails", tails},
-                      {"mean", std::vector<double>(mean_.begin(), mean_.end())},
-                      {"var", std::vector<double>(var_.begin(), var_.end())},
-                      {"n", n_},
-                      {"peaks", pairs_to_json(peaks_)},
-                      {"pending", pending_},
-                      {"pending_age", pending_age_},
-                      {"spread", spread_},
-                      {"last_value", last_value_},
-                      {"cusum", {cusum_up_, cusum_down_}},
-                      {"evidence_tail", evidence_tail_.to_json()},
-                      {"fired", {fired_ms_, fired_evidence_}}};
+  nlohmann::json j = {
+      {"version", 4},
+      {"params", p_},
+      {"model", model_.to_json()},
+      {"recent_z", std::vector<double>(recent_z_.begin(), recent_z_.end())},
+      {"tails", tails},
+      {"mean", std::vector<double>(mean_.begin(), mean_.end())},
+      {"var", std::vector<double>(var_.begin(), var_.end())},
+      {"n", n_},
+      {"peaks", pairs_to_json(peaks_)},
+      {"pending", pending_},
+      {"pending_age", pending_age_},
+      {"spread", spread_},
+      {"last_value", last_value_},
+      {"cusum", {cusum_up_, cusum_down_}},
+      {"evidence_tail", evidence_tail_.to_json()},
+      {"fired", {fired_ms_, fired_evidence_}},
+      {"past_levels", std::vector<double>(past_levels_.begin(), past_levels_.end())},
+      {"horizon_track", horizon_track_.to_json()}};
   if (context_) {
     j["context"] = context_->to_json();
     j["context_tail"] = context_tail_.to_json();
@@ -494,11 +550,12 @@ nlohmann::json anomaly_scorer::to_json() const {
 }
 
 anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
-  // Version 2 had the first four channels only; the others start afresh.
+  // Version 2 had the first four channels only, version 3 seven (before the
+  // k-step channel); the others start afresh.
   const int version = j.value("version", 0);
-  if (version != 2 && version != 3)
-    throw std::runtime_error("anomaly_scorer: state version must be 2 or 3");
-  const size_t stored = version == 2 ? 4 : channels;
+  if (version < 2 || version > 4)
+    throw std::runtime_error("anomaly_scorer: state version must be 2, 3 or 4");
+  const size_t stored = version == 2 ? 4 : version == 3 ? 7 : channels;
   anomaly_scorer s(j.at("params").get<anomaly_score_params>());
   s.model_ = robust_seasonal_model::from_json(j.at("model"));
   for (double z : j.at("recent_z").get<std::vector<double>>())
@@ -523,7 +580,7 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
   s.pending_age_ = j.at("pending_age").get<int>();
   s.spread_ = j.at("spread").get<double>();
   s.last_value_ = j.at("last_value").get<double>();
-  if (version == 3) {
+  if (version >= 3) {
     const auto c = j.at("cusum").get<std::vector<double>>();
     if (c.size() != 2)
       throw std::runtime_error("anomaly_scorer: 'cusum' must hold 2 numbers");
@@ -538,6 +595,11 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
       s.fired_ms_ = f.at(0).get<int64_t>();
       s.fired_evidence_ = f.at(1).get<double>();
     }
+  }
+  if (version >= 4) {
+    for (double x : j.at("past_levels").get<std::vector<double>>())
+      s.past_levels_.push_back(x);
+    s.horizon_track_ = scaled_track::from_json(j.at("horizon_track"));
   }
   if (s.context_) {
     s.context_ = contextual_detector::from_json(j.at("context"));

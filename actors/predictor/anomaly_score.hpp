@@ -53,6 +53,15 @@ struct anomaly_score_params {
   // statistic, max of both directions): evidence of a persistent shift
   // accumulates until the forecast absorbs it.
   double cusum_k = 0.0;
+  // > 0: a k-step-ahead channel. The level the model held this many samples
+  // ago (its rolling median: a flat forecast for every step ahead) is held
+  // against the value now; the error, scaled by its own robust adaptive
+  // spread (a clipped EWMA of |error|, as the model's residual scale), is
+  // averaged over the recent window and |mean| judged like the window
+  // statistics: a slow drift the rolling median keeps absorbing leaves
+  // one-step residuals near 0 but grows the error of a forecast made an
+  // hour ago. 0: off (round 8, docs/evaluation/detection.md: no gain).
+  int horizon_samples = 0;
   double tail_alpha = 0.0002; // decay of the statistics' histograms (~17 days at 5 min)
   double tail_share = 0.05;   // the top share of a histogram that fits its tail
   bool pareto_tail = false;   // tail beyond the data: exponential (false) or power law
@@ -170,21 +179,37 @@ public:
 private:
   double scale_floor(double mean) const;
   // Evidence of the raw statistics, each judged against its own history.
-  static constexpr size_t channels = 7;
+  static constexpr size_t channels = 8;
   // extra_p: one more tail probability (the contextual channel), 1 if none.
   double evidence_of(const std::array<double, channels>& stats,
                      const std::array<bool, channels>& have, double extra_p);
   size_t window() const;        // samples in the recent window now
   size_t second_window() const; // samples in the second window (0: none)
 
+  // An error series scaled by its own clipped EWMA of |error| (the k-step
+  // channel): the last scaled errors of the recent window.
+  struct scaled_track {
+    double scale = 0.0;
+    size_t count = 0;
+    std::deque<double> z;
+    // Folds err (finite) and returns |mean z| over the last w, or -1 before
+    // w scaled errors exist.
+    double push(double err, double alpha, double cap, size_t w);
+    nlohmann::json to_json() const;
+    static scaled_track from_json(const nlohmann::json& j);
+  };
+
   anomaly_score_params p_;
   robust_seasonal_model model_;
   std::deque<double> recent_z_; // last signed z (as many as the longest window)
-  // spike |z|, mean |z|, |mean z|, calm, long mean |z|, long |mean z|, CUSUM
+  // spike |z|, mean |z|, |mean z|, calm, long mean |z|, long |mean z|, CUSUM,
+  // k-step error
   std::array<tail_histogram, channels> tails_;
   // Running mean and variance per channel (gaussian_memory).
   std::array<double, channels> mean_{}, var_{};
   double cusum_up_ = 0.0, cusum_down_ = 0.0;
+  std::deque<double> past_levels_; // the model's last levels (horizon_samples)
+  scaled_track horizon_track_;
   tail_histogram evidence_tail_{300.0};        // past evidence (-log10 p), for recalibrate
   std::optional<contextual_detector> context_; // context_mode != "off"
   tail_histogram context_tail_{1.0};           // its past raw scores ("channel")

@@ -52,6 +52,9 @@ public:
   void observe(int64_t ts_ms, double value) override;
 
   int64_t step_ms() const { return step_ms_; }
+  // The rolling median of the last level_window values (the local candidate,
+  // whichever candidate predict() chooses); 0 before any value.
+  double level() const { return history_.empty() ? 0.0 : local_forecast(); }
   int period() const { return period_; }
   size_t observed() const { return n_; }
 

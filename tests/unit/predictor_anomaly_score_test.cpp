@@ -275,6 +275,7 @@ grace::predictor::anomaly_score_params everything_on() {
   p.cusum_k = 1.0;
   p.fisher = true;
   p.recalibrate = true;
+  p.horizon_samples = 12;
   return p;
 }
 
@@ -302,6 +303,9 @@ TEST(predictor_anomaly_score, each_optional_channel_still_scores_a_step_and_stay
   p = {};
   p.recalibrate = true;
   variants.emplace_back("recalibrate", p);
+  p = {};
+  p.horizon_samples = 12;
+  variants.emplace_back("horizon", p);
   variants.emplace_back("all", everything_on());
   for (const auto& [name, params] : variants) {
     const auto s = score_all(v, params);
@@ -343,8 +347,79 @@ TEST(predictor_anomaly_score, a_version_2_state_still_loads_and_continues) {
     const int64_t ts = static_cast<int64_t>(i) * five_min;
     ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
   }
-  old["version"] = 4;
+  old["version"] = 5;
   EXPECT_THROW(anomaly_scorer::from_json(old), std::exception);
+}
+
+TEST(predictor_anomaly_score, a_version_3_state_still_loads_and_continues) {
+  // Version 3 held seven channels and no k-step track; with the
+  // defaults (which use neither) a restored scorer continues identically.
+  const auto v = daily_noisy(1200);
+  anomaly_scorer a;
+  for (size_t i = 0; i < 700; ++i)
+    a.update(static_cast<int64_t>(i) * five_min, v[i]);
+  nlohmann::json old = a.to_json();
+  old["version"] = 3;
+  for (const char* key : {"tails", "mean", "var"}) {
+    auto& arr = old[key];
+    arr.erase(arr.begin() + 7, arr.end());
+  }
+  for (const char* key : {"past_levels", "horizon_track"})
+    old.erase(key);
+  anomaly_scorer b = anomaly_scorer::from_json(old);
+  for (size_t i = 700; i < v.size(); ++i) {
+    const int64_t ts = static_cast<int64_t>(i) * five_min;
+    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
+  }
+}
+
+TEST(predictor_anomaly_score, a_slow_drift_is_caught_by_the_k_step_channel) {
+  // Noise around a flat level, then a slow climb of SLOPE per sample for 600
+  // samples (two days). The rolling median follows it a few hundredths
+  // behind, so the one-step residuals stay ordinary; the level held HORIZON
+  // samples ago falls behind by the climb of those samples as well.
+  noise rnd;
+  constexpr double slope = 0.01;
+  std::vector<double> v(3600);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = 10.0 + rnd()
+           + (i >= 2400 ? slope * static_cast<double>(std::min<size_t>(i - 2400, 300)) : 0.0);
+  grace::predictor::anomaly_score_params k_step;
+  k_step.horizon_samples = 48;
+  auto evidence = [&](const grace::predictor::anomaly_score_params& p) {
+    anomaly_scorer s(p);
+    std::vector<double> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      s.update(static_cast<int64_t>(i) * five_min, v[i]);
+      out.push_back(s.last().evidence);
+    }
+    return out;
+  };
+  const auto plain = evidence({});
+  const auto with = evidence(k_step);
+  // Before the climb the channel adds little; during it, much.
+  EXPECT_LT(max_in(with, 600, 2400), max_in(plain, 600, 2400) + 0.1);
+  EXPECT_GT(max_in(with, 2400, 3000), max_in(plain, 2400, 3000) + 0.05);
+  EXPECT_GT(max_in(with, 2400, 3000), max_in(with, 600, 2400) + 0.1);
+}
+
+TEST(predictor_anomaly_score, the_k_step_channel_keeps_a_flat_series_silent_and_survives_a_gap) {
+  grace::predictor::anomaly_score_params p;
+  p.horizon_samples = 12;
+  const auto flat = score_all(std::vector<double>(1500, 7.0), p);
+  EXPECT_EQ(max_in(flat, 0, flat.size()), 0.0);
+  auto v = daily_noisy(2000);
+  anomaly_scorer s(p);
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    const int64_t ts = static_cast<int64_t>(i + (i >= 1000 ? 576 : 0)) * five_min;
+    const double x = s.update(ts, i >= 1700 ? v[i] + 40.0 : v[i]);
+    ASSERT_TRUE(x >= 0.0 && x <= 1.0) << "row " << i;
+    out.push_back(x);
+  }
+  EXPECT_GT(max_in(out, 1700, 1705), max_in(out, 1100, 1700) + 0.1);
+  nlohmann::json bad = {{"horizon_samples", -1}};
+  EXPECT_THROW(bad.get<grace::predictor::anomaly_score_params>(), std::invalid_argument);
 }
 
 TEST(predictor_anomaly_score, recalibration_damps_a_metric_whose_bursts_are_routine) {
