@@ -98,7 +98,9 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                                "rise_take_max",
                                "rise_window",
                                "rise_learned_mix",
-                               "rise_mix_early_only"},
+                               "rise_mix_early_only",
+                               "learned_damping",
+                               "exclusive_threshold"},
                      {}))
     return;
   for (auto [key, out] : {std::pair<const char*, bool*>{"use_history", &w.use_history},
@@ -118,7 +120,9 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                           {"logistic_calibration", &w.logistic_calibration},
                           {"rise_take_max", &w.rise_take_max},
                           {"rise_learned_mix", &w.rise_learned_mix},
-                          {"rise_mix_early_only", &w.rise_mix_early_only}})
+                          {"rise_mix_early_only", &w.rise_mix_early_only},
+                          {"learned_damping", &w.learned_damping},
+                          {"exclusive_threshold", &w.exclusive_threshold}})
     if (auto v = in.boolean(n, key, path))
       *out = *v;
   // Numbers: [low, high], or above low when low_open.

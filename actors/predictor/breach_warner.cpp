@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -33,7 +34,9 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"rise_take_max", s.rise_take_max},
        {"rise_window_ms", s.rise_window_ms},
        {"rise_learned_mix", s.rise_learned_mix},
-       {"rise_mix_early_only", s.rise_mix_early_only}};
+       {"rise_mix_early_only", s.rise_mix_early_only},
+       {"learned_damping", s.learned_damping},
+       {"exclusive_threshold", s.exclusive_threshold}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -63,6 +66,8 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.rise_window_ms = j.value("rise_window_ms", s.rise_window_ms);
   s.rise_learned_mix = j.value("rise_learned_mix", s.rise_learned_mix);
   s.rise_mix_early_only = j.value("rise_mix_early_only", s.rise_mix_early_only);
+  s.learned_damping = j.value("learned_damping", s.learned_damping);
+  s.exclusive_threshold = j.value("exclusive_threshold", s.exclusive_threshold);
   if (!(s.rise_weight >= 0.0 && s.rise_weight <= 1.0))
     throw std::invalid_argument("breach warner: rise_weight must be in [0, 1]");
   if (s.rise_window_ms <= 0)
@@ -70,7 +75,7 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
 }
 
 breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warner_settings s)
-    : threshold_(threshold), higher_is_worse_(higher_is_worse), s_(s) {
+    : threshold_(threshold), given_threshold_(threshold), higher_is_worse_(higher_is_worse), s_(s) {
   s_.horizon_ms = std::max<int64_t>(s_.horizon_ms, 1);
   s_.prior_weight = std::max(s_.prior_weight, 0.0);
   s_.history_alpha = std::clamp(s_.history_alpha, 0.0, 1.0);
@@ -81,6 +86,12 @@ breach_warner::breach_warner(double threshold, bool higher_is_worse, breach_warn
     s_.alarm_budget_per_day = 0.0;
   s_.rise_weight = std::isfinite(s_.rise_weight) ? std::clamp(s_.rise_weight, 0.0, 1.0) : 0.0;
   s_.rise_window_ms = std::max<int64_t>(s_.rise_window_ms, 1);
+  if (s_.exclusive_threshold)
+    // The next representable value beyond it: "at or beyond" that is
+    // "strictly beyond" the given one, for the values and the forecast alike.
+    threshold_ =
+        std::nextafter(threshold_, higher_is_worse_ ? std::numeric_limits<double>::infinity()
+                                                    : -std::numeric_limits<double>::infinity());
   false_run_start_.fill(-1);
 }
 
@@ -201,6 +212,119 @@ double breach_warner::class_rate(size_t c, int fc, double prior) const {
 
 void breach_warner::note_forecast(const forecast& f) {
   latest_ = f;
+  if (s_.learned_damping)
+    note_damping(f);
+}
+
+namespace {
+// The standard normal's 90% quantile: an 80% interval is +-1.2816 sd.
+constexpr double z80 = 1.2815515655446004;
+constexpr size_t damping_forecasts_kept = 16;
+} // namespace
+
+int breach_warner::damping_bin(int64_t lead_ms) const {
+  // Leads in (0, h/12] -> 0, ..., (11h/12, h] -> 11, beyond -> 12.
+  const int64_t h = s_.horizon_ms;
+  const int64_t k = (lead_ms * 12 + h - 1) / h - 1;
+  return static_cast<int>(std::clamp<int64_t>(k, 0, damping_bins - 1));
+}
+
+void breach_warner::note_damping(const forecast& f) {
+  // Once per forecast (the node judges one forecast again on later values),
+  // and only with a value to measure its predicted change from.
+  if (f.generated_at == damping_noted_at_ || f.points.empty() || observed_ == 0)
+    return;
+  noted_forecast n;
+  n.generated_at = f.generated_at;
+  n.base = last_value_;
+  n.step = std::max<int64_t>(f.step, 1);
+  for (const auto& pt : f.points) {
+    if (pt.ts <= f.generated_at || !std::isfinite(pt.mean))
+      continue;
+    const double sd = (pt.hi80 - pt.lo80) / (2.0 * z80);
+    n.points.push_back({pt.ts, pt.mean, std::isfinite(sd) ? std::max(sd, 0.0) : 0.0});
+  }
+  std::stable_sort(n.points.begin(), n.points.end(),
+                   [](const noted_point& a, const noted_point& b) { return a.ts < b.ts; });
+  damping_noted_at_ = f.generated_at;
+  damping_base_ = last_value_;
+  if (n.points.empty())
+    return;
+  damping_pending_.push_back(std::move(n));
+  while (damping_pending_.size() > damping_forecasts_kept)
+    damping_pending_.pop_front();
+}
+
+void breach_warner::settle_damping(int64_t ts_ms, double value) {
+  const double keep = 1.0 - s_.history_alpha;
+  for (auto& n : damping_pending_) {
+    while (n.next < n.points.size() && n.points[n.next].ts <= ts_ms) {
+      const auto& pt = n.points[n.next++];
+      if (ts_ms - pt.ts >= n.step)
+        continue; // no value near the point's time (a gap): not settled
+      const size_t k = static_cast<size_t>(damping_bin(pt.ts - n.generated_at));
+      const double x = pt.mean - n.base, y = value - n.base;
+      if (!std::isfinite(x) || !std::isfinite(y))
+        continue;
+      damp_n_[k] = damp_n_[k] * keep + 1.0;
+      damp_xx_[k] = damp_xx_[k] * keep + x * x;
+      damp_xy_[k] = damp_xy_[k] * keep + x * y;
+      damp_yy_[k] = damp_yy_[k] * keep + y * y;
+      damp_ss_[k] = damp_ss_[k] * keep + pt.sd * pt.sd;
+    }
+  }
+  while (!damping_pending_.empty()
+         && damping_pending_.front().next >= damping_pending_.front().points.size())
+    damping_pending_.pop_front();
+}
+
+double breach_warner::damping(int bin) const {
+  const size_t k = static_cast<size_t>(std::clamp(bin, 0, damping_bins - 1));
+  const double n = damp_n_[k], xx = damp_xx_[k];
+  if (!(n > 0.0) || !(xx > 0.0))
+    return 1.0;
+  // Least squares through the origin, shrunk towards 1 by prior_weight
+  // pseudo-values of this bin's mean x^2.
+  const double prior = s_.prior_weight * xx / n;
+  const double beta = (damp_xy_[k] + prior) / (xx + prior);
+  return std::isfinite(beta) ? std::clamp(beta, 0.0, 2.0) : 1.0;
+}
+
+double breach_warner::spread_scale(int bin) const {
+  const size_t k = static_cast<size_t>(std::clamp(bin, 0, damping_bins - 1));
+  const double n = damp_n_[k], ss = damp_ss_[k];
+  if (!(n > 0.0) || !(ss > 0.0))
+    return 1.0;
+  const double beta = damping(bin);
+  const double rss =
+      std::max(damp_yy_[k] - 2.0 * beta * damp_xy_[k] + beta * beta * damp_xx_[k], 0.0);
+  // The mean squared error against the mean nominal variance, shrunk towards 1.
+  const double prior = s_.prior_weight * ss / n;
+  const double ratio = (rss + prior) / (ss + prior);
+  return std::isfinite(ratio) ? std::clamp(std::sqrt(ratio), 0.1, 10.0) : 1.0;
+}
+
+forecast breach_warner::damped(const forecast& f) const {
+  if (!s_.learned_damping || f.points.empty())
+    return f;
+  const double base =
+      f.generated_at == damping_noted_at_ ? damping_base_ : (observed_ > 0 ? last_value_ : 0.0);
+  if (!std::isfinite(base))
+    return f;
+  forecast out = f;
+  for (auto& pt : out.points) {
+    if (pt.ts <= f.generated_at || !std::isfinite(pt.mean))
+      continue;
+    const int k = damping_bin(pt.ts - f.generated_at);
+    const double beta = damping(k), r = spread_scale(k);
+    const double mean = base + beta * (pt.mean - base);
+    pt.lo95 = mean + r * (pt.lo95 - pt.mean);
+    pt.lo80 = mean + r * (pt.lo80 - pt.mean);
+    pt.hi80 = mean + r * (pt.hi80 - pt.mean);
+    pt.hi95 = mean + r * (pt.hi95 - pt.mean);
+    pt.mean = mean;
+  }
+  return out;
 }
 
 void breach_warner::count(int fine, bool hit) {
@@ -366,6 +490,8 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     return;
   ts_ms = std::max(ts_ms, last_ts_ms_); // time never runs backwards here
   settle(ts_ms);
+  if (s_.learned_damping)
+    settle_damping(ts_ms, value);
   while (!recent_breaches_.empty()
          && recent_breaches_.front() <= ts_ms - 86'400'000 - s_.horizon_ms)
     recent_breaches_.pop_front();
@@ -565,7 +691,7 @@ forecast breach_warner::anchored(const forecast& f) const {
 }
 
 double breach_warner::forecast_probability(const forecast& given, int64_t now) const {
-  const forecast f = anchored(given);
+  const forecast f = damped(anchored(given));
   if (s_.path_probability) {
     std::vector<forecast_point> ahead;
     for (const auto& pt : f.points)
@@ -643,7 +769,8 @@ double breach_warner::score(const forecast& f, int64_t now) const {
 }
 
 breach_assessment breach_warner::assess(const forecast& f, int64_t now, band severity) const {
-  breach_assessment a = assess_threshold(anchored(f), threshold_, higher_is_worse_, severity);
+  breach_assessment a =
+      assess_threshold(damped(anchored(f)), threshold_, higher_is_worse_, severity);
   const double p = probability(f, now);
   if (a.expected_breach_at == 0 && p >= meaningful_probability) {
     a.expected_breach_at = now + s_.horizon_ms / 2;
@@ -681,9 +808,21 @@ nlohmann::json breach_warner::to_json() const {
   nlohmann::json rise_pending = nlohmann::json::array();
   for (const auto& t : rise_pending_)
     rise_pending.push_back({t.at, t.value, t.unit, t.cell, t.highest});
+  nlohmann::json damping_pending = nlohmann::json::array();
+  for (const auto& n : damping_pending_) {
+    nlohmann::json points = nlohmann::json::array();
+    for (const auto& pt : n.points)
+      points.push_back({pt.ts, pt.mean, pt.sd});
+    damping_pending.push_back({n.generated_at, n.base, n.step, n.next, points});
+  }
+  auto vec = [](const auto& a) { return std::vector<double>(a.begin(), a.end()); };
+  const nlohmann::json damping = {{"pending", damping_pending}, {"noted_at", damping_noted_at_},
+                                  {"base", damping_base_},      {"n", vec(damp_n_)},
+                                  {"xx", vec(damp_xx_)},        {"xy", vec(damp_xy_)},
+                                  {"yy", vec(damp_yy_)},        {"ss", vec(damp_ss_)}};
   return {
       {"version", 2},
-      {"threshold", threshold_},
+      {"threshold", given_threshold_},
       {"higher_is_worse", higher_is_worse_},
       {"settings", s_},
       {"last_breach", last_breach_ms_},
@@ -721,7 +860,8 @@ nlohmann::json breach_warner::to_json() const {
         {"trials", std::vector<double>(rise_trials_.begin(), rise_trials_.end())},
         {"hits", std::vector<double>(rise_hits_.begin(), rise_hits_.end())},
         {"cell", rise_cell_},
-        {"mix_loss", {mix_loss_forecast_, mix_loss_rise_}}}}};
+        {"mix_loss", {mix_loss_forecast_, mix_loss_rise_}}}},
+      {"damping", damping}};
 }
 
 breach_warner breach_warner::from_json(const nlohmann::json& j) {
@@ -842,6 +982,35 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
       if (!cell_ok(t.cell) || !(t.unit > 0.0))
         throw std::runtime_error("breach_warner: bad rise trial");
       w.rise_pending_.push_back(t);
+    }
+  }
+  if (j.contains("damping")) { // absent in states written before learned_damping
+    const auto& d = j.at("damping");
+    auto load = [&](const char* key, std::array<double, damping_bins>& out) {
+      const auto v = d.at(key).get<std::vector<double>>();
+      if (v.size() != out.size())
+        throw std::runtime_error(std::string("breach_warner: 'damping.") + key + "' must hold "
+                                 + std::to_string(damping_bins) + " values");
+      std::copy(v.begin(), v.end(), out.begin());
+    };
+    load("n", w.damp_n_);
+    load("xx", w.damp_xx_);
+    load("xy", w.damp_xy_);
+    load("yy", w.damp_yy_);
+    load("ss", w.damp_ss_);
+    w.damping_noted_at_ = d.at("noted_at").get<int64_t>();
+    w.damping_base_ = d.at("base").get<double>();
+    for (const auto& p : d.at("pending")) {
+      noted_forecast n;
+      n.generated_at = p.at(0).get<int64_t>();
+      n.base = p.at(1).get<double>();
+      n.step = std::max<int64_t>(p.at(2).get<int64_t>(), 1);
+      n.next = p.at(3).get<size_t>();
+      for (const auto& pt : p.at(4))
+        n.points.push_back(
+            {pt.at(0).get<int64_t>(), pt.at(1).get<double>(), pt.at(2).get<double>()});
+      n.next = std::min(n.next, n.points.size());
+      w.damping_pending_.push_back(std::move(n));
     }
   }
   return w;

@@ -128,6 +128,26 @@ struct breach_warner_settings {
   // values less than an hour after a breach and values followed by a breach
   // sooner than that are left out of the losses (false: every value).
   bool rise_mix_early_only = false;
+  // Learned damping of the forecast part (a damped forecast whose damping
+  // comes from this metric's own h-step errors): every forecast noted is
+  // settled against the values that arrive at its points' times; per lead
+  // time (horizon / 12 bins, one more beyond) a decayed least-squares fit
+  // of the realised change (value - the value when the forecast was made)
+  // on the forecast's predicted change gives the damping beta (shrunk
+  // towards 1 with prior_weight, in [0, 2]: < 1 where this metric's
+  // predicted rises stop), and the ratio of the remaining squared error to
+  // the forecast's nominal variance gives a spread scale (shrunk towards 1).
+  // The forecast part then judges the point value_then + beta (mean -
+  // value_then) with its quantiles scaled about it: a forecaster that
+  // extrapolates rises this metric does not carry out is damped, one whose
+  // intervals are too narrow or too wide here is widened or narrowed, on
+  // every value rather than on the rare breaches.
+  bool learned_damping = false;
+  // The threshold is exclusive: a breach is a value strictly beyond it (the
+  // event protocol P3h scores, y > T), not at it (the node's bands, which
+  // are closed). Matters where values sit at the threshold: a metric flat
+  // at it, counts whose threshold is one of their integers.
+  bool exclusive_threshold = false;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -191,11 +211,18 @@ public:
   // The rise-persistence part alone (rise_weight), at the latest value,
   // its prior being the forecast's probability forecast_p.
   double rise_probability(double forecast_p) const;
+  // The learned damping's fit at a lead-time bin (learned_damping): the
+  // factor on the forecast's predicted change and on its spread (1 and 1
+  // before any error was settled).
+  static constexpr int damping_bins = 13; // leads of horizon/12 .. horizon, and beyond
+  double damping(int bin) const;
+  double spread_scale(int bin) const;
+  int damping_bin(int64_t lead_ms) const;
   static constexpr int rise_classes = 7;              // rise < 1, 2, 4, 8, 16, 32 steps, more
   static constexpr int rise_cells = 2 * rise_classes; // x (stopped, still rising)
   static constexpr int rise_distances = 16;           // climb at least 2^-2 .. 2^13 steps
 
-  double threshold() const { return threshold_; }
+  double threshold() const { return given_threshold_; } // as given (exclusive_threshold aside)
   bool higher_is_worse() const { return higher_is_worse_; }
   const breach_warner_settings& settings() const { return s_; }
 
@@ -243,7 +270,8 @@ private:
   // A settled trial, in time order, for the false-alarm episodes per level.
   void note_outcome(const trial& t, bool hit);
 
-  double threshold_;
+  double threshold_;       // what "beyond" is judged against
+  double given_threshold_; // as constructed
   bool higher_is_worse_;
   breach_warner_settings s_;
   int64_t last_breach_ms_ = -1; // time of the latest value beyond the threshold (-1: none)
@@ -306,6 +334,30 @@ private:
   int rise_cell_ = 0;
   // The learned mix: decayed log loss of the forecast and rise parts.
   double mix_loss_forecast_ = 0.0, mix_loss_rise_ = 0.0;
+  // Learned damping: forecasts noted and not yet settled at all their points
+  // (when made, the value then, the step, the next point to settle, the
+  // points' time, mean and nominal standard deviation), the latest noted
+  // forecast's time and value then, and per lead bin the decayed sums of
+  // the fit (count, x^2, x y, y^2 of predicted change x and realised change
+  // y, and the nominal variance).
+  struct noted_point {
+    int64_t ts = 0;
+    double mean = 0.0, sd = 0.0;
+  };
+  struct noted_forecast {
+    int64_t generated_at = 0;
+    double base = 0.0;
+    int64_t step = 0;
+    size_t next = 0;
+    std::vector<noted_point> points;
+  };
+  void note_damping(const forecast& f);
+  void settle_damping(int64_t ts_ms, double value);
+  forecast damped(const forecast& f) const;
+  std::deque<noted_forecast> damping_pending_;
+  int64_t damping_noted_at_ = -1;
+  double damping_base_ = 0.0;
+  std::array<double, damping_bins> damp_n_{}, damp_xx_{}, damp_xy_{}, damp_yy_{}, damp_ss_{};
 };
 
 // One metric's warners for its catalog thresholds (warning and critical):

@@ -127,12 +127,14 @@ TEST(node_config, warner_settings_are_read_and_validated) {
   EXPECT_EQ(d.settings.prediction.warner.rise_weight, defaults.rise_weight);
   EXPECT_EQ(d.settings.prediction.warner.rise_window_ms, defaults.rise_window_ms);
   EXPECT_FALSE(d.settings.prediction.warner.rise_learned_mix);
-  auto set =
-      load_node_settings_string("prediction:\n  warner:\n    rise_weight: 1\n"
-                                "    rise_window: 15m\n    use_daily: false\n"
-                                "    history_alpha: 0.001\n    trend_values: 8\n"
-                                "    rise_learned_mix: true\n    rise_mix_early_only: true\n",
-                                "g.yaml", "");
+  EXPECT_FALSE(d.settings.prediction.warner.learned_damping);
+  EXPECT_FALSE(d.settings.prediction.warner.exclusive_threshold);
+  auto set = load_node_settings_string("prediction:\n  warner:\n    rise_weight: 1\n"
+                                       "    rise_window: 15m\n    use_daily: false\n"
+                                       "    history_alpha: 0.001\n    trend_values: 8\n"
+                                       "    rise_learned_mix: true\n    rise_mix_early_only: true\n"
+                                       "    learned_damping: true\n    exclusive_threshold: true\n",
+                                       "g.yaml", "");
   for (const auto& e : set.errors)
     ADD_FAILURE() << e.to_string();
   const auto& w = set.settings.prediction.warner;
@@ -143,6 +145,8 @@ TEST(node_config, warner_settings_are_read_and_validated) {
   EXPECT_EQ(w.trend_values, 8u);
   EXPECT_TRUE(w.rise_learned_mix);
   EXPECT_TRUE(w.rise_mix_early_only);
+  EXPECT_TRUE(w.learned_damping);
+  EXPECT_TRUE(w.exclusive_threshold);
   EXPECT_EQ(w.horizon_ms, defaults.horizon_ms) << "a key not given keeps its default";
 
   auto bad = load_node_settings_string("prediction:\n  warner:\n    rise_wieght: 1\n"

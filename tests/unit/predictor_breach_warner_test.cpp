@@ -792,3 +792,178 @@ TEST(predictor_breach_warner, with_rise_persistence_a_ramp_is_warned_and_a_flat_
   j["rise_weight"] = 2.0;
   EXPECT_THROW(j.get<grace::predictor::breach_warner_settings>(), std::invalid_argument);
 }
+
+namespace {
+// Three days of 5-minute values around 50 (noise +-0.5), a forecast noted
+// every 15 minutes: with `follows` the values climb +1 a value for an hour
+// every 3 hours and the forecast made at the start of each climb predicts
+// exactly that; without, the forecasts predict the same climbs and the
+// values stay at 50. Every other forecast is flat at the current value.
+// The forecasts' 80% intervals are +-1 about their mean.
+breach_warner predicted_rises(bool follows, grace::predictor::breach_warner_settings s) {
+  breach_warner w(70.0, true, s);
+  noise rnd;
+  for (int i = 0; i < 3 * 288; ++i) {
+    const int64_t t = i * 5 * minute;
+    const int in_cycle = i % 36;
+    const double climb = follows && in_cycle >= 1 && in_cycle <= 12 ? in_cycle : 0.0;
+    const double v = 50.0 + rnd() + climb;
+    w.observe(t, v);
+    if (i % 3 != 0)
+      continue;
+    grace::forecast f;
+    f.generated_at = t;
+    f.step = 5 * minute;
+    for (int k = 1; k <= 13; ++k) {
+      const double mean = v + (in_cycle == 0 ? std::min(k, 12) : 0.0);
+      f.points.push_back(
+          {t + k * 5 * minute, mean, mean - 1.0, mean + 1.0, mean - 1.6, mean + 1.6});
+    }
+    w.note_forecast(f);
+  }
+  return w;
+}
+} // namespace
+
+TEST(predictor_breach_warner, learned_damping_learns_how_far_this_metrics_predicted_rises_go) {
+  grace::predictor::breach_warner_settings s;
+  s.learned_damping = true;
+  const breach_warner stops = predicted_rises(false, s), goes_on = predicted_rises(true, s);
+  // An hour ahead: the predicted climbs never came (damped towards 0), or
+  // came as predicted (kept at 1).
+  EXPECT_LT(stops.damping(11), 0.25);
+  EXPECT_GT(goes_on.damping(11), 0.9);
+  EXPECT_LT(goes_on.damping(11), 1.1);
+  // The intervals of +-1 were too wide for values within +-0.5 of the
+  // damped forecast: narrowed, towards 1 by the prior.
+  EXPECT_LT(stops.spread_scale(11), 1.0);
+  // A forecast that climbs to the threshold: the metric whose climbs stop
+  // gives it a small probability, the one whose climbs go on its own.
+  const int64_t now = 3 * 288 * 5 * minute;
+  grace::forecast f;
+  f.generated_at = now;
+  f.step = 5 * minute;
+  for (int k = 1; k <= 12; ++k) {
+    const double mean = 50.0 + 2.0 * k;
+    f.points.push_back(
+        {now + k * 5 * minute, mean, mean - 3.0, mean + 3.0, mean - 5.0, mean + 5.0});
+  }
+  const breach_warner plain = predicted_rises(true, {});
+  EXPECT_GT(plain.forecast_probability(f, now), 0.4);
+  EXPECT_LT(stops.forecast_probability(f, now), 0.01);
+  EXPECT_GT(goes_on.forecast_probability(f, now), 0.2);
+  // A new metric, and the option off: the forecast as it is.
+  breach_warner fresh(70.0, true, s);
+  fresh.observe(0, 50.0);
+  for (int k = 0; k < breach_warner::damping_bins; ++k) {
+    EXPECT_EQ(fresh.damping(k), 1.0);
+    EXPECT_EQ(fresh.spread_scale(k), 1.0);
+  }
+  EXPECT_EQ(plain.damping(11), 1.0);
+  EXPECT_FALSE(stops.judges_every_value());
+  // The fit and the forecasts not yet settled survive a restart.
+  const auto restored = breach_warner::from_json(nlohmann::json::parse(stops.to_json().dump()));
+  EXPECT_EQ(restored.damping(11), stops.damping(11));
+  EXPECT_EQ(restored.spread_scale(5), stops.spread_scale(5));
+  EXPECT_EQ(restored.forecast_probability(f, now), stops.forecast_probability(f, now));
+  auto a = stops, b = restored;
+  for (int i = 1; i <= 12; ++i) {
+    a.observe(now + i * 5 * minute, 50.0);
+    b.observe(now + i * 5 * minute, 50.0);
+  }
+  EXPECT_EQ(a.damping(3), b.damping(3));
+  // A gap: the points of the forecasts pending across it are not settled
+  // with a value from days later.
+  auto gap = stops;
+  const double before = gap.damping(11);
+  gap.observe(now + 2 * 86'400'000LL, 500.0);
+  EXPECT_EQ(gap.damping(11), before);
+}
+
+TEST(predictor_breach_warner, with_learned_damping_a_ramp_is_warned_and_a_flat_series_never) {
+  for (const int variant : {0, 1}) {
+    grace::predictor::breach_warner_settings s;
+    s.learned_damping = true;
+    s.rise_weight = variant == 1 ? 0.5 : 0.0;
+    noise rnd;
+    std::vector<row> rows;
+    const int64_t ramp_from = 3 * 1440;
+    for (int64_t m = 0; m <= ramp_from + 180; m += 5) {
+      double v = 50.0 + 2.0 * rnd();
+      if (m > ramp_from)
+        v += static_cast<double>(m - ramp_from) / 5.0;
+      rows.push_back({m, v});
+    }
+    const auto scores = warn_scores(rows, 66.0, true, s);
+    size_t crossing = 0;
+    while (rows[crossing].value <= 66.0)
+      ++crossing;
+    double early = 0.0, quiet = 0.0;
+    for (size_t i = crossing - 12; i <= crossing - 3; ++i)
+      early = std::max(early, scores[i]);
+    for (size_t i = 288; i < static_cast<size_t>(ramp_from / 5); ++i)
+      quiet = std::max(quiet, scores[i]);
+    EXPECT_GE(early, 0.5) << "variant " << variant;
+    EXPECT_LT(quiet, 0.05) << "variant " << variant;
+    std::vector<row> flat;
+    for (int64_t m = 0; m < 2 * 1440; m += 5)
+      flat.push_back({m, 10.0});
+    for (double p : warn_scores(flat, 12.0, true, s))
+      ASSERT_LT(p, 1e-3);
+    for (double p : warn_scores(flat, 5.0, false, s))
+      ASSERT_LT(p, 1e-3);
+    std::vector<row> gappy;
+    for (int64_t m = 0; m < 2 * 1440; m += 5)
+      gappy.push_back({m, 20.0 + rnd()});
+    gappy.push_back(gappy.back());
+    for (int64_t m = 4 * 1440; m < 5 * 1440; m += 5)
+      gappy.push_back({m, 20.0 + rnd()});
+    const auto g = warn_scores(gappy, 21.0, true, s);
+    ASSERT_EQ(g.size(), gappy.size());
+    for (double x : g)
+      ASSERT_TRUE(x >= 0.0 && x <= 1.0);
+  }
+}
+
+TEST(predictor_breach_warner, an_exclusive_threshold_is_not_breached_by_values_at_it) {
+  // A series flat at its threshold never goes beyond it (the breach P3h
+  // scores is y > T): with the threshold exclusive it never warns, in
+  // either direction; closed (the node's bands) every value is a breach.
+  std::vector<row> flat;
+  for (int64_t m = 0; m < 2 * 1440; m += 5)
+    flat.push_back({m, 45.0});
+  grace::predictor::breach_warner_settings s;
+  s.exclusive_threshold = true;
+  for (const bool above : {true, false}) {
+    for (double p : warn_scores(flat, 45.0, above, s))
+      ASSERT_LT(p, 1e-3);
+    const auto closed = warn_scores(flat, 45.0, above);
+    EXPECT_GT(closed.back(), 0.5);
+  }
+  // A value beyond it is a breach, and the given threshold is what the
+  // warner reports and keeps across a restart.
+  breach_warner w(45.0, true, s);
+  EXPECT_EQ(w.threshold(), 45.0);
+  w.observe(0, 45.0);
+  EXPECT_EQ(w.history_probability(5 * minute), 0.0);
+  w.observe(5 * minute, 45.5);
+  w.observe(10 * minute, 44.0);
+  EXPECT_GT(w.history_probability(15 * minute), 0.0);
+  const auto restored = breach_warner::from_json(nlohmann::json::parse(w.to_json().dump()));
+  EXPECT_EQ(restored.threshold(), 45.0);
+  EXPECT_EQ(restored.to_json(), w.to_json());
+  // A ramp is still warned before it crosses.
+  noise rnd;
+  std::vector<row> rows;
+  const int64_t ramp_from = 3 * 1440;
+  for (int64_t m = 0; m <= ramp_from + 180; m += 5)
+    rows.push_back({m, 50.0 + 2.0 * rnd() + (m > ramp_from ? (m - ramp_from) / 5.0 : 0.0)});
+  const auto scores = warn_scores(rows, 66.0, true, s);
+  size_t crossing = 0;
+  while (rows[crossing].value <= 66.0)
+    ++crossing;
+  double early = 0.0;
+  for (size_t i = crossing - 12; i <= crossing - 3; ++i)
+    early = std::max(early, scores[i]);
+  EXPECT_GE(early, 0.5);
+}
