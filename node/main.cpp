@@ -237,6 +237,11 @@ int main(int argc, char** argv) {
   warn->add_option("--direction", warn_direction, "breach above (default) or below the threshold")
       ->check(CLI::IsMember({"above", "below"}));
   warn->add_option("--out", warn_opts.out_path, "CSV to write (timestamp,score)")->required();
+  bool breach_at_threshold = false;
+  warn->add_flag("--breach-at-threshold", breach_at_threshold,
+                 "a value equal to the threshold is a breach (the node's catalog bands); by "
+                 "default a breach is strictly beyond it, as protocol P3h and a Prometheus "
+                 "rule `x > T` count it");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -246,6 +251,7 @@ int main(int argc, char** argv) {
     return grace::predictor::run_detect(detect_opts, std::cerr);
   if (*warn) {
     warn_opts.higher_is_worse = warn_direction == "above";
+    warn_opts.warner.exclusive_threshold = !breach_at_threshold;
     return grace::predictor::run_warn(warn_opts, std::cerr);
   }
 

@@ -11,7 +11,9 @@
 // are further apart) the forecaster forecasts the horizon from up to a week
 // of those values, exactly as the forecaster actor's call does; each row's
 // score is breach_warner::probability (the class the predictor uses for its
-// warnings) of the latest forecast at the row's time.
+// warnings) of the latest forecast at the row's time. The command line sets
+// `warner.exclusive_threshold` (a breach is strictly beyond the threshold,
+// the event P3h scores) unless given --breach-at-threshold.
 #include "actors/predictor/breach_warner.hpp"
 #include "common/cadence.hpp"
 

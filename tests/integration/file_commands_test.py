@@ -72,6 +72,30 @@ class FileCommandsTest(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(self.read(below)), len(self.rows) + 1)
 
+    def test_warn_counts_a_breach_strictly_beyond_the_threshold_unless_told(self):
+        # Two days flat at 5 with a dip every 2 hours: no value is beyond 5,
+        # every other value is at it.
+        t0 = datetime(2015, 3, 1)
+        rows = [((t0 + timedelta(minutes=5 * i)).strftime("%Y-%m-%d %H:%M:%S"),
+                 "4" if i % 24 == 0 else "5") for i in range(2 * 288)]
+        flat = os.path.join(self.dir, "flat.csv")
+        write_series(flat, rows)
+        strict = os.path.join(self.dir, "strict.csv")
+        r = self.run_node("warn", "--csv", flat, "--threshold", "5", "--out", strict)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        strict_scores = [float(row[1]) for row in self.read(strict)[1:]]
+        self.assertEqual(len(strict_scores), len(rows))
+        # No value was ever beyond 5: no breach history, only the forecast's own
+        # word for a forecast that sits on the threshold (at most even odds).
+        self.assertLessEqual(max(strict_scores), 0.5 + 1e-9)
+        at = os.path.join(self.dir, "at.csv")
+        r = self.run_node("warn", "--csv", flat, "--threshold", "5", "--breach-at-threshold",
+                          "--out", at)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        at_scores = [float(row[1]) for row in self.read(at)[1:]]
+        # At 5 is a breach now: on the second day one has followed every value.
+        self.assertGreater(min(at_scores[288:]), 0.75)
+
     def test_warn_refuses_bad_input(self):
         out = os.path.join(self.dir, "never.csv")
         r = self.run_node("warn", "--csv", self.csv, "--threshold", "abc", "--out", out)
