@@ -834,6 +834,10 @@ TEST(RlAgentCluster, APreviewSaysWhatARewardWouldLearnAndChangesNothing) {
 TEST(RlAgentPropensities, ReusedUntilSomethingIsLearned) {
   agent_config c;
   c.probability_samples = 8;
+  // With count_pending (the default) the knowledge gradient's choice depends
+  // on the events pending too, and is kept only until that set changes
+  // (RlAgentExploration.KnowledgeGradientCountsPendingOutcomes).
+  c.count_pending = false;
   agent a(c);
   auto first = a.recommend(api, three());
   a.reward(first.event_id, 0.2);
@@ -1004,6 +1008,7 @@ TEST(RlAgentExploration, KnowledgeGradientCountsPendingOutcomes) {
   agent_config cfg;
   cfg.exploration = exploration_rule::knowledge_gradient;
   cfg.exploration_floor = 0.0;
+  cfg.count_pending = false;
   {
     agent plain(cfg); // nothing pending counts: the same three-way tie each time
     for (int i = 0; i < 3; ++i)
@@ -1034,7 +1039,8 @@ TEST(RlAgentExploration, KnowledgeGradientCountsPendingOutcomes) {
   EXPECT_EQ(again.chosen, asked[1].chosen);
   EXPECT_NEAR(again.propensity, 1.0, 1e-12);
   EXPECT_TRUE(config_from_json(config_to_json(cfg)).count_pending);
-  EXPECT_FALSE(config_from_json(nlohmann::json::object()).count_pending);
+  EXPECT_TRUE(config_from_json(nlohmann::json::object()).count_pending); // the default
+  EXPECT_FALSE(config_from_json({{"count_pending", false}}).count_pending);
 }
 
 TEST(RlAgentExploration, TheKnowledgeRuleAndHorizonRoundTrip) {
