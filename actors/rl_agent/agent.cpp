@@ -112,6 +112,8 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"sampling_scale", c.sampling_scale},
           {"exploration_rule", to_string(c.exploration)},
           {"knowledge_horizon", c.knowledge_horizon},
+          {"knowledge_lookahead", c.knowledge_lookahead},
+          {"count_pending", c.count_pending},
           {"unseen_incident_variance", c.unseen_incident_variance},
           {"replay_capacity", c.replay_capacity},
           {"max_pending", c.max_pending},
@@ -156,6 +158,7 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("floor_decay", c.floor_decay, 0.0, 1e6);
     num("sampling_scale", c.sampling_scale, 0.01, 10.0);
     num("knowledge_horizon", c.knowledge_horizon, 0.0, 1e9);
+    num("knowledge_lookahead", c.knowledge_lookahead, 0.0, 1e9);
     num("unseen_incident_variance", c.unseen_incident_variance, 0.0, 100.0);
     if (j.contains("exploration_rule")) {
       const auto rule = j.at("exploration_rule").get<std::string>();
@@ -171,6 +174,8 @@ agent_config config_from_json(const nlohmann::json& j) {
                                     + "' (expected thompson, information_directed or "
                                       "knowledge_gradient)");
     }
+    if (j.contains("count_pending"))
+      c.count_pending = j.at("count_pending").get<bool>();
     if (j.contains("seed"))
       c.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("probability_samples")) {
@@ -252,6 +257,8 @@ void agent::add_pending(const std::string& event_id, pending_event p) {
     return;
   pending_order_.push_back(event_id);
   ++pending_in_[context];
+  ++pending_chosen_[context][pending_.at(event_id).chosen];
+  pending_changed(context);
   note_pending_added(event_id);
 }
 
@@ -259,12 +266,28 @@ void agent::drop_pending(std::unordered_map<std::string, pending_event>::iterato
   const auto in = pending_in_.find(it->second.context);
   if (in != pending_in_.end() && --in->second == 0)
     pending_in_.erase(in);
+  if (const auto by = pending_chosen_.find(it->second.context); by != pending_chosen_.end()) {
+    if (const auto n = by->second.find(it->second.chosen);
+        n != by->second.end() && --n->second <= 0)
+      by->second.erase(n);
+    if (by->second.empty())
+      pending_chosen_.erase(by);
+  }
+  pending_changed(it->second.context);
   // Expiry takes the oldest, at the front; a reward usually a recent one.
   const auto pos = std::find(pending_order_.begin(), pending_order_.end(), it->first);
   if (pos != pending_order_.end())
     pending_order_.erase(pos);
   note_pending_removed(it->first);
   pending_.erase(it);
+}
+
+void agent::pending_changed(const context_key& context) {
+  if (!cfg_.count_pending || cfg_.exploration != exploration_rule::knowledge_gradient)
+    return;
+  auto it = choices_.lower_bound(choice_question{context, {}, std::nullopt});
+  while (it != choices_.end() && it->first.context == context)
+    it = choices_.erase(it);
 }
 
 void agent::remember_expired(const std::string& event_id) {
@@ -393,14 +416,18 @@ std::vector<double> information_directed_choice(const std::vector<double>& draws
 
 // The online knowledge gradient (exploration_rule::knowledge_gradient) for
 // independent Gaussian beliefs `posts` and noise variance `noise_var`: per
-// arm, the expected rise of the highest posterior mean after one outcome of
+// arm, the expected rise of the highest posterior mean after m outcomes of
 // it, sd_change * f(-|mean - best other mean| / sd_change) with
-// f(z) = z Phi(z) + phi(z) and sd_change^2 = var^2 / (var + noise_var) the
-// variance of the arm's posterior mean's move. Returns the indices
-// mean + horizon * gain.
+// f(z) = z Phi(z) + phi(z) and sd_change^2 = var^2 / (var + noise_var / m)
+// the variance of the arm's posterior mean's move. With lookahead 1 that is
+// one outcome (the knowledge gradient); above 1 the value per outcome is
+// maximised over m = 1..lookahead (KG(*), Frazier and Powell 2010: one
+// outcome can be worth almost nothing where several are worth their cost).
+// Returns the indices mean + horizon * value per outcome.
 std::vector<double> knowledge_gradient_indices(const std::vector<gaussian>& posts, double noise_var,
-                                               double horizon) {
+                                               double horizon, double lookahead) {
   const std::size_t arms = posts.size();
+  const double noise = std::max(noise_var, 1e-12);
   std::vector<double> out(arms);
   for (std::size_t a = 0; a < arms; ++a) {
     double other = -INFINITY;
@@ -408,15 +435,22 @@ std::vector<double> knowledge_gradient_indices(const std::vector<gaussian>& post
       if (b != a)
         other = std::max(other, posts[b].mean);
     const double var = std::max(posts[a].var, 0.0);
-    const double move = var / std::sqrt(var + std::max(noise_var, 1e-12));
-    double gain = 0.0;
-    if (move > 1e-12 && std::isfinite(other)) {
-      const double z = -std::abs(posts[a].mean - other) / move;
+    const double gap = std::abs(posts[a].mean - other);
+    auto value = [&](double m) {
+      const double move = var / std::sqrt(var + noise / m);
+      if (!(move > 1e-12) || !std::isfinite(other))
+        return 0.0;
+      const double z = -gap / move;
       const double cdf = 0.5 * std::erfc(-z / std::sqrt(2.0));
       const double pdf = std::exp(-0.5 * z * z) / 2.5066282746310002;
-      gain = move * (z * cdf + pdf);
-    }
-    out[a] = posts[a].mean + horizon * std::max(gain, 0.0);
+      return std::max(move * (z * cdf + pdf), 0.0) / m;
+    };
+    double best = value(1.0);
+    // A geometric grid of batch sizes (ratio 2^(1/4)): the value per outcome
+    // is smooth in m, so a finer one changes the index by little.
+    for (double m = std::pow(2.0, 0.25); m <= lookahead; m *= std::pow(2.0, 0.25))
+      best = std::max(best, value(m));
+    out[a] = posts[a].mean + horizon * best;
   }
   return out;
 }
@@ -550,7 +584,15 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
       auto part = [m](const gaussian& g) { return g.var + (g.mean - m) * (g.mean - m); };
       judged[i] = {m, pu * part(posts[i]) + pc * part(b.changed) + ps * part(b.suspected)};
     }
-    const auto index = knowledge_gradient_indices(judged, pop.noise_var(), knowledge_horizon());
+    if (cfg_.count_pending)
+      if (const auto by = pending_chosen_.find(context); by != pending_chosen_.end())
+        for (std::size_t i = 0; i < allowed.size(); ++i)
+          if (const auto n = by->second.find(allowed[i]->playbook); n != by->second.end())
+            judged[i].var =
+                1.0 / (1.0 / std::max(judged[i].var, 1e-12) + n->second / pop.noise_var());
+    const double horizon = knowledge_horizon();
+    const double lookahead = cfg_.knowledge_lookahead > 0.0 ? cfg_.knowledge_lookahead : horizon;
+    const auto index = knowledge_gradient_indices(judged, pop.noise_var(), horizon, lookahead);
     const double top = *std::max_element(index.begin(), index.end());
     std::vector<bool> chosen(allowed.size(), false);
     std::size_t count = 0;
@@ -1305,6 +1347,7 @@ void agent::erase_context(const context_key& context) {
     }
   }
   pending_in_.erase(context);
+  pending_chosen_.erase(context);
   replay_.remove_context(context);
 }
 

@@ -834,6 +834,10 @@ TEST(RlAgentCluster, APreviewSaysWhatARewardWouldLearnAndChangesNothing) {
 TEST(RlAgentPropensities, ReusedUntilSomethingIsLearned) {
   agent_config c;
   c.probability_samples = 8;
+  // With count_pending (the default) the knowledge gradient's choice depends
+  // on the events pending too, and is kept only until that set changes
+  // (RlAgentExploration.KnowledgeGradientCountsPendingOutcomes).
+  c.count_pending = false;
   agent a(c);
   auto first = a.recommend(api, three());
   a.reward(first.event_id, 0.2);
@@ -959,6 +963,84 @@ TEST(RlAgentExploration, KnowledgeGradientExploresWithTheHorizonAndSettles) {
   EXPECT_GE(long_horizon, 3);
   EXPECT_LT(long_horizon, 100); // settles: not a round robin
   EXPECT_LT(short_horizon, long_horizon);
+}
+
+// A playbook that had two unlucky outcomes early sits below the leader by
+// more than one noisy outcome could overturn: the one-outcome knowledge
+// gradient never tries it again; valued per outcome over several (KG(*),
+// lookahead 0: up to the horizon) it is tried and found to be the best.
+TEST(RlAgentExploration, KnowledgeGradientLookaheadRetriesAnUnluckyPlaybook) {
+  auto late_picks_of_b = [](double lookahead) {
+    agent_config cfg;
+    cfg.exploration = exploration_rule::knowledge_gradient;
+    cfg.knowledge_lookahead = lookahead;
+    cfg.exploration_floor = 0.0;
+    agent a(cfg);
+    const std::vector<candidate> both{{"a", 1}, {"b", 1}};
+    int unlucky = 0, late = 0;
+    for (int i = 0; i < 400; ++i) {
+      const auto r = a.recommend(api, both);
+      const double pa = probability_of(r, "a");
+      EXPECT_TRUE(pa == 0.0 || pa == 0.5 || pa == 1.0) << pa;
+      double mean = r.chosen == "a" ? 0.3 : 0.5;
+      if (r.chosen == "b" && unlucky < 2) {
+        mean = -0.3;
+        ++unlucky;
+      }
+      late += i >= 300 && r.chosen == "b";
+      a.reward(r.event_id, std::clamp(mean + 0.5 * std::sin(i * 2.3), -1.0, 1.0));
+    }
+    return late;
+  };
+  EXPECT_EQ(late_picks_of_b(1.0), 0);
+  EXPECT_GT(late_picks_of_b(0.0), 90);
+  EXPECT_DOUBLE_EQ(config_from_json(config_to_json(agent_config{})).knowledge_lookahead, 1.0);
+  EXPECT_DOUBLE_EQ(config_from_json({{"knowledge_lookahead", 0.0}}).knowledge_lookahead, 0.0);
+  EXPECT_THROW(config_from_json({{"knowledge_lookahead", -1.0}}), rl_error);
+}
+
+// With count_pending the knowledge gradient counts outcomes on their way
+// (chosen, not yet rewarded) as learned: asked three times before any
+// outcome, it tries the three playbooks instead of one of them three times,
+// and the logged propensity is the exact probability each choice had.
+TEST(RlAgentExploration, KnowledgeGradientCountsPendingOutcomes) {
+  const std::vector<candidate> three{{"a", 1}, {"b", 1}, {"c", 1}};
+  agent_config cfg;
+  cfg.exploration = exploration_rule::knowledge_gradient;
+  cfg.exploration_floor = 0.0;
+  cfg.count_pending = false;
+  {
+    agent plain(cfg); // nothing pending counts: the same three-way tie each time
+    for (int i = 0; i < 3; ++i)
+      EXPECT_NEAR(plain.recommend(api, three).propensity, 1.0 / 3.0, 1e-12);
+  }
+  cfg.count_pending = true;
+  agent a(cfg);
+  std::set<std::string> chosen;
+  std::vector<recommendation> asked;
+  for (const double propensity : {1.0 / 3.0, 0.5, 1.0}) {
+    asked.push_back(a.recommend(api, three));
+    EXPECT_NEAR(asked.back().propensity, propensity, 1e-12);
+    chosen.insert(asked.back().chosen);
+  }
+  EXPECT_EQ(chosen.size(), 3u);
+  // The pending set survives a snapshot, and the choice with it.
+  const auto restored = agent::from_json(a.to_json());
+  const auto probabilities = a.action_probabilities(api, three, std::nullopt, 1);
+  const auto restored_probabilities = restored.action_probabilities(api, three, std::nullopt, 1);
+  ASSERT_EQ(probabilities.size(), restored_probabilities.size());
+  for (std::size_t i = 0; i < probabilities.size(); ++i) {
+    EXPECT_EQ(probabilities[i].playbook, restored_probabilities[i].playbook);
+    EXPECT_DOUBLE_EQ(probabilities[i].probability, restored_probabilities[i].probability);
+  }
+  // A withdrawn event no longer counts: its playbook is the one left to try.
+  ASSERT_TRUE(a.withdraw(asked[1].event_id));
+  const auto again = a.recommend(api, three);
+  EXPECT_EQ(again.chosen, asked[1].chosen);
+  EXPECT_NEAR(again.propensity, 1.0, 1e-12);
+  EXPECT_TRUE(config_from_json(config_to_json(cfg)).count_pending);
+  EXPECT_TRUE(config_from_json(nlohmann::json::object()).count_pending); // the default
+  EXPECT_FALSE(config_from_json({{"count_pending", false}}).count_pending);
 }
 
 TEST(RlAgentExploration, TheKnowledgeRuleAndHorizonRoundTrip) {
