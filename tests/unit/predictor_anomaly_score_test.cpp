@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <gtest/gtest.h>
+#include <initializer_list>
 #include <stdexcept>
 #include <vector>
 
@@ -327,50 +329,47 @@ TEST(predictor_anomaly_score, state_round_trip_with_every_channel_on) {
   }
 }
 
-TEST(predictor_anomaly_score, a_version_2_state_still_loads_and_continues) {
-  // Version 2 held four channels and no CUSUM or evidence history; with the
-  // defaults (which use neither) a restored scorer continues identically.
+// A state written by an older version: the scorer's state after 700 rows
+// with the channels that version did not have cut off and its keys that
+// version did not write removed. With the defaults (which use none of them)
+// the restored scorer must continue identically.
+void expect_old_state_continues(int version, size_t channels,
+                                std::initializer_list<const char*> keys_it_lacked) {
   const auto v = daily_noisy(1200);
   anomaly_scorer a;
   for (size_t i = 0; i < 700; ++i)
     a.update(static_cast<int64_t>(i) * five_min, v[i]);
   nlohmann::json old = a.to_json();
-  old["version"] = 2;
+  old["version"] = version;
   for (const char* key : {"tails", "mean", "var"}) {
     auto& arr = old[key];
-    arr.erase(arr.begin() + 4, arr.end());
+    arr.erase(arr.begin() + static_cast<std::ptrdiff_t>(channels), arr.end());
   }
-  old.erase("cusum");
-  old.erase("evidence_tail");
-  anomaly_scorer b = anomaly_scorer::from_json(old);
-  for (size_t i = 700; i < v.size(); ++i) {
-    const int64_t ts = static_cast<int64_t>(i) * five_min;
-    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
-  }
-  old["version"] = 5;
-  EXPECT_THROW(anomaly_scorer::from_json(old), std::exception);
-}
-
-TEST(predictor_anomaly_score, a_version_3_state_still_loads_and_continues) {
-  // Version 3 held seven channels and no k-step track; with the
-  // defaults (which use neither) a restored scorer continues identically.
-  const auto v = daily_noisy(1200);
-  anomaly_scorer a;
-  for (size_t i = 0; i < 700; ++i)
-    a.update(static_cast<int64_t>(i) * five_min, v[i]);
-  nlohmann::json old = a.to_json();
-  old["version"] = 3;
-  for (const char* key : {"tails", "mean", "var"}) {
-    auto& arr = old[key];
-    arr.erase(arr.begin() + 7, arr.end());
-  }
-  for (const char* key : {"past_levels", "horizon_track"})
+  for (const char* key : keys_it_lacked)
     old.erase(key);
   anomaly_scorer b = anomaly_scorer::from_json(old);
   for (size_t i = 700; i < v.size(); ++i) {
     const int64_t ts = static_cast<int64_t>(i) * five_min;
-    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "row " << i;
+    ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << "version " << version << ", row " << i;
   }
+}
+
+TEST(predictor_anomaly_score, a_version_2_state_still_loads_and_continues) {
+  // Version 2 held four channels and no CUSUM, evidence history or k-step track.
+  expect_old_state_continues(2, 4, {"cusum", "evidence_tail", "past_levels", "horizon_track"});
+  // A version this build does not know is refused.
+  const auto v = daily_noisy(200);
+  anomaly_scorer a;
+  for (size_t i = 0; i < v.size(); ++i)
+    a.update(static_cast<int64_t>(i) * five_min, v[i]);
+  nlohmann::json future = a.to_json();
+  future["version"] = 5;
+  EXPECT_THROW(anomaly_scorer::from_json(future), std::exception);
+}
+
+TEST(predictor_anomaly_score, a_version_3_state_still_loads_and_continues) {
+  // Version 3 held seven channels and no k-step track.
+  expect_old_state_continues(3, 7, {"past_levels", "horizon_track"});
 }
 
 TEST(predictor_anomaly_score, a_slow_drift_is_caught_by_the_k_step_channel) {
