@@ -633,9 +633,11 @@ TEST(predictor_breach_warner, values_running_away_from_the_forecast_raise_its_pr
   EXPECT_NEAR(restored.probability(f, 15 * minute), last, 1e-12);
 }
 
-TEST(predictor_breach_warner, conditioned_on_the_newest_a_ramp_is_warned_and_a_flat_series_never) {
-  grace::predictor::breach_warner_settings s;
-  s.condition_on_newest = true;
+// Through `warn`, with settings s: a ramp is warned 15-60 min before it
+// crosses, the quiet days before it stay < 0.05, a flat series never warns
+// in either direction, and a gap and a repeated timestamp do not crash it.
+void expect_ramp_warned_flat_silent_gap_survived(const grace::predictor::breach_warner_settings& s,
+                                                 int variant) {
   noise rnd;
   std::vector<row> rows;
   const int64_t ramp_from = 3 * 1440;
@@ -654,13 +656,32 @@ TEST(predictor_breach_warner, conditioned_on_the_newest_a_ramp_is_warned_and_a_f
     early = std::max(early, scores[i]);
   for (size_t i = 288; i < static_cast<size_t>(ramp_from / 5); ++i)
     quiet = std::max(quiet, scores[i]);
-  EXPECT_GE(early, 0.5);
-  EXPECT_LT(quiet, 0.05);
+  EXPECT_GE(early, 0.5) << "variant " << variant;
+  EXPECT_LT(quiet, 0.05) << "variant " << variant;
   std::vector<row> flat;
   for (int64_t m = 0; m < 2 * 1440; m += 5)
     flat.push_back({m, 10.0});
   for (double p : warn_scores(flat, 12.0, true, s))
     ASSERT_LT(p, 1e-3);
+  for (double p : warn_scores(flat, 5.0, false, s))
+    ASSERT_LT(p, 1e-3);
+  // A gap and a repeated timestamp.
+  std::vector<row> gappy;
+  for (int64_t m = 0; m < 2 * 1440; m += 5)
+    gappy.push_back({m, 20.0 + rnd()});
+  gappy.push_back(gappy.back());
+  for (int64_t m = 4 * 1440; m < 5 * 1440; m += 5)
+    gappy.push_back({m, 20.0 + rnd()});
+  const auto g = warn_scores(gappy, 21.0, true, s);
+  ASSERT_EQ(g.size(), gappy.size());
+  for (double x : g)
+    ASSERT_TRUE(x >= 0.0 && x <= 1.0);
+}
+
+TEST(predictor_breach_warner, conditioned_on_the_newest_a_ramp_is_warned_and_a_flat_series_never) {
+  grace::predictor::breach_warner_settings s;
+  s.condition_on_newest = true;
+  expect_ramp_warned_flat_silent_gap_survived(s, 0);
 }
 
 namespace {
@@ -737,51 +758,6 @@ TEST(predictor_breach_warner, the_learned_mix_follows_the_part_that_called_this_
   EXPECT_GT(early_goes_on.rise_mix_weight(), 0.99);
   EXPECT_LT(early_stops.rise_mix_weight(), 0.5);
   EXPECT_GT(early_goes_on.rise_mix_weight(), 0.5);
-}
-
-// Through `warn`, with settings s: a ramp is warned 15-60 min before it
-// crosses, the quiet days before it stay < 0.05, a flat series never warns
-// in either direction, and a gap and a repeated timestamp do not crash it.
-void expect_ramp_warned_flat_silent_gap_survived(const grace::predictor::breach_warner_settings& s,
-                                                 int variant) {
-  noise rnd;
-  std::vector<row> rows;
-  const int64_t ramp_from = 3 * 1440;
-  for (int64_t m = 0; m <= ramp_from + 180; m += 5) {
-    double v = 50.0 + 2.0 * rnd();
-    if (m > ramp_from)
-      v += static_cast<double>(m - ramp_from) / 5.0;
-    rows.push_back({m, v});
-  }
-  const auto scores = warn_scores(rows, 66.0, true, s);
-  size_t crossing = 0;
-  while (rows[crossing].value <= 66.0)
-    ++crossing;
-  double early = 0.0, quiet = 0.0;
-  for (size_t i = crossing - 12; i <= crossing - 3; ++i)
-    early = std::max(early, scores[i]);
-  for (size_t i = 288; i < static_cast<size_t>(ramp_from / 5); ++i)
-    quiet = std::max(quiet, scores[i]);
-  EXPECT_GE(early, 0.5) << "variant " << variant;
-  EXPECT_LT(quiet, 0.05) << "variant " << variant;
-  std::vector<row> flat;
-  for (int64_t m = 0; m < 2 * 1440; m += 5)
-    flat.push_back({m, 10.0});
-  for (double p : warn_scores(flat, 12.0, true, s))
-    ASSERT_LT(p, 1e-3);
-  for (double p : warn_scores(flat, 5.0, false, s))
-    ASSERT_LT(p, 1e-3);
-  // A gap and a repeated timestamp.
-  std::vector<row> gappy;
-  for (int64_t m = 0; m < 2 * 1440; m += 5)
-    gappy.push_back({m, 20.0 + rnd()});
-  gappy.push_back(gappy.back());
-  for (int64_t m = 4 * 1440; m < 5 * 1440; m += 5)
-    gappy.push_back({m, 20.0 + rnd()});
-  const auto g = warn_scores(gappy, 21.0, true, s);
-  ASSERT_EQ(g.size(), gappy.size());
-  for (double x : g)
-    ASSERT_TRUE(x >= 0.0 && x <= 1.0);
 }
 
 TEST(predictor_breach_warner, with_rise_persistence_a_ramp_is_warned_and_a_flat_series_never) {
