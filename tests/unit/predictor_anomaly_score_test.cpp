@@ -402,9 +402,9 @@ TEST(predictor_anomaly_score, a_slow_drift_is_caught_by_the_k_step_channel) {
   EXPECT_GT(max_in(with, 2400, 3000), max_in(with, 600, 2400) + 0.1);
 }
 
-TEST(predictor_anomaly_score, the_k_step_channel_keeps_a_flat_series_silent_and_survives_a_gap) {
-  grace::predictor::anomaly_score_params p;
-  p.horizon_samples = 12;
+// With parameters p: a flat series scores nothing; a two-day gap does not
+// crash it, and a later level shift is scored above what came before.
+void expect_flat_silent_gap_survived_shift_scored(const grace::predictor::anomaly_score_params& p) {
   const auto flat = score_all(std::vector<double>(1500, 7.0), p);
   EXPECT_EQ(max_in(flat, 0, flat.size()), 0.0);
   auto v = daily_noisy(2000);
@@ -417,6 +417,12 @@ TEST(predictor_anomaly_score, the_k_step_channel_keeps_a_flat_series_silent_and_
     out.push_back(x);
   }
   EXPECT_GT(max_in(out, 1700, 1705), max_in(out, 1100, 1700) + 0.1);
+}
+
+TEST(predictor_anomaly_score, the_k_step_channel_keeps_a_flat_series_silent_and_survives_a_gap) {
+  grace::predictor::anomaly_score_params p;
+  p.horizon_samples = 12;
+  expect_flat_silent_gap_survived_shift_scored(p);
   nlohmann::json bad = {{"horizon_samples", -1}};
   EXPECT_THROW(bad.get<grace::predictor::anomaly_score_params>(), std::invalid_argument);
 }
@@ -499,20 +505,7 @@ TEST(predictor_anomaly_score, much_stronger_evidence_breaks_through_the_refracto
 
 TEST(predictor_anomaly_score, refractory_flat_series_gap_and_shift) {
   const auto p = with_refractory(3 * 3'600'000);
-  // A flat series scores nothing.
-  const auto flat = score_all(std::vector<double>(1500, 7.0), p);
-  EXPECT_EQ(max_in(flat, 0, flat.size()), 0.0);
-  // A two-day gap does not crash it, and a later level shift is scored.
-  auto v = daily_noisy(2000);
-  anomaly_scorer s(p);
-  std::vector<double> out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const int64_t ts = static_cast<int64_t>(i + (i >= 1000 ? 576 : 0)) * five_min;
-    const double x = s.update(ts, i >= 1700 ? v[i] + 40.0 : v[i]);
-    ASSERT_TRUE(x >= 0.0 && x <= 1.0) << "row " << i;
-    out.push_back(x);
-  }
-  EXPECT_GT(max_in(out, 1700, 1705), max_in(out, 1100, 1700) + 0.1);
+  expect_flat_silent_gap_survived_shift_scored(p);
 }
 
 TEST(predictor_anomaly_score, state_round_trip_inside_a_refractory_period) {
