@@ -239,18 +239,26 @@ TEST(predictor_anomaly_score, a_level_shift_is_scored_on_an_hourly_metric) {
   EXPECT_GT(max_in(out, at, at + 6), max_in(out, 200, at) + 0.1);
 }
 
-TEST(predictor_anomaly_score, a_gap_in_the_timestamps_does_not_crash_or_blind_it) {
+// With parameters p: a flat series scores nothing; a two-day gap does not
+// crash it, and a later level shift is scored above what came before.
+void expect_flat_silent_gap_survived_shift_scored(const grace::predictor::anomaly_score_params& p) {
+  const auto flat = score_all(std::vector<double>(1500, 7.0), p);
+  EXPECT_EQ(max_in(flat, 0, flat.size()), 0.0);
   auto v = daily_noisy(2000);
-  anomaly_scorer s;
+  anomaly_scorer s(p);
   std::vector<double> out;
   for (size_t i = 0; i < v.size(); ++i) {
-    // Two days missing after row 1000; the series resumes where it was.
     const int64_t ts = static_cast<int64_t>(i + (i >= 1000 ? 576 : 0)) * five_min;
     const double x = s.update(ts, i >= 1700 ? v[i] + 40.0 : v[i]);
     ASSERT_TRUE(x >= 0.0 && x <= 1.0) << "row " << i;
     out.push_back(x);
   }
   EXPECT_GT(max_in(out, 1700, 1705), max_in(out, 1100, 1700) + 0.1);
+}
+
+TEST(predictor_anomaly_score, a_gap_in_the_timestamps_does_not_crash_or_blind_it) {
+  // Two days missing after row 1000; the series resumes where it was.
+  expect_flat_silent_gap_survived_shift_scored(grace::predictor::anomaly_score_params{});
 }
 
 TEST(predictor_anomaly_score, a_spike_is_judged_against_the_series_own_spikes) {
@@ -400,23 +408,6 @@ TEST(predictor_anomaly_score, a_slow_drift_is_caught_by_the_k_step_channel) {
   EXPECT_LT(max_in(with, 600, 2400), max_in(plain, 600, 2400) + 0.1);
   EXPECT_GT(max_in(with, 2400, 3000), max_in(plain, 2400, 3000) + 0.05);
   EXPECT_GT(max_in(with, 2400, 3000), max_in(with, 600, 2400) + 0.1);
-}
-
-// With parameters p: a flat series scores nothing; a two-day gap does not
-// crash it, and a later level shift is scored above what came before.
-void expect_flat_silent_gap_survived_shift_scored(const grace::predictor::anomaly_score_params& p) {
-  const auto flat = score_all(std::vector<double>(1500, 7.0), p);
-  EXPECT_EQ(max_in(flat, 0, flat.size()), 0.0);
-  auto v = daily_noisy(2000);
-  anomaly_scorer s(p);
-  std::vector<double> out;
-  for (size_t i = 0; i < v.size(); ++i) {
-    const int64_t ts = static_cast<int64_t>(i + (i >= 1000 ? 576 : 0)) * five_min;
-    const double x = s.update(ts, i >= 1700 ? v[i] + 40.0 : v[i]);
-    ASSERT_TRUE(x >= 0.0 && x <= 1.0) << "row " << i;
-    out.push_back(x);
-  }
-  EXPECT_GT(max_in(out, 1700, 1705), max_in(out, 1100, 1700) + 0.1);
 }
 
 TEST(predictor_anomaly_score, the_k_step_channel_keeps_a_flat_series_silent_and_survives_a_gap) {
