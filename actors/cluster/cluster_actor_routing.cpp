@@ -317,8 +317,15 @@ struct ingest_merge {
   }
 };
 
-void ingest_at(cluster_self self, int64_t deadline_ms, int shard, sample_batch part,
-               std::vector<size_t> positions, bool forwarded, std::shared_ptr<ingest_merge> merge) {
+// A part bound for its shard's owner: this node's `component` when it
+// serves the shard, else the owner over the wire, sent round again (`again`)
+// on a transport error while the deadline allows. `done` gets the answer,
+// `fail` why there is none.
+template <class Component, class Result, class Atom, class Part, class Again, class Done,
+          class Fail>
+void deliver_to_owner(cluster_self self, int64_t deadline_ms, int shard, bool forwarded,
+                      const char* component, Atom atom, Part part, Again again, Done done,
+                      Fail fail) {
   const auto started = steady_ms();
   dispatch(
       self, deadline_ms,
@@ -327,27 +334,32 @@ void ingest_at(cluster_self self, int64_t deadline_ms, int shard, sample_batch p
         if (r.kind == route::wait)
           return false;
         if (r.kind == route::here) {
-          with_component_or<ingest_actor>(
-              self, self->state.supervisor, "ingest",
-              [=](ingest_actor ingest) {
-                self->request(ingest, until(deadline_ms), atom::ingest_v, part)
-                    .then([=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
-                          [=](caf::error& e) { merge->refuse(positions, describe(e)); });
+          with_component_or<Component>(
+              self, self->state.supervisor, component,
+              [=](Component local) {
+                self->request(local, until(deadline_ms), atom, part)
+                    .then([=](const Result& answer) { done(answer); },
+                          [=](caf::error& e) { fail(describe(e)); });
               },
-              [=](const caf::error& e) { merge->refuse(positions, describe(e)); });
+              [=](const caf::error& e) { fail(describe(e)); });
           return true;
         }
         ++self->state.forwarded;
-        self->request(r.to, until(deadline_ms), atom::ingest_v, part, self->state.settings.node_id)
-            .then(
-                [=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
-                retry_on_transport(
-                    deadline_ms,
-                    [=] { ingest_at(self, deadline_ms, shard, part, positions, forwarded, merge); },
-                    [=](caf::error e) { merge->refuse(positions, describe(e)); }));
+        self->request(r.to, until(deadline_ms), atom, part, self->state.settings.node_id)
+            .then([=](const Result& answer) { done(answer); },
+                  retry_on_transport(deadline_ms, again, [=](caf::error e) { fail(describe(e)); }));
         return true;
       },
-      [=] { merge->refuse(positions, describe(no_owner(shard, steady_ms() - started))); });
+      [=] { fail(describe(no_owner(shard, steady_ms() - started))); });
+}
+
+void ingest_at(cluster_self self, int64_t deadline_ms, int shard, sample_batch part,
+               std::vector<size_t> positions, bool forwarded, std::shared_ptr<ingest_merge> merge) {
+  deliver_to_owner<ingest_actor, ingest_receipt>(
+      self, deadline_ms, shard, forwarded, "ingest", atom::ingest_v, part,
+      [=] { ingest_at(self, deadline_ms, shard, part, positions, forwarded, merge); },
+      [=](const ingest_receipt& receipt) { merge->add(positions, receipt); },
+      [=](const std::string& why) { merge->refuse(positions, why); });
 }
 
 // The parts of a history batch (one per shard) as their owners store them:
@@ -381,34 +393,11 @@ struct history_merge {
 
 void store_history_at(cluster_self self, int64_t deadline_ms, int shard, closed_windows part,
                       bool forwarded, std::shared_ptr<history_merge> merge) {
-  const auto started = steady_ms();
-  dispatch(
-      self, deadline_ms,
-      [=]() {
-        const auto r = route_of(self->state, shard, forwarded, false);
-        if (r.kind == route::wait)
-          return false;
-        if (r.kind == route::here) {
-          with_component_or<storage_actor>(
-              self, self->state.supervisor, "storage",
-              [=](storage_actor storage) {
-                self->request(storage, until(deadline_ms), atom::store_v, part)
-                    .then([=](uint64_t added) { merge->add(added); },
-                          [=](caf::error& e) { merge->refuse(describe(e)); });
-              },
-              [=](const caf::error& e) { merge->refuse(describe(e)); });
-          return true;
-        }
-        ++self->state.forwarded;
-        self->request(r.to, until(deadline_ms), atom::store_v, part, self->state.settings.node_id)
-            .then([=](uint64_t added) { merge->add(added); },
-                  retry_on_transport(
-                      deadline_ms,
-                      [=] { store_history_at(self, deadline_ms, shard, part, forwarded, merge); },
-                      [=](caf::error e) { merge->refuse(describe(e)); }));
-        return true;
-      },
-      [=] { merge->refuse(describe(no_owner(shard, steady_ms() - started))); });
+  deliver_to_owner<storage_actor, uint64_t>(
+      self, deadline_ms, shard, forwarded, "storage", atom::store_v, part,
+      [=] { store_history_at(self, deadline_ms, shard, part, forwarded, merge); },
+      [=](uint64_t added) { merge->add(added); },
+      [=](const std::string& why) { merge->refuse(why); });
 }
 
 } // namespace
