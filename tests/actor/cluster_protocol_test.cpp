@@ -19,6 +19,7 @@
 #include <caf/deep_to_string.hpp>
 #include <caf/io/middleman.hpp>
 #include <limits>
+#include <tuple>
 
 using namespace grace;
 
@@ -302,6 +303,19 @@ fake_cluster(cluster_actor::stateful_pointer<fake_cluster_state> self) {
   };
 }
 
+// Mars serves the fake cluster behind a peer endpoint on port 8080 and
+// Earth connects to it: Mars' cluster and endpoint (for the test to stop)
+// and Earth's handle of that endpoint.
+auto connect_earth_to_mars(planets& f) {
+  auto cluster = f.mars.sys.spawn(fake_cluster);
+  auto endpoint = f.mars.sys.spawn(cluster_peer_component, cluster);
+  f.prepare_connection(f.mars, f.earth, "mars", 8080);
+  f.mars.publish(endpoint, 8080);
+  auto peer = f.earth.remote_actor<cluster_peer_actor>("mars", 8080);
+  CAF_REQUIRE(peer);
+  return std::make_tuple(cluster, endpoint, peer);
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(cluster_protocol_tests, planets)
@@ -356,12 +370,7 @@ CAF_TEST(a refused hello comes back as an error) {
 }
 
 CAF_TEST(a forwarded recommendation and reward cross the wire with their types) {
-  auto cluster = mars.sys.spawn(fake_cluster);
-  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
-  prepare_connection(mars, earth, "mars", 8080);
-  mars.publish(endpoint, 8080);
-  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
-  CAF_REQUIRE(peer);
+  auto [cluster, endpoint, peer] = connect_earth_to_mars(*this);
   earth.self->send(peer, atom::recommend_v, recommend_request{"api", "latency", {"restart"}},
                    std::string("earth-node"));
   exec_all();
@@ -404,12 +413,7 @@ CAF_TEST(a forwarded recommendation and reward cross the wire with their types) 
 }
 
 CAF_TEST(the share of a member in the statistics and policies crosses the wire with its node id) {
-  auto cluster = mars.sys.spawn(fake_cluster);
-  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
-  prepare_connection(mars, earth, "mars", 8080);
-  mars.publish(endpoint, 8080);
-  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
-  CAF_REQUIRE(peer);
+  auto [cluster, endpoint, peer] = connect_earth_to_mars(*this);
   earth.self->send(peer, atom::statistics_v, std::string("earth-node"));
   exec_all();
   bool answered = false;
@@ -439,12 +443,7 @@ CAF_TEST(the share of a member in the statistics and policies crosses the wire w
 }
 
 CAF_TEST(forwarded samples cross the wire and their receipt comes back) {
-  auto cluster = mars.sys.spawn(fake_cluster);
-  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
-  prepare_connection(mars, earth, "mars", 8080);
-  mars.publish(endpoint, 8080);
-  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
-  CAF_REQUIRE(peer);
+  auto [cluster, endpoint, peer] = connect_earth_to_mars(*this);
   sample_batch batch(3);
   batch[0].metric_id = "api.latency_p95";
   batch[0].value = 120.5;
@@ -469,12 +468,7 @@ CAF_TEST(forwarded samples cross the wire and their receipt comes back) {
 
 CAF_TEST(
     forwarded forecasts and warnings and overview shares and a snapshot handover cross the wire) {
-  auto cluster = mars.sys.spawn(fake_cluster);
-  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
-  prepare_connection(mars, earth, "mars", 8080);
-  mars.publish(endpoint, 8080);
-  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
-  CAF_REQUIRE(peer);
+  auto [cluster, endpoint, peer] = connect_earth_to_mars(*this);
   earth.self->send(peer, atom::forecast_v, forecast_request{{"api.latency_p95", "db.cpu"}, 60000},
                    std::string("earth-node"));
   exec_all();
@@ -573,12 +567,7 @@ CAF_TEST(
 }
 
 CAF_TEST(snapshots of a metric and the reports and executions and evaluation cross the wire) {
-  auto cluster = mars.sys.spawn(fake_cluster);
-  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
-  prepare_connection(mars, earth, "mars", 8080);
-  mars.publish(endpoint, 8080);
-  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
-  CAF_REQUIRE(peer);
+  auto [cluster, endpoint, peer] = connect_earth_to_mars(*this);
   snapshot_query q;
   q.metric_id = "db.cpu";
   q.since = 60000;
@@ -720,12 +709,7 @@ std::pair<std::string, std::string> wire_round_trip(caf::actor_system& sys, T x)
   } while (false)
 
 CAF_TEST(a forwarded history crosses the wire and its owner answers how many were new) {
-  auto cluster = mars.sys.spawn(fake_cluster);
-  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
-  prepare_connection(mars, earth, "mars", 8080);
-  mars.publish(endpoint, 8080);
-  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
-  CAF_REQUIRE(peer);
+  auto [cluster, endpoint, peer] = connect_earth_to_mars(*this);
   closed_windows history;
   history.closed_before = -1;
   for (const char* id : {"db.cpu", "api.errors", "db.disk"}) {
@@ -750,12 +734,7 @@ CAF_TEST(a forwarded history crosses the wire and its owner answers how many wer
 }
 
 CAF_TEST(an approval crosses the wire and the member holding the run decides it) {
-  auto cluster = mars.sys.spawn(fake_cluster);
-  auto endpoint = mars.sys.spawn(cluster_peer_component, cluster);
-  prepare_connection(mars, earth, "mars", 8080);
-  mars.publish(endpoint, 8080);
-  auto peer = earth.remote_actor<cluster_peer_actor>("mars", 8080);
-  CAF_REQUIRE(peer);
+  auto [cluster, endpoint, peer] = connect_earth_to_mars(*this);
   earth.self->send(peer, atom::approve_v, std::string("ex-mars-node-1-60"), false,
                    std::string("earth-node"));
   exec_all();
