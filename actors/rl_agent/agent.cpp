@@ -256,16 +256,12 @@ void agent::add_pending(const std::string& event_id, pending_event p) {
   if (!pending_.emplace(event_id, std::move(p)).second)
     return;
   pending_order_.push_back(event_id);
-  ++pending_in_[context];
   ++pending_chosen_[context][pending_.at(event_id).chosen];
   pending_changed(context);
   note_pending_added(event_id);
 }
 
 void agent::drop_pending(std::unordered_map<std::string, pending_event>::iterator it) {
-  const auto in = pending_in_.find(it->second.context);
-  if (in != pending_in_.end() && --in->second == 0)
-    pending_in_.erase(in);
   if (const auto by = pending_chosen_.find(it->second.context); by != pending_chosen_.end()) {
     if (const auto n = by->second.find(it->second.chosen);
         n != by->second.end() && --n->second <= 0)
@@ -314,7 +310,7 @@ void agent::expire(std::string event_id) {
 
 void agent::prune_if_unused(const context_key& context) {
   const auto it = contexts_.find(context);
-  if (it == contexts_.end() || it->second.updates > 0 || pending_in_.count(context) > 0)
+  if (it == contexts_.end() || it->second.updates > 0 || pending_chosen_.count(context) > 0)
     return;
   contexts_.erase(it);
   contexts_changed();
@@ -1346,7 +1342,6 @@ void agent::erase_context(const context_key& context) {
       ++it;
     }
   }
-  pending_in_.erase(context);
   pending_chosen_.erase(context);
   replay_.remove_context(context);
 }

@@ -476,9 +476,10 @@ private:
   std::uint64_t next_sequence_ = 0;
   std::map<context_key, context_policy> contexts_;
   std::unordered_map<std::string, pending_event> pending_;
-  std::deque<std::string> pending_order_;         // issue order, for eviction
-  std::map<context_key, std::size_t> pending_in_; // pending events per context
-  /// Pending events per context and chosen playbook (agent_config::count_pending).
+  std::deque<std::string> pending_order_; // issue order, for eviction
+  /// Pending events per context and chosen playbook (a context with none has
+  /// no entry): what agent_config::count_pending counts, and which contexts
+  /// still wait for an outcome.
   std::map<context_key, std::map<std::string, int>> pending_chosen_;
   /// Drops the cached choices of a context whose pending set changed, when
   /// choices depend on it (agent_config::count_pending).
