@@ -4,8 +4,8 @@
 // and the typed shard snapshot (playbook_arm_snapshot, messages/json.cpp)
 // name their members alike and are written and read through this walker, so
 // the two JSON forms cannot drift apart. `visit(name, member, required)`;
-// the change-point fields are absent from snapshots written before they
-// existed (read as 0).
+// the change-point and jump fields are absent from snapshots written before
+// they existed (read as 0).
 #include <cstdint>
 
 namespace grace {
@@ -24,6 +24,10 @@ template <class Arm, class Visit> void arm_fields(Arm& a, Visit&& visit) {
   visit("since_weight", a.since_weight, false);
   visit("since_sum", a.since_sum, false);
   visit("since_sum_sq", a.since_sum_sq, false);
+  visit("fired", a.fired, false);
+  visit("fire_mean", a.fire_mean, false);
+  visit("fire_se2", a.fire_se2, false);
+  visit("jump_sq", a.jump_sq, false);
 }
 
 } // namespace grace

@@ -42,12 +42,20 @@ struct playbook_arm_snapshot {
   double since_weight = 0.0;
   double since_sum = 0.0;
   double since_sum_sq = 0.0;
+  // The jumps the change detector measured (rl agent_config::learned_drift):
+  // the mean at its last fire and that mean's sampling variance, and the
+  // excess squared jumps of earlier fires.
+  bool fired = false;
+  double fire_mean = 0.0;
+  double fire_se2 = 0.0;
+  double jump_sq = 0.0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, playbook_arm_snapshot& x) {
   return f(x.playbook, x.weight, x.sum, x.sum_sq, x.pulls, x.ema_value, x.cusum_up, x.cusum_down,
-           x.decoupled, x.last_step, x.changed, x.since_weight, x.since_sum, x.since_sum_sq);
+           x.decoupled, x.last_step, x.changed, x.since_weight, x.since_sum, x.since_sum_sq,
+           x.fired, x.fire_mean, x.fire_se2, x.jump_sq);
 }
 
 // A recommendation waiting for its reward.

@@ -65,6 +65,20 @@ const char* to_string(policy_kind kind) {
   return "unknown";
 }
 
+const char* to_string(agent_config::hazard_estimate h) {
+  switch (h) {
+  case agent_config::hazard_estimate::off:
+    return "off";
+  case agent_config::hazard_estimate::per_arm:
+    return "per_arm";
+  case agent_config::hazard_estimate::per_context:
+    return "per_context";
+  case agent_config::hazard_estimate::from_jumps:
+    return "from_jumps";
+  }
+  return "unknown";
+}
+
 const char* to_string(exploration_rule rule) {
   switch (rule) {
   case exploration_rule::thompson:
@@ -105,6 +119,8 @@ nlohmann::json config_to_json(const agent_config& c) {
           {"change_slack", c.change_slack},
           {"change_threshold", c.change_threshold},
           {"change_hazard", c.change_hazard},
+          {"learned_hazard", to_string(c.learned_hazard)},
+          {"learned_drift", c.learned_drift},
           {"probability_samples", c.probability_samples},
           {"exploration_floor", c.exploration_floor},
           {"untried_optimism", c.untried_optimism},
@@ -153,6 +169,22 @@ agent_config config_from_json(const nlohmann::json& j) {
     num("change_slack", c.change_slack, 0.0, 10.0);
     num("change_threshold", c.change_threshold, 0.1, 1e9);
     num("change_hazard", c.change_hazard, 0.0, 0.5);
+    if (j.contains("learned_drift"))
+      c.learned_drift = j.at("learned_drift").get<bool>();
+    if (j.contains("learned_hazard")) {
+      const auto name = j.at("learned_hazard").get<std::string>();
+      bool known = false;
+      for (const auto h :
+           {agent_config::hazard_estimate::off, agent_config::hazard_estimate::per_arm,
+            agent_config::hazard_estimate::per_context, agent_config::hazard_estimate::from_jumps})
+        if (name == to_string(h)) {
+          c.learned_hazard = h;
+          known = true;
+        }
+      if (!known)
+        bad("learned_hazard",
+            "unknown estimate '" + name + "' (expected off, per_arm, per_context or from_jumps)");
+    }
     num("exploration_floor", c.exploration_floor, 0.0, 1.0);
     num("untried_optimism", c.untried_optimism, 0.0, 10.0);
     num("floor_decay", c.floor_decay, 0.0, 1e6);
@@ -466,10 +498,53 @@ double agent::estimate(const population_model& pop, const context_key& context,
 }
 
 double agent::changed_probability(const arm_statistics& arm, std::uint64_t context_updates) const {
-  if (cfg_.change_hazard <= 0.0 || arm.weight <= 0.0 || context_updates <= arm.last_step)
+  const double h = hazard();
+  if (h <= 0.0 || arm.weight <= 0.0 || context_updates <= arm.last_step)
     return 0.0;
   const double steps = static_cast<double>(context_updates - arm.last_step);
-  return -std::expm1(steps * std::log1p(-cfg_.change_hazard));
+  return -std::expm1(steps * std::log1p(-h));
+}
+
+double agent::hazard() const {
+  if (cfg_.change_hazard > 0.0 || cfg_.learned_hazard == agent_config::hazard_estimate::off
+      || detector_fires_ == 0 || updates_ == 0)
+    return cfg_.change_hazard;
+  if (cfg_.learned_hazard == agent_config::hazard_estimate::from_jumps)
+    return std::min(0.5, jump_variance() / (2.0 * population().broad_prior().var));
+  double h = static_cast<double>(detector_fires_) / static_cast<double>(updates_);
+  if (cfg_.learned_hazard == agent_config::hazard_estimate::per_context) {
+    // A context's change strikes one of its playbooks: the rate per playbook
+    // is the context's divided by how many it offers (mean over contexts).
+    double arms = 0.0, learned = 0.0;
+    for (const auto& [key, policy] : contexts_)
+      if (policy.updates > 0) {
+        arms += static_cast<double>(policy.arms.size());
+        learned += 1.0;
+      }
+    if (learned > 0.0 && arms > 0.0)
+      h /= arms / learned;
+  }
+  return std::min(h, 0.5);
+}
+
+double agent::drift_variance() const {
+  return cfg_.learned_drift ? jump_variance() : 0.0;
+}
+
+double agent::jump_variance() const {
+  if (updates_ == 0)
+    return 0.0;
+  const double noise = population().noise_var();
+  double excess = 0.0;
+  for (const auto& [key, policy] : contexts_)
+    for (const auto& [name, arm] : policy.arms) {
+      excess += arm.jump_sq;
+      if (arm.fired && arm.weight >= 1.0) {
+        const double jump = arm.mean() - arm.fire_mean;
+        excess += jump * jump - noise / arm.weight - arm.fire_se2;
+      }
+    }
+  return std::max(0.0, excess) / static_cast<double>(updates_);
 }
 
 gaussian agent::changed_belief(const population_model& pop, const arm_statistics& arm) const {
@@ -520,9 +595,17 @@ agent::scored agent::score(const context_key& context, const std::vector<candida
   const auto& pop = population();
   std::vector<belief> beliefs;
   std::vector<gaussian> posts;
+  const double drift = drift_variance();
+  const std::uint64_t context_updates = ctx == contexts_.end() ? 0 : ctx->second.updates;
   for (const auto* c : allowed) {
     const auto& arm = arm_of(c->playbook);
     beliefs.push_back(pop.belief_for(context, c->playbook, arm));
+    if (drift > 0.0 && arm.weight > 0.0 && context_updates > arm.last_step) {
+      // Unchecked since its last outcome: it may have drifted since.
+      const double widen = drift * static_cast<double>(context_updates - arm.last_step);
+      beliefs.back().pooled.var += widen;
+      beliefs.back().free.var += widen;
+    }
     if (cfg_.policy == policy_kind::hierarchical_thompson) {
       auto& b = beliefs.back();
       b.changed_probability =
@@ -801,6 +884,7 @@ learn_result agent::apply(const experience& e) {
   double before = 0.0;
   double surprise = 0.0;
   double weight = 1.0;
+  double noise_var = 1.0;
   double changed = 0.0;       // posterior probability of a change (agent_config::change_hazard)
   bool restart_since = false; // ... most likely since the arm's last outcome
   {
@@ -815,6 +899,7 @@ learn_result agent::apply(const experience& e) {
     // Inverse-variance weighting: an outcome with variance noise + extra
     // counts noise / (noise + extra) of one with the noise alone.
     weight = pop.noise_var() / (pop.noise_var() + extra);
+    noise_var = pop.noise_var();
     const double fresh = changed_probability(arm, policy.updates);
     if (fresh > 0.0 || arm.changed > 0.0) {
       // Bayes' rule between three run lengths: unchanged (all the arm's
@@ -838,10 +923,20 @@ learn_result agent::apply(const experience& e) {
 
   if (cfg_.policy == policy_kind::hierarchical_thompson) {
     if (arm.detect_change(surprise, cfg_.change_slack, cfg_.change_threshold)) {
+      // The jump is measured once outcomes after the fire come in
+      // (agent_config::learned_drift); an earlier fire's is kept.
+      if (arm.fired && arm.weight >= 1.0) {
+        const double jump = arm.mean() - arm.fire_mean;
+        arm.jump_sq += jump * jump - noise_var / arm.weight - arm.fire_se2;
+      }
+      arm.fired = arm.weight > 0.0;
+      arm.fire_mean = arm.mean();
+      arm.fire_se2 = arm.weight > 0.0 ? noise_var / arm.weight : 0.0;
       arm.forget();
       arm.decoupled = true;
       out.change_detected = true;
       ++changes_detected_;
+      ++detector_fires_;
       arm.forget_since();
     } else if (changed >= change_certain) {
       if (restart_since)
@@ -983,6 +1078,7 @@ void agent::refit_from_replay() {
   updates_ = 0;
   reward_sum_ = 0.0;
   changes_detected_ = 0;
+  detector_fires_ = 0;
   for (const auto& e : replay_.items())
     apply(e);
   // Contexts with only unrewarded recommendations keep their arm list.
@@ -1126,6 +1222,7 @@ nlohmann::json agent::policy_json() const {
           {"recommendations", recommendations_},
           {"explorations", explorations_},
           {"changes_detected", changes_detected_},
+          {"detector_fires", detector_fires_},
           {"reward_sum", reward_sum_},
           {"contexts", contexts},
           {"experiences", replay_.to_vector()}};
@@ -1138,8 +1235,10 @@ void check_arm(const std::string& where, const arm_statistics& a) {
     require(std::isfinite(v), where + ": non-finite statistic");
   require(a.weight >= 0.0 && a.sum_sq >= 0.0, where + ": negative weight or sum of squares");
   require(a.ema_value >= -1.0 && a.ema_value <= 1.0, where + ": EMA value outside [-1, 1]");
-  for (double v : {a.changed, a.since_weight, a.since_sum, a.since_sum_sq})
+  for (double v :
+       {a.changed, a.since_weight, a.since_sum, a.since_sum_sq, a.fire_mean, a.fire_se2, a.jump_sq})
     require(std::isfinite(v), where + ": non-finite change-point statistic");
+  require(a.fire_se2 >= 0.0, where + ": negative sampling variance at the last change");
   require(a.changed >= 0.0 && a.changed <= 1.0, where + ": change probability outside [0, 1]");
   require(a.since_weight >= 0.0 && a.since_sum_sq >= 0.0,
           where + ": negative weight or sum of squares since the suspected change");
@@ -1176,6 +1275,7 @@ agent agent::from_json(const nlohmann::json& j) {
     a.recommendations_ = j.at("recommendations").get<std::uint64_t>();
     a.explorations_ = j.at("explorations").get<std::uint64_t>();
     a.changes_detected_ = j.at("changes_detected").get<std::uint64_t>();
+    a.detector_fires_ = j.value("detector_fires", std::uint64_t{0}); // absent before it existed
     a.reward_sum_ = j.at("reward_sum").get<double>();
     require(a.explorations_ <= a.recommendations_, "more explorations than recommendations");
     for (const auto& c : j.at("contexts")) {

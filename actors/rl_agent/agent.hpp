@@ -127,6 +127,33 @@ struct agent_config {
   /// Thompson draws; under the knowledge gradient 3e-5 helped on the training
   /// worlds but not on the held-out ones (docs/evaluation/learning.md).
   double change_hazard = 0.0;
+  /// The change hazard learned from the data instead of fixed (used when
+  /// change_hazard is 0): the CUSUM detector's firing rate pooled over every
+  /// context, fires / learning steps (`per_arm`: each learning step exposes
+  /// the played arm to a change the detector can see, and an arm not played
+  /// is assumed to change as often), or that rate divided by the mean number
+  /// of playbooks per context (`per_context`: a context's changes strike one
+  /// of its playbooks), or (`from_jumps`) the squared jumps the detector
+  /// measured per learning step (agent_config::learned_drift's variance)
+  /// divided by the squared jump a change brings under the hazard's own
+  /// model (the new mean drawn from the broad prior: twice its variance), so
+  /// false alarms (no jump) count for about nothing. No fire yet: 0, the
+  /// agent without a hazard. Off by
+  /// default (docs/evaluation/learning.md, "Playbooks the context
+  /// abandoned").
+  enum class hazard_estimate { off, per_arm, per_context, from_jumps };
+  hazard_estimate learned_hazard = hazard_estimate::off;
+  /// A drift variance per learning step, learned from the data: the squared
+  /// jumps the CUSUM detector measured (an arm's mean after a fire against
+  /// its mean before, less both means' sampling variance, so a false alarm
+  /// adds about nothing), summed over every context and arm and divided by
+  /// the learning steps. An arm's belief widens by that times the learning
+  /// steps in its context since its last outcome, so the knowledge gradient
+  /// (or a Thompson draw) values re-trying a playbook the context abandoned
+  /// in a world where playbooks are seen to change, and not where none is.
+  /// Off by default (docs/evaluation/learning.md, "Playbooks the context
+  /// abandoned").
+  bool learned_drift = false;
   int probability_samples = 256; ///< Monte Carlo draws for choice probabilities
   /// Share of choices spread uniformly over the allowed candidates (Thompson
   /// policies). Every playbook then keeps a propensity of at least
@@ -204,6 +231,8 @@ struct agent_config {
   /// person's approval (wall clock) before its outcome is measured (virtual).
   std::int64_t pending_ttl_ms = 24LL * 3600 * 1000;
 };
+
+const char* to_string(agent_config::hazard_estimate h);
 
 nlohmann::json config_to_json(const agent_config& cfg);
 /// Reads the keys present in `j` over the defaults; throws rl_error on bad values.
@@ -493,6 +522,17 @@ private:
   std::uint64_t recommendations_ = 0;
   std::uint64_t explorations_ = 0;
   std::uint64_t changes_detected_ = 0;
+  /// CUSUM fires only (agent_config::learned_hazard; the change-point
+  /// mixture's own detections are not counted, so the estimate does not feed
+  /// itself).
+  std::uint64_t detector_fires_ = 0;
+  /// The change hazard in force: change_hazard, or the learned one
+  /// (agent_config::learned_hazard).
+  double hazard() const;
+  /// agent_config::learned_drift: the variance per learning step (0 off).
+  double drift_variance() const;
+  /// The detector's measured squared jumps per learning step (0 without).
+  double jump_variance() const;
   double reward_sum_ = 0.0;
   bool track_events_ = false;
   set_changes pending_changes_;

@@ -50,6 +50,13 @@ struct arm_statistics {
   double since_weight = 0.0;
   double since_sum = 0.0;
   double since_sum_sq = 0.0;
+  /// The jumps the CUSUM measured (agent_config::learned_drift): at its
+  /// last fire the arm's mean and that mean's sampling variance (fired:
+  /// one was recorded), and the excess squared jumps of its earlier fires.
+  bool fired = false;
+  double fire_mean = 0.0;
+  double fire_se2 = 0.0;
+  double jump_sq = 0.0;
   void forget_since() {
     changed = 0.0;
     since_weight = since_sum = since_sum_sq = 0.0;

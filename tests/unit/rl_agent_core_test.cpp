@@ -1064,3 +1064,90 @@ TEST(RlAgentExploration, ParsesTheRule) {
             exploration_rule::information_directed);
   EXPECT_THROW(config_from_json({{"exploration_rule", "ucb"}}), rl_error);
 }
+
+// A change hazard or a drift learned from the change detector
+// (agent_config::learned_hazard, agent_config::learned_drift): in a context
+// where one playbook's fall was detected, a playbook the context abandoned
+// that later becomes the best is tried again and taken; where nothing
+// changes the detector does not fire and the agent chooses exactly as
+// without them (no pull wasted).
+namespace {
+
+agent_config learning_changes(int variant) {
+  agent_config cfg;
+  if (variant == 1)
+    cfg.learned_hazard = agent_config::hazard_estimate::per_arm;
+  if (variant == 2)
+    cfg.learned_hazard = agent_config::hazard_estimate::from_jumps;
+  if (variant == 3)
+    cfg.learned_drift = true;
+  return cfg;
+}
+
+} // namespace
+
+TEST(RlAgentChange, ALearnedHazardReTriesAnAbandonedPlaybookOnlyWhereChangesAreSeen) {
+  const std::vector<candidate> abc{{"a", 1}, {"b", 1}, {"c", 1}};
+  // a works (+0.5) until it falls to -0.1 at step 300; c is a steady +0.2;
+  // b is bad (-0.4) until it becomes the best (+0.9) at step 600.
+  auto run = [&](int variant, int* b_late, std::uint64_t* fires) {
+    agent a(learning_changes(variant));
+    int picks = 0;
+    for (int i = 0; i < 1500; ++i) {
+      const auto r = a.recommend(api, abc);
+      EXPECT_NEAR(sum_of_probabilities(r), 1.0, 1e-9);
+      const double mean = r.chosen == "a"   ? (i < 300 ? 0.5 : -0.1)
+                          : r.chosen == "b" ? (i < 600 ? -0.4 : 0.9)
+                                            : 0.2;
+      a.reward(r.event_id, std::clamp(mean + 0.2 * std::sin(i * 2.3), -1.0, 1.0));
+      picks += i >= 1300 && r.chosen == "b";
+    }
+    *b_late = picks;
+    *fires = a.statistics().changes_detected;
+    return a.to_json();
+  };
+  int without = 0;
+  std::uint64_t fires_without = 0;
+  run(0, &without, &fires_without);
+  EXPECT_GE(fires_without, 1u) << "a's fall is detected either way";
+  EXPECT_LT(without, 50) << "without a hazard or drift b stays abandoned";
+  for (int variant : {1, 2, 3}) {
+    int learned = 0;
+    std::uint64_t fires = 0;
+    const auto snapshot = run(variant, &learned, &fires);
+    EXPECT_GT(learned, 150) << "variant " << variant << ": b re-found, chosen in most of the "
+                            << "last 200 steps";
+    // What the estimates count survives a snapshot.
+    EXPECT_EQ(agent::from_json(snapshot).to_json(), snapshot);
+  }
+
+  // Stationary: a ahead of b and c for good. No fire, so the same choices
+  // and propensities as the agent without the estimates, step by step.
+  for (int variant : {1, 2, 3}) {
+    agent on(learning_changes(variant)), off{agent_config{}};
+    int runner_up_pulls = 0;
+    for (int i = 0; i < 1500; ++i) {
+      const auto x = on.recommend(api, abc);
+      const auto y = off.recommend(api, abc);
+      ASSERT_EQ(x.chosen, y.chosen) << "variant " << variant << " step " << i;
+      ASSERT_DOUBLE_EQ(x.propensity, y.propensity);
+      const double mean = x.chosen == "a" ? 0.5 : x.chosen == "b" ? -0.4 : 0.2;
+      const double reward = std::clamp(mean + 0.2 * std::sin(i * 2.3), -1.0, 1.0);
+      on.reward(x.event_id, reward);
+      off.reward(y.event_id, reward);
+      runner_up_pulls += i >= 100 && x.chosen != "a";
+    }
+    EXPECT_EQ(on.statistics().changes_detected, 0u);
+    EXPECT_LT(runner_up_pulls, 15) << "a settled context does not keep re-trying";
+  }
+}
+
+TEST(RlAgentChange, TheLearnedHazardIsValidated) {
+  EXPECT_THROW(config_from_json({{"learned_hazard", "sometimes"}}), rl_error);
+  EXPECT_EQ(config_from_json({{"learned_hazard", "from_jumps"}}).learned_hazard,
+            agent_config::hazard_estimate::from_jumps);
+  EXPECT_TRUE(config_from_json({{"learned_drift", true}}).learned_drift);
+  const auto defaults = config_from_json(config_to_json(agent_config{}));
+  EXPECT_EQ(defaults.learned_hazard, agent_config::hazard_estimate::off);
+  EXPECT_FALSE(defaults.learned_drift);
+}
