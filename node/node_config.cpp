@@ -505,7 +505,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       read_warner(in, w, s.prediction.warner);
   }
   if (auto n = section("execution", {"evaluation_window", "approval_timeout", "breaker_failures",
-                                     "breaker_open", "kill_switch"})) {
+                                     "breaker_open", "kill_switch", "causes_confound"})) {
     positive_duration(n, "evaluation_window", "execution", s.execution.evaluation_window_ms);
     positive_duration(n, "approval_timeout", "execution", s.execution.approval_timeout_ms);
     positive_duration(n, "breaker_open", "execution", s.execution.breaker_open_ms);
@@ -516,6 +516,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       else
         s.execution.breaker_failures = static_cast<int>(*v);
     }
+    if (auto v = in.boolean(n, "causes_confound", "execution"))
+      s.execution.causes_confound = *v;
     if (auto v = in.boolean(n, "kill_switch", "execution"))
       s.execution.kill_switch = *v;
   }
