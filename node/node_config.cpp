@@ -467,9 +467,10 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     positive_duration(n, "pending_ttl", "rl", s.rl_pending_ttl_ms);
   }
-  if (auto n = section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
-                                      "react_to_breaches", "sudden_onset_context", "escalate_after",
-                                      "react_unattended_first", "warner"})) {
+  if (auto n =
+          section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
+                                 "react_to_breaches", "sudden_onset_context", "escalate_after",
+                                 "react_unattended_first", "warnings_wait_for_runs", "warner"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(child(n, "min_probability"), "prediction.min_probability", "must be in (0, 1]");
@@ -490,6 +491,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       s.prediction.sudden_onset_context = *v;
     if (auto v = in.boolean(n, "react_unattended_first", "prediction"))
       s.prediction.react_unattended_first = *v;
+    if (auto v = in.boolean(n, "warnings_wait_for_runs", "prediction"))
+      s.prediction.warnings_wait_for_runs = *v;
     if (auto v = in.duration_ms(n, "escalate_after", "prediction")) {
       if (*v < 0)
         in.error(child(n, "escalate_after"), "prediction.escalate_after", "must not be negative");
@@ -502,7 +505,7 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       read_warner(in, w, s.prediction.warner);
   }
   if (auto n = section("execution", {"evaluation_window", "approval_timeout", "breaker_failures",
-                                     "breaker_open", "kill_switch"})) {
+                                     "breaker_open", "kill_switch", "causes_confound"})) {
     positive_duration(n, "evaluation_window", "execution", s.execution.evaluation_window_ms);
     positive_duration(n, "approval_timeout", "execution", s.execution.approval_timeout_ms);
     positive_duration(n, "breaker_open", "execution", s.execution.breaker_open_ms);
@@ -513,6 +516,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       else
         s.execution.breaker_failures = static_cast<int>(*v);
     }
+    if (auto v = in.boolean(n, "causes_confound", "execution"))
+      s.execution.causes_confound = *v;
     if (auto v = in.boolean(n, "kill_switch", "execution"))
       s.execution.kill_switch = *v;
   }

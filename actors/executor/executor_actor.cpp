@@ -262,6 +262,7 @@ struct evaluation {
   catalog_ref catalog;
   std::vector<std::string> metrics; // [0] is the diagnosed metric, then the service's others
   std::vector<std::vector<snapshot>> rows;
+  size_t causes_from = 0; // metrics[causes_from..] are the metric's declared causes
   size_t remaining = 0;
 };
 
@@ -278,7 +279,8 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
     return;
   std::vector<executor::other_metric_rows> others;
   for (size_t i = 1; i < ev->metrics.size(); ++i)
-    others.push_back({ev->catalog->find_metric(ev->metrics[i]), std::move(ev->rows[i])});
+    others.push_back(
+        {ev->catalog->find_metric(ev->metrics[i]), std::move(ev->rows[i]), i >= ev->causes_from});
   const auto measured = executor::measure_outcome(*metric, ev->rows[0], ev->request.counterfactual,
                                                   others, *e, st.settings);
   const auto& in = measured.inputs;
@@ -330,7 +332,8 @@ void conclude(self_pointer self, const supervisor_actor& supervisor,
     finish(0.0);
     return;
   }
-  reward_report report{event_id, result.reward, result.kpi_deltas, result.incident_seen()};
+  reward_report report{event_id, result.reward, result.kpi_deltas,
+                       executor::report_incident_seen(result, st.settings)};
   if (st.settings.cluster) {
     // The owner of the event's shard commits the outcome to etcd (once per
     // event, under its fencing token) before it learns and answers; a new
@@ -377,10 +380,7 @@ void evaluate(self_pointer self, const supervisor_actor& supervisor, const catal
   ev->execution_id = e.id;
   ev->request = it->second;
   ev->catalog = cat;
-  ev->metrics.push_back(e.metric_id);
-  for (const auto& id : cat->metrics_of_service(e.service))
-    if (id != e.metric_id)
-      ev->metrics.push_back(id);
+  ev->metrics = executor::evaluation_metrics(*cat, e.metric_id, e.service, ev->causes_from);
   ev->rows.resize(ev->metrics.size());
   ev->remaining = ev->metrics.size();
   const int64_t since = executor::measurement_since(e, self->state.settings);

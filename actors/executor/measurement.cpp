@@ -93,6 +93,15 @@ outcome_inputs measure_inputs(const catalog::metric_definition& metric,
   for (const auto& other : others) {
     if (!other.metric)
       continue;
+    if (other.cause) {
+      const bool trouble =
+          std::any_of(other.rows.begin(), other.rows.end(), [&](const snapshot& s) {
+            return s.window_end > started && s.window_end <= until && s.level != band::good;
+          });
+      if (trouble)
+        in.causes_in_trouble.push_back(other.metric->id);
+      continue;
+    }
     const double before =
         mean_of(values_between(other.rows, *other.metric, baseline_from, started));
     const double after = mean_of(values_between(other.rows, *other.metric, started, until));
@@ -114,6 +123,25 @@ measured_outcome measure_outcome(const catalog::metric_definition& metric,
     out.result.summary += " (measured over " + format_duration(run.evaluate_at - run.started_at)
                           + ": the next run on " + run.service + " started)";
   return out;
+}
+
+std::vector<std::string> evaluation_metrics(const catalog::metrics_catalog& catalog,
+                                            const std::string& metric, const std::string& service,
+                                            size_t& causes_from) {
+  std::vector<std::string> out{metric};
+  for (const auto& id : catalog.metrics_of_service(service))
+    if (id != metric)
+      out.push_back(id);
+  causes_from = out.size();
+  if (const auto* m = catalog.find_metric(metric))
+    for (const auto& cause : m->symptom_of)
+      if (std::find(out.begin(), out.end(), cause) == out.end())
+        out.push_back(cause);
+  return out;
+}
+
+bool report_incident_seen(const outcome& result, const measurement_spans& spans) {
+  return result.incident_seen() && !(spans.causes_confound && result.confounded);
 }
 
 int64_t evaluation_end(const std::deque<execution>& runs, const execution& finished,

@@ -28,13 +28,31 @@ struct measurement_spans {
   // escalate_after, the time it gives a reaction before trying another.
   // 0: any time in the evaluation window.
   int64_t attribution_window_ms = 0;
+  // grace.yaml execution.causes_confound: a reward measured while a declared
+  // cause of the metric (catalog symptom_of) was at warning or worse is
+  // reported as confounded (outcome::confounded), and the agent counts it
+  // for less. false: reported in full (its summary still says so).
+  bool causes_confound = false;
 };
 
-// One of the service's other metrics and its stored windows.
+// One of the service's other metrics, or (cause) one the catalog names as a
+// cause of the run's metric (symptom_of), and its stored windows.
 struct other_metric_rows {
   const catalog::metric_definition* metric = nullptr;
   std::vector<snapshot> rows;
+  bool cause = false; // read for causes_in_trouble, not reported as a KPI delta
 };
+
+// The metrics an evaluation of a run on `metric` (on `service`) reads: the
+// metric, the service's other metrics, then the metric's declared causes not
+// among those; `causes_from` is set to the index of the first cause.
+std::vector<std::string> evaluation_metrics(const catalog::metrics_catalog& catalog,
+                                            const std::string& metric, const std::string& service,
+                                            size_t& causes_from);
+
+// Whether a run was judged in full, given its outcome: with causes_confound, a
+// confounded reward counts as one with no incident seen (reward_report::incident_seen).
+bool report_incident_seen(const outcome& result, const measurement_spans& spans);
 
 struct measured_outcome {
   outcome_inputs inputs; // the series judged (also recorded with the incident)

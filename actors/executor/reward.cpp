@@ -226,6 +226,13 @@ outcome evaluate_outcome(const std::string& metric_id, const outcome_inputs& in)
   out.reward = std::clamp(out.effect - penalty, -1.0, 1.0) + 0.0; // + 0.0: no "-0.00"
   out.summary =
       metric_id + " " + compared + ", " + breach_words + ", reward " + number(out.reward, "%.2f");
+  if (!in.causes_in_trouble.empty()) {
+    out.confounded = true;
+    std::string causes;
+    for (const auto& c : in.causes_in_trouble)
+      causes += (causes.empty() ? "" : ", ") + c;
+    out.summary += " (confounded: its cause " + causes + " was in trouble meanwhile)";
+  }
   return out;
 }
 

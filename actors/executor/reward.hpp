@@ -99,6 +99,10 @@ struct outcome_inputs {
   // How many after-windows from the action on may show the start of a
   // recovery credited to an action taken in breach (see above); 0: any.
   size_t attribution_windows = 0;
+  // The catalog's causes of this metric (symptom_of) that were at warning or
+  // worse in a window of the evaluation: another incident drove the metric
+  // while the run was judged on it (measurement.hpp). Empty: none.
+  std::vector<std::string> causes_in_trouble;
 };
 
 struct outcome {
@@ -115,6 +119,13 @@ struct outcome {
   // either the run prevented it or there was none, and the reward may be the
   // forecast's error alone (the agent counts it for less).
   bool incident_seen() const { return started_in_breach || breach_came; }
+  // A declared cause of the metric was in trouble during the evaluation
+  // (outcome_inputs::causes_in_trouble): the metric moved with that
+  // incident too, so the reward is the run's effect plus another incident's,
+  // of unknown sign and size. With execution.causes_confound the executor
+  // reports such a reward as it does one with no incident seen (the agent
+  // counts it for less: unseen_incident_variance).
+  bool confounded = false;
   std::map<std::string, double> kpi_deltas; // "<metric>.delta_vs_before",
                                             // "<metric>.delta_vs_counterfactual" (relative:
                                             // (after - reference) / |reference|, left out when

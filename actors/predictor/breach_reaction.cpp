@@ -74,6 +74,24 @@ std::vector<std::string> breach_reactions::tried(const std::string& metric_id) c
   return it == metrics_.end() ? std::vector<std::string>{} : it->second.tried;
 }
 
+warning_decision breach_reactions::warning_action(const std::string& metric_id,
+                                                  const std::string& service,
+                                                  timestamp_ms at) const {
+  if (!policy_.warnings_wait_for_runs || policy_.escalate_after_ms <= 0)
+    return {};
+  timestamp_ms last = never;
+  if (const auto it = metrics_.find(metric_id); it != metrics_.end()) {
+    if (it->second.windows > 0 && it->second.reactions > 0)
+      return {warning_gate::superseded, 0};
+    last = it->second.last_action;
+  }
+  if (const auto it = service_actions_.find(service); it != service_actions_.end())
+    last = std::max(last, it->second);
+  if (last != never && at - last < policy_.escalate_after_ms)
+    return {warning_gate::wait, last + policy_.escalate_after_ms};
+  return {};
+}
+
 int breach_reactions::episode_windows(const std::string& metric_id) const {
   const auto it = metrics_.find(metric_id);
   return it == metrics_.end() ? 0 : it->second.windows;

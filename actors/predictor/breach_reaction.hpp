@@ -59,6 +59,22 @@ struct reaction_policy {
   // not end, and before a sudden breach's (see above); 0 or more than
   // min_gap_ms: min_gap_ms.
   int64_t escalate_after_ms = 10 * 60000;
+  // Early warnings wait for the runs on their service (warning_action below;
+  // grace.yaml prediction.warnings_wait_for_runs). false: a new warning acts
+  // at once, whatever ran before.
+  bool warnings_wait_for_runs = false;
+};
+
+// What an early warning raised at some time may do (breach_reactions::warning_action).
+enum class warning_gate {
+  act,        // run a playbook for it now
+  wait,       // not before `until`: a run on its service is too young to be judged
+  superseded, // its metric's breach is under way and has had its reaction
+};
+
+struct warning_decision {
+  warning_gate gate = warning_gate::act;
+  timestamp_ms until = 0; // with wait: the earliest time to act
 };
 
 class breach_reactions {
@@ -92,6 +108,23 @@ public:
   // A playbook ran for the metric (any trigger): while the metric is in an
   // episode, it is one of the episode's tried playbooks.
   void ran(const std::string& metric_id, const std::string& playbook);
+
+  // An early warning for `metric_id` (on `service`) raised or still open at
+  // `at`: may a playbook run for it now? With warnings_wait_for_runs:
+  //   - superseded while the metric is in a breach episode that has had a
+  //     reaction: the warning forecasts the breach that reaction is acting
+  //     on, and the episode's escalation (escalate_after) is the next step.
+  //     A warning run would cut the reaction's evaluation before its first
+  //     windows close (the executor ends a run's evaluation when the next
+  //     run on its service starts) and be credited with its effect;
+  //   - wait until escalate_after_ms after the last action on the metric or
+  //     any metric of its service when that action is younger: its effect
+  //     is not yet in the data the warning's forecast was fitted on, and its
+  //     outcome cannot be judged before its first windows close;
+  //   - act otherwise, and always without warnings_wait_for_runs (or with
+  //     escalate_after_ms 0).
+  warning_decision warning_action(const std::string& metric_id, const std::string& service,
+                                  timestamp_ms at) const;
 
   // Snapshots the metric's current episode has lasted (0: not in breach).
   int episode_windows(const std::string& metric_id) const;

@@ -219,6 +219,33 @@ void engine::judge(effects& out, const catalog::metric_definition& metric, const
   const auto outlook = warners_for(spec).outlook(f, now);
   breach_probability[f.metric_id] = outlook.warning.probability;
   auto event = book.observe_outlook(outlook, spec, current, now);
+  if (event.change != warning_change::raised) {
+    // A warning that waited for a run on its service acts once that run's
+    // first windows are in, if it is still open.
+    const auto waiting = waiting_.find(metric.id);
+    if (waiting != waiting_.end() && now >= waiting->second.until) {
+      const auto open = book.open();
+      const auto it = std::find_if(open.begin(), open.end(), [&](const early_warning& o) {
+        return o.id == waiting->second.warning_id;
+      });
+      // Or the breach it warned of came meanwhile (the warning resolved): it
+      // is acted on now, not left to a reaction that waits the evaluation
+      // window after the run it waited for.
+      const auto band_now = bands_.find(metric.id);
+      const bool in_breach = band_now != bands_.end() && band_now->second != band::good;
+      early_warning came;
+      came.id = waiting->second.warning_id;
+      came.metric_id = metric.id;
+      came.service = metric.service;
+      waiting_.erase(waiting);
+      if (settings_.act) {
+        if (it != open.end() && it->action_playbook.empty())
+          act_on_warning(out, metric, *it, f, now);
+        else if (it == open.end() && in_breach)
+          act_on_warning(out, metric, came, f, now);
+      }
+    }
+  }
   if (event.change == warning_change::none)
     return;
   dirty_ = true;
@@ -237,12 +264,36 @@ void engine::judge(effects& out, const catalog::metric_definition& metric, const
   out.push_back(publish_warning{w, to_string(event.change)});
   if (!settings_.act || event.change != warning_change::raised)
     return;
+  act_on_warning(out, metric, w, f, now);
+}
+
+void engine::act_on_warning(effects& out, const catalog::metric_definition& metric,
+                            const early_warning& w, const forecast& f, timestamp_ms now) {
   if (const auto hold = held_by(metric, now)) {
     ++actions_held;
     info(out, fmt::format("[INCIDENT-PREDICT] ⏸️ Not remediating {}: a symptom of {} ({})",
                           w.metric_id, hold->cause, hold->state));
     return;
   }
+  const auto decision = reactions_.warning_action(metric.id, metric.service, now);
+  if (decision.gate == warning_gate::superseded) {
+    waiting_.erase(metric.id);
+    info(out, fmt::format("[INCIDENT-PREDICT] ⏸️ Not remediating the {} warning: its breach is "
+                          "under way and has had its reaction (escalation follows)",
+                          w.metric_id));
+    return;
+  }
+  if (decision.gate == warning_gate::wait) {
+    if (waiting_.count(metric.id) == 0 || waiting_[metric.id].warning_id != w.id)
+      info(out,
+           fmt::format("[INCIDENT-PREDICT] ⏳ The {} warning waits {} min for the run on {} "
+                       "to show its effect",
+                       w.metric_id, std::max<int64_t>(0, (decision.until - now + 59999) / 60000),
+                       metric.service));
+    waiting_[metric.id] = {w.id, decision.until};
+    return;
+  }
+  waiting_.erase(metric.id);
   auto diagnosis = diagnosis_for(metric, onset_of(metric));
   act(out, action_trigger{w.id, w.metric_id, w.service, false, std::move(diagnosis), {}}, f, {},
       now);

@@ -190,6 +190,10 @@ private:
   void rejudge(effects& out, const std::vector<snapshot>& snapshots, timestamp_ms now);
   void act(effects& out, const action_trigger& trigger, const forecast& counterfactual,
            const std::vector<std::string>& excluded, timestamp_ms now);
+  // A playbook for the open warning `w` of `metric` unless held (symptom_of)
+  // or told to wait for a run on its service (warning_action).
+  void act_on_warning(effects& out, const catalog::metric_definition& metric,
+                      const early_warning& w, const forecast& f, timestamp_ms now);
   void ask_among_runnable(effects& out, const action_trigger& trigger,
                           const forecast& counterfactual, std::vector<std::string> excluded);
 
@@ -197,8 +201,13 @@ private:
   std::shared_ptr<const catalog::metrics_catalog> catalog_;
   breach_reactions reactions_;
   onset_tracker onsets_;
-  cause_watch causes_;                               // for the catalog's symptom_of
-  std::map<std::string, std::string> held_;          // metric -> the cause its reaction waits on
+  cause_watch causes_;                      // for the catalog's symptom_of
+  std::map<std::string, std::string> held_; // metric -> the cause its reaction waits on
+  struct waiting_warning {
+    std::string warning_id;
+    timestamp_ms until = 0;
+  };
+  std::map<std::string, waiting_warning> waiting_;   // metric -> its warning waiting for a run
   std::map<std::string, forecast> latest_forecasts_; // per metric: a reaction's counterfactual
   std::map<std::string, band> bands_;                // last closed snapshot's band
   std::map<std::string, anomaly_scorer> scorers_;    // per metric

@@ -214,3 +214,65 @@ TEST(executor_measurement, the_attribution_windows_are_those_ending_within_the_s
   EXPECT_EQ(measure_inputs(latency(), rows, forecast{}, {}, run_at_100(), s).attribution_windows,
             1u);
 }
+
+TEST(executor_measurement, a_cause_in_trouble_during_the_evaluation_confounds_the_reward) {
+  auto cpu = latency();
+  cpu.id = "infra.cpu";
+  cpu.service = "infra";
+  std::vector<other_metric_rows> others(1);
+  others[0].metric = &cpu;
+  others[0].cause = true;
+  // In the warning band before the run only: not confounded.
+  auto s = window(cpu.id, 95 * minute, 250.0);
+  s.level = band::warning;
+  others[0].rows.push_back(s);
+  for (int64_t m = 105; m <= 130; m += 5) {
+    auto good = window(cpu.id, m * minute, 100.0);
+    good.level = band::good;
+    others[0].rows.push_back(good);
+  }
+  std::vector<snapshot> rows;
+  for (int64_t m = 90; m <= 130; m += 5)
+    rows.push_back(window("api.latency_p95", m * minute, m <= 100 ? 250.0 : 120.0));
+  auto clean = measure_outcome(latency(), rows, forecast{}, others, run_at_100(), spans());
+  EXPECT_TRUE(clean.inputs.causes_in_trouble.empty());
+  EXPECT_FALSE(clean.result.confounded);
+  EXPECT_TRUE(clean.inputs.other_kpi_deltas.empty()); // a cause is no KPI of the service
+  // In the critical band in an after-window: confounded, and it says which.
+  others[0].rows[3].level = band::critical;
+  auto mixed = measure_outcome(latency(), rows, forecast{}, others, run_at_100(), spans());
+  EXPECT_EQ(mixed.inputs.causes_in_trouble, (std::vector<std::string>{"infra.cpu"}));
+  EXPECT_TRUE(mixed.result.confounded);
+  EXPECT_EQ(mixed.result.reward, clean.result.reward); // the reward itself is unchanged
+  EXPECT_NE(mixed.result.summary.find("confounded: its cause infra.cpu was in trouble"),
+            std::string::npos)
+      << mixed.result.summary;
+  // Reported as an outcome with no incident seen only with causes_confound.
+  ASSERT_TRUE(mixed.result.incident_seen());
+  auto sp = spans();
+  EXPECT_TRUE(report_incident_seen(mixed.result, sp));
+  sp.causes_confound = true;
+  EXPECT_FALSE(report_incident_seen(mixed.result, sp));
+  EXPECT_TRUE(report_incident_seen(clean.result, sp));
+}
+
+TEST(executor_measurement, an_evaluation_reads_the_service_then_the_metrics_declared_causes) {
+  const char* yaml = R"(version: 1
+metrics:
+  - {id: api.latency, category: api, service: api, unit: ms, description: latency, direction: higher_is_worse, thresholds: {warning: 400, critical: 500}, collection_interval: 60s, aggregation: mean, forecast: true, playbooks: [p], symptom_of: [api.requests, infra.cpu]}
+  - {id: api.requests, category: api, service: api, unit: rps, description: requests, direction: higher_is_worse, thresholds: {warning: 400, critical: 500}, collection_interval: 60s, aggregation: mean, forecast: true, playbooks: [p]}
+  - {id: infra.cpu, category: infra, service: infra, unit: percent, description: cpu, direction: higher_is_worse, thresholds: {warning: 80, critical: 95}, collection_interval: 60s, aggregation: mean, forecast: true, playbooks: [p]}
+playbooks:
+  - {id: p, description: p, action: {kind: noop}, risk_tier: 1, mode: auto, cooldown: 1m, max_runs_per_hour: 10}
+)";
+  auto loaded = catalog::load_catalog_string(yaml, "measurement-test");
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors.front().to_string();
+  size_t causes_from = 0;
+  // A cause on the same service is read once, as one of the service's.
+  EXPECT_EQ(evaluation_metrics(*loaded.catalog, "api.latency", "api", causes_from),
+            (std::vector<std::string>{"api.latency", "api.requests", "infra.cpu"}));
+  EXPECT_EQ(causes_from, 2u);
+  EXPECT_EQ(evaluation_metrics(*loaded.catalog, "infra.cpu", "infra", causes_from),
+            (std::vector<std::string>{"infra.cpu"}));
+  EXPECT_EQ(causes_from, 1u);
+}

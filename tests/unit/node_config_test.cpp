@@ -121,6 +121,22 @@ TEST(node_config, prediction_switches_are_booleans) {
   EXPECT_TRUE(bad.settings.prediction.sudden_onset_context) << "a bad value changes nothing";
 }
 
+TEST(node_config, waiting_warnings_and_confounded_causes_are_off_unless_set) {
+  auto d = load_node_settings_string("", "g.yaml", "");
+  EXPECT_FALSE(d.settings.prediction.warnings_wait_for_runs);
+  EXPECT_FALSE(d.settings.execution.causes_confound);
+  auto on = load_node_settings_string(
+      "prediction:\n  warnings_wait_for_runs: true\nexecution:\n  causes_confound: true\n",
+      "g.yaml", "");
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on.settings.prediction.warnings_wait_for_runs);
+  EXPECT_TRUE(on.settings.execution.causes_confound);
+  auto bad = load_node_settings_string("execution:\n  causes_confound: often\n", "g.yaml", "");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].to_string().find("execution.causes_confound"), std::string::npos)
+      << bad.errors[0].to_string();
+}
+
 TEST(node_config, warner_settings_are_read_and_validated) {
   auto d = load_node_settings_string("", "g.yaml", "");
   const grace::predictor::breach_warner_settings defaults;

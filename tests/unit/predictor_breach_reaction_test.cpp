@@ -12,6 +12,7 @@ using grace::band;
 using grace::timestamp_ms;
 using grace::predictor::breach_reactions;
 using grace::predictor::reaction_policy;
+using grace::predictor::warning_gate;
 
 namespace {
 
@@ -264,6 +265,56 @@ TEST(BreachReactions, MetricsAreIndependent) {
   r.acted("b", "elsewhere", window(1), true);
   EXPECT_TRUE(r.observe(snap(band::warning, 2, -1.0, "a")));
   EXPECT_FALSE(r.observe(snap(band::warning, 2, -1.0, "b")));
+}
+
+// Early warnings and the runs on their service (warnings_wait_for_runs).
+reaction_policy waiting_policy() {
+  reaction_policy p{2, 30 * minute, 3, 10 * minute};
+  p.warnings_wait_for_runs = true;
+  return p;
+}
+
+TEST(BreachReactions, AWarningWaitsForAYoungRunOnItsService) {
+  breach_reactions r(waiting_policy());
+  // Nothing ran: the warning acts.
+  EXPECT_EQ(r.warning_action("infra.cpu_utilization", "grace-infra", window(1)).gate,
+            warning_gate::act);
+  // A run on another metric of the service three minutes ago: not before
+  // ten minutes after it.
+  r.acted("infra.memory_utilization", "grace-infra", window(1), true);
+  const auto d = r.warning_action("infra.cpu_utilization", "grace-infra", window(1) + 3 * minute);
+  EXPECT_EQ(d.gate, warning_gate::wait);
+  EXPECT_EQ(d.until, window(1) + 10 * minute);
+  EXPECT_EQ(r.warning_action("infra.cpu_utilization", "grace-infra", window(3)).gate,
+            warning_gate::act);
+  // Another service is not held back.
+  EXPECT_EQ(r.warning_action(metric, service, window(1) + minute).gate, warning_gate::act);
+}
+
+TEST(BreachReactions, AWarningForABreachItsReactionIsActingOnIsSuperseded) {
+  breach_reactions r(waiting_policy());
+  r.observe(snap(band::warning, 1));
+  ASSERT_TRUE(r.observe(snap(band::warning, 2)));
+  r.acted(metric, service, window(2), true);
+  // A critical warning for the same metric two minutes after its reaction,
+  // and still after ten minutes while the episode lasts: the escalation's.
+  EXPECT_EQ(r.warning_action(metric, service, window(2) + 2 * minute).gate,
+            warning_gate::superseded);
+  r.observe(snap(band::critical, 5));
+  EXPECT_EQ(r.warning_action(metric, service, window(5)).gate, warning_gate::superseded);
+  // The episode over, a new warning acts (the last run long past).
+  r.observe(snap(band::good, 6));
+  EXPECT_EQ(r.warning_action(metric, service, window(8)).gate, warning_gate::act);
+}
+
+TEST(BreachReactions, WarningsActAtOnceByDefault) {
+  breach_reactions r(reaction_policy{2, 30 * minute, 3, 10 * minute});
+  r.observe(snap(band::warning, 1));
+  ASSERT_TRUE(r.observe(snap(band::warning, 2)));
+  r.acted(metric, service, window(2), true);
+  EXPECT_EQ(r.warning_action(metric, service, window(2) + minute).gate, warning_gate::act);
+  EXPECT_EQ(r.warning_action("api.latency_p95", service, window(2) + minute).gate,
+            warning_gate::act);
 }
 
 } // namespace

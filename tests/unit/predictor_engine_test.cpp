@@ -39,6 +39,17 @@ metrics:
     aggregation: mean
     forecast: false
     playbooks: [db-auto]
+  - id: api.errors
+    category: api
+    service: api
+    unit: percent
+    description: errors
+    direction: higher_is_worse
+    thresholds: {warning: 5, critical: 10}
+    collection_interval: 60s
+    aggregation: mean
+    forecast: true
+    playbooks: [flush-auto]
 playbooks:
   - id: restart-approval
     description: needs a human
@@ -441,4 +452,85 @@ TEST(predictor_engine, a_surprising_value_in_the_good_band_is_an_anomaly) {
   for (int i = 0; i < 6; ++i, at += 5 * minute)
     in_breach.on_snapshots({window("db.cpu", at, 85, band::warning)}, at);
   EXPECT_EQ(in_breach.anomalies_flagged, 0u);
+}
+
+namespace {
+
+// A forecast of api.latency made at `now` that reaches `peak` 30 minutes out
+// (past the warning threshold by default), with a tight interval.
+forecast rising_latency(timestamp_ms now, double peak = 480) {
+  forecast f;
+  f.metric_id = "api.latency";
+  f.generated_at = now;
+  f.step = 5 * minute;
+  for (int i = 1; i <= 12; ++i) {
+    forecast_point p;
+    p.ts = now + 5 * minute * i;
+    p.mean = i < 6 ? 300 : peak;
+    p.lo80 = p.mean - 5;
+    p.hi80 = p.mean + 5;
+    p.lo95 = p.mean - 8;
+    p.hi95 = p.mean + 8;
+    f.points.push_back(p);
+  }
+  return f;
+}
+
+} // namespace
+
+TEST(predictor_engine, a_warning_after_its_breachs_reaction_is_left_to_the_escalation) {
+  auto s = no_sudden_context();
+  s.warnings_wait_for_runs = true;
+  engine e(s);
+  e.set_catalog(test_catalog());
+  timestamp_ms at = t0;
+  ASSERT_EQ(all_of<request_playbook>(breach(e, at)).size(), 1u); // the reaction
+  // In the warning band, a forecast of the critical threshold.
+  const auto fx = e.on_forecasts({rising_latency(at, 540)}, at);
+  EXPECT_EQ(all_of<publish_warning>(fx).size(), 1u); // still raised and published
+  EXPECT_TRUE(all_of<request_playbook>(fx).empty());
+  EXPECT_TRUE(logged(fx, "has had its reaction"));
+  // Without the option the warning runs a second playbook at once.
+  engine d(no_sudden_context());
+  d.set_catalog(test_catalog());
+  timestamp_ms at2 = t0;
+  breach(d, at2);
+  EXPECT_EQ(all_of<request_playbook>(d.on_forecasts({rising_latency(at2, 540)}, at2)).size(), 1u);
+}
+
+TEST(predictor_engine, a_warning_waits_for_a_young_run_on_its_service_then_acts) {
+  auto s = no_sudden_context();
+  s.warnings_wait_for_runs = true;
+  s.escalate_after_ms = 10 * minute;
+  engine e(s);
+  e.set_catalog(test_catalog());
+  timestamp_ms at = t0;
+  for (int i = 0; i < 12; ++i, at += 5 * minute)
+    e.on_snapshots({window("api.errors", at, 1, band::good)}, at);
+  effects fx;
+  for (int i = 0; i < 2; ++i, at += 5 * minute)
+    fx = e.on_snapshots({window("api.errors", at, 6, band::warning)}, at);
+  const auto reaction = all_of<request_playbook>(fx);
+  ASSERT_EQ(reaction.size(), 1u);
+  const timestamp_ms acted_at = at - 5 * minute;
+  // A latency warning two minutes after the error rate's run on the service: it waits.
+  fx = e.on_forecasts({rising_latency(acted_at + 2 * minute)}, acted_at + 2 * minute);
+  ASSERT_EQ(all_of<publish_warning>(fx).size(), 1u);
+  const auto warning_id = all_of<publish_warning>(fx)[0].warning.id;
+  EXPECT_TRUE(all_of<request_playbook>(fx).empty());
+  EXPECT_TRUE(logged(fx, "warning waits"));
+  // Still too early at nine minutes; acted on at ten, the warning still open.
+  EXPECT_TRUE(all_of<request_playbook>(
+                  e.on_forecasts({rising_latency(acted_at + 9 * minute)}, acted_at + 9 * minute))
+                  .empty());
+  const auto later = all_of<request_playbook>(
+      e.on_forecasts({rising_latency(acted_at + 10 * minute)}, acted_at + 10 * minute));
+  ASSERT_EQ(later.size(), 1u);
+  EXPECT_FALSE(later[0].trigger.reaction);
+  EXPECT_EQ(later[0].trigger.warning_id, warning_id);
+  EXPECT_EQ(later[0].trigger.metric_id, "api.latency");
+  // Once only.
+  EXPECT_TRUE(all_of<request_playbook>(
+                  e.on_forecasts({rising_latency(acted_at + 11 * minute)}, acted_at + 11 * minute))
+                  .empty());
 }
