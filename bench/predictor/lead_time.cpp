@@ -61,6 +61,7 @@ struct warning_record {
   int64_t raised_at = 0;
   int64_t resolved_at = 0; // 0: still open at the end
   warning_outcome outcome = warning_outcome::open;
+  double rise_evidence = -1.0; // the rise part's trials in its cell pair when raised (--diagnose)
 };
 
 // One warning book and what it raised.
@@ -289,8 +290,11 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
       for (auto& b : books) {
         const auto ev = b.book.observe_outlook(outlook, spec, current[m], t);
         if (ev.change == predictor::warning_change::raised) {
-          b.warnings[ev.warning.id] = {ev.warning.metric_id, ev.warning.severity,
-                                       ev.warning.raised_at, 0, warning_outcome::open};
+          const auto& raiser =
+              ev.warning.severity == band::critical ? warners[m].critical : warners[m].warning;
+          b.warnings[ev.warning.id] = {ev.warning.metric_id,  ev.warning.severity,
+                                       ev.warning.raised_at,  0,
+                                       warning_outcome::open, raiser.rise_evidence()};
         }
       }
     }
@@ -424,6 +428,16 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
         ++out.warning_outcomes[std::string(w.severity == band::critical ? "critical" : "warning")
                                + " raised in the " + to_string(then)
                                + " band: " + to_string(w.outcome)];
+        // How much of this metric's own rises the rise part had to go on.
+        const double e = w.rise_evidence;
+        const char* bucket = e < 0.0    ? "n/a"
+                             : e < 5.0  ? "< 5"
+                             : e < 20.0 ? "5-20"
+                             : e < 80.0 ? "20-80"
+                                        : ">= 80";
+        ++out.warning_outcomes[std::string("rise evidence (trials in the cell pair) ") + bucket
+                               + ", " + (w.severity == band::critical ? "critical" : "warning")
+                               + ": " + to_string(w.outcome)];
       }
       if (o.diagnose && k == 0 && w.outcome == warning_outcome::false_alarm) {
         const size_t m = index.at(w.metric);
