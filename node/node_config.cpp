@@ -100,7 +100,9 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                                "rise_learned_mix",
                                "rise_mix_early_only",
                                "learned_damping",
-                               "exclusive_threshold"},
+                               "exclusive_threshold",
+                               "rise_prior_weight",
+                               "rise_band_gate"},
                      {}))
     return;
   for (auto [key, out] : {std::pair<const char*, bool*>{"use_history", &w.use_history},
@@ -122,7 +124,8 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                           {"rise_learned_mix", &w.rise_learned_mix},
                           {"rise_mix_early_only", &w.rise_mix_early_only},
                           {"learned_damping", &w.learned_damping},
-                          {"exclusive_threshold", &w.exclusive_threshold}})
+                          {"exclusive_threshold", &w.exclusive_threshold},
+                          {"rise_band_gate", &w.rise_band_gate}})
     if (auto v = in.boolean(n, key, path))
       *out = *v;
   // Numbers: [low, high], or above low when low_open.
@@ -140,7 +143,9 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                    "must be in [0, 1000000] (0: off)"},
         number_key{"calibration_prior", &w.calibration_prior, 0.0, 1e6, true,
                    "must be in (0, 1000000]"},
-        number_key{"rise_weight", &w.rise_weight, 0.0, 1.0, false, "must be in [0, 1]"}}) {
+        number_key{"rise_weight", &w.rise_weight, 0.0, 1.0, false, "must be in [0, 1]"},
+        number_key{"rise_prior_weight", &w.rise_prior_weight, 0.0, 1e6, false,
+                   "must be in [0, 1000000]"}}) {
     if (auto v = in.number(n, k.key, path)) {
       if (!(k.low_open ? *v > k.low : *v >= k.low) || !(*v <= k.high))
         in.error(child(n, k.key), join_path(path, k.key), k.rule);

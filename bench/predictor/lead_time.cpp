@@ -19,6 +19,7 @@
 #include "actors/forecaster/snapshot_series.hpp"
 #include "actors/forecaster/temporal_forecaster.hpp"
 #include "actors/predictor/breach_warner.hpp"
+#include "actors/predictor/symptom_hold.hpp"
 #include "actors/predictor/warning_book.hpp"
 #include "actors/simulator/simulator_config.hpp"
 #include "actors/simulator/world.hpp"
@@ -99,6 +100,7 @@ struct seed_result {
   uint64_t seed = 0;
   double days = 0.0;
   int incidents_total = 0;     // all incidents started
+  int held = 0;                // judgements held from the books (--hold-symptom-warnings)
   int not_forecastable = 0;    // crossed, but no direct effect metric is forecast
   int sudden = 0;              // counted incidents that are sudden
   std::array<score, 2> scores; // the two books' min_probability (0.7, 0.5 unless --cuts)
@@ -127,6 +129,10 @@ struct run_options {
   bool diagnose = false;
   int64_t forecast_every_ms = forecast_every_default_ms;
   std::array<double, 2> cuts{0.7, 0.5}; // the two books' min_probability
+  // --hold-symptom-warnings: no new warning on a metric while one of its
+  // catalog causes (symptom_of) is in trouble (predictor::cause_watch, the
+  // rule that holds a symptom's remediation in the node, applied to raising).
+  bool hold_symptom_warnings = false;
   predictor::breach_warner_settings warner;
 };
 
@@ -221,6 +227,7 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
     warners.emplace_back(spec_of(m), warner_settings);
   const bool rejudges = !warners.empty() && warners.front().warning.judges_every_value();
   std::array<book_run, 2> books{book_run(o.cuts[0]), book_run(o.cuts[1])};
+  predictor::cause_watch causes_now;
   std::vector<std::optional<forecast>> latest(metrics.size()); // per forecast metric
   std::vector<std::vector<judgement>> judged(metrics.size());  // --verbose
   forecaster::temporal_forecaster model;                       // untrained until the first retrain
@@ -242,6 +249,7 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
     for (auto& s : windows.close_until(t)) {
       const size_t m = index.at(s.metric_id);
       current[m] = s.level;
+      causes_now.observe(s.metric_id, s.level, s.window_end);
       warners[m].observe(s.window_end, catalog::statistic_of(s, metrics[m].aggregation));
       for (auto& b : books) {
         b.resolved(b.book.observe_band(s.metric_id, s.level, s.window_end));
@@ -287,6 +295,18 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
       if (o.verbose || o.diagnose)
         judged[m].push_back({t, outlook.warning.probability, outlook.warning.expected_breach_at,
                              current[m], forecast_due});
+      if (o.hold_symptom_warnings && !metrics[m].symptom_of.empty()
+          && causes_now.holding(metrics[m].symptom_of, t, {})) {
+        // Held: nothing new is raised on a symptom while its cause is in trouble.
+        bool open = false;
+        for (auto& b : books)
+          for (const auto& [id, w] : b.warnings)
+            open = open || (w.metric == metrics[m].id && w.resolved_at == 0 && w.raised_at < t);
+        if (!open) {
+          ++out.held;
+          continue;
+        }
+      }
       for (auto& b : books) {
         const auto ev = b.book.observe_outlook(outlook, spec, current[m], t);
         if (ev.change == predictor::warning_change::raised) {
@@ -537,6 +557,11 @@ int main(int argc, char** argv) {
                  "one)")
       ->expected(2)
       ->check(CLI::Range(0.01, 1.0));
+  bool hold_symptom_warnings = false;
+  app.add_flag("--hold-symptom-warnings", hold_symptom_warnings,
+               "raise nothing new on a metric while one of its catalog causes (symptom_of) is at "
+               "warning or worse or left it < 10 min ago (the node's remediation hold, applied to "
+               "raising)");
   std::string warner_json;
   app.add_option("--warner", warner_json,
                  "JSON overriding the breach warner's settings, e.g. '{\"use_history\":false}'");
@@ -577,6 +602,7 @@ int main(int argc, char** argv) {
   options.forecast_every_ms = forecast_every_minutes * minute_ms;
   options.cuts = {cuts.at(0), cuts.at(1)};
   options.warner = warner_settings;
+  options.hold_symptom_warnings = hold_symptom_warnings;
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<seed_result> results(static_cast<size_t>(seeds));
@@ -641,8 +667,9 @@ int main(int argc, char** argv) {
                 s.false_alarms / (static_cast<double>(days) * seeds), s.raised, s.warnable,
                 s.warnable_early, s.warnable ? 100.0 * s.warnable_early / s.warnable : 0.0);
   }
-  int not_forecastable = 0, sudden = 0, started = 0;
+  int not_forecastable = 0, sudden = 0, started = 0, held = 0;
   for (const auto& r : results) {
+    held += r.held;
     not_forecastable += r.not_forecastable;
     sudden += r.sudden;
     started += r.incidents_total;
@@ -650,6 +677,8 @@ int main(int argc, char** argv) {
   std::printf("incidents started %d; scored (a forecast effect metric reached warning) %d, of "
               "them sudden %d; crossed on a non-forecast metric only %d\n",
               started, total[0].incidents, sudden, not_forecastable);
+  if (hold_symptom_warnings)
+    std::printf("judgements held from the books (a cause in trouble): %d\n", held);
   std::printf("time: wall %.1f s; forecast %.3f ms per call; retrain %.0f ms per run\n", wall,
               forecast_ms / std::max<size_t>(forecasts, 1), train_ms / (seeds * days * 4.0));
   if (diagnose) {
