@@ -472,9 +472,10 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     positive_duration(n, "pending_ttl", "rl", s.rl_pending_ttl_ms);
   }
-  if (auto n = section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
-                                      "react_to_breaches", "sudden_onset_context", "escalate_after",
-                                      "react_unattended_first", "warner"})) {
+  if (auto n =
+          section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
+                                 "react_to_breaches", "sudden_onset_context", "escalate_after",
+                                 "react_unattended_first", "hold_symptom_warnings", "warner"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(child(n, "min_probability"), "prediction.min_probability", "must be in (0, 1]");
@@ -495,6 +496,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       s.prediction.sudden_onset_context = *v;
     if (auto v = in.boolean(n, "react_unattended_first", "prediction"))
       s.prediction.react_unattended_first = *v;
+    if (auto v = in.boolean(n, "hold_symptom_warnings", "prediction"))
+      s.prediction.hold_symptom_warnings = *v;
     if (auto v = in.duration_ms(n, "escalate_after", "prediction")) {
       if (*v < 0)
         in.error(child(n, "escalate_after"), "prediction.escalate_after", "must not be negative");

@@ -218,6 +218,15 @@ void engine::judge(effects& out, const catalog::metric_definition& metric, const
   const band current = it == bands_.end() ? band::good : it->second;
   const auto outlook = warners_for(spec).outlook(f, now);
   breach_probability[f.metric_id] = outlook.warning.probability;
+  if (settings_.hold_symptom_warnings && !metric.symptom_of.empty()) {
+    bool open = false;
+    for (const auto& w : book.open())
+      open = open || w.metric_id == metric.id;
+    if (!open && held_by(metric, now)) {
+      ++warnings_held; // nothing new on a symptom while its cause is in trouble
+      return;
+    }
+  }
   auto event = book.observe_outlook(outlook, spec, current, now);
   if (event.change == warning_change::none)
     return;

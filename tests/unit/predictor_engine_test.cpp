@@ -442,3 +442,55 @@ TEST(predictor_engine, a_surprising_value_in_the_good_band_is_an_anomaly) {
     in_breach.on_snapshots({window("db.cpu", at, 85, band::warning)}, at);
   EXPECT_EQ(in_breach.anomalies_flagged, 0u);
 }
+
+TEST(predictor_engine, with_the_hold_a_symptom_is_not_warned_while_its_cause_is_in_trouble) {
+  // The forecast of the early-warning test: api.latency over its warning in 30 minutes.
+  auto rising = [](timestamp_ms now) {
+    forecast f;
+    f.metric_id = "api.latency";
+    f.generated_at = now;
+    f.step = 5 * minute;
+    for (int i = 1; i <= 12; ++i) {
+      forecast_point p;
+      p.ts = now + 5 * minute * i;
+      p.mean = i < 6 ? 300 : 480;
+      p.lo80 = p.mean - 5;
+      p.hi80 = p.mean + 5;
+      p.lo95 = p.mean - 8;
+      p.hi95 = p.mean + 8;
+      f.points.push_back(p);
+    }
+    return f;
+  };
+  auto s = no_sudden_context();
+  s.act = false;
+  s.hold_symptom_warnings = true;
+  engine e(s);
+  e.set_catalog(test_catalog());
+  timestamp_ms at = t0;
+  // Its cause (db.cpu) is critical: nothing is raised on the symptom.
+  e.on_snapshots(
+      {window("api.latency", at, 300, band::good), window("db.cpu", at, 97, band::critical)}, at);
+  EXPECT_TRUE(all_of<publish_warning>(e.on_forecasts({rising(at)}, at)).empty());
+  EXPECT_EQ(e.warnings_held, 1u);
+  // The cause back in the good band for longer than the hold lingers: warned.
+  for (int i = 0; i < 3; ++i) {
+    at += 5 * minute;
+    e.on_snapshots(
+        {window("api.latency", at, 300, band::good), window("db.cpu", at, 50, band::good)}, at);
+  }
+  const auto published = all_of<publish_warning>(e.on_forecasts({rising(at)}, at));
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].change, "raised");
+  EXPECT_EQ(e.warnings_held, 1u);
+  // Off (the default), the cause's trouble holds nothing.
+  auto off_settings = no_sudden_context();
+  off_settings.act = false;
+  EXPECT_FALSE(off_settings.hold_symptom_warnings);
+  engine off(off_settings);
+  off.set_catalog(test_catalog());
+  off.on_snapshots(
+      {window("api.latency", t0, 300, band::good), window("db.cpu", t0, 97, band::critical)}, t0);
+  EXPECT_EQ(all_of<publish_warning>(off.on_forecasts({rising(t0)}, t0)).size(), 1u);
+  EXPECT_EQ(off.warnings_held, 0u);
+}
