@@ -102,7 +102,8 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                                "learned_damping",
                                "exclusive_threshold",
                                "rise_prior_weight",
-                               "rise_band_gate"},
+                               "rise_band_gate",
+                               "rise_cause_context"},
                      {}))
     return;
   for (auto [key, out] : {std::pair<const char*, bool*>{"use_history", &w.use_history},
@@ -125,7 +126,8 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                           {"rise_mix_early_only", &w.rise_mix_early_only},
                           {"learned_damping", &w.learned_damping},
                           {"exclusive_threshold", &w.exclusive_threshold},
-                          {"rise_band_gate", &w.rise_band_gate}})
+                          {"rise_band_gate", &w.rise_band_gate},
+                          {"rise_cause_context", &w.rise_cause_context}})
     if (auto v = in.boolean(n, key, path))
       *out = *v;
   // Numbers: [low, high], or above low when low_open.

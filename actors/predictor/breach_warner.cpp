@@ -38,7 +38,8 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"learned_damping", s.learned_damping},
        {"exclusive_threshold", s.exclusive_threshold},
        {"rise_prior_weight", s.rise_prior_weight},
-       {"rise_band_gate", s.rise_band_gate}};
+       {"rise_band_gate", s.rise_band_gate},
+       {"rise_cause_context", s.rise_cause_context}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -72,6 +73,7 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.exclusive_threshold = j.value("exclusive_threshold", s.exclusive_threshold);
   s.rise_prior_weight = j.value("rise_prior_weight", s.rise_prior_weight);
   s.rise_band_gate = j.value("rise_band_gate", s.rise_band_gate);
+  s.rise_cause_context = j.value("rise_cause_context", s.rise_cause_context);
   if (!std::isfinite(s.rise_prior_weight))
     throw std::invalid_argument("breach warner: rise_prior_weight must be a number");
   if (!(s.rise_weight >= 0.0 && s.rise_weight <= 1.0))
@@ -550,7 +552,7 @@ double rise_edge(int k) {
 }
 } // namespace
 
-void breach_warner::count_rise(int cell, double climbed, bool gated) {
+void breach_warner::count_rise(int cell, double climbed, bool gated, bool caused) {
   const double keep = 1.0 - s_.history_alpha;
   for (double& x : rise_trials_)
     x *= keep;
@@ -559,6 +561,18 @@ void breach_warner::count_rise(int cell, double climbed, bool gated) {
   rise_trials_[static_cast<size_t>(cell)] += 1.0;
   for (int k = 0; k < rise_distances && climbed >= rise_edge(k); ++k)
     rise_hits_[static_cast<size_t>(cell * rise_distances + k)] += 1.0;
+  if (s_.rise_cause_context) {
+    for (auto& a : rise_ctx_trials_)
+      for (double& x : a)
+        x *= keep;
+    for (auto& a : rise_ctx_hits_)
+      for (double& x : a)
+        x *= keep;
+    const size_t c = caused ? 1 : 0;
+    rise_ctx_trials_[c][static_cast<size_t>(cell)] += 1.0;
+    for (int k = 0; k < rise_distances && climbed >= rise_edge(k); ++k)
+      rise_ctx_hits_[c][static_cast<size_t>(cell * rise_distances + k)] += 1.0;
+  }
   if (!s_.rise_band_gate)
     return;
   for (double& x : rise_gate_trials_)
@@ -592,7 +606,7 @@ void breach_warner::observe_rise(int64_t ts_ms, double value) {
   // Trials whose horizon has passed: how far the metric climbed within it.
   while (!rise_pending_.empty() && rise_pending_.front().at + s_.horizon_ms < ts_ms) {
     const auto& t = rise_pending_.front();
-    count_rise(t.cell, (t.highest - t.value) / t.unit, t.gated);
+    count_rise(t.cell, (t.highest - t.value) / t.unit, t.gated, t.caused);
     rise_pending_.pop_front();
   }
   for (auto& t : rise_pending_)
@@ -619,7 +633,7 @@ void breach_warner::observe_rise(int64_t ts_ms, double value) {
   const bool rising = (u - half_ago) / unit > 1.0;
   rise_cell_ = c * 2 + (rising ? 1 : 0);
   rise_gated_ = gated(value);
-  rise_pending_.push_back({ts_ms, u, unit, rise_cell_, u, rise_gated_});
+  rise_pending_.push_back({ts_ms, u, unit, rise_cell_, u, rise_gated_, rise_caused_});
 }
 
 double breach_warner::rise_probability(double forecast_p) const {
@@ -643,11 +657,14 @@ double breach_warner::rise_probability(double forecast_p) const {
     const size_t j = sibling * rise_distances + static_cast<size_t>(k);
     const double p_class = shrunk(rise_hits_[i] + rise_hits_[j],
                                   rise_trials_[cell] + rise_trials_[sibling], forecast_p);
-    const double p_cell = shrunk(rise_hits_[i], rise_trials_[cell], p_class);
-    if (!in_gate)
-      return p_cell;
-    // From inside the band: this cell's band entries, shrunk towards all its values.
-    return shrunk(rise_gate_hits_[i], rise_gate_trials_[cell], p_cell);
+    double p = shrunk(rise_hits_[i], rise_trials_[cell], p_class);
+    if (in_gate) // from inside the band: this cell's band entries, shrunk towards all its values
+      p = shrunk(rise_gate_hits_[i], rise_gate_trials_[cell], p);
+    if (s_.rise_cause_context) { // the rises seen in the same context (a cause in trouble or not)
+      const size_t c = rise_caused_ ? 1 : 0;
+      p = shrunk(rise_ctx_hits_[c][i], rise_ctx_trials_[c][cell], p);
+    }
+    return p;
   };
   // Between two rungs of the ladder: linear in log distance, in log rate.
   const double x = std::log2(d) + 2.0;
@@ -836,6 +853,11 @@ bool threshold_warners::matches(const threshold_spec& t) const {
          && warning.higher_is_worse() == t.higher_is_worse;
 }
 
+void threshold_warners::set_rise_context(bool caused) {
+  warning.set_rise_context(caused);
+  critical.set_rise_context(caused);
+}
+
 void threshold_warners::observe(int64_t ts_ms, double value) {
   warning.observe(ts_ms, value);
   critical.observe(ts_ms, value);
@@ -853,7 +875,7 @@ nlohmann::json breach_warner::to_json() const {
     pending.push_back({t.at, t.cell, t.probability, t.forecast, t.rise});
   nlohmann::json rise_pending = nlohmann::json::array();
   for (const auto& t : rise_pending_)
-    rise_pending.push_back({t.at, t.value, t.unit, t.cell, t.highest, t.gated});
+    rise_pending.push_back({t.at, t.value, t.unit, t.cell, t.highest, t.gated, t.caused});
   nlohmann::json damping_pending = nlohmann::json::array();
   for (const auto& n : damping_pending_) {
     nlohmann::json points = nlohmann::json::array();
@@ -911,7 +933,11 @@ nlohmann::json breach_warner::to_json() const {
          {{"level", std::isfinite(rise_gate_) ? nlohmann::json(rise_gate_) : nlohmann::json()},
           {"trials", vec(rise_gate_trials_)},
           {"hits", vec(rise_gate_hits_)},
-          {"now", rise_gated_}}}}},
+          {"now", rise_gated_}}},
+        {"context",
+         {{"trials", {vec(rise_ctx_trials_[0]), vec(rise_ctx_trials_[1])}},
+          {"hits", {vec(rise_ctx_hits_[0]), vec(rise_ctx_hits_[1])}},
+          {"now", rise_caused_}}}}},
       {"damping", damping}};
 }
 
@@ -1041,10 +1067,28 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
       std::copy(gh.begin(), gh.end(), w.rise_gate_hits_.begin());
       w.rise_gated_ = g.at("now").get<bool>();
     }
+    if (r.contains("context")) { // absent in states written before rise_cause_context
+      const auto& x = r.at("context");
+      for (size_t c = 0; c < 2; ++c) {
+        const auto ct = x.at("trials").at(c).get<std::vector<double>>();
+        const auto ch = x.at("hits").at(c).get<std::vector<double>>();
+        if (ct.size() != w.rise_ctx_trials_[c].size() || ch.size() != w.rise_ctx_hits_[c].size())
+          throw std::runtime_error("breach_warner: 'rise.context' must hold "
+                                   + std::to_string(rise_cells) + " trials and "
+                                   + std::to_string(rise_cells * rise_distances) + " hits each");
+        std::copy(ct.begin(), ct.end(), w.rise_ctx_trials_[c].begin());
+        std::copy(ch.begin(), ch.end(), w.rise_ctx_hits_[c].begin());
+      }
+      w.rise_caused_ = x.at("now").get<bool>();
+    }
     for (const auto& p : r.at("pending")) {
-      rise_trial t{p.at(0).get<int64_t>(), p.at(1).get<double>(),
-                   p.at(2).get<double>(),  p.at(3).get<int>(),
-                   p.at(4).get<double>(),  p.size() > 5 && p.at(5).get<bool>()};
+      rise_trial t{p.at(0).get<int64_t>(),
+                   p.at(1).get<double>(),
+                   p.at(2).get<double>(),
+                   p.at(3).get<int>(),
+                   p.at(4).get<double>(),
+                   p.size() > 5 && p.at(5).get<bool>(),
+                   p.size() > 6 && p.at(6).get<bool>()};
       if (!cell_ok(t.cell) || !(t.unit > 0.0))
         throw std::runtime_error("breach_warner: bad rise trial");
       w.rise_pending_.push_back(t);

@@ -161,6 +161,12 @@ struct breach_warner_settings {
   // cell shrunk towards the rise part's estimate over all values. A warner
   // without a second threshold (grace-node warn) is unchanged.
   bool rise_band_gate = false;
+  // The rise part also counts apart the values observed while one of the
+  // metric's causes is in trouble (set_rise_context, from the catalog's
+  // symptom_of: the node's cause_watch): a rise that its cause explains and
+  // one it does not are learned separately, each such cell shrunk towards
+  // the estimate over all values. No context given (grace-node warn): unchanged.
+  bool rise_cause_context = false;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -238,6 +244,9 @@ public:
   // The level beyond which the rise part's trials are also counted apart
   // (rise_band_gate: the warning threshold for the critical warner); NaN: none.
   void set_rise_gate(double level);
+  // Whether the values observed from now on come while a cause of this
+  // metric is in trouble (rise_cause_context).
+  void set_rise_context(bool caused) { rise_caused_ = caused; }
   double rise_gate() const { return rise_gate_; }
   // The rise part's evidence at the latest value: the decayed trials in its
   // cell and the other momentum of its rise class (for diagnostics).
@@ -259,7 +268,7 @@ private:
   // The metric's value signed so that "towards the threshold" is up.
   double towards(double v) const { return higher_is_worse_ ? v : -v; }
   void observe_rise(int64_t ts_ms, double value);
-  void count_rise(int cell, double climbed_steps, bool gated);
+  void count_rise(int cell, double climbed_steps, bool gated, bool caused);
   double rise_prior() const {
     return s_.rise_prior_weight >= 0.0 ? s_.rise_prior_weight : s_.prior_weight;
   }
@@ -351,7 +360,8 @@ private:
     double value = 0.0, unit = 1.0;
     int cell = 0;
     double highest = 0.0;
-    bool gated = false; // beyond the rise gate when observed (rise_band_gate)
+    bool gated = false;  // beyond the rise gate when observed (rise_band_gate)
+    bool caused = false; // a cause in trouble when observed (rise_cause_context)
   };
   std::deque<std::pair<int64_t, double>> rise_window_;
   std::deque<rise_trial> rise_pending_;
@@ -364,6 +374,11 @@ private:
   std::array<double, rise_cells> rise_gate_trials_{};
   std::array<double, rise_cells * rise_distances> rise_gate_hits_{};
   bool rise_gated_ = false;
+  // rise_cause_context: per context (no cause in trouble, one in trouble)
+  // the decayed trials and hits per cell, and the latest value's context.
+  std::array<std::array<double, rise_cells>, 2> rise_ctx_trials_{};
+  std::array<std::array<double, rise_cells * rise_distances>, 2> rise_ctx_hits_{};
+  bool rise_caused_ = false;
   // The learned mix: decayed log loss of the forecast and rise parts.
   double mix_loss_forecast_ = 0.0, mix_loss_rise_ = 0.0;
   // Learned damping: forecasts noted and not yet settled at all their points
@@ -398,6 +413,9 @@ struct threshold_warners {
   threshold_warners(const threshold_spec& t, breach_warner_settings s = {});
   bool matches(const threshold_spec& t) const; // same thresholds and direction
   void observe(int64_t ts_ms, double value);
+  // Whether the values observed from now on come while one of the metric's
+  // catalog causes is in trouble (rise_cause_context).
+  void set_rise_context(bool caused);
   // The latest forecast (the node: every forecast received; the CLI: every
   // forecast made); a value observed later is classed by what it said.
   void note_forecast(const forecast& f);

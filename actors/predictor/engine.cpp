@@ -276,7 +276,10 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
       continue;
     const double value = catalog::statistic_of(s, metric->aggregation);
     onsets_.observe(s.metric_id, s.window_end, value);
-    warners_for(spec_of(*metric)).observe(s.window_end, value);
+    auto& warners = warners_for(spec_of(*metric));
+    if (settings_.warner.rise_cause_context)
+      warners.set_rise_context(held_by(*metric, s.window_end).has_value());
+    warners.observe(s.window_end, value);
     const auto onset = onset_of(*metric);
     const bool due =
         reactions_.observe({s.metric_id, metric->service, s.level, value,

@@ -246,10 +246,16 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
         windows.add(s.metric_id, s.ts, s.value);
       }
     }
-    for (auto& s : windows.close_until(t)) {
+    auto closed = windows.close_until(t);
+    // Every cause's state in this batch first, as the node's engine does.
+    for (const auto& s : closed)
+      causes_now.observe(s.metric_id, s.level, s.window_end);
+    for (auto& s : closed) {
       const size_t m = index.at(s.metric_id);
       current[m] = s.level;
-      causes_now.observe(s.metric_id, s.level, s.window_end);
+      if (warner_settings.rise_cause_context)
+        warners[m].set_rise_context(!metrics[m].symptom_of.empty()
+                                    && causes_now.holding(metrics[m].symptom_of, s.window_end, {}));
       warners[m].observe(s.window_end, catalog::statistic_of(s, metrics[m].aggregation));
       for (auto& b : books) {
         b.resolved(b.book.observe_band(s.metric_id, s.level, s.window_end));

@@ -141,7 +141,8 @@ TEST(node_config, warner_settings_are_read_and_validated) {
                                        "    history_alpha: 0.001\n    trend_values: 8\n"
                                        "    rise_learned_mix: true\n    rise_mix_early_only: true\n"
                                        "    learned_damping: true\n    exclusive_threshold: true\n"
-                                       "    rise_prior_weight: 5\n    rise_band_gate: true\n",
+                                       "    rise_prior_weight: 5\n    rise_band_gate: true\n"
+                                       "    rise_cause_context: true\n",
                                        "g.yaml", "");
   for (const auto& e : set.errors)
     ADD_FAILURE() << e.to_string();
@@ -157,6 +158,7 @@ TEST(node_config, warner_settings_are_read_and_validated) {
   EXPECT_TRUE(w.exclusive_threshold);
   EXPECT_DOUBLE_EQ(w.rise_prior_weight, 5.0);
   EXPECT_TRUE(w.rise_band_gate);
+  EXPECT_TRUE(w.rise_cause_context);
   EXPECT_EQ(w.horizon_ms, defaults.horizon_ms) << "a key not given keeps its default";
 
   auto bad = load_node_settings_string("prediction:\n  warner:\n    rise_wieght: 1\n"

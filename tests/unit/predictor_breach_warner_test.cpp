@@ -1042,3 +1042,46 @@ TEST(predictor_breach_warner, with_the_band_gate_and_a_small_rise_prior_a_ramp_i
   EXPECT_TRUE(j.at("rise_band_gate").get<bool>());
   EXPECT_EQ(j.get<grace::predictor::breach_warner_settings>().rise_prior_weight, 5.0);
 }
+
+TEST(predictor_breach_warner, the_cause_context_learns_explained_and_unexplained_rises_apart) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_weight = 1.0;
+  // Two weeks: every 6 hours a rise of +2 a value from a noisy 50; by turns
+  // one while a cause is in trouble that stops at 62 and one with no cause
+  // in trouble that goes on to 86. Then a rise of +12 in 30 minutes, still
+  // going, in either context.
+  auto run = [](grace::predictor::breach_warner_settings settings, bool caused_now) {
+    breach_warner w(70.0, true, settings);
+    noise rnd;
+    int64_t t = 0;
+    for (int i = 0; i < 14 * 288; ++i, t += 5 * minute) {
+      const int cycle = i / 72, in_cycle = i % 72;
+      const bool caused = cycle % 2 == 0;
+      const int ramp_values = caused ? 6 : 18;
+      w.set_rise_context(caused && in_cycle < 24);
+      w.observe(t, 50.0 + rnd() + (in_cycle < ramp_values ? 2.0 * (in_cycle + 1) : 0.0));
+    }
+    w.set_rise_context(caused_now);
+    for (int k = 1; k <= 6; ++k, t += 5 * minute)
+      w.observe(t, 50.0 + rnd() + 2.0 * k);
+    return w;
+  };
+  const double forecast_says = 0.5;
+  const double pooled = run(s, false).rise_probability(forecast_says);
+  s.rise_cause_context = true;
+  const auto unexplained = run(s, false), explained = run(s, true);
+  const double p_unexplained = unexplained.rise_probability(forecast_says);
+  const double p_explained = explained.rise_probability(forecast_says);
+  EXPECT_GT(p_unexplained, pooled);
+  EXPECT_LT(p_explained, pooled);
+  EXPECT_GT(p_unexplained, 2.0 * p_explained);
+  // Kept across a restart, the context included.
+  const auto restored = breach_warner::from_json(nlohmann::json::parse(explained.to_json().dump()));
+  EXPECT_EQ(restored.rise_probability(forecast_says), p_explained);
+  // Never told a context (grace-node warn): every value counts as unexplained,
+  // and a ramp is warned as before.
+  grace::predictor::breach_warner_settings only;
+  only.rise_weight = 1.0;
+  only.rise_cause_context = true;
+  expect_ramp_warned_flat_silent_gap_survived(only, 0);
+}
