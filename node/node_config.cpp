@@ -100,7 +100,10 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                                "rise_learned_mix",
                                "rise_mix_early_only",
                                "learned_damping",
-                               "exclusive_threshold"},
+                               "exclusive_threshold",
+                               "rise_prior_weight",
+                               "rise_band_gate",
+                               "rise_cause_context"},
                      {}))
     return;
   for (auto [key, out] : {std::pair<const char*, bool*>{"use_history", &w.use_history},
@@ -122,7 +125,9 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                           {"rise_learned_mix", &w.rise_learned_mix},
                           {"rise_mix_early_only", &w.rise_mix_early_only},
                           {"learned_damping", &w.learned_damping},
-                          {"exclusive_threshold", &w.exclusive_threshold}})
+                          {"exclusive_threshold", &w.exclusive_threshold},
+                          {"rise_band_gate", &w.rise_band_gate},
+                          {"rise_cause_context", &w.rise_cause_context}})
     if (auto v = in.boolean(n, key, path))
       *out = *v;
   // Numbers: [low, high], or above low when low_open.
@@ -140,7 +145,9 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                    "must be in [0, 1000000] (0: off)"},
         number_key{"calibration_prior", &w.calibration_prior, 0.0, 1e6, true,
                    "must be in (0, 1000000]"},
-        number_key{"rise_weight", &w.rise_weight, 0.0, 1.0, false, "must be in [0, 1]"}}) {
+        number_key{"rise_weight", &w.rise_weight, 0.0, 1.0, false, "must be in [0, 1]"},
+        number_key{"rise_prior_weight", &w.rise_prior_weight, 0.0, 1e6, false,
+                   "must be in [0, 1000000]"}}) {
     if (auto v = in.number(n, k.key, path)) {
       if (!(k.low_open ? *v > k.low : *v >= k.low) || !(*v <= k.high))
         in.error(child(n, k.key), join_path(path, k.key), k.rule);
@@ -467,10 +474,10 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     positive_duration(n, "pending_ttl", "rl", s.rl_pending_ttl_ms);
   }
-  if (auto n =
-          section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
-                                 "react_to_breaches", "sudden_onset_context", "escalate_after",
-                                 "react_unattended_first", "warnings_wait_for_runs", "warner"})) {
+  if (auto n = section("prediction",
+                       {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches",
+                        "sudden_onset_context", "escalate_after", "react_unattended_first",
+                        "warnings_wait_for_runs", "hold_symptom_warnings", "warner"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(child(n, "min_probability"), "prediction.min_probability", "must be in (0, 1]");
@@ -493,6 +500,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       s.prediction.react_unattended_first = *v;
     if (auto v = in.boolean(n, "warnings_wait_for_runs", "prediction"))
       s.prediction.warnings_wait_for_runs = *v;
+    if (auto v = in.boolean(n, "hold_symptom_warnings", "prediction"))
+      s.prediction.hold_symptom_warnings = *v;
     if (auto v = in.duration_ms(n, "escalate_after", "prediction")) {
       if (*v < 0)
         in.error(child(n, "escalate_after"), "prediction.escalate_after", "must not be negative");

@@ -36,7 +36,10 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"rise_learned_mix", s.rise_learned_mix},
        {"rise_mix_early_only", s.rise_mix_early_only},
        {"learned_damping", s.learned_damping},
-       {"exclusive_threshold", s.exclusive_threshold}};
+       {"exclusive_threshold", s.exclusive_threshold},
+       {"rise_prior_weight", s.rise_prior_weight},
+       {"rise_band_gate", s.rise_band_gate},
+       {"rise_cause_context", s.rise_cause_context}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -68,6 +71,11 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.rise_mix_early_only = j.value("rise_mix_early_only", s.rise_mix_early_only);
   s.learned_damping = j.value("learned_damping", s.learned_damping);
   s.exclusive_threshold = j.value("exclusive_threshold", s.exclusive_threshold);
+  s.rise_prior_weight = j.value("rise_prior_weight", s.rise_prior_weight);
+  s.rise_band_gate = j.value("rise_band_gate", s.rise_band_gate);
+  s.rise_cause_context = j.value("rise_cause_context", s.rise_cause_context);
+  if (!std::isfinite(s.rise_prior_weight))
+    throw std::invalid_argument("breach warner: rise_prior_weight must be a number");
   if (!(s.rise_weight >= 0.0 && s.rise_weight <= 1.0))
     throw std::invalid_argument("breach warner: rise_weight must be in [0, 1]");
   if (s.rise_window_ms <= 0)
@@ -544,7 +552,7 @@ double rise_edge(int k) {
 }
 } // namespace
 
-void breach_warner::count_rise(int cell, double climbed) {
+void breach_warner::count_rise(int cell, double climbed, bool gated, bool caused) {
   const double keep = 1.0 - s_.history_alpha;
   for (double& x : rise_trials_)
     x *= keep;
@@ -553,6 +561,44 @@ void breach_warner::count_rise(int cell, double climbed) {
   rise_trials_[static_cast<size_t>(cell)] += 1.0;
   for (int k = 0; k < rise_distances && climbed >= rise_edge(k); ++k)
     rise_hits_[static_cast<size_t>(cell * rise_distances + k)] += 1.0;
+  if (s_.rise_cause_context) {
+    for (auto& a : rise_ctx_trials_)
+      for (double& x : a)
+        x *= keep;
+    for (auto& a : rise_ctx_hits_)
+      for (double& x : a)
+        x *= keep;
+    const size_t c = caused ? 1 : 0;
+    rise_ctx_trials_[c][static_cast<size_t>(cell)] += 1.0;
+    for (int k = 0; k < rise_distances && climbed >= rise_edge(k); ++k)
+      rise_ctx_hits_[c][static_cast<size_t>(cell * rise_distances + k)] += 1.0;
+  }
+  if (!s_.rise_band_gate)
+    return;
+  for (double& x : rise_gate_trials_)
+    x *= keep;
+  for (double& x : rise_gate_hits_)
+    x *= keep;
+  if (!gated)
+    return;
+  rise_gate_trials_[static_cast<size_t>(cell)] += 1.0;
+  for (int k = 0; k < rise_distances && climbed >= rise_edge(k); ++k)
+    rise_gate_hits_[static_cast<size_t>(cell * rise_distances + k)] += 1.0;
+}
+
+void breach_warner::set_rise_gate(double level) {
+  rise_gate_ = level;
+}
+
+bool breach_warner::gated(double value) const {
+  if (!s_.rise_band_gate || !std::isfinite(rise_gate_))
+    return false;
+  return higher_is_worse_ ? value >= rise_gate_ : value <= rise_gate_;
+}
+
+double breach_warner::rise_evidence() const {
+  const size_t cell = static_cast<size_t>(rise_cell_);
+  return rise_trials_[cell] + rise_trials_[cell ^ 1u];
 }
 
 void breach_warner::observe_rise(int64_t ts_ms, double value) {
@@ -560,7 +606,7 @@ void breach_warner::observe_rise(int64_t ts_ms, double value) {
   // Trials whose horizon has passed: how far the metric climbed within it.
   while (!rise_pending_.empty() && rise_pending_.front().at + s_.horizon_ms < ts_ms) {
     const auto& t = rise_pending_.front();
-    count_rise(t.cell, (t.highest - t.value) / t.unit);
+    count_rise(t.cell, (t.highest - t.value) / t.unit, t.gated, t.caused);
     rise_pending_.pop_front();
   }
   for (auto& t : rise_pending_)
@@ -586,7 +632,8 @@ void breach_warner::observe_rise(int64_t ts_ms, double value) {
     ++c;
   const bool rising = (u - half_ago) / unit > 1.0;
   rise_cell_ = c * 2 + (rising ? 1 : 0);
-  rise_pending_.push_back({ts_ms, u, unit, rise_cell_, u});
+  rise_gated_ = gated(value);
+  rise_pending_.push_back({ts_ms, u, unit, rise_cell_, u, rise_gated_, rise_caused_});
 }
 
 double breach_warner::rise_probability(double forecast_p) const {
@@ -598,13 +645,26 @@ double breach_warner::rise_probability(double forecast_p) const {
     return 1.0; // at or beyond the threshold already
   const size_t cell = static_cast<size_t>(rise_cell_);
   const size_t sibling = cell ^ 1u; // the same rise class, the other momentum
-  const double w = s_.prior_weight;
+  const double w = rise_prior();
+  const bool in_gate = s_.rise_band_gate && rise_gated_;
+  // hits of n trials shrunk towards prior by w pseudo-trials (the prior
+  // itself with neither, e.g. rise_prior_weight 0 on a new metric).
+  auto shrunk = [w](double hits, double n, double prior) {
+    return n + w > 0.0 ? (hits + w * prior) / (n + w) : prior;
+  };
   auto rate = [&](int k) {
     const size_t i = cell * rise_distances + static_cast<size_t>(k);
     const size_t j = sibling * rise_distances + static_cast<size_t>(k);
-    const double p_class = (rise_hits_[i] + rise_hits_[j] + w * forecast_p)
-                           / (rise_trials_[cell] + rise_trials_[sibling] + w);
-    return (rise_hits_[i] + w * p_class) / (rise_trials_[cell] + w);
+    const double p_class = shrunk(rise_hits_[i] + rise_hits_[j],
+                                  rise_trials_[cell] + rise_trials_[sibling], forecast_p);
+    double p = shrunk(rise_hits_[i], rise_trials_[cell], p_class);
+    if (in_gate) // from inside the band: this cell's band entries, shrunk towards all its values
+      p = shrunk(rise_gate_hits_[i], rise_gate_trials_[cell], p);
+    if (s_.rise_cause_context) { // the rises seen in the same context (a cause in trouble or not)
+      const size_t c = rise_caused_ ? 1 : 0;
+      p = shrunk(rise_ctx_hits_[c][i], rise_ctx_trials_[c][cell], p);
+    }
+    return p;
   };
   // Between two rungs of the ladder: linear in log distance, in log rate.
   const double x = std::log2(d) + 2.0;
@@ -782,12 +842,20 @@ breach_assessment breach_warner::assess(const forecast& f, int64_t now, band sev
 }
 
 threshold_warners::threshold_warners(const threshold_spec& t, breach_warner_settings s)
-    : warning(t.warning, t.higher_is_worse, s), critical(t.critical, t.higher_is_worse, s) {}
+    : warning(t.warning, t.higher_is_worse, s), critical(t.critical, t.higher_is_worse, s) {
+  if (s.rise_band_gate)
+    critical.set_rise_gate(t.warning); // from the warning band towards the critical one
+}
 
 bool threshold_warners::matches(const threshold_spec& t) const {
   auto same = [](double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); };
   return same(warning.threshold(), t.warning) && same(critical.threshold(), t.critical)
          && warning.higher_is_worse() == t.higher_is_worse;
+}
+
+void threshold_warners::set_rise_context(bool caused) {
+  warning.set_rise_context(caused);
+  critical.set_rise_context(caused);
 }
 
 void threshold_warners::observe(int64_t ts_ms, double value) {
@@ -807,7 +875,7 @@ nlohmann::json breach_warner::to_json() const {
     pending.push_back({t.at, t.cell, t.probability, t.forecast, t.rise});
   nlohmann::json rise_pending = nlohmann::json::array();
   for (const auto& t : rise_pending_)
-    rise_pending.push_back({t.at, t.value, t.unit, t.cell, t.highest});
+    rise_pending.push_back({t.at, t.value, t.unit, t.cell, t.highest, t.gated, t.caused});
   nlohmann::json damping_pending = nlohmann::json::array();
   for (const auto& n : damping_pending_) {
     nlohmann::json points = nlohmann::json::array();
@@ -860,7 +928,16 @@ nlohmann::json breach_warner::to_json() const {
         {"trials", std::vector<double>(rise_trials_.begin(), rise_trials_.end())},
         {"hits", std::vector<double>(rise_hits_.begin(), rise_hits_.end())},
         {"cell", rise_cell_},
-        {"mix_loss", {mix_loss_forecast_, mix_loss_rise_}}}},
+        {"mix_loss", {mix_loss_forecast_, mix_loss_rise_}},
+        {"gate",
+         {{"level", std::isfinite(rise_gate_) ? nlohmann::json(rise_gate_) : nlohmann::json()},
+          {"trials", vec(rise_gate_trials_)},
+          {"hits", vec(rise_gate_hits_)},
+          {"now", rise_gated_}}},
+        {"context",
+         {{"trials", {vec(rise_ctx_trials_[0]), vec(rise_ctx_trials_[1])}},
+          {"hits", {vec(rise_ctx_hits_[0]), vec(rise_ctx_hits_[1])}},
+          {"now", rise_caused_}}}}},
       {"damping", damping}};
 }
 
@@ -976,9 +1053,42 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
     }
     if (!cell_ok(w.rise_cell_))
       throw std::runtime_error("breach_warner: rise cell out of range");
+    if (r.contains("gate")) { // absent in states written before rise_band_gate
+      const auto& g = r.at("gate");
+      if (!g.at("level").is_null())
+        w.rise_gate_ = g.at("level").get<double>();
+      const auto gt = g.at("trials").get<std::vector<double>>();
+      const auto gh = g.at("hits").get<std::vector<double>>();
+      if (gt.size() != w.rise_gate_trials_.size() || gh.size() != w.rise_gate_hits_.size())
+        throw std::runtime_error("breach_warner: 'rise.gate' must hold "
+                                 + std::to_string(rise_cells) + " trials and "
+                                 + std::to_string(rise_cells * rise_distances) + " hits");
+      std::copy(gt.begin(), gt.end(), w.rise_gate_trials_.begin());
+      std::copy(gh.begin(), gh.end(), w.rise_gate_hits_.begin());
+      w.rise_gated_ = g.at("now").get<bool>();
+    }
+    if (r.contains("context")) { // absent in states written before rise_cause_context
+      const auto& x = r.at("context");
+      for (size_t c = 0; c < 2; ++c) {
+        const auto ct = x.at("trials").at(c).get<std::vector<double>>();
+        const auto ch = x.at("hits").at(c).get<std::vector<double>>();
+        if (ct.size() != w.rise_ctx_trials_[c].size() || ch.size() != w.rise_ctx_hits_[c].size())
+          throw std::runtime_error("breach_warner: 'rise.context' must hold "
+                                   + std::to_string(rise_cells) + " trials and "
+                                   + std::to_string(rise_cells * rise_distances) + " hits each");
+        std::copy(ct.begin(), ct.end(), w.rise_ctx_trials_[c].begin());
+        std::copy(ch.begin(), ch.end(), w.rise_ctx_hits_[c].begin());
+      }
+      w.rise_caused_ = x.at("now").get<bool>();
+    }
     for (const auto& p : r.at("pending")) {
-      rise_trial t{p.at(0).get<int64_t>(), p.at(1).get<double>(), p.at(2).get<double>(),
-                   p.at(3).get<int>(), p.at(4).get<double>()};
+      rise_trial t{p.at(0).get<int64_t>(),
+                   p.at(1).get<double>(),
+                   p.at(2).get<double>(),
+                   p.at(3).get<int>(),
+                   p.at(4).get<double>(),
+                   p.size() > 5 && p.at(5).get<bool>(),
+                   p.size() > 6 && p.at(6).get<bool>()};
       if (!cell_ok(t.cell) || !(t.unit > 0.0))
         throw std::runtime_error("breach_warner: bad rise trial");
       w.rise_pending_.push_back(t);

@@ -18,6 +18,7 @@
 #include <array>
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 namespace grace::predictor {
@@ -148,6 +149,24 @@ struct breach_warner_settings {
   // are closed). Matters where values sit at the threshold: a metric flat
   // at it, counts whose threshold is one of their integers.
   bool exclusive_threshold = false;
+  // The pseudo-count pulling the rise part's cells towards their coarser
+  // estimate (rise class, then the forecast's probability); negative: the
+  // history part's prior_weight. Smaller: a metric's own few rises of a size
+  // speak sooner against the forecast's extrapolation.
+  double rise_prior_weight = -1.0;
+  // The rise part of the critical threshold's warner is also classed by
+  // whether the value is in the warning band (beyond the warning threshold,
+  // threshold_warners passes it): how far this metric's rises went on from
+  // inside the warning band, learned from its own band entries, each such
+  // cell shrunk towards the rise part's estimate over all values. A warner
+  // without a second threshold (grace-node warn) is unchanged.
+  bool rise_band_gate = false;
+  // The rise part also counts apart the values observed while one of the
+  // metric's causes is in trouble (set_rise_context, from the catalog's
+  // symptom_of: the node's cause_watch): a rise that its cause explains and
+  // one it does not are learned separately, each such cell shrunk towards
+  // the estimate over all values. No context given (grace-node warn): unchanged.
+  bool rise_cause_context = false;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -222,6 +241,17 @@ public:
   static constexpr int rise_cells = 2 * rise_classes; // x (stopped, still rising)
   static constexpr int rise_distances = 16;           // climb at least 2^-2 .. 2^13 steps
 
+  // The level beyond which the rise part's trials are also counted apart
+  // (rise_band_gate: the warning threshold for the critical warner); NaN: none.
+  void set_rise_gate(double level);
+  // Whether the values observed from now on come while a cause of this
+  // metric is in trouble (rise_cause_context).
+  void set_rise_context(bool caused) { rise_caused_ = caused; }
+  double rise_gate() const { return rise_gate_; }
+  // The rise part's evidence at the latest value: the decayed trials in its
+  // cell and the other momentum of its rise class (for diagnostics).
+  double rise_evidence() const;
+
   double threshold() const { return given_threshold_; } // as given (exclusive_threshold aside)
   bool higher_is_worse() const { return higher_is_worse_; }
   const breach_warner_settings& settings() const { return s_; }
@@ -238,7 +268,11 @@ private:
   // The metric's value signed so that "towards the threshold" is up.
   double towards(double v) const { return higher_is_worse_ ? v : -v; }
   void observe_rise(int64_t ts_ms, double value);
-  void count_rise(int cell, double climbed_steps);
+  void count_rise(int cell, double climbed_steps, bool gated, bool caused);
+  double rise_prior() const {
+    return s_.rise_prior_weight >= 0.0 ? s_.rise_prior_weight : s_.prior_weight;
+  }
+  bool gated(double value) const;
   int class_of(int64_t now) const;
   // f moved by the newest value's difference from it (settings().reanchor),
   // or conditioned on the values observed since it was made
@@ -326,12 +360,25 @@ private:
     double value = 0.0, unit = 1.0;
     int cell = 0;
     double highest = 0.0;
+    bool gated = false;  // beyond the rise gate when observed (rise_band_gate)
+    bool caused = false; // a cause in trouble when observed (rise_cause_context)
   };
   std::deque<std::pair<int64_t, double>> rise_window_;
   std::deque<rise_trial> rise_pending_;
   std::array<double, rise_cells> rise_trials_{};
   std::array<double, rise_cells * rise_distances> rise_hits_{};
   int rise_cell_ = 0;
+  // rise_band_gate: the gate level, the decayed trials and hits per cell of
+  // the values beyond it, and whether the latest value is.
+  double rise_gate_ = std::numeric_limits<double>::quiet_NaN();
+  std::array<double, rise_cells> rise_gate_trials_{};
+  std::array<double, rise_cells * rise_distances> rise_gate_hits_{};
+  bool rise_gated_ = false;
+  // rise_cause_context: per context (no cause in trouble, one in trouble)
+  // the decayed trials and hits per cell, and the latest value's context.
+  std::array<std::array<double, rise_cells>, 2> rise_ctx_trials_{};
+  std::array<std::array<double, rise_cells * rise_distances>, 2> rise_ctx_hits_{};
+  bool rise_caused_ = false;
   // The learned mix: decayed log loss of the forecast and rise parts.
   double mix_loss_forecast_ = 0.0, mix_loss_rise_ = 0.0;
   // Learned damping: forecasts noted and not yet settled at all their points
@@ -366,6 +413,9 @@ struct threshold_warners {
   threshold_warners(const threshold_spec& t, breach_warner_settings s = {});
   bool matches(const threshold_spec& t) const; // same thresholds and direction
   void observe(int64_t ts_ms, double value);
+  // Whether the values observed from now on come while one of the metric's
+  // catalog causes is in trouble (rise_cause_context).
+  void set_rise_context(bool caused);
   // The latest forecast (the node: every forecast received; the CLI: every
   // forecast made); a value observed later is classed by what it said.
   void note_forecast(const forecast& f);

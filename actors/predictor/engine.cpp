@@ -218,6 +218,15 @@ void engine::judge(effects& out, const catalog::metric_definition& metric, const
   const band current = it == bands_.end() ? band::good : it->second;
   const auto outlook = warners_for(spec).outlook(f, now);
   breach_probability[f.metric_id] = outlook.warning.probability;
+  if (settings_.hold_symptom_warnings && !metric.symptom_of.empty()) {
+    bool open = false;
+    for (const auto& w : book.open())
+      open = open || w.metric_id == metric.id;
+    if (!open && held_by(metric, now)) {
+      ++warnings_held; // nothing new on a symptom while its cause is in trouble
+      return;
+    }
+  }
   auto event = book.observe_outlook(outlook, spec, current, now);
   if (event.change != warning_change::raised) {
     // A warning that waited for a run on its service acts once that run's
@@ -318,7 +327,10 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
       continue;
     const double value = catalog::statistic_of(s, metric->aggregation);
     onsets_.observe(s.metric_id, s.window_end, value);
-    warners_for(spec_of(*metric)).observe(s.window_end, value);
+    auto& warners = warners_for(spec_of(*metric));
+    if (settings_.warner.rise_cause_context)
+      warners.set_rise_context(held_by(*metric, s.window_end).has_value());
+    warners.observe(s.window_end, value);
     const auto onset = onset_of(*metric);
     const bool due =
         reactions_.observe({s.metric_id, metric->service, s.level, value,

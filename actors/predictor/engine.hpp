@@ -169,7 +169,8 @@ public:
   warning_book book;
   uint64_t forecasts_seen = 0;
   uint64_t anomalies_flagged = 0;
-  uint64_t actions_held = 0;                        // remediations held for a symptom's cause
+  uint64_t actions_held = 0;  // remediations held for a symptom's cause
+  uint64_t warnings_held = 0; // judgements not raised for a symptom's cause (hold_symptom_warnings)
   std::map<std::string, double> anomaly;            // last score per metric
   std::map<std::string, double> breach_probability; // last warning-threshold P
 

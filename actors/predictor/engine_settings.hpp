@@ -26,6 +26,13 @@ struct engine_settings : warning_policy, reaction_policy {
   bool react_unattended_first = true;
   // Learn a sudden onset apart: diagnosis `<metric>:sudden` (see onset.hpp).
   bool sudden_onset_context = true;
+  // Raise no new early warning on a metric while one of its catalog causes
+  // (symptom_of) holds it (cause_watch, the rule that holds a symptom's
+  // remediation: the cause at warning or worse, warned with a playbook run,
+  // or out of the band for less than escalate_after), as an Alertmanager
+  // inhibit rule would: the cause's own warning or breach speaks for it.
+  // An open warning on the metric is still judged (updated, resolved).
+  bool hold_symptom_warnings = false;
   // The executor's approval timeout (its setting, set from it by the node):
   // when a run waiting for approval is decided (expired or rejected), the
   // next-best playbook is asked for.

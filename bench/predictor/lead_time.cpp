@@ -19,6 +19,7 @@
 #include "actors/forecaster/snapshot_series.hpp"
 #include "actors/forecaster/temporal_forecaster.hpp"
 #include "actors/predictor/breach_warner.hpp"
+#include "actors/predictor/symptom_hold.hpp"
 #include "actors/predictor/warning_book.hpp"
 #include "actors/simulator/simulator_config.hpp"
 #include "actors/simulator/world.hpp"
@@ -61,6 +62,7 @@ struct warning_record {
   int64_t raised_at = 0;
   int64_t resolved_at = 0; // 0: still open at the end
   warning_outcome outcome = warning_outcome::open;
+  double rise_evidence = -1.0; // the rise part's trials in its cell pair when raised (--diagnose)
 };
 
 // One warning book and what it raised.
@@ -98,6 +100,7 @@ struct seed_result {
   uint64_t seed = 0;
   double days = 0.0;
   int incidents_total = 0;     // all incidents started
+  int held = 0;                // judgements held from the books (--hold-symptom-warnings)
   int not_forecastable = 0;    // crossed, but no direct effect metric is forecast
   int sudden = 0;              // counted incidents that are sudden
   std::array<score, 2> scores; // the two books' min_probability (0.7, 0.5 unless --cuts)
@@ -126,6 +129,10 @@ struct run_options {
   bool diagnose = false;
   int64_t forecast_every_ms = forecast_every_default_ms;
   std::array<double, 2> cuts{0.7, 0.5}; // the two books' min_probability
+  // --hold-symptom-warnings: no new warning on a metric while one of its
+  // catalog causes (symptom_of) is in trouble (predictor::cause_watch, the
+  // rule that holds a symptom's remediation in the node, applied to raising).
+  bool hold_symptom_warnings = false;
   predictor::breach_warner_settings warner;
 };
 
@@ -220,6 +227,7 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
     warners.emplace_back(spec_of(m), warner_settings);
   const bool rejudges = !warners.empty() && warners.front().warning.judges_every_value();
   std::array<book_run, 2> books{book_run(o.cuts[0]), book_run(o.cuts[1])};
+  predictor::cause_watch causes_now;
   std::vector<std::optional<forecast>> latest(metrics.size()); // per forecast metric
   std::vector<std::vector<judgement>> judged(metrics.size());  // --verbose
   forecaster::temporal_forecaster model;                       // untrained until the first retrain
@@ -238,9 +246,16 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
         windows.add(s.metric_id, s.ts, s.value);
       }
     }
-    for (auto& s : windows.close_until(t)) {
+    auto closed = windows.close_until(t);
+    // Every cause's state in this batch first, as the node's engine does.
+    for (const auto& s : closed)
+      causes_now.observe(s.metric_id, s.level, s.window_end);
+    for (auto& s : closed) {
       const size_t m = index.at(s.metric_id);
       current[m] = s.level;
+      if (warner_settings.rise_cause_context)
+        warners[m].set_rise_context(!metrics[m].symptom_of.empty()
+                                    && causes_now.holding(metrics[m].symptom_of, s.window_end, {}));
       warners[m].observe(s.window_end, catalog::statistic_of(s, metrics[m].aggregation));
       for (auto& b : books) {
         b.resolved(b.book.observe_band(s.metric_id, s.level, s.window_end));
@@ -286,11 +301,26 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
       if (o.verbose || o.diagnose)
         judged[m].push_back({t, outlook.warning.probability, outlook.warning.expected_breach_at,
                              current[m], forecast_due});
+      if (o.hold_symptom_warnings && !metrics[m].symptom_of.empty()
+          && causes_now.holding(metrics[m].symptom_of, t, {})) {
+        // Held: nothing new is raised on a symptom while its cause is in trouble.
+        bool open = false;
+        for (auto& b : books)
+          for (const auto& [id, w] : b.warnings)
+            open = open || (w.metric == metrics[m].id && w.resolved_at == 0 && w.raised_at < t);
+        if (!open) {
+          ++out.held;
+          continue;
+        }
+      }
       for (auto& b : books) {
         const auto ev = b.book.observe_outlook(outlook, spec, current[m], t);
         if (ev.change == predictor::warning_change::raised) {
-          b.warnings[ev.warning.id] = {ev.warning.metric_id, ev.warning.severity,
-                                       ev.warning.raised_at, 0, warning_outcome::open};
+          const auto& raiser =
+              ev.warning.severity == band::critical ? warners[m].critical : warners[m].warning;
+          b.warnings[ev.warning.id] = {ev.warning.metric_id,  ev.warning.severity,
+                                       ev.warning.raised_at,  0,
+                                       warning_outcome::open, raiser.rise_evidence()};
         }
       }
     }
@@ -424,6 +454,16 @@ seed_result run_seed(const simulator::simulator_config& sim, const catalog::metr
         ++out.warning_outcomes[std::string(w.severity == band::critical ? "critical" : "warning")
                                + " raised in the " + to_string(then)
                                + " band: " + to_string(w.outcome)];
+        // How much of this metric's own rises the rise part had to go on.
+        const double e = w.rise_evidence;
+        const char* bucket = e < 0.0    ? "n/a"
+                             : e < 5.0  ? "< 5"
+                             : e < 20.0 ? "5-20"
+                             : e < 80.0 ? "20-80"
+                                        : ">= 80";
+        ++out.warning_outcomes[std::string("rise evidence (trials in the cell pair) ") + bucket
+                               + ", " + (w.severity == band::critical ? "critical" : "warning")
+                               + ": " + to_string(w.outcome)];
       }
       if (o.diagnose && k == 0 && w.outcome == warning_outcome::false_alarm) {
         const size_t m = index.at(w.metric);
@@ -523,6 +563,11 @@ int main(int argc, char** argv) {
                  "one)")
       ->expected(2)
       ->check(CLI::Range(0.01, 1.0));
+  bool hold_symptom_warnings = false;
+  app.add_flag("--hold-symptom-warnings", hold_symptom_warnings,
+               "raise nothing new on a metric while one of its catalog causes (symptom_of) is at "
+               "warning or worse or left it < 10 min ago (the node's remediation hold, applied to "
+               "raising)");
   std::string warner_json;
   app.add_option("--warner", warner_json,
                  "JSON overriding the breach warner's settings, e.g. '{\"use_history\":false}'");
@@ -563,6 +608,7 @@ int main(int argc, char** argv) {
   options.forecast_every_ms = forecast_every_minutes * minute_ms;
   options.cuts = {cuts.at(0), cuts.at(1)};
   options.warner = warner_settings;
+  options.hold_symptom_warnings = hold_symptom_warnings;
 
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<seed_result> results(static_cast<size_t>(seeds));
@@ -627,8 +673,9 @@ int main(int argc, char** argv) {
                 s.false_alarms / (static_cast<double>(days) * seeds), s.raised, s.warnable,
                 s.warnable_early, s.warnable ? 100.0 * s.warnable_early / s.warnable : 0.0);
   }
-  int not_forecastable = 0, sudden = 0, started = 0;
+  int not_forecastable = 0, sudden = 0, started = 0, held = 0;
   for (const auto& r : results) {
+    held += r.held;
     not_forecastable += r.not_forecastable;
     sudden += r.sudden;
     started += r.incidents_total;
@@ -636,6 +683,8 @@ int main(int argc, char** argv) {
   std::printf("incidents started %d; scored (a forecast effect metric reached warning) %d, of "
               "them sudden %d; crossed on a non-forecast metric only %d\n",
               started, total[0].incidents, sudden, not_forecastable);
+  if (hold_symptom_warnings)
+    std::printf("judgements held from the books (a cause in trouble): %d\n", held);
   std::printf("time: wall %.1f s; forecast %.3f ms per call; retrain %.0f ms per run\n", wall,
               forecast_ms / std::max<size_t>(forecasts, 1), train_ms / (seeds * days * 4.0));
   if (diagnose) {

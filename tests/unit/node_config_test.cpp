@@ -113,6 +113,11 @@ TEST(node_config, prediction_switches_are_booleans) {
   EXPECT_FALSE(off.settings.prediction.react_to_breaches);
   EXPECT_FALSE(off.settings.prediction.sudden_onset_context);
   EXPECT_FALSE(off.settings.prediction.react_unattended_first);
+  EXPECT_FALSE(d.settings.prediction.hold_symptom_warnings) << "off by default";
+  auto held =
+      load_node_settings_string("prediction:\n  hold_symptom_warnings: true\n", "g.yaml", "");
+  EXPECT_TRUE(held.ok());
+  EXPECT_TRUE(held.settings.prediction.hold_symptom_warnings);
   auto bad =
       load_node_settings_string("prediction:\n  sudden_onset_context: sometimes\n", "g.yaml", "");
   ASSERT_EQ(bad.errors.size(), 1u);
@@ -145,11 +150,15 @@ TEST(node_config, warner_settings_are_read_and_validated) {
   EXPECT_FALSE(d.settings.prediction.warner.rise_learned_mix);
   EXPECT_FALSE(d.settings.prediction.warner.learned_damping);
   EXPECT_FALSE(d.settings.prediction.warner.exclusive_threshold);
+  EXPECT_FALSE(d.settings.prediction.warner.rise_band_gate);
+  EXPECT_LT(d.settings.prediction.warner.rise_prior_weight, 0.0) << "unset: prior_weight's";
   auto set = load_node_settings_string("prediction:\n  warner:\n    rise_weight: 1\n"
                                        "    rise_window: 15m\n    use_daily: false\n"
                                        "    history_alpha: 0.001\n    trend_values: 8\n"
                                        "    rise_learned_mix: true\n    rise_mix_early_only: true\n"
-                                       "    learned_damping: true\n    exclusive_threshold: true\n",
+                                       "    learned_damping: true\n    exclusive_threshold: true\n"
+                                       "    rise_prior_weight: 5\n    rise_band_gate: true\n"
+                                       "    rise_cause_context: true\n",
                                        "g.yaml", "");
   for (const auto& e : set.errors)
     ADD_FAILURE() << e.to_string();
@@ -163,6 +172,9 @@ TEST(node_config, warner_settings_are_read_and_validated) {
   EXPECT_TRUE(w.rise_mix_early_only);
   EXPECT_TRUE(w.learned_damping);
   EXPECT_TRUE(w.exclusive_threshold);
+  EXPECT_DOUBLE_EQ(w.rise_prior_weight, 5.0);
+  EXPECT_TRUE(w.rise_band_gate);
+  EXPECT_TRUE(w.rise_cause_context);
   EXPECT_EQ(w.horizon_ms, defaults.horizon_ms) << "a key not given keeps its default";
 
   auto bad = load_node_settings_string("prediction:\n  warner:\n    rise_wieght: 1\n"

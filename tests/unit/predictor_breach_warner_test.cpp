@@ -915,3 +915,173 @@ TEST(predictor_breach_warner, an_exclusive_threshold_is_not_breached_by_values_a
     early = std::max(early, scores[i]);
   EXPECT_GE(early, 0.5);
 }
+
+namespace {
+// About two weeks of 5-minute values on a metric with a warning band from 60
+// and a critical threshold at 70, two kinds of 6-hour cycle by turns, every
+// move +-2 a value on a noisy level (36 such moves a cycle, so the mean step
+// stays the same): from 20 up for 18 values to 56 and down again (below the
+// band: such rises go on well past +12), and from 50 three times up for 6
+// values to 62 and down (into the warning band, where they stop). Ends at
+// the top of the last cycle's second rise into the band (62, +12 in the
+// last 30 minutes, still rising; the first follows the jump from 20 to 50).
+grace::predictor::threshold_warners band_entries(grace::predictor::breach_warner_settings s) {
+  grace::predictor::threshold_warners w({"m", "svc", true, 60.0, 70.0}, s);
+  noise rnd;
+  int64_t t = 0;
+  for (int i = 0; i < 55 * 72 + 30; ++i, t += 5 * minute) {
+    const int cycle = i / 72, in_cycle = i % 72;
+    double v = 0.0;
+    if (cycle % 2 == 0) {
+      const int k = in_cycle < 18 ? in_cycle + 1 : std::max(0, 35 - in_cycle);
+      v = 20.0 + 2.0 * k;
+    } else {
+      const int j = in_cycle % 24; // three bumps
+      const int k = j < 6 ? j + 1 : std::max(0, 11 - j);
+      v = 50.0 + 2.0 * k;
+    }
+    w.observe(t, v + rnd());
+  }
+  return w;
+}
+} // namespace
+
+TEST(predictor_breach_warner, the_band_gate_learns_how_far_rises_go_from_inside_the_warning_band) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_weight = 1.0;
+  const auto plain = band_entries(s);
+  s.rise_band_gate = true;
+  const auto gated = band_entries(s);
+  const double forecast_says = 0.5;
+  // The same rise (+12 in 30 minutes, still going, now at 62): over all the
+  // values, half the rises of this size went on far (those from 20), so the
+  // critical threshold 8 ahead looks likely; every rise that reached the
+  // warning band stopped there, and from inside the band the gate says so.
+  const double all = plain.critical.rise_probability(forecast_says);
+  const double from_band = gated.critical.rise_probability(forecast_says);
+  // (Over all values about 0.39; from the band about 0.09, its cell's band
+  // entries all stopped, shrunk towards the 0.39.)
+  EXPECT_GT(all, 0.3);
+  EXPECT_LT(from_band, 0.15);
+  EXPECT_LT(from_band, all / 3.0);
+  // The warning threshold's warner has no gate: unchanged.
+  EXPECT_TRUE(std::isnan(gated.warning.rise_gate()));
+  EXPECT_EQ(gated.critical.rise_gate(), 60.0);
+  EXPECT_EQ(gated.warning.rise_probability(forecast_says),
+            plain.warning.rise_probability(forecast_says));
+  // Kept across a restart, gate level included.
+  const auto restored =
+      breach_warner::from_json(nlohmann::json::parse(gated.critical.to_json().dump()));
+  EXPECT_EQ(restored.rise_gate(), 60.0);
+  EXPECT_EQ(restored.rise_probability(forecast_says), from_band);
+  // No band entry seen yet: the gated cell is the cell over all values.
+  grace::predictor::threshold_warners fresh({"m", "svc", true, 60.0, 70.0}, s);
+  grace::predictor::threshold_warners fresh_plain({"m", "svc", true, 60.0, 70.0}, [] {
+    grace::predictor::breach_warner_settings p;
+    p.rise_weight = 1.0;
+    return p;
+  }());
+  for (int i = 0; i < 300; ++i) {
+    // Rises to 58 at most (the band starts at 60), the last one to 62.
+    const double v = 50.0 + (i % 40 < 5 ? 2.0 * (i % 40) : 0.0) + (i == 299 ? 12.0 : 0.0);
+    fresh.observe(i * 5 * minute, v);
+    fresh_plain.observe(i * 5 * minute, v);
+  }
+  EXPECT_DOUBLE_EQ(fresh.critical.rise_probability(forecast_says),
+                   fresh_plain.critical.rise_probability(forecast_says));
+}
+
+TEST(predictor_breach_warner, a_smaller_rise_prior_lets_a_metrics_own_rises_speak_sooner) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_weight = 1.0;
+  // Only the first three days of rises that stop at 62: with the default
+  // pseudo-count the forecast's 0.9 still pulls the estimate up; with 2 the
+  // metric's own rises decide.
+  auto three_days = [](grace::predictor::breach_warner_settings settings) {
+    breach_warner w(70.0, true, settings);
+    noise rnd;
+    int64_t t = 0;
+    for (int i = 0; i < 3 * 288; ++i, t += 5 * minute) {
+      const int in_cycle = i % 72;
+      w.observe(t, 50.0 + rnd() + (in_cycle < 6 ? 2.0 * (in_cycle + 1) : 0.0));
+    }
+    for (int k = 1; k <= 6; ++k, t += 5 * minute)
+      w.observe(t, 50.0 + rnd() + 2.0 * k);
+    return w;
+  };
+  const double forecast_says = 0.9;
+  const double shrunk = three_days(s).rise_probability(forecast_says);
+  s.rise_prior_weight = 2.0;
+  const double own = three_days(s).rise_probability(forecast_says);
+  EXPECT_LT(own, 0.5 * shrunk);
+  EXPECT_LT(own, 0.2);
+  // Pseudo-count 0 on a new metric: no evidence, the forecast's word stands.
+  s.rise_prior_weight = 0.0;
+  breach_warner fresh(70.0, true, s);
+  fresh.observe(0, 50.0);
+  EXPECT_DOUBLE_EQ(fresh.rise_probability(forecast_says), forecast_says);
+  // Negative (the default): the history part's prior_weight.
+  grace::predictor::breach_warner_settings d;
+  EXPECT_LT(d.rise_prior_weight, 0.0);
+  d.rise_weight = 1.0;
+  d.rise_prior_weight = d.prior_weight;
+  grace::predictor::breach_warner_settings n;
+  n.rise_weight = 1.0;
+  EXPECT_EQ(three_days(d).rise_probability(forecast_says),
+            three_days(n).rise_probability(forecast_says));
+}
+
+TEST(predictor_breach_warner, with_the_band_gate_and_a_small_rise_prior_a_ramp_is_warned) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_weight = 1.0;
+  s.rise_band_gate = true;
+  s.rise_prior_weight = 5.0;
+  // grace-node warn has one threshold: the gate has nothing to gate.
+  expect_ramp_warned_flat_silent_gap_survived(s, 0);
+  nlohmann::json j = s;
+  EXPECT_TRUE(j.at("rise_band_gate").get<bool>());
+  EXPECT_EQ(j.get<grace::predictor::breach_warner_settings>().rise_prior_weight, 5.0);
+}
+
+TEST(predictor_breach_warner, the_cause_context_learns_explained_and_unexplained_rises_apart) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_weight = 1.0;
+  // Two weeks: every 6 hours a rise of +2 a value from a noisy 50; by turns
+  // one while a cause is in trouble that stops at 62 and one with no cause
+  // in trouble that goes on to 86. Then a rise of +12 in 30 minutes, still
+  // going, in either context.
+  auto run = [](grace::predictor::breach_warner_settings settings, bool caused_now) {
+    breach_warner w(70.0, true, settings);
+    noise rnd;
+    int64_t t = 0;
+    for (int i = 0; i < 14 * 288; ++i, t += 5 * minute) {
+      const int cycle = i / 72, in_cycle = i % 72;
+      const bool caused = cycle % 2 == 0;
+      const int ramp_values = caused ? 6 : 18;
+      w.set_rise_context(caused && in_cycle < 24);
+      w.observe(t, 50.0 + rnd() + (in_cycle < ramp_values ? 2.0 * (in_cycle + 1) : 0.0));
+    }
+    w.set_rise_context(caused_now);
+    for (int k = 1; k <= 6; ++k, t += 5 * minute)
+      w.observe(t, 50.0 + rnd() + 2.0 * k);
+    return w;
+  };
+  const double forecast_says = 0.5;
+  const double pooled = run(s, false).rise_probability(forecast_says);
+  s.rise_cause_context = true;
+  const auto unexplained = run(s, false), explained = run(s, true);
+  const double p_unexplained = unexplained.rise_probability(forecast_says);
+  const double p_explained = explained.rise_probability(forecast_says);
+  EXPECT_GT(p_unexplained, pooled);
+  EXPECT_LT(p_explained, pooled);
+  EXPECT_GT(p_unexplained, 2.0 * p_explained);
+  // Kept across a restart, the context included.
+  const auto restored = breach_warner::from_json(nlohmann::json::parse(explained.to_json().dump()));
+  EXPECT_EQ(restored.rise_probability(forecast_says), p_explained);
+  // Never told a context (grace-node warn): every value counts as unexplained,
+  // and a ramp is warned as before.
+  grace::predictor::breach_warner_settings only;
+  only.rise_weight = 1.0;
+  only.rise_cause_context = true;
+  expect_ramp_warned_flat_silent_gap_survived(only, 0);
+}

@@ -534,3 +534,37 @@ TEST(predictor_engine, a_warning_waits_for_a_young_run_on_its_service_then_acts)
                   e.on_forecasts({rising_latency(acted_at + 11 * minute)}, acted_at + 11 * minute))
                   .empty());
 }
+
+TEST(predictor_engine, with_the_hold_a_symptom_is_not_warned_while_its_cause_is_in_trouble) {
+  auto s = no_sudden_context();
+  s.act = false;
+  s.hold_symptom_warnings = true;
+  engine e(s);
+  e.set_catalog(test_catalog());
+  timestamp_ms at = t0;
+  // Its cause (db.cpu) is critical: nothing is raised on the symptom.
+  e.on_snapshots(
+      {window("api.latency", at, 300, band::good), window("db.cpu", at, 97, band::critical)}, at);
+  EXPECT_TRUE(all_of<publish_warning>(e.on_forecasts({rising_latency(at)}, at)).empty());
+  EXPECT_EQ(e.warnings_held, 1u);
+  // The cause back in the good band for longer than the hold lingers: warned.
+  for (int i = 0; i < 3; ++i) {
+    at += 5 * minute;
+    e.on_snapshots(
+        {window("api.latency", at, 300, band::good), window("db.cpu", at, 50, band::good)}, at);
+  }
+  const auto published = all_of<publish_warning>(e.on_forecasts({rising_latency(at)}, at));
+  ASSERT_EQ(published.size(), 1u);
+  EXPECT_EQ(published[0].change, "raised");
+  EXPECT_EQ(e.warnings_held, 1u);
+  // Off (the default), the cause's trouble holds nothing.
+  auto off_settings = no_sudden_context();
+  off_settings.act = false;
+  EXPECT_FALSE(off_settings.hold_symptom_warnings);
+  engine off(off_settings);
+  off.set_catalog(test_catalog());
+  off.on_snapshots(
+      {window("api.latency", t0, 300, band::good), window("db.cpu", t0, 97, band::critical)}, t0);
+  EXPECT_EQ(all_of<publish_warning>(off.on_forecasts({rising_latency(t0)}, t0)).size(), 1u);
+  EXPECT_EQ(off.warnings_held, 0u);
+}
