@@ -113,11 +113,11 @@ TEST(node_config, prediction_switches_are_booleans) {
   EXPECT_FALSE(off.settings.prediction.react_to_breaches);
   EXPECT_FALSE(off.settings.prediction.sudden_onset_context);
   EXPECT_FALSE(off.settings.prediction.react_unattended_first);
-  EXPECT_FALSE(d.settings.prediction.hold_symptom_warnings) << "off by default";
-  auto held =
-      load_node_settings_string("prediction:\n  hold_symptom_warnings: true\n", "g.yaml", "");
-  EXPECT_TRUE(held.ok());
-  EXPECT_TRUE(held.settings.prediction.hold_symptom_warnings);
+  EXPECT_TRUE(d.settings.prediction.hold_symptom_warnings) << "on by default";
+  auto unheld =
+      load_node_settings_string("prediction:\n  hold_symptom_warnings: false\n", "g.yaml", "");
+  EXPECT_TRUE(unheld.ok());
+  EXPECT_FALSE(unheld.settings.prediction.hold_symptom_warnings);
   auto bad =
       load_node_settings_string("prediction:\n  sudden_onset_context: sometimes\n", "g.yaml", "");
   ASSERT_EQ(bad.errors.size(), 1u);

@@ -557,10 +557,11 @@ TEST(predictor_engine, with_the_hold_a_symptom_is_not_warned_while_its_cause_is_
   ASSERT_EQ(published.size(), 1u);
   EXPECT_EQ(published[0].change, "raised");
   EXPECT_EQ(e.warnings_held, 1u);
-  // Off (the default), the cause's trouble holds nothing.
+  // On by default; off, the cause's trouble holds nothing.
   auto off_settings = no_sudden_context();
   off_settings.act = false;
-  EXPECT_FALSE(off_settings.hold_symptom_warnings);
+  EXPECT_TRUE(off_settings.hold_symptom_warnings);
+  off_settings.hold_symptom_warnings = false;
   engine off(off_settings);
   off.set_catalog(test_catalog());
   off.on_snapshots(
