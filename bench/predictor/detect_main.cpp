@@ -5,6 +5,7 @@
 // '{"use_history":false}', to evaluate alternatives (bench/predictor/nab_loco.py passes them).
 #include "actors/predictor/detect.hpp"
 #include "actors/predictor/warn.hpp"
+#include "bench/predictor/settings_patch.hpp"
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -15,9 +16,7 @@ template <class T> bool patch(T& settings, const std::string& params) {
   if (params.empty())
     return true;
   try {
-    nlohmann::json j = settings;
-    j.merge_patch(nlohmann::json::parse(params));
-    settings = j.get<T>();
+    grace::bench::apply_settings_patch(settings, params);
     return true;
   } catch (const std::exception& e) {
     std::cerr << "--params: " << e.what() << "\n";

@@ -23,6 +23,7 @@
 #include "actors/predictor/warning_book.hpp"
 #include "actors/simulator/simulator_config.hpp"
 #include "actors/simulator/world.hpp"
+#include "bench/predictor/settings_patch.hpp"
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -576,9 +577,7 @@ int main(int argc, char** argv) {
   predictor::breach_warner_settings warner_settings;
   if (!warner_json.empty()) {
     try {
-      nlohmann::json j = warner_settings;
-      j.merge_patch(nlohmann::json::parse(warner_json));
-      warner_settings = j.get<predictor::breach_warner_settings>();
+      bench::apply_settings_patch(warner_settings, warner_json);
     } catch (const std::exception& e) {
       std::cerr << "--warner: " << e.what() << "\n";
       return 2;
