@@ -316,10 +316,11 @@ TEST(predictor_engine, a_breach_the_reaction_did_not_end_escalates_to_another_pl
   EXPECT_NE(later[0].trigger.warning_id, first.trigger.warning_id);
 }
 
-TEST(predictor_engine, an_early_warning_is_published_acted_on_and_learns_the_choice) {
-  engine e(no_sudden_context());
-  e.set_catalog(test_catalog());
-  const timestamp_ms now = t0;
+namespace {
+
+// A forecast of api.latency made at `now` that reaches `peak` 30 minutes out
+// (past the warning threshold by default), with a tight interval.
+forecast rising_latency(timestamp_ms now, double peak = 480) {
   forecast f;
   f.metric_id = "api.latency";
   f.generated_at = now;
@@ -327,13 +328,23 @@ TEST(predictor_engine, an_early_warning_is_published_acted_on_and_learns_the_cho
   for (int i = 1; i <= 12; ++i) {
     forecast_point p;
     p.ts = now + 5 * minute * i;
-    p.mean = i < 6 ? 300 : 480; // over the warning from 30 minutes on
+    p.mean = i < 6 ? 300 : peak;
     p.lo80 = p.mean - 5;
     p.hi80 = p.mean + 5;
     p.lo95 = p.mean - 8;
     p.hi95 = p.mean + 8;
     f.points.push_back(p);
   }
+  return f;
+}
+
+} // namespace
+
+TEST(predictor_engine, an_early_warning_is_published_acted_on_and_learns_the_choice) {
+  engine e(no_sudden_context());
+  e.set_catalog(test_catalog());
+  const timestamp_ms now = t0;
+  const auto f = rising_latency(now); // over the warning from 30 minutes on
   const auto fx = e.on_forecasts({f}, now);
   const auto published = all_of<publish_warning>(fx);
   ASSERT_EQ(published.size(), 1u);
@@ -453,30 +464,6 @@ TEST(predictor_engine, a_surprising_value_in_the_good_band_is_an_anomaly) {
     in_breach.on_snapshots({window("db.cpu", at, 85, band::warning)}, at);
   EXPECT_EQ(in_breach.anomalies_flagged, 0u);
 }
-
-namespace {
-
-// A forecast of api.latency made at `now` that reaches `peak` 30 minutes out
-// (past the warning threshold by default), with a tight interval.
-forecast rising_latency(timestamp_ms now, double peak = 480) {
-  forecast f;
-  f.metric_id = "api.latency";
-  f.generated_at = now;
-  f.step = 5 * minute;
-  for (int i = 1; i <= 12; ++i) {
-    forecast_point p;
-    p.ts = now + 5 * minute * i;
-    p.mean = i < 6 ? 300 : peak;
-    p.lo80 = p.mean - 5;
-    p.hi80 = p.mean + 5;
-    p.lo95 = p.mean - 8;
-    p.hi95 = p.mean + 8;
-    f.points.push_back(p);
-  }
-  return f;
-}
-
-} // namespace
 
 TEST(predictor_engine, a_warning_after_its_breachs_reaction_is_left_to_the_escalation) {
   auto s = no_sudden_context();
