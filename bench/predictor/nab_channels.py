@@ -268,13 +268,7 @@ def main():
         results.append(r)
         print("%-70s all=%.2f %s" % (json.dumps(s, sort_keys=True), r["all"]["standard"],
               " ".join("%s=%.2f" % (c[4:12], r["cat"]["standard"][c]) for c in held)), flush=True)
-    pr = "standard"
-    loco = []
-    for c in held:
-        chosen = max(results, key=lambda r: r["tune"][pr][c])
-        loco.append(chosen["cat"][pr][c])
-        print("LOCO %-24s %.2f  chosen %s" % (c, chosen["cat"][pr][c], json.dumps(chosen["setting"], sort_keys=True)))
-    print("LOCO mean %.2f" % (sum(loco) / len(loco)))
+    npost.print_loco(results, held)
 
 
 if __name__ == "__main__":

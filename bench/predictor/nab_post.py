@@ -182,6 +182,18 @@ def summary(scored, profiles=("standard",)):
     return r, held
 
 
+def print_loco(results, held, profile="standard"):
+    """Leave one category out: each held category scored with the setting
+    best on the other categories (r["tune"]), and the mean over them."""
+    loco = []
+    for c in held:
+        chosen = max(results, key=lambda r: r["tune"][profile][c])
+        loco.append(chosen["cat"][profile][c])
+        print("LOCO %-24s %.2f  chosen %s" % (c, chosen["cat"][profile][c],
+                                              json.dumps(chosen["setting"], sort_keys=True)))
+    print("LOCO mean %.2f" % (sum(loco) / len(loco)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("raw")
@@ -208,13 +220,7 @@ def main():
         results.append(r)
         print("%-60s all=%.2f %s" % (json.dumps(s, sort_keys=True), r["all"]["standard"],
               " ".join("%s=%.2f" % (c[4:12], r["cat"]["standard"][c]) for c in held)), flush=True)
-    p = "standard"
-    loco = []
-    for c in held:
-        chosen = max(results, key=lambda r: r["tune"][p][c])
-        loco.append(chosen["cat"][p][c])
-        print("LOCO %-24s %.2f  chosen %s" % (c, chosen["cat"][p][c], json.dumps(chosen["setting"], sort_keys=True)))
-    print("LOCO mean %.2f" % (sum(loco) / len(loco)))
+    print_loco(results, held)
 
 
 if __name__ == "__main__":
