@@ -103,7 +103,9 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                                "exclusive_threshold",
                                "rise_prior_weight",
                                "rise_band_gate",
-                               "rise_cause_context"},
+                               "rise_cause_context",
+                               "rise_rank_choice",
+                               "rise_rank_prior"},
                      {}))
     return;
   for (auto [key, out] : {std::pair<const char*, bool*>{"use_history", &w.use_history},
@@ -127,7 +129,8 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                           {"learned_damping", &w.learned_damping},
                           {"exclusive_threshold", &w.exclusive_threshold},
                           {"rise_band_gate", &w.rise_band_gate},
-                          {"rise_cause_context", &w.rise_cause_context}})
+                          {"rise_cause_context", &w.rise_cause_context},
+                          {"rise_rank_choice", &w.rise_rank_choice}})
     if (auto v = in.boolean(n, key, path))
       *out = *v;
   // Numbers: [low, high], or above low when low_open.
@@ -147,6 +150,8 @@ void read_warner(yaml_reader& in, const YAML::Node& n, predictor::breach_warner_
                    "must be in (0, 1000000]"},
         number_key{"rise_weight", &w.rise_weight, 0.0, 1.0, false, "must be in [0, 1]"},
         number_key{"rise_prior_weight", &w.rise_prior_weight, 0.0, 1e6, false,
+                   "must be in [0, 1000000]"},
+        number_key{"rise_rank_prior", &w.rise_rank_prior, 0.0, 1e6, false,
                    "must be in [0, 1000000]"}}) {
     if (auto v = in.number(n, k.key, path)) {
       if (!(k.low_open ? *v > k.low : *v >= k.low) || !(*v <= k.high))

@@ -39,7 +39,9 @@ void to_json(nlohmann::json& j, const breach_warner_settings& s) {
        {"exclusive_threshold", s.exclusive_threshold},
        {"rise_prior_weight", s.rise_prior_weight},
        {"rise_band_gate", s.rise_band_gate},
-       {"rise_cause_context", s.rise_cause_context}};
+       {"rise_cause_context", s.rise_cause_context},
+       {"rise_rank_choice", s.rise_rank_choice},
+       {"rise_rank_prior", s.rise_rank_prior}};
 }
 
 void from_json(const nlohmann::json& j, breach_warner_settings& s) {
@@ -74,6 +76,10 @@ void from_json(const nlohmann::json& j, breach_warner_settings& s) {
   s.rise_prior_weight = j.value("rise_prior_weight", s.rise_prior_weight);
   s.rise_band_gate = j.value("rise_band_gate", s.rise_band_gate);
   s.rise_cause_context = j.value("rise_cause_context", s.rise_cause_context);
+  s.rise_rank_choice = j.value("rise_rank_choice", s.rise_rank_choice);
+  s.rise_rank_prior = j.value("rise_rank_prior", s.rise_rank_prior);
+  if (!(s.rise_rank_prior >= 0.0 && std::isfinite(s.rise_rank_prior)))
+    throw std::invalid_argument("breach warner: rise_rank_prior must be a number >= 0");
   if (!std::isfinite(s.rise_prior_weight))
     throw std::invalid_argument("breach warner: rise_prior_weight must be a number");
   if (!(s.rise_weight >= 0.0 && s.rise_weight <= 1.0))
@@ -376,6 +382,7 @@ void breach_warner::settle(int64_t now) {
     note_outcome(pending_.front(), false);
     note_calibration(pending_.front(), false);
     note_mix(pending_.front(), -1);
+    note_rank(pending_.front(), false);
     pending_.pop_front();
   }
 }
@@ -484,6 +491,62 @@ double breach_warner::rise_mix_weight() const {
   return 1.0 / (1.0 + std::exp(std::clamp(mix_loss_rise_ - mix_loss_forecast_, -700.0, 700.0)));
 }
 
+namespace {
+int rank_bin(double p) {
+  constexpr double lowest = -12.0, width = 0.5;
+  const double x = std::clamp(logit(std::clamp(p, 1e-9, 1.0 - 1e-9)), lowest, -lowest);
+  return std::clamp(static_cast<int>(std::floor((x - lowest) / width)), 0, 47);
+}
+} // namespace
+
+void breach_warner::note_rank(const trial& t, bool positive) {
+  if (!s_.rise_rank_choice)
+    return;
+  const double keep = 1.0 - s_.history_alpha;
+  for (size_t part = 0; part < 2; ++part) {
+    for (double& x : rank_pos_[part])
+      x *= keep;
+    for (double& x : rank_neg_[part])
+      x *= keep;
+    const auto b = static_cast<size_t>(rank_bin(part == 0 ? t.out_forecast : t.out_rise));
+    (positive ? rank_pos_ : rank_neg_)[part][b] += 1.0;
+  }
+  ++rank_updates_;
+}
+
+double breach_warner::rank_positives() const {
+  double n = 0.0;
+  for (double x : rank_pos_[0])
+    n += x;
+  return n;
+}
+
+double breach_warner::rank_auc(bool rise) const {
+  // P(a positive's bin above a negative's), ties counted half.
+  const auto& pos = rank_pos_[rise ? 1 : 0];
+  const auto& neg = rank_neg_[rise ? 1 : 0];
+  double below = 0.0, sum = 0.0, n_pos = 0.0;
+  for (size_t b = 0; b < pos.size(); ++b) {
+    sum += pos[b] * (below + 0.5 * neg[b]);
+    below += neg[b];
+    n_pos += pos[b];
+  }
+  return n_pos > 0.0 && below > 0.0 ? sum / (n_pos * below) : 0.5;
+}
+
+bool breach_warner::rise_chosen() const {
+  if (!s_.rise_rank_choice)
+    return false;
+  if (rank_chosen_at_ != rank_updates_) {
+    // AUCs shrunk by rise_rank_prior pseudo-positives on which the forecast
+    // part ranks perfectly and the rise part at chance.
+    const double n = rank_positives(), k = s_.rise_rank_prior;
+    rank_rise_ = n * (rank_auc(true) - rank_auc(false)) > 0.5 * k;
+    rank_chosen_at_ = rank_updates_;
+  }
+  return rank_rise_;
+}
+
 double breach_warner::alarm_cut() const {
   if (s_.alarm_budget_per_day <= 0.0 || exposure_days_ < 1.0)
     return 0.0;
@@ -522,12 +585,16 @@ void breach_warner::observe(int64_t ts_ms, double value) {
       recent_values_.pop_front();
   }
   if (beyond(value)) {
+    // A fresh breach: none within the horizon before it.
+    const bool fresh = last_breach_ms_ < 0 || ts_ms - last_breach_ms_ > s_.horizon_ms;
     // Every trial still pending saw a breach within its horizon.
     for (const auto& t : pending_) {
       count(t.cell, true);
       note_outcome(t, true);
       note_calibration(t, true);
       note_mix(t, ts_ms);
+      if (fresh && ts_ms - t.at >= s_.horizon_ms / 4)
+        note_rank(t, true); // early for it; later or not fresh: neither
     }
     pending_.clear();
     last_breach_ms_ = ts_ms;
@@ -538,9 +605,16 @@ void breach_warner::observe(int64_t ts_ms, double value) {
     const double p_forecast = forecast_probability(latest_, ts_ms);
     // What the warner says now, for the false-alarm budget (only needed with it).
     const double said = s_.alarm_budget_per_day > 0.0 ? probability(latest_, ts_ms) : 0.0;
-    const double p_rise = s_.rise_learned_mix ? rise_probability(p_forecast) : 0.0;
-    pending_.push_back(
-        {ts_ms, cell * forecast_classes + forecast_class(p_forecast), said, p_forecast, p_rise});
+    const double p_rise =
+        s_.rise_learned_mix || s_.rise_rank_choice ? rise_probability(p_forecast) : 0.0;
+    trial t{ts_ms, cell * forecast_classes + forecast_class(p_forecast), said, p_forecast, p_rise};
+    if (s_.rise_rank_choice) {
+      const double p_history = history_probability(ts_ms, p_forecast);
+      const double calibrated_f = s_.logistic_calibration ? calibrated(p_forecast) : p_forecast;
+      t.out_forecast = output_with(calibrated_f, p_history);
+      t.out_rise = output_with(with_rise(calibrated_f, p_rise), p_history);
+    }
+    pending_.push_back(t);
   }
   last_ts_ms_ = ts_ms;
 }
@@ -798,14 +872,20 @@ double breach_warner::combined_forecast(double raw) const {
   const double p_forecast = s_.logistic_calibration ? calibrated(raw) : raw;
   if (!rise_on())
     return p_forecast;
+  if (s_.rise_rank_choice && !rise_chosen())
+    return p_forecast; // the rise part is computed only when it speaks
   const double p_rise = rise_probability(raw);
   if (s_.rise_learned_mix) {
     const double w = rise_mix_weight();
     return w * p_rise + (1.0 - w) * p_forecast;
   }
+  return with_rise(p_forecast, p_rise);
+}
+
+double breach_warner::with_rise(double p_forecast, double p_rise) const {
   if (s_.rise_take_max)
     return std::max(p_forecast, p_rise);
-  if (s_.rise_weight >= 1.0)
+  if (s_.rise_weight >= 1.0 || (s_.rise_rank_choice && s_.rise_weight <= 0.0))
     return p_rise;
   return 1.0
          / (1.0
@@ -872,7 +952,8 @@ breach_outlook threshold_warners::outlook(const forecast& f, int64_t now) {
 nlohmann::json breach_warner::to_json() const {
   nlohmann::json pending = nlohmann::json::array();
   for (const auto& t : pending_)
-    pending.push_back({t.at, t.cell, t.probability, t.forecast, t.rise});
+    pending.push_back(
+        {t.at, t.cell, t.probability, t.forecast, t.rise, t.out_forecast, t.out_rise});
   nlohmann::json rise_pending = nlohmann::json::array();
   for (const auto& t : rise_pending_)
     rise_pending.push_back({t.at, t.value, t.unit, t.cell, t.highest, t.gated, t.caused});
@@ -938,7 +1019,10 @@ nlohmann::json breach_warner::to_json() const {
          {{"trials", {vec(rise_ctx_trials_[0]), vec(rise_ctx_trials_[1])}},
           {"hits", {vec(rise_ctx_hits_[0]), vec(rise_ctx_hits_[1])}},
           {"now", rise_caused_}}}}},
-      {"damping", damping}};
+      {"damping", damping},
+      {"rank",
+       {{"positives", {vec(rank_pos_[0]), vec(rank_pos_[1])}},
+        {"negatives", {vec(rank_neg_[0]), vec(rank_neg_[1])}}}}};
 }
 
 breach_warner breach_warner::from_json(const nlohmann::json& j) {
@@ -977,10 +1061,11 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
     const int c = p.at(1).get<int>();
     if (c < 0 || static_cast<size_t>(c) >= fine_cells)
       throw std::runtime_error("breach_warner: pending class out of range");
-    w.pending_.push_back({p.at(0).get<int64_t>(), static_cast<int>(widened(static_cast<size_t>(c))),
-                          p.size() > 2 ? p.at(2).get<double>() : 0.0,
-                          p.size() > 3 ? p.at(3).get<double>() : 0.0,
-                          p.size() > 4 ? p.at(4).get<double>() : 0.0});
+    w.pending_.push_back(
+        {p.at(0).get<int64_t>(), static_cast<int>(widened(static_cast<size_t>(c))),
+         p.size() > 2 ? p.at(2).get<double>() : 0.0, p.size() > 3 ? p.at(3).get<double>() : 0.0,
+         p.size() > 4 ? p.at(4).get<double>() : 0.0, p.size() > 6 ? p.at(5).get<double>() : 0.0,
+         p.size() > 6 ? p.at(6).get<double>() : 0.0});
   }
   if (version == 2) {
     const auto class_trials = j.at("class_trials").get<std::vector<double>>();
@@ -1092,6 +1177,18 @@ breach_warner breach_warner::from_json(const nlohmann::json& j) {
       if (!cell_ok(t.cell) || !(t.unit > 0.0))
         throw std::runtime_error("breach_warner: bad rise trial");
       w.rise_pending_.push_back(t);
+    }
+  }
+  if (j.contains("rank")) { // absent in states written before rise_rank_choice
+    const auto& r = j.at("rank");
+    for (size_t part = 0; part < 2; ++part) {
+      const auto pos = r.at("positives").at(part).get<std::vector<double>>();
+      const auto neg = r.at("negatives").at(part).get<std::vector<double>>();
+      if (pos.size() != w.rank_pos_[part].size() || neg.size() != w.rank_neg_[part].size())
+        throw std::runtime_error("breach_warner: 'rank' must hold " + std::to_string(rank_bins)
+                                 + " bins per part");
+      std::copy(pos.begin(), pos.end(), w.rank_pos_[part].begin());
+      std::copy(neg.begin(), neg.end(), w.rank_neg_[part].begin());
     }
   }
   if (j.contains("damping")) { // absent in states written before learned_damping

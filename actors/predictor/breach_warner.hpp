@@ -167,6 +167,21 @@ struct breach_warner_settings {
   // one it does not are learned separately, each such cell shrunk towards
   // the estimate over all values. No context given (grace-node warn): unchanged.
   bool rise_cause_context = false;
+  // A per-metric choice of the forecast part or the rise part (as
+  // rise_weight / rise_take_max combine it; rise_weight 0: the rise part
+  // alone) by how well each has ranked this metric's own past for what an
+  // early warning is for: the values 15 min (a quarter of the horizon) to
+  // the horizon before a fresh breach (none in the horizon before it) above
+  // the values followed by no breach within the horizon. Each value is
+  // scored with both (the warner's probability with either part), settled
+  // a horizon later into decayed histograms (history_alpha) of positives and
+  // negatives per score bin; the rise part is chosen when its ranking AUC,
+  // shrunk by rise_rank_prior pseudo-positives on which the forecast part
+  // ranks perfectly and the rise part at chance, is higher than the forecast
+  // part's, i.e. when positives x (AUC_rise - AUC_forecast) > rise_rank_prior / 2.
+  // A new metric keeps the forecast part.
+  bool rise_rank_choice = false;
+  double rise_rank_prior = 50.0;
 };
 void to_json(nlohmann::json& j, const breach_warner_settings& s);
 void from_json(const nlohmann::json& j, breach_warner_settings& s);
@@ -230,6 +245,11 @@ public:
   // The rise-persistence part alone (rise_weight), at the latest value,
   // its prior being the forecast's probability forecast_p.
   double rise_probability(double forecast_p) const;
+  // rise_rank_choice: whether the rise part is chosen now, and each part's
+  // decayed ranking AUC and the decayed count of positives it is judged on.
+  bool rise_chosen() const;
+  double rank_auc(bool rise) const;
+  double rank_positives() const;
   // The learned damping's fit at a lead-time bin (learned_damping): the
   // factor on the forecast's predicted change and on its spread (1 and 1
   // before any error was settled).
@@ -261,7 +281,16 @@ public:
 
 private:
   bool beyond(double v) const;
-  bool rise_on() const { return s_.rise_weight > 0.0 || s_.rise_take_max || s_.rise_learned_mix; }
+  bool rise_on() const {
+    return s_.rise_weight > 0.0 || s_.rise_take_max || s_.rise_learned_mix || s_.rise_rank_choice;
+  }
+  // The forecast part mixed with the rise part as rise_weight / rise_take_max
+  // say (rise_weight 0 with rise_rank_choice: the rise part alone).
+  double with_rise(double p_forecast, double p_rise) const;
+  // What the warner says with either part, from the history part's p_history.
+  double output_with(double part, double p_history) const {
+    return s_.take_max ? std::max(part, p_history) : p_history;
+  }
   // The forecast part as the warner combines it: calibrated
   // (logistic_calibration) and mixed with the rise part, from the raw one.
   double combined_forecast(double raw) const;
@@ -294,11 +323,16 @@ private:
     double probability = 0.0; // what the warner said at `at`
     double forecast = 0.0;    // the forecast part at `at` (logistic_calibration)
     double rise = 0.0;        // the rise part at `at` (rise_learned_mix)
+    // rise_rank_choice: the warner's output at `at` with the forecast part and with the rise part.
+    double out_forecast = 0.0, out_rise = 0.0;
   };
   void note_calibration(const trial& t, bool hit);
   // A settled trial scores both parts for the learned mix (rise_learned_mix);
   // breach_at: when the breach that made it a hit came (-1: a miss).
   void note_mix(const trial& t, int64_t breach_at);
+  // rise_rank_choice: a settled trial adds its two outputs to the positives'
+  // or the negatives' histograms.
+  void note_rank(const trial& t, bool positive);
   // The forecast part recalibrated (logistic_calibration).
   double calibrated(double forecast_p) const;
   // A settled trial, in time order, for the false-alarm episodes per level.
@@ -381,6 +415,14 @@ private:
   bool rise_caused_ = false;
   // The learned mix: decayed log loss of the forecast and rise parts.
   double mix_loss_forecast_ = 0.0, mix_loss_rise_ = 0.0;
+  // rise_rank_choice: decayed positives and negatives per bin of the output
+  // (logit clamped to [-12, 12], half a unit per bin), with the forecast part
+  // [0] and with the rise part [1]; the choice, recomputed when they change.
+  static constexpr int rank_bins = 48;
+  std::array<std::array<double, rank_bins>, 2> rank_pos_{}, rank_neg_{};
+  size_t rank_updates_ = 0;
+  mutable size_t rank_chosen_at_ = static_cast<size_t>(-1);
+  mutable bool rank_rise_ = false;
   // Learned damping: forecasts noted and not yet settled at all their points
   // (when made, the value then, the step, the next point to settle, the
   // points' time, mean and nominal standard deviation), the latest noted

@@ -151,6 +151,8 @@ TEST(node_config, warner_settings_are_read_and_validated) {
   EXPECT_FALSE(d.settings.prediction.warner.learned_damping);
   EXPECT_FALSE(d.settings.prediction.warner.exclusive_threshold);
   EXPECT_FALSE(d.settings.prediction.warner.rise_band_gate);
+  EXPECT_FALSE(d.settings.prediction.warner.rise_rank_choice);
+  EXPECT_EQ(d.settings.prediction.warner.rise_rank_prior, defaults.rise_rank_prior);
   EXPECT_LT(d.settings.prediction.warner.rise_prior_weight, 0.0) << "unset: prior_weight's";
   auto set = load_node_settings_string("prediction:\n  warner:\n    rise_weight: 1\n"
                                        "    rise_window: 15m\n    use_daily: false\n"
@@ -158,7 +160,8 @@ TEST(node_config, warner_settings_are_read_and_validated) {
                                        "    rise_learned_mix: true\n    rise_mix_early_only: true\n"
                                        "    learned_damping: true\n    exclusive_threshold: true\n"
                                        "    rise_prior_weight: 5\n    rise_band_gate: true\n"
-                                       "    rise_cause_context: true\n",
+                                       "    rise_cause_context: true\n"
+                                       "    rise_rank_choice: true\n    rise_rank_prior: 7\n",
                                        "g.yaml", "");
   for (const auto& e : set.errors)
     ADD_FAILURE() << e.to_string();
@@ -175,6 +178,8 @@ TEST(node_config, warner_settings_are_read_and_validated) {
   EXPECT_DOUBLE_EQ(w.rise_prior_weight, 5.0);
   EXPECT_TRUE(w.rise_band_gate);
   EXPECT_TRUE(w.rise_cause_context);
+  EXPECT_TRUE(w.rise_rank_choice);
+  EXPECT_DOUBLE_EQ(w.rise_rank_prior, 7.0);
   EXPECT_EQ(w.horizon_ms, defaults.horizon_ms) << "a key not given keeps its default";
 
   auto bad = load_node_settings_string("prediction:\n  warner:\n    rise_wieght: 1\n"

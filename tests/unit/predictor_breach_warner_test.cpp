@@ -760,6 +760,89 @@ TEST(predictor_breach_warner, the_learned_mix_follows_the_part_that_called_this_
   EXPECT_GT(early_goes_on.rise_mix_weight(), 0.5);
 }
 
+namespace {
+// Three weeks of 5-minute values at a noisy 50 with, at irregular times
+// (gaps of 4 to 20 hours), a rise of +2 per value for ramp_values values,
+// then back to 50; ends at the 5th value of one more rise. Irregular, so the
+// time since the last breach says little about the next one.
+breach_warner irregular_rises(int ramp_values, grace::predictor::breach_warner_settings s) {
+  breach_warner w(70.0, true, s);
+  noise rnd;
+  int64_t t = 0;
+  while (t < 21 * 1440 * minute) {
+    const int gap_values = 12 * (4 + static_cast<int>((rnd() + 0.5) * 16.0)); // 4-20 hours
+    for (int i = 0; i < gap_values; ++i, t += 5 * minute)
+      w.observe(t, 50.0 + rnd());
+    for (int k = 1; k <= ramp_values; ++k, t += 5 * minute)
+      w.observe(t, 50.0 + rnd() + 2.0 * k);
+  }
+  for (int i = 0; i < 48; ++i, t += 5 * minute)
+    w.observe(t, 50.0 + rnd());
+  for (int k = 1; k <= 5; ++k, t += 5 * minute)
+    w.observe(t, 50.0 + rnd() + 2.0 * k);
+  return w;
+}
+} // namespace
+
+TEST(predictor_breach_warner,
+     the_rank_choice_takes_the_part_that_ranked_this_metrics_early_values) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_weight = 1.0;
+  s.rise_rank_choice = true;
+  // No forecast is noted, so the forecast part says 0 and only the history
+  // part ranks the values (by the time since the last breach, which says
+  // little here). On the metric whose rises go on to 86, the values 15-60
+  // min before each crossing of 70 are a rise's first values, which the rise
+  // part ranks above the quiet ones.
+  const breach_warner goes_on = irregular_rises(18, s);
+  EXPECT_GT(goes_on.rank_positives(), 100.0);
+  EXPECT_GT(goes_on.rank_auc(true), 0.9);
+  EXPECT_LT(goes_on.rank_auc(false), goes_on.rank_auc(true) - 0.1);
+  EXPECT_TRUE(goes_on.rise_chosen());
+  const grace::forecast none;
+  const int64_t now = 30 * 1440 * minute;
+  EXPECT_NEAR(goes_on.probability(none, now),
+              std::max(goes_on.rise_probability(0.0), goes_on.history_probability(now)), 1e-12);
+  // Whose rises stop at 62: 70 is never crossed, no positive, the forecast part stays.
+  const breach_warner stops = irregular_rises(6, s);
+  EXPECT_EQ(stops.rank_positives(), 0.0);
+  EXPECT_FALSE(stops.rise_chosen());
+  EXPECT_EQ(stops.probability(none, now), stops.history_probability(now)); // the forecast part: 0
+  EXPECT_GT(stops.rise_probability(0.0), 0.0); // which the rise part is not
+  // A new metric keeps the forecast part; so does one whose evidence is
+  // weaker than the prior (positives x AUC gain <= prior / 2).
+  breach_warner fresh(70.0, true, s);
+  fresh.observe(0, 50.0);
+  EXPECT_FALSE(fresh.rise_chosen());
+  EXPECT_DOUBLE_EQ(fresh.rank_auc(true), 0.5);
+  auto strict = s;
+  strict.rise_rank_prior =
+      2.0 * goes_on.rank_positives() * (goes_on.rank_auc(true) - goes_on.rank_auc(false)) * 1.01;
+  EXPECT_FALSE(irregular_rises(18, strict).rise_chosen());
+  // The histograms and the choice survive a restart.
+  const auto restored = breach_warner::from_json(nlohmann::json::parse(goes_on.to_json().dump()));
+  EXPECT_TRUE(restored.rise_chosen());
+  EXPECT_EQ(restored.rank_auc(true), goes_on.rank_auc(true));
+  EXPECT_EQ(restored.rank_positives(), goes_on.rank_positives());
+  EXPECT_EQ(restored.probability(none, now), goes_on.probability(none, now));
+  // Off by default; a bad prior is refused with a message.
+  EXPECT_FALSE(breach_warner(70.0, true).rise_chosen());
+  nlohmann::json j = grace::predictor::breach_warner_settings{};
+  j["rise_rank_prior"] = -1.0;
+  EXPECT_THROW(j.get<grace::predictor::breach_warner_settings>(), std::invalid_argument);
+}
+
+TEST(predictor_breach_warner, with_the_rank_choice_a_ramp_is_warned_and_a_flat_series_never) {
+  grace::predictor::breach_warner_settings s;
+  s.rise_weight = 1.0;
+  s.rise_window_ms = 60 * minute;
+  s.rise_prior_weight = 5.0;
+  s.rise_rank_choice = true;
+  expect_ramp_warned_flat_silent_gap_survived(s, 10);
+  s.rise_rank_prior = 0.0; // any evidence for the rise part chooses it
+  expect_ramp_warned_flat_silent_gap_survived(s, 11);
+}
+
 TEST(predictor_breach_warner, with_rise_persistence_a_ramp_is_warned_and_a_flat_series_never) {
   for (const int variant : {0, 1, 2, 3}) {
     const bool take_max = variant == 1;
