@@ -479,10 +479,11 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     positive_duration(n, "pending_ttl", "rl", s.rl_pending_ttl_ms);
   }
-  if (auto n = section("prediction",
-                       {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches",
-                        "sudden_onset_context", "escalate_after", "react_unattended_first",
-                        "warnings_wait_for_runs", "hold_symptom_warnings", "warner"})) {
+  if (auto n =
+          section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
+                                 "react_to_breaches", "sudden_onset_context", "escalate_after",
+                                 "react_unattended_first", "warnings_wait_for_runs",
+                                 "hold_symptom_warnings", "steps_not_held_by_climbs", "warner"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(child(n, "min_probability"), "prediction.min_probability", "must be in (0, 1]");
@@ -507,6 +508,8 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
       s.prediction.warnings_wait_for_runs = *v;
     if (auto v = in.boolean(n, "hold_symptom_warnings", "prediction"))
       s.prediction.hold_symptom_warnings = *v;
+    if (auto v = in.boolean(n, "steps_not_held_by_climbs", "prediction"))
+      s.prediction.steps_not_held_by_climbs = *v;
     if (auto v = in.duration_ms(n, "escalate_after", "prediction")) {
       if (*v < 0)
         in.error(child(n, "escalate_after"), "prediction.escalate_after", "must not be negative");

@@ -21,10 +21,12 @@ bool breach_reactions::observe(const observation& o) {
     m.episode_start = never;
     m.last_reaction = never;
     m.tried.clear();
+    m.stepped = false;
     return false;
   }
   if (m.windows++ == 0)
     m.episode_start = o.at;
+  m.stepped = m.stepped || o.sudden;
   if (m.windows < policy_.confirm_windows || m.reactions >= policy_.max_reactions)
     return false;
   const double better = o.higher_is_worse ? previous - o.value : o.value - previous;
@@ -33,7 +35,8 @@ bool breach_reactions::observe(const observation& o) {
   for (const auto& [id, other] : metrics_)
     if (id != o.metric_id && other.service == o.service && other.windows > 0
         && other.episode_start < m.episode_start && other.reactions < policy_.max_reactions
-        && std::find(o.effects.begin(), o.effects.end(), id) == o.effects.end())
+        && std::find(o.effects.begin(), o.effects.end(), id) == o.effects.end()
+        && !(policy_.steps_not_held_by_climbs && o.sudden && !other.stepped))
       return false; // a symptom of `id`'s breach
   timestamp_ms last = m.last_action;
   if (const auto it = service_actions_.find(o.service); it != service_actions_.end())

@@ -40,7 +40,13 @@
 //     failed host) waits only `escalate_after_ms` after another action on its
 //     service, not `min_gap_ms`: it is a new incident, not that action's
 //     doing, and it does not wait half an hour; that action is judged on the
-//     windows before this one runs.
+//     windows before this one runs;
+//   - with steps_not_held_by_climbs, a breach that began with a step is not
+//     taken as the symptom of another metric's earlier episode on its
+//     service that has had no step (none of its snapshots sudden): a
+//     symptom follows its cause's course, so a step while the other metric
+//     climbs (a host failing during a memory leak) is an incident of its
+//     own, and holding it leaves it to end by itself.
 #include "messages/types.hpp"
 
 #include <cstdint>
@@ -63,6 +69,10 @@ struct reaction_policy {
   // grace.yaml prediction.warnings_wait_for_runs). false: a new warning acts
   // at once, whatever ran before.
   bool warnings_wait_for_runs = false;
+  // A breach that began with a step is not held by an earlier episode that
+  // climbed (see above; grace.yaml prediction.steps_not_held_by_climbs, which
+  // also applies it to the catalog causes' hold, symptom_hold.hpp).
+  bool steps_not_held_by_climbs = false;
 };
 
 // What an early warning raised at some time may do (breach_reactions::warning_action).
@@ -142,6 +152,7 @@ private:
     timestamp_ms episode_start = never; // first snapshot of the current episode
     timestamp_ms last_reaction = never; // in the current episode
     std::vector<std::string> tried;     // playbooks run in the current episode
+    bool stepped = false;               // a snapshot of the current episode was sudden
     std::string service;
   };
   reaction_policy policy_;

@@ -100,15 +100,22 @@ std::string engine::diagnosis_for(const catalog::metric_definition& m, onset o) 
 }
 
 // The cause (catalog symptom_of) that holds a remediation of `m` at `at`, if any.
+// `stepped`: a breach of `m` that began with a step (with
+// steps_not_held_by_climbs, the causes whose excursion climbed do not hold it).
 std::optional<cause_watch::hold> engine::held_by(const catalog::metric_definition& m,
-                                                 timestamp_ms at) const {
+                                                 timestamp_ms at, bool stepped) const {
   if (m.symptom_of.empty())
     return std::nullopt;
   std::set<std::string> warned; // with a playbook run against the warning
   for (const auto& w : book.open())
     if (!w.action_playbook.empty())
       warned.insert(w.metric_id);
-  return causes_.holding(m.symptom_of, at, warned);
+  std::set<std::string> climbing;
+  if (stepped && settings_.steps_not_held_by_climbs && catalog_)
+    for (const auto& cause : m.symptom_of)
+      if (const auto* c = catalog_->find_metric(cause); c && onset_of(*c) != onset::sudden)
+        climbing.insert(cause);
+  return causes_.holding(m.symptom_of, at, warned, climbing);
 }
 
 // Is the trigger still worth acting on: its warning still open, or (a
@@ -312,8 +319,13 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
   effects out;
   // Every cause's state in this batch first: a symptom's window may come
   // before its cause's of the same time.
-  for (const auto& s : snapshots)
+  // And every metric's onset: a cause's step is known before its symptom's
+  // breach is judged.
+  for (const auto& s : snapshots) {
     causes_.observe(s.metric_id, s.level, s.window_end);
+    if (const auto* metric = catalog_ ? catalog_->find_metric(s.metric_id) : nullptr)
+      onsets_.observe(s.metric_id, s.window_end, catalog::statistic_of(s, metric->aggregation));
+  }
   for (const auto& s : snapshots) {
     bands_[s.metric_id] = s.level;
     if (s.level == band::good)
@@ -326,7 +338,6 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
     if (!metric)
       continue;
     const double value = catalog::statistic_of(s, metric->aggregation);
-    onsets_.observe(s.metric_id, s.window_end, value);
     auto& warners = warners_for(spec_of(*metric));
     if (settings_.warner.rise_cause_context)
       warners.set_rise_context(held_by(*metric, s.window_end).has_value());
@@ -337,7 +348,7 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
                             metric->direction == catalog::direction::higher_is_worse, s.window_end,
                             onset == onset::sudden, catalog_->symptoms_of(s.metric_id)});
     const bool react = due && settings_.act && settings_.react_to_breaches;
-    const auto hold = react ? held_by(*metric, s.window_end) : std::nullopt;
+    const auto hold = react ? held_by(*metric, s.window_end, onset == onset::sudden) : std::nullopt;
     if (hold) {
       ++actions_held;
       if (held_[s.metric_id] != hold->cause) // once per cause and episode

@@ -178,8 +178,8 @@ private:
   threshold_warners& warners_for(const threshold_spec& t);
   onset onset_of(const catalog::metric_definition& m) const;
   std::string diagnosis_for(const catalog::metric_definition& m, onset o) const;
-  std::optional<cause_watch::hold> held_by(const catalog::metric_definition& m,
-                                           timestamp_ms at) const;
+  std::optional<cause_watch::hold> held_by(const catalog::metric_definition& m, timestamp_ms at,
+                                           bool stepped = false) const;
   bool still_relevant(const action_trigger& trigger) const;
   void resolved(effects& out, const early_warning& w);
   // One forecast of `metric` judged at `now`: raise, update or escalate its

@@ -18,8 +18,11 @@ void cause_watch::observe(const std::string& metric_id, band level, timestamp_ms
 
 std::optional<cause_watch::hold> cause_watch::holding(const std::vector<std::string>& causes,
                                                       timestamp_ms at,
-                                                      const std::set<std::string>& warned) const {
+                                                      const std::set<std::string>& warned,
+                                                      const std::set<std::string>& climbing) const {
   for (const auto& cause : causes) {
+    if (climbing.count(cause))
+      continue;
     const auto it = metrics_.find(cause);
     if (it != metrics_.end() && it->second.level != band::good)
       return hold{cause, "in the " + to_string(it->second.level) + " band"};

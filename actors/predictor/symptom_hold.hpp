@@ -15,7 +15,11 @@
 //     its cause by a window or two, and the cause's fix is still being
 //     measured).
 // Only direct causes count: the error rate held by the latency is not held by
-// the CPU unless the latency is in trouble too. Pure core: no CAF, no clock
+// the CPU unless the latency is in trouble too. A breach that began with a
+// step is not held by a cause whose own trouble climbed (`climbing`, with
+// grace.yaml prediction.steps_not_held_by_climbs): a symptom follows its
+// cause's course, and a host that fails while the traffic climbs is an
+// incident of its own, not the traffic's symptom. Pure core: no CAF, no clock
 // (callers pass the times), deterministic.
 #include "messages/types.hpp"
 
@@ -43,9 +47,11 @@ public:
   };
   // The first of `causes` (catalog order) holding a remediation at `at`;
   // `warned`: the metrics with an open early warning a playbook ran
-  // against. None: act.
+  // against; `climbing`: causes that hold nothing now (for a breach that
+  // began with a step, the causes whose current excursion did not). None: act.
   std::optional<hold> holding(const std::vector<std::string>& causes, timestamp_ms at,
-                              const std::set<std::string>& warned) const;
+                              const std::set<std::string>& warned,
+                              const std::set<std::string>& climbing = {}) const;
 
 private:
   static constexpr timestamp_ms never = std::numeric_limits<timestamp_ms>::min();

@@ -126,6 +126,15 @@ TEST(node_config, prediction_switches_are_booleans) {
   EXPECT_TRUE(bad.settings.prediction.sudden_onset_context) << "a bad value changes nothing";
 }
 
+TEST(node_config, steps_are_held_by_climbing_causes_unless_set) {
+  auto d = load_node_settings_string("", "g.yaml", "");
+  EXPECT_FALSE(d.settings.prediction.steps_not_held_by_climbs);
+  auto on =
+      load_node_settings_string("prediction:\n  steps_not_held_by_climbs: true\n", "g.yaml", "");
+  ASSERT_TRUE(on.ok());
+  EXPECT_TRUE(on.settings.prediction.steps_not_held_by_climbs);
+}
+
 TEST(node_config, waiting_warnings_and_confounded_causes_are_off_unless_set) {
   auto d = load_node_settings_string("", "g.yaml", "");
   EXPECT_FALSE(d.settings.prediction.warnings_wait_for_runs);

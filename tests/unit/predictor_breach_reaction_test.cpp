@@ -215,6 +215,52 @@ TEST(BreachReactions, AMetricBreachedAfterAnotherOfItsServiceIsASymptom) {
       {"infra.cpu_utilization", "grace-infra", band::warning, 91.0, true, window(3)}));
 }
 
+TEST(BreachReactions, AStepIsNotHeldAsTheSymptomOfAClimbWhenSoSet) {
+  // A memory leak climbs on grace-infra; a host fails meanwhile and the CPU
+  // steps to critical. By default the CPU is taken as the memory's symptom.
+  const std::string memory = "infra.memory_utilization";
+  const std::string cpu = "infra.cpu_utilization";
+  auto leak = [&](int i) {
+    return breach_reactions::observation{memory,   "grace-infra", band::critical,
+                                         90.0 + i, true,          window(i)};
+  };
+  auto host = [&](int i, bool sudden) {
+    breach_reactions::observation o{cpu, "grace-infra", band::critical, 95.0, true, window(i)};
+    o.sudden = sudden;
+    return o;
+  };
+  reaction_policy held{2, 30 * minute, 3, 10 * minute};
+  breach_reactions by_default(held);
+  reaction_policy apart = held;
+  apart.steps_not_held_by_climbs = true;
+  breach_reactions stepped(apart);
+  for (auto* r : {&by_default, &stepped}) {
+    r->observe(leak(1));
+    r->observe(leak(2));
+    r->observe(host(2, true));
+  }
+  EXPECT_FALSE(by_default.observe(host(3, true)));
+  EXPECT_TRUE(stepped.observe(host(3, true)));
+  // A climb on the CPU is still the memory's symptom with the switch on.
+  breach_reactions climbing(apart);
+  climbing.observe(leak(1));
+  climbing.observe(leak(2));
+  climbing.observe(host(2, false));
+  EXPECT_FALSE(climbing.observe(host(3, false)));
+  // And a step is held by an earlier episode that stepped too (one outage
+  // stepping two metrics of a service: the later one is the symptom).
+  breach_reactions both(apart);
+  auto outage = [&](int i) {
+    auto o = leak(i);
+    o.sudden = true;
+    return o;
+  };
+  both.observe(outage(1));
+  both.observe(outage(2));
+  both.observe(host(2, true));
+  EXPECT_FALSE(both.observe(host(3, true)));
+}
+
 TEST(BreachReactions, ADeclaredSymptomThatBreachedFirstIsNotTheCause) {
   // A slow API's error rate can cross its threshold before the latency does;
   // the catalog says the error rate is the latency's symptom, so the latency

@@ -80,3 +80,23 @@ TEST(CauseWatch, LateSnapshotsDoNotRewriteTheCauseState) {
   w.observe("infra.cpu_utilization", band::critical, window(3)); // repeated
   EXPECT_FALSE(w.holding(latency_causes, window(3), none_warned));
 }
+
+TEST(CauseWatch, ACauseNamedAsClimbingHoldsNothing) {
+  // A breach that began with a step is not held by a cause whose trouble
+  // climbed (the engine names those with prediction.steps_not_held_by_climbs).
+  cause_watch w;
+  w.observe("infra.cpu_utilization", band::good, window(1));
+  w.observe("api.request_rate", band::warning, window(1));
+  EXPECT_TRUE(w.holding(latency_causes, window(1), none_warned));
+  EXPECT_FALSE(w.holding(latency_causes, window(1), none_warned, {"api.request_rate"}));
+  // Warned of, or lingering, a climbing cause holds nothing either.
+  EXPECT_FALSE(w.holding(latency_causes, window(1), {"api.request_rate"}, {"api.request_rate"}));
+  w.observe("api.request_rate", band::good, window(2));
+  EXPECT_TRUE(w.holding(latency_causes, window(2), none_warned));
+  EXPECT_FALSE(w.holding(latency_causes, window(2), none_warned, {"api.request_rate"}));
+  // Another cause in trouble still holds.
+  w.observe("infra.cpu_utilization", band::critical, window(2));
+  const auto h = w.holding(latency_causes, window(2), none_warned, {"api.request_rate"});
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->cause, "infra.cpu_utilization");
+}
