@@ -10,7 +10,8 @@
 //  2. statistics of z = r / s: the spike |z|, the short-window mean of |z|
 //     (HTM's "recent vs long-run" surprise, also a variance increase), the
 //     short-window |mean z| (a level shift the forecast is catching up
-//     with), and optionally the calm -log(mean |z|) (a variance drop);
+//     with), and optionally the calm -log(mean |z|) (a variance drop) and
+//     the median |z| over spread_window samples (a variance increase);
 //  3. each statistic's tail probability under its own decaying histogram of
 //     past values (empirical, with a fitted tail beyond the data), so every
 //     metric is judged against its own normal, heavy-tailed or not;
