@@ -9,7 +9,7 @@ namespace grace::predictor {
 namespace {
 
 constexpr size_t spike = 0, level = 1, shift = 2, calm = 3, long_level = 4, long_shift = 5,
-                 cusum = 6, horizon = 7;
+                 cusum = 6, horizon = 7, spread = 8;
 // Largest value of the calm statistic -log(mean |z|): mean |z| of 1e-3.
 constexpr double calm_max = 6.9;
 // Longest window kept (a week at 5 minutes).
@@ -150,6 +150,8 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"recalibrate", p.recalibrate},
        {"cusum_k", p.cusum_k},
        {"horizon_samples", p.horizon_samples},
+       {"spread_window", p.spread_window},
+       {"spread_sd_floor", p.spread_sd_floor},
        {"tail_alpha", p.tail_alpha},
        {"tail_share", p.tail_share},
        {"pareto_tail", p.pareto_tail},
@@ -186,6 +188,12 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.horizon_samples = j.value("horizon_samples", p.horizon_samples);
   if (p.horizon_samples < 0)
     throw std::invalid_argument("anomaly_score_params: 'horizon_samples' must be >= 0");
+  p.spread_window = j.value("spread_window", p.spread_window);
+  if (p.spread_window < 0)
+    throw std::invalid_argument("anomaly_score_params: 'spread_window' must be >= 0");
+  p.spread_sd_floor = j.value("spread_sd_floor", p.spread_sd_floor);
+  if (!(p.spread_sd_floor > 0.0))
+    throw std::invalid_argument("anomaly_score_params: 'spread_sd_floor' must be > 0");
   p.tail_alpha = j.value("tail_alpha", p.tail_alpha);
   p.tail_share = j.value("tail_share", p.tail_share);
   p.pareto_tail = j.value("pareto_tail", p.pareto_tail);
@@ -228,6 +236,7 @@ anomaly_scorer::anomaly_scorer(anomaly_score_params p)
                               tail_histogram(p.surprise_cap),
                               tail_histogram(p.surprise_cap),
                               tail_histogram(1000.0),
+                              tail_histogram(p.surprise_cap),
                               tail_histogram(p.surprise_cap)} {
   p_.short_window = std::clamp(p_.short_window, 1, static_cast<int>(max_window));
   p_.min_window = std::clamp(p_.min_window, 1, static_cast<int>(max_window));
@@ -235,6 +244,9 @@ anomaly_scorer::anomaly_scorer(anomaly_score_params p)
   p_.second_window_factor = std::clamp(p_.second_window_factor, 0.0, 1000.0);
   p_.cusum_k = std::max(0.0, p_.cusum_k);
   p_.horizon_samples = std::clamp(p_.horizon_samples, 0, static_cast<int>(max_window));
+  p_.spread_window = std::clamp(p_.spread_window, 0, static_cast<int>(max_window));
+  if (!(p_.spread_sd_floor > 0.0))
+    p_.spread_sd_floor = 0.1;
   p_.peak_delay = std::max(0, p_.peak_delay);
   p_.tail_share = std::clamp(p_.tail_share, 1e-4, 0.5);
   check_context_mode(p_.context_mode);
@@ -308,11 +320,15 @@ anomaly_scorer::scaled_track anomaly_scorer::scaled_track::from_json(const nlohm
 }
 
 double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
-                                   const std::array<bool, channels>& have, double extra_p) {
+                                   const std::array<bool, channels>& have, double extra_p,
+                                   std::array<double, channels>& channel_p) {
+  channel_p.fill(1.0);
   double p_min = 1.0;
   double sum_log_p = 0.0; // sum of ln p over the channels judged
   int judged = 0;
-  auto take = [&](double p) {
+  auto take = [&](double p, size_t k) {
+    if (k < channels)
+      channel_p[k] = p;
     p_min = std::min(p_min, p);
     sum_log_p += std::log(p);
     ++judged;
@@ -324,28 +340,30 @@ double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
       // Upper tail of a normal around the running mean (sd at least 0.1 so a
       // perfectly predictable series does not turn rounding into alarms).
       if (tails_[k].count() > 0) {
-        const double z = (stats[k] - mean_[k]) / std::max(std::sqrt(var_[k]), 0.1);
+        const double sd_floor = k == spread ? p_.spread_sd_floor : 0.1;
+        const double z = (stats[k] - mean_[k]) / std::max(std::sqrt(var_[k]), sd_floor);
         // Evidence only for more than usual: the tail beyond z doubled (a
         // two-sided convention), so "as usual" (z = 0) is p = 1.
-        take(z > 0.0 ? std::max(std::erfc(z / std::sqrt(2.0)), 1e-300) : 1.0);
+        take(z > 0.0 ? std::max(std::erfc(z / std::sqrt(2.0)), 1e-300) : 1.0, k);
       }
       const double a = std::max(p_.tail_alpha, 1.0 / static_cast<double>(tails_[k].count() + 1));
       const double delta = stats[k] - mean_[k];
       mean_[k] += a * delta;
       var_[k] = (1.0 - a) * (var_[k] + a * delta * delta);
     } else {
-      const double unit =
-          k == spike || k == cusum
-              ? 1.0
-              : 1.0
-                    / std::sqrt(static_cast<double>(
-                        k == long_level || k == long_shift ? second_window() : window()));
-      take(tails_[k].upper_tail(stats[k], p_.tail_share, p_.pareto_tail, p_.min_excess * unit));
+      const double unit = k == spike || k == cusum
+                              ? 1.0
+                              : 1.0
+                                    / std::sqrt(static_cast<double>(
+                                        k == long_level || k == long_shift ? second_window()
+                                        : k == spread ? static_cast<size_t>(p_.spread_window)
+                                                      : window()));
+      take(tails_[k].upper_tail(stats[k], p_.tail_share, p_.pareto_tail, p_.min_excess * unit), k);
     }
     tails_[k].add(stats[k], p_.tail_alpha);
   }
   if (extra_p < 1.0)
-    take(extra_p);
+    take(extra_p, channels);
   // Unbounded evidence -> [0,1) without saturating, so big events stay
   // ordered by how unlikely they are (10 = a one-in-1e10 value).
   double log10_p = std::log10(p_min);
@@ -399,7 +417,8 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
     recent_z_.push_back(z);
     const size_t w = window();
     const size_t long_w = second_window();
-    while (recent_z_.size() > std::max(w, long_w))
+    const auto spread_w = static_cast<size_t>(p_.spread_window);
+    while (recent_z_.size() > std::max({w, long_w, spread_w}))
       recent_z_.pop_front();
     std::array<double, channels> stats{};
     std::array<bool, channels> have{};
@@ -432,6 +451,20 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
       have[long_level] = true;
       have[long_shift] = p_.use_direction;
     }
+    if (spread_w > 0 && recent_z_.size() >= spread_w) {
+      // Median of |z| over the newest spread_w samples (the mean of the two
+      // middle ones for an even count).
+      std::vector<double> a(spread_w);
+      std::transform(recent_z_.end() - static_cast<long>(spread_w), recent_z_.end(), a.begin(),
+                     [](double x) { return std::abs(x); });
+      const size_t mid = spread_w / 2;
+      std::nth_element(a.begin(), a.begin() + static_cast<long>(mid), a.end());
+      double median = a[mid];
+      if (spread_w % 2 == 0)
+        median = 0.5 * (median + *std::max_element(a.begin(), a.begin() + static_cast<long>(mid)));
+      stats[spread] = median;
+      have[spread] = true;
+    }
     if (p_.cusum_k > 0.0) {
       cusum_up_ = std::min(std::max(0.0, cusum_up_ + z - p_.cusum_k), 1000.0);
       cusum_down_ = std::min(std::max(0.0, cusum_down_ - z - p_.cusum_k), 1000.0);
@@ -451,7 +484,10 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
         have[horizon] = stat >= 0.0;
       }
     }
-    raw = evidence_of(stats, have, context_p);
+    std::array<double, channels> channel_p{};
+    raw = evidence_of(stats, have, context_p, channel_p);
+    const double spread_e = std::max(-std::log10(channel_p[spread]), 0.0);
+    d.spread = spread_e / (spread_e + 10.0);
     if (p_.context_mode == "blend")
       raw = 0.5 * (raw + context_->last_raw());
   }
@@ -524,7 +560,7 @@ nlohmann::json anomaly_scorer::to_json() const {
   for (const auto& t : tails_)
     tails.push_back(t.to_json());
   nlohmann::json j = {
-      {"version", 4},
+      {"version", 5},
       {"params", p_},
       {"model", model_.to_json()},
       {"recent_z", std::vector<double>(recent_z_.begin(), recent_z_.end())},
@@ -551,11 +587,12 @@ nlohmann::json anomaly_scorer::to_json() const {
 
 anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
   // Version 2 had the first four channels only, version 3 seven (before the
-  // k-step channel); the others start afresh.
+  // k-step channel), version 4 eight (before the spread channel); the others
+  // start afresh.
   const int version = j.value("version", 0);
-  if (version < 2 || version > 4)
-    throw std::runtime_error("anomaly_scorer: state version must be 2, 3 or 4");
-  const size_t stored = version == 2 ? 4 : version == 3 ? 7 : channels;
+  if (version < 2 || version > 5)
+    throw std::runtime_error("anomaly_scorer: state version must be 2, 3, 4 or 5");
+  const size_t stored = version == 2 ? 4 : version == 3 ? 7 : version == 4 ? 8 : channels;
   anomaly_scorer s(j.at("params").get<anomaly_score_params>());
   s.model_ = robust_seasonal_model::from_json(j.at("model"));
   for (double z : j.at("recent_z").get<std::vector<double>>())

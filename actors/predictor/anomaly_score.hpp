@@ -10,7 +10,8 @@
 //  2. statistics of z = r / s: the spike |z|, the short-window mean of |z|
 //     (HTM's "recent vs long-run" surprise, also a variance increase), the
 //     short-window |mean z| (a level shift the forecast is catching up
-//     with), and optionally the calm -log(mean |z|) (a variance drop);
+//     with), and optionally the calm -log(mean |z|) (a variance drop) and
+//     the median |z| over spread_window samples (a variance increase);
 //  3. each statistic's tail probability under its own decaying histogram of
 //     past values (empirical, with a fitted tail beyond the data), so every
 //     metric is judged against its own normal, heavy-tailed or not;
@@ -62,6 +63,16 @@ struct anomaly_score_params {
   // one-step residuals near 0 but grows the error of a forecast made an
   // hour ago. 0: off (round 8, docs/evaluation/detection.md: no gain).
   int horizon_samples = 0;
+  // > 0: a spread channel. The median of |z| over this many recent samples,
+  // judged like the window statistics (Gaussian memory when
+  // gaussian_memory): unlike the window mean of |z|, which one spike or a
+  // routine one-sample dip inflates, the median rises only when most of the
+  // window is wider than usual, i.e. a variance increase. 0: off (round 9,
+  // docs/evaluation/detection.md).
+  int spread_window = 0;
+  // The spread channel's Gaussian memory: its standard deviation is at least
+  // this (the other window channels use 0.1).
+  double spread_sd_floor = 0.1;
   double tail_alpha = 0.0002; // decay of the statistics' histograms (~17 days at 5 min)
   double tail_share = 0.05;   // the top share of a histogram that fits its tail
   bool pareto_tail = false;   // tail beyond the data: exponential (false) or power law
@@ -159,7 +170,9 @@ struct anomaly_detail {
   double surprise = 0.0; // |z| of the sample
   double evidence = 0.0; // e/(e+10), e = -log10 of the smallest tail probability of the statistics
   double context = 0.0;  // the contextual detector's score (context_mode != "off")
-  double score = 0.0;    // what update() returned
+  double spread =
+      0.0; // the spread channel's own e/(e+10) (spread_window > 0; 0 before its window fills)
+  double score = 0.0; // what update() returned
 };
 
 class anomaly_scorer {
@@ -179,10 +192,12 @@ public:
 private:
   double scale_floor(double mean) const;
   // Evidence of the raw statistics, each judged against its own history.
-  static constexpr size_t channels = 8;
+  static constexpr size_t channels = 9;
   // extra_p: one more tail probability (the contextual channel), 1 if none.
+  // channel_p: each judged channel's tail probability (1 if not judged).
   double evidence_of(const std::array<double, channels>& stats,
-                     const std::array<bool, channels>& have, double extra_p);
+                     const std::array<bool, channels>& have, double extra_p,
+                     std::array<double, channels>& channel_p);
   size_t window() const;        // samples in the recent window now
   size_t second_window() const; // samples in the second window (0: none)
 
@@ -203,7 +218,7 @@ private:
   robust_seasonal_model model_;
   std::deque<double> recent_z_; // last signed z (as many as the longest window)
   // spike |z|, mean |z|, |mean z|, calm, long mean |z|, long |mean z|, CUSUM,
-  // k-step error
+  // k-step error, median |z| (spread)
   std::array<tail_histogram, channels> tails_;
   // Running mean and variance per channel (gaussian_memory).
   std::array<double, channels> mean_{}, var_{};

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <initializer_list>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -286,6 +287,7 @@ grace::predictor::anomaly_score_params everything_on() {
   p.fisher = true;
   p.recalibrate = true;
   p.horizon_samples = 12;
+  p.spread_window = 24;
   return p;
 }
 
@@ -316,6 +318,9 @@ TEST(predictor_anomaly_score, each_optional_channel_still_scores_a_step_and_stay
   p = {};
   p.horizon_samples = 12;
   variants.emplace_back("horizon", p);
+  p = {};
+  p.spread_window = 24;
+  variants.emplace_back("spread", p);
   variants.emplace_back("all", everything_on());
   for (const auto& [name, params] : variants) {
     const auto s = score_all(v, params);
@@ -371,13 +376,119 @@ TEST(predictor_anomaly_score, a_version_2_state_still_loads_and_continues) {
   for (size_t i = 0; i < v.size(); ++i)
     a.update(static_cast<int64_t>(i) * five_min, v[i]);
   nlohmann::json future = a.to_json();
-  future["version"] = 5;
+  future["version"] = 6;
   EXPECT_THROW(anomaly_scorer::from_json(future), std::exception);
 }
 
 TEST(predictor_anomaly_score, a_version_3_state_still_loads_and_continues) {
   // Version 3 held seven channels and no k-step track.
   expect_old_state_continues(3, 7, {"past_levels", "horizon_track"});
+}
+
+TEST(predictor_anomaly_score, a_version_4_state_still_loads_and_continues) {
+  // Version 4 held eight channels (no spread channel) and the same keys.
+  expect_old_state_continues(4, 8, {});
+}
+
+namespace {
+
+// What the spread channel alone gave each sample of v (last().spread), and
+// the score.
+struct spread_run {
+  std::vector<double> spread, score;
+};
+
+spread_run run_spread(const std::vector<double>& v, int window) {
+  grace::predictor::anomaly_score_params p;
+  p.spread_window = window;
+  anomaly_scorer s(p);
+  spread_run out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    out.score.push_back(s.update(static_cast<int64_t>(i) * five_min, v[i]));
+    out.spread.push_back(s.last().spread);
+  }
+  return out;
+}
+
+grace::predictor::anomaly_score_params with_spread(int window) {
+  grace::predictor::anomaly_score_params p;
+  p.spread_window = window;
+  return p;
+}
+
+} // namespace
+
+TEST(predictor_anomaly_score, a_variance_increase_is_caught_by_the_spread_channel) {
+  // Noise around a flat level; from row 2400 on, for six hours, the same
+  // noise five times wider, with no change of level.
+  noise rnd;
+  std::vector<double> v(3000);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = 10.0 + rnd() * (i >= 2400 && i < 2472 ? 5.0 : 1.0);
+  const auto r = run_spread(v, 24);
+  // Quiet before (its own ordinary noise), an alarm level once most of its
+  // window is wider, and quiet again a window after the noise narrows.
+  EXPECT_LT(max_in(r.spread, 600, 2400), 0.2);
+  EXPECT_GT(max_in(r.spread, 2412, 2472), 0.3);
+  EXPECT_LT(max_in(r.spread, 2600, 3000), 0.2);
+  // Off: the channel gives nothing.
+  const auto off = run_spread(v, 0);
+  EXPECT_EQ(max_in(off.spread, 0, off.spread.size()), 0.0);
+}
+
+TEST(predictor_anomaly_score,
+     a_spike_or_a_routine_one_sample_dip_does_not_move_the_spread_channel) {
+  // A dip every two hours and, later, one large spike: the median of |z|
+  // over 24 samples stays where it was, so the channel stays quiet, while
+  // the spike itself is still scored (by the spike channel).
+  noise rnd;
+  std::vector<double> v(3000);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
+  v[2500] += 60.0;
+  const auto r = run_spread(v, 24);
+  EXPECT_LT(max_in(r.spread, 600, v.size()), 0.2);
+  EXPECT_GT(max_in(r.score, 2500, 2505), max_in(r.score, 1000, 2500) + 0.1);
+}
+
+TEST(predictor_anomaly_score, the_spread_channel_keeps_a_flat_series_silent_and_survives_a_gap) {
+  expect_flat_silent_gap_survived_shift_scored(with_spread(24));
+  expect_flat_silent_gap_survived_shift_scored(with_spread(1));
+  nlohmann::json bad = {{"spread_window", -1}};
+  EXPECT_THROW(bad.get<grace::predictor::anomaly_score_params>(), std::invalid_argument);
+  bad = {{"spread_sd_floor", 0.0}};
+  EXPECT_THROW(bad.get<grace::predictor::anomaly_score_params>(), std::invalid_argument);
+}
+
+TEST(predictor_anomaly_score, the_spread_channel_survives_non_finite_values) {
+  auto v = daily_noisy(2000);
+  v[1500] = std::numeric_limits<double>::quiet_NaN();
+  v[1600] = std::numeric_limits<double>::infinity();
+  v[1601] = -std::numeric_limits<double>::infinity();
+  v[1700] = 1e300;
+  v[1701] = -1e300;
+  for (int w : {2, 24}) {
+    const auto s = score_all(v, with_spread(w));
+    for (size_t i = 0; i < s.size(); ++i)
+      ASSERT_TRUE(s[i] >= 0.0 && s[i] <= 1.0) << "window " << w << ", row " << i;
+  }
+}
+
+TEST(predictor_anomaly_score, a_damaged_spread_state_is_refused) {
+  const auto v = daily_noisy(400);
+  anomaly_scorer a(with_spread(24));
+  for (size_t i = 0; i < v.size(); ++i)
+    a.update(static_cast<int64_t>(i) * five_min, v[i]);
+  // A version 5 state must hold nine channels.
+  nlohmann::json damaged = a.to_json();
+  damaged["tails"].erase(damaged["tails"].end() - 1);
+  EXPECT_THROW(anomaly_scorer::from_json(damaged), std::exception);
+  damaged = a.to_json();
+  damaged["mean"].erase(damaged["mean"].end() - 1);
+  EXPECT_THROW(anomaly_scorer::from_json(damaged), std::exception);
+  damaged = a.to_json();
+  damaged["params"]["spread_window"] = -3;
+  EXPECT_THROW(anomaly_scorer::from_json(damaged), std::exception);
 }
 
 TEST(predictor_anomaly_score, a_slow_drift_is_caught_by_the_k_step_channel) {
