@@ -498,18 +498,16 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     positive_duration(n, "max_lead", "prediction", s.prediction.max_lead_ms);
     positive_duration(n, "grace", "prediction", s.prediction.grace_ms);
-    if (auto v = in.boolean(n, "react_to_breaches", "prediction"))
-      s.prediction.react_to_breaches = *v;
-    if (auto v = in.boolean(n, "sudden_onset_context", "prediction"))
-      s.prediction.sudden_onset_context = *v;
-    if (auto v = in.boolean(n, "react_unattended_first", "prediction"))
-      s.prediction.react_unattended_first = *v;
-    if (auto v = in.boolean(n, "warnings_wait_for_runs", "prediction"))
-      s.prediction.warnings_wait_for_runs = *v;
-    if (auto v = in.boolean(n, "hold_symptom_warnings", "prediction"))
-      s.prediction.hold_symptom_warnings = *v;
-    if (auto v = in.boolean(n, "steps_not_held_by_climbs", "prediction"))
-      s.prediction.steps_not_held_by_climbs = *v;
+    auto& p = s.prediction;
+    for (auto [key, out] :
+         {std::pair<const char*, bool*>{"react_to_breaches", &p.react_to_breaches},
+          {"sudden_onset_context", &p.sudden_onset_context},
+          {"react_unattended_first", &p.react_unattended_first},
+          {"warnings_wait_for_runs", &p.warnings_wait_for_runs},
+          {"hold_symptom_warnings", &p.hold_symptom_warnings},
+          {"steps_not_held_by_climbs", &p.steps_not_held_by_climbs}})
+      if (auto v = in.boolean(n, key, "prediction"))
+        *out = *v;
     if (auto v = in.duration_ms(n, "escalate_after", "prediction")) {
       if (*v < 0)
         in.error(child(n, "escalate_after"), "prediction.escalate_after", "must not be negative");
