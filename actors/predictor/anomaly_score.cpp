@@ -164,6 +164,7 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"spread_scales", p.spread_scales},
        {"spread_scale_ratio", p.spread_scale_ratio},
        {"spread_join", p.spread_join},
+       {"spread_log", p.spread_log},
        {"tail_alpha", p.tail_alpha},
        {"tail_share", p.tail_share},
        {"pareto_tail", p.pareto_tail},
@@ -215,6 +216,7 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
     throw std::invalid_argument("anomaly_score_params: 'spread_scale_ratio' must be > 1");
   p.spread_join = j.value("spread_join", p.spread_join);
   check_spread_join(p.spread_join);
+  p.spread_log = j.value("spread_log", p.spread_log);
   p.tail_alpha = j.value("tail_alpha", p.tail_alpha);
   p.tail_share = j.value("tail_share", p.tail_share);
   p.pareto_tail = j.value("pareto_tail", p.pareto_tail);
@@ -385,6 +387,14 @@ double anomaly_scorer::judge(double stat, bool gaussian, double sd_floor, double
   return p;
 }
 
+double anomaly_scorer::spread_statistic(double median) const {
+  // On a log scale a spread k times the usual is the same step at any
+  // level; medians below a tenth of the residual scale (a quantised or
+  // near-perfectly forecast series) count as a tenth. Shifted by log 10 so
+  // the statistic stays >= 0 for the histogram.
+  return p_.spread_log ? std::log(0.1 + median) + std::log(10.0) : median;
+}
+
 double anomaly_scorer::multi_spread_p() {
   // Tail probability of each window's median of |z| under its own memory.
   std::vector<double> ps;
@@ -401,7 +411,7 @@ double anomaly_scorer::multi_spread_p() {
     if (w % 2 == 0)
       median = 0.5 * (median + *std::max_element(a.begin(), a.begin() + static_cast<long>(mid)));
     bool judged = false;
-    const double p = judge(median, p_.gaussian_memory, p_.spread_sd_floor,
+    const double p = judge(spread_statistic(median), p_.gaussian_memory, p_.spread_sd_floor,
                            1.0 / std::sqrt(static_cast<double>(w)), scale_mean_[j], scale_var_[j],
                            scale_tails_[j], judged);
     if (judged)
@@ -557,7 +567,7 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
       double median = a[mid];
       if (spread_w % 2 == 0)
         median = 0.5 * (median + *std::max_element(a.begin(), a.begin() + static_cast<long>(mid)));
-      stats[spread] = median;
+      stats[spread] = spread_statistic(median);
       have[spread] = true;
     }
     if (p_.cusum_k > 0.0) {

@@ -84,6 +84,10 @@ struct anomaly_score_params {
   int spread_scales = 1;
   double spread_scale_ratio = 2.0;
   std::string spread_join = "bonferroni";
+  // The spread statistic judged on a log scale, log(0.1 + median |z|) (a
+  // spread twice the usual is the same step for a quiet metric as for a
+  // bursty one, whose medians are right-skewed). false: the median itself.
+  bool spread_log = false;
   double tail_alpha = 0.0002; // decay of the statistics' histograms (~17 days at 5 min)
   double tail_share = 0.05;   // the top share of a histogram that fits its tail
   bool pareto_tail = false;   // tail beyond the data: exponential (false) or power law
@@ -221,8 +225,9 @@ private:
   // The multi-scale spread channel (spread_scales > 1): the joined tail
   // probability of the medians of |z| over spread_windows_ (-1: none judged).
   double multi_spread_p();
-  size_t window() const;        // samples in the recent window now
-  size_t second_window() const; // samples in the second window (0: none)
+  double spread_statistic(double median) const; // what the memories judge (spread_log)
+  size_t window() const;                        // samples in the recent window now
+  size_t second_window() const;                 // samples in the second window (0: none)
 
   // An error series scaled by its own clipped EWMA of |error| (the k-step
   // channel): the last scaled errors of the recent window.

@@ -647,6 +647,29 @@ TEST(predictor_anomaly_score, the_multi_scale_spread_state_round_trips_and_damag
   }
 }
 
+TEST(predictor_anomaly_score, the_spread_channel_on_a_log_scale) {
+  // log(0.1 + median |z|): the variance increase is still caught, one and
+  // three windows, a spike and a routine dip still are not, a flat series
+  // stays silent, and the option survives a gap and a round trip.
+  const auto wide = wider_noise(3000, 2400, 2472, 5.0);
+  noise rnd;
+  std::vector<double> dips(3000);
+  for (size_t i = 0; i < dips.size(); ++i)
+    dips[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
+  dips[2500] += 60.0;
+  for (int scales : {1, 3}) {
+    auto p = with_scales(12, scales, "bonferroni");
+    p.spread_log = true;
+    const auto r = spread_of(wide, p);
+    EXPECT_LT(max_in(r, 600, 2400), 0.2) << scales;
+    EXPECT_GT(max_in(r, 2406, 2472), 0.3) << scales;
+    EXPECT_LT(max_in(spread_of(dips, p), 600, dips.size()), 0.2) << scales;
+    expect_flat_silent_gap_survived_shift_scored(p);
+    const nlohmann::json j = p;
+    EXPECT_TRUE(j.get<grace::predictor::anomaly_score_params>().spread_log);
+  }
+}
+
 TEST(predictor_anomaly_score, a_slow_drift_is_caught_by_the_k_step_channel) {
   // Noise around a flat level, then a slow climb of SLOPE per sample for 600
   // samples (two days). The rolling median follows it a few hundredths
