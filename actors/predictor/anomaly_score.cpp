@@ -165,6 +165,7 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"spread_scale_ratio", p.spread_scale_ratio},
        {"spread_join", p.spread_join},
        {"spread_log", p.spread_log},
+       {"spread_clip", p.spread_clip},
        {"tail_alpha", p.tail_alpha},
        {"tail_share", p.tail_share},
        {"pareto_tail", p.pareto_tail},
@@ -217,6 +218,9 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.spread_join = j.value("spread_join", p.spread_join);
   check_spread_join(p.spread_join);
   p.spread_log = j.value("spread_log", p.spread_log);
+  p.spread_clip = j.value("spread_clip", p.spread_clip);
+  if (!(p.spread_clip >= 0.0))
+    throw std::invalid_argument("anomaly_score_params: 'spread_clip' must be >= 0");
   p.tail_alpha = j.value("tail_alpha", p.tail_alpha);
   p.tail_share = j.value("tail_share", p.tail_share);
   p.pareto_tail = j.value("pareto_tail", p.pareto_tail);
@@ -268,6 +272,8 @@ anomaly_scorer::anomaly_scorer(anomaly_score_params p)
   p_.cusum_k = std::max(0.0, p_.cusum_k);
   p_.horizon_samples = std::clamp(p_.horizon_samples, 0, static_cast<int>(max_window));
   p_.spread_window = std::clamp(p_.spread_window, 0, static_cast<int>(max_window));
+  if (!(p_.spread_clip >= 0.0))
+    p_.spread_clip = 0.0;
   if (!(p_.spread_sd_floor > 0.0))
     p_.spread_sd_floor = 0.1;
   p_.spread_scales = std::clamp(p_.spread_scales, 1, max_spread_scales);
@@ -387,6 +393,27 @@ double anomaly_scorer::judge(double stat, bool gaussian, double sd_floor, double
   return p;
 }
 
+double anomaly_scorer::spread_over(size_t w) const {
+  if (p_.spread_clip > 0.0) {
+    // Mean of min(|z|, clip): each sample moves it by at most clip / w.
+    double sum = 0.0;
+    for (auto it = recent_z_.end() - static_cast<long>(w); it != recent_z_.end(); ++it)
+      sum += std::min(std::abs(*it), p_.spread_clip);
+    return sum / static_cast<double>(w);
+  }
+  // Median of |z| over the newest w samples (the mean of the two middle ones
+  // for an even count).
+  std::vector<double> a(w);
+  std::transform(recent_z_.end() - static_cast<long>(w), recent_z_.end(), a.begin(),
+                 [](double x) { return std::abs(x); });
+  const size_t mid = w / 2;
+  std::nth_element(a.begin(), a.begin() + static_cast<long>(mid), a.end());
+  double median = a[mid];
+  if (w % 2 == 0)
+    median = 0.5 * (median + *std::max_element(a.begin(), a.begin() + static_cast<long>(mid)));
+  return median;
+}
+
 double anomaly_scorer::spread_statistic(double median) const {
   // On a log scale a spread k times the usual is the same step at any
   // level; medians below a tenth of the residual scale (a quantised or
@@ -402,16 +429,8 @@ double anomaly_scorer::multi_spread_p() {
     const size_t w = spread_windows_[j];
     if (recent_z_.size() < w)
       break; // the longer windows are not full either
-    std::vector<double> a(w);
-    std::transform(recent_z_.end() - static_cast<long>(w), recent_z_.end(), a.begin(),
-                   [](double x) { return std::abs(x); });
-    const size_t mid = w / 2;
-    std::nth_element(a.begin(), a.begin() + static_cast<long>(mid), a.end());
-    double median = a[mid];
-    if (w % 2 == 0)
-      median = 0.5 * (median + *std::max_element(a.begin(), a.begin() + static_cast<long>(mid)));
     bool judged = false;
-    const double p = judge(spread_statistic(median), p_.gaussian_memory, p_.spread_sd_floor,
+    const double p = judge(spread_statistic(spread_over(w)), p_.gaussian_memory, p_.spread_sd_floor,
                            1.0 / std::sqrt(static_cast<double>(w)), scale_mean_[j], scale_var_[j],
                            scale_tails_[j], judged);
     if (judged)
@@ -557,17 +576,7 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
       have[long_shift] = p_.use_direction;
     }
     if (!multi_spread && spread_w > 0 && recent_z_.size() >= spread_w) {
-      // Median of |z| over the newest spread_w samples (the mean of the two
-      // middle ones for an even count).
-      std::vector<double> a(spread_w);
-      std::transform(recent_z_.end() - static_cast<long>(spread_w), recent_z_.end(), a.begin(),
-                     [](double x) { return std::abs(x); });
-      const size_t mid = spread_w / 2;
-      std::nth_element(a.begin(), a.begin() + static_cast<long>(mid), a.end());
-      double median = a[mid];
-      if (spread_w % 2 == 0)
-        median = 0.5 * (median + *std::max_element(a.begin(), a.begin() + static_cast<long>(mid)));
-      stats[spread] = spread_statistic(median);
+      stats[spread] = spread_statistic(spread_over(spread_w));
       have[spread] = true;
     }
     if (p_.cusum_k > 0.0) {

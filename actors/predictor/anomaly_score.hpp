@@ -88,6 +88,12 @@ struct anomaly_score_params {
   // spread twice the usual is the same step for a quiet metric as for a
   // bursty one, whose medians are right-skewed). false: the median itself.
   bool spread_log = false;
+  // > 0: the spread statistic is the mean of min(|z|, spread_clip) over the
+  // window instead of the median of |z| (a winsorised mean: one spike or dip
+  // moves it by at most spread_clip / window, and it rises smoothly with the
+  // share of wide samples, where the median jumps once half the window is
+  // wide). 0: the median.
+  double spread_clip = 0.0;
   double tail_alpha = 0.0002; // decay of the statistics' histograms (~17 days at 5 min)
   double tail_share = 0.05;   // the top share of a histogram that fits its tail
   bool pareto_tail = false;   // tail beyond the data: exponential (false) or power law
@@ -225,6 +231,7 @@ private:
   // The multi-scale spread channel (spread_scales > 1): the joined tail
   // probability of the medians of |z| over spread_windows_ (-1: none judged).
   double multi_spread_p();
+  double spread_over(size_t w) const;           // median of |z| (or clipped mean) over the newest w
   double spread_statistic(double median) const; // what the memories judge (spread_log)
   size_t window() const;                        // samples in the recent window now
   size_t second_window() const;                 // samples in the second window (0: none)

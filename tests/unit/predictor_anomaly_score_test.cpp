@@ -670,6 +670,38 @@ TEST(predictor_anomaly_score, the_spread_channel_on_a_log_scale) {
   }
 }
 
+TEST(predictor_anomaly_score, the_clipped_mean_spread_rises_earlier_than_the_median) {
+  // spread_clip 3: the mean of min(|z|, 3) over the window. The variance
+  // increase is caught, and sooner than by the median (which waits until
+  // half of its window is wide); a spike or a routine dip still moves it
+  // little, a flat series stays silent, one and three windows.
+  const auto wide = wider_noise(3000, 2400, 2472, 5.0);
+  noise rnd;
+  std::vector<double> dips(3000);
+  for (size_t i = 0; i < dips.size(); ++i)
+    dips[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
+  dips[2500] += 60.0;
+  auto first_above = [](const std::vector<double>& r, double level) {
+    size_t i = 2400;
+    while (i < r.size() && r[i] <= level)
+      ++i;
+    return i;
+  };
+  for (int scales : {1, 3}) {
+    auto p = with_scales(24, scales, "bonferroni");
+    const auto median = spread_of(wide, p);
+    p.spread_clip = 3.0;
+    const auto clipped = spread_of(wide, p);
+    EXPECT_LT(max_in(clipped, 600, 2400), 0.2) << scales;
+    EXPECT_GT(max_in(clipped, 2400, 2472), 0.3) << scales;
+    EXPECT_LT(first_above(clipped, 0.3), first_above(median, 0.3)) << scales;
+    EXPECT_LT(max_in(spread_of(dips, p), 600, dips.size()), 0.2) << scales;
+    expect_flat_silent_gap_survived_shift_scored(p);
+  }
+  nlohmann::json bad = {{"spread_clip", -1.0}};
+  EXPECT_THROW(bad.get<grace::predictor::anomaly_score_params>(), std::invalid_argument);
+}
+
 TEST(predictor_anomaly_score, a_slow_drift_is_caught_by_the_k_step_channel) {
   // Noise around a flat level, then a slow climb of SLOPE per sample for 600
   // samples (two days). The rolling median follows it a few hundredths
