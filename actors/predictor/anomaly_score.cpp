@@ -20,6 +20,15 @@ bool known_context_mode(const std::string& mode) {
          || mode == "channel";
 }
 
+// Longest list of spread windows.
+constexpr int max_spread_scales = 16;
+
+void check_spread_join(const std::string& join) {
+  if (join != "bonferroni" && join != "simes")
+    throw std::invalid_argument(
+        "anomaly_score_params: 'spread_join' must be bonferroni or simes, not '" + join + "'");
+}
+
 void check_context_mode(const std::string& mode) {
   if (!known_context_mode(mode))
     throw std::invalid_argument("anomaly_score_params: 'context_mode' must be off, alone, max, "
@@ -152,6 +161,11 @@ void to_json(nlohmann::json& j, const anomaly_score_params& p) {
        {"horizon_samples", p.horizon_samples},
        {"spread_window", p.spread_window},
        {"spread_sd_floor", p.spread_sd_floor},
+       {"spread_scales", p.spread_scales},
+       {"spread_scale_ratio", p.spread_scale_ratio},
+       {"spread_join", p.spread_join},
+       {"spread_log", p.spread_log},
+       {"spread_clip", p.spread_clip},
        {"tail_alpha", p.tail_alpha},
        {"tail_share", p.tail_share},
        {"pareto_tail", p.pareto_tail},
@@ -194,6 +208,19 @@ void from_json(const nlohmann::json& j, anomaly_score_params& p) {
   p.spread_sd_floor = j.value("spread_sd_floor", p.spread_sd_floor);
   if (!(p.spread_sd_floor > 0.0))
     throw std::invalid_argument("anomaly_score_params: 'spread_sd_floor' must be > 0");
+  p.spread_scales = j.value("spread_scales", p.spread_scales);
+  if (p.spread_scales < 1 || p.spread_scales > max_spread_scales)
+    throw std::invalid_argument("anomaly_score_params: 'spread_scales' must be in [1, "
+                                + std::to_string(max_spread_scales) + "]");
+  p.spread_scale_ratio = j.value("spread_scale_ratio", p.spread_scale_ratio);
+  if (!(p.spread_scale_ratio > 1.0 && std::isfinite(p.spread_scale_ratio)))
+    throw std::invalid_argument("anomaly_score_params: 'spread_scale_ratio' must be > 1");
+  p.spread_join = j.value("spread_join", p.spread_join);
+  check_spread_join(p.spread_join);
+  p.spread_log = j.value("spread_log", p.spread_log);
+  p.spread_clip = j.value("spread_clip", p.spread_clip);
+  if (!(p.spread_clip >= 0.0))
+    throw std::invalid_argument("anomaly_score_params: 'spread_clip' must be >= 0");
   p.tail_alpha = j.value("tail_alpha", p.tail_alpha);
   p.tail_share = j.value("tail_share", p.tail_share);
   p.pareto_tail = j.value("pareto_tail", p.pareto_tail);
@@ -245,8 +272,30 @@ anomaly_scorer::anomaly_scorer(anomaly_score_params p)
   p_.cusum_k = std::max(0.0, p_.cusum_k);
   p_.horizon_samples = std::clamp(p_.horizon_samples, 0, static_cast<int>(max_window));
   p_.spread_window = std::clamp(p_.spread_window, 0, static_cast<int>(max_window));
+  if (!(p_.spread_clip >= 0.0))
+    p_.spread_clip = 0.0;
   if (!(p_.spread_sd_floor > 0.0))
     p_.spread_sd_floor = 0.1;
+  p_.spread_scales = std::clamp(p_.spread_scales, 1, max_spread_scales);
+  if (!(p_.spread_scale_ratio > 1.0 && std::isfinite(p_.spread_scale_ratio)))
+    p_.spread_scale_ratio = 2.0;
+  check_spread_join(p_.spread_join);
+  if (p_.spread_window > 0) {
+    // spread_window * ratio^j, each at least one sample longer than the one
+    // before; none beyond the longest window kept.
+    double w = static_cast<double>(p_.spread_window);
+    spread_windows_.push_back(static_cast<size_t>(p_.spread_window));
+    for (int j = 1; j < p_.spread_scales && spread_windows_.back() < max_window; ++j) {
+      w *= p_.spread_scale_ratio;
+      const auto next = std::max(spread_windows_.back() + 1, static_cast<size_t>(std::llround(w)));
+      spread_windows_.push_back(std::min(next, max_window));
+    }
+    if (spread_windows_.size() > 1) {
+      scale_tails_.assign(spread_windows_.size(), tail_histogram(p_.surprise_cap));
+      scale_mean_.assign(spread_windows_.size(), 0.0);
+      scale_var_.assign(spread_windows_.size(), 0.0);
+    }
+  }
   p_.peak_delay = std::max(0, p_.peak_delay);
   p_.tail_share = std::clamp(p_.tail_share, 1e-4, 0.5);
   check_context_mode(p_.context_mode);
@@ -319,9 +368,92 @@ anomaly_scorer::scaled_track anomaly_scorer::scaled_track::from_json(const nlohm
   return t;
 }
 
+double anomaly_scorer::judge(double stat, bool gaussian, double sd_floor, double unit, double& mean,
+                             double& var, tail_histogram& tail, bool& judged) const {
+  double p = 1.0;
+  judged = true;
+  if (gaussian) {
+    // Upper tail of a normal around the running mean (sd at least sd_floor so
+    // a perfectly predictable series does not turn rounding into alarms).
+    judged = tail.count() > 0;
+    if (judged) {
+      const double z = (stat - mean) / std::max(std::sqrt(var), sd_floor);
+      // Evidence only for more than usual: the tail beyond z doubled (a
+      // two-sided convention), so "as usual" (z = 0) is p = 1.
+      p = z > 0.0 ? std::max(std::erfc(z / std::sqrt(2.0)), 1e-300) : 1.0;
+    }
+    const double a = std::max(p_.tail_alpha, 1.0 / static_cast<double>(tail.count() + 1));
+    const double delta = stat - mean;
+    mean += a * delta;
+    var = (1.0 - a) * (var + a * delta * delta);
+  } else {
+    p = tail.upper_tail(stat, p_.tail_share, p_.pareto_tail, p_.min_excess * unit);
+  }
+  tail.add(stat, p_.tail_alpha);
+  return p;
+}
+
+double anomaly_scorer::spread_over(size_t w) const {
+  if (p_.spread_clip > 0.0) {
+    // Mean of min(|z|, clip): each sample moves it by at most clip / w.
+    double sum = 0.0;
+    for (auto it = recent_z_.end() - static_cast<long>(w); it != recent_z_.end(); ++it)
+      sum += std::min(std::abs(*it), p_.spread_clip);
+    return sum / static_cast<double>(w);
+  }
+  // Median of |z| over the newest w samples (the mean of the two middle ones
+  // for an even count).
+  std::vector<double> a(w);
+  std::transform(recent_z_.end() - static_cast<long>(w), recent_z_.end(), a.begin(),
+                 [](double x) { return std::abs(x); });
+  const size_t mid = w / 2;
+  std::nth_element(a.begin(), a.begin() + static_cast<long>(mid), a.end());
+  double median = a[mid];
+  if (w % 2 == 0)
+    median = 0.5 * (median + *std::max_element(a.begin(), a.begin() + static_cast<long>(mid)));
+  return median;
+}
+
+double anomaly_scorer::spread_statistic(double median) const {
+  // On a log scale a spread k times the usual is the same step at any
+  // level; medians below a tenth of the residual scale (a quantised or
+  // near-perfectly forecast series) count as a tenth. Shifted by log 10 so
+  // the statistic stays >= 0 for the histogram.
+  return p_.spread_log ? std::log(0.1 + median) + std::log(10.0) : median;
+}
+
+double anomaly_scorer::multi_spread_p() {
+  // Tail probability of each window's median of |z| under its own memory.
+  std::vector<double> ps;
+  for (size_t j = 0; j < spread_windows_.size(); ++j) {
+    const size_t w = spread_windows_[j];
+    if (recent_z_.size() < w)
+      break; // the longer windows are not full either
+    bool judged = false;
+    const double p = judge(spread_statistic(spread_over(w)), p_.gaussian_memory, p_.spread_sd_floor,
+                           1.0 / std::sqrt(static_cast<double>(w)), scale_mean_[j], scale_var_[j],
+                           scale_tails_[j], judged);
+    if (judged)
+      ps.push_back(p);
+  }
+  if (ps.empty())
+    return -1.0;
+  // One channel from m tests of the same question (is the spread wider than
+  // usual at some scale?): Bonferroni, m times the smallest p, or Simes, the
+  // smallest m p_(i) / i over the p in increasing order (valid under the
+  // positive dependence of nested windows, and never above Bonferroni).
+  const auto m = static_cast<double>(ps.size());
+  std::sort(ps.begin(), ps.end());
+  double joined = m * ps.front();
+  if (p_.spread_join == "simes")
+    for (size_t i = 1; i < ps.size(); ++i)
+      joined = std::min(joined, m * ps[i] / static_cast<double>(i + 1));
+  return std::clamp(joined, 1e-300, 1.0);
+}
+
 double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
                                    const std::array<bool, channels>& have, double extra_p,
-                                   std::array<double, channels>& channel_p) {
+                                   double spread_p, std::array<double, channels>& channel_p) {
   channel_p.fill(1.0);
   double p_min = 1.0;
   double sum_log_p = 0.0; // sum of ln p over the channels judged
@@ -336,32 +468,23 @@ double anomaly_scorer::evidence_of(const std::array<double, channels>& stats,
   for (size_t k = 0; k < stats.size(); ++k) {
     if (!have[k])
       continue;
-    if (p_.gaussian_memory && k != spike) {
-      // Upper tail of a normal around the running mean (sd at least 0.1 so a
-      // perfectly predictable series does not turn rounding into alarms).
-      if (tails_[k].count() > 0) {
-        const double sd_floor = k == spread ? p_.spread_sd_floor : 0.1;
-        const double z = (stats[k] - mean_[k]) / std::max(std::sqrt(var_[k]), sd_floor);
-        // Evidence only for more than usual: the tail beyond z doubled (a
-        // two-sided convention), so "as usual" (z = 0) is p = 1.
-        take(z > 0.0 ? std::max(std::erfc(z / std::sqrt(2.0)), 1e-300) : 1.0, k);
-      }
-      const double a = std::max(p_.tail_alpha, 1.0 / static_cast<double>(tails_[k].count() + 1));
-      const double delta = stats[k] - mean_[k];
-      mean_[k] += a * delta;
-      var_[k] = (1.0 - a) * (var_[k] + a * delta * delta);
-    } else {
-      const double unit = k == spike || k == cusum
-                              ? 1.0
-                              : 1.0
-                                    / std::sqrt(static_cast<double>(
-                                        k == long_level || k == long_shift ? second_window()
-                                        : k == spread ? static_cast<size_t>(p_.spread_window)
-                                                      : window()));
-      take(tails_[k].upper_tail(stats[k], p_.tail_share, p_.pareto_tail, p_.min_excess * unit), k);
-    }
-    tails_[k].add(stats[k], p_.tail_alpha);
+    const bool gaussian = p_.gaussian_memory && k != spike;
+    const double sd_floor = k == spread ? p_.spread_sd_floor : 0.1;
+    const double unit = gaussian || k == spike || k == cusum
+                            ? 1.0
+                            : 1.0
+                                  / std::sqrt(static_cast<double>(
+                                      k == long_level || k == long_shift ? second_window()
+                                      : k == spread ? static_cast<size_t>(p_.spread_window)
+                                                    : window()));
+    bool judged = false;
+    const double p =
+        judge(stats[k], gaussian, sd_floor, unit, mean_[k], var_[k], tails_[k], judged);
+    if (judged)
+      take(p, k);
   }
+  if (spread_p >= 0.0)
+    take(spread_p, spread);
   if (extra_p < 1.0)
     take(extra_p, channels);
   // Unbounded evidence -> [0,1) without saturating, so big events stay
@@ -417,7 +540,8 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
     recent_z_.push_back(z);
     const size_t w = window();
     const size_t long_w = second_window();
-    const auto spread_w = static_cast<size_t>(p_.spread_window);
+    const bool multi_spread = spread_windows_.size() > 1;
+    const size_t spread_w = spread_windows_.empty() ? 0 : spread_windows_.back();
     while (recent_z_.size() > std::max({w, long_w, spread_w}))
       recent_z_.pop_front();
     std::array<double, channels> stats{};
@@ -451,18 +575,8 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
       have[long_level] = true;
       have[long_shift] = p_.use_direction;
     }
-    if (spread_w > 0 && recent_z_.size() >= spread_w) {
-      // Median of |z| over the newest spread_w samples (the mean of the two
-      // middle ones for an even count).
-      std::vector<double> a(spread_w);
-      std::transform(recent_z_.end() - static_cast<long>(spread_w), recent_z_.end(), a.begin(),
-                     [](double x) { return std::abs(x); });
-      const size_t mid = spread_w / 2;
-      std::nth_element(a.begin(), a.begin() + static_cast<long>(mid), a.end());
-      double median = a[mid];
-      if (spread_w % 2 == 0)
-        median = 0.5 * (median + *std::max_element(a.begin(), a.begin() + static_cast<long>(mid)));
-      stats[spread] = median;
+    if (!multi_spread && spread_w > 0 && recent_z_.size() >= spread_w) {
+      stats[spread] = spread_statistic(spread_over(spread_w));
       have[spread] = true;
     }
     if (p_.cusum_k > 0.0) {
@@ -484,8 +598,9 @@ double anomaly_scorer::update(int64_t ts_ms, double value) {
         have[horizon] = stat >= 0.0;
       }
     }
+    const double spread_p = multi_spread ? multi_spread_p() : -1.0;
     std::array<double, channels> channel_p{};
-    raw = evidence_of(stats, have, context_p, channel_p);
+    raw = evidence_of(stats, have, context_p, spread_p, channel_p);
     const double spread_e = std::max(-std::log10(channel_p[spread]), 0.0);
     d.spread = spread_e / (spread_e + 10.0);
     if (p_.context_mode == "blend")
@@ -560,7 +675,7 @@ nlohmann::json anomaly_scorer::to_json() const {
   for (const auto& t : tails_)
     tails.push_back(t.to_json());
   nlohmann::json j = {
-      {"version", 5},
+      {"version", 6},
       {"params", p_},
       {"model", model_.to_json()},
       {"recent_z", std::vector<double>(recent_z_.begin(), recent_z_.end())},
@@ -578,6 +693,12 @@ nlohmann::json anomaly_scorer::to_json() const {
       {"fired", {fired_ms_, fired_evidence_}},
       {"past_levels", std::vector<double>(past_levels_.begin(), past_levels_.end())},
       {"horizon_track", horizon_track_.to_json()}};
+  if (!scale_tails_.empty()) {
+    nlohmann::json scale_tails = nlohmann::json::array();
+    for (const auto& t : scale_tails_)
+      scale_tails.push_back(t.to_json());
+    j["spread_memory"] = {{"tails", scale_tails}, {"mean", scale_mean_}, {"var", scale_var_}};
+  }
   if (context_) {
     j["context"] = context_->to_json();
     j["context_tail"] = context_tail_.to_json();
@@ -587,11 +708,11 @@ nlohmann::json anomaly_scorer::to_json() const {
 
 anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
   // Version 2 had the first four channels only, version 3 seven (before the
-  // k-step channel), version 4 eight (before the spread channel); the others
-  // start afresh.
+  // k-step channel), version 4 eight (before the spread channel), version 5
+  // nine but one spread window only; the others start afresh.
   const int version = j.value("version", 0);
-  if (version < 2 || version > 5)
-    throw std::runtime_error("anomaly_scorer: state version must be 2, 3, 4 or 5");
+  if (version < 2 || version > 6)
+    throw std::runtime_error("anomaly_scorer: state version must be 2 to 6");
   const size_t stored = version == 2 ? 4 : version == 3 ? 7 : version == 4 ? 8 : channels;
   anomaly_scorer s(j.at("params").get<anomaly_score_params>());
   s.model_ = robust_seasonal_model::from_json(j.at("model"));
@@ -637,6 +758,22 @@ anomaly_scorer anomaly_scorer::from_json(const nlohmann::json& j) {
     for (double x : j.at("past_levels").get<std::vector<double>>())
       s.past_levels_.push_back(x);
     s.horizon_track_ = scaled_track::from_json(j.at("horizon_track"));
+  }
+  // The windows' memories of a multi-scale spread channel: one each.
+  if (version >= 6 && !s.scale_tails_.empty()) {
+    const auto& m = j.at("spread_memory");
+    const auto& scale_tails = m.at("tails");
+    const auto scale_mean = m.at("mean").get<std::vector<double>>();
+    const auto scale_var = m.at("var").get<std::vector<double>>();
+    const size_t k = s.scale_tails_.size();
+    if (!scale_tails.is_array() || scale_tails.size() != k || scale_mean.size() != k
+        || scale_var.size() != k)
+      throw std::runtime_error("anomaly_scorer: 'spread_memory' must hold " + std::to_string(k)
+                               + " histograms, means and variances");
+    for (size_t i = 0; i < k; ++i)
+      s.scale_tails_[i] = tail_histogram::from_json(scale_tails[i]);
+    s.scale_mean_ = scale_mean;
+    s.scale_var_ = scale_var;
   }
   if (s.context_) {
     s.context_ = contextual_detector::from_json(j.at("context"));

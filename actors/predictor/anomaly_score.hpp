@@ -73,6 +73,27 @@ struct anomaly_score_params {
   // The spread channel's Gaussian memory: its standard deviation is at least
   // this (the other window channels use 0.1).
   double spread_sd_floor = 0.1;
+  // > 1: the spread channel looks at several windows at once instead of one
+  // (round 10): spread_window, spread_window * spread_scale_ratio, ... (this
+  // many windows, each at least one sample longer than the one before, at
+  // most a week), the median of |z| over each judged by its own memory, and
+  // the windows' tail probabilities joined into the channel's one by a
+  // multiple-testing correction, spread_join: "bonferroni" (the smallest p
+  // times the number of windows judged) or "simes" (the smallest of m p_(i)/i
+  // over the ordered p). 1: the one window of round 9.
+  int spread_scales = 1;
+  double spread_scale_ratio = 2.0;
+  std::string spread_join = "bonferroni";
+  // The spread statistic judged on a log scale, log(0.1 + median |z|) (a
+  // spread twice the usual is the same step for a quiet metric as for a
+  // bursty one, whose medians are right-skewed). false: the median itself.
+  bool spread_log = false;
+  // > 0: the spread statistic is the mean of min(|z|, spread_clip) over the
+  // window instead of the median of |z| (a winsorised mean: one spike or dip
+  // moves it by at most spread_clip / window, and it rises smoothly with the
+  // share of wide samples, where the median jumps once half the window is
+  // wide). 0: the median.
+  double spread_clip = 0.0;
   double tail_alpha = 0.0002; // decay of the statistics' histograms (~17 days at 5 min)
   double tail_share = 0.05;   // the top share of a histogram that fits its tail
   bool pareto_tail = false;   // tail beyond the data: exponential (false) or power law
@@ -170,8 +191,9 @@ struct anomaly_detail {
   double surprise = 0.0; // |z| of the sample
   double evidence = 0.0; // e/(e+10), e = -log10 of the smallest tail probability of the statistics
   double context = 0.0;  // the contextual detector's score (context_mode != "off")
-  double spread =
-      0.0; // the spread channel's own e/(e+10) (spread_window > 0; 0 before its window fills)
+  // The spread channel's own e/(e+10) (spread_window > 0; 0 before its window
+  // fills; with spread_scales > 1, of the joined probability).
+  double spread = 0.0;
   double score = 0.0; // what update() returned
 };
 
@@ -194,12 +216,25 @@ private:
   // Evidence of the raw statistics, each judged against its own history.
   static constexpr size_t channels = 9;
   // extra_p: one more tail probability (the contextual channel), 1 if none.
+  // spread_p: the multi-scale spread channel's joined probability (< 0: not
+  // judged), taken as the spread channel's when spread_scales > 1.
   // channel_p: each judged channel's tail probability (1 if not judged).
   double evidence_of(const std::array<double, channels>& stats,
-                     const std::array<bool, channels>& have, double extra_p,
+                     const std::array<bool, channels>& have, double extra_p, double spread_p,
                      std::array<double, channels>& channel_p);
-  size_t window() const;        // samples in the recent window now
-  size_t second_window() const; // samples in the second window (0: none)
+  // One statistic's tail probability under its memory (Gaussian: the running
+  // mean and variance, sd at least sd_floor; else the histogram, its tail's
+  // mean excess at least min_excess * unit), then the memory learns the
+  // statistic. judged: false while a Gaussian memory is still empty.
+  double judge(double stat, bool gaussian, double sd_floor, double unit, double& mean, double& var,
+               tail_histogram& tail, bool& judged) const;
+  // The multi-scale spread channel (spread_scales > 1): the joined tail
+  // probability of the medians of |z| over spread_windows_ (-1: none judged).
+  double multi_spread_p();
+  double spread_over(size_t w) const;           // median of |z| (or clipped mean) over the newest w
+  double spread_statistic(double median) const; // what the memories judge (spread_log)
+  size_t window() const;                        // samples in the recent window now
+  size_t second_window() const;                 // samples in the second window (0: none)
 
   // An error series scaled by its own clipped EWMA of |error| (the k-step
   // channel): the last scaled errors of the recent window.
@@ -225,6 +260,11 @@ private:
   double cusum_up_ = 0.0, cusum_down_ = 0.0;
   std::deque<double> past_levels_; // the model's last levels (horizon_samples)
   scaled_track horizon_track_;
+  // The spread channel's windows (one, or spread_scales of them) and, with
+  // more than one, each window's own memory (histogram, mean, variance).
+  std::vector<size_t> spread_windows_;
+  std::vector<tail_histogram> scale_tails_;
+  std::vector<double> scale_mean_, scale_var_;
   tail_histogram evidence_tail_{300.0};        // past evidence (-log10 p), for recalibrate
   std::optional<contextual_detector> context_; // context_mode != "off"
   tail_histogram context_tail_{1.0};           // its past raw scores ("channel")

@@ -321,6 +321,11 @@ TEST(predictor_anomaly_score, each_optional_channel_still_scores_a_step_and_stay
   p = {};
   p.spread_window = 24;
   variants.emplace_back("spread", p);
+  p.spread_window = 12;
+  p.spread_scales = 3;
+  variants.emplace_back("spread, three windows, Bonferroni", p);
+  p.spread_join = "simes";
+  variants.emplace_back("spread, three windows, Simes", p);
   variants.emplace_back("all", everything_on());
   for (const auto& [name, params] : variants) {
     const auto s = score_all(v, params);
@@ -376,7 +381,7 @@ TEST(predictor_anomaly_score, a_version_2_state_still_loads_and_continues) {
   for (size_t i = 0; i < v.size(); ++i)
     a.update(static_cast<int64_t>(i) * five_min, v[i]);
   nlohmann::json future = a.to_json();
-  future["version"] = 6;
+  future["version"] = 7;
   EXPECT_THROW(anomaly_scorer::from_json(future), std::exception);
 }
 
@@ -388,6 +393,11 @@ TEST(predictor_anomaly_score, a_version_3_state_still_loads_and_continues) {
 TEST(predictor_anomaly_score, a_version_4_state_still_loads_and_continues) {
   // Version 4 held eight channels (no spread channel) and the same keys.
   expect_old_state_continues(4, 8, {});
+}
+
+TEST(predictor_anomaly_score, a_version_5_state_still_loads_and_continues) {
+  // Version 5 held nine channels and one spread window (no spread_memory).
+  expect_old_state_continues(5, 9, {});
 }
 
 namespace {
@@ -489,6 +499,207 @@ TEST(predictor_anomaly_score, a_damaged_spread_state_is_refused) {
   damaged = a.to_json();
   damaged["params"]["spread_window"] = -3;
   EXPECT_THROW(anomaly_scorer::from_json(damaged), std::exception);
+}
+
+namespace {
+
+grace::predictor::anomaly_score_params with_scales(int base, int scales, const char* join) {
+  grace::predictor::anomaly_score_params p;
+  p.spread_window = base;
+  p.spread_scales = scales;
+  p.spread_join = join;
+  return p;
+}
+
+// last().spread for every sample of v.
+std::vector<double> spread_of(const std::vector<double>& v,
+                              const grace::predictor::anomaly_score_params& p) {
+  anomaly_scorer s(p);
+  std::vector<double> out;
+  for (size_t i = 0; i < v.size(); ++i) {
+    s.update(static_cast<int64_t>(i) * five_min, v[i]);
+    out.push_back(s.last().spread);
+  }
+  return out;
+}
+
+// Noise around a flat level, WIDER times wider for rows [from, to).
+std::vector<double> wider_noise(size_t n, size_t from, size_t to, double wider) {
+  noise rnd;
+  std::vector<double> v(n);
+  for (size_t i = 0; i < n; ++i)
+    v[i] = 10.0 + rnd() * (i >= from && i < to ? wider : 1.0);
+  return v;
+}
+
+} // namespace
+
+TEST(predictor_anomaly_score, a_variance_increase_is_caught_by_the_multi_scale_spread_channel) {
+  // Round 9's variance increase (noise x5 for six hours, level unchanged)
+  // seen through windows 12, 24 and 48, joined either way.
+  const auto v = wider_noise(3000, 2400, 2472, 5.0);
+  for (const char* join : {"bonferroni", "simes"}) {
+    const auto r = spread_of(v, with_scales(12, 3, join));
+    EXPECT_LT(max_in(r, 600, 2400), 0.2) << join;
+    EXPECT_GT(max_in(r, 2406, 2472), 0.3) << join;
+    // Quiet again once the longest window (48) has passed the wide stretch.
+    EXPECT_LT(max_in(r, 2530, 3000), 0.2) << join;
+  }
+}
+
+TEST(predictor_anomaly_score, the_windows_correction_keeps_quiet_times_quiet) {
+  // Noise 1.6 times wider for four days. Windows 12 to 192 (base 12, five
+  // windows) joined by Bonferroni: the mild increase still stands out, and
+  // over the quiet days before it the channel stays below what window 12
+  // alone gives there (without the correction, the smallest of five p
+  // values would be at least window 12's own: more evidence, not less).
+  const auto v = wider_noise(6000, 3000, 4152, 1.6);
+  const auto one = spread_of(v, with_scales(12, 1, "bonferroni"));
+  const auto multi = spread_of(v, with_scales(12, 5, "bonferroni"));
+  EXPECT_GT(max_in(multi, 3000, 4152), max_in(multi, 1000, 3000) + 0.15);
+  EXPECT_LT(max_in(multi, 1000, 3000), max_in(one, 1000, 3000) - 0.02);
+}
+
+TEST(predictor_anomaly_score, simes_never_gives_less_spread_evidence_than_bonferroni) {
+  // Simes' joined p is at most Bonferroni's for the same window p values, and
+  // one window joined either way is that window's own p (round 9's channel).
+  const auto v = wider_noise(3000, 2400, 2472, 3.0);
+  const auto bonferroni = spread_of(v, with_scales(8, 3, "bonferroni"));
+  const auto simes = spread_of(v, with_scales(8, 3, "simes"));
+  for (size_t i = 0; i < v.size(); ++i)
+    ASSERT_GE(simes[i], bonferroni[i]) << "row " << i;
+  EXPECT_GT(max_in(simes, 2400, 2472), max_in(bonferroni, 2400, 2472) - 1e-12);
+  EXPECT_EQ(spread_of(v, with_scales(24, 1, "simes")), spread_of(v, with_spread(24)));
+}
+
+TEST(predictor_anomaly_score,
+     a_spike_or_a_routine_dip_does_not_move_the_multi_scale_spread_channel) {
+  // Round 9's series: a dip every two hours and one large spike.
+  noise rnd;
+  std::vector<double> v(3000);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
+  v[2500] += 60.0;
+  for (const char* join : {"bonferroni", "simes"}) {
+    const auto p = with_scales(12, 3, join);
+    EXPECT_LT(max_in(spread_of(v, p), 600, v.size()), 0.2) << join;
+    const auto s = score_all(v, p);
+    EXPECT_GT(max_in(s, 2500, 2505), max_in(s, 1000, 2500) + 0.1) << join;
+  }
+}
+
+TEST(predictor_anomaly_score, the_multi_scale_spread_channel_is_silent_flat_and_survives_a_gap) {
+  for (const char* join : {"bonferroni", "simes"}) {
+    expect_flat_silent_gap_survived_shift_scored(with_scales(12, 3, join));
+    expect_flat_silent_gap_survived_shift_scored(with_scales(1, 5, join));
+  }
+  // Windows past a week stop at a week: no crash, fewer windows.
+  expect_flat_silent_gap_survived_shift_scored(with_scales(1500, 4, "bonferroni"));
+  for (const nlohmann::json& bad :
+       {nlohmann::json{{"spread_scales", 0}}, nlohmann::json{{"spread_scales", 17}},
+        nlohmann::json{{"spread_scale_ratio", 1.0}}, nlohmann::json{{"spread_join", "fisher"}}})
+    EXPECT_THROW(bad.get<grace::predictor::anomaly_score_params>(), std::invalid_argument)
+        << bad.dump();
+}
+
+TEST(predictor_anomaly_score, the_multi_scale_spread_channel_survives_non_finite_values) {
+  auto v = daily_noisy(2000);
+  v[1500] = std::numeric_limits<double>::quiet_NaN();
+  v[1600] = std::numeric_limits<double>::infinity();
+  v[1601] = -std::numeric_limits<double>::infinity();
+  v[1700] = 1e300;
+  v[1701] = -1e300;
+  for (const char* join : {"bonferroni", "simes"}) {
+    const auto s = score_all(v, with_scales(4, 4, join));
+    for (size_t i = 0; i < s.size(); ++i)
+      ASSERT_TRUE(s[i] >= 0.0 && s[i] <= 1.0) << join << ", row " << i;
+  }
+}
+
+TEST(predictor_anomaly_score, the_multi_scale_spread_state_round_trips_and_damage_is_refused) {
+  const auto v = wider_noise(1600, 1200, 1300, 4.0);
+  for (const char* join : {"bonferroni", "simes"}) {
+    anomaly_scorer a(with_scales(12, 3, join));
+    for (size_t i = 0; i < 1000; ++i)
+      a.update(static_cast<int64_t>(i) * five_min, v[i]);
+    const nlohmann::json state = nlohmann::json::parse(a.to_json().dump());
+    anomaly_scorer b = anomaly_scorer::from_json(state);
+    for (size_t i = 1000; i < v.size(); ++i) {
+      const int64_t ts = static_cast<int64_t>(i) * five_min;
+      ASSERT_EQ(a.update(ts, v[i]), b.update(ts, v[i])) << join << ", row " << i;
+      ASSERT_EQ(a.last().spread, b.last().spread) << join << ", row " << i;
+    }
+    // Each window keeps its own memory: three of each, all present.
+    for (const char* key : {"tails", "mean", "var"}) {
+      nlohmann::json damaged = state;
+      damaged["spread_memory"][key].erase(damaged["spread_memory"][key].end() - 1);
+      EXPECT_THROW(anomaly_scorer::from_json(damaged), std::exception) << key;
+    }
+    nlohmann::json damaged = state;
+    damaged.erase("spread_memory");
+    EXPECT_THROW(anomaly_scorer::from_json(damaged), std::exception);
+    damaged = state;
+    damaged["params"]["spread_scales"] = 0;
+    EXPECT_THROW(anomaly_scorer::from_json(damaged), std::exception);
+    damaged = state;
+    damaged["params"]["spread_join"] = "max";
+    EXPECT_THROW(anomaly_scorer::from_json(damaged), std::exception);
+  }
+}
+
+TEST(predictor_anomaly_score, the_spread_channel_on_a_log_scale) {
+  // log(0.1 + median |z|): the variance increase is still caught, one and
+  // three windows, a spike and a routine dip still are not, a flat series
+  // stays silent, and the option survives a gap and a round trip.
+  const auto wide = wider_noise(3000, 2400, 2472, 5.0);
+  noise rnd;
+  std::vector<double> dips(3000);
+  for (size_t i = 0; i < dips.size(); ++i)
+    dips[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
+  dips[2500] += 60.0;
+  for (int scales : {1, 3}) {
+    auto p = with_scales(12, scales, "bonferroni");
+    p.spread_log = true;
+    const auto r = spread_of(wide, p);
+    EXPECT_LT(max_in(r, 600, 2400), 0.2) << scales;
+    EXPECT_GT(max_in(r, 2406, 2472), 0.3) << scales;
+    EXPECT_LT(max_in(spread_of(dips, p), 600, dips.size()), 0.2) << scales;
+    expect_flat_silent_gap_survived_shift_scored(p);
+    const nlohmann::json j = p;
+    EXPECT_TRUE(j.get<grace::predictor::anomaly_score_params>().spread_log);
+  }
+}
+
+TEST(predictor_anomaly_score, the_clipped_mean_spread_rises_earlier_than_the_median) {
+  // spread_clip 3: the mean of min(|z|, 3) over the window. The variance
+  // increase is caught, and sooner than by the median (which waits until
+  // half of its window is wide); a spike or a routine dip still moves it
+  // little, a flat series stays silent, one and three windows.
+  const auto wide = wider_noise(3000, 2400, 2472, 5.0);
+  noise rnd;
+  std::vector<double> dips(3000);
+  for (size_t i = 0; i < dips.size(); ++i)
+    dips[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
+  dips[2500] += 60.0;
+  auto first_above = [](const std::vector<double>& r, double level) {
+    size_t i = 2400;
+    while (i < r.size() && r[i] <= level)
+      ++i;
+    return i;
+  };
+  for (int scales : {1, 3}) {
+    auto p = with_scales(24, scales, "bonferroni");
+    const auto median = spread_of(wide, p);
+    p.spread_clip = 3.0;
+    const auto clipped = spread_of(wide, p);
+    EXPECT_LT(max_in(clipped, 600, 2400), 0.2) << scales;
+    EXPECT_GT(max_in(clipped, 2400, 2472), 0.3) << scales;
+    EXPECT_LT(first_above(clipped, 0.3), first_above(median, 0.3)) << scales;
+    EXPECT_LT(max_in(spread_of(dips, p), 600, dips.size()), 0.2) << scales;
+    expect_flat_silent_gap_survived_shift_scored(p);
+  }
+  nlohmann::json bad = {{"spread_clip", -1.0}};
+  EXPECT_THROW(bad.get<grace::predictor::anomaly_score_params>(), std::invalid_argument);
 }
 
 TEST(predictor_anomaly_score, a_slow_drift_is_caught_by_the_k_step_channel) {
