@@ -41,6 +41,14 @@
 //     service, not `min_gap_ms`: it is a new incident, not that action's
 //     doing, and it does not wait half an hour; that action is judged on the
 //     windows before this one runs;
+//   - with recovery_beyond_range, "getting better" means better than every
+//     sample of the previous snapshot (its best sample: min or max), not
+//     only than its statistic: a window's mean on a plateau is below the
+//     previous one's half of the time (noise), and a breach that waits for
+//     a window above the one before can end unremediated (a 20-minute
+//     outage is four windows); a real recovery (a fix taking hold, the
+//     cause ending) moves the statistic past the previous window's range.
+//     Without a best sample (NaN) the statistic is compared as before;
 //   - with steps_not_held_by_climbs, a breach that began with a step is not
 //     taken as the symptom of another metric's earlier episode on its
 //     service that has had no step (none of its snapshots sudden): a
@@ -73,6 +81,9 @@ struct reaction_policy {
   // climbed (see above; grace.yaml prediction.steps_not_held_by_climbs, which
   // also applies it to the catalog causes' hold, symptom_hold.hpp).
   bool steps_not_held_by_climbs = false;
+  // Recovering only past the previous snapshot's range (see above; grace.yaml
+  // prediction.recovery_beyond_range). false: better than its statistic.
+  bool recovery_beyond_range = false;
 };
 
 // What an early warning raised at some time may do (breach_reactions::warning_action).
@@ -81,6 +92,33 @@ enum class warning_gate {
   wait,       // not before `until`: a run on its service is too young to be judged
   superseded, // its metric's breach is under way and has had its reaction
 };
+
+// Why a closed snapshot did or did not make a reaction due
+// (breach_reactions::observe). The engine logs the reasons a breach in the
+// critical band gets no run: an SRE must be able to tell why nothing was done.
+enum class reaction_reason {
+  due,        // act now
+  stale,      // an older or repeated snapshot time: ignored
+  good,       // not in breach
+  confirming, // the episode is shorter than confirm_windows
+  exhausted,  // the episode has had max_reactions reactions
+  recovering, // better than the previous snapshot
+  symptom,    // another metric of the service breached earlier (`other`)
+  spacing,    // a recent action on the metric or its service (`other`, `until`)
+};
+
+struct reaction_verdict {
+  reaction_reason reason = reaction_reason::good;
+  // symptom: the metric whose earlier episode is taken as the cause;
+  // spacing: the metric of the last action on the service.
+  std::string other = {};
+  timestamp_ms last_action = 0; // spacing: when that action started
+  timestamp_ms until = 0;       // spacing: the first time a reaction may be due
+  bool due() const { return reason == reaction_reason::due; }
+  explicit operator bool() const { return due(); }
+};
+
+const char* to_string(reaction_reason r);
 
 struct warning_decision {
   warning_gate gate = warning_gate::act;
@@ -104,10 +142,13 @@ public:
     // taken as this one's cause. The error rate of a slow API can cross its
     // threshold before the latency does.
     std::vector<std::string> effects = {};
+    // The snapshot's best sample (min when higher is worse, else max; NaN:
+    // unknown): recovery_beyond_range compares the next snapshot with it.
+    double best = std::numeric_limits<double>::quiet_NaN();
   };
-  // A closed snapshot. True when a reaction is due now; the caller then acts
-  // and calls acted().
-  bool observe(const observation& o);
+  // A closed snapshot. Due when a reaction is due now (the caller then acts
+  // and calls acted()); otherwise the first rule above that says no.
+  reaction_verdict observe(const observation& o);
 
   // An action on the metric started at `at`: a reaction (counts toward the
   // episode's max_reactions) or a run for an early warning (only spaces the
@@ -146,8 +187,9 @@ private:
   struct metric_state {
     timestamp_ms last_snapshot = never;
     double last_value = std::numeric_limits<double>::quiet_NaN();
-    int windows = 0;   // snapshots in the current episode
-    int reactions = 0; // reactions in the current episode
+    double last_best = std::numeric_limits<double>::quiet_NaN(); // its best sample
+    int windows = 0;                                             // snapshots in the current episode
+    int reactions = 0;                                           // reactions in the current episode
     timestamp_ms last_action = never;
     timestamp_ms episode_start = never; // first snapshot of the current episode
     timestamp_ms last_reaction = never; // in the current episode
@@ -157,7 +199,11 @@ private:
   };
   reaction_policy policy_;
   std::map<std::string, metric_state> metrics_;
-  std::map<std::string, timestamp_ms> service_actions_; // last action per service
+  struct service_action {
+    timestamp_ms at;
+    std::string metric_id;
+  };
+  std::map<std::string, service_action> service_actions_; // last action per service
 };
 
 } // namespace grace::predictor

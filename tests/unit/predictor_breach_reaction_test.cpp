@@ -363,4 +363,73 @@ TEST(BreachReactions, WarningsActAtOnceByDefault) {
             warning_gate::act);
 }
 
+TEST(BreachReactions, EveryBreachThatGetsNoReactionSaysWhy) {
+  using grace::predictor::reaction_reason;
+  const std::string latency = "api.latency_p95";
+  breach_reactions r(reaction_policy{2, 30 * minute, 1, 10 * minute});
+  EXPECT_EQ(r.observe(snap(band::good, 0)).reason, reaction_reason::good);
+  EXPECT_EQ(r.observe(snap(band::critical, 1)).reason, reaction_reason::confirming);
+  EXPECT_EQ(r.observe(snap(band::critical, 1)).reason, reaction_reason::stale);
+  EXPECT_EQ(r.observe(snap(band::critical, 2, 5.0)).reason, reaction_reason::recovering);
+  const auto due = r.observe(snap(band::critical, 3, 7.0));
+  EXPECT_TRUE(due.due());
+  r.acted(metric, service, window(3), true);
+  EXPECT_EQ(r.observe(snap(band::critical, 4, 8.0)).reason, reaction_reason::exhausted);
+  // Another metric of the service: a symptom of the earlier episode, named.
+  breach_reactions two(reaction_policy{2, 30 * minute, 2, 10 * minute});
+  two.observe(snap(band::critical, 1));
+  two.observe(snap(band::warning, 2, 450.0, latency));
+  const auto symptom = two.observe(snap(band::warning, 3, 451.0, latency));
+  EXPECT_EQ(symptom.reason, reaction_reason::symptom);
+  EXPECT_EQ(symptom.other, metric);
+  // Spaced after the last run on the service, which is named with its time.
+  breach_reactions spaced(reaction_policy{2, 30 * minute, 2, 10 * minute});
+  spaced.acted(latency, service, window(1), false); // a warning's run on the latency
+  spaced.observe(snap(band::critical, 2));
+  const auto wait = spaced.observe(snap(band::critical, 3));
+  EXPECT_EQ(wait.reason, reaction_reason::spacing);
+  EXPECT_EQ(wait.other, latency);
+  EXPECT_EQ(wait.last_action, window(1));
+  EXPECT_EQ(wait.until, window(1) + 30 * minute);
+  EXPECT_EQ(spaced.observe(snap(band::critical, 7)).reason, reaction_reason::due);
+}
+
+TEST(BreachReactions, WithRecoveryBeyondRangeAPlateausDipIsNotRecovery) {
+  // An outage's plateau: each 5-minute window's mean is 9 +- noise, its
+  // samples 8.5..9.5. The third window's mean is a little below the
+  // second's: by default that is "getting better" and nothing runs.
+  auto plateau = [](int i, double mean) {
+    auto o = snap(band::critical, i, mean);
+    o.best = 8.5; // the window's lowest sample
+    return o;
+  };
+  reaction_policy by_range{2, 30 * minute, 3, 10 * minute};
+  by_range.recovery_beyond_range = true;
+  breach_reactions by_default(reaction_policy{2, 30 * minute, 3, 10 * minute});
+  breach_reactions ranged(by_range);
+  for (auto* r : {&by_default, &ranged})
+    r->observe(plateau(1, 9.1));
+  EXPECT_FALSE(by_default.observe(plateau(2, 9.0)));
+  EXPECT_TRUE(ranged.observe(plateau(2, 9.0)));
+  // A real recovery leaves the previous window's range: not acted on.
+  breach_reactions recovering(by_range);
+  recovering.observe(plateau(1, 9.1));
+  const auto o = recovering.observe(plateau(2, 6.0));
+  EXPECT_EQ(o.reason, grace::predictor::reaction_reason::recovering);
+  // Lower-is-worse metrics: the best sample is the window's highest.
+  breach_reactions low(by_range);
+  auto rate = [](int i, double v, double best) {
+    breach_reactions::observation x{"delivery", "mesh", band::warning, v, false, window(i)};
+    x.best = best;
+    return x;
+  };
+  low.observe(rate(1, 90.0, 91.0));
+  EXPECT_TRUE(low.observe(rate(2, 90.5, 91.5)));  // within the last window's range
+  EXPECT_FALSE(low.observe(rate(3, 93.0, 94.0))); // past it
+  // Without a best sample the statistic is compared as before.
+  breach_reactions unknown(by_range);
+  unknown.observe(snap(band::critical, 1, 9.1));
+  EXPECT_FALSE(unknown.observe(snap(band::critical, 2, 9.0)));
+}
+
 } // namespace
