@@ -35,11 +35,8 @@ reaction_verdict breach_reactions::observe(const observation& o) {
   if (o.at <= m.last_snapshot)
     return {r::stale}; // late or repeated: the episode was judged on newer data
   m.last_snapshot = o.at;
-  double previous = m.last_value;
-  if (policy_.recovery_beyond_range && std::isfinite(m.last_best))
-    previous = m.last_best; // better than every sample of the last window
+  const double previous = m.last_value;
   m.last_value = o.value;
-  m.last_best = o.best;
   m.service = o.service;
   if (o.level == band::good) {
     m.windows = 0;
@@ -58,7 +55,11 @@ reaction_verdict breach_reactions::observe(const observation& o) {
   if (m.reactions >= policy_.max_reactions)
     return {r::exhausted};
   const double better = o.higher_is_worse ? previous - o.value : o.value - previous;
-  if (std::isfinite(better) && better > 0.0)
+  // A recovery is an improvement of recovery_share of the breach's size.
+  const double bar = policy_.recovery_share > 0.0 && std::isfinite(o.normal)
+                         ? policy_.recovery_share * std::fabs(previous - o.normal)
+                         : 0.0;
+  if (std::isfinite(better) && better > bar)
     return {r::recovering};
   for (const auto& [id, other] : metrics_)
     if (id != o.metric_id && other.service == o.service && other.windows > 0

@@ -41,14 +41,17 @@
 //     service, not `min_gap_ms`: it is a new incident, not that action's
 //     doing, and it does not wait half an hour; that action is judged on the
 //     windows before this one runs;
-//   - with recovery_beyond_range, "getting better" means better than every
-//     sample of the previous snapshot (its best sample: min or max), not
-//     only than its statistic: a window's mean on a plateau is below the
-//     previous one's half of the time (noise), and a breach that waits for
-//     a window above the one before can end unremediated (a 20-minute
-//     outage is four windows); a real recovery (a fix taking hold, the
-//     cause ending) moves the statistic past the previous window's range.
-//     Without a best sample (NaN) the statistic is compared as before;
+//   - with recovery_share > 0, "getting better" means better than the
+//     previous snapshot by at least that share of the breach's size (the
+//     previous statistic's distance from the metric's normal level,
+//     observation::normal), not by any amount: on a plateau (an outage at
+//     its peak) a window is below the one before about half of the time,
+//     and a breach that waits for a window above the last can end
+//     unremediated (a 20-minute outage is four windows). 0.15 is the
+//     executor's own bar for a recovery (reward.hpp: a run is credited only
+//     with a recovery of 0.15 of the breach's size), so a dip the executor
+//     would not call a recovery does not hold a reaction back. Without a
+//     normal level any improvement counts, as before;
 //   - with steps_not_held_by_climbs, a breach that began with a step is not
 //     taken as the symptom of another metric's earlier episode on its
 //     service that has had no step (none of its snapshots sudden): a
@@ -81,9 +84,9 @@ struct reaction_policy {
   // climbed (see above; grace.yaml prediction.steps_not_held_by_climbs, which
   // also applies it to the catalog causes' hold, symptom_hold.hpp).
   bool steps_not_held_by_climbs = false;
-  // Recovering only past the previous snapshot's range (see above; grace.yaml
-  // prediction.recovery_beyond_range). false: better than its statistic.
-  bool recovery_beyond_range = false;
+  // The share of the breach's size an improvement must reach to count as
+  // recovering (see above; grace.yaml prediction.recovery_share). 0: any.
+  double recovery_share = 0.0;
 };
 
 // What an early warning raised at some time may do (breach_reactions::warning_action).
@@ -142,9 +145,9 @@ public:
     // taken as this one's cause. The error rate of a slow API can cross its
     // threshold before the latency does.
     std::vector<std::string> effects = {};
-    // The snapshot's best sample (min when higher is worse, else max; NaN:
-    // unknown): recovery_beyond_range compares the next snapshot with it.
-    double best = std::numeric_limits<double>::quiet_NaN();
+    // The metric's normal level (onset.hpp; NaN: unknown): the breach's
+    // size for recovery_share.
+    double normal = std::numeric_limits<double>::quiet_NaN();
   };
   // A closed snapshot. Due when a reaction is due now (the caller then acts
   // and calls acted()); otherwise the first rule above that says no.
@@ -187,9 +190,8 @@ private:
   struct metric_state {
     timestamp_ms last_snapshot = never;
     double last_value = std::numeric_limits<double>::quiet_NaN();
-    double last_best = std::numeric_limits<double>::quiet_NaN(); // its best sample
-    int windows = 0;                                             // snapshots in the current episode
-    int reactions = 0;                                           // reactions in the current episode
+    int windows = 0;   // snapshots in the current episode
+    int reactions = 0; // reactions in the current episode
     timestamp_ms last_action = never;
     timestamp_ms episode_start = never; // first snapshot of the current episode
     timestamp_ms last_reaction = never; // in the current episode

@@ -348,13 +348,12 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
       warners.set_rise_context(held_by(*metric, s.window_end).has_value());
     warners.observe(s.window_end, value);
     const auto onset = onset_of(*metric);
-    const auto verdict =
-        reactions_.observe({s.metric_id, metric->service, s.level, value,
-                            metric->direction == catalog::direction::higher_is_worse, s.window_end,
-                            onset == onset::sudden, catalog_->symptoms_of(s.metric_id),
-                            s.count == 0 ? std::numeric_limits<double>::quiet_NaN()
-                            : metric->direction == catalog::direction::higher_is_worse ? s.min
-                                                                                       : s.max});
+    const auto verdict = reactions_.observe(
+        {s.metric_id, metric->service, s.level, value,
+         metric->direction == catalog::direction::higher_is_worse, s.window_end,
+         onset == onset::sudden, catalog_->symptoms_of(s.metric_id),
+         onsets_.normal_level(s.metric_id, metric->direction == catalog::direction::higher_is_worse)
+             .value_or(std::numeric_limits<double>::quiet_NaN())});
     const bool due = verdict.due();
     const bool react = due && settings_.act && settings_.react_to_breaches;
     const auto hold = react ? held_by(*metric, s.window_end, onset == onset::sudden) : std::nullopt;

@@ -394,42 +394,44 @@ TEST(BreachReactions, EveryBreachThatGetsNoReactionSaysWhy) {
   EXPECT_EQ(spaced.observe(snap(band::critical, 7)).reason, reaction_reason::due);
 }
 
-TEST(BreachReactions, WithRecoveryBeyondRangeAPlateausDipIsNotRecovery) {
-  // An outage's plateau: each 5-minute window's mean is 9 +- noise, its
-  // samples 8.5..9.5. The third window's mean is a little below the
-  // second's: by default that is "getting better" and nothing runs.
+TEST(BreachReactions, WithARecoveryShareAPlateausDipIsNotRecovery) {
+  // An outage's plateau, 8 above the metric's normal level of 1: the second
+  // window is 0.5 below the first. By default that is "getting better" and
+  // nothing runs; with a recovery share of 0.15 a recovery must take 1.2
+  // (0.15 of 8) off.
   auto plateau = [](int i, double mean) {
     auto o = snap(band::critical, i, mean);
-    o.best = 8.5; // the window's lowest sample
+    o.normal = 1.0;
     return o;
   };
-  reaction_policy by_range{2, 30 * minute, 3, 10 * minute};
-  by_range.recovery_beyond_range = true;
+  reaction_policy shared{2, 30 * minute, 3, 10 * minute};
+  shared.recovery_share = 0.15;
   breach_reactions by_default(reaction_policy{2, 30 * minute, 3, 10 * minute});
-  breach_reactions ranged(by_range);
-  for (auto* r : {&by_default, &ranged})
-    r->observe(plateau(1, 9.1));
-  EXPECT_FALSE(by_default.observe(plateau(2, 9.0)));
-  EXPECT_TRUE(ranged.observe(plateau(2, 9.0)));
-  // A real recovery leaves the previous window's range: not acted on.
-  breach_reactions recovering(by_range);
-  recovering.observe(plateau(1, 9.1));
-  const auto o = recovering.observe(plateau(2, 6.0));
-  EXPECT_EQ(o.reason, grace::predictor::reaction_reason::recovering);
-  // Lower-is-worse metrics: the best sample is the window's highest.
-  breach_reactions low(by_range);
-  auto rate = [](int i, double v, double best) {
+  breach_reactions with_share(shared);
+  for (auto* r : {&by_default, &with_share})
+    r->observe(plateau(1, 9.0));
+  EXPECT_EQ(by_default.observe(plateau(2, 8.5)).reason,
+            grace::predictor::reaction_reason::recovering);
+  EXPECT_TRUE(with_share.observe(plateau(2, 8.5)));
+  // A real recovery takes more than the share off: not acted on.
+  breach_reactions recovering(shared);
+  recovering.observe(plateau(1, 9.0));
+  EXPECT_EQ(recovering.observe(plateau(2, 7.7)).reason,
+            grace::predictor::reaction_reason::recovering);
+  // Lower-is-worse metrics improve upward, the size measured the same way.
+  breach_reactions low(shared);
+  auto rate = [](int i, double v) {
     breach_reactions::observation x{"delivery", "mesh", band::warning, v, false, window(i)};
-    x.best = best;
+    x.normal = 99.0;
     return x;
   };
-  low.observe(rate(1, 90.0, 91.0));
-  EXPECT_TRUE(low.observe(rate(2, 90.5, 91.5)));  // within the last window's range
-  EXPECT_FALSE(low.observe(rate(3, 93.0, 94.0))); // past it
-  // Without a best sample the statistic is compared as before.
-  breach_reactions unknown(by_range);
-  unknown.observe(snap(band::critical, 1, 9.1));
-  EXPECT_FALSE(unknown.observe(snap(band::critical, 2, 9.0)));
+  low.observe(rate(1, 89.0));
+  EXPECT_TRUE(low.observe(rate(2, 90.0)));  // 1 of a size of 10: below the share
+  EXPECT_FALSE(low.observe(rate(3, 92.0))); // 2 of 9: past it
+  // Without a normal level any improvement counts, as before.
+  breach_reactions unknown(shared);
+  unknown.observe(snap(band::critical, 1, 9.0));
+  EXPECT_FALSE(unknown.observe(snap(band::critical, 2, 8.9)));
 }
 
 } // namespace
