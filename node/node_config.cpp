@@ -479,11 +479,11 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
     }
     positive_duration(n, "pending_ttl", "rl", s.rl_pending_ttl_ms);
   }
-  if (auto n =
-          section("prediction", {"min_probability", "min_lead", "max_lead", "grace",
-                                 "react_to_breaches", "sudden_onset_context", "escalate_after",
-                                 "react_unattended_first", "warnings_wait_for_runs",
-                                 "hold_symptom_warnings", "steps_not_held_by_climbs", "warner"})) {
+  if (auto n = section("prediction",
+                       {"min_probability", "min_lead", "max_lead", "grace", "react_to_breaches",
+                        "sudden_onset_context", "escalate_after", "react_unattended_first",
+                        "warnings_wait_for_runs", "hold_symptom_warnings",
+                        "steps_not_held_by_climbs", "recovery_share", "warner"})) {
     if (auto v = in.number(n, "min_probability", "prediction")) {
       if (*v <= 0 || *v > 1)
         in.error(child(n, "min_probability"), "prediction.min_probability", "must be in (0, 1]");
@@ -508,6 +508,12 @@ void read_settings(yaml_reader& in, const YAML::Node& root, const std::string& b
           {"steps_not_held_by_climbs", &p.steps_not_held_by_climbs}})
       if (auto v = in.boolean(n, key, "prediction"))
         *out = *v;
+    if (auto v = in.number(n, "recovery_share", "prediction")) {
+      if (!(*v >= 0 && *v < 1))
+        in.error(child(n, "recovery_share"), "prediction.recovery_share", "must be in [0, 1)");
+      else
+        s.prediction.recovery_share = *v;
+    }
     if (auto v = in.duration_ms(n, "escalate_after", "prediction")) {
       if (*v < 0)
         in.error(child(n, "escalate_after"), "prediction.escalate_after", "must not be negative");

@@ -41,6 +41,17 @@
 //     service, not `min_gap_ms`: it is a new incident, not that action's
 //     doing, and it does not wait half an hour; that action is judged on the
 //     windows before this one runs;
+//   - with recovery_share > 0, "getting better" means better than the
+//     previous snapshot by at least that share of the breach's size (the
+//     previous statistic's distance from the metric's normal level,
+//     observation::normal), not by any amount: on a plateau (an outage at
+//     its peak) a window is below the one before about half of the time,
+//     and a breach that waits for a window above the last can end
+//     unremediated (a 20-minute outage is four windows). 0.15 is the
+//     executor's own bar for a recovery (reward.hpp: a run is credited only
+//     with a recovery of 0.15 of the breach's size), so a dip the executor
+//     would not call a recovery does not hold a reaction back. Without a
+//     normal level any improvement counts, as before;
 //   - with steps_not_held_by_climbs, a breach that began with a step is not
 //     taken as the symptom of another metric's earlier episode on its
 //     service that has had no step (none of its snapshots sudden): a
@@ -73,6 +84,9 @@ struct reaction_policy {
   // climbed (see above; grace.yaml prediction.steps_not_held_by_climbs, which
   // also applies it to the catalog causes' hold, symptom_hold.hpp).
   bool steps_not_held_by_climbs = false;
+  // The share of the breach's size an improvement must reach to count as
+  // recovering (see above; grace.yaml prediction.recovery_share). 0: any.
+  double recovery_share = 0.0;
 };
 
 // What an early warning raised at some time may do (breach_reactions::warning_action).
@@ -81,6 +95,33 @@ enum class warning_gate {
   wait,       // not before `until`: a run on its service is too young to be judged
   superseded, // its metric's breach is under way and has had its reaction
 };
+
+// Why a closed snapshot did or did not make a reaction due
+// (breach_reactions::observe). The engine logs the reasons a breach in the
+// critical band gets no run: an SRE must be able to tell why nothing was done.
+enum class reaction_reason {
+  due,        // act now
+  stale,      // an older or repeated snapshot time: ignored
+  good,       // not in breach
+  confirming, // the episode is shorter than confirm_windows
+  exhausted,  // the episode has had max_reactions reactions
+  recovering, // better than the previous snapshot
+  symptom,    // another metric of the service breached earlier (`other`)
+  spacing,    // a recent action on the metric or its service (`other`, `until`)
+};
+
+struct reaction_verdict {
+  reaction_reason reason = reaction_reason::good;
+  // symptom: the metric whose earlier episode is taken as the cause;
+  // spacing: the metric of the last action on the service.
+  std::string other = {};
+  timestamp_ms last_action = 0; // spacing: when that action started
+  timestamp_ms until = 0;       // spacing: the first time a reaction may be due
+  bool due() const { return reason == reaction_reason::due; }
+  explicit operator bool() const { return due(); }
+};
+
+const char* to_string(reaction_reason r);
 
 struct warning_decision {
   warning_gate gate = warning_gate::act;
@@ -104,10 +145,13 @@ public:
     // taken as this one's cause. The error rate of a slow API can cross its
     // threshold before the latency does.
     std::vector<std::string> effects = {};
+    // The metric's normal level (onset.hpp; NaN: unknown): the breach's
+    // size for recovery_share.
+    double normal = std::numeric_limits<double>::quiet_NaN();
   };
-  // A closed snapshot. True when a reaction is due now; the caller then acts
-  // and calls acted().
-  bool observe(const observation& o);
+  // A closed snapshot. Due when a reaction is due now (the caller then acts
+  // and calls acted()); otherwise the first rule above that says no.
+  reaction_verdict observe(const observation& o);
 
   // An action on the metric started at `at`: a reaction (counts toward the
   // episode's max_reactions) or a run for an early warning (only spaces the
@@ -157,7 +201,11 @@ private:
   };
   reaction_policy policy_;
   std::map<std::string, metric_state> metrics_;
-  std::map<std::string, timestamp_ms> service_actions_; // last action per service
+  struct service_action {
+    timestamp_ms at;
+    std::string metric_id;
+  };
+  std::map<std::string, service_action> service_actions_; // last action per service
 };
 
 } // namespace grace::predictor

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <limits>
 #include <set>
 
 namespace grace::predictor {
@@ -190,6 +191,8 @@ void engine::act(effects& out, const action_trigger& trigger, const forecast& co
   }
   if (excluded.empty()) // a retry after a refusal is the same action
     reactions_.acted(trigger.metric_id, trigger.service, now, trigger.reaction);
+  if (const auto ep = episodes_.find(trigger.metric_id); ep != episodes_.end())
+    ++ep->second.asked;
   out.push_back(request_playbook{trigger, std::move(request), counterfactual, excluded});
 }
 
@@ -328,8 +331,10 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
   }
   for (const auto& s : snapshots) {
     bands_[s.metric_id] = s.level;
-    if (s.level == band::good)
+    if (s.level == band::good) {
       held_.erase(s.metric_id);
+      end_episode(out, s.metric_id);
+    }
     for (const auto& w : book.observe_band(s.metric_id, s.level, s.window_end))
       resolved(out, w);
     if (!catalog_)
@@ -343,12 +348,23 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
       warners.set_rise_context(held_by(*metric, s.window_end).has_value());
     warners.observe(s.window_end, value);
     const auto onset = onset_of(*metric);
-    const bool due =
-        reactions_.observe({s.metric_id, metric->service, s.level, value,
-                            metric->direction == catalog::direction::higher_is_worse, s.window_end,
-                            onset == onset::sudden, catalog_->symptoms_of(s.metric_id)});
+    const auto verdict = reactions_.observe(
+        {s.metric_id, metric->service, s.level, value,
+         metric->direction == catalog::direction::higher_is_worse, s.window_end,
+         onset == onset::sudden, catalog_->symptoms_of(s.metric_id),
+         onsets_.normal_level(s.metric_id, metric->direction == catalog::direction::higher_is_worse)
+             .value_or(std::numeric_limits<double>::quiet_NaN())});
+    const bool due = verdict.due();
     const bool react = due && settings_.act && settings_.react_to_breaches;
     const auto hold = react ? held_by(*metric, s.window_end, onset == onset::sudden) : std::nullopt;
+    if (s.level != band::good && verdict.reason != reaction_reason::stale) {
+      auto& ep = episodes_[s.metric_id];
+      ++ep.windows;
+      if (s.level == band::critical)
+        ++ep.critical;
+    }
+    if (s.level == band::critical && verdict.reason != reaction_reason::stale && !hold && !react)
+      explain_no_reaction(out, *metric, verdict, s.window_end);
     if (hold) {
       ++actions_held;
       if (held_[s.metric_id] != hold->cause) // once per cause and episode
@@ -356,6 +372,8 @@ effects engine::on_snapshots(const std::vector<snapshot>& snapshots, timestamp_m
                               "symptom of {} ({})",
                               s.metric_id, to_string(s.level), hold->cause, hold->state));
       held_[s.metric_id] = hold->cause;
+      if (s.level == band::critical)
+        episodes_[s.metric_id].no_run_why["a symptom of " + hold->cause + " (catalog)"]++;
     } else if (react) {
       held_.erase(s.metric_id);
       const auto diagnosis = diagnosis_for(*metric, onset);
@@ -417,8 +435,85 @@ void engine::rejudge(effects& out, const std::vector<snapshot>& snapshots, times
   }
 }
 
+// A critical window of `metric` whose breach reaction was not due (verdict),
+// or due with reactions switched off: say why, once per reason and episode.
+void engine::explain_no_reaction(effects& out, const catalog::metric_definition& metric,
+                                 const reaction_verdict& verdict, timestamp_ms at) {
+  const auto& id = metric.id;
+  switch (verdict.reason) {
+  case reaction_reason::due:
+    no_run(out, id, "reactions off",
+           fmt::format("{} in the critical band, not remediating: breach reactions are off "
+                       "(prediction.act / prediction.react_to_breaches)",
+                       id));
+    return;
+  case reaction_reason::confirming: // not logged: a one-window spike; summed up at the end
+    episodes_[id].no_run_why["not yet confirmed"]++;
+    return;
+  case reaction_reason::exhausted:
+    no_run(out, id, "exhausted",
+           fmt::format("{} in the critical band, not remediating: its breach has had its {} "
+                       "reactions ({})",
+                       id, settings_.max_reactions, fmt::join(reactions_.tried(id), ", ")));
+    return;
+  case reaction_reason::recovering:
+    no_run(
+        out, id, "recovering",
+        fmt::format("{} in the critical band, not remediating: better than the window before", id));
+    return;
+  case reaction_reason::symptom:
+    no_run(out, id, "a symptom of " + verdict.other + " (same service)",
+           fmt::format("{} in the critical band, not remediating: taken as a symptom of {} (its "
+                       "breach on {} began earlier)",
+                       id, verdict.other, metric.service));
+    return;
+  case reaction_reason::spacing:
+    no_run(out, id, "spacing after a run for " + verdict.other,
+           fmt::format("{} in the critical band, not remediating before {} min: the run for {} "
+                       "on {} started {} min ago",
+                       id, std::max<int64_t>(0, (verdict.until - at + 59999) / 60000),
+                       verdict.other, metric.service,
+                       std::max<int64_t>(0, (at - verdict.last_action) / 60000)));
+    return;
+  case reaction_reason::stale:
+  case reaction_reason::good:
+    return;
+  }
+}
+
+void engine::no_run(effects& out, const std::string& metric_id, const std::string& why,
+                    const std::string& detail) {
+  auto& ep = episodes_[metric_id];
+  ep.no_run_why[why]++;
+  if (ep.logged.insert(why).second)
+    info(out, "[INCIDENT-PREDICT] ⏸️ " + detail);
+}
+
+// `metric_id` back in the good band: an episode with critical windows and no
+// run is summed up (how long, and why each critical window got none).
+void engine::end_episode(effects& out, const std::string& metric_id) {
+  const auto it = episodes_.find(metric_id);
+  if (it == episodes_.end())
+    return;
+  const auto ep = std::move(it->second);
+  episodes_.erase(it);
+  if (ep.ran || ep.critical == 0)
+    return;
+  std::vector<std::string> why;
+  for (const auto& [reason, windows] : ep.no_run_why)
+    why.push_back(fmt::format("{} {}", reason, windows));
+  info(out,
+       fmt::format("[INCIDENT-PREDICT] 🕳️ {} breach over after {} windows ({} critical) "
+                   "with no run{}: {}",
+                   metric_id, ep.windows, ep.critical,
+                   ep.asked > 0 ? fmt::format(" ({} asked, none run)", ep.asked) : "",
+                   why.empty() ? "no reason recorded" : fmt::format("{}", fmt::join(why, ", "))));
+}
+
 void engine::action_taken(const std::string& metric_id, const std::string& playbook,
                           timestamp_ms at) {
+  if (const auto ep = episodes_.find(metric_id); ep != episodes_.end())
+    ep->second.ran = true;
   book.action_taken(metric_id, playbook, at);
   reactions_.ran(metric_id, playbook);
   dirty_ = true;

@@ -23,6 +23,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
@@ -204,6 +205,24 @@ private:
   onset_tracker onsets_;
   cause_watch causes_;                      // for the catalog's symptom_of
   std::map<std::string, std::string> held_; // metric -> the cause its reaction waits on
+  // Per metric in breach: why its critical windows got no run (logged once
+  // per reason and episode, and summed up when an episode with no run ends).
+  struct breach_episode {
+    int windows = 0;                       // at warning or worse
+    int critical = 0;                      // of which critical
+    int asked = 0;                         // playbooks asked for it (reactions or warnings)
+    bool ran = false;                      // a playbook ran for it
+    std::set<std::string> logged;          // reasons logged in this episode
+    std::map<std::string, int> no_run_why; // critical windows per reason
+  };
+  std::map<std::string, breach_episode> episodes_;
+  // A critical window of `metric_id` with no run for `why` (`detail`: the log
+  // line's text, logged once per `why` and episode).
+  void explain_no_reaction(effects& out, const catalog::metric_definition& metric,
+                           const reaction_verdict& verdict, timestamp_ms at);
+  void end_episode(effects& out, const std::string& metric_id);
+  void no_run(effects& out, const std::string& metric_id, const std::string& why,
+              const std::string& detail);
   struct waiting_warning {
     std::string warning_id;
     timestamp_ms until = 0;

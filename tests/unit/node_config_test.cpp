@@ -135,6 +135,18 @@ TEST(node_config, steps_are_held_by_climbing_causes_unless_set) {
   EXPECT_TRUE(on.settings.prediction.steps_not_held_by_climbs);
 }
 
+TEST(node_config, any_improvement_is_a_recovery_unless_a_share_is_set) {
+  auto d = load_node_settings_string("", "g.yaml", "");
+  EXPECT_EQ(d.settings.prediction.recovery_share, 0.0);
+  auto on = load_node_settings_string("prediction:\n  recovery_share: 0.15\n", "g.yaml", "");
+  ASSERT_TRUE(on.ok());
+  EXPECT_DOUBLE_EQ(on.settings.prediction.recovery_share, 0.15);
+  auto bad = load_node_settings_string("prediction:\n  recovery_share: 1.5\n", "g.yaml", "");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_NE(bad.errors[0].to_string().find("prediction.recovery_share"), std::string::npos);
+  EXPECT_EQ(bad.settings.prediction.recovery_share, 0.0);
+}
+
 TEST(node_config, waiting_warnings_and_confounded_causes_are_off_unless_set) {
   auto d = load_node_settings_string("", "g.yaml", "");
   EXPECT_FALSE(d.settings.prediction.warnings_wait_for_runs);

@@ -363,4 +363,75 @@ TEST(BreachReactions, WarningsActAtOnceByDefault) {
             warning_gate::act);
 }
 
+TEST(BreachReactions, EveryBreachThatGetsNoReactionSaysWhy) {
+  using grace::predictor::reaction_reason;
+  const std::string latency = "api.latency_p95";
+  breach_reactions r(reaction_policy{2, 30 * minute, 1, 10 * minute});
+  EXPECT_EQ(r.observe(snap(band::good, 0)).reason, reaction_reason::good);
+  EXPECT_EQ(r.observe(snap(band::critical, 1)).reason, reaction_reason::confirming);
+  EXPECT_EQ(r.observe(snap(band::critical, 1)).reason, reaction_reason::stale);
+  EXPECT_EQ(r.observe(snap(band::critical, 2, 5.0)).reason, reaction_reason::recovering);
+  const auto due = r.observe(snap(band::critical, 3, 7.0));
+  EXPECT_TRUE(due.due());
+  r.acted(metric, service, window(3), true);
+  EXPECT_EQ(r.observe(snap(band::critical, 4, 8.0)).reason, reaction_reason::exhausted);
+  // Another metric of the service: a symptom of the earlier episode, named.
+  breach_reactions two(reaction_policy{2, 30 * minute, 2, 10 * minute});
+  two.observe(snap(band::critical, 1));
+  two.observe(snap(band::warning, 2, 450.0, latency));
+  const auto symptom = two.observe(snap(band::warning, 3, 451.0, latency));
+  EXPECT_EQ(symptom.reason, reaction_reason::symptom);
+  EXPECT_EQ(symptom.other, metric);
+  // Spaced after the last run on the service, which is named with its time.
+  breach_reactions spaced(reaction_policy{2, 30 * minute, 2, 10 * minute});
+  spaced.acted(latency, service, window(1), false); // a warning's run on the latency
+  spaced.observe(snap(band::critical, 2));
+  const auto wait = spaced.observe(snap(band::critical, 3));
+  EXPECT_EQ(wait.reason, reaction_reason::spacing);
+  EXPECT_EQ(wait.other, latency);
+  EXPECT_EQ(wait.last_action, window(1));
+  EXPECT_EQ(wait.until, window(1) + 30 * minute);
+  EXPECT_EQ(spaced.observe(snap(band::critical, 7)).reason, reaction_reason::due);
+}
+
+TEST(BreachReactions, WithARecoveryShareAPlateausDipIsNotRecovery) {
+  // An outage's plateau, 8 above the metric's normal level of 1: the second
+  // window is 0.5 below the first. By default that is "getting better" and
+  // nothing runs; with a recovery share of 0.15 a recovery must take 1.2
+  // (0.15 of 8) off.
+  auto plateau = [](int i, double mean) {
+    auto o = snap(band::critical, i, mean);
+    o.normal = 1.0;
+    return o;
+  };
+  reaction_policy shared{2, 30 * minute, 3, 10 * minute};
+  shared.recovery_share = 0.15;
+  breach_reactions by_default(reaction_policy{2, 30 * minute, 3, 10 * minute});
+  breach_reactions with_share(shared);
+  for (auto* r : {&by_default, &with_share})
+    r->observe(plateau(1, 9.0));
+  EXPECT_EQ(by_default.observe(plateau(2, 8.5)).reason,
+            grace::predictor::reaction_reason::recovering);
+  EXPECT_TRUE(with_share.observe(plateau(2, 8.5)));
+  // A real recovery takes more than the share off: not acted on.
+  breach_reactions recovering(shared);
+  recovering.observe(plateau(1, 9.0));
+  EXPECT_EQ(recovering.observe(plateau(2, 7.7)).reason,
+            grace::predictor::reaction_reason::recovering);
+  // Lower-is-worse metrics improve upward, the size measured the same way.
+  breach_reactions low(shared);
+  auto rate = [](int i, double v) {
+    breach_reactions::observation x{"delivery", "mesh", band::warning, v, false, window(i)};
+    x.normal = 99.0;
+    return x;
+  };
+  low.observe(rate(1, 89.0));
+  EXPECT_TRUE(low.observe(rate(2, 90.0)));  // 1 of a size of 10: below the share
+  EXPECT_FALSE(low.observe(rate(3, 92.0))); // 2 of 9: past it
+  // Without a normal level any improvement counts, as before.
+  breach_reactions unknown(shared);
+  unknown.observe(snap(band::critical, 1, 9.0));
+  EXPECT_FALSE(unknown.observe(snap(band::critical, 2, 8.9)));
+}
+
 } // namespace

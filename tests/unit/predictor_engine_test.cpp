@@ -556,3 +556,38 @@ TEST(predictor_engine, with_the_hold_a_symptom_is_not_warned_while_its_cause_is_
   EXPECT_EQ(all_of<publish_warning>(off.on_forecasts({rising_latency(t0)}, t0)).size(), 1u);
   EXPECT_EQ(off.warnings_held, 0u);
 }
+
+TEST(predictor_engine, a_critical_breach_that_gets_no_run_says_why_and_is_summed_up) {
+  engine e(no_sudden_context());
+  e.set_catalog(test_catalog());
+  timestamp_ms at = t0;
+  for (int i = 0; i < 12; ++i, at += 5 * minute)
+    e.on_snapshots(
+        {window("api.latency", at, 200, band::good), window("api.errors", at, 1, band::good)}, at);
+  // The latency breaches first (and is remediated); the error rate of the
+  // same service follows, critical, and is taken as its symptom.
+  e.on_snapshots({window("api.latency", at, 450, band::warning)}, at);
+  at += 5 * minute;
+  effects fx;
+  for (int i = 0; i < 3; ++i, at += 5 * minute) {
+    auto more = e.on_snapshots({window("api.latency", at, 450, band::warning),
+                                window("api.errors", at, 12 + i, band::critical)},
+                               at);
+    fx.insert(fx.end(), more.begin(), more.end());
+  }
+  for (const auto& r : all_of<request_playbook>(fx))
+    EXPECT_NE(r.trigger.metric_id, "api.errors");
+  EXPECT_TRUE(logged(fx, "api.errors in the critical band, not remediating: taken as a symptom "
+                         "of api.latency (its breach on api began earlier)"));
+  // Logged once per reason and episode.
+  int lines = 0;
+  for (const auto& l : all_of<log_line>(fx))
+    lines += l.text.find("taken as a symptom of api.latency") != std::string::npos;
+  EXPECT_EQ(lines, 1);
+  const auto end = e.on_snapshots({window("api.errors", at, 1, band::good)}, at);
+  EXPECT_TRUE(logged(end, "api.errors breach over after 3 windows (3 critical) with no run: "
+                          "a symptom of api.latency (same service) 2, not yet confirmed 1"));
+  // An episode that got its run is not summed up.
+  EXPECT_FALSE(
+      logged(e.on_snapshots({window("api.latency", at, 200, band::good)}, at), "breach over"));
+}
