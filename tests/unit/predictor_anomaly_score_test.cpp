@@ -29,6 +29,17 @@ struct noise {
   }
 };
 
+// Noise around 10 with a one-sample dip of 8 every two hours and a spike of
+// +60 at row 2500: what the spread channels must not take for a wider spread.
+std::vector<double> routine_dips_and_a_spike() {
+  noise rnd;
+  std::vector<double> v(3000);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
+  v[2500] += 60.0;
+  return v;
+}
+
 std::vector<double> daily_noisy(size_t n, double amp = 10.0, double noise_amp = 2.0) {
   noise rnd;
   std::vector<double> v(n);
@@ -451,11 +462,7 @@ TEST(predictor_anomaly_score,
   // A dip every two hours and, later, one large spike: the median of |z|
   // over 24 samples stays where it was, so the channel stays quiet, while
   // the spike itself is still scored (by the spike channel).
-  noise rnd;
-  std::vector<double> v(3000);
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
-  v[2500] += 60.0;
+  const auto v = routine_dips_and_a_spike();
   const auto r = run_spread(v, 24);
   EXPECT_LT(max_in(r.spread, 600, v.size()), 0.2);
   EXPECT_GT(max_in(r.score, 2500, 2505), max_in(r.score, 1000, 2500) + 0.1);
@@ -575,11 +582,7 @@ TEST(predictor_anomaly_score, simes_never_gives_less_spread_evidence_than_bonfer
 TEST(predictor_anomaly_score,
      a_spike_or_a_routine_dip_does_not_move_the_multi_scale_spread_channel) {
   // Round 9's series: a dip every two hours and one large spike.
-  noise rnd;
-  std::vector<double> v(3000);
-  for (size_t i = 0; i < v.size(); ++i)
-    v[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
-  v[2500] += 60.0;
+  const auto v = routine_dips_and_a_spike();
   for (const char* join : {"bonferroni", "simes"}) {
     const auto p = with_scales(12, 3, join);
     EXPECT_LT(max_in(spread_of(v, p), 600, v.size()), 0.2) << join;
@@ -652,11 +655,7 @@ TEST(predictor_anomaly_score, the_spread_channel_on_a_log_scale) {
   // three windows, a spike and a routine dip still are not, a flat series
   // stays silent, and the option survives a gap and a round trip.
   const auto wide = wider_noise(3000, 2400, 2472, 5.0);
-  noise rnd;
-  std::vector<double> dips(3000);
-  for (size_t i = 0; i < dips.size(); ++i)
-    dips[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
-  dips[2500] += 60.0;
+  const auto dips = routine_dips_and_a_spike();
   for (int scales : {1, 3}) {
     auto p = with_scales(12, scales, "bonferroni");
     p.spread_log = true;
@@ -676,11 +675,7 @@ TEST(predictor_anomaly_score, the_clipped_mean_spread_rises_earlier_than_the_med
   // half of its window is wide); a spike or a routine dip still moves it
   // little, a flat series stays silent, one and three windows.
   const auto wide = wider_noise(3000, 2400, 2472, 5.0);
-  noise rnd;
-  std::vector<double> dips(3000);
-  for (size_t i = 0; i < dips.size(); ++i)
-    dips[i] = 10.0 + rnd() - (i % 24 == 0 ? 8.0 : 0.0);
-  dips[2500] += 60.0;
+  const auto dips = routine_dips_and_a_spike();
   auto first_above = [](const std::vector<double>& r, double level) {
     size_t i = 2400;
     while (i < r.size() && r[i] <= level)
