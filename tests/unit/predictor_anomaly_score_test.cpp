@@ -48,6 +48,17 @@ std::vector<double> daily_noisy(size_t n, double amp = 10.0, double noise_amp = 
   return v;
 }
 
+// A daily series with NaN, +-inf and +-1e300 among its values (rows 1500-1701).
+std::vector<double> daily_noisy_with_non_finite_values() {
+  auto v = daily_noisy(2000);
+  v[1500] = std::numeric_limits<double>::quiet_NaN();
+  v[1600] = std::numeric_limits<double>::infinity();
+  v[1601] = -std::numeric_limits<double>::infinity();
+  v[1700] = 1e300;
+  v[1701] = -1e300;
+  return v;
+}
+
 std::vector<double> score_all(const std::vector<double>& v,
                               grace::predictor::anomaly_score_params p = {}) {
   anomaly_scorer s(p);
@@ -478,12 +489,7 @@ TEST(predictor_anomaly_score, the_spread_channel_keeps_a_flat_series_silent_and_
 }
 
 TEST(predictor_anomaly_score, the_spread_channel_survives_non_finite_values) {
-  auto v = daily_noisy(2000);
-  v[1500] = std::numeric_limits<double>::quiet_NaN();
-  v[1600] = std::numeric_limits<double>::infinity();
-  v[1601] = -std::numeric_limits<double>::infinity();
-  v[1700] = 1e300;
-  v[1701] = -1e300;
+  const auto v = daily_noisy_with_non_finite_values();
   for (int w : {2, 24}) {
     const auto s = score_all(v, with_spread(w));
     for (size_t i = 0; i < s.size(); ++i)
@@ -606,12 +612,7 @@ TEST(predictor_anomaly_score, the_multi_scale_spread_channel_is_silent_flat_and_
 }
 
 TEST(predictor_anomaly_score, the_multi_scale_spread_channel_survives_non_finite_values) {
-  auto v = daily_noisy(2000);
-  v[1500] = std::numeric_limits<double>::quiet_NaN();
-  v[1600] = std::numeric_limits<double>::infinity();
-  v[1601] = -std::numeric_limits<double>::infinity();
-  v[1700] = 1e300;
-  v[1701] = -1e300;
+  const auto v = daily_noisy_with_non_finite_values();
   for (const char* join : {"bonferroni", "simes"}) {
     const auto s = score_all(v, with_scales(4, 4, join));
     for (size_t i = 0; i < s.size(); ++i)
